@@ -1,0 +1,114 @@
+# Non-recursive build of the CNI plugin suite.
+#
+#   make                 build bin/bridge bin/host-local bin/portmap bin/cnitool
+#   make check           unit tests, then integration tests (root, own namespaces)
+#   make SANITIZE=1 ...  the same with ASan+UBSan, in build/san/ (binaries in build/san/bin)
+#   make check-format    fail if any C file is not clang-formatted
+#   make install         install plugins into $(DESTDIR)$(CNI_BIN_DIR)
+
+CC        ?= cc
+PKGS      := libcjson libmnl libnftnl
+CFLAGS    ?= -O2 -g
+WARN      := -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
+             -Wno-unused-parameter -Wno-missing-field-initializers
+ifeq ($(WERROR),1)
+WARN      += -Werror
+endif
+
+ifeq ($(SANITIZE),1)
+BUILD     ?= build/san
+BIN       ?= build/san/bin
+SANFLAGS  := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+else
+BUILD     ?= build/rel
+BIN       ?= bin
+SANFLAGS  :=
+endif
+
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lcjson -lmnl -lnftnl)
+ALL_CPPFLAGS := -D_GNU_SOURCE -Icommon $(PKG_CFLAGS) $(CPPFLAGS)
+ALL_CFLAGS   := -std=gnu11 $(WARN) $(SANFLAGS) $(CFLAGS)
+ALL_LDFLAGS  := $(SANFLAGS) $(LDFLAGS)
+
+PREFIX      ?= /usr/local
+CNI_BIN_DIR ?= /opt/cni/bin
+
+.PHONY: all clean check unit integration check-format format install
+all:
+
+# ---- common library --------------------------------------------------------
+COMMON_SRC := $(wildcard common/*.c)
+COMMON_OBJ := $(COMMON_SRC:%.c=$(BUILD)/%.o)
+COMMON_LIB := $(BUILD)/libcnicommon.a
+
+$(COMMON_LIB): $(COMMON_OBJ)
+	@mkdir -p $(@D)
+	$(AR) rcs $@ $^
+
+# ---- programs: $(1)=short name, $(2)=source dir, $(3)=binary name -----------
+# Every .c in the directory except main.c goes into lib$(1).a so unit tests
+# can link against the plugin logic.
+PROGRAM_LIBS :=
+PROGRAMS :=
+define program
+$(1)_SRC := $$(filter-out $(2)/main.c,$$(wildcard $(2)/*.c))
+$(1)_OBJ := $$($(1)_SRC:%.c=$$(BUILD)/%.o)
+$$(BUILD)/lib$(1).a: $$($(1)_OBJ)
+	@mkdir -p $$(@D)
+	rm -f $$@
+	$$(AR) rcs $$@ $$^
+$$(BIN)/$(3): $$(BUILD)/$(2)/main.o $$(BUILD)/lib$(1).a $$(COMMON_LIB)
+	@mkdir -p $$(@D)
+	$$(CC) $$(ALL_LDFLAGS) -o $$@ $$^ $$(PKG_LIBS)
+ifneq ($$(wildcard $(2)/main.c),)
+PROGRAMS += $$(BIN)/$(3)
+PROGRAM_LIBS += $$(BUILD)/lib$(1).a
+endif
+endef
+
+$(eval $(call program,hostlocal,plugins/host-local-ipam,host-local))
+$(eval $(call program,bridge,plugins/bridge,bridge))
+$(eval $(call program,portmap,plugins/portmap,portmap))
+$(eval $(call program,cnitool,tools/cnitool,cnitool))
+
+all: $(PROGRAMS)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
+
+# ---- tests -----------------------------------------------------------------
+UNIT_SRC  := $(wildcard tests/unit/test_*.c)
+UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/unit.h $(PROGRAM_LIBS) $(COMMON_LIB)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CPPFLAGS) -Itests/unit -Iplugins $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< \
+		$(PROGRAM_LIBS) $(COMMON_LIB) $(PKG_LIBS)
+
+unit: $(UNIT_BIN) $(PROGRAMS)
+	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
+
+integration: $(PROGRAMS)
+	python3 tests/run_integration.py --bin $(abspath $(BIN)) $(TESTS)
+
+check: unit integration
+
+# ---- housekeeping ----------------------------------------------------------
+FMT_SRC = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
+check-format:
+	@out=$$(for f in $(FMT_SRC); do clang-format --style=file $$f | diff -q $$f - >/dev/null || echo $$f; done); \
+	if [ -n "$$out" ]; then echo "not clang-formatted:"; echo "$$out"; exit 1; fi; echo "format ok"
+
+format:
+	clang-format --style=file -i $(FMT_SRC)
+
+install: all
+	install -d $(DESTDIR)$(CNI_BIN_DIR)
+	install -m 0755 $(PROGRAMS) $(DESTDIR)$(CNI_BIN_DIR)/
+
+clean:
+	rm -rf build bin
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

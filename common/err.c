@@ -1,0 +1,85 @@
+/* The suite's error type. Nothing here prints; cni_main() does. */
+#include "err.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static void vformat(char *buf, size_t len, const char *fmt, va_list ap)
+{
+	int n = vsnprintf(buf, len, fmt, ap);
+	if (n < 0)
+		buf[0] = '\0';
+}
+
+int cni_err_set(struct cni_err *err, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	err->code = code ? code : CNI_ERR_INTERNAL;
+	va_start(ap, fmt);
+	vformat(err->msg, sizeof(err->msg), fmt, ap);
+	va_end(ap);
+	err->details[0] = '\0';
+	return -1;
+}
+
+int cni_err_errno(struct cni_err *err, int code, int errnum, const char *fmt, ...)
+{
+	va_list ap;
+
+	err->code = code ? code : CNI_ERR_INTERNAL;
+	va_start(ap, fmt);
+	vformat(err->msg, sizeof(err->msg), fmt, ap);
+	va_end(ap);
+	snprintf(err->details, sizeof(err->details), "%s", strerror(errnum < 0 ? -errnum : errnum));
+	return -1;
+}
+
+int cni_err_details(struct cni_err *err, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!err->code)
+		err->code = CNI_ERR_INTERNAL;
+	va_start(ap, fmt);
+	vformat(err->details, sizeof(err->details), fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+int cni_err_prefix(struct cni_err *err, const char *fmt, ...)
+{
+	char prefix[CNI_ERR_MSG_MAX];
+	char old[CNI_ERR_MSG_MAX];
+	va_list ap;
+
+	if (!err->code)
+		err->code = CNI_ERR_INTERNAL;
+	va_start(ap, fmt);
+	vformat(prefix, sizeof(prefix), fmt, ap);
+	va_end(ap);
+	memcpy(old, err->msg, sizeof(old));
+	snprintf(err->msg, sizeof(err->msg), "%s: %s", prefix, old);
+	return -1;
+}
+
+int cni_err_flatten(struct cni_err *err)
+{
+	char old[CNI_ERR_MSG_MAX];
+
+	if (!err->code)
+		err->code = CNI_ERR_INTERNAL;
+	if (err->details[0]) {
+		memcpy(old, err->msg, sizeof(old));
+		snprintf(err->msg, sizeof(err->msg), "%s: %s", old, err->details);
+		err->details[0] = '\0';
+	}
+	return -1;
+}
+
+void cni_err_clear(struct cni_err *err)
+{
+	err->code = 0;
+	err->msg[0] = '\0';
+	err->details[0] = '\0';
+}

@@ -1,0 +1,62 @@
+/* The one error type of the suite: a CNI error code, a message and details. */
+#ifndef CNI_ERR_H
+#define CNI_ERR_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+
+/* Well-known CNI error codes (spec section "Error"). */
+enum cni_code {
+	CNI_OK = 0,
+	CNI_ERR_INCOMPATIBLE_VERSION = 1,
+	CNI_ERR_UNSUPPORTED_FIELD = 2,
+	CNI_ERR_UNKNOWN_CONTAINER = 3,
+	CNI_ERR_INVALID_ENV = 4,
+	CNI_ERR_IO = 5,
+	CNI_ERR_DECODE = 6,
+	CNI_ERR_INVALID_CONFIG = 7,
+	CNI_ERR_INVALID_NETNS = 8,
+	CNI_ERR_TRY_AGAIN = 11,
+	CNI_ERR_NOT_AVAILABLE = 50,
+	CNI_ERR_LIMITED_CONNECTIVITY = 51,
+	CNI_ERR_INTERNAL = 999,
+};
+
+#define CNI_ERR_MSG_MAX 1024
+#define CNI_ERR_DETAILS_MAX 2048
+
+/* An error as the spec prints it. code 0 means "no error recorded". */
+struct cni_err {
+	int code;                         /* CNI error code */
+	char msg[CNI_ERR_MSG_MAX];        /* short human-readable message */
+	char details[CNI_ERR_DETAILS_MAX]; /* longer text (kernel extack, errno text), may be empty */
+};
+
+#define CNI_PRINTF(a, b) __attribute__((format(printf, a, b)))
+#define CNI_MUST_USE __attribute__((warn_unused_result))
+
+/* Record an error (overwriting any previous one); always returns -1. */
+int cni_err_set(struct cni_err *err, int code, const char *fmt, ...) CNI_PRINTF(3, 4);
+
+/* Record an error with message from fmt and details = strerror(errnum); returns -1. */
+int cni_err_errno(struct cni_err *err, int code, int errnum, const char *fmt, ...) CNI_PRINTF(4, 5);
+
+/* Replace the details of the current error; returns -1. */
+int cni_err_details(struct cni_err *err, const char *fmt, ...) CNI_PRINTF(2, 3);
+
+/* Prefix the current message with "<fmt>: " (Go's fmt.Errorf("...: %v")); returns -1. */
+int cni_err_prefix(struct cni_err *err, const char *fmt, ...) CNI_PRINTF(2, 3);
+
+/* Fold details into msg ("msg: details") and clear details; returns -1. */
+int cni_err_flatten(struct cni_err *err);
+
+/* Reset to "no error". */
+void cni_err_clear(struct cni_err *err);
+
+/* True when an error has been recorded. */
+static inline bool cni_err_isset(const struct cni_err *err)
+{
+	return err->code != 0;
+}
+
+#endif
