@@ -10,7 +10,7 @@ CC        ?= cc
 PKGS      := libcjson libmnl libnftnl
 CFLAGS    ?= -O2 -g
 WARN      := -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes -Wmissing-prototypes \
-             -Wno-unused-parameter -Wno-missing-field-initializers
+             -Wno-unused-parameter -Wno-missing-field-initializers -Wno-format-truncation
 ifeq ($(WERROR),1)
 WARN      += -Werror
 endif

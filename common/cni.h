@@ -1,0 +1,85 @@
+/* The plugin skeleton: environment, stdin, version negotiation, dispatch, printing. */
+#ifndef CNI_CNI_H
+#define CNI_CNI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <cjson/cJSON.h>
+
+#include "err.h"
+
+/* The CNI versions every plugin of the suite speaks, oldest first. */
+extern const char *const cni_supported_versions[];
+#define CNI_NUM_VERSIONS 7
+/* The newest version, used when nothing else decides. */
+#define CNI_CURRENT_VERSION "1.1.0"
+
+/* Everything a verb gets from the runtime. */
+struct cni_cmd_args {
+	const char *command;      /* CNI_COMMAND */
+	const char *container_id; /* CNI_CONTAINERID ("" for GC/STATUS) */
+	const char *netns;        /* CNI_NETNS ("" when not given) */
+	const char *ifname;       /* CNI_IFNAME ("" for GC/STATUS) */
+	const char *args;         /* CNI_ARGS ("" when not given) */
+	const char *path;         /* CNI_PATH */
+	const char *netns_override; /* CNI_NETNS_OVERRIDE ("" when not given) */
+	char *stdin_data;         /* the whole config as read, NUL-terminated */
+	size_t stdin_len;         /* its length in bytes */
+	const char *cni_version;  /* config cniVersion, "0.1.0" when absent */
+	const char *name;         /* config name (validated) */
+};
+
+/*
+ * A verb. ADD sets *ret_out to the malloc'd text to print on success (the
+ * result in the config's version); other verbs leave it NULL.
+ */
+typedef int (*cni_verb_fn)(const struct cni_cmd_args *args, char **ret_out, struct cni_err *err);
+
+/* A plugin: its about text and its verbs (NULL verb = succeed doing nothing). */
+struct cni_plugin {
+	const char *about; /* printed to stderr when CNI_COMMAND is empty */
+	cni_verb_fn add;   /* ADD */
+	cni_verb_fn del;   /* DEL */
+	cni_verb_fn check; /* CHECK (config >= 0.4.0) */
+	cni_verb_fn status; /* STATUS (config >= 1.1.0) */
+	cni_verb_fn gc;     /* GC (config >= 1.1.0) */
+};
+
+/* Run a plugin as the runtime invoked it; returns the process exit status. */
+int cni_main(const struct cni_plugin *plugin);
+
+/* Parse "x.y.z" into numbers; -1 if it is not such a version. */
+int cni_version_parse(const char *v, int out[3]);
+
+/* Compare two versions; sets *ret to <0, 0, >0. Code 6 if either does not parse. */
+int cni_version_cmp(const char *a, const char *b, int *ret, struct cni_err *err) CNI_MUST_USE;
+
+/* True when v is one of cni_supported_versions (exact string match). */
+bool cni_version_supported(const char *v);
+
+/* Validators with the reference skel's codes and messages. */
+int cni_validate_container_id(const char *id, struct cni_err *err) CNI_MUST_USE;
+int cni_validate_network_name(const char *name, struct cni_err *err) CNI_MUST_USE;
+int cni_validate_ifname(const char *ifname, struct cni_err *err) CNI_MUST_USE;
+
+/* One (containerID, ifname) the runtime still considers live (GC input). */
+struct cni_attachment {
+	char *container_id; /* container ID */
+	char *ifname;       /* interface name */
+};
+
+/*
+ * Read "cni.dev/valid-attachments" from a GC config into a malloc'd array.
+ * Absent key = empty list. Wrong shapes are code 7.
+ */
+int cni_gc_attachments(const cJSON *conf, struct cni_attachment **ret, size_t *ret_n,
+		       struct cni_err *err) CNI_MUST_USE;
+
+/* Free what cni_gc_attachments returned. */
+void cni_attachments_free(struct cni_attachment *a, size_t n);
+
+/* True when (container_id, ifname) is in the list. */
+bool cni_attachment_valid(const struct cni_attachment *a, size_t n, const char *container_id,
+			  const char *ifname);
+
+#endif

@@ -1,0 +1,99 @@
+/* Typed access to parsed JSON with Go encoding/json's rules, and Go-style JSON printing. */
+#ifndef CNI_CONF_H
+#define CNI_CONF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <cjson/cJSON.h>
+
+#include "err.h"
+#include "ipnet.h"
+
+/* Free a cJSON tree; for _cleanup_(cjson_freep). */
+static inline void cjson_freep(cJSON **p)
+{
+	if (*p)
+		cJSON_Delete(*p);
+}
+
+/*
+ * Parse a JSON document that must be an object. A syntax error or a
+ * non-object gives code 6 with msg "<what>: <reason>".
+ */
+int conf_parse_object(const char *data, size_t len, const char *what, cJSON **ret,
+		      struct cni_err *err) CNI_MUST_USE;
+
+/*
+ * The member of obj named key, matched case-insensitively; the last match
+ * wins. JSON null counts as absent. NULL when absent or obj is not an object.
+ */
+const cJSON *conf_get(const cJSON *obj, const char *key);
+
+/* String member; absent leaves *ret untouched. Wrong type: code 7 naming key. */
+int conf_string(const cJSON *obj, const char *key, const char **ret, struct cni_err *err) CNI_MUST_USE;
+
+/* Like conf_string but returns a malloc'd copy in *ret (freeing the old value). */
+int conf_strdup(const cJSON *obj, const char *key, char **ret, struct cni_err *err) CNI_MUST_USE;
+
+/* Boolean member; absent leaves *ret untouched. Wrong type: code 7 naming key. */
+int conf_bool(const cJSON *obj, const char *key, bool *ret, struct cni_err *err) CNI_MUST_USE;
+
+/*
+ * Integer member (a JSON number without fraction, within [min, max]);
+ * absent leaves *ret untouched. Otherwise code 7 naming the key.
+ */
+int conf_int(const cJSON *obj, const char *key, long long min, long long max, long long *ret,
+	     struct cni_err *err) CNI_MUST_USE;
+
+/* Object member; absent sets *ret = NULL. Wrong type: code 7 naming key. */
+int conf_object(const cJSON *obj, const char *key, const cJSON **ret, struct cni_err *err) CNI_MUST_USE;
+
+/* Array member; absent sets *ret = NULL. Wrong type: code 7 naming key. */
+int conf_array(const cJSON *obj, const char *key, const cJSON **ret, struct cni_err *err) CNI_MUST_USE;
+
+/* A NULL-terminated array of malloc'd strings from a JSON string array. */
+int conf_string_list(const cJSON *obj, const char *key, char ***ret, size_t *ret_n,
+		     struct cni_err *err) CNI_MUST_USE;
+
+/* Free a NULL-terminated string list (accepts NULL). */
+void strv_free(char **v);
+
+/* Parse an IP member ("key" must be a string holding an address). Code 7 on failure. */
+int conf_ip(const cJSON *obj, const char *key, struct ip_addr *ret, bool *ret_present,
+	    struct cni_err *err) CNI_MUST_USE;
+
+/* Parse a CIDR member. Code 7 on failure. */
+int conf_ipnet(const cJSON *obj, const char *key, struct ip_net *ret, bool *ret_present,
+	       struct cni_err *err) CNI_MUST_USE;
+
+/*
+ * Print a JSON tree the way Go's json.MarshalIndent(v, "", "    ") does:
+ * 4-space indent, "key": value, [] and {} for empty containers, <, > and &
+ * escaped as \u003c \u003e \u0026. With indent=false, compact like
+ * json.Marshal. Returns a malloc'd string or NULL on allocation failure.
+ */
+char *json_print_go(const cJSON *item, bool indent);
+
+/* Sort every object's keys alphabetically, recursively (Go map marshalling). */
+void json_sort_keys(cJSON *item);
+
+/* One (key, value) of CNI_ARGS. */
+struct cni_arg {
+	const char *key; /* a field name the caller knows, e.g. "IP" */
+	char *value;     /* malloc'd value, NULL when not given */
+};
+
+/*
+ * Parse CNI_ARGS ("K=V;K2=V2") like Go's types.LoadArgs: every pair must
+ * split into exactly two parts ("ARGS: invalid pair \"x\""); keys are matched
+ * case-sensitively against fields[i].key and stored in fields[i].value;
+ * unknown keys fail ("ARGS: unknown args [\"K=V\"]") unless IgnoreUnknown is
+ * 1/true. Errors are code 999 like the reference's. Free values with
+ * cni_args_free().
+ */
+int cni_args_load(const char *args, struct cni_arg *fields, size_t n, struct cni_err *err) CNI_MUST_USE;
+
+/* Free the values filled in by cni_args_load. */
+void cni_args_free(struct cni_arg *fields, size_t n);
+
+#endif

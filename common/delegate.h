@@ -1,0 +1,33 @@
+/* Finding and executing a delegated plugin (IPAM) from CNI_PATH. */
+#ifndef CNI_DELEGATE_H
+#define CNI_DELEGATE_H
+
+#include <stddef.h>
+
+#include "cni.h"
+#include "err.h"
+#include "result.h"
+
+/*
+ * Find plugin `type` in the ':'-separated `path`. Empty type: "no plugin name
+ * provided"; not found: "failed to find plugin \"x\" in path [a b]". The path
+ * returned is malloc'd.
+ */
+int delegate_find(const char *type, const char *path, char **ret, struct cni_err *err) CNI_MUST_USE;
+
+/*
+ * Execute plugin `type` with `command`, the caller's environment (CNI_COMMAND
+ * replaced) and `stdin_data` on its stdin. On exit status 0, *ret_out (if
+ * non-NULL) gets its stdout. Otherwise its JSON error is passed through into
+ * err (code, msg, details); non-JSON output becomes a code-999 error
+ * carrying it.
+ */
+int delegate_exec(const char *type, const char *command, const struct cni_cmd_args *args,
+		  const char *stdin_data, size_t stdin_len, char **ret_out,
+		  struct cni_err *err) CNI_MUST_USE;
+
+/* ADD through a delegate and parse its result (version defaults to the config's). */
+int delegate_add(const char *type, const struct cni_cmd_args *args, struct cni_result **ret,
+		 struct cni_err *err) CNI_MUST_USE;
+
+#endif
