@@ -1,0 +1,233 @@
+/* Executing a delegated plugin the way libcni's invoke package does. */
+#include "delegate.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "conf.h"
+
+int delegate_find(const char *type, const char *path, char **ret, struct cni_err *err)
+{
+	_cleanup_free_ char *dirs = NULL;
+	char list[1024] = "";
+	char *save = NULL;
+
+	if (!type || !*type)
+		return cni_err_set(err, CNI_ERR_INTERNAL, "no plugin name provided");
+	if (strchr(type, '/'))
+		return cni_err_set(err, CNI_ERR_INTERNAL, "invalid plugin name: '%s'", type);
+	dirs = strdup(path ? path : "");
+	if (!dirs)
+		return cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
+	for (char *d = strtok_r(dirs, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
+		_cleanup_free_ char *full = NULL;
+		struct stat st;
+		size_t l = strlen(list);
+		snprintf(list + l, sizeof(list) - l, "%s%s", l ? " " : "", d);
+		if (asprintf(&full, "%s/%s", d, type) < 0)
+			return cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
+		if (stat(full, &st) == 0 && S_ISREG(st.st_mode)) {
+			*ret = TAKE_PTR(full);
+			return 0;
+		}
+	}
+	return cni_err_set(err, CNI_ERR_INTERNAL, "failed to find plugin \"%s\" in path [%s]", type,
+			   list);
+}
+
+/* Read the child's stdout while feeding its stdin; returns 0 or -errno. */
+static int pump(int in_fd, const char *data, size_t len, int out_fd, char **ret_out)
+{
+	size_t cap = 4096, used = 0, written = 0;
+	_cleanup_free_ char *buf = malloc(cap);
+
+	if (!buf)
+		return -ENOMEM;
+	if (len == 0) {
+		close(in_fd);
+		in_fd = -1;
+	}
+	for (;;) {
+		struct pollfd pfd[2] = {{.fd = out_fd, .events = POLLIN},
+					{.fd = in_fd, .events = POLLOUT}};
+		int n = poll(pfd, in_fd >= 0 ? 2 : 1, -1);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (in_fd >= 0 && (pfd[1].revents & (POLLOUT | POLLERR | POLLHUP))) {
+			ssize_t w = write(in_fd, data + written, len - written);
+			if (w > 0)
+				written += (size_t)w;
+			if (w < 0 && errno != EINTR && errno != EAGAIN)
+				written = len; /* child closed stdin early: stop feeding */
+			if (written >= len) {
+				close(in_fd);
+				in_fd = -1;
+			}
+		}
+		if (pfd[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+			ssize_t r;
+			if (used + 1 >= cap) {
+				char *nb = realloc(buf, cap * 2);
+				if (!nb)
+					break;
+				buf = nb;
+				cap *= 2;
+			}
+			r = read(out_fd, buf + used, cap - used - 1);
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r <= 0)
+				break;
+			used += (size_t)r;
+		}
+	}
+	if (in_fd >= 0)
+		close(in_fd);
+	buf[used] = '\0';
+	*ret_out = TAKE_PTR(buf);
+	return 0;
+}
+
+/* Turn a failed plugin's stdout into err: its own CNI error when it printed one. */
+static int error_from_output(const char *type, const char *out, int status, struct cni_err *err)
+{
+	_cleanup_(cjson_freep) cJSON *o = NULL;
+	const cJSON *code, *msg, *details;
+	struct cni_err ignored = {0};
+
+	if (out && *out && conf_parse_object(out, strlen(out), "plugin output", &o, &ignored) == 0) {
+		code = conf_get(o, "code");
+		msg = conf_get(o, "msg");
+		details = conf_get(o, "details");
+		if (cJSON_IsNumber(code) && cJSON_IsString(msg)) {
+			cni_err_set(err, (int)code->valuedouble, "%s", msg->valuestring);
+			if (cJSON_IsString(details) && details->valuestring[0])
+				cni_err_details(err, "%s", details->valuestring);
+			return -1;
+		}
+	}
+	if (out && *out)
+		return cni_err_set(err, CNI_ERR_INTERNAL, "netplugin failed: \"%s\"", out);
+	if (WIFSIGNALED(status))
+		return cni_err_set(err, CNI_ERR_INTERNAL,
+				   "netplugin '%s' failed with no error message: killed by signal %d",
+				   type, WTERMSIG(status));
+	return cni_err_set(err, CNI_ERR_INTERNAL,
+			   "netplugin '%s' failed with no error message: exit status %d", type,
+			   WEXITSTATUS(status));
+}
+
+static int run_once(const char *exe, const char *command, const char *stdin_data,
+		    size_t stdin_len, char **ret_out, int *ret_status, int *ret_exec_errno,
+		    struct cni_err *err)
+{
+	int in[2] = {-1, -1}, out[2] = {-1, -1}, ex[2] = {-1, -1};
+	_cleanup_free_ char *output = NULL;
+	int status = 0, exec_errno = 0;
+	ssize_t n;
+	pid_t pid;
+
+	if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0 || pipe2(ex, O_CLOEXEC) < 0) {
+		int e = errno;
+		for (int i = 0; i < 2; i++) {
+			if (in[i] >= 0)
+				close(in[i]);
+			if (out[i] >= 0)
+				close(out[i]);
+			if (ex[i] >= 0)
+				close(ex[i]);
+		}
+		return cni_err_errno(err, CNI_ERR_INTERNAL, e, "failed to create pipes for '%s'",
+				     exe);
+	}
+	pid = fork();
+	if (pid < 0) {
+		int e = errno;
+		close(in[0]), close(in[1]), close(out[0]), close(out[1]), close(ex[0]),
+			close(ex[1]);
+		return cni_err_errno(err, CNI_ERR_INTERNAL, e, "failed to fork for '%s'", exe);
+	}
+	if (pid == 0) {
+		signal(SIGPIPE, SIG_DFL);
+		if (dup2(in[0], STDIN_FILENO) < 0 || dup2(out[1], STDOUT_FILENO) < 0)
+			_exit(127);
+		setenv("CNI_COMMAND", command, 1);
+		execl(exe, exe, (char *)NULL);
+		exec_errno = errno;
+		if (write(ex[1], &exec_errno, sizeof(exec_errno)) < 0)
+			_exit(127);
+		_exit(127);
+	}
+	close(in[0]);
+	close(out[1]);
+	close(ex[1]);
+	/* Writes to a child that exits early must not kill us. */
+	signal(SIGPIPE, SIG_IGN);
+	if (pump(in[1], stdin_data, stdin_len, out[0], &output) < 0)
+		output = NULL;
+	close(out[0]);
+	n = read(ex[0], &exec_errno, sizeof(exec_errno));
+	close(ex[0]);
+	if (n != sizeof(exec_errno))
+		exec_errno = 0;
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+		;
+	*ret_out = TAKE_PTR(output);
+	*ret_status = status;
+	*ret_exec_errno = exec_errno;
+	return 0;
+}
+
+int delegate_exec(const char *type, const char *command, const struct cni_cmd_args *args,
+		  const char *stdin_data, size_t stdin_len, char **ret_out, struct cni_err *err)
+{
+	_cleanup_free_ char *exe = NULL;
+	_cleanup_free_ char *out = NULL;
+	int status = 0, exec_errno = 0;
+
+	if (delegate_find(type, args->path, &exe, err) < 0)
+		return -1;
+	/* libcni retries a few times on "text file busy". */
+	for (int attempt = 0; attempt < 5; attempt++) {
+		free(out);
+		out = NULL;
+		if (run_once(exe, command, stdin_data, stdin_len, &out, &status, &exec_errno, err) <
+		    0)
+			return -1;
+		if (exec_errno != ETXTBSY)
+			break;
+		usleep(1000 * 100);
+	}
+	if (exec_errno)
+		return cni_err_errno(err, CNI_ERR_INTERNAL, exec_errno,
+				     "failed to execute plugin '%s'", exe);
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
+		return error_from_output(type, out, status, err);
+	if (ret_out)
+		*ret_out = TAKE_PTR(out);
+	return 0;
+}
+
+int delegate_add(const char *type, const struct cni_cmd_args *args, struct cni_result **ret,
+		 struct cni_err *err)
+{
+	_cleanup_free_ char *out = NULL;
+
+	if (delegate_exec(type, "ADD", args, args->stdin_data, args->stdin_len, &out, err) < 0)
+		return -1;
+	if (cni_result_parse_text(out, args->cni_version, ret, err) < 0)
+		return cni_err_prefix(err, "failed to parse result of '%s'", type);
+	return 0;
+}

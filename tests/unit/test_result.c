@@ -1,0 +1,223 @@
+/* Results: parse every version, print every version, conversions, prevResult rules. */
+#include "unit.h"
+#include "cleanup.h"
+#include "conf.h"
+#include "cni.h"
+#include "result.h"
+
+static const char *sample_100 =
+	"{\"cniVersion\":\"1.1.0\",\"interfaces\":[{\"name\":\"cni0\",\"mac\":\"aa:aa:aa:aa:aa:aa\"},"
+	"{\"name\":\"veth1\",\"mac\":\"bb:bb:bb:bb:bb:bb\",\"mtu\":1400},"
+	"{\"name\":\"eth0\",\"mac\":\"cc:cc:cc:cc:cc:cc\",\"sandbox\":\"/run/netns/x\"}],"
+	"\"ips\":[{\"interface\":2,\"address\":\"10.1.0.5/16\",\"gateway\":\"10.1.0.1\"},"
+	"{\"interface\":2,\"address\":\"FD00:0::5/64\",\"gateway\":\"fd00::1\"}],"
+	"\"routes\":[{\"dst\":\"0.0.0.0/0\",\"gw\":\"10.1.0.1\",\"priority\":5,\"table\":0},"
+	"{\"dst\":\"::/0\"}],"
+	"\"dns\":{\"nameservers\":[\"10.1.0.1\"],\"domain\":\"example.com\",\"search\":[\"a\"]}}";
+
+static struct cni_result *parse(const char *text, const char *defv)
+{
+	struct cni_err err = {0};
+	struct cni_result *r = NULL;
+
+	if (cni_result_parse_text(text, defv, &r, &err) < 0) {
+		fprintf(stderr, "parse failed: %s\n", err.msg);
+		return NULL;
+	}
+	return r;
+}
+
+static char *print(const struct cni_result *r, const char *v)
+{
+	struct cni_err err = {0};
+	char *out = NULL;
+
+	if (cni_result_print(r, v, &out, &err) < 0)
+		return NULL;
+	return out;
+}
+
+static void test_print_100(void)
+{
+	_cleanup_(cni_result_freep) struct cni_result *r = parse(sample_100, "1.1.0");
+	_cleanup_free_ char *out = NULL;
+
+	CHECK(r != NULL);
+	if (!r)
+		return;
+	CHECK_INT(r->n_ifaces, 3);
+	CHECK_INT(r->n_ips, 2);
+	CHECK_INT(r->ips[1].iface, 2);
+	CHECK_INT(r->routes[0].has_table, 1);
+	out = print(r, "1.0.0");
+	CHECK_STR(out, "{\n"
+		       "    \"cniVersion\": \"1.0.0\",\n"
+		       "    \"dns\": {\n"
+		       "        \"domain\": \"example.com\",\n"
+		       "        \"nameservers\": [\n            \"10.1.0.1\"\n        ],\n"
+		       "        \"search\": [\n            \"a\"\n        ]\n"
+		       "    },\n"
+		       "    \"interfaces\": [\n"
+		       "        {\n            \"mac\": \"aa:aa:aa:aa:aa:aa\",\n            \"name\": \"cni0\"\n        },\n"
+		       "        {\n            \"mac\": \"bb:bb:bb:bb:bb:bb\",\n            \"mtu\": 1400,\n            \"name\": \"veth1\"\n        },\n"
+		       "        {\n            \"mac\": \"cc:cc:cc:cc:cc:cc\",\n            \"name\": \"eth0\",\n            \"sandbox\": \"/run/netns/x\"\n        }\n"
+		       "    ],\n"
+		       "    \"ips\": [\n"
+		       "        {\n            \"address\": \"10.1.0.5/16\",\n            \"gateway\": \"10.1.0.1\",\n            \"interface\": 2\n        },\n"
+		       "        {\n            \"address\": \"fd00::5/64\",\n            \"gateway\": \"fd00::1\",\n            \"interface\": 2\n        }\n"
+		       "    ],\n"
+		       "    \"routes\": [\n"
+		       "        {\n            \"dst\": \"0.0.0.0/0\",\n            \"gw\": \"10.1.0.1\",\n            \"priority\": 5,\n            \"table\": 0\n        },\n"
+		       "        {\n            \"dst\": \"::/0\"\n        }\n"
+		       "    ]\n"
+		       "}");
+}
+
+static void test_print_040(void)
+{
+	_cleanup_(cni_result_freep) struct cni_result *r = parse(sample_100, "1.1.0");
+	_cleanup_(cjson_freep) cJSON *o = NULL;
+	_cleanup_free_ char *compact = NULL;
+	struct cni_err err = {0};
+
+	CHECK(cni_result_to_json(r, "0.4.0", &o, &err) == 0);
+	compact = json_print_go(o, false);
+	CHECK_STR(compact,
+		  "{\"cniVersion\":\"0.4.0\",\"interfaces\":[{\"name\":\"cni0\",\"mac\":\"aa:aa:aa:aa:aa:aa\"},"
+		  "{\"name\":\"veth1\",\"mac\":\"bb:bb:bb:bb:bb:bb\"},"
+		  "{\"name\":\"eth0\",\"mac\":\"cc:cc:cc:cc:cc:cc\",\"sandbox\":\"/run/netns/x\"}],"
+		  "\"ips\":[{\"version\":\"4\",\"interface\":2,\"address\":\"10.1.0.5/16\",\"gateway\":\"10.1.0.1\"},"
+		  "{\"version\":\"6\",\"interface\":2,\"address\":\"fd00::5/64\",\"gateway\":\"fd00::1\"}],"
+		  "\"routes\":[{\"dst\":\"0.0.0.0/0\",\"gw\":\"10.1.0.1\",\"priority\":5,\"table\":0},{\"dst\":\"::/0\"}],"
+		  "\"dns\":{\"nameservers\":[\"10.1.0.1\"],\"domain\":\"example.com\",\"search\":[\"a\"]}}");
+}
+
+static void test_print_020(void)
+{
+	_cleanup_(cni_result_freep) struct cni_result *r = parse(sample_100, "1.1.0");
+	_cleanup_(cjson_freep) cJSON *o = NULL;
+	_cleanup_free_ char *compact = NULL;
+	struct cni_err err = {0};
+
+	CHECK(cni_result_to_json(r, "0.2.0", &o, &err) == 0);
+	compact = json_print_go(o, false);
+	CHECK_STR(compact,
+		  "{\"cniVersion\":\"0.2.0\",\"ip4\":{\"ip\":\"10.1.0.5/16\",\"gateway\":\"10.1.0.1\","
+		  "\"routes\":[{\"dst\":\"0.0.0.0/0\",\"gw\":\"10.1.0.1\"}]},"
+		  "\"ip6\":{\"ip\":\"fd00::5/64\",\"gateway\":\"fd00::1\",\"routes\":[{\"dst\":\"::/0\"}]},"
+		  "\"dns\":{\"nameservers\":[\"10.1.0.1\"],\"domain\":\"example.com\",\"search\":[\"a\"]}}");
+}
+
+/* Every version to every version: IPs, gateways and route destinations survive. */
+static void test_all_pairs(void)
+{
+	_cleanup_(cni_result_freep) struct cni_result *base = parse(sample_100, "1.1.0");
+
+	for (int i = 0; cni_supported_versions[i]; i++) {
+		_cleanup_free_ char *first = print(base, cni_supported_versions[i]);
+		_cleanup_(cni_result_freep) struct cni_result *mid = first ? parse(first, "x") : NULL;
+		CHECK(mid != NULL);
+		if (!mid)
+			continue;
+		CHECK_STR(mid->cni_version, cni_supported_versions[i]);
+		for (int j = 0; cni_supported_versions[j]; j++) {
+			_cleanup_free_ char *second = print(mid, cni_supported_versions[j]);
+			_cleanup_(cni_result_freep) struct cni_result *last =
+				second ? parse(second, "x") : NULL;
+			CHECK(last != NULL);
+			if (!last)
+				continue;
+			CHECK_INT(last->n_ips, 2);
+			CHECK(ip_equal(&last->ips[0].address.ip, &base->ips[0].address.ip));
+			CHECK_INT(last->ips[1].address.prefix, 64);
+			CHECK(ip_equal(&last->ips[1].gateway, &base->ips[1].gateway));
+			CHECK_INT(last->n_routes, 2);
+			CHECK_STR(last->dns.domain, "example.com");
+			/* interfaces survive unless a 0.1/0.2 hop dropped them */
+			bool old = i < 2 || j < 2;
+			CHECK_INT(last->n_ifaces, old ? 0 : 3);
+			if (!old)
+				CHECK_INT(last->ips[0].iface, 2);
+		}
+	}
+}
+
+static void test_no_ips(void)
+{
+	_cleanup_(cni_result_freep) struct cni_result *r =
+		parse("{\"cniVersion\":\"1.0.0\",\"interfaces\":[{\"name\":\"eth0\"}]}", "1.0.0");
+	_cleanup_(cjson_freep) cJSON *o = NULL;
+	_cleanup_free_ char *out = NULL;
+	struct cni_err err = {0};
+
+	CHECK(cni_result_to_json(r, "0.2.0", &o, &err) < 0);
+	CHECK_STR(err.msg, "cannot convert: no valid IP addresses");
+	out = print(r, "1.1.0");
+	CHECK_STR(out, "{\n    \"cniVersion\": \"1.1.0\",\n    \"interfaces\": [\n        {\n"
+		       "            \"name\": \"eth0\"\n        }\n    ]\n}");
+	free(out);
+	out = print(r, "0.3.1");
+	CHECK_STR(out, "{\n    \"cniVersion\": \"0.3.1\",\n    \"interfaces\": [\n        {\n"
+		       "            \"name\": \"eth0\"\n        }\n    ],\n    \"dns\": {}\n}");
+}
+
+static void test_parse_errors(void)
+{
+	struct cni_result *r = NULL;
+	struct cni_err err = {0};
+
+	CHECK(cni_result_parse_text("{\"cniVersion\":\"9.9.9\"}", "1.0.0", &r, &err) < 0);
+	CHECK(cni_result_parse_text("{\"cniVersion\":\"1.0.0\",\"ips\":[{\"address\":\"10.0.0.1\"}]}",
+				    "1.0.0", &r, &err) < 0);
+	CHECK_INT(err.code, 6);
+	CHECK(cni_result_parse_text("{\"cniVersion\":\"1.0.0\",\"ips\":{}}", "1.0.0", &r, &err) < 0);
+	CHECK(cni_result_parse_text("{\"cniVersion\":\"1.0.0\",\"routes\":[{\"gw\":\"1.1.1.1\"}]}",
+				    "1.0.0", &r, &err) < 0);
+	CHECK(cni_result_parse_text("{\"cniVersion\":\"0.2.0\",\"ip4\":{\"ip\":\"x\"}}", "1.0.0", &r,
+				    &err) < 0);
+	CHECK(cni_result_parse_text("{\"cniVersion\":1}", "1.0.0", &r, &err) < 0);
+	CHECK(cni_result_parse_text("nope", "1.0.0", &r, &err) < 0);
+	CHECK(cni_result_parse_text("{\"ips\":[{\"address\":\"10.0.0.1/8\"}]}", "0.3.1", &r, &err) == 0);
+	CHECK_STR(r->cni_version, "0.3.1");
+	cni_result_free(r);
+}
+
+static void test_prev_result(void)
+{
+	struct cni_result *r = NULL;
+	struct cni_err err = {0};
+	cJSON *conf;
+
+	conf = cJSON_Parse("{\"cniVersion\":\"1.0.0\",\"prevResult\":{\"ips\":[{\"address\":\"10.0.0.2/24\"}]}}");
+	CHECK(cni_prev_result(conf, "1.0.0", &r, &err) == 0 && r && r->n_ips == 1);
+	CHECK_STR(r->cni_version, "1.0.0");
+	cni_result_free(r);
+	cJSON_Delete(conf);
+
+	conf = cJSON_Parse("{\"cniVersion\":\"1.0.0\",\"prevResult\":{\"cniVersion\":\"0.4.0\"}}");
+	CHECK(cni_prev_result(conf, "1.0.0", &r, &err) < 0);
+	CHECK(strstr(err.msg, "result type supports [1.0.0 1.1.0] but unmarshalled CNIVersion is \"0.4.0\"") != NULL);
+	cJSON_Delete(conf);
+
+	conf = cJSON_Parse("{\"cniVersion\":\"0.4.0\",\"PrevResult\":{\"cniVersion\":\"0.3.1\"}}");
+	CHECK(cni_prev_result(conf, "0.4.0", &r, &err) == 0 && r != NULL);
+	cni_result_free(r);
+	cJSON_Delete(conf);
+
+	conf = cJSON_Parse("{\"cniVersion\":\"0.4.0\"}");
+	r = (struct cni_result *)1;
+	CHECK(cni_prev_result(conf, "0.4.0", &r, &err) == 0 && r == NULL);
+	cJSON_Delete(conf);
+}
+
+int main(void)
+{
+	RUN(test_print_100);
+	RUN(test_print_040);
+	RUN(test_print_020);
+	RUN(test_all_pairs);
+	RUN(test_no_ips);
+	RUN(test_parse_errors);
+	RUN(test_prev_result);
+	UNIT_DONE();
+}
