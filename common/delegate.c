@@ -55,6 +55,9 @@ static int pump(int in_fd, const char *data, size_t len, int out_fd, char **ret_
 	if (len == 0) {
 		close(in_fd);
 		in_fd = -1;
+	} else {
+		/* Never block on a full stdin pipe while the child waits on a full stdout. */
+		fcntl(in_fd, F_SETFL, fcntl(in_fd, F_GETFL) | O_NONBLOCK);
 	}
 	for (;;) {
 		struct pollfd pfd[2] = {{.fd = out_fd, .events = POLLIN},

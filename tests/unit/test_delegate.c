@@ -1,0 +1,99 @@
+/* Delegation: finding a plugin in CNI_PATH, exec with env and stdin, error passthrough. */
+#include "unit.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "delegate.h"
+
+static char dir[] = "/tmp/cni-delegate-XXXXXX";
+
+static void write_script(const char *name, const char *body)
+{
+	char path[256];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	if (!f)
+		abort();
+	fprintf(f, "#!/bin/sh\n%s\n", body);
+	fclose(f);
+	chmod(path, 0755);
+}
+
+static void test_find(void)
+{
+	_cleanup_free_ char *p = NULL;
+	struct cni_err err = {0};
+	char path[512];
+
+	snprintf(path, sizeof(path), "/nonexistent:%s", dir);
+	CHECK(delegate_find("echo-ipam", path, &p, &err) == 0);
+	CHECK(p && strstr(p, "/echo-ipam") != NULL);
+	CHECK(delegate_find("", path, &p, &err) < 0);
+	CHECK_STR(err.msg, "no plugin name provided");
+	CHECK(delegate_find("missing", "/a:/b", &p, &err) < 0);
+	CHECK_STR(err.msg, "failed to find plugin \"missing\" in path [/a /b]");
+	CHECK(delegate_find("../x", path, &p, &err) < 0);
+}
+
+static void test_exec(void)
+{
+	struct cni_cmd_args a = {.path = dir, .cni_version = "1.0.0"};
+	_cleanup_free_ char *out = NULL;
+	_cleanup_(cni_result_freep) struct cni_result *r = NULL;
+	struct cni_err err = {0};
+	const char *in = "{\"name\":\"n\"}";
+	char big[200000];
+
+	setenv("CNI_COMMAND", "ADD", 1);
+	CHECK(delegate_exec("echo-ipam", "DEL", &a, in, strlen(in), &out, &err) == 0);
+	CHECK_STR(out, "DEL {\"name\":\"n\"}");
+	free(out);
+	out = NULL;
+
+	/* A large stdin and stdout must not deadlock. */
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	CHECK(delegate_exec("cat-ipam", "ADD", &a, big, strlen(big), &out, &err) == 0);
+	CHECK(out && strlen(out) == strlen(big));
+
+	CHECK(delegate_exec("fail-ipam", "ADD", &a, in, strlen(in), NULL, &err) < 0);
+	CHECK_INT(err.code, 11);
+	CHECK_STR(err.msg, "try later");
+	CHECK_STR(err.details, "busy");
+	CHECK(delegate_exec("garbage-ipam", "ADD", &a, in, strlen(in), NULL, &err) < 0);
+	CHECK_INT(err.code, 999);
+	CHECK_STR(err.msg, "netplugin failed: \"oops\"");
+	CHECK(delegate_exec("silent-ipam", "ADD", &a, in, strlen(in), NULL, &err) < 0);
+	CHECK(strstr(err.msg, "exit status 3") != NULL);
+
+	a.stdin_data = (char *)in;
+	a.stdin_len = strlen(in);
+	CHECK(delegate_add("result-ipam", &a, &r, &err) == 0);
+	CHECK(r && r->n_ips == 1);
+	CHECK_STR(r->cni_version, "1.0.0");
+}
+
+int main(void)
+{
+	if (!mkdtemp(dir))
+		return 1;
+	write_script("echo-ipam", "printf '%s ' \"$CNI_COMMAND\"; cat");
+	write_script("cat-ipam", "cat");
+	write_script("fail-ipam", "echo '{\"code\": 11, \"msg\": \"try later\", \"details\": \"busy\"}'; exit 1");
+	write_script("garbage-ipam", "printf oops; exit 1");
+	write_script("silent-ipam", "exit 3");
+	write_script("result-ipam", "cat >/dev/null; echo '{\"ips\":[{\"address\":\"10.0.0.2/24\"}]}'");
+	RUN(test_find);
+	RUN(test_exec);
+	{
+		char cmd[300];
+		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+		if (system(cmd) != 0)
+			fprintf(stderr, "cleanup failed\n");
+	}
+	UNIT_DONE();
+}
