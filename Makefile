@@ -34,7 +34,7 @@ ALL_LDFLAGS  := $(SANFLAGS) $(LDFLAGS)
 PREFIX      ?= /usr/local
 CNI_BIN_DIR ?= /opt/cni/bin
 
-.PHONY: all clean check unit integration check-format format install
+.PHONY: all clean check unit integration check-format format install deps demo test
 all:
 
 # ---- common library --------------------------------------------------------
@@ -63,6 +63,8 @@ $$(BIN)/$(3): $$(BUILD)/$(2)/main.o $$(BUILD)/lib$(1).a $$(COMMON_LIB)
 	$$(CC) $$(ALL_LDFLAGS) -o $$@ $$^ $$(PKG_LIBS)
 ifneq ($$(wildcard $(2)/main.c),)
 PROGRAMS += $$(BIN)/$(3)
+endif
+ifneq ($$($(1)_SRC),)
 PROGRAM_LIBS += $$(BUILD)/lib$(1).a
 endif
 endef
@@ -95,6 +97,18 @@ integration: $(PROGRAMS)
 
 check: unit integration
 
+# The README's two commands: `make deps demo` and `make deps test`.
+deps:
+	sh scripts/install-deps.sh
+
+demo: all
+	bash demo/demo.sh
+
+# Everything, then everything again under ASan+UBSan.
+test:
+	$(MAKE) check
+	$(MAKE) SANITIZE=1 check
+
 # ---- housekeeping ----------------------------------------------------------
 FMT_SRC = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
 check-format:
@@ -105,8 +119,9 @@ format:
 	clang-format --style=file -i $(FMT_SRC)
 
 install: all
-	install -d $(DESTDIR)$(CNI_BIN_DIR)
-	install -m 0755 $(PROGRAMS) $(DESTDIR)$(CNI_BIN_DIR)/
+	install -d $(DESTDIR)$(CNI_BIN_DIR) $(DESTDIR)$(PREFIX)/bin
+	install -m 0755 $(filter-out %/cnitool,$(PROGRAMS)) $(DESTDIR)$(CNI_BIN_DIR)/
+	install -m 0755 $(filter %/cnitool,$(PROGRAMS)) $(DESTDIR)$(PREFIX)/bin/
 
 clean:
 	rm -rf build bin

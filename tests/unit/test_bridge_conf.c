@@ -1,0 +1,143 @@
+/* bridge config: defaults, every key, the reference's validation errors. */
+#include "unit.h"
+#include "cleanup.h"
+#include "bridge/netconf.h"
+
+static struct cni_err last;
+
+static struct bridge_conf *load(const char *json, const char *env_args)
+{
+	struct cni_cmd_args a = {.stdin_data = (char *)json, .stdin_len = strlen(json),
+				 .name = "net", .cni_version = "1.0.0",
+				 .args = env_args ? env_args : ""};
+	struct bridge_conf *c = NULL;
+
+	cni_err_clear(&last);
+	if (bridge_conf_load(&a, &c, &last) < 0)
+		return NULL;
+	return c;
+}
+
+static void test_defaults(void)
+{
+	_cleanup_(bridge_conf_freep) struct bridge_conf *c = load("{\"name\":\"net\"}", NULL);
+
+	CHECK(c != NULL);
+	if (!c)
+		return;
+	CHECK_STR(c->bridge, "cni0");
+	CHECK(!c->is_gw && !c->ip_masq && !c->preserve_default_vlan && !c->hairpin);
+	CHECK(!bridge_conf_is_l3(c));
+	CHECK(c->mac == NULL && c->prev == NULL && !c->has_dns);
+	CHECK_INT(c->masq_backend, MASQ_BACKEND_AUTO);
+}
+
+static void test_keys(void)
+{
+	_cleanup_(bridge_conf_freep) struct bridge_conf *c = load(
+		"{\"name\":\"net\",\"BRIDGE\":\"br9\",\"isDefaultGateway\":true,\"ipmasq\":true,"
+		"\"ipMasqBackend\":\"nftables\",\"mtu\":1400,\"hairpinMode\":true,\"vlanTrunk\":"
+		"[{\"id\":5},{\"minID\":3,\"maxID\":6},{\"id\":100}],\"macspoofchk\":true,"
+		"\"enabledad\":true,\"portIsolation\":true,\"forceAddress\":true,"
+		"\"ipam\":{\"type\":\"host-local\"},\"dns\":{\"nameservers\":[\"1.1.1.1\"]},"
+		"\"args\":{\"cni\":{\"mac\":\"0a:00:00:00:00:02\"}},"
+		"\"prevResult\":{\"ips\":[{\"address\":\"10.0.0.2/24\"}]}}",
+		"IgnoreUnknown=1;MAC=0a:00:00:00:00:01;K8S_POD_NAME=x");
+
+	CHECK(c != NULL);
+	if (!c)
+		return;
+	CHECK_STR(c->bridge, "br9");
+	CHECK(c->is_gw && c->is_default_gw && c->ip_masq && c->hairpin && c->macspoofchk);
+	CHECK(c->enable_dad && c->port_isolation && c->force_address);
+	CHECK_INT(c->masq_backend, MASQ_BACKEND_NFTABLES);
+	CHECK_INT(c->mtu, 1400);
+	CHECK_INT(c->n_trunk, 5);
+	CHECK_INT(c->trunk[0], 3);
+	CHECK_INT(c->trunk[3], 6);
+	CHECK_INT(c->trunk[4], 100);
+	CHECK_STR(c->ipam_type, "host-local");
+	CHECK(c->has_dns);
+	CHECK_STR(c->mac, "0a:00:00:00:00:02");
+	CHECK(c->prev && c->prev->n_ips == 1);
+}
+
+static void test_mac_precedence(void)
+{
+	struct bridge_conf *c;
+
+	c = load("{\"name\":\"n\"}", "MAC=0a:00:00:00:00:01");
+	CHECK(c && strcmp(c->mac, "0a:00:00:00:00:01") == 0);
+	bridge_conf_free(c);
+	c = load("{\"name\":\"n\",\"args\":{\"cni\":{\"mac\":\"0a:00:00:00:00:02\"}},"
+		 "\"runtimeConfig\":{\"mac\":\"0a:00:00:00:00:03\"}}",
+		 "MAC=0a:00:00:00:00:01");
+	CHECK(c && strcmp(c->mac, "0a:00:00:00:00:03") == 0);
+	bridge_conf_free(c);
+	CHECK(load("{\"name\":\"n\"}", "MAC=zz") == NULL);
+	CHECK_INT(last.code, 7);
+	CHECK(load("{\"name\":\"n\"}", "FOO=bar") == NULL);
+	CHECK_STR(last.msg, "ARGS: unknown args [\"FOO=bar\"]");
+}
+
+static void expect_error(const char *json, int code, const char *msg)
+{
+	struct bridge_conf *c = load(json, NULL);
+
+	CHECK(c == NULL);
+	bridge_conf_free(c);
+	CHECK_INT(last.code, code);
+	CHECK_STR(last.msg, msg);
+}
+
+static void test_errors(void)
+{
+	expect_error("{\"vlan\":4095}", 7, "invalid VLAN ID 4095 (must be between 0 and 4094)");
+	expect_error("{\"vlan\":-1}", 7, "invalid VLAN ID -1 (must be between 0 and 4094)");
+	expect_error("{\"vlanTrunk\":[{\"minID\":0,\"maxID\":5}]}", 7, "incorrect trunk minID parameter");
+	expect_error("{\"vlanTrunk\":[{\"minID\":1,\"maxID\":4095}]}", 7, "incorrect trunk maxID parameter");
+	expect_error("{\"vlanTrunk\":[{\"minID\":9,\"maxID\":5}]}", 7,
+		     "minID is greater than maxID in trunk parameter");
+	expect_error("{\"vlanTrunk\":[{\"maxID\":5}]}", 7,
+		     "minID and maxID should be configured simultaneously, minID is missing");
+	expect_error("{\"vlanTrunk\":[{\"minID\":5}]}", 7,
+		     "minID and maxID should be configured simultaneously, maxID is missing");
+	expect_error("{\"vlanTrunk\":[{\"id\":0}]}", 7, "incorrect trunk id parameter");
+	expect_error("{\"vlan\":5,\"vlanTrunk\":[{\"id\":6}]}", 7,
+		     "cannot set vlan and vlanTrunk at the same time");
+	expect_error("{\"hairpinMode\":true,\"promiscMode\":true}", 7,
+		     "cannot set hairpin mode and promiscuous mode at the same time");
+	expect_error("{\"disableContainerInterface\":true,\"ipam\":{\"type\":\"host-local\"}}", 7,
+		     "cannot use IPAM when DisableContainerInterface flag is set");
+	expect_error("{\"ipMasqBackend\":\"pf\"}", 7, "unknown ipmasq backend \"pf\"");
+	expect_error("{\"isGateway\":\"true\"}", 7,
+		     "invalid network config: 'isGateway' must be a boolean, not string");
+	expect_error("{\"mtu\":\"1500\"}", 7, "invalid network config: 'mtu' must be an integer, not string");
+	expect_error("{\"bridge\":\"a-name-that-is-too-long\"}", 7,
+		     "invalid network config: bridge name 'a-name-that-is-too-long' is not a valid interface name");
+	expect_error("{\"ipam\":[]}", 7, "invalid network config: 'ipam' must be an object, not array");
+	expect_error("{\"prevResult\":{\"cniVersion\":\"0.4.0\"}}", 6,
+		     "could not parse prevResult: result type supports [1.0.0 1.1.0] but unmarshalled CNIVersion is \"0.4.0\"");
+}
+
+static void test_mac_forms(void)
+{
+	uint8_t m[6];
+
+	CHECK(bridge_parse_mac("0A:1b:2c:3d:4e:5f", m) == 0 && m[0] == 0x0a && m[5] == 0x5f);
+	CHECK(bridge_parse_mac("0a-1b-2c-3d-4e-5f", m) == 0 && m[1] == 0x1b);
+	CHECK(bridge_parse_mac("0a1b.2c3d.4e5f", m) == 0 && m[4] == 0x4e);
+	CHECK(bridge_parse_mac("0a:1b-2c:3d:4e:5f", m) < 0);
+	CHECK(bridge_parse_mac("0a:1b:2c:3d:4e", m) < 0);
+	CHECK(bridge_parse_mac("0g:1b:2c:3d:4e:5f", m) < 0);
+}
+
+int main(void)
+{
+	RUN(test_defaults);
+	RUN(test_keys);
+	RUN(test_mac_precedence);
+	RUN(test_errors);
+	RUN(test_mac_forms);
+	UNIT_DONE();
+}
