@@ -34,7 +34,7 @@ ALL_LDFLAGS  := $(SANFLAGS) $(LDFLAGS)
 PREFIX      ?= /usr/local
 CNI_BIN_DIR ?= /opt/cni/bin
 
-.PHONY: all clean check unit integration check-format format install deps demo test
+.PHONY: all clean check unit integration check-format format install deps demo test fuzz fuzz-smoke
 all:
 
 # ---- common library --------------------------------------------------------
@@ -95,6 +95,22 @@ unit: $(UNIT_BIN) $(PROGRAMS)
 integration: $(PROGRAMS)
 	python3 tests/run_integration.py --bin $(abspath $(BIN)) $(TESTS)
 
+# libFuzzer targets (clang). fuzz-smoke replays the corpus and runs a bounded random pass.
+FUZZ_BIN := build/fuzz/fuzz_parsers
+FUZZ_SRC := tests/fuzz/fuzz_parsers.c $(addprefix common/,err.c conf.c cni.c result.c ipnet.c) plugins/bridge/netconf.c
+$(FUZZ_BIN): $(FUZZ_SRC) $(wildcard common/*.h plugins/bridge/*.h)
+	@mkdir -p $(@D)
+	clang -std=gnu11 -g -O1 -D_GNU_SOURCE -Icommon -Iplugins $(PKG_CFLAGS) \
+		-fsanitize=fuzzer,address,undefined -o $@ $(FUZZ_SRC) -lcjson -lm
+
+fuzz: $(FUZZ_BIN)
+	mkdir -p build/fuzz/corpus && cp tests/fuzz/corpus/* build/fuzz/corpus/
+	$(FUZZ_BIN) -max_total_time=$${FUZZ_SECONDS:-300} build/fuzz/corpus
+
+fuzz-smoke: $(FUZZ_BIN)
+	mkdir -p build/fuzz/corpus && cp tests/fuzz/corpus/* build/fuzz/corpus/
+	$(FUZZ_BIN) -max_total_time=20 -rss_limit_mb=1024 build/fuzz/corpus
+
 check: unit integration
 
 # The README's two commands: `make deps demo` and `make deps test`.
@@ -108,6 +124,7 @@ demo: all
 test:
 	$(MAKE) check
 	$(MAKE) SANITIZE=1 check
+	$(MAKE) fuzz-smoke
 
 # ---- housekeeping ----------------------------------------------------------
 FMT_SRC = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
