@@ -1,0 +1,32 @@
+/* Network namespace handles: open and verify a netns path, compare with our own, and a
+ * scoped enter/restore for the few operations that must run inside (sysctl writes). */
+#ifndef CNI_NETNS_H
+#define CNI_NETNS_H
+
+#include <stdbool.h>
+
+#include "err.h"
+
+/* f_type of an nsfs inode (/proc/<pid>/ns/net, bind mounts under /run/netns). */
+#define NETNS_NSFS_MAGIC 0x6e736673
+/* f_type of procfs (old kernels report ns files as procfs). */
+#define NETNS_PROC_SUPER_MAGIC 0x9fa0
+
+/* Open a netns path (O_RDONLY|O_CLOEXEC) and check with fstatfs that it is nsfs or procfs.
+ * -ENOENT when the path does not exist ("gone" for DEL); -EINVAL with the message
+ * "unknown FS magic on '<path>': <hex>" when it exists but is not a namespace; other
+ * -errno for other failures. */
+int netns_open(const char *path, int *ret_fd, struct cni_err *err);
+
+/* Whether fd refers to the calling thread's own network namespace (same st_dev/st_ino as
+ * /proc/thread-self/ns/net). */
+int netns_is_current(int fd, bool *ret_is_current, struct cni_err *err);
+
+/* Switch the calling thread into the network namespace fd. *ret_saved_fd is an fd of the
+ * namespace we came from, to pass to netns_restore(). */
+int netns_enter(int fd, int *ret_saved_fd, struct cni_err *err);
+
+/* Return to the namespace saved by netns_enter() and close saved_fd (always closed). */
+int netns_restore(int saved_fd, struct cni_err *err);
+
+#endif

@@ -1,0 +1,302 @@
+/* Thin rtnetlink layer over libmnl: one socket type, request/ack with the kernel's extended
+ * ACK text, restartable dumps, and typed helpers for links, bridge ports, VLANs, addresses
+ * and routes.
+ *
+ * Error convention: every fallible function returns 0 or a negative errno value and fills
+ * *err. When the kernel refuses a request the message is Go's errno text ("file exists",
+ * "no such device") followed by ": <extack>" when the kernel sent one, and the extack text
+ * alone is also put in the details; no context is prefixed, so callers add their own
+ * (cni_err_prefix) exactly as the reference plugins wrap netlink errors.
+ *
+ * Message builders (nl_*_build_*) write a request into a caller buffer of NL_MSG_BUF_SIZE
+ * bytes without a socket, so requests can be unit-tested; the executing functions call the
+ * builder and then nl_request().
+ */
+#ifndef CNI_NL_H
+#define CNI_NL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <linux/netlink.h>
+
+#include "cleanup.h"
+#include "err.h"
+
+struct mnl_socket;
+
+/* Size of the buffer a message builder writes into. */
+#define NL_MSG_BUF_SIZE 4096
+
+/* Size of the receive buffer; the kernel never fills a dump datagram beyond 32 KiB. */
+#define NL_RECV_BUF_SIZE 32768
+
+/* IFNAMSIZ, without pulling <net/if.h> or <linux/if.h> (they clash) into every user. */
+#define NL_IFNAMSIZ 16
+
+/* Maximum hardware address length kept in struct nl_link. */
+#define NL_HWADDR_MAX 32
+
+/* A NETLINK_ROUTE socket with extended ACK and capped ACK enabled. Not thread-safe. */
+struct nl_sock {
+	struct mnl_socket *mnl; /* the libmnl socket */
+	unsigned int portid;	/* our netlink port id, assigned by the kernel at bind */
+	uint32_t seq;		/* sequence number of the last request sent */
+	char *buf;		/* receive buffer of NL_RECV_BUF_SIZE bytes */
+};
+
+/* Per-message callback of nl_request_cb() and nl_dump(). Return 0 to go on, negative (with
+ * err set) to fail. For dumps, nlh == NULL means "the dump was interrupted and restarts from
+ * the beginning: discard everything collected so far". The callback must not use the socket. */
+typedef int (*nl_msg_cb)(const struct nlmsghdr *nlh, void *data, struct cni_err *err);
+
+/* Open a rtnetlink socket in the caller's network namespace. */
+int nl_open(struct nl_sock **ret_sock, struct cni_err *err) CNI_MUST_USE;
+
+/* Open a rtnetlink socket bound to the namespace netns_fd: enter it with setns, open the
+ * socket, return to the original namespace. The socket keeps operating in netns_fd. */
+int nl_open_in_netns(int netns_fd, struct nl_sock **ret_sock, struct cni_err *err) CNI_MUST_USE;
+
+/* Close a socket; NULL is fine. */
+void nl_close(struct nl_sock *sock);
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct nl_sock *, nl_close)
+#define _cleanup_nl_close_ _cleanup_(nl_closep)
+
+/* Send one request (NLM_F_ACK is added, the sequence number assigned) and wait for the
+ * kernel's ACK. 0, or -errno with the kernel's reason in err. */
+int nl_request(struct nl_sock *sock, struct nlmsghdr *nlh, struct cni_err *err);
+
+/* Like nl_request(), passing each reply message that precedes the ACK (e.g. the RTM_NEWLINK
+ * answering a RTM_GETLINK) to cb. cb may be NULL. */
+int nl_request_cb(struct nl_sock *sock, struct nlmsghdr *nlh, nl_msg_cb cb, void *data,
+		  struct cni_err *err);
+
+/* Run a dump request (NLM_F_DUMP is added) and pass every message to cb. When the kernel
+ * flags the dump NLM_F_DUMP_INTR (the table changed meanwhile) it calls cb(NULL) and redoes
+ * the whole dump, up to 10 times, then fails with -EINTR and CNI code 11 (try again). */
+int nl_dump(struct nl_sock *sock, struct nlmsghdr *nlh, nl_msg_cb cb, void *data,
+	    struct cni_err *err);
+
+/* Index the attributes of nlh that follow a family header of hdrlen bytes: tb[type] is the
+ * last attribute of each type <= max, NULL when absent. tb has max + 1 entries. */
+void nl_attr_index(const struct nlmsghdr *nlh, size_t hdrlen, const struct nlattr **tb,
+		   unsigned int max);
+
+/* Same for the attributes nested in nest. */
+void nl_attr_index_nested(const struct nlattr *nest, const struct nlattr **tb, unsigned int max);
+
+/* Start a request in buf (NL_MSG_BUF_SIZE bytes, zeroed up to the header) with type and
+ * flags; the caller appends the family header with mnl_nlmsg_put_extra_header(). */
+struct nlmsghdr *nl_msg_init(void *buf, uint16_t type, uint16_t flags);
+
+/* ---- links (nl_link.c) ---------------------------------------------------------------- */
+
+/* What the plugins need to know about a link, decoded from RTM_NEWLINK. */
+struct nl_link {
+	int index;		    /* ifindex */
+	char name[NL_IFNAMSIZ];	    /* IFLA_IFNAME */
+	char kind[32];		    /* IFLA_INFO_KIND ("bridge", "veth", ...), "" if none */
+	char slave_kind[32];	    /* IFLA_INFO_SLAVE_KIND ("bridge" for a bridge port) */
+	int master;		    /* IFLA_MASTER ifindex, 0 when none */
+	unsigned int mtu;	    /* IFLA_MTU */
+	uint8_t mac[NL_HWADDR_MAX]; /* IFLA_ADDRESS */
+	size_t mac_len;		    /* valid bytes in mac, 0 when absent */
+	uint8_t operstate;	    /* IFLA_OPERSTATE, IF_OPER_* */
+	unsigned int flags;	    /* ifi_flags: IFF_UP, IFF_PROMISC (as set by users), ... */
+	unsigned short type;	    /* ifi_type, ARPHRD_* */
+	int link;		    /* IFLA_LINK: for a veth the peer's ifindex, 0 if none */
+	bool has_link_netnsid;	    /* IFLA_LINK_NETNSID present (peer in another netns) */
+	int link_netnsid;	    /* IFLA_LINK_NETNSID: netns id of the peer's namespace */
+	int hairpin;		    /* bridge port IFLA_BRPORT_MODE: 0/1, -1 when not a port */
+	int isolated;		    /* bridge port IFLA_BRPORT_ISOLATED: 0/1, -1 if unknown */
+	int vlan_filtering;	    /* bridge IFLA_BR_VLAN_FILTERING: 0/1, -1 if not reported */
+};
+
+/* Arguments of nl_link_add_veth(). */
+struct nl_veth_req {
+	const char *name;	 /* this end, created in the socket's namespace */
+	const char *peer_name;	 /* the other end */
+	int peer_netns_fd;	 /* namespace fd to create the peer in, -1 for the same ns */
+	unsigned int mtu;	 /* MTU of both ends, 0 for the kernel default */
+	const uint8_t *peer_mac; /* 6-byte MAC for the peer, NULL for a random one */
+};
+
+/* Arguments of nl_link_set_brport(). */
+struct nl_brport_req {
+	int ifindex;  /* the bridge port (the host veth) */
+	int hairpin;  /* IFLA_BRPORT_MODE: 1 on, 0 off, -1 leave unchanged */
+	int isolated; /* IFLA_BRPORT_ISOLATED: 1 on, 0 off, -1 leave unchanged */
+};
+
+/* One VLAN entry of a bridge port. */
+struct nl_vlan {
+	uint16_t vid;	/* VLAN id, 1..4094 */
+	uint16_t flags; /* BRIDGE_VLAN_INFO_PVID, BRIDGE_VLAN_INFO_UNTAGGED, ... */
+};
+
+/* Name of an IF_OPER_* value as Go prints it ("up", "down", "lowerlayerdown", ...). */
+const char *nl_operstate_name(uint8_t operstate);
+
+/* Decode a RTM_NEWLINK message into ret. */
+int nl_link_parse(const struct nlmsghdr *nlh, struct nl_link *ret, struct cni_err *err);
+
+/* Look a link up by name. -ENODEV (message "link 'name' not found") when absent. */
+int nl_link_get_by_name(struct nl_sock *sock, const char *name, struct nl_link *ret,
+			struct cni_err *err);
+
+/* Look a link up by ifindex. -ENODEV when absent. */
+int nl_link_get_by_index(struct nl_sock *sock, int ifindex, struct nl_link *ret,
+			 struct cni_err *err);
+
+/* Every link of the socket's namespace as a malloc'ed array (free() it). */
+int nl_link_list(struct nl_sock *sock, struct nl_link **ret_links, size_t *ret_n,
+		 struct cni_err *err);
+
+/* Create a bridge (NLM_F_EXCL: -EEXIST when the name is taken). mtu 0 = kernel default;
+ * vlan_filtering sets IFLA_BR_VLAN_FILTERING=1 (-EOPNOTSUPP on kernels without it). */
+int nl_link_add_bridge(struct nl_sock *sock, const char *name, unsigned int mtu,
+		       bool vlan_filtering, struct cni_err *err);
+
+/* Create a veth pair, the peer possibly directly in another namespace. -EEXIST when either
+ * name is taken in its namespace (the kernel does not say which one). */
+int nl_link_add_veth(struct nl_sock *sock, const struct nl_veth_req *req, struct cni_err *err);
+
+/* Delete a link by ifindex. -ENODEV when absent. */
+int nl_link_del(struct nl_sock *sock, int ifindex, struct cni_err *err);
+
+/* Delete a link by name. -ENODEV when absent. */
+int nl_link_del_by_name(struct nl_sock *sock, const char *name, struct cni_err *err);
+
+/* Set IFF_UP on or off. */
+int nl_link_set_up(struct nl_sock *sock, int ifindex, bool up, struct cni_err *err);
+
+/* Set IFF_PROMISC on or off. */
+int nl_link_set_promisc(struct nl_sock *sock, int ifindex, bool on, struct cni_err *err);
+
+/* Set the MTU. */
+int nl_link_set_mtu(struct nl_sock *sock, int ifindex, unsigned int mtu, struct cni_err *err);
+
+/* Set the hardware address (len bytes, 6 for Ethernet). */
+int nl_link_set_mac(struct nl_sock *sock, int ifindex, const uint8_t *mac, size_t len,
+		    struct cni_err *err);
+
+/* Enslave ifindex to master_index (a bridge); master_index 0 = nomaster. */
+int nl_link_set_master(struct nl_sock *sock, int ifindex, int master_index, struct cni_err *err);
+
+/* Set bridge port flags (hairpin, isolated) through AF_BRIDGE IFLA_PROTINFO. */
+int nl_link_set_brport(struct nl_sock *sock, const struct nl_brport_req *req, struct cni_err *err);
+
+/* Add a VLAN to a bridge port (bridge -> master): vinfo_flags are BRIDGE_VLAN_INFO_PVID,
+ * BRIDGE_VLAN_INFO_UNTAGGED; bridge_flags BRIDGE_FLAGS_MASTER/SELF or 0 to omit. */
+int nl_link_vlan_add(struct nl_sock *sock, int ifindex, uint16_t vid, uint16_t vinfo_flags,
+		     uint16_t bridge_flags, struct cni_err *err);
+
+/* Delete a VLAN from a bridge port (bridge_flags as for nl_link_vlan_add). */
+int nl_link_vlan_del(struct nl_sock *sock, int ifindex, uint16_t vid, uint16_t bridge_flags,
+		     struct cni_err *err);
+
+/* The VLANs of a bridge port (RTEXT_FILTER_BRVLAN dump) as a malloc'ed array; empty when
+ * the port has none or the kernel lacks VLAN filtering. */
+int nl_link_vlan_list(struct nl_sock *sock, int ifindex, struct nl_vlan **ret_vlans, size_t *ret_n,
+		      struct cni_err *err);
+
+/* Poll ifindex's operstate until IF_OPER_UP, sleeping 0, 50, 500, 1000, 1000 ms before the
+ * checks (the reference bridge's schedule, ~2.5 s at most). -ETIMEDOUT with the message
+ * "bridge port in error state: <state>" when it never comes up. */
+int nl_link_wait_oper_up(struct nl_sock *sock, int ifindex, struct cni_err *err);
+
+/* Message builders for the link requests above (buf: NL_MSG_BUF_SIZE bytes). */
+int nl_link_build_get(void *buf, int ifindex, const char *name, struct nlmsghdr **ret_nlh,
+		      struct cni_err *err);
+int nl_link_build_bridge(void *buf, const char *name, unsigned int mtu, bool vlan_filtering,
+			 struct nlmsghdr **ret_nlh, struct cni_err *err);
+int nl_link_build_veth(void *buf, const struct nl_veth_req *req, struct nlmsghdr **ret_nlh,
+		       struct cni_err *err);
+int nl_link_build_del(void *buf, int ifindex, const char *name, struct nlmsghdr **ret_nlh,
+		      struct cni_err *err);
+struct nlmsghdr *nl_link_build_flags(void *buf, int ifindex, unsigned int change,
+				     unsigned int flags);
+struct nlmsghdr *nl_link_build_u32(void *buf, int ifindex, uint16_t attr, uint32_t value);
+int nl_link_build_mac(void *buf, int ifindex, const uint8_t *mac, size_t len,
+		      struct nlmsghdr **ret_nlh, struct cni_err *err);
+struct nlmsghdr *nl_link_build_brport(void *buf, const struct nl_brport_req *req);
+int nl_link_build_vlan(void *buf, bool add, int ifindex, uint16_t vid, uint16_t vinfo_flags,
+		       uint16_t bridge_flags, struct nlmsghdr **ret_nlh, struct cni_err *err);
+
+/* ---- addresses (nl_addr.c) ------------------------------------------------------------ */
+
+/* An interface address. */
+struct nl_addr {
+	int family;	    /* AF_INET or AF_INET6 */
+	int ifindex;	    /* interface */
+	uint8_t addr[16];   /* IFA_LOCAL (IPv4) / IFA_ADDRESS (IPv6), network order */
+	uint8_t prefix_len; /* prefix length */
+	uint32_t flags;	    /* IFA_F_*: IFA_FLAGS when present, else ifa_flags */
+	uint8_t scope;	    /* RT_SCOPE_* */
+};
+
+/* Add an address (NLM_F_EXCL: -EEXIST when present). Uses family, ifindex, addr, prefix_len,
+ * flags (e.g. IFA_F_NODAD, 0 for none) and scope (0 = universe). IPv4 addresses below /31
+ * get the subnet broadcast, as Go's netlink.AddrAdd does. */
+int nl_addr_add(struct nl_sock *sock, const struct nl_addr *addr, struct cni_err *err);
+
+/* Delete an address (family, ifindex, addr, prefix_len). -EADDRNOTAVAIL when absent. */
+int nl_addr_del(struct nl_sock *sock, const struct nl_addr *addr, struct cni_err *err);
+
+/* Addresses of family (AF_UNSPEC = all) on ifindex (0 = all) as a malloc'ed array. */
+int nl_addr_list(struct nl_sock *sock, int family, int ifindex, struct nl_addr **ret_addrs,
+		 size_t *ret_n, struct cni_err *err);
+
+/* Decode a RTM_NEWADDR message. */
+int nl_addr_parse(const struct nlmsghdr *nlh, struct nl_addr *ret, struct cni_err *err);
+
+/* Build RTM_NEWADDR (add) or RTM_DELADDR into buf. */
+int nl_addr_build(void *buf, bool add, const struct nl_addr *addr, struct nlmsghdr **ret_nlh,
+		  struct cni_err *err);
+
+/* ---- routes (nl_route.c) -------------------------------------------------------------- */
+
+/* A unicast route (one nexthop; multipath routes are listed once per nexthop). */
+struct nl_route {
+	int family;	   /* AF_INET or AF_INET6 */
+	uint8_t dst[16];   /* RTA_DST, all zero for a default route */
+	uint8_t dst_len;   /* prefix length of dst */
+	bool has_gw;	   /* gw is set */
+	uint8_t gw[16];	   /* RTA_GATEWAY */
+	int oif;	   /* RTA_OIF, 0 = none */
+	uint32_t priority; /* RTA_PRIORITY (metric); 0 = unset (kernel default) */
+	uint32_t table;	   /* routing table; 0 = RT_TABLE_MAIN on add */
+	uint8_t scope;	   /* RT_SCOPE_*; 0 = universe */
+	uint8_t protocol;  /* RTPROT_*; 0 = RTPROT_BOOT on add, as Go's netlink does */
+	uint8_t type;	   /* RTN_*; 0 = RTN_UNICAST on add */
+	bool excl;	   /* on add, also NLM_F_EXCL: fail if any route to dst/metric exists */
+};
+
+/* Add a route with NLM_F_CREATE (without NLM_F_EXCL unless route->excl, like the reference's
+ * RouteAddEcmp: a different gateway to the same dst becomes another path). An identical
+ * route fails with -EEXIST either way. */
+int nl_route_add(struct nl_sock *sock, const struct nl_route *route, struct cni_err *err);
+
+/* Delete a route matching dst/dst_len, table, and gw/oif/priority when set (scope, protocol
+ * and type act as wildcards). -ESRCH when no route matches. */
+int nl_route_del(struct nl_sock *sock, const struct nl_route *route, struct cni_err *err);
+
+/* Routes of family (AF_UNSPEC = both) through oif (0 = any) in table (0 = any table) as a
+ * malloc'ed array. */
+int nl_route_list(struct nl_sock *sock, int family, int oif, uint32_t table,
+		  struct nl_route **ret_routes, size_t *ret_n, struct cni_err *err);
+
+/* Ask the kernel which route it would use for dst (RTM_GETROUTE); ret->oif is the output
+ * interface. -ENETUNREACH (or similar) when there is none. */
+int nl_route_get(struct nl_sock *sock, int family, const uint8_t *dst, struct nl_route *ret,
+		 struct cni_err *err);
+
+/* Build RTM_NEWROUTE (add) or RTM_DELROUTE into buf. */
+int nl_route_build(void *buf, bool add, const struct nl_route *route, struct nlmsghdr **ret_nlh,
+		   struct cni_err *err);
+
+/* Build the RTM_GETROUTE of nl_route_get(). */
+int nl_route_build_get(void *buf, int family, const uint8_t *dst, struct nlmsghdr **ret_nlh,
+		       struct cni_err *err);
+
+#endif

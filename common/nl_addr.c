@@ -1,0 +1,187 @@
+/* rtnetlink address helpers: add, delete, list. */
+#include "nl.h"
+
+#include <errno.h>
+#include <string.h>
+#include <netinet/in.h>
+#include <linux/if_addr.h>
+#include <linux/rtnetlink.h>
+
+#include <libmnl/libmnl.h>
+
+/* Validate family and prefix length; returns the address length. */
+static int addr_len(int family, unsigned int prefix_len, struct cni_err *err)
+{
+	int len = family == AF_INET ? 4 : family == AF_INET6 ? 16 : 0;
+
+	if (!len) {
+		cni_err_set(err, CNI_ERR_INTERNAL, "unsupported address family %d", family);
+		return -EAFNOSUPPORT;
+	}
+	if (prefix_len > (unsigned int)len * 8) {
+		cni_err_set(err, CNI_ERR_INTERNAL, "invalid prefix length %u", prefix_len);
+		return -EINVAL;
+	}
+	return len;
+}
+
+int nl_addr_build(void *buf, bool add, const struct nl_addr *addr, struct nlmsghdr **ret_nlh,
+		  struct cni_err *err)
+{
+	struct nlmsghdr *nlh;
+	struct ifaddrmsg *ifa;
+	int len;
+
+	len = addr_len(addr->family, addr->prefix_len, err);
+	if (len < 0)
+		return len;
+	nlh = nl_msg_init(buf, add ? RTM_NEWADDR : RTM_DELADDR,
+			  add ? NLM_F_CREATE | NLM_F_EXCL : 0);
+	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
+	ifa->ifa_family = (unsigned char)addr->family;
+	ifa->ifa_prefixlen = addr->prefix_len;
+	ifa->ifa_index = (unsigned int)addr->ifindex;
+	ifa->ifa_scope = addr->scope;
+	/* IFA_LOCAL is the address of the interface; IFA_ADDRESS the peer, the same here. */
+	if (addr->family == AF_INET)
+		mnl_attr_put(nlh, IFA_LOCAL, 4, addr->addr);
+	mnl_attr_put(nlh, IFA_ADDRESS, (size_t)len, addr->addr);
+	if (add) {
+		/* The low 8 bits fit ifa_flags; IFA_FLAGS carries all 32. */
+		ifa->ifa_flags = (unsigned char)(addr->flags & 0xff);
+		if (addr->flags)
+			mnl_attr_put_u32(nlh, IFA_FLAGS, addr->flags);
+		if (addr->family == AF_INET && addr->prefix_len < 31) {
+			uint32_t a, mask, brd;
+
+			memcpy(&a, addr->addr, 4);
+			mask = addr->prefix_len ? htonl(~0U << (32 - addr->prefix_len)) : 0;
+			brd = a | ~mask;
+			mnl_attr_put(nlh, IFA_BROADCAST, 4, &brd);
+		}
+	}
+	*ret_nlh = nlh;
+	return 0;
+}
+
+int nl_addr_add(struct nl_sock *sock, const struct nl_addr *addr, struct cni_err *err)
+{
+	char buf[NL_MSG_BUF_SIZE];
+	struct nlmsghdr *nlh;
+	int r;
+
+	r = nl_addr_build(buf, true, addr, &nlh, err);
+	if (r < 0)
+		return r;
+	return nl_request(sock, nlh, err);
+}
+
+int nl_addr_del(struct nl_sock *sock, const struct nl_addr *addr, struct cni_err *err)
+{
+	char buf[NL_MSG_BUF_SIZE];
+	struct nlmsghdr *nlh;
+	int r;
+
+	r = nl_addr_build(buf, false, addr, &nlh, err);
+	if (r < 0)
+		return r;
+	return nl_request(sock, nlh, err);
+}
+
+int nl_addr_parse(const struct nlmsghdr *nlh, struct nl_addr *ret, struct cni_err *err)
+{
+	const struct nlattr *tb[IFA_MAX + 1];
+	const struct ifaddrmsg *ifa;
+	const struct nlattr *a;
+	struct nl_addr out;
+	size_t len;
+
+	if (nlh->nlmsg_type != RTM_NEWADDR || mnl_nlmsg_get_payload_len(nlh) < sizeof(*ifa)) {
+		cni_err_set(err, CNI_ERR_INTERNAL, "unexpected netlink message type %u",
+			    nlh->nlmsg_type);
+		return -EBADMSG;
+	}
+	ifa = mnl_nlmsg_get_payload(nlh);
+	memset(&out, 0, sizeof(out));
+	out.family = ifa->ifa_family;
+	out.ifindex = (int)ifa->ifa_index;
+	out.prefix_len = ifa->ifa_prefixlen;
+	out.flags = ifa->ifa_flags;
+	out.scope = ifa->ifa_scope;
+
+	nl_attr_index(nlh, sizeof(*ifa), tb, IFA_MAX);
+	/* For IPv4 IFA_LOCAL is our address (IFA_ADDRESS is the peer on point-to-point). */
+	a = tb[IFA_LOCAL] ? tb[IFA_LOCAL] : tb[IFA_ADDRESS];
+	len = out.family == AF_INET ? 4 : 16;
+	if (a && mnl_attr_get_payload_len(a) >= len)
+		memcpy(out.addr, mnl_attr_get_payload(a), len);
+	if (tb[IFA_FLAGS] && mnl_attr_get_payload_len(tb[IFA_FLAGS]) >= 4)
+		out.flags = mnl_attr_get_u32(tb[IFA_FLAGS]);
+	*ret = out;
+	return 0;
+}
+
+/* Dump state: results plus the filter. */
+struct addr_list {
+	struct nl_addr *items; /* results */
+	size_t n;	       /* results in use */
+	size_t cap;	       /* results allocated */
+	int family;	       /* AF_UNSPEC or the wanted family */
+	int ifindex;	       /* 0 or the wanted interface */
+};
+
+static int addr_list_cb(const struct nlmsghdr *nlh, void *data, struct cni_err *err)
+{
+	struct addr_list *l = data;
+	struct nl_addr a;
+	int r;
+
+	if (!nlh) {
+		l->n = 0;
+		return 0;
+	}
+	if (nlh->nlmsg_type != RTM_NEWADDR)
+		return 0;
+	r = nl_addr_parse(nlh, &a, err);
+	if (r < 0)
+		return r;
+	if ((l->family != AF_UNSPEC && a.family != l->family) ||
+	    (a.family != AF_INET && a.family != AF_INET6) ||
+	    (l->ifindex && a.ifindex != l->ifindex))
+		return 0;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 8;
+		struct nl_addr *p = realloc(l->items, cap * sizeof(*p));
+
+		if (!p) {
+			cni_err_errno(err, CNI_ERR_INTERNAL, ENOMEM, "out of memory");
+			return -ENOMEM;
+		}
+		l->items = p;
+		l->cap = cap;
+	}
+	l->items[l->n++] = a;
+	return 0;
+}
+
+int nl_addr_list(struct nl_sock *sock, int family, int ifindex, struct nl_addr **ret_addrs,
+		 size_t *ret_n, struct cni_err *err)
+{
+	struct addr_list l = {.family = family, .ifindex = ifindex};
+	char buf[NL_MSG_BUF_SIZE];
+	struct nlmsghdr *nlh;
+	struct ifaddrmsg *ifa;
+	int r;
+
+	nlh = nl_msg_init(buf, RTM_GETADDR, 0);
+	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
+	ifa->ifa_family = (unsigned char)family;
+	r = nl_dump(sock, nlh, addr_list_cb, &l, err);
+	if (r < 0) {
+		free(l.items);
+		return r;
+	}
+	*ret_addrs = l.items;
+	*ret_n = l.n;
+	return 0;
+}

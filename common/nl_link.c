@@ -1,0 +1,645 @@
+/* rtnetlink link helpers: lookup, bridge and veth creation, link attributes, bridge port
+ * flags and bridge VLANs. */
+#include "nl.h"
+
+#include <errno.h>
+#include <string.h>
+#include <time.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <linux/if.h>
+#include <linux/if_bridge.h>
+#include <linux/if_link.h>
+#include <linux/rtnetlink.h>
+#include <linux/veth.h>
+
+#include <libmnl/libmnl.h>
+
+_Static_assert(NL_IFNAMSIZ == IFNAMSIZ, "NL_IFNAMSIZ must match IFNAMSIZ");
+
+const char *nl_operstate_name(uint8_t operstate)
+{
+	static const char *const names[] = {
+		[IF_OPER_UNKNOWN] = "unknown", [IF_OPER_NOTPRESENT] = "notpresent",
+		[IF_OPER_DOWN] = "down",       [IF_OPER_LOWERLAYERDOWN] = "lowerlayerdown",
+		[IF_OPER_TESTING] = "testing", [IF_OPER_DORMANT] = "dormant",
+		[IF_OPER_UP] = "up",
+	};
+
+	if (operstate < ARRAY_SIZE(names) && names[operstate])
+		return names[operstate];
+	return "unknown";
+}
+
+/* Check an interface name for the kernel's rules (length, no '/', no whitespace). */
+static int check_ifname(const char *name, struct cni_err *err)
+{
+	size_t len = name ? strlen(name) : 0;
+
+	if (len == 0) {
+		cni_err_set(err, CNI_ERR_INTERNAL, "empty interface name");
+		return -EINVAL;
+	}
+	if (len >= IFNAMSIZ) {
+		cni_err_set(err, CNI_ERR_INTERNAL, "interface name '%s' is too long (max %d)", name,
+			    IFNAMSIZ - 1);
+		return -EINVAL;
+	}
+	if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0 || strpbrk(name, "/: \t\n")) {
+		cni_err_set(err, CNI_ERR_INTERNAL, "invalid interface name '%s'", name);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static struct ifinfomsg *put_ifinfo(struct nlmsghdr *nlh, int family, int ifindex)
+{
+	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+
+	ifi->ifi_family = (unsigned char)family;
+	ifi->ifi_index = ifindex;
+	return ifi;
+}
+
+static uint32_t attr_u32(const struct nlattr *a)
+{
+	return a && mnl_attr_get_payload_len(a) >= 4 ? mnl_attr_get_u32(a) : 0;
+}
+
+static int attr_u8(const struct nlattr *a, int dflt)
+{
+	return a && mnl_attr_get_payload_len(a) >= 1 ? mnl_attr_get_u8(a) : dflt;
+}
+
+/* Copy a string attribute into dst of size len (always NUL-terminated). */
+static void attr_str(const struct nlattr *a, char *dst, size_t len)
+{
+	size_t n;
+
+	dst[0] = '\0';
+	if (!a)
+		return;
+	n = strnlen(mnl_attr_get_payload(a), mnl_attr_get_payload_len(a));
+	if (n >= len)
+		n = len - 1;
+	memcpy(dst, mnl_attr_get_payload(a), n);
+	dst[n] = '\0';
+}
+
+/* Bridge port attributes, from IFLA_INFO_SLAVE_DATA or IFLA_PROTINFO. */
+static void parse_brport(const struct nlattr *nest, struct nl_link *l)
+{
+	const struct nlattr *tb[IFLA_BRPORT_MAX + 1];
+
+	nl_attr_index_nested(nest, tb, IFLA_BRPORT_MAX);
+	l->hairpin = attr_u8(tb[IFLA_BRPORT_MODE], l->hairpin);
+	l->isolated = attr_u8(tb[IFLA_BRPORT_ISOLATED], l->isolated);
+}
+
+static void parse_linkinfo(const struct nlattr *nest, struct nl_link *l)
+{
+	const struct nlattr *tb[IFLA_INFO_MAX + 1];
+
+	nl_attr_index_nested(nest, tb, IFLA_INFO_MAX);
+	attr_str(tb[IFLA_INFO_KIND], l->kind, sizeof(l->kind));
+	attr_str(tb[IFLA_INFO_SLAVE_KIND], l->slave_kind, sizeof(l->slave_kind));
+	if (tb[IFLA_INFO_DATA] && strcmp(l->kind, "bridge") == 0) {
+		const struct nlattr *br[IFLA_BR_MAX + 1];
+
+		nl_attr_index_nested(tb[IFLA_INFO_DATA], br, IFLA_BR_MAX);
+		l->vlan_filtering = attr_u8(br[IFLA_BR_VLAN_FILTERING], -1);
+	}
+	if (tb[IFLA_INFO_SLAVE_DATA] && strcmp(l->slave_kind, "bridge") == 0)
+		parse_brport(tb[IFLA_INFO_SLAVE_DATA], l);
+}
+
+int nl_link_parse(const struct nlmsghdr *nlh, struct nl_link *ret, struct cni_err *err)
+{
+	const struct nlattr *tb[IFLA_MAX + 1];
+	const struct ifinfomsg *ifi;
+	struct nl_link l;
+
+	if (nlh->nlmsg_type != RTM_NEWLINK || mnl_nlmsg_get_payload_len(nlh) < sizeof(*ifi)) {
+		cni_err_set(err, CNI_ERR_INTERNAL, "unexpected netlink message type %u",
+			    nlh->nlmsg_type);
+		return -EBADMSG;
+	}
+	ifi = mnl_nlmsg_get_payload(nlh);
+	memset(&l, 0, sizeof(l));
+	l.index = ifi->ifi_index;
+	l.flags = ifi->ifi_flags;
+	l.type = ifi->ifi_type;
+	l.hairpin = -1;
+	l.isolated = -1;
+	l.vlan_filtering = -1;
+
+	nl_attr_index(nlh, sizeof(*ifi), tb, IFLA_MAX);
+	attr_str(tb[IFLA_IFNAME], l.name, sizeof(l.name));
+	l.mtu = attr_u32(tb[IFLA_MTU]);
+	l.master = (int)attr_u32(tb[IFLA_MASTER]);
+	l.link = (int)attr_u32(tb[IFLA_LINK]);
+	l.operstate = (uint8_t)attr_u8(tb[IFLA_OPERSTATE], IF_OPER_UNKNOWN);
+	if (tb[IFLA_LINK_NETNSID] && mnl_attr_get_payload_len(tb[IFLA_LINK_NETNSID]) >= 4) {
+		l.has_link_netnsid = true;
+		l.link_netnsid = (int)mnl_attr_get_u32(tb[IFLA_LINK_NETNSID]);
+	}
+	if (tb[IFLA_ADDRESS]) {
+		size_t n = mnl_attr_get_payload_len(tb[IFLA_ADDRESS]);
+
+		if (n > sizeof(l.mac))
+			n = sizeof(l.mac);
+		memcpy(l.mac, mnl_attr_get_payload(tb[IFLA_ADDRESS]), n);
+		l.mac_len = n;
+	}
+	if (tb[IFLA_LINKINFO])
+		parse_linkinfo(tb[IFLA_LINKINFO], &l);
+	if (tb[IFLA_PROTINFO] && ifi->ifi_family == AF_BRIDGE)
+		parse_brport(tb[IFLA_PROTINFO], &l);
+	*ret = l;
+	return 0;
+}
+
+int nl_link_build_get(void *buf, int ifindex, const char *name, struct nlmsghdr **ret_nlh,
+		      struct cni_err *err)
+{
+	struct nlmsghdr *nlh;
+	int r;
+
+	if (name && (r = check_ifname(name, err)) < 0)
+		return r;
+	nlh = nl_msg_init(buf, RTM_GETLINK, 0);
+	put_ifinfo(nlh, AF_UNSPEC, name ? 0 : ifindex);
+	if (name)
+		mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+	/* Skip VF statistics, which can make the answer huge. */
+	mnl_attr_put_u32(nlh, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
+	*ret_nlh = nlh;
+	return 0;
+}
+
+static int link_get_cb(const struct nlmsghdr *nlh, void *data, struct cni_err *err)
+{
+	return nl_link_parse(nlh, data, err);
+}
+
+static int link_get(struct nl_sock *sock, int ifindex, const char *name, struct nl_link *ret,
+		    struct cni_err *err)
+{
+	char buf[NL_MSG_BUF_SIZE];
+	struct nlmsghdr *nlh;
+	struct nl_link l;
+	int r;
+
+	r = nl_link_build_get(buf, ifindex, name, &nlh, err);
+	if (r < 0)
+		return r;
+	l.index = 0;
+	r = nl_request_cb(sock, nlh, link_get_cb, &l, err);
+	if (r == -ENODEV || (r == 0 && l.index == 0)) {
+		if (name)
+			cni_err_set(err, CNI_ERR_INTERNAL, "link '%s' not found", name);
+		else
+			cni_err_set(err, CNI_ERR_INTERNAL, "link with index %d not found", ifindex);
+		return -ENODEV;
+	}
+	if (r < 0)
+		return r;
+	*ret = l;
+	return 0;
+}
+
+int nl_link_get_by_name(struct nl_sock *sock, const char *name, struct nl_link *ret,
+			struct cni_err *err)
+{
+	return link_get(sock, 0, name, ret, err);
+}
+
+int nl_link_get_by_index(struct nl_sock *sock, int ifindex, struct nl_link *ret,
+			 struct cni_err *err)
+{
+	if (ifindex <= 0) {
+		cni_err_set(err, CNI_ERR_INTERNAL, "link with index %d not found", ifindex);
+		return -ENODEV;
+	}
+	return link_get(sock, ifindex, NULL, ret, err);
+}
+
+/* A growing array of fixed-size elements filled by dump callbacks. */
+struct vec {
+	void *items; /* element storage */
+	size_t n;    /* elements in use */
+	size_t cap;  /* elements allocated */
+	size_t size; /* element size */
+	int filter;  /* caller-specific filter (ifindex) */
+};
+
+static void *vec_push(struct vec *v, struct cni_err *err)
+{
+	if (v->n == v->cap) {
+		size_t cap = v->cap ? v->cap * 2 : 16;
+		void *p = realloc(v->items, cap * v->size);
+
+		if (!p) {
+			cni_err_errno(err, CNI_ERR_INTERNAL, ENOMEM, "out of memory");
+			return NULL;
+		}
+		v->items = p;
+		v->cap = cap;
+	}
+	return (char *)v->items + v->size * v->n++;
+}
+
+static int link_list_cb(const struct nlmsghdr *nlh, void *data, struct cni_err *err)
+{
+	struct vec *v = data;
+	struct nl_link *l;
+
+	if (!nlh) {
+		v->n = 0;
+		return 0;
+	}
+	if (nlh->nlmsg_type != RTM_NEWLINK)
+		return 0;
+	l = vec_push(v, err);
+	if (!l)
+		return -ENOMEM;
+	return nl_link_parse(nlh, l, err);
+}
+
+int nl_link_list(struct nl_sock *sock, struct nl_link **ret_links, size_t *ret_n,
+		 struct cni_err *err)
+{
+	char buf[NL_MSG_BUF_SIZE];
+	struct vec v = {.size = sizeof(struct nl_link)};
+	struct nlmsghdr *nlh;
+	int r;
+
+	nlh = nl_msg_init(buf, RTM_GETLINK, 0);
+	put_ifinfo(nlh, AF_UNSPEC, 0);
+	mnl_attr_put_u32(nlh, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
+	r = nl_dump(sock, nlh, link_list_cb, &v, err);
+	if (r < 0) {
+		free(v.items);
+		return r;
+	}
+	*ret_links = v.items;
+	*ret_n = v.n;
+	return 0;
+}
+
+int nl_link_build_bridge(void *buf, const char *name, unsigned int mtu, bool vlan_filtering,
+			 struct nlmsghdr **ret_nlh, struct cni_err *err)
+{
+	struct nlattr *info, *data;
+	struct nlmsghdr *nlh;
+	int r;
+
+	r = check_ifname(name, err);
+	if (r < 0)
+		return r;
+	nlh = nl_msg_init(buf, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
+	put_ifinfo(nlh, AF_UNSPEC, 0);
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+	if (mtu)
+		mnl_attr_put_u32(nlh, IFLA_MTU, mtu);
+	info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "bridge");
+	if (vlan_filtering) {
+		data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
+		mnl_attr_put_u8(nlh, IFLA_BR_VLAN_FILTERING, 1);
+		mnl_attr_nest_end(nlh, data);
+	}
+	mnl_attr_nest_end(nlh, info);
+	*ret_nlh = nlh;
+	return 0;
+}
+
+int nl_link_add_bridge(struct nl_sock *sock, const char *name, unsigned int mtu,
+		       bool vlan_filtering, struct cni_err *err)
+{
+	char buf[NL_MSG_BUF_SIZE];
+	struct nlmsghdr *nlh;
+	int r;
+
+	r = nl_link_build_bridge(buf, name, mtu, vlan_filtering, &nlh, err);
+	if (r < 0)
+		return r;
+	return nl_request(sock, nlh, err);
+}
+
+int nl_link_build_veth(void *buf, const struct nl_veth_req *req, struct nlmsghdr **ret_nlh,
+		       struct cni_err *err)
+{
+	struct nlattr *info, *data, *peer;
+	struct nlmsghdr *nlh;
+	int r;
+
+	r = check_ifname(req->name, err);
+	if (r < 0)
+		return r;
+	r = check_ifname(req->peer_name, err);
+	if (r < 0)
+		return r;
+	nlh = nl_msg_init(buf, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
+	put_ifinfo(nlh, AF_UNSPEC, 0);
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, req->name);
+	if (req->mtu)
+		mnl_attr_put_u32(nlh, IFLA_MTU, req->mtu);
+	info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "veth");
+	data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
+	/* VETH_INFO_PEER holds a struct ifinfomsg followed by the peer's own attributes. */
+	peer = mnl_attr_nest_start(nlh, VETH_INFO_PEER);
+	put_ifinfo(nlh, AF_UNSPEC, 0);
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, req->peer_name);
+	if (req->mtu)
+		mnl_attr_put_u32(nlh, IFLA_MTU, req->mtu);
+	if (req->peer_mac)
+		mnl_attr_put(nlh, IFLA_ADDRESS, 6, req->peer_mac);
+	if (req->peer_netns_fd >= 0)
+		mnl_attr_put_u32(nlh, IFLA_NET_NS_FD, (uint32_t)req->peer_netns_fd);
+	mnl_attr_nest_end(nlh, peer);
+	mnl_attr_nest_end(nlh, data);
+	mnl_attr_nest_end(nlh, info);
+	*ret_nlh = nlh;
+	return 0;
+}
+
+int nl_link_add_veth(struct nl_sock *sock, const struct nl_veth_req *req, struct cni_err *err)
+{
+	char buf[NL_MSG_BUF_SIZE];
+	struct nlmsghdr *nlh;
+	int r;
+
+	r = nl_link_build_veth(buf, req, &nlh, err);
+	if (r < 0)
+		return r;
+	return nl_request(sock, nlh, err);
+}
+
+int nl_link_build_del(void *buf, int ifindex, const char *name, struct nlmsghdr **ret_nlh,
+		      struct cni_err *err)
+{
+	struct nlmsghdr *nlh;
+	int r;
+
+	if (name && (r = check_ifname(name, err)) < 0)
+		return r;
+	nlh = nl_msg_init(buf, RTM_DELLINK, 0);
+	put_ifinfo(nlh, AF_UNSPEC, name ? 0 : ifindex);
+	if (name)
+		mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+	*ret_nlh = nlh;
+	return 0;
+}
+
+static int link_del(struct nl_sock *sock, int ifindex, const char *name, struct cni_err *err)
+{
+	char buf[NL_MSG_BUF_SIZE];
+	struct nlmsghdr *nlh;
+	int r;
+
+	r = nl_link_build_del(buf, ifindex, name, &nlh, err);
+	if (r < 0)
+		return r;
+	return nl_request(sock, nlh, err);
+}
+
+int nl_link_del(struct nl_sock *sock, int ifindex, struct cni_err *err)
+{
+	return link_del(sock, ifindex, NULL, err);
+}
+
+int nl_link_del_by_name(struct nl_sock *sock, const char *name, struct cni_err *err)
+{
+	return link_del(sock, 0, name, err);
+}
+
+struct nlmsghdr *nl_link_build_flags(void *buf, int ifindex, unsigned int change,
+				     unsigned int flags)
+{
+	struct nlmsghdr *nlh = nl_msg_init(buf, RTM_NEWLINK, 0);
+	struct ifinfomsg *ifi = put_ifinfo(nlh, AF_UNSPEC, ifindex);
+
+	ifi->ifi_change = change;
+	ifi->ifi_flags = flags & change;
+	return nlh;
+}
+
+int nl_link_set_up(struct nl_sock *sock, int ifindex, bool up, struct cni_err *err)
+{
+	char buf[NL_MSG_BUF_SIZE];
+
+	return nl_request(sock, nl_link_build_flags(buf, ifindex, IFF_UP, up ? IFF_UP : 0), err);
+}
+
+int nl_link_set_promisc(struct nl_sock *sock, int ifindex, bool on, struct cni_err *err)
+{
+	char buf[NL_MSG_BUF_SIZE];
+
+	return nl_request(
+		sock, nl_link_build_flags(buf, ifindex, IFF_PROMISC, on ? IFF_PROMISC : 0), err);
+}
+
+struct nlmsghdr *nl_link_build_u32(void *buf, int ifindex, uint16_t attr, uint32_t value)
+{
+	struct nlmsghdr *nlh = nl_msg_init(buf, RTM_NEWLINK, 0);
+
+	put_ifinfo(nlh, AF_UNSPEC, ifindex);
+	mnl_attr_put_u32(nlh, attr, value);
+	return nlh;
+}
+
+int nl_link_set_mtu(struct nl_sock *sock, int ifindex, unsigned int mtu, struct cni_err *err)
+{
+	char buf[NL_MSG_BUF_SIZE];
+
+	return nl_request(sock, nl_link_build_u32(buf, ifindex, IFLA_MTU, mtu), err);
+}
+
+int nl_link_set_master(struct nl_sock *sock, int ifindex, int master_index, struct cni_err *err)
+{
+	char buf[NL_MSG_BUF_SIZE];
+
+	return nl_request(
+		sock, nl_link_build_u32(buf, ifindex, IFLA_MASTER, (uint32_t)master_index), err);
+}
+
+int nl_link_build_mac(void *buf, int ifindex, const uint8_t *mac, size_t len,
+		      struct nlmsghdr **ret_nlh, struct cni_err *err)
+{
+	struct nlmsghdr *nlh;
+
+	if (len == 0 || len > NL_HWADDR_MAX) {
+		cni_err_set(err, CNI_ERR_INTERNAL, "invalid hardware address length %zu", len);
+		return -EINVAL;
+	}
+	nlh = nl_msg_init(buf, RTM_NEWLINK, 0);
+	put_ifinfo(nlh, AF_UNSPEC, ifindex);
+	mnl_attr_put(nlh, IFLA_ADDRESS, len, mac);
+	*ret_nlh = nlh;
+	return 0;
+}
+
+int nl_link_set_mac(struct nl_sock *sock, int ifindex, const uint8_t *mac, size_t len,
+		    struct cni_err *err)
+{
+	char buf[NL_MSG_BUF_SIZE];
+	struct nlmsghdr *nlh;
+	int r;
+
+	r = nl_link_build_mac(buf, ifindex, mac, len, &nlh, err);
+	if (r < 0)
+		return r;
+	return nl_request(sock, nlh, err);
+}
+
+struct nlmsghdr *nl_link_build_brport(void *buf, const struct nl_brport_req *req)
+{
+	struct nlmsghdr *nlh = nl_msg_init(buf, RTM_SETLINK, 0);
+	struct nlattr *prot;
+
+	put_ifinfo(nlh, AF_BRIDGE, req->ifindex);
+	prot = mnl_attr_nest_start(nlh, IFLA_PROTINFO | NLA_F_NESTED);
+	if (req->hairpin >= 0)
+		mnl_attr_put_u8(nlh, IFLA_BRPORT_MODE, req->hairpin ? 1 : 0);
+	if (req->isolated >= 0)
+		mnl_attr_put_u8(nlh, IFLA_BRPORT_ISOLATED, req->isolated ? 1 : 0);
+	mnl_attr_nest_end(nlh, prot);
+	return nlh;
+}
+
+int nl_link_set_brport(struct nl_sock *sock, const struct nl_brport_req *req, struct cni_err *err)
+{
+	char buf[NL_MSG_BUF_SIZE];
+
+	return nl_request(sock, nl_link_build_brport(buf, req), err);
+}
+
+int nl_link_build_vlan(void *buf, bool add, int ifindex, uint16_t vid, uint16_t vinfo_flags,
+		       uint16_t bridge_flags, struct nlmsghdr **ret_nlh, struct cni_err *err)
+{
+	struct bridge_vlan_info vinfo = {.flags = vinfo_flags, .vid = vid};
+	struct nlmsghdr *nlh;
+	struct nlattr *spec;
+
+	if (vid < 1 || vid > 4094) {
+		cni_err_set(err, CNI_ERR_INTERNAL,
+			    "invalid VLAN ID %u (must be between 1 and 4094)", vid);
+		return -EINVAL;
+	}
+	nlh = nl_msg_init(buf, add ? RTM_SETLINK : RTM_DELLINK, 0);
+	put_ifinfo(nlh, AF_BRIDGE, ifindex);
+	spec = mnl_attr_nest_start(nlh, IFLA_AF_SPEC);
+	if (bridge_flags)
+		mnl_attr_put_u16(nlh, IFLA_BRIDGE_FLAGS, bridge_flags);
+	mnl_attr_put(nlh, IFLA_BRIDGE_VLAN_INFO, sizeof(vinfo), &vinfo);
+	mnl_attr_nest_end(nlh, spec);
+	*ret_nlh = nlh;
+	return 0;
+}
+
+static int vlan_change(struct nl_sock *sock, bool add, int ifindex, uint16_t vid,
+		       uint16_t vinfo_flags, uint16_t bridge_flags, struct cni_err *err)
+{
+	char buf[NL_MSG_BUF_SIZE];
+	struct nlmsghdr *nlh;
+	int r;
+
+	r = nl_link_build_vlan(buf, add, ifindex, vid, vinfo_flags, bridge_flags, &nlh, err);
+	if (r < 0)
+		return r;
+	return nl_request(sock, nlh, err);
+}
+
+int nl_link_vlan_add(struct nl_sock *sock, int ifindex, uint16_t vid, uint16_t vinfo_flags,
+		     uint16_t bridge_flags, struct cni_err *err)
+{
+	return vlan_change(sock, true, ifindex, vid, vinfo_flags, bridge_flags, err);
+}
+
+int nl_link_vlan_del(struct nl_sock *sock, int ifindex, uint16_t vid, uint16_t bridge_flags,
+		     struct cni_err *err)
+{
+	return vlan_change(sock, false, ifindex, vid, 0, bridge_flags, err);
+}
+
+static int vlan_list_cb(const struct nlmsghdr *nlh, void *data, struct cni_err *err)
+{
+	const struct nlattr *tb[IFLA_MAX + 1];
+	const struct ifinfomsg *ifi;
+	struct vec *v = data;
+	const struct nlattr *a;
+
+	if (!nlh) {
+		v->n = 0;
+		return 0;
+	}
+	if (nlh->nlmsg_type != RTM_NEWLINK || mnl_nlmsg_get_payload_len(nlh) < sizeof(*ifi))
+		return 0;
+	ifi = mnl_nlmsg_get_payload(nlh);
+	if (ifi->ifi_index != v->filter)
+		return 0;
+	nl_attr_index(nlh, sizeof(*ifi), tb, IFLA_MAX);
+	if (!tb[IFLA_AF_SPEC])
+		return 0;
+	mnl_attr_for_each_nested (a, tb[IFLA_AF_SPEC]) {
+		const struct bridge_vlan_info *vi;
+		struct nl_vlan *out;
+
+		if (mnl_attr_get_type(a) != IFLA_BRIDGE_VLAN_INFO ||
+		    mnl_attr_get_payload_len(a) < sizeof(*vi))
+			continue;
+		vi = mnl_attr_get_payload(a);
+		out = vec_push(v, err);
+		if (!out)
+			return -ENOMEM;
+		out->vid = vi->vid;
+		out->flags = vi->flags;
+	}
+	return 0;
+}
+
+int nl_link_vlan_list(struct nl_sock *sock, int ifindex, struct nl_vlan **ret_vlans, size_t *ret_n,
+		      struct cni_err *err)
+{
+	char buf[NL_MSG_BUF_SIZE];
+	struct vec v = {.size = sizeof(struct nl_vlan), .filter = ifindex};
+	struct nlmsghdr *nlh;
+	int r;
+
+	nlh = nl_msg_init(buf, RTM_GETLINK, 0);
+	put_ifinfo(nlh, AF_BRIDGE, 0);
+	mnl_attr_put_u32(nlh, IFLA_EXT_MASK, RTEXT_FILTER_BRVLAN);
+	r = nl_dump(sock, nlh, vlan_list_cb, &v, err);
+	if (r < 0) {
+		free(v.items);
+		return r;
+	}
+	*ret_vlans = v.items;
+	*ret_n = v.n;
+	return 0;
+}
+
+int nl_link_wait_oper_up(struct nl_sock *sock, int ifindex, struct cni_err *err)
+{
+	static const unsigned int sleep_ms[] = {0, 50, 500, 1000, 1000};
+	struct nl_link l;
+	size_t i;
+	int r;
+
+	for (i = 0; i < ARRAY_SIZE(sleep_ms); i++) {
+		struct timespec ts = {sleep_ms[i] / 1000, (long)(sleep_ms[i] % 1000) * 1000000L};
+
+		while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+			;
+		r = nl_link_get_by_index(sock, ifindex, &l, err);
+		if (r < 0)
+			return r;
+		if (l.operstate == IF_OPER_UP)
+			return 0;
+	}
+	cni_err_set(err, CNI_ERR_INTERNAL, "bridge port in error state: %s",
+		    nl_operstate_name(l.operstate));
+	return -ETIMEDOUT;
+}

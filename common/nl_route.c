@@ -1,0 +1,274 @@
+/* rtnetlink route helpers: add, delete, list, get. */
+#include "nl.h"
+
+#include <errno.h>
+#include <string.h>
+#include <netinet/in.h>
+#include <linux/rtnetlink.h>
+
+#include <libmnl/libmnl.h>
+
+static int family_len(int family, struct cni_err *err)
+{
+	if (family == AF_INET)
+		return 4;
+	if (family == AF_INET6)
+		return 16;
+	cni_err_set(err, CNI_ERR_INTERNAL, "unsupported address family %d", family);
+	return -EAFNOSUPPORT;
+}
+
+int nl_route_build(void *buf, bool add, const struct nl_route *route, struct nlmsghdr **ret_nlh,
+		   struct cni_err *err)
+{
+	uint32_t table = route->table ? route->table : RT_TABLE_MAIN;
+	struct nlmsghdr *nlh;
+	struct rtmsg *rtm;
+	int len;
+
+	len = family_len(route->family, err);
+	if (len < 0)
+		return len;
+	if (route->dst_len > len * 8) {
+		cni_err_set(err, CNI_ERR_INTERNAL, "invalid prefix length %u", route->dst_len);
+		return -EINVAL;
+	}
+	nlh = nl_msg_init(buf, add ? RTM_NEWROUTE : RTM_DELROUTE,
+			  add ? NLM_F_CREATE | (route->excl ? NLM_F_EXCL : 0) : 0);
+	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+	rtm->rtm_family = (unsigned char)route->family;
+	rtm->rtm_dst_len = route->dst_len;
+	rtm->rtm_table = table < 256 ? (unsigned char)table : RT_TABLE_UNSPEC;
+	if (add) {
+		rtm->rtm_protocol = route->protocol ? route->protocol : RTPROT_BOOT;
+		rtm->rtm_scope = route->scope;
+		rtm->rtm_type = route->type ? route->type : RTN_UNICAST;
+	} else {
+		/* Like "ip route del": scope, protocol and type match anything. */
+		rtm->rtm_scope = RT_SCOPE_NOWHERE;
+	}
+	if (route->dst_len)
+		mnl_attr_put(nlh, RTA_DST, (size_t)len, route->dst);
+	if (route->has_gw)
+		mnl_attr_put(nlh, RTA_GATEWAY, (size_t)len, route->gw);
+	if (route->oif)
+		mnl_attr_put_u32(nlh, RTA_OIF, (uint32_t)route->oif);
+	if (route->priority)
+		mnl_attr_put_u32(nlh, RTA_PRIORITY, route->priority);
+	mnl_attr_put_u32(nlh, RTA_TABLE, table);
+	*ret_nlh = nlh;
+	return 0;
+}
+
+int nl_route_add(struct nl_sock *sock, const struct nl_route *route, struct cni_err *err)
+{
+	char buf[NL_MSG_BUF_SIZE];
+	struct nlmsghdr *nlh;
+	int r;
+
+	r = nl_route_build(buf, true, route, &nlh, err);
+	if (r < 0)
+		return r;
+	return nl_request(sock, nlh, err);
+}
+
+int nl_route_del(struct nl_sock *sock, const struct nl_route *route, struct cni_err *err)
+{
+	char buf[NL_MSG_BUF_SIZE];
+	struct nlmsghdr *nlh;
+	int r;
+
+	r = nl_route_build(buf, false, route, &nlh, err);
+	if (r < 0)
+		return r;
+	return nl_request(sock, nlh, err);
+}
+
+/* Dump state: results plus the filter. */
+struct route_list {
+	struct nl_route *items; /* results */
+	size_t n;		/* results in use */
+	size_t cap;		/* results allocated */
+	int family;		/* AF_UNSPEC or the wanted family */
+	int oif;		/* 0 or the wanted output interface */
+	uint32_t table;		/* 0 or the wanted table */
+};
+
+static int route_push(struct route_list *l, const struct nl_route *r, struct cni_err *err)
+{
+	if (l->oif && r->oif != l->oif)
+		return 0;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 16;
+		struct nl_route *p = realloc(l->items, cap * sizeof(*p));
+
+		if (!p) {
+			cni_err_errno(err, CNI_ERR_INTERNAL, ENOMEM, "out of memory");
+			return -ENOMEM;
+		}
+		l->items = p;
+		l->cap = cap;
+	}
+	l->items[l->n++] = *r;
+	return 0;
+}
+
+/* Decode one RTM_NEWROUTE; a multipath route is pushed once per nexthop. */
+static int route_parse(const struct nlmsghdr *nlh, struct route_list *l, struct cni_err *err)
+{
+	const struct nlattr *tb[RTA_MAX + 1];
+	const struct rtmsg *rtm;
+	struct nl_route r;
+	size_t len;
+
+	if (nlh->nlmsg_type != RTM_NEWROUTE || mnl_nlmsg_get_payload_len(nlh) < sizeof(*rtm)) {
+		cni_err_set(err, CNI_ERR_INTERNAL, "unexpected netlink message type %u",
+			    nlh->nlmsg_type);
+		return -EBADMSG;
+	}
+	rtm = mnl_nlmsg_get_payload(nlh);
+	if (rtm->rtm_family != AF_INET && rtm->rtm_family != AF_INET6)
+		return 0;
+	if (l->family != AF_UNSPEC && rtm->rtm_family != l->family)
+		return 0;
+	len = rtm->rtm_family == AF_INET ? 4 : 16;
+
+	memset(&r, 0, sizeof(r));
+	r.family = rtm->rtm_family;
+	r.dst_len = rtm->rtm_dst_len;
+	r.table = rtm->rtm_table;
+	r.scope = rtm->rtm_scope;
+	r.protocol = rtm->rtm_protocol;
+	r.type = rtm->rtm_type;
+	nl_attr_index(nlh, sizeof(*rtm), tb, RTA_MAX);
+	if (tb[RTA_TABLE] && mnl_attr_get_payload_len(tb[RTA_TABLE]) >= 4)
+		r.table = mnl_attr_get_u32(tb[RTA_TABLE]);
+	if (l->table && r.table != l->table)
+		return 0;
+	if (tb[RTA_DST] && mnl_attr_get_payload_len(tb[RTA_DST]) >= len)
+		memcpy(r.dst, mnl_attr_get_payload(tb[RTA_DST]), len);
+	if (tb[RTA_GATEWAY] && mnl_attr_get_payload_len(tb[RTA_GATEWAY]) >= len) {
+		memcpy(r.gw, mnl_attr_get_payload(tb[RTA_GATEWAY]), len);
+		r.has_gw = true;
+	}
+	if (tb[RTA_OIF] && mnl_attr_get_payload_len(tb[RTA_OIF]) >= 4)
+		r.oif = (int)mnl_attr_get_u32(tb[RTA_OIF]);
+	if (tb[RTA_PRIORITY] && mnl_attr_get_payload_len(tb[RTA_PRIORITY]) >= 4)
+		r.priority = mnl_attr_get_u32(tb[RTA_PRIORITY]);
+
+	if (tb[RTA_MULTIPATH]) {
+		const char *p = mnl_attr_get_payload(tb[RTA_MULTIPATH]);
+		size_t left = mnl_attr_get_payload_len(tb[RTA_MULTIPATH]);
+
+		while (left >= sizeof(struct rtnexthop)) {
+			const struct rtnexthop *nh = (const struct rtnexthop *)p;
+			struct nl_route hop = r;
+			size_t off = RTNH_ALIGN(sizeof(*nh));
+			int ret;
+
+			if (nh->rtnh_len < sizeof(*nh) || nh->rtnh_len > left)
+				break;
+			hop.oif = nh->rtnh_ifindex;
+			hop.has_gw = false;
+			memset(hop.gw, 0, sizeof(hop.gw));
+			/* The nexthop's own attributes follow it, up to rtnh_len. */
+			while (off + sizeof(struct nlattr) <= nh->rtnh_len) {
+				const struct nlattr *a = (const struct nlattr *)(p + off);
+
+				if (a->nla_len < sizeof(*a) || off + a->nla_len > nh->rtnh_len)
+					break;
+				if (mnl_attr_get_type(a) == RTA_GATEWAY &&
+				    mnl_attr_get_payload_len(a) >= len) {
+					memcpy(hop.gw, mnl_attr_get_payload(a), len);
+					hop.has_gw = true;
+				}
+				off += MNL_ALIGN(a->nla_len);
+			}
+			ret = route_push(l, &hop, err);
+			if (ret < 0)
+				return ret;
+			if ((size_t)RTNH_ALIGN(nh->rtnh_len) >= left)
+				break;
+			left -= RTNH_ALIGN(nh->rtnh_len);
+			p += RTNH_ALIGN(nh->rtnh_len);
+		}
+		return 0;
+	}
+	return route_push(l, &r, err);
+}
+
+static int route_list_cb(const struct nlmsghdr *nlh, void *data, struct cni_err *err)
+{
+	struct route_list *l = data;
+
+	if (!nlh) {
+		l->n = 0;
+		return 0;
+	}
+	if (nlh->nlmsg_type != RTM_NEWROUTE)
+		return 0;
+	return route_parse(nlh, l, err);
+}
+
+int nl_route_list(struct nl_sock *sock, int family, int oif, uint32_t table,
+		  struct nl_route **ret_routes, size_t *ret_n, struct cni_err *err)
+{
+	struct route_list l = {.family = family, .oif = oif, .table = table};
+	char buf[NL_MSG_BUF_SIZE];
+	struct nlmsghdr *nlh;
+	struct rtmsg *rtm;
+	int r;
+
+	nlh = nl_msg_init(buf, RTM_GETROUTE, 0);
+	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+	rtm->rtm_family = (unsigned char)family;
+	r = nl_dump(sock, nlh, route_list_cb, &l, err);
+	if (r < 0) {
+		free(l.items);
+		return r;
+	}
+	*ret_routes = l.items;
+	*ret_n = l.n;
+	return 0;
+}
+
+int nl_route_build_get(void *buf, int family, const uint8_t *dst, struct nlmsghdr **ret_nlh,
+		       struct cni_err *err)
+{
+	struct nlmsghdr *nlh;
+	struct rtmsg *rtm;
+	int len;
+
+	len = family_len(family, err);
+	if (len < 0)
+		return len;
+	nlh = nl_msg_init(buf, RTM_GETROUTE, 0);
+	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
+	rtm->rtm_family = (unsigned char)family;
+	rtm->rtm_dst_len = (unsigned char)(len * 8);
+	mnl_attr_put(nlh, RTA_DST, (size_t)len, dst);
+	*ret_nlh = nlh;
+	return 0;
+}
+
+int nl_route_get(struct nl_sock *sock, int family, const uint8_t *dst, struct nl_route *ret,
+		 struct cni_err *err)
+{
+	struct route_list l = {.family = AF_UNSPEC};
+	char buf[NL_MSG_BUF_SIZE];
+	struct nlmsghdr *nlh;
+	int r;
+
+	r = nl_route_build_get(buf, family, dst, &nlh, err);
+	if (r < 0)
+		return r;
+	r = nl_request_cb(sock, nlh, route_list_cb, &l, err);
+	if (r == 0 && l.n == 0) {
+		cni_err_set(err, CNI_ERR_INTERNAL, "no route in the kernel's answer");
+		r = -ENETUNREACH;
+	}
+	if (r == 0)
+		*ret = l.items[0];
+	free(l.items);
+	return r;
+}

@@ -1,0 +1,38 @@
+/* /proc/sys reads and writes, optionally inside another network namespace. */
+#ifndef CNI_SYSCTL_H
+#define CNI_SYSCTL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "err.h"
+
+/* Paths are relative to /proc/sys. A path containing '/' is used as is (interface names may
+ * contain dots: "net/ipv6/conf/eth0.100/accept_ra"); a path without '/' is dotted
+ * ("net.ipv4.ip_forward") and has its dots turned into slashes. A leading "/proc/sys/" or "/"
+ * is accepted; ".." components are refused (-EINVAL). */
+
+/* Read a sysctl into buf (size bytes), trailing newline removed. */
+int sysctl_read(const char *path, char *buf, size_t size, struct cni_err *err);
+
+/* Write value to a sysctl. */
+int sysctl_write(const char *path, const char *value, struct cni_err *err);
+
+/* Write value unless the sysctl already reads value; *ret_changed (may be NULL) tells
+ * whether a write happened. */
+int sysctl_write_if_changed(const char *path, const char *value, bool *ret_changed,
+			    struct cni_err *err);
+
+/* sysctl_read() inside the network namespace netns_fd (net sysctls belong to the namespace
+ * of whoever opens the file, so the file is opened after setns). */
+int sysctl_read_in_netns(int netns_fd, const char *path, char *buf, size_t size,
+			 struct cni_err *err);
+
+/* sysctl_write() inside the network namespace netns_fd. */
+int sysctl_write_in_netns(int netns_fd, const char *path, const char *value, struct cni_err *err);
+
+/* sysctl_write_if_changed() inside the network namespace netns_fd. */
+int sysctl_write_if_changed_in_netns(int netns_fd, const char *path, const char *value,
+				     bool *ret_changed, struct cni_err *err);
+
+#endif

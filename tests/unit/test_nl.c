@@ -1,0 +1,1065 @@
+/* Tests of the rtnetlink layer, netns and sysctl helpers.
+ *
+ * Part 1 builds every request into a buffer and parses it back (no privileges).
+ * Part 2 runs against the kernel inside a private network namespace (unshare(CLONE_NEWNET))
+ * plus a second "container" namespace held by a child process; the host's own interfaces
+ * are never touched. It is skipped when namespaces cannot be created. */
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdint.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <linux/if.h>
+#include <linux/if_addr.h>
+#include <linux/if_bridge.h>
+#include <linux/if_link.h>
+#include <linux/rtnetlink.h>
+#include <linux/veth.h>
+
+#include <libmnl/libmnl.h>
+
+#include "unit.h"
+#include "nl.h"
+#include "netns.h"
+#include "sysctl.h"
+
+/* ---- helpers --------------------------------------------------------------------------- */
+
+/* Index of the attributes in a flat payload (e.g. after the ifinfomsg of VETH_INFO_PEER). */
+struct tb_data {
+	const struct nlattr **tb; /* table */
+	unsigned int max;	  /* highest index */
+};
+
+static int tb_cb(const struct nlattr *a, void *data)
+{
+	struct tb_data *d = data;
+
+	if (mnl_attr_get_type(a) <= d->max)
+		d->tb[mnl_attr_get_type(a)] = a;
+	return MNL_CB_OK;
+}
+
+static void index_payload(const void *p, size_t len, const struct nlattr **tb, unsigned int max)
+{
+	struct tb_data d = {tb, max};
+
+	memset(tb, 0, (max + 1) * sizeof(*tb));
+	mnl_attr_parse_payload(p, len, tb_cb, &d);
+}
+
+static void parse_ip(int family, const char *s, uint8_t *out)
+{
+	memset(out, 0, 16);
+	CHECK(inet_pton(family, s, out) == 1);
+}
+
+/* ---- part 1: round trips --------------------------------------------------------------- */
+
+static void test_build_veth(void)
+{
+	static const uint8_t mac[6] = {0x02, 0x11, 0x22, 0x33, 0x44, 0x55};
+	struct nl_veth_req req = {.name = "veth1234abcd",
+				  .peer_name = "eth0",
+				  .peer_netns_fd = 7,
+				  .mtu = 1400,
+				  .peer_mac = mac};
+	const struct nlattr *tb[IFLA_MAX + 1], *info[IFLA_INFO_MAX + 1], *data[VETH_INFO_MAX + 1];
+	const struct nlattr *peer[IFLA_MAX + 1];
+	struct cni_err err = {0};
+	char buf[NL_MSG_BUF_SIZE];
+	const struct ifinfomsg *ifi;
+	struct nlmsghdr *nlh;
+
+	CHECK_INT(nl_link_build_veth(buf, &req, &nlh, &err), 0);
+	CHECK_INT(nlh->nlmsg_type, RTM_NEWLINK);
+	CHECK_INT(nlh->nlmsg_flags, NLM_F_REQUEST | NLM_F_CREATE | NLM_F_EXCL);
+	ifi = mnl_nlmsg_get_payload(nlh);
+	CHECK_INT(ifi->ifi_family, AF_UNSPEC);
+	CHECK_INT(ifi->ifi_index, 0);
+	nl_attr_index(nlh, sizeof(*ifi), tb, IFLA_MAX);
+	CHECK(tb[IFLA_IFNAME] != NULL);
+	CHECK_STR(mnl_attr_get_str(tb[IFLA_IFNAME]), "veth1234abcd");
+	CHECK(tb[IFLA_MTU] && mnl_attr_get_u32(tb[IFLA_MTU]) == 1400);
+	CHECK(tb[IFLA_NET_NS_FD] == NULL); /* this end stays in the socket's namespace */
+	CHECK(tb[IFLA_LINKINFO] != NULL);
+	if (!tb[IFLA_LINKINFO])
+		return;
+	nl_attr_index_nested(tb[IFLA_LINKINFO], info, IFLA_INFO_MAX);
+	CHECK_STR(mnl_attr_get_str(info[IFLA_INFO_KIND]), "veth");
+	CHECK(info[IFLA_INFO_DATA] != NULL);
+	if (!info[IFLA_INFO_DATA])
+		return;
+	nl_attr_index_nested(info[IFLA_INFO_DATA], data, VETH_INFO_MAX);
+	CHECK(data[VETH_INFO_PEER] != NULL);
+	if (!data[VETH_INFO_PEER])
+		return;
+	/* The peer: a struct ifinfomsg, then its attributes. */
+	CHECK(mnl_attr_get_payload_len(data[VETH_INFO_PEER]) > sizeof(struct ifinfomsg));
+	index_payload((const char *)mnl_attr_get_payload(data[VETH_INFO_PEER]) +
+			      sizeof(struct ifinfomsg),
+		      mnl_attr_get_payload_len(data[VETH_INFO_PEER]) - sizeof(struct ifinfomsg),
+		      peer, IFLA_MAX);
+	CHECK_STR(mnl_attr_get_str(peer[IFLA_IFNAME]), "eth0");
+	CHECK(peer[IFLA_MTU] && mnl_attr_get_u32(peer[IFLA_MTU]) == 1400);
+	CHECK(peer[IFLA_NET_NS_FD] && mnl_attr_get_u32(peer[IFLA_NET_NS_FD]) == 7);
+	CHECK(peer[IFLA_ADDRESS] && mnl_attr_get_payload_len(peer[IFLA_ADDRESS]) == 6 &&
+	      memcmp(mnl_attr_get_payload(peer[IFLA_ADDRESS]), mac, 6) == 0);
+
+	/* Without optional fields nothing optional is sent. */
+	req.mtu = 0;
+	req.peer_mac = NULL;
+	req.peer_netns_fd = -1;
+	CHECK_INT(nl_link_build_veth(buf, &req, &nlh, &err), 0);
+	nl_attr_index(nlh, sizeof(*ifi), tb, IFLA_MAX);
+	CHECK(tb[IFLA_MTU] == NULL);
+	nl_attr_index_nested(tb[IFLA_LINKINFO], info, IFLA_INFO_MAX);
+	nl_attr_index_nested(info[IFLA_INFO_DATA], data, VETH_INFO_MAX);
+	index_payload((const char *)mnl_attr_get_payload(data[VETH_INFO_PEER]) +
+			      sizeof(struct ifinfomsg),
+		      mnl_attr_get_payload_len(data[VETH_INFO_PEER]) - sizeof(struct ifinfomsg),
+		      peer, IFLA_MAX);
+	CHECK(peer[IFLA_MTU] == NULL && peer[IFLA_ADDRESS] == NULL && peer[IFLA_NET_NS_FD] == NULL);
+
+	/* Bad names are refused before anything is sent. */
+	req.peer_name = "a-name-that-is-too-long";
+	CHECK_INT(nl_link_build_veth(buf, &req, &nlh, &err), -EINVAL);
+	CHECK(strstr(err.msg, "'a-name-that-is-too-long'") != NULL);
+	req.peer_name = "a/b";
+	CHECK_INT(nl_link_build_veth(buf, &req, &nlh, &err), -EINVAL);
+}
+
+static void test_build_bridge(void)
+{
+	const struct nlattr *tb[IFLA_MAX + 1], *info[IFLA_INFO_MAX + 1], *br[IFLA_BR_MAX + 1];
+	struct cni_err err = {0};
+	char buf[NL_MSG_BUF_SIZE];
+	struct nlmsghdr *nlh;
+
+	CHECK_INT(nl_link_build_bridge(buf, "cni0", 9000, true, &nlh, &err), 0);
+	CHECK_INT(nlh->nlmsg_type, RTM_NEWLINK);
+	CHECK_INT(nlh->nlmsg_flags, NLM_F_REQUEST | NLM_F_CREATE | NLM_F_EXCL);
+	nl_attr_index(nlh, sizeof(struct ifinfomsg), tb, IFLA_MAX);
+	CHECK_STR(mnl_attr_get_str(tb[IFLA_IFNAME]), "cni0");
+	CHECK(tb[IFLA_MTU] && mnl_attr_get_u32(tb[IFLA_MTU]) == 9000);
+	nl_attr_index_nested(tb[IFLA_LINKINFO], info, IFLA_INFO_MAX);
+	CHECK_STR(mnl_attr_get_str(info[IFLA_INFO_KIND]), "bridge");
+	CHECK(info[IFLA_INFO_DATA] != NULL);
+	if (info[IFLA_INFO_DATA]) {
+		nl_attr_index_nested(info[IFLA_INFO_DATA], br, IFLA_BR_MAX);
+		CHECK(br[IFLA_BR_VLAN_FILTERING] &&
+		      mnl_attr_get_u8(br[IFLA_BR_VLAN_FILTERING]) == 1);
+	}
+
+	CHECK_INT(nl_link_build_bridge(buf, "cni0", 0, false, &nlh, &err), 0);
+	nl_attr_index(nlh, sizeof(struct ifinfomsg), tb, IFLA_MAX);
+	CHECK(tb[IFLA_MTU] == NULL);
+	nl_attr_index_nested(tb[IFLA_LINKINFO], info, IFLA_INFO_MAX);
+	CHECK(info[IFLA_INFO_DATA] == NULL);
+
+	CHECK_INT(nl_link_build_bridge(buf, "", 0, false, &nlh, &err), -EINVAL);
+}
+
+static void test_build_link_misc(void)
+{
+	static const uint8_t mac[6] = {0x02, 0, 0, 0, 0, 0x01};
+	const struct nlattr *tb[IFLA_MAX + 1];
+	struct cni_err err = {0};
+	char buf[NL_MSG_BUF_SIZE];
+	const struct ifinfomsg *ifi;
+	struct nlmsghdr *nlh;
+
+	nlh = nl_link_build_flags(buf, 5, IFF_UP, IFF_UP | IFF_PROMISC);
+	ifi = mnl_nlmsg_get_payload(nlh);
+	CHECK_INT(nlh->nlmsg_type, RTM_NEWLINK);
+	CHECK_INT(ifi->ifi_index, 5);
+	CHECK_INT(ifi->ifi_change, IFF_UP);
+	CHECK_INT(ifi->ifi_flags, IFF_UP); /* only bits in change are sent */
+
+	nlh = nl_link_build_u32(buf, 6, IFLA_MASTER, 3);
+	nl_attr_index(nlh, sizeof(*ifi), tb, IFLA_MAX);
+	CHECK(tb[IFLA_MASTER] && mnl_attr_get_u32(tb[IFLA_MASTER]) == 3);
+	CHECK_INT(((const struct ifinfomsg *)mnl_nlmsg_get_payload(nlh))->ifi_index, 6);
+
+	CHECK_INT(nl_link_build_mac(buf, 7, mac, 6, &nlh, &err), 0);
+	nl_attr_index(nlh, sizeof(*ifi), tb, IFLA_MAX);
+	CHECK(tb[IFLA_ADDRESS] && mnl_attr_get_payload_len(tb[IFLA_ADDRESS]) == 6 &&
+	      memcmp(mnl_attr_get_payload(tb[IFLA_ADDRESS]), mac, 6) == 0);
+	CHECK_INT(nl_link_build_mac(buf, 7, mac, 0, &nlh, &err), -EINVAL);
+
+	CHECK_INT(nl_link_build_get(buf, 0, "eth0", &nlh, &err), 0);
+	CHECK_INT(nlh->nlmsg_type, RTM_GETLINK);
+	CHECK_INT(nlh->nlmsg_flags, NLM_F_REQUEST);
+	nl_attr_index(nlh, sizeof(*ifi), tb, IFLA_MAX);
+	CHECK_STR(mnl_attr_get_str(tb[IFLA_IFNAME]), "eth0");
+
+	CHECK_INT(nl_link_build_del(buf, 9, NULL, &nlh, &err), 0);
+	CHECK_INT(nlh->nlmsg_type, RTM_DELLINK);
+	CHECK_INT(((const struct ifinfomsg *)mnl_nlmsg_get_payload(nlh))->ifi_index, 9);
+}
+
+static void test_build_brport(void)
+{
+	struct nl_brport_req req = {.ifindex = 4, .hairpin = 1, .isolated = 0};
+	const struct nlattr *tb[IFLA_MAX + 1], *bp[IFLA_BRPORT_MAX + 1];
+	char buf[NL_MSG_BUF_SIZE];
+	const struct ifinfomsg *ifi;
+	struct nlmsghdr *nlh;
+
+	nlh = nl_link_build_brport(buf, &req);
+	ifi = mnl_nlmsg_get_payload(nlh);
+	CHECK_INT(nlh->nlmsg_type, RTM_SETLINK);
+	CHECK_INT(nlh->nlmsg_flags, NLM_F_REQUEST);
+	CHECK_INT(ifi->ifi_family, AF_BRIDGE);
+	CHECK_INT(ifi->ifi_index, 4);
+	nl_attr_index(nlh, sizeof(*ifi), tb, IFLA_MAX);
+	CHECK(tb[IFLA_PROTINFO] != NULL);
+	if (!tb[IFLA_PROTINFO])
+		return;
+	CHECK(tb[IFLA_PROTINFO]->nla_type & NLA_F_NESTED);
+	nl_attr_index_nested(tb[IFLA_PROTINFO], bp, IFLA_BRPORT_MAX);
+	CHECK(bp[IFLA_BRPORT_MODE] && mnl_attr_get_u8(bp[IFLA_BRPORT_MODE]) == 1);
+	CHECK(bp[IFLA_BRPORT_ISOLATED] && mnl_attr_get_u8(bp[IFLA_BRPORT_ISOLATED]) == 0);
+
+	req.hairpin = -1;
+	req.isolated = 1;
+	nlh = nl_link_build_brport(buf, &req);
+	nl_attr_index(nlh, sizeof(*ifi), tb, IFLA_MAX);
+	nl_attr_index_nested(tb[IFLA_PROTINFO], bp, IFLA_BRPORT_MAX);
+	CHECK(bp[IFLA_BRPORT_MODE] == NULL);
+	CHECK(bp[IFLA_BRPORT_ISOLATED] && mnl_attr_get_u8(bp[IFLA_BRPORT_ISOLATED]) == 1);
+}
+
+static void test_build_vlan(void)
+{
+	const struct nlattr *tb[IFLA_MAX + 1], *spec[IFLA_BRIDGE_MAX + 1];
+	const struct bridge_vlan_info *vi;
+	struct cni_err err = {0};
+	char buf[NL_MSG_BUF_SIZE];
+	struct nlmsghdr *nlh;
+
+	CHECK_INT(nl_link_build_vlan(buf, true, 8, 100,
+				     BRIDGE_VLAN_INFO_PVID | BRIDGE_VLAN_INFO_UNTAGGED,
+				     BRIDGE_FLAGS_MASTER, &nlh, &err),
+		  0);
+	CHECK_INT(nlh->nlmsg_type, RTM_SETLINK);
+	CHECK_INT(((const struct ifinfomsg *)mnl_nlmsg_get_payload(nlh))->ifi_family, AF_BRIDGE);
+	CHECK_INT(((const struct ifinfomsg *)mnl_nlmsg_get_payload(nlh))->ifi_index, 8);
+	nl_attr_index(nlh, sizeof(struct ifinfomsg), tb, IFLA_MAX);
+	CHECK(tb[IFLA_AF_SPEC] != NULL);
+	nl_attr_index_nested(tb[IFLA_AF_SPEC], spec, IFLA_BRIDGE_MAX);
+	CHECK(spec[IFLA_BRIDGE_FLAGS] &&
+	      mnl_attr_get_u16(spec[IFLA_BRIDGE_FLAGS]) == BRIDGE_FLAGS_MASTER);
+	CHECK(spec[IFLA_BRIDGE_VLAN_INFO] &&
+	      mnl_attr_get_payload_len(spec[IFLA_BRIDGE_VLAN_INFO]) == sizeof(*vi));
+	vi = mnl_attr_get_payload(spec[IFLA_BRIDGE_VLAN_INFO]);
+	CHECK_INT(vi->vid, 100);
+	CHECK_INT(vi->flags, BRIDGE_VLAN_INFO_PVID | BRIDGE_VLAN_INFO_UNTAGGED);
+
+	CHECK_INT(nl_link_build_vlan(buf, false, 8, 4094, 0, 0, &nlh, &err), 0);
+	CHECK_INT(nlh->nlmsg_type, RTM_DELLINK);
+	nl_attr_index(nlh, sizeof(struct ifinfomsg), tb, IFLA_MAX);
+	nl_attr_index_nested(tb[IFLA_AF_SPEC], spec, IFLA_BRIDGE_MAX);
+	CHECK(spec[IFLA_BRIDGE_FLAGS] == NULL);
+	vi = mnl_attr_get_payload(spec[IFLA_BRIDGE_VLAN_INFO]);
+	CHECK_INT(vi->vid, 4094);
+	CHECK_INT(vi->flags, 0);
+
+	CHECK_INT(nl_link_build_vlan(buf, true, 8, 0, 0, 0, &nlh, &err), -EINVAL);
+	CHECK_INT(nl_link_build_vlan(buf, true, 8, 4095, 0, 0, &nlh, &err), -EINVAL);
+}
+
+static void test_build_addr(void)
+{
+	struct nl_addr a = {.family = AF_INET, .ifindex = 3, .prefix_len = 24};
+	const struct nlattr *tb[IFA_MAX + 1];
+	const struct ifaddrmsg *ifa;
+	struct cni_err err = {0};
+	char buf[NL_MSG_BUF_SIZE];
+	struct nlmsghdr *nlh;
+	uint8_t want[16];
+
+	parse_ip(AF_INET, "10.1.2.3", a.addr);
+	CHECK_INT(nl_addr_build(buf, true, &a, &nlh, &err), 0);
+	CHECK_INT(nlh->nlmsg_type, RTM_NEWADDR);
+	CHECK_INT(nlh->nlmsg_flags, NLM_F_REQUEST | NLM_F_CREATE | NLM_F_EXCL);
+	ifa = mnl_nlmsg_get_payload(nlh);
+	CHECK_INT(ifa->ifa_family, AF_INET);
+	CHECK_INT(ifa->ifa_prefixlen, 24);
+	CHECK_INT(ifa->ifa_index, 3);
+	CHECK_INT(ifa->ifa_flags, 0);
+	nl_attr_index(nlh, sizeof(*ifa), tb, IFA_MAX);
+	CHECK(tb[IFA_LOCAL] && memcmp(mnl_attr_get_payload(tb[IFA_LOCAL]), a.addr, 4) == 0);
+	CHECK(tb[IFA_ADDRESS] && memcmp(mnl_attr_get_payload(tb[IFA_ADDRESS]), a.addr, 4) == 0);
+	parse_ip(AF_INET, "10.1.2.255", want);
+	CHECK(tb[IFA_BROADCAST] && memcmp(mnl_attr_get_payload(tb[IFA_BROADCAST]), want, 4) == 0);
+	CHECK(tb[IFA_FLAGS] == NULL);
+
+	/* A /31 has no broadcast. */
+	a.prefix_len = 31;
+	CHECK_INT(nl_addr_build(buf, true, &a, &nlh, &err), 0);
+	nl_attr_index(nlh, sizeof(*ifa), tb, IFA_MAX);
+	CHECK(tb[IFA_BROADCAST] == NULL);
+
+	a.family = AF_INET6;
+	a.prefix_len = 64;
+	a.flags = IFA_F_NODAD;
+	parse_ip(AF_INET6, "fd00::5", a.addr);
+	CHECK_INT(nl_addr_build(buf, true, &a, &nlh, &err), 0);
+	ifa = mnl_nlmsg_get_payload(nlh);
+	CHECK_INT(ifa->ifa_family, AF_INET6);
+	CHECK_INT(ifa->ifa_flags, IFA_F_NODAD);
+	nl_attr_index(nlh, sizeof(*ifa), tb, IFA_MAX);
+	CHECK(tb[IFA_LOCAL] == NULL && tb[IFA_BROADCAST] == NULL);
+	CHECK(tb[IFA_ADDRESS] && memcmp(mnl_attr_get_payload(tb[IFA_ADDRESS]), a.addr, 16) == 0);
+	CHECK(tb[IFA_FLAGS] && mnl_attr_get_u32(tb[IFA_FLAGS]) == IFA_F_NODAD);
+
+	CHECK_INT(nl_addr_build(buf, false, &a, &nlh, &err), 0);
+	CHECK_INT(nlh->nlmsg_type, RTM_DELADDR);
+	CHECK_INT(nlh->nlmsg_flags, NLM_F_REQUEST);
+
+	a.prefix_len = 129;
+	CHECK_INT(nl_addr_build(buf, true, &a, &nlh, &err), -EINVAL);
+	a.family = AF_PACKET;
+	CHECK_INT(nl_addr_build(buf, true, &a, &nlh, &err), -EAFNOSUPPORT);
+}
+
+static void test_build_route(void)
+{
+	struct nl_route r = {.family = AF_INET,
+			     .dst_len = 16,
+			     .has_gw = true,
+			     .oif = 5,
+			     .priority = 100,
+			     .table = 200,
+			     .scope = RT_SCOPE_UNIVERSE};
+	const struct nlattr *tb[RTA_MAX + 1];
+	struct cni_err err = {0};
+	char buf[NL_MSG_BUF_SIZE];
+	const struct rtmsg *rtm;
+	struct nlmsghdr *nlh;
+
+	parse_ip(AF_INET, "10.2.0.0", r.dst);
+	parse_ip(AF_INET, "10.1.0.1", r.gw);
+	CHECK_INT(nl_route_build(buf, true, &r, &nlh, &err), 0);
+	CHECK_INT(nlh->nlmsg_type, RTM_NEWROUTE);
+	CHECK_INT(nlh->nlmsg_flags, NLM_F_REQUEST | NLM_F_CREATE);
+	rtm = mnl_nlmsg_get_payload(nlh);
+	CHECK_INT(rtm->rtm_family, AF_INET);
+	CHECK_INT(rtm->rtm_dst_len, 16);
+	CHECK_INT(rtm->rtm_table, 200);
+	CHECK_INT(rtm->rtm_protocol, RTPROT_BOOT);
+	CHECK_INT(rtm->rtm_scope, RT_SCOPE_UNIVERSE);
+	CHECK_INT(rtm->rtm_type, RTN_UNICAST);
+	nl_attr_index(nlh, sizeof(*rtm), tb, RTA_MAX);
+	CHECK(tb[RTA_DST] && memcmp(mnl_attr_get_payload(tb[RTA_DST]), r.dst, 4) == 0);
+	CHECK(tb[RTA_GATEWAY] && memcmp(mnl_attr_get_payload(tb[RTA_GATEWAY]), r.gw, 4) == 0);
+	CHECK(tb[RTA_OIF] && mnl_attr_get_u32(tb[RTA_OIF]) == 5);
+	CHECK(tb[RTA_PRIORITY] && mnl_attr_get_u32(tb[RTA_PRIORITY]) == 100);
+	CHECK(tb[RTA_TABLE] && mnl_attr_get_u32(tb[RTA_TABLE]) == 200);
+
+	/* Defaults: main table, no dst for a default route, no gateway, link scope honoured. */
+	memset(&r, 0, sizeof(r));
+	r.family = AF_INET6;
+	r.oif = 2;
+	r.scope = RT_SCOPE_LINK;
+	r.excl = true;
+	CHECK_INT(nl_route_build(buf, true, &r, &nlh, &err), 0);
+	CHECK_INT(nlh->nlmsg_flags, NLM_F_REQUEST | NLM_F_CREATE | NLM_F_EXCL);
+	rtm = mnl_nlmsg_get_payload(nlh);
+	CHECK_INT(rtm->rtm_table, RT_TABLE_MAIN);
+	CHECK_INT(rtm->rtm_scope, RT_SCOPE_LINK);
+	nl_attr_index(nlh, sizeof(*rtm), tb, RTA_MAX);
+	CHECK(tb[RTA_DST] == NULL && tb[RTA_GATEWAY] == NULL && tb[RTA_PRIORITY] == NULL);
+	CHECK(tb[RTA_TABLE] && mnl_attr_get_u32(tb[RTA_TABLE]) == RT_TABLE_MAIN);
+
+	/* Delete: wildcards for scope/protocol/type. */
+	CHECK_INT(nl_route_build(buf, false, &r, &nlh, &err), 0);
+	CHECK_INT(nlh->nlmsg_type, RTM_DELROUTE);
+	CHECK_INT(nlh->nlmsg_flags, NLM_F_REQUEST);
+	rtm = mnl_nlmsg_get_payload(nlh);
+	CHECK_INT(rtm->rtm_scope, RT_SCOPE_NOWHERE);
+	CHECK_INT(rtm->rtm_protocol, 0);
+	CHECK_INT(rtm->rtm_type, 0);
+
+	/* Tables above 255 only travel in RTA_TABLE. */
+	r.table = 1000;
+	CHECK_INT(nl_route_build(buf, true, &r, &nlh, &err), 0);
+	rtm = mnl_nlmsg_get_payload(nlh);
+	CHECK_INT(rtm->rtm_table, RT_TABLE_UNSPEC);
+	nl_attr_index(nlh, sizeof(*rtm), tb, RTA_MAX);
+	CHECK(tb[RTA_TABLE] && mnl_attr_get_u32(tb[RTA_TABLE]) == 1000);
+
+	r.dst_len = 129;
+	CHECK_INT(nl_route_build(buf, true, &r, &nlh, &err), -EINVAL);
+
+	parse_ip(AF_INET, "10.9.8.7", r.dst);
+	CHECK_INT(nl_route_build_get(buf, AF_INET, r.dst, &nlh, &err), 0);
+	CHECK_INT(nlh->nlmsg_type, RTM_GETROUTE);
+	CHECK_INT(nlh->nlmsg_flags, NLM_F_REQUEST);
+	rtm = mnl_nlmsg_get_payload(nlh);
+	CHECK_INT(rtm->rtm_dst_len, 32);
+	nl_attr_index(nlh, sizeof(*rtm), tb, RTA_MAX);
+	CHECK(tb[RTA_DST] && memcmp(mnl_attr_get_payload(tb[RTA_DST]), r.dst, 4) == 0);
+}
+
+/* The parsers, fed with messages shaped like the kernel's. */
+static void test_parse(void)
+{
+	static const uint8_t mac[6] = {0x02, 1, 2, 3, 4, 5};
+	struct nlattr *linkinfo, *slave;
+	struct cni_err err = {0};
+	char buf[NL_MSG_BUF_SIZE];
+	struct ifinfomsg *ifi;
+	struct ifaddrmsg *ifa;
+	struct nlmsghdr *nlh;
+	struct nl_link l;
+	struct nl_addr a;
+
+	nlh = nl_msg_init(buf, RTM_NEWLINK, 0);
+	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	ifi->ifi_index = 12;
+	ifi->ifi_flags = IFF_UP | IFF_PROMISC;
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, "vethx");
+	mnl_attr_put_u32(nlh, IFLA_MTU, 1450);
+	mnl_attr_put_u32(nlh, IFLA_MASTER, 3);
+	mnl_attr_put_u32(nlh, IFLA_LINK, 2);
+	mnl_attr_put_u32(nlh, IFLA_LINK_NETNSID, 0);
+	mnl_attr_put_u8(nlh, IFLA_OPERSTATE, IF_OPER_UP);
+	mnl_attr_put(nlh, IFLA_ADDRESS, 6, mac);
+	linkinfo = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "veth");
+	mnl_attr_put_strz(nlh, IFLA_INFO_SLAVE_KIND, "bridge");
+	slave = mnl_attr_nest_start(nlh, IFLA_INFO_SLAVE_DATA);
+	mnl_attr_put_u8(nlh, IFLA_BRPORT_MODE, 1);
+	mnl_attr_put_u8(nlh, IFLA_BRPORT_ISOLATED, 0);
+	mnl_attr_nest_end(nlh, slave);
+	mnl_attr_nest_end(nlh, linkinfo);
+	CHECK_INT(nl_link_parse(nlh, &l, &err), 0);
+	CHECK_INT(l.index, 12);
+	CHECK_STR(l.name, "vethx");
+	CHECK_STR(l.kind, "veth");
+	CHECK_STR(l.slave_kind, "bridge");
+	CHECK_INT(l.mtu, 1450);
+	CHECK_INT(l.master, 3);
+	CHECK_INT(l.link, 2);
+	CHECK(l.has_link_netnsid && l.link_netnsid == 0);
+	CHECK_INT(l.operstate, IF_OPER_UP);
+	CHECK(l.flags & IFF_PROMISC);
+	CHECK(l.mac_len == 6 && memcmp(l.mac, mac, 6) == 0);
+	CHECK_INT(l.hairpin, 1);
+	CHECK_INT(l.isolated, 0);
+	CHECK_INT(l.vlan_filtering, -1);
+	CHECK_STR(nl_operstate_name(l.operstate), "up");
+	CHECK_STR(nl_operstate_name(IF_OPER_LOWERLAYERDOWN), "lowerlayerdown");
+	CHECK_STR(nl_operstate_name(200), "unknown");
+
+	nlh = nl_msg_init(buf, RTM_NEWADDR, 0);
+	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
+	ifa->ifa_family = AF_INET6;
+	ifa->ifa_prefixlen = 64;
+	ifa->ifa_index = 4;
+	ifa->ifa_flags = IFA_F_PERMANENT;
+	ifa->ifa_scope = RT_SCOPE_UNIVERSE;
+	mnl_attr_put(nlh, IFA_ADDRESS, 16, "\xfd\0\0\0\0\0\0\0\0\0\0\0\0\0\0\x07");
+	mnl_attr_put_u32(nlh, IFA_FLAGS, IFA_F_PERMANENT | IFA_F_NOPREFIXROUTE);
+	CHECK_INT(nl_addr_parse(nlh, &a, &err), 0);
+	CHECK_INT(a.family, AF_INET6);
+	CHECK_INT(a.ifindex, 4);
+	CHECK_INT(a.prefix_len, 64);
+	CHECK_INT(a.flags, IFA_F_PERMANENT | IFA_F_NOPREFIXROUTE); /* IFA_FLAGS wins */
+	CHECK_INT(a.addr[15], 7);
+
+	nlh->nlmsg_type = RTM_NEWLINK;
+	CHECK_INT(nl_addr_parse(nlh, &a, &err), -EBADMSG);
+}
+
+static void test_netns_and_sysctl_unprivileged(void)
+{
+	char path[] = "/tmp/test_nl_XXXXXX";
+	struct cni_err err = {0};
+	char buf[64];
+	bool self;
+	int fd = -1, tmp;
+
+	tmp = mkstemp(path);
+	CHECK(tmp >= 0);
+	if (tmp >= 0)
+		close(tmp);
+	CHECK_INT(netns_open(path, &fd, &err), -EINVAL);
+	CHECK(strstr(err.msg, "unknown FS magic on '") != NULL);
+	unlink(path);
+	/* Now it is gone: ENOENT, which DEL treats as "already gone". */
+	CHECK_INT(netns_open(path, &fd, &err), -ENOENT);
+	CHECK(fd == -1);
+
+	if (netns_open("/proc/self/ns/net", &fd, &err) == 0) {
+		CHECK_INT(netns_is_current(fd, &self, &err), 0);
+		CHECK(self);
+		close(fd);
+	}
+
+	CHECK_INT(sysctl_read("kernel.ostype", buf, sizeof(buf), &err), 0);
+	CHECK_STR(buf, "Linux");
+	CHECK_INT(sysctl_read("/proc/sys/kernel/ostype", buf, sizeof(buf), &err), 0);
+	CHECK_STR(buf, "Linux");
+	CHECK_INT(sysctl_read("kernel/../../etc/passwd", buf, sizeof(buf), &err), -EINVAL);
+	CHECK_INT(sysctl_read("net/ipv4/conf/no-such-if.100/forwarding", buf, sizeof(buf), &err),
+		  -ENOENT);
+}
+
+/* ---- part 2: live ---------------------------------------------------------------------- */
+
+/* The test's world: a private "host" namespace and a child holding a "container" one. */
+struct live {
+	pid_t child;	      /* the process holding the container namespace */
+	int cns;	      /* fd of the container namespace */
+	struct nl_sock *host; /* socket in our private namespace */
+	struct nl_sock *cont; /* socket in the container namespace */
+};
+
+/* Run a shell command (inside our private namespace) and return its stdout, malloc'ed. */
+static char *run(const char *fmt, ...) CNI_PRINTF(1, 2);
+static char *run(const char *fmt, ...)
+{
+	char cmd[512], *out = NULL;
+	size_t len = 0, cap = 0;
+	va_list ap;
+	FILE *f;
+	int c;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	f = popen(cmd, "r");
+	if (!f)
+		return strdup("");
+	while ((c = fgetc(f)) != EOF) {
+		if (len + 2 > cap) {
+			cap = cap ? cap * 2 : 1024;
+			out = realloc(out, cap);
+			if (!out)
+				abort();
+		}
+		out[len++] = (char)c;
+	}
+	pclose(f);
+	if (!out)
+		return strdup("");
+	out[len] = '\0';
+	return out;
+}
+
+/* CHECK that the output of a command contains needle. */
+#define CHECK_CMD_HAS(needle, ...)                                 \
+	do {                                                       \
+		char *_o = run(__VA_ARGS__);                       \
+		CHECK(strstr(_o, needle) != NULL);                 \
+		if (!strstr(_o, needle))                           \
+			fprintf(stderr, "  output was: %s\n", _o); \
+		free(_o);                                          \
+	} while (0)
+
+static bool live_setup(struct live *lv)
+{
+	struct cni_err err = {0};
+	char path[64], c;
+	int pfd[2];
+
+	memset(lv, 0, sizeof(*lv));
+	lv->cns = -1;
+	lv->child = -1;
+	if (unshare(CLONE_NEWNET) < 0) {
+		if (errno == EPERM) {
+			printf("skip: cannot create network namespaces\n");
+			return false;
+		}
+		fprintf(stderr, "unshare: %s\n", strerror(errno));
+		CHECK(0);
+		return false;
+	}
+	if (pipe(pfd) < 0)
+		return false;
+	lv->child = fork();
+	if (lv->child == 0) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		c = unshare(CLONE_NEWNET) == 0 ? 'y' : 'n';
+		(void)!write(pfd[1], &c, 1);
+		for (;;)
+			pause();
+	}
+	close(pfd[1]);
+	c = 'n';
+	(void)!read(pfd[0], &c, 1);
+	close(pfd[0]);
+	CHECK(c == 'y');
+	if (c != 'y')
+		return false;
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)lv->child);
+	CHECK_INT(netns_open(path, &lv->cns, &err), 0);
+	CHECK_INT(nl_open(&lv->host, &err), 0);
+	CHECK_INT(nl_open_in_netns(lv->cns, &lv->cont, &err), 0);
+	return lv->cns >= 0 && lv->host && lv->cont;
+}
+
+static void live_teardown(struct live *lv)
+{
+	nl_close(lv->host);
+	nl_close(lv->cont);
+	if (lv->cns >= 0)
+		close(lv->cns);
+	if (lv->child > 0) {
+		kill(lv->child, SIGKILL);
+		waitpid(lv->child, NULL, 0);
+	}
+}
+
+/* Find an address in a list. */
+static const struct nl_addr *find_addr(const struct nl_addr *v, size_t n, int family, const char *s)
+{
+	uint8_t a[16];
+	size_t i;
+
+	parse_ip(family, s, a);
+	for (i = 0; i < n; i++)
+		if (v[i].family == family && memcmp(v[i].addr, a, family == AF_INET ? 4 : 16) == 0)
+			return &v[i];
+	return NULL;
+}
+
+/* Find a route by dst/len in a list. */
+static const struct nl_route *find_route(const struct nl_route *v, size_t n, int family,
+					 const char *dst, int dst_len)
+{
+	uint8_t a[16];
+	size_t i;
+
+	parse_ip(family, dst, a);
+	for (i = 0; i < n; i++)
+		if (v[i].family == family && v[i].dst_len == dst_len &&
+		    memcmp(v[i].dst, a, family == AF_INET ? 4 : 16) == 0)
+			return &v[i];
+	return NULL;
+}
+
+static void live_vlan(struct live *lv)
+{
+	struct nl_veth_req req = {.name = "vport0", .peer_name = "vport1", .peer_netns_fd = -1};
+	struct cni_err err = {0};
+	struct nl_link br, port;
+	struct nl_vlan *vlans = NULL;
+	size_t n = 0, i;
+	bool has100 = false, has1 = false;
+	int r;
+
+	r = nl_link_add_bridge(lv->host, "brvlan", 0, true, &err);
+	if (r == -EOPNOTSUPP) {
+		printf("skip: live VLAN tests: kernel lacks bridge VLAN filtering (%s)\n", err.msg);
+		return;
+	}
+	CHECK_INT(r, 0);
+	CHECK_INT(nl_link_get_by_name(lv->host, "brvlan", &br, &err), 0);
+	CHECK_INT(br.vlan_filtering, 1);
+	CHECK_INT(nl_link_add_veth(lv->host, &req, &err), 0);
+	CHECK_INT(nl_link_get_by_name(lv->host, "vport0", &port, &err), 0);
+	CHECK_INT(nl_link_set_master(lv->host, port.index, br.index, &err), 0);
+	CHECK_INT(nl_link_vlan_add(lv->host, port.index, 100,
+				   BRIDGE_VLAN_INFO_PVID | BRIDGE_VLAN_INFO_UNTAGGED,
+				   BRIDGE_FLAGS_MASTER, &err),
+		  0);
+	CHECK_INT(nl_link_vlan_list(lv->host, port.index, &vlans, &n, &err), 0);
+	for (i = 0; i < n; i++) {
+		if (vlans[i].vid == 100)
+			has100 = (vlans[i].flags & BRIDGE_VLAN_INFO_PVID) &&
+				 (vlans[i].flags & BRIDGE_VLAN_INFO_UNTAGGED);
+		if (vlans[i].vid == 1)
+			has1 = true;
+	}
+	free(vlans);
+	CHECK(has100);
+	CHECK(has1); /* the default PVID 1 entry, still there */
+	CHECK_INT(nl_link_vlan_del(lv->host, port.index, 1, BRIDGE_FLAGS_MASTER, &err), 0);
+	CHECK_INT(nl_link_vlan_list(lv->host, port.index, &vlans, &n, &err), 0);
+	CHECK_INT(n, 1);
+	free(vlans);
+	CHECK_INT(nl_link_del(lv->host, port.index, &err), 0);
+	CHECK_INT(nl_link_del(lv->host, br.index, &err), 0);
+}
+
+static void live_links(struct live *lv)
+{
+	static const uint8_t cmac[6] = {0x02, 0x11, 0x22, 0x33, 0x44, 0x55};
+	static const uint8_t bmac[6] = {0x02, 0xaa, 0xbb, 0xcc, 0xdd, 0x01};
+	struct nl_veth_req req = {.name = "vethtest0",
+				  .peer_name = "eth0",
+				  .peer_netns_fd = lv->cns,
+				  .mtu = 1400,
+				  .peer_mac = cmac};
+	struct nl_brport_req bp = {.hairpin = 1, .isolated = 1};
+	struct cni_err err = {0};
+	struct nl_link br, hv, cv, tmp;
+	struct nl_link *links = NULL;
+	size_t n = 0, i;
+	bool self = true, seen_br = false, seen_veth = false;
+	struct nl_vlan *vlans = NULL;
+
+	CHECK_INT(netns_is_current(lv->cns, &self, &err), 0);
+	CHECK(!self);
+
+	CHECK_INT(nl_link_add_bridge(lv->host, "brtest0", 1400, false, &err), 0);
+	CHECK_INT(nl_link_add_bridge(lv->host, "brtest0", 1400, false, &err), -EEXIST);
+	CHECK_STR(err.msg, "file exists");
+	CHECK_INT(nl_link_get_by_name(lv->host, "brtest0", &br, &err), 0);
+	CHECK_STR(br.kind, "bridge");
+	CHECK_INT(br.mtu, 1400);
+	CHECK_INT(br.vlan_filtering, 0);
+	CHECK_INT(br.master, 0);
+	CHECK_INT(nl_link_get_by_index(lv->host, br.index, &tmp, &err), 0);
+	CHECK_STR(tmp.name, "brtest0");
+
+	CHECK_INT(nl_link_get_by_name(lv->host, "nosuchlink", &tmp, &err), -ENODEV);
+	CHECK_STR(err.msg, "link 'nosuchlink' not found");
+	CHECK_INT(nl_link_get_by_index(lv->host, 99999, &tmp, &err), -ENODEV);
+
+	/* Host end here, peer "eth0" straight into the container. */
+	CHECK_INT(nl_link_add_veth(lv->host, &req, &err), 0);
+	CHECK_INT(nl_link_add_veth(lv->host, &req, &err), -EEXIST);
+	CHECK_INT(nl_link_get_by_name(lv->host, "vethtest0", &hv, &err), 0);
+	CHECK_INT(nl_link_get_by_name(lv->cont, "eth0", &cv, &err), 0);
+	CHECK_INT(nl_link_get_by_name(lv->host, "eth0", &tmp, &err), -ENODEV);
+	CHECK_STR(hv.kind, "veth");
+	CHECK_STR(cv.kind, "veth");
+	CHECK_INT(hv.mtu, 1400);
+	CHECK_INT(cv.mtu, 1400);
+	CHECK_INT(hv.link, cv.index);
+	CHECK_INT(cv.link, hv.index);
+	CHECK(hv.has_link_netnsid);
+	CHECK(cv.mac_len == 6 && memcmp(cv.mac, cmac, 6) == 0);
+	CHECK_INT(hv.hairpin, -1);
+	CHECK_CMD_HAS("\"address\":\"02:11:22:33:44:55\"",
+		      "nsenter --net=/proc/%d/ns/net ip -j link show dev eth0", (int)lv->child);
+
+	/* Enslave and set port flags. */
+	CHECK_INT(nl_link_set_master(lv->host, hv.index, br.index, &err), 0);
+	bp.ifindex = hv.index;
+	CHECK_INT(nl_link_set_brport(lv->host, &bp, &err), 0);
+	CHECK_INT(nl_link_get_by_name(lv->host, "vethtest0", &hv, &err), 0);
+	CHECK_INT(hv.master, br.index);
+	CHECK_STR(hv.slave_kind, "bridge");
+	CHECK_INT(hv.hairpin, 1);
+	CHECK_INT(hv.isolated, 1);
+	CHECK_CMD_HAS("\"hairpin\":true", "bridge -j -d link show dev vethtest0");
+	CHECK_CMD_HAS("\"isolated\":true", "bridge -j -d link show dev vethtest0");
+	bp.hairpin = 0;
+	bp.isolated = 0;
+	CHECK_INT(nl_link_set_brport(lv->host, &bp, &err), 0);
+	CHECK_INT(nl_link_get_by_index(lv->host, hv.index, &hv, &err), 0);
+	CHECK_INT(hv.hairpin, 0);
+	CHECK_INT(hv.isolated, 0);
+	/* Without VLAN filtering a port lists no VLANs (and the dump itself works). */
+	CHECK_INT(nl_link_vlan_list(lv->host, hv.index, &vlans, &n, &err), 0);
+	free(vlans);
+
+	/* Up, and the port comes up once both ends are. */
+	CHECK_INT(nl_link_set_up(lv->host, br.index, true, &err), 0);
+	CHECK_INT(nl_link_set_up(lv->host, hv.index, true, &err), 0);
+	CHECK_INT(nl_link_set_up(lv->cont, cv.index, true, &err), 0);
+	CHECK_INT(nl_link_wait_oper_up(lv->host, hv.index, &err), 0);
+	CHECK_INT(nl_link_get_by_index(lv->host, hv.index, &hv, &err), 0);
+	CHECK(hv.flags & IFF_UP);
+	CHECK_INT(hv.operstate, IF_OPER_UP);
+	/* A down link times out with the reference's message (takes ~2.5 s). */
+	CHECK_INT(nl_link_set_up(lv->cont, cv.index, false, &err), 0);
+	CHECK_INT(nl_link_wait_oper_up(lv->host, hv.index, &err), -ETIMEDOUT);
+	CHECK_STR(err.msg, "bridge port in error state: down");
+	CHECK_INT(nl_link_set_up(lv->cont, cv.index, true, &err), 0);
+
+	/* Promisc on and off. */
+	CHECK_INT(nl_link_set_promisc(lv->host, br.index, true, &err), 0);
+	CHECK_INT(nl_link_get_by_index(lv->host, br.index, &br, &err), 0);
+	CHECK(br.flags & IFF_PROMISC);
+	CHECK_CMD_HAS("PROMISC", "ip -j link show dev brtest0");
+	CHECK_INT(nl_link_set_promisc(lv->host, br.index, false, &err), 0);
+	CHECK_INT(nl_link_get_by_index(lv->host, br.index, &br, &err), 0);
+	CHECK(!(br.flags & IFF_PROMISC));
+
+	/* MTU and MAC. */
+	CHECK_INT(nl_link_set_mtu(lv->host, hv.index, 1300, &err), 0);
+	CHECK_INT(nl_link_get_by_index(lv->host, hv.index, &hv, &err), 0);
+	CHECK_INT(hv.mtu, 1300);
+	CHECK_INT(nl_link_set_mac(lv->host, br.index, bmac, 6, &err), 0);
+	CHECK_INT(nl_link_get_by_index(lv->host, br.index, &br, &err), 0);
+	CHECK(br.mac_len == 6 && memcmp(br.mac, bmac, 6) == 0);
+	CHECK_CMD_HAS("\"address\":\"02:aa:bb:cc:dd:01\"", "ip -j link show dev brtest0");
+
+	/* List. */
+	CHECK_INT(nl_link_list(lv->host, &links, &n, &err), 0);
+	for (i = 0; i < n; i++) {
+		seen_br |= strcmp(links[i].name, "brtest0") == 0 && links[i].index == br.index;
+		seen_veth |= strcmp(links[i].name, "vethtest0") == 0 && links[i].master == br.index;
+	}
+	free(links);
+	CHECK(seen_br && seen_veth);
+
+	/* nomaster and back. */
+	CHECK_INT(nl_link_set_master(lv->host, hv.index, 0, &err), 0);
+	CHECK_INT(nl_link_get_by_index(lv->host, hv.index, &hv, &err), 0);
+	CHECK_INT(hv.master, 0);
+	CHECK_INT(nl_link_set_master(lv->host, hv.index, br.index, &err), 0);
+}
+
+static void live_addrs_routes(struct live *lv)
+{
+	struct nl_addr a = {0};
+	struct nl_route r = {0}, got;
+	struct nl_addr *addrs = NULL;
+	struct nl_route *routes = NULL;
+	const struct nl_addr *fa;
+	const struct nl_route *fr;
+	struct cni_err err = {0};
+	struct nl_link br, cv;
+	size_t n = 0;
+
+	CHECK_INT(nl_link_get_by_name(lv->host, "brtest0", &br, &err), 0);
+	CHECK_INT(nl_link_get_by_name(lv->cont, "eth0", &cv, &err), 0);
+
+	/* Bridge: gateway addresses. */
+	a.family = AF_INET;
+	a.ifindex = br.index;
+	a.prefix_len = 24;
+	parse_ip(AF_INET, "10.77.0.1", a.addr);
+	CHECK_INT(nl_addr_add(lv->host, &a, &err), 0);
+	CHECK_INT(nl_addr_add(lv->host, &a, &err), -EEXIST);
+	a.family = AF_INET6;
+	a.prefix_len = 64;
+	a.flags = IFA_F_NODAD;
+	parse_ip(AF_INET6, "fd77::1", a.addr);
+	CHECK_INT(nl_addr_add(lv->host, &a, &err), 0);
+	CHECK_CMD_HAS("\"local\":\"10.77.0.1\",\"prefixlen\":24,\"broadcast\":\"10.77.0.255\"",
+		      "ip -j addr show dev brtest0");
+	CHECK_CMD_HAS("\"local\":\"fd77::1\",\"prefixlen\":64", "ip -j addr show dev brtest0");
+
+	CHECK_INT(nl_addr_list(lv->host, AF_INET, br.index, &addrs, &n, &err), 0);
+	CHECK_INT(n, 1);
+	fa = find_addr(addrs, n, AF_INET, "10.77.0.1");
+	CHECK(fa && fa->prefix_len == 24 && fa->scope == RT_SCOPE_UNIVERSE &&
+	      (fa->flags & IFA_F_PERMANENT));
+	free(addrs);
+	CHECK_INT(nl_addr_list(lv->host, AF_INET6, br.index, &addrs, &n, &err), 0);
+	fa = find_addr(addrs, n, AF_INET6, "fd77::1");
+	CHECK(fa && fa->prefix_len == 64 && (fa->flags & IFA_F_NODAD));
+	CHECK(find_addr(addrs, n, AF_INET, "10.77.0.1") == NULL);
+	free(addrs);
+
+	/* Container: its addresses. */
+	a.family = AF_INET;
+	a.ifindex = cv.index;
+	a.prefix_len = 24;
+	a.flags = 0;
+	parse_ip(AF_INET, "10.77.0.2", a.addr);
+	CHECK_INT(nl_addr_add(lv->cont, &a, &err), 0);
+	a.family = AF_INET6;
+	a.prefix_len = 64;
+	a.flags = IFA_F_NODAD;
+	parse_ip(AF_INET6, "fd77::2", a.addr);
+	CHECK_INT(nl_addr_add(lv->cont, &a, &err), 0);
+	CHECK_INT(nl_addr_list(lv->cont, AF_UNSPEC, cv.index, &addrs, &n, &err), 0);
+	CHECK(find_addr(addrs, n, AF_INET, "10.77.0.2") != NULL);
+	CHECK(find_addr(addrs, n, AF_INET6, "fd77::2") != NULL);
+	free(addrs);
+
+	/* Container routes via the gateway. */
+	r.family = AF_INET;
+	parse_ip(AF_INET, "10.88.0.0", r.dst);
+	r.dst_len = 16;
+	r.has_gw = true;
+	parse_ip(AF_INET, "10.77.0.1", r.gw);
+	r.oif = cv.index;
+	r.priority = 50;
+	CHECK_INT(nl_route_add(lv->cont, &r, &err), 0);
+	CHECK_INT(nl_route_add(lv->cont, &r, &err), -EEXIST);
+	memset(&r.dst, 0, sizeof(r.dst));
+	r.dst_len = 0;
+	r.priority = 0;
+	CHECK_INT(nl_route_add(lv->cont, &r, &err), 0); /* default route */
+	CHECK_CMD_HAS("\"dst\":\"10.88.0.0/16\",\"gateway\":\"10.77.0.1\",\"dev\":\"eth0\"",
+		      "nsenter --net=/proc/%d/ns/net ip -j route show", (int)lv->child);
+
+	r.family = AF_INET6;
+	parse_ip(AF_INET6, "fd88::", r.dst);
+	r.dst_len = 64;
+	parse_ip(AF_INET6, "fd77::1", r.gw);
+	r.priority = 0;
+	CHECK_INT(nl_route_add(lv->cont, &r, &err), 0);
+	CHECK_INT(nl_route_add(lv->cont, &r, &err), -EEXIST);
+
+	CHECK_INT(nl_route_list(lv->cont, AF_INET, cv.index, RT_TABLE_MAIN, &routes, &n, &err), 0);
+	fr = find_route(routes, n, AF_INET, "10.88.0.0", 16);
+	CHECK(fr && fr->has_gw && fr->priority == 50 && fr->oif == cv.index &&
+	      fr->table == RT_TABLE_MAIN && fr->protocol == RTPROT_BOOT);
+	CHECK(find_route(routes, n, AF_INET, "0.0.0.0", 0) != NULL);
+	CHECK(find_route(routes, n, AF_INET, "10.77.0.0", 24) != NULL); /* prefix route */
+	CHECK(find_route(routes, n, AF_INET6, "fd88::", 64) == NULL);	/* family filter */
+	free(routes);
+	CHECK_INT(nl_route_list(lv->cont, AF_INET6, 0, 0, &routes, &n, &err), 0);
+	fr = find_route(routes, n, AF_INET6, "fd88::", 64);
+	CHECK(fr && fr->has_gw && fr->gw[15] == 1 && fr->oif == cv.index);
+	free(routes);
+
+	/* Which interface routes to an address. */
+	parse_ip(AF_INET, "10.88.3.4", a.addr);
+	CHECK_INT(nl_route_get(lv->cont, AF_INET, a.addr, &got, &err), 0);
+	CHECK_INT(got.oif, cv.index);
+	CHECK(got.has_gw && got.gw[3] == 1);
+	parse_ip(AF_INET, "10.77.0.2", a.addr);
+	CHECK_INT(nl_route_get(lv->host, AF_INET, a.addr, &got, &err), 0);
+	CHECK_INT(got.oif, br.index);
+	parse_ip(AF_INET6, "fd77::2", a.addr);
+	CHECK_INT(nl_route_get(lv->host, AF_INET6, a.addr, &got, &err), 0);
+	CHECK_INT(got.oif, br.index);
+	parse_ip(AF_INET, "192.0.2.1", a.addr);
+	CHECK(nl_route_get(lv->host, AF_INET, a.addr, &got, &err) < 0); /* no default route */
+
+	/* Delete a route, twice. */
+	r.family = AF_INET;
+	parse_ip(AF_INET, "10.88.0.0", r.dst);
+	r.dst_len = 16;
+	parse_ip(AF_INET, "10.77.0.1", r.gw);
+	r.priority = 50;
+	CHECK_INT(nl_route_del(lv->cont, &r, &err), 0);
+	CHECK_INT(nl_route_del(lv->cont, &r, &err), -ESRCH);
+	CHECK_INT(nl_route_list(lv->cont, AF_INET, cv.index, RT_TABLE_MAIN, &routes, &n, &err), 0);
+	CHECK(find_route(routes, n, AF_INET, "10.88.0.0", 16) == NULL);
+	free(routes);
+
+	/* Delete an address, twice. */
+	a.family = AF_INET;
+	a.ifindex = cv.index;
+	a.prefix_len = 24;
+	parse_ip(AF_INET, "10.77.0.2", a.addr);
+	CHECK_INT(nl_addr_del(lv->cont, &a, &err), 0);
+	CHECK_INT(nl_addr_del(lv->cont, &a, &err), -EADDRNOTAVAIL);
+	CHECK_INT(nl_addr_list(lv->cont, AF_INET, cv.index, &addrs, &n, &err), 0);
+	CHECK_INT(n, 0);
+	free(addrs);
+
+	/* The kernel's extended ACK reaches the error. */
+	a.ifindex = 4242;
+	CHECK_INT(nl_addr_add(lv->cont, &a, &err), -ENODEV);
+	CHECK(strncmp(err.msg, "no such device: ", 16) == 0);
+	printf("  extack example: %s\n", err.msg);
+	CHECK(err.details[0] != '\0');
+	r.family = AF_INET;
+	parse_ip(AF_INET, "10.99.0.0", r.dst);
+	parse_ip(AF_INET, "192.0.2.1", r.gw); /* not on any link */
+	r.priority = 0;
+	CHECK(nl_route_add(lv->cont, &r, &err) < 0);
+	CHECK(strchr(err.msg, ':') != NULL);
+	if (strchr(err.msg, ':') == NULL)
+		fprintf(stderr, "  no extack in: %s\n", err.msg);
+}
+
+static void live_sysctl(struct live *lv)
+{
+	struct cni_err err = {0};
+	bool changed = true;
+	char buf[64];
+	int saved = -1;
+	bool self = false;
+
+	/* eth0 exists only in the container, so these prove we write inside it. */
+	CHECK_INT(sysctl_read("net/ipv4/conf/eth0/arp_notify", buf, sizeof(buf), &err), -ENOENT);
+	CHECK_INT(sysctl_read_in_netns(lv->cns, "net/ipv4/conf/eth0/arp_notify", buf, sizeof(buf),
+				       &err),
+		  0);
+	CHECK_STR(buf, "0");
+	CHECK_INT(sysctl_write_in_netns(lv->cns, "net/ipv4/conf/eth0/arp_notify", "1", &err), 0);
+	CHECK_INT(sysctl_read_in_netns(lv->cns, "net.ipv4.conf.eth0.arp_notify", buf, sizeof(buf),
+				       &err),
+		  0);
+	CHECK_STR(buf, "1");
+	CHECK_INT(sysctl_write_if_changed_in_netns(lv->cns, "net/ipv4/conf/eth0/arp_notify", "1",
+						   &changed, &err),
+		  0);
+	CHECK(!changed);
+	CHECK_INT(sysctl_write_if_changed_in_netns(lv->cns, "net/ipv4/conf/eth0/arp_notify", "0",
+						   &changed, &err),
+		  0);
+	CHECK(changed);
+	CHECK_CMD_HAS("0",
+		      "nsenter --net=/proc/%d/ns/net cat /proc/sys/net/ipv4/conf/eth0/arp_notify",
+		      (int)lv->child);
+	/* We are back home afterwards. */
+	CHECK_INT(sysctl_read("net/ipv4/conf/brtest0/arp_notify", buf, sizeof(buf), &err), 0);
+
+	/* Interface names with dots: slash paths are taken as they are. */
+	CHECK_INT(nl_link_add_bridge(lv->host, "br.5", 0, false, &err), 0);
+	CHECK_INT(sysctl_write("net/ipv6/conf/br.5/accept_ra", "0", &err), 0);
+	CHECK_INT(sysctl_read("net/ipv6/conf/br.5/accept_ra", buf, sizeof(buf), &err), 0);
+	CHECK_STR(buf, "0");
+	CHECK_INT(nl_link_del_by_name(lv->host, "br.5", &err), 0);
+
+	/* Our private namespace's forwarding switch. */
+	CHECK_INT(sysctl_write_if_changed("net.ipv4.ip_forward", "1", &changed, &err), 0);
+	CHECK(changed);
+	CHECK_INT(sysctl_read("/proc/sys/net/ipv4/ip_forward", buf, sizeof(buf), &err), 0);
+	CHECK_STR(buf, "1");
+	CHECK_INT(sysctl_write_in_netns(lv->cns, "net/ipv4/conf/nosuch/arp_notify", "1", &err),
+		  -ENOENT);
+
+	/* Scoped enter/restore. */
+	CHECK_INT(netns_enter(lv->cns, &saved, &err), 0);
+	CHECK_INT(netns_is_current(lv->cns, &self, &err), 0);
+	CHECK(self);
+	CHECK_INT(netns_restore(saved, &err), 0);
+	CHECK_INT(netns_is_current(lv->cns, &self, &err), 0);
+	CHECK(!self);
+}
+
+static void live_delete(struct live *lv)
+{
+	struct cni_err err = {0};
+	struct nl_link l;
+
+	CHECK_INT(nl_link_del_by_name(lv->host, "vethtest0", &err), 0);
+	CHECK_INT(nl_link_get_by_name(lv->cont, "eth0", &l, &err), -ENODEV);
+	CHECK_INT(nl_link_del_by_name(lv->host, "vethtest0", &err), -ENODEV);
+	CHECK_INT(nl_link_get_by_name(lv->host, "brtest0", &l, &err), 0);
+	CHECK_INT(nl_link_del(lv->host, l.index, &err), 0);
+	CHECK_INT(nl_link_del(lv->host, l.index, &err), -ENODEV);
+}
+
+static void test_live(void)
+{
+	struct live lv;
+
+	if (live_setup(&lv)) {
+		live_links(&lv);
+		live_addrs_routes(&lv);
+		live_sysctl(&lv);
+		live_vlan(&lv);
+		live_delete(&lv);
+	}
+	live_teardown(&lv);
+}
+
+int main(void)
+{
+	RUN(test_build_veth);
+	RUN(test_build_bridge);
+	RUN(test_build_link_misc);
+	RUN(test_build_brport);
+	RUN(test_build_vlan);
+	RUN(test_build_addr);
+	RUN(test_build_route);
+	RUN(test_parse);
+	RUN(test_netns_and_sysctl_unprivileged);
+	RUN(test_live);
+	UNIT_DONE();
+}
