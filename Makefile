@@ -27,7 +27,7 @@ endif
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lcjson -lmnl -lnftnl)
-ALL_CPPFLAGS := -D_GNU_SOURCE -Icommon $(PKG_CFLAGS) $(CPPFLAGS)
+ALL_CPPFLAGS := -D_GNU_SOURCE -Icommon -Iplugins $(PKG_CFLAGS) $(CPPFLAGS)
 ALL_CFLAGS   := -std=gnu11 $(WARN) $(SANFLAGS) $(CFLAGS)
 ALL_LDFLAGS  := $(SANFLAGS) $(LDFLAGS)
 
