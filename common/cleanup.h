@@ -29,31 +29,31 @@ static inline void fclosep(FILE **f)
 		fclose(*f);
 }
 
-#define _cleanup_free_ _cleanup_(freep)
-#define _cleanup_close_ _cleanup_(closep)
+#define _cleanup_free_	 _cleanup_(freep)
+#define _cleanup_close_	 _cleanup_(closep)
 #define _cleanup_fclose_ _cleanup_(fclosep)
 
 /* Declare a cleanup function "name##p" calling func(*p) when *p is non-NULL. */
-#define DEFINE_TRIVIAL_CLEANUP_FUNC(type, func)                                                    \
-	static inline void func##p(type *p)                                                        \
-	{                                                                                          \
-		if (*p)                                                                            \
-			func(*p);                                                                  \
+#define DEFINE_TRIVIAL_CLEANUP_FUNC(type, func) \
+	static inline void func##p(type *p)     \
+	{                                       \
+		if (*p)                         \
+			func(*p);               \
 	}
 
 /* Hand ownership out of a cleanup-managed variable. */
-#define TAKE_PTR(ptr)                                                                              \
-	({                                                                                         \
-		__typeof__(ptr) _tp_ = (ptr);                                                      \
-		(ptr) = NULL;                                                                      \
-		_tp_;                                                                              \
+#define TAKE_PTR(ptr)                         \
+	({                                    \
+		__typeof__(ptr) _tp_ = (ptr); \
+		(ptr) = NULL;                 \
+		_tp_;                         \
 	})
 
-#define TAKE_FD(fd)                                                                                \
-	({                                                                                         \
-		int _tf_ = (fd);                                                                   \
-		(fd) = -1;                                                                         \
-		_tf_;                                                                              \
+#define TAKE_FD(fd)              \
+	({                       \
+		int _tf_ = (fd); \
+		(fd) = -1;       \
+		_tf_;            \
 	})
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))

@@ -51,9 +51,11 @@ int cni_version_cmp(const char *a, const char *b, int *ret, struct cni_err *err)
 	int va[3], vb[3];
 
 	if (cni_version_parse(a, va) < 0)
-		return cni_err_set(err, CNI_ERR_DECODE, "unable to parse version \"%s\"", a ? a : "");
+		return cni_err_set(err, CNI_ERR_DECODE, "unable to parse version \"%s\"",
+				   a ? a : "");
 	if (cni_version_parse(b, vb) < 0)
-		return cni_err_set(err, CNI_ERR_DECODE, "unable to parse version \"%s\"", b ? b : "");
+		return cni_err_set(err, CNI_ERR_DECODE, "unable to parse version \"%s\"",
+				   b ? b : "");
 	for (int i = 0; i < 3; i++) {
 		if (va[i] != vb[i]) {
 			*ret = va[i] < vb[i] ? -1 : 1;
@@ -99,7 +101,8 @@ int cni_validate_network_name(const char *name, struct cni_err *err)
 	if (!name || !*name)
 		return cni_err_set(err, CNI_ERR_INVALID_CONFIG, "missing network name");
 	if (!valid_cni_name(name)) {
-		cni_err_set(err, CNI_ERR_INVALID_CONFIG, "invalid characters found in network name");
+		cni_err_set(err, CNI_ERR_INVALID_CONFIG,
+			    "invalid characters found in network name");
 		return cni_err_details(err, "%s", name);
 	}
 	return 0;
@@ -117,8 +120,9 @@ int cni_validate_ifname(const char *ifname, struct cni_err *err)
 		return cni_err_set(err, CNI_ERR_INVALID_ENV, "interface name is . or ..");
 	for (const char *p = ifname; *p; p++)
 		if (*p == '/' || *p == ':' || isspace((unsigned char)*p))
-			return cni_err_set(err, CNI_ERR_INVALID_ENV,
-					   "interface name contains / or : or whitespace characters");
+			return cni_err_set(
+				err, CNI_ERR_INVALID_ENV,
+				"interface name contains / or : or whitespace characters");
 	return 0;
 }
 
@@ -149,13 +153,13 @@ int cni_gc_attachments(const cJSON *conf, struct cni_attachment **ret, size_t *r
 	v = calloc((size_t)cJSON_GetArraySize(arr) + 1, sizeof(*v));
 	if (!v)
 		return cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
-	cJSON_ArrayForEach(it, arr)
-	{
+	cJSON_ArrayForEach (it, arr) {
 		const char *cid = NULL, *ifn = NULL;
 		if (!cJSON_IsObject(it)) {
 			cni_attachments_free(v, n);
 			return cni_err_set(err, CNI_ERR_INVALID_CONFIG,
-					   "invalid network config: 'cni.dev/valid-attachments' must be a list of objects");
+					   "invalid network config: 'cni.dev/valid-attachments' "
+					   "must be a list of objects");
 		}
 		if (conf_string(it, "containerID", &cid, err) < 0 ||
 		    conf_string(it, "ifname", &ifn, err) < 0) {
@@ -198,7 +202,7 @@ enum {
 /* One CNI_* variable and the commands that require it. */
 struct env_var {
 	const char *name; /* variable name */
-	int required;     /* REQ_* mask of commands needing it */
+	int required;	  /* REQ_* mask of commands needing it */
 };
 
 static const struct env_var env_table[] = {
@@ -275,9 +279,10 @@ static int read_stdin(struct cni_cmd_args *a, struct cni_err *err)
 			char *nb;
 			if (cap >= CNI_STDIN_MAX) {
 				free(buf);
-				return cni_err_set(err, CNI_ERR_IO,
-						   "error reading from stdin: config larger than %u bytes",
-						   CNI_STDIN_MAX);
+				return cni_err_set(
+					err, CNI_ERR_IO,
+					"error reading from stdin: config larger than %u bytes",
+					CNI_STDIN_MAX);
 			}
 			cap *= 2;
 			nb = realloc(buf, cap);
@@ -310,8 +315,8 @@ static int read_stdin(struct cni_cmd_args *a, struct cni_err *err)
 
 /* Holds the config's name and version strings for the run. */
 struct conf_head {
-	char name[256];    /* network name */
-	char version[32];  /* cniVersion, "0.1.0" when absent or empty */
+	char name[256];	  /* network name */
+	char version[32]; /* cniVersion, "0.1.0" when absent or empty */
 };
 
 static int read_conf_head(const struct cni_cmd_args *a, struct conf_head *h, struct cni_err *err)
@@ -319,8 +324,8 @@ static int read_conf_head(const struct cni_cmd_args *a, struct conf_head *h, str
 	_cleanup_(cjson_freep) cJSON *root = NULL;
 	const cJSON *name, *ver;
 
-	if (conf_parse_object(a->stdin_data, a->stdin_len, "error unmarshall network config",
-			      &root, err) < 0)
+	if (conf_parse_object(a->stdin_data, a->stdin_len, "error unmarshall network config", &root,
+			      err) < 0)
 		return -1;
 	name = conf_get(root, "name");
 	if (name && !cJSON_IsString(name))
@@ -334,8 +339,9 @@ static int read_conf_head(const struct cni_cmd_args *a, struct conf_head *h, str
 
 	ver = conf_get(root, "cniVersion");
 	if (ver && !cJSON_IsString(ver))
-		return cni_err_set(err, CNI_ERR_DECODE,
-				   "decoding version from network config: 'cniVersion' must be a string");
+		return cni_err_set(
+			err, CNI_ERR_DECODE,
+			"decoding version from network config: 'cniVersion' must be a string");
 	if (ver && strlen(ver->valuestring) >= sizeof(h->version))
 		return cni_err_set(err, CNI_ERR_DECODE,
 				   "decoding version from network config: version is too long");
@@ -384,8 +390,9 @@ static int check_netns_not_self(const struct cni_cmd_args *a, struct cni_err *er
 	if (stat(a->netns, &target) < 0 || stat("/proc/self/ns/net", &self) < 0)
 		return 0;
 	if (self.st_dev == target.st_dev && self.st_ino == target.st_ino)
-		return cni_err_set(err, CNI_ERR_INVALID_NETNS,
-				   "plugin's netns and netns from CNI_NETNS should not be the same");
+		return cni_err_set(
+			err, CNI_ERR_INVALID_NETNS,
+			"plugin's netns and netns from CNI_NETNS should not be the same");
 	return 0;
 }
 

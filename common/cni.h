@@ -16,17 +16,17 @@ extern const char *const cni_supported_versions[];
 
 /* Everything a verb gets from the runtime. */
 struct cni_cmd_args {
-	const char *command;      /* CNI_COMMAND */
-	const char *container_id; /* CNI_CONTAINERID ("" for GC/STATUS) */
-	const char *netns;        /* CNI_NETNS ("" when not given) */
-	const char *ifname;       /* CNI_IFNAME ("" for GC/STATUS) */
-	const char *args;         /* CNI_ARGS ("" when not given) */
-	const char *path;         /* CNI_PATH */
+	const char *command;	    /* CNI_COMMAND */
+	const char *container_id;   /* CNI_CONTAINERID ("" for GC/STATUS) */
+	const char *netns;	    /* CNI_NETNS ("" when not given) */
+	const char *ifname;	    /* CNI_IFNAME ("" for GC/STATUS) */
+	const char *args;	    /* CNI_ARGS ("" when not given) */
+	const char *path;	    /* CNI_PATH */
 	const char *netns_override; /* CNI_NETNS_OVERRIDE ("" when not given) */
-	char *stdin_data;         /* the whole config as read, NUL-terminated */
-	size_t stdin_len;         /* its length in bytes */
-	const char *cni_version;  /* config cniVersion, "0.1.0" when absent */
-	const char *name;         /* config name (validated) */
+	char *stdin_data;	    /* the whole config as read, NUL-terminated */
+	size_t stdin_len;	    /* its length in bytes */
+	const char *cni_version;    /* config cniVersion, "0.1.0" when absent */
+	const char *name;	    /* config name (validated) */
 };
 
 /*
@@ -37,12 +37,12 @@ typedef int (*cni_verb_fn)(const struct cni_cmd_args *args, char **ret_out, stru
 
 /* A plugin: its about text and its verbs (NULL verb = succeed doing nothing). */
 struct cni_plugin {
-	const char *about; /* printed to stderr when CNI_COMMAND is empty */
-	cni_verb_fn add;   /* ADD */
-	cni_verb_fn del;   /* DEL */
-	cni_verb_fn check; /* CHECK (config >= 0.4.0) */
+	const char *about;  /* printed to stderr when CNI_COMMAND is empty */
+	cni_verb_fn add;    /* ADD */
+	cni_verb_fn del;    /* DEL */
+	cni_verb_fn check;  /* CHECK (config >= 0.4.0) */
 	cni_verb_fn status; /* STATUS (config >= 1.1.0) */
-	cni_verb_fn gc;     /* GC (config >= 1.1.0) */
+	cni_verb_fn gc;	    /* GC (config >= 1.1.0) */
 };
 
 /* Run a plugin as the runtime invoked it; returns the process exit status. */
@@ -65,7 +65,7 @@ int cni_validate_ifname(const char *ifname, struct cni_err *err) CNI_MUST_USE;
 /* One (containerID, ifname) the runtime still considers live (GC input). */
 struct cni_attachment {
 	char *container_id; /* container ID */
-	char *ifname;       /* interface name */
+	char *ifname;	    /* interface name */
 };
 
 /*

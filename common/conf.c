@@ -47,8 +47,7 @@ const cJSON *conf_get(const cJSON *obj, const char *key)
 
 	if (!cJSON_IsObject(obj))
 		return NULL;
-	cJSON_ArrayForEach(it, obj)
-	{
+	cJSON_ArrayForEach (it, obj) {
 		if (it->string && strcasecmp(it->string, key) == 0)
 			found = it;
 	}
@@ -135,9 +134,10 @@ int conf_int(const cJSON *obj, const char *key, long long min, long long max, lo
 		return cni_err_set(err, CNI_ERR_INVALID_CONFIG,
 				   "invalid network config: '%s' must be an integer", key);
 	if ((long long)d < min || (long long)d > max)
-		return cni_err_set(err, CNI_ERR_INVALID_CONFIG,
-				   "invalid network config: '%s' is %lld, must be between %lld and %lld",
-				   key, (long long)d, min, max);
+		return cni_err_set(
+			err, CNI_ERR_INVALID_CONFIG,
+			"invalid network config: '%s' is %lld, must be between %lld and %lld", key,
+			(long long)d, min, max);
 	*ret = (long long)d;
 	return 0;
 }
@@ -195,8 +195,7 @@ int conf_string_list(const cJSON *obj, const char *key, char ***ret, size_t *ret
 	v = calloc((size_t)cJSON_GetArraySize(arr) + 1, sizeof(*v));
 	if (!v)
 		return cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
-	cJSON_ArrayForEach(it, arr)
-	{
+	cJSON_ArrayForEach (it, arr) {
 		if (!cJSON_IsString(it)) {
 			strv_free(v);
 			return cni_err_set(err, CNI_ERR_INVALID_CONFIG,
@@ -402,8 +401,7 @@ static void sb_json(struct sbuf *b, const cJSON *v, bool indent, int depth)
 	if (cJSON_IsObject(v) || cJSON_IsArray(v)) {
 		bool obj = cJSON_IsObject(v);
 		sb_add(b, obj ? "{" : "[", 1);
-		cJSON_ArrayForEach(c, v)
-		{
+		cJSON_ArrayForEach (c, v) {
 			if (!first)
 				sb_add(b, ",", 1);
 			first = false;
@@ -457,8 +455,7 @@ void json_sort_keys(cJSON *item)
 
 	if (!cJSON_IsObject(item) && !cJSON_IsArray(item))
 		return;
-	cJSON_ArrayForEach(c, item)
-	{
+	cJSON_ArrayForEach (c, item) {
 		json_sort_keys(c);
 		n++;
 	}
@@ -467,7 +464,8 @@ void json_sort_keys(cJSON *item)
 	_cleanup_free_ cJSON **v = calloc(n, sizeof(*v));
 	if (!v)
 		return;
-	cJSON_ArrayForEach(c, item) v[i++] = c;
+	cJSON_ArrayForEach (c, item)
+		v[i++] = c;
 	qsort(v, n, sizeof(*v), key_cmp);
 	for (i = 0; i < n; i++) {
 		v[i]->prev = i ? v[i - 1] : v[n - 1];
@@ -539,7 +537,8 @@ int cni_args_load(const char *args, struct cni_arg *fields, size_t n, struct cni
 			_cleanup_free_ char *v = strndup(eq + 1, plen - klen - 1);
 			if (!v || parse_go_bool(v, &ignore_unknown) < 0) {
 				cni_err_set(err, CNI_ERR_INTERNAL,
-					    "ARGS: error parsing value of pair \"%.*s\": boolean unmarshal error: invalid input %s",
+					    "ARGS: error parsing value of pair \"%.*s\": boolean "
+					    "unmarshal error: invalid input %s",
 					    (int)plen, p, v ? v : "");
 				free(unknown.p);
 				cni_args_free(fields, n);
@@ -564,7 +563,8 @@ int cni_args_load(const char *args, struct cni_arg *fields, size_t n, struct cni
 	}
 	if (unknown.len && !ignore_unknown) {
 		sb_add(&unknown, "]", 1);
-		cni_err_set(err, CNI_ERR_INTERNAL, "ARGS: unknown args %s", unknown.p ? unknown.p : "");
+		cni_err_set(err, CNI_ERR_INTERNAL, "ARGS: unknown args %s",
+			    unknown.p ? unknown.p : "");
 		free(unknown.p);
 		cni_args_free(fields, n);
 		return -1;

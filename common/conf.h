@@ -30,7 +30,8 @@ int conf_parse_object(const char *data, size_t len, const char *what, cJSON **re
 const cJSON *conf_get(const cJSON *obj, const char *key);
 
 /* String member; absent leaves *ret untouched. Wrong type: code 7 naming key. */
-int conf_string(const cJSON *obj, const char *key, const char **ret, struct cni_err *err) CNI_MUST_USE;
+int conf_string(const cJSON *obj, const char *key, const char **ret,
+		struct cni_err *err) CNI_MUST_USE;
 
 /* Like conf_string but returns a malloc'd copy in *ret (freeing the old value). */
 int conf_strdup(const cJSON *obj, const char *key, char **ret, struct cni_err *err) CNI_MUST_USE;
@@ -46,10 +47,12 @@ int conf_int(const cJSON *obj, const char *key, long long min, long long max, lo
 	     struct cni_err *err) CNI_MUST_USE;
 
 /* Object member; absent sets *ret = NULL. Wrong type: code 7 naming key. */
-int conf_object(const cJSON *obj, const char *key, const cJSON **ret, struct cni_err *err) CNI_MUST_USE;
+int conf_object(const cJSON *obj, const char *key, const cJSON **ret,
+		struct cni_err *err) CNI_MUST_USE;
 
 /* Array member; absent sets *ret = NULL. Wrong type: code 7 naming key. */
-int conf_array(const cJSON *obj, const char *key, const cJSON **ret, struct cni_err *err) CNI_MUST_USE;
+int conf_array(const cJSON *obj, const char *key, const cJSON **ret,
+	       struct cni_err *err) CNI_MUST_USE;
 
 /* A NULL-terminated array of malloc'd strings from a JSON string array. */
 int conf_string_list(const cJSON *obj, const char *key, char ***ret, size_t *ret_n,
@@ -80,7 +83,7 @@ void json_sort_keys(cJSON *item);
 /* One (key, value) of CNI_ARGS. */
 struct cni_arg {
 	const char *key; /* a field name the caller knows, e.g. "IP" */
-	char *value;     /* malloc'd value, NULL when not given */
+	char *value;	 /* malloc'd value, NULL when not given */
 };
 
 /*
@@ -91,7 +94,8 @@ struct cni_arg {
  * 1/true. Errors are code 999 like the reference's. Free values with
  * cni_args_free().
  */
-int cni_args_load(const char *args, struct cni_arg *fields, size_t n, struct cni_err *err) CNI_MUST_USE;
+int cni_args_load(const char *args, struct cni_arg *fields, size_t n,
+		  struct cni_err *err) CNI_MUST_USE;
 
 /* Free the values filled in by cni_args_load. */
 void cni_args_free(struct cni_arg *fields, size_t n);

@@ -110,7 +110,8 @@ static int error_from_output(const char *type, const char *out, int status, stru
 	const cJSON *code, *msg, *details;
 	struct cni_err ignored = {0};
 
-	if (out && *out && conf_parse_object(out, strlen(out), "plugin output", &o, &ignored) == 0) {
+	if (out && *out &&
+	    conf_parse_object(out, strlen(out), "plugin output", &o, &ignored) == 0) {
 		code = conf_get(o, "code");
 		msg = conf_get(o, "msg");
 		details = conf_get(o, "details");
@@ -124,17 +125,17 @@ static int error_from_output(const char *type, const char *out, int status, stru
 	if (out && *out)
 		return cni_err_set(err, CNI_ERR_INTERNAL, "netplugin failed: \"%s\"", out);
 	if (WIFSIGNALED(status))
-		return cni_err_set(err, CNI_ERR_INTERNAL,
-				   "netplugin '%s' failed with no error message: killed by signal %d",
-				   type, WTERMSIG(status));
+		return cni_err_set(
+			err, CNI_ERR_INTERNAL,
+			"netplugin '%s' failed with no error message: killed by signal %d", type,
+			WTERMSIG(status));
 	return cni_err_set(err, CNI_ERR_INTERNAL,
 			   "netplugin '%s' failed with no error message: exit status %d", type,
 			   WEXITSTATUS(status));
 }
 
-static int run_once(const char *exe, const char *command, const char *stdin_data,
-		    size_t stdin_len, char **ret_out, int *ret_status, int *ret_exec_errno,
-		    struct cni_err *err)
+static int run_once(const char *exe, const char *command, const char *stdin_data, size_t stdin_len,
+		    char **ret_out, int *ret_status, int *ret_exec_errno, struct cni_err *err)
 {
 	int in[2] = {-1, -1}, out[2] = {-1, -1}, ex[2] = {-1, -1};
 	_cleanup_free_ char *output = NULL;

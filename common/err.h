@@ -22,18 +22,19 @@ enum cni_code {
 	CNI_ERR_INTERNAL = 999,
 };
 
-#define CNI_ERR_MSG_MAX 1024
+#define CNI_ERR_MSG_MAX	    1024
 #define CNI_ERR_DETAILS_MAX 2048
 
 /* An error as the spec prints it. code 0 means "no error recorded". */
 struct cni_err {
-	int code;                         /* CNI error code */
-	char msg[CNI_ERR_MSG_MAX];        /* short human-readable message */
-	char details[CNI_ERR_DETAILS_MAX]; /* longer text (kernel extack, errno text), may be empty */
+	int code;		   /* CNI error code */
+	char msg[CNI_ERR_MSG_MAX]; /* short human-readable message */
+	char details
+		[CNI_ERR_DETAILS_MAX]; /* longer text (kernel extack, errno text), may be empty */
 };
 
 #define CNI_PRINTF(a, b) __attribute__((format(printf, a, b)))
-#define CNI_MUST_USE __attribute__((warn_unused_result))
+#define CNI_MUST_USE	 __attribute__((warn_unused_result))
 
 /* Record an error (overwriting any previous one); always returns -1. */
 int cni_err_set(struct cni_err *err, int code, const char *fmt, ...) CNI_PRINTF(3, 4);

@@ -19,7 +19,7 @@ struct ip_addr {
 /* An address with a prefix length; the address may have host bits set. */
 struct ip_net {
 	struct ip_addr ip; /* the address */
-	int prefix;        /* prefix length, 0..32 or 0..128 */
+	int prefix;	   /* prefix length, 0..32 or 0..128 */
 };
 
 /* Address length in bytes of a family (4 or 16). */

@@ -236,7 +236,8 @@ static int get_cidr(const cJSON *o, const char *key, bool required, struct ip_ne
 	}
 	if (ipnet_parse(s, ret) < 0)
 		return cni_err_set(err, CNI_ERR_DECODE,
-				   "failed to decode result: '%s': invalid CIDR address: %s", key, s);
+				   "failed to decode result: '%s': invalid CIDR address: %s", key,
+				   s);
 	return 0;
 }
 
@@ -269,8 +270,7 @@ static int get_strv(const cJSON *o, const char *key, char ***ret, struct cni_err
 	list = calloc((size_t)cJSON_GetArraySize(v) + 1, sizeof(*list));
 	if (!list)
 		return cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
-	cJSON_ArrayForEach(it, v)
-	{
+	cJSON_ArrayForEach (it, v) {
 		if (!cJSON_IsString(it)) {
 			strv_free(list);
 			return decode_err(err, "must be a list of strings", key);
@@ -333,8 +333,7 @@ static int parse_routes(const cJSON *arr, struct cni_result *r, struct cni_err *
 		return 0;
 	if (!cJSON_IsArray(arr))
 		return decode_err(err, "must be a list", "routes");
-	cJSON_ArrayForEach(it, arr)
-	{
+	cJSON_ArrayForEach (it, arr) {
 		struct cni_route rt;
 		if (parse_route(it, &rt, err) < 0)
 			return -1;
@@ -344,8 +343,7 @@ static int parse_routes(const cJSON *arr, struct cni_result *r, struct cni_err *
 	return 0;
 }
 
-static int parse_020_ip(const cJSON *o, const char *key, struct cni_result *r,
-			struct cni_err *err)
+static int parse_020_ip(const cJSON *o, const char *key, struct cni_result *r, struct cni_err *err)
 {
 	const cJSON *cfg = conf_get(o, key);
 	struct cni_ip ip = {.iface = -1};
@@ -369,8 +367,7 @@ static int parse_current(const cJSON *o, struct cni_result *r, struct cni_err *e
 	arr = conf_get(o, "interfaces");
 	if (arr && !cJSON_IsArray(arr))
 		return decode_err(err, "must be a list", "interfaces");
-	cJSON_ArrayForEach(it, arr)
-	{
+	cJSON_ArrayForEach (it, arr) {
 		const char *name, *mac, *sandbox, *sock, *pci;
 		int idx, mtu = 0;
 		if (!cJSON_IsObject(it))
@@ -392,8 +389,7 @@ static int parse_current(const cJSON *o, struct cni_result *r, struct cni_err *e
 	arr = conf_get(o, "ips");
 	if (arr && !cJSON_IsArray(arr))
 		return decode_err(err, "must be a list", "ips");
-	cJSON_ArrayForEach(it, arr)
-	{
+	cJSON_ArrayForEach (it, arr) {
 		struct cni_ip ip = {.iface = -1};
 		bool has_iface;
 		if (!cJSON_IsObject(it))
@@ -450,7 +446,8 @@ int cni_result_parse_text(const char *text, const char *default_version, struct 
 {
 	_cleanup_(cjson_freep) cJSON *o = NULL;
 
-	if (conf_parse_object(text, text ? strlen(text) : 0, "failed to decode result", &o, err) < 0)
+	if (conf_parse_object(text, text ? strlen(text) : 0, "failed to decode result", &o, err) <
+	    0)
 		return -1;
 	return cni_result_parse(o, default_version, ret, err);
 }
@@ -467,7 +464,8 @@ int cni_prev_result(const cJSON *conf, const char *conf_version, struct cni_resu
 	if (!prev)
 		return 0;
 	if (!cJSON_IsObject(prev))
-		return cni_err_set(err, CNI_ERR_DECODE, "could not parse prevResult: not an object");
+		return cni_err_set(err, CNI_ERR_DECODE,
+				   "could not parse prevResult: not an object");
 	if (get_str(prev, "cniVersion", &version, err) < 0)
 		return cni_err_prefix(err, "could not parse prevResult");
 	if (!version || !*version)
@@ -478,7 +476,8 @@ int cni_prev_result(const cJSON *conf, const char *conf_version, struct cni_resu
 				   conf_version);
 	if (version_family(version) != want)
 		return cni_err_set(err, CNI_ERR_DECODE,
-				   "could not parse prevResult: result type supports %s but unmarshalled CNIVersion is \"%s\"",
+				   "could not parse prevResult: result type supports %s but "
+				   "unmarshalled CNIVersion is \"%s\"",
 				   family_versions(want), version);
 	if (cni_result_parse(prev, version, &r, err) < 0)
 		return cni_err_prefix(err, "could not parse prevResult");
@@ -649,8 +648,8 @@ static bool build_current(const struct cni_result *r, cJSON *o, bool v1)
 			if (!io)
 				return false;
 			cJSON_AddItemToArray(arr, io);
-			if (!v1 && !add_str(io, "version",
-					    ip->address.ip.family == AF_INET ? "4" : "6"))
+			if (!v1 &&
+			    !add_str(io, "version", ip->address.ip.family == AF_INET ? "4" : "6"))
 				return false;
 			if (ip->iface >= 0 && !cJSON_AddNumberToObject(io, "interface", ip->iface))
 				return false;

@@ -11,52 +11,52 @@
 
 /* An interface of a result. */
 struct cni_iface {
-	char *name;        /* interface name */
-	char *mac;         /* MAC address text, NULL if unknown */
-	char *sandbox;     /* netns path for container interfaces, NULL on the host */
-	int mtu;           /* MTU, 0 = not reported (1.x only) */
+	char *name;	   /* interface name */
+	char *mac;	   /* MAC address text, NULL if unknown */
+	char *sandbox;	   /* netns path for container interfaces, NULL on the host */
+	int mtu;	   /* MTU, 0 = not reported (1.x only) */
 	char *socket_path; /* vhost-user socket (1.x only), NULL if none */
-	char *pci_id;      /* PCI ID (1.x only), NULL if none */
+	char *pci_id;	   /* PCI ID (1.x only), NULL if none */
 };
 
 /* An address of a result. */
 struct cni_ip {
-	struct ip_net address;  /* address with prefix length (host bits kept) */
+	struct ip_net address;	/* address with prefix length (host bits kept) */
 	struct ip_addr gateway; /* gateway; family 0 = none */
-	int iface;              /* index into ifaces, -1 = not given */
+	int iface;		/* index into ifaces, -1 = not given */
 };
 
 /* A route of a result. */
 struct cni_route {
-	struct ip_net dst;  /* destination prefix */
-	struct ip_addr gw;  /* gateway; family 0 = none */
-	int mtu;            /* route MTU, 0 = none (1.x) */
-	int advmss;         /* advertised MSS, 0 = none (1.x) */
-	int priority;       /* metric, 0 = none (1.x) */
-	bool has_table;     /* table given (1.x) */
-	int table;          /* routing table */
-	bool has_scope;     /* scope given (1.x) */
-	int scope;          /* route scope */
+	struct ip_net dst; /* destination prefix */
+	struct ip_addr gw; /* gateway; family 0 = none */
+	int mtu;	   /* route MTU, 0 = none (1.x) */
+	int advmss;	   /* advertised MSS, 0 = none (1.x) */
+	int priority;	   /* metric, 0 = none (1.x) */
+	bool has_table;	   /* table given (1.x) */
+	int table;	   /* routing table */
+	bool has_scope;	   /* scope given (1.x) */
+	int scope;	   /* route scope */
 };
 
 /* DNS settings of a result. */
 struct cni_dns {
 	char **nameservers; /* NULL-terminated list or NULL */
-	char *domain;       /* local domain or NULL */
-	char **search;      /* NULL-terminated list or NULL */
-	char **options;     /* NULL-terminated list or NULL */
+	char *domain;	    /* local domain or NULL */
+	char **search;	    /* NULL-terminated list or NULL */
+	char **options;	    /* NULL-terminated list or NULL */
 };
 
 /* A result, version-independent. */
 struct cni_result {
-	char cni_version[16];     /* version it was parsed from / is meant for */
+	char cni_version[16];	  /* version it was parsed from / is meant for */
 	struct cni_iface *ifaces; /* interfaces */
-	size_t n_ifaces;          /* number of interfaces */
-	struct cni_ip *ips;       /* addresses */
-	size_t n_ips;             /* number of addresses */
+	size_t n_ifaces;	  /* number of interfaces */
+	struct cni_ip *ips;	  /* addresses */
+	size_t n_ips;		  /* number of addresses */
 	struct cni_route *routes; /* routes */
-	size_t n_routes;          /* number of routes */
-	struct cni_dns dns;       /* DNS */
+	size_t n_routes;	  /* number of routes */
+	struct cni_dns dns;	  /* DNS */
 };
 
 /* A new empty result (version 1.1.0), or NULL on allocation failure. */

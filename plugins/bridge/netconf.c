@@ -81,15 +81,16 @@ static int load_trunk(const cJSON *root, struct bridge_conf *c, struct cni_err *
 		return -1;
 	if (!arr)
 		return 0;
-	cJSON_ArrayForEach(it, arr)
-	{
+	cJSON_ArrayForEach (it, arr) {
 		long long min = 0, max = 0, id = 0;
-		bool has_min = conf_get(it, "minID") != NULL, has_max = conf_get(it, "maxID") != NULL;
+		bool has_min = conf_get(it, "minID") != NULL,
+		     has_max = conf_get(it, "maxID") != NULL;
 		bool has_id = conf_get(it, "id") != NULL;
 
 		if (!cJSON_IsObject(it))
-			return cni_err_set(err, CNI_ERR_INVALID_CONFIG,
-					   "invalid network config: 'vlanTrunk' entries must be objects");
+			return cni_err_set(
+				err, CNI_ERR_INVALID_CONFIG,
+				"invalid network config: 'vlanTrunk' entries must be objects");
 		if (conf_int(it, "minID", -(1LL << 31), 1LL << 31, &min, err) < 0 ||
 		    conf_int(it, "maxID", -(1LL << 31), 1LL << 31, &max, err) < 0 ||
 		    conf_int(it, "id", -(1LL << 31), 1LL << 31, &id, err) < 0)
@@ -102,16 +103,19 @@ static int load_trunk(const cJSON *root, struct bridge_conf *c, struct cni_err *
 				return cni_err_set(err, CNI_ERR_INVALID_CONFIG,
 						   "incorrect trunk maxID parameter");
 			if (max < min)
-				return cni_err_set(err, CNI_ERR_INVALID_CONFIG,
-						   "minID is greater than maxID in trunk parameter");
+				return cni_err_set(
+					err, CNI_ERR_INVALID_CONFIG,
+					"minID is greater than maxID in trunk parameter");
 			for (long long v = min; v <= max; v++)
 				seen[v] = true;
 		} else if (has_max) {
 			return cni_err_set(err, CNI_ERR_INVALID_CONFIG,
-					   "minID and maxID should be configured simultaneously, minID is missing");
+					   "minID and maxID should be configured simultaneously, "
+					   "minID is missing");
 		} else if (has_min) {
 			return cni_err_set(err, CNI_ERR_INVALID_CONFIG,
-					   "minID and maxID should be configured simultaneously, maxID is missing");
+					   "minID and maxID should be configured simultaneously, "
+					   "maxID is missing");
 		}
 		if (has_id) {
 			if (id <= 0 || id > BRIDGE_VLAN_MAX)
@@ -154,7 +158,8 @@ static int load_mac(const cJSON *root, const char *env_args, struct bridge_conf 
 	if (mac && *mac && !(free(c->mac), c->mac = strdup(mac)))
 		return cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
 	mac = NULL;
-	if (conf_object(root, "runtimeConfig", &rc, err) < 0 || conf_string(rc, "mac", &mac, err) < 0)
+	if (conf_object(root, "runtimeConfig", &rc, err) < 0 ||
+	    conf_string(rc, "mac", &mac, err) < 0)
 		return -1;
 	if (mac && *mac && !(free(c->mac), c->mac = strdup(mac)))
 		return cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
@@ -180,8 +185,7 @@ static int load_backend(const cJSON *root, struct bridge_conf *c, struct cni_err
 	return 0;
 }
 
-int bridge_conf_load(const struct cni_cmd_args *args, struct bridge_conf **ret,
-		     struct cni_err *err)
+int bridge_conf_load(const struct cni_cmd_args *args, struct bridge_conf **ret, struct cni_err *err)
 {
 	_cleanup_(cjson_freep) cJSON *root = NULL;
 	_cleanup_(bridge_conf_freep) struct bridge_conf *c = calloc(1, sizeof(*c));
@@ -214,11 +218,13 @@ int bridge_conf_load(const struct cni_cmd_args *args, struct bridge_conf **ret,
 	    conf_bool(root, "portIsolation", &c->port_isolation, err) < 0)
 		return -1;
 	if (!c->bridge[0])
-		return cni_err_set(err, CNI_ERR_INVALID_CONFIG, "invalid network config: 'bridge' is empty");
-	if (strlen(c->bridge) > 15 || strchr(c->bridge, '/') || strchr(c->bridge, ' '))
 		return cni_err_set(err, CNI_ERR_INVALID_CONFIG,
-				   "invalid network config: bridge name '%s' is not a valid interface name",
-				   c->bridge);
+				   "invalid network config: 'bridge' is empty");
+	if (strlen(c->bridge) > 15 || strchr(c->bridge, '/') || strchr(c->bridge, ' '))
+		return cni_err_set(
+			err, CNI_ERR_INVALID_CONFIG,
+			"invalid network config: bridge name '%s' is not a valid interface name",
+			c->bridge);
 	if (mtu < 0 || mtu > 65535)
 		return cni_err_set(err, CNI_ERR_INVALID_CONFIG,
 				   "invalid network config: 'mtu' %lld out of range", mtu);

@@ -37,8 +37,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		cni_result_free(r);
 	}
 
-	struct cni_cmd_args a = {.stdin_data = text, .stdin_len = size, .name = "fuzz",
-				 .cni_version = "1.0.0", .args = ""};
+	struct cni_cmd_args a = {.stdin_data = text,
+				 .stdin_len = size,
+				 .name = "fuzz",
+				 .cni_version = "1.0.0",
+				 .args = ""};
 	if (bridge_conf_load(&a, &bc, &err) == 0)
 		bridge_conf_free(bc);
 

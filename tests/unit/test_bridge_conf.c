@@ -7,8 +7,10 @@ static struct cni_err last;
 
 static struct bridge_conf *load(const char *json, const char *env_args)
 {
-	struct cni_cmd_args a = {.stdin_data = (char *)json, .stdin_len = strlen(json),
-				 .name = "net", .cni_version = "1.0.0",
+	struct cni_cmd_args a = {.stdin_data = (char *)json,
+				 .stdin_len = strlen(json),
+				 .name = "net",
+				 .cni_version = "1.0.0",
 				 .args = env_args ? env_args : ""};
 	struct bridge_conf *c = NULL;
 
@@ -94,8 +96,10 @@ static void test_errors(void)
 {
 	expect_error("{\"vlan\":4095}", 7, "invalid VLAN ID 4095 (must be between 0 and 4094)");
 	expect_error("{\"vlan\":-1}", 7, "invalid VLAN ID -1 (must be between 0 and 4094)");
-	expect_error("{\"vlanTrunk\":[{\"minID\":0,\"maxID\":5}]}", 7, "incorrect trunk minID parameter");
-	expect_error("{\"vlanTrunk\":[{\"minID\":1,\"maxID\":4095}]}", 7, "incorrect trunk maxID parameter");
+	expect_error("{\"vlanTrunk\":[{\"minID\":0,\"maxID\":5}]}", 7,
+		     "incorrect trunk minID parameter");
+	expect_error("{\"vlanTrunk\":[{\"minID\":1,\"maxID\":4095}]}", 7,
+		     "incorrect trunk maxID parameter");
 	expect_error("{\"vlanTrunk\":[{\"minID\":9,\"maxID\":5}]}", 7,
 		     "minID is greater than maxID in trunk parameter");
 	expect_error("{\"vlanTrunk\":[{\"maxID\":5}]}", 7,
@@ -112,12 +116,16 @@ static void test_errors(void)
 	expect_error("{\"ipMasqBackend\":\"pf\"}", 7, "unknown ipmasq backend \"pf\"");
 	expect_error("{\"isGateway\":\"true\"}", 7,
 		     "invalid network config: 'isGateway' must be a boolean, not string");
-	expect_error("{\"mtu\":\"1500\"}", 7, "invalid network config: 'mtu' must be an integer, not string");
+	expect_error("{\"mtu\":\"1500\"}", 7,
+		     "invalid network config: 'mtu' must be an integer, not string");
 	expect_error("{\"bridge\":\"a-name-that-is-too-long\"}", 7,
-		     "invalid network config: bridge name 'a-name-that-is-too-long' is not a valid interface name");
-	expect_error("{\"ipam\":[]}", 7, "invalid network config: 'ipam' must be an object, not array");
+		     "invalid network config: bridge name 'a-name-that-is-too-long' is not a valid "
+		     "interface name");
+	expect_error("{\"ipam\":[]}", 7,
+		     "invalid network config: 'ipam' must be an object, not array");
 	expect_error("{\"prevResult\":{\"cniVersion\":\"0.4.0\"}}", 6,
-		     "could not parse prevResult: result type supports [1.0.0 1.1.0] but unmarshalled CNIVersion is \"0.4.0\"");
+		     "could not parse prevResult: result type supports [1.0.0 1.1.0] but "
+		     "unmarshalled CNIVersion is \"0.4.0\"");
 }
 
 static void test_mac_forms(void)

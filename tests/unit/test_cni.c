@@ -36,9 +36,9 @@ static const struct cni_plugin plugin = {
 
 /* Outcome of one run of cni_main in a child process. */
 struct run {
-	int status;      /* exit status */
-	char out[8192];  /* stdout */
-	char err[8192];  /* stderr */
+	int status;	/* exit status */
+	char out[8192]; /* stdout */
+	char err[8192]; /* stderr */
 };
 
 /* env: "K=V" strings, NULL-terminated; every CNI_* not listed is unset. */
@@ -54,8 +54,8 @@ static void run(const char *const *env, const char *input, struct run *r)
 		abort();
 	pid = fork();
 	if (pid == 0) {
-		static const char *vars[] = {"CNI_COMMAND", "CNI_CONTAINERID", "CNI_NETNS",
-					     "CNI_IFNAME",  "CNI_ARGS",        "CNI_PATH",
+		static const char *vars[] = {"CNI_COMMAND",	  "CNI_CONTAINERID", "CNI_NETNS",
+					     "CNI_IFNAME",	  "CNI_ARGS",	     "CNI_PATH",
 					     "CNI_NETNS_OVERRIDE"};
 		for (size_t i = 0; i < ARRAY_SIZE(vars); i++)
 			unsetenv(vars[i]);
@@ -111,12 +111,14 @@ static void test_about_and_version(void)
 
 	run(no_cmd, "", &r);
 	CHECK_INT(r.status, 0);
-	CHECK(strstr(r.err, "CNI test plugin\nCNI protocol versions supported: 0.1.0, 0.2.0, 0.3.0, 0.3.1, 0.4.0, 1.0.0, 1.1.0\n") != NULL);
+	CHECK(strstr(r.err, "CNI test plugin\nCNI protocol versions supported: 0.1.0, 0.2.0, "
+			    "0.3.0, 0.3.1, 0.4.0, 1.0.0, 1.1.0\n") != NULL);
 	CHECK_STR(r.out, "");
 	/* VERSION does not read stdin: garbage there is fine. */
 	run(version, "not json", &r);
 	CHECK_INT(r.status, 0);
-	CHECK_STR(r.out, "{\"cniVersion\":\"1.1.0\",\"supportedVersions\":[\"0.1.0\",\"0.2.0\",\"0.3.0\",\"0.3.1\",\"0.4.0\",\"1.0.0\",\"1.1.0\"]}\n");
+	CHECK_STR(r.out, "{\"cniVersion\":\"1.1.0\",\"supportedVersions\":[\"0.1.0\",\"0.2.0\",\"0."
+			 "3.0\",\"0.3.1\",\"0.4.0\",\"1.0.0\",\"1.1.0\"]}\n");
 }
 
 static void test_env_errors(void)
@@ -128,18 +130,20 @@ static void test_env_errors(void)
 	const char *bogus[] = {"CNI_COMMAND=BOGUS", NULL};
 	const char *gc_nopath[] = {"CNI_COMMAND=GC", NULL};
 	const char *bad_cid[] = {"CNI_COMMAND=ADD", "CNI_CONTAINERID=a b", "CNI_NETNS=/x",
-				 "CNI_IFNAME=eth0", "CNI_PATH=/x", NULL};
+				 "CNI_IFNAME=eth0", "CNI_PATH=/x",	   NULL};
 	const char *bad_if[] = {"CNI_COMMAND=ADD", "CNI_CONTAINERID=a", "CNI_NETNS=/x",
-				"CNI_IFNAME=a:b", "CNI_PATH=/x", NULL};
-	const char *long_if[] = {"CNI_COMMAND=ADD", "CNI_CONTAINERID=a", "CNI_NETNS=/x",
-				 "CNI_IFNAME=abcdefghijklmnop", "CNI_PATH=/x", NULL};
+				"CNI_IFNAME=a:b",  "CNI_PATH=/x",	NULL};
+	const char *long_if[] = {"CNI_COMMAND=ADD", "CNI_CONTAINERID=a",
+				 "CNI_NETNS=/x",    "CNI_IFNAME=abcdefghijklmnop",
+				 "CNI_PATH=/x",	    NULL};
 	const char *dot_if[] = {"CNI_COMMAND=ADD", "CNI_CONTAINERID=a", "CNI_NETNS=/x",
-				"CNI_IFNAME=..", "CNI_PATH=/x", NULL};
+				"CNI_IFNAME=..",   "CNI_PATH=/x",	NULL};
 
 	run(add_none, conf_ok, &r);
 	CHECK_INT(r.status, 1);
 	CHECK_INT(err_code(&r, msg, sizeof(msg)), 4);
-	CHECK_STR(msg, "required env variables [CNI_CONTAINERID,CNI_NETNS,CNI_IFNAME,CNI_PATH] missing");
+	CHECK_STR(msg,
+		  "required env variables [CNI_CONTAINERID,CNI_NETNS,CNI_IFNAME,CNI_PATH] missing");
 	run(del_min, conf_ok, &r);
 	CHECK_INT(err_code(&r, msg, sizeof(msg)), 4);
 	CHECK_STR(msg, "required env variables [CNI_PATH] missing");
@@ -157,7 +161,8 @@ static void test_env_errors(void)
 	CHECK_STR(msg, "interface name contains / or : or whitespace characters");
 	run(long_if, conf_ok, &r);
 	CHECK_INT(err_code(&r, msg, sizeof(msg)), 4);
-	CHECK_STR(msg, "interface name is too long | interface name should be less than 16 characters");
+	CHECK_STR(msg,
+		  "interface name is too long | interface name should be less than 16 characters");
 	run(dot_if, conf_ok, &r);
 	CHECK_INT(err_code(&r, msg, sizeof(msg)), 4);
 }
@@ -183,7 +188,8 @@ static void test_config_errors(void)
 	CHECK_INT(err_code(&r, msg, sizeof(msg)), 6);
 	run(add, "{\"cniVersion\":\"9.9.9\",\"name\":\"n\"}", &r);
 	CHECK_INT(err_code(&r, msg, sizeof(msg)), 1);
-	CHECK_STR(msg, "incompatible CNI versions | config is \"9.9.9\", plugin supports [\"0.1.0\" \"0.2.0\" \"0.3.0\" \"0.3.1\" \"0.4.0\" \"1.0.0\" \"1.1.0\"]");
+	CHECK_STR(msg, "incompatible CNI versions | config is \"9.9.9\", plugin supports "
+		       "[\"0.1.0\" \"0.2.0\" \"0.3.0\" \"0.3.1\" \"0.4.0\" \"1.0.0\" \"1.1.0\"]");
 	run(add, "{\"cniVersion\":5,\"name\":\"n\"}", &r);
 	CHECK_INT(err_code(&r, msg, sizeof(msg)), 6);
 }
@@ -197,11 +203,16 @@ static void test_dispatch(void)
 	const char *check[] = {"CNI_COMMAND=CHECK", BASE, NULL};
 	const char *gc[] = {"CNI_COMMAND=GC", "CNI_PATH=/x", NULL};
 	const char *status[] = {"CNI_COMMAND=STATUS", "CNI_PATH=/x", NULL};
-	const char *self_ns[] = {"CNI_COMMAND=ADD", "CNI_CONTAINERID=c1", "CNI_NETNS=/proc/self/ns/net",
-				 "CNI_IFNAME=eth0", "CNI_PATH=/x", NULL};
-	const char *self_ns_ok[] = {"CNI_COMMAND=ADD", "CNI_CONTAINERID=c1",
-				    "CNI_NETNS=/proc/self/ns/net", "CNI_IFNAME=eth0", "CNI_PATH=/x",
-				    "CNI_NETNS_OVERRIDE=true", NULL};
+	const char *self_ns[] = {
+		"CNI_COMMAND=ADD", "CNI_CONTAINERID=c1", "CNI_NETNS=/proc/self/ns/net",
+		"CNI_IFNAME=eth0", "CNI_PATH=/x",	 NULL};
+	const char *self_ns_ok[] = {"CNI_COMMAND=ADD",
+				    "CNI_CONTAINERID=c1",
+				    "CNI_NETNS=/proc/self/ns/net",
+				    "CNI_IFNAME=eth0",
+				    "CNI_PATH=/x",
+				    "CNI_NETNS_OVERRIDE=true",
+				    NULL};
 
 	run(add, conf_ok, &r);
 	CHECK_INT(r.status, 0);
@@ -237,8 +248,9 @@ static void test_dispatch(void)
 
 static void test_gc_attachments(void)
 {
-	cJSON *c = cJSON_Parse("{\"cni.dev/valid-attachments\":[{\"containerID\":\"a\",\"ifname\":\"eth0\"},"
-			       "{\"containerID\":\"b\",\"ifname\":\"net1\"}]}");
+	cJSON *c = cJSON_Parse(
+		"{\"cni.dev/valid-attachments\":[{\"containerID\":\"a\",\"ifname\":\"eth0\"},"
+		"{\"containerID\":\"b\",\"ifname\":\"net1\"}]}");
 	struct cni_attachment *a = NULL;
 	struct cni_err err = {0};
 	size_t n = 0;

@@ -64,12 +64,14 @@ static void test_print(void)
 	_cleanup_free_ char *pretty = NULL, *compact = NULL;
 
 	pretty = json_print_go(o, true);
-	CHECK_STR(pretty, "{\n    \"b\": [],\n    \"a\": {},\n    \"c\": [\n        1,\n        {\n"
-			  "            \"x\": \"\\u003c\\u0026\\u003e\\n\\u2028\"\n        }\n    ],\n"
-			  "    \"d\": -3\n}");
+	CHECK_STR(pretty,
+		  "{\n    \"b\": [],\n    \"a\": {},\n    \"c\": [\n        1,\n        {\n"
+		  "            \"x\": \"\\u003c\\u0026\\u003e\\n\\u2028\"\n        }\n    ],\n"
+		  "    \"d\": -3\n}");
 	json_sort_keys(o);
 	compact = json_print_go(o, false);
-	CHECK_STR(compact, "{\"a\":{},\"b\":[],\"c\":[1,{\"x\":\"\\u003c\\u0026\\u003e\\n\\u2028\"}],\"d\":-3}");
+	CHECK_STR(compact, "{\"a\":{},\"b\":[],\"c\":[1,{\"x\":\"\\u003c\\u0026\\u003e\\n\\u2028\"}"
+			   "],\"d\":-3}");
 }
 
 static void test_cni_args(void)

@@ -83,10 +83,13 @@ int main(void)
 		return 1;
 	write_script("echo-ipam", "printf '%s ' \"$CNI_COMMAND\"; cat");
 	write_script("cat-ipam", "cat");
-	write_script("fail-ipam", "echo '{\"code\": 11, \"msg\": \"try later\", \"details\": \"busy\"}'; exit 1");
+	write_script(
+		"fail-ipam",
+		"echo '{\"code\": 11, \"msg\": \"try later\", \"details\": \"busy\"}'; exit 1");
 	write_script("garbage-ipam", "printf oops; exit 1");
 	write_script("silent-ipam", "exit 3");
-	write_script("result-ipam", "cat >/dev/null; echo '{\"ips\":[{\"address\":\"10.0.0.2/24\"}]}'");
+	write_script("result-ipam",
+		     "cat >/dev/null; echo '{\"ips\":[{\"address\":\"10.0.0.2/24\"}]}'");
 	RUN(test_find);
 	RUN(test_exec);
 	{

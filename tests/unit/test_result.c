@@ -6,7 +6,8 @@
 #include "result.h"
 
 static const char *sample_100 =
-	"{\"cniVersion\":\"1.1.0\",\"interfaces\":[{\"name\":\"cni0\",\"mac\":\"aa:aa:aa:aa:aa:aa\"},"
+	"{\"cniVersion\":\"1.1.0\",\"interfaces\":[{\"name\":\"cni0\",\"mac\":\"aa:aa:aa:aa:aa:"
+	"aa\"},"
 	"{\"name\":\"veth1\",\"mac\":\"bb:bb:bb:bb:bb:bb\",\"mtu\":1400},"
 	"{\"name\":\"eth0\",\"mac\":\"cc:cc:cc:cc:cc:cc\",\"sandbox\":\"/run/netns/x\"}],"
 	"\"ips\":[{\"interface\":2,\"address\":\"10.1.0.5/16\",\"gateway\":\"10.1.0.1\"},"
@@ -58,16 +59,23 @@ static void test_print_100(void)
 		       "        \"search\": [\n            \"a\"\n        ]\n"
 		       "    },\n"
 		       "    \"interfaces\": [\n"
-		       "        {\n            \"mac\": \"aa:aa:aa:aa:aa:aa\",\n            \"name\": \"cni0\"\n        },\n"
-		       "        {\n            \"mac\": \"bb:bb:bb:bb:bb:bb\",\n            \"mtu\": 1400,\n            \"name\": \"veth1\"\n        },\n"
-		       "        {\n            \"mac\": \"cc:cc:cc:cc:cc:cc\",\n            \"name\": \"eth0\",\n            \"sandbox\": \"/run/netns/x\"\n        }\n"
+		       "        {\n            \"mac\": \"aa:aa:aa:aa:aa:aa\",\n            "
+		       "\"name\": \"cni0\"\n        },\n"
+		       "        {\n            \"mac\": \"bb:bb:bb:bb:bb:bb\",\n            "
+		       "\"mtu\": 1400,\n            \"name\": \"veth1\"\n        },\n"
+		       "        {\n            \"mac\": \"cc:cc:cc:cc:cc:cc\",\n            "
+		       "\"name\": \"eth0\",\n            \"sandbox\": \"/run/netns/x\"\n        }\n"
 		       "    ],\n"
 		       "    \"ips\": [\n"
-		       "        {\n            \"address\": \"10.1.0.5/16\",\n            \"gateway\": \"10.1.0.1\",\n            \"interface\": 2\n        },\n"
-		       "        {\n            \"address\": \"fd00::5/64\",\n            \"gateway\": \"fd00::1\",\n            \"interface\": 2\n        }\n"
+		       "        {\n            \"address\": \"10.1.0.5/16\",\n            "
+		       "\"gateway\": \"10.1.0.1\",\n            \"interface\": 2\n        },\n"
+		       "        {\n            \"address\": \"fd00::5/64\",\n            "
+		       "\"gateway\": \"fd00::1\",\n            \"interface\": 2\n        }\n"
 		       "    ],\n"
 		       "    \"routes\": [\n"
-		       "        {\n            \"dst\": \"0.0.0.0/0\",\n            \"gw\": \"10.1.0.1\",\n            \"priority\": 5,\n            \"table\": 0\n        },\n"
+		       "        {\n            \"dst\": \"0.0.0.0/0\",\n            \"gw\": "
+		       "\"10.1.0.1\",\n            \"priority\": 5,\n            \"table\": 0\n    "
+		       "    },\n"
 		       "        {\n            \"dst\": \"::/0\"\n        }\n"
 		       "    ]\n"
 		       "}");
@@ -83,13 +91,18 @@ static void test_print_040(void)
 	CHECK(cni_result_to_json(r, "0.4.0", &o, &err) == 0);
 	compact = json_print_go(o, false);
 	CHECK_STR(compact,
-		  "{\"cniVersion\":\"0.4.0\",\"interfaces\":[{\"name\":\"cni0\",\"mac\":\"aa:aa:aa:aa:aa:aa\"},"
+		  "{\"cniVersion\":\"0.4.0\",\"interfaces\":[{\"name\":\"cni0\",\"mac\":\"aa:aa:aa:"
+		  "aa:aa:aa\"},"
 		  "{\"name\":\"veth1\",\"mac\":\"bb:bb:bb:bb:bb:bb\"},"
 		  "{\"name\":\"eth0\",\"mac\":\"cc:cc:cc:cc:cc:cc\",\"sandbox\":\"/run/netns/x\"}],"
-		  "\"ips\":[{\"version\":\"4\",\"interface\":2,\"address\":\"10.1.0.5/16\",\"gateway\":\"10.1.0.1\"},"
-		  "{\"version\":\"6\",\"interface\":2,\"address\":\"fd00::5/64\",\"gateway\":\"fd00::1\"}],"
-		  "\"routes\":[{\"dst\":\"0.0.0.0/0\",\"gw\":\"10.1.0.1\",\"priority\":5,\"table\":0},{\"dst\":\"::/0\"}],"
-		  "\"dns\":{\"nameservers\":[\"10.1.0.1\"],\"domain\":\"example.com\",\"search\":[\"a\"]}}");
+		  "\"ips\":[{\"version\":\"4\",\"interface\":2,\"address\":\"10.1.0.5/"
+		  "16\",\"gateway\":\"10.1.0.1\"},"
+		  "{\"version\":\"6\",\"interface\":2,\"address\":\"fd00::5/"
+		  "64\",\"gateway\":\"fd00::1\"}],"
+		  "\"routes\":[{\"dst\":\"0.0.0.0/"
+		  "0\",\"gw\":\"10.1.0.1\",\"priority\":5,\"table\":0},{\"dst\":\"::/0\"}],"
+		  "\"dns\":{\"nameservers\":[\"10.1.0.1\"],\"domain\":\"example.com\",\"search\":["
+		  "\"a\"]}}");
 }
 
 static void test_print_020(void)
@@ -101,11 +114,13 @@ static void test_print_020(void)
 
 	CHECK(cni_result_to_json(r, "0.2.0", &o, &err) == 0);
 	compact = json_print_go(o, false);
-	CHECK_STR(compact,
-		  "{\"cniVersion\":\"0.2.0\",\"ip4\":{\"ip\":\"10.1.0.5/16\",\"gateway\":\"10.1.0.1\","
-		  "\"routes\":[{\"dst\":\"0.0.0.0/0\",\"gw\":\"10.1.0.1\"}]},"
-		  "\"ip6\":{\"ip\":\"fd00::5/64\",\"gateway\":\"fd00::1\",\"routes\":[{\"dst\":\"::/0\"}]},"
-		  "\"dns\":{\"nameservers\":[\"10.1.0.1\"],\"domain\":\"example.com\",\"search\":[\"a\"]}}");
+	CHECK_STR(compact, "{\"cniVersion\":\"0.2.0\",\"ip4\":{\"ip\":\"10.1.0.5/"
+			   "16\",\"gateway\":\"10.1.0.1\","
+			   "\"routes\":[{\"dst\":\"0.0.0.0/0\",\"gw\":\"10.1.0.1\"}]},"
+			   "\"ip6\":{\"ip\":\"fd00::5/"
+			   "64\",\"gateway\":\"fd00::1\",\"routes\":[{\"dst\":\"::/0\"}]},"
+			   "\"dns\":{\"nameservers\":[\"10.1.0.1\"],\"domain\":\"example.com\","
+			   "\"search\":[\"a\"]}}");
 }
 
 /* Every version to every version: IPs, gateways and route destinations survive. */
@@ -115,7 +130,8 @@ static void test_all_pairs(void)
 
 	for (int i = 0; cni_supported_versions[i]; i++) {
 		_cleanup_free_ char *first = print(base, cni_supported_versions[i]);
-		_cleanup_(cni_result_freep) struct cni_result *mid = first ? parse(first, "x") : NULL;
+		_cleanup_(cni_result_freep) struct cni_result *mid =
+			first ? parse(first, "x") : NULL;
 		CHECK(mid != NULL);
 		if (!mid)
 			continue;
@@ -167,17 +183,20 @@ static void test_parse_errors(void)
 	struct cni_err err = {0};
 
 	CHECK(cni_result_parse_text("{\"cniVersion\":\"9.9.9\"}", "1.0.0", &r, &err) < 0);
-	CHECK(cni_result_parse_text("{\"cniVersion\":\"1.0.0\",\"ips\":[{\"address\":\"10.0.0.1\"}]}",
-				    "1.0.0", &r, &err) < 0);
+	CHECK(cni_result_parse_text(
+		      "{\"cniVersion\":\"1.0.0\",\"ips\":[{\"address\":\"10.0.0.1\"}]}", "1.0.0",
+		      &r, &err) < 0);
 	CHECK_INT(err.code, 6);
-	CHECK(cni_result_parse_text("{\"cniVersion\":\"1.0.0\",\"ips\":{}}", "1.0.0", &r, &err) < 0);
+	CHECK(cni_result_parse_text("{\"cniVersion\":\"1.0.0\",\"ips\":{}}", "1.0.0", &r, &err) <
+	      0);
 	CHECK(cni_result_parse_text("{\"cniVersion\":\"1.0.0\",\"routes\":[{\"gw\":\"1.1.1.1\"}]}",
 				    "1.0.0", &r, &err) < 0);
-	CHECK(cni_result_parse_text("{\"cniVersion\":\"0.2.0\",\"ip4\":{\"ip\":\"x\"}}", "1.0.0", &r,
-				    &err) < 0);
+	CHECK(cni_result_parse_text("{\"cniVersion\":\"0.2.0\",\"ip4\":{\"ip\":\"x\"}}", "1.0.0",
+				    &r, &err) < 0);
 	CHECK(cni_result_parse_text("{\"cniVersion\":1}", "1.0.0", &r, &err) < 0);
 	CHECK(cni_result_parse_text("nope", "1.0.0", &r, &err) < 0);
-	CHECK(cni_result_parse_text("{\"ips\":[{\"address\":\"10.0.0.1/8\"}]}", "0.3.1", &r, &err) == 0);
+	CHECK(cni_result_parse_text("{\"ips\":[{\"address\":\"10.0.0.1/8\"}]}", "0.3.1", &r,
+				    &err) == 0);
 	CHECK_STR(r->cni_version, "0.3.1");
 	cni_result_free(r);
 }
@@ -188,7 +207,8 @@ static void test_prev_result(void)
 	struct cni_err err = {0};
 	cJSON *conf;
 
-	conf = cJSON_Parse("{\"cniVersion\":\"1.0.0\",\"prevResult\":{\"ips\":[{\"address\":\"10.0.0.2/24\"}]}}");
+	conf = cJSON_Parse("{\"cniVersion\":\"1.0.0\",\"prevResult\":{\"ips\":[{\"address\":\"10.0."
+			   "0.2/24\"}]}}");
 	CHECK(cni_prev_result(conf, "1.0.0", &r, &err) == 0 && r && r->n_ips == 1);
 	CHECK_STR(r->cni_version, "1.0.0");
 	cni_result_free(r);
@@ -196,7 +216,8 @@ static void test_prev_result(void)
 
 	conf = cJSON_Parse("{\"cniVersion\":\"1.0.0\",\"prevResult\":{\"cniVersion\":\"0.4.0\"}}");
 	CHECK(cni_prev_result(conf, "1.0.0", &r, &err) < 0);
-	CHECK(strstr(err.msg, "result type supports [1.0.0 1.1.0] but unmarshalled CNIVersion is \"0.4.0\"") != NULL);
+	CHECK(strstr(err.msg, "result type supports [1.0.0 1.1.0] but unmarshalled CNIVersion is "
+			      "\"0.4.0\"") != NULL);
 	cJSON_Delete(conf);
 
 	conf = cJSON_Parse("{\"cniVersion\":\"0.4.0\",\"PrevResult\":{\"cniVersion\":\"0.3.1\"}}");
