@@ -1,0 +1,271 @@
+/* nftables over libnftnl + libmnl: one batch per transaction, applied all-or-nothing;
+ * listing and deleting rules by comment; composable expression builders that encode
+ * exactly what `nft -f` encodes for the same rule text.
+ *
+ * Families are the NFPROTO_* values (NFPROTO_INET, NFPROTO_IPV4, NFPROTO_IPV6,
+ * NFPROTO_BRIDGE). Every fallible function returns 0 or a negative errno value and
+ * fills *err. */
+#ifndef CNI_NFT_H
+#define CNI_NFT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <netinet/in.h> /* before the linux/ headers, which would clash */
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+
+#include "cleanup.h"
+#include "err.h"
+
+struct nftnl_rule;
+
+/* Longest rule/chain/table comment nft accepts (NFTNL_UDATA_COMMENT_MAXLEN). */
+#define NFT_COMMENT_MAX 128
+
+/* A transaction: its own netfilter netlink socket, a sequence counter, the queued
+ * batch and a description of every queued message (for error reports). */
+struct nft_txn;
+
+/* NF_BR_PRE_ROUTING for bridge base chains; <linux/netfilter_bridge.h> itself clashes
+ * with <net/if.h>, so it is not included here. */
+#define NFT_BR_PRE_ROUTING 0
+
+/* Policy of a base chain. The zero value leaves the kernel default (accept). */
+enum nft_chain_policy {
+	NFT_POLICY_DEFAULT = 0, /* no NFTA_CHAIN_POLICY sent, as `nft` without "policy" */
+	NFT_POLICY_ACCEPT,	/* policy accept */
+	NFT_POLICY_DROP,	/* policy drop */
+};
+
+/* What makes a chain a base chain ("type nat hook postrouting priority 100;"). */
+struct nft_base_chain {
+	const char *type;	      /* "nat", "filter" or "route" */
+	int hook;		      /* NF_INET_PRE_ROUTING.., NFT_BR_PRE_ROUTING for bridge */
+	int priority;		      /* e.g. -100 (dstnat), 100 (srcnat), -300 (bridge dstnat) */
+	enum nft_chain_policy policy; /* chain policy; NFT_POLICY_DEFAULT sends none */
+};
+
+/* Create a transaction with a fresh netfilter netlink socket in the current network
+ * namespace. Free with nft_txn_free(). */
+int nft_txn_new(struct nft_txn **ret_txn, struct cni_err *err) CNI_MUST_USE;
+
+/* Close the socket and drop any uncommitted messages. Accepts NULL. */
+void nft_txn_free(struct nft_txn *txn);
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct nft_txn *, nft_txn_free)
+
+/* Number of messages queued and not yet committed. */
+size_t nft_txn_pending(const struct nft_txn *txn);
+
+/* Queue "add table <family> <name> [{ comment "<comment>" }]". Idempotent at commit
+ * (no NLM_F_EXCL); an existing table keeps its comment. comment may be NULL. */
+int nft_txn_add_table(struct nft_txn *txn, int family, const char *name, const char *comment,
+		      struct cni_err *err) CNI_MUST_USE;
+
+/* Queue "delete table <family> <name>" (fails at commit when it does not exist). */
+int nft_txn_delete_table(struct nft_txn *txn, int family, const char *name,
+			 struct cni_err *err) CNI_MUST_USE;
+
+/* Queue "add chain": a regular chain when base is NULL, else a base chain. Idempotent
+ * at commit for an identical hook specification. comment may be NULL. */
+int nft_txn_add_chain(struct nft_txn *txn, int family, const char *table, const char *chain,
+		      const struct nft_base_chain *base, const char *comment,
+		      struct cni_err *err) CNI_MUST_USE;
+
+/* Queue "flush chain": delete every rule of the chain. */
+int nft_txn_flush_chain(struct nft_txn *txn, int family, const char *table, const char *chain,
+			struct cni_err *err) CNI_MUST_USE;
+
+/* Queue "delete chain" (the chain must be empty and unreferenced at that point). */
+int nft_txn_delete_chain(struct nft_txn *txn, int family, const char *table, const char *chain,
+			 struct cni_err *err) CNI_MUST_USE;
+
+/* Queue "delete rule <family> <table> <chain> handle <handle>". */
+int nft_txn_delete_rule(struct nft_txn *txn, int family, const char *table, const char *chain,
+			uint64_t handle, struct cni_err *err) CNI_MUST_USE;
+
+struct nft_rule;
+
+/* Queue "add rule" (append) for a rule built with nft_rule_new() and the builders
+ * below. The rule is copied into the batch; the caller still owns and frees it. */
+int nft_txn_add_rule(struct nft_txn *txn, const struct nft_rule *rule,
+		     struct cni_err *err) CNI_MUST_USE;
+
+/* Send the whole batch between NFNL_MSG_BATCH_BEGIN/END and wait for every ACK. The
+ * kernel applies all of it or nothing. On failure the error names the first failing
+ * message ("add rule to chain 'x' in table ip t: No such file or directory") with the
+ * kernel's extended ACK text as details, and the negative errno of that message is
+ * returned (e.g. -ENOENT when a rule to delete vanished meanwhile: list and retry).
+ * The queue is emptied either way; the transaction can be reused. An empty queue
+ * commits trivially. */
+int nft_txn_commit(struct nft_txn *txn, struct cni_err *err) CNI_MUST_USE;
+
+/* A copy of the queued batch as it would be sent, without the final BATCH_END: the
+ * NFNL_MSG_BATCH_BEGIN message followed by the queued messages (for tests and
+ * debugging). Empty (NULL, 0) when nothing is queued. Free *ret_buf with free(). */
+int nft_txn_copy_batch(const struct nft_txn *txn, void **ret_buf, size_t *ret_len,
+		       struct cni_err *err) CNI_MUST_USE;
+
+/* Drop every queued message without sending anything. */
+void nft_txn_abort(struct nft_txn *txn);
+
+/* ---- listing (uses the transaction's socket; queues nothing) ----------------------- */
+
+/* One rule as listed from the kernel. */
+struct nft_rule_info {
+	uint64_t handle;	/* rule handle, for nft_txn_delete_rule() */
+	char *comment;		/* comment from NFTNL_UDATA_RULE_COMMENT; NULL if none */
+	struct nftnl_rule *nlr; /* the parsed rule (expressions), owned by the list */
+};
+
+/* The rules of one chain in kernel order. */
+struct nft_rule_list {
+	size_t n;		    /* number of rules */
+	struct nft_rule_info *rule; /* the rules, rule[0..n-1] */
+};
+
+/* Free a rule list. Accepts NULL. */
+void nft_rule_list_free(struct nft_rule_list *list);
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct nft_rule_list *, nft_rule_list_free)
+
+/* List the rules of a chain. Returns -ENOENT (with err set) when the table or the chain
+ * does not exist, so that callers can treat that as "nothing to do". */
+int nft_list_rules(struct nft_txn *txn, int family, const char *table, const char *chain,
+		   struct nft_rule_list **ret_list, struct cni_err *err) CNI_MUST_USE;
+
+/* Print a listed rule's expressions in libnftnl's debug form (as `nft --debug=netlink`
+ * shows them: "[ payload load 4b @ network header + 12 => reg 1 ]" lines). */
+int nft_rule_info_format(const struct nft_rule_info *info, char **ret_text,
+			 struct cni_err *err) CNI_MUST_USE;
+
+/* Does the table exist? *ret_exists is false on ENOENT; other failures are errors. */
+int nft_table_exists(struct nft_txn *txn, int family, const char *table, bool *ret_exists,
+		     struct cni_err *err) CNI_MUST_USE;
+
+/* Does the chain exist (false also when the table does not)? */
+int nft_chain_exists(struct nft_txn *txn, int family, const char *table, const char *chain,
+		     bool *ret_exists, struct cni_err *err) CNI_MUST_USE;
+
+/* Predicate deciding whether a listed rule is to be deleted. */
+typedef bool (*nft_rule_pred_fn)(const struct nft_rule_info *rule, void *userdata);
+
+/* List the chain now and queue a delete for every rule the predicate selects. A missing
+ * table or chain queues nothing and is not an error. *ret_count (may be NULL) gets the
+ * number of deletes queued. The deletes are applied by nft_txn_commit(). */
+int nft_txn_delete_rules_if(struct nft_txn *txn, int family, const char *table, const char *chain,
+			    nft_rule_pred_fn pred, void *userdata, size_t *ret_count,
+			    struct cni_err *err) CNI_MUST_USE;
+
+/* nft_txn_delete_rules_if() for rules whose comment equals comment exactly. */
+int nft_txn_delete_rules_by_comment(struct nft_txn *txn, int family, const char *table,
+				    const char *chain, const char *comment, size_t *ret_count,
+				    struct cni_err *err) CNI_MUST_USE;
+
+/* nft_txn_delete_rules_if() for rules whose comment starts with prefix. */
+int nft_txn_delete_rules_by_comment_prefix(struct nft_txn *txn, int family, const char *table,
+					   const char *chain, const char *prefix, size_t *ret_count,
+					   struct cni_err *err) CNI_MUST_USE;
+
+/* Name of a family as nft prints it ("inet", "ip", "ip6", "bridge", ...). */
+const char *nft_family_name(int family);
+
+/* ---- rule builder (nft_expr.c) ----------------------------------------------------- */
+
+/* Header fields the address matchers know. */
+enum nft_addr_field {
+	NFT_ADDR_SADDR, /* ip saddr / ip6 saddr */
+	NFT_ADDR_DADDR, /* ip daddr / ip6 daddr */
+};
+
+/* Which interface name a meta match looks at. */
+enum nft_ifname_key {
+	NFT_IIFNAME, /* iifname */
+	NFT_OIFNAME, /* oifname */
+};
+
+/* Create an empty rule for "add rule <family> <table> <chain> ... [comment "<comment>"]".
+ * comment may be NULL; longer than NFT_COMMENT_MAX bytes is an error. */
+int nft_rule_new(int family, const char *table, const char *chain, const char *comment,
+		 struct nft_rule **ret_rule, struct cni_err *err) CNI_MUST_USE;
+
+/* Free a rule. Accepts NULL. */
+void nft_rule_free(struct nft_rule *rule);
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct nft_rule *, nft_rule_free)
+
+/* Number of expressions in the rule so far. */
+size_t nft_rule_expr_count(const struct nft_rule *rule);
+
+/* The libnftnl rule being built (for inspection and tests); owned by the rule. */
+const struct nftnl_rule *nft_rule_nlr(const struct nft_rule *rule);
+
+/* Low level: "payload load len bytes @ base + offset", optionally masked (mask may be
+ * NULL), compared with op (NFT_CMP_EQ, NFT_CMP_NEQ, ...) against data[len]. */
+int nft_rule_match_payload(struct nft_rule *rule, enum nft_payload_bases base, uint32_t offset,
+			   uint32_t len, enum nft_cmp_ops op, const void *data, const void *mask,
+			   struct cni_err *err) CNI_MUST_USE;
+
+/* Low level: "meta load key", compared with op against data[len]. */
+int nft_rule_match_meta(struct nft_rule *rule, enum nft_meta_keys key, enum nft_cmp_ops op,
+			const void *data, uint32_t len, struct cni_err *err) CNI_MUST_USE;
+
+/* "meta nfproto ipv4|ipv6" (af = AF_INET/AF_INET6). Inserted implicitly by the address
+ * matchers in inet tables, once per rule, as nft does. */
+int nft_rule_match_nfproto(struct nft_rule *rule, int af, struct cni_err *err) CNI_MUST_USE;
+
+/* "ip|ip6 saddr|daddr [!=] addr[/prefix]": af AF_INET/AF_INET6, addr 4 or 16 bytes in
+ * network order, prefix -1 (or the full length) for a single address. op NFT_CMP_EQ or
+ * NFT_CMP_NEQ. Encodes byte-aligned prefixes as a shorter load and others with a
+ * bitwise mask, exactly like nft. Valid in ip, ip6 (matching af) and inet tables. */
+int nft_rule_match_ip_addr(struct nft_rule *rule, int af, enum nft_addr_field field,
+			   const void *addr, int prefix, enum nft_cmp_ops op,
+			   struct cni_err *err) CNI_MUST_USE;
+
+/* "meta l4proto <proto>" (IPPROTO_TCP, IPPROTO_UDP, IPPROTO_SCTP, ...). */
+int nft_rule_match_l4proto(struct nft_rule *rule, uint8_t proto, struct cni_err *err) CNI_MUST_USE;
+
+/* "tcp|udp|sctp dport <port>": "meta l4proto <proto>" then the port (as nft encodes it). */
+int nft_rule_match_l4_dport(struct nft_rule *rule, uint8_t proto, uint16_t port,
+			    struct cni_err *err) CNI_MUST_USE;
+
+/* "tcp|udp|sctp sport <port>". */
+int nft_rule_match_l4_sport(struct nft_rule *rule, uint8_t proto, uint16_t port,
+			    struct cni_err *err) CNI_MUST_USE;
+
+/* "iifname|oifname [!=] "<name>"" (exact name, no wildcard). */
+int nft_rule_match_ifname(struct nft_rule *rule, enum nft_ifname_key key, const char *name,
+			  enum nft_cmp_ops op, struct cni_err *err) CNI_MUST_USE;
+
+/* "meta mark [!=] <value>" when mask is 0xffffffff, else
+ * "meta mark & <mask> ==|!= <value>". */
+int nft_rule_match_mark(struct nft_rule *rule, uint32_t mask, uint32_t value, enum nft_cmp_ops op,
+			struct cni_err *err) CNI_MUST_USE;
+
+/* "fib daddr type local". */
+int nft_rule_match_fib_daddr_local(struct nft_rule *rule, struct cni_err *err) CNI_MUST_USE;
+
+/* "ether saddr|daddr <mac>" (bridge family, or any family with a link layer header). */
+int nft_rule_match_ether_addr(struct nft_rule *rule, enum nft_addr_field field,
+			      const uint8_t mac[6], struct cni_err *err) CNI_MUST_USE;
+
+/* "masquerade". */
+int nft_rule_masquerade(struct nft_rule *rule, struct cni_err *err) CNI_MUST_USE;
+
+/* "dnat to addr[:port]" (ip6: "dnat to [addr]:port"); af AF_INET/AF_INET6, addr in
+ * network order, port 0 for none. In inet tables nft spells it "dnat ip to ...". */
+int nft_rule_dnat(struct nft_rule *rule, int af, const void *addr, uint16_t port,
+		  struct cni_err *err) CNI_MUST_USE;
+
+/* A verdict: NF_ACCEPT, NF_DROP, NFT_RETURN, or NFT_JUMP/NFT_GOTO with chain (else NULL). */
+int nft_rule_verdict(struct nft_rule *rule, int verdict, const char *chain,
+		     struct cni_err *err) CNI_MUST_USE;
+
+/* Parse one nft-syntax condition, as in portmap's conditionsV4/V6, and append its
+ * expressions. Understood: "ip|ip6 saddr|daddr [==|!=] A[/len]", "iifname|oifname
+ * [==|!=] NAME" (quoted or not), "meta mark [==|!=] V", "meta mark & M ==|!= V",
+ * "meta l4proto|ip protocol tcp|udp|sctp|N", "tcp|udp|sctp dport|sport N". Several
+ * conditions may appear in one string. Anything else is a CNI_ERR_INVALID_CONFIG error
+ * naming the token. */
+int nft_rule_parse_condition(struct nft_rule *rule, const char *text,
+			     struct cni_err *err) CNI_MUST_USE;
+
+#endif

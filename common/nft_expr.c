@@ -1,0 +1,830 @@
+/* Rule builders: each helper appends the expressions `nft -f` generates for the same
+ * rule text (register numbers, load lengths, implicit dependencies), so that `nft list`
+ * and `nft -j list` show our rules exactly like rules written by nft or the Go plugins. */
+#include "nft.h"
+
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+#include <linux/netfilter/nf_nat.h>
+#include <linux/rtnetlink.h>
+
+#include <libnftnl/expr.h>
+#include <libnftnl/rule.h>
+#include <libnftnl/udata.h>
+
+/* Upper bound on expressions per rule; keeps every rule message far below the batch
+ * page slack (see nft.c). */
+#define NFT_RULE_MAX_EXPRS 64
+
+/* A rule under construction. */
+struct nft_rule {
+	struct nftnl_rule *nlr; /* libnftnl rule: family, table, chain, userdata, expressions */
+	int family;		/* NFPROTO_* of the table */
+	int l3;			/* network protocol established so far (AF_INET/AF_INET6), 0 none */
+	int l4;			/* l4 protocol established so far (IPPROTO_*), -1 none */
+	size_t nexpr;		/* number of expressions appended */
+};
+
+static void nft_rule_free_nlr(struct nftnl_rule **p)
+{
+	if (*p)
+		nftnl_rule_free(*p);
+}
+
+static void nft_udata_freep(struct nftnl_udata_buf **p)
+{
+	if (*p)
+		nftnl_udata_buf_free(*p);
+}
+
+int nft_rule_new(int family, const char *table, const char *chain, const char *comment,
+		 struct nft_rule **ret_rule, struct cni_err *err)
+{
+	_cleanup_(nft_rule_free_nlr) struct nftnl_rule *nlr = NULL;
+	_cleanup_free_ struct nft_rule *rule = NULL;
+
+	if (!table || !*table || !chain || !*chain) {
+		cni_err_set(err, CNI_ERR_INTERNAL, "nft rule: missing table or chain name");
+		return -EINVAL;
+	}
+	if (comment && strlen(comment) > NFT_COMMENT_MAX) {
+		cni_err_set(err, CNI_ERR_INTERNAL,
+			    "nft rule comment '%s' is longer than %d characters", comment,
+			    NFT_COMMENT_MAX);
+		return -EINVAL;
+	}
+	rule = calloc(1, sizeof(*rule));
+	nlr = nftnl_rule_alloc();
+	if (!rule || !nlr)
+		goto nomem;
+	nftnl_rule_set_u32(nlr, NFTNL_RULE_FAMILY, (uint32_t)family);
+	if (nftnl_rule_set_str(nlr, NFTNL_RULE_TABLE, table) < 0 ||
+	    nftnl_rule_set_str(nlr, NFTNL_RULE_CHAIN, chain) < 0)
+		goto nomem;
+	if (comment && *comment) {
+		/* nft stores the comment as a NUL-terminated TLV of type
+		 * NFTNL_UDATA_RULE_COMMENT; `nft list` and `nft -j` read it back. */
+		_cleanup_(nft_udata_freep) struct nftnl_udata_buf *ud = NULL;
+
+		ud = nftnl_udata_buf_alloc(NFT_USERDATA_MAXLEN);
+		if (!ud)
+			goto nomem;
+		if (!nftnl_udata_put_strz(ud, NFTNL_UDATA_RULE_COMMENT, comment))
+			goto nomem;
+		if (nftnl_rule_set_data(nlr, NFTNL_RULE_USERDATA, nftnl_udata_buf_data(ud),
+					nftnl_udata_buf_len(ud)) < 0)
+			goto nomem;
+	}
+	rule->family = family;
+	rule->l3 = family == NFPROTO_IPV4 ? AF_INET : family == NFPROTO_IPV6 ? AF_INET6 : 0;
+	rule->l4 = -1;
+	rule->nlr = TAKE_PTR(nlr);
+	*ret_rule = TAKE_PTR(rule);
+	return 0;
+nomem:
+	cni_err_errno(err, CNI_ERR_INTERNAL, ENOMEM, "failed to allocate nft rule");
+	return -ENOMEM;
+}
+
+void nft_rule_free(struct nft_rule *rule)
+{
+	if (!rule)
+		return;
+	if (rule->nlr)
+		nftnl_rule_free(rule->nlr);
+	free(rule);
+}
+
+size_t nft_rule_expr_count(const struct nft_rule *rule)
+{
+	return rule->nexpr;
+}
+
+const struct nftnl_rule *nft_rule_nlr(const struct nft_rule *rule)
+{
+	return rule->nlr;
+}
+
+/* ---- raw expressions --------------------------------------------------------------- */
+
+/* Allocate an expression of the given type; the caller fills it and calls add_expr(). */
+static struct nftnl_expr *new_expr(struct nft_rule *rule, const char *name, struct cni_err *err)
+{
+	struct nftnl_expr *e;
+
+	if (rule->nexpr >= NFT_RULE_MAX_EXPRS) {
+		cni_err_set(err, CNI_ERR_INTERNAL, "nft rule has more than %d expressions",
+			    NFT_RULE_MAX_EXPRS);
+		return NULL;
+	}
+	e = nftnl_expr_alloc(name);
+	if (!e)
+		cni_err_errno(err, CNI_ERR_INTERNAL, ENOMEM,
+			      "failed to allocate nft expression '%s'", name);
+	return e;
+}
+
+/* Append a filled expression to the rule (the rule takes ownership). */
+static void add_expr(struct nft_rule *rule, struct nftnl_expr *e)
+{
+	nftnl_rule_add_expr(rule->nlr, e);
+	rule->nexpr++;
+}
+
+/* nftnl_expr_set() with an error report; frees e on failure. */
+static int expr_set(struct nftnl_expr *e, uint16_t type, const void *data, uint32_t len,
+		    struct cni_err *err)
+{
+	if (nftnl_expr_set(e, type, data, len) < 0) {
+		nftnl_expr_free(e);
+		cni_err_errno(err, CNI_ERR_INTERNAL, ENOMEM, "failed to set nft expression data");
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+/* [ payload load len @ base + offset => reg 1 ] */
+static int expr_payload(struct nft_rule *rule, enum nft_payload_bases base, uint32_t offset,
+			uint32_t len, struct cni_err *err)
+{
+	struct nftnl_expr *e = new_expr(rule, "payload", err);
+
+	if (!e)
+		return -ENOMEM;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_DREG, NFT_REG_1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_BASE, base);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_OFFSET, offset);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_LEN, len);
+	add_expr(rule, e);
+	return 0;
+}
+
+/* [ meta load key => reg 1 ] */
+static int expr_meta(struct nft_rule *rule, enum nft_meta_keys key, struct cni_err *err)
+{
+	struct nftnl_expr *e = new_expr(rule, "meta", err);
+
+	if (!e)
+		return -ENOMEM;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_META_KEY, key);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_META_DREG, NFT_REG_1);
+	add_expr(rule, e);
+	return 0;
+}
+
+/* [ bitwise reg 1 = ( reg 1 & mask ) ^ 0 ] */
+static int expr_bitwise_mask(struct nft_rule *rule, const void *mask, uint32_t len,
+			     struct cni_err *err)
+{
+	static const uint8_t zero[16];
+	struct nftnl_expr *e;
+
+	if (len > sizeof(zero)) {
+		cni_err_set(err, CNI_ERR_INTERNAL, "nft bitwise mask of %u bytes is too long", len);
+		return -EINVAL;
+	}
+	e = new_expr(rule, "bitwise", err);
+	if (!e)
+		return -ENOMEM;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_SREG, NFT_REG_1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_DREG, NFT_REG_1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_OP, NFT_BITWISE_BOOL);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_LEN, len);
+	if (expr_set(e, NFTNL_EXPR_BITWISE_MASK, mask, len, err) < 0 ||
+	    expr_set(e, NFTNL_EXPR_BITWISE_XOR, zero, len, err) < 0)
+		return -ENOMEM;
+	add_expr(rule, e);
+	return 0;
+}
+
+/* [ cmp op reg 1 data ] */
+static int expr_cmp(struct nft_rule *rule, enum nft_cmp_ops op, const void *data, uint32_t len,
+		    struct cni_err *err)
+{
+	struct nftnl_expr *e = new_expr(rule, "cmp", err);
+
+	if (!e)
+		return -ENOMEM;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_SREG, NFT_REG_1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_OP, op);
+	if (expr_set(e, NFTNL_EXPR_CMP_DATA, data, len, err) < 0)
+		return -ENOMEM;
+	add_expr(rule, e);
+	return 0;
+}
+
+/* [ immediate reg data ] */
+static int expr_imm_data(struct nft_rule *rule, enum nft_registers reg, const void *data,
+			 uint32_t len, struct cni_err *err)
+{
+	struct nftnl_expr *e = new_expr(rule, "immediate", err);
+
+	if (!e)
+		return -ENOMEM;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, reg);
+	if (expr_set(e, NFTNL_EXPR_IMM_DATA, data, len, err) < 0)
+		return -ENOMEM;
+	add_expr(rule, e);
+	return 0;
+}
+
+static int check_op(enum nft_cmp_ops op, struct cni_err *err)
+{
+	if (op != NFT_CMP_EQ && op != NFT_CMP_NEQ) {
+		cni_err_set(err, CNI_ERR_INTERNAL, "nft match: unsupported comparison %d", op);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int nft_rule_match_payload(struct nft_rule *rule, enum nft_payload_bases base, uint32_t offset,
+			   uint32_t len, enum nft_cmp_ops op, const void *data, const void *mask,
+			   struct cni_err *err)
+{
+	int r;
+
+	if (len == 0 || len > 16) {
+		cni_err_set(err, CNI_ERR_INTERNAL, "nft payload match of %u bytes unsupported",
+			    len);
+		return -EINVAL;
+	}
+	r = expr_payload(rule, base, offset, len, err);
+	if (r < 0)
+		return r;
+	if (mask) {
+		r = expr_bitwise_mask(rule, mask, len, err);
+		if (r < 0)
+			return r;
+	}
+	return expr_cmp(rule, op, data, len, err);
+}
+
+int nft_rule_match_meta(struct nft_rule *rule, enum nft_meta_keys key, enum nft_cmp_ops op,
+			const void *data, uint32_t len, struct cni_err *err)
+{
+	int r = expr_meta(rule, key, err);
+
+	if (r < 0)
+		return r;
+	return expr_cmp(rule, op, data, len, err);
+}
+
+/* ---- matches ----------------------------------------------------------------------- */
+
+int nft_rule_match_nfproto(struct nft_rule *rule, int af, struct cni_err *err)
+{
+	uint8_t nfproto;
+	int r;
+
+	if (af != AF_INET && af != AF_INET6) {
+		cni_err_set(err, CNI_ERR_INTERNAL, "nft nfproto match: unsupported family %d", af);
+		return -EINVAL;
+	}
+	nfproto = af == AF_INET ? NFPROTO_IPV4 : NFPROTO_IPV6;
+	r = nft_rule_match_meta(rule, NFT_META_NFPROTO, NFT_CMP_EQ, &nfproto, sizeof(nfproto), err);
+	if (r < 0)
+		return r;
+	rule->l3 = af;
+	return 0;
+}
+
+/* Make sure the rule only sees packets of network protocol af, adding the dependency
+ * nft adds implicitly ("meta nfproto ipv4" in inet tables, once per rule). */
+static int need_l3(struct nft_rule *rule, int af, struct cni_err *err)
+{
+	const char *what = af == AF_INET ? "ip" : "ip6";
+
+	if (rule->l3 == af)
+		return 0;
+	if (rule->l3 != 0) {
+		cni_err_set(err, CNI_ERR_INTERNAL,
+			    "nft rule: '%s' match conflicts with the %s table or earlier matches",
+			    what, nft_family_name(rule->family));
+		return -EINVAL;
+	}
+	if (rule->family != NFPROTO_INET) {
+		cni_err_set(err, CNI_ERR_INTERNAL, "nft rule: '%s' match unsupported in %s tables",
+			    what, nft_family_name(rule->family));
+		return -EINVAL;
+	}
+	return nft_rule_match_nfproto(rule, af, err);
+}
+
+int nft_rule_match_ip_addr(struct nft_rule *rule, int af, enum nft_addr_field field,
+			   const void *addr, int prefix, enum nft_cmp_ops op, struct cni_err *err)
+{
+	uint8_t masked[16] = {0}, mask[16] = {0};
+	uint32_t alen, bits, offset;
+	int r, i;
+
+	if (af != AF_INET && af != AF_INET6) {
+		cni_err_set(err, CNI_ERR_INTERNAL, "nft address match: unsupported family %d", af);
+		return -EINVAL;
+	}
+	alen = af == AF_INET ? 4 : 16;
+	bits = alen * 8;
+	if (prefix < 0)
+		prefix = (int)bits;
+	if ((uint32_t)prefix > bits) {
+		cni_err_set(err, CNI_ERR_INTERNAL, "nft address match: invalid prefix length %d",
+			    prefix);
+		return -EINVAL;
+	}
+	r = check_op(op, err);
+	if (r < 0)
+		return r;
+	r = need_l3(rule, af, err);
+	if (r < 0)
+		return r;
+	if (af == AF_INET)
+		offset = field == NFT_ADDR_SADDR ? 12 : 16;
+	else
+		offset = field == NFT_ADDR_SADDR ? 8 : 24;
+
+	if ((uint32_t)prefix == bits)
+		return nft_rule_match_payload(rule, NFT_PAYLOAD_NETWORK_HEADER, offset, alen, op,
+					      addr, NULL, err);
+	for (i = 0; i < prefix / 8; i++)
+		mask[i] = 0xff;
+	if (prefix % 8)
+		mask[prefix / 8] = (uint8_t)(0xff << (8 - prefix % 8));
+	for (i = 0; i < (int)alen; i++)
+		masked[i] = ((const uint8_t *)addr)[i] & mask[i];
+	/* nft loads only the prefix bytes when the prefix is byte aligned, and the whole
+	 * address plus a mask otherwise (including /0). */
+	if (prefix > 0 && prefix % 8 == 0)
+		return nft_rule_match_payload(rule, NFT_PAYLOAD_NETWORK_HEADER, offset,
+					      (uint32_t)prefix / 8, op, masked, NULL, err);
+	return nft_rule_match_payload(rule, NFT_PAYLOAD_NETWORK_HEADER, offset, alen, op, masked,
+				      mask, err);
+}
+
+int nft_rule_match_l4proto(struct nft_rule *rule, uint8_t proto, struct cni_err *err)
+{
+	int r = nft_rule_match_meta(rule, NFT_META_L4PROTO, NFT_CMP_EQ, &proto, sizeof(proto), err);
+
+	if (r < 0)
+		return r;
+	rule->l4 = proto;
+	return 0;
+}
+
+/* "<proto> sport|dport <port>" at transport header offset 0 (sport) or 2 (dport). */
+static int match_l4_port(struct nft_rule *rule, uint8_t proto, uint32_t offset, uint16_t port,
+			 struct cni_err *err)
+{
+	uint16_t be = htons(port);
+	int r;
+
+	if (proto != IPPROTO_TCP && proto != IPPROTO_UDP && proto != IPPROTO_SCTP &&
+	    proto != IPPROTO_UDPLITE && proto != IPPROTO_DCCP) {
+		cni_err_set(err, CNI_ERR_INTERNAL, "nft port match: unsupported protocol %u",
+			    proto);
+		return -EINVAL;
+	}
+	if (rule->l4 != proto) {
+		if (rule->l4 != -1) {
+			cni_err_set(err, CNI_ERR_INTERNAL,
+				    "nft port match: protocol %u conflicts with %d", proto,
+				    rule->l4);
+			return -EINVAL;
+		}
+		r = nft_rule_match_l4proto(rule, proto, err);
+		if (r < 0)
+			return r;
+	}
+	return nft_rule_match_payload(rule, NFT_PAYLOAD_TRANSPORT_HEADER, offset, sizeof(be),
+				      NFT_CMP_EQ, &be, NULL, err);
+}
+
+int nft_rule_match_l4_dport(struct nft_rule *rule, uint8_t proto, uint16_t port,
+			    struct cni_err *err)
+{
+	return match_l4_port(rule, proto, 2, port, err);
+}
+
+int nft_rule_match_l4_sport(struct nft_rule *rule, uint8_t proto, uint16_t port,
+			    struct cni_err *err)
+{
+	return match_l4_port(rule, proto, 0, port, err);
+}
+
+int nft_rule_match_ifname(struct nft_rule *rule, enum nft_ifname_key key, const char *name,
+			  enum nft_cmp_ops op, struct cni_err *err)
+{
+	char buf[IFNAMSIZ] = {0};
+	size_t len = name ? strlen(name) : 0;
+	enum nft_meta_keys mkey = key == NFT_IIFNAME ? NFT_META_IIFNAME : NFT_META_OIFNAME;
+	int r;
+
+	if (len == 0 || len >= IFNAMSIZ) {
+		cni_err_set(err, CNI_ERR_INTERNAL, "nft interface match: invalid name '%s'",
+			    name ? name : "");
+		return -EINVAL;
+	}
+	r = check_op(op, err);
+	if (r < 0)
+		return r;
+	if (name[len - 1] == '*') {
+		/* "eth*": nft compares only the prefix, without the terminating NUL. */
+		if (len == 1) {
+			cni_err_set(err, CNI_ERR_INTERNAL, "nft interface match: invalid name '%s'",
+				    name);
+			return -EINVAL;
+		}
+		return nft_rule_match_meta(rule, mkey, op, name, (uint32_t)len - 1, err);
+	}
+	/* An exact name is compared over the whole IFNAMSIZ, NUL padded, as nft does. */
+	memcpy(buf, name, len);
+	return nft_rule_match_meta(rule, mkey, op, buf, sizeof(buf), err);
+}
+
+int nft_rule_match_mark(struct nft_rule *rule, uint32_t mask, uint32_t value, enum nft_cmp_ops op,
+			struct cni_err *err)
+{
+	int r = check_op(op, err);
+
+	if (r < 0)
+		return r;
+	/* The mark is a host byte order u32 in the register. */
+	r = expr_meta(rule, NFT_META_MARK, err);
+	if (r < 0)
+		return r;
+	if (mask != UINT32_MAX) {
+		r = expr_bitwise_mask(rule, &mask, sizeof(mask), err);
+		if (r < 0)
+			return r;
+	}
+	return expr_cmp(rule, op, &value, sizeof(value), err);
+}
+
+int nft_rule_match_fib_daddr_local(struct nft_rule *rule, struct cni_err *err)
+{
+	uint32_t type = RTN_LOCAL;
+	struct nftnl_expr *e = new_expr(rule, "fib", err);
+
+	if (!e)
+		return -ENOMEM;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_FIB_DREG, NFT_REG_1);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_FIB_RESULT, NFT_FIB_RESULT_ADDRTYPE);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_FIB_FLAGS, NFTA_FIB_F_DADDR);
+	add_expr(rule, e);
+	return expr_cmp(rule, NFT_CMP_EQ, &type, sizeof(type), err);
+}
+
+int nft_rule_match_ether_addr(struct nft_rule *rule, enum nft_addr_field field,
+			      const uint8_t mac[6], struct cni_err *err)
+{
+	if (rule->family != NFPROTO_BRIDGE) {
+		cni_err_set(err, CNI_ERR_INTERNAL,
+			    "nft rule: 'ether' match unsupported in %s tables",
+			    nft_family_name(rule->family));
+		return -EINVAL;
+	}
+	return nft_rule_match_payload(rule, NFT_PAYLOAD_LL_HEADER, field == NFT_ADDR_SADDR ? 6 : 0,
+				      6, NFT_CMP_EQ, mac, NULL, err);
+}
+
+/* ---- statements -------------------------------------------------------------------- */
+
+int nft_rule_masquerade(struct nft_rule *rule, struct cni_err *err)
+{
+	struct nftnl_expr *e = new_expr(rule, "masq", err);
+
+	if (!e)
+		return -ENOMEM;
+	add_expr(rule, e);
+	return 0;
+}
+
+int nft_rule_dnat(struct nft_rule *rule, int af, const void *addr, uint16_t port,
+		  struct cni_err *err)
+{
+	int nfproto = af == AF_INET ? NFPROTO_IPV4 : NFPROTO_IPV6;
+	uint16_t be = htons(port);
+	struct nftnl_expr *e;
+	int r;
+
+	if ((af != AF_INET && af != AF_INET6) || rule->family != nfproto) {
+		cni_err_set(err, CNI_ERR_INTERNAL,
+			    "nft dnat: address family %d unsupported in %s tables", af,
+			    nft_family_name(rule->family));
+		return -EINVAL;
+	}
+	r = expr_imm_data(rule, NFT_REG_1, addr, af == AF_INET ? 4 : 16, err);
+	if (r < 0)
+		return r;
+	if (port) {
+		r = expr_imm_data(rule, NFT_REG_2, &be, sizeof(be), err);
+		if (r < 0)
+			return r;
+	}
+	e = new_expr(rule, "nat", err);
+	if (!e)
+		return -ENOMEM;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_TYPE, NFT_NAT_DNAT);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_FAMILY, (uint32_t)nfproto);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_REG_ADDR_MIN, NFT_REG_1);
+	if (port) {
+		nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_REG_PROTO_MIN, NFT_REG_2);
+		nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_FLAGS, NF_NAT_RANGE_PROTO_SPECIFIED);
+	}
+	add_expr(rule, e);
+	return 0;
+}
+
+int nft_rule_verdict(struct nft_rule *rule, int verdict, const char *chain, struct cni_err *err)
+{
+	bool needs_chain = verdict == NFT_JUMP || verdict == NFT_GOTO;
+	struct nftnl_expr *e;
+
+	if (verdict != NF_ACCEPT && verdict != NF_DROP && verdict != NFT_RETURN && !needs_chain) {
+		cni_err_set(err, CNI_ERR_INTERNAL, "nft verdict %d unsupported", verdict);
+		return -EINVAL;
+	}
+	if (needs_chain != (chain && *chain)) {
+		cni_err_set(err, CNI_ERR_INTERNAL, "nft verdict: %s",
+			    needs_chain ? "jump/goto needs a chain"
+					: "only jump/goto take a chain");
+		return -EINVAL;
+	}
+	e = new_expr(rule, "immediate", err);
+	if (!e)
+		return -ENOMEM;
+	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, NFT_REG_VERDICT);
+	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_VERDICT, (uint32_t)verdict);
+	if (needs_chain && nftnl_expr_set_str(e, NFTNL_EXPR_IMM_CHAIN, chain) < 0) {
+		nftnl_expr_free(e);
+		cni_err_errno(err, CNI_ERR_INTERNAL, ENOMEM, "failed to set nft verdict chain");
+		return -ENOMEM;
+	}
+	add_expr(rule, e);
+	return 0;
+}
+
+/* ---- condition parser -------------------------------------------------------------- */
+
+#define COND_MAX_TOKENS 64
+
+/* The tokens of a condition string. */
+struct cond_tokens {
+	char *tok[COND_MAX_TOKENS]; /* tokens (pointers into buf) */
+	int n;			    /* number of tokens */
+	char *buf;		    /* writable copy of the text, owns the token storage */
+};
+
+/* Split text on blanks; "double quoted" tokens keep blanks and lose their quotes. */
+static int cond_tokenize(const char *text, struct cond_tokens *t, struct cni_err *err)
+{
+	char *p, *out;
+
+	t->n = 0;
+	t->buf = strdup(text);
+	if (!t->buf) {
+		cni_err_errno(err, CNI_ERR_INTERNAL, ENOMEM, "failed to parse condition");
+		return -ENOMEM;
+	}
+	p = out = t->buf;
+	for (;;) {
+		while (isspace((unsigned char)*p))
+			p++;
+		if (!*p)
+			return 0;
+		if (t->n == COND_MAX_TOKENS) {
+			cni_err_set(err, CNI_ERR_INVALID_CONFIG, "condition '%s' is too long",
+				    text);
+			return -EINVAL;
+		}
+		t->tok[t->n++] = out;
+		if (*p == '"') {
+			p++;
+			while (*p && *p != '"')
+				*out++ = *p++;
+			if (*p != '"') {
+				cni_err_set(err, CNI_ERR_INVALID_CONFIG,
+					    "unterminated quote in condition '%s'", text);
+				return -EINVAL;
+			}
+			p++;
+		} else {
+			while (*p && !isspace((unsigned char)*p))
+				*out++ = *p++;
+		}
+		/* out never overtakes p, so terminating in place is safe. */
+		if (isspace((unsigned char)*p))
+			p++;
+		*out++ = '\0';
+	}
+}
+
+/* Consume an optional comparison operator token. */
+static enum nft_cmp_ops cond_op(struct cond_tokens *t, int *i)
+{
+	if (*i < t->n) {
+		const char *s = t->tok[*i];
+
+		if (!strcmp(s, "==") || !strcmp(s, "eq")) {
+			(*i)++;
+			return NFT_CMP_EQ;
+		}
+		if (!strcmp(s, "!=") || !strcmp(s, "ne")) {
+			(*i)++;
+			return NFT_CMP_NEQ;
+		}
+	}
+	return NFT_CMP_EQ;
+}
+
+static int cond_u32(const char *s, uint32_t *ret)
+{
+	unsigned long long v;
+	char *end;
+
+	if (!s || !isdigit((unsigned char)*s))
+		return -1;
+	errno = 0;
+	v = strtoull(s, &end, 0);
+	if (errno || *end || v > UINT32_MAX)
+		return -1;
+	*ret = (uint32_t)v;
+	return 0;
+}
+
+static int cond_proto(const char *s, uint8_t *ret)
+{
+	uint32_t v;
+
+	if (!s)
+		return -1;
+	if (!strcmp(s, "tcp"))
+		*ret = IPPROTO_TCP;
+	else if (!strcmp(s, "udp"))
+		*ret = IPPROTO_UDP;
+	else if (!strcmp(s, "sctp"))
+		*ret = IPPROTO_SCTP;
+	else if (!strcmp(s, "icmp"))
+		*ret = IPPROTO_ICMP;
+	else if (!strcmp(s, "icmpv6"))
+		*ret = IPPROTO_ICMPV6;
+	else if (cond_u32(s, &v) == 0 && v <= 255)
+		*ret = (uint8_t)v;
+	else
+		return -1;
+	return 0;
+}
+
+/* "A" or "A/len" of family af. */
+static int cond_addr(const char *s, int af, uint8_t addr[16], int *ret_prefix)
+{
+	char buf[INET6_ADDRSTRLEN + 8];
+	const char *slash;
+	uint32_t plen;
+
+	if (!s || strlen(s) >= sizeof(buf))
+		return -1;
+	strcpy(buf, s);
+	slash = strchr(s, '/');
+	*ret_prefix = -1;
+	if (slash) {
+		buf[slash - s] = '\0';
+		if (cond_u32(slash + 1, &plen) < 0 || plen > (af == AF_INET ? 32u : 128u))
+			return -1;
+		*ret_prefix = (int)plen;
+	}
+	return inet_pton(af, buf, addr) == 1 ? 0 : -1;
+}
+
+static int cond_bad(struct cni_err *err, const char *text, const char *tok)
+{
+	cni_err_set(err, CNI_ERR_INVALID_CONFIG, "unsupported nftables condition '%s' at '%s'",
+		    text, tok ? tok : "end");
+	return -EINVAL;
+}
+
+int nft_rule_parse_condition(struct nft_rule *rule, const char *text, struct cni_err *err)
+{
+	_cleanup_free_ char *owned = NULL;
+	struct cond_tokens t = {0};
+	int i = 0, r;
+
+	r = cond_tokenize(text, &t, err);
+	owned = t.buf;
+	if (r < 0)
+		return r;
+
+#define TOK(k) ((k) < t.n ? t.tok[k] : NULL)
+	while (i < t.n) {
+		const char *w = t.tok[i++];
+
+		if (!strcmp(w, "ip") || !strcmp(w, "ip6")) {
+			int af = !strcmp(w, "ip") ? AF_INET : AF_INET6;
+			const char *field = TOK(i);
+			enum nft_cmp_ops op;
+			uint8_t addr[16];
+			int prefix;
+
+			if (!field)
+				return cond_bad(err, text, NULL);
+			i++;
+			if (!strcmp(field, "saddr") || !strcmp(field, "daddr")) {
+				op = cond_op(&t, &i);
+				if (cond_addr(TOK(i), af, addr, &prefix) < 0)
+					return cond_bad(err, text, TOK(i));
+				i++;
+				r = nft_rule_match_ip_addr(
+					rule, af, field[0] == 's' ? NFT_ADDR_SADDR : NFT_ADDR_DADDR,
+					addr, prefix, op, err);
+			} else if ((af == AF_INET && !strcmp(field, "protocol")) ||
+				   (af == AF_INET6 && !strcmp(field, "nexthdr"))) {
+				uint8_t proto;
+
+				op = cond_op(&t, &i);
+				if (cond_proto(TOK(i), &proto) < 0)
+					return cond_bad(err, text, TOK(i));
+				i++;
+				r = need_l3(rule, af, err);
+				if (r == 0)
+					r = nft_rule_match_payload(rule, NFT_PAYLOAD_NETWORK_HEADER,
+								   af == AF_INET ? 9 : 6, 1, op,
+								   &proto, NULL, err);
+				if (r == 0 && op == NFT_CMP_EQ)
+					rule->l4 = proto;
+			} else {
+				return cond_bad(err, text, field);
+			}
+		} else if (!strcmp(w, "iifname") || !strcmp(w, "oifname")) {
+			enum nft_cmp_ops op = cond_op(&t, &i);
+
+			if (!TOK(i))
+				return cond_bad(err, text, NULL);
+			r = nft_rule_match_ifname(rule, w[0] == 'i' ? NFT_IIFNAME : NFT_OIFNAME,
+						  t.tok[i++], op, err);
+		} else if (!strcmp(w, "meta") || !strcmp(w, "mark")) {
+			/* "mark ..." is short for "meta mark ...". */
+			const char *key = w;
+
+			if (strcmp(w, "mark") != 0) {
+				key = TOK(i);
+				i++;
+			}
+
+			if (key && !strcmp(key, "mark")) {
+				uint32_t mask = UINT32_MAX, value;
+				const char *amp = TOK(i);
+				enum nft_cmp_ops op;
+
+				if (amp && !strcmp(amp, "&")) {
+					if (cond_u32(TOK(i + 1), &mask) < 0)
+						return cond_bad(err, text, TOK(i + 1));
+					i += 2;
+				}
+				op = cond_op(&t, &i);
+				if (cond_u32(TOK(i), &value) < 0)
+					return cond_bad(err, text, TOK(i));
+				i++;
+				r = nft_rule_match_mark(rule, mask, value, op, err);
+			} else if (key && !strcmp(key, "l4proto")) {
+				uint8_t proto;
+
+				if (cond_op(&t, &i) != NFT_CMP_EQ || cond_proto(TOK(i), &proto) < 0)
+					return cond_bad(err, text, TOK(i));
+				i++;
+				r = nft_rule_match_l4proto(rule, proto, err);
+			} else {
+				return cond_bad(err, text, key);
+			}
+		} else if (!strcmp(w, "tcp") || !strcmp(w, "udp") || !strcmp(w, "sctp")) {
+			const char *field = TOK(i);
+			uint32_t port;
+			uint8_t proto;
+
+			if (!field || (strcmp(field, "dport") && strcmp(field, "sport")))
+				return cond_bad(err, text, field);
+			i++;
+			if (cond_op(&t, &i) != NFT_CMP_EQ || cond_u32(TOK(i), &port) < 0 ||
+			    port > 65535)
+				return cond_bad(err, text, TOK(i));
+			i++;
+			cond_proto(w, &proto);
+			r = field[0] == 'd'
+				    ? nft_rule_match_l4_dport(rule, proto, (uint16_t)port, err)
+				    : nft_rule_match_l4_sport(rule, proto, (uint16_t)port, err);
+		} else {
+			return cond_bad(err, text, w);
+		}
+		if (r < 0) {
+			/* Builder errors are configuration errors here. */
+			err->code = CNI_ERR_INVALID_CONFIG;
+			cni_err_prefix(err, "invalid nftables condition '%s'", text);
+			return r;
+		}
+	}
+#undef TOK
+	return 0;
+}
