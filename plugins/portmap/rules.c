@@ -1,0 +1,494 @@
+/* The portmap nftables layout, identical to the Go plugin's nftables backend:
+ *
+ *   table ip|ip6 cni_hostport {
+ *     comment "CNI portmap plugin"
+ *     chain hostports { }                 per-mapping DNAT rules, comment = container ID
+ *     chain hostip_hostports { }          legacy (pre-v1.9), still jumped to and cleaned
+ *     chain hostports_all { jump hostip_hostports; jump hostports }
+ *     chain prerouting { type nat hook prerouting priority dstnat;
+ *       <conditions> fib daddr type local jump hostports_all }
+ *     chain output { type nat hook output priority dstnat; (same rule) }
+ *     chain masquerading { type nat hook postrouting priority srcnat; }  (with snat)
+ *   }
+ */
+#include "portmap/rules.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libnftnl/expr.h>
+#include <libnftnl/rule.h>
+
+#include "cleanup.h"
+
+/* nft's "priority dstnat" and "priority srcnat" for the ip/ip6 families. */
+#define PM_PRIO_DSTNAT (-100)
+#define PM_PRIO_SRCNAT 100
+
+static const int pm_families[] = {NFPROTO_IPV4, NFPROTO_IPV6};
+
+static const char *const pm_tagged_chains[] = {PM_CHAIN_HOSTPORTS, PM_CHAIN_HOSTIP, PM_CHAIN_MASQ};
+
+void pm_rule_set_clear(struct pm_rule_set *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		nft_rule_free(s->v[i].rule);
+	free(s->v);
+	s->v = NULL;
+	s->n = 0;
+}
+
+void pm_ports_add(struct pm_ports *p, uint16_t port)
+{
+	for (size_t i = 0; i < p->n; i++)
+		if (p->v[i] == port)
+			return;
+	if (p->n < ARRAY_SIZE(p->v))
+		p->v[p->n++] = port;
+}
+
+static int af_of(int family)
+{
+	return family == NFPROTO_IPV4 ? AF_INET : AF_INET6;
+}
+
+static const char *ipx(int family)
+{
+	return family == NFPROTO_IPV4 ? "ip" : "ip6";
+}
+
+/* Append an empty rule to the set; *ret points at it. */
+static int set_push(struct pm_rule_set *set, int family, const char *chain, const char *comment,
+		    struct pm_rule **ret, struct cni_err *err)
+{
+	struct pm_rule *v = realloc(set->v, (set->n + 1) * sizeof(*v));
+	struct pm_rule *r;
+
+	if (!v)
+		return cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
+	set->v = v;
+	r = &v[set->n];
+	memset(r, 0, sizeof(*r));
+	r->family = family;
+	r->chain = chain;
+	if (nft_rule_new(family, PM_TABLE, chain, comment, &r->rule, err) < 0)
+		return -1;
+	set->n++;
+	*ret = r;
+	return 0;
+}
+
+static void text_add(struct pm_rule *r, const char *fmt, ...) CNI_PRINTF(2, 3);
+
+static void text_add(struct pm_rule *r, const char *fmt, ...)
+{
+	size_t l = strlen(r->text);
+	va_list ap;
+
+	if (l && l + 1 < sizeof(r->text))
+		r->text[l++] = ' ';
+	va_start(ap, fmt);
+	vsnprintf(r->text + l, sizeof(r->text) - l, fmt, ap);
+	va_end(ap);
+}
+
+/* "[ip daddr <hostIP>] <proto> dport <hostPort> dnat to <ip>:<port>" */
+static int build_dnat(const struct portmap_mapping *m, const char *cid, int family,
+		      const struct ip_addr *cont, struct pm_rule_set *set, struct cni_err *err)
+{
+	char ip[IP_STRLEN];
+	struct pm_rule *r;
+
+	if (set_push(set, family, PM_CHAIN_HOSTPORTS, cid, &r, err) < 0)
+		return -1;
+	if (m->has_host_ip && !ip_is_unspecified(&m->host_ip)) {
+		if (nft_rule_match_ip_addr(r->rule, af_of(family), NFT_ADDR_DADDR, m->host_ip.a, -1,
+					   NFT_CMP_EQ, err) < 0)
+			return -1;
+		text_add(r, "%s daddr %s", ipx(family), ip_format(&m->host_ip, ip, sizeof(ip)));
+	}
+	if (nft_rule_match_l4_dport(r->rule, m->proto, m->host_port, err) < 0 ||
+	    nft_rule_dnat(r->rule, af_of(family), cont->a, m->container_port, err) < 0)
+		return -1;
+	ip_format(cont, ip, sizeof(ip));
+	text_add(r, "%s dport %u dnat to %s%s%s:%u", m->proto_name, m->host_port,
+		 family == NFPROTO_IPV6 ? "[" : "", ip, family == NFPROTO_IPV6 ? "]" : "",
+		 m->container_port);
+	return 0;
+}
+
+/* "ip saddr <src>[/0] ip daddr <cont> masquerade" */
+static int build_masq(const char *cid, int family, const struct ip_addr *src, int src_prefix,
+		      const struct ip_addr *cont, struct pm_rule_set *set, struct cni_err *err)
+{
+	char a[IP_STRLEN], b[IP_STRLEN];
+	struct pm_rule *r;
+
+	if (set_push(set, family, PM_CHAIN_MASQ, cid, &r, err) < 0)
+		return -1;
+	if (nft_rule_match_ip_addr(r->rule, af_of(family), NFT_ADDR_SADDR, src->a, src_prefix,
+				   NFT_CMP_EQ, err) < 0 ||
+	    nft_rule_match_ip_addr(r->rule, af_of(family), NFT_ADDR_DADDR, cont->a, -1, NFT_CMP_EQ,
+				   err) < 0 ||
+	    nft_rule_masquerade(r->rule, err) < 0)
+		return -1;
+	ip_format(src, a, sizeof(a));
+	if (src_prefix >= 0)
+		snprintf(a + strlen(a), sizeof(a) - strlen(a), "/%d", src_prefix);
+	text_add(r, "%s saddr %s %s daddr %s masquerade", ipx(family), a, ipx(family),
+		 ip_format(cont, b, sizeof(b)));
+	return 0;
+}
+
+int pm_build_container_rules(const struct portmap_conf *c, const char *container_id, int family,
+			     const struct ip_addr *cont, struct pm_rule_set *set,
+			     struct cni_err *err)
+{
+	int af = af_of(family);
+
+	for (size_t i = 0; i < c->n_mappings; i++) {
+		const struct portmap_mapping *m = &c->mappings[i];
+
+		if (!portmap_mapping_applies(m, af))
+			continue;
+		if (build_dnat(m, container_id, family, cont, set, err) < 0)
+			return -1;
+	}
+	if (!c->snat)
+		return 0;
+	if (c->masq_all) {
+		struct ip_addr any = {.family = af};
+
+		return build_masq(container_id, family, &any, 0, cont, set, err);
+	}
+	if (build_masq(container_id, family, cont, -1, cont, set, err) < 0)
+		return -1;
+	if (family == NFPROTO_IPV4) {
+		struct ip_addr lo = ip_from_v4(0x7f000001);
+
+		if (build_masq(container_id, family, &lo, -1, cont, set, err) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* "<conditions> fib daddr type local jump hostports_all" */
+static int build_dispatch(struct nft_txn *txn, const struct portmap_conf *c, int family,
+			  const char *chain, struct cni_err *err)
+{
+	_cleanup_(nft_rule_freep) struct nft_rule *rule = NULL;
+	char **conds = family == NFPROTO_IPV4 ? c->conditions_v4 : c->conditions_v6;
+
+	if (nft_rule_new(family, PM_TABLE, chain, NULL, &rule, err) < 0)
+		return -1;
+	for (char **p = conds; p && *p; p++)
+		if (nft_rule_parse_condition(rule, *p, err) < 0)
+			return -1;
+	if (nft_rule_match_fib_daddr_local(rule, err) < 0 ||
+	    nft_rule_verdict(rule, NFT_JUMP, PM_CHAIN_ALL, err) < 0)
+		return -1;
+	return nft_txn_add_rule(txn, rule, err);
+}
+
+static int add_jump(struct nft_txn *txn, int family, const char *chain, const char *target,
+		    struct cni_err *err)
+{
+	_cleanup_(nft_rule_freep) struct nft_rule *rule = NULL;
+
+	if (nft_rule_new(family, PM_TABLE, chain, NULL, &rule, err) < 0 ||
+	    nft_rule_verdict(rule, NFT_JUMP, target, err) < 0)
+		return -1;
+	return nft_txn_add_rule(txn, rule, err);
+}
+
+/* Tables, chains and the flushed+rewritten dispatch chains of one family. */
+static int queue_skeleton(struct nft_txn *txn, const struct portmap_conf *c, int family,
+			  struct cni_err *err)
+{
+	const struct nft_base_chain pre = {"nat", NF_INET_PRE_ROUTING, PM_PRIO_DSTNAT,
+					   NFT_POLICY_DEFAULT};
+	const struct nft_base_chain out = {"nat", NF_INET_LOCAL_OUT, PM_PRIO_DSTNAT,
+					   NFT_POLICY_DEFAULT};
+	const struct nft_base_chain post = {"nat", NF_INET_POST_ROUTING, PM_PRIO_SRCNAT,
+					    NFT_POLICY_DEFAULT};
+
+	if (nft_txn_add_table(txn, family, PM_TABLE, PM_TABLE_COMMENT, err) < 0 ||
+	    nft_txn_add_chain(txn, family, PM_TABLE, PM_CHAIN_HOSTPORTS, NULL, NULL, err) < 0 ||
+	    nft_txn_add_chain(txn, family, PM_TABLE, PM_CHAIN_HOSTIP, NULL, NULL, err) < 0 ||
+	    nft_txn_add_chain(txn, family, PM_TABLE, PM_CHAIN_ALL, NULL, NULL, err) < 0 ||
+	    nft_txn_flush_chain(txn, family, PM_TABLE, PM_CHAIN_ALL, err) < 0 ||
+	    add_jump(txn, family, PM_CHAIN_ALL, PM_CHAIN_HOSTIP, err) < 0 ||
+	    add_jump(txn, family, PM_CHAIN_ALL, PM_CHAIN_HOSTPORTS, err) < 0 ||
+	    nft_txn_add_chain(txn, family, PM_TABLE, PM_CHAIN_PREROUTING, &pre, NULL, err) < 0 ||
+	    nft_txn_flush_chain(txn, family, PM_TABLE, PM_CHAIN_PREROUTING, err) < 0 ||
+	    build_dispatch(txn, c, family, PM_CHAIN_PREROUTING, err) < 0 ||
+	    nft_txn_add_chain(txn, family, PM_TABLE, PM_CHAIN_OUTPUT, &out, NULL, err) < 0 ||
+	    nft_txn_flush_chain(txn, family, PM_TABLE, PM_CHAIN_OUTPUT, err) < 0 ||
+	    build_dispatch(txn, c, family, PM_CHAIN_OUTPUT, err) < 0)
+		return -1;
+	if (c->snat &&
+	    nft_txn_add_chain(txn, family, PM_TABLE, PM_CHAIN_MASQ, &post, NULL, err) < 0)
+		return -1;
+	return 0;
+}
+
+int pm_queue_add(struct nft_txn *txn, const struct portmap_conf *c, const char *container_id,
+		 struct cni_err *err)
+{
+	struct pm_del_filter f = {.container_id = container_id};
+	struct pm_rule_set set = {0};
+	int r = -1;
+
+	if (c->has_v4 && queue_skeleton(txn, c, NFPROTO_IPV4, err) < 0)
+		return -1;
+	if (c->has_v6 && queue_skeleton(txn, c, NFPROTO_IPV6, err) < 0)
+		return -1;
+	/* Replace, not append: a repeated ADD must not duplicate rules. */
+	if (pm_queue_delete(txn, &f, err) < 0)
+		return -1;
+	if (c->has_v4 &&
+	    pm_build_container_rules(c, container_id, NFPROTO_IPV4, &c->cont_v4.ip, &set, err) < 0)
+		goto out;
+	if (c->has_v6 &&
+	    pm_build_container_rules(c, container_id, NFPROTO_IPV6, &c->cont_v6.ip, &set, err) < 0)
+		goto out;
+	for (size_t i = 0; i < set.n; i++)
+		if (nft_txn_add_rule(txn, set.v[i].rule, err) < 0)
+			goto out;
+	r = 0;
+out:
+	pm_rule_set_clear(&set);
+	return r;
+}
+
+/* The UDP destination port a rule matches ("meta l4proto udp" then "udp dport P"), or 0. */
+static uint16_t rule_udp_dport(struct nftnl_rule *nlr)
+{
+	struct nftnl_expr_iter *it = nftnl_expr_iter_create(nlr);
+	struct nftnl_expr *e;
+	bool meta_l4 = false, udp = false, dport = false;
+	uint16_t port = 0;
+
+	if (!it)
+		return 0;
+	while ((e = nftnl_expr_iter_next(it))) {
+		const char *name = nftnl_expr_get_str(e, NFTNL_EXPR_NAME);
+		uint32_t len = 0;
+
+		if (!strcmp(name, "meta")) {
+			meta_l4 = nftnl_expr_get_u32(e, NFTNL_EXPR_META_KEY) == NFT_META_L4PROTO;
+		} else if (!strcmp(name, "payload")) {
+			dport = udp &&
+				nftnl_expr_get_u32(e, NFTNL_EXPR_PAYLOAD_BASE) ==
+					NFT_PAYLOAD_TRANSPORT_HEADER &&
+				nftnl_expr_get_u32(e, NFTNL_EXPR_PAYLOAD_OFFSET) == 2 &&
+				nftnl_expr_get_u32(e, NFTNL_EXPR_PAYLOAD_LEN) == 2;
+			meta_l4 = false;
+		} else if (!strcmp(name, "cmp")) {
+			const uint8_t *d = nftnl_expr_get(e, NFTNL_EXPR_CMP_DATA, &len);
+
+			if (nftnl_expr_get_u32(e, NFTNL_EXPR_CMP_OP) == NFT_CMP_EQ && d) {
+				if (meta_l4 && len == 1)
+					udp = d[0] == IPPROTO_UDP;
+				else if (dport && len == 2)
+					port = (uint16_t)(d[0] << 8 | d[1]);
+			}
+			meta_l4 = dport = false;
+		} else {
+			meta_l4 = dport = false;
+		}
+	}
+	nftnl_expr_iter_destroy(it);
+	return port;
+}
+
+/* Userdata of the deletion predicate: the filter and the family being walked. */
+struct del_walk {
+	struct pm_del_filter *f; /* what to delete */
+	int family;		 /* NFPROTO_IPV4/IPV6 */
+};
+
+static bool del_pred(const struct nft_rule_info *rule, void *userdata)
+{
+	struct del_walk *w = userdata;
+	struct pm_del_filter *f = w->f;
+	struct pm_ports *udp;
+	uint16_t port;
+
+	if (!rule->comment)
+		return false;
+	if (f->valid) {
+		for (size_t i = 0; i < f->n_valid; i++)
+			if (!strcmp(f->valid[i].container_id, rule->comment))
+				return false;
+	} else if (strcmp(rule->comment, f->container_id) != 0) {
+		return false;
+	}
+	udp = w->family == NFPROTO_IPV4 ? f->udp4 : f->udp6;
+	if (udp && (port = rule_udp_dport(rule->nlr)) != 0)
+		pm_ports_add(udp, port);
+	return true;
+}
+
+int pm_queue_delete(struct nft_txn *txn, struct pm_del_filter *f, struct cni_err *err)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(pm_families); i++) {
+		struct del_walk w = {f, pm_families[i]};
+
+		for (size_t j = 0; j < ARRAY_SIZE(pm_tagged_chains); j++) {
+			size_t n = 0;
+
+			if (nft_txn_delete_rules_if(txn, pm_families[i], PM_TABLE,
+						    pm_tagged_chains[j], del_pred, &w, &n, err) < 0)
+				return -1;
+			f->deleted += n;
+		}
+	}
+	return 0;
+}
+
+/* Remove "<word> reg N" and "flags 0xN" from a nat expression's text: the kernel reports
+ * addr_max/proto_max = min and the MAP_IPS flag for ranges nft sends as min only. */
+static void normalize_nat(char *line)
+{
+	static const char *const drop[] = {" addr_max reg ", " proto_max reg ", " flags "};
+
+	for (size_t i = 0; i < ARRAY_SIZE(drop); i++) {
+		char *p = strstr(line, drop[i]);
+		char *end;
+
+		if (!p)
+			continue;
+		end = p + strlen(drop[i]);
+		while (*end && *end != ' ')
+			end++;
+		memmove(p, end, strlen(end) + 1);
+	}
+}
+
+char *pm_rule_exprs_text(const struct nftnl_rule *nlr)
+{
+	struct nftnl_expr_iter *it = nftnl_expr_iter_create(nlr);
+	struct nftnl_expr *e;
+	size_t len = 0, cap = 1024;
+	char *out = malloc(cap);
+
+	if (!it || !out) {
+		if (it)
+			nftnl_expr_iter_destroy(it);
+		free(out);
+		return NULL;
+	}
+	out[0] = '\0';
+	while ((e = nftnl_expr_iter_next(it))) {
+		char line[512];
+		int n = nftnl_expr_snprintf(line, sizeof(line), e, NFTNL_OUTPUT_DEFAULT, 0);
+
+		if (n < 0)
+			n = 0;
+		if ((size_t)n >= sizeof(line))
+			n = sizeof(line) - 1;
+		line[n] = '\0';
+		if (!strcmp(nftnl_expr_get_str(e, NFTNL_EXPR_NAME), "nat"))
+			normalize_nat(line);
+		n = (int)strlen(line);
+		while (len + (size_t)n + 32 > cap) {
+			char *nb = realloc(out, cap * 2);
+
+			if (!nb) {
+				free(out);
+				nftnl_expr_iter_destroy(it);
+				return NULL;
+			}
+			out = nb;
+			cap *= 2;
+		}
+		len += (size_t)snprintf(out + len, cap - len, "%s %.*s\n",
+					nftnl_expr_get_str(e, NFTNL_EXPR_NAME), n, line);
+	}
+	nftnl_expr_iter_destroy(it);
+	return out;
+}
+
+/* Is a rule with the same comment and expressions as want in the listed chain (and not
+ * already matched by an earlier wanted rule)? */
+static bool list_has_rule(const struct nft_rule_list *list, bool *used, const char *comment,
+			  const char *want)
+{
+	for (size_t i = 0; i < list->n; i++) {
+		_cleanup_free_ char *have = NULL;
+
+		if (used[i] || !list->rule[i].comment || strcmp(list->rule[i].comment, comment))
+			continue;
+		have = pm_rule_exprs_text(list->rule[i].nlr);
+		if (have && !strcmp(have, want)) {
+			used[i] = true;
+			return true;
+		}
+	}
+	return false;
+}
+
+static int check_set(struct nft_txn *txn, const struct pm_rule_set *set, const char *cid,
+		     struct cni_err *err)
+{
+	for (size_t i = 0; i < set->n; i++) {
+		const struct pm_rule *want = &set->v[i];
+		_cleanup_(nft_rule_list_freep) struct nft_rule_list *list = NULL;
+		_cleanup_free_ bool *used = NULL;
+		int r;
+
+		/* Rules of one chain are consecutive in the set: list each chain once. */
+		if (i > 0 && set->v[i - 1].family == want->family &&
+		    !strcmp(set->v[i - 1].chain, want->chain))
+			continue;
+		r = nft_list_rules(txn, want->family, PM_TABLE, want->chain, &list, err);
+		if (r == -ENOENT) {
+			cni_err_clear(err);
+		} else if (r < 0) {
+			return cni_err_prefix(err, "could not list %s table %s",
+					      nft_family_name(want->family), PM_TABLE);
+		}
+		used = calloc(list ? list->n + 1 : 1, sizeof(*used));
+		if (!used)
+			return cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
+		for (size_t j = i; j < set->n && set->v[j].family == want->family &&
+				   !strcmp(set->v[j].chain, want->chain);
+		     j++) {
+			_cleanup_free_ char *text =
+				pm_rule_exprs_text(nft_rule_nlr(set->v[j].rule));
+
+			if (!text)
+				return cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
+			if (!list || !list_has_rule(list, used, cid, text))
+				return cni_err_set(err, CNI_ERR_INTERNAL,
+						   "missing hostport rules in \"%s\" chain: "
+						   "table %s %s has no rule '%s' comment \"%s\"",
+						   set->v[j].chain, nft_family_name(want->family),
+						   PM_TABLE, set->v[j].text, cid);
+		}
+	}
+	return 0;
+}
+
+int pm_check(struct nft_txn *txn, const struct portmap_conf *c, const char *container_id,
+	     struct cni_err *err)
+{
+	struct pm_rule_set set = {0};
+	int r = -1;
+
+	if (c->has_v4 &&
+	    pm_build_container_rules(c, container_id, NFPROTO_IPV4, &c->cont_v4.ip, &set, err) < 0)
+		goto out;
+	if (c->has_v6 &&
+	    pm_build_container_rules(c, container_id, NFPROTO_IPV6, &c->cont_v6.ip, &set, err) < 0)
+		goto out;
+	r = check_set(txn, &set, container_id, err);
+out:
+	pm_rule_set_clear(&set);
+	return r;
+}

@@ -1,0 +1,102 @@
+/* The reference portmap's nftables layout (tables, chains, rules tagged by container ID),
+ * queued into one transaction per command. */
+#ifndef PORTMAP_RULES_H
+#define PORTMAP_RULES_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cni.h"
+#include "err.h"
+#include "nft.h"
+#include "portmap/netconf.h"
+
+/* Names shared with the Go plugin's nftables backend: a node can switch between the two. */
+#define PM_TABLE	    "cni_hostport"
+#define PM_TABLE_COMMENT    "CNI portmap plugin"
+#define PM_CHAIN_HOSTPORTS  "hostports"
+#define PM_CHAIN_HOSTIP	    "hostip_hostports"
+#define PM_CHAIN_ALL	    "hostports_all"
+#define PM_CHAIN_PREROUTING "prerouting"
+#define PM_CHAIN_OUTPUT	    "output"
+#define PM_CHAIN_MASQ	    "masquerading"
+
+/* One rule the layout wants, with its nft text for messages and tests. */
+struct pm_rule {
+	int family;	       /* NFPROTO_IPV4 or NFPROTO_IPV6 */
+	const char *chain;     /* PM_CHAIN_* */
+	char text[256];	       /* the rule in nft syntax, without the comment */
+	struct nft_rule *rule; /* the built rule (comment included) */
+};
+
+/* A list of wanted rules. */
+struct pm_rule_set {
+	struct pm_rule *v; /* rules */
+	size_t n;	   /* number of rules */
+};
+
+/* Free the rules of a set (the set struct itself is the caller's). */
+void pm_rule_set_clear(struct pm_rule_set *s);
+
+/*
+ * The per-container rules for one family (NFPROTO_IPV4/IPV6) whose container
+ * address is cont: DNAT rules in hostports for every mapping of that family,
+ * then, with snat, the masquerade rule(s). Appended to *set.
+ */
+int pm_build_container_rules(const struct portmap_conf *c, const char *container_id, int family,
+			     const struct ip_addr *cont, struct pm_rule_set *set,
+			     struct cni_err *err) CNI_MUST_USE;
+
+/* UDP destination ports found in deleted rules (for the conntrack flush). */
+struct pm_ports {
+	uint16_t v[64]; /* ports, without duplicates */
+	size_t n;	/* number of ports */
+};
+
+/* Add a port unless present or full. */
+void pm_ports_add(struct pm_ports *p, uint16_t port);
+
+/*
+ * ADD: queue the skeleton of every family the container has an address of
+ * (tables, chains, the flushed and rewritten dispatch chains), the deletion
+ * of every rule already tagged with container_id in both families, and the
+ * container's new rules. Nothing is sent; commit applies all of it or none.
+ */
+int pm_queue_add(struct nft_txn *txn, const struct portmap_conf *c, const char *container_id,
+		 struct cni_err *err) CNI_MUST_USE;
+
+/*
+ * Predicate for rule deletion: which container IDs are to be removed.
+ * When valid is set the test is inverted: a tagged rule is removed unless
+ * its comment is one of valid[0..n_valid-1] (GC). Deleted UDP ports are
+ * collected into udp (may be NULL).
+ */
+struct pm_del_filter {
+	const char *container_id;	    /* DEL: remove rules with this comment */
+	const struct cni_attachment *valid; /* GC: keep rules of these container IDs */
+	size_t n_valid;			    /* number of valid attachments */
+	struct pm_ports *udp4;		    /* UDP host ports of deleted IPv4 rules, or NULL */
+	struct pm_ports *udp6;		    /* same for IPv6 */
+	size_t deleted;			    /* rules queued for deletion */
+};
+
+/* DEL/GC: queue the deletion of every selected rule in hostports, hostip_hostports and
+ * masquerading of both families. Missing tables and chains are skipped. */
+int pm_queue_delete(struct nft_txn *txn, struct pm_del_filter *f, struct cni_err *err) CNI_MUST_USE;
+
+/*
+ * CHECK: every rule the config implies for this container must exist in its
+ * chain (compared expression by expression, comment included). The error
+ * names the chain and the first missing rule:
+ * missing hostport rules in "hostports" chain: tcp dport 8080 dnat to 10.1.0.2:80
+ */
+int pm_check(struct nft_txn *txn, const struct portmap_conf *c, const char *container_id,
+	     struct cni_err *err) CNI_MUST_USE;
+
+/* The expressions of a libnftnl rule in libnftnl's text form, one per line (malloc'd),
+ * normalised for comparing a built rule with a listed one (the kernel reports nat
+ * ranges with max = min and an extra flag). */
+char *pm_rule_exprs_text(const struct nftnl_rule *nlr);
+
+#endif

@@ -1,0 +1,591 @@
+"""portmap: rules, real traffic, DEL/CHECK/GC robustness, conntrack, atomicity.
+
+Every test builds its own namespaces:
+  node       stands in for the host: bridge br0 (10.99.0.1/24, fd99::1/64) with the
+             containers' veths (hairpin on), and "vout" (192.168.50.1/24 + .3/24,
+             fd98::1/64) towards the outside namespace; forwarding on.
+  cN         containers: eth0 10.99.0.N/24 + fd99::N/64, default routes via the bridge.
+  outside    a client: eth0 192.168.50.2/24, fd98::2/64.
+The plugin runs inside the node namespace; nothing touches the host's own state.
+"""
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import time
+import unittest
+
+from cnitest import CNITestCase, run_plugin, sh, plugin_path
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+GOLDEN = os.path.join(HERE, "golden")
+TOOLS = ("nft", "socat", "conntrack", "ip", "nsenter")
+
+
+def conf(mappings=None, prev=True, version="1.0.0", **kw):
+    c = {"cniVersion": version, "name": "pmnet", "type": "portmap", "backend": "nftables"}
+    c.update(kw)
+    if mappings is not None:
+        c["runtimeConfig"] = {"portMappings": mappings}
+    if prev is True:
+        prev = prev_result(2)
+    if prev:
+        c["prevResult"] = prev
+    return c
+
+
+def prev_result(n, v4=True, v6=True, netns="/run/netns/c"):
+    ips = []
+    if v4:
+        ips.append({"address": "10.99.0.%d/24" % n, "gateway": "10.99.0.1", "interface": 1})
+    if v6:
+        ips.append({"address": "fd99::%d/64" % n, "gateway": "fd99::1", "interface": 1})
+    return {"cniVersion": "1.0.0",
+            "interfaces": [{"name": "br0"}, {"name": "eth0", "sandbox": netns}],
+            "ips": ips}
+
+
+TCP_UDP = [{"hostPort": 8080, "containerPort": 80, "protocol": "tcp"},
+           {"hostPort": 5353, "containerPort": 53, "protocol": "udp"}]
+
+
+def strip_handles(text):
+    return "\n".join(re.sub(r"\s*# handle \d+$", "", l) for l in text.splitlines()) + "\n"
+
+
+class PortmapBase(CNITestCase):
+    needs_netns = True
+
+    def setUp(self):
+        super().setUp()
+        missing = [t for t in TOOLS if not shutil.which(t)]
+        if missing:
+            self.skipTest("missing tools: %s" % " ".join(missing))
+        if not os.path.exists(plugin_path("portmap")):
+            self.skipTest("bin/portmap not built")
+        self.node = self.netns("pmnode")
+        n = self.node
+        n.sh("sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1")
+        n.sh("ip link add br0 type bridge && ip link set br0 up")
+        n.sh("ip addr add 10.99.0.1/24 dev br0 && ip addr add fd99::1/64 dev br0 nodad")
+        self.containers = {}
+
+    # ---- topology -----------------------------------------------------------
+    def add_container(self, idx):
+        c = self.netns("pmc%d" % idx)
+        host_if = "vc%d" % idx
+        self.node.sh("ip link add %s type veth peer name eth0 netns %s" % (host_if, c.name))
+        self.node.sh("ip link set %s master br0 && ip link set %s up && "
+                     "bridge link set dev %s hairpin on" % (host_if, host_if, host_if))
+        c.sh("ip addr add 10.99.0.%d/24 dev eth0 && ip addr add fd99::%d/64 dev eth0 nodad && "
+             "ip link set eth0 up && ip route add default via 10.99.0.1 && "
+             "ip -6 route add default via fd99::1" % (idx, idx))
+        self.containers[idx] = c
+        return c
+
+    def add_outside(self):
+        o = self.netns("pmout")
+        self.node.sh("ip link add vout type veth peer name eth0 netns %s" % o.name)
+        self.node.sh("ip addr add 192.168.50.1/24 dev vout && ip addr add 192.168.50.3/24 dev vout"
+                     " && ip addr add fd98::1/64 dev vout nodad && ip link set vout up")
+        o.sh("ip addr add 192.168.50.2/24 dev eth0 && ip addr add fd98::2/64 dev eth0 nodad && "
+             "ip link set eth0 up")
+        self.outside = o
+        return o
+
+    def serve(self, ns, spec, reply):
+        """Start socat `spec` answering `reply` in namespace ns; killed at cleanup."""
+        p = subprocess.Popen(["ip", "netns", "exec", ns.name, "socat", spec,
+                              "SYSTEM:echo %s" % reply],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                             start_new_session=True)
+
+        def stop():
+            try:
+                os.killpg(p.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
+            p.wait()
+        self.addCleanup(stop)
+        return p
+
+    def serve_all(self, c, name):
+        self.serve(c, "TCP4-LISTEN:80,fork,reuseaddr", "tcp4-" + name)
+        self.serve(c, "TCP6-LISTEN:80,fork,reuseaddr,ipv6only=1", "tcp6-" + name)
+        self.serve(c, "UDP4-RECVFROM:53,fork,reuseaddr", "udp4-" + name)
+        self.serve(c, "TCP4-LISTEN:81,fork,reuseaddr", "tcp81-" + name)
+        for _ in range(50):
+            out = c.sh("ss -ltnu", check=False)
+            if ":80 " in out and ":53 " in out and ":81 " in out and "[::]:80" in out:
+                return
+            time.sleep(0.05)
+        self.fail("servers did not start")
+
+    def client(self, ns, target, udp=False, tries=3):
+        """Connect from ns to target ("TCP4:ip:port" style); returns the reply or ''."""
+        out = ""
+        for _ in range(tries):
+            p = subprocess.run(["ip", "netns", "exec", ns.name, "socat", "-T1", "-", target],
+                               input=b"x\n", capture_output=True, timeout=10)
+            out = p.stdout.decode().strip()
+            if out:
+                return out
+            time.sleep(0.1)
+        return out
+
+    # ---- plugin -------------------------------------------------------------
+    def pm(self, command, c, cid="cid2", netns="/run/netns/c"):
+        return run_plugin("portmap", command, c, containerid=cid, netns=netns,
+                          in_netns=self.node.name)
+
+    def add_ok(self, c, cid="cid2"):
+        res = self.pm("ADD", c, cid)
+        self.assertOK(res)
+        return res
+
+    def table(self, family="ip"):
+        return strip_handles(self.node.sh("nft list table %s cni_hostport" % family,
+                                          check=False))
+
+    def ruleset(self):
+        return self.node.sh("nft list ruleset")
+
+    def rules_with(self, cid):
+        return [l for l in self.ruleset().splitlines() if 'comment "%s"' % cid in l]
+
+
+class TestPortmapRules(PortmapBase):
+    """Ruleset shape: golden dumps, the reference layout, DEL/CHECK/GC semantics."""
+
+    def golden(self, name, text):
+        path = os.path.join(GOLDEN, name)
+        if os.environ.get("UPDATE_GOLDEN"):
+            os.makedirs(GOLDEN, exist_ok=True)
+            with open(path, "w") as f:
+                f.write(text)
+        with open(path) as f:
+            self.assertEqual(text, f.read(), "differs from golden %s" % name)
+
+    def test_add_golden_and_result(self):
+        maps = TCP_UDP + [{"hostPort": 8443, "containerPort": 443, "protocol": "SCTP",
+                           "hostIP": "192.168.50.1"},
+                          {"hostPort": 9000, "containerPort": 9000, "protocol": "tcp",
+                           "hostIP": "fd98::1"}]
+        c = conf(maps, conditionsV4=["ip saddr != 10.0.0.0/8", 'iifname != "lo"'],
+                 conditionsV6=["mark 0x10"])
+        res = self.add_ok(c)
+        # prevResult printed unchanged, in the config's version.
+        self.assertEqual(res.json["ips"], c["prevResult"]["ips"])
+        self.assertEqual(res.json["cniVersion"], "1.0.0")
+        self.golden("portmap_add_ipv4.txt", self.table("ip"))
+        self.golden("portmap_add_ipv6.txt", self.table("ip6"))
+        self.assertOK(self.pm("CHECK", c))
+
+    def test_layout_matches_reference_nft_text(self):
+        """The rules the Go plugin sends (as nft text) list exactly like ours."""
+        c = conf(TCP_UDP + [{"hostPort": 8081, "containerPort": 81, "protocol": "tcp",
+                             "hostIP": "192.168.50.1"}])
+        self.add_ok(c)
+        ref = self.netns("pmref")
+        script = """
+add table ip cni_hostport { comment "CNI portmap plugin" ; }
+add chain ip cni_hostport hostports
+add chain ip cni_hostport hostip_hostports
+add chain ip cni_hostport hostports_all
+flush chain ip cni_hostport hostports_all
+add rule ip cni_hostport hostports_all jump hostip_hostports
+add rule ip cni_hostport hostports_all jump hostports
+add chain ip cni_hostport prerouting { type nat hook prerouting priority dstnat ; }
+flush chain ip cni_hostport prerouting
+add rule ip cni_hostport prerouting fib daddr type local jump hostports_all
+add chain ip cni_hostport output { type nat hook output priority -100 ; }
+flush chain ip cni_hostport output
+add rule ip cni_hostport output fib daddr type local jump hostports_all
+add chain ip cni_hostport masquerading { type nat hook postrouting priority srcnat ; }
+add rule ip cni_hostport hostports tcp dport 8080 dnat to 10.99.0.2:80 comment "cid2"
+add rule ip cni_hostport hostports udp dport 5353 dnat to 10.99.0.2:53 comment "cid2"
+add rule ip cni_hostport hostports ip daddr 192.168.50.1 tcp dport 8081 dnat to 10.99.0.2:81 comment "cid2"
+add rule ip cni_hostport masquerading ip saddr 10.99.0.2 ip daddr 10.99.0.2 masquerade comment "cid2"
+add rule ip cni_hostport masquerading ip saddr 127.0.0.1 ip daddr 10.99.0.2 masquerade comment "cid2"
+"""
+        sh("nsenter --net=/run/netns/%s -- nft -f -" % ref.name, input=script)
+        want = strip_handles(ref.sh("nft list table ip cni_hostport"))
+        self.assertEqual(self.table("ip"), want)
+        # And at the netlink level (expressions, registers, lengths).
+        dbg = "nft --debug=netlink list table ip cni_hostport"
+        self.assertEqual(self.node.sh(dbg), ref.sh(dbg))
+
+    def test_second_add_replaces_rules(self):
+        self.add_ok(conf(TCP_UDP))
+        self.add_ok(conf([{"hostPort": 7070, "containerPort": 70, "protocol": "tcp"}]))
+        rules = self.rules_with("cid2")
+        self.assertEqual(len([r for r in rules if "dnat" in r]), 2, rules)  # v4 + v6
+        self.assertTrue(all("7070" in r for r in rules if "dnat" in r), rules)
+
+    def test_del_removes_only_this_container(self):
+        self.add_ok(conf(TCP_UDP), "cid2")
+        self.add_ok(conf([{"hostPort": 9090, "containerPort": 90, "protocol": "tcp"}],
+                         prev=prev_result(3)), "cid3")
+        self.assertOK(self.pm("DEL", conf(TCP_UDP), "cid2"))
+        self.assertEqual(self.rules_with("cid2"), [])
+        self.assertEqual(len(self.rules_with("cid3")), 5)  # 2 dnat, 2+1 masq
+        for fam in ("ip", "ip6"):
+            t = self.table(fam)
+            for chain in ("hostports", "hostip_hostports", "hostports_all", "prerouting",
+                          "output", "masquerading"):
+                self.assertIn("chain %s {" % chain, t)
+            self.assertIn("jump hostports_all", t)
+        self.assertOK(self.pm("CHECK", conf([{"hostPort": 9090, "containerPort": 90,
+                                               "protocol": "tcp"}], prev=prev_result(3)),
+                              "cid3"))
+
+    def test_del_without_mappings_twice_and_without_add(self):
+        self.add_ok(conf(TCP_UDP))
+        before_other = self.ruleset()
+        # DEL without portMappings and without prevResult still removes everything.
+        self.assertOK(self.pm("DEL", conf(None, prev=None)))
+        self.assertEqual(self.rules_with("cid2"), [])
+        self.assertOK(self.pm("DEL", conf(None, prev=None)))
+        self.assertOK(self.pm("DEL", conf(TCP_UDP), "never-added"))
+        self.assertIn("chain hostports", self.ruleset())
+        self.assertNotEqual(before_other, "")
+
+    def test_del_on_empty_node(self):
+        self.assertOK(self.pm("DEL", conf(TCP_UDP)))
+        self.assertOK(self.pm("DEL", conf(None, prev=None)))
+        self.assertEqual(self.ruleset().strip(), "")
+
+    def test_del_with_iptables_config_cleans(self):
+        self.add_ok(conf(TCP_UDP))
+        c = conf(TCP_UDP, backend="iptables", externalSetMarkChain="KUBE-MARK-MASQ")
+        del c["backend"]
+        self.assertOK(self.pm("DEL", c))
+        self.assertEqual(self.rules_with("cid2"), [])
+
+    def test_del_with_bad_config_still_cleans(self):
+        self.add_ok(conf(TCP_UDP))
+        bad = conf([{"hostPort": 0, "containerPort": 80, "protocol": "icmp"}], prev={"x": 1},
+                   conditionsV4=["bogus"])
+        self.assertOK(self.pm("DEL", bad))
+        self.assertEqual(self.rules_with("cid2"), [])
+
+    def test_check_after_manual_delete(self):
+        c = conf(TCP_UDP)
+        self.add_ok(c)
+        self.assertOK(self.pm("CHECK", c))
+        listing = self.node.sh("nft -a list chain ip cni_hostport hostports")
+        handle = re.search(r'udp dport 5353 .*# handle (\d+)', listing).group(1)
+        self.node.sh("nft delete rule ip cni_hostport hostports handle %s" % handle)
+        res = self.pm("CHECK", c)
+        self.assertCNIError(res, 999, 'missing hostport rules in "hostports" chain')
+        self.assertIn("udp dport 5353 dnat to 10.99.0.2:53", res.json["msg"])
+        # masquerade rule deleted by hand
+        self.add_ok(c)
+        listing = self.node.sh("nft -a list chain ip6 cni_hostport masquerading")
+        handle = re.search(r'masquerade .*# handle (\d+)', listing).group(1)
+        self.node.sh("nft delete rule ip6 cni_hostport masquerading handle %s" % handle)
+        self.assertCNIError(self.pm("CHECK", c), 999, '"masquerading" chain')
+
+    def test_check_rules(self):
+        self.assertCNIError(self.pm("CHECK", conf(TCP_UDP, prev=None)), 7,
+                            "Required prevResult missing")
+        self.assertOK(self.pm("CHECK", conf(None)))
+        self.assertCNIError(self.pm("CHECK", conf(TCP_UDP)), 999, "missing hostport rules")
+
+    def test_gc(self):
+        self.add_ok(conf(TCP_UDP), "cid2")
+        self.add_ok(conf([{"hostPort": 9090, "containerPort": 90, "protocol": "tcp"}],
+                         prev=prev_result(3)), "cid3")
+        gc = {"cniVersion": "1.1.0", "name": "pmnet", "type": "portmap",
+              "cni.dev/valid-attachments": [{"containerID": "cid3", "ifname": "eth0"}]}
+        res = run_plugin("portmap", "GC", gc, in_netns=self.node.name,
+                         unset=("CNI_CONTAINERID", "CNI_NETNS", "CNI_IFNAME"))
+        self.assertOK(res)
+        self.assertEqual(self.rules_with("cid2"), [])
+        self.assertEqual(len(self.rules_with("cid3")), 5)
+        st = run_plugin("portmap", "STATUS", {"cniVersion": "1.1.0", "name": "pmnet",
+                                              "type": "portmap"}, in_netns=self.node.name)
+        self.assertOK(st)
+
+    def test_no_mappings_touches_nothing(self):
+        res = self.add_ok(conf(None))
+        self.assertEqual(res.json["ips"][0]["address"], "10.99.0.2/24")
+        res = self.add_ok(conf([]))
+        self.assertEqual(self.ruleset().strip(), "")
+
+    def test_snat_false_and_masq_all(self):
+        self.add_ok(conf(TCP_UDP, snat=False))
+        self.assertNotIn("masquerading", self.ruleset())
+        self.assertEqual(self.node.sh("sysctl -n net.ipv4.conf.br0.route_localnet").strip(), "0")
+        self.add_ok(conf(TCP_UDP, masqAll=True))
+        t = self.table("ip")
+        self.assertIn('ip saddr 0.0.0.0/0 ip daddr 10.99.0.2 masquerade comment "cid2"', t)
+        self.assertNotIn("127.0.0.1", t)
+        self.assertIn('ip6 saddr ::/0 ip6 daddr fd99::2 masquerade', self.table("ip6"))
+        self.assertOK(self.pm("CHECK", conf(TCP_UDP, masqAll=True)))
+
+    def test_container_ip_choice(self):
+        prev = {"cniVersion": "1.0.0",
+                "interfaces": [{"name": "br0"}, {"name": "eth0", "sandbox": "/x"},
+                               {"name": "eth1", "sandbox": "/x"}],
+                "ips": [{"address": "10.1.0.1/24", "interface": 0},     # host side: skipped
+                        {"address": "10.2.0.1/24", "interface": 2},     # other ifname
+                        {"address": "10.3.0.7/24", "interface": 1},     # chosen
+                        {"address": "10.4.0.1/24", "interface": 1},     # second v4: ignored
+                        {"address": "fd00::9/64"}]}                     # no index: accepted
+        self.add_ok(conf([{"hostPort": 8080, "containerPort": 80, "protocol": "tcp"}],
+                         prev=prev))
+        self.assertIn("dnat to 10.3.0.7:80", self.table("ip"))
+        self.assertIn("dnat to [fd00::9]:80", self.table("ip6"))
+
+    def test_v4_only_container_touches_no_ip6_table(self):
+        self.add_ok(conf(TCP_UDP, prev=prev_result(2, v6=False)))
+        self.assertNotIn("ip6", self.ruleset())
+
+    def test_conditions(self):
+        ok = [["ip saddr 192.168.0.0/16"], ["ip daddr != 10.0.0.1"], ['iifname "eth0"'],
+              ["oifname != eth1"], ["meta mark 0x2"], ["ip saddr 10.0.0.0/8", "iifname x"]]
+        for cv4 in ok:
+            self.add_ok(conf(TCP_UDP, conditionsV4=cv4))
+            self.assertOK(self.pm("CHECK", conf(TCP_UDP, conditionsV4=cv4)))
+        self.add_ok(conf(TCP_UDP, conditionsV6=["ip6 saddr fd00::/8"]))
+        bad = [(["ct state new"], "conditionsV4"), (["ip saddr 300.1.1.1"], "conditionsV4"),
+               (["ip6 saddr fd00::1"], "conditionsV4"), (['iifname "x'], "conditionsV4")]
+        before = self.ruleset()
+        for cv4, key in bad:
+            self.assertCNIError(self.pm("ADD", conf(TCP_UDP, conditionsV4=cv4)), 7, key)
+        self.assertCNIError(self.pm("ADD", conf(TCP_UDP, conditionsV6=["ip saddr 1.2.3.4"])),
+                            7, "conditionsV6")
+        self.assertCNIError(self.pm("ADD", conf(TCP_UDP, conditionsV4=["-s 1.2.3.4"])),
+                            7, "iptables-specific options [conditionsV4]")
+        self.assertEqual(self.ruleset(), before)
+
+
+class TestPortmapErrors(PortmapBase):
+    def test_bad_mappings(self):
+        cases = [
+            ({"hostPort": 0, "containerPort": 80, "protocol": "tcp"},
+             "invalid port mapping {hostPort: 0, containerPort: 80, protocol: tcp}: "
+             "hostPort must be between 1 and 65535"),
+            ({"hostPort": 70000, "containerPort": 80, "protocol": "tcp"},
+             "invalid port mapping {hostPort: 70000, containerPort: 80, protocol: tcp}: "
+             "hostPort must be between 1 and 65535"),
+            ({"hostPort": 80, "containerPort": -1, "protocol": "udp"},
+             "containerPort must be between 1 and 65535"),
+            ({"hostPort": 80, "containerPort": 65536, "protocol": "udp"},
+             "containerPort must be between 1 and 65535"),
+            ({"hostPort": 80, "containerPort": 80, "protocol": "icmp"},
+             "protocol: icmp}: protocol must be one of tcp, udp, sctp"),
+            ({"hostPort": 80, "containerPort": 80},
+             "protocol must be one of tcp, udp, sctp"),
+            ({"hostPort": 80, "containerPort": 80, "protocol": "tcp", "hostIP": "1.2.3"},
+             "hostIP '1.2.3' is not an IP address"),
+            ({"hostPort": "80", "containerPort": 80, "protocol": "tcp"},
+             "'hostPort' must be an integer"),
+        ]
+        for m, msg in cases:
+            self.assertCNIError(self.pm("ADD", conf([m])), 7, msg)
+        # hostIP of a family the container does not have
+        self.assertCNIError(
+            self.pm("ADD", conf([{"hostPort": 80, "containerPort": 80, "protocol": "tcp",
+                                  "hostIP": "fd98::1"}], prev=prev_result(2, v6=False))),
+            7, "hostIP is IPv6 but the container has no IPv6 address")
+        self.assertEqual(self.ruleset().strip(), "")
+
+    def test_prev_result_errors(self):
+        self.assertCNIError(self.pm("ADD", conf(TCP_UDP, prev=None)), 7,
+                            "must be called as chained plugin")
+        bad = conf(TCP_UDP, prev={"cniVersion": "1.0.0", "ips": [{"address": "nope"}]})
+        res = self.pm("ADD", bad)
+        self.assertNotEqual(res.rc, 0)
+        self.assertIn("prevResult", res.json["msg"])
+        res = self.pm("ADD", conf(TCP_UDP, prev={"cniVersion": "0.4.0", "ips": []}))
+        self.assertIn("prevResult", res.json["msg"])
+        self.assertEqual(self.ruleset().strip(), "")
+
+    def test_backend_options(self):
+        self.assertCNIError(self.pm("ADD", conf(TCP_UDP, backend="iptables")), 2,
+                            '"backend": "iptables"')
+        c = conf(TCP_UDP, externalSetMarkChain="KUBE-MARK-MASQ")
+        del c["backend"]
+        self.assertCNIError(self.pm("ADD", c), 2, "externalSetMarkChain")
+        self.assertCNIError(self.pm("ADD", conf(TCP_UDP, backend="pf")), 7,
+                            'unrecognized backend "pf"')
+        self.assertCNIError(self.pm("ADD", conf(TCP_UDP, markMasqBit=32)), 7,
+                            "MasqMarkBit must be between 0 and 31")
+        c = conf(TCP_UDP, markMasqBit=3, externalSetMarkChain="X", backend="iptables")
+        self.assertCNIError(self.pm("ADD", c), 7,
+                            "Cannot specify externalSetMarkChain and markMasqBit")
+        self.assertCNIError(self.pm("ADD", conf(TCP_UDP, externalSetMarkChain="X")), 7,
+                            "nftables backend was requested but configuration contains "
+                            "iptables-specific options [externalSetMarkChain]")
+        self.assertCNIError(self.pm("ADD", conf(TCP_UDP, snat="yes")), 7, "'snat'")
+        # markMasqBit is ignored by the nftables backend, as in the reference
+        self.add_ok(conf(TCP_UDP, markMasqBit=5))
+        # no backend key: nftables
+        c = conf(TCP_UDP)
+        del c["backend"]
+        self.add_ok(c)
+
+    def test_atomic_failure_leaves_ruleset_unchanged(self):
+        # container 3 is IPv4-only: ip table only
+        self.add_ok(conf([{"hostPort": 9090, "containerPort": 90, "protocol": "tcp"}],
+                         prev=prev_result(3, v6=False)), "cid3")
+        # a conflicting ip6 object: prerouting exists as a filter chain
+        self.node.sh("nft add table ip6 cni_hostport && nft 'add chain ip6 cni_hostport "
+                     "prerouting { type filter hook prerouting priority 0 ; }'")
+        before = self.ruleset()
+        res = self.pm("ADD", conf(TCP_UDP), "cid2")
+        self.assertNotEqual(res.rc, 0, res)
+        self.assertIn("unable to set up nftables rules", res.json["msg"])
+        self.assertEqual(self.ruleset(), before)
+        self.assertEqual(self.rules_with("cid2"), [])
+
+    def test_atomic_replace_keeps_old_rules_on_failure(self):
+        self.add_ok(conf(TCP_UDP), "cid2")
+        self.node.sh("nft delete chain ip6 cni_hostport output")
+        self.node.sh("nft 'add chain ip6 cni_hostport output "
+                     "{ type filter hook output priority 0 ; }'")
+        before = self.ruleset()
+        res = self.pm("ADD", conf([{"hostPort": 1, "containerPort": 1, "protocol": "tcp"}]))
+        self.assertNotEqual(res.rc, 0, res)
+        self.assertEqual(self.ruleset(), before)
+        self.assertIn("dport 8080", "\n".join(self.rules_with("cid2")))
+
+
+class TestPortmapTraffic(PortmapBase):
+    def setUp(self):
+        super().setUp()
+        self.add_outside()
+        self.c2 = self.add_container(2)
+        self.serve_all(self.c2, "c2")
+
+    def test_tcp_udp_from_outside_and_del(self):
+        c = conf(TCP_UDP + [{"hostPort": 8081, "containerPort": 81, "protocol": "tcp",
+                             "hostIP": "192.168.50.1"}],
+                 prev=prev_result(2, netns=self.c2.path))
+        self.add_ok(c)
+        o = self.outside
+        self.assertEqual(self.client(o, "TCP4:192.168.50.1:8080"), "tcp4-c2")
+        self.assertEqual(self.client(o, "UDP4:192.168.50.1:5353"), "udp4-c2")
+        # hostIP restricts the match: .3 is also a node address
+        self.assertEqual(self.client(o, "TCP4:192.168.50.1:8081"), "tcp81-c2")
+        self.assertEqual(self.client(o, "TCP4:192.168.50.3:8081", tries=1), "")
+        self.assertEqual(self.client(o, "TCP4:192.168.50.3:8080"), "tcp4-c2")
+        # IPv6
+        self.assertEqual(self.client(o, "TCP6:[fd98::1]:8080"), "tcp6-c2")
+        # localhost from the node (route_localnet set on br0)
+        self.assertEqual(self.node.sh("sysctl -n net.ipv4.conf.br0.route_localnet").strip(),
+                         "1")
+        self.assertEqual(self.client(self.node, "TCP4:127.0.0.1:8080"), "tcp4-c2")
+        # hairpin: the container reaches itself through the node's addresses
+        self.assertEqual(self.client(self.c2, "TCP4:192.168.50.1:8080"), "tcp4-c2")
+        self.assertEqual(self.client(self.c2, "TCP4:10.99.0.1:8080"), "tcp4-c2")
+        self.assertOK(self.pm("CHECK", c))
+        # DEL: traffic no longer forwarded
+        self.assertOK(self.pm("DEL", c))
+        self.assertEqual(self.client(o, "TCP4:192.168.50.1:8080", tries=1), "")
+
+    def test_two_containers_and_del_one(self):
+        c3 = self.add_container(3)
+        self.serve_all(c3, "c3")
+        self.add_ok(conf(TCP_UDP, prev=prev_result(2, netns=self.c2.path)), "cid2")
+        c3conf = conf([{"hostPort": 9080, "containerPort": 80, "protocol": "tcp"}],
+                      prev=prev_result(3, netns=c3.path))
+        self.add_ok(c3conf, "cid3")
+        o = self.outside
+        self.assertEqual(self.client(o, "TCP4:192.168.50.1:8080"), "tcp4-c2")
+        self.assertEqual(self.client(o, "TCP4:192.168.50.1:9080"), "tcp4-c3")
+        self.assertOK(self.pm("DEL", conf(None, prev=None), "cid2"))
+        self.assertEqual(self.client(o, "TCP4:192.168.50.1:8080", tries=1), "")
+        self.assertEqual(self.client(o, "TCP4:192.168.50.1:9080"), "tcp4-c3")
+        self.assertEqual(self.client(o, "TCP6:[fd98::1]:9080"), "tcp6-c3")
+        self.assertOK(self.pm("CHECK", c3conf, "cid3"))
+
+    def test_udp_conntrack_flushed_on_del(self):
+        c = conf(TCP_UDP, prev=prev_result(2, netns=self.c2.path))
+        self.add_ok(c)
+        self.assertEqual(self.client(self.outside, "UDP4:192.168.50.1:5353"), "udp4-c2")
+        ct = "conntrack -L -p udp --dport 5353 2>/dev/null"
+        self.assertIn("dport=5353", self.node.sh(ct))
+        # DEL without portMappings: ports come from the deleted rules
+        self.assertOK(self.pm("DEL", conf(None, prev=None)))
+        self.assertNotIn("dport=5353", self.node.sh(ct))
+
+    def test_udp_conntrack_flushed_on_add(self):
+        # A stale entry towards the node itself (no mapping yet) would blackhole traffic.
+        # conntrack only runs in a namespace once something uses it
+        self.node.sh("nft add table ip cttest && nft 'add chain ip cttest c "
+                     "{ type filter hook input priority 0 ; }' && "
+                     "nft add rule ip cttest c ct state new counter")
+        self.client(self.outside, "UDP4:192.168.50.1:5353", tries=1)
+        ct = "conntrack -L -p udp --dport 5353 2>/dev/null"
+        self.assertIn("dport=5353", self.node.sh(ct))
+        self.add_ok(conf(TCP_UDP, prev=prev_result(2, netns=self.c2.path)))
+        self.assertNotIn("dport=5353", self.node.sh(ct))
+        self.assertEqual(self.client(self.outside, "UDP4:192.168.50.1:5353"), "udp4-c2")
+
+
+class TestPortmapWithBridge(PortmapBase):
+    """End to end with this suite's bridge + host-local, when they are built."""
+
+    def test_bridge_chain(self):
+        for p in ("bridge", "host-local"):
+            if not os.path.exists(plugin_path(p)):
+                self.skipTest("bin/%s not built" % p)
+        o = self.add_outside()
+        c = self.netns("pmbc")
+        data = self.tmpdir()
+        net = {"cniVersion": "1.0.0", "name": "pmbr", "type": "bridge", "bridge": "cni9",
+               "isGateway": True, "hairpinMode": True,
+               "ipam": {"type": "host-local", "dataDir": data,
+                        "ranges": [[{"subnet": "10.77.0.0/24"}]],
+                        "routes": [{"dst": "0.0.0.0/0"}]}}
+        res = run_plugin("bridge", "ADD", net, containerid="bcid", netns=c.path,
+                         in_netns=self.node.name)
+        self.assertOK(res)
+        self.addCleanup(run_plugin, "bridge", "DEL", net, containerid="bcid", netns=c.path,
+                        in_netns=self.node.name)
+        ip = res.json["ips"][0]["address"].split("/")[0]
+        self.serve(c, "TCP4-LISTEN:80,fork,reuseaddr", "bridged")
+        pm = {"cniVersion": "1.0.0", "name": "pmbr", "type": "portmap",
+              "runtimeConfig": {"portMappings": [{"hostPort": 8088, "containerPort": 80,
+                                                  "protocol": "tcp"}]},
+              "prevResult": res.json}
+        self.assertOK(run_plugin("portmap", "ADD", pm, containerid="bcid", netns=c.path,
+                                 in_netns=self.node.name))
+        time.sleep(0.2)
+        self.assertEqual(self.client(o, "TCP4:192.168.50.1:8088"), "bridged")
+        self.assertEqual(self.client(c, "TCP4:192.168.50.1:8088"), "bridged")
+        self.assertIn("dnat to %s:80" % ip, self.table("ip"))
+        self.assertOK(run_plugin("portmap", "DEL", pm, containerid="bcid", netns=c.path,
+                                 in_netns=self.node.name))
+        self.assertEqual(self.rules_with("bcid"), [])
+
+
+class TestPortmapTiming(PortmapBase):
+    def test_add_del_latency(self):
+        """Median ADD/DEL latency, 2 mappings (tcp+udp), dual-stack, 20 runs."""
+        c = conf(TCP_UDP)
+        adds, dels = [], []
+        for i in range(20):
+            t0 = time.perf_counter()
+            self.add_ok(c)
+            t1 = time.perf_counter()
+            self.assertOK(self.pm("DEL", c))
+            t2 = time.perf_counter()
+            adds.append((t1 - t0) * 1000)
+            dels.append((t2 - t1) * 1000)
+        adds.sort()
+        dels.sort()
+        msg = "portmap ADD median %.1f ms, DEL median %.1f ms (incl. nsenter+exec)" % (
+            adds[10], dels[10])
+        print("\n" + msg)
+        with open(os.path.join(self.tmpdir(), "timing"), "w") as f:
+            f.write(msg)
+
+
+if __name__ == "__main__":
+    unittest.main()
