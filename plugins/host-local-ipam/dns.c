@@ -1,0 +1,110 @@
+/* resolv.conf parsing (reference: plugins/ipam/host-local/dns.go). */
+#include "dns.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cleanup.h"
+
+/* Append a copy of s to the NULL-terminated list *v. */
+static int strv_push(char ***v, const char *s)
+{
+	size_t n = 0;
+	char **grown, *copy;
+
+	while (*v && (*v)[n])
+		n++;
+	copy = strdup(s);
+	if (!copy)
+		return -1;
+	grown = realloc(*v, (n + 2) * sizeof(*grown));
+	if (!grown) {
+		free(copy);
+		return -1;
+	}
+	grown[n] = copy;
+	grown[n + 1] = NULL;
+	*v = grown;
+	return 0;
+}
+
+/* Split line on whitespace in place; returns the number of fields (at most max). */
+static size_t split_fields(char *line, char **fields, size_t max)
+{
+	size_t n = 0;
+	char *p = line;
+
+	while (*p && n < max) {
+		while (*p && isspace((unsigned char)*p))
+			p++;
+		if (!*p)
+			break;
+		fields[n++] = p;
+		while (*p && !isspace((unsigned char)*p))
+			p++;
+		if (*p)
+			*p++ = '\0';
+	}
+	return n;
+}
+
+int ipam_dns_parse_file(FILE *f, struct cni_dns *ret, struct cni_err *err)
+{
+	_cleanup_free_ char *line = NULL;
+	struct cni_dns d = {0};
+	size_t cap = 0;
+	ssize_t len;
+
+	while ((len = getline(&line, &cap, f)) >= 0) {
+		char *fields[256];
+		size_t n;
+		int r = 0;
+
+		n = split_fields(line, fields, ARRAY_SIZE(fields));
+		if (n < 2 || fields[0][0] == '#' || fields[0][0] == ';')
+			continue;
+		if (strcmp(fields[0], "nameserver") == 0) {
+			r = strv_push(&d.nameservers, fields[1]);
+		} else if (strcmp(fields[0], "domain") == 0) {
+			free(d.domain);
+			d.domain = strdup(fields[1]);
+			r = d.domain ? 0 : -1;
+		} else if (strcmp(fields[0], "search") == 0) {
+			for (size_t i = 1; i < n && r == 0; i++)
+				r = strv_push(&d.search, fields[i]);
+		} else if (strcmp(fields[0], "options") == 0) {
+			for (size_t i = 1; i < n && r == 0; i++)
+				r = strv_push(&d.options, fields[i]);
+		}
+		if (r < 0) {
+			cni_dns_clear(&d);
+			return cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
+		}
+	}
+	if (ferror(f)) {
+		cni_dns_clear(&d);
+		return cni_err_set(err, CNI_ERR_INTERNAL, "error reading resolv.conf");
+	}
+	cni_dns_clear(ret);
+	*ret = d;
+	return 0;
+}
+
+int ipam_dns_load(const char *path, struct cni_dns *ret, struct cni_err *err)
+{
+	_cleanup_fclose_ FILE *f = fopen(path, "re");
+
+	if (!f) {
+		char t[128];
+
+		snprintf(t, sizeof(t), "%s", strerror(errno));
+		if (isupper((unsigned char)t[0]))
+			t[0] = (char)tolower((unsigned char)t[0]);
+		return cni_err_set(err, CNI_ERR_INTERNAL, "open %s: %s", path, t);
+	}
+	if (ipam_dns_parse_file(f, ret, err) < 0)
+		return cni_err_prefix(err, "%s", path);
+	return 0;
+}

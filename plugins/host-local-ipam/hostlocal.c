@@ -1,0 +1,239 @@
+/* The host-local verbs (reference: plugins/ipam/host-local/main.go, plus GC and STATUS). */
+#include "hostlocal.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "conf.h"
+#include "result.h"
+#include "host-local-ipam/allocator.h"
+#include "host-local-ipam/config.h"
+#include "host-local-ipam/dns.h"
+#include "host-local-ipam/store.h"
+
+/* Whether the store index is enabled (HOSTLOCAL_INDEX=0 turns it off). */
+static bool use_index(void)
+{
+	const char *v = getenv(HOSTLOCAL_INDEX_ENV);
+
+	return !v || strcmp(v, "0") != 0;
+}
+
+/* Load the configuration, open the store and take its lock. */
+static int open_locked(const struct cni_cmd_args *args, struct ipam_conf **ret_conf,
+		       struct ipam_store **ret_store, struct cni_err *err)
+{
+	_cleanup_(ipam_conf_freep) struct ipam_conf *c = NULL;
+	_cleanup_(ipam_store_closep) struct ipam_store *s = NULL;
+
+	if (ipam_conf_load(args->stdin_data, args->stdin_len, args->args, &c, err) < 0)
+		return -1;
+	if (ipam_store_open(c->data_dir, c->name, use_index(), &s, err) < 0)
+		return -1;
+	if (ipam_store_lock(s, err) < 0)
+		return -1;
+	*ret_conf = TAKE_PTR(c);
+	*ret_store = TAKE_PTR(s);
+	return 0;
+}
+
+/* Undo one reservation of this ADD; best effort (DEL after a failed ADD cleans up). */
+static void release_quiet(struct ipam_store *s, const struct ip_addr *ip,
+			  const struct cni_cmd_args *args)
+{
+	struct cni_err ignored = {0};
+
+	if (ipam_store_release_ip(s, ip, args->container_id, args->ifname, &ignored) < 0)
+		return;
+}
+
+/* Release, in reverse, the addresses reserved so far by this ADD. */
+static void rollback(struct ipam_store *s, const struct cni_result *res,
+		     const struct cni_cmd_args *args)
+{
+	for (size_t i = res->n_ips; i-- > 0;)
+		release_quiet(s, &res->ips[i].address.ip, args);
+}
+
+/* The message for requested addresses no range set took. */
+static int unused_requested_error(const struct ipam_conf *c, const bool *used, struct cni_err *err)
+{
+	char msg[CNI_ERR_MSG_MAX] = "failed to allocate all requested IPs:";
+	size_t off = strlen(msg);
+
+	for (size_t i = 0; i < c->n_requested && off < sizeof(msg); i++) {
+		char buf[IP_STRLEN];
+
+		if (used[i])
+			continue;
+		off += (size_t)snprintf(msg + off, sizeof(msg) - off, " %s",
+					ip_format(&c->requested[i], buf, sizeof(buf)));
+	}
+	return cni_err_set(err, CNI_ERR_INTERNAL, "%s", msg);
+}
+
+int hostlocal_add(const struct cni_cmd_args *args, char **ret_out, struct cni_err *err)
+{
+	_cleanup_(ipam_conf_freep) struct ipam_conf *c = NULL;
+	_cleanup_(ipam_store_closep) struct ipam_store *s = NULL;
+	_cleanup_(cni_result_freep) struct cni_result *res = NULL;
+	_cleanup_free_ bool *used = NULL;
+	size_t n_used = 0;
+
+	/* resolv.conf is read before the store is touched, as the reference does. */
+	if (ipam_conf_load(args->stdin_data, args->stdin_len, args->args, &c, err) < 0)
+		return -1;
+	res = cni_result_new();
+	used = calloc(c->n_requested + 1, sizeof(*used));
+	if (!res || !used)
+		return cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
+	if (c->resolv_conf && ipam_dns_load(c->resolv_conf, &res->dns, err) < 0)
+		return -1;
+	if (ipam_store_open(c->data_dir, c->name, use_index(), &s, err) < 0)
+		return -1;
+	if (ipam_store_lock(s, err) < 0)
+		return -1;
+
+	for (size_t i = 0; i < c->n_sets; i++) {
+		const struct ip_addr *req = NULL;
+		struct cni_ip ip = {0};
+
+		for (size_t k = 0; k < c->n_requested; k++) {
+			if (!used[k] && ipam_range_set_find(&c->sets[i], &c->requested[k])) {
+				req = &c->requested[k];
+				used[k] = true;
+				n_used++;
+				break;
+			}
+		}
+		if (ipam_allocate(s, &c->sets[i], (int)i, args->container_id, args->ifname, req,
+				  &ip, err) < 0) {
+			cni_err_prefix(err, "failed to allocate for range %zu", i);
+			goto release_reserved;
+		}
+		if (cni_result_add_ip(res, &ip) < 0) {
+			release_quiet(s, &ip.address.ip, args);
+			cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
+			goto release_reserved;
+		}
+	}
+	if (n_used != c->n_requested) {
+		unused_requested_error(c, used, err);
+		goto release_reserved;
+	}
+	ipam_store_unlock(s);
+
+	for (size_t i = 0; i < c->n_routes; i++) {
+		if (cni_result_add_route(res, &c->routes[i]) < 0)
+			return cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
+	}
+	/*
+	 * Printing can only fail for lack of memory; the reservations stay,
+	 * and the runtime's DEL after a failed ADD releases them.
+	 */
+	return cni_result_print(res, args->cni_version, ret_out, err);
+
+release_reserved:
+	rollback(s, res, args);
+	return -1;
+}
+
+int hostlocal_del(const struct cni_cmd_args *args, char **ret_out, struct cni_err *err)
+{
+	_cleanup_(ipam_conf_freep) struct ipam_conf *c = NULL;
+	_cleanup_(ipam_store_closep) struct ipam_store *s = NULL;
+
+	if (open_locked(args, &c, &s, err) < 0)
+		return -1;
+	return ipam_store_release_by_id(s, args->container_id, args->ifname, NULL, err);
+}
+
+int hostlocal_check(const struct cni_cmd_args *args, char **ret_out, struct cni_err *err)
+{
+	_cleanup_(ipam_conf_freep) struct ipam_conf *c = NULL;
+	_cleanup_(ipam_store_closep) struct ipam_store *s = NULL;
+
+	if (open_locked(args, &c, &s, err) < 0)
+		return -1;
+	if (!ipam_store_find_by_id(s, args->container_id, args->ifname))
+		return cni_err_set(err, CNI_ERR_INTERNAL,
+				   "host-local: Failed to find address added by container %s",
+				   args->container_id);
+	return 0;
+}
+
+/* Code 50 naming path and errno e. */
+static int not_available(struct cni_err *err, const char *what, const char *path, int e)
+{
+	char t[128];
+
+	/* Go-style lower-case errno text. */
+	snprintf(t, sizeof(t), "%s", strerror(e));
+	if (t[0] >= 'A' && t[0] <= 'Z' && !(t[1] >= 'A' && t[1] <= 'Z'))
+		t[0] = (char)(t[0] - 'A' + 'a');
+	return cni_err_set(err, CNI_ERR_NOT_AVAILABLE, "host-local store %s %s is not usable: %s",
+			   what, path, t);
+}
+
+int hostlocal_status(const struct cni_cmd_args *args, char **ret_out, struct cni_err *err)
+{
+	_cleanup_(ipam_conf_freep) struct ipam_conf *c = NULL;
+	_cleanup_free_ char *path = NULL;
+	const char *root;
+	struct stat st;
+
+	if (ipam_conf_load(args->stdin_data, args->stdin_len, args->args, &c, err) < 0)
+		return -1;
+	root = c->data_dir && *c->data_dir ? c->data_dir : IPAM_DEFAULT_DATA_DIR;
+	if (asprintf(&path, "%s/%s", root, c->name) < 0) {
+		path = NULL;
+		return cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
+	}
+	/* The network directory, or the nearest ancestor that exists, must take new files. */
+	for (;;) {
+		char *slash;
+
+		if (stat(path, &st) == 0) {
+			if (!S_ISDIR(st.st_mode))
+				return not_available(err, "directory", path, ENOTDIR);
+			if (access(path, W_OK | X_OK) < 0)
+				return not_available(err, "directory", path, errno);
+			break;
+		}
+		if (errno != ENOENT)
+			return not_available(err, "directory", path, errno);
+		slash = strrchr(path, '/');
+		if (!slash)
+			break; /* relative path: the working directory decides */
+		if (slash == path) {
+			path[1] = '\0';
+			continue;
+		}
+		*slash = '\0';
+	}
+	return 0;
+}
+
+int hostlocal_gc(const struct cni_cmd_args *args, char **ret_out, struct cni_err *err)
+{
+	_cleanup_(ipam_conf_freep) struct ipam_conf *c = NULL;
+	_cleanup_(ipam_store_closep) struct ipam_store *s = NULL;
+	_cleanup_(cjson_freep) cJSON *root = NULL;
+	struct cni_attachment *valid = NULL;
+	size_t n_valid = 0;
+	int r;
+
+	if (conf_parse_object(args->stdin_data, args->stdin_len, "error unmarshall network config",
+			      &root, err) < 0 ||
+	    cni_gc_attachments(root, &valid, &n_valid, err) < 0)
+		return -1;
+	r = open_locked(args, &c, &s, err);
+	if (r == 0)
+		r = ipam_store_gc(s, valid, n_valid, NULL, err);
+	cni_attachments_free(valid, n_valid);
+	return r;
+}

@@ -1,0 +1,990 @@
+/* The host-local file store (reference: backend/disk/backend.go, lock.go) plus our index. */
+#include "store.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+
+/* Largest reservation file content we keep; longer content never matches an owner. */
+#define OWNER_MAX 4096
+/* Owner recorded for files that are too large to be a reservation. */
+#define OWNER_OVERSIZE "\x01oversize"
+/* First line of the index; the stamp field is rewritten in place after the rename. */
+#define INDEX_MAGIC "host-local-index v1 dirstamp="
+/* Width of the "<sec>.<nsec>" stamp field. */
+#define STAMP_WIDTH 30
+
+/* One reservation file as last seen. */
+struct store_entry {
+	char name[IP_STRLEN];	/* file name: an IP address in text form */
+	unsigned long long ino; /* inode number */
+	long long ctime_sec;	/* st_ctim seconds when it was read */
+	long ctime_nsec;	/* st_ctim nanoseconds */
+	char *owner;		/* file content with surrounding whitespace trimmed */
+	bool seen;		/* found by the current reconciliation */
+	bool gone;		/* removed during this session, to be compacted */
+};
+
+struct ipam_store {
+	char *dir;		  /* <dataDir>/<network> */
+	int dir_fd;		  /* O_DIRECTORY fd of dir */
+	int lock_fd;		  /* fd of the lock file */
+	bool locked;		  /* the flock is held */
+	bool use_index;		  /* persist and reuse the index */
+	struct store_entry *ents; /* known reservation files, sorted by name */
+	size_t n;		  /* entries used */
+	size_t cap;		  /* entries allocated */
+	bool dirty;		  /* index content changed this session */
+	long long stamp_sec;	  /* directory mtime the loaded index was stamped with */
+	long stamp_nsec;	  /* its nanoseconds */
+};
+
+/* errno text in Go's lower-case style. */
+static const char *errtext(int e, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s", strerror(e));
+	if (buf[0] && isupper((unsigned char)buf[0]) && !(buf[1] && isupper((unsigned char)buf[1])))
+		buf[0] = (char)tolower((unsigned char)buf[0]);
+	return buf;
+}
+
+/* Record "<op> <path>: <errno text>" like Go's *os.PathError. */
+static int path_err(struct cni_err *err, int e, const char *op, const char *dir, const char *name)
+{
+	char t[128];
+
+	if (name)
+		return cni_err_set(err, CNI_ERR_INTERNAL, "%s %s/%s: %s", op, dir, name,
+				   errtext(e, t, sizeof(t)));
+	return cni_err_set(err, CNI_ERR_INTERNAL, "%s %s: %s", op, dir, errtext(e, t, sizeof(t)));
+}
+
+/* Trim ASCII whitespace (Go strings.TrimSpace for ASCII) in place; returns the start. */
+static char *trim(char *s, size_t *len)
+{
+	size_t n = *len;
+
+	while (n && isspace((unsigned char)s[n - 1]))
+		n--;
+	while (n && isspace((unsigned char)*s)) {
+		s++;
+		n--;
+	}
+	s[n] = '\0';
+	*len = n;
+	return s;
+}
+
+/* mkdir -p with mode 0755. */
+static int mkdir_p(const char *path, struct cni_err *err)
+{
+	_cleanup_free_ char *p = strdup(path);
+	char t[128];
+
+	if (!p)
+		return cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
+	for (char *s = p + 1;; s++) {
+		if (*s == '/' || *s == '\0') {
+			char c = *s;
+			struct stat st;
+
+			*s = '\0';
+			if (mkdir(p, 0755) < 0 && errno != EEXIST)
+				return cni_err_set(err, CNI_ERR_INTERNAL, "mkdir %s: %s", p,
+						   errtext(errno, t, sizeof(t)));
+			if (stat(p, &st) < 0)
+				return cni_err_set(err, CNI_ERR_INTERNAL, "stat %s: %s", p,
+						   errtext(errno, t, sizeof(t)));
+			if (!S_ISDIR(st.st_mode))
+				return cni_err_set(err, CNI_ERR_INTERNAL,
+						   "mkdir %s: not a directory", p);
+			*s = c;
+			if (!c)
+				break;
+		}
+	}
+	return 0;
+}
+
+int ipam_store_open(const char *data_dir, const char *network, bool use_index,
+		    struct ipam_store **ret, struct cni_err *err)
+{
+	_cleanup_(ipam_store_closep) struct ipam_store *s = NULL;
+
+	if (!data_dir || !*data_dir)
+		data_dir = IPAM_DEFAULT_DATA_DIR;
+	s = calloc(1, sizeof(*s));
+	if (!s)
+		return cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
+	s->dir_fd = -1;
+	s->lock_fd = -1;
+	s->use_index = use_index;
+	if (asprintf(&s->dir, "%s/%s", data_dir, network) < 0) {
+		s->dir = NULL;
+		return cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
+	}
+	if (mkdir_p(s->dir, err) < 0)
+		return -1;
+	s->dir_fd = open(s->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (s->dir_fd < 0)
+		return path_err(err, errno, "open", s->dir, NULL);
+	s->lock_fd = openat(s->dir_fd, IPAM_LOCK_NAME, O_RDONLY | O_CREAT | O_CLOEXEC, 0750);
+	if (s->lock_fd < 0)
+		return path_err(err, errno, "open", s->dir, IPAM_LOCK_NAME);
+	*ret = TAKE_PTR(s);
+	return 0;
+}
+
+/* Free every entry's owner and empty the table. */
+static void entries_clear(struct ipam_store *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		free(s->ents[i].owner);
+	free(s->ents);
+	s->ents = NULL;
+	s->n = s->cap = 0;
+}
+
+void ipam_store_close(struct ipam_store *s)
+{
+	if (!s)
+		return;
+	if (s->locked)
+		ipam_store_unlock(s);
+	entries_clear(s);
+	if (s->lock_fd >= 0)
+		close(s->lock_fd);
+	if (s->dir_fd >= 0)
+		close(s->dir_fd);
+	free(s->dir);
+	free(s);
+}
+
+const char *ipam_store_dir(const struct ipam_store *s)
+{
+	return s->dir;
+}
+
+size_t ipam_store_count(const struct ipam_store *s)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < s->n; i++)
+		n += !s->ents[i].gone;
+	return n;
+}
+
+static struct store_entry *entry_find(struct ipam_store *s, const char *name);
+
+bool ipam_store_has(struct ipam_store *s, const struct ip_addr *ip)
+{
+	char name[IP_STRLEN];
+
+	return entry_find(s, ip_format(ip, name, sizeof(name))) != NULL;
+}
+
+static int entry_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct store_entry *)a)->name, ((const struct store_entry *)b)->name);
+}
+
+/* The live entry named name, or NULL (the table must be sorted). */
+static struct store_entry *entry_find(struct ipam_store *s, const char *name)
+{
+	struct store_entry key;
+	struct store_entry *e;
+
+	if (!s->n)
+		return NULL;
+	snprintf(key.name, sizeof(key.name), "%s", name);
+	e = bsearch(&key, s->ents, s->n, sizeof(*s->ents), entry_cmp);
+	return e && !e->gone ? e : NULL;
+}
+
+/* Append an entry (taking owner); the caller re-sorts. */
+static int entry_append(struct ipam_store *s, const struct store_entry *e)
+{
+	if (s->n == s->cap) {
+		size_t cap = s->cap ? 2 * s->cap : 64;
+		struct store_entry *n = realloc(s->ents, cap * sizeof(*n));
+
+		if (!n)
+			return -1;
+		s->ents = n;
+		s->cap = cap;
+	}
+	s->ents[s->n++] = *e;
+	return 0;
+}
+
+/* Drop entries marked gone, keeping the order. */
+static void entries_compact(struct ipam_store *s)
+{
+	size_t j = 0;
+
+	for (size_t i = 0; i < s->n; i++) {
+		if (s->ents[i].gone) {
+			free(s->ents[i].owner);
+			continue;
+		}
+		s->ents[j++] = s->ents[i];
+	}
+	s->n = j;
+}
+
+/*
+ * Read one reservation file: trimmed owner, inode and ctime. -ENOENT when it
+ * vanished, another negative errno when unreadable.
+ */
+static int read_file(int dir_fd, const char *name, struct store_entry *ret)
+{
+	_cleanup_close_ int fd = -1;
+	char buf[OWNER_MAX + 1];
+	size_t len = 0;
+	struct stat st;
+	char *owner;
+
+	fd = openat(dir_fd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	if (fd < 0)
+		return -errno;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode))
+		return -EINVAL;
+	while (len < sizeof(buf)) {
+		ssize_t r = read(fd, buf + len, sizeof(buf) - len);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -errno;
+		if (r == 0)
+			break;
+		len += (size_t)r;
+	}
+	if (len > OWNER_MAX) {
+		owner = strdup(OWNER_OVERSIZE);
+	} else {
+		buf[len] = '\0';
+		owner = strdup(trim(buf, &len));
+	}
+	if (!owner)
+		return -ENOMEM;
+	memset(ret, 0, sizeof(*ret));
+	snprintf(ret->name, sizeof(ret->name), "%s", name);
+	ret->ino = (unsigned long long)st.st_ino;
+	ret->ctime_sec = (long long)st.st_ctim.tv_sec;
+	ret->ctime_nsec = st.st_ctim.tv_nsec;
+	ret->owner = owner;
+	return 0;
+}
+
+/* True when name is a reservation file name (an IP address, as Go's net.ParseIP). */
+static bool is_ip_name(const char *name)
+{
+	struct ip_addr a;
+
+	return strlen(name) < IP_STRLEN && ip_parse(name, &a) == 0;
+}
+
+/* ---- index file ----------------------------------------------------------- */
+
+/* Append s percent-escaped (bytes <= ' ', >= 0x7f and '%') to f. */
+static void put_escaped(FILE *f, const char *s)
+{
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p <= ' ' || *p >= 0x7f || *p == '%')
+			fprintf(f, "%%%02X", *p);
+		else
+			fputc(*p, f);
+	}
+}
+
+/* Undo put_escaped in place; -1 on a malformed escape. */
+static int unescape(char *s)
+{
+	char *w = s;
+
+	for (char *r = s; *r; r++) {
+		if (*r == '%') {
+			unsigned v;
+
+			if (!isxdigit((unsigned char)r[1]) || !isxdigit((unsigned char)r[2]))
+				return -1;
+			if (sscanf(r + 1, "%2x", &v) != 1 || v == 0)
+				return -1;
+			*w++ = (char)v;
+			r += 2;
+		} else {
+			*w++ = *r;
+		}
+	}
+	*w = '\0';
+	return 0;
+}
+
+/* Parse one "name ino csec.cnsec owner" line into e. */
+static int parse_index_line(char *line, struct store_entry *e)
+{
+	char *name = line, *ino, *ct, *owner, *end;
+
+	ino = strchr(name, ' ');
+	if (!ino)
+		return -1;
+	*ino++ = '\0';
+	ct = strchr(ino, ' ');
+	if (!ct)
+		return -1;
+	*ct++ = '\0';
+	owner = strchr(ct, ' ');
+	if (!owner)
+		return -1;
+	*owner++ = '\0';
+	if (!is_ip_name(name) || unescape(owner) < 0)
+		return -1;
+	memset(e, 0, sizeof(*e));
+	snprintf(e->name, sizeof(e->name), "%s", name);
+	errno = 0;
+	e->ino = strtoull(ino, &end, 10);
+	if (errno || *end)
+		return -1;
+	e->ctime_sec = strtoll(ct, &end, 10);
+	if (errno || *end != '.')
+		return -1;
+	e->ctime_nsec = strtol(end + 1, &end, 10);
+	if (errno || *end)
+		return -1;
+	e->owner = strdup(owner);
+	return e->owner ? 0 : -1;
+}
+
+/* Load the index into s->ents; any problem leaves an empty table (full rebuild). */
+static void index_load(struct ipam_store *s)
+{
+	_cleanup_fclose_ FILE *f = NULL;
+	_cleanup_free_ char *line = NULL;
+	size_t cap = 0, count = 0;
+	bool ended = false;
+	int fd;
+
+	s->stamp_sec = 0;
+	s->stamp_nsec = 0;
+	fd = openat(s->dir_fd, IPAM_INDEX_NAME, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return;
+	f = fdopen(fd, "r");
+	if (!f) {
+		close(fd);
+		return;
+	}
+	if (getline(&line, &cap, f) < 0 || strncmp(line, INDEX_MAGIC, strlen(INDEX_MAGIC)) != 0 ||
+	    sscanf(line + strlen(INDEX_MAGIC), "%lld.%ld", &s->stamp_sec, &s->stamp_nsec) != 2)
+		goto corrupt;
+	for (;;) {
+		ssize_t len = getline(&line, &cap, f);
+		struct store_entry e;
+		unsigned long long want;
+
+		if (len <= 0 || line[len - 1] != '\n')
+			goto corrupt;
+		line[len - 1] = '\0';
+		if (sscanf(line, "end %llu", &want) == 1) {
+			ended = want == count;
+			break;
+		}
+		if (parse_index_line(line, &e) < 0 || entry_append(s, &e) < 0) {
+			free(e.owner);
+			goto corrupt;
+		}
+		count++;
+	}
+	if (!ended)
+		goto corrupt;
+	/* We write it sorted; out of order or duplicate names mean a corrupt index. */
+	for (size_t i = 1; i < s->n; i++) {
+		if (strcmp(s->ents[i - 1].name, s->ents[i].name) >= 0)
+			goto corrupt;
+	}
+	return;
+corrupt:
+	entries_clear(s);
+	s->stamp_sec = 0;
+	s->stamp_nsec = 0;
+}
+
+/* Write the index atomically (temp file + rename), then stamp it with the dir's mtime. */
+static void index_save(struct ipam_store *s)
+{
+	_cleanup_free_ char *tmp = NULL;
+	_cleanup_fclose_ FILE *f = NULL;
+	char stamp[STAMP_WIDTH + 2];
+	struct stat st;
+	size_t count = 0;
+	int fd;
+
+	if (asprintf(&tmp, "%s/%s.XXXXXX", s->dir, IPAM_INDEX_NAME) < 0) {
+		tmp = NULL;
+		return;
+	}
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0)
+		return;
+	f = fdopen(fd, "w+");
+	if (!f) {
+		close(fd);
+		unlink(tmp);
+		return;
+	}
+	/* Placeholder stamp: a crash before the final stamp forces a full check. */
+	fprintf(f, "%s%0*d\n", INDEX_MAGIC, STAMP_WIDTH, 0);
+	for (size_t i = 0; i < s->n; i++) {
+		const struct store_entry *e = &s->ents[i];
+
+		if (e->gone)
+			continue;
+		fprintf(f, "%s %llu %lld.%09ld ", e->name, e->ino, e->ctime_sec, e->ctime_nsec);
+		put_escaped(f, e->owner);
+		fputc('\n', f);
+		count++;
+	}
+	fprintf(f, "end %zu\n", count);
+	if (fflush(f) != 0 || ferror(f))
+		goto fail;
+	{
+		_cleanup_free_ char *final = NULL;
+
+		if (asprintf(&final, "%s/%s", s->dir, IPAM_INDEX_NAME) < 0) {
+			final = NULL;
+			goto fail;
+		}
+		if (rename(tmp, final) < 0)
+			goto fail;
+	}
+	/* Nothing else changes the directory while we hold the lock. */
+	if (fstat(s->dir_fd, &st) < 0)
+		return;
+	snprintf(stamp, sizeof(stamp), "%0*lld.%09ld", STAMP_WIDTH - 10,
+		 (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+	if (pwrite(fileno(f), stamp, strlen(stamp), (off_t)strlen(INDEX_MAGIC)) < 0)
+		return;
+	s->stamp_sec = (long long)st.st_mtim.tv_sec;
+	s->stamp_nsec = st.st_mtim.tv_nsec;
+	return;
+fail:
+	unlink(tmp);
+}
+
+/*
+ * Bring s->ents in line with the directory. Names missing from the table or
+ * whose inode changed are read; entries whose file is gone are dropped;
+ * when the directory's mtime differs from the index stamp (someone else
+ * changed it), entries whose inode matches are also checked by ctime, which
+ * catches a file deleted and recreated with a recycled inode number.
+ */
+static int reconcile(struct ipam_store *s, struct cni_err *err)
+{
+	_cleanup_free_ struct store_entry *added = NULL;
+	size_t n_added = 0, cap_added = 0;
+	struct stat dst;
+	bool foreign;
+	DIR *d;
+	int fd;
+
+	if (fstat(s->dir_fd, &dst) < 0)
+		return path_err(err, errno, "stat", s->dir, NULL);
+	foreign = !s->use_index || (long long)dst.st_mtim.tv_sec != s->stamp_sec ||
+		  dst.st_mtim.tv_nsec != s->stamp_nsec;
+	if (foreign)
+		s->dirty = true;
+
+	fd = openat(s->dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return path_err(err, errno, "open", s->dir, NULL);
+	d = fdopendir(fd);
+	if (!d) {
+		close(fd);
+		return path_err(err, errno, "open", s->dir, NULL);
+	}
+	for (size_t i = 0; i < s->n; i++)
+		s->ents[i].seen = false;
+	for (;;) {
+		struct store_entry *e, fresh;
+		struct dirent *de;
+		int r;
+
+		errno = 0;
+		de = readdir(d);
+		if (!de) {
+			if (errno) {
+				int saved = errno;
+
+				closedir(d);
+				for (size_t i = 0; i < n_added; i++)
+					free(added[i].owner);
+				return path_err(err, saved, "readdir", s->dir, NULL);
+			}
+			break;
+		}
+		if (de->d_type != DT_REG && de->d_type != DT_UNKNOWN)
+			continue;
+		if (!is_ip_name(de->d_name))
+			continue;
+		e = entry_find(s, de->d_name);
+		if (e && e->ino == (unsigned long long)de->d_ino) {
+			struct stat st;
+
+			if (!foreign) {
+				e->seen = true;
+				continue;
+			}
+			if (fstatat(s->dir_fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+			    (unsigned long long)st.st_ino == e->ino &&
+			    (long long)st.st_ctim.tv_sec == e->ctime_sec &&
+			    st.st_ctim.tv_nsec == e->ctime_nsec) {
+				e->seen = true;
+				continue;
+			}
+		}
+		r = read_file(s->dir_fd, de->d_name, &fresh);
+		if (r < 0)
+			continue; /* vanished or unreadable: skipped, as the reference does */
+		s->dirty = true;
+		if (e) {
+			free(e->owner);
+			*e = fresh;
+			e->seen = true;
+			continue;
+		}
+		fresh.seen = true;
+		if (n_added == cap_added) {
+			size_t cap = cap_added ? 2 * cap_added : 16;
+			struct store_entry *n = realloc(added, cap * sizeof(*n));
+
+			if (!n) {
+				free(fresh.owner);
+				closedir(d);
+				for (size_t i = 0; i < n_added; i++)
+					free(added[i].owner);
+				return cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
+			}
+			added = n;
+			cap_added = cap;
+		}
+		added[n_added++] = fresh;
+	}
+	closedir(d);
+	for (size_t i = 0; i < s->n; i++) {
+		if (!s->ents[i].seen && !s->ents[i].gone) {
+			s->ents[i].gone = true;
+			s->dirty = true;
+		}
+	}
+	entries_compact(s);
+	for (size_t i = 0; i < n_added; i++) {
+		if (entry_append(s, &added[i]) < 0) {
+			for (size_t j = i; j < n_added; j++)
+				free(added[j].owner);
+			return cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
+		}
+	}
+	if (s->n > 1)
+		qsort(s->ents, s->n, sizeof(*s->ents), entry_cmp);
+	return 0;
+}
+
+int ipam_store_lock(struct ipam_store *s, struct cni_err *err)
+{
+	char t[128];
+
+	while (flock(s->lock_fd, LOCK_EX) < 0) {
+		if (errno != EINTR)
+			return cni_err_set(err, CNI_ERR_INTERNAL, "lock %s/%s: %s", s->dir,
+					   IPAM_LOCK_NAME, errtext(errno, t, sizeof(t)));
+	}
+	s->locked = true;
+	s->dirty = false;
+	entries_clear(s);
+	if (s->use_index)
+		index_load(s);
+	if (reconcile(s, err) < 0) {
+		ipam_store_unlock(s);
+		return -1;
+	}
+	return 0;
+}
+
+void ipam_store_unlock(struct ipam_store *s)
+{
+	if (!s->locked)
+		return;
+	entries_compact(s);
+	if (s->use_index && s->dirty)
+		index_save(s);
+	s->dirty = false;
+	flock(s->lock_fd, LOCK_UN);
+	s->locked = false;
+}
+
+/*
+ * Re-read e's file before trusting it: returns true when the file still
+ * exists (e updated from it), false when it is gone (e marked gone).
+ */
+static bool entry_refresh(struct ipam_store *s, struct store_entry *e)
+{
+	struct store_entry fresh;
+
+	if (read_file(s->dir_fd, e->name, &fresh) < 0) {
+		e->gone = true;
+		s->dirty = true;
+		return false;
+	}
+	if (fresh.ino != e->ino || fresh.ctime_sec != e->ctime_sec ||
+	    fresh.ctime_nsec != e->ctime_nsec || strcmp(fresh.owner, e->owner) != 0)
+		s->dirty = true;
+	free(e->owner);
+	fresh.seen = e->seen;
+	*e = fresh;
+	return true;
+}
+
+/* Write a small file atomically: temp file in the same directory (0600) + rename. */
+static int write_atomic(struct ipam_store *s, const char *name, const char *data,
+			struct cni_err *err)
+{
+	_cleanup_free_ char *tmp = NULL, *final = NULL;
+	_cleanup_close_ int fd = -1;
+	size_t len = strlen(data), off = 0;
+
+	if (asprintf(&tmp, "%s/.%s.XXXXXX", s->dir, name) < 0) {
+		tmp = NULL;
+		return cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
+	}
+	if (asprintf(&final, "%s/%s", s->dir, name) < 0) {
+		final = NULL;
+		return cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
+	}
+	fd = mkostemp(tmp, O_CLOEXEC);
+	if (fd < 0)
+		return path_err(err, errno, "open", tmp, NULL);
+	while (off < len) {
+		ssize_t w = write(fd, data + off, len - off);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0) {
+			int e = errno;
+
+			unlink(tmp);
+			return path_err(err, e, "write", final, NULL);
+		}
+		off += (size_t)w;
+	}
+	if (close(TAKE_FD(fd)) < 0 || rename(tmp, final) < 0) {
+		int e = errno;
+
+		unlink(tmp);
+		return path_err(err, e, "write", final, NULL);
+	}
+	return 0;
+}
+
+int ipam_store_reserve(struct ipam_store *s, const char *cid, const char *ifname,
+		       const struct ip_addr *ip, int set_idx, bool *ret_reserved,
+		       struct cni_err *err)
+{
+	_cleanup_free_ char *content = NULL;
+	char name[IP_STRLEN], lastname[64];
+	struct store_entry e = {0};
+	size_t clen, off = 0, idlen;
+	struct stat st;
+	const char *id = cid;
+	int fd, werr = 0;
+
+	ip_format(ip, name, sizeof(name));
+	/* strings.TrimSpace(id) */
+	while (*id && isspace((unsigned char)*id))
+		id++;
+	idlen = strlen(id);
+	while (idlen && isspace((unsigned char)id[idlen - 1]))
+		idlen--;
+	if (asprintf(&content, "%.*s\r\n%s", (int)idlen, id, ifname) < 0) {
+		content = NULL;
+		return cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
+	}
+	clen = strlen(content);
+
+	fd = openat(s->dir_fd, name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0 && errno == EEXIST) {
+		*ret_reserved = false;
+		return 0;
+	}
+	if (fd < 0)
+		return path_err(err, errno, "open", s->dir, name);
+	while (off < clen) {
+		ssize_t w = write(fd, content + off, clen - off);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0) {
+			werr = errno;
+			break;
+		}
+		off += (size_t)w;
+	}
+	if (!werr && fstat(fd, &st) < 0)
+		werr = errno;
+	if (close(fd) < 0 && !werr)
+		werr = errno;
+	if (werr) {
+		unlinkat(s->dir_fd, name, 0);
+		return path_err(err, werr, "write", s->dir, name);
+	}
+
+	snprintf(lastname, sizeof(lastname), IPAM_LAST_RESERVED_PREFIX "%d", set_idx);
+	if (write_atomic(s, lastname, name, err) < 0) {
+		unlinkat(s->dir_fd, name, 0);
+		return -1;
+	}
+
+	/* Record it; a stale entry of the same name (file vanished) is replaced. */
+	snprintf(e.name, sizeof(e.name), "%s", name);
+	e.ino = (unsigned long long)st.st_ino;
+	e.ctime_sec = (long long)st.st_ctim.tv_sec;
+	e.ctime_nsec = st.st_ctim.tv_nsec;
+	e.owner = strndup(content, clen);
+	e.seen = true;
+	if (e.owner) {
+		struct store_entry *old = entry_find(s, name);
+
+		if (old) {
+			free(old->owner);
+			*old = e;
+		} else if (entry_append(s, &e) == 0) {
+			qsort(s->ents, s->n, sizeof(*s->ents), entry_cmp);
+		} else {
+			free(e.owner);
+		}
+	}
+	s->dirty = true;
+	*ret_reserved = true;
+	return 0;
+}
+
+bool ipam_store_last_reserved(struct ipam_store *s, int set_idx, struct ip_addr *ret)
+{
+	char name[64], buf[IP_STRLEN + 1];
+	_cleanup_close_ int fd = -1;
+	ssize_t len;
+
+	snprintf(name, sizeof(name), IPAM_LAST_RESERVED_PREFIX "%d", set_idx);
+	fd = openat(s->dir_fd, name, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	len = read(fd, buf, sizeof(buf) - 1);
+	if (len <= 0 || (size_t)len >= sizeof(buf) - 1)
+		return false;
+	buf[len] = '\0';
+	/* net.ParseIP on the raw content: no trimming. */
+	return ip_parse(buf, ret) == 0;
+}
+
+/* Build the two owner strings the reference matches: "cid\r\nifname" and "cid". */
+static int owner_keys(const char *cid, const char *ifname, char **ret_full, char **ret_legacy)
+{
+	size_t len;
+
+	while (*cid && isspace((unsigned char)*cid))
+		cid++;
+	len = strlen(cid);
+	while (len && isspace((unsigned char)cid[len - 1]))
+		len--;
+	if (asprintf(ret_full, "%.*s\r\n%s", (int)len, cid, ifname) < 0)
+		return -1;
+	*ret_legacy = strndup(cid, len);
+	if (!*ret_legacy) {
+		free(*ret_full);
+		return -1;
+	}
+	/* The full key is compared after trimming, like the file content. */
+	len = strlen(*ret_full);
+	trim(*ret_full, &len);
+	return 0;
+}
+
+int ipam_store_get_by_id(struct ipam_store *s, const char *cid, const char *ifname,
+			 struct ip_addr **ret, size_t *ret_n, struct cni_err *err)
+{
+	_cleanup_free_ char *full = NULL, *legacy = NULL;
+	_cleanup_free_ struct ip_addr *out = NULL;
+	size_t n = 0;
+
+	if (owner_keys(cid, ifname, &full, &legacy) < 0)
+		return cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
+	for (size_t i = 0; i < s->n; i++) {
+		struct store_entry *e = &s->ents[i];
+		struct ip_addr *grown;
+
+		if (e->gone || (strcmp(e->owner, full) != 0 && strcmp(e->owner, legacy) != 0))
+			continue;
+		if (!entry_refresh(s, e) ||
+		    (strcmp(e->owner, full) != 0 && strcmp(e->owner, legacy) != 0))
+			continue;
+		grown = realloc(out, (n + 1) * sizeof(*out));
+		if (!grown)
+			return cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
+		out = grown;
+		if (ip_parse(e->name, &out[n]) == 0)
+			n++;
+	}
+	*ret = n ? TAKE_PTR(out) : NULL;
+	*ret_n = n;
+	return 0;
+}
+
+bool ipam_store_find_by_id(struct ipam_store *s, const char *cid, const char *ifname)
+{
+	_cleanup_free_ char *full = NULL, *legacy = NULL;
+
+	if (owner_keys(cid, ifname, &full, &legacy) < 0)
+		return false;
+	for (int pass = 0; pass < 2; pass++) {
+		const char *key = pass == 0 ? full : legacy;
+
+		for (size_t i = 0; i < s->n; i++) {
+			struct store_entry *e = &s->ents[i];
+
+			if (e->gone || strcmp(e->owner, key) != 0)
+				continue;
+			if (entry_refresh(s, e) && strcmp(e->owner, key) == 0)
+				return true;
+		}
+	}
+	return false;
+}
+
+/* Remove e's file if, re-read, it still holds key. 1 removed, 0 not, -1 error. */
+static int remove_if_owner(struct ipam_store *s, struct store_entry *e, const char *key,
+			   struct cni_err *err)
+{
+	if (!entry_refresh(s, e) || strcmp(e->owner, key) != 0)
+		return 0;
+	if (unlinkat(s->dir_fd, e->name, 0) < 0) {
+		if (errno == ENOENT) {
+			e->gone = true;
+			s->dirty = true;
+			return 0;
+		}
+		return path_err(err, errno, "remove", s->dir, e->name);
+	}
+	e->gone = true;
+	s->dirty = true;
+	return 1;
+}
+
+int ipam_store_release_by_id(struct ipam_store *s, const char *cid, const char *ifname,
+			     size_t *ret_n, struct cni_err *err)
+{
+	_cleanup_free_ char *full = NULL, *legacy = NULL;
+	size_t removed = 0;
+
+	if (owner_keys(cid, ifname, &full, &legacy) < 0)
+		return cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
+	for (int pass = 0; pass < 2 && removed == 0; pass++) {
+		const char *key = pass == 0 ? full : legacy;
+
+		for (size_t i = 0; i < s->n; i++) {
+			struct store_entry *e = &s->ents[i];
+			int r;
+
+			if (e->gone || strcmp(e->owner, key) != 0)
+				continue;
+			r = remove_if_owner(s, e, key, err);
+			if (r < 0)
+				return -1;
+			removed += (size_t)r;
+		}
+	}
+	if (ret_n)
+		*ret_n = removed;
+	return 0;
+}
+
+int ipam_store_release_ip(struct ipam_store *s, const struct ip_addr *ip, const char *cid,
+			  const char *ifname, struct cni_err *err)
+{
+	_cleanup_free_ char *full = NULL, *legacy = NULL;
+	char name[IP_STRLEN];
+	struct store_entry *e;
+
+	if (owner_keys(cid, ifname, &full, &legacy) < 0)
+		return cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
+	e = entry_find(s, ip_format(ip, name, sizeof(name)));
+	if (!e)
+		return 0;
+	return remove_if_owner(s, e, full, err) < 0 ? -1 : 0;
+}
+
+/* True when owner (file content) belongs to an attachment in valid. */
+static bool owner_valid(const char *owner, const struct cni_attachment *valid, size_t n)
+{
+	const char *sep = strstr(owner, "\r\n");
+
+	if (sep) {
+		_cleanup_free_ char *cid = strndup(owner, (size_t)(sep - owner));
+
+		/* Keep what we cannot judge when memory runs out. */
+		return !cid || cni_attachment_valid(valid, n, cid, sep + 2);
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (valid[i].container_id && strcmp(valid[i].container_id, owner) == 0)
+			return true;
+	}
+	return false;
+}
+
+int ipam_store_gc(struct ipam_store *s, const struct cni_attachment *valid, size_t n_valid,
+		  size_t *ret_n, struct cni_err *err)
+{
+	size_t removed = 0;
+	bool failed = false;
+
+	for (size_t i = 0; i < s->n; i++) {
+		struct store_entry *e = &s->ents[i];
+		struct cni_err one = {0};
+
+		if (e->gone || owner_valid(e->owner, valid, n_valid))
+			continue;
+		/* Re-read: only remove what is still stale on disk. */
+		if (!entry_refresh(s, e) || owner_valid(e->owner, valid, n_valid))
+			continue;
+		if (unlinkat(s->dir_fd, e->name, 0) < 0 && errno != ENOENT) {
+			path_err(&one, errno, "remove", s->dir, e->name);
+			if (failed) {
+				char prev[CNI_ERR_MSG_MAX];
+
+				snprintf(prev, sizeof(prev), "%s", err->msg);
+				cni_err_set(err, CNI_ERR_INTERNAL, "%s; %s", prev, one.msg);
+			} else {
+				*err = one;
+			}
+			failed = true;
+			continue;
+		}
+		e->gone = true;
+		s->dirty = true;
+		removed++;
+	}
+	if (ret_n)
+		*ret_n = removed;
+	return failed ? -1 : 0;
+}

@@ -1,0 +1,110 @@
+/*
+ * The host-local file store, on-disk compatible with the reference plugin:
+ * <dataDir>/<network>/<ip> files holding "containerID\r\nifname",
+ * last_reserved_ip.<set> and an flock'ed "lock" file.
+ *
+ * On top of that, an index file (INDEX_NAME, not an IP, so the reference
+ * plugin ignores it) caches file name -> (inode, ctime, owner) so that
+ * lookups by container do not read every file. The IP files stay the source
+ * of truth: each locked session reconciles the index against a readdir of
+ * the directory (and, when the directory changed behind our back, against
+ * each file's ctime), and every hit is re-read before it is trusted.
+ */
+#ifndef HOSTLOCAL_STORE_H
+#define HOSTLOCAL_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "cni.h"
+#include "err.h"
+#include "ipnet.h"
+
+/* Default store root, as in the reference plugin. */
+#define IPAM_DEFAULT_DATA_DIR "/var/lib/cni/networks"
+/* Prefix of the per-range-set round-robin cursor files. */
+#define IPAM_LAST_RESERVED_PREFIX "last_reserved_ip."
+/* Name of the lock file. */
+#define IPAM_LOCK_NAME "lock"
+/* Name of our index file inside the network directory. */
+#define IPAM_INDEX_NAME ".host-local.index"
+
+struct ipam_store;
+
+/*
+ * Open (creating with mode 0755 as needed) <data_dir>/<network> and its lock
+ * file. data_dir NULL or "" means the default. use_index false makes every
+ * session read all files (the reference's cost model; for benchmarks).
+ */
+int ipam_store_open(const char *data_dir, const char *network, bool use_index,
+		    struct ipam_store **ret, struct cni_err *err) CNI_MUST_USE;
+
+/* Unlock if needed and free the store (accepts NULL). */
+void ipam_store_close(struct ipam_store *s);
+
+/* For _cleanup_(ipam_store_closep). */
+static inline void ipam_store_closep(struct ipam_store **s)
+{
+	ipam_store_close(*s);
+}
+
+/* The network directory's path. */
+const char *ipam_store_dir(const struct ipam_store *s);
+
+/* Take the exclusive flock and bring the in-memory view up to date. */
+int ipam_store_lock(struct ipam_store *s, struct cni_err *err) CNI_MUST_USE;
+
+/* Persist the index (best effort; it is only a cache) and drop the flock. */
+void ipam_store_unlock(struct ipam_store *s);
+
+/*
+ * Create the file of ip for (cid, ifname) with O_EXCL, then record ip in
+ * last_reserved_ip.<set_idx>. *ret_reserved is false when the file existed.
+ */
+int ipam_store_reserve(struct ipam_store *s, const char *cid, const char *ifname,
+		       const struct ip_addr *ip, int set_idx, bool *ret_reserved,
+		       struct cni_err *err) CNI_MUST_USE;
+
+/* The address in last_reserved_ip.<set_idx>; false when absent or unparsable. */
+bool ipam_store_last_reserved(struct ipam_store *s, int set_idx, struct ip_addr *ret);
+
+/*
+ * Addresses whose files hold "cid\r\nifname" or the legacy "cid", as a
+ * malloc'd array (NULL when none).
+ */
+int ipam_store_get_by_id(struct ipam_store *s, const char *cid, const char *ifname,
+			 struct ip_addr **ret, size_t *ret_n, struct cni_err *err) CNI_MUST_USE;
+
+/* True when any file holds "cid\r\nifname" or the legacy "cid". */
+bool ipam_store_find_by_id(struct ipam_store *s, const char *cid, const char *ifname);
+
+/*
+ * Remove every file holding "cid\r\nifname"; when there is none, every file
+ * holding the legacy "cid". *ret_n (may be NULL) gets the number removed.
+ */
+int ipam_store_release_by_id(struct ipam_store *s, const char *cid, const char *ifname,
+			     size_t *ret_n, struct cni_err *err) CNI_MUST_USE;
+
+/* Remove the file of ip if it holds "cid\r\nifname" (rollback of one reservation). */
+int ipam_store_release_ip(struct ipam_store *s, const struct ip_addr *ip, const char *cid,
+			  const char *ifname, struct cni_err *err) CNI_MUST_USE;
+
+/*
+ * Remove every reservation not owned by a valid attachment; legacy files
+ * (containerID only) stay when that container has any valid attachment.
+ * Continues past errors and reports them joined. *ret_n (may be NULL) gets
+ * the number removed.
+ */
+int ipam_store_gc(struct ipam_store *s, const struct cni_attachment *valid, size_t n_valid,
+		  size_t *ret_n, struct cni_err *err) CNI_MUST_USE;
+
+/*
+ * True when the file of ip was seen by this session's reconciliation (the
+ * allocator skips such candidates without trying to create them).
+ */
+bool ipam_store_has(struct ipam_store *s, const struct ip_addr *ip);
+
+/* Number of reservation files known (for tests and benchmarks). */
+size_t ipam_store_count(const struct ipam_store *s);
+
+#endif

@@ -1,0 +1,709 @@
+/* host-local: config validation, range iteration, allocation, the file store and its index. */
+#include "unit.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "host-local-ipam/allocator.h"
+#include "host-local-ipam/config.h"
+#include "host-local-ipam/dns.h"
+#include "host-local-ipam/range.h"
+#include "host-local-ipam/store.h"
+
+/* ---- helpers -------------------------------------------------------------- */
+
+static int rm_one(const char *p, const struct stat *st, int flag, struct FTW *f)
+{
+	return remove(p);
+}
+
+static char *mktmp(void)
+{
+	char *d = strdup("/tmp/hostlocal-unit-XXXXXX");
+
+	if (!d || !mkdtemp(d))
+		abort();
+	return d;
+}
+
+static void rmtree(char *d)
+{
+	nftw(d, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+	free(d);
+}
+
+/* Load a config; returns the error code (0 on success) and fills err. */
+static int load(const char *json, const char *env_args, struct ipam_conf **ret, struct cni_err *err)
+{
+	cni_err_clear(err);
+	*ret = NULL;
+	if (ipam_conf_load(json, strlen(json), env_args, ret, err) < 0)
+		return err->code;
+	return 0;
+}
+
+/* Expect loading json to fail with code and message msg. */
+static void expect_conf_error(const char *json, const char *env_args, int code, const char *msg)
+{
+	struct ipam_conf *c = NULL;
+	struct cni_err err = {0};
+
+	CHECK_INT(load(json, env_args, &c, &err), code);
+	CHECK_STR(err.msg, msg);
+	ipam_conf_free(c);
+}
+
+static const char *fmt_ip(const struct ip_addr *a)
+{
+	static char buf[4][IP_STRLEN];
+	static int i;
+
+	i = (i + 1) % 4;
+	return ip_format(a, buf[i], sizeof(buf[i]));
+}
+
+static struct ip_addr ip(const char *s)
+{
+	struct ip_addr a = {0};
+
+	if (ip_parse(s, &a) < 0)
+		abort();
+	return a;
+}
+
+static char *read_text(const char *dir, const char *name)
+{
+	static char buf[4096];
+	char path[512];
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return NULL;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n < 0)
+		return NULL;
+	buf[n] = '\0';
+	return buf;
+}
+
+static void write_text(const char *dir, const char *name, const char *text)
+{
+	char path[512];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text))
+		abort();
+	close(fd);
+}
+
+static void remove_file(const char *dir, const char *name)
+{
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	unlink(path);
+}
+
+static int file_mode(const char *dir, const char *name)
+{
+	char path[512];
+	struct stat st;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	if (stat(path, &st) < 0)
+		return -1;
+	return (int)(st.st_mode & 07777);
+}
+
+/* Build a one-set range set from "subnet[,start,end[,gw]]" items. */
+static struct ipam_range_set make_set(const char *json)
+{
+	struct ipam_conf *c = NULL;
+	struct cni_err err = {0};
+	struct ipam_range_set s = {0};
+	char conf[2048];
+
+	snprintf(conf, sizeof(conf),
+		 "{\"cniVersion\":\"1.0.0\",\"name\":\"t\",\"ipam\":{\"ranges\":[%s]}}", json);
+	if (load(conf, NULL, &c, &err) != 0) {
+		fprintf(stderr, "make_set: %s\n", err.msg);
+		abort();
+	}
+	s = c->sets[0];
+	c->sets[0].ranges = NULL;
+	c->sets[0].n = 0;
+	ipam_conf_free(c);
+	return s;
+}
+
+/* Iterate a set from last (NULL = none) and join the candidates with spaces. */
+static const char *iterate(const struct ipam_range_set *s, const char *last)
+{
+	static char out[4096];
+	struct ipam_range_iter it;
+	struct ip_addr l, cand;
+	const struct ipam_range *r;
+	size_t off = 0;
+	int guard = 0;
+
+	if (last)
+		l = ip(last);
+	ipam_range_iter_init(&it, s, last ? &l : NULL);
+	out[0] = '\0';
+	while (ipam_range_iter_next(&it, &cand, &r) && guard++ < 200)
+		off += (size_t)snprintf(out + off, sizeof(out) - off, "%s%s", off ? " " : "",
+					fmt_ip(&cand));
+	return out;
+}
+
+/* ---- config --------------------------------------------------------------- */
+
+#define NET(ipam) "{\"cniVersion\":\"1.0.0\",\"name\":\"net\",\"ipam\":" ipam "}"
+
+static void test_conf_validation(void)
+{
+	expect_conf_error("{\"cniVersion\":\"1.0.0\",\"name\":\"net\"}", NULL, 7,
+			  "IPAM config missing 'ipam' key");
+	expect_conf_error(NET("{\"type\":\"host-local\"}"), NULL, 7, "no IP ranges specified");
+	expect_conf_error(NET("{\"ranges\":[]}"), NULL, 7, "no IP ranges specified");
+	expect_conf_error(NET("{\"ranges\":[[]]}"), NULL, 7,
+			  "invalid range set 0: empty range set");
+	expect_conf_error(NET("{\"ranges\":[[{\"subnet\":\"10.1.0.5/24\"}]]}"), NULL, 7,
+			  "invalid range set 0: Network has host bits set. For a subnet mask of "
+			  "length 24 the network address is 10.1.0.0");
+	expect_conf_error(NET("{\"ranges\":[[{\"subnet\":\"10.1.0.0/31\"}]]}"), NULL, 7,
+			  "invalid range set 0: Network 10.1.0.0/31 too small to allocate from");
+	expect_conf_error(NET("{\"ranges\":[[{\"subnet\":\"10.1.0.0/32\"}]]}"), NULL, 7,
+			  "invalid range set 0: Network 10.1.0.0/32 too small to allocate from");
+	expect_conf_error(NET("{\"ranges\":[[{\"subnet\":\"fd00::/127\"}]]}"), NULL, 7,
+			  "invalid range set 0: Network fd00::/127 too small to allocate from");
+	expect_conf_error(NET("{\"ranges\":[[{\"subnet\":\"fd00::/128\"}]]}"), NULL, 7,
+			  "invalid range set 0: Network fd00::/128 too small to allocate from");
+	expect_conf_error(
+		NET("{\"ranges\":[[{\"subnet\":\"10.1.0.0/24\",\"rangeStart\":\"10.2.0.1\"}]]}"),
+		NULL, 7, "invalid range set 0: RangeStart 10.2.0.1 not in network 10.1.0.0/24");
+	expect_conf_error(
+		NET("{\"ranges\":[[{\"subnet\":\"10.1.0.0/24\",\"rangeEnd\":\"10.1.1.1\"}]]}"),
+		NULL, 7, "invalid range set 0: RangeEnd 10.1.1.1 not in network 10.1.0.0/24");
+	expect_conf_error(
+		NET("{\"ranges\":[[{\"subnet\":\"10.1.0.0/24\",\"rangeStart\":\"10.1.0.9\","
+		    "\"rangeEnd\":\"10.1.0.5\"}]]}"),
+		NULL, 7, "invalid range set 0: RangeEnd 10.1.0.5 not in network 10.1.0.0/24");
+	expect_conf_error(
+		NET("{\"ranges\":[[{\"subnet\":\"10.1.0.0/24\"},{\"subnet\":\"fd00::/64\"}]]}"),
+		NULL, 7, "invalid range set 0: mixed address families");
+	expect_conf_error(
+		NET("{\"ranges\":[[{\"subnet\":\"10.1.0.0/24\"},{\"subnet\":\"10.1.0.0/25\"}]]}"),
+		NULL, 7,
+		"invalid range set 0: subnets 10.1.0.1-10.1.0.254 and 10.1.0.1-10.1.0.126 overlap");
+	expect_conf_error(
+		NET("{\"ranges\":[[{\"subnet\":\"10.1.0.0/24\"}],[{\"subnet\":\"10.1.0.0/16\"}]]}"),
+		NULL, 7, "range set 0 overlaps with 1");
+	expect_conf_error(NET("{\"ranges\":[[{\"subnet\":\"10.1.0.0/24\"}],[{\"subnet\":\"10.2.0.0/"
+			      "24\"}],[{\"subnet\":\"10.1.0.0/24\"}]]}"),
+			  NULL, 7, "range set 0 overlaps with 2");
+	expect_conf_error(NET("{\"ranges\":[[{\"rangeStart\":\"10.1.0.1\"}]]}"), NULL, 7,
+			  "invalid range set 0: IP <nil> not v4 nor v6");
+	expect_conf_error("{\"cniVersion\":\"0.2.0\",\"name\":\"n\",\"ipam\":{\"ranges\":[[{"
+			  "\"subnet\":\"10.1.0."
+			  "0/24\"}],[{\"subnet\":\"10.2.0.0/24\"}]]}}",
+			  NULL, 7,
+			  "CNI version 0.2.0 does not support more than 1 address per family");
+	/* Wrong JSON types name the key. */
+	{
+		struct ipam_conf *c = NULL;
+		struct cni_err err = {0};
+
+		CHECK_INT(load(NET("{\"ranges\":[[{\"subnet\":5}]]}"), NULL, &c, &err), 7);
+		CHECK(strstr(err.msg, "'subnet'") != NULL);
+		CHECK_INT(load(NET("{\"ranges\":[{\"subnet\":\"10.1.0.0/24\"}]}"), NULL, &c, &err),
+			  7);
+		CHECK(strstr(err.msg, "'ranges'") != NULL);
+		CHECK_INT(load(NET("{\"dataDir\":[],\"subnet\":\"10.1.0.0/24\"}"), NULL, &c, &err),
+			  7);
+		CHECK(strstr(err.msg, "'dataDir'") != NULL);
+		CHECK_INT(load(NET("{\"ranges\":[[{\"subnet\":\"10.1.0.0/24\"}]]}"), "FOO=1", &c,
+			       &err),
+			  999);
+		CHECK_STR(err.msg, "ARGS: unknown args [\"FOO=1\"]");
+		CHECK_INT(load(NET("{\"ranges\":[[{\"subnet\":\"10.1.0.0/24\"}]]}"),
+			       "IP=10.1.0.300", &c, &err),
+			  999);
+		CHECK_STR(err.msg,
+			  "ARGS: error parsing value of pair \"IP=10.1.0.300\": invalid IP "
+			  "address 10.1.0.300");
+	}
+}
+
+static void test_conf_accepts(void)
+{
+	struct ipam_conf *c = NULL;
+	struct cni_err err = {0};
+
+	/* /30 is the smallest allocatable IPv4 network: .1 gateway, .2 allocatable. */
+	CHECK_INT(load(NET("{\"ranges\":[[{\"subnet\":\"10.1.0.0/30\"}]]}"), NULL, &c, &err), 0);
+	if (c) {
+		CHECK_STR(fmt_ip(&c->sets[0].ranges[0].start), "10.1.0.1");
+		CHECK_STR(fmt_ip(&c->sets[0].ranges[0].end), "10.1.0.2");
+		CHECK_STR(fmt_ip(&c->sets[0].ranges[0].gateway), "10.1.0.1");
+	}
+	ipam_conf_free(c);
+
+	/* Order: runtimeConfig.ipRanges, legacy subnet, ranges; keys case-insensitive. */
+	CHECK_INT(
+		load("{\"cniVersion\":\"0.3.1\",\"Name\":\"net\",\"IPAM\":{\"Subnet\":\"10.2.0.0/"
+		     "16\",\"GATEWAY\":\"10.2.0.254\",\"Ranges\":[[{\"SUBNET\":\"fd00::/64\"}]],"
+		     "\"dataDir\":\"/tmp/x\",\"routes\":[{\"dst\":\"0.0.0.0/0\"},{\"dst\":\"::/0\","
+		     "\"gw\":\"fd00::1\"}]},\"runtimeConfig\":{\"ipRanges\":[[{\"subnet\":\"10.3.0."
+		     "0/24\",\"rangeStart\":\"10.3.0.10\",\"rangeEnd\":\"10.3.0.20\"}]],\"ips\":["
+		     "\"10.3.0.15/24\"]},\"args\":{\"cni\":{\"ips\":[\"fd00::5\",\"10.2.0.9\"]}}}",
+		     "IgnoreUnknown=1;K8S_POD_NAME=x;IP=10.2.0.9", &c, &err),
+		0);
+	if (c) {
+		CHECK_INT(c->n_sets, 3);
+		CHECK_STR(fmt_ip(&c->sets[0].ranges[0].start), "10.3.0.10");
+		CHECK_STR(fmt_ip(&c->sets[0].ranges[0].end), "10.3.0.20");
+		CHECK_STR(fmt_ip(&c->sets[1].ranges[0].gateway), "10.2.0.254");
+		CHECK_STR(fmt_ip(&c->sets[1].ranges[0].end), "10.2.255.254");
+		CHECK_STR(fmt_ip(&c->sets[2].ranges[0].end), "fd00::ffff:ffff:ffff:ffff");
+		CHECK_STR(c->name, "net");
+		CHECK_STR(c->data_dir, "/tmp/x");
+		CHECK_INT(c->n_routes, 2);
+		/* CNI_ARGS first, then args.cni.ips, then runtimeConfig.ips; duplicates dropped. */
+		CHECK_INT(c->n_requested, 3);
+		if (c->n_requested == 3) {
+			CHECK_STR(fmt_ip(&c->requested[0]), "10.2.0.9");
+			CHECK_STR(fmt_ip(&c->requested[1]), "fd00::5");
+			CHECK_STR(fmt_ip(&c->requested[2]), "10.3.0.15");
+		}
+	}
+	ipam_conf_free(c);
+}
+
+/* ---- ranges and iteration ------------------------------------------------- */
+
+static void test_iterator(void)
+{
+	struct ipam_range_set s = make_set("[{\"subnet\":\"10.1.0.0/29\"}]");
+
+	/* Gateway .1 skipped, .7 (broadcast) excluded by the default end. */
+	CHECK_STR(iterate(&s, NULL), "10.1.0.2 10.1.0.3 10.1.0.4 10.1.0.5 10.1.0.6");
+	/* Round robin: after the last reservation, wrapping, the last one tried last. */
+	CHECK_STR(iterate(&s, "10.1.0.4"), "10.1.0.5 10.1.0.6 10.1.0.2 10.1.0.3 10.1.0.4");
+	CHECK_STR(iterate(&s, "10.1.0.6"), "10.1.0.2 10.1.0.3 10.1.0.4 10.1.0.5 10.1.0.6");
+	/* A last reservation outside the set is ignored. */
+	CHECK_STR(iterate(&s, "10.9.0.4"), "10.1.0.2 10.1.0.3 10.1.0.4 10.1.0.5 10.1.0.6");
+	ipam_range_set_clear(&s);
+
+	/* Gateway in the middle of an explicit range; several ranges in one set. */
+	s = make_set("[{\"subnet\":\"10.1.0.0/"
+		     "24\",\"rangeStart\":\"10.1.0.10\",\"rangeEnd\":\"10.1.0.13\","
+		     "\"gateway\":\"10.1.0.11\"},{\"subnet\":\"10.2.0.0/30\"}]");
+	CHECK_STR(iterate(&s, NULL), "10.1.0.10 10.1.0.12 10.1.0.13 10.2.0.2");
+	CHECK_STR(iterate(&s, "10.1.0.13"), "10.2.0.2 10.1.0.10 10.1.0.12 10.1.0.13");
+	CHECK_STR(iterate(&s, "10.2.0.2"), "10.1.0.10 10.1.0.12 10.1.0.13 10.2.0.2");
+	ipam_range_set_clear(&s);
+
+	/* IPv6: the last address is allocatable. */
+	s = make_set("[{\"subnet\":\"fd00::/126\"}]");
+	CHECK_STR(iterate(&s, NULL), "fd00::2 fd00::3");
+	ipam_range_set_clear(&s);
+
+	/* A range holding only its gateway yields nothing. */
+	s = make_set("[{\"subnet\":\"10.1.0.0/"
+		     "24\",\"rangeStart\":\"10.1.0.1\",\"rangeEnd\":\"10.1.0.1\"}]");
+	CHECK_STR(iterate(&s, NULL), "");
+	ipam_range_set_clear(&s);
+}
+
+/* ---- allocation and the store --------------------------------------------- */
+
+static int alloc(const char *dir, const struct ipam_range_set *s, int idx, const char *cid,
+		 const char *req, char *out, struct cni_err *err)
+{
+	_cleanup_(ipam_store_closep) struct ipam_store *st = NULL;
+	struct cni_ip r = {0};
+	struct ip_addr rq;
+
+	cni_err_clear(err);
+	out[0] = '\0';
+	if (req)
+		rq = ip(req);
+	if (ipam_store_open(dir, "net", true, &st, err) < 0 || ipam_store_lock(st, err) < 0)
+		return -1;
+	if (ipam_allocate(st, s, idx, cid, "eth0", req ? &rq : NULL, &r, err) < 0)
+		return -1;
+	ipnet_format(&r.address, out, IP_STRLEN);
+	strcat(out, " gw ");
+	ip_format(&r.gateway, out + strlen(out), IP_STRLEN);
+	return 0;
+}
+
+static void test_allocate(void)
+{
+	char *dir = mktmp(), out[2 * IP_STRLEN + 8], netdir[512];
+	struct ipam_range_set s = make_set("[{\"subnet\":\"10.1.0.0/29\"}]");
+	struct cni_err err = {0};
+
+	snprintf(netdir, sizeof(netdir), "%s/net", dir);
+	CHECK_INT(alloc(dir, &s, 0, "c1", NULL, out, &err), 0);
+	CHECK_STR(out, "10.1.0.2/29 gw 10.1.0.1");
+	CHECK_INT(alloc(dir, &s, 0, "c1", NULL, out, &err), -1);
+	CHECK_STR(err.msg,
+		  "10.1.0.2 has been allocated to c1, duplicate allocation is not allowed");
+	CHECK_INT(alloc(dir, &s, 0, "c2", NULL, out, &err), 0);
+	CHECK_STR(out, "10.1.0.3/29 gw 10.1.0.1");
+	CHECK_STR(read_text(netdir, "last_reserved_ip.0"), "10.1.0.3");
+	/* Requested addresses. */
+	CHECK_INT(alloc(dir, &s, 0, "c3", "10.1.0.1", out, &err), -1);
+	CHECK_STR(err.msg, "requested ip 10.1.0.1 is subnet's gateway");
+	CHECK_INT(alloc(dir, &s, 0, "c3", "10.1.0.2", out, &err), -1);
+	CHECK_STR(err.msg, "requested IP address 10.1.0.2 is not available in range set "
+			   "10.1.0.1-10.1.0.6");
+	CHECK_INT(alloc(dir, &s, 0, "c3", "10.1.0.9", out, &err), -1);
+	CHECK_STR(err.msg, "10.1.0.9 not in range set 10.1.0.1-10.1.0.6");
+	CHECK_INT(alloc(dir, &s, 0, "c3", "10.1.0.6", out, &err), 0);
+	CHECK_STR(out, "10.1.0.6/29 gw 10.1.0.1");
+	/* A requested reservation also moves the cursor; round robin wraps. */
+	CHECK_STR(read_text(netdir, "last_reserved_ip.0"), "10.1.0.6");
+	CHECK_INT(alloc(dir, &s, 0, "c4", NULL, out, &err), 0);
+	CHECK_STR(out, "10.1.0.4/29 gw 10.1.0.1");
+	CHECK_INT(alloc(dir, &s, 0, "c5", NULL, out, &err), 0);
+	CHECK_STR(out, "10.1.0.5/29 gw 10.1.0.1");
+	CHECK_INT(alloc(dir, &s, 0, "c6", NULL, out, &err), -1);
+	CHECK_INT(err.code, 999);
+	CHECK_STR(err.msg, "no IP addresses available in range set: 10.1.0.1-10.1.0.6");
+	/* Released addresses are reused only after the cursor comes round. */
+	remove_file(netdir, "10.1.0.3");
+	CHECK_INT(alloc(dir, &s, 0, "c6", NULL, out, &err), 0);
+	CHECK_STR(out, "10.1.0.3/29 gw 10.1.0.1");
+	ipam_range_set_clear(&s);
+	rmtree(dir);
+}
+
+static void test_store_format(void)
+{
+	char *dir = mktmp(), netdir[512];
+	_cleanup_(ipam_store_closep) struct ipam_store *st = NULL;
+	struct cni_err err = {0};
+	struct ip_addr a = ip("10.1.0.7"), b = ip("fd00::c");
+	bool reserved = false;
+	mode_t old = umask(022);
+
+	snprintf(netdir, sizeof(netdir), "%s/sub/net", dir);
+	snprintf(netdir, sizeof(netdir), "%s/sub", dir);
+	CHECK_INT(ipam_store_open(netdir, "net", true, &st, &err), 0);
+	snprintf(netdir, sizeof(netdir), "%s/sub/net", dir);
+	CHECK_INT(ipam_store_lock(st, &err), 0);
+	CHECK_INT(ipam_store_reserve(st, "  cid1 ", "eth0", &a, 0, &reserved, &err), 0);
+	CHECK(reserved);
+	CHECK_INT(ipam_store_reserve(st, "cid1", "eth1", &a, 0, &reserved, &err), 0);
+	CHECK(!reserved);
+	CHECK_INT(ipam_store_reserve(st, "cid2", "net1", &b, 3, &reserved, &err), 0);
+	CHECK(reserved);
+	ipam_store_unlock(st);
+	CHECK_STR(read_text(netdir, "10.1.0.7"), "cid1\r\neth0");
+	CHECK_STR(read_text(netdir, "fd00::c"), "cid2\r\nnet1");
+	CHECK_STR(read_text(netdir, "last_reserved_ip.0"), "10.1.0.7");
+	CHECK_STR(read_text(netdir, "last_reserved_ip.3"), "fd00::c");
+	CHECK_INT(file_mode(netdir, "10.1.0.7"), 0600);
+	CHECK_INT(file_mode(netdir, "last_reserved_ip.0"), 0600);
+	CHECK_INT(file_mode(netdir, "lock"), 0750);
+	CHECK_INT(file_mode(netdir, "."), 0755);
+	CHECK_INT(file_mode(netdir, IPAM_INDEX_NAME), 0600);
+	CHECK_STR(read_text(netdir, "lock"), "");
+	/* No temp files left behind. */
+	{
+		int n = 0;
+		DIR *d = opendir(netdir);
+		struct dirent *de;
+
+		while (d && (de = readdir(d)))
+			n += de->d_name[0] != '.' || strcmp(de->d_name, IPAM_INDEX_NAME) == 0;
+		if (d)
+			closedir(d);
+		/* 2 IPs, 2 cursors, lock, index */
+		CHECK_INT(n, 6);
+	}
+	umask(old);
+	ipam_store_close(TAKE_PTR(st));
+	rmtree(dir);
+}
+
+/* Open + lock a store over dir/net. */
+static struct ipam_store *open_locked(const char *dir, bool use_index)
+{
+	struct ipam_store *st = NULL;
+	struct cni_err err = {0};
+
+	if (ipam_store_open(dir, "net", use_index, &st, &err) < 0 ||
+	    ipam_store_lock(st, &err) < 0) {
+		fprintf(stderr, "open_locked: %s\n", err.msg);
+		abort();
+	}
+	return st;
+}
+
+static const char *ids(struct ipam_store *st, const char *cid, const char *ifname)
+{
+	static char out[1024];
+	struct ip_addr *v = NULL;
+	struct cni_err err = {0};
+	size_t n = 0, off = 0;
+
+	out[0] = '\0';
+	if (ipam_store_get_by_id(st, cid, ifname, &v, &n, &err) < 0)
+		return "(error)";
+	for (size_t i = 0; i < n; i++)
+		off += (size_t)snprintf(out + off, sizeof(out) - off, "%s%s", i ? " " : "",
+					fmt_ip(&v[i]));
+	free(v);
+	return out;
+}
+
+static void test_legacy(void)
+{
+	for (int use_index = 0; use_index < 2; use_index++) {
+		char *dir = mktmp(), netdir[512];
+		struct ipam_store *st = open_locked(dir, use_index);
+		struct cni_err err = {0};
+		size_t n = 99;
+
+		snprintf(netdir, sizeof(netdir), "%s/net", dir);
+		ipam_store_unlock(st);
+		write_text(netdir, "10.1.0.2", "old");		  /* legacy: containerID only */
+		write_text(netdir, "10.1.0.3", " new\r\neth0\n"); /* whitespace tolerated */
+		write_text(netdir, "10.1.0.4", "new\r\neth1");
+		write_text(netdir, "notanip", "new\r\neth0"); /* never a reservation */
+		CHECK_INT(ipam_store_lock(st, &err), 0);
+		CHECK_STR(ids(st, "old", "eth0"), "10.1.0.2");
+		CHECK_STR(ids(st, "new", "eth0"), "10.1.0.3");
+		CHECK(ipam_store_find_by_id(st, "old", "eth7"));
+		CHECK(ipam_store_find_by_id(st, "new", "eth1"));
+		CHECK(!ipam_store_find_by_id(st, "new", "eth2"));
+		CHECK_INT(ipam_store_count(st), 3);
+		/* DEL: exact matches only; the legacy file stays while exact ones exist. */
+		CHECK_INT(ipam_store_release_by_id(st, "new", "eth0", &n, &err), 0);
+		CHECK_INT(n, 1);
+		CHECK(read_text(netdir, "10.1.0.3") == NULL);
+		CHECK_INT(ipam_store_release_by_id(st, "old", "eth0", &n, &err), 0);
+		CHECK_INT(n, 1);
+		CHECK(read_text(netdir, "10.1.0.2") == NULL);
+		CHECK_INT(ipam_store_release_by_id(st, "nobody", "eth0", &n, &err), 0);
+		CHECK_INT(n, 0);
+		CHECK_STR(read_text(netdir, "notanip"), "new\r\neth0");
+		ipam_store_close(st);
+		rmtree(dir);
+	}
+}
+
+/*
+ * Rewrite the index in place (the directory's mtime does not change): the
+ * entry `name` gets `owner` (escaped form) and ctime 1.0; keep_stamp false
+ * zeroes the stamp as if the directory had changed since.
+ */
+static void forge_index(const char *netdir, const char *name, const char *owner, bool keep_stamp)
+{
+	char in[16384], out[16384], *save = NULL;
+	size_t off = 0;
+
+	snprintf(in, sizeof(in), "%s", read_text(netdir, IPAM_INDEX_NAME));
+	for (char *line = strtok_r(in, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char n[64];
+		unsigned long long ino;
+
+		if (strncmp(line, "host-local-index", 16) == 0 && !keep_stamp) {
+			char *p = strstr(line, "dirstamp=") + 9;
+
+			for (; *p; p++)
+				if (*p != '.')
+					*p = '0';
+		}
+		if (sscanf(line, "%63s %llu", n, &ino) == 2 && strcmp(n, name) == 0)
+			off += (size_t)snprintf(out + off, sizeof(out) - off,
+						"%s %llu 1.000000000 %s\n", n, ino, owner);
+		else
+			off += (size_t)snprintf(out + off, sizeof(out) - off, "%s\n", line);
+	}
+	write_text(netdir, IPAM_INDEX_NAME, out);
+}
+
+static void test_index_reconcile(void)
+{
+	char *dir = mktmp(), netdir[512], idx[8192];
+	struct ipam_store *st = open_locked(dir, true);
+	struct ipam_range_set s = make_set("[{\"subnet\":\"10.1.0.0/24\"}]");
+	struct cni_err err = {0};
+	struct cni_ip r;
+	size_t n;
+
+	snprintf(netdir, sizeof(netdir), "%s/net", dir);
+	for (int i = 0; i < 5; i++) {
+		char cid[16];
+
+		snprintf(cid, sizeof(cid), "c%d", i);
+		CHECK_INT(ipam_allocate(st, &s, 0, cid, "eth0", NULL, &r, &err), 0);
+	}
+	ipam_store_unlock(st);
+	snprintf(idx, sizeof(idx), "%s", read_text(netdir, IPAM_INDEX_NAME));
+	CHECK(strstr(idx, "10.1.0.2 ") != NULL && strstr(idx, " c0%0D%0Aeth0\n") != NULL);
+	CHECK(strstr(idx, "end 5\n") != NULL);
+
+	/* Behind its back: another plugin adds, removes and replaces files. */
+	write_text(netdir, "10.1.0.50", "goplugin\r\neth0");
+	remove_file(netdir, "10.1.0.3"); /* c1 */
+	remove_file(netdir, "10.1.0.4"); /* c2 */
+	write_text(netdir, "10.1.0.4", "other\r\neth0");
+	CHECK_INT(ipam_store_lock(st, &err), 0);
+	CHECK_STR(ids(st, "goplugin", "eth0"), "10.1.0.50");
+	CHECK_STR(ids(st, "c1", "eth0"), "");
+	CHECK_STR(ids(st, "c2", "eth0"), "");
+	CHECK_STR(ids(st, "other", "eth0"), "10.1.0.4");
+	CHECK_INT(ipam_store_count(st), 5);
+	/* Allocation skips the foreign file and resumes after last_reserved_ip. */
+	CHECK_INT(ipam_allocate(st, &s, 0, "c9", "eth0", NULL, &r, &err), 0);
+	CHECK_STR(fmt_ip(&r.address.ip), "10.1.0.7");
+	ipam_store_unlock(st);
+
+	/* Content rewritten in place (same inode) with the directory untouched. */
+	write_text(netdir, "10.1.0.5", "inplace\r\neth0");
+	CHECK_INT(ipam_store_lock(st, &err), 0);
+	/* A stale hit is never trusted: c3's old entry is re-read before use. */
+	CHECK_STR(ids(st, "c3", "eth0"), "");
+	CHECK_INT(ipam_store_release_by_id(st, "c3", "eth0", &n, &err), 0);
+	CHECK_INT(n, 0);
+	CHECK_STR(read_text(netdir, "10.1.0.5"), "inplace\r\neth0");
+	ipam_store_unlock(st);
+
+	/*
+	 * Same inode, different owner (a file deleted and recreated by another
+	 * plugin with a recycled inode number). While the directory's mtime
+	 * still equals the index stamp the index is trusted (hits are still
+	 * re-read, so "zz" is not reported)...
+	 */
+	forge_index(netdir, "10.1.0.2", "zz%0D%0Aeth0", true);
+	CHECK_INT(ipam_store_lock(st, &err), 0);
+	/* (c0's file is not found: proof the index, not a scan, answered) */
+	CHECK_STR(ids(st, "c0", "eth0"), "");
+	CHECK_STR(ids(st, "zz", "eth0"), "");
+	/* the verified hit corrected the entry */
+	CHECK_STR(ids(st, "c0", "eth0"), "10.1.0.2");
+	ipam_store_unlock(st);
+	/* ...once the directory changed behind our back, the ctime check catches it. */
+	forge_index(netdir, "10.1.0.2", "zz%0D%0Aeth0", false);
+	CHECK_INT(ipam_store_lock(st, &err), 0);
+	CHECK_STR(ids(st, "c0", "eth0"), "10.1.0.2");
+	CHECK_STR(ids(st, "zz", "eth0"), "");
+	ipam_store_unlock(st);
+
+	/* A corrupt index is rebuilt from the files. */
+	write_text(netdir, IPAM_INDEX_NAME, "garbage\n10.1.0.2 1 2.3 x\n");
+	CHECK_INT(ipam_store_lock(st, &err), 0);
+	CHECK_STR(ids(st, "c0", "eth0"), "10.1.0.2");
+	CHECK_STR(ids(st, "inplace", "eth0"), "10.1.0.5");
+	CHECK_INT(ipam_store_count(st), 6);
+	ipam_store_unlock(st);
+	CHECK(strstr(read_text(netdir, IPAM_INDEX_NAME), "end 6\n") != NULL);
+
+	/* An index listing a file that is gone, with a forged stamp, is corrected. */
+	remove_file(netdir, "10.1.0.50");
+	CHECK_INT(ipam_store_lock(st, &err), 0);
+	CHECK_STR(ids(st, "goplugin", "eth0"), "");
+	CHECK_INT(ipam_store_count(st), 5);
+	ipam_store_unlock(st);
+
+	ipam_store_close(st);
+	ipam_range_set_clear(&s);
+	rmtree(dir);
+}
+
+static void test_gc(void)
+{
+	char *dir = mktmp(), netdir[512];
+	struct ipam_store *st = open_locked(dir, true);
+	struct cni_attachment valid[] = {
+		{.container_id = "keep", .ifname = "eth0"},
+		{.container_id = "legacy-live", .ifname = "net1"},
+	};
+	struct cni_err err = {0};
+	size_t n = 0;
+
+	snprintf(netdir, sizeof(netdir), "%s/net", dir);
+	ipam_store_unlock(st);
+	write_text(netdir, "10.1.0.2", "keep\r\neth0");
+	write_text(netdir, "10.1.0.3", "keep\r\neth1");
+	write_text(netdir, "10.1.0.4", "gone\r\neth0");
+	write_text(netdir, "10.1.0.5", "legacy-live");
+	write_text(netdir, "10.1.0.6", "legacy-dead");
+	write_text(netdir, "last_reserved_ip.0", "10.1.0.6");
+	CHECK_INT(ipam_store_lock(st, &err), 0);
+	CHECK_INT(ipam_store_gc(st, valid, 2, &n, &err), 0);
+	CHECK_INT(n, 3);
+	ipam_store_unlock(st);
+	CHECK(read_text(netdir, "10.1.0.2") != NULL);
+	CHECK(read_text(netdir, "10.1.0.3") == NULL);
+	CHECK(read_text(netdir, "10.1.0.4") == NULL);
+	CHECK(read_text(netdir, "10.1.0.5") != NULL);
+	CHECK(read_text(netdir, "10.1.0.6") == NULL);
+	CHECK(read_text(netdir, "last_reserved_ip.0") != NULL);
+	CHECK(read_text(netdir, "lock") != NULL);
+	CHECK(read_text(netdir, IPAM_INDEX_NAME) != NULL);
+	/* Empty list: everything goes, bookkeeping stays. */
+	CHECK_INT(ipam_store_lock(st, &err), 0);
+	CHECK_INT(ipam_store_gc(st, NULL, 0, &n, &err), 0);
+	CHECK_INT(n, 2);
+	ipam_store_unlock(st);
+	CHECK(read_text(netdir, "last_reserved_ip.0") != NULL);
+	ipam_store_close(st);
+	rmtree(dir);
+}
+
+static void test_dns(void)
+{
+	const char *text = "# comment\n; other comment\n\nnameserver 10.0.0.1\n  nameserver  "
+			   "fd00::53 extra\ndomain a.example\ndomain b.example\nsearch x.example "
+			   "y.example\noptions ndots:5 rotate\nsortlist 1.2.3.4\nnameserver\n";
+	FILE *f = fmemopen((void *)text, strlen(text), "r");
+	struct cni_dns d = {0};
+	struct cni_err err = {0};
+
+	CHECK_INT(ipam_dns_parse_file(f, &d, &err), 0);
+	fclose(f);
+	CHECK(d.nameservers && d.nameservers[0] && d.nameservers[1] && !d.nameservers[2]);
+	if (d.nameservers && d.nameservers[0] && d.nameservers[1]) {
+		CHECK_STR(d.nameservers[0], "10.0.0.1");
+		CHECK_STR(d.nameservers[1], "fd00::53");
+	}
+	CHECK_STR(d.domain, "b.example");
+	CHECK(d.search && d.search[1] && !d.search[2]);
+	CHECK(d.options && d.options[1] && !d.options[2]);
+	if (d.options && d.options[1])
+		CHECK_STR(d.options[1], "rotate");
+	cni_dns_clear(&d);
+	CHECK_INT(ipam_dns_load("/nonexistent/resolv.conf", &d, &err), -1);
+	CHECK_STR(err.msg, "open /nonexistent/resolv.conf: no such file or directory");
+}
+
+int main(void)
+{
+	RUN(test_conf_validation);
+	RUN(test_conf_accepts);
+	RUN(test_iterator);
+	RUN(test_allocate);
+	RUN(test_store_format);
+	RUN(test_legacy);
+	RUN(test_index_reconcile);
+	RUN(test_gc);
+	RUN(test_dns);
+	UNIT_DONE();
+}
