@@ -8,6 +8,9 @@ network namespaces skip (with the reason) where the kernel or privileges do
 not allow creating them; everything else fails loudly.
 """
 import argparse
+import atexit
+import shutil
+import tempfile
 import os
 import sys
 import unittest
@@ -22,6 +25,10 @@ def main():
     ap.add_argument("patterns", nargs="*", help="test name substrings to run")
     opts = ap.parse_args()
     os.environ["CNI_TEST_BIN"] = os.path.abspath(opts.bin)
+    # portmap's GC ownership markers of test runs go to a private directory.
+    state = tempfile.mkdtemp(prefix="cnitest-portmap-state-")
+    atexit.register(shutil.rmtree, state, True)
+    os.environ["CNI_PORTMAP_STATE_DIR"] = state
     sys.path.insert(0, os.path.join(HERE, "integration"))
 
     loader = unittest.TestLoader()

@@ -2,10 +2,14 @@
  * nftables transaction, so it applies completely or not at all. */
 #include "portmap/portmap.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cleanup.h"
 #include "conf.h"
@@ -93,6 +97,74 @@ static void pm_config_udp_ports(const struct portmap_conf *c, int af, struct pm_
 	}
 }
 
+/*
+ * Ownership markers. Rules carry only the container ID (as the reference's do), and
+ * every network shares the tables, so GC could not tell which network a rule belongs
+ * to. ADD therefore records <state dir>/<network>/<containerID> and DEL removes it;
+ * GC for a network only deletes the rules of containers recorded for that network
+ * (and not recorded for any other). Rules without a marker (written by the reference
+ * plugin, or before an upgrade) are left to DEL. The state dir is on tmpfs by default,
+ * like the rules it describes.
+ */
+#define PM_STATE_DIR_DEFAULT "/run/cni-portmap"
+
+static const char *pm_state_dir(void)
+{
+	const char *d = getenv("CNI_PORTMAP_STATE_DIR");
+
+	return d && *d ? d : PM_STATE_DIR_DEFAULT;
+}
+
+/* Record that container_id has rules for network. Failures only weaken GC: logged. */
+static void pm_marker_add(const char *network, const char *container_id)
+{
+	char path[4096];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s", pm_state_dir());
+	if (mkdir(path, 0700) < 0 && errno != EEXIST)
+		goto fail;
+	snprintf(path, sizeof(path), "%s/%s", pm_state_dir(), network);
+	if (mkdir(path, 0700) < 0 && errno != EEXIST)
+		goto fail;
+	snprintf(path, sizeof(path), "%s/%s/%s", pm_state_dir(), network, container_id);
+	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0)
+		goto fail;
+	close(fd);
+	return;
+fail:
+	fprintf(stderr, "portmap: cannot record '%s' for GC: %s\n", path, strerror(errno));
+}
+
+static void pm_marker_del(const char *network, const char *container_id)
+{
+	char path[4096];
+
+	snprintf(path, sizeof(path), "%s/%s/%s", pm_state_dir(), network, container_id);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/%s", pm_state_dir(), network);
+	rmdir(path); /* only succeeds once empty */
+}
+
+/* True when container_id is recorded for a network other than network. */
+static bool pm_marker_elsewhere(const char *network, const char *container_id)
+{
+	_cleanup_(closedirp) DIR *d = opendir(pm_state_dir());
+	struct dirent *de;
+
+	while (d && (de = readdir(d))) {
+		char path[4096];
+
+		if (de->d_name[0] == '.' || !strcmp(de->d_name, network))
+			continue;
+		snprintf(path, sizeof(path), "%s/%s/%s", pm_state_dir(), de->d_name, container_id);
+		if (access(path, F_OK) == 0)
+			return true;
+	}
+	return false;
+}
+
 /* Code 2 for configurations that need the (not implemented) iptables backend. */
 static int pm_refuse_iptables(const struct portmap_conf *c, struct cni_err *err)
 {
@@ -168,6 +240,7 @@ int portmap_add(const struct cni_cmd_args *args, char **ret_out, struct cni_err 
 			return cni_err_prefix(err,
 					      "unable to set up nftables rules for port mappings");
 		}
+		pm_marker_add(args->name, args->container_id);
 		/* After the rules are in place, so that new packets use them. */
 		if (c->has_v4) {
 			pm_config_udp_ports(c, AF_INET, &udp4);
@@ -191,6 +264,7 @@ int portmap_del(const struct cni_cmd_args *args, char **ret_out, struct cni_err 
 		return -1;
 	if (pm_run_txn(PM_OP_DEL, c, args->container_id, &f, err) < 0)
 		return cni_err_prefix(err, "error deleting nftables rules");
+	pm_marker_del(args->name, args->container_id);
 	/* Ports of the deleted rules, plus the config's (rules deleted by hand earlier). */
 	pm_config_udp_ports(c, AF_INET, &udp4);
 	pm_config_udp_ports(c, AF_INET6, &udp6);
@@ -217,24 +291,89 @@ int portmap_check(const struct cni_cmd_args *args, char **ret_out, struct cni_er
 	return pm_check(txn, c, args->container_id, err);
 }
 
+/* Container IDs recorded for network that are not among the valid attachments. */
+static int pm_stale_ids(const char *network, const struct cni_attachment *valid, size_t n_valid,
+			char ***ret, size_t *ret_n, struct cni_err *err)
+{
+	char path[4096];
+	_cleanup_(closedirp) DIR *d = NULL;
+	struct dirent *de;
+	char **ids = NULL;
+	size_t n = 0;
+
+	snprintf(path, sizeof(path), "%s/%s", pm_state_dir(), network);
+	d = opendir(path);
+	*ret = NULL;
+	*ret_n = 0;
+	if (!d)
+		return errno == ENOENT ? 0
+				       : cni_err_errno(err, CNI_ERR_INTERNAL, errno,
+						       "cannot read '%s'", path);
+	while ((de = readdir(d))) {
+		bool keep = false;
+		char **nv;
+
+		if (de->d_name[0] == '.')
+			continue;
+		for (size_t i = 0; i < n_valid && !keep; i++)
+			keep = !strcmp(valid[i].container_id, de->d_name);
+		if (keep)
+			continue;
+		nv = realloc(ids, (n + 2) * sizeof(*ids));
+		if (!nv) {
+			strv_free(ids);
+			return cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
+		}
+		ids = nv;
+		ids[n + 1] = NULL;
+		if (!(ids[n] = strdup(de->d_name))) {
+			strv_free(ids);
+			return cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
+		}
+		n++;
+	}
+	*ret = ids;
+	*ret_n = n;
+	return 0;
+}
+
 int portmap_gc(const struct cni_cmd_args *args, char **ret_out, struct cni_err *err)
 {
 	_cleanup_(cjson_freep) cJSON *root = NULL;
 	struct cni_attachment *valid = NULL;
-	size_t n_valid = 0;
+	size_t n_valid = 0, n_stale = 0, n_del = 0;
+	char **stale = NULL;
+	_cleanup_free_ char **del = NULL;
 	struct pm_ports udp4 = {0}, udp6 = {0};
 	struct pm_del_filter f = {.udp4 = &udp4, .udp6 = &udp6};
-	int r;
+	int r = 0;
 
 	if (conf_parse_object(args->stdin_data, args->stdin_len,
 			      "failed to parse network configuration", &root, err) < 0 ||
 	    cni_gc_attachments(root, &valid, &n_valid, err) < 0)
 		return -1;
-	/* An empty list must still select "keep nothing", not "delete by container ID". */
-	f.valid = valid ? valid : (const struct cni_attachment[]){{NULL, NULL}};
-	f.n_valid = n_valid;
-	r = pm_run_txn(PM_OP_GC, NULL, NULL, &f, err);
+	r = pm_stale_ids(args->name, valid, n_valid, &stale, &n_stale, err);
 	cni_attachments_free(valid, n_valid);
+	if (r < 0)
+		return -1;
+	del = calloc(n_stale + 1, sizeof(*del));
+	if (!del) {
+		strv_free(stale);
+		return cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
+	}
+	/* A container also attached to another network keeps its (shared-comment) rules. */
+	for (size_t i = 0; i < n_stale; i++)
+		if (!pm_marker_elsewhere(args->name, stale[i]))
+			del[n_del++] = stale[i];
+	if (n_del) {
+		f.ids = del;
+		f.n_ids = n_del;
+		r = pm_run_txn(PM_OP_GC, NULL, NULL, &f, err);
+	}
+	if (r == 0)
+		for (size_t i = 0; i < n_stale; i++)
+			pm_marker_del(args->name, stale[i]);
+	strv_free(stale);
 	if (r < 0)
 		return cni_err_prefix(err, "error deleting stale nftables rules");
 	pm_flush_udp(AF_INET, &udp4);

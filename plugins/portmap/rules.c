@@ -321,10 +321,12 @@ static bool del_pred(const struct nft_rule_info *rule, void *userdata)
 
 	if (!rule->comment)
 		return false;
-	if (f->valid) {
-		for (size_t i = 0; i < f->n_valid; i++)
-			if (!strcmp(f->valid[i].container_id, rule->comment))
-				return false;
+	if (f->ids) {
+		bool listed = false;
+		for (size_t i = 0; i < f->n_ids && !listed; i++)
+			listed = !strcmp(f->ids[i], rule->comment);
+		if (!listed)
+			return false;
 	} else if (strcmp(rule->comment, f->container_id) != 0) {
 		return false;
 	}

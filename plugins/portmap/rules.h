@@ -67,18 +67,17 @@ int pm_queue_add(struct nft_txn *txn, const struct portmap_conf *c, const char *
 		 struct cni_err *err) CNI_MUST_USE;
 
 /*
- * Predicate for rule deletion: which container IDs are to be removed.
- * When valid is set the test is inverted: a tagged rule is removed unless
- * its comment is one of valid[0..n_valid-1] (GC). Deleted UDP ports are
- * collected into udp (may be NULL).
+ * Predicate for rule deletion: which container IDs are to be removed, either
+ * one (DEL) or a list (GC). Deleted UDP ports are collected into udp (may be
+ * NULL).
  */
 struct pm_del_filter {
-	const char *container_id;	    /* DEL: remove rules with this comment */
-	const struct cni_attachment *valid; /* GC: keep rules of these container IDs */
-	size_t n_valid;			    /* number of valid attachments */
-	struct pm_ports *udp4;		    /* UDP host ports of deleted IPv4 rules, or NULL */
-	struct pm_ports *udp6;		    /* same for IPv6 */
-	size_t deleted;			    /* rules queued for deletion */
+	const char *container_id; /* DEL: remove rules with this comment */
+	char *const *ids;	  /* GC: remove rules whose comment is one of these */
+	size_t n_ids;		  /* number of ids */
+	struct pm_ports *udp4;	  /* UDP host ports of deleted IPv4 rules, or NULL */
+	struct pm_ports *udp6;	  /* same for IPv6 */
+	size_t deleted;		  /* rules queued for deletion */
 };
 
 /* DEL/GC: queue the deletion of every selected rule in hostports, hostip_hostports and

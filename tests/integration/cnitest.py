@@ -45,7 +45,8 @@ def run_plugin(plugin, command, conf, containerid="testcid", netns="/var/run/net
     in_netns: name of a namespace (under /run/netns) to run the plugin in.
     unset: CNI_* variables to leave out entirely.
     """
-    e = {k: v for k, v in os.environ.items() if not k.startswith("CNI_")}
+    keep = ("CNI_PORTMAP_STATE_DIR", "CNI_TEST_BIN")
+    e = {k: v for k, v in os.environ.items() if not k.startswith("CNI_") or k in keep}
     e.update({
         "CNI_COMMAND": command,
         "CNI_CONTAINERID": containerid,

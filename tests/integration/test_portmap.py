@@ -305,6 +305,27 @@ add rule ip cni_hostport masquerading ip saddr 127.0.0.1 ip daddr 10.99.0.2 masq
         self.assertOK(res)
         self.assertEqual(self.rules_with("cid2"), [])
         self.assertEqual(len(self.rules_with("cid3")), 5)
+
+    def test_gc_only_touches_its_network(self):
+        # Rules are tagged by container ID only (as the reference's); GC of one network
+        # must not remove the port rules of a container attached to another network.
+        self.add_ok(conf(TCP_UDP), "cid2")
+        self.add_ok(conf([{"hostPort": 9090, "containerPort": 90, "protocol": "tcp"}],
+                         prev=prev_result(3), name="othernet"), "cid4")
+        gc = {"cniVersion": "1.1.0", "name": "pmnet", "type": "portmap",
+              "cni.dev/valid-attachments": []}
+        res = run_plugin("portmap", "GC", gc, in_netns=self.node.name,
+                         unset=("CNI_CONTAINERID", "CNI_NETNS", "CNI_IFNAME"))
+        self.assertOK(res)
+        self.assertEqual(self.rules_with("cid2"), [])
+        self.assertEqual(len(self.rules_with("cid4")), 5)
+        # a second GC of the same network finds nothing more to do
+        self.assertOK(run_plugin("portmap", "GC", gc, in_netns=self.node.name,
+                                 unset=("CNI_CONTAINERID", "CNI_NETNS", "CNI_IFNAME")))
+        self.assertEqual(len(self.rules_with("cid4")), 5)
+        # and DEL on the other network still cleans its container
+        self.assertOK(self.pm("DEL", conf(None, prev=None, name="othernet"), "cid4"))
+        self.assertEqual(self.rules_with("cid4"), [])
         st = run_plugin("portmap", "STATUS", {"cniVersion": "1.1.0", "name": "pmnet",
                                               "type": "portmap"}, in_netns=self.node.name)
         self.assertOK(st)
