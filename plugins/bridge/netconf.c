@@ -185,7 +185,9 @@ static int load_backend(const cJSON *root, struct bridge_conf *c, struct cni_err
 	return 0;
 }
 
-int bridge_conf_load(const struct cni_cmd_args *args, struct bridge_conf **ret, struct cni_err *err)
+/* The loader; with lenient_prev an unusable prevResult is dropped instead of failing. */
+static int conf_load(const struct cni_cmd_args *args, bool lenient_prev, struct bridge_conf **ret,
+		     struct cni_err *err)
 {
 	_cleanup_(cjson_freep) cJSON *root = NULL;
 	_cleanup_(bridge_conf_freep) struct bridge_conf *c = calloc(1, sizeof(*c));
@@ -252,8 +254,12 @@ int bridge_conf_load(const struct cni_cmd_args *args, struct bridge_conf **ret, 
 			return -1;
 		c->has_dns = !cni_dns_empty(&c->dns);
 	}
-	if (cni_prev_result(root, c->cni_version, &c->prev, err) < 0)
-		return -1;
+	if (cni_prev_result(root, c->cni_version, &c->prev, err) < 0) {
+		if (!lenient_prev)
+			return -1;
+		cni_err_clear(err);
+		c->prev = NULL;
+	}
 	if (c->is_default_gw)
 		c->is_gw = true;
 	if (c->hairpin && c->promisc)
@@ -264,4 +270,15 @@ int bridge_conf_load(const struct cni_cmd_args *args, struct bridge_conf **ret, 
 				   "cannot use IPAM when DisableContainerInterface flag is set");
 	*ret = TAKE_PTR(c);
 	return 0;
+}
+
+int bridge_conf_load(const struct cni_cmd_args *args, struct bridge_conf **ret, struct cni_err *err)
+{
+	return conf_load(args, false, ret, err);
+}
+
+int bridge_conf_load_for_del(const struct cni_cmd_args *args, struct bridge_conf **ret,
+			     struct cni_err *err)
+{
+	return conf_load(args, true, ret, err);
 }

@@ -57,6 +57,14 @@ struct bridge_conf {
 int bridge_conf_load(const struct cni_cmd_args *args, struct bridge_conf **ret,
 		     struct cni_err *err) CNI_MUST_USE;
 
+/*
+ * bridge_conf_load() for DEL: a prevResult that cannot be used (another version family,
+ * malformed) is dropped instead of failing, since DEL must complete whatever it gets; the
+ * reference does not parse prevResult on DEL at all.
+ */
+int bridge_conf_load_for_del(const struct cni_cmd_args *args, struct bridge_conf **ret,
+			     struct cni_err *err) CNI_MUST_USE;
+
 /* Free a config (accepts NULL). */
 void bridge_conf_free(struct bridge_conf *c);
 

@@ -128,6 +128,27 @@ static void test_errors(void)
 		     "unmarshalled CNIVersion is \"0.4.0\"");
 }
 
+/* DEL must go on with a prevResult it cannot use (the reference never parses it on DEL). */
+static void test_del_lenient_prev(void)
+{
+	const char *json = "{\"name\":\"n\",\"prevResult\":{\"cniVersion\":\"0.4.0\"}}";
+	struct cni_cmd_args a = {.stdin_data = (char *)json,
+				 .stdin_len = strlen(json),
+				 .name = "net",
+				 .cni_version = "1.0.0",
+				 .args = ""};
+	struct bridge_conf *c = NULL;
+
+	cni_err_clear(&last);
+	CHECK(bridge_conf_load_for_del(&a, &c, &last) == 0);
+	CHECK(c != NULL && c->prev == NULL);
+	CHECK(!cni_err_isset(&last));
+	bridge_conf_free(c);
+	c = NULL;
+	CHECK(bridge_conf_load(&a, &c, &last) < 0);
+	CHECK_INT(last.code, 6);
+}
+
 static void test_mac_forms(void)
 {
 	uint8_t m[6];
@@ -147,5 +168,6 @@ int main(void)
 	RUN(test_mac_precedence);
 	RUN(test_errors);
 	RUN(test_mac_forms);
+	RUN(test_del_lenient_prev);
 	UNIT_DONE();
 }

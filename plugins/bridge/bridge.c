@@ -1,0 +1,1171 @@
+/* The bridge plugin's policy: ADD, DEL, CHECK, STATUS and GC (REFERENCE.md section 2). */
+#include "bridge/bridge.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <sys/random.h>
+
+#include "bridge/masq.h" /* <netinet/in.h> before the linux/ headers below */
+#include <linux/if.h>
+#include <linux/if_addr.h>
+#include <linux/rtnetlink.h>
+
+#include "bridge/netconf.h"
+#include "bridge/spoofchk.h"
+#include "cleanup.h"
+#include "conf.h"
+#include "delegate.h"
+#include "netns.h"
+#include "nft.h"
+#include "nl.h"
+#include "result.h"
+#include "sysctl.h"
+
+/* Index of the container interface in the result (every IP points at it). */
+#define RESULT_CONTAINER_IFACE 2
+
+/* Attempts at a host veth name that is free. */
+#define VETH_NAME_ATTEMPTS 10
+
+/* IPv6 address settling with enabledad: poll interval and limit. */
+#define SETTLE_INTERVAL_MS 50
+#define SETTLE_TIMEOUT_S   5
+
+/* Per-command state: the config, the sockets and the container namespace. */
+struct bridge_ctx {
+	const struct cni_cmd_args *args; /* the runtime's arguments */
+	struct bridge_conf *conf;	 /* parsed config */
+	struct nl_sock *host;		 /* rtnetlink in the node's namespace */
+	int netns_fd;			 /* the container namespace, -1 if not open */
+	struct nl_sock *cont;		 /* rtnetlink in the container namespace */
+};
+
+static void ctx_clear(struct bridge_ctx *c)
+{
+	bridge_conf_free(c->conf);
+	nl_close(c->host);
+	nl_close(c->cont);
+	if (c->netns_fd >= 0)
+		close(c->netns_fd);
+}
+
+char *bridge_mac_format(const uint8_t *mac, size_t len, char *buf, size_t size)
+{
+	size_t off = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < len && off + 3 <= size; i++)
+		off += (size_t)snprintf(buf + off, size - off, i ? ":%02x" : "%02x", mac[i]);
+	return buf;
+}
+
+static void sleep_ms(unsigned int ms)
+{
+	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+/* Go's %v of a net.IPNet held by value inside a struct: {IP:10.0.0.0 Mask:ffffff00}. */
+static void go_ipnet_struct(const struct ip_net *n, char *buf, size_t size)
+{
+	char ip[IP_STRLEN], mask[33];
+	int bytes = ip_len(&n->ip);
+
+	ip_format(&n->ip, ip, sizeof(ip));
+	for (int i = 0; i < bytes; i++) {
+		int bits = n->prefix - 8 * i;
+		unsigned int m = bits >= 8 ? 0xff : bits <= 0 ? 0 : (0xff << (8 - bits)) & 0xff;
+
+		snprintf(mask + 2 * i, 3, "%02x", m);
+	}
+	snprintf(buf, size, "{IP:%s Mask:%s}", ip, mask);
+}
+
+/* ---- ADD: the bridge ---------------------------------------------------------------- */
+
+/* Create the bridge if missing (tolerating EEXIST), check it is one, optional promisc,
+ * accept_ra=0, up. A bridge created here gets its MAC pinned at once, so it never follows
+ * the lowest port MAC (the reference pins only when it adds a gateway address). */
+static int ensure_bridge(struct bridge_ctx *c, struct nl_link *ret_br, struct cni_err *err)
+{
+	const struct bridge_conf *conf = c->conf;
+	bool created = false;
+	char path[128];
+	struct cni_err ign = {0};
+	struct nl_link br;
+	int r;
+
+	r = nl_link_add_bridge(c->host, conf->bridge, (unsigned int)conf->mtu,
+			       conf->vlan || conf->n_trunk, err);
+	if (r == 0) {
+		created = true;
+	} else if (r != -EEXIST) {
+		cni_err_prefix(err, "could not add \"%s\"", conf->bridge);
+		return cni_err_prefix(err, "failed to create bridge \"%s\"", conf->bridge);
+	}
+	r = nl_link_get_by_name(c->host, conf->bridge, &br, err);
+	if (r < 0) {
+		cni_err_set(err, CNI_ERR_INTERNAL, "could not lookup \"%s\": link not found",
+			    conf->bridge);
+		return cni_err_prefix(err, "failed to create bridge \"%s\"", conf->bridge);
+	}
+	if (strcmp(br.kind, "bridge") != 0) {
+		cni_err_set(err, CNI_ERR_INTERNAL, "\"%s\" already exists but is not a bridge",
+			    conf->bridge);
+		return cni_err_prefix(err, "failed to create bridge \"%s\"", conf->bridge);
+	}
+	if (conf->promisc && !(br.flags & IFF_PROMISC) &&
+	    nl_link_set_promisc(c->host, br.index, true, err) < 0) {
+		cni_err_prefix(err, "could not set promiscuous mode on \"%s\"", conf->bridge);
+		return cni_err_prefix(err, "failed to create bridge \"%s\"", conf->bridge);
+	}
+	if (created && br.mac_len)
+		(void)nl_link_set_mac(c->host, br.index, br.mac, br.mac_len, &ign);
+	/* We want to own the routes of this interface. */
+	snprintf(path, sizeof(path), "net/ipv6/conf/%s/accept_ra", conf->bridge);
+	(void)sysctl_write(path, "0", &ign);
+	if (!(br.flags & IFF_UP) && nl_link_set_up(c->host, br.index, true, err) < 0)
+		return cni_err_prefix(err, "failed to create bridge \"%s\"", conf->bridge);
+	*ret_br = br;
+	return 0;
+}
+
+/* ---- ADD: the veth pair -------------------------------------------------------------- */
+
+static int random_veth_name(char name[NL_IFNAMSIZ], struct cni_err *err)
+{
+	uint8_t b[4];
+
+	if (getrandom(b, sizeof(b), 0) != (ssize_t)sizeof(b))
+		return cni_err_errno(err, CNI_ERR_INTERNAL, errno,
+				     "failed to generate random veth name");
+	snprintf(name, NL_IFNAMSIZ, "veth%02x%02x%02x%02x", b[0], b[1], b[2], b[3]);
+	return 0;
+}
+
+/*
+ * Create host_name (in the node) + ifname (in the container, via IFLA_NET_NS_FD) with a
+ * fresh random host name, retrying when that name is taken in the node namespace. Then the
+ * host end goes up with accept_ra=0. On success *ret_host and *ret_cont describe both ends.
+ */
+static int create_veth(struct bridge_ctx *c, const char *ifname, unsigned int mtu,
+		       const uint8_t *mac, int peer_netns_fd, struct nl_sock *peer_sock,
+		       struct nl_link *ret_host, struct nl_link *ret_cont, struct cni_err *err)
+{
+	char name[NL_IFNAMSIZ], path[128];
+	struct cni_err ign = {0};
+	struct nl_link host, cont;
+	int r = -EEXIST;
+
+	for (int i = 0; i < VETH_NAME_ATTEMPTS; i++) {
+		struct nl_veth_req req = {.name = name,
+					  .peer_name = ifname,
+					  .peer_netns_fd = peer_netns_fd,
+					  .mtu = mtu,
+					  .peer_mac = mac};
+		struct nl_link l;
+
+		if (random_veth_name(name, err) < 0)
+			return -1;
+		r = nl_link_add_veth(c->host, &req, err);
+		if (r == 0)
+			break;
+		if (r != -EEXIST)
+			return cni_err_prefix(err, "failed to make veth pair");
+		/* The kernel does not say which name is taken: the container's is an error,
+		 * the random host name is retried. */
+		if (nl_link_get_by_name(peer_sock, ifname, &l, &ign) == 0)
+			return cni_err_set(err, CNI_ERR_INTERNAL,
+					   "container veth name (\"%s\") peer provided (\"%s\") "
+					   "already exists",
+					   ifname, name);
+	}
+	if (r < 0)
+		return cni_err_set(err, CNI_ERR_INTERNAL, "failed to find a unique veth name");
+	if (nl_link_get_by_name(c->host, name, &host, err) < 0) {
+		cni_err_prefix(err, "failed to lookup \"%s\"", name);
+		goto undo_veth;
+	}
+	if (nl_link_get_by_name(peer_sock, ifname, &cont, err) < 0) {
+		cni_err_prefix(err, "failed to lookup \"%s\"", ifname);
+		goto undo_veth;
+	}
+	if (nl_link_set_up(c->host, host.index, true, err) < 0) {
+		cni_err_prefix(err, "failed to set \"%s\" up", name);
+		goto undo_veth;
+	}
+	snprintf(path, sizeof(path), "net/ipv6/conf/%s/accept_ra", name);
+	(void)sysctl_write(path, "0", &ign);
+	*ret_host = host;
+	*ret_cont = cont;
+	return 0;
+
+undo_veth:
+	(void)nl_link_del_by_name(c->host, name, &ign);
+	return -1;
+}
+
+/* Enslave the host end to the bridge and set its port flags and VLANs. */
+static int attach_port(struct bridge_ctx *c, const struct nl_link *br, const struct nl_link *port,
+		       bool hairpin, bool isolated, int vlan, const uint16_t *trunk, size_t n_trunk,
+		       struct cni_err *err)
+{
+	struct nl_brport_req brport = {
+		.ifindex = port->index, .hairpin = hairpin, .isolated = isolated};
+
+	if (nl_link_set_master(c->host, port->index, br->index, err) < 0)
+		return cni_err_prefix(err, "failed to connect \"%s\" to bridge %s", port->name,
+				      br->name);
+	brport.isolated = -1;
+	if (nl_link_set_brport(c->host, &brport, err) < 0)
+		return cni_err_prefix(err, "failed to setup hairpin mode for %s", port->name);
+	brport.hairpin = -1;
+	brport.isolated = isolated;
+	if (nl_link_set_brport(c->host, &brport, err) < 0)
+		return cni_err_prefix(err, "failed to set isolated on %s", port->name);
+	return bridge_port_set_vlans(c->host, port->index, port->name, vlan, trunk, n_trunk,
+				     c->conf->preserve_default_vlan, err);
+}
+
+/* ---- ADD: addresses ------------------------------------------------------------------ */
+
+/* The gateway addresses to put on the bridge, per family, in result order. */
+struct gw_list {
+	struct ip_net v4[16]; /* IPv4 gateways with the container's prefix length */
+	size_t n_v4;	      /* number of IPv4 gateways */
+	struct ip_net v6[16]; /* IPv6 gateways */
+	size_t n_v6;	      /* number of IPv6 gateways */
+};
+
+/* calcGateways: every IP on interface 2, default gateways, default routes, gateway list. */
+static int calc_gateways(const struct bridge_conf *conf, struct cni_result *res,
+			 struct gw_list *gws, struct cni_err *err)
+{
+	bool default_found[2] = {false, false};
+
+	memset(gws, 0, sizeof(*gws));
+	for (size_t i = 0; i < res->n_ips; i++) {
+		struct cni_ip *ip = &res->ips[i];
+		bool v4 = ip->address.ip.family == AF_INET;
+		int f = v4 ? 0 : 1;
+
+		ip->iface = RESULT_CONTAINER_IFACE;
+		if (!ip->gateway.family && conf->is_gw) {
+			struct ip_net net = ipnet_network(&ip->address);
+
+			ip->gateway = ip_next(&net.ip);
+		}
+		if (conf->is_default_gw && !default_found[f]) {
+			for (size_t j = 0; j < res->n_routes; j++) {
+				const struct cni_route *rt = &res->routes[j];
+
+				if (rt->gw.family && rt->dst.ip.family == ip->address.ip.family &&
+				    rt->dst.prefix == 0 && ip_is_unspecified(&rt->dst.ip)) {
+					default_found[f] = true;
+					break;
+				}
+			}
+			if (!default_found[f]) {
+				struct cni_route rt = {0};
+
+				rt.dst.ip.family = ip->address.ip.family;
+				rt.dst.prefix = 0;
+				rt.gw = ip->gateway;
+				if (cni_result_add_route(res, &rt) < 0)
+					return cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
+				default_found[f] = true;
+			}
+		}
+		if (conf->is_gw) {
+			struct ip_net gw = {.ip = ip->gateway, .prefix = ip->address.prefix};
+
+			if (v4 && gws->n_v4 < ARRAY_SIZE(gws->v4))
+				gws->v4[gws->n_v4++] = gw;
+			else if (!v4 && gws->n_v6 < ARRAY_SIZE(gws->v6))
+				gws->v6[gws->n_v6++] = gw;
+		}
+	}
+	return 0;
+}
+
+/* Container sysctls of an L3 ADD (inside the container namespace). */
+static int container_sysctls(struct bridge_ctx *c, bool has_v6, struct cni_err *err)
+{
+	const char *ifname = c->args->ifname;
+	struct cni_err ign = {0};
+	char path[160], val[16];
+	int saved = -1;
+
+	if (netns_enter(c->netns_fd, &saved, err) < 0)
+		return -1;
+	if (c->conf->enable_dad) {
+		snprintf(path, sizeof(path), "net/ipv6/conf/%s/enhanced_dad", ifname);
+		(void)sysctl_write(path, "1", &ign);
+		snprintf(path, sizeof(path), "net/ipv6/conf/%s/accept_dad", ifname);
+		(void)sysctl_write(path, "1", &ign);
+	} else {
+		snprintf(path, sizeof(path), "net/ipv6/conf/%s/accept_dad", ifname);
+		(void)sysctl_write(path, "0", &ign);
+	}
+	snprintf(path, sizeof(path), "net/ipv4/conf/%s/arp_notify", ifname);
+	(void)sysctl_write(path, "1", &ign);
+	if (has_v6) {
+		const char *names[2] = {"lo", ifname};
+
+		for (int i = 0; i < 2; i++) {
+			snprintf(path, sizeof(path), "net/ipv6/conf/%s/disable_ipv6", names[i]);
+			if (sysctl_read(path, val, sizeof(val), &ign) < 0 || !strcmp(val, "0"))
+				continue;
+			if (sysctl_write(path, "0", err) < 0) {
+				cni_err_flatten(err);
+				cni_err_prefix(err,
+					       "failed to enable IPv6 for interface \"%s\" (%s=%s)",
+					       names[i], path, val);
+				goto restore;
+			}
+		}
+		snprintf(path, sizeof(path), "net/ipv6/conf/%s/keep_addr_on_down", ifname);
+		if (sysctl_write(path, "1", err) < 0) {
+			cni_err_flatten(err);
+			cni_err_prefix(err, "failed to set keep_addr_on_down on \"%s\"", ifname);
+			goto restore;
+		}
+	}
+	return netns_restore(saved, err);
+
+restore:
+	(void)netns_restore(saved, &ign);
+	return -1;
+}
+
+/* SettleAddresses: wait until no IPv6 address of the interface is tentative. */
+static int settle_addresses(struct bridge_ctx *c, int ifindex, struct cni_err *err)
+{
+	const char *ifname = c->args->ifname;
+
+	for (int waited = 0;; waited += SETTLE_INTERVAL_MS) {
+		_cleanup_free_ struct nl_addr *addrs = NULL;
+		bool tentative = false;
+		size_t n = 0;
+
+		if (nl_addr_list(c->cont, AF_INET6, ifindex, &addrs, &n, err) < 0)
+			return -1;
+		for (size_t i = 0; i < n; i++) {
+			if (addrs[i].flags & IFA_F_DADFAILED)
+				return cni_err_set(err, CNI_ERR_INTERNAL,
+						   "link %s has an address that failed duplicate "
+						   "address detection",
+						   ifname);
+			if (addrs[i].flags & IFA_F_TENTATIVE)
+				tentative = true;
+		}
+		if (!tentative)
+			return 0;
+		if (waited >= SETTLE_TIMEOUT_S * 1000) {
+			struct nl_link l;
+			struct cni_err ign = {0};
+
+			/* Without carrier DAD never runs: not an error. */
+			if (nl_link_get_by_index(c->cont, ifindex, &l, &ign) == 0 &&
+			    l.operstate != IF_OPER_UP)
+				return 0;
+			return cni_err_set(err, CNI_ERR_INTERNAL,
+					   "link %s still has tentative addresses after %d seconds",
+					   ifname, SETTLE_TIMEOUT_S);
+		}
+		sleep_ms(SETTLE_INTERVAL_MS);
+	}
+}
+
+/* ipam.ConfigureIface: addresses, link up, settle (enabledad), routes. */
+static int configure_iface(struct bridge_ctx *c, const struct cni_result *res, int ifindex,
+			   struct cni_err *err)
+{
+	const char *ifname = c->args->ifname;
+	struct ip_addr gw4 = {0}, gw6 = {0};
+	char a[IP_STRLEN], g[IP_STRLEN];
+
+	for (size_t i = 0; i < res->n_ips; i++) {
+		const struct cni_ip *ip = &res->ips[i];
+		struct nl_addr addr = {.family = ip->address.ip.family,
+				       .ifindex = ifindex,
+				       .prefix_len = (uint8_t)ip->address.prefix};
+
+		memcpy(addr.addr, ip->address.ip.a, 16);
+		if (nl_addr_add(c->cont, &addr, err) < 0)
+			return cni_err_prefix(err, "failed to add IP addr %s to \"%s\"",
+					      ipnet_format(&ip->address, a, sizeof(a)), ifname);
+		if (ip->gateway.family == AF_INET && !gw4.family)
+			gw4 = ip->gateway;
+		else if (ip->gateway.family == AF_INET6 && !gw6.family)
+			gw6 = ip->gateway;
+	}
+	if (nl_link_set_up(c->cont, ifindex, true, err) < 0)
+		return cni_err_prefix(err, "failed to set \"%s\" UP", ifname);
+	if (gw6.family && c->conf->enable_dad && settle_addresses(c, ifindex, err) < 0)
+		return -1;
+	for (size_t i = 0; i < res->n_routes; i++) {
+		const struct cni_route *rt = &res->routes[i];
+		struct nl_route route = {.family = rt->dst.ip.family,
+					 .dst_len = (uint8_t)rt->dst.prefix,
+					 .oif = ifindex,
+					 .priority = (uint32_t)rt->priority};
+		struct ip_addr gw = rt->gw;
+
+		if (!gw.family)
+			gw = rt->dst.ip.family == AF_INET ? gw4 : gw6;
+		memcpy(route.dst, rt->dst.ip.a, 16);
+		if (gw.family) {
+			route.has_gw = true;
+			memcpy(route.gw, gw.a, 16);
+		}
+		if (rt->has_table)
+			route.table = (uint32_t)rt->table;
+		if (rt->has_scope)
+			route.scope = (uint8_t)rt->scope;
+		if (nl_route_add(c->cont, &route, err) < 0)
+			return cni_err_prefix(
+				err,
+				"failed to add route '%s via %s dev %s metric %d (Scope: %d, "
+				"Table: %d)'",
+				ipnet_format(&rt->dst, a, sizeof(a)),
+				gw.family ? ip_format(&gw, g, sizeof(g)) : "<nil>", ifname,
+				rt->priority, rt->has_scope ? rt->scope : 0,
+				rt->has_table ? rt->table : 0);
+	}
+	return 0;
+}
+
+static bool mac_is_zero(const uint8_t *mac, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if (mac[i])
+			return false;
+	return true;
+}
+
+static int set_mac(struct bridge_ctx *c, const struct nl_link *link, const uint8_t *mac, size_t len,
+		   struct cni_err *err)
+{
+	if (nl_link_set_mac(c->host, link->index, mac, len, err) < 0)
+		return cni_err_prefix(err, "could not set bridge's mac");
+	return 0;
+}
+
+/* ensureAddr: put gw on the link unless present; conflicting addresses are an error or,
+ * with forceAddress, deleted; then pin the link's MAC to pin_mac. */
+static int ensure_addr(struct bridge_ctx *c, const struct nl_link *link, const struct ip_net *gw,
+		       const uint8_t *pin_mac, size_t pin_len, struct cni_err *err)
+{
+	_cleanup_free_ struct nl_addr *addrs = NULL;
+	int family = gw->ip.family;
+	char want[IP_STRLEN];
+	size_t n = 0;
+	int r;
+
+	ipnet_format(gw, want, sizeof(want));
+	if (nl_addr_list(c->host, family, link->index, &addrs, &n, err) < 0)
+		return cni_err_prefix(err, "could not get list of IP addresses");
+	for (size_t i = 0; i < n; i++) {
+		struct ip_net have = {.ip.family = family, .prefix = addrs[i].prefix_len};
+
+		memcpy(have.ip.a, addrs[i].addr, 16);
+		if (ip_equal(&have.ip, &gw->ip) && have.prefix == gw->prefix)
+			return 0;
+		if (family == AF_INET || ipnet_contains(&have, &gw->ip) ||
+		    ipnet_contains(gw, &have.ip)) {
+			if (!c->conf->force_address)
+				return cni_err_set(err, CNI_ERR_INTERNAL,
+						   "\"%s\" already has an IP address different "
+						   "from %s",
+						   link->name, want);
+			if (nl_addr_del(c->host, &addrs[i], err) < 0)
+				return cni_err_prefix(
+					err, "could not remove IP address from \"%s\"", link->name);
+		}
+	}
+	{
+		struct nl_addr addr = {.family = family,
+				       .ifindex = link->index,
+				       .prefix_len = (uint8_t)gw->prefix};
+
+		/* Without enabledad the IPv6 gateway is usable at once instead of after the
+		 * bridge's own DAD (1-2 s, and never while the bridge has no carrier). */
+		if (family == AF_INET6 && !c->conf->enable_dad)
+			addr.flags = IFA_F_NODAD;
+		memcpy(addr.addr, gw->ip.a, 16);
+		r = nl_addr_add(c->host, &addr, err);
+		if (r < 0 && r != -EEXIST)
+			return cni_err_prefix(err, "could not add IP address to \"%s\"",
+					      link->name);
+	}
+	if (mac_is_zero(pin_mac, pin_len)) {
+		/* A bridge whose last port left has the all-zero MAC (the reference then fails
+		 * "could not set bridge's mac"): pin the one it has now, with our port. */
+		struct nl_link now;
+
+		if (nl_link_get_by_index(c->host, link->index, &now, err) < 0)
+			return cni_err_prefix(err, "could not lookup \"%s\"", link->name);
+		if (mac_is_zero(now.mac, now.mac_len))
+			return 0;
+		return set_mac(c, link, now.mac, now.mac_len, err);
+	}
+	return set_mac(c, link, pin_mac, pin_len, err);
+}
+
+/* ensureVlanInterface: the "<bridge>.<vlan>" gateway interface, a veth whose peer is a
+ * tagged port of the bridge. Created once and kept, like the bridge. */
+static int ensure_vlan_iface(struct bridge_ctx *c, const struct nl_link *br,
+			     struct nl_link *ret_link, struct cni_err *err)
+{
+	char name[64];
+	struct nl_link host, gwl;
+	int r;
+
+	snprintf(name, sizeof(name), "%s.%d", br->name, c->conf->vlan);
+	if (strlen(name) >= NL_IFNAMSIZ)
+		return cni_err_set(err, CNI_ERR_INTERNAL,
+				   "failed to find interface \"%s\": name too long", name);
+	r = nl_link_get_by_name(c->host, name, ret_link, err);
+	if (r == 0)
+		return 0;
+	if (r != -ENODEV)
+		return cni_err_prefix(err, "failed to find interface \"%s\"", name);
+	if (create_veth(c, name, br->mtu, NULL, -1, c->host, &host, &gwl, err) < 0 ||
+	    attach_port(c, br, &host, false, false, c->conf->vlan, NULL, 0, err) < 0)
+		return cni_err_prefix(err, "faild to create vlan gateway \"%s\"", name);
+	if (nl_link_set_up(c->host, gwl.index, true, err) < 0)
+		return cni_err_prefix(err, "failed to up \"%s\"", name);
+	return nl_link_get_by_index(c->host, gwl.index, ret_link, err);
+}
+
+/* The gateway addresses (on the bridge or its VLAN interface) and forwarding. */
+static int setup_gateways(struct bridge_ctx *c, const struct nl_link *br, const struct gw_list *gws,
+			  struct cni_result *res, struct cni_err *err)
+{
+	bool vlan_listed = false;
+	struct nl_link vl;
+
+	for (int f = 0; f < 2; f++) {
+		const struct ip_net *list = f == 0 ? gws->v4 : gws->v6;
+		size_t n = f == 0 ? gws->n_v4 : gws->n_v6;
+		bool changed = false;
+
+		for (size_t i = 0; i < n; i++) {
+			if (c->conf->vlan) {
+				char mac[64];
+
+				if (ensure_vlan_iface(c, br, &vl, err) < 0)
+					return cni_err_prefix(err,
+							      "failed to create vlan interface");
+				if (!vlan_listed) {
+					bridge_mac_format(vl.mac, vl.mac_len, mac, sizeof(mac));
+					if (cni_result_add_iface(res, vl.name, mac, NULL) < 0)
+						return cni_err_set(err, CNI_ERR_INTERNAL,
+								   "out of memory");
+					vlan_listed = true;
+				}
+				if (ensure_addr(c, &vl, &list[i], vl.mac, vl.mac_len, err) < 0)
+					return cni_err_prefix(
+						err, "failed to set vlan interface for bridge with "
+						     "addr");
+			} else if (ensure_addr(c, br, &list[i], br->mac, br->mac_len, err) < 0) {
+				return cni_err_prefix(err, "failed to set bridge addr");
+			}
+		}
+		if (n && sysctl_write_if_changed(f == 0 ? "net/ipv4/ip_forward"
+							: "net/ipv6/conf/all/forwarding",
+						 "1", &changed, err) < 0) {
+			cni_err_flatten(err);
+			return cni_err_prefix(err, "failed to enable forwarding");
+		}
+	}
+	return 0;
+}
+
+/* ---- ADD ------------------------------------------------------------------------------ */
+
+/* Open CNI_NETNS and a rtnetlink socket inside it. */
+static int open_container(struct bridge_ctx *c, struct cni_err *err)
+{
+	if (netns_open(c->args->netns, &c->netns_fd, err) < 0) {
+		cni_err_flatten(err);
+		return cni_err_prefix(err, "failed to open netns \"%s\"", c->args->netns);
+	}
+	if (nl_open_in_netns(c->netns_fd, &c->cont, err) < 0)
+		return cni_err_prefix(err, "failed to open netns \"%s\"", c->args->netns);
+	return 0;
+}
+
+/* The L3 part of ADD after IPAM: gateways, container addresses and routes, bridge
+ * addresses and forwarding. */
+static int add_l3(struct bridge_ctx *c, const struct nl_link *br, const struct nl_link *cont,
+		  struct cni_result *res, const struct cni_result *ipam, struct cni_err *err)
+{
+	struct gw_list gws;
+	bool has_v6 = false;
+
+	if (!ipam->n_ips)
+		return cni_err_set(err, CNI_ERR_INTERNAL, "IPAM plugin returned missing IP config");
+	for (size_t i = 0; i < ipam->n_ips; i++) {
+		if (cni_result_add_ip(res, &ipam->ips[i]) < 0)
+			return cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
+		has_v6 |= ipam->ips[i].address.ip.family == AF_INET6;
+	}
+	for (size_t i = 0; i < ipam->n_routes; i++)
+		if (cni_result_add_route(res, &ipam->routes[i]) < 0)
+			return cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
+	if (cni_dns_copy(&res->dns, &ipam->dns) < 0)
+		return cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
+	if (calc_gateways(c->conf, res, &gws, err) < 0)
+		return -1;
+	if (container_sysctls(c, has_v6, err) < 0 || configure_iface(c, res, cont->index, err) < 0)
+		return -1;
+	if (c->conf->is_gw && setup_gateways(c, br, &gws, res, err) < 0)
+		return -1;
+	return 0;
+}
+
+/* Queue the ADD's nftables work (spoofcheck, masquerade) and commit it in one batch. */
+static int add_nft(struct bridge_ctx *c, const struct cni_result *res, const char *host_veth,
+		   const uint8_t *cont_mac, struct cni_err *err)
+{
+	_cleanup_(nft_txn_freep) struct nft_txn *txn = NULL;
+	const struct cni_cmd_args *a = c->args;
+
+	if (!c->conf->macspoofchk && !(bridge_conf_is_l3(c->conf) && c->conf->ip_masq))
+		return 0;
+	if (nft_txn_new(&txn, err) < 0)
+		return -1;
+	if (c->conf->macspoofchk &&
+	    spoofchk_queue_setup(txn, host_veth, cont_mac, a->container_id, a->ifname, err) < 0)
+		return cni_err_prefix(err, "failed to setup spoof-check");
+	if (bridge_conf_is_l3(c->conf) && c->conf->ip_masq) {
+		_cleanup_free_ struct ip_net *ips = calloc(res->n_ips + 1, sizeof(*ips));
+
+		if (!ips)
+			return cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
+		for (size_t i = 0; i < res->n_ips; i++)
+			ips[i] = res->ips[i].address;
+		if (masq_queue_setup(txn, ips, res->n_ips, c->conf->name, a->ifname,
+				     a->container_id, err) < 0)
+			return cni_err_prefix(err, "failed to set up IP masquerade");
+	}
+	if (nft_txn_commit(txn, err) < 0)
+		return cni_err_prefix(err, "failed to apply nftables rules");
+	return 0;
+}
+
+int bridge_cmd_add(const struct cni_cmd_args *args, char **ret_out, struct cni_err *err)
+{
+	_cleanup_(ctx_clear) struct bridge_ctx c = {.args = args, .netns_fd = -1};
+	_cleanup_(cni_result_freep) struct cni_result *res = NULL, *ipam = NULL;
+	_cleanup_free_ char *text = NULL;
+	struct nl_link br, host, cont, l;
+	uint8_t mac_bytes[6], *mac = NULL;
+	char mac_s[64], br_mac[64], host_mac[64];
+	struct cni_err rb = {0};
+
+	if (bridge_conf_load(args, &c.conf, err) < 0)
+		return -1;
+	if (c.conf->ip_masq && c.conf->masq_backend == MASQ_BACKEND_IPTABLES)
+		return cni_err_set(err, CNI_ERR_UNSUPPORTED_FIELD,
+				   "unsupported 'ipMasqBackend' value \"iptables\": this plugin "
+				   "implements ipMasq with nftables only (use \"nftables\" or "
+				   "leave 'ipMasqBackend' unset)");
+	if (c.conf->mac && bridge_parse_mac(c.conf->mac, mac_bytes) == 0)
+		mac = mac_bytes;
+	if (nl_open(&c.host, err) < 0 || ensure_bridge(&c, &br, err) < 0 ||
+	    open_container(&c, err) < 0)
+		return -1;
+	if (create_veth(&c, args->ifname, (unsigned int)c.conf->mtu, mac, c.netns_fd, c.cont, &host,
+			&cont, err) < 0)
+		return -1;
+	if (attach_port(&c, &br, &host, c.conf->hairpin, c.conf->port_isolation, c.conf->vlan,
+			c.conf->trunk, c.conf->n_trunk, err) < 0)
+		goto undo_veth;
+
+	res = cni_result_new();
+	if (!res) {
+		cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
+		goto undo_veth;
+	}
+	bridge_mac_format(cont.mac, cont.mac_len, mac_s, sizeof(mac_s));
+	if (cni_result_add_iface(res, br.name, "", NULL) < 0 ||
+	    cni_result_add_iface(res, host.name, "", NULL) < 0 ||
+	    cni_result_add_iface(res, args->ifname, mac_s, args->netns) < 0) {
+		cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
+		goto undo_veth;
+	}
+
+	if (bridge_conf_is_l3(c.conf)) {
+		if (delegate_add(c.conf->ipam_type, args, &ipam, err) < 0)
+			goto undo_veth;
+		if (add_l3(&c, &br, &cont, res, ipam, err) < 0)
+			goto undo_ipam;
+	} else if (!c.conf->disable_container_iface) {
+		if (nl_link_set_up(c.cont, cont.index, true, err) < 0) {
+			cni_err_prefix(err, "failed to set \"%s\" up", args->ifname);
+			goto undo_veth;
+		}
+	}
+
+	if (!c.conf->disable_container_iface && nl_link_wait_oper_up(c.host, host.index, err) < 0)
+		goto undo_ipam;
+
+	/* The host end's MAC can change when it is enslaved, the bridge's when its first port
+	 * joins: report what they are now. */
+	if (nl_link_get_by_index(c.host, host.index, &l, err) < 0) {
+		cni_err_prefix(err, "failed to lookup \"%s\"", host.name);
+		goto undo_ipam;
+	}
+	bridge_mac_format(l.mac, l.mac_len, host_mac, sizeof(host_mac));
+	if (nl_link_get_by_index(c.host, br.index, &l, err) < 0) {
+		cni_err_prefix(err, "could not lookup \"%s\"", br.name);
+		goto undo_ipam;
+	}
+	bridge_mac_format(l.mac, l.mac_len, br_mac, sizeof(br_mac));
+	free(res->ifaces[0].mac);
+	res->ifaces[0].mac = strdup(br_mac);
+	free(res->ifaces[1].mac);
+	res->ifaces[1].mac = strdup(host_mac);
+	if (!res->ifaces[0].mac || !res->ifaces[1].mac) {
+		cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
+		goto undo_ipam;
+	}
+	if (c.conf->has_dns) {
+		cni_dns_clear(&res->dns);
+		if (cni_dns_copy(&res->dns, &c.conf->dns) < 0) {
+			cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
+			goto undo_ipam;
+		}
+	}
+	/* Render before the firewall commit, so nothing can fail after it. */
+	if (cni_result_print(res, c.conf->cni_version, &text, err) < 0)
+		goto undo_ipam;
+	if (add_nft(&c, res, host.name, cont.mac, err) < 0)
+		goto undo_ipam;
+	*ret_out = TAKE_PTR(text);
+	return 0;
+
+undo_ipam:
+	if (ipam && delegate_exec(c.conf->ipam_type, "DEL", args, args->stdin_data, args->stdin_len,
+				  NULL, &rb) < 0)
+		cni_err_clear(&rb); /* the original error is what the runtime needs */
+undo_veth:
+	(void)nl_link_del(c.host, host.index, &rb);
+	return -1;
+}
+
+/* ---- DEL ------------------------------------------------------------------------------ */
+
+/* Remember the first error of a best-effort sequence. */
+static void keep_first(struct cni_err *first, const struct cni_err *e)
+{
+	if (!cni_err_isset(first) && cni_err_isset(e))
+		*first = *e;
+}
+
+/* The host veth named by prevResult: an interface without sandbox that is not the bridge,
+ * is a veth and is a port of the bridge. Deleting it also removes the container end. */
+static void del_host_veth_from_prev(struct bridge_ctx *c)
+{
+	const struct cni_result *prev = c->conf->prev;
+	struct cni_err ign = {0};
+	struct nl_link br, l;
+
+	if (!prev || nl_link_get_by_name(c->host, c->conf->bridge, &br, &ign) < 0)
+		return;
+	for (size_t i = 0; i < prev->n_ifaces; i++) {
+		const struct cni_iface *f = &prev->ifaces[i];
+
+		if (!f->name || (f->sandbox && f->sandbox[0]) || !strcmp(f->name, c->conf->bridge))
+			continue;
+		if (nl_link_get_by_name(c->host, f->name, &l, &ign) < 0)
+			continue;
+		if (strcmp(l.kind, "veth") != 0 || l.master != br.index)
+			continue;
+		/* The VLAN gateway interface's peer is shared: never delete it. */
+		if (strchr(f->name, '.'))
+			continue;
+		(void)nl_link_del(c->host, l.index, &ign);
+	}
+}
+
+/* Remove the container interface. A missing netns, a path that is no longer a namespace
+ * and a missing link are all fine. */
+static int del_container_link(struct bridge_ctx *c, struct cni_err *err)
+{
+	struct nl_link l;
+	int r;
+
+	if (!c->args->netns[0])
+		return 0;
+	r = netns_open(c->args->netns, &c->netns_fd, err);
+	if (r == -ENOENT || r == -EINVAL) {
+		/* Gone, or the bind mount was lost: the link may survive in a namespace we
+		 * cannot reach, so try the host end named by prevResult. */
+		cni_err_clear(err);
+		del_host_veth_from_prev(c);
+		return 0;
+	}
+	if (r < 0) {
+		cni_err_flatten(err);
+		return cni_err_prefix(err, "failed to open netns \"%s\"", c->args->netns);
+	}
+	if (nl_open_in_netns(c->netns_fd, &c->cont, err) < 0)
+		return -1;
+	r = nl_link_get_by_name(c->cont, c->args->ifname, &l, err);
+	if (r == -ENODEV) {
+		cni_err_clear(err);
+		return 0;
+	}
+	if (r < 0)
+		return cni_err_prefix(err, "failed to lookup \"%s\"", c->args->ifname);
+	r = nl_link_del(c->cont, l.index, err);
+	if (r < 0 && r != -ENODEV)
+		return cni_err_prefix(err, "failed to delete \"%s\"", c->args->ifname);
+	cni_err_clear(err);
+	return 0;
+}
+
+/* Remove this attachment's masquerade and spoofcheck rules, found by their comments (no
+ * need for the netns or the link), in one batch; retried once if a rule vanished meanwhile. */
+static int del_nft(struct bridge_ctx *c, struct cni_err *err)
+{
+	const struct cni_cmd_args *a = c->args;
+	int r = 0;
+
+	for (int attempt = 0; attempt < 2; attempt++) {
+		_cleanup_(nft_txn_freep) struct nft_txn *txn = NULL;
+
+		cni_err_clear(err);
+		if (nft_txn_new(&txn, err) < 0)
+			return -1;
+		if (masq_queue_teardown(txn, c->conf->name, a->ifname, a->container_id, NULL, err) <
+		    0)
+			return cni_err_prefix(err, "failed to remove IP masquerade rules");
+		if (spoofchk_queue_teardown(txn, a->container_id, a->ifname, err) < 0)
+			return cni_err_prefix(err, "failed to teardown spoof-check");
+		r = nft_txn_commit(txn, err);
+		if (r != -ENOENT && r != -EBUSY)
+			break;
+	}
+	if (r < 0)
+		return cni_err_prefix(err, "failed to remove nftables rules");
+	return 0;
+}
+
+int bridge_cmd_del(const struct cni_cmd_args *args, char **ret_out, struct cni_err *err)
+{
+	_cleanup_(ctx_clear) struct bridge_ctx c = {.args = args, .netns_fd = -1};
+	struct cni_err first = {0}, e = {0};
+
+	if (bridge_conf_load_for_del(args, &c.conf, err) < 0)
+		return -1;
+	if (nl_open(&c.host, err) < 0)
+		return -1;
+	if (del_container_link(&c, &e) < 0)
+		keep_first(&first, &e);
+	cni_err_clear(&e);
+	if (bridge_conf_is_l3(c.conf) &&
+	    delegate_exec(c.conf->ipam_type, "DEL", args, args->stdin_data, args->stdin_len, NULL,
+			  &e) < 0)
+		keep_first(&first, &e);
+	cni_err_clear(&e);
+	/* Rules are looked for whatever the config says now (it may have changed since ADD);
+	 * a failure only counts when the config asks for rules (a node without nf_tables
+	 * cannot hold any). */
+	if (del_nft(&c, &e) < 0 &&
+	    (c.conf->macspoofchk || (bridge_conf_is_l3(c.conf) && c.conf->ip_masq)))
+		keep_first(&first, &e);
+	if (cni_err_isset(&first)) {
+		*err = first;
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- CHECK ---------------------------------------------------------------------------- */
+
+/* What CHECK learnt about one interface. */
+struct check_if {
+	bool found;	/* validated */
+	int index;	/* ifindex */
+	int peer_index; /* veth peer ifindex */
+	int master;	/* master ifindex */
+};
+
+/* validateInterface: name given, link exists, sandbox as expected. */
+static int check_iface(struct nl_sock *sock, const struct cni_iface *f, bool in_sandbox,
+		       struct nl_link *ret, struct cni_err *err)
+{
+	struct cni_err ign = {0};
+	bool sb = f->sandbox && f->sandbox[0];
+
+	if (!f->name || !f->name[0])
+		return cni_err_set(err, CNI_ERR_INTERNAL, "Interface name missing ");
+	if (nl_link_get_by_name(sock, f->name, ret, &ign) < 0)
+		return cni_err_set(err, CNI_ERR_INTERNAL, "Interface name %s not found", f->name);
+	if (in_sandbox && !sb)
+		return cni_err_set(err, CNI_ERR_INTERNAL,
+				   "Interface %s is expected to be in a sandbox", f->name);
+	if (!in_sandbox && sb)
+		return cni_err_set(err, CNI_ERR_INTERNAL, "Interface %s should not be in sandbox",
+				   f->name);
+	return 0;
+}
+
+static bool mac_matches(const struct cni_iface *f, const struct nl_link *l)
+{
+	char mac[64];
+
+	if (!f->mac || !f->mac[0])
+		return true;
+	bridge_mac_format(l->mac, l->mac_len, mac, sizeof(mac));
+	return strcmp(mac, f->mac) == 0;
+}
+
+/* ValidateExpectedInterfaceIPs + ValidateExpectedRoute, in the container. */
+static int check_ips_routes(struct bridge_ctx *c, const struct cni_result *prev,
+			    struct cni_err *err)
+{
+	_cleanup_free_ struct nl_addr *addrs = NULL;
+	_cleanup_free_ struct nl_route *routes = NULL;
+	size_t n_addrs = 0, n_routes = 0;
+	struct nl_link l;
+	char a[IP_STRLEN];
+
+	if (prev->n_ips) {
+		if (nl_link_get_by_name(c->cont, c->args->ifname, &l, err) < 0)
+			return cni_err_set(err, CNI_ERR_INTERNAL, "Cannot find container link %s",
+					   c->args->ifname);
+		if (nl_addr_list(c->cont, AF_UNSPEC, l.index, &addrs, &n_addrs, err) < 0)
+			return cni_err_set(err, CNI_ERR_INTERNAL,
+					   "Cannot obtain List of IP Addresses");
+	}
+	if (nl_route_list(c->cont, AF_UNSPEC, 0, RT_TABLE_MAIN, &routes, &n_routes, err) < 0)
+		return cni_err_prefix(err, "failed to list routes");
+	for (size_t i = 0; i < prev->n_ips; i++) {
+		const struct ip_net *want = &prev->ips[i].address;
+		struct ip_net net = ipnet_network(want);
+		bool match = false;
+
+		for (size_t j = 0; j < n_addrs && !match; j++)
+			match = addrs[j].family == want->ip.family &&
+				addrs[j].prefix_len == want->prefix &&
+				!memcmp(addrs[j].addr, want->ip.a, (size_t)ip_len(&want->ip));
+		if (!match)
+			return cni_err_set(err, CNI_ERR_INTERNAL,
+					   "Failed to match addr %s on interface %s",
+					   ipnet_format(want, a, sizeof(a)), c->args->ifname);
+		match = false;
+		for (size_t j = 0; j < n_routes && !match; j++)
+			match = routes[j].family == net.ip.family &&
+				routes[j].dst_len == net.prefix &&
+				!memcmp(routes[j].dst, net.ip.a, (size_t)ip_len(&net.ip));
+		if (!match)
+			return cni_err_set(err, CNI_ERR_INTERNAL,
+					   "Failed to find Gateway %s for interface %s",
+					   ipnet_format(&net, a, sizeof(a)), c->args->ifname);
+	}
+	for (size_t i = 0; i < prev->n_routes; i++) {
+		const struct cni_route *rt = &prev->routes[i];
+		bool is_default = rt->dst.prefix == 0 && ip_is_unspecified(&rt->dst.ip);
+		bool match = false;
+
+		for (size_t j = 0; j < n_routes && !match; j++) {
+			const struct nl_route *k = &routes[j];
+
+			if (k->family != rt->dst.ip.family || k->dst_len != rt->dst.prefix ||
+			    memcmp(k->dst, rt->dst.ip.a, (size_t)ip_len(&rt->dst.ip)))
+				continue;
+			if (is_default)
+				match = true; /* default routes are matched on dst only */
+			else if (!rt->gw.family)
+				match = !k->has_gw;
+			else
+				match = k->has_gw &&
+					!memcmp(k->gw, rt->gw.a, (size_t)ip_len(&rt->gw));
+		}
+		if (!match) {
+			char dst[128], gw[IP_STRLEN];
+
+			go_ipnet_struct(&rt->dst, dst, sizeof(dst));
+			return cni_err_set(
+				err, CNI_ERR_INTERNAL,
+				"Expected Route {Dst:%s GW:%s MTU:%d AdvMSS:%d "
+				"Priority:%d Table:<nil> Scope:<nil>} not found in "
+				"routing table",
+				dst, rt->gw.family ? ip_format(&rt->gw, gw, sizeof(gw)) : "<nil>",
+				rt->mtu, rt->advmss, rt->priority);
+		}
+	}
+	return 0;
+}
+
+int bridge_cmd_check(const struct cni_cmd_args *args, char **ret_out, struct cni_err *err)
+{
+	_cleanup_(ctx_clear) struct bridge_ctx c = {.args = args, .netns_fd = -1};
+	const struct cni_iface *brf = NULL, *contf = NULL;
+	static const struct cni_iface none = {0};
+	struct check_if brc = {0}, contc = {0}, vethc = {0};
+	const struct cni_result *prev;
+	struct nl_link l;
+
+	if (bridge_conf_load(args, &c.conf, err) < 0)
+		return -1;
+	if (nl_open(&c.host, err) < 0 || open_container(&c, err) < 0)
+		return -1;
+	/* L2 configs have no IPAM to check (the reference fails "no plugin name provided"). */
+	if (bridge_conf_is_l3(c.conf) &&
+	    delegate_exec(c.conf->ipam_type, "CHECK", args, args->stdin_data, args->stdin_len, NULL,
+			  err) < 0)
+		return -1;
+	prev = c.conf->prev;
+	if (!prev)
+		return cni_err_set(err, CNI_ERR_INTERNAL, "Required prevResult missing");
+	for (size_t i = 0; i < prev->n_ifaces; i++) {
+		const struct cni_iface *f = &prev->ifaces[i];
+
+		if (f->name && !strcmp(f->name, c.conf->bridge))
+			brf = f;
+		else if (f->name && !strcmp(f->name, args->ifname) && f->sandbox &&
+			 !strcmp(f->sandbox, args->netns))
+			contf = f;
+	}
+	/* The bridge. */
+	if (check_iface(c.host, brf ? brf : &none, false, &l, err) < 0)
+		return -1;
+	if (strcmp(l.kind, "bridge") != 0)
+		return cni_err_set(err, CNI_ERR_INTERNAL,
+				   "Interface %s does not have link type of bridge", brf->name);
+	if (!mac_matches(brf, &l))
+		return cni_err_set(err, CNI_ERR_INTERNAL,
+				   "Bridge interface %s Mac doesn't match: %s", brf->name,
+				   brf->mac);
+	if (!!(l.flags & IFF_PROMISC) != c.conf->promisc)
+		return cni_err_set(err, CNI_ERR_INTERNAL,
+				   "Bridge interface %s configured Promisc Mode %s doesn't match "
+				   "current state: %s ",
+				   brf->name, c.conf->promisc ? "true" : "false",
+				   l.flags & IFF_PROMISC ? "true" : "false");
+	brc = (struct check_if){.found = true, .index = l.index, .master = l.master};
+	/* The container end. */
+	if (!contf || strcmp(args->netns, contf->sandbox ? contf->sandbox : "") != 0)
+		return cni_err_set(err, CNI_ERR_INTERNAL,
+				   "Sandbox in prevResult %s doesn't match configured netns: %s",
+				   contf && contf->sandbox ? contf->sandbox : "", args->netns);
+	if (check_iface(c.cont, contf, true, &l, err) < 0)
+		return -1;
+	if (strcmp(l.kind, "veth") != 0)
+		return cni_err_set(err, CNI_ERR_INTERNAL,
+				   "Error: Container interface %s not of type veth", l.name);
+	if (!mac_matches(contf, &l)) {
+		char mac[64];
+
+		return cni_err_set(err, CNI_ERR_INTERNAL,
+				   "Interface %s Mac %s doesn't match container Mac: %s",
+				   contf->name, contf->mac,
+				   bridge_mac_format(l.mac, l.mac_len, mac, sizeof(mac)));
+	}
+	contc = (struct check_if){.found = true, .index = l.index, .peer_index = l.link};
+	/* The host end: a veth of prevResult whose peer is the container end, on the bridge. */
+	for (size_t i = 0; i < prev->n_ifaces && !vethc.found; i++) {
+		const struct cni_iface *f = &prev->ifaces[i];
+
+		if ((brf && f->name && brf->name && !strcmp(f->name, brf->name)) ||
+		    (f->name && !strcmp(f->name, contf->name)))
+			continue;
+		if (check_iface(c.host, f, false, &l, err) < 0)
+			return -1;
+		if (strcmp(l.kind, "veth") != 0)
+			continue;
+		if (l.index != contc.peer_index || l.link != contc.index || l.master != brc.index)
+			continue;
+		if (!mac_matches(f, &l))
+			return cni_err_set(err, CNI_ERR_INTERNAL,
+					   "Interface %s Mac doesn't match: %s not found", f->name,
+					   f->mac);
+		vethc.found = true;
+	}
+	if (!brc.found)
+		return cni_err_set(err, CNI_ERR_INTERNAL,
+				   "CNI created bridge %s in host namespace was not found",
+				   c.conf->bridge);
+	if (!contc.found)
+		return cni_err_set(err, CNI_ERR_INTERNAL,
+				   "CNI created interface in container %s not found", args->ifname);
+	if (!vethc.found)
+		return cni_err_set(err, CNI_ERR_INTERNAL,
+				   "CNI veth created for bridge %s was not found", c.conf->bridge);
+	return check_ips_routes(&c, prev, err);
+}
+
+/* ---- STATUS and GC -------------------------------------------------------------------- */
+
+int bridge_cmd_status(const struct cni_cmd_args *args, char **ret_out, struct cni_err *err)
+{
+	_cleanup_(bridge_conf_freep) struct bridge_conf *conf = NULL;
+
+	if (bridge_conf_load(args, &conf, err) < 0)
+		return -1;
+	if (!bridge_conf_is_l3(conf))
+		return 0;
+	return delegate_exec(conf->ipam_type, "STATUS", args, args->stdin_data, args->stdin_len,
+			     NULL, err);
+}
+
+int bridge_cmd_gc(const struct cni_cmd_args *args, char **ret_out, struct cni_err *err)
+{
+	_cleanup_(ctx_clear) struct bridge_ctx c = {.args = args, .netns_fd = -1};
+	_cleanup_(cjson_freep) cJSON *root = NULL;
+	_cleanup_(nft_txn_freep) struct nft_txn *txn = NULL;
+	struct cni_attachment *valid = NULL;
+	struct cni_err first = {0}, e = {0};
+	struct nl_link br;
+	size_t n_valid = 0;
+	int br_index = 0;
+
+	if (bridge_conf_load(args, &c.conf, err) < 0 ||
+	    conf_parse_object(args->stdin_data, args->stdin_len, "failed to load netconf", &root,
+			      err) < 0 ||
+	    cni_gc_attachments(root, &valid, &n_valid, err) < 0)
+		return -1;
+	/* IPAM first: its reservations are what runs out. Continue past errors. */
+	if (bridge_conf_is_l3(c.conf) &&
+	    delegate_exec(c.conf->ipam_type, "GC", args, args->stdin_data, args->stdin_len, NULL,
+			  &e) < 0)
+		keep_first(&first, &e);
+	cni_err_clear(&e);
+	if (nl_open(&c.host, &e) == 0 && nft_txn_new(&txn, &e) == 0) {
+		if (nl_link_get_by_name(c.host, c.conf->bridge, &br, &e) == 0)
+			br_index = br.index;
+		cni_err_clear(&e);
+		if (masq_queue_gc(txn, c.conf->name, valid, n_valid, NULL, &e) < 0 ||
+		    spoofchk_queue_gc(txn, c.host, br_index, valid, n_valid, NULL, &e) < 0 ||
+		    nft_txn_commit(txn, &e) < 0)
+			cni_err_prefix(&e, "failed to garbage-collect nftables rules");
+	}
+	keep_first(&first, &e);
+	cni_attachments_free(valid, n_valid);
+	if (cni_err_isset(&first)) {
+		*err = first;
+		return -1;
+	}
+	return 0;
+}
+
+const struct cni_plugin bridge_plugin = {
+	.about = "CNI bridge plugin (C implementation)",
+	.add = bridge_cmd_add,
+	.del = bridge_cmd_del,
+	.check = bridge_cmd_check,
+	.status = bridge_cmd_status,
+	.gc = bridge_cmd_gc,
+};

@@ -1,0 +1,7 @@
+/* bridge: attach containers to a Linux bridge (drop-in for the reference plugin). */
+#include "bridge/bridge.h"
+
+int main(void)
+{
+	return cni_main(&bridge_plugin);
+}

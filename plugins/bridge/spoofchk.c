@@ -1,0 +1,264 @@
+/* macspoofchk: per-attachment bridge-family chains allowing only the container's MAC. */
+#include "bridge/spoofchk.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <libnftnl/expr.h>
+#include <libnftnl/rule.h>
+#include <linux/netfilter_bridge.h>
+
+#include "cleanup.h"
+#include "nl.h"
+
+/* "<containerID>-<ifname>" and the names derived from it. */
+struct spoofchk_names {
+	char *id;	   /* <containerID>-<ifname> */
+	char *comment;	   /* macspoofchk-<id> */
+	char *iface_chain; /* cni-br-iface-<id> */
+	char *mac_chain;   /* cni-br-iface-<id>-mac */
+};
+
+static void names_clear(struct spoofchk_names *n)
+{
+	free(n->id);
+	free(n->comment);
+	free(n->iface_chain);
+	free(n->mac_chain);
+}
+
+static int names_from_id(const char *id, struct spoofchk_names *n, struct cni_err *err)
+{
+	memset(n, 0, sizeof(*n));
+	if (asprintf(&n->id, "%s", id) < 0 ||
+	    asprintf(&n->comment, SPOOFCHK_COMMENT_PREFIX "%s", id) < 0 ||
+	    asprintf(&n->iface_chain, SPOOFCHK_CHAIN_PREFIX "%s", id) < 0 ||
+	    asprintf(&n->mac_chain, SPOOFCHK_CHAIN_PREFIX "%s-mac", id) < 0) {
+		names_clear(n);
+		memset(n, 0, sizeof(*n));
+		return cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
+	}
+	return 0;
+}
+
+static int names_init(const char *container_id, const char *ifname, struct spoofchk_names *n,
+		      struct cni_err *err)
+{
+	_cleanup_free_ char *id = NULL;
+
+	if (asprintf(&id, "%s-%s", container_id, ifname) < 0)
+		return cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
+	return names_from_id(id, n, err);
+}
+
+int spoofchk_build_rules(const char *host_ifname, const uint8_t mac[6], const char *container_id,
+			 const char *ifname, struct nft_rule *rules[4], struct cni_err *err)
+{
+	_cleanup_(names_clear) struct spoofchk_names n = {0};
+	_cleanup_(nft_rule_freep) struct nft_rule *jump = NULL, *tomac = NULL, *ret = NULL,
+						  *drop = NULL;
+
+	if (names_init(container_id, ifname, &n, err) < 0)
+		return -1;
+	if (nft_rule_new(NFPROTO_BRIDGE, SPOOFCHK_TABLE, SPOOFCHK_BASE_CHAIN, n.comment, &jump,
+			 err) < 0 ||
+	    nft_rule_match_ifname(jump, NFT_IIFNAME, host_ifname, NFT_CMP_EQ, err) < 0 ||
+	    nft_rule_verdict(jump, NFT_JUMP, n.iface_chain, err) < 0)
+		return -1;
+	if (nft_rule_new(NFPROTO_BRIDGE, SPOOFCHK_TABLE, n.iface_chain, n.comment, &tomac, err) <
+		    0 ||
+	    nft_rule_verdict(tomac, NFT_JUMP, n.mac_chain, err) < 0)
+		return -1;
+	if (nft_rule_new(NFPROTO_BRIDGE, SPOOFCHK_TABLE, n.mac_chain, n.comment, &ret, err) < 0 ||
+	    nft_rule_match_ether_addr(ret, NFT_ADDR_SADDR, mac, err) < 0 ||
+	    nft_rule_verdict(ret, NFT_RETURN, NULL, err) < 0)
+		return -1;
+	if (nft_rule_new(NFPROTO_BRIDGE, SPOOFCHK_TABLE, n.mac_chain, n.comment, &drop, err) < 0 ||
+	    nft_rule_verdict(drop, NF_DROP, NULL, err) < 0)
+		return -1;
+	rules[0] = TAKE_PTR(jump);
+	rules[1] = TAKE_PTR(tomac);
+	rules[2] = TAKE_PTR(ret);
+	rules[3] = TAKE_PTR(drop);
+	return 0;
+}
+
+/* Queue the removal of one attachment's rules and chains, by its names. */
+static int queue_teardown_names(struct nft_txn *txn, const struct spoofchk_names *n,
+				struct cni_err *err)
+{
+	bool iface_exists = false, mac_exists = false;
+
+	if (nft_txn_delete_rules_by_comment(txn, NFPROTO_BRIDGE, SPOOFCHK_TABLE,
+					    SPOOFCHK_BASE_CHAIN, n->comment, NULL, err) < 0)
+		return -1;
+	if (nft_chain_exists(txn, NFPROTO_BRIDGE, SPOOFCHK_TABLE, n->iface_chain, &iface_exists,
+			     err) < 0 ||
+	    nft_chain_exists(txn, NFPROTO_BRIDGE, SPOOFCHK_TABLE, n->mac_chain, &mac_exists, err) <
+		    0)
+		return -1;
+	/* Empty both chains first: the jump between them holds a reference. */
+	if (iface_exists &&
+	    nft_txn_flush_chain(txn, NFPROTO_BRIDGE, SPOOFCHK_TABLE, n->iface_chain, err) < 0)
+		return -1;
+	if (mac_exists &&
+	    nft_txn_flush_chain(txn, NFPROTO_BRIDGE, SPOOFCHK_TABLE, n->mac_chain, err) < 0)
+		return -1;
+	if (iface_exists &&
+	    nft_txn_delete_chain(txn, NFPROTO_BRIDGE, SPOOFCHK_TABLE, n->iface_chain, err) < 0)
+		return -1;
+	if (mac_exists &&
+	    nft_txn_delete_chain(txn, NFPROTO_BRIDGE, SPOOFCHK_TABLE, n->mac_chain, err) < 0)
+		return -1;
+	return 0;
+}
+
+int spoofchk_queue_setup(struct nft_txn *txn, const char *host_ifname, const uint8_t mac[6],
+			 const char *container_id, const char *ifname, struct cni_err *err)
+{
+	static const struct nft_base_chain prerouting = {.type = "filter",
+							 .hook = NF_BR_PRE_ROUTING,
+							 .priority = -300,
+							 .policy = NFT_POLICY_ACCEPT};
+	_cleanup_(names_clear) struct spoofchk_names n = {0};
+	struct nft_rule *rules[4] = {NULL};
+	int r = 0;
+
+	if (names_init(container_id, ifname, &n, err) < 0)
+		return -1;
+	/* A repeated ADD for the same attachment replaces what the previous one left. */
+	if (nft_txn_delete_rules_by_comment(txn, NFPROTO_BRIDGE, SPOOFCHK_TABLE,
+					    SPOOFCHK_BASE_CHAIN, n.comment, NULL, err) < 0)
+		return -1;
+	if (nft_txn_add_table(txn, NFPROTO_BRIDGE, SPOOFCHK_TABLE, NULL, err) < 0 ||
+	    nft_txn_add_chain(txn, NFPROTO_BRIDGE, SPOOFCHK_TABLE, SPOOFCHK_BASE_CHAIN, &prerouting,
+			      NULL, err) < 0 ||
+	    nft_txn_add_chain(txn, NFPROTO_BRIDGE, SPOOFCHK_TABLE, n.iface_chain, NULL, NULL, err) <
+		    0 ||
+	    nft_txn_add_chain(txn, NFPROTO_BRIDGE, SPOOFCHK_TABLE, n.mac_chain, NULL, NULL, err) <
+		    0 ||
+	    nft_txn_flush_chain(txn, NFPROTO_BRIDGE, SPOOFCHK_TABLE, n.iface_chain, err) < 0 ||
+	    nft_txn_flush_chain(txn, NFPROTO_BRIDGE, SPOOFCHK_TABLE, n.mac_chain, err) < 0)
+		return -1;
+	if (spoofchk_build_rules(host_ifname, mac, container_id, ifname, rules, err) < 0)
+		return -1;
+	for (int i = 0; i < 4; i++) {
+		if (r == 0 && nft_txn_add_rule(txn, rules[i], err) < 0)
+			r = -1;
+		nft_rule_free(rules[i]);
+	}
+	return r;
+}
+
+int spoofchk_queue_teardown(struct nft_txn *txn, const char *container_id, const char *ifname,
+			    struct cni_err *err)
+{
+	_cleanup_(names_clear) struct spoofchk_names n = {0};
+
+	if (names_init(container_id, ifname, &n, err) < 0)
+		return -1;
+	return queue_teardown_names(txn, &n, err);
+}
+
+/* The interface name a PREROUTING jump rule matches ("meta load iifname" then "cmp"). */
+static bool rule_iifname(const struct nft_rule_info *info, char *out, size_t size)
+{
+	struct nftnl_expr_iter *it;
+	struct nftnl_expr *e;
+	bool after_iifname = false, found = false;
+
+	if (!info->nlr)
+		return false;
+	it = nftnl_expr_iter_create(info->nlr);
+	if (!it)
+		return false;
+	while ((e = nftnl_expr_iter_next(it))) {
+		const char *name = nftnl_expr_get_str(e, NFTNL_EXPR_NAME);
+
+		if (name && !strcmp(name, "meta")) {
+			after_iifname =
+				nftnl_expr_get_u32(e, NFTNL_EXPR_META_KEY) == NFT_META_IIFNAME;
+		} else if (name && !strcmp(name, "cmp") && after_iifname) {
+			uint32_t len = 0;
+			const char *data = nftnl_expr_get(e, NFTNL_EXPR_CMP_DATA, &len);
+
+			if (data && len && size) {
+				size_t n = len < size - 1 ? len : size - 1;
+
+				memcpy(out, data, n);
+				out[n] = '\0';
+				found = out[0] != '\0';
+			}
+			break;
+		} else {
+			after_iifname = false;
+		}
+	}
+	nftnl_expr_iter_destroy(it);
+	return found;
+}
+
+int spoofchk_queue_gc(struct nft_txn *txn, struct nl_sock *host, int bridge_index,
+		      const struct cni_attachment *valid, size_t n_valid, size_t *ret_count,
+		      struct cni_err *err)
+{
+	_cleanup_(nft_rule_list_freep) struct nft_rule_list *list = NULL;
+	size_t count = 0;
+	int r;
+
+	r = nft_list_rules(txn, NFPROTO_BRIDGE, SPOOFCHK_TABLE, SPOOFCHK_BASE_CHAIN, &list, err);
+	if (r == -ENOENT) {
+		cni_err_clear(err);
+		if (ret_count)
+			*ret_count = 0;
+		return 0;
+	}
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < list->n; i++) {
+		const struct nft_rule_info *info = &list->rule[i];
+		const char *id;
+		char ifname[NL_IFNAMSIZ + 1];
+		bool keep = false;
+
+		if (!info->comment || strncmp(info->comment, SPOOFCHK_COMMENT_PREFIX,
+					      strlen(SPOOFCHK_COMMENT_PREFIX)) != 0)
+			continue;
+		id = info->comment + strlen(SPOOFCHK_COMMENT_PREFIX);
+		for (size_t j = 0; j < n_valid && !keep; j++) {
+			size_t lc = strlen(valid[j].container_id);
+
+			keep = strncmp(id, valid[j].container_id, lc) == 0 && id[lc] == '-' &&
+			       strcmp(id + lc + 1, valid[j].ifname) == 0;
+		}
+		if (keep)
+			continue;
+		/* The table is shared by every bridge network of the node: only remove what is
+		 * certainly dead (its host veth is gone) or certainly ours (a port of our
+		 * bridge that the runtime no longer knows). */
+		if (rule_iifname(info, ifname, sizeof(ifname))) {
+			struct nl_link l;
+			struct cni_err lerr = {0};
+
+			r = nl_link_get_by_name(host, ifname, &l, &lerr);
+			if (r == 0 && !(bridge_index && l.master == bridge_index))
+				continue;
+			if (r < 0 && r != -ENODEV)
+				continue;
+		} else {
+			continue;
+		}
+		{
+			_cleanup_(names_clear) struct spoofchk_names n = {0};
+
+			if (names_from_id(id, &n, err) < 0 ||
+			    queue_teardown_names(txn, &n, err) < 0)
+				return -1;
+		}
+		count++;
+	}
+	if (ret_count)
+		*ret_count = count;
+	return 0;
+}

@@ -1,0 +1,247 @@
+/* bridge: SHA-512, the masquerade comment format, and the nftables rules of ipMasq and
+ * macspoofchk encoded exactly as `nft -f` encodes the reference's rule text (golden
+ * expression dumps taken from `nft --debug=netlink`), round-tripped through a netlink
+ * message. */
+#include "unit.h"
+
+#include <arpa/inet.h>
+#include <libmnl/libmnl.h>
+#include <libnftnl/rule.h>
+#include <libnftnl/udata.h>
+
+#include "cleanup.h"
+#include "bridge/masq.h"
+#include "bridge/sha512.h"
+#include "bridge/spoofchk.h"
+
+static const char *hex(const void *s, size_t n)
+{
+	static char out[129];
+
+	return bridge_sha512_hex(s, n, 128, out);
+}
+
+/* FIPS 180-4 examples and long inputs around the padding boundary (python hashlib). */
+static void test_sha512_vectors(void)
+{
+	static char big[1000];
+	uint8_t d[64];
+
+	CHECK_STR(hex("", 0), "cf83e1357eefb8bdf1542850d66d8007d620e4050b5715dc83f4a921d36ce9ce"
+			      "47d0d13c5d85f2b0ff8318d2877eec2f63b931bd47417a81a538327af927da3e");
+	CHECK_STR(hex("abc", 3),
+		  "ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a"
+		  "2192992a274fc1a836ba3c23a3feebbd454d4423643ce80e2a9ac94fa54ca49f");
+	CHECK_STR(hex("abcdefghbcdefghicdefghijdefghijkefghijklfghijklmghijklmnhijklmnoijklmnop"
+		      "jklmnopqklmnopqrlmnopqrsmnopqrstnopqrstu",
+		      112),
+		  "8e959b75dae313da8cf4f72814fc143f8f7779c6eb9f7fa17299aeadb6889018"
+		  "501d289e4900f7e4331b99dec4b5433ac7d329eeb6dd26545e96e55b874be909");
+	memset(big, 'a', sizeof(big));
+	/* python3 -c "import hashlib;print(hashlib.sha512(b'a'*111).hexdigest())" */
+	CHECK_STR(hex(big, 111), "fa9121c7b32b9e01733d034cfc78cbf67f926c7ed83e82200ef86818196921760"
+				 "b4beff48404df811b953828274461673c68d04e297b0eb7b2b4d60fc6b566a2");
+	CHECK_STR(hex(big, 112),
+		  "c01d080efd492776a1c43bd23dd99d0a2e626d481e16782e75d54c2503b5dc32"
+		  "bd05f0f1ba33e568b88fd2d970929b719ecbb152f58f130a407c8830604b70ca");
+	CHECK_STR(hex(big, 128),
+		  "b73d1929aa615934e61a871596b3f3b33359f42b8175602e89f7e06e5f658a24"
+		  "3667807ed300314b95cacdd579f3e33abdfbe351909519a846d465c59582f321");
+	CHECK_STR(hex(big, 1000),
+		  "67ba5535a46e3f86dbfbed8cbbaf0125c76ed549ff8b0b9e03e0c88cf90fa634"
+		  "fa7b12b47d77b694de488ace8d9a65967dc96df599727d3292a8d9d447709c97");
+	sha512("abc", 3, d);
+	CHECK_INT(d[0], 0xdd);
+	CHECK_INT(d[63], 0x9f);
+	CHECK_STR(bridge_sha512_hex("abc", 3, 16, (char[17]){0}), "ddaf35a193617aba");
+}
+
+/* The comment of the reference nftables backend:
+ * python3 -c "import hashlib;h=lambda s:hashlib.sha512(s.encode()).hexdigest()[:16];
+ *             print(h('testnet')+'-'+h('eth0:c1'))" */
+static void test_masq_comment(void)
+{
+	char c[NFT_COMMENT_MAX + 1], h[MASQ_INSTANCE_HASH_LEN + 1], n[MASQ_NET_HASH_LEN + 1];
+	char longid[200];
+
+	masq_network_hash("testnet", n);
+	CHECK_STR(n, "c5964c6794a1152e");
+	masq_instance_hash("testnet", "eth0", "c1", h);
+	CHECK_STR(h, "c5964c6794a1152e-f4d01f2ef4b92245");
+	masq_comment("testnet", "eth0", "c1", c);
+	CHECK_STR(c, "c5964c6794a1152e-f4d01f2ef4b92245, net: testnet, if: eth0, id: c1");
+	masq_comment("mynet", "eth0", "abc123", c);
+	CHECK_STR(c, "d23676b4f2d9fe04-ebce0e3dd4dafae3, net: mynet, if: eth0, id: abc123");
+	/* Quotes are dropped from the text (not from the hash input). */
+	masq_comment("testnet", "e\"th0", "c1", c);
+	CHECK(strstr(c, "if: eth0, id: c1") != NULL);
+	/* Truncated to 128 bytes, hash prefix intact. */
+	memset(longid, 'x', sizeof(longid) - 1);
+	longid[sizeof(longid) - 1] = '\0';
+	masq_comment("testnet", "eth0", longid, c);
+	CHECK_INT(strlen(c), 128);
+	CHECK(strncmp(c, "c5964c6794a1152e-", 17) == 0);
+}
+
+/* The expression lines ("  [ ... ]") of a rule in libnftnl's debug form. */
+static char *expr_dump(const struct nftnl_rule *r)
+{
+	static char buf[8192], out[8192];
+	char *p, *o = out;
+
+	nftnl_rule_snprintf(buf, sizeof(buf), r, NFTNL_OUTPUT_DEFAULT, 0);
+	out[0] = '\0';
+	for (p = strtok(buf, "\n"); p; p = strtok(NULL, "\n")) {
+		char *b = strchr(p, '[');
+
+		if (!b)
+			continue;
+		o += sprintf(o, "%s\n", b);
+	}
+	return out;
+}
+
+static const char *rule_comment(const struct nftnl_rule *r)
+{
+	static char out[256];
+	const struct nftnl_udata *tb[NFTNL_UDATA_RULE_MAX + 1] = {0};
+	const struct nftnl_udata *attr;
+	const void *data;
+	uint32_t len;
+
+	out[0] = '\0';
+	if (!nftnl_rule_is_set(r, NFTNL_RULE_USERDATA))
+		return out;
+	data = nftnl_rule_get_data(r, NFTNL_RULE_USERDATA, &len);
+	nftnl_udata_for_each_data(data, len, attr)
+	{
+		if (nftnl_udata_type(attr) <= NFTNL_UDATA_RULE_MAX)
+			tb[nftnl_udata_type(attr)] = attr;
+	}
+	if (tb[NFTNL_UDATA_RULE_COMMENT])
+		snprintf(out, sizeof(out), "%s",
+			 (const char *)nftnl_udata_get(tb[NFTNL_UDATA_RULE_COMMENT]));
+	return out;
+}
+
+/* Serialize to a NFT_MSG_NEWRULE message and parse it back. */
+static struct nftnl_rule *roundtrip(const struct nftnl_rule *r)
+{
+	static char buf[16384];
+	struct nftnl_rule *copy = nftnl_rule_alloc();
+	struct nlmsghdr *nlh;
+
+	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_NEWRULE, nftnl_rule_get_u32(r, NFTNL_RULE_FAMILY),
+				    NLM_F_CREATE | NLM_F_APPEND, 1);
+	nftnl_rule_nlmsg_build_payload(nlh, (struct nftnl_rule *)r);
+	if (nftnl_rule_nlmsg_parse(nlh, copy) < 0) {
+		nftnl_rule_free(copy);
+		return NULL;
+	}
+	return copy;
+}
+
+/* Build-then-parse, and compare with the golden `nft --debug=netlink` lines. */
+static void check_rule(const struct nft_rule *rule, const char *table, const char *chain,
+		       const char *comment, const char *golden)
+{
+	struct nftnl_rule *copy = roundtrip(nft_rule_nlr(rule));
+
+	CHECK(copy != NULL);
+	if (!copy)
+		return;
+	CHECK_STR(nftnl_rule_get_str(copy, NFTNL_RULE_TABLE), table);
+	CHECK_STR(nftnl_rule_get_str(copy, NFTNL_RULE_CHAIN), chain);
+	CHECK_STR(rule_comment(copy), comment);
+	CHECK_STR(expr_dump(copy), golden);
+	nftnl_rule_free(copy);
+}
+
+static void test_masq_rules(void)
+{
+	struct cni_err err = {0};
+	struct nft_rule *r = NULL, *post[3] = {NULL};
+	struct ip_net v4, v6;
+
+	ipnet_parse("10.88.0.5/16", &v4);
+	ipnet_parse("fd00::5/64", &v6);
+	CHECK(masq_build_rule(&v4, "x", &r, &err) == 0);
+	if (r)
+		check_rule(r, MASQ_TABLE, MASQ_CHAIN, "x",
+			   "[ meta load nfproto => reg 1 ]\n"
+			   "[ cmp eq reg 1 0x00000002 ]\n"
+			   "[ payload load 4b @ network header + 12 => reg 1 ]\n"
+			   "[ cmp eq reg 1 0x0500580a ]\n"
+			   "[ payload load 2b @ network header + 16 => reg 1 ]\n"
+			   "[ cmp neq reg 1 0x0000580a ]\n"
+			   "[ masq ]\n");
+	nft_rule_free(r);
+	r = NULL;
+	CHECK(masq_build_rule(&v6, "y", &r, &err) == 0);
+	if (r)
+		check_rule(r, MASQ_TABLE, MASQ_CHAIN, "y",
+			   "[ meta load nfproto => reg 1 ]\n"
+			   "[ cmp eq reg 1 0x0000000a ]\n"
+			   "[ payload load 16b @ network header + 8 => reg 1 ]\n"
+			   "[ cmp eq reg 1 0x000000fd 0x00000000 0x00000000 0x05000000 ]\n"
+			   "[ payload load 8b @ network header + 24 => reg 1 ]\n"
+			   "[ cmp neq reg 1 0x000000fd 0x00000000 ]\n"
+			   "[ masq ]\n");
+	nft_rule_free(r);
+
+	CHECK(masq_build_postrouting(post, &err) == 0);
+	if (post[0]) {
+		check_rule(post[0], MASQ_TABLE, "postrouting", "",
+			   "[ meta load nfproto => reg 1 ]\n"
+			   "[ cmp eq reg 1 0x00000002 ]\n"
+			   "[ payload load 4b @ network header + 16 => reg 1 ]\n"
+			   "[ bitwise reg 1 = ( reg 1 & 0x000000f0 ) ^ 0x00000000 ]\n"
+			   "[ cmp eq reg 1 0x000000e0 ]\n"
+			   "[ immediate reg 0 return ]\n");
+		check_rule(post[1], MASQ_TABLE, "postrouting", "",
+			   "[ meta load nfproto => reg 1 ]\n"
+			   "[ cmp eq reg 1 0x0000000a ]\n"
+			   "[ payload load 1b @ network header + 24 => reg 1 ]\n"
+			   "[ cmp eq reg 1 0x000000ff ]\n"
+			   "[ immediate reg 0 return ]\n");
+		check_rule(post[2], MASQ_TABLE, "postrouting", "",
+			   "[ immediate reg 0 goto -> masq_checks ]\n");
+	}
+	for (int i = 0; i < 3; i++)
+		nft_rule_free(post[i]);
+}
+
+static void test_spoofchk_rules(void)
+{
+	static const uint8_t mac[6] = {0x0a, 0x58, 0x0a, 0x00, 0x00, 0x02};
+	struct cni_err err = {0};
+	struct nft_rule *r[4] = {NULL};
+	const char *cm = "macspoofchk-c1-eth0";
+
+	CHECK(spoofchk_build_rules("veth1234abcd", mac, "c1", "eth0", r, &err) == 0);
+	if (!r[0])
+		return;
+	check_rule(r[0], "nat", "PREROUTING", cm,
+		   "[ meta load iifname => reg 1 ]\n"
+		   "[ cmp eq reg 1 0x68746576 0x34333231 0x64636261 0x00000000 ]\n"
+		   "[ immediate reg 0 jump -> cni-br-iface-c1-eth0 ]\n");
+	check_rule(r[1], "nat", "cni-br-iface-c1-eth0", cm,
+		   "[ immediate reg 0 jump -> cni-br-iface-c1-eth0-mac ]\n");
+	check_rule(r[2], "nat", "cni-br-iface-c1-eth0-mac", cm,
+		   "[ payload load 6b @ link header + 6 => reg 1 ]\n"
+		   "[ cmp eq reg 1 0x000a580a 0x00000200 ]\n"
+		   "[ immediate reg 0 return ]\n");
+	check_rule(r[3], "nat", "cni-br-iface-c1-eth0-mac", cm, "[ immediate reg 0 drop ]\n");
+	CHECK_INT(nftnl_rule_get_u32(nft_rule_nlr(r[0]), NFTNL_RULE_FAMILY), NFPROTO_BRIDGE);
+	for (int i = 0; i < 4; i++)
+		nft_rule_free(r[i]);
+}
+
+int main(void)
+{
+	RUN(test_sha512_vectors);
+	RUN(test_masq_comment);
+	RUN(test_masq_rules);
+	RUN(test_spoofchk_rules);
+	UNIT_DONE();
+}
