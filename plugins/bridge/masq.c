@@ -5,12 +5,12 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "bridge/sha512.h"
+#include "sha512.h"
 #include "cleanup.h"
 
 void masq_network_hash(const char *network, char *out)
 {
-	bridge_sha512_hex(network, strlen(network), MASQ_NET_HASH_LEN, out);
+	sha512_hex(network, strlen(network), MASQ_NET_HASH_LEN, out);
 }
 
 void masq_instance_hash(const char *network, const char *ifname, const char *container_id,
@@ -24,7 +24,7 @@ void masq_instance_hash(const char *network, const char *ifname, const char *con
 	/* ifname is at most 15 bytes and IDs are bounded by the skel; hash the exact bytes. */
 	n = snprintf(buf, sizeof(buf), "%s:%s", ifname, container_id);
 	if (n >= 0 && (size_t)n < sizeof(buf)) {
-		bridge_sha512_hex(buf, (size_t)n, MASQ_NET_HASH_LEN, out + MASQ_NET_HASH_LEN + 1);
+		sha512_hex(buf, (size_t)n, MASQ_NET_HASH_LEN, out + MASQ_NET_HASH_LEN + 1);
 	} else {
 		size_t li = strlen(ifname), lc = strlen(container_id);
 		_cleanup_free_ char *big = malloc(li + lc + 2);
@@ -38,7 +38,7 @@ void masq_instance_hash(const char *network, const char *ifname, const char *con
 		memcpy(big, ifname, li);
 		big[li] = ':';
 		memcpy(big + li + 1, container_id, lc);
-		bridge_sha512_hex(big, li + lc + 1, MASQ_NET_HASH_LEN, out + MASQ_NET_HASH_LEN + 1);
+		sha512_hex(big, li + lc + 1, MASQ_NET_HASH_LEN, out + MASQ_NET_HASH_LEN + 1);
 	}
 }
 
