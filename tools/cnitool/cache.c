@@ -1,0 +1,480 @@
+/* libcni's result cache (libcni/api.go cacheAdd, getCachedResult, GetCachedAttachments). */
+#include "cache.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "conf.h"
+#include "conflist.h"
+#include "result.h"
+
+#define CACHE_KIND "cniCacheV1"
+
+void cnitool_cache_entry_clear(struct cnitool_cache_entry *e)
+{
+	free(e->container_id);
+	free(e->ifname);
+	free(e->network);
+	free(e->netns);
+	free(e->config);
+	cJSON_Delete(e->cni_args);
+	cJSON_Delete(e->capability_args);
+	cJSON_Delete(e->result);
+	memset(e, 0, sizeof(*e));
+}
+
+/* ---- base64 ---------------------------------------------------------------- */
+
+static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+char *cnitool_base64_encode(const void *data, size_t len)
+{
+	const unsigned char *p = data;
+	char *out = malloc((len + 2) / 3 * 4 + 1), *o = out;
+
+	if (!out)
+		return NULL;
+	for (size_t i = 0; i < len; i += 3) {
+		unsigned v = (unsigned)p[i] << 16;
+		if (i + 1 < len)
+			v |= (unsigned)p[i + 1] << 8;
+		if (i + 2 < len)
+			v |= p[i + 2];
+		*o++ = b64[(v >> 18) & 63];
+		*o++ = b64[(v >> 12) & 63];
+		*o++ = i + 1 < len ? b64[(v >> 6) & 63] : '=';
+		*o++ = i + 2 < len ? b64[v & 63] : '=';
+	}
+	*o = '\0';
+	return out;
+}
+
+static int b64_val(char c)
+{
+	const char *p = c ? strchr(b64, c) : NULL;
+	return p ? (int)(p - b64) : -1;
+}
+
+int cnitool_base64_decode(const char *s, char **ret, size_t *ret_len)
+{
+	size_t n = strlen(s), len = 0;
+	_cleanup_free_ char *out = NULL;
+
+	/* Go's StdEncoding ignores \r and \n; nothing else may appear. */
+	_cleanup_free_ char *clean = malloc(n + 1);
+	size_t m = 0;
+	if (!clean)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		if (s[i] != '\r' && s[i] != '\n')
+			clean[m++] = s[i];
+	clean[m] = '\0';
+	if (m % 4)
+		return -1;
+	out = malloc(m / 4 * 3 + 1);
+	if (!out)
+		return -1;
+	for (size_t i = 0; i < m; i += 4) {
+		int a = b64_val(clean[i]), b = b64_val(clean[i + 1]);
+		int c = clean[i + 2] == '=' ? -2 : b64_val(clean[i + 2]);
+		int d = clean[i + 3] == '=' ? -2 : b64_val(clean[i + 3]);
+		bool last = i + 4 == m;
+		if (a < 0 || b < 0 || c == -1 || d == -1 || (c == -2 && d != -2) ||
+		    ((c == -2 || d == -2) && !last))
+			return -1;
+		out[len++] = (char)((a << 2) | (b >> 4));
+		if (c >= 0)
+			out[len++] = (char)(((b & 15) << 4) | (c >> 2));
+		if (d >= 0)
+			out[len++] = (char)(((c & 3) << 6) | d);
+	}
+	out[len] = '\0';
+	*ret = TAKE_PTR(out);
+	*ret_len = len;
+	return 0;
+}
+
+/* ---- paths ------------------------------------------------------------------- */
+
+int cnitool_cache_path(const char *dir, const char *net, const char *cid, const char *ifname,
+		       char **ret, struct cni_err *err)
+{
+	if (!net || !*net || !cid || !*cid || !ifname || !*ifname)
+		return cni_err_set(err, CNI_ERR_INTERNAL,
+				   "cache file path requires network name (\"%s\"), container ID "
+				   "(\"%s\"), and interface name (\"%s\")",
+				   net ? net : "", cid ? cid : "", ifname ? ifname : "");
+	if (asprintf(ret, "%s/results/%s-%s-%s", dir, net, cid, ifname) < 0)
+		return cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
+	return 0;
+}
+
+/* ---- encode / decode ------------------------------------------------------------ */
+
+int cnitool_cache_encode(const struct cnitool_cache_entry *e, char **ret, struct cni_err *err)
+{
+	_cleanup_(cjson_freep) cJSON *o = cJSON_CreateObject();
+	_cleanup_free_ char *cfg = NULL;
+	bool ok;
+
+	if (!o)
+		return cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
+	if (e->config) {
+		cfg = cnitool_base64_encode(e->config, e->config_len);
+		if (!cfg)
+			return cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
+	}
+	ok = cJSON_AddStringToObject(o, "kind", CACHE_KIND) &&
+	     cJSON_AddStringToObject(o, "containerId", e->container_id ? e->container_id : "") &&
+	     (cfg ? cJSON_AddStringToObject(o, "config", cfg) != NULL
+		  : cJSON_AddNullToObject(o, "config") != NULL) &&
+	     cJSON_AddStringToObject(o, "ifName", e->ifname ? e->ifname : "") &&
+	     cJSON_AddStringToObject(o, "networkName", e->network ? e->network : "");
+	if (ok && e->netns && *e->netns)
+		ok = cJSON_AddStringToObject(o, "netns", e->netns) != NULL;
+	if (ok && e->cni_args && cJSON_GetArraySize(e->cni_args) > 0) {
+		cJSON *a = cJSON_Duplicate(e->cni_args, true);
+		ok = a && cJSON_AddItemToObject(o, "cniArgs", a);
+	}
+	if (ok && e->capability_args && cJSON_GetArraySize(e->capability_args) > 0) {
+		cJSON *c = cJSON_Duplicate(e->capability_args, true);
+		if (c) {
+			cnitool_json_dedupe_sort(c);
+			ok = cJSON_AddItemToObject(o, "capabilityArgs", c);
+		} else {
+			ok = false;
+		}
+	}
+	if (ok && e->result && cJSON_GetArraySize(e->result) > 0) {
+		cJSON *r = cJSON_Duplicate(e->result, true);
+		if (r) {
+			cnitool_json_dedupe_sort(r);
+			ok = cJSON_AddItemToObject(o, "result", r);
+		} else {
+			ok = false;
+		}
+	}
+	if (!ok)
+		return cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
+	*ret = json_print_go(o, false);
+	return *ret ? 0 : cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
+}
+
+static int dup_string(const cJSON *o, const char *key, char **ret, struct cni_err *err)
+{
+	const cJSON *v = conf_get(o, key);
+
+	if (v && !cJSON_IsString(v))
+		return cni_err_set(err, CNI_ERR_DECODE,
+				   "json: cannot unmarshal into Go struct field cachedInfo.%s of "
+				   "type string",
+				   key);
+	*ret = strdup(v ? v->valuestring : "");
+	return *ret ? 0 : cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
+}
+
+int cnitool_cache_decode(const char *text, size_t len, struct cnitool_cache_entry *ret,
+			 struct cni_err *err)
+{
+	_cleanup_(cjson_freep) cJSON *o = NULL;
+	struct cnitool_cache_entry e = {0};
+	const cJSON *v;
+	_cleanup_free_ char *kind = NULL;
+
+	o = cJSON_ParseWithLength(text, len);
+	if (!o || !cJSON_IsObject(o))
+		return cni_err_set(err, CNI_ERR_DECODE, "cache entry is not a JSON object");
+	if (dup_string(o, "kind", &kind, err) < 0)
+		return -1;
+	if (strcmp(kind, CACHE_KIND) != 0)
+		return cni_err_set(err, CNI_ERR_DECODE, "cache entry has wrong kind: %s", kind);
+	if (dup_string(o, "containerId", &e.container_id, err) < 0 ||
+	    dup_string(o, "ifName", &e.ifname, err) < 0 ||
+	    dup_string(o, "networkName", &e.network, err) < 0 ||
+	    dup_string(o, "netns", &e.netns, err) < 0)
+		goto fail;
+	v = conf_get(o, "config");
+	if (v) {
+		if (!cJSON_IsString(v) ||
+		    cnitool_base64_decode(v->valuestring, &e.config, &e.config_len) < 0) {
+			cni_err_set(err, CNI_ERR_DECODE, "cache entry: malformed 'config'");
+			goto fail;
+		}
+	}
+	v = conf_get(o, "cniArgs");
+	if (v) {
+		const cJSON *pair;
+		if (!cJSON_IsArray(v)) {
+			cni_err_set(err, CNI_ERR_DECODE, "cache entry: malformed 'cniArgs'");
+			goto fail;
+		}
+		cJSON_ArrayForEach (pair, v) {
+			const cJSON *s;
+			if (!cJSON_IsArray(pair)) {
+				cni_err_set(err, CNI_ERR_DECODE,
+					    "cache entry: malformed 'cniArgs'");
+				goto fail;
+			}
+			cJSON_ArrayForEach (s, pair)
+				if (!cJSON_IsString(s) && !cJSON_IsNull(s)) {
+					cni_err_set(err, CNI_ERR_DECODE,
+						    "cache entry: malformed 'cniArgs'");
+					goto fail;
+				}
+		}
+		e.cni_args = cJSON_Duplicate(v, true);
+	}
+	v = conf_get(o, "capabilityArgs");
+	if (v) {
+		if (!cJSON_IsObject(v)) {
+			cni_err_set(err, CNI_ERR_DECODE, "cache entry: malformed 'capabilityArgs'");
+			goto fail;
+		}
+		e.capability_args = cJSON_Duplicate(v, true);
+	}
+	v = conf_get(o, "result");
+	if (v) {
+		if (!cJSON_IsObject(v)) {
+			cni_err_set(err, CNI_ERR_DECODE, "cache entry: malformed 'result'");
+			goto fail;
+		}
+		e.result = cJSON_Duplicate(v, true);
+	}
+	*ret = e;
+	return 0;
+fail:
+	cnitool_cache_entry_clear(&e);
+	return -1;
+}
+
+/* ---- files ----------------------------------------------------------------------- */
+
+static int read_all(const char *path, char **ret, size_t *ret_len)
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
+	_cleanup_free_ char *buf = NULL;
+	size_t cap = 0, len = 0;
+
+	if (fd < 0)
+		return -errno;
+	for (;;) {
+		ssize_t r;
+		if (len + 1 >= cap) {
+			char *nb = realloc(buf, cap = cap * 2 + 4096);
+			if (!nb)
+				return -ENOMEM;
+			buf = nb;
+		}
+		r = read(fd, buf + len, cap - len - 1);
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		if (r == 0)
+			break;
+		len += (size_t)r;
+	}
+	buf[len] = '\0';
+	*ret = TAKE_PTR(buf);
+	*ret_len = len;
+	return 0;
+}
+
+static int mkdir_p(const char *path, mode_t mode)
+{
+	_cleanup_free_ char *p = strdup(path);
+
+	if (!p)
+		return -ENOMEM;
+	for (char *s = p + 1; *s; s++) {
+		if (*s != '/')
+			continue;
+		*s = '\0';
+		if (mkdir(p, mode) < 0 && errno != EEXIST)
+			return -errno;
+		*s = '/';
+	}
+	if (mkdir(p, mode) < 0 && errno != EEXIST)
+		return -errno;
+	return 0;
+}
+
+int cnitool_cache_write(const char *dir, const struct cnitool_cache_entry *e, struct cni_err *err)
+{
+	_cleanup_free_ char *path = NULL, *text = NULL, *resdir = NULL, *tmp = NULL;
+	_cleanup_close_ int fd = -1;
+	size_t len, off = 0;
+	int r;
+
+	if (cnitool_cache_path(dir, e->network, e->container_id, e->ifname, &path, err) < 0)
+		return -1;
+	if (cnitool_cache_encode(e, &text, err) < 0)
+		return -1;
+	if (asprintf(&resdir, "%s/results", dir) < 0 || asprintf(&tmp, "%s.tmp", path) < 0)
+		return cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
+	r = mkdir_p(resdir, 0700);
+	if (r < 0)
+		return cni_err_errno(err, CNI_ERR_IO, -r, "mkdir %s", resdir);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return cni_err_errno(err, CNI_ERR_IO, errno, "open %s", tmp);
+	len = strlen(text);
+	while (off < len) {
+		ssize_t w = write(fd, text + off, len - off);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0) {
+			int e2 = errno;
+			unlink(tmp);
+			return cni_err_errno(err, CNI_ERR_IO, e2, "write %s", tmp);
+		}
+		off += (size_t)w;
+	}
+	if (fchmod(fd, 0600) < 0 || rename(tmp, path) < 0) {
+		int e2 = errno;
+		unlink(tmp);
+		return cni_err_errno(err, CNI_ERR_IO, e2, "write %s", path);
+	}
+	return 0;
+}
+
+int cnitool_cache_result(const char *dir, const char *net, const char *cid, const char *ifname,
+			 const char *version, cJSON **ret, struct cni_err *err)
+{
+	_cleanup_free_ char *path = NULL, *data = NULL;
+	_cleanup_(cjson_freep) cJSON *legacy = NULL;
+	_cleanup_(cni_result_freep) struct cni_result *r = NULL;
+	struct cnitool_cache_entry e = {0};
+	struct cni_err ignored = {0};
+	const cJSON *res;
+	size_t len;
+	int rc;
+
+	*ret = NULL;
+	if (cnitool_cache_path(dir, net, cid, ifname, &path, err) < 0)
+		return -1;
+	if (read_all(path, &data, &len) < 0)
+		return 0; /* nothing cached (or unreadable): no prevResult */
+	if (cnitool_cache_decode(data, len, &e, &ignored) == 0) {
+		res = e.result;
+	} else {
+		/* Legacy cache files hold the bare result. */
+		legacy = cJSON_ParseWithLength(data, len);
+		if (!legacy || !cJSON_IsObject(legacy))
+			return cni_err_set(err, CNI_ERR_DECODE,
+					   "failed to unmarshal cached network \"%s\" result", net);
+		res = legacy;
+	}
+	if (!res) {
+		cnitool_cache_entry_clear(&e);
+		return 0;
+	}
+	rc = cni_result_parse(res, "0.1.0", &r, err);
+	cnitool_cache_entry_clear(&e);
+	if (rc < 0)
+		return -1;
+	if (cni_result_to_json(r, version && *version ? version : "0.1.0", ret, err) < 0)
+		return cni_err_prefix(
+			err, "failed to convert cached result to config version \"%s\"", version);
+	return 0;
+}
+
+int cnitool_cache_del(const char *dir, const char *net, const char *cid, const char *ifname)
+{
+	_cleanup_free_ char *path = NULL;
+	struct cni_err ignored = {0};
+
+	if (cnitool_cache_path(dir, net, cid, ifname, &path, &ignored) < 0)
+		return 0;
+	if (unlink(path) < 0 && errno != ENOENT)
+		return -errno;
+	return 0;
+}
+
+static int name_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+void cnitool_cache_list_free(struct cnitool_cache_entry *v, size_t n)
+{
+	for (size_t i = 0; v && i < n; i++)
+		cnitool_cache_entry_clear(&v[i]);
+	free(v);
+}
+
+int cnitool_cache_list(const char *dir, struct cnitool_cache_entry **ret, size_t *ret_n,
+		       struct cni_err *err)
+{
+	_cleanup_free_ char *resdir = NULL;
+	_cleanup_free_ char **names = NULL;
+	struct cnitool_cache_entry *v = NULL;
+	size_t n_names = 0, n = 0;
+	struct dirent *de;
+	DIR *d;
+
+	if (asprintf(&resdir, "%s/results", dir) < 0)
+		return cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
+	d = opendir(resdir);
+	if (!d) {
+		/* libcni treats an unreadable cache as nothing to collect. */
+		*ret = NULL;
+		*ret_n = 0;
+		return 0;
+	}
+	while ((de = readdir(d))) {
+		char **nn;
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		nn = realloc(names, (n_names + 1) * sizeof(*nn));
+		if (!nn || !(nn[n_names] = strdup(de->d_name))) {
+			if (nn)
+				names = nn;
+			for (size_t i = 0; i < n_names; i++)
+				free(names[i]);
+			closedir(d);
+			return cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
+		}
+		names = nn;
+		n_names++;
+	}
+	closedir(d);
+	if (n_names)
+		qsort(names, n_names, sizeof(*names), name_cmp);
+	for (size_t i = 0; i < n_names; i++) {
+		_cleanup_free_ char *path = NULL, *data = NULL;
+		struct cnitool_cache_entry e = {0};
+		struct cni_err ignored = {0};
+		size_t len;
+
+		if (asprintf(&path, "%s/%s", resdir, names[i]) < 0)
+			path = NULL;
+		free(names[i]);
+		if (!path || read_all(path, &data, &len) < 0)
+			continue;
+		if (cnitool_cache_decode(data, len, &e, &ignored) < 0)
+			continue;
+		if (!*e.ifname || !*e.network) {
+			cnitool_cache_entry_clear(&e);
+			continue;
+		}
+		struct cnitool_cache_entry *nv = realloc(v, (n + 1) * sizeof(*nv));
+		if (!nv) {
+			cnitool_cache_entry_clear(&e);
+			continue;
+		}
+		v = nv;
+		v[n++] = e;
+	}
+	*ret = v;
+	*ret_n = n;
+	return 0;
+}

@@ -1,0 +1,7 @@
+/* cnitool: the runtime side of CNI, command-line compatible with Go's cnitool. */
+#include "cnitool.h"
+
+int main(int argc, char **argv)
+{
+	return cnitool_main(argc, argv);
+}
