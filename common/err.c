@@ -77,6 +77,14 @@ int cni_err_flatten(struct cni_err *err)
 	return -1;
 }
 
+const char *cni_strerror(int errnum, char *buf, size_t len)
+{
+	snprintf(buf, len, "%s", strerror(errnum < 0 ? -errnum : errnum));
+	if (buf[0] >= 'A' && buf[0] <= 'Z' && !(buf[1] >= 'A' && buf[1] <= 'Z'))
+		buf[0] = (char)(buf[0] - 'A' + 'a');
+	return buf;
+}
+
 void cni_err_clear(struct cni_err *err)
 {
 	err->code = 0;

@@ -4,6 +4,7 @@
 
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stddef.h>
 
 /* Well-known CNI error codes (spec section "Error"). */
 enum cni_code {
@@ -50,6 +51,12 @@ int cni_err_prefix(struct cni_err *err, const char *fmt, ...) CNI_PRINTF(2, 3);
 
 /* Fold details into msg ("msg: details") and clear details; returns -1. */
 int cni_err_flatten(struct cni_err *err);
+
+/*
+ * errno text the way Go prints syscall errors: glibc's text with a lower-case
+ * first letter unless it is an acronym ("no such device", "EOF"). Returns buf.
+ */
+const char *cni_strerror(int errnum, char *buf, size_t len);
 
 /* Reset to "no error". */
 void cni_err_clear(struct cni_err *err);

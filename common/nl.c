@@ -116,9 +116,7 @@ static int nl_set_kernel_err(int e, const char *extack, struct cni_err *err)
 {
 	char text[128];
 
-	snprintf(text, sizeof(text), "%s", strerror(e));
-	/* Go's syscall.Errno strings are glibc's with a lower-case first letter. */
-	text[0] = (char)tolower((unsigned char)text[0]);
+	cni_strerror(e, text, sizeof(text));
 	if (extack && extack[0]) {
 		cni_err_set(err, CNI_ERR_INTERNAL, "%s: %s", text, extack);
 		cni_err_details(err, "%s", extack);

@@ -99,10 +99,8 @@ int ipam_dns_load(const char *path, struct cni_dns *ret, struct cni_err *err)
 	if (!f) {
 		char t[128];
 
-		snprintf(t, sizeof(t), "%s", strerror(errno));
-		if (isupper((unsigned char)t[0]))
-			t[0] = (char)tolower((unsigned char)t[0]);
-		return cni_err_set(err, CNI_ERR_INTERNAL, "open %s: %s", path, t);
+		return cni_err_set(err, CNI_ERR_INTERNAL, "open %s: %s", path,
+				   cni_strerror(errno, t, sizeof(t)));
 	}
 	if (ipam_dns_parse_file(f, ret, err) < 0)
 		return cni_err_prefix(err, "%s", path);

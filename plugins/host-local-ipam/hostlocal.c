@@ -171,12 +171,8 @@ static int not_available(struct cni_err *err, const char *what, const char *path
 {
 	char t[128];
 
-	/* Go-style lower-case errno text. */
-	snprintf(t, sizeof(t), "%s", strerror(e));
-	if (t[0] >= 'A' && t[0] <= 'Z' && !(t[1] >= 'A' && t[1] <= 'Z'))
-		t[0] = (char)(t[0] - 'A' + 'a');
 	return cni_err_set(err, CNI_ERR_NOT_AVAILABLE, "host-local store %s %s is not usable: %s",
-			   what, path, t);
+			   what, path, cni_strerror(e, t, sizeof(t)));
 }
 
 int hostlocal_status(const struct cni_cmd_args *args, char **ret_out, struct cni_err *err)

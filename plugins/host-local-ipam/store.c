@@ -49,15 +49,6 @@ struct ipam_store {
 	long stamp_nsec;	  /* its nanoseconds */
 };
 
-/* errno text in Go's lower-case style. */
-static const char *errtext(int e, char *buf, size_t len)
-{
-	snprintf(buf, len, "%s", strerror(e));
-	if (buf[0] && isupper((unsigned char)buf[0]) && !(buf[1] && isupper((unsigned char)buf[1])))
-		buf[0] = (char)tolower((unsigned char)buf[0]);
-	return buf;
-}
-
 /* Record "<op> <path>: <errno text>" like Go's *os.PathError. */
 static int path_err(struct cni_err *err, int e, const char *op, const char *dir, const char *name)
 {
@@ -65,8 +56,9 @@ static int path_err(struct cni_err *err, int e, const char *op, const char *dir,
 
 	if (name)
 		return cni_err_set(err, CNI_ERR_INTERNAL, "%s %s/%s: %s", op, dir, name,
-				   errtext(e, t, sizeof(t)));
-	return cni_err_set(err, CNI_ERR_INTERNAL, "%s %s: %s", op, dir, errtext(e, t, sizeof(t)));
+				   cni_strerror(e, t, sizeof(t)));
+	return cni_err_set(err, CNI_ERR_INTERNAL, "%s %s: %s", op, dir,
+			   cni_strerror(e, t, sizeof(t)));
 }
 
 /* Trim ASCII whitespace (Go strings.TrimSpace for ASCII) in place; returns the start. */
@@ -101,10 +93,10 @@ static int mkdir_p(const char *path, struct cni_err *err)
 			*s = '\0';
 			if (mkdir(p, 0755) < 0 && errno != EEXIST)
 				return cni_err_set(err, CNI_ERR_INTERNAL, "mkdir %s: %s", p,
-						   errtext(errno, t, sizeof(t)));
+						   cni_strerror(errno, t, sizeof(t)));
 			if (stat(p, &st) < 0)
 				return cni_err_set(err, CNI_ERR_INTERNAL, "stat %s: %s", p,
-						   errtext(errno, t, sizeof(t)));
+						   cni_strerror(errno, t, sizeof(t)));
 			if (!S_ISDIR(st.st_mode))
 				return cni_err_set(err, CNI_ERR_INTERNAL,
 						   "mkdir %s: not a directory", p);
@@ -609,7 +601,7 @@ int ipam_store_lock(struct ipam_store *s, struct cni_err *err)
 	while (flock(s->lock_fd, LOCK_EX) < 0) {
 		if (errno != EINTR)
 			return cni_err_set(err, CNI_ERR_INTERNAL, "lock %s/%s: %s", s->dir,
-					   IPAM_LOCK_NAME, errtext(errno, t, sizeof(t)));
+					   IPAM_LOCK_NAME, cni_strerror(errno, t, sizeof(t)));
 	}
 	s->locked = true;
 	s->dirty = false;
