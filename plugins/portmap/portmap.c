@@ -119,24 +119,27 @@ static const char *pm_state_dir(void)
 static void pm_marker_add(const char *network, const char *container_id)
 {
 	char path[4096];
-	int fd;
+	int fd = -1;
 
-	snprintf(path, sizeof(path), "%s", pm_state_dir());
-	if (mkdir(path, 0700) < 0 && errno != EEXIST)
-		goto fail;
-	snprintf(path, sizeof(path), "%s/%s", pm_state_dir(), network);
-	if (mkdir(path, 0700) < 0 && errno != EEXIST)
-		goto fail;
-	snprintf(path, sizeof(path), "%s/%s/%s", pm_state_dir(), network, container_id);
-	fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
-	if (fd < 0)
-		goto fail;
+	/* A concurrent DEL may remove the (empty) directories between our steps: retry. */
+	for (int attempt = 0; attempt < 3 && fd < 0; attempt++) {
+		snprintf(path, sizeof(path), "%s", pm_state_dir());
+		if (mkdir(path, 0700) < 0 && errno != EEXIST)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", pm_state_dir(), network);
+		if (mkdir(path, 0700) < 0 && errno != EEXIST)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s/%s", pm_state_dir(), network, container_id);
+		fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+	}
+	if (fd < 0) {
+		fprintf(stderr, "portmap: cannot record '%s' for GC: %s\n", path, strerror(errno));
+		return;
+	}
 	close(fd);
-	return;
-fail:
-	fprintf(stderr, "portmap: cannot record '%s' for GC: %s\n", path, strerror(errno));
 }
 
+/* Forget container_id for network; empty directories are removed (rmdir fails otherwise). */
 static void pm_marker_del(const char *network, const char *container_id)
 {
 	char path[4096];
@@ -144,7 +147,8 @@ static void pm_marker_del(const char *network, const char *container_id)
 	snprintf(path, sizeof(path), "%s/%s/%s", pm_state_dir(), network, container_id);
 	unlink(path);
 	snprintf(path, sizeof(path), "%s/%s", pm_state_dir(), network);
-	rmdir(path); /* only succeeds once empty */
+	rmdir(path);
+	rmdir(pm_state_dir());
 }
 
 /* True when container_id is recorded for a network other than network. */

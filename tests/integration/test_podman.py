@@ -112,7 +112,8 @@ class PodmanTest(CNITestCase):
         self.holder.wait()
 
     def podman(self, *args, check=True, timeout=120):
-        env = {k: v for k, v in os.environ.items() if not k.startswith("CNI_")}
+        env = {k: v for k, v in os.environ.items()
+               if not k.startswith("CNI_") or k == "CNI_PORTMAP_STATE_DIR"}
         env.update({"CONTAINERS_CONF": os.path.join(self.t, "containers.conf"),
                     "CONTAINERS_STORAGE_CONF": os.path.join(self.t, "storage.conf"),
                     "CONTAINERS_REGISTRIES_CONF": "/dev/null"})
