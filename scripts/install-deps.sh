@@ -3,7 +3,7 @@
 # Skips apt entirely when everything is already present.
 set -eu
 
-PKGS="build-essential pkg-config libcjson-dev libmnl-dev libnftnl-dev \
+PKGS="build-essential pkg-config libcjson-dev libmnl-dev libnftnl-dev clang libclang-rt-14-dev \
 iproute2 nftables conntrack iputils-ping socat curl python3 \
 containernetworking-plugins podman runc busybox-static uidmap"
 
