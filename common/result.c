@@ -256,48 +256,19 @@ static int get_ip(const cJSON *o, const char *key, struct ip_addr *ret, struct c
 	return 0;
 }
 
-static int get_strv(const cJSON *o, const char *key, char ***ret, struct cni_err *err)
-{
-	const cJSON *v = conf_get(o, key), *it;
-	char **list;
-	size_t n = 0;
-
-	*ret = NULL;
-	if (!v)
-		return 0;
-	if (!cJSON_IsArray(v))
-		return decode_err(err, "must be a list of strings", key);
-	list = calloc((size_t)cJSON_GetArraySize(v) + 1, sizeof(*list));
-	if (!list)
-		return cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
-	cJSON_ArrayForEach (it, v) {
-		if (!cJSON_IsString(it)) {
-			strv_free(list);
-			return decode_err(err, "must be a list of strings", key);
-		}
-		list[n] = strdup(it->valuestring);
-		if (!list[n++]) {
-			strv_free(list);
-			return cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
-		}
-	}
-	*ret = list;
-	return 0;
-}
-
 int cni_dns_parse(const cJSON *obj, struct cni_dns *ret, struct cni_err *err)
 {
 	struct cni_dns d = {0};
-	const char *domain;
+	const char *domain = NULL;
 
 	if (!obj)
 		return 0;
 	if (!cJSON_IsObject(obj))
 		return cni_err_set(err, CNI_ERR_INVALID_CONFIG, "'dns' must be an object");
-	if (get_strv(obj, "nameservers", &d.nameservers, err) < 0 ||
-	    get_strv(obj, "search", &d.search, err) < 0 ||
-	    get_strv(obj, "options", &d.options, err) < 0 ||
-	    get_str(obj, "domain", &domain, err) < 0) {
+	if (conf_string_list(obj, "nameservers", &d.nameservers, NULL, err) < 0 ||
+	    conf_string_list(obj, "search", &d.search, NULL, err) < 0 ||
+	    conf_string_list(obj, "options", &d.options, NULL, err) < 0 ||
+	    conf_string(obj, "domain", &domain, err) < 0) {
 		cni_dns_clear(&d);
 		return -1;
 	}

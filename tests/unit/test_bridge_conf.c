@@ -123,6 +123,10 @@ static void test_errors(void)
 		     "interface name");
 	expect_error("{\"ipam\":[]}", 7,
 		     "invalid network config: 'ipam' must be an object, not array");
+	expect_error("{\"dns\":{\"nameservers\":\"1.1.1.1\"}}", 7,
+		     "invalid network config: 'nameservers' must be an array, not string");
+	expect_error("{\"dns\":{\"domain\":5}}", 7,
+		     "invalid network config: 'domain' must be a string, not number");
 	expect_error("{\"prevResult\":{\"cniVersion\":\"0.4.0\"}}", 6,
 		     "could not parse prevResult: result type supports [1.0.0 1.1.0] but "
 		     "unmarshalled CNIVersion is \"0.4.0\"");

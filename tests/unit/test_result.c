@@ -193,6 +193,9 @@ static void test_parse_errors(void)
 				    "1.0.0", &r, &err) < 0);
 	CHECK(cni_result_parse_text("{\"cniVersion\":\"0.2.0\",\"ip4\":{\"ip\":\"x\"}}", "1.0.0",
 				    &r, &err) < 0);
+	CHECK(cni_result_parse_text("{\"cniVersion\":\"1.0.0\",\"dns\":{\"search\":[1]}}", "1.0.0",
+				    &r, &err) < 0);
+	CHECK_INT(err.code, 6);
 	CHECK(cni_result_parse_text("{\"cniVersion\":1}", "1.0.0", &r, &err) < 0);
 	CHECK(cni_result_parse_text("nope", "1.0.0", &r, &err) < 0);
 	CHECK(cni_result_parse_text("{\"ips\":[{\"address\":\"10.0.0.1/8\"}]}", "0.3.1", &r,
