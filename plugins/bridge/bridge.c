@@ -801,7 +801,6 @@ static void del_host_veth_from_prev(struct bridge_ctx *c)
  * and a missing link are all fine. */
 static int del_container_link(struct bridge_ctx *c, struct cni_err *err)
 {
-	struct nl_link l;
 	int r;
 
 	if (!c->args->netns[0])
@@ -820,14 +819,7 @@ static int del_container_link(struct bridge_ctx *c, struct cni_err *err)
 	}
 	if (nl_open_in_netns(c->netns_fd, &c->cont, err) < 0)
 		return -1;
-	r = nl_link_get_by_name(c->cont, c->args->ifname, &l, err);
-	if (r == -ENODEV) {
-		cni_err_clear(err);
-		return 0;
-	}
-	if (r < 0)
-		return cni_err_prefix(err, "failed to lookup \"%s\"", c->args->ifname);
-	r = nl_link_del(c->cont, l.index, err);
+	r = nl_link_del_by_name(c->cont, c->args->ifname, err);
 	if (r < 0 && r != -ENODEV)
 		return cni_err_prefix(err, "failed to delete \"%s\"", c->args->ifname);
 	cni_err_clear(err);
