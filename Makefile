@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Non-recursive build of the CNI plugin suite.
 #
 #   make                 build bin/bridge bin/host-local bin/portmap bin/cnitool
@@ -27,23 +28,31 @@ endif
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lcjson -lmnl -lnftnl)
-ALL_CPPFLAGS := -D_GNU_SOURCE -Icommon -Iplugins $(PKG_CFLAGS) $(CPPFLAGS)
+ALL_CPPFLAGS := -D_GNU_SOURCE -Icommon -Iplugins -Itools $(PKG_CFLAGS) $(CPPFLAGS)
 ALL_CFLAGS   := -std=gnu11 $(WARN) $(SANFLAGS) $(CFLAGS)
 ALL_LDFLAGS  := $(SANFLAGS) $(LDFLAGS)
 
 PREFIX      ?= /usr/local
 CNI_BIN_DIR ?= /opt/cni/bin
 
-.PHONY: all clean check unit integration check-format format install deps demo test fuzz fuzz-smoke
+.PHONY: all clean check check-seam unit integration check-format format install deps demo test fuzz fuzz-smoke
 all:
 
-# ---- common library --------------------------------------------------------
-COMMON_SRC := $(wildcard common/*.c)
-COMMON_OBJ := $(COMMON_SRC:%.c=$(BUILD)/%.o)
-COMMON_LIB := $(BUILD)/libcnicommon.a
+# ---- common libraries --------------------------------------------------------
+# Two archives along the seam of common/: the CNI protocol (cJSON) with the
+# shared basics of common/*.c, and the kernel side (libmnl/libnftnl). The kernel
+# archive uses the shared basics, so it is linked first.
+CNI_SRC := $(wildcard common/*.c common/cni/*.c)
+NET_SRC := $(wildcard common/net/*.c)
+CNI_LIB := $(BUILD)/libcniproto.a
+NET_LIB := $(BUILD)/libcninet.a
+COMMON_LIB := $(NET_LIB) $(CNI_LIB)
 
-$(COMMON_LIB): $(COMMON_OBJ)
+$(CNI_LIB): $(CNI_SRC:%.c=$(BUILD)/%.o)
+$(NET_LIB): $(NET_SRC:%.c=$(BUILD)/%.o)
+$(CNI_LIB) $(NET_LIB):
 	@mkdir -p $(@D)
+	rm -f $@
 	$(AR) rcs $@ $^
 
 # ---- programs: $(1)=short name, $(2)=source dir, $(3)=binary name -----------
@@ -86,7 +95,7 @@ UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
 $(BUILD)/tests/%: tests/unit/%.c tests/unit/unit.h $(PROGRAM_LIBS) $(COMMON_LIB)
 	@mkdir -p $(@D)
-	$(CC) $(ALL_CPPFLAGS) -Itests/unit -Iplugins $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< \
+	$(CC) $(ALL_CPPFLAGS) -Itests/unit $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< \
 		$(PROGRAM_LIBS) $(COMMON_LIB) $(PKG_LIBS)
 
 unit: $(UNIT_BIN) $(PROGRAMS)
@@ -97,10 +106,11 @@ integration: $(PROGRAMS)
 
 # libFuzzer targets (clang). fuzz-smoke replays the corpus and runs a bounded random pass.
 FUZZ_BIN := build/fuzz/fuzz_parsers
-FUZZ_SRC := tests/fuzz/fuzz_parsers.c $(addprefix common/,err.c conf.c cni.c result.c ipnet.c) plugins/bridge/netconf.c
-$(FUZZ_BIN): $(FUZZ_SRC) $(wildcard common/*.h plugins/bridge/*.h)
+FUZZ_SRC := tests/fuzz/fuzz_parsers.c common/err.c common/ipnet.c $(addprefix common/cni/,conf.c cni.c result.c) \
+	plugins/bridge/netconf.c
+$(FUZZ_BIN): $(FUZZ_SRC) $(wildcard common/*.h common/cni/*.h plugins/bridge/*.h)
 	@mkdir -p $(@D)
-	clang -std=gnu11 -g -O1 -D_GNU_SOURCE -Icommon -Iplugins $(PKG_CFLAGS) \
+	clang -std=gnu11 -g -O1 -D_GNU_SOURCE -Icommon -Iplugins -Itools $(PKG_CFLAGS) \
 		-fsanitize=fuzzer,address,undefined -o $@ $(FUZZ_SRC) -lcjson -lm
 
 fuzz: $(FUZZ_BIN)
@@ -111,7 +121,7 @@ fuzz-smoke: $(FUZZ_BIN)
 	mkdir -p build/fuzz/corpus && cp tests/fuzz/corpus/* build/fuzz/corpus/
 	$(FUZZ_BIN) -max_total_time=20 -rss_limit_mb=1024 build/fuzz/corpus
 
-check: unit integration
+check: check-seam unit integration
 
 # The README's two commands: `make deps demo` and `make deps test`.
 deps:
@@ -127,6 +137,17 @@ test:
 	$(MAKE) fuzz-smoke
 
 # ---- housekeeping ----------------------------------------------------------
+# The seam of common/: the protocol layer never sees libmnl/libnftnl or the
+# kernel layer's headers, the kernel layer never sees cJSON or the protocol
+# layer's headers, and the shared basics see neither.
+NET_ONLY := <libmnl/|<libnftnl/|<linux/netlink.h>|<linux/rtnetlink.h>|<linux/netfilter|"net/
+CNI_ONLY := <cjson/|"cni/
+check-seam:
+	@bad=$$( { grep -nE '^\s*#\s*include\s*($(NET_ONLY))' common/cni/* common/*.[ch]; \
+		   grep -nE '^\s*#\s*include\s*($(CNI_ONLY))' common/net/* common/*.[ch]; } ); \
+	if [ -n "$$bad" ]; then echo "includes across the common/ seam:"; echo "$$bad"; exit 1; fi; \
+	echo "seam ok"
+
 FMT_SRC = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
 check-format:
 	@out=$$(for f in $(FMT_SRC); do clang-format --style=file $$f | diff -q $$f - >/dev/null || echo $$f; done); \

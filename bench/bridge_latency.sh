@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # ADD/DEL latency of our bridge (+ our host-local) against Debian's Go reference
 # (/usr/lib/cni, which has no nftables masquerade: ipMasq false for it), 20 iterations
 # each (ITER=n to change), medians in ms. Everything happens in private namespaces: a

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """ADD/DEL latency of host-local with many existing reservations.
 
 usage: bench/hostlocal_scale.py [--bin DIR] [--n 5000] [--runs 21] [--go /usr/lib/cni/host-local]

@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: Apache-2.0
 # ADD / CHECK / DEL latency of portmap (2 mappings tcp+udp), IPv4-only and dual-stack.
 #
 # usage: bench/portmap_latency.sh [BIN_DIR] [RUNS]

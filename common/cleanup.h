@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Scope-bound cleanup helpers built on __attribute__((cleanup)). */
 #ifndef CNI_CLEANUP_H
 #define CNI_CLEANUP_H
@@ -36,9 +37,10 @@ static inline void closedirp(DIR **d)
 		closedir(*d);
 }
 
-#define _cleanup_free_	 _cleanup_(freep)
-#define _cleanup_close_	 _cleanup_(closep)
-#define _cleanup_fclose_ _cleanup_(fclosep)
+#define _cleanup_free_	   _cleanup_(freep)
+#define _cleanup_close_	   _cleanup_(closep)
+#define _cleanup_fclose_   _cleanup_(fclosep)
+#define _cleanup_closedir_ _cleanup_(closedirp)
 
 /* Declare a cleanup function "name##p" calling func(*p) when *p is non-NULL. */
 #define DEFINE_TRIVIAL_CLEANUP_FUNC(type, func) \

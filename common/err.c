@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The suite's error type. Nothing here prints; cni_main() does. */
 #include "err.h"
 
@@ -20,7 +21,8 @@ int cni_err_set(struct cni_err *err, int code, const char *fmt, ...)
 	vformat(err->msg, sizeof(err->msg), fmt, ap);
 	va_end(ap);
 	err->details[0] = '\0';
-	return -1;
+	err->sys_errno = 0;
+	return -EIO;
 }
 
 int cni_err_errno(struct cni_err *err, int code, int errnum, const char *fmt, ...)
@@ -31,8 +33,33 @@ int cni_err_errno(struct cni_err *err, int code, int errnum, const char *fmt, ..
 	va_start(ap, fmt);
 	vformat(err->msg, sizeof(err->msg), fmt, ap);
 	va_end(ap);
-	snprintf(err->details, sizeof(err->details), "%s", strerror(errnum < 0 ? -errnum : errnum));
-	return -1;
+	errnum = errnum < 0 ? -errnum : errnum;
+	snprintf(err->details, sizeof(err->details), "%s", strerror(errnum));
+	err->sys_errno = errnum;
+	return cni_err_ret(err);
+}
+
+int cni_err_syscall(struct cni_err *err, int code, int errnum, const char *fmt, ...)
+{
+	char what[CNI_ERR_MSG_MAX], text[128];
+	va_list ap;
+
+	errnum = errnum < 0 ? -errnum : errnum;
+	va_start(ap, fmt);
+	vformat(what, sizeof(what), fmt, ap);
+	va_end(ap);
+	cni_err_set(err, code, "%s: %s", what, cni_strerror(errnum, text, sizeof(text)));
+	err->sys_errno = errnum;
+	return cni_err_ret(err);
+}
+
+int cni_err_nomem(struct cni_err *err)
+{
+	err->code = CNI_ERR_INTERNAL;
+	snprintf(err->msg, sizeof(err->msg), "out of memory");
+	err->details[0] = '\0';
+	err->sys_errno = ENOMEM;
+	return -ENOMEM;
 }
 
 int cni_err_details(struct cni_err *err, const char *fmt, ...)
@@ -44,7 +71,7 @@ int cni_err_details(struct cni_err *err, const char *fmt, ...)
 	va_start(ap, fmt);
 	vformat(err->details, sizeof(err->details), fmt, ap);
 	va_end(ap);
-	return -1;
+	return cni_err_ret(err);
 }
 
 int cni_err_prefix(struct cni_err *err, const char *fmt, ...)
@@ -60,7 +87,7 @@ int cni_err_prefix(struct cni_err *err, const char *fmt, ...)
 	va_end(ap);
 	memcpy(old, err->msg, sizeof(old));
 	snprintf(err->msg, sizeof(err->msg), "%s: %s", prefix, old);
-	return -1;
+	return cni_err_ret(err);
 }
 
 int cni_err_flatten(struct cni_err *err)
@@ -74,7 +101,7 @@ int cni_err_flatten(struct cni_err *err)
 		snprintf(err->msg, sizeof(err->msg), "%s: %s", old, err->details);
 		err->details[0] = '\0';
 	}
-	return -1;
+	return cni_err_ret(err);
 }
 
 const char *cni_strerror(int errnum, char *buf, size_t len)
@@ -88,6 +115,7 @@ const char *cni_strerror(int errnum, char *buf, size_t len)
 void cni_err_clear(struct cni_err *err)
 {
 	err->code = 0;
+	err->sys_errno = 0;
 	err->msg[0] = '\0';
 	err->details[0] = '\0';
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Pure IPv4/IPv6 arithmetic. No allocation, no errors beyond "does not parse". */
 #include "ipnet.h"
 

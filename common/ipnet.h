@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Pure IPv4/IPv6 address and prefix arithmetic, parsing and formatting with Go's rules. */
 #ifndef CNI_IPNET_H
 #define CNI_IPNET_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* SHA-512 as specified in FIPS 180-4, written for clarity; inputs here are short. */
 #include "sha512.h"
 

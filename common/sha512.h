@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* SHA-512 (FIPS 180-4), for the names and comments the reference derives from hashes. */
 #ifndef CNI_SHA512_H
 #define CNI_SHA512_H

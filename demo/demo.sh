@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The cni-c demo: two containers on the containerd default network, wired by our
 # bridge, host-local and portmap plugins through bin/cnitool.
 #

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # Install what building, the demo and the tests need on Debian 12 (run as root).
 # Skips apt entirely when everything is already present.
 set -eu

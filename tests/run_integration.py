@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Runs the black-box / integration tests against built binaries.
 
 usage: run_integration.py --bin DIR [pattern ...]

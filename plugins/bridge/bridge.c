@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The bridge plugin's policy: ADD, DEL, CHECK, STATUS and GC (REFERENCE.md section 2). */
 #include "bridge/bridge.h"
 
@@ -16,13 +17,13 @@
 #include "bridge/netconf.h"
 #include "bridge/spoofchk.h"
 #include "cleanup.h"
-#include "conf.h"
-#include "delegate.h"
-#include "netns.h"
-#include "nft.h"
-#include "nl.h"
-#include "result.h"
-#include "sysctl.h"
+#include "cni/conf.h"
+#include "cni/delegate.h"
+#include "net/netns.h"
+#include "net/nft.h"
+#include "net/nl.h"
+#include "cni/result.h"
+#include "net/sysctl.h"
 
 /* Index of the container interface in the result (every IP points at it). */
 #define RESULT_CONTAINER_IFACE 2
@@ -277,7 +278,7 @@ static int calc_gateways(const struct bridge_conf *conf, struct cni_result *res,
 				rt.dst.prefix = 0;
 				rt.gw = ip->gateway;
 				if (cni_result_add_route(res, &rt) < 0)
-					return cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
+					return cni_err_nomem(err);
 				default_found[f] = true;
 			}
 		}
@@ -566,8 +567,7 @@ static int setup_gateways(struct bridge_ctx *c, const struct nl_link *br, const 
 				if (!vlan_listed) {
 					bridge_mac_format(vl.mac, vl.mac_len, mac, sizeof(mac));
 					if (cni_result_add_iface(res, vl.name, mac, NULL) < 0)
-						return cni_err_set(err, CNI_ERR_INTERNAL,
-								   "out of memory");
+						return cni_err_nomem(err);
 					vlan_listed = true;
 				}
 				if (ensure_addr(c, &vl, &list[i], vl.mac, vl.mac_len, err) < 0)
@@ -614,14 +614,14 @@ static int add_l3(struct bridge_ctx *c, const struct nl_link *br, const struct n
 		return cni_err_set(err, CNI_ERR_INTERNAL, "IPAM plugin returned missing IP config");
 	for (size_t i = 0; i < ipam->n_ips; i++) {
 		if (cni_result_add_ip(res, &ipam->ips[i]) < 0)
-			return cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
+			return cni_err_nomem(err);
 		has_v6 |= ipam->ips[i].address.ip.family == AF_INET6;
 	}
 	for (size_t i = 0; i < ipam->n_routes; i++)
 		if (cni_result_add_route(res, &ipam->routes[i]) < 0)
-			return cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
+			return cni_err_nomem(err);
 	if (cni_dns_copy(&res->dns, &ipam->dns) < 0)
-		return cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
+		return cni_err_nomem(err);
 	if (calc_gateways(c->conf, res, &gws, err) < 0)
 		return -1;
 	if (container_sysctls(c, has_v6, err) < 0 || configure_iface(c, res, cont->index, err) < 0)
@@ -649,7 +649,7 @@ static int add_nft(struct bridge_ctx *c, const struct cni_result *res, const cha
 		_cleanup_free_ struct ip_net *ips = calloc(res->n_ips + 1, sizeof(*ips));
 
 		if (!ips)
-			return cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
+			return cni_err_nomem(err);
 		for (size_t i = 0; i < res->n_ips; i++)
 			ips[i] = res->ips[i].address;
 		if (masq_queue_setup(txn, ips, res->n_ips, c->conf->name, a->ifname,
@@ -692,14 +692,14 @@ int bridge_cmd_add(const struct cni_cmd_args *args, char **ret_out, struct cni_e
 
 	res = cni_result_new();
 	if (!res) {
-		cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
+		cni_err_nomem(err);
 		goto undo_veth;
 	}
 	bridge_mac_format(cont.mac, cont.mac_len, mac_s, sizeof(mac_s));
 	if (cni_result_add_iface(res, br.name, "", NULL) < 0 ||
 	    cni_result_add_iface(res, host.name, "", NULL) < 0 ||
 	    cni_result_add_iface(res, args->ifname, mac_s, args->netns) < 0) {
-		cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
+		cni_err_nomem(err);
 		goto undo_veth;
 	}
 
@@ -735,13 +735,13 @@ int bridge_cmd_add(const struct cni_cmd_args *args, char **ret_out, struct cni_e
 	free(res->ifaces[1].mac);
 	res->ifaces[1].mac = strdup(host_mac);
 	if (!res->ifaces[0].mac || !res->ifaces[1].mac) {
-		cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
+		cni_err_nomem(err);
 		goto undo_ipam;
 	}
 	if (c.conf->has_dns) {
 		cni_dns_clear(&res->dns);
 		if (cni_dns_copy(&res->dns, &c.conf->dns) < 0) {
-			cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
+			cni_err_nomem(err);
 			goto undo_ipam;
 		}
 	}

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ipMasq: the reference nftables backend's table, chains, rules and comments. */
 #include "bridge/masq.h"
 
@@ -195,7 +196,7 @@ int masq_queue_gc(struct nft_txn *txn, const char *network, const struct cni_att
 	if (n_valid) {
 		keep = calloc(n_valid, sizeof(*gc.keep));
 		if (!keep)
-			return cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
+			return cni_err_nomem(err);
 		gc.keep = keep;
 		for (size_t i = 0; i < n_valid; i++)
 			masq_instance_hash(network, valid[i].ifname, valid[i].container_id,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ipMasq through nftables, in the reference nftables backend's exact layout:
  *
  *   table inet cni_plugins_masquerade {
@@ -21,10 +22,10 @@
 
 #include <stddef.h>
 
-#include "cni.h"
+#include "cni/cni.h"
 #include "err.h"
 #include "ipnet.h"
-#include "nft.h"
+#include "net/nft.h"
 
 #define MASQ_TABLE	       "cni_plugins_masquerade"
 #define MASQ_CHAIN	       "masq_checks"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Parsing and validating the bridge plugin's configuration. */
 #include "bridge/netconf.h"
 
@@ -7,7 +8,7 @@
 #include <string.h>
 
 #include "cleanup.h"
-#include "conf.h"
+#include "cni/conf.h"
 
 void bridge_conf_free(struct bridge_conf *c)
 {
@@ -130,7 +131,7 @@ static int load_trunk(const cJSON *root, struct bridge_conf *c, struct cni_err *
 		return 0;
 	c->trunk = calloc(n, sizeof(*c->trunk));
 	if (!c->trunk)
-		return cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
+		return cni_err_nomem(err);
 	for (int v = 1; v <= BRIDGE_VLAN_MAX; v++)
 		if (seen[v])
 			c->trunk[c->n_trunk++] = (uint16_t)v;
@@ -156,13 +157,13 @@ static int load_mac(const cJSON *root, const char *env_args, struct bridge_conf 
 	    conf_string(cni, "mac", &mac, err) < 0)
 		return -1;
 	if (mac && *mac && !(free(c->mac), c->mac = strdup(mac)))
-		return cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
+		return cni_err_nomem(err);
 	mac = NULL;
 	if (conf_object(root, "runtimeConfig", &rc, err) < 0 ||
 	    conf_string(rc, "mac", &mac, err) < 0)
 		return -1;
 	if (mac && *mac && !(free(c->mac), c->mac = strdup(mac)))
-		return cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
+		return cni_err_nomem(err);
 	if (c->mac && bridge_parse_mac(c->mac, bytes) < 0)
 		return cni_err_set(err, CNI_ERR_INVALID_CONFIG, "invalid MAC address '%s'", c->mac);
 	return 0;
@@ -195,7 +196,7 @@ static int conf_load(const struct cni_cmd_args *args, bool lenient_prev, struct 
 	long long mtu = 0, vlan = 0;
 
 	if (!c)
-		return cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
+		return cni_err_nomem(err);
 	if (conf_parse_object(args->stdin_data, args->stdin_len, "failed to load netconf", &root,
 			      err) < 0)
 		return -1;
@@ -203,7 +204,7 @@ static int conf_load(const struct cni_cmd_args *args, bool lenient_prev, struct 
 	c->cni_version = strdup(args->cni_version ? args->cni_version : "0.1.0");
 	c->bridge = strdup("cni0");
 	if (!c->name || !c->cni_version || !c->bridge)
-		return cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
+		return cni_err_nomem(err);
 	if (conf_strdup(root, "bridge", &c->bridge, err) < 0 ||
 	    conf_bool(root, "isGateway", &c->is_gw, err) < 0 ||
 	    conf_bool(root, "isDefaultGateway", &c->is_default_gw, err) < 0 ||

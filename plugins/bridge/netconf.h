@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The bridge plugin's configuration, parsed once into typed fields. */
 #ifndef BRIDGE_NETCONF_H
 #define BRIDGE_NETCONF_H
@@ -6,9 +7,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "cni.h"
+#include "cni/cni.h"
 #include "err.h"
-#include "result.h"
+#include "cni/result.h"
 
 /* Which firewall implementation installs ipMasq rules. */
 enum bridge_masq_backend {

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* macspoofchk: per-attachment bridge-family chains allowing only the container's MAC. */
 #include "bridge/spoofchk.h"
 
@@ -10,7 +11,7 @@
 #include <linux/netfilter_bridge.h>
 
 #include "cleanup.h"
-#include "nl.h"
+#include "net/nl.h"
 
 /* "<containerID>-<ifname>" and the names derived from it. */
 struct spoofchk_names {
@@ -37,7 +38,7 @@ static int names_from_id(const char *id, struct spoofchk_names *n, struct cni_er
 	    asprintf(&n->mac_chain, SPOOFCHK_CHAIN_PREFIX "%s-mac", id) < 0) {
 		names_clear(n);
 		memset(n, 0, sizeof(*n));
-		return cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
+		return cni_err_nomem(err);
 	}
 	return 0;
 }
@@ -48,7 +49,7 @@ static int names_init(const char *container_id, const char *ifname, struct spoof
 	_cleanup_free_ char *id = NULL;
 
 	if (asprintf(&id, "%s-%s", container_id, ifname) < 0)
-		return cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
+		return cni_err_nomem(err);
 	return names_from_id(id, n, err);
 }
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* macspoofchk: the reference's nftables layout (pkg/link/spoofcheck.go):
  *
  *   table bridge nat {
@@ -17,9 +18,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "cni.h"
+#include "cni/cni.h"
 #include "err.h"
-#include "nft.h"
+#include "net/nft.h"
 
 struct nl_sock;
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Bridge port VLANs with the reference's semantics (vlan, vlanTrunk, preserveDefaultVlan). */
 #include "bridge/bridge.h"
 
@@ -5,7 +6,7 @@
 #include <linux/if_bridge.h>
 
 #include "cleanup.h"
-#include "nl.h"
+#include "net/nl.h"
 
 int bridge_port_set_vlans(struct nl_sock *host, int ifindex, const char *port_name, int vlan,
 			  const uint16_t *trunk, size_t n_trunk, bool preserve_default,

@@ -1,5 +1,6 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* host-local allocation from one range set (reference: backend/allocator/allocator.go). */
-#include "allocator.h"
+#include "host-local-ipam/allocator.h"
 
 #include <stdlib.h>
 
@@ -25,7 +26,7 @@ static int allocate_requested(struct ipam_store *s, const struct ipam_range_set 
 	bool reserved = false;
 
 	if (!set_str)
-		return cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
+		return cni_err_nomem(err);
 	ip_format(ip, buf, sizeof(buf));
 	if (!r)
 		return cni_err_set(err, CNI_ERR_INTERNAL, "%s not in range set %s", buf, set_str);

@@ -1,10 +1,11 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* host-local allocation from one range set (reference: backend/allocator/allocator.go). */
 #ifndef HOSTLOCAL_ALLOCATOR_H
 #define HOSTLOCAL_ALLOCATOR_H
 
 #include "err.h"
 #include "ipnet.h"
-#include "result.h"
+#include "cni/result.h"
 #include "host-local-ipam/range.h"
 #include "host-local-ipam/store.h"
 

@@ -1,12 +1,13 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* host-local configuration (reference: backend/allocator/config.go). */
-#include "config.h"
+#include "host-local-ipam/config.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #include "cleanup.h"
-#include "cni.h"
-#include "conf.h"
+#include "cni/cni.h"
+#include "cni/conf.h"
 
 void ipam_conf_free(struct ipam_conf *c)
 {
@@ -26,7 +27,7 @@ void ipam_conf_free(struct ipam_conf *c)
 
 static int oom(struct cni_err *err)
 {
-	return cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
+	return cni_err_nomem(err);
 }
 
 /* Parse one range object. */

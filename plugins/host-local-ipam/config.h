@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* host-local configuration: the netconf's ipam section and runtime inputs, validated. */
 #ifndef HOSTLOCAL_CONFIG_H
 #define HOSTLOCAL_CONFIG_H
@@ -6,7 +7,7 @@
 
 #include "err.h"
 #include "ipnet.h"
-#include "result.h"
+#include "cni/result.h"
 #include "host-local-ipam/range.h"
 
 /* Everything host-local needs from a request, parsed and validated. */

@@ -1,5 +1,6 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* resolv.conf parsing (reference: plugins/ipam/host-local/dns.go). */
-#include "dns.h"
+#include "host-local-ipam/dns.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -80,7 +81,7 @@ int ipam_dns_parse_file(FILE *f, struct cni_dns *ret, struct cni_err *err)
 		}
 		if (r < 0) {
 			cni_dns_clear(&d);
-			return cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
+			return cni_err_nomem(err);
 		}
 	}
 	if (ferror(f)) {
@@ -96,12 +97,8 @@ int ipam_dns_load(const char *path, struct cni_dns *ret, struct cni_err *err)
 {
 	_cleanup_fclose_ FILE *f = fopen(path, "re");
 
-	if (!f) {
-		char t[128];
-
-		return cni_err_set(err, CNI_ERR_INTERNAL, "open %s: %s", path,
-				   cni_strerror(errno, t, sizeof(t)));
-	}
+	if (!f)
+		return cni_err_syscall(err, CNI_ERR_INTERNAL, errno, "open %s", path);
 	if (ipam_dns_parse_file(f, ret, err) < 0)
 		return cni_err_prefix(err, "%s", path);
 	return 0;

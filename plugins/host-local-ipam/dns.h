@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* resolv.conf parsing for host-local's "resolvConf" key. */
 #ifndef HOSTLOCAL_DNS_H
 #define HOSTLOCAL_DNS_H
@@ -5,7 +6,7 @@
 #include <stdio.h>
 
 #include "err.h"
-#include "result.h"
+#include "cni/result.h"
 
 /*
  * Parse resolv.conf text from f the way the reference does: lines trimmed,

@@ -1,5 +1,6 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The host-local verbs (reference: plugins/ipam/host-local/main.go, plus GC and STATUS). */
-#include "hostlocal.h"
+#include "host-local-ipam/hostlocal.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -8,8 +9,8 @@
 #include <unistd.h>
 
 #include "cleanup.h"
-#include "conf.h"
-#include "result.h"
+#include "cni/conf.h"
+#include "cni/result.h"
 #include "host-local-ipam/allocator.h"
 #include "host-local-ipam/config.h"
 #include "host-local-ipam/dns.h"
@@ -90,7 +91,7 @@ int hostlocal_add(const struct cni_cmd_args *args, char **ret_out, struct cni_er
 	res = cni_result_new();
 	used = calloc(c->n_requested + 1, sizeof(*used));
 	if (!res || !used)
-		return cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
+		return cni_err_nomem(err);
 	if (c->resolv_conf && ipam_dns_load(c->resolv_conf, &res->dns, err) < 0)
 		return -1;
 	if (ipam_store_open(c->data_dir, c->name, use_index(), &s, err) < 0)
@@ -117,7 +118,7 @@ int hostlocal_add(const struct cni_cmd_args *args, char **ret_out, struct cni_er
 		}
 		if (cni_result_add_ip(res, &ip) < 0) {
 			release_quiet(s, &ip.address.ip, args);
-			cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
+			cni_err_nomem(err);
 			goto release_reserved;
 		}
 	}
@@ -129,7 +130,7 @@ int hostlocal_add(const struct cni_cmd_args *args, char **ret_out, struct cni_er
 
 	for (size_t i = 0; i < c->n_routes; i++) {
 		if (cni_result_add_route(res, &c->routes[i]) < 0)
-			return cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
+			return cni_err_nomem(err);
 	}
 	/*
 	 * Printing can only fail for lack of memory; the reservations stay,
@@ -187,7 +188,7 @@ int hostlocal_status(const struct cni_cmd_args *args, char **ret_out, struct cni
 	root = c->data_dir && *c->data_dir ? c->data_dir : IPAM_DEFAULT_DATA_DIR;
 	if (asprintf(&path, "%s/%s", root, c->name) < 0) {
 		path = NULL;
-		return cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
+		return cni_err_nomem(err);
 	}
 	/* The network directory, or the nearest ancestor that exists, must take new files. */
 	for (;;) {

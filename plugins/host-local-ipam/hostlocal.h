@@ -1,8 +1,9 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The host-local verbs: ADD, DEL, CHECK, STATUS, GC. */
 #ifndef HOSTLOCAL_HOSTLOCAL_H
 #define HOSTLOCAL_HOSTLOCAL_H
 
-#include "cni.h"
+#include "cni/cni.h"
 #include "err.h"
 
 /* About text printed when CNI_COMMAND is empty. */

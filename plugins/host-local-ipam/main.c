@@ -1,5 +1,6 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* host-local: the IPAM plugin's entry point. */
-#include "cni.h"
+#include "cni/cni.h"
 #include "host-local-ipam/hostlocal.h"
 
 int main(void)

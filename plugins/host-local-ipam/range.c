@@ -1,5 +1,6 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* host-local address ranges and range sets (reference: allocator/range.go, range_set.go). */
-#include "range.h"
+#include "host-local-ipam/range.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* host-local address ranges and range sets: validation, lookup and iteration. */
 #ifndef HOSTLOCAL_RANGE_H
 #define HOSTLOCAL_RANGE_H

@@ -1,5 +1,6 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The host-local file store (reference: backend/disk/backend.go, lock.go) plus our index. */
-#include "store.h"
+#include "host-local-ipam/store.h"
 
 #include <ctype.h>
 #include <dirent.h>
@@ -84,7 +85,7 @@ static int mkdir_p(const char *path, struct cni_err *err)
 	char t[128];
 
 	if (!p)
-		return cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
+		return cni_err_nomem(err);
 	for (char *s = p + 1;; s++) {
 		if (*s == '/' || *s == '\0') {
 			char c = *s;
@@ -117,13 +118,13 @@ int ipam_store_open(const char *data_dir, const char *network, bool use_index,
 		data_dir = IPAM_DEFAULT_DATA_DIR;
 	s = calloc(1, sizeof(*s));
 	if (!s)
-		return cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
+		return cni_err_nomem(err);
 	s->dir_fd = -1;
 	s->lock_fd = -1;
 	s->use_index = use_index;
 	if (asprintf(&s->dir, "%s/%s", data_dir, network) < 0) {
 		s->dir = NULL;
-		return cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
+		return cni_err_nomem(err);
 	}
 	if (mkdir_p(s->dir, err) < 0)
 		return -1;
@@ -567,7 +568,7 @@ static int reconcile(struct ipam_store *s, struct cni_err *err)
 				closedir(d);
 				for (size_t i = 0; i < n_added; i++)
 					free(added[i].owner);
-				return cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
+				return cni_err_nomem(err);
 			}
 			added = n;
 			cap_added = cap;
@@ -586,7 +587,7 @@ static int reconcile(struct ipam_store *s, struct cni_err *err)
 		if (entry_append(s, &added[i]) < 0) {
 			for (size_t j = i; j < n_added; j++)
 				free(added[j].owner);
-			return cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
+			return cni_err_nomem(err);
 		}
 	}
 	if (s->n > 1)
@@ -659,11 +660,11 @@ static int write_atomic(struct ipam_store *s, const char *name, const char *data
 
 	if (asprintf(&tmp, "%s/.%s.XXXXXX", s->dir, name) < 0) {
 		tmp = NULL;
-		return cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
+		return cni_err_nomem(err);
 	}
 	if (asprintf(&final, "%s/%s", s->dir, name) < 0) {
 		final = NULL;
-		return cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
+		return cni_err_nomem(err);
 	}
 	fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0)
@@ -711,7 +712,7 @@ int ipam_store_reserve(struct ipam_store *s, const char *cid, const char *ifname
 		idlen--;
 	if (asprintf(&content, "%.*s\r\n%s", (int)idlen, id, ifname) < 0) {
 		content = NULL;
-		return cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
+		return cni_err_nomem(err);
 	}
 	clen = strlen(content);
 
@@ -821,7 +822,7 @@ int ipam_store_get_by_id(struct ipam_store *s, const char *cid, const char *ifna
 	size_t n = 0;
 
 	if (owner_keys(cid, ifname, &full, &legacy) < 0)
-		return cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
+		return cni_err_nomem(err);
 	for (size_t i = 0; i < s->n; i++) {
 		struct store_entry *e = &s->ents[i];
 		struct ip_addr *grown;
@@ -833,7 +834,7 @@ int ipam_store_get_by_id(struct ipam_store *s, const char *cid, const char *ifna
 			continue;
 		grown = realloc(out, (n + 1) * sizeof(*out));
 		if (!grown)
-			return cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
+			return cni_err_nomem(err);
 		out = grown;
 		if (ip_parse(e->name, &out[n]) == 0)
 			n++;
@@ -890,7 +891,7 @@ int ipam_store_release_by_id(struct ipam_store *s, const char *cid, const char *
 	size_t removed = 0;
 
 	if (owner_keys(cid, ifname, &full, &legacy) < 0)
-		return cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
+		return cni_err_nomem(err);
 	for (int pass = 0; pass < 2 && removed == 0; pass++) {
 		const char *key = pass == 0 ? full : legacy;
 
@@ -919,7 +920,7 @@ int ipam_store_release_ip(struct ipam_store *s, const struct ip_addr *ip, const 
 	struct store_entry *e;
 
 	if (owner_keys(cid, ifname, &full, &legacy) < 0)
-		return cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
+		return cni_err_nomem(err);
 	e = entry_find(s, ip_format(ip, name, sizeof(name)));
 	if (!e)
 		return 0;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * The host-local file store, on-disk compatible with the reference plugin:
  * <dataDir>/<network>/<ip> files holding "containerID\r\nifname",
@@ -16,7 +17,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "cni.h"
+#include "cni/cni.h"
 #include "err.h"
 #include "ipnet.h"
 

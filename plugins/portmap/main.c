@@ -1,5 +1,6 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* portmap: forward host ports to a container's addresses (chained after bridge). */
-#include "cni.h"
+#include "cni/cni.h"
 #include "portmap/portmap.h"
 
 int main(void)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Parsing and validating the portmap plugin's configuration. */
 #include "portmap/netconf.h"
 
@@ -10,8 +11,8 @@
 #include <strings.h>
 
 #include "cleanup.h"
-#include "conf.h"
-#include "nft.h"
+#include "cni/conf.h"
+#include "net/nft.h"
 
 void portmap_conf_free(struct portmap_conf *c)
 {
@@ -129,7 +130,7 @@ static int load_mappings(const cJSON *root, struct portmap_conf *c, enum portmap
 		return 0;
 	c->mappings = calloc((size_t)cJSON_GetArraySize(arr) + 1, sizeof(*c->mappings));
 	if (!c->mappings)
-		return cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
+		return cni_err_nomem(err);
 	cJSON_ArrayForEach (it, arr) {
 		struct portmap_mapping m = {0};
 
@@ -321,12 +322,12 @@ int portmap_conf_load(const struct cni_cmd_args *args, enum portmap_load_mode mo
 		return -1;
 	c = calloc(1, sizeof(*c));
 	if (!c)
-		return cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
+		return cni_err_nomem(err);
 	c->snat = true;
 	c->mark_masq_bit = PORTMAP_DEFAULT_MARK_BIT;
 	c->cni_version = strdup(args->cni_version ? args->cni_version : "0.1.0");
 	if (!c->cni_version)
-		return cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
+		return cni_err_nomem(err);
 
 	for (int step = 0; step < 4; step++) {
 		int r;

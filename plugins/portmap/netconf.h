@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The portmap plugin's configuration, parsed once into typed fields. */
 #ifndef PORTMAP_NETCONF_H
 #define PORTMAP_NETCONF_H
@@ -6,10 +7,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "cni.h"
+#include "cni/cni.h"
 #include "err.h"
 #include "ipnet.h"
-#include "result.h"
+#include "cni/result.h"
 
 /* Which firewall implementation installs the rules. */
 enum portmap_backend {

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* portmap verbs: ADD, DEL, CHECK, GC, STATUS. Each command that changes rules sends one
  * nftables transaction, so it applies completely or not at all. */
 #include "portmap/portmap.h"
@@ -12,14 +13,14 @@
 #include <unistd.h>
 
 #include "cleanup.h"
-#include "conf.h"
-#include "conntrack.h"
-#include "nft.h"
-#include "nl.h"
+#include "cni/conf.h"
+#include "net/conntrack.h"
+#include "net/nft.h"
+#include "net/nl.h"
 #include "portmap/netconf.h"
 #include "portmap/rules.h"
-#include "result.h"
-#include "sysctl.h"
+#include "cni/result.h"
+#include "net/sysctl.h"
 
 /* How often a transaction is rebuilt when a rule it deletes vanished meanwhile (a
  * concurrent DEL/GC of another container): listing and commit are not atomic. */
@@ -326,13 +327,13 @@ static int pm_stale_ids(const char *network, const struct cni_attachment *valid,
 		nv = realloc(ids, (n + 2) * sizeof(*ids));
 		if (!nv) {
 			strv_free(ids);
-			return cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
+			return cni_err_nomem(err);
 		}
 		ids = nv;
 		ids[n + 1] = NULL;
 		if (!(ids[n] = strdup(de->d_name))) {
 			strv_free(ids);
-			return cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
+			return cni_err_nomem(err);
 		}
 		n++;
 	}
@@ -363,7 +364,7 @@ int portmap_gc(const struct cni_cmd_args *args, char **ret_out, struct cni_err *
 	del = calloc(n_stale + 1, sizeof(*del));
 	if (!del) {
 		strv_free(stale);
-		return cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
+		return cni_err_nomem(err);
 	}
 	/* A container also attached to another network keeps its (shared-comment) rules. */
 	for (size_t i = 0; i < n_stale; i++)

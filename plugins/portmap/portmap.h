@@ -1,8 +1,9 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The portmap plugin's verbs. */
 #ifndef PORTMAP_PORTMAP_H
 #define PORTMAP_PORTMAP_H
 
-#include "cni.h"
+#include "cni/cni.h"
 
 /* ADD: forward the mapped host ports to the container addresses of prevResult, then
  * print prevResult unchanged (in the config's version). */

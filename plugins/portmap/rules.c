@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The portmap nftables layout, identical to the Go plugin's nftables backend:
  *
  *   table ip|ip6 cni_hostport {
@@ -69,7 +70,7 @@ static int set_push(struct pm_rule_set *set, int family, const char *chain, cons
 	struct pm_rule *r;
 
 	if (!v)
-		return cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
+		return cni_err_nomem(err);
 	set->v = v;
 	r = &v[set->n];
 	memset(r, 0, sizeof(*r));
@@ -457,7 +458,7 @@ static int check_set(struct nft_txn *txn, const struct pm_rule_set *set, const c
 		}
 		used = calloc(list ? list->n + 1 : 1, sizeof(*used));
 		if (!used)
-			return cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
+			return cni_err_nomem(err);
 		for (size_t j = i; j < set->n && set->v[j].family == want->family &&
 				   !strcmp(set->v[j].chain, want->chain);
 		     j++) {
@@ -465,7 +466,7 @@ static int check_set(struct nft_txn *txn, const struct pm_rule_set *set, const c
 				pm_rule_exprs_text(nft_rule_nlr(set->v[j].rule));
 
 			if (!text)
-				return cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
+				return cni_err_nomem(err);
 			if (!list || !list_has_rule(list, used, cid, text))
 				return cni_err_set(err, CNI_ERR_INTERNAL,
 						   "missing hostport rules in \"%s\" chain: "

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The reference portmap's nftables layout (tables, chains, rules tagged by container ID),
  * queued into one transaction per command. */
 #ifndef PORTMAP_RULES_H
@@ -7,9 +8,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "cni.h"
+#include "cni/cni.h"
 #include "err.h"
-#include "nft.h"
+#include "net/nft.h"
 #include "portmap/netconf.h"
 
 /* Names shared with the Go plugin's nftables backend: a node can switch between the two. */

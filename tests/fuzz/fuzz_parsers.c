@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /*
  * Fuzz target for everything that parses untrusted runtime input: results of
  * every version (prevResult, delegate output), the bridge config and CNI_ARGS.
@@ -8,9 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cni.h"
-#include "conf.h"
-#include "result.h"
+#include "cni/cni.h"
+#include "cni/conf.h"
+#include "cni/result.h"
 #include "bridge/netconf.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

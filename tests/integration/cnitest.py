@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Shared helpers for the integration tests: run plugins as a runtime would,
 create and remove network namespaces, inspect kernel state.
 

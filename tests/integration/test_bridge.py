@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Black-box tests of bin/bridge.
 
 Every test works in namespaces of its own: a "node" namespace standing in for the host

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """bin/cnitool: conflist loading, chaining, result cache, GC, STATUS, errors.
 
 Most tests drive cnitool against fake plugins (a small Python script that logs

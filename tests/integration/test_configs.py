@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """The conflists of test-configs/, each attached for real through bin/cnitool.
 
 Every test copies a conflist into a temporary NETCONFPATH with ipam.dataDir

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Black-box tests of bin/host-local: verbs, validation errors, result shapes,
 the on-disk store byte for byte, interop with the reference Go plugin's store
 (and binary, when installed), and concurrent allocation.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """A real container runtime on our plugins: podman 4.3 (CNI backend) in a node namespace.
 
 podman runs with every piece of its state in a temporary directory:

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """portmap: rules, real traffic, DEL/CHECK/GC robustness, conntrack, atomicity.
 
 Every test builds its own namespaces:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* bridge config: defaults, every key, the reference's validation errors. */
 #include "unit.h"
 #include "cleanup.h"

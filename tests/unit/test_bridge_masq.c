@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* bridge: SHA-512, the masquerade comment format, and the nftables rules of ipMasq and
  * macspoofchk encoded exactly as `nft -f` encodes the reference's rule text (golden
  * expression dumps taken from `nft --debug=netlink`), round-tripped through a netlink

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The skel: env validation, stdin, version negotiation, dispatch and printing. */
 #include "unit.h"
 
@@ -6,8 +7,8 @@
 #include <unistd.h>
 
 #include "cleanup.h"
-#include "cni.h"
-#include "conf.h"
+#include "cni/cni.h"
+#include "cni/conf.h"
 
 /* Verb implementations of a test plugin. */
 static int t_add(const struct cni_cmd_args *a, char **ret_out, struct cni_err *err)

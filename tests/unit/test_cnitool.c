@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* cnitool: SHA-512 and container IDs, base64, libcni's cache format, conflist
  * loading and version negotiation, request configs (runtimeConfig injection),
  * CNI_ARGS, path cleaning. No privileges, no plugins executed. */
@@ -7,12 +8,12 @@
 #include <unistd.h>
 
 #include "cleanup.h"
-#include "conf.h"
-#include "result.h"
-#include "../../tools/cnitool/cache.h"
-#include "../../tools/cnitool/cnitool.h"
-#include "../../tools/cnitool/conflist.h"
-#include "../../tools/cnitool/runtime.h"
+#include "cni/conf.h"
+#include "cni/result.h"
+#include "cnitool/cache.h"
+#include "cnitool/cnitool.h"
+#include "cnitool/conflist.h"
+#include "cnitool/runtime.h"
 
 static char dir[] = "/tmp/cnitool-unit-XXXXXX";
 

@@ -1,7 +1,8 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* conf: Go encoding/json rules, Go-style printing, CNI_ARGS. */
 #include "unit.h"
 #include "cleanup.h"
-#include "conf.h"
+#include "cni/conf.h"
 
 static cJSON *parse(const char *s)
 {
@@ -63,13 +64,13 @@ static void test_print(void)
 		parse("{\"b\":[],\"a\":{},\"c\":[1,{\"x\":\"<&>\\n\\u2028\"}],\"d\":-3}");
 	_cleanup_free_ char *pretty = NULL, *compact = NULL;
 
-	pretty = json_print_go(o, true);
+	pretty = cni_json_print(o, true);
 	CHECK_STR(pretty,
 		  "{\n    \"b\": [],\n    \"a\": {},\n    \"c\": [\n        1,\n        {\n"
 		  "            \"x\": \"\\u003c\\u0026\\u003e\\n\\u2028\"\n        }\n    ],\n"
 		  "    \"d\": -3\n}");
-	json_sort_keys(o);
-	compact = json_print_go(o, false);
+	cni_json_sort_keys(o);
+	compact = cni_json_print(o, false);
 	CHECK_STR(compact, "{\"a\":{},\"b\":[],\"c\":[1,{\"x\":\"\\u003c\\u0026\\u003e\\n\\u2028\"}"
 			   "],\"d\":-3}");
 }

@@ -1,8 +1,9 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Tests of the conntrack helper, live in a private network namespace: UDP packets over
  * loopback create conntrack entries (conntrack is enabled in the namespace by a nat
  * chain), ct_delete_by_dport() removes those of one port and leaves the others. */
-#include "conntrack.h"
-#include "nft.h"
+#include "net/conntrack.h"
+#include "net/nft.h"
 #include "unit.h"
 
 #include <arpa/inet.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Delegation: finding a plugin in CNI_PATH, exec with env and stdin, error passthrough. */
 #include "unit.h"
 
@@ -5,7 +6,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
-#include "delegate.h"
+#include "cni/delegate.h"
 
 static char dir[] = "/tmp/cni-delegate-XXXXXX";
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* host-local: config validation, range iteration, allocation, the file store and its index. */
 #include "unit.h"
 
@@ -690,7 +691,7 @@ static void test_dns(void)
 	if (d.options && d.options[1])
 		CHECK_STR(d.options[1], "rotate");
 	cni_dns_clear(&d);
-	CHECK_INT(ipam_dns_load("/nonexistent/resolv.conf", &d, &err), -1);
+	CHECK_INT(ipam_dns_load("/nonexistent/resolv.conf", &d, &err), -ENOENT);
 	CHECK_STR(err.msg, "open /nonexistent/resolv.conf: no such file or directory");
 }
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ipnet: parsing with Go's rules, canonical formatting, prefix arithmetic. */
 #include "unit.h"
 #include "ipnet.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Tests of the nftables layer.
  *
  * Without privileges: messages are built into a buffer and parsed back with libnftnl;
@@ -9,7 +10,7 @@
  * (REFERENCE.md 2.5, 2.6, 4.5) are built with this layer and compared with the same
  * rules loaded by `nft -f` from the golden files: `nft list` text, `nft --debug=netlink`
  * expressions and the rule messages byte for byte. */
-#include "nft.h"
+#include "net/nft.h"
 #include "unit.h"
 
 #include <arpa/inet.h>

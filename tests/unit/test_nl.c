@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Tests of the rtnetlink layer, netns and sysctl helpers.
  *
  * Part 1 builds every request into a buffer and parses it back (no privileges).
@@ -25,9 +26,9 @@
 #include <libmnl/libmnl.h>
 
 #include "unit.h"
-#include "nl.h"
-#include "netns.h"
-#include "sysctl.h"
+#include "net/nl.h"
+#include "net/netns.h"
+#include "net/sysctl.h"
 
 /* ---- helpers --------------------------------------------------------------------------- */
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* portmap: config parsing and validation, container address choice, rule building. */
 #include <string.h>
 

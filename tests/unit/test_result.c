@@ -1,9 +1,10 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Results: parse every version, print every version, conversions, prevResult rules. */
 #include "unit.h"
 #include "cleanup.h"
-#include "conf.h"
-#include "cni.h"
-#include "result.h"
+#include "cni/conf.h"
+#include "cni/cni.h"
+#include "cni/result.h"
 
 static const char *sample_100 =
 	"{\"cniVersion\":\"1.1.0\",\"interfaces\":[{\"name\":\"cni0\",\"mac\":\"aa:aa:aa:aa:aa:"
@@ -89,7 +90,7 @@ static void test_print_040(void)
 	struct cni_err err = {0};
 
 	CHECK(cni_result_to_json(r, "0.4.0", &o, &err) == 0);
-	compact = json_print_go(o, false);
+	compact = cni_json_print(o, false);
 	CHECK_STR(compact,
 		  "{\"cniVersion\":\"0.4.0\",\"interfaces\":[{\"name\":\"cni0\",\"mac\":\"aa:aa:aa:"
 		  "aa:aa:aa\"},"
@@ -113,7 +114,7 @@ static void test_print_020(void)
 	struct cni_err err = {0};
 
 	CHECK(cni_result_to_json(r, "0.2.0", &o, &err) == 0);
-	compact = json_print_go(o, false);
+	compact = cni_json_print(o, false);
 	CHECK_STR(compact, "{\"cniVersion\":\"0.2.0\",\"ip4\":{\"ip\":\"10.1.0.5/"
 			   "16\",\"gateway\":\"10.1.0.1\","
 			   "\"routes\":[{\"dst\":\"0.0.0.0/0\",\"gw\":\"10.1.0.1\"}]},"

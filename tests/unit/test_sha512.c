@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* SHA-512 against FIPS 180-4 vectors and values computed with Python hashlib. */
 #include "unit.h"
 #include "sha512.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Minimal unit-test harness: CHECK() records failures, TEST() registers nothing,
  * each test file's main() calls its tests with RUN(). Exit status is non-zero on
  * any failure. */

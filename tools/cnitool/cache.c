@@ -1,5 +1,6 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libcni's result cache (libcni/api.go cacheAdd, getCachedResult, GetCachedAttachments). */
-#include "cache.h"
+#include "cnitool/cache.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -11,9 +12,9 @@
 #include <unistd.h>
 
 #include "cleanup.h"
-#include "conf.h"
-#include "conflist.h"
-#include "result.h"
+#include "cni/conf.h"
+#include "cnitool/conflist.h"
+#include "cni/result.h"
 
 #define CACHE_KIND "cniCacheV1"
 
@@ -112,7 +113,7 @@ int cnitool_cache_path(const char *dir, const char *net, const char *cid, const 
 				   "(\"%s\"), and interface name (\"%s\")",
 				   net ? net : "", cid ? cid : "", ifname ? ifname : "");
 	if (asprintf(ret, "%s/results/%s-%s-%s", dir, net, cid, ifname) < 0)
-		return cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
+		return cni_err_nomem(err);
 	return 0;
 }
 
@@ -125,11 +126,11 @@ int cnitool_cache_encode(const struct cnitool_cache_entry *e, char **ret, struct
 	bool ok;
 
 	if (!o)
-		return cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
+		return cni_err_nomem(err);
 	if (e->config) {
 		cfg = cnitool_base64_encode(e->config, e->config_len);
 		if (!cfg)
-			return cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
+			return cni_err_nomem(err);
 	}
 	ok = cJSON_AddStringToObject(o, "kind", CACHE_KIND) &&
 	     cJSON_AddStringToObject(o, "containerId", e->container_id ? e->container_id : "") &&
@@ -162,9 +163,9 @@ int cnitool_cache_encode(const struct cnitool_cache_entry *e, char **ret, struct
 		}
 	}
 	if (!ok)
-		return cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
-	*ret = json_print_go(o, false);
-	return *ret ? 0 : cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
+		return cni_err_nomem(err);
+	*ret = cni_json_print(o, false);
+	return *ret ? 0 : cni_err_nomem(err);
 }
 
 static int dup_string(const cJSON *o, const char *key, char **ret, struct cni_err *err)
@@ -177,7 +178,7 @@ static int dup_string(const cJSON *o, const char *key, char **ret, struct cni_er
 				   "type string",
 				   key);
 	*ret = strdup(v ? v->valuestring : "");
-	return *ret ? 0 : cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
+	return *ret ? 0 : cni_err_nomem(err);
 }
 
 int cnitool_cache_decode(const char *text, size_t len, struct cnitool_cache_entry *ret,
@@ -319,7 +320,7 @@ int cnitool_cache_write(const char *dir, const struct cnitool_cache_entry *e, st
 	if (cnitool_cache_encode(e, &text, err) < 0)
 		return -1;
 	if (asprintf(&resdir, "%s/results", dir) < 0 || asprintf(&tmp, "%s.tmp", path) < 0)
-		return cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
+		return cni_err_nomem(err);
 	r = mkdir_p(resdir, 0700);
 	if (r < 0)
 		return cni_err_errno(err, CNI_ERR_IO, -r, "mkdir %s", resdir);
@@ -422,7 +423,7 @@ int cnitool_cache_list(const char *dir, struct cnitool_cache_entry **ret, size_t
 	DIR *d;
 
 	if (asprintf(&resdir, "%s/results", dir) < 0)
-		return cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
+		return cni_err_nomem(err);
 	d = opendir(resdir);
 	if (!d) {
 		/* libcni treats an unreadable cache as nothing to collect. */
@@ -441,7 +442,7 @@ int cnitool_cache_list(const char *dir, struct cnitool_cache_entry **ret, size_t
 			for (size_t i = 0; i < n_names; i++)
 				free(names[i]);
 			closedir(d);
-			return cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
+			return cni_err_nomem(err);
 		}
 		names = nn;
 		n_names++;

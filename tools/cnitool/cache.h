@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* libcni's result cache: <cachedir>/results/<network>-<containerID>-<ifname>. */
 #ifndef CNITOOL_CACHE_H
 #define CNITOOL_CACHE_H

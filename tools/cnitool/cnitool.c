@@ -1,5 +1,6 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* cnitool's command line (Go cnitool/cmd): environment, container ID, printing. */
-#include "cnitool.h"
+#include "cnitool/cnitool.h"
 
 #include <limits.h>
 #include <stdio.h>
@@ -7,11 +8,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cache.h"
+#include "cnitool/cache.h"
 #include "cleanup.h"
-#include "conf.h"
-#include "conflist.h"
-#include "runtime.h"
+#include "cni/conf.h"
+#include "cnitool/conflist.h"
+#include "cnitool/runtime.h"
 #include "sha512.h"
 
 #define DEFAULT_NET_DIR "/etc/cni/net.d"
@@ -106,7 +107,7 @@ static int fail(const struct cnitool_ctx *ctx, const struct cnitool_list *l,
 		cJSON_AddStringToObject(o, "msg", err->msg);
 		if (err->details[0])
 			cJSON_AddStringToObject(o, "details", err->details);
-		text = json_print_go(o, true);
+		text = cni_json_print(o, true);
 		if (text)
 			printf("%s\n", text);
 	}

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* cnitool: run a network configuration list against a network namespace. */
 #ifndef CNITOOL_H
 #define CNITOOL_H

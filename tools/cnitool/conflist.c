@@ -1,5 +1,6 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Loading network configuration lists with libcni's rules (libcni/conf.go). */
-#include "conflist.h"
+#include "cnitool/conflist.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -9,7 +10,7 @@
 #include <sys/stat.h>
 
 #include "cleanup.h"
-#include "conf.h"
+#include "cni/conf.h"
 
 void cnitool_list_free(struct cnitool_list *l)
 {
@@ -131,7 +132,7 @@ void cnitool_json_dedupe(cJSON *item)
 void cnitool_json_dedupe_sort(cJSON *item)
 {
 	cnitool_json_dedupe(item);
-	json_sort_keys(item);
+	cni_json_sort_keys(item);
 }
 
 /* Exact-case member (after dedupe there is at most one). */
@@ -235,7 +236,7 @@ int cnitool_plugin_from_json(cJSON *obj, struct cnitool_plugin *ret, struct cni_
 				   "error parsing configuration: missing 'type'");
 	ret->type = strdup(v->valuestring);
 	if (!ret->type)
-		return cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
+		return cni_err_nomem(err);
 	ret->conf = TAKE_PTR(o);
 	return 0;
 }
@@ -251,7 +252,7 @@ static int add_plugin(struct cnitool_list *l, cJSON *obj, struct cni_err *err)
 	if (!np) {
 		cJSON_Delete(p.conf);
 		free(p.type);
-		return cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
+		return cni_err_nomem(err);
 	}
 	l->plugins = np;
 	l->plugins[l->n_plugins++] = p;
@@ -319,7 +320,7 @@ static int negotiate_version(const cJSON *raw, char **ret, struct cni_err *err)
 			best = max;
 	}
 	*ret = strdup(best);
-	return *ret ? 0 : cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
+	return *ret ? 0 : cni_err_nomem(err);
 }
 
 int cnitool_list_from_bytes(const char *data, size_t len, struct cnitool_list **ret,
@@ -337,7 +338,7 @@ int cnitool_list_from_bytes(const char *data, size_t len, struct cnitool_list **
 	cnitool_json_dedupe(raw);
 	l = calloc(1, sizeof(*l));
 	if (!l)
-		return cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
+		return cni_err_nomem(err);
 	name = member(raw, "name");
 	if (!name)
 		return cni_err_set(err, CNI_ERR_INVALID_CONFIG,
@@ -349,7 +350,7 @@ int cnitool_list_from_bytes(const char *data, size_t len, struct cnitool_list **
 	l->name = strdup(name->valuestring);
 	l->bytes = malloc(len + 1);
 	if (!l->name || !l->bytes)
-		return cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
+		return cni_err_nomem(err);
 	memcpy(l->bytes, data, len);
 	l->bytes[len] = '\0';
 	l->len = len;
@@ -380,7 +381,7 @@ int cnitool_list_from_bytes(const char *data, size_t len, struct cnitool_list **
 	cJSON_ArrayForEach (p, plugins) {
 		cJSON *dup = cJSON_Duplicate(p, true);
 		if (!dup)
-			return cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
+			return cni_err_nomem(err);
 		if (add_plugin(l, dup, err) < 0)
 			return cni_err_prefix(err, "failed to parse plugin config %d", i);
 		i++;
@@ -396,11 +397,6 @@ static int strp_cmp(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static void strv_freep(char ***v)
-{
-	strv_free(*v);
-}
-
 /*
  * Files of dir (not directories) whose extension (from the last '.') is one
  * of exts, sorted, as "dir/name". A missing dir gives an empty list.
@@ -414,7 +410,7 @@ static int conf_files(const char *dir, const char *const *exts, size_t n_exts, c
 	struct dirent *de;
 
 	if (!v)
-		return cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
+		return cni_err_nomem(err);
 	d = opendir(dir);
 	if (!d) {
 		if (errno == ENOENT) {
@@ -439,7 +435,7 @@ static int conf_files(const char *dir, const char *const *exts, size_t n_exts, c
 			continue;
 		if (asprintf(&full, "%s/%s", dir, de->d_name) < 0) {
 			closedir(d);
-			return cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
+			return cni_err_nomem(err);
 		}
 		if (lstat(full, &st) == 0 && S_ISDIR(st.st_mode)) {
 			free(full);
@@ -449,7 +445,7 @@ static int conf_files(const char *dir, const char *const *exts, size_t n_exts, c
 		if (!nv) {
 			free(full);
 			closedir(d);
-			return cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
+			return cni_err_nomem(err);
 		}
 		v = nv;
 		v[n++] = full;
@@ -474,7 +470,7 @@ static int read_file(const char *path, char **ret, size_t *ret_len, struct cni_e
 		if (len + 4096 + 1 > cap) {
 			char *nb = realloc(buf, cap = cap * 2 + 8192);
 			if (!nb)
-				return cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
+				return cni_err_nomem(err);
 			buf = nb;
 		}
 		size_t r = fread(buf + len, 1, cap - len - 1, f);
@@ -511,14 +507,14 @@ static int list_from_file(const char *path, struct cnitool_list **ret, struct cn
 
 		dir = strdup(path);
 		if (!dir)
-			return cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
+			return cni_err_nomem(err);
 		slash = strrchr(dir, '/');
 		if (slash)
 			*slash = '\0';
 		else
 			strcpy(dir, ".");
 		if (asprintf(&pdir, "%s/%s", dir, l->name) < 0)
-			return cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
+			return cni_err_nomem(err);
 		/* An empty name makes this the conf dir itself, as filepath.Join does. */
 		if (!*l->name)
 			strcpy(pdir, dir);
@@ -578,14 +574,14 @@ static int list_from_single(const char *data, size_t len, const char *path, cons
 	    !cJSON_AddStringToObject(wrap, "cniVersion", ver ? ver->valuestring : "")) {
 		cJSON_Delete(p.conf);
 		free(p.type);
-		return cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
+		return cni_err_nomem(err);
 	}
 	cJSON_AddItemToArray(plugins, p.conf);
 	free(p.type);
-	json_sort_keys(wrap);
-	text = json_print_go(wrap, false);
+	cni_json_sort_keys(wrap);
+	text = cni_json_print(wrap, false);
 	if (!text)
-		return cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
+		return cni_err_nomem(err);
 	return cnitool_list_from_bytes(text, strlen(text), ret, err);
 }
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Loading network configuration lists the way libcni does. */
 #ifndef CNITOOL_CONFLIST_H
 #define CNITOOL_CONFLIST_H

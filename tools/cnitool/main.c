@@ -1,5 +1,6 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* cnitool: the runtime side of CNI, command-line compatible with Go's cnitool. */
-#include "cnitool.h"
+#include "cnitool/cnitool.h"
 
 int main(int argc, char **argv)
 {

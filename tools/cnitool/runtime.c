@@ -1,17 +1,18 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Chaining a list's plugins like libcni (libcni/api.go): ADD, CHECK, DEL, STATUS, GC. */
-#include "runtime.h"
+#include "cnitool/runtime.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "cache.h"
+#include "cnitool/cache.h"
 #include "cleanup.h"
-#include "cni.h"
-#include "conf.h"
-#include "delegate.h"
-#include "result.h"
+#include "cni/cni.h"
+#include "cni/conf.h"
+#include "cni/delegate.h"
+#include "cni/result.h"
 
 /* ---- request config ---------------------------------------------------------- */
 
@@ -61,7 +62,7 @@ int cnitool_request_config(const struct cnitool_list *l, const struct cnitool_pl
 	const cJSON *caps, *e;
 
 	if (!c)
-		return cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
+		return cni_err_nomem(err);
 	/* Go decodes the object into a map and marshals it back: sorted keys everywhere. */
 	cnitool_json_dedupe_sort(c);
 	insert_sorted(c, "name", cJSON_CreateString(l->name));
@@ -72,7 +73,7 @@ int cnitool_request_config(const struct cnitool_list *l, const struct cnitool_pl
 	if (rt && rt->cap_args) {
 		rc = cJSON_CreateObject();
 		if (!rc)
-			return cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
+			return cni_err_nomem(err);
 		caps = conf_get(c, "capabilities");
 		cJSON_ArrayForEach (e, caps) {
 			const cJSON *v;
@@ -88,10 +89,10 @@ int cnitool_request_config(const struct cnitool_list *l, const struct cnitool_pl
 	if (rc && rc->child) {
 		/* A second InjectConf round-trips everything (prevResult too) through a map. */
 		insert_sorted(c, "runtimeConfig", TAKE_PTR(rc));
-		json_sort_keys(c);
+		cni_json_sort_keys(c);
 	}
-	*ret = json_print_go(c, false);
-	return *ret ? 0 : cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
+	*ret = cni_json_print(c, false);
+	return *ret ? 0 : cni_err_nomem(err);
 }
 
 /* ---- CNI_ARGS ------------------------------------------------------------------- */
@@ -128,7 +129,7 @@ int cnitool_args_parse(const char *s, cJSON **ret, struct cni_err *err)
 	char *pair = copy, *next;
 
 	if (!a || !copy)
-		return cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
+		return cni_err_nomem(err);
 	for (; pair; pair = next) {
 		char *eq;
 		cJSON *kv;
@@ -143,7 +144,7 @@ int cnitool_args_parse(const char *s, cJSON **ret, struct cni_err *err)
 		*eq = '\0';
 		kv = cJSON_CreateArray();
 		if (!kv)
-			return cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
+			return cni_err_nomem(err);
 		cJSON_AddItemToArray(kv, cJSON_CreateString(pair));
 		cJSON_AddItemToArray(kv, cJSON_CreateString(eq + 1));
 		cJSON_AddItemToArray(a, kv);
@@ -188,12 +189,12 @@ static int exec_plugin(const struct cnitool_ctx *ctx, const struct cnitool_plugi
 
 	args = rt && rt->cni_args ? cnitool_args_string(rt->cni_args) : strdup("");
 	if (!args)
-		return cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
+		return cni_err_nomem(err);
 	if (setenv("CNI_CONTAINERID", rt ? rt->container_id : "", 1) < 0 ||
 	    setenv("CNI_NETNS", rt ? rt->netns : "", 1) < 0 ||
 	    setenv("CNI_IFNAME", rt ? rt->ifname : "", 1) < 0 || setenv("CNI_ARGS", args, 1) < 0 ||
 	    setenv("CNI_PATH", ctx->cni_path, 1) < 0)
-		return cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
+		return cni_err_nomem(err);
 	a.command = command;
 	a.container_id = rt ? rt->container_id : "";
 	a.netns = rt ? rt->netns : "";
@@ -426,7 +427,7 @@ int cnitool_gc(struct cnitool_ctx *ctx, const struct cnitool_list *l, const cJSO
 
 		if (!extra || !va) {
 			cJSON_Delete(va);
-			return cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
+			return cni_err_nomem(err);
 		}
 		cJSON_AddItemToObject(extra, "cni.dev/valid-attachments", va);
 		/* cni#1101: the spec first named it "cni.dev/attachments"; libcni sends both. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The runtime side of CNI: chaining a list's plugins the way libcni does. */
 #ifndef CNITOOL_RUNTIME_H
 #define CNITOOL_RUNTIME_H
@@ -5,7 +6,7 @@
 #include <stddef.h>
 #include <cjson/cJSON.h>
 
-#include "conflist.h"
+#include "cnitool/conflist.h"
 #include "err.h"
 
 /* One attachment's runtime parameters (libcni RuntimeConf). */

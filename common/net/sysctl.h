@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* /proc/sys reads and writes, optionally inside another network namespace. */
 #ifndef CNI_SYSCTL_H
 #define CNI_SYSCTL_H

@@ -1,4 +1,5 @@
-/* Typed access to parsed JSON with Go encoding/json's rules, and Go-style JSON printing. */
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Typed access to parsed JSON with Go encoding/json's rules, and CNI_ARGS. */
 #ifndef CNI_CONF_H
 #define CNI_CONF_H
 
@@ -8,6 +9,8 @@
 
 #include "err.h"
 #include "ipnet.h"
+#include "cni/json.h"
+#include "strv.h"
 
 /* Free a cJSON tree; for _cleanup_(cjson_freep). */
 static inline void cjson_freep(cJSON **p)
@@ -58,9 +61,6 @@ int conf_array(const cJSON *obj, const char *key, const cJSON **ret,
 int conf_string_list(const cJSON *obj, const char *key, char ***ret, size_t *ret_n,
 		     struct cni_err *err) CNI_MUST_USE;
 
-/* Free a NULL-terminated string list (accepts NULL). */
-void strv_free(char **v);
-
 /* Parse an IP member ("key" must be a string holding an address). Code 7 on failure. */
 int conf_ip(const cJSON *obj, const char *key, struct ip_addr *ret, bool *ret_present,
 	    struct cni_err *err) CNI_MUST_USE;
@@ -68,17 +68,6 @@ int conf_ip(const cJSON *obj, const char *key, struct ip_addr *ret, bool *ret_pr
 /* Parse a CIDR member. Code 7 on failure. */
 int conf_ipnet(const cJSON *obj, const char *key, struct ip_net *ret, bool *ret_present,
 	       struct cni_err *err) CNI_MUST_USE;
-
-/*
- * Print a JSON tree the way Go's json.MarshalIndent(v, "", "    ") does:
- * 4-space indent, "key": value, [] and {} for empty containers, <, > and &
- * escaped as \u003c \u003e \u0026. With indent=false, compact like
- * json.Marshal. Returns a malloc'd string or NULL on allocation failure.
- */
-char *json_print_go(const cJSON *item, bool indent);
-
-/* Sort every object's keys alphabetically, recursively (Go map marshalling). */
-void json_sort_keys(cJSON *item);
 
 /* One (key, value) of CNI_ARGS. */
 struct cni_arg {

@@ -1,5 +1,6 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* rtnetlink route helpers: add, delete, list, get. */
-#include "nl.h"
+#include "net/nl.h"
 
 #include <errno.h>
 #include <string.h>
@@ -103,7 +104,7 @@ static int route_push(struct route_list *l, const struct nl_route *r, struct cni
 		struct nl_route *p = realloc(l->items, cap * sizeof(*p));
 
 		if (!p) {
-			cni_err_errno(err, CNI_ERR_INTERNAL, ENOMEM, "out of memory");
+			cni_err_nomem(err);
 			return -ENOMEM;
 		}
 		l->items = p;

@@ -1,5 +1,6 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The plugin skeleton: what the Go skel package does, in one place that prints. */
-#include "cni.h"
+#include "cni/cni.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -9,10 +10,13 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cleanup.h"
-#include "conf.h"
+#include "cni/conf.h"
+#include "fileio.h"
 
 const char *const cni_supported_versions[] = {"0.1.0", "0.2.0", "0.3.0", "0.3.1",
 					      "0.4.0", "1.0.0", "1.1.0", NULL};
@@ -152,7 +156,7 @@ int cni_gc_attachments(const cJSON *conf, struct cni_attachment **ret, size_t *r
 		return 0;
 	v = calloc((size_t)cJSON_GetArraySize(arr) + 1, sizeof(*v));
 	if (!v)
-		return cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
+		return cni_err_nomem(err);
 	cJSON_ArrayForEach (it, arr) {
 		const char *cid = NULL, *ifn = NULL;
 		if (!cJSON_IsObject(it)) {
@@ -171,7 +175,7 @@ int cni_gc_attachments(const cJSON *conf, struct cni_attachment **ret, size_t *r
 		n++;
 		if (!v[n - 1].container_id || !v[n - 1].ifname) {
 			cni_attachments_free(v, n);
-			return cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
+			return cni_err_nomem(err);
 		}
 	}
 	*ret = v;
@@ -268,46 +272,19 @@ static int read_env(struct cni_cmd_args *a, struct cni_err *err)
 
 static int read_stdin(struct cni_cmd_args *a, struct cni_err *err)
 {
-	size_t cap = 4096, len = 0;
-	char *buf = malloc(cap);
+	char buf[128];
+	int r = fileio_read_fd(STDIN_FILENO, CNI_STDIN_MAX, &a->stdin_data, &a->stdin_len);
 
-	if (!buf)
-		return cni_err_set(err, CNI_ERR_IO, "error reading from stdin: out of memory");
-	for (;;) {
-		ssize_t n;
-		if (len + 1 >= cap) {
-			char *nb;
-			if (cap >= CNI_STDIN_MAX) {
-				free(buf);
-				return cni_err_set(
-					err, CNI_ERR_IO,
-					"error reading from stdin: config larger than %u bytes",
-					CNI_STDIN_MAX);
-			}
-			cap *= 2;
-			nb = realloc(buf, cap);
-			if (!nb) {
-				free(buf);
-				return cni_err_set(err, CNI_ERR_IO,
-						   "error reading from stdin: out of memory");
-			}
-			buf = nb;
-		}
-		n = read(STDIN_FILENO, buf + len, cap - len - 1);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			free(buf);
-			return cni_err_set(err, CNI_ERR_IO, "error reading from stdin: %s",
-					   strerror(errno));
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
+	if (r == -EFBIG)
+		return cni_err_set(err, CNI_ERR_IO,
+				   "error reading from stdin: config larger than %u bytes",
+				   CNI_STDIN_MAX);
+	if (r < 0) {
+		cni_err_set(err, CNI_ERR_IO, "error reading from stdin: %s",
+			    cni_strerror(r, buf, sizeof(buf)));
+		err->sys_errno = -r;
+		return r;
 	}
-	buf[len] = '\0';
-	a->stdin_data = buf;
-	a->stdin_len = len;
 	return 0;
 }
 
@@ -315,9 +292,49 @@ static int read_stdin(struct cni_cmd_args *a, struct cni_err *err)
 
 /* Holds the config's name and version strings for the run. */
 struct conf_head {
-	char name[256];	  /* network name */
-	char version[32]; /* cniVersion, "0.1.0" when absent or empty */
+	char name[256];	    /* network name */
+	char version[32];   /* cniVersion, "0.1.0" when absent or empty */
+	struct cni_log log; /* the opt-in log ("logFile", "logLevel") */
 };
+
+static const char *const log_level_names[] = {
+	[CNI_LOG_ERROR] = "error",
+	[CNI_LOG_WARN] = "warn",
+	[CNI_LOG_INFO] = "info",
+	[CNI_LOG_DEBUG] = "debug",
+};
+
+/*
+ * "logFile" and "logLevel" of the network config. A bad value is a config
+ * error like any other; a file that cannot be opened only leaves the log off,
+ * so turning on debugging can never break a pod.
+ */
+static int open_log(const cJSON *root, struct cni_log *log, struct cni_err *err)
+{
+	const char *file = NULL, *level = NULL;
+
+	if (conf_string(root, "logFile", &file, err) < 0 ||
+	    conf_string(root, "logLevel", &level, err) < 0)
+		return cni_err_ret(err);
+	log->level = CNI_LOG_INFO;
+	if (level && *level) {
+		size_t i;
+
+		for (i = 0; i < ARRAY_SIZE(log_level_names); i++)
+			if (strcasecmp(level, log_level_names[i]) == 0)
+				break;
+		if (i == ARRAY_SIZE(log_level_names) && strcasecmp(level, "warning") != 0)
+			return cni_err_set(err, CNI_ERR_INVALID_CONFIG,
+					   "invalid network config: 'logLevel' must be one of "
+					   "error, warn, info, debug, not \"%s\"",
+					   level);
+		log->level =
+			i == ARRAY_SIZE(log_level_names) ? CNI_LOG_WARN : (enum cni_log_level)i;
+	}
+	if (file && *file)
+		log->fd = open(file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, 0600);
+	return 0;
+}
 
 static int read_conf_head(const struct cni_cmd_args *a, struct conf_head *h, struct cni_err *err)
 {
@@ -347,7 +364,7 @@ static int read_conf_head(const struct cni_cmd_args *a, struct conf_head *h, str
 				   "decoding version from network config: version is too long");
 	snprintf(h->version, sizeof(h->version), "%s",
 		 ver && ver->valuestring[0] ? ver->valuestring : "0.1.0");
-	return 0;
+	return open_log(root, &h->log, err);
 }
 
 static int check_supported(const char *version, struct cni_err *err)
@@ -412,6 +429,63 @@ static void write_all(int fd, const char *s, size_t len)
 	}
 }
 
+static void log_line(const struct cni_log *log, enum cni_log_level level, const char *fmt,
+		     va_list ap)
+{
+	char line[CNI_ERR_MSG_MAX + CNI_ERR_DETAILS_MAX + 512];
+	struct timespec now;
+	struct tm tm;
+	size_t len;
+	int n;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	gmtime_r(&now.tv_sec, &tm);
+	n = snprintf(line, sizeof(line), "%04d-%02d-%02dT%02d:%02d:%02d.%06ldZ %s %s %s [%s] ",
+		     tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+		     now.tv_nsec / 1000, program_invocation_short_name, log->command,
+		     *log->container_id ? log->container_id : "-", log_level_names[level]);
+	if (n < 0 || (size_t)n >= sizeof(line))
+		return;
+	len = (size_t)n;
+	n = vsnprintf(line + len, sizeof(line) - len - 1, fmt, ap);
+	if (n < 0)
+		return;
+	n = (size_t)n < sizeof(line) - len - 1 ? n : (int)(sizeof(line) - len - 2);
+	/* A multi-line text (a result) stays on its line. */
+	for (char *p = line + len; p < line + len + n; p++)
+		if (*p == '\n')
+			*p = ' ';
+	len += (size_t)n;
+	line[len++] = '\n';
+	/* One write per line, so lines of concurrent plugins never interleave. */
+	if (write(log->fd, line, len) < 0)
+		return;
+}
+
+void cni_log(const struct cni_log *log, enum cni_log_level level, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (!log || log->fd < 0 || level > log->level)
+		return;
+	va_start(ap, fmt);
+	log_line(log, level, fmt, ap);
+	va_end(ap);
+}
+
+void cni_warn(const struct cni_log *log, const char *fmt, ...)
+{
+	char text[CNI_ERR_MSG_MAX + CNI_ERR_DETAILS_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (vsnprintf(text, sizeof(text), fmt, ap) < 0)
+		text[0] = '\0';
+	va_end(ap);
+	dprintf(STDERR_FILENO, "%s: %s\n", program_invocation_short_name, text);
+	cni_log(log, CNI_LOG_WARN, "%s", text);
+}
+
 static void print_error(const struct cni_err *err, const char *version)
 {
 	_cleanup_(cjson_freep) cJSON *o = cJSON_CreateObject();
@@ -424,7 +498,7 @@ static void print_error(const struct cni_err *err, const char *version)
 	cJSON_AddStringToObject(o, "msg", err->msg);
 	if (err->details[0])
 		cJSON_AddStringToObject(o, "details", err->details);
-	text = json_print_go(o, true);
+	text = cni_json_print(o, true);
 	if (text)
 		write_all(STDOUT_FILENO, text, strlen(text));
 }
@@ -441,7 +515,7 @@ static void print_version(void)
 	arr = cJSON_AddArrayToObject(o, "supportedVersions");
 	for (int i = 0; arr && cni_supported_versions[i]; i++)
 		cJSON_AddItemToArray(arr, cJSON_CreateString(cni_supported_versions[i]));
-	text = json_print_go(o, false);
+	text = cni_json_print(o, false);
 	if (text) {
 		write_all(STDOUT_FILENO, text, strlen(text));
 		write_all(STDOUT_FILENO, "\n", 1);
@@ -482,6 +556,10 @@ static int dispatch(const struct cni_plugin *p, struct cni_cmd_args *a, struct c
 		return -1;
 	a->name = h->name;
 	a->cni_version = h->version;
+	h->log.command = a->command;
+	h->log.container_id = a->container_id;
+	cni_log(&h->log, CNI_LOG_INFO, "network '%s' (cniVersion %s), netns '%s', ifname '%s'",
+		a->name, a->cni_version, a->netns, a->ifname);
 	if (mask & (REQ_ADD | REQ_DEL | REQ_CHECK)) {
 		if (cni_validate_container_id(a->container_id, err) < 0 ||
 		    cni_validate_ifname(a->ifname, err) < 0)
@@ -524,8 +602,9 @@ static int dispatch(const struct cni_plugin *p, struct cni_cmd_args *a, struct c
 
 int cni_main(const struct cni_plugin *plugin)
 {
-	struct cni_cmd_args args = {0};
-	struct conf_head head = {.version = ""};
+	struct conf_head head = {.version = "",
+				 .log = {.fd = -1, .command = "", .container_id = ""}};
+	struct cni_cmd_args args = {.log = &head.log};
 	struct cni_err err = {0};
 	_cleanup_free_ char *out = NULL;
 	int r;
@@ -541,11 +620,21 @@ int cni_main(const struct cni_plugin *plugin)
 	r = dispatch(plugin, &args, &head, &out, &err);
 	free(args.stdin_data);
 	if (r < 0) {
+		if (err.details[0])
+			cni_log(&head.log, CNI_LOG_ERROR, "failed with code %d: %s: %s", err.code,
+				err.msg, err.details);
+		else
+			cni_log(&head.log, CNI_LOG_ERROR, "failed with code %d: %s", err.code,
+				err.msg);
 		print_error(&err, cni_version_supported(head.version) ? head.version
 								      : CNI_CURRENT_VERSION);
-		return 1;
+	} else {
+		cni_log(&head.log, CNI_LOG_INFO, "succeeded");
+		cni_log(&head.log, CNI_LOG_DEBUG, "result: %s", out ? out : "(none)");
+		if (out)
+			write_all(STDOUT_FILENO, out, strlen(out));
 	}
-	if (out)
-		write_all(STDOUT_FILENO, out, strlen(out));
-	return 0;
+	if (head.log.fd >= 0)
+		close(head.log.fd);
+	return r < 0 ? 1 : 0;
 }

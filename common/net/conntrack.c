@@ -1,7 +1,8 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Conntrack deletion over ctnetlink: dump the family's table (IPCTNL_MSG_CT_GET with
  * NLM_F_DUMP), remember the original tuple of every matching entry, then send one
  * IPCTNL_MSG_CT_DELETE per tuple (the dump cannot be modified while it runs). */
-#include "conntrack.h"
+#include "net/conntrack.h"
 
 #include <errno.h>
 #include <stdbool.h>

@@ -1,5 +1,6 @@
-/* Typed JSON access with Go encoding/json's rules, Go-style printing, CNI_ARGS. */
-#include "conf.h"
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Typed JSON access with Go encoding/json's rules, and CNI_ARGS. */
+#include "cni/conf.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -9,6 +10,7 @@
 #include <strings.h>
 
 #include "cleanup.h"
+#include "cni/json.h"
 
 int conf_parse_object(const char *data, size_t len, const char *what, cJSON **ret,
 		      struct cni_err *err)
@@ -101,7 +103,7 @@ int conf_strdup(const cJSON *obj, const char *key, char **ret, struct cni_err *e
 		return 0;
 	copy = strdup(s);
 	if (!copy)
-		return cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
+		return cni_err_nomem(err);
 	free(*ret);
 	*ret = copy;
 	return 0;
@@ -168,15 +170,6 @@ int conf_array(const cJSON *obj, const char *key, const cJSON **ret, struct cni_
 	return 0;
 }
 
-void strv_free(char **v)
-{
-	if (!v)
-		return;
-	for (char **p = v; *p; p++)
-		free(*p);
-	free(v);
-}
-
 int conf_string_list(const cJSON *obj, const char *key, char ***ret, size_t *ret_n,
 		     struct cni_err *err)
 {
@@ -194,7 +187,7 @@ int conf_string_list(const cJSON *obj, const char *key, char ***ret, size_t *ret
 	}
 	v = calloc((size_t)cJSON_GetArraySize(arr) + 1, sizeof(*v));
 	if (!v)
-		return cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
+		return cni_err_nomem(err);
 	cJSON_ArrayForEach (it, arr) {
 		if (!cJSON_IsString(it)) {
 			strv_free(v);
@@ -205,7 +198,7 @@ int conf_string_list(const cJSON *obj, const char *key, char ***ret, size_t *ret
 		v[n] = strdup(it->valuestring);
 		if (!v[n]) {
 			strv_free(v);
-			return cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
+			return cni_err_nomem(err);
 		}
 		n++;
 	}
@@ -250,230 +243,6 @@ int conf_ipnet(const cJSON *obj, const char *key, struct ip_net *ret, bool *ret_
 	return 0;
 }
 
-/* ---- Go-style printing ---------------------------------------------------- */
-
-/* A growable text buffer. */
-struct sbuf {
-	char *p;     /* text, NUL-terminated */
-	size_t len;  /* bytes used */
-	size_t cap;  /* bytes allocated */
-	bool failed; /* an allocation failed */
-};
-
-static void sb_add(struct sbuf *b, const char *s, size_t n)
-{
-	if (b->failed)
-		return;
-	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 256;
-		char *np;
-		while (cap < b->len + n + 1)
-			cap *= 2;
-		np = realloc(b->p, cap);
-		if (!np) {
-			b->failed = true;
-			return;
-		}
-		b->p = np;
-		b->cap = cap;
-	}
-	memcpy(b->p + b->len, s, n);
-	b->len += n;
-	b->p[b->len] = '\0';
-}
-
-static void sb_puts(struct sbuf *b, const char *s)
-{
-	sb_add(b, s, strlen(s));
-}
-
-static void sb_indent(struct sbuf *b, int depth)
-{
-	sb_add(b, "\n", 1);
-	for (int i = 0; i < depth; i++)
-		sb_add(b, "    ", 4);
-}
-
-/* Length of a valid UTF-8 sequence at s, 0 if invalid. */
-static size_t utf8_len(const unsigned char *s)
-{
-	if (s[0] < 0x80)
-		return 1;
-	if ((s[0] & 0xe0) == 0xc0 && s[0] >= 0xc2 && (s[1] & 0xc0) == 0x80)
-		return 2;
-	if ((s[0] & 0xf0) == 0xe0 && (s[1] & 0xc0) == 0x80 && (s[2] & 0xc0) == 0x80) {
-		if (s[0] == 0xe0 && s[1] < 0xa0)
-			return 0;
-		if (s[0] == 0xed && s[1] >= 0xa0)
-			return 0;
-		return 3;
-	}
-	if ((s[0] & 0xf8) == 0xf0 && s[0] <= 0xf4 && (s[1] & 0xc0) == 0x80 &&
-	    (s[2] & 0xc0) == 0x80 && (s[3] & 0xc0) == 0x80) {
-		if (s[0] == 0xf0 && s[1] < 0x90)
-			return 0;
-		if (s[0] == 0xf4 && s[1] >= 0x90)
-			return 0;
-		return 4;
-	}
-	return 0;
-}
-
-static void sb_json_string(struct sbuf *b, const char *str)
-{
-	const unsigned char *s = (const unsigned char *)str;
-	char esc[8];
-
-	sb_add(b, "\"", 1);
-	while (*s) {
-		size_t n;
-		switch (*s) {
-		case '"':
-			sb_add(b, "\\\"", 2);
-			s++;
-			continue;
-		case '\\':
-			sb_add(b, "\\\\", 2);
-			s++;
-			continue;
-		case '\n':
-			sb_add(b, "\\n", 2);
-			s++;
-			continue;
-		case '\r':
-			sb_add(b, "\\r", 2);
-			s++;
-			continue;
-		case '\t':
-			sb_add(b, "\\t", 2);
-			s++;
-			continue;
-		case '<':
-		case '>':
-		case '&':
-			snprintf(esc, sizeof(esc), "\\u%04x", *s);
-			sb_puts(b, esc);
-			s++;
-			continue;
-		default:
-			break;
-		}
-		if (*s < 0x20) {
-			snprintf(esc, sizeof(esc), "\\u%04x", *s);
-			sb_puts(b, esc);
-			s++;
-			continue;
-		}
-		n = utf8_len(s);
-		if (n == 0) {
-			sb_puts(b, "\\ufffd");
-			s++;
-			continue;
-		}
-		/* U+2028 and U+2029 are escaped by Go. */
-		if (n == 3 && s[0] == 0xe2 && s[1] == 0x80 && (s[2] == 0xa8 || s[2] == 0xa9)) {
-			sb_puts(b, s[2] == 0xa8 ? "\\u2028" : "\\u2029");
-			s += 3;
-			continue;
-		}
-		sb_add(b, (const char *)s, n);
-		s += n;
-	}
-	sb_add(b, "\"", 1);
-}
-
-static void sb_json_number(struct sbuf *b, double d)
-{
-	char num[64];
-
-	if (d == floor(d) && fabs(d) < 1e15)
-		snprintf(num, sizeof(num), "%lld", (long long)d);
-	else
-		snprintf(num, sizeof(num), "%.17g", d);
-	sb_puts(b, num);
-}
-
-static void sb_json(struct sbuf *b, const cJSON *v, bool indent, int depth)
-{
-	const cJSON *c;
-	bool first = true;
-
-	if (cJSON_IsObject(v) || cJSON_IsArray(v)) {
-		bool obj = cJSON_IsObject(v);
-		sb_add(b, obj ? "{" : "[", 1);
-		cJSON_ArrayForEach (c, v) {
-			if (!first)
-				sb_add(b, ",", 1);
-			first = false;
-			if (indent)
-				sb_indent(b, depth + 1);
-			if (obj) {
-				sb_json_string(b, c->string ? c->string : "");
-				sb_add(b, indent ? ": " : ":", indent ? 2 : 1);
-			}
-			sb_json(b, c, indent, depth + 1);
-		}
-		if (!first && indent)
-			sb_indent(b, depth);
-		sb_add(b, obj ? "}" : "]", 1);
-	} else if (cJSON_IsString(v)) {
-		sb_json_string(b, v->valuestring ? v->valuestring : "");
-	} else if (cJSON_IsNumber(v)) {
-		sb_json_number(b, v->valuedouble);
-	} else if (cJSON_IsTrue(v)) {
-		sb_puts(b, "true");
-	} else if (cJSON_IsFalse(v)) {
-		sb_puts(b, "false");
-	} else {
-		sb_puts(b, "null");
-	}
-}
-
-char *json_print_go(const cJSON *item, bool indent)
-{
-	struct sbuf b = {0};
-
-	sb_json(&b, item, indent, 0);
-	if (b.failed) {
-		free(b.p);
-		return NULL;
-	}
-	return b.p;
-}
-
-static int key_cmp(const void *x, const void *y)
-{
-	const cJSON *a = *(const cJSON *const *)x, *b = *(const cJSON *const *)y;
-
-	return strcmp(a->string ? a->string : "", b->string ? b->string : "");
-}
-
-void json_sort_keys(cJSON *item)
-{
-	cJSON *c;
-	size_t n = 0, i = 0;
-
-	if (!cJSON_IsObject(item) && !cJSON_IsArray(item))
-		return;
-	cJSON_ArrayForEach (c, item) {
-		json_sort_keys(c);
-		n++;
-	}
-	if (!cJSON_IsObject(item) || n < 2)
-		return;
-	_cleanup_free_ cJSON **v = calloc(n, sizeof(*v));
-	if (!v)
-		return;
-	cJSON_ArrayForEach (c, item)
-		v[i++] = c;
-	qsort(v, n, sizeof(*v), key_cmp);
-	for (i = 0; i < n; i++) {
-		v[i]->prev = i ? v[i - 1] : v[n - 1];
-		v[i]->next = i + 1 < n ? v[i + 1] : NULL;
-	}
-	item->child = v[0];
-}
-
 /* ---- CNI_ARGS ------------------------------------------------------------- */
 
 void cni_args_free(struct cni_arg *fields, size_t n)
@@ -496,7 +265,7 @@ static int parse_go_bool(const char *s, bool *ret)
 	return 0;
 }
 
-static void append_quoted(struct sbuf *b, const char *s, size_t n)
+static void append_quoted(struct cni_json_buf *b, const char *s, size_t n)
 {
 	_cleanup_free_ char *tmp = strndup(s, n);
 
@@ -504,12 +273,12 @@ static void append_quoted(struct sbuf *b, const char *s, size_t n)
 		b->failed = true;
 		return;
 	}
-	sb_json_string(b, tmp);
+	cni_json_buf_string(b, tmp);
 }
 
 int cni_args_load(const char *args, struct cni_arg *fields, size_t n, struct cni_err *err)
 {
-	struct sbuf unknown = {0};
+	struct cni_json_buf unknown = {0};
 	bool ignore_unknown = false;
 	const char *p = args;
 
@@ -524,7 +293,7 @@ int cni_args_load(const char *args, struct cni_arg *fields, size_t n, struct cni
 
 		/* Exactly two parts: one '=' in the pair. */
 		if (!eq || memchr(eq + 1, '=', plen - (size_t)(eq + 1 - p))) {
-			struct sbuf q = {0};
+			struct cni_json_buf q = {0};
 			append_quoted(&q, p, plen);
 			cni_err_set(err, CNI_ERR_INTERNAL, "ARGS: invalid pair %s", q.p ? q.p : "");
 			free(q.p);
@@ -554,7 +323,7 @@ int cni_args_load(const char *args, struct cni_arg *fields, size_t n, struct cni
 			}
 		}
 		if (!known) {
-			sb_add(&unknown, unknown.len ? " " : "[", 1);
+			cni_json_buf_add(&unknown, unknown.len ? " " : "[", 1);
 			append_quoted(&unknown, p, plen);
 		}
 		if (!end)
@@ -562,7 +331,7 @@ int cni_args_load(const char *args, struct cni_arg *fields, size_t n, struct cni
 		p = end + 1;
 	}
 	if (unknown.len && !ignore_unknown) {
-		sb_add(&unknown, "]", 1);
+		cni_json_buf_add(&unknown, "]", 1);
 		cni_err_set(err, CNI_ERR_INTERNAL, "ARGS: unknown args %s",
 			    unknown.p ? unknown.p : "");
 		free(unknown.p);

@@ -1,5 +1,6 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* rtnetlink socket, request/ack with extended ACK, and restartable dumps over libmnl. */
-#include "nl.h"
+#include "net/nl.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -30,7 +31,7 @@ static int nl_open_here(struct nl_sock **ret_sock, struct cni_err *err)
 	if (sock)
 		sock->buf = malloc(NL_RECV_BUF_SIZE);
 	if (!sock || !sock->buf) {
-		cni_err_errno(err, CNI_ERR_INTERNAL, ENOMEM, "out of memory");
+		cni_err_nomem(err);
 		return -ENOMEM;
 	}
 

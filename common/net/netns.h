@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Network namespace handles: open and verify a netns path, compare with our own, and a
  * scoped enter/restore for the few operations that must run inside (sysctl writes). */
 #ifndef CNI_NETNS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* The plugin skeleton: environment, stdin, version negotiation, dispatch, printing. */
 #ifndef CNI_CNI_H
 #define CNI_CNI_H
@@ -8,11 +9,31 @@
 
 #include "err.h"
 
-/* The CNI versions every plugin of the suite speaks, oldest first. */
+/* The CNI versions every plugin of the suite speaks, oldest first, NULL-terminated. */
 extern const char *const cni_supported_versions[];
-#define CNI_NUM_VERSIONS 7
 /* The newest version, used when nothing else decides. */
 #define CNI_CURRENT_VERSION "1.1.0"
+
+/* Levels of the opt-in log, most severe first ("logLevel" names them in lower case). */
+enum cni_log_level {
+	CNI_LOG_ERROR,
+	CNI_LOG_WARN,
+	CNI_LOG_INFO,
+	CNI_LOG_DEBUG,
+};
+
+/*
+ * The opt-in log a network config turns on with "logFile" (and "logLevel",
+ * default "info"): one line per step, appended, with plugin, verb and
+ * container ID. It never writes to stdout and never fails the command: a file
+ * that cannot be opened or written is skipped.
+ */
+struct cni_log {
+	int fd;			  /* O_APPEND descriptor, -1 when the log is off */
+	enum cni_log_level level; /* most verbose level written */
+	const char *command;	  /* CNI_COMMAND of this run */
+	const char *container_id; /* CNI_CONTAINERID of this run */
+};
 
 /* Everything a verb gets from the runtime. */
 struct cni_cmd_args {
@@ -27,6 +48,7 @@ struct cni_cmd_args {
 	size_t stdin_len;	    /* its length in bytes */
 	const char *cni_version;    /* config cniVersion, "0.1.0" when absent */
 	const char *name;	    /* config name (validated) */
+	const struct cni_log *log;  /* the opt-in log (never NULL; off unless "logFile") */
 };
 
 /*
@@ -44,6 +66,20 @@ struct cni_plugin {
 	cni_verb_fn status; /* STATUS (config >= 1.1.0) */
 	cni_verb_fn gc;	    /* GC (config >= 1.1.0) */
 };
+
+/*
+ * Append one line at level to the log (nothing when it is off, the level is
+ * too verbose, or the write fails). log may be NULL.
+ */
+void cni_log(const struct cni_log *log, enum cni_log_level level, const char *fmt, ...)
+	CNI_PRINTF(3, 4);
+
+/*
+ * A warning for the operator: "<plugin>: <text>" on stderr (the spec keeps
+ * stdout for the result), and the same at warn level in the log. log may be
+ * NULL.
+ */
+void cni_warn(const struct cni_log *log, const char *fmt, ...) CNI_PRINTF(2, 3);
 
 /* Run a plugin as the runtime invoked it; returns the process exit status. */
 int cni_main(const struct cni_plugin *plugin);

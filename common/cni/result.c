@@ -1,11 +1,12 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Results of every CNI version: parse into one form, print in any version. */
-#include "result.h"
+#include "cni/result.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #include "cleanup.h"
-#include "conf.h"
+#include "cni/conf.h"
 
 /* Which JSON layout a version uses. */
 enum result_family {
@@ -274,7 +275,7 @@ int cni_dns_parse(const cJSON *obj, struct cni_dns *ret, struct cni_err *err)
 	}
 	if (domain && !(d.domain = strdup(domain))) {
 		cni_dns_clear(&d);
-		return cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
+		return cni_err_nomem(err);
 	}
 	cni_dns_clear(ret);
 	*ret = d;
@@ -309,7 +310,7 @@ static int parse_routes(const cJSON *arr, struct cni_result *r, struct cni_err *
 		if (parse_route(it, &rt, err) < 0)
 			return -1;
 		if (cni_result_add_route(r, &rt) < 0)
-			return cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
+			return cni_err_nomem(err);
 	}
 	return 0;
 }
@@ -327,7 +328,7 @@ static int parse_020_ip(const cJSON *o, const char *key, struct cni_result *r, s
 	    get_ip(cfg, "gateway", &ip.gateway, err) < 0)
 		return -1;
 	if (cni_result_add_ip(r, &ip) < 0)
-		return cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
+		return cni_err_nomem(err);
 	return parse_routes(conf_get(cfg, "routes"), r, err);
 }
 
@@ -351,11 +352,11 @@ static int parse_current(const cJSON *o, struct cni_result *r, struct cni_err *e
 		idx = cni_result_add_iface(r, name, mac && *mac ? mac : NULL,
 					   sandbox && *sandbox ? sandbox : NULL);
 		if (idx < 0)
-			return cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
+			return cni_err_nomem(err);
 		r->ifaces[idx].mtu = mtu;
 		if ((sock && *sock && !(r->ifaces[idx].socket_path = strdup(sock))) ||
 		    (pci && *pci && !(r->ifaces[idx].pci_id = strdup(pci))))
-			return cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
+			return cni_err_nomem(err);
 	}
 	arr = conf_get(o, "ips");
 	if (arr && !cJSON_IsArray(arr))
@@ -372,7 +373,7 @@ static int parse_current(const cJSON *o, struct cni_result *r, struct cni_err *e
 		if (!has_iface)
 			ip.iface = -1;
 		if (cni_result_add_ip(r, &ip) < 0)
-			return cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
+			return cni_err_nomem(err);
 	}
 	return parse_routes(conf_get(o, "routes"), r, err);
 }
@@ -396,7 +397,7 @@ int cni_result_parse(const cJSON *obj, const char *default_version, struct cni_r
 				   version);
 	r = cni_result_new();
 	if (!r)
-		return cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
+		return cni_err_nomem(err);
 	snprintf(r->cni_version, sizeof(r->cni_version), "%s", version);
 	if (fam == FAMILY_020) {
 		if (parse_020_ip(obj, "ip4", r, err) < 0 || parse_020_ip(obj, "ip6", r, err) < 0)
@@ -659,15 +660,15 @@ int cni_result_to_json(const struct cni_result *r, const char *version, cJSON **
 	}
 	o = cJSON_CreateObject();
 	if (!o || !add_str(o, "cniVersion", version))
-		return cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
+		return cni_err_nomem(err);
 	if (fam == FAMILY_020)
 		ok = build_020(r, o);
 	else
 		ok = build_current(r, o, fam == FAMILY_100);
 	if (!ok)
-		return cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
+		return cni_err_nomem(err);
 	if (fam == FAMILY_100)
-		json_sort_keys(o);
+		cni_json_sort_keys(o);
 	*ret = TAKE_PTR(o);
 	return 0;
 }
@@ -680,9 +681,9 @@ int cni_result_print(const struct cni_result *r, const char *version, char **ret
 
 	if (cni_result_to_json(r, version, &o, err) < 0)
 		return -1;
-	text = json_print_go(o, true);
+	text = cni_json_print(o, true);
 	if (!text)
-		return cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
+		return cni_err_nomem(err);
 	*ret = text;
 	return 0;
 }

@@ -1,5 +1,6 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Executing a delegated plugin the way libcni's invoke package does. */
-#include "delegate.h"
+#include "cni/delegate.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -13,7 +14,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
-#include "conf.h"
+#include "cni/conf.h"
 
 int delegate_find(const char *type, const char *path, char **ret, struct cni_err *err)
 {
@@ -27,14 +28,14 @@ int delegate_find(const char *type, const char *path, char **ret, struct cni_err
 		return cni_err_set(err, CNI_ERR_INTERNAL, "invalid plugin name: '%s'", type);
 	dirs = strdup(path ? path : "");
 	if (!dirs)
-		return cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
+		return cni_err_nomem(err);
 	for (char *d = strtok_r(dirs, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
 		_cleanup_free_ char *full = NULL;
 		struct stat st;
 		size_t l = strlen(list);
 		snprintf(list + l, sizeof(list) - l, "%s%s", l ? " " : "", d);
 		if (asprintf(&full, "%s/%s", d, type) < 0)
-			return cni_err_set(err, CNI_ERR_INTERNAL, "out of memory");
+			return cni_err_nomem(err);
 		if (stat(full, &st) == 0 && S_ISREG(st.st_mode)) {
 			*ret = TAKE_PTR(full);
 			return 0;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Thin rtnetlink layer over libmnl: one socket type, request/ack with the kernel's extended
  * ACK text, restartable dumps, and typed helpers for links, bridge ports, VLANs, addresses
  * and routes.

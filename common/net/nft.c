@@ -1,10 +1,11 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* nftables transactions over libnftnl + libmnl.
  *
  * A transaction queues messages in pages managed by mnl_nlmsg_batch, framed by
  * NFNL_MSG_BATCH_BEGIN/END, and sends them with one sendmsg(): the kernel applies the
  * whole batch or nothing. Every message carries NLM_F_ACK, and the description stored
  * for its sequence number names the failing message in the error. */
-#include "nft.h"
+#include "net/nft.h"
 
 #include <errno.h>
 #include <inttypes.h>

@@ -1,5 +1,6 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* rtnetlink address helpers: add, delete, list. */
-#include "nl.h"
+#include "net/nl.h"
 
 #include <errno.h>
 #include <string.h>
@@ -154,7 +155,7 @@ static int addr_list_cb(const struct nlmsghdr *nlh, void *data, struct cni_err *
 		struct nl_addr *p = realloc(l->items, cap * sizeof(*p));
 
 		if (!p) {
-			cni_err_errno(err, CNI_ERR_INTERNAL, ENOMEM, "out of memory");
+			cni_err_nomem(err);
 			return -ENOMEM;
 		}
 		l->items = p;

@@ -1,6 +1,7 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* rtnetlink link helpers: lookup, bridge and veth creation, link attributes, bridge port
  * flags and bridge VLANs. */
-#include "nl.h"
+#include "net/nl.h"
 
 #include <errno.h>
 #include <string.h>
@@ -240,7 +241,7 @@ static void *vec_push(struct vec *v, struct cni_err *err)
 		void *p = realloc(v->items, cap * v->size);
 
 		if (!p) {
-			cni_err_errno(err, CNI_ERR_INTERNAL, ENOMEM, "out of memory");
+			cni_err_nomem(err);
 			return NULL;
 		}
 		v->items = p;

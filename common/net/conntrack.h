@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Conntrack over netfilter netlink (ctnetlink): find and delete entries by their
  * original tuple, as the Go plugins do with netlink.ConntrackDeleteFilters. */
 #ifndef CNI_CONNTRACK_H

@@ -1,7 +1,8 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Rule builders: each helper appends the expressions `nft -f` generates for the same
  * rule text (register numbers, load lengths, implicit dependencies), so that `nft list`
  * and `nft -j list` show our rules exactly like rules written by nft or the Go plugins. */
-#include "nft.h"
+#include "net/nft.h"
 
 #include <arpa/inet.h>
 #include <ctype.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* nftables over libnftnl + libmnl: one batch per transaction, applied all-or-nothing;
  * listing and deleting rules by comment; composable expression builders that encode
  * exactly what `nft -f` encodes for the same rule text.

@@ -1,5 +1,6 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* /proc/sys reads and writes, optionally inside another network namespace. */
-#include "sysctl.h"
+#include "net/sysctl.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -9,7 +10,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
-#include "netns.h"
+#include "net/netns.h"
 
 /* Turn a sysctl name into a full /proc/sys path in buf (PATH_MAX bytes). */
 static int sysctl_path(const char *name, char *buf, struct cni_err *err)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* CNI results: one internal form, JSON in and out for every version 0.1.0 .. 1.1.0. */
 #ifndef CNI_RESULT_H
 #define CNI_RESULT_H

@@ -1,5 +1,6 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Network namespace handles and scoped enter/restore. */
-#include "netns.h"
+#include "net/netns.h"
 
 #include <errno.h>
 #include <fcntl.h>

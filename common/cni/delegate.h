@@ -1,12 +1,13 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* Finding and executing a delegated plugin (IPAM) from CNI_PATH. */
 #ifndef CNI_DELEGATE_H
 #define CNI_DELEGATE_H
 
 #include <stddef.h>
 
-#include "cni.h"
+#include "cni/cni.h"
 #include "err.h"
-#include "result.h"
+#include "cni/result.h"
 
 /*
  * Find plugin `type` in the ':'-separated `path`. Empty type: "no plugin name
