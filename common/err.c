@@ -12,6 +12,18 @@ static void vformat(char *buf, size_t len, const char *fmt, va_list ap)
 		buf[0] = '\0';
 }
 
+/*
+ * "a: b" into buf. A message longer than the buffer is cut and ends in "...",
+ * so a reader sees it was cut.
+ */
+static void format_joined(char *buf, size_t len, const char *a, const char *b)
+{
+	int n = snprintf(buf, len, "%s: %s", a, b);
+
+	if (n >= 0 && (size_t)n >= len && len >= 4)
+		memcpy(buf + len - 4, "...", 4);
+}
+
 int cni_err_set(struct cni_err *err, int code, const char *fmt, ...)
 {
 	va_list ap;
@@ -86,7 +98,7 @@ int cni_err_prefix(struct cni_err *err, const char *fmt, ...)
 	vformat(prefix, sizeof(prefix), fmt, ap);
 	va_end(ap);
 	memcpy(old, err->msg, sizeof(old));
-	snprintf(err->msg, sizeof(err->msg), "%s: %s", prefix, old);
+	format_joined(err->msg, sizeof(err->msg), prefix, old);
 	return cni_err_ret(err);
 }
 
@@ -98,7 +110,7 @@ int cni_err_flatten(struct cni_err *err)
 		err->code = CNI_ERR_INTERNAL;
 	if (err->details[0]) {
 		memcpy(old, err->msg, sizeof(old));
-		snprintf(err->msg, sizeof(err->msg), "%s: %s", old, err->details);
+		format_joined(err->msg, sizeof(err->msg), old, err->details);
 		err->details[0] = '\0';
 	}
 	return cni_err_ret(err);

@@ -5,8 +5,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
+#include <unistd.h>
 
 #include "cleanup.h"
 
@@ -91,4 +94,16 @@ int netns_restore(int saved_fd, struct cni_err *err)
 		return -e;
 	}
 	return 0;
+}
+
+void netns_restorep(int *saved_fd)
+{
+	struct cni_err err = {0};
+
+	if (*saved_fd < 0)
+		return;
+	if (netns_restore(TAKE_FD(*saved_fd), &err) < 0) {
+		dprintf(STDERR_FILENO, "fatal: %s: %s\n", err.msg, err.details);
+		abort();
+	}
 }

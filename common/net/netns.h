@@ -30,4 +30,15 @@ int netns_enter(int fd, int *ret_saved_fd, struct cni_err *err);
 /* Return to the namespace saved by netns_enter() and close saved_fd (always closed). */
 int netns_restore(int saved_fd, struct cni_err *err);
 
+/*
+ * Cleanup guard for a saved fd from netns_enter(): on scope exit, when *saved_fd
+ * is still >= 0, return to that namespace. Failing to return is fatal: the
+ * message goes to stderr and the process aborts, because anything it did next
+ * would change the wrong namespace. To see the error instead, hand the fd to
+ * netns_restore(TAKE_FD(saved), err).
+ *
+ *	_cleanup_(netns_restorep) int saved = -1;
+ */
+void netns_restorep(int *saved_fd);
+
 #endif

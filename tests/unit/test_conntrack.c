@@ -172,7 +172,10 @@ int main(void)
 {
 	RUN(test_bad_family);
 	if (unshare(CLONE_NEWNET) < 0) {
-		printf("skip: cannot create network namespaces (%s)\n", strerror(errno));
+		unit_skip_point("test_ipv4", "cannot create network namespaces (%s)",
+				strerror(errno));
+		unit_skip_point("test_ipv6", "cannot create network namespaces (%s)",
+				strerror(errno));
 		UNIT_DONE();
 	}
 	CHECK(lo_up() == 0);

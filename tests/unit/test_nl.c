@@ -567,6 +567,9 @@ static char *run(const char *fmt, ...)
 		free(_o);                                          \
 	} while (0)
 
+/* Why the live tests do not run (NULL: they do). */
+static const char *live_skip = "the live namespace could not be set up";
+
 static bool live_setup(struct live *lv)
 {
 	struct cni_err err = {0};
@@ -578,7 +581,7 @@ static bool live_setup(struct live *lv)
 	lv->child = -1;
 	if (unshare(CLONE_NEWNET) < 0) {
 		if (errno == EPERM) {
-			printf("skip: cannot create network namespaces\n");
+			live_skip = "cannot create network namespaces";
 			return false;
 		}
 		fprintf(stderr, "unshare: %s\n", strerror(errno));
@@ -661,8 +664,7 @@ static void live_vlan(struct live *lv)
 
 	r = nl_link_add_bridge(lv->host, "brvlan", 0, true, &err);
 	if (r == -EOPNOTSUPP) {
-		printf("skip: live VLAN tests: kernel lacks bridge VLAN filtering (%s)\n", err.msg);
-		return;
+		UNIT_SKIP("kernel lacks bridge VLAN filtering (%s)", err.msg);
 	}
 	CHECK_INT(r, 0);
 	CHECK_INT(nl_link_get_by_name(lv->host, "brvlan", &br, &err), 0);
@@ -954,7 +956,7 @@ static void live_addrs_routes(struct live *lv)
 	a.ifindex = 4242;
 	CHECK_INT(nl_addr_add(lv->cont, &a, &err), -ENODEV);
 	CHECK(strncmp(err.msg, "no such device: ", 16) == 0);
-	printf("  extack example: %s\n", err.msg);
+	printf("# extack example: %s\n", err.msg);
 	CHECK(err.details[0] != '\0');
 	r.family = AF_INET;
 	parse_ip(AF_INET, "10.99.0.0", r.dst);
@@ -1036,19 +1038,21 @@ static void live_delete(struct live *lv)
 	CHECK_INT(nl_link_del(lv->host, l.index, &err), -ENODEV);
 }
 
-static void test_live(void)
-{
-	struct live lv;
+/* The live tests share one host/container namespace pair, set up in main(). */
+static struct live live_env;
 
-	if (live_setup(&lv)) {
-		live_links(&lv);
-		live_addrs_routes(&lv);
-		live_sysctl(&lv);
-		live_vlan(&lv);
-		live_delete(&lv);
+#define LIVE_TEST(name)                             \
+	static void test_##name(void)               \
+	{                                           \
+		if (live_skip)                      \
+			UNIT_SKIP("%s", live_skip); \
+		name(&live_env);                    \
 	}
-	live_teardown(&lv);
-}
+LIVE_TEST(live_links)
+LIVE_TEST(live_addrs_routes)
+LIVE_TEST(live_sysctl)
+LIVE_TEST(live_vlan)
+LIVE_TEST(live_delete)
 
 int main(void)
 {
@@ -1061,6 +1065,13 @@ int main(void)
 	RUN(test_build_route);
 	RUN(test_parse);
 	RUN(test_netns_and_sysctl_unprivileged);
-	RUN(test_live);
+	if (live_setup(&live_env))
+		live_skip = NULL;
+	RUN(test_live_links);
+	RUN(test_live_addrs_routes);
+	RUN(test_live_sysctl);
+	RUN(test_live_vlan);
+	RUN(test_live_delete);
+	live_teardown(&live_env);
 	UNIT_DONE();
 }

@@ -1,59 +1,98 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Minimal unit-test harness: CHECK() records failures, TEST() registers nothing,
- * each test file's main() calls its tests with RUN(). Exit status is non-zero on
- * any failure. */
+/*
+ * Minimal unit-test harness printing TAP (Test Anything Protocol) on stdout:
+ * RUN(fn) is one test point, "ok N - fn", "not ok N - fn", or
+ * "ok N - fn # SKIP reason" when fn called UNIT_SKIP(). CHECK*() record a
+ * failed check as a "# " diagnostic line. UNIT_DONE() prints the plan
+ * ("1..N") and returns the exit status: non-zero on any failure.
+ */
 #ifndef CNI_UNIT_H
 #define CNI_UNIT_H
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 static int unit_failures;
 static int unit_checks;
+static int unit_points;
+static char unit_skip_reason[4096];
 
-#define CHECK(cond)                                                                              \
-	do {                                                                                     \
-		unit_checks++;                                                                   \
-		if (!(cond)) {                                                                   \
-			unit_failures++;                                                         \
-			fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
-		}                                                                                \
+#define UNIT_FAILED(...)                                 \
+	do {                                             \
+		unit_failures++;                         \
+		fflush(stdout);                          \
+		printf("# %s:%d: ", __FILE__, __LINE__); \
+		printf(__VA_ARGS__);                     \
+		printf("\n");                            \
+		fflush(stdout);                          \
 	} while (0)
 
-#define CHECK_STR(a, b)                                                                          \
-	do {                                                                                     \
-		const char *_a = (a), *_b = (b);                                                 \
-		unit_checks++;                                                                   \
-		if (!_a || !_b || strcmp(_a, _b) != 0) {                                         \
-			unit_failures++;                                                         \
-			fprintf(stderr, "%s:%d: CHECK_STR failed: %s\n   got: %s\n  want: %s\n", \
-				__FILE__, __LINE__, #a, _a ? _a : "(null)", _b ? _b : "(null)"); \
-		}                                                                                \
+#define CHECK(cond)                                             \
+	do {                                                    \
+		unit_checks++;                                  \
+		if (!(cond))                                    \
+			UNIT_FAILED("CHECK failed: %s", #cond); \
+	} while (0)
+
+#define CHECK_STR(a, b)                                                                     \
+	do {                                                                                \
+		const char *_a = (a), *_b = (b);                                            \
+		unit_checks++;                                                              \
+		if (!_a || !_b || strcmp(_a, _b) != 0)                                      \
+			UNIT_FAILED("CHECK_STR failed: %s\n#    got: %s\n#   want: %s", #a, \
+				    _a ? _a : "(null)", _b ? _b : "(null)");                \
 	} while (0)
 
 #define CHECK_INT(a, b)                                                                      \
 	do {                                                                                 \
 		long long _a = (long long)(a), _b = (long long)(b);                          \
 		unit_checks++;                                                               \
-		if (_a != _b) {                                                              \
-			unit_failures++;                                                     \
-			fprintf(stderr, "%s:%d: CHECK_INT failed: %s: got %lld want %lld\n", \
-				__FILE__, __LINE__, #a, _a, _b);                             \
-		}                                                                            \
+		if (_a != _b)                                                                \
+			UNIT_FAILED("CHECK_INT failed: %s: got %lld want %lld", #a, _a, _b); \
 	} while (0)
 
-#define RUN(fn)                                                                     \
-	do {                                                                        \
-		int _before = unit_failures;                                        \
-		fn();                                                               \
-		printf("%s %s\n", unit_failures == _before ? "ok  " : "FAIL", #fn); \
+/* Inside a test: mark it skipped with a reason (printf format) and return from it. */
+#define UNIT_SKIP(...)                                                             \
+	do {                                                                       \
+		snprintf(unit_skip_reason, sizeof(unit_skip_reason), __VA_ARGS__); \
+		return;                                                            \
 	} while (0)
 
-#define UNIT_DONE()                                                             \
-	do {                                                                    \
-		printf("%d checks, %d failures\n", unit_checks, unit_failures); \
-		return unit_failures ? 1 : 0;                                   \
+/* Report a test point that does not run at all (e.g. the tier is unavailable). */
+static inline void unit_skip_point(const char *name, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static inline void unit_skip_point(const char *name, const char *fmt, ...)
+{
+	va_list ap;
+
+	printf("ok %d - %s # SKIP ", ++unit_points, name);
+	va_start(ap, fmt);
+	vprintf(fmt, ap);
+	va_end(ap);
+	printf("\n");
+}
+
+#define RUN(fn)                                                                                 \
+	do {                                                                                    \
+		int _before = unit_failures;                                                    \
+		unit_skip_reason[0] = '\0';                                                     \
+		fn();                                                                           \
+		if (unit_failures != _before)                                                   \
+			printf("not ok %d - %s\n", ++unit_points, #fn);                         \
+		else if (unit_skip_reason[0])                                                   \
+			printf("ok %d - %s # SKIP %s\n", ++unit_points, #fn, unit_skip_reason); \
+		else                                                                            \
+			printf("ok %d - %s\n", ++unit_points, #fn);                             \
+		fflush(stdout);                                                                 \
+	} while (0)
+
+#define UNIT_DONE()                                                                   \
+	do {                                                                          \
+		printf("1..%d\n# %d checks, %d failures\n", unit_points, unit_checks, \
+		       unit_failures);                                                \
+		return unit_failures ? 1 : 0;                                         \
 	} while (0)
 
 #endif
