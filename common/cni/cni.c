@@ -149,7 +149,7 @@ int cni_gc_attachments(const cJSON *conf, struct cni_attachment **ret, size_t *r
 	size_t n = 0;
 
 	if (conf_array(conf, "cni.dev/valid-attachments", &arr, err) < 0)
-		return -1;
+		return cni_err_ret(err);
 	*ret = NULL;
 	*ret_n = 0;
 	if (!arr)
@@ -168,7 +168,7 @@ int cni_gc_attachments(const cJSON *conf, struct cni_attachment **ret, size_t *r
 		if (conf_string(it, "containerID", &cid, err) < 0 ||
 		    conf_string(it, "ifname", &ifn, err) < 0) {
 			cni_attachments_free(v, n);
-			return -1;
+			return cni_err_ret(err);
 		}
 		v[n].container_id = strdup(cid ? cid : "");
 		v[n].ifname = strdup(ifn ? ifn : "");
@@ -343,13 +343,13 @@ static int read_conf_head(const struct cni_cmd_args *a, struct conf_head *h, str
 
 	if (conf_parse_object(a->stdin_data, a->stdin_len, "error unmarshall network config", &root,
 			      err) < 0)
-		return -1;
+		return cni_err_ret(err);
 	name = conf_get(root, "name");
 	if (name && !cJSON_IsString(name))
 		return cni_err_set(err, CNI_ERR_DECODE,
 				   "error unmarshall network config: 'name' must be a string");
 	if (cni_validate_network_name(name ? name->valuestring : "", err) < 0)
-		return -1;
+		return cni_err_ret(err);
 	if (strlen(name->valuestring) >= sizeof(h->name))
 		return cni_err_set(err, CNI_ERR_INVALID_CONFIG, "network name is too long");
 	snprintf(h->name, sizeof(h->name), "%s", name->valuestring);
@@ -388,7 +388,7 @@ static int require_min_version(const char *version, const char *min, const char 
 	int c;
 
 	if (cni_version_cmp(version, min, &c, err) < 0)
-		return -1;
+		return cni_err_ret(err);
 	if (c < 0)
 		return cni_err_set(err, CNI_ERR_INCOMPATIBLE_VERSION,
 				   "config version does not allow %s", verb);
@@ -551,9 +551,9 @@ static int dispatch(const struct cni_plugin *p, struct cni_cmd_args *a, struct c
 	if (!mask)
 		return cni_err_set(err, CNI_ERR_INVALID_ENV, "unknown CNI_COMMAND: %s", cmd);
 	if (read_stdin(a, err) < 0)
-		return -1;
+		return cni_err_ret(err);
 	if (read_conf_head(a, h, err) < 0)
-		return -1;
+		return cni_err_ret(err);
 	a->name = h->name;
 	a->cni_version = h->version;
 	h->log.command = a->command;
@@ -563,7 +563,7 @@ static int dispatch(const struct cni_plugin *p, struct cni_cmd_args *a, struct c
 	if (mask & (REQ_ADD | REQ_DEL | REQ_CHECK)) {
 		if (cni_validate_container_id(a->container_id, err) < 0 ||
 		    cni_validate_ifname(a->ifname, err) < 0)
-			return -1;
+			return cni_err_ret(err);
 	}
 	switch (mask) {
 	case REQ_ADD:
@@ -574,26 +574,26 @@ static int dispatch(const struct cni_plugin *p, struct cni_cmd_args *a, struct c
 		break;
 	case REQ_CHECK:
 		if (require_min_version(h->version, "0.4.0", "CHECK", err) < 0)
-			return -1;
+			return cni_err_ret(err);
 		fn = p->check;
 		break;
 	case REQ_STATUS:
 		if (require_min_version(h->version, "1.1.0", "STATUS", err) < 0)
-			return -1;
+			return cni_err_ret(err);
 		fn = p->status;
 		break;
 	case REQ_GC:
 		if (require_min_version(h->version, "1.1.0", "GC", err) < 0)
-			return -1;
+			return cni_err_ret(err);
 		fn = p->gc;
 		break;
 	}
 	if (check_supported(h->version, err) < 0)
-		return -1;
+		return cni_err_ret(err);
 	if (fn && fn(a, ret_out, err) < 0) {
 		if (!err->code)
 			err->code = CNI_ERR_INTERNAL;
-		return -1;
+		return cni_err_ret(err);
 	}
 	if (mask & (REQ_ADD | REQ_DEL))
 		return check_netns_not_self(a, err);

@@ -98,7 +98,7 @@ int conf_strdup(const cJSON *obj, const char *key, char **ret, struct cni_err *e
 	char *copy;
 
 	if (conf_string(obj, key, &s, err) < 0)
-		return -1;
+		return cni_err_ret(err);
 	if (!s)
 		return 0;
 	copy = strdup(s);
@@ -178,7 +178,7 @@ int conf_string_list(const cJSON *obj, const char *key, char ***ret, size_t *ret
 	size_t n = 0;
 
 	if (conf_array(obj, key, &arr, err) < 0)
-		return -1;
+		return cni_err_ret(err);
 	if (!arr) {
 		*ret = NULL;
 		if (ret_n)
@@ -214,7 +214,7 @@ int conf_ip(const cJSON *obj, const char *key, struct ip_addr *ret, bool *ret_pr
 	const char *s = NULL;
 
 	if (conf_string(obj, key, &s, err) < 0)
-		return -1;
+		return cni_err_ret(err);
 	if (ret_present)
 		*ret_present = s != NULL;
 	if (!s)
@@ -231,7 +231,7 @@ int conf_ipnet(const cJSON *obj, const char *key, struct ip_net *ret, bool *ret_
 	const char *s = NULL;
 
 	if (conf_string(obj, key, &s, err) < 0)
-		return -1;
+		return cni_err_ret(err);
 	if (ret_present)
 		*ret_present = s != NULL;
 	if (!s)
@@ -299,7 +299,7 @@ int cni_args_load(const char *args, struct cni_arg *fields, size_t n, struct cni
 			free(q.p);
 			free(unknown.p);
 			cni_args_free(fields, n);
-			return -1;
+			return cni_err_ret(err);
 		}
 		klen = (size_t)(eq - p);
 		if (klen == strlen("IgnoreUnknown") && strncmp(p, "IgnoreUnknown", klen) == 0) {
@@ -311,7 +311,7 @@ int cni_args_load(const char *args, struct cni_arg *fields, size_t n, struct cni
 					    (int)plen, p, v ? v : "");
 				free(unknown.p);
 				cni_args_free(fields, n);
-				return -1;
+				return cni_err_ret(err);
 			}
 			known = true;
 		}
@@ -336,7 +336,7 @@ int cni_args_load(const char *args, struct cni_arg *fields, size_t n, struct cni
 			    unknown.p ? unknown.p : "");
 		free(unknown.p);
 		cni_args_free(fields, n);
-		return -1;
+		return cni_err_ret(err);
 	}
 	free(unknown.p);
 	return 0;

@@ -120,7 +120,7 @@ static int error_from_output(const char *type, const char *out, int status, stru
 			cni_err_set(err, (int)code->valuedouble, "%s", msg->valuestring);
 			if (cJSON_IsString(details) && details->valuestring[0])
 				cni_err_details(err, "%s", details->valuestring);
-			return -1;
+			return cni_err_ret(err);
 		}
 	}
 	if (out && *out)
@@ -203,14 +203,14 @@ int delegate_exec(const char *type, const char *command, const struct cni_cmd_ar
 	int status = 0, exec_errno = 0;
 
 	if (delegate_find(type, args->path, &exe, err) < 0)
-		return -1;
+		return cni_err_ret(err);
 	/* libcni retries a few times on "text file busy". */
 	for (int attempt = 0; attempt < 5; attempt++) {
 		free(out);
 		out = NULL;
 		if (run_once(exe, command, stdin_data, stdin_len, &out, &status, &exec_errno, err) <
 		    0)
-			return -1;
+			return cni_err_ret(err);
 		if (exec_errno != ETXTBSY)
 			break;
 		usleep(1000 * 100);
@@ -231,7 +231,7 @@ int delegate_add(const char *type, const struct cni_cmd_args *args, struct cni_r
 	_cleanup_free_ char *out = NULL;
 
 	if (delegate_exec(type, "ADD", args, args->stdin_data, args->stdin_len, &out, err) < 0)
-		return -1;
+		return cni_err_ret(err);
 	if (cni_result_parse_text(out, args->cni_version, ret, err) < 0)
 		return cni_err_prefix(err, "failed to parse result of '%s'", type);
 	return 0;

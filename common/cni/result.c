@@ -2,9 +2,11 @@
 /* Results of every CNI version: parse into one form, print in any version. */
 #include "cni/result.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "cleanup.h"
 #include "cni/conf.h"
 
@@ -102,7 +104,7 @@ int cni_dns_copy(struct cni_dns *dst, const struct cni_dns *src)
 	}
 	if (failed) {
 		cni_dns_clear(&d);
-		return -1;
+		return -ENOMEM;
 	}
 	cni_dns_clear(dst);
 	*dst = d;
@@ -146,19 +148,17 @@ static char *dup_or_null(const char *s, bool *failed)
 int cni_result_add_iface(struct cni_result *r, const char *name, const char *mac,
 			 const char *sandbox)
 {
-	struct cni_iface *n = realloc(r->ifaces, (r->n_ifaces + 1) * sizeof(*n));
 	struct cni_iface i = {0};
 	bool failed = false;
 
-	if (!n)
-		return -1;
-	r->ifaces = n;
+	if (ARRAY_RESERVE(r->ifaces, r->cap_ifaces, r->n_ifaces + 1) < 0)
+		return -ENOMEM;
 	i.name = dup_or_null(name ? name : "", &failed);
 	i.mac = dup_or_null(mac, &failed);
 	i.sandbox = dup_or_null(sandbox, &failed);
 	if (failed) {
 		iface_clear(&i);
-		return -1;
+		return -ENOMEM;
 	}
 	r->ifaces[r->n_ifaces] = i;
 	return (int)r->n_ifaces++;
@@ -166,22 +166,16 @@ int cni_result_add_iface(struct cni_result *r, const char *name, const char *mac
 
 int cni_result_add_ip(struct cni_result *r, const struct cni_ip *ip)
 {
-	struct cni_ip *n = realloc(r->ips, (r->n_ips + 1) * sizeof(*n));
-
-	if (!n)
-		return -1;
-	r->ips = n;
+	if (ARRAY_RESERVE(r->ips, r->cap_ips, r->n_ips + 1) < 0)
+		return -ENOMEM;
 	r->ips[r->n_ips++] = *ip;
 	return 0;
 }
 
 int cni_result_add_route(struct cni_result *r, const struct cni_route *rt)
 {
-	struct cni_route *n = realloc(r->routes, (r->n_routes + 1) * sizeof(*n));
-
-	if (!n)
-		return -1;
-	r->routes = n;
+	if (ARRAY_RESERVE(r->routes, r->cap_routes, r->n_routes + 1) < 0)
+		return -ENOMEM;
 	r->routes[r->n_routes++] = *rt;
 	return 0;
 }
@@ -229,7 +223,7 @@ static int get_cidr(const cJSON *o, const char *key, bool required, struct ip_ne
 	const char *s;
 
 	if (get_str(o, key, &s, err) < 0)
-		return -1;
+		return cni_err_ret(err);
 	if (!s) {
 		if (required)
 			return decode_err(err, "is missing", key);
@@ -248,7 +242,7 @@ static int get_ip(const cJSON *o, const char *key, struct ip_addr *ret, struct c
 
 	memset(ret, 0, sizeof(*ret));
 	if (get_str(o, key, &s, err) < 0)
-		return -1;
+		return cni_err_ret(err);
 	if (!s || !*s)
 		return 0;
 	if (ip_parse(s, ret) < 0)
@@ -271,7 +265,7 @@ int cni_dns_parse(const cJSON *obj, struct cni_dns *ret, struct cni_err *err)
 	    conf_string_list(obj, "options", &d.options, NULL, err) < 0 ||
 	    conf_string(obj, "domain", &domain, err) < 0) {
 		cni_dns_clear(&d);
-		return -1;
+		return cni_err_ret(err);
 	}
 	if (domain && !(d.domain = strdup(domain))) {
 		cni_dns_clear(&d);
@@ -293,7 +287,7 @@ static int parse_route(const cJSON *o, struct cni_route *rt, struct cni_err *err
 	    get_int(o, "priority", NULL, &rt->priority, err) < 0 ||
 	    get_int(o, "table", &rt->has_table, &rt->table, err) < 0 ||
 	    get_int(o, "scope", &rt->has_scope, &rt->scope, err) < 0)
-		return -1;
+		return cni_err_ret(err);
 	return 0;
 }
 
@@ -308,7 +302,7 @@ static int parse_routes(const cJSON *arr, struct cni_result *r, struct cni_err *
 	cJSON_ArrayForEach (it, arr) {
 		struct cni_route rt;
 		if (parse_route(it, &rt, err) < 0)
-			return -1;
+			return cni_err_ret(err);
 		if (cni_result_add_route(r, &rt) < 0)
 			return cni_err_nomem(err);
 	}
@@ -326,7 +320,7 @@ static int parse_020_ip(const cJSON *o, const char *key, struct cni_result *r, s
 		return decode_err(err, "must be an object", key);
 	if (get_cidr(cfg, "ip", true, &ip.address, err) < 0 ||
 	    get_ip(cfg, "gateway", &ip.gateway, err) < 0)
-		return -1;
+		return cni_err_ret(err);
 	if (cni_result_add_ip(r, &ip) < 0)
 		return cni_err_nomem(err);
 	return parse_routes(conf_get(cfg, "routes"), r, err);
@@ -348,7 +342,7 @@ static int parse_current(const cJSON *o, struct cni_result *r, struct cni_err *e
 		    get_str(it, "sandbox", &sandbox, err) < 0 ||
 		    get_str(it, "socketPath", &sock, err) < 0 ||
 		    get_str(it, "pciID", &pci, err) < 0 || get_int(it, "mtu", NULL, &mtu, err) < 0)
-			return -1;
+			return cni_err_ret(err);
 		idx = cni_result_add_iface(r, name, mac && *mac ? mac : NULL,
 					   sandbox && *sandbox ? sandbox : NULL);
 		if (idx < 0)
@@ -369,7 +363,7 @@ static int parse_current(const cJSON *o, struct cni_result *r, struct cni_err *e
 		if (get_cidr(it, "address", true, &ip.address, err) < 0 ||
 		    get_ip(it, "gateway", &ip.gateway, err) < 0 ||
 		    get_int(it, "interface", &has_iface, &ip.iface, err) < 0)
-			return -1;
+			return cni_err_ret(err);
 		if (!has_iface)
 			ip.iface = -1;
 		if (cni_result_add_ip(r, &ip) < 0)
@@ -388,7 +382,7 @@ int cni_result_parse(const cJSON *obj, const char *default_version, struct cni_r
 	if (!cJSON_IsObject(obj))
 		return cni_err_set(err, CNI_ERR_DECODE, "failed to decode result: not an object");
 	if (get_str(obj, "cniVersion", &version, err) < 0)
-		return -1;
+		return cni_err_ret(err);
 	if (!version || !*version)
 		version = default_version;
 	fam = version_family(version);
@@ -401,13 +395,13 @@ int cni_result_parse(const cJSON *obj, const char *default_version, struct cni_r
 	snprintf(r->cni_version, sizeof(r->cni_version), "%s", version);
 	if (fam == FAMILY_020) {
 		if (parse_020_ip(obj, "ip4", r, err) < 0 || parse_020_ip(obj, "ip6", r, err) < 0)
-			return -1;
+			return cni_err_ret(err);
 	} else if (parse_current(obj, r, err) < 0) {
-		return -1;
+		return cni_err_ret(err);
 	}
 	if (conf_get(obj, "dns") && cni_dns_parse(conf_get(obj, "dns"), &r->dns, err) < 0) {
 		err->code = CNI_ERR_DECODE;
-		return -1;
+		return cni_err_ret(err);
 	}
 	*ret = TAKE_PTR(r);
 	return 0;
@@ -420,7 +414,7 @@ int cni_result_parse_text(const char *text, const char *default_version, struct 
 
 	if (conf_parse_object(text, text ? strlen(text) : 0, "failed to decode result", &o, err) <
 	    0)
-		return -1;
+		return cni_err_ret(err);
 	return cni_result_parse(o, default_version, ret, err);
 }
 
@@ -680,7 +674,7 @@ int cni_result_print(const struct cni_result *r, const char *version, char **ret
 	char *text;
 
 	if (cni_result_to_json(r, version, &o, err) < 0)
-		return -1;
+		return cni_err_ret(err);
 	text = cni_json_print(o, true);
 	if (!text)
 		return cni_err_nomem(err);

@@ -53,10 +53,13 @@ struct cni_result {
 	char cni_version[16];	  /* version it was parsed from / is meant for */
 	struct cni_iface *ifaces; /* interfaces */
 	size_t n_ifaces;	  /* number of interfaces */
+	size_t cap_ifaces;	  /* room in ifaces */
 	struct cni_ip *ips;	  /* addresses */
 	size_t n_ips;		  /* number of addresses */
+	size_t cap_ips;		  /* room in ips */
 	struct cni_route *routes; /* routes */
 	size_t n_routes;	  /* number of routes */
+	size_t cap_routes;	  /* room in routes */
 	struct cni_dns dns;	  /* DNS */
 };
 
@@ -72,17 +75,17 @@ static inline void cni_result_freep(struct cni_result **r)
 	cni_result_free(*r);
 }
 
-/* Append an interface (strings copied, may be NULL); returns its index or -1 on ENOMEM. */
+/* Append an interface (strings copied, may be NULL); returns its index or -ENOMEM. */
 int cni_result_add_iface(struct cni_result *r, const char *name, const char *mac,
 			 const char *sandbox);
 
-/* Append an address; returns 0 or -1 on ENOMEM. */
+/* Append an address; returns 0 or -ENOMEM. */
 int cni_result_add_ip(struct cni_result *r, const struct cni_ip *ip);
 
-/* Append a route; returns 0 or -1 on ENOMEM. */
+/* Append a route; returns 0 or -ENOMEM. */
 int cni_result_add_route(struct cni_result *r, const struct cni_route *rt);
 
-/* Replace r's DNS with a deep copy of dns. Returns 0 or -1 on ENOMEM. */
+/* Replace r's DNS with a deep copy of dns. Returns 0 or -ENOMEM. */
 int cni_dns_copy(struct cni_dns *dst, const struct cni_dns *src);
 
 /* Free the contents of a DNS struct. */
