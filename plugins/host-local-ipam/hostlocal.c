@@ -234,3 +234,12 @@ int hostlocal_gc(const struct cni_cmd_args *args, char **ret_out, struct cni_err
 	cni_attachments_free(valid, n_valid);
 	return r;
 }
+
+const struct cni_plugin hostlocal_plugin = {
+	.about = HOSTLOCAL_ABOUT,
+	.add = hostlocal_add,
+	.del = hostlocal_del,
+	.check = hostlocal_check,
+	.status = hostlocal_status,
+	.gc = hostlocal_gc,
+};

@@ -16,6 +16,9 @@
  */
 #define HOSTLOCAL_INDEX_ENV "HOSTLOCAL_INDEX"
 
+/* The plugin as cni_main() runs it. */
+extern const struct cni_plugin hostlocal_plugin;
+
 /* ADD: reserve one address per range set and print the IPAM result. */
 int hostlocal_add(const struct cni_cmd_args *args, char **ret_out, struct cni_err *err);
 
