@@ -367,17 +367,28 @@ static int read_conf_head(const struct cni_cmd_args *a, struct conf_head *h, str
 	return open_log(root, &h->log, err);
 }
 
+/* The supported versions as text: each in quote, separated by sep (fits in 256 bytes). */
+static void join_versions(char *buf, size_t len, const char *sep, const char *quote)
+{
+	size_t used = 0;
+
+	buf[0] = '\0';
+	for (int i = 0; cni_supported_versions[i] && used < len; i++) {
+		int n = snprintf(buf + used, len - used, "%s%s%s%s", i ? sep : "", quote,
+				 cni_supported_versions[i], quote);
+		if (n < 0)
+			break;
+		used += (size_t)n;
+	}
+}
+
 static int check_supported(const char *version, struct cni_err *err)
 {
-	char list[256] = "";
+	char list[256];
 
 	if (cni_version_supported(version))
 		return 0;
-	for (int i = 0; cni_supported_versions[i]; i++) {
-		size_t l = strlen(list);
-		snprintf(list + l, sizeof(list) - l, "%s\"%s\"", i ? " " : "",
-			 cni_supported_versions[i]);
-	}
+	join_versions(list, sizeof(list), " ", "\"");
 	cni_err_set(err, CNI_ERR_INCOMPATIBLE_VERSION, "incompatible CNI versions");
 	return cni_err_details(err, "config is \"%s\", plugin supports [%s]", version, list);
 }
@@ -486,10 +497,22 @@ void cni_warn(const struct cni_log *log, const char *fmt, ...)
 	cni_log(log, CNI_LOG_WARN, "%s", text);
 }
 
+/* Print a JSON object to stdout (Go's indented or compact form) and free it. */
+static void print_json(cJSON *o, bool indent)
+{
+	_cleanup_(cjson_freep) cJSON *owned = o;
+	_cleanup_free_ char *text = owned ? cni_json_print(owned, indent) : NULL;
+
+	if (!text)
+		return;
+	write_all(STDOUT_FILENO, text, strlen(text));
+	if (!indent)
+		write_all(STDOUT_FILENO, "\n", 1);
+}
+
 static void print_error(const struct cni_err *err, const char *version)
 {
-	_cleanup_(cjson_freep) cJSON *o = cJSON_CreateObject();
-	_cleanup_free_ char *text = NULL;
+	cJSON *o = cJSON_CreateObject();
 
 	if (!o)
 		return;
@@ -498,15 +521,12 @@ static void print_error(const struct cni_err *err, const char *version)
 	cJSON_AddStringToObject(o, "msg", err->msg);
 	if (err->details[0])
 		cJSON_AddStringToObject(o, "details", err->details);
-	text = cni_json_print(o, true);
-	if (text)
-		write_all(STDOUT_FILENO, text, strlen(text));
+	print_json(o, true);
 }
 
 static void print_version(void)
 {
-	_cleanup_(cjson_freep) cJSON *o = cJSON_CreateObject();
-	_cleanup_free_ char *text = NULL;
+	cJSON *o = cJSON_CreateObject();
 	cJSON *arr;
 
 	if (!o)
@@ -515,22 +535,14 @@ static void print_version(void)
 	arr = cJSON_AddArrayToObject(o, "supportedVersions");
 	for (int i = 0; arr && cni_supported_versions[i]; i++)
 		cJSON_AddItemToArray(arr, cJSON_CreateString(cni_supported_versions[i]));
-	text = cni_json_print(o, false);
-	if (text) {
-		write_all(STDOUT_FILENO, text, strlen(text));
-		write_all(STDOUT_FILENO, "\n", 1);
-	}
+	print_json(o, false);
 }
 
 static void print_about(const struct cni_plugin *p)
 {
-	char line[256] = "";
+	char line[256];
 
-	for (int i = 0; cni_supported_versions[i]; i++) {
-		size_t l = strlen(line);
-		snprintf(line + l, sizeof(line) - l, "%s%s", i ? ", " : "",
-			 cni_supported_versions[i]);
-	}
+	join_versions(line, sizeof(line), ", ", "");
 	dprintf(STDERR_FILENO, "%s\nCNI protocol versions supported: %s\n", p->about, line);
 }
 

@@ -58,26 +58,31 @@ const cJSON *conf_get(const cJSON *obj, const char *key)
 	return found;
 }
 
-static const char *json_type_name(const cJSON *v)
+const char *conf_type_name(const cJSON *v, bool go_names)
 {
-	if (cJSON_IsBool(v))
-		return "bool";
-	if (cJSON_IsNumber(v))
-		return "number";
-	if (cJSON_IsString(v))
-		return "string";
-	if (cJSON_IsArray(v))
-		return "array";
-	if (cJSON_IsObject(v))
-		return "object";
-	return "null";
+	static const struct {
+		cJSON_bool (*is)(const cJSON *); /* cJSON's type predicate */
+		const char *json;		 /* JSON's name of the type */
+		const char *go;			 /* Go's name of the decoded value */
+	} types[] = {
+		{cJSON_IsBool, "bool", "bool"},
+		{cJSON_IsNumber, "number", "float64"},
+		{cJSON_IsString, "string", "string"},
+		{cJSON_IsArray, "array", "[]interface {}"},
+		{cJSON_IsObject, "object", "map[string]interface {}"},
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(types); i++)
+		if (types[i].is(v))
+			return go_names ? types[i].go : types[i].json;
+	return go_names ? "<nil>" : "null";
 }
 
 static int type_error(const cJSON *v, const char *key, const char *want, struct cni_err *err)
 {
 	return cni_err_set(err, CNI_ERR_INVALID_CONFIG,
 			   "invalid network config: '%s' must be %s, not %s", key, want,
-			   json_type_name(v));
+			   conf_type_name(v, false));
 }
 
 int conf_string(const cJSON *obj, const char *key, const char **ret, struct cni_err *err)
@@ -144,30 +149,29 @@ int conf_int(const cJSON *obj, const char *key, long long min, long long max, lo
 	return 0;
 }
 
-int conf_object(const cJSON *obj, const char *key, const cJSON **ret, struct cni_err *err)
+/* A member that must pass is_type (a cJSON_Is* predicate); absent sets *ret = NULL. */
+static int conf_typed(const cJSON *obj, const char *key, cJSON_bool (*is_type)(const cJSON *),
+		      const char *want, const cJSON **ret, struct cni_err *err)
 {
 	const cJSON *v = conf_get(obj, key);
 
 	*ret = NULL;
 	if (!v)
 		return 0;
-	if (!cJSON_IsObject(v))
-		return type_error(v, key, "an object", err);
+	if (!is_type(v))
+		return type_error(v, key, want, err);
 	*ret = v;
 	return 0;
 }
 
+int conf_object(const cJSON *obj, const char *key, const cJSON **ret, struct cni_err *err)
+{
+	return conf_typed(obj, key, cJSON_IsObject, "an object", ret, err);
+}
+
 int conf_array(const cJSON *obj, const char *key, const cJSON **ret, struct cni_err *err)
 {
-	const cJSON *v = conf_get(obj, key);
-
-	*ret = NULL;
-	if (!v)
-		return 0;
-	if (!cJSON_IsArray(v))
-		return type_error(v, key, "an array", err);
-	*ret = v;
-	return 0;
+	return conf_typed(obj, key, cJSON_IsArray, "an array", ret, err);
 }
 
 int conf_string_list(const cJSON *obj, const char *key, char ***ret, size_t *ret_n,
@@ -208,39 +212,43 @@ int conf_string_list(const cJSON *obj, const char *key, char ***ret, size_t *ret
 	return 0;
 }
 
+static int parse_ip(const char *s, void *ret)
+{
+	return ip_parse(s, ret);
+}
+
+static int parse_ipnet(const char *s, void *ret)
+{
+	return ipnet_parse(s, ret);
+}
+
+/* An address member: parse() fills *ret; what names the kind in the error ("IP address"). */
+static int conf_address(const cJSON *obj, const char *key, int (*parse)(const char *, void *),
+			const char *what, void *ret, bool *ret_present, struct cni_err *err)
+{
+	const char *s = NULL;
+	int r = conf_string(obj, key, &s, err);
+
+	if (r < 0)
+		return r;
+	if (ret_present)
+		*ret_present = s != NULL;
+	if (!s || parse(s, ret) == 0)
+		return 0;
+	return cni_err_set(err, CNI_ERR_INVALID_CONFIG,
+			   "invalid network config: '%s': invalid %s '%s'", key, what, s);
+}
+
 int conf_ip(const cJSON *obj, const char *key, struct ip_addr *ret, bool *ret_present,
 	    struct cni_err *err)
 {
-	const char *s = NULL;
-
-	if (conf_string(obj, key, &s, err) < 0)
-		return cni_err_ret(err);
-	if (ret_present)
-		*ret_present = s != NULL;
-	if (!s)
-		return 0;
-	if (ip_parse(s, ret) < 0)
-		return cni_err_set(err, CNI_ERR_INVALID_CONFIG,
-				   "invalid network config: '%s': invalid IP address '%s'", key, s);
-	return 0;
+	return conf_address(obj, key, parse_ip, "IP address", ret, ret_present, err);
 }
 
 int conf_ipnet(const cJSON *obj, const char *key, struct ip_net *ret, bool *ret_present,
 	       struct cni_err *err)
 {
-	const char *s = NULL;
-
-	if (conf_string(obj, key, &s, err) < 0)
-		return cni_err_ret(err);
-	if (ret_present)
-		*ret_present = s != NULL;
-	if (!s)
-		return 0;
-	if (ipnet_parse(s, ret) < 0)
-		return cni_err_set(err, CNI_ERR_INVALID_CONFIG,
-				   "invalid network config: '%s': invalid CIDR address '%s'", key,
-				   s);
-	return 0;
+	return conf_address(obj, key, parse_ipnet, "CIDR address", ret, ret_present, err);
 }
 
 /* ---- CNI_ARGS ------------------------------------------------------------- */

@@ -32,6 +32,14 @@ int conf_parse_object(const char *data, size_t len, const char *what, cJSON **re
  */
 const cJSON *conf_get(const cJSON *obj, const char *key);
 
+/*
+ * The name of v's JSON type ("string", "number", "bool", "array", "object",
+ * "null"), or with go_names the Go type of the decoded value ("float64",
+ * "[]interface {}", "map[string]interface {}", "<nil>"), for messages that
+ * mirror Go's.
+ */
+const char *conf_type_name(const cJSON *v, bool go_names);
+
 /* String member; absent leaves *ret untouched. Wrong type: code 7 naming key. */
 int conf_string(const cJSON *obj, const char *key, const char **ret,
 		struct cni_err *err) CNI_MUST_USE;

@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "cleanup.h"
 #include "cni/conf.h"
 
@@ -48,10 +49,10 @@ int delegate_find(const char *type, const char *path, char **ret, struct cni_err
 /* Read the child's stdout while feeding its stdin; returns 0 or -errno. */
 static int pump(int in_fd, const char *data, size_t len, int out_fd, char **ret_out)
 {
-	size_t cap = 4096, used = 0, written = 0;
-	_cleanup_free_ char *buf = malloc(cap);
+	size_t cap = 0, used = 0, written = 0;
+	_cleanup_free_ char *buf = NULL;
 
-	if (!buf)
+	if (array_reserve(&buf, &cap, 4096, 1) < 0)
 		return -ENOMEM;
 	if (len == 0) {
 		close(in_fd);
@@ -82,13 +83,8 @@ static int pump(int in_fd, const char *data, size_t len, int out_fd, char **ret_
 		}
 		if (pfd[0].revents & (POLLIN | POLLHUP | POLLERR)) {
 			ssize_t r;
-			if (used + 1 >= cap) {
-				char *nb = realloc(buf, cap * 2);
-				if (!nb)
-					break;
-				buf = nb;
-				cap *= 2;
-			}
+			if (array_reserve(&buf, &cap, used + 4096, 1) < 0)
+				break;
 			r = read(out_fd, buf + used, cap - used - 1);
 			if (r < 0 && errno == EINTR)
 				continue;

@@ -124,48 +124,38 @@ static void test_about_and_version(void)
 
 static void test_env_errors(void)
 {
+	static const struct {
+		const char *env[7]; /* the environment, NULL-terminated */
+		const char *msg;    /* msg | details of the code-4 error */
+	} cases[] = {
+		{{"CNI_COMMAND=ADD"},
+		 "required env variables [CNI_CONTAINERID,CNI_NETNS,CNI_IFNAME,CNI_PATH] missing"},
+		{{"CNI_COMMAND=DEL", "CNI_CONTAINERID=c", "CNI_IFNAME=eth0"},
+		 "required env variables [CNI_PATH] missing"},
+		{{"CNI_COMMAND=BOGUS"}, "unknown CNI_COMMAND: BOGUS"},
+		{{"CNI_COMMAND=GC"}, "required env variables [CNI_PATH] missing"},
+		{{"CNI_COMMAND=ADD", "CNI_CONTAINERID=a b", "CNI_NETNS=/x", "CNI_IFNAME=eth0",
+		  "CNI_PATH=/x"},
+		 "invalid characters in containerID | a b"},
+		{{"CNI_COMMAND=ADD", "CNI_CONTAINERID=a", "CNI_NETNS=/x", "CNI_IFNAME=a:b",
+		  "CNI_PATH=/x"},
+		 "interface name contains / or : or whitespace characters"},
+		{{"CNI_COMMAND=ADD", "CNI_CONTAINERID=a", "CNI_NETNS=/x",
+		  "CNI_IFNAME=abcdefghijklmnop", "CNI_PATH=/x"},
+		 "interface name is too long | interface name should be less than 16 characters"},
+		{{"CNI_COMMAND=ADD", "CNI_CONTAINERID=a", "CNI_NETNS=/x", "CNI_IFNAME=..",
+		  "CNI_PATH=/x"},
+		 "interface name is . or .."},
+	};
 	char msg[4096];
 	struct run r;
-	const char *add_none[] = {"CNI_COMMAND=ADD", NULL};
-	const char *del_min[] = {"CNI_COMMAND=DEL", "CNI_CONTAINERID=c", "CNI_IFNAME=eth0", NULL};
-	const char *bogus[] = {"CNI_COMMAND=BOGUS", NULL};
-	const char *gc_nopath[] = {"CNI_COMMAND=GC", NULL};
-	const char *bad_cid[] = {"CNI_COMMAND=ADD", "CNI_CONTAINERID=a b", "CNI_NETNS=/x",
-				 "CNI_IFNAME=eth0", "CNI_PATH=/x",	   NULL};
-	const char *bad_if[] = {"CNI_COMMAND=ADD", "CNI_CONTAINERID=a", "CNI_NETNS=/x",
-				"CNI_IFNAME=a:b",  "CNI_PATH=/x",	NULL};
-	const char *long_if[] = {"CNI_COMMAND=ADD", "CNI_CONTAINERID=a",
-				 "CNI_NETNS=/x",    "CNI_IFNAME=abcdefghijklmnop",
-				 "CNI_PATH=/x",	    NULL};
-	const char *dot_if[] = {"CNI_COMMAND=ADD", "CNI_CONTAINERID=a", "CNI_NETNS=/x",
-				"CNI_IFNAME=..",   "CNI_PATH=/x",	NULL};
 
-	run(add_none, conf_ok, &r);
-	CHECK_INT(r.status, 1);
-	CHECK_INT(err_code(&r, msg, sizeof(msg)), 4);
-	CHECK_STR(msg,
-		  "required env variables [CNI_CONTAINERID,CNI_NETNS,CNI_IFNAME,CNI_PATH] missing");
-	run(del_min, conf_ok, &r);
-	CHECK_INT(err_code(&r, msg, sizeof(msg)), 4);
-	CHECK_STR(msg, "required env variables [CNI_PATH] missing");
-	run(bogus, conf_ok, &r);
-	CHECK_INT(err_code(&r, msg, sizeof(msg)), 4);
-	CHECK_STR(msg, "unknown CNI_COMMAND: BOGUS");
-	run(gc_nopath, conf_ok, &r);
-	CHECK_INT(err_code(&r, msg, sizeof(msg)), 4);
-	CHECK_STR(msg, "required env variables [CNI_PATH] missing");
-	run(bad_cid, conf_ok, &r);
-	CHECK_INT(err_code(&r, msg, sizeof(msg)), 4);
-	CHECK_STR(msg, "invalid characters in containerID | a b");
-	run(bad_if, conf_ok, &r);
-	CHECK_INT(err_code(&r, msg, sizeof(msg)), 4);
-	CHECK_STR(msg, "interface name contains / or : or whitespace characters");
-	run(long_if, conf_ok, &r);
-	CHECK_INT(err_code(&r, msg, sizeof(msg)), 4);
-	CHECK_STR(msg,
-		  "interface name is too long | interface name should be less than 16 characters");
-	run(dot_if, conf_ok, &r);
-	CHECK_INT(err_code(&r, msg, sizeof(msg)), 4);
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		run(cases[i].env, conf_ok, &r);
+		CHECK_INT(r.status, 1);
+		CHECK_INT(err_code(&r, msg, sizeof(msg)), 4);
+		CHECK_STR(msg, cases[i].msg);
+	}
 }
 
 static void test_config_errors(void)

@@ -10,18 +10,14 @@
 
 static char dir[] = "/tmp/cni-delegate-XXXXXX";
 
+/* An executable shell script named name in dir. */
 static void write_script(const char *name, const char *body)
 {
-	char path[256];
-	FILE *f;
+	_cleanup_free_ char *text = NULL;
 
-	snprintf(path, sizeof(path), "%s/%s", dir, name);
-	f = fopen(path, "w");
-	if (!f)
+	if (asprintf(&text, "#!/bin/sh\n%s\n", body) < 0)
 		abort();
-	fprintf(f, "#!/bin/sh\n%s\n", body);
-	fclose(f);
-	chmod(path, 0755);
+	unit_write_file(dir, name, text, 0755);
 }
 
 static void test_find(void)

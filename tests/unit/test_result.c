@@ -82,15 +82,21 @@ static void test_print_100(void)
 		       "}");
 }
 
-static void test_print_040(void)
+/* sample_100 converted to version and printed compact (malloc'd, NULL on failure). */
+static char *sample_as(const char *version)
 {
 	_cleanup_(cni_result_freep) struct cni_result *r = parse(sample_100, "1.1.0");
 	_cleanup_(cjson_freep) cJSON *o = NULL;
-	_cleanup_free_ char *compact = NULL;
 	struct cni_err err = {0};
 
-	CHECK(cni_result_to_json(r, "0.4.0", &o, &err) == 0);
-	compact = cni_json_print(o, false);
+	CHECK(r && cni_result_to_json(r, version, &o, &err) == 0);
+	return o ? cni_json_print(o, false) : NULL;
+}
+
+static void test_print_040(void)
+{
+	_cleanup_free_ char *compact = sample_as("0.4.0");
+
 	CHECK_STR(compact,
 		  "{\"cniVersion\":\"0.4.0\",\"interfaces\":[{\"name\":\"cni0\",\"mac\":\"aa:aa:aa:"
 		  "aa:aa:aa\"},"
@@ -108,13 +114,8 @@ static void test_print_040(void)
 
 static void test_print_020(void)
 {
-	_cleanup_(cni_result_freep) struct cni_result *r = parse(sample_100, "1.1.0");
-	_cleanup_(cjson_freep) cJSON *o = NULL;
-	_cleanup_free_ char *compact = NULL;
-	struct cni_err err = {0};
+	_cleanup_free_ char *compact = sample_as("0.2.0");
 
-	CHECK(cni_result_to_json(r, "0.2.0", &o, &err) == 0);
-	compact = cni_json_print(o, false);
 	CHECK_STR(compact, "{\"cniVersion\":\"0.2.0\",\"ip4\":{\"ip\":\"10.1.0.5/"
 			   "16\",\"gateway\":\"10.1.0.1\","
 			   "\"routes\":[{\"dst\":\"0.0.0.0/0\",\"gw\":\"10.1.0.1\"}]},"

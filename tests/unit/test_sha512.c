@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* SHA-512 against FIPS 180-4 vectors and values computed with Python hashlib. */
-#include "unit.h"
+#include "cleanup.h"
 #include "sha512.h"
+#include "unit.h"
 
 static const char *hex(const char *s, size_t n)
 {
@@ -24,22 +25,26 @@ static void test_vectors(void)
 		      112),
 		  "8e959b75dae313da8cf4f72814fc143f8f7779c6eb9f7fa17299aeadb6889018"
 		  "501d289e4900f7e4331b99dec4b5433ac7d329eeb6dd26545e96e55b874be909");
-	/* 111 and 112 bytes straddle the padding boundary. */
+	/* Runs of 'a': 111 and 112 bytes straddle the padding boundary. */
+	static const struct {
+		size_t len;	 /* bytes of 'a' hashed */
+		const char *hex; /* the digest */
+	} runs[] = {
+		{111, "fa9121c7b32b9e01733d034cfc78cbf67f926c7ed83e82200ef86818196921760"
+		      "b4beff48404df811b953828274461673c68d04e297b0eb7b2b4d60fc6b566a2"},
+		{112, "c01d080efd492776a1c43bd23dd99d0a2e626d481e16782e75d54c2503b5dc32"
+		      "bd05f0f1ba33e568b88fd2d970929b719ecbb152f58f130a407c8830604b70ca"},
+		{128, "b73d1929aa615934e61a871596b3f3b33359f42b8175602e89f7e06e5f658a24"
+		      "3667807ed300314b95cacdd579f3e33abdfbe351909519a846d465c59582f321"},
+		{239, "52c853cb8d907f3d4d6b889beb027985d7c273486d75f8baf26f80d24e90c74c"
+		      "6c3de3e22131582380a7d14d43f2941a31385439cd6ddc469f628015e50bf286"},
+		{1000,
+		 "67ba5535a46e3f86dbfbed8cbbaf0125c76ed549ff8b0b9e03e0c88cf90fa634fa7b12b47d77b694"
+		 "de488ace8d9a65967dc96df599727d3292a8d9d447709c97"},
+	};
 	memset(big, 'a', sizeof(big));
-	CHECK_STR(hex(big, 111), "fa9121c7b32b9e01733d034cfc78cbf67f926c7ed83e82200ef86818196921760"
-				 "b4beff48404df811b953828274461673c68d04e297b0eb7b2b4d60fc6b566a2");
-	CHECK_STR(hex(big, 112),
-		  "c01d080efd492776a1c43bd23dd99d0a2e626d481e16782e75d54c2503b5dc32"
-		  "bd05f0f1ba33e568b88fd2d970929b719ecbb152f58f130a407c8830604b70ca");
-	CHECK_STR(hex(big, 128),
-		  "b73d1929aa615934e61a871596b3f3b33359f42b8175602e89f7e06e5f658a24"
-		  "3667807ed300314b95cacdd579f3e33abdfbe351909519a846d465c59582f321");
-	CHECK_STR(hex(big, 239),
-		  "52c853cb8d907f3d4d6b889beb027985d7c273486d75f8baf26f80d24e90c74c"
-		  "6c3de3e22131582380a7d14d43f2941a31385439cd6ddc469f628015e50bf286");
-	CHECK_STR(hex(big, 1000),
-		  "67ba5535a46e3f86dbfbed8cbbaf0125c76ed549ff8b0b9e03e0c88cf90fa634fa7b12b47d77b694"
-		  "de488ace8d9a65967dc96df599727d3292a8d9d447709c97");
+	for (size_t i = 0; i < ARRAY_SIZE(runs); i++)
+		CHECK_STR(hex(big, runs[i].len), runs[i].hex);
 }
 
 static void test_prefix(void)

@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 static int unit_failures;
 static int unit_checks;
@@ -72,6 +73,24 @@ static inline void unit_skip_point(const char *name, const char *fmt, ...)
 	vprintf(fmt, ap);
 	va_end(ap);
 	printf("\n");
+}
+
+/*
+ * Write text to dir/rel with the given mode (a test fixture); aborts the test
+ * binary when the file cannot be written, since nothing after it would mean
+ * anything.
+ */
+static inline void unit_write_file(const char *dir, const char *rel, const char *text,
+				   unsigned int mode)
+{
+	char path[4096];
+	FILE *f;
+
+	if (snprintf(path, sizeof(path), "%s/%s", dir, rel) >= (int)sizeof(path))
+		abort();
+	f = fopen(path, "w");
+	if (!f || fputs(text, f) < 0 || fclose(f) != 0 || chmod(path, mode) != 0)
+		abort();
 }
 
 #define RUN(fn)                                                                                 \
