@@ -109,7 +109,8 @@ integration: $(PROGRAMS)
 
 # libFuzzer targets (clang). fuzz-smoke replays the corpus and runs a bounded random pass.
 FUZZ_BIN := build/fuzz/fuzz_parsers
-FUZZ_SRC := tests/fuzz/fuzz_parsers.c common/err.c common/ipnet.c $(addprefix common/cni/,conf.c cni.c result.c) \
+FUZZ_SRC := tests/fuzz/fuzz_parsers.c $(addprefix common/,err.c ipnet.c strv.c array.c fileio.c) \
+	$(addprefix common/cni/,conf.c cni.c result.c json.c) \
 	plugins/bridge/netconf.c
 $(FUZZ_BIN): $(FUZZ_SRC) $(wildcard common/*.h common/cni/*.h plugins/bridge/*.h)
 	@mkdir -p $(@D)
