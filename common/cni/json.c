@@ -60,6 +60,25 @@ static size_t utf8_len(const unsigned char *s)
 	return 0;
 }
 
+/* Go's short escape for c ("\\n" for a newline), or NULL when it has none. */
+static const char *short_escape(unsigned char c)
+{
+	switch (c) {
+	case '"':
+		return "\\\"";
+	case '\\':
+		return "\\\\";
+	case '\n':
+		return "\\n";
+	case '\r':
+		return "\\r";
+	case '\t':
+		return "\\t";
+	default:
+		return NULL;
+	}
+}
+
 void cni_json_buf_string(struct cni_json_buf *b, const char *str)
 {
 	const unsigned char *s = (const unsigned char *)str;
@@ -67,39 +86,16 @@ void cni_json_buf_string(struct cni_json_buf *b, const char *str)
 
 	cni_json_buf_add(b, "\"", 1);
 	while (*s) {
+		const char *short_esc = short_escape(*s);
 		size_t n;
-		switch (*s) {
-		case '"':
-			cni_json_buf_add(b, "\\\"", 2);
+
+		if (short_esc) {
+			cni_json_buf_add(b, short_esc, 2);
 			s++;
 			continue;
-		case '\\':
-			cni_json_buf_add(b, "\\\\", 2);
-			s++;
-			continue;
-		case '\n':
-			cni_json_buf_add(b, "\\n", 2);
-			s++;
-			continue;
-		case '\r':
-			cni_json_buf_add(b, "\\r", 2);
-			s++;
-			continue;
-		case '\t':
-			cni_json_buf_add(b, "\\t", 2);
-			s++;
-			continue;
-		case '<':
-		case '>':
-		case '&':
-			snprintf(esc, sizeof(esc), "\\u%04x", *s);
-			sb_puts(b, esc);
-			s++;
-			continue;
-		default:
-			break;
 		}
-		if (*s < 0x20) {
+		/* HTML-sensitive characters and controls as \u00XX, as Go does. */
+		if (*s < 0x20 || *s == '<' || *s == '>' || *s == '&') {
 			snprintf(esc, sizeof(esc), "\\u%04x", *s);
 			sb_puts(b, esc);
 			s++;

@@ -575,56 +575,66 @@ static bool build_020(const struct cni_result *r, cJSON *o)
 	return add_dns(o, &r->dns);
 }
 
+/* Add key only when val is a non-empty string; false on allocation failure. */
+static bool add_nonempty(cJSON *o, const char *key, const char *val)
+{
+	return !val || !*val || add_str(o, key, val);
+}
+
+/* A new object appended to the array member key of o (created on the first call). */
+static cJSON *append_object(cJSON *o, const char *key)
+{
+	cJSON *arr = cJSON_GetObjectItemCaseSensitive(o, key);
+	cJSON *item;
+
+	if (!arr)
+		arr = cJSON_AddArrayToObject(o, key);
+	item = arr ? cJSON_CreateObject() : NULL;
+	if (item && !cJSON_AddItemToArray(arr, item)) {
+		cJSON_Delete(item);
+		return NULL;
+	}
+	return item;
+}
+
+static bool add_iface(cJSON *o, const struct cni_iface *it, bool v1)
+{
+	cJSON *io = append_object(o, "interfaces");
+
+	if (!io || !add_str(io, "name", it->name ? it->name : "") ||
+	    !add_nonempty(io, "mac", it->mac))
+		return false;
+	if (v1 && it->mtu && !cJSON_AddNumberToObject(io, "mtu", it->mtu))
+		return false;
+	if (!add_nonempty(io, "sandbox", it->sandbox))
+		return false;
+	return !v1 || (add_nonempty(io, "socketPath", it->socket_path) &&
+		       add_nonempty(io, "pciID", it->pci_id));
+}
+
+static bool add_ip(cJSON *o, const struct cni_ip *ip, bool v1)
+{
+	cJSON *io = append_object(o, "ips");
+
+	if (!io)
+		return false;
+	if (!v1 && !add_str(io, "version", ip->address.ip.family == AF_INET ? "4" : "6"))
+		return false;
+	if (ip->iface >= 0 && !cJSON_AddNumberToObject(io, "interface", ip->iface))
+		return false;
+	if (!add_net_str(io, "address", &ip->address))
+		return false;
+	return !ip->gateway.family || add_ip_str(io, "gateway", &ip->gateway);
+}
+
 static bool build_current(const struct cni_result *r, cJSON *o, bool v1)
 {
-	cJSON *arr;
-
-	if (r->n_ifaces) {
-		arr = cJSON_AddArrayToObject(o, "interfaces");
-		if (!arr)
+	for (size_t i = 0; i < r->n_ifaces; i++)
+		if (!add_iface(o, &r->ifaces[i], v1))
 			return false;
-		for (size_t i = 0; i < r->n_ifaces; i++) {
-			const struct cni_iface *it = &r->ifaces[i];
-			cJSON *io = cJSON_CreateObject();
-			if (!io)
-				return false;
-			cJSON_AddItemToArray(arr, io);
-			if (!add_str(io, "name", it->name ? it->name : ""))
-				return false;
-			if (it->mac && *it->mac && !add_str(io, "mac", it->mac))
-				return false;
-			if (v1 && it->mtu && !cJSON_AddNumberToObject(io, "mtu", it->mtu))
-				return false;
-			if (it->sandbox && *it->sandbox && !add_str(io, "sandbox", it->sandbox))
-				return false;
-			if (v1 && it->socket_path && *it->socket_path &&
-			    !add_str(io, "socketPath", it->socket_path))
-				return false;
-			if (v1 && it->pci_id && *it->pci_id && !add_str(io, "pciID", it->pci_id))
-				return false;
-		}
-	}
-	if (r->n_ips) {
-		arr = cJSON_AddArrayToObject(o, "ips");
-		if (!arr)
+	for (size_t i = 0; i < r->n_ips; i++)
+		if (!add_ip(o, &r->ips[i], v1))
 			return false;
-		for (size_t i = 0; i < r->n_ips; i++) {
-			const struct cni_ip *ip = &r->ips[i];
-			cJSON *io = cJSON_CreateObject();
-			if (!io)
-				return false;
-			cJSON_AddItemToArray(arr, io);
-			if (!v1 &&
-			    !add_str(io, "version", ip->address.ip.family == AF_INET ? "4" : "6"))
-				return false;
-			if (ip->iface >= 0 && !cJSON_AddNumberToObject(io, "interface", ip->iface))
-				return false;
-			if (!add_net_str(io, "address", &ip->address))
-				return false;
-			if (ip->gateway.family && !add_ip_str(io, "gateway", &ip->gateway))
-				return false;
-		}
-	}
 	if (!add_routes(o, "routes", r->routes, r->n_routes, 0, true))
 		return false;
 	/* 1.x results (maps in Go) drop an empty dns; 0.3/0.4 always print it. */

@@ -75,6 +75,16 @@ static void test_print(void)
 			   "],\"d\":-3}");
 }
 
+static void test_print_escapes(void)
+{
+	_cleanup_(cjson_freep) cJSON *s =
+		cJSON_CreateString("q\"b\\t\tr\rc\x01\x1f\xff\xe2\x80\xa9ok");
+	_cleanup_free_ char *text = cni_json_print(s, false);
+
+	/* Short escapes, \u00XX for other controls, U+FFFD for bad UTF-8, U+2029 escaped. */
+	CHECK_STR(text, "\"q\\\"b\\\\t\\tr\\rc\\u0001\\u001f\\ufffd\\u2029ok\"");
+}
+
 static void test_cni_args(void)
 {
 	struct cni_arg f[] = {{.key = "IP"}, {.key = "MAC"}};
@@ -108,6 +118,7 @@ int main(void)
 	RUN(test_getters);
 	RUN(test_parse_errors);
 	RUN(test_print);
+	RUN(test_print_escapes);
 	RUN(test_cni_args);
 	UNIT_DONE();
 }

@@ -125,23 +125,29 @@ static void test_print_020(void)
 			   "\"search\":[\"a\"]}}");
 }
 
+/* r printed in version and parsed back (NULL when either fails). */
+static struct cni_result *reparse(const struct cni_result *r, const char *version)
+{
+	_cleanup_free_ char *text = print(r, version);
+
+	return text ? parse(text, "x") : NULL;
+}
+
 /* Every version to every version: IPs, gateways and route destinations survive. */
 static void test_all_pairs(void)
 {
 	_cleanup_(cni_result_freep) struct cni_result *base = parse(sample_100, "1.1.0");
 
 	for (int i = 0; cni_supported_versions[i]; i++) {
-		_cleanup_free_ char *first = print(base, cni_supported_versions[i]);
 		_cleanup_(cni_result_freep) struct cni_result *mid =
-			first ? parse(first, "x") : NULL;
+			reparse(base, cni_supported_versions[i]);
 		CHECK(mid != NULL);
 		if (!mid)
 			continue;
 		CHECK_STR(mid->cni_version, cni_supported_versions[i]);
 		for (int j = 0; cni_supported_versions[j]; j++) {
-			_cleanup_free_ char *second = print(mid, cni_supported_versions[j]);
 			_cleanup_(cni_result_freep) struct cni_result *last =
-				second ? parse(second, "x") : NULL;
+				reparse(mid, cni_supported_versions[j]);
 			CHECK(last != NULL);
 			if (!last)
 				continue;
