@@ -24,6 +24,7 @@ static int allocate_requested(struct ipam_store *s, const struct ipam_range_set 
 	const struct ipam_range *r = ipam_range_set_find(set, ip);
 	char buf[IP_STRLEN];
 	bool reserved = false;
+	int rc;
 
 	if (!set_str)
 		return cni_err_nomem(err);
@@ -33,8 +34,9 @@ static int allocate_requested(struct ipam_store *s, const struct ipam_range_set 
 	if (ip_equal(ip, &r->gateway))
 		return cni_err_set(err, CNI_ERR_INTERNAL, "requested ip %s is subnet's gateway",
 				   buf);
-	if (ipam_store_reserve(s, cid, ifname, ip, set_idx, &reserved, err) < 0)
-		return -1;
+	rc = ipam_store_reserve(s, cid, ifname, ip, set_idx, &reserved, err);
+	if (rc < 0)
+		return rc;
 	if (!reserved)
 		return cni_err_set(err, CNI_ERR_INTERNAL,
 				   "requested IP address %s is not available in range set %s", buf,
@@ -53,13 +55,15 @@ int ipam_allocate(struct ipam_store *s, const struct ipam_range_set *set, int se
 	const struct ipam_range *r;
 	bool has_last;
 	size_t n_mine = 0;
+	int rc;
 
 	if (requested)
 		return allocate_requested(s, set, set_idx, cid, ifname, requested, ret, err);
 
 	/* The spec forbids a second allocation for the same attachment. */
-	if (ipam_store_get_by_id(s, cid, ifname, &mine, &n_mine, err) < 0)
-		return -1;
+	rc = ipam_store_get_by_id(s, cid, ifname, &mine, &n_mine, err);
+	if (rc < 0)
+		return rc;
 	for (size_t i = 0; i < n_mine; i++) {
 		if (ipam_range_set_find(set, &mine[i])) {
 			char buf[IP_STRLEN];
@@ -79,8 +83,9 @@ int ipam_allocate(struct ipam_store *s, const struct ipam_range_set *set, int se
 		/* Known to exist under this lock: no need to try creating it. */
 		if (ipam_store_has(s, &cand))
 			continue;
-		if (ipam_store_reserve(s, cid, ifname, &cand, set_idx, &reserved, err) < 0)
-			return -1;
+		rc = ipam_store_reserve(s, cid, ifname, &cand, set_idx, &reserved, err);
+		if (rc < 0)
+			return rc;
 		if (reserved) {
 			fill_ip(r, &cand, ret);
 			return 0;

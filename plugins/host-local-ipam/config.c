@@ -2,9 +2,11 @@
 /* host-local configuration (reference: backend/allocator/config.go). */
 #include "host-local-ipam/config.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "array.h"
 #include "cleanup.h"
 #include "cni/cni.h"
 #include "cni/conf.h"
@@ -25,11 +27,6 @@ void ipam_conf_free(struct ipam_conf *c)
 	free(c);
 }
 
-static int oom(struct cni_err *err)
-{
-	return cni_err_nomem(err);
-}
-
 /* Parse one range object. */
 static int parse_range(const cJSON *obj, const char *key, struct ipam_range *r, struct cni_err *err)
 {
@@ -43,18 +40,15 @@ static int parse_range(const cJSON *obj, const char *key, struct ipam_range *r, 
 	    conf_ip(obj, "rangeStart", &r->start, &r->has_start, err) < 0 ||
 	    conf_ip(obj, "rangeEnd", &r->end, &r->has_end, err) < 0 ||
 	    conf_ip(obj, "gateway", &r->gateway, &r->has_gateway, err) < 0)
-		return -1;
+		return cni_err_ret(err);
 	return 0;
 }
 
-/* Append one range set to c->sets (taking its ranges). */
+/* Append one range set to c->sets (taking its ranges on success); 0 or -ENOMEM. */
 static int push_set(struct ipam_conf *c, struct ipam_range_set *set)
 {
-	struct ipam_range_set *grown = realloc(c->sets, (c->n_sets + 1) * sizeof(*grown));
-
-	if (!grown)
-		return -1;
-	c->sets = grown;
+	if (ARRAY_RESERVE(c->sets, c->cap_sets, c->n_sets + 1) < 0)
+		return -ENOMEM;
 	c->sets[c->n_sets++] = *set;
 	set->ranges = NULL;
 	set->n = 0;
@@ -84,38 +78,35 @@ static int parse_range_sets(const cJSON *arr, const char *key, struct ipam_conf 
 		if (n) {
 			set.ranges = calloc(n, sizeof(*set.ranges));
 			if (!set.ranges)
-				return oom(err);
+				return cni_err_nomem(err);
 		}
 		if (cJSON_IsArray(set_json)) {
 			cJSON_ArrayForEach (rj, set_json) {
 				if (parse_range(rj, key, &set.ranges[set.n], err) < 0) {
 					ipam_range_set_clear(&set);
-					return -1;
+					return cni_err_ret(err);
 				}
 				set.n++;
 			}
 		}
 		if (push_set(c, &set) < 0) {
 			ipam_range_set_clear(&set);
-			return oom(err);
+			return cni_err_nomem(err);
 		}
 	}
 	return 0;
 }
 
-/* Append ip to the requested list unless already there (the reference keys a map by it). */
+/* Append ip to the requested list unless already there (the reference keys a map by it);
+ * 0 or -ENOMEM. */
 static int push_requested(struct ipam_conf *c, const struct ip_addr *ip)
 {
-	struct ip_addr *grown;
-
 	for (size_t i = 0; i < c->n_requested; i++) {
 		if (ip_equal(&c->requested[i], ip))
 			return 0;
 	}
-	grown = realloc(c->requested, (c->n_requested + 1) * sizeof(*grown));
-	if (!grown)
-		return -1;
-	c->requested = grown;
+	if (ARRAY_RESERVE(c->requested, c->cap_requested, c->n_requested + 1) < 0)
+		return -ENOMEM;
 	c->requested[c->n_requested++] = *ip;
 	return 0;
 }
@@ -126,7 +117,7 @@ static int parse_ips(const cJSON *obj, struct ipam_conf *c, struct cni_err *err)
 	const cJSON *arr = NULL, *it;
 
 	if (conf_array(obj, "ips", &arr, err) < 0)
-		return -1;
+		return cni_err_ret(err);
 	cJSON_ArrayForEach (it, arr) {
 		struct ip_net n;
 		bool has_prefix;
@@ -142,7 +133,7 @@ static int parse_ips(const cJSON *obj, struct ipam_conf *c, struct cni_err *err)
 			return cni_err_set(err, CNI_ERR_INVALID_CONFIG, "invalid IP address %s",
 					   it->valuestring);
 		if (push_requested(c, &n.ip) < 0)
-			return oom(err);
+			return cni_err_nomem(err);
 	}
 	return 0;
 }
@@ -154,13 +145,13 @@ static int parse_routes(const cJSON *ipam, struct ipam_conf *c, struct cni_err *
 	size_t n;
 
 	if (conf_array(ipam, "routes", &arr, err) < 0)
-		return -1;
+		return cni_err_ret(err);
 	n = arr ? (size_t)cJSON_GetArraySize(arr) : 0;
 	if (!n)
 		return 0;
 	c->routes = calloc(n, sizeof(*c->routes));
 	if (!c->routes)
-		return oom(err);
+		return cni_err_nomem(err);
 	cJSON_ArrayForEach (it, arr) {
 		struct cni_route *rt = &c->routes[c->n_routes];
 		bool has_dst = false;
@@ -172,32 +163,32 @@ static int parse_routes(const cJSON *ipam, struct ipam_conf *c, struct cni_err *
 				"invalid network config: 'routes' must be a list of objects");
 		if (conf_ipnet(it, "dst", &rt->dst, &has_dst, err) < 0 ||
 		    conf_ip(it, "gw", &rt->gw, NULL, err) < 0)
-			return -1;
+			return cni_err_ret(err);
 		if (!has_dst)
 			return cni_err_set(err, CNI_ERR_INVALID_CONFIG,
 					   "invalid network config: route %zu has no 'dst'",
 					   c->n_routes);
 		v = 0;
 		if (conf_int(it, "mtu", 0, 0x7fffffff, &v, err) < 0)
-			return -1;
+			return cni_err_ret(err);
 		rt->mtu = (int)v;
 		v = 0;
 		if (conf_int(it, "advmss", 0, 0x7fffffff, &v, err) < 0)
-			return -1;
+			return cni_err_ret(err);
 		rt->advmss = (int)v;
 		v = 0;
 		if (conf_int(it, "priority", 0, 0x7fffffff, &v, err) < 0)
-			return -1;
+			return cni_err_ret(err);
 		rt->priority = (int)v;
 		if (conf_get(it, "table")) {
 			if (conf_int(it, "table", -0x7fffffffLL, 0x7fffffff, &v, err) < 0)
-				return -1;
+				return cni_err_ret(err);
 			rt->has_table = true;
 			rt->table = (int)v;
 		}
 		if (conf_get(it, "scope")) {
 			if (conf_int(it, "scope", -0x7fffffffLL, 0x7fffffff, &v, err) < 0)
-				return -1;
+				return cni_err_ret(err);
 			rt->has_scope = true;
 			rt->scope = (int)v;
 		}
@@ -215,7 +206,7 @@ static int parse_env_args(const char *env_args, struct ipam_conf *c, struct cni_
 	if (!env_args || !*env_args)
 		return 0;
 	if (cni_args_load(env_args, fields, ARRAY_SIZE(fields), err) < 0)
-		return -1;
+		return cni_err_ret(err);
 	if (fields[0].value && *fields[0].value) {
 		struct ip_net n;
 		bool has_prefix;
@@ -226,7 +217,7 @@ static int parse_env_args(const char *env_args, struct ipam_conf *c, struct cni_
 					"address %s",
 					fields[0].value, fields[0].value);
 		else if (push_requested(c, &n.ip) < 0)
-			r = oom(err);
+			r = cni_err_nomem(err);
 	}
 	cni_args_free(fields, ARRAY_SIZE(fields));
 	return r;
@@ -280,24 +271,24 @@ int ipam_conf_load(const char *data, size_t len, const char *env_args, struct ip
 	bool has_legacy = false;
 
 	if (conf_parse_object(data, len, "error unmarshall network config", &root, err) < 0)
-		return -1;
+		return cni_err_ret(err);
 	c = calloc(1, sizeof(*c));
 	if (!c)
-		return oom(err);
+		return cni_err_nomem(err);
 	if (conf_strdup(root, "name", &c->name, err) < 0 ||
 	    conf_strdup(root, "cniVersion", &c->cni_version, err) < 0 ||
 	    conf_object(root, "ipam", &ipam, err) < 0 ||
 	    conf_object(root, "runtimeConfig", &rc, err) < 0 ||
 	    conf_object(root, "args", &args, err) < 0)
-		return -1;
+		return cni_err_ret(err);
 	if (!c->cni_version && !(c->cni_version = strdup("")))
-		return oom(err);
+		return cni_err_nomem(err);
 	if (!c->name && !(c->name = strdup("")))
-		return oom(err);
+		return cni_err_nomem(err);
 	if (args && conf_object(args, "cni", &args_cni, err) < 0)
-		return -1;
+		return cni_err_ret(err);
 	if (rc && conf_array(rc, "ipRanges", &ip_ranges, err) < 0)
-		return -1;
+		return cni_err_ret(err);
 	if (!ipam)
 		return cni_err_set(err, CNI_ERR_INVALID_CONFIG, "IPAM config missing 'ipam' key");
 
@@ -309,7 +300,7 @@ int ipam_conf_load(const char *data, size_t len, const char *env_args, struct ip
 	    conf_ip(ipam, "rangeEnd", &legacy.end, &legacy.has_end, err) < 0 ||
 	    conf_ip(ipam, "gateway", &legacy.gateway, &legacy.has_gateway, err) < 0 ||
 	    parse_routes(ipam, c, err) < 0)
-		return -1;
+		return cni_err_ret(err);
 	if (c->resolv_conf && !*c->resolv_conf) {
 		free(c->resolv_conf);
 		c->resolv_conf = NULL;
@@ -317,32 +308,32 @@ int ipam_conf_load(const char *data, size_t len, const char *env_args, struct ip
 
 	/* Requested IPs: CNI_ARGS first, then args.cni.ips, then runtimeConfig.ips. */
 	if (parse_env_args(env_args, c, err) < 0)
-		return -1;
+		return cni_err_ret(err);
 	if (args_cni && parse_ips(args_cni, c, err) < 0)
-		return -1;
+		return cni_err_ret(err);
 	if (rc && parse_ips(rc, c, err) < 0)
-		return -1;
+		return cni_err_ret(err);
 
 	/* Order: runtime ipRanges, then the legacy single range, then ranges. */
 	if (ip_ranges && parse_range_sets(ip_ranges, "ipRanges", c, err) < 0)
-		return -1;
+		return cni_err_ret(err);
 	if (has_legacy) {
 		struct ipam_range_set set = {.n = 1};
 
 		legacy.has_subnet = true;
 		set.ranges = malloc(sizeof(*set.ranges));
 		if (!set.ranges)
-			return oom(err);
+			return cni_err_nomem(err);
 		set.ranges[0] = legacy;
 		if (push_set(c, &set) < 0) {
 			ipam_range_set_clear(&set);
-			return oom(err);
+			return cni_err_nomem(err);
 		}
 	}
 	if (ranges && parse_range_sets(ranges, "ranges", c, err) < 0)
-		return -1;
+		return cni_err_ret(err);
 	if (validate_sets(c, err) < 0)
-		return -1;
+		return cni_err_ret(err);
 	*ret = TAKE_PTR(c);
 	return 0;
 }

@@ -18,10 +18,12 @@ struct ipam_conf {
 	char *resolv_conf;	     /* resolv.conf to report as dns; NULL = none */
 	struct ipam_range_set *sets; /* range sets: runtime ipRanges, legacy range, ranges */
 	size_t n_sets;		     /* number of range sets */
+	size_t cap_sets;	     /* room in sets */
 	struct cni_route *routes;    /* routes copied into the result */
 	size_t n_routes;	     /* number of routes */
 	struct ip_addr *requested; /* requested IPs: CNI_ARGS IP, args.cni.ips, runtimeConfig.ips */
 	size_t n_requested;	   /* number of requested IPs (duplicates removed) */
+	size_t cap_requested;	   /* room in requested */
 };
 
 /*

@@ -8,26 +8,16 @@
 #include <string.h>
 
 #include "cleanup.h"
+#include "strv.h"
 
-/* Append a copy of s to the NULL-terminated list *v. */
-static int strv_push(char ***v, const char *s)
+/* Append a copy of s to the NULL-terminated vector *v; 0 or -ENOMEM. */
+static int push_copy(char ***v, const char *s)
 {
-	size_t n = 0;
-	char **grown, *copy;
+	_cleanup_free_ char *copy = strdup(s);
 
-	while (*v && (*v)[n])
-		n++;
-	copy = strdup(s);
-	if (!copy)
-		return -1;
-	grown = realloc(*v, (n + 2) * sizeof(*grown));
-	if (!grown) {
-		free(copy);
-		return -1;
-	}
-	grown[n] = copy;
-	grown[n + 1] = NULL;
-	*v = grown;
+	if (!copy || strv_push(v, copy) < 0)
+		return -ENOMEM;
+	TAKE_PTR(copy);
 	return 0;
 }
 
@@ -67,17 +57,17 @@ int ipam_dns_parse_file(FILE *f, struct cni_dns *ret, struct cni_err *err)
 		if (n < 2 || fields[0][0] == '#' || fields[0][0] == ';')
 			continue;
 		if (strcmp(fields[0], "nameserver") == 0) {
-			r = strv_push(&d.nameservers, fields[1]);
+			r = push_copy(&d.nameservers, fields[1]);
 		} else if (strcmp(fields[0], "domain") == 0) {
 			free(d.domain);
 			d.domain = strdup(fields[1]);
-			r = d.domain ? 0 : -1;
+			r = d.domain ? 0 : -ENOMEM;
 		} else if (strcmp(fields[0], "search") == 0) {
 			for (size_t i = 1; i < n && r == 0; i++)
-				r = strv_push(&d.search, fields[i]);
+				r = push_copy(&d.search, fields[i]);
 		} else if (strcmp(fields[0], "options") == 0) {
 			for (size_t i = 1; i < n && r == 0; i++)
-				r = strv_push(&d.options, fields[i]);
+				r = push_copy(&d.options, fields[i]);
 		}
 		if (r < 0) {
 			cni_dns_clear(&d);

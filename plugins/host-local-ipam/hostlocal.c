@@ -30,26 +30,39 @@ static int open_locked(const struct cni_cmd_args *args, struct ipam_conf **ret_c
 {
 	_cleanup_(ipam_conf_freep) struct ipam_conf *c = NULL;
 	_cleanup_(ipam_store_closep) struct ipam_store *s = NULL;
+	int r;
 
-	if (ipam_conf_load(args->stdin_data, args->stdin_len, args->args, &c, err) < 0)
-		return -1;
-	if (ipam_store_open(c->data_dir, c->name, use_index(), &s, err) < 0)
-		return -1;
-	if (ipam_store_lock(s, err) < 0)
-		return -1;
+	r = ipam_conf_load(args->stdin_data, args->stdin_len, args->args, &c, err);
+	if (r < 0)
+		return r;
+	r = ipam_store_open(c->data_dir, c->name, use_index(), &s, err);
+	if (r < 0)
+		return r;
+	r = ipam_store_lock(s, err);
+	if (r < 0)
+		return r;
 	*ret_conf = TAKE_PTR(c);
 	*ret_store = TAKE_PTR(s);
 	return 0;
 }
 
-/* Undo one reservation of this ADD; best effort (DEL after a failed ADD cleans up). */
+/*
+ * Undo one reservation of this ADD. Best effort: the ADD's own error is what
+ * the runtime gets, and its DEL after a failed ADD releases what stays, so a
+ * failure here only goes to the log.
+ */
 static void release_quiet(struct ipam_store *s, const struct ip_addr *ip,
 			  const struct cni_cmd_args *args)
 {
-	struct cni_err ignored = {0};
+	struct cni_err e = {0};
+	char buf[IP_STRLEN];
 
-	if (ipam_store_release_ip(s, ip, args->container_id, args->ifname, &ignored) < 0)
-		return;
+	ip_format(ip, buf, sizeof(buf));
+	if (ipam_store_release_ip(s, ip, args->container_id, args->ifname, &e) < 0)
+		cni_log(args->log, CNI_LOG_WARN, "could not release %s after the failed ADD: %s",
+			buf, e.msg);
+	else
+		cni_log(args->log, CNI_LOG_DEBUG, "released %s after the failed ADD", buf);
 }
 
 /* Release, in reverse, the addresses reserved so far by this ADD. */
@@ -84,24 +97,32 @@ int hostlocal_add(const struct cni_cmd_args *args, char **ret_out, struct cni_er
 	_cleanup_(cni_result_freep) struct cni_result *res = NULL;
 	_cleanup_free_ bool *used = NULL;
 	size_t n_used = 0;
+	int r;
 
 	/* resolv.conf is read before the store is touched, as the reference does. */
-	if (ipam_conf_load(args->stdin_data, args->stdin_len, args->args, &c, err) < 0)
-		return -1;
+	r = ipam_conf_load(args->stdin_data, args->stdin_len, args->args, &c, err);
+	if (r < 0)
+		return r;
 	res = cni_result_new();
 	used = calloc(c->n_requested + 1, sizeof(*used));
 	if (!res || !used)
 		return cni_err_nomem(err);
-	if (c->resolv_conf && ipam_dns_load(c->resolv_conf, &res->dns, err) < 0)
-		return -1;
-	if (ipam_store_open(c->data_dir, c->name, use_index(), &s, err) < 0)
-		return -1;
-	if (ipam_store_lock(s, err) < 0)
-		return -1;
+	if (c->resolv_conf) {
+		r = ipam_dns_load(c->resolv_conf, &res->dns, err);
+		if (r < 0)
+			return r;
+	}
+	r = ipam_store_open(c->data_dir, c->name, use_index(), &s, err);
+	if (r < 0)
+		return r;
+	r = ipam_store_lock(s, err);
+	if (r < 0)
+		return r;
 
 	for (size_t i = 0; i < c->n_sets; i++) {
 		const struct ip_addr *req = NULL;
 		struct cni_ip ip = {0};
+		char buf[IP_STRLEN];
 
 		for (size_t k = 0; k < c->n_requested; k++) {
 			if (!used[k] && ipam_range_set_find(&c->sets[i], &c->requested[k])) {
@@ -116,6 +137,8 @@ int hostlocal_add(const struct cni_cmd_args *args, char **ret_out, struct cni_er
 			cni_err_prefix(err, "failed to allocate for range %zu", i);
 			goto release_reserved;
 		}
+		cni_log(args->log, CNI_LOG_INFO, "reserved %s in range set %zu",
+			ip_format(&ip.address.ip, buf, sizeof(buf)), i);
 		if (cni_result_add_ip(res, &ip) < 0) {
 			release_quiet(s, &ip.address.ip, args);
 			cni_err_nomem(err);
@@ -140,26 +163,36 @@ int hostlocal_add(const struct cni_cmd_args *args, char **ret_out, struct cni_er
 
 release_reserved:
 	rollback(s, res, args);
-	return -1;
+	return cni_err_ret(err);
 }
 
 int hostlocal_del(const struct cni_cmd_args *args, char **ret_out, struct cni_err *err)
 {
 	_cleanup_(ipam_conf_freep) struct ipam_conf *c = NULL;
 	_cleanup_(ipam_store_closep) struct ipam_store *s = NULL;
+	size_t n = 0;
+	int r;
 
-	if (open_locked(args, &c, &s, err) < 0)
-		return -1;
-	return ipam_store_release_by_id(s, args->container_id, args->ifname, NULL, err);
+	r = open_locked(args, &c, &s, err);
+	if (r < 0)
+		return r;
+	r = ipam_store_release_by_id(s, args->container_id, args->ifname, &n, err);
+	if (r < 0)
+		return r;
+	cni_log(args->log, CNI_LOG_INFO, "released %zu reservation(s) of '%s' in '%s'", n,
+		args->ifname, ipam_store_dir(s));
+	return 0;
 }
 
 int hostlocal_check(const struct cni_cmd_args *args, char **ret_out, struct cni_err *err)
 {
 	_cleanup_(ipam_conf_freep) struct ipam_conf *c = NULL;
 	_cleanup_(ipam_store_closep) struct ipam_store *s = NULL;
+	int r;
 
-	if (open_locked(args, &c, &s, err) < 0)
-		return -1;
+	r = open_locked(args, &c, &s, err);
+	if (r < 0)
+		return r;
 	if (!ipam_store_find_by_id(s, args->container_id, args->ifname))
 		return cni_err_set(err, CNI_ERR_INTERNAL,
 				   "host-local: Failed to find address added by container %s",
@@ -182,9 +215,11 @@ int hostlocal_status(const struct cni_cmd_args *args, char **ret_out, struct cni
 	_cleanup_free_ char *path = NULL;
 	const char *root;
 	struct stat st;
+	int r;
 
-	if (ipam_conf_load(args->stdin_data, args->stdin_len, args->args, &c, err) < 0)
-		return -1;
+	r = ipam_conf_load(args->stdin_data, args->stdin_len, args->args, &c, err);
+	if (r < 0)
+		return r;
 	root = c->data_dir && *c->data_dir ? c->data_dir : IPAM_DEFAULT_DATA_DIR;
 	if (asprintf(&path, "%s/%s", root, c->name) < 0) {
 		path = NULL;
@@ -221,17 +256,20 @@ int hostlocal_gc(const struct cni_cmd_args *args, char **ret_out, struct cni_err
 	_cleanup_(ipam_store_closep) struct ipam_store *s = NULL;
 	_cleanup_(cjson_freep) cJSON *root = NULL;
 	struct cni_attachment *valid = NULL;
-	size_t n_valid = 0;
+	size_t n_valid = 0, n = 0;
 	int r;
 
 	if (conf_parse_object(args->stdin_data, args->stdin_len, "error unmarshall network config",
 			      &root, err) < 0 ||
 	    cni_gc_attachments(root, &valid, &n_valid, err) < 0)
-		return -1;
+		return cni_err_ret(err);
 	r = open_locked(args, &c, &s, err);
 	if (r == 0)
-		r = ipam_store_gc(s, valid, n_valid, NULL, err);
+		r = ipam_store_gc(s, valid, n_valid, &n, err);
 	cni_attachments_free(valid, n_valid);
+	if (s)
+		cni_log(args->log, CNI_LOG_INFO, "released %zu stale reservation(s) in '%s'", n,
+			ipam_store_dir(s));
 	return r;
 }
 

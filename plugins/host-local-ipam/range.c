@@ -110,12 +110,14 @@ char *ipam_range_format(const struct ipam_range *r, char *buf, size_t len)
 int ipam_range_set_canonicalize(struct ipam_range_set *s, struct cni_err *err)
 {
 	char a[2 * IP_STRLEN + 2], b[2 * IP_STRLEN + 2];
+	int r;
 
 	if (s->n == 0)
 		return cni_err_set(err, CNI_ERR_INVALID_CONFIG, "empty range set");
 	for (size_t i = 0; i < s->n; i++) {
-		if (ipam_range_canonicalize(&s->ranges[i], err) < 0)
-			return -1;
+		r = ipam_range_canonicalize(&s->ranges[i], err);
+		if (r < 0)
+			return r;
 		if (i > 0 && s->ranges[i].start.family != s->ranges[0].start.family)
 			return cni_err_set(err, CNI_ERR_INVALID_CONFIG, "mixed address families");
 	}

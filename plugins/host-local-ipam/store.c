@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,7 +15,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "cleanup.h"
+#include "fileio.h"
 
 /* Largest reservation file content we keep; longer content never matches an owner. */
 #define OWNER_MAX 4096
@@ -36,30 +39,49 @@ struct store_entry {
 	bool gone;		/* removed during this session, to be compacted */
 };
 
-struct ipam_store {
-	char *dir;		  /* <dataDir>/<network> */
-	int dir_fd;		  /* O_DIRECTORY fd of dir */
-	int lock_fd;		  /* fd of the lock file */
-	bool locked;		  /* the flock is held */
-	bool use_index;		  /* persist and reuse the index */
-	struct store_entry *ents; /* known reservation files, sorted by name */
-	size_t n;		  /* entries used */
-	size_t cap;		  /* entries allocated */
-	bool dirty;		  /* index content changed this session */
-	long long stamp_sec;	  /* directory mtime the loaded index was stamped with */
-	long stamp_nsec;	  /* its nanoseconds */
+/* A growable table of entries; each entry owns its owner string. */
+struct entry_table {
+	struct store_entry *e; /* the entries */
+	size_t n;	       /* entries used */
+	size_t cap;	       /* entries allocated */
 };
 
-/* Record "<op> <path>: <errno text>" like Go's *os.PathError. */
+struct ipam_store {
+	char *dir;		/* <dataDir>/<network> */
+	int dir_fd;		/* O_DIRECTORY fd of dir */
+	int lock_fd;		/* fd of the lock file */
+	bool locked;		/* the flock is held */
+	bool use_index;		/* persist and reuse the index */
+	struct entry_table tab; /* known reservation files, sorted by name */
+	bool dirty;		/* index content changed this session */
+	long long stamp_sec;	/* directory mtime the loaded index was stamped with */
+	long stamp_nsec;	/* its nanoseconds */
+};
+
+/* Record "<op> <path>: <errno text>" like Go's *os.PathError; returns -e. */
 static int path_err(struct cni_err *err, int e, const char *op, const char *dir, const char *name)
 {
-	char t[128];
-
 	if (name)
-		return cni_err_set(err, CNI_ERR_INTERNAL, "%s %s/%s: %s", op, dir, name,
-				   cni_strerror(e, t, sizeof(t)));
-	return cni_err_set(err, CNI_ERR_INTERNAL, "%s %s: %s", op, dir,
-			   cni_strerror(e, t, sizeof(t)));
+		return cni_err_syscall(err, CNI_ERR_INTERNAL, e, "%s %s/%s", op, dir, name);
+	return cni_err_syscall(err, CNI_ERR_INTERNAL, e, "%s %s", op, dir);
+}
+
+/*
+ * The malloc'd path "<dir>/<name>" of a file the store writes by path (temp
+ * files and what they are renamed to). One that cannot be a path (PATH_MAX
+ * or more) is refused with -ENAMETOOLONG and the message opening it would
+ * give, so nothing ever works on a different, truncated path.
+ */
+static int store_path(const struct ipam_store *s, const char *name, char **ret, struct cni_err *err)
+{
+	char *p;
+
+	if (strlen(s->dir) + 1 + strlen(name) >= PATH_MAX)
+		return path_err(err, ENAMETOOLONG, "open", s->dir, name);
+	if (asprintf(&p, "%s/%s", s->dir, name) < 0)
+		return cni_err_nomem(err);
+	*ret = p;
+	return 0;
 }
 
 /* Trim ASCII whitespace (Go strings.TrimSpace for ASCII) in place; returns the start. */
@@ -82,7 +104,6 @@ static char *trim(char *s, size_t *len)
 static int mkdir_p(const char *path, struct cni_err *err)
 {
 	_cleanup_free_ char *p = strdup(path);
-	char t[128];
 
 	if (!p)
 		return cni_err_nomem(err);
@@ -93,14 +114,11 @@ static int mkdir_p(const char *path, struct cni_err *err)
 
 			*s = '\0';
 			if (mkdir(p, 0755) < 0 && errno != EEXIST)
-				return cni_err_set(err, CNI_ERR_INTERNAL, "mkdir %s: %s", p,
-						   cni_strerror(errno, t, sizeof(t)));
+				return path_err(err, errno, "mkdir", p, NULL);
 			if (stat(p, &st) < 0)
-				return cni_err_set(err, CNI_ERR_INTERNAL, "stat %s: %s", p,
-						   cni_strerror(errno, t, sizeof(t)));
+				return path_err(err, errno, "stat", p, NULL);
 			if (!S_ISDIR(st.st_mode))
-				return cni_err_set(err, CNI_ERR_INTERNAL,
-						   "mkdir %s: not a directory", p);
+				return path_err(err, ENOTDIR, "mkdir", p, NULL);
 			*s = c;
 			if (!c)
 				break;
@@ -113,6 +131,7 @@ int ipam_store_open(const char *data_dir, const char *network, bool use_index,
 		    struct ipam_store **ret, struct cni_err *err)
 {
 	_cleanup_(ipam_store_closep) struct ipam_store *s = NULL;
+	int r;
 
 	if (!data_dir || !*data_dir)
 		data_dir = IPAM_DEFAULT_DATA_DIR;
@@ -126,8 +145,9 @@ int ipam_store_open(const char *data_dir, const char *network, bool use_index,
 		s->dir = NULL;
 		return cni_err_nomem(err);
 	}
-	if (mkdir_p(s->dir, err) < 0)
-		return -1;
+	r = mkdir_p(s->dir, err);
+	if (r < 0)
+		return r;
 	s->dir_fd = open(s->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (s->dir_fd < 0)
 		return path_err(err, errno, "open", s->dir, NULL);
@@ -139,13 +159,21 @@ int ipam_store_open(const char *data_dir, const char *network, bool use_index,
 }
 
 /* Free every entry's owner and empty the table. */
-static void entries_clear(struct ipam_store *s)
+static void table_clear(struct entry_table *t)
 {
-	for (size_t i = 0; i < s->n; i++)
-		free(s->ents[i].owner);
-	free(s->ents);
-	s->ents = NULL;
-	s->n = s->cap = 0;
+	for (size_t i = 0; i < t->n; i++)
+		free(t->e[i].owner);
+	free(t->e);
+	*t = (struct entry_table){0};
+}
+
+/* Append an entry (taking its owner on success); the caller re-sorts. 0 or -ENOMEM. */
+static int table_append(struct entry_table *t, const struct store_entry *e)
+{
+	if (ARRAY_RESERVE(t->e, t->cap, t->n + 1) < 0)
+		return -ENOMEM;
+	t->e[t->n++] = *e;
+	return 0;
 }
 
 void ipam_store_close(struct ipam_store *s)
@@ -154,7 +182,7 @@ void ipam_store_close(struct ipam_store *s)
 		return;
 	if (s->locked)
 		ipam_store_unlock(s);
-	entries_clear(s);
+	table_clear(&s->tab);
 	if (s->lock_fd >= 0)
 		close(s->lock_fd);
 	if (s->dir_fd >= 0)
@@ -172,8 +200,8 @@ size_t ipam_store_count(const struct ipam_store *s)
 {
 	size_t n = 0;
 
-	for (size_t i = 0; i < s->n; i++)
-		n += !s->ents[i].gone;
+	for (size_t i = 0; i < s->tab.n; i++)
+		n += !s->tab.e[i].gone;
 	return n;
 }
 
@@ -197,27 +225,11 @@ static struct store_entry *entry_find(struct ipam_store *s, const char *name)
 	struct store_entry key;
 	struct store_entry *e;
 
-	if (!s->n)
+	if (!s->tab.n)
 		return NULL;
 	snprintf(key.name, sizeof(key.name), "%s", name);
-	e = bsearch(&key, s->ents, s->n, sizeof(*s->ents), entry_cmp);
+	e = bsearch(&key, s->tab.e, s->tab.n, sizeof(*s->tab.e), entry_cmp);
 	return e && !e->gone ? e : NULL;
-}
-
-/* Append an entry (taking owner); the caller re-sorts. */
-static int entry_append(struct ipam_store *s, const struct store_entry *e)
-{
-	if (s->n == s->cap) {
-		size_t cap = s->cap ? 2 * s->cap : 64;
-		struct store_entry *n = realloc(s->ents, cap * sizeof(*n));
-
-		if (!n)
-			return -1;
-		s->ents = n;
-		s->cap = cap;
-	}
-	s->ents[s->n++] = *e;
-	return 0;
 }
 
 /* Drop entries marked gone, keeping the order. */
@@ -225,14 +237,14 @@ static void entries_compact(struct ipam_store *s)
 {
 	size_t j = 0;
 
-	for (size_t i = 0; i < s->n; i++) {
-		if (s->ents[i].gone) {
-			free(s->ents[i].owner);
+	for (size_t i = 0; i < s->tab.n; i++) {
+		if (s->tab.e[i].gone) {
+			free(s->tab.e[i].owner);
 			continue;
 		}
-		s->ents[j++] = s->ents[i];
+		s->tab.e[j++] = s->tab.e[i];
 	}
-	s->n = j;
+	s->tab.n = j;
 }
 
 /*
@@ -242,10 +254,11 @@ static void entries_compact(struct ipam_store *s)
 static int read_file(int dir_fd, const char *name, struct store_entry *ret)
 {
 	_cleanup_close_ int fd = -1;
-	char buf[OWNER_MAX + 1];
+	_cleanup_free_ char *buf = NULL;
 	size_t len = 0;
 	struct stat st;
 	char *owner;
+	int r;
 
 	fd = openat(dir_fd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	if (fd < 0)
@@ -254,23 +267,13 @@ static int read_file(int dir_fd, const char *name, struct store_entry *ret)
 		return -errno;
 	if (!S_ISREG(st.st_mode))
 		return -EINVAL;
-	while (len < sizeof(buf)) {
-		ssize_t r = read(fd, buf + len, sizeof(buf) - len);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return -errno;
-		if (r == 0)
-			break;
-		len += (size_t)r;
-	}
-	if (len > OWNER_MAX) {
+	r = fileio_read_fd(fd, OWNER_MAX, &buf, &len);
+	if (r == -EFBIG)
 		owner = strdup(OWNER_OVERSIZE);
-	} else {
-		buf[len] = '\0';
+	else if (r < 0)
+		return r;
+	else
 		owner = strdup(trim(buf, &len));
-	}
 	if (!owner)
 		return -ENOMEM;
 	memset(ret, 0, sizeof(*ret));
@@ -303,7 +306,7 @@ static void put_escaped(FILE *f, const char *s)
 	}
 }
 
-/* Undo put_escaped in place; -1 on a malformed escape. */
+/* Undo put_escaped in place; -1 on a malformed escape (a parse failure, no errno). */
 static int unescape(char *s)
 {
 	char *w = s;
@@ -326,7 +329,8 @@ static int unescape(char *s)
 	return 0;
 }
 
-/* Parse one "name ino csec.cnsec owner" line into e. */
+/* Parse one "name ino csec.cnsec owner" line into e; -1 when it is not one (or on
+ * ENOMEM): either way the index is rebuilt. */
 static int parse_index_line(char *line, struct store_entry *e)
 {
 	char *name = line, *ino, *ct, *owner, *end;
@@ -361,7 +365,7 @@ static int parse_index_line(char *line, struct store_entry *e)
 	return e->owner ? 0 : -1;
 }
 
-/* Load the index into s->ents; any problem leaves an empty table (full rebuild). */
+/* Load the index into s->tab.e; any problem leaves an empty table (full rebuild). */
 static void index_load(struct ipam_store *s)
 {
 	_cleanup_fclose_ FILE *f = NULL;
@@ -382,35 +386,35 @@ static void index_load(struct ipam_store *s)
 	}
 	if (getline(&line, &cap, f) < 0 || strncmp(line, INDEX_MAGIC, strlen(INDEX_MAGIC)) != 0 ||
 	    sscanf(line + strlen(INDEX_MAGIC), "%lld.%ld", &s->stamp_sec, &s->stamp_nsec) != 2)
-		goto corrupt;
+		goto undo_load;
 	for (;;) {
 		ssize_t len = getline(&line, &cap, f);
-		struct store_entry e;
+		struct store_entry e = {0};
 		unsigned long long want;
 
 		if (len <= 0 || line[len - 1] != '\n')
-			goto corrupt;
+			goto undo_load;
 		line[len - 1] = '\0';
 		if (sscanf(line, "end %llu", &want) == 1) {
 			ended = want == count;
 			break;
 		}
-		if (parse_index_line(line, &e) < 0 || entry_append(s, &e) < 0) {
+		if (parse_index_line(line, &e) < 0 || table_append(&s->tab, &e) < 0) {
 			free(e.owner);
-			goto corrupt;
+			goto undo_load;
 		}
 		count++;
 	}
 	if (!ended)
-		goto corrupt;
+		goto undo_load;
 	/* We write it sorted; out of order or duplicate names mean a corrupt index. */
-	for (size_t i = 1; i < s->n; i++) {
-		if (strcmp(s->ents[i - 1].name, s->ents[i].name) >= 0)
-			goto corrupt;
+	for (size_t i = 1; i < s->tab.n; i++) {
+		if (strcmp(s->tab.e[i - 1].name, s->tab.e[i].name) >= 0)
+			goto undo_load;
 	}
 	return;
-corrupt:
-	entries_clear(s);
+undo_load:
+	table_clear(&s->tab);
 	s->stamp_sec = 0;
 	s->stamp_nsec = 0;
 }
@@ -418,17 +422,17 @@ corrupt:
 /* Write the index atomically (temp file + rename), then stamp it with the dir's mtime. */
 static void index_save(struct ipam_store *s)
 {
-	_cleanup_free_ char *tmp = NULL;
+	_cleanup_free_ char *tmp = NULL, *final = NULL;
 	_cleanup_fclose_ FILE *f = NULL;
+	struct cni_err ign = {0}; /* the index is a cache: failing to write it costs a rebuild */
 	char stamp[STAMP_WIDTH + 2];
 	struct stat st;
 	size_t count = 0;
 	int fd;
 
-	if (asprintf(&tmp, "%s/%s.XXXXXX", s->dir, IPAM_INDEX_NAME) < 0) {
-		tmp = NULL;
+	if (store_path(s, IPAM_INDEX_NAME ".XXXXXX", &tmp, &ign) < 0 ||
+	    store_path(s, IPAM_INDEX_NAME, &final, &ign) < 0)
 		return;
-	}
 	fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0)
 		return;
@@ -440,8 +444,8 @@ static void index_save(struct ipam_store *s)
 	}
 	/* Placeholder stamp: a crash before the final stamp forces a full check. */
 	fprintf(f, "%s%0*d\n", INDEX_MAGIC, STAMP_WIDTH, 0);
-	for (size_t i = 0; i < s->n; i++) {
-		const struct store_entry *e = &s->ents[i];
+	for (size_t i = 0; i < s->tab.n; i++) {
+		const struct store_entry *e = &s->tab.e[i];
 
 		if (e->gone)
 			continue;
@@ -451,18 +455,8 @@ static void index_save(struct ipam_store *s)
 		count++;
 	}
 	fprintf(f, "end %zu\n", count);
-	if (fflush(f) != 0 || ferror(f))
-		goto fail;
-	{
-		_cleanup_free_ char *final = NULL;
-
-		if (asprintf(&final, "%s/%s", s->dir, IPAM_INDEX_NAME) < 0) {
-			final = NULL;
-			goto fail;
-		}
-		if (rename(tmp, final) < 0)
-			goto fail;
-	}
+	if (fflush(f) != 0 || ferror(f) || rename(tmp, final) < 0)
+		goto unlink_tmp;
 	/* Nothing else changes the directory while we hold the lock. */
 	if (fstat(s->dir_fd, &st) < 0)
 		return;
@@ -473,12 +467,12 @@ static void index_save(struct ipam_store *s)
 	s->stamp_sec = (long long)st.st_mtim.tv_sec;
 	s->stamp_nsec = st.st_mtim.tv_nsec;
 	return;
-fail:
+unlink_tmp:
 	unlink(tmp);
 }
 
 /*
- * Bring s->ents in line with the directory. Names missing from the table or
+ * Bring s->tab.e in line with the directory. Names missing from the table or
  * whose inode changed are read; entries whose file is gone are dropped;
  * when the directory's mtime differs from the index stamp (someone else
  * changed it), entries whose inode matches are also checked by ctime, which
@@ -486,12 +480,11 @@ fail:
  */
 static int reconcile(struct ipam_store *s, struct cni_err *err)
 {
-	_cleanup_free_ struct store_entry *added = NULL;
-	size_t n_added = 0, cap_added = 0;
+	_cleanup_(table_clear) struct entry_table added = {0};
+	_cleanup_closedir_ DIR *d = NULL;
+	_cleanup_close_ int fd = -1;
 	struct stat dst;
 	bool foreign;
-	DIR *d;
-	int fd;
 
 	if (fstat(s->dir_fd, &dst) < 0)
 		return path_err(err, errno, "stat", s->dir, NULL);
@@ -504,28 +497,20 @@ static int reconcile(struct ipam_store *s, struct cni_err *err)
 	if (fd < 0)
 		return path_err(err, errno, "open", s->dir, NULL);
 	d = fdopendir(fd);
-	if (!d) {
-		close(fd);
+	if (!d)
 		return path_err(err, errno, "open", s->dir, NULL);
-	}
-	for (size_t i = 0; i < s->n; i++)
-		s->ents[i].seen = false;
+	TAKE_FD(fd); /* d owns it now */
+	for (size_t i = 0; i < s->tab.n; i++)
+		s->tab.e[i].seen = false;
 	for (;;) {
 		struct store_entry *e, fresh;
 		struct dirent *de;
-		int r;
 
 		errno = 0;
 		de = readdir(d);
 		if (!de) {
-			if (errno) {
-				int saved = errno;
-
-				closedir(d);
-				for (size_t i = 0; i < n_added; i++)
-					free(added[i].owner);
-				return path_err(err, saved, "readdir", s->dir, NULL);
-			}
+			if (errno)
+				return path_err(err, errno, "readdir", s->dir, NULL);
 			break;
 		}
 		if (de->d_type != DT_REG && de->d_type != DT_UNKNOWN)
@@ -548,72 +533,54 @@ static int reconcile(struct ipam_store *s, struct cni_err *err)
 				continue;
 			}
 		}
-		r = read_file(s->dir_fd, de->d_name, &fresh);
-		if (r < 0)
+		if (read_file(s->dir_fd, de->d_name, &fresh) < 0)
 			continue; /* vanished or unreadable: skipped, as the reference does */
 		s->dirty = true;
+		fresh.seen = true;
 		if (e) {
 			free(e->owner);
 			*e = fresh;
-			e->seen = true;
-			continue;
+		} else if (table_append(&added, &fresh) < 0) {
+			free(fresh.owner);
+			return cni_err_nomem(err);
 		}
-		fresh.seen = true;
-		if (n_added == cap_added) {
-			size_t cap = cap_added ? 2 * cap_added : 16;
-			struct store_entry *n = realloc(added, cap * sizeof(*n));
-
-			if (!n) {
-				free(fresh.owner);
-				closedir(d);
-				for (size_t i = 0; i < n_added; i++)
-					free(added[i].owner);
-				return cni_err_nomem(err);
-			}
-			added = n;
-			cap_added = cap;
-		}
-		added[n_added++] = fresh;
 	}
-	closedir(d);
-	for (size_t i = 0; i < s->n; i++) {
-		if (!s->ents[i].seen && !s->ents[i].gone) {
-			s->ents[i].gone = true;
+	for (size_t i = 0; i < s->tab.n; i++) {
+		if (!s->tab.e[i].seen && !s->tab.e[i].gone) {
+			s->tab.e[i].gone = true;
 			s->dirty = true;
 		}
 	}
 	entries_compact(s);
-	for (size_t i = 0; i < n_added; i++) {
-		if (entry_append(s, &added[i]) < 0) {
-			for (size_t j = i; j < n_added; j++)
-				free(added[j].owner);
-			return cni_err_nomem(err);
-		}
-	}
-	if (s->n > 1)
-		qsort(s->ents, s->n, sizeof(*s->ents), entry_cmp);
+	/* Move the new entries over in one step: on failure each stays in one table. */
+	if (ARRAY_RESERVE(s->tab.e, s->tab.cap, s->tab.n + added.n) < 0)
+		return cni_err_nomem(err);
+	if (added.n)
+		memcpy(s->tab.e + s->tab.n, added.e, added.n * sizeof(*added.e));
+	s->tab.n += added.n;
+	added.n = 0;
+	if (s->tab.n > 1)
+		qsort(s->tab.e, s->tab.n, sizeof(*s->tab.e), entry_cmp);
 	return 0;
 }
 
 int ipam_store_lock(struct ipam_store *s, struct cni_err *err)
 {
-	char t[128];
+	int r;
 
 	while (flock(s->lock_fd, LOCK_EX) < 0) {
 		if (errno != EINTR)
-			return cni_err_set(err, CNI_ERR_INTERNAL, "lock %s/%s: %s", s->dir,
-					   IPAM_LOCK_NAME, cni_strerror(errno, t, sizeof(t)));
+			return path_err(err, errno, "lock", s->dir, IPAM_LOCK_NAME);
 	}
 	s->locked = true;
 	s->dirty = false;
-	entries_clear(s);
+	table_clear(&s->tab);
 	if (s->use_index)
 		index_load(s);
-	if (reconcile(s, err) < 0) {
+	r = reconcile(s, err);
+	if (r < 0)
 		ipam_store_unlock(s);
-		return -1;
-	}
-	return 0;
+	return r;
 }
 
 void ipam_store_unlock(struct ipam_store *s)
@@ -654,18 +621,21 @@ static bool entry_refresh(struct ipam_store *s, struct store_entry *e)
 static int write_atomic(struct ipam_store *s, const char *name, const char *data,
 			struct cni_err *err)
 {
-	_cleanup_free_ char *tmp = NULL, *final = NULL;
+	_cleanup_free_ char *tmp_name = NULL, *tmp = NULL, *final = NULL;
 	_cleanup_close_ int fd = -1;
 	size_t len = strlen(data), off = 0;
+	int r;
 
-	if (asprintf(&tmp, "%s/.%s.XXXXXX", s->dir, name) < 0) {
-		tmp = NULL;
+	if (asprintf(&tmp_name, ".%s.XXXXXX", name) < 0) {
+		tmp_name = NULL;
 		return cni_err_nomem(err);
 	}
-	if (asprintf(&final, "%s/%s", s->dir, name) < 0) {
-		final = NULL;
-		return cni_err_nomem(err);
-	}
+	r = store_path(s, tmp_name, &tmp, err);
+	if (r < 0)
+		return r;
+	r = store_path(s, name, &final, err);
+	if (r < 0)
+		return r;
 	fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0)
 		return path_err(err, errno, "open", tmp, NULL);
@@ -701,7 +671,7 @@ int ipam_store_reserve(struct ipam_store *s, const char *cid, const char *ifname
 	size_t clen, off = 0, idlen;
 	struct stat st;
 	const char *id = cid;
-	int fd, werr = 0;
+	int fd, r, werr = 0;
 
 	ip_format(ip, name, sizeof(name));
 	/* strings.TrimSpace(id) */
@@ -744,9 +714,10 @@ int ipam_store_reserve(struct ipam_store *s, const char *cid, const char *ifname
 	}
 
 	snprintf(lastname, sizeof(lastname), IPAM_LAST_RESERVED_PREFIX "%d", set_idx);
-	if (write_atomic(s, lastname, name, err) < 0) {
+	r = write_atomic(s, lastname, name, err);
+	if (r < 0) {
 		unlinkat(s->dir_fd, name, 0);
-		return -1;
+		return r;
 	}
 
 	/* Record it; a stale entry of the same name (file vanished) is replaced. */
@@ -762,8 +733,8 @@ int ipam_store_reserve(struct ipam_store *s, const char *cid, const char *ifname
 		if (old) {
 			free(old->owner);
 			*old = e;
-		} else if (entry_append(s, &e) == 0) {
-			qsort(s->ents, s->n, sizeof(*s->ents), entry_cmp);
+		} else if (table_append(&s->tab, &e) == 0) {
+			qsort(s->tab.e, s->tab.n, sizeof(*s->tab.e), entry_cmp);
 		} else {
 			free(e.owner);
 		}
@@ -775,23 +746,21 @@ int ipam_store_reserve(struct ipam_store *s, const char *cid, const char *ifname
 
 bool ipam_store_last_reserved(struct ipam_store *s, int set_idx, struct ip_addr *ret)
 {
-	char name[64], buf[IP_STRLEN + 1];
+	_cleanup_free_ char *buf = NULL;
 	_cleanup_close_ int fd = -1;
-	ssize_t len;
+	char name[64];
+	size_t len;
 
 	snprintf(name, sizeof(name), IPAM_LAST_RESERVED_PREFIX "%d", set_idx);
 	fd = openat(s->dir_fd, name, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (fd < 0 || fileio_read_fd(fd, IP_STRLEN - 1, &buf, &len) < 0 || len == 0)
 		return false;
-	len = read(fd, buf, sizeof(buf) - 1);
-	if (len <= 0 || (size_t)len >= sizeof(buf) - 1)
-		return false;
-	buf[len] = '\0';
 	/* net.ParseIP on the raw content: no trimming. */
 	return ip_parse(buf, ret) == 0;
 }
 
-/* Build the two owner strings the reference matches: "cid\r\nifname" and "cid". */
+/* Build the two owner strings the reference matches: "cid\r\nifname" and "cid".
+ * 0 or -ENOMEM. */
 static int owner_keys(const char *cid, const char *ifname, char **ret_full, char **ret_legacy)
 {
 	size_t len;
@@ -802,11 +771,11 @@ static int owner_keys(const char *cid, const char *ifname, char **ret_full, char
 	while (len && isspace((unsigned char)cid[len - 1]))
 		len--;
 	if (asprintf(ret_full, "%.*s\r\n%s", (int)len, cid, ifname) < 0)
-		return -1;
+		return -ENOMEM;
 	*ret_legacy = strndup(cid, len);
 	if (!*ret_legacy) {
 		free(*ret_full);
-		return -1;
+		return -ENOMEM;
 	}
 	/* The full key is compared after trimming, like the file content. */
 	len = strlen(*ret_full);
@@ -819,23 +788,20 @@ int ipam_store_get_by_id(struct ipam_store *s, const char *cid, const char *ifna
 {
 	_cleanup_free_ char *full = NULL, *legacy = NULL;
 	_cleanup_free_ struct ip_addr *out = NULL;
-	size_t n = 0;
+	size_t n = 0, cap = 0;
 
 	if (owner_keys(cid, ifname, &full, &legacy) < 0)
 		return cni_err_nomem(err);
-	for (size_t i = 0; i < s->n; i++) {
-		struct store_entry *e = &s->ents[i];
-		struct ip_addr *grown;
+	for (size_t i = 0; i < s->tab.n; i++) {
+		struct store_entry *e = &s->tab.e[i];
 
 		if (e->gone || (strcmp(e->owner, full) != 0 && strcmp(e->owner, legacy) != 0))
 			continue;
 		if (!entry_refresh(s, e) ||
 		    (strcmp(e->owner, full) != 0 && strcmp(e->owner, legacy) != 0))
 			continue;
-		grown = realloc(out, (n + 1) * sizeof(*out));
-		if (!grown)
+		if (ARRAY_RESERVE(out, cap, n + 1) < 0)
 			return cni_err_nomem(err);
-		out = grown;
 		if (ip_parse(e->name, &out[n]) == 0)
 			n++;
 	}
@@ -853,8 +819,8 @@ bool ipam_store_find_by_id(struct ipam_store *s, const char *cid, const char *if
 	for (int pass = 0; pass < 2; pass++) {
 		const char *key = pass == 0 ? full : legacy;
 
-		for (size_t i = 0; i < s->n; i++) {
-			struct store_entry *e = &s->ents[i];
+		for (size_t i = 0; i < s->tab.n; i++) {
+			struct store_entry *e = &s->tab.e[i];
 
 			if (e->gone || strcmp(e->owner, key) != 0)
 				continue;
@@ -865,7 +831,7 @@ bool ipam_store_find_by_id(struct ipam_store *s, const char *cid, const char *if
 	return false;
 }
 
-/* Remove e's file if, re-read, it still holds key. 1 removed, 0 not, -1 error. */
+/* Remove e's file if, re-read, it still holds key: 1 removed, 0 not, or a negative errno. */
 static int remove_if_owner(struct ipam_store *s, struct store_entry *e, const char *key,
 			   struct cni_err *err)
 {
@@ -895,15 +861,15 @@ int ipam_store_release_by_id(struct ipam_store *s, const char *cid, const char *
 	for (int pass = 0; pass < 2 && removed == 0; pass++) {
 		const char *key = pass == 0 ? full : legacy;
 
-		for (size_t i = 0; i < s->n; i++) {
-			struct store_entry *e = &s->ents[i];
+		for (size_t i = 0; i < s->tab.n; i++) {
+			struct store_entry *e = &s->tab.e[i];
 			int r;
 
 			if (e->gone || strcmp(e->owner, key) != 0)
 				continue;
 			r = remove_if_owner(s, e, key, err);
 			if (r < 0)
-				return -1;
+				return r;
 			removed += (size_t)r;
 		}
 	}
@@ -918,13 +884,15 @@ int ipam_store_release_ip(struct ipam_store *s, const struct ip_addr *ip, const 
 	_cleanup_free_ char *full = NULL, *legacy = NULL;
 	char name[IP_STRLEN];
 	struct store_entry *e;
+	int r;
 
 	if (owner_keys(cid, ifname, &full, &legacy) < 0)
 		return cni_err_nomem(err);
 	e = entry_find(s, ip_format(ip, name, sizeof(name)));
 	if (!e)
 		return 0;
-	return remove_if_owner(s, e, full, err) < 0 ? -1 : 0;
+	r = remove_if_owner(s, e, full, err);
+	return r < 0 ? r : 0;
 }
 
 /* True when owner (file content) belongs to an attachment in valid. */
@@ -949,10 +917,10 @@ int ipam_store_gc(struct ipam_store *s, const struct cni_attachment *valid, size
 		  size_t *ret_n, struct cni_err *err)
 {
 	size_t removed = 0;
-	bool failed = false;
+	int failed = 0; /* the first failure's negative errno */
 
-	for (size_t i = 0; i < s->n; i++) {
-		struct store_entry *e = &s->ents[i];
+	for (size_t i = 0; i < s->tab.n; i++) {
+		struct store_entry *e = &s->tab.e[i];
 		struct cni_err one = {0};
 
 		if (e->gone || owner_valid(e->owner, valid, n_valid))
@@ -961,16 +929,19 @@ int ipam_store_gc(struct ipam_store *s, const struct cni_attachment *valid, size
 		if (!entry_refresh(s, e) || owner_valid(e->owner, valid, n_valid))
 			continue;
 		if (unlinkat(s->dir_fd, e->name, 0) < 0 && errno != ENOENT) {
-			path_err(&one, errno, "remove", s->dir, e->name);
+			int r = path_err(&one, errno, "remove", s->dir, e->name);
+
 			if (failed) {
 				char prev[CNI_ERR_MSG_MAX];
 
 				snprintf(prev, sizeof(prev), "%s", err->msg);
 				cni_err_set(err, CNI_ERR_INTERNAL, "%s; %s", prev, one.msg);
+				err->sys_errno =
+					-failed; /* the joined error keeps the first cause */
 			} else {
 				*err = one;
+				failed = r;
 			}
-			failed = true;
 			continue;
 		}
 		e->gone = true;
@@ -979,5 +950,5 @@ int ipam_store_gc(struct ipam_store *s, const struct cni_attachment *valid, size
 	}
 	if (ret_n)
 		*ret_n = removed;
-	return failed ? -1 : 0;
+	return failed;
 }

@@ -359,6 +359,24 @@ class TestHostLocalGCStatus(HostLocalBase):
         self.assertCNIError(run_plugin("host-local", "STATUS", self.conf(V4, version="1.0.0")), 1)
 
 
+    def test_overlong_data_dir_is_an_error_not_another_path(self):
+        # A component longer than NAME_MAX: the store cannot be created.
+        long_dir = os.path.join(self.data, "x" * 300)
+        conf = self.conf(V4, version="1.1.0", dataDir=long_dir)
+        res = self.add(conf)
+        self.assertCNIError(res, 999, "mkdir %s: file name too long" % long_dir)
+        self.assertEqual(res.stdout.count('"ips"'), 0)
+        self.assertCNIError(run_plugin("host-local", "STATUS", conf), 50, "file name too long")
+        # A network directory so close to PATH_MAX that the cursor's temp file cannot be
+        # named: ADD fails and takes its reservation back.
+        deep = self.data
+        while len(deep) + 201 + len("/hlnet") < 4096 - 20:
+            deep = os.path.join(deep, "d" * 200)
+        deep = os.path.join(deep, "e" * (4096 - 20 - len(deep) - 1 - len("/hlnet")))
+        res = self.add(self.conf(V4, dataDir=deep))
+        self.assertCNIError(res, 999, "failed to allocate for range 0: open " + deep[:200])
+        self.assertEqual(sorted(os.listdir(os.path.join(deep, "hlnet"))), ["lock"])
+
 class TestHostLocalStoreInterop(HostLocalBase):
     """A store as the Go plugin writes it (and as its older versions wrote it)."""
 

@@ -4,6 +4,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <ftw.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -335,15 +336,19 @@ static int alloc(const char *dir, const struct ipam_range_set *s, int idx, const
 	_cleanup_(ipam_store_closep) struct ipam_store *st = NULL;
 	struct cni_ip r = {0};
 	struct ip_addr rq;
+	int rc;
 
 	cni_err_clear(err);
 	out[0] = '\0';
 	if (req)
 		rq = ip(req);
-	if (ipam_store_open(dir, "net", true, &st, err) < 0 || ipam_store_lock(st, err) < 0)
-		return -1;
-	if (ipam_allocate(st, s, idx, cid, "eth0", req ? &rq : NULL, &r, err) < 0)
-		return -1;
+	rc = ipam_store_open(dir, "net", true, &st, err);
+	if (rc == 0)
+		rc = ipam_store_lock(st, err);
+	if (rc == 0)
+		rc = ipam_allocate(st, s, idx, cid, "eth0", req ? &rq : NULL, &r, err);
+	if (rc < 0)
+		return rc;
 	ipnet_format(&r.address, out, IP_STRLEN);
 	strcat(out, " gw ");
 	ip_format(&r.gateway, out + strlen(out), IP_STRLEN);
@@ -359,19 +364,19 @@ static void test_allocate(void)
 	snprintf(netdir, sizeof(netdir), "%s/net", dir);
 	CHECK_INT(alloc(dir, &s, 0, "c1", NULL, out, &err), 0);
 	CHECK_STR(out, "10.1.0.2/29 gw 10.1.0.1");
-	CHECK_INT(alloc(dir, &s, 0, "c1", NULL, out, &err), -1);
+	CHECK_INT(alloc(dir, &s, 0, "c1", NULL, out, &err), -EIO);
 	CHECK_STR(err.msg,
 		  "10.1.0.2 has been allocated to c1, duplicate allocation is not allowed");
 	CHECK_INT(alloc(dir, &s, 0, "c2", NULL, out, &err), 0);
 	CHECK_STR(out, "10.1.0.3/29 gw 10.1.0.1");
 	CHECK_STR(read_text(netdir, "last_reserved_ip.0"), "10.1.0.3");
 	/* Requested addresses. */
-	CHECK_INT(alloc(dir, &s, 0, "c3", "10.1.0.1", out, &err), -1);
+	CHECK_INT(alloc(dir, &s, 0, "c3", "10.1.0.1", out, &err), -EIO);
 	CHECK_STR(err.msg, "requested ip 10.1.0.1 is subnet's gateway");
-	CHECK_INT(alloc(dir, &s, 0, "c3", "10.1.0.2", out, &err), -1);
+	CHECK_INT(alloc(dir, &s, 0, "c3", "10.1.0.2", out, &err), -EIO);
 	CHECK_STR(err.msg, "requested IP address 10.1.0.2 is not available in range set "
 			   "10.1.0.1-10.1.0.6");
-	CHECK_INT(alloc(dir, &s, 0, "c3", "10.1.0.9", out, &err), -1);
+	CHECK_INT(alloc(dir, &s, 0, "c3", "10.1.0.9", out, &err), -EIO);
 	CHECK_STR(err.msg, "10.1.0.9 not in range set 10.1.0.1-10.1.0.6");
 	CHECK_INT(alloc(dir, &s, 0, "c3", "10.1.0.6", out, &err), 0);
 	CHECK_STR(out, "10.1.0.6/29 gw 10.1.0.1");
@@ -381,7 +386,7 @@ static void test_allocate(void)
 	CHECK_STR(out, "10.1.0.4/29 gw 10.1.0.1");
 	CHECK_INT(alloc(dir, &s, 0, "c5", NULL, out, &err), 0);
 	CHECK_STR(out, "10.1.0.5/29 gw 10.1.0.1");
-	CHECK_INT(alloc(dir, &s, 0, "c6", NULL, out, &err), -1);
+	CHECK_INT(alloc(dir, &s, 0, "c6", NULL, out, &err), -EIO);
 	CHECK_INT(err.code, 999);
 	CHECK_STR(err.msg, "no IP addresses available in range set: 10.1.0.1-10.1.0.6");
 	/* Released addresses are reused only after the cursor comes round. */
@@ -628,6 +633,85 @@ static void test_index_reconcile(void)
 	rmtree(dir);
 }
 
+/* Append "/<n times c>" to a malloc'd path. */
+static char *path_join_long(char *base, size_t n, char c)
+{
+	size_t len = strlen(base);
+	char *p = realloc(base, len + n + 2);
+
+	if (!p)
+		abort();
+	p[len] = '/';
+	memset(p + len + 1, c, n);
+	p[len + 1 + n] = '\0';
+	return p;
+}
+
+/*
+ * Paths the store cannot use are errors with errno ENAMETOOLONG, never a
+ * different, truncated path: a dataDir component longer than NAME_MAX, and a
+ * network directory so close to PATH_MAX that its temp files cannot be named.
+ */
+static void test_store_long_paths(void)
+{
+	char *dir = mktmp(), *data = strdup(dir);
+	struct ipam_store *st = NULL;
+	struct cni_err err = {0};
+	struct ip_addr a = ip("10.1.0.7");
+	bool reserved = false;
+	size_t n = 0;
+	DIR *d;
+	struct dirent *de;
+
+	/* One component of 300 bytes: mkdir refuses it. */
+	data = path_join_long(data, 300, 'x');
+	CHECK_INT(ipam_store_open(data, "net", true, &st, &err), -ENAMETOOLONG);
+	CHECK_INT(err.code, 999);
+	CHECK_INT(err.sys_errno, ENAMETOOLONG);
+	CHECK(strncmp(err.msg, "mkdir ", 6) == 0);
+	CHECK(strstr(err.msg, ": file name too long") != NULL);
+	CHECK(st == NULL);
+	free(data);
+
+	/* A network directory of PATH_MAX - 20 bytes exists and opens, but
+	 * "<dir>/.last_reserved_ip.0.XXXXXX" cannot be a path. */
+	data = strdup(dir);
+	while (strlen(data) + 200 + 1 + strlen("/net") < PATH_MAX - 20)
+		data = path_join_long(data, 200, 'd');
+	data = path_join_long(data, PATH_MAX - 20 - strlen(data) - 1 - strlen("/net"), 'e');
+	CHECK_INT(strlen(data) + strlen("/net"), PATH_MAX - 20);
+	cni_err_clear(&err);
+	CHECK_INT(ipam_store_open(data, "net", true, &st, &err), 0);
+	if (!st) {
+		free(data);
+		rmtree(dir);
+		return;
+	}
+	CHECK_INT(ipam_store_lock(st, &err), 0);
+	CHECK_INT(ipam_store_reserve(st, "cid1", "eth0", &a, 0, &reserved, &err), -ENAMETOOLONG);
+	CHECK_INT(err.code, 999);
+	CHECK_INT(err.sys_errno, ENAMETOOLONG);
+	/* "open <dir>/.last_reserved_ip.0.XXXXXX: file name too long", cut at the message
+	 * size. */
+	CHECK(strncmp(err.msg, "open ", 5) == 0 && strncmp(err.msg + 5, dir, strlen(dir)) == 0);
+	CHECK_INT(ipam_store_count(st), 0);
+	ipam_store_unlock(st);
+	/* The reservation was taken back; the index (a cache) was not written. */
+	d = opendir(ipam_store_dir(st));
+	CHECK(d != NULL);
+	while (d && (de = readdir(d))) {
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, ".."))
+			CHECK_STR(de->d_name, "lock");
+		n++;
+	}
+	if (d)
+		closedir(d);
+	CHECK_INT(n, 3);
+	ipam_store_close(st);
+	free(data);
+	rmtree(dir);
+}
+
 static void test_gc(void)
 {
 	char *dir = mktmp(), netdir[512];
@@ -704,6 +788,7 @@ int main(void)
 	RUN(test_store_format);
 	RUN(test_legacy);
 	RUN(test_index_reconcile);
+	RUN(test_store_long_paths);
 	RUN(test_gc);
 	RUN(test_dns);
 	UNIT_DONE();
