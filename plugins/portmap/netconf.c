@@ -117,15 +117,16 @@ static int parse_mapping(const cJSON *o, size_t idx, struct portmap_mapping *m, 
 	return 0;
 }
 
+/* runtimeConfig.portMappings; in lenient mode a bad entry is reported to log and skipped. */
 static int load_mappings(const cJSON *root, struct portmap_conf *c, enum portmap_load_mode mode,
-			 struct cni_err *err)
+			 const struct cni_log *log, struct cni_err *err)
 {
 	const cJSON *rc = NULL, *arr = NULL, *it;
 	size_t i = 0;
 
 	if (conf_object(root, "runtimeConfig", &rc, err) < 0 ||
 	    conf_array(rc, "portMappings", &arr, err) < 0)
-		return -1;
+		return cni_err_ret(err);
 	if (!arr)
 		return 0;
 	c->mappings = calloc((size_t)cJSON_GetArraySize(arr) + 1, sizeof(*c->mappings));
@@ -133,11 +134,12 @@ static int load_mappings(const cJSON *root, struct portmap_conf *c, enum portmap
 		return cni_err_nomem(err);
 	cJSON_ArrayForEach (it, arr) {
 		struct portmap_mapping m = {0};
+		int r = parse_mapping(it, i++, &m, err);
 
-		if (parse_mapping(it, i++, &m, err) < 0) {
+		if (r < 0) {
 			if (mode == PORTMAP_LOAD_STRICT)
-				return -1;
-			fprintf(stderr, "portmap: ignoring %s\n", err->msg);
+				return r;
+			cni_warn(log, "ignoring %s", err->msg);
 			cni_err_clear(err);
 			continue;
 		}
@@ -150,9 +152,10 @@ static int load_mappings(const cJSON *root, struct portmap_conf *c, enum portmap
 static int load_conditions(const cJSON *root, const char *key, char ***ret, struct cni_err *err)
 {
 	size_t n = 0;
+	int r = conf_string_list(root, key, ret, &n, err);
 
-	if (conf_string_list(root, key, ret, &n, err) < 0)
-		return -1;
+	if (r < 0)
+		return r;
 	if (*ret && n == 0) {
 		strv_free(*ret);
 		*ret = NULL;
@@ -175,11 +178,13 @@ static bool conditions_are_nftables(char **conds)
 static int validate_conditions(char **conds, int family, const char *key, struct cni_err *err)
 {
 	_cleanup_(nft_rule_freep) struct nft_rule *rule = NULL;
+	int r;
 
 	if (!conds)
 		return 0;
-	if (nft_rule_new(family, "cni_hostport", "prerouting", NULL, &rule, err) < 0)
-		return -1;
+	r = nft_rule_new(family, "cni_hostport", "prerouting", NULL, &rule, err);
+	if (r < 0)
+		return r;
 	for (char **p = conds; *p; p++) {
 		if (nft_rule_parse_condition(rule, *p, err) < 0) {
 			err->code = CNI_ERR_INVALID_CONFIG;
@@ -210,7 +215,7 @@ static int load_backend(const cJSON *root, struct portmap_conf *c, struct cni_er
 	if (conf_string(root, "backend", &backend, err) < 0 ||
 	    conf_int(root, "markMasqBit", LLONG_MIN, LLONG_MAX, &bit, err) < 0 ||
 	    conf_strdup(root, "externalSetMarkChain", &c->external_set_mark_chain, err) < 0)
-		return -1;
+		return cni_err_ret(err);
 	if (has_bit && c->external_set_mark_chain)
 		return cni_err_set(err, CNI_ERR_INVALID_CONFIG,
 				   "Cannot specify externalSetMarkChain and markMasqBit");
@@ -253,7 +258,7 @@ static int load_backend(const cJSON *root, struct portmap_conf *c, struct cni_er
 	if (c->backend == PORTMAP_BACKEND_NFTABLES &&
 	    (validate_conditions(c->conditions_v4, NFPROTO_IPV4, "conditionsV4", err) < 0 ||
 	     validate_conditions(c->conditions_v6, NFPROTO_IPV6, "conditionsV6", err) < 0))
-		return -1;
+		return cni_err_ret(err);
 	return 0;
 }
 
@@ -316,10 +321,12 @@ int portmap_conf_load(const struct cni_cmd_args *args, enum portmap_load_mode mo
 	_cleanup_(portmap_conf_freep) struct portmap_conf *c = NULL;
 	_cleanup_(cjson_freep) cJSON *root = NULL;
 	bool lenient = mode == PORTMAP_LOAD_LENIENT;
+	int r;
 
-	if (conf_parse_object(args->stdin_data, args->stdin_len,
-			      "failed to parse network configuration", &root, err) < 0)
-		return -1;
+	r = conf_parse_object(args->stdin_data, args->stdin_len,
+			      "failed to parse network configuration", &root, err);
+	if (r < 0)
+		return r;
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return cni_err_nomem(err);
@@ -330,8 +337,6 @@ int portmap_conf_load(const struct cni_cmd_args *args, enum portmap_load_mode mo
 		return cni_err_nomem(err);
 
 	for (int step = 0; step < 4; step++) {
-		int r;
-
 		switch (step) {
 		case 0:
 			r = conf_bool(root, "snat", &c->snat, err);
@@ -347,29 +352,33 @@ int portmap_conf_load(const struct cni_cmd_args *args, enum portmap_load_mode mo
 			r = load_backend(root, c, err);
 			break;
 		default:
-			r = load_mappings(root, c, mode, err);
+			r = load_mappings(root, c, mode, args->log, err);
 			break;
 		}
 		if (r < 0) {
 			if (!lenient)
-				return -1;
+				return r;
 			/* DEL/GC only need the container ID: go on with what parses. */
-			fprintf(stderr, "portmap: ignoring config error: %s\n", err->msg);
+			cni_warn(args->log, "ignoring config error: %s", err->msg);
 			cni_err_clear(err);
 		}
 	}
 
-	if (cni_prev_result(root, c->cni_version, &c->prev, err) < 0) {
+	r = cni_prev_result(root, c->cni_version, &c->prev, err);
+	if (r < 0) {
 		if (!lenient)
-			return -1;
-		fprintf(stderr, "portmap: ignoring prevResult: %s\n", err->msg);
+			return r;
+		cni_warn(args->log, "ignoring prevResult: %s", err->msg);
 		cni_err_clear(err);
 		c->prev = NULL;
 	}
 	if (c->prev)
 		choose_container_ips(c, args->ifname ? args->ifname : "");
-	if (check_mapping_families(c, mode, err) < 0)
-		return -1;
+	r = check_mapping_families(c, mode, err);
+	if (r < 0)
+		return r;
+	cni_log(args->log, CNI_LOG_DEBUG, "parsed %zu port mappings%s%s", c->n_mappings,
+		c->has_v4 ? ", container IPv4" : "", c->has_v6 ? ", container IPv6" : "");
 	*ret = TAKE_PTR(c);
 	return 0;
 }

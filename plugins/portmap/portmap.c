@@ -6,6 +6,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +15,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "strv.h"
 #include "cni/conf.h"
 #include "net/conntrack.h"
 #include "net/nft.h"
@@ -26,76 +29,89 @@
  * concurrent DEL/GC of another container): listing and commit are not atomic. */
 #define PM_TXN_ATTEMPTS 3
 
-/* Which verb a transaction builder serves. */
-enum pm_op {
-	PM_OP_ADD, /* replace this container's rules */
-	PM_OP_DEL, /* delete this container's rules */
-	PM_OP_GC,  /* delete the rules of containers not in the valid list */
-};
+/* Queues one command's changes into txn (empty); called again for every attempt. */
+typedef int (*pm_queue_fn)(struct nft_txn *txn, void *ctx, struct cni_err *err);
 
-/* Build and commit the transaction of op, rebuilding it when a listed rule vanished. */
-static int pm_run_txn(enum pm_op op, const struct portmap_conf *c, const char *container_id,
-		      struct pm_del_filter *f, struct cni_err *err)
+/*
+ * Commit what queue(txn, ctx) queues as one transaction, so that it applies
+ * completely or not at all. A commit failing with -ENOENT (a rule to delete
+ * is gone) is rebuilt from scratch, up to PM_TXN_ATTEMPTS times.
+ */
+static int pm_run_txn(pm_queue_fn queue, void *ctx, struct cni_err *err)
 {
 	_cleanup_(nft_txn_freep) struct nft_txn *txn = NULL;
-	int r = 0;
+	int r;
 
-	if (nft_txn_new(&txn, err) < 0)
-		return -1;
-	for (int attempt = 0; attempt < PM_TXN_ATTEMPTS; attempt++) {
-		struct pm_del_filter fresh;
-
-		if (f) {
-			/* Ports collected by a failed attempt are kept: harmless extras. */
-			fresh = *f;
-			fresh.deleted = 0;
-		}
+	r = nft_txn_new(&txn, err);
+	if (r < 0)
+		return r;
+	for (int attempt = 1;; attempt++) {
 		nft_txn_abort(txn);
-		if (op == PM_OP_ADD)
-			r = pm_queue_add(txn, c, container_id, err);
-		else
-			r = pm_queue_delete(txn, &fresh, err);
+		r = queue(txn, ctx, err);
 		if (r < 0)
-			return -1;
+			return r;
 		r = nft_txn_commit(txn, err);
-		if (r == 0) {
-			if (f)
-				*f = fresh;
-			return 0;
-		}
-		if (r != -ENOENT)
-			break;
+		if (r != -ENOENT || attempt == PM_TXN_ATTEMPTS)
+			return r;
 		cni_err_clear(err);
-		r = -1;
-	}
-	return -1;
-}
-
-/* Delete UDP conntrack entries whose original destination port is one of ports (all
- * destination addresses, as the reference does). Failures are only logged. */
-static void pm_flush_udp(int af, const struct pm_ports *ports)
-{
-	for (size_t i = 0; i < ports->n; i++) {
-		struct cni_err cerr = {0};
-
-		if (ct_delete_by_dport(af, IPPROTO_UDP, ports->v[i], NULL, &cerr) < 0)
-			fprintf(stderr,
-				"portmap: failed to delete stale UDP conntrack entries for port "
-				"%u (%s): %s%s%s\n",
-				ports->v[i], af == AF_INET ? "IPv4" : "IPv6", cerr.msg,
-				cerr.details[0] ? ": " : "", cerr.details);
 	}
 }
 
-/* The UDP host ports of the config's mappings that apply to af. */
-static void pm_config_udp_ports(const struct portmap_conf *c, int af, struct pm_ports *ports)
-{
-	for (size_t i = 0; i < c->n_mappings; i++) {
-		const struct portmap_mapping *m = &c->mappings[i];
+/* What ADD queues: the container's rules, replacing any it had. */
+struct pm_add_txn {
+	const struct portmap_conf *c; /* the config */
+	const char *container_id;     /* the container */
+	size_t n_rules;		      /* container rules queued by the last attempt */
+};
 
-		if (m->proto == IPPROTO_UDP && portmap_mapping_applies(m, af))
-			pm_ports_add(ports, m->host_port);
+static int pm_queue_add_txn(struct nft_txn *txn, void *ctx, struct cni_err *err)
+{
+	struct pm_add_txn *t = ctx;
+
+	return pm_queue_add(txn, t->c, t->container_id, &t->n_rules, err);
+}
+
+/* DEL and GC queue the deletions a struct pm_del_filter selects. */
+static int pm_queue_delete_txn(struct nft_txn *txn, void *ctx, struct cni_err *err)
+{
+	struct pm_del_filter *f = ctx;
+
+	/* Ports collected by a failed attempt are kept: harmless extras. */
+	f->deleted = 0;
+	return pm_queue_delete(txn, f, err);
+}
+
+/* Delete the UDP conntrack entries whose original destination port is one of the
+ * ports (all destination addresses, as the reference does). Failures are warnings. */
+static void pm_flush_udp(const struct cni_log *log, const struct pm_ports *udp4,
+			 const struct pm_ports *udp6)
+{
+	const struct {
+		int af;
+		const char *name;
+		const struct pm_ports *ports;
+	} sets[] = {{AF_INET, "IPv4", udp4}, {AF_INET6, "IPv6", udp6}};
+	unsigned int total = 0;
+
+	if (udp4->n + udp6->n == 0)
+		return;
+	for (size_t i = 0; i < ARRAY_SIZE(sets); i++) {
+		for (size_t j = 0; j < sets[i].ports->n; j++) {
+			uint16_t port = sets[i].ports->v[j];
+			struct cni_err cerr = {0};
+			unsigned int n = 0;
+
+			if (ct_delete_by_dport(sets[i].af, IPPROTO_UDP, port, &n, &cerr) < 0)
+				cni_warn(log,
+					 "failed to delete stale UDP conntrack entries for port "
+					 "%u (%s): %s%s%s",
+					 port, sets[i].name, cerr.msg, cerr.details[0] ? ": " : "",
+					 cerr.details);
+			total += n;
+		}
 	}
+	cni_log(log, CNI_LOG_DEBUG, "flushed %u UDP conntrack entries of %zu host ports", total,
+		udp4->n + udp6->n);
 }
 
 /*
@@ -116,58 +132,102 @@ static const char *pm_state_dir(void)
 	return d && *d ? d : PM_STATE_DIR_DEFAULT;
 }
 
-/* Record that container_id has rules for network. Failures only weaken GC: logged. */
-static void pm_marker_add(const char *network, const char *container_id)
+static int pm_path(char path[PATH_MAX], struct cni_err *err, const char *fmt, ...) CNI_PRINTF(3, 4);
+
+/* Format a path into path; one that does not fit is an error naming it (code 999,
+ * -ENAMETOOLONG), never a shorter, different path. */
+static int pm_path(char path[PATH_MAX], struct cni_err *err, const char *fmt, ...)
 {
-	char path[4096];
+	_cleanup_free_ char *full = NULL;
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(path, PATH_MAX, fmt, ap);
+	va_end(ap);
+	if (n >= 0 && n < PATH_MAX)
+		return 0;
+	path[0] = '\0';
+	va_start(ap, fmt);
+	n = vasprintf(&full, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return cni_err_nomem(err);
+	return cni_err_errno(err, CNI_ERR_INTERNAL, ENAMETOOLONG,
+			     "portmap state path is too long: '%s'", full);
+}
+
+/* A container's marker and the directories holding it. */
+struct pm_marker {
+	char state_dir[PATH_MAX]; /* <state dir> */
+	char net_dir[PATH_MAX];	  /* <state dir>/<network> */
+	char path[PATH_MAX];	  /* <state dir>/<network>/<containerID> */
+};
+
+/* The paths of container_id's marker for network. */
+static int pm_marker_init(struct pm_marker *m, const char *network, const char *container_id,
+			  struct cni_err *err)
+{
+	const char *dir = pm_state_dir();
+
+	if (pm_path(m->state_dir, err, "%s", dir) < 0 ||
+	    pm_path(m->net_dir, err, "%s/%s", dir, network) < 0 ||
+	    pm_path(m->path, err, "%s/%s/%s", dir, network, container_id) < 0)
+		return cni_err_ret(err);
+	return 0;
+}
+
+/* Create the marker. Failures only weaken GC: warned about. */
+static void pm_marker_add(const struct cni_log *log, const struct pm_marker *m)
+{
+	const char *at = m->path;
 	int fd = -1;
 
 	/* A concurrent DEL may remove the (empty) directories between our steps: retry. */
 	for (int attempt = 0; attempt < 3 && fd < 0; attempt++) {
-		snprintf(path, sizeof(path), "%s", pm_state_dir());
-		if (mkdir(path, 0700) < 0 && errno != EEXIST)
+		at = m->state_dir;
+		if (mkdir(at, 0700) < 0 && errno != EEXIST)
 			continue;
-		snprintf(path, sizeof(path), "%s/%s", pm_state_dir(), network);
-		if (mkdir(path, 0700) < 0 && errno != EEXIST)
+		at = m->net_dir;
+		if (mkdir(at, 0700) < 0 && errno != EEXIST)
 			continue;
-		snprintf(path, sizeof(path), "%s/%s/%s", pm_state_dir(), network, container_id);
-		fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+		at = m->path;
+		fd = open(at, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
 	}
 	if (fd < 0) {
-		fprintf(stderr, "portmap: cannot record '%s' for GC: %s\n", path, strerror(errno));
+		cni_warn(log, "cannot record '%s' for GC: %s", at, strerror(errno));
 		return;
 	}
 	close(fd);
 }
 
-/* Forget container_id for network; empty directories are removed (rmdir fails otherwise). */
-static void pm_marker_del(const char *network, const char *container_id)
+/* Remove the marker; empty directories are removed too (rmdir fails otherwise). */
+static void pm_marker_del(const struct pm_marker *m)
 {
-	char path[4096];
-
-	snprintf(path, sizeof(path), "%s/%s/%s", pm_state_dir(), network, container_id);
-	unlink(path);
-	snprintf(path, sizeof(path), "%s/%s", pm_state_dir(), network);
-	rmdir(path);
-	rmdir(pm_state_dir());
+	unlink(m->path);
+	rmdir(m->net_dir);
+	rmdir(m->state_dir);
 }
 
-/* True when container_id is recorded for a network other than network. */
-static bool pm_marker_elsewhere(const char *network, const char *container_id)
+/* 1 when container_id is recorded for a network other than network, else 0. */
+static int pm_marker_elsewhere(const char *network, const char *container_id, struct cni_err *err)
 {
-	_cleanup_(closedirp) DIR *d = opendir(pm_state_dir());
+	_cleanup_closedir_ DIR *d = opendir(pm_state_dir());
 	struct dirent *de;
 
 	while (d && (de = readdir(d))) {
-		char path[4096];
+		char path[PATH_MAX];
+		int r;
 
 		if (de->d_name[0] == '.' || !strcmp(de->d_name, network))
 			continue;
-		snprintf(path, sizeof(path), "%s/%s/%s", pm_state_dir(), de->d_name, container_id);
+		r = pm_path(path, err, "%s/%s/%s", pm_state_dir(), de->d_name, container_id);
+		if (r < 0)
+			return r;
 		if (access(path, F_OK) == 0)
-			return true;
+			return 1;
 	}
-	return false;
+	return 0;
 }
 
 /* Code 2 for configurations that need the (not implemented) iptables backend. */
@@ -192,10 +252,10 @@ static int pm_refuse_iptables(const struct portmap_conf *c, struct cni_err *err)
  * route_localnet=1 on the node interface that routes to the container's IPv4 address,
  * so that 127.0.0.1:hostPort can be DNATed out of the node. *ret_path is the sysctl
  * written when it was 0 before (for rollback), else left empty. No route: nothing to do,
- * as in the reference.
+ * as in the reference (a warning).
  */
-static int pm_enable_route_localnet(const struct ip_addr *cont, char *ret_path, size_t len,
-				    struct cni_err *err)
+static int pm_enable_route_localnet(const struct cni_log *log, const struct ip_addr *cont,
+				    char *ret_path, size_t len, struct cni_err *err)
 {
 	_cleanup_nl_close_ struct nl_sock *sock = NULL;
 	struct nl_route route;
@@ -207,12 +267,11 @@ static int pm_enable_route_localnet(const struct ip_addr *cont, char *ret_path, 
 	ret_path[0] = '\0';
 	if (nl_open(&sock, &rerr) < 0 || nl_route_get(sock, AF_INET, cont->a, &route, &rerr) < 0 ||
 	    route.oif <= 0 || nl_link_get_by_index(sock, route.oif, &link, &rerr) < 0) {
-		fprintf(stderr,
-			"portmap: no interface routes to the container, route_localnet "
-			"not set: %s\n",
-			rerr.msg[0] ? rerr.msg : "no output interface");
+		cni_warn(log, "no interface routes to the container, route_localnet not set: %s",
+			 rerr.msg[0] ? rerr.msg : "no output interface");
 		return 0;
 	}
+	/* An interface name has at most IFNAMSIZ - 1 bytes: both always fit. */
 	snprintf(path, sizeof(path), "net/ipv4/conf/%s/route_localnet", link.name);
 	if (sysctl_write_if_changed(path, "1", &changed, err) < 0)
 		return cni_err_prefix(err, "unable to enable route_localnet");
@@ -221,40 +280,64 @@ static int pm_enable_route_localnet(const struct ip_addr *cont, char *ret_path, 
 	return 0;
 }
 
+/* ADD's changes once there is something to map: route_localnet, the rules (one
+ * transaction, route_localnet rolled back when it fails), the marker, the flush. */
+static int pm_add_mappings(const struct cni_cmd_args *args, const struct portmap_conf *c,
+			   struct cni_err *err)
+{
+	_cleanup_(pm_ports_clear) struct pm_ports udp4 = {0}, udp6 = {0};
+	struct pm_add_txn t = {.c = c, .container_id = args->container_id};
+	struct pm_marker m;
+	char localnet[160] = "";
+	int r;
+
+	/* Before anything changes: an unusable state dir fails the command cleanly. */
+	r = pm_marker_init(&m, args->name, args->container_id, err);
+	if (r < 0)
+		return r;
+	if (c->snat && c->has_v4) {
+		r = pm_enable_route_localnet(args->log, &c->cont_v4.ip, localnet, sizeof(localnet),
+					     err);
+		if (r < 0)
+			return r;
+	}
+	r = pm_run_txn(pm_queue_add_txn, &t, err);
+	if (r < 0) {
+		struct cni_err ignored = {0};
+
+		if (localnet[0])
+			(void)sysctl_write(localnet, "0", &ignored);
+		return cni_err_prefix(err, "unable to set up nftables rules for port mappings");
+	}
+	cni_log(args->log, CNI_LOG_INFO, "committed %zu rules for %zu port mappings", t.n_rules,
+		c->n_mappings);
+	pm_marker_add(args->log, &m);
+	/* After the rules are in place, so that new packets use them. */
+	if (c->has_v4 && (r = pm_conf_udp_ports(c, AF_INET, &udp4, err)) < 0)
+		return r;
+	if (c->has_v6 && (r = pm_conf_udp_ports(c, AF_INET6, &udp6, err)) < 0)
+		return r;
+	pm_flush_udp(args->log, &udp4, &udp6);
+	return 0;
+}
+
 int portmap_add(const struct cni_cmd_args *args, char **ret_out, struct cni_err *err)
 {
 	_cleanup_(portmap_conf_freep) struct portmap_conf *c = NULL;
-	char localnet[160] = "";
-	struct pm_ports udp4 = {0}, udp6 = {0};
+	int r;
 
-	if (portmap_conf_load(args, PORTMAP_LOAD_STRICT, &c, err) < 0)
-		return -1;
-	if (pm_refuse_iptables(c, err) < 0)
-		return -1;
+	r = portmap_conf_load(args, PORTMAP_LOAD_STRICT, &c, err);
+	if (r < 0)
+		return r;
+	r = pm_refuse_iptables(c, err);
+	if (r < 0)
+		return r;
 	if (!c->prev)
 		return cni_err_set(err, CNI_ERR_INVALID_CONFIG, "must be called as chained plugin");
 	if (c->n_mappings > 0 && (c->has_v4 || c->has_v6)) {
-		if (c->snat && c->has_v4 &&
-		    pm_enable_route_localnet(&c->cont_v4.ip, localnet, sizeof(localnet), err) < 0)
-			return -1;
-		if (pm_run_txn(PM_OP_ADD, c, args->container_id, NULL, err) < 0) {
-			struct cni_err ignored = {0};
-
-			if (localnet[0])
-				(void)sysctl_write(localnet, "0", &ignored);
-			return cni_err_prefix(err,
-					      "unable to set up nftables rules for port mappings");
-		}
-		pm_marker_add(args->name, args->container_id);
-		/* After the rules are in place, so that new packets use them. */
-		if (c->has_v4) {
-			pm_config_udp_ports(c, AF_INET, &udp4);
-			pm_flush_udp(AF_INET, &udp4);
-		}
-		if (c->has_v6) {
-			pm_config_udp_ports(c, AF_INET6, &udp6);
-			pm_flush_udp(AF_INET6, &udp6);
-		}
+		r = pm_add_mappings(args, c, err);
+		if (r < 0)
+			return r;
 	}
 	return cni_result_print(c->prev, c->cni_version, ret_out, err);
 }
@@ -262,19 +345,29 @@ int portmap_add(const struct cni_cmd_args *args, char **ret_out, struct cni_err 
 int portmap_del(const struct cni_cmd_args *args, char **ret_out, struct cni_err *err)
 {
 	_cleanup_(portmap_conf_freep) struct portmap_conf *c = NULL;
-	struct pm_ports udp4 = {0}, udp6 = {0};
+	_cleanup_(pm_ports_clear) struct pm_ports udp4 = {0}, udp6 = {0};
 	struct pm_del_filter f = {.container_id = args->container_id, .udp4 = &udp4, .udp6 = &udp6};
+	struct pm_marker m;
+	int r;
 
-	if (portmap_conf_load(args, PORTMAP_LOAD_LENIENT, &c, err) < 0)
-		return -1;
-	if (pm_run_txn(PM_OP_DEL, c, args->container_id, &f, err) < 0)
+	r = portmap_conf_load(args, PORTMAP_LOAD_LENIENT, &c, err);
+	if (r < 0)
+		return r;
+	r = pm_marker_init(&m, args->name, args->container_id, err);
+	if (r < 0)
+		return r;
+	r = pm_run_txn(pm_queue_delete_txn, &f, err);
+	if (r < 0)
 		return cni_err_prefix(err, "error deleting nftables rules");
-	pm_marker_del(args->name, args->container_id);
+	cni_log(args->log, CNI_LOG_INFO, "deleted %zu rules", f.deleted);
+	pm_marker_del(&m);
 	/* Ports of the deleted rules, plus the config's (rules deleted by hand earlier). */
-	pm_config_udp_ports(c, AF_INET, &udp4);
-	pm_config_udp_ports(c, AF_INET6, &udp6);
-	pm_flush_udp(AF_INET, &udp4);
-	pm_flush_udp(AF_INET6, &udp6);
+	r = pm_conf_udp_ports(c, AF_INET, &udp4, err);
+	if (r == 0)
+		r = pm_conf_udp_ports(c, AF_INET6, &udp6, err);
+	if (r < 0)
+		return r;
+	pm_flush_udp(args->log, &udp4, &udp6);
 	return 0;
 }
 
@@ -282,41 +375,42 @@ int portmap_check(const struct cni_cmd_args *args, char **ret_out, struct cni_er
 {
 	_cleanup_(portmap_conf_freep) struct portmap_conf *c = NULL;
 	_cleanup_(nft_txn_freep) struct nft_txn *txn = NULL;
+	int r;
 
-	if (portmap_conf_load(args, PORTMAP_LOAD_STRICT, &c, err) < 0)
-		return -1;
+	r = portmap_conf_load(args, PORTMAP_LOAD_STRICT, &c, err);
+	if (r < 0)
+		return r;
 	if (!c->prev)
 		return cni_err_set(err, CNI_ERR_INVALID_CONFIG, "Required prevResult missing");
 	if (c->n_mappings == 0)
 		return 0;
-	if (pm_refuse_iptables(c, err) < 0)
-		return -1;
-	if (nft_txn_new(&txn, err) < 0)
-		return -1;
+	r = pm_refuse_iptables(c, err);
+	if (r == 0)
+		r = nft_txn_new(&txn, err);
+	if (r < 0)
+		return r;
 	return pm_check(txn, c, args->container_id, err);
 }
 
 /* Container IDs recorded for network that are not among the valid attachments. */
 static int pm_stale_ids(const char *network, const struct cni_attachment *valid, size_t n_valid,
-			char ***ret, size_t *ret_n, struct cni_err *err)
+			char ***ret, struct cni_err *err)
 {
-	char path[4096];
-	_cleanup_(closedirp) DIR *d = NULL;
+	_cleanup_strv_free_ char **ids = NULL;
+	_cleanup_closedir_ DIR *d = NULL;
+	char path[PATH_MAX];
 	struct dirent *de;
-	char **ids = NULL;
-	size_t n = 0;
+	int r;
 
-	snprintf(path, sizeof(path), "%s/%s", pm_state_dir(), network);
+	r = pm_path(path, err, "%s/%s", pm_state_dir(), network);
+	if (r < 0)
+		return r;
 	d = opendir(path);
-	*ret = NULL;
-	*ret_n = 0;
-	if (!d)
-		return errno == ENOENT ? 0
-				       : cni_err_errno(err, CNI_ERR_INTERNAL, errno,
-						       "cannot read '%s'", path);
-	while ((de = readdir(d))) {
+	if (!d && errno != ENOENT)
+		return cni_err_errno(err, CNI_ERR_INTERNAL, errno, "cannot read '%s'", path);
+	while (d && (de = readdir(d))) {
 		bool keep = false;
-		char **nv;
+		char *id;
 
 		if (de->d_name[0] == '.')
 			continue;
@@ -324,70 +418,68 @@ static int pm_stale_ids(const char *network, const struct cni_attachment *valid,
 			keep = !strcmp(valid[i].container_id, de->d_name);
 		if (keep)
 			continue;
-		nv = realloc(ids, (n + 2) * sizeof(*ids));
-		if (!nv) {
-			strv_free(ids);
+		id = strdup(de->d_name);
+		if (!id || strv_push(&ids, id) < 0) {
+			free(id);
 			return cni_err_nomem(err);
 		}
-		ids = nv;
-		ids[n + 1] = NULL;
-		if (!(ids[n] = strdup(de->d_name))) {
-			strv_free(ids);
-			return cni_err_nomem(err);
-		}
-		n++;
 	}
-	*ret = ids;
-	*ret_n = n;
+	*ret = TAKE_PTR(ids);
 	return 0;
 }
 
 int portmap_gc(const struct cni_cmd_args *args, char **ret_out, struct cni_err *err)
 {
 	_cleanup_(cjson_freep) cJSON *root = NULL;
-	struct cni_attachment *valid = NULL;
-	size_t n_valid = 0, n_stale = 0, n_del = 0;
-	char **stale = NULL;
+	_cleanup_strv_free_ char **stale = NULL;
 	_cleanup_free_ char **del = NULL;
-	struct pm_ports udp4 = {0}, udp6 = {0};
+	_cleanup_(pm_ports_clear) struct pm_ports udp4 = {0}, udp6 = {0};
 	struct pm_del_filter f = {.udp4 = &udp4, .udp6 = &udp6};
-	int r = 0;
+	struct cni_attachment *valid = NULL;
+	size_t n_valid = 0, n_stale, n_del = 0;
+	int r;
 
-	if (conf_parse_object(args->stdin_data, args->stdin_len,
-			      "failed to parse network configuration", &root, err) < 0 ||
-	    cni_gc_attachments(root, &valid, &n_valid, err) < 0)
-		return -1;
-	r = pm_stale_ids(args->name, valid, n_valid, &stale, &n_stale, err);
+	r = conf_parse_object(args->stdin_data, args->stdin_len,
+			      "failed to parse network configuration", &root, err);
+	if (r < 0)
+		return r;
+	r = cni_gc_attachments(root, &valid, &n_valid, err);
+	if (r < 0)
+		return r;
+	r = pm_stale_ids(args->name, valid, n_valid, &stale, err);
 	cni_attachments_free(valid, n_valid);
 	if (r < 0)
-		return -1;
+		return r;
+	n_stale = strv_length(stale);
 	del = calloc(n_stale + 1, sizeof(*del));
-	if (!del) {
-		strv_free(stale);
+	if (!del)
 		return cni_err_nomem(err);
-	}
 	/* A container also attached to another network keeps its (shared-comment) rules. */
-	for (size_t i = 0; i < n_stale; i++)
-		if (!pm_marker_elsewhere(args->name, stale[i]))
+	for (size_t i = 0; i < n_stale; i++) {
+		r = pm_marker_elsewhere(args->name, stale[i], err);
+		if (r < 0)
+			return r;
+		if (r == 0)
 			del[n_del++] = stale[i];
+	}
 	if (n_del) {
 		f.ids = del;
 		f.n_ids = n_del;
-		r = pm_run_txn(PM_OP_GC, NULL, NULL, &f, err);
+		r = pm_run_txn(pm_queue_delete_txn, &f, err);
+		if (r < 0)
+			return cni_err_prefix(err, "error deleting stale nftables rules");
 	}
-	if (r == 0)
-		for (size_t i = 0; i < n_stale; i++)
-			pm_marker_del(args->name, stale[i]);
-	strv_free(stale);
-	if (r < 0)
-		return cni_err_prefix(err, "error deleting stale nftables rules");
-	pm_flush_udp(AF_INET, &udp4);
-	pm_flush_udp(AF_INET6, &udp6);
-	return 0;
-}
+	for (size_t i = 0; i < n_stale; i++) {
+		struct pm_marker m;
 
-int portmap_status(const struct cni_cmd_args *args, char **ret_out, struct cni_err *err)
-{
+		r = pm_marker_init(&m, args->name, stale[i], err);
+		if (r < 0)
+			return r;
+		pm_marker_del(&m);
+	}
+	cni_log(args->log, CNI_LOG_INFO, "GC removed %zu rules of %zu stale containers", f.deleted,
+		n_del);
+	pm_flush_udp(args->log, &udp4, &udp6);
 	return 0;
 }
 
@@ -396,6 +488,6 @@ const struct cni_plugin portmap_plugin = {
 	.add = portmap_add,
 	.del = portmap_del,
 	.check = portmap_check,
-	.status = portmap_status,
 	.gc = portmap_gc,
+	/* STATUS: always ready (no status verb = success). */
 };

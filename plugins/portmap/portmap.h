@@ -19,10 +19,7 @@ int portmap_check(const struct cni_cmd_args *args, char **ret_out, struct cni_er
 /* GC: remove rules whose container ID is not in cni.dev/valid-attachments. */
 int portmap_gc(const struct cni_cmd_args *args, char **ret_out, struct cni_err *err);
 
-/* STATUS: always ready. */
-int portmap_status(const struct cni_cmd_args *args, char **ret_out, struct cni_err *err);
-
-/* The plugin as cni_main() runs it. */
+/* The plugin as cni_main() runs it (STATUS: always ready). */
 extern const struct cni_plugin portmap_plugin;
 
 #endif

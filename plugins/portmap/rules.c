@@ -24,6 +24,7 @@
 #include <libnftnl/expr.h>
 #include <libnftnl/rule.h>
 
+#include "array.h"
 #include "cleanup.h"
 
 /* nft's "priority dstnat" and "priority srcnat" for the ip/ip6 families. */
@@ -40,16 +41,38 @@ void pm_rule_set_clear(struct pm_rule_set *s)
 		nft_rule_free(s->v[i].rule);
 	free(s->v);
 	s->v = NULL;
-	s->n = 0;
+	s->n = s->cap = 0;
 }
 
-void pm_ports_add(struct pm_ports *p, uint16_t port)
+int pm_ports_add(struct pm_ports *p, uint16_t port)
 {
 	for (size_t i = 0; i < p->n; i++)
 		if (p->v[i] == port)
-			return;
-	if (p->n < ARRAY_SIZE(p->v))
-		p->v[p->n++] = port;
+			return 0;
+	if (ARRAY_RESERVE(p->v, p->cap, p->n + 1) < 0)
+		return -ENOMEM;
+	p->v[p->n++] = port;
+	return 0;
+}
+
+void pm_ports_clear(struct pm_ports *p)
+{
+	free(p->v);
+	p->v = NULL;
+	p->n = p->cap = 0;
+}
+
+int pm_conf_udp_ports(const struct portmap_conf *c, int af, struct pm_ports *ports,
+		      struct cni_err *err)
+{
+	for (size_t i = 0; i < c->n_mappings; i++) {
+		const struct portmap_mapping *m = &c->mappings[i];
+
+		if (m->proto == IPPROTO_UDP && portmap_mapping_applies(m, af) &&
+		    pm_ports_add(ports, m->host_port) < 0)
+			return cni_err_nomem(err);
+	}
+	return 0;
 }
 
 static int af_of(int family)
@@ -66,18 +89,18 @@ static const char *ipx(int family)
 static int set_push(struct pm_rule_set *set, int family, const char *chain, const char *comment,
 		    struct pm_rule **ret, struct cni_err *err)
 {
-	struct pm_rule *v = realloc(set->v, (set->n + 1) * sizeof(*v));
 	struct pm_rule *r;
+	int rc;
 
-	if (!v)
+	if (ARRAY_RESERVE(set->v, set->cap, set->n + 1) < 0)
 		return cni_err_nomem(err);
-	set->v = v;
-	r = &v[set->n];
+	r = &set->v[set->n];
 	memset(r, 0, sizeof(*r));
 	r->family = family;
 	r->chain = chain;
-	if (nft_rule_new(family, PM_TABLE, chain, comment, &r->rule, err) < 0)
-		return -1;
+	rc = nft_rule_new(family, PM_TABLE, chain, comment, &r->rule, err);
+	if (rc < 0)
+		return rc;
 	set->n++;
 	*ret = r;
 	return 0;
@@ -103,18 +126,21 @@ static int build_dnat(const struct portmap_mapping *m, const char *cid, int fami
 {
 	char ip[IP_STRLEN];
 	struct pm_rule *r;
+	int rc;
 
-	if (set_push(set, family, PM_CHAIN_HOSTPORTS, cid, &r, err) < 0)
-		return -1;
+	rc = set_push(set, family, PM_CHAIN_HOSTPORTS, cid, &r, err);
+	if (rc < 0)
+		return rc;
 	if (m->has_host_ip && !ip_is_unspecified(&m->host_ip)) {
-		if (nft_rule_match_ip_addr(r->rule, af_of(family), NFT_ADDR_DADDR, m->host_ip.a, -1,
-					   NFT_CMP_EQ, err) < 0)
-			return -1;
+		rc = nft_rule_match_ip_addr(r->rule, af_of(family), NFT_ADDR_DADDR, m->host_ip.a,
+					    -1, NFT_CMP_EQ, err);
+		if (rc < 0)
+			return rc;
 		text_add(r, "%s daddr %s", ipx(family), ip_format(&m->host_ip, ip, sizeof(ip)));
 	}
 	if (nft_rule_match_l4_dport(r->rule, m->proto, m->host_port, err) < 0 ||
 	    nft_rule_dnat(r->rule, af_of(family), cont->a, m->container_port, err) < 0)
-		return -1;
+		return cni_err_ret(err);
 	ip_format(cont, ip, sizeof(ip));
 	text_add(r, "%s dport %u dnat to %s%s%s:%u", m->proto_name, m->host_port,
 		 family == NFPROTO_IPV6 ? "[" : "", ip, family == NFPROTO_IPV6 ? "]" : "",
@@ -128,15 +154,17 @@ static int build_masq(const char *cid, int family, const struct ip_addr *src, in
 {
 	char a[IP_STRLEN], b[IP_STRLEN];
 	struct pm_rule *r;
+	int rc;
 
-	if (set_push(set, family, PM_CHAIN_MASQ, cid, &r, err) < 0)
-		return -1;
+	rc = set_push(set, family, PM_CHAIN_MASQ, cid, &r, err);
+	if (rc < 0)
+		return rc;
 	if (nft_rule_match_ip_addr(r->rule, af_of(family), NFT_ADDR_SADDR, src->a, src_prefix,
 				   NFT_CMP_EQ, err) < 0 ||
 	    nft_rule_match_ip_addr(r->rule, af_of(family), NFT_ADDR_DADDR, cont->a, -1, NFT_CMP_EQ,
 				   err) < 0 ||
 	    nft_rule_masquerade(r->rule, err) < 0)
-		return -1;
+		return cni_err_ret(err);
 	ip_format(src, a, sizeof(a));
 	if (src_prefix >= 0)
 		snprintf(a + strlen(a), sizeof(a) - strlen(a), "/%d", src_prefix);
@@ -149,15 +177,18 @@ int pm_build_container_rules(const struct portmap_conf *c, const char *container
 			     const struct ip_addr *cont, struct pm_rule_set *set,
 			     struct cni_err *err)
 {
+	const struct ip_addr lo = ip_from_v4(0x7f000001);
 	int af = af_of(family);
+	int r;
 
 	for (size_t i = 0; i < c->n_mappings; i++) {
 		const struct portmap_mapping *m = &c->mappings[i];
 
 		if (!portmap_mapping_applies(m, af))
 			continue;
-		if (build_dnat(m, container_id, family, cont, set, err) < 0)
-			return -1;
+		r = build_dnat(m, container_id, family, cont, set, err);
+		if (r < 0)
+			return r;
 	}
 	if (!c->snat)
 		return 0;
@@ -166,15 +197,26 @@ int pm_build_container_rules(const struct portmap_conf *c, const char *container
 
 		return build_masq(container_id, family, &any, 0, cont, set, err);
 	}
-	if (build_masq(container_id, family, cont, -1, cont, set, err) < 0)
-		return -1;
-	if (family == NFPROTO_IPV4) {
-		struct ip_addr lo = ip_from_v4(0x7f000001);
+	r = build_masq(container_id, family, cont, -1, cont, set, err);
+	if (r < 0 || family != NFPROTO_IPV4)
+		return r;
+	/* 127.0.0.1:hostPort, DNATed out of the node (route_localnet). */
+	return build_masq(container_id, family, &lo, -1, cont, set, err);
+}
 
-		if (build_masq(container_id, family, &lo, -1, cont, set, err) < 0)
-			return -1;
-	}
-	return 0;
+/* The container's rules of every family it has an address of (IPv4 first). */
+static int build_all_rules(const struct portmap_conf *c, const char *container_id,
+			   struct pm_rule_set *set, struct cni_err *err)
+{
+	int r = 0;
+
+	if (c->has_v4)
+		r = pm_build_container_rules(c, container_id, NFPROTO_IPV4, &c->cont_v4.ip, set,
+					     err);
+	if (r == 0 && c->has_v6)
+		r = pm_build_container_rules(c, container_id, NFPROTO_IPV6, &c->cont_v6.ip, set,
+					     err);
+	return r;
 }
 
 /* "<conditions> fib daddr type local jump hostports_all" */
@@ -183,15 +225,19 @@ static int build_dispatch(struct nft_txn *txn, const struct portmap_conf *c, int
 {
 	_cleanup_(nft_rule_freep) struct nft_rule *rule = NULL;
 	char **conds = family == NFPROTO_IPV4 ? c->conditions_v4 : c->conditions_v6;
+	int r;
 
-	if (nft_rule_new(family, PM_TABLE, chain, NULL, &rule, err) < 0)
-		return -1;
-	for (char **p = conds; p && *p; p++)
-		if (nft_rule_parse_condition(rule, *p, err) < 0)
-			return -1;
+	r = nft_rule_new(family, PM_TABLE, chain, NULL, &rule, err);
+	if (r < 0)
+		return r;
+	for (char **p = conds; p && *p; p++) {
+		r = nft_rule_parse_condition(rule, *p, err);
+		if (r < 0)
+			return r;
+	}
 	if (nft_rule_match_fib_daddr_local(rule, err) < 0 ||
 	    nft_rule_verdict(rule, NFT_JUMP, PM_CHAIN_ALL, err) < 0)
-		return -1;
+		return cni_err_ret(err);
 	return nft_txn_add_rule(txn, rule, err);
 }
 
@@ -202,7 +248,7 @@ static int add_jump(struct nft_txn *txn, int family, const char *chain, const ch
 
 	if (nft_rule_new(family, PM_TABLE, chain, NULL, &rule, err) < 0 ||
 	    nft_rule_verdict(rule, NFT_JUMP, target, err) < 0)
-		return -1;
+		return cni_err_ret(err);
 	return nft_txn_add_rule(txn, rule, err);
 }
 
@@ -230,44 +276,41 @@ static int queue_skeleton(struct nft_txn *txn, const struct portmap_conf *c, int
 	    nft_txn_add_chain(txn, family, PM_TABLE, PM_CHAIN_OUTPUT, &out, NULL, err) < 0 ||
 	    nft_txn_flush_chain(txn, family, PM_TABLE, PM_CHAIN_OUTPUT, err) < 0 ||
 	    build_dispatch(txn, c, family, PM_CHAIN_OUTPUT, err) < 0)
-		return -1;
-	if (c->snat &&
-	    nft_txn_add_chain(txn, family, PM_TABLE, PM_CHAIN_MASQ, &post, NULL, err) < 0)
-		return -1;
+		return cni_err_ret(err);
+	if (c->snat)
+		return nft_txn_add_chain(txn, family, PM_TABLE, PM_CHAIN_MASQ, &post, NULL, err);
 	return 0;
 }
 
 int pm_queue_add(struct nft_txn *txn, const struct portmap_conf *c, const char *container_id,
-		 struct cni_err *err)
+		 size_t *ret_n_rules, struct cni_err *err)
 {
 	struct pm_del_filter f = {.container_id = container_id};
-	struct pm_rule_set set = {0};
-	int r = -1;
+	_cleanup_(pm_rule_set_clear) struct pm_rule_set set = {0};
+	int r;
 
-	if (c->has_v4 && queue_skeleton(txn, c, NFPROTO_IPV4, err) < 0)
-		return -1;
-	if (c->has_v6 && queue_skeleton(txn, c, NFPROTO_IPV6, err) < 0)
-		return -1;
+	if (c->has_v4 && (r = queue_skeleton(txn, c, NFPROTO_IPV4, err)) < 0)
+		return r;
+	if (c->has_v6 && (r = queue_skeleton(txn, c, NFPROTO_IPV6, err)) < 0)
+		return r;
 	/* Replace, not append: a repeated ADD must not duplicate rules. */
-	if (pm_queue_delete(txn, &f, err) < 0)
-		return -1;
-	if (c->has_v4 &&
-	    pm_build_container_rules(c, container_id, NFPROTO_IPV4, &c->cont_v4.ip, &set, err) < 0)
-		goto out;
-	if (c->has_v6 &&
-	    pm_build_container_rules(c, container_id, NFPROTO_IPV6, &c->cont_v6.ip, &set, err) < 0)
-		goto out;
-	for (size_t i = 0; i < set.n; i++)
-		if (nft_txn_add_rule(txn, set.v[i].rule, err) < 0)
-			goto out;
-	r = 0;
-out:
-	pm_rule_set_clear(&set);
-	return r;
+	r = pm_queue_delete(txn, &f, err);
+	if (r < 0)
+		return r;
+	r = build_all_rules(c, container_id, &set, err);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < set.n; i++) {
+		r = nft_txn_add_rule(txn, set.v[i].rule, err);
+		if (r < 0)
+			return r;
+	}
+	if (ret_n_rules)
+		*ret_n_rules = set.n;
+	return 0;
 }
 
-/* The UDP destination port a rule matches ("meta l4proto udp" then "udp dport P"), or 0. */
-static uint16_t rule_udp_dport(struct nftnl_rule *nlr)
+uint16_t pm_rule_udp_dport(const struct nftnl_rule *nlr)
 {
 	struct nftnl_expr_iter *it = nftnl_expr_iter_create(nlr);
 	struct nftnl_expr *e;
@@ -311,6 +354,7 @@ static uint16_t rule_udp_dport(struct nftnl_rule *nlr)
 struct del_walk {
 	struct pm_del_filter *f; /* what to delete */
 	int family;		 /* NFPROTO_IPV4/IPV6 */
+	bool nomem;		 /* a port could not be recorded */
 };
 
 static bool del_pred(const struct nft_rule_info *rule, void *userdata)
@@ -332,22 +376,26 @@ static bool del_pred(const struct nft_rule_info *rule, void *userdata)
 		return false;
 	}
 	udp = w->family == NFPROTO_IPV4 ? f->udp4 : f->udp6;
-	if (udp && (port = rule_udp_dport(rule->nlr)) != 0)
-		pm_ports_add(udp, port);
+	if (udp && (port = pm_rule_udp_dport(rule->nlr)) != 0 && pm_ports_add(udp, port) < 0)
+		w->nomem = true;
 	return true;
 }
 
 int pm_queue_delete(struct nft_txn *txn, struct pm_del_filter *f, struct cni_err *err)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(pm_families); i++) {
-		struct del_walk w = {f, pm_families[i]};
+		struct del_walk w = {f, pm_families[i], false};
 
 		for (size_t j = 0; j < ARRAY_SIZE(pm_tagged_chains); j++) {
 			size_t n = 0;
+			int r;
 
-			if (nft_txn_delete_rules_if(txn, pm_families[i], PM_TABLE,
-						    pm_tagged_chains[j], del_pred, &w, &n, err) < 0)
-				return -1;
+			r = nft_txn_delete_rules_if(txn, pm_families[i], PM_TABLE,
+						    pm_tagged_chains[j], del_pred, &w, &n, err);
+			if (r < 0)
+				return r;
+			if (w.nomem)
+				return cni_err_nomem(err);
 			f->deleted += n;
 		}
 	}
@@ -377,13 +425,12 @@ char *pm_rule_exprs_text(const struct nftnl_rule *nlr)
 {
 	struct nftnl_expr_iter *it = nftnl_expr_iter_create(nlr);
 	struct nftnl_expr *e;
-	size_t len = 0, cap = 1024;
-	char *out = malloc(cap);
+	size_t len = 0, cap = 0;
+	char *out = NULL;
 
-	if (!it || !out) {
+	if (!it || array_reserve(&out, &cap, 1024, 1) < 0) {
 		if (it)
 			nftnl_expr_iter_destroy(it);
-		free(out);
 		return NULL;
 	}
 	out[0] = '\0';
@@ -399,16 +446,10 @@ char *pm_rule_exprs_text(const struct nftnl_rule *nlr)
 		if (!strcmp(nftnl_expr_get_str(e, NFTNL_EXPR_NAME), "nat"))
 			normalize_nat(line);
 		n = (int)strlen(line);
-		while (len + (size_t)n + 32 > cap) {
-			char *nb = realloc(out, cap * 2);
-
-			if (!nb) {
-				free(out);
-				nftnl_expr_iter_destroy(it);
-				return NULL;
-			}
-			out = nb;
-			cap *= 2;
+		if (array_reserve(&out, &cap, len + (size_t)n + 32, 1) < 0) {
+			free(out);
+			nftnl_expr_iter_destroy(it);
+			return NULL;
 		}
 		len += (size_t)snprintf(out + len, cap - len, "%s %.*s\n",
 					nftnl_expr_get_str(e, NFTNL_EXPR_NAME), n, line);
@@ -481,17 +522,11 @@ static int check_set(struct nft_txn *txn, const struct pm_rule_set *set, const c
 int pm_check(struct nft_txn *txn, const struct portmap_conf *c, const char *container_id,
 	     struct cni_err *err)
 {
-	struct pm_rule_set set = {0};
-	int r = -1;
+	_cleanup_(pm_rule_set_clear) struct pm_rule_set set = {0};
+	int r;
 
-	if (c->has_v4 &&
-	    pm_build_container_rules(c, container_id, NFPROTO_IPV4, &c->cont_v4.ip, &set, err) < 0)
-		goto out;
-	if (c->has_v6 &&
-	    pm_build_container_rules(c, container_id, NFPROTO_IPV6, &c->cont_v6.ip, &set, err) < 0)
-		goto out;
-	r = check_set(txn, &set, container_id, err);
-out:
-	pm_rule_set_clear(&set);
-	return r;
+	r = build_all_rules(c, container_id, &set, err);
+	if (r < 0)
+		return r;
+	return check_set(txn, &set, container_id, err);
 }

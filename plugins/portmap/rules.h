@@ -35,9 +35,11 @@ struct pm_rule {
 struct pm_rule_set {
 	struct pm_rule *v; /* rules */
 	size_t n;	   /* number of rules */
+	size_t cap;	   /* allocated entries of v */
 };
 
-/* Free the rules of a set (the set struct itself is the caller's). */
+/* Free the rules of a set (the set struct itself is the caller's); usable as
+ * _cleanup_(pm_rule_set_clear). */
 void pm_rule_set_clear(struct pm_rule_set *s);
 
 /*
@@ -49,28 +51,41 @@ int pm_build_container_rules(const struct portmap_conf *c, const char *container
 			     const struct ip_addr *cont, struct pm_rule_set *set,
 			     struct cni_err *err) CNI_MUST_USE;
 
-/* UDP destination ports found in deleted rules (for the conntrack flush). */
+/* UDP host ports whose conntrack entries are to be flushed. */
 struct pm_ports {
-	uint16_t v[64]; /* ports, without duplicates */
-	size_t n;	/* number of ports */
+	uint16_t *v; /* ports, without duplicates */
+	size_t n;    /* number of ports */
+	size_t cap;  /* allocated entries of v */
 };
 
-/* Add a port unless present or full. */
-void pm_ports_add(struct pm_ports *p, uint16_t port);
+/* Add a port unless present: 0, or -ENOMEM leaving the set unchanged. */
+int pm_ports_add(struct pm_ports *p, uint16_t port) CNI_MUST_USE;
+
+/* Free the ports (the struct itself is the caller's); usable as _cleanup_(pm_ports_clear). */
+void pm_ports_clear(struct pm_ports *p);
+
+/* Add the UDP host ports of the config's mappings that apply to address family af
+ * (AF_INET/AF_INET6). */
+int pm_conf_udp_ports(const struct portmap_conf *c, int af, struct pm_ports *ports,
+		      struct cni_err *err) CNI_MUST_USE;
+
+/* The UDP destination port a rule matches ("meta l4proto udp" then "udp dport P"), or 0. */
+uint16_t pm_rule_udp_dport(const struct nftnl_rule *nlr);
 
 /*
  * ADD: queue the skeleton of every family the container has an address of
  * (tables, chains, the flushed and rewritten dispatch chains), the deletion
  * of every rule already tagged with container_id in both families, and the
  * container's new rules. Nothing is sent; commit applies all of it or none.
+ * *ret_n_rules (may be NULL) gets the number of container rules queued.
  */
 int pm_queue_add(struct nft_txn *txn, const struct portmap_conf *c, const char *container_id,
-		 struct cni_err *err) CNI_MUST_USE;
+		 size_t *ret_n_rules, struct cni_err *err) CNI_MUST_USE;
 
 /*
  * Predicate for rule deletion: which container IDs are to be removed, either
- * one (DEL) or a list (GC). Deleted UDP ports are collected into udp (may be
- * NULL).
+ * one (DEL) or a list (GC). Deleted UDP ports are collected into udp4/udp6
+ * (may be NULL).
  */
 struct pm_del_filter {
 	const char *container_id; /* DEL: remove rules with this comment */
@@ -82,7 +97,8 @@ struct pm_del_filter {
 };
 
 /* DEL/GC: queue the deletion of every selected rule in hostports, hostip_hostports and
- * masquerading of both families. Missing tables and chains are skipped. */
+ * masquerading of both families. Missing tables and chains are skipped. f->deleted is
+ * increased by the number of deletes queued. */
 int pm_queue_delete(struct nft_txn *txn, struct pm_del_filter *f, struct cni_err *err) CNI_MUST_USE;
 
 /*

@@ -331,6 +331,27 @@ add rule ip cni_hostport masquerading ip saddr 127.0.0.1 ip daddr 10.99.0.2 masq
                                               "type": "portmap"}, in_netns=self.node.name)
         self.assertOK(st)
 
+    def test_log_lines(self):
+        log = os.path.join(self.tmpdir(), "log")
+        c = conf(TCP_UDP, logFile=log, logLevel="debug")
+        self.add_ok(c)
+        self.assertOK(self.pm("DEL", c))
+        self.add_ok(c)
+        gc = {"cniVersion": "1.1.0", "name": "pmnet", "type": "portmap", "logFile": log,
+              "logLevel": "debug", "cni.dev/valid-attachments": []}
+        self.assertOK(run_plugin("portmap", "GC", gc, in_netns=self.node.name,
+                                 unset=("CNI_CONTAINERID", "CNI_NETNS", "CNI_IFNAME")))
+        with open(log) as f:
+            text = f.read()
+        # 2 DNAT + 2 masquerade rules for IPv4, 2 + 1 for IPv6
+        self.assertEqual(text.count("parsed 2 port mappings, container IPv4, container IPv6"),
+                         3, text)
+        self.assertEqual(text.count("committed 7 rules for 2 port mappings"), 2, text)
+        self.assertIn("deleted 7 rules", text)
+        self.assertIn("GC removed 7 rules of 1 stale containers", text)
+        self.assertEqual(len(re.findall(r"flushed \d+ UDP conntrack entries of 2 host ports",
+                                        text)), 4, text)
+
     def test_no_mappings_touches_nothing(self):
         res = self.add_ok(conf(None))
         self.assertEqual(res.json["ips"][0]["address"], "10.99.0.2/24")
@@ -450,6 +471,24 @@ class TestPortmapErrors(PortmapBase):
         c = conf(TCP_UDP)
         del c["backend"]
         self.add_ok(c)
+
+    def test_state_dir_too_long(self):
+        # A marker path longer than PATH_MAX is an error naming it, never a truncated path.
+        state = os.path.join(self.tmpdir(), *(["d" * 200] * 21))
+        env = {"CNI_PORTMAP_STATE_DIR": state}
+        for cmd in ("ADD", "DEL"):
+            res = run_plugin("portmap", cmd, conf(TCP_UDP), containerid="cid2",
+                             netns="/run/netns/c", in_netns=self.node.name, env=env)
+            self.assertCNIError(res, 999, "portmap state path is too long: '%s" % state[:200])
+            self.assertEqual(res.json.get("details"), "File name too long")
+        self.assertEqual(self.ruleset().strip(), "")
+        # A state dir that fits but cannot be created only weakens GC: ADD warns.
+        self.add_ok(conf(TCP_UDP))
+        res = run_plugin("portmap", "ADD", conf(TCP_UDP), containerid="cid2",
+                         netns="/run/netns/c", in_netns=self.node.name,
+                         env={"CNI_PORTMAP_STATE_DIR": "/proc/cni-portmap"})
+        self.assertOK(res)
+        self.assertIn("portmap: cannot record '/proc/cni-portmap' for GC: ", res.stderr)
 
     def test_atomic_failure_leaves_ruleset_unchanged(self):
         # container 3 is IPv4-only: ip table only

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* portmap: config parsing and validation, container address choice, rule building. */
+#include <stdarg.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cleanup.h"
 #include "portmap/netconf.h"
@@ -13,14 +15,23 @@ static const char *PREV =
 	"{\"address\": \"10.99.0.2/24\", \"interface\": 1}, "
 	"{\"address\": \"fd99::2/64\", \"interface\": 1}]}";
 
-/* Load a config body (without braces) with ifname eth0. */
-static int load(const char *body, enum portmap_load_mode mode, struct portmap_conf **ret,
-		struct cni_err *err)
-{
-	char buf[4096];
-	struct cni_cmd_args a = {0};
+static int loadf(enum portmap_load_mode mode, struct portmap_conf **ret, struct cni_err *err,
+		 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
-	snprintf(buf, sizeof(buf), "{\"cniVersion\": \"1.0.0\", \"name\": \"n\", %s}", body);
+/* Load a config body (without braces, printf-formatted) with ifname eth0. */
+static int loadf(enum portmap_load_mode mode, struct portmap_conf **ret, struct cni_err *err,
+		 const char *fmt, ...)
+{
+	_cleanup_free_ char *body = NULL, *buf = NULL;
+	struct cni_cmd_args a = {0};
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vasprintf(&body, fmt, ap);
+	va_end(ap);
+	if (n < 0 || asprintf(&buf, "{\"cniVersion\": \"1.0.0\", \"name\": \"n\", %s}", body) < 0)
+		abort();
 	a.stdin_data = buf;
 	a.stdin_len = strlen(buf);
 	a.cni_version = "1.0.0";
@@ -28,6 +39,12 @@ static int load(const char *body, enum portmap_load_mode mode, struct portmap_co
 	a.container_id = "cid";
 	cni_err_clear(err);
 	return portmap_conf_load(&a, mode, ret, err);
+}
+
+static int load(const char *body, enum portmap_load_mode mode, struct portmap_conf **ret,
+		struct cni_err *err)
+{
+	return loadf(mode, ret, err, "%s", body);
 }
 
 static void expect_error(const char *body, int code, const char *msg)
@@ -64,17 +81,16 @@ static void test_mappings(void)
 {
 	_cleanup_(portmap_conf_freep) struct portmap_conf *c = NULL;
 	struct cni_err err = {0};
-	char body[2048], buf[256];
+	char buf[256];
 
-	snprintf(body, sizeof(body),
-		 "\"SNAT\": false, \"masqall\": true, \"RuntimeConfig\": {\"portMappings\": ["
-		 "{\"hostPort\": 8080, \"containerPort\": 80, \"protocol\": \"TCP\"},"
-		 "{\"hostport\": 53, \"containerPort\": 5353, \"protocol\": \"Udp\", \"hostIP\": "
-		 "\"\"},"
-		 "{\"hostPort\": 1, \"containerPort\": 65535, \"protocol\": \"sctp\", "
-		 "\"hostIP\": \"::ffff:1.2.3.4\"}]}, %s",
-		 PREV);
-	CHECK(load(body, PORTMAP_LOAD_STRICT, &c, &err) == 0);
+	CHECK(loadf(PORTMAP_LOAD_STRICT, &c, &err,
+		    "\"SNAT\": false, \"masqall\": true, \"RuntimeConfig\": {\"portMappings\": ["
+		    "{\"hostPort\": 8080, \"containerPort\": 80, \"protocol\": \"TCP\"},"
+		    "{\"hostport\": 53, \"containerPort\": 5353, \"protocol\": \"Udp\", "
+		    "\"hostIP\": \"\"},"
+		    "{\"hostPort\": 1, \"containerPort\": 65535, \"protocol\": \"sctp\", "
+		    "\"hostIP\": \"::ffff:1.2.3.4\"}]}, %s",
+		    PREV) == 0);
 	if (!c)
 		return;
 	CHECK(!c->snat);
@@ -123,28 +139,62 @@ static void test_mapping_errors(void)
 
 static void test_family_mismatch(void)
 {
-	char body[2048];
-
-	snprintf(body, sizeof(body),
-		 "\"runtimeConfig\": {\"portMappings\": [{\"hostPort\": 80, \"containerPort\": 80, "
-		 "\"protocol\": \"tcp\", \"hostIP\": \"fd00::1\"}]}, \"prevResult\": "
-		 "{\"cniVersion\": \"1.0.0\", \"ips\": [{\"address\": \"10.0.0.2/24\"}]}");
-	expect_error(body, 7, "hostIP is IPv6 but the container has no IPv6 address");
+	expect_error("\"runtimeConfig\": {\"portMappings\": [{\"hostPort\": 80, "
+		     "\"containerPort\": 80, \"protocol\": \"tcp\", \"hostIP\": \"fd00::1\"}]}, "
+		     "\"prevResult\": {\"cniVersion\": \"1.0.0\", \"ips\": [{\"address\": "
+		     "\"10.0.0.2/24\"}]}",
+		     7, "hostIP is IPv6 but the container has no IPv6 address");
 }
 
-static void test_lenient(void)
+/* Run fn with stderr sent to a temporary file; returns what it wrote (malloc'd). */
+static char *capture_stderr(void (*fn)(void *), void *arg)
 {
-	_cleanup_(portmap_conf_freep) struct portmap_conf *c = NULL;
+	FILE *tmp = tmpfile();
+	int saved = dup(STDERR_FILENO);
+	char *text = calloc(1, 8192);
+
+	if (!tmp || saved < 0 || !text)
+		abort();
+	fflush(stderr);
+	dup2(fileno(tmp), STDERR_FILENO);
+	fn(arg);
+	fflush(stderr);
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	rewind(tmp);
+	if (fread(text, 1, 8191, tmp) == 0)
+		text[0] = '\0';
+	fclose(tmp);
+	return text;
+}
+
+static void load_lenient_broken(void *arg)
+{
 	struct cni_err err = {0};
 
 	CHECK(load("\"backend\": \"bogus\", \"snat\": 3, \"prevResult\": 7, "
 		   "\"runtimeConfig\": {\"portMappings\": [{\"hostPort\": 0, \"containerPort\": 1, "
 		   "\"protocol\": \"tcp\"}, {\"hostPort\": 5, \"containerPort\": 1, "
 		   "\"protocol\": \"udp\"}]}",
-		   PORTMAP_LOAD_LENIENT, &c, &err) == 0);
+		   PORTMAP_LOAD_LENIENT, arg, &err) == 0);
 	CHECK(!cni_err_isset(&err));
+}
+
+static void test_lenient(void)
+{
+	_cleanup_(portmap_conf_freep) struct portmap_conf *c = NULL;
+	_cleanup_free_ char *warnings = capture_stderr(load_lenient_broken, &c);
+
 	CHECK_INT(c ? c->n_mappings : 0, 1);
 	CHECK(c && c->prev == NULL);
+	/* Every ignored part is a warning of its own, prefixed with the program name. */
+	CHECK(strstr(warnings, ": ignoring config error: invalid network config: 'snat' must be a "
+			       "boolean, not number\n") != NULL);
+	CHECK(strstr(warnings, ": ignoring config error: unrecognized backend \"bogus\"\n") !=
+	      NULL);
+	CHECK(strstr(warnings, ": ignoring invalid port mapping {hostPort: 0, containerPort: 1, "
+			       "protocol: tcp}: hostPort must be between 1 and 65535\n") != NULL);
+	CHECK(strstr(warnings, ": ignoring prevResult: ") != NULL);
 }
 
 static void test_backend(void)
@@ -216,20 +266,18 @@ static void test_rules(void)
 	_cleanup_(portmap_conf_freep) struct portmap_conf *c = NULL;
 	struct pm_rule_set set = {0};
 	struct cni_err err = {0};
-	char body[2048];
 	_cleanup_free_ char *text = NULL;
 
-	snprintf(body, sizeof(body),
-		 "\"runtimeConfig\": {\"portMappings\": ["
-		 "{\"hostPort\": 8080, \"containerPort\": 80, \"protocol\": \"tcp\"},"
-		 "{\"hostPort\": 53, \"containerPort\": 5353, \"protocol\": \"udp\", "
-		 "\"hostIP\": \"192.168.1.1\"},"
-		 "{\"hostPort\": 9, \"containerPort\": 9, \"protocol\": \"sctp\", "
-		 "\"hostIP\": \"0.0.0.0\"},"
-		 "{\"hostPort\": 7, \"containerPort\": 7, \"protocol\": \"tcp\", "
-		 "\"hostIP\": \"fd00::1\"}]}, %s",
-		 PREV);
-	CHECK(load(body, PORTMAP_LOAD_STRICT, &c, &err) == 0);
+	CHECK(loadf(PORTMAP_LOAD_STRICT, &c, &err,
+		    "\"runtimeConfig\": {\"portMappings\": ["
+		    "{\"hostPort\": 8080, \"containerPort\": 80, \"protocol\": \"tcp\"},"
+		    "{\"hostPort\": 53, \"containerPort\": 5353, \"protocol\": \"udp\", "
+		    "\"hostIP\": \"192.168.1.1\"},"
+		    "{\"hostPort\": 9, \"containerPort\": 9, \"protocol\": \"sctp\", "
+		    "\"hostIP\": \"0.0.0.0\"},"
+		    "{\"hostPort\": 7, \"containerPort\": 7, \"protocol\": \"tcp\", "
+		    "\"hostIP\": \"fd00::1\"}]}, %s",
+		    PREV) == 0);
 	if (!c)
 		return;
 	CHECK(pm_build_container_rules(c, "cid", NFPROTO_IPV4, &c->cont_v4.ip, &set, &err) == 0);
@@ -277,15 +325,61 @@ static void test_rules(void)
 
 static void test_ports(void)
 {
-	struct pm_ports p = {0};
+	_cleanup_(pm_ports_clear) struct pm_ports p = {0};
 
-	pm_ports_add(&p, 53);
-	pm_ports_add(&p, 53);
-	pm_ports_add(&p, 54);
+	CHECK(pm_ports_add(&p, 53) == 0);
+	CHECK(pm_ports_add(&p, 53) == 0);
+	CHECK(pm_ports_add(&p, 54) == 0);
 	CHECK_INT(p.n, 2);
 	for (int i = 0; i < 100; i++)
-		pm_ports_add(&p, (uint16_t)(1000 + i));
-	CHECK_INT(p.n, ARRAY_SIZE(p.v));
+		CHECK(pm_ports_add(&p, (uint16_t)(1000 + i)) == 0);
+	CHECK(pm_ports_add(&p, 1050) == 0);
+	CHECK_INT(p.n, 102);
+	CHECK_INT(p.v[101], 1099);
+}
+
+/* 100 UDP mappings: more than a fixed set of 64 ports held. Every host port must reach
+ * the conntrack flush, from the config (ADD) and from the rules DEL deletes. */
+static void test_many_udp_mappings(void)
+{
+	_cleanup_(portmap_conf_freep) struct portmap_conf *c = NULL;
+	_cleanup_(pm_ports_clear) struct pm_ports conf4 = {0}, conf6 = {0}, ruled = {0};
+	_cleanup_(pm_rule_set_clear) struct pm_rule_set set = {0};
+	_cleanup_free_ char *maps = NULL;
+	struct cni_err err = {0};
+	size_t len = 0;
+	FILE *f = open_memstream(&maps, &len);
+
+	if (!f)
+		abort();
+	for (int i = 0; i < 100; i++)
+		fprintf(f, "{\"hostPort\": %d, \"containerPort\": 53, \"protocol\": \"udp\"}, ",
+			20000 + i);
+	fprintf(f, "{\"hostPort\": 80, \"containerPort\": 80, \"protocol\": \"tcp\"}");
+	fclose(f);
+	CHECK(loadf(PORTMAP_LOAD_STRICT, &c, &err,
+		    "\"runtimeConfig\": {\"portMappings\": [%s]}, %s", maps, PREV) == 0);
+	if (!c)
+		return;
+	CHECK_INT(c->n_mappings, 101);
+	CHECK(pm_conf_udp_ports(c, AF_INET, &conf4, &err) == 0);
+	CHECK(pm_conf_udp_ports(c, AF_INET6, &conf6, &err) == 0);
+	CHECK_INT(conf4.n, 100);
+	CHECK_INT(conf6.n, 100);
+	CHECK_INT(conf4.n ? conf4.v[conf4.n - 1] : 0, 20099);
+
+	/* The ports DEL collects from the rules it deletes. */
+	CHECK(pm_build_container_rules(c, "cid", NFPROTO_IPV4, &c->cont_v4.ip, &set, &err) == 0);
+	CHECK_INT(set.n, 103); /* 101 DNAT rules, 2 masquerade rules */
+	for (size_t i = 0; i < set.n; i++) {
+		uint16_t port = pm_rule_udp_dport(nft_rule_nlr(set.v[i].rule));
+
+		if (port)
+			CHECK(pm_ports_add(&ruled, port) == 0);
+	}
+	CHECK_INT(ruled.n, 100);
+	CHECK_INT(ruled.n ? ruled.v[0] : 0, 20000);
+	CHECK_INT(ruled.n ? ruled.v[ruled.n - 1] : 0, 20099);
 }
 
 int main(void)
@@ -300,5 +394,6 @@ int main(void)
 	RUN(test_ip_choice);
 	RUN(test_rules);
 	RUN(test_ports);
+	RUN(test_many_udp_mappings);
 	UNIT_DONE();
 }
