@@ -24,25 +24,37 @@ static bool use_index(void)
 	return !v || strcmp(v, "0") != 0;
 }
 
-/* Load the configuration, open the store and take its lock. */
-static int open_locked(const struct cni_cmd_args *args, struct ipam_conf **ret_conf,
-		       struct ipam_store **ret_store, struct cni_err *err)
+/* Open the store of config c and take its lock. */
+static int store_open_locked(const struct ipam_conf *c, struct ipam_store **ret_store,
+			     struct cni_err *err)
 {
-	_cleanup_(ipam_conf_freep) struct ipam_conf *c = NULL;
 	_cleanup_(ipam_store_closep) struct ipam_store *s = NULL;
 	int r;
 
-	r = ipam_conf_load(args->stdin_data, args->stdin_len, args->args, &c, err);
-	if (r < 0)
-		return r;
 	r = ipam_store_open(c->data_dir, c->name, use_index(), &s, err);
 	if (r < 0)
 		return r;
 	r = ipam_store_lock(s, err);
 	if (r < 0)
 		return r;
-	*ret_conf = TAKE_PTR(c);
 	*ret_store = TAKE_PTR(s);
+	return 0;
+}
+
+/* Load the configuration, open the store and take its lock. */
+static int open_locked(const struct cni_cmd_args *args, struct ipam_conf **ret_conf,
+		       struct ipam_store **ret_store, struct cni_err *err)
+{
+	_cleanup_(ipam_conf_freep) struct ipam_conf *c = NULL;
+	int r;
+
+	r = ipam_conf_load(args->stdin_data, args->stdin_len, args->args, &c, err);
+	if (r < 0)
+		return r;
+	r = store_open_locked(c, ret_store, err);
+	if (r < 0)
+		return r;
+	*ret_conf = TAKE_PTR(c);
 	return 0;
 }
 
@@ -112,10 +124,7 @@ int hostlocal_add(const struct cni_cmd_args *args, char **ret_out, struct cni_er
 		if (r < 0)
 			return r;
 	}
-	r = ipam_store_open(c->data_dir, c->name, use_index(), &s, err);
-	if (r < 0)
-		return r;
-	r = ipam_store_lock(s, err);
+	r = store_open_locked(c, &s, err);
 	if (r < 0)
 		return r;
 
