@@ -134,6 +134,17 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(struct nft_rule_list *, nft_rule_list_free)
 int nft_list_rules(struct nft_txn *txn, int family, const char *table, const char *chain,
 		   struct nft_rule_list **ret_list, struct cni_err *err) CNI_MUST_USE;
 
+/* nft_list_rules(), except that a missing table or chain is an empty list (n == 0), not an
+ * error: for callers that go through the rules of a chain that may not exist yet, e.g.
+ *
+ *	r = nft_list_rules_or_empty(txn, NFPROTO_BRIDGE, table, chain, &list, err);
+ *	if (r < 0)
+ *		return r;
+ *	for (i = 0; i < list->n; i++) ...
+ */
+int nft_list_rules_or_empty(struct nft_txn *txn, int family, const char *table, const char *chain,
+			    struct nft_rule_list **ret_list, struct cni_err *err) CNI_MUST_USE;
+
 /* Print a listed rule's expressions in libnftnl's debug form (as `nft --debug=netlink`
  * shows them: "[ payload load 4b @ network header + 12 => reg 1 ]" lines). */
 int nft_rule_info_format(const struct nft_rule_info *info, char **ret_text,

@@ -1,19 +1,20 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* rtnetlink socket, request/ack with extended ACK, and restartable dumps over libmnl. */
+/* The netlink transport (one send/receive loop for every bus) and rtnetlink basics. */
 #include "net/nl.h"
 
-#include <ctype.h>
 #include <errno.h>
-#include <fcntl.h>
-#include <sched.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
 
 #include <libmnl/libmnl.h>
 
-/* How often a dump is redone after NLM_F_DUMP_INTR before giving up. */
-#define NL_DUMP_RETRIES 10
+#include "net/neterr.h"
+#include "net/netns.h"
 
 #ifndef NETLINK_EXT_ACK
 #define NETLINK_EXT_ACK 11
@@ -22,7 +23,21 @@
 #define NETLINK_CAP_ACK 10
 #endif
 
-static int nl_open_here(struct nl_sock **ret_sock, struct cni_err *err)
+/* ---- sockets ------------------------------------------------------------------------ */
+
+static const char *bus_name(int bus)
+{
+	switch (bus) {
+	case NETLINK_ROUTE:
+		return "rtnetlink";
+	case NETLINK_NETFILTER:
+		return "netfilter netlink";
+	default:
+		return "netlink";
+	}
+}
+
+int nl_open_bus(int bus, struct nl_sock **ret_sock, struct cni_err *err)
 {
 	_cleanup_nl_close_ struct nl_sock *sock = NULL;
 	int one = 1;
@@ -30,25 +45,19 @@ static int nl_open_here(struct nl_sock **ret_sock, struct cni_err *err)
 	sock = calloc(1, sizeof(*sock));
 	if (sock)
 		sock->buf = malloc(NL_RECV_BUF_SIZE);
-	if (!sock || !sock->buf) {
-		cni_err_nomem(err);
-		return -ENOMEM;
-	}
-
-	sock->mnl = mnl_socket_open2(NETLINK_ROUTE, SOCK_CLOEXEC);
-	if (!sock->mnl) {
-		int e = errno;
-		cni_err_errno(err, CNI_ERR_INTERNAL, e, "failed to open rtnetlink socket");
-		return -e;
-	}
+	if (!sock || !sock->buf)
+		return cni_err_nomem(err);
+	sock->bus = bus;
+	sock->mnl = mnl_socket_open2(bus, SOCK_CLOEXEC);
+	if (!sock->mnl)
+		return cni_err_errno(err, CNI_ERR_INTERNAL, errno, "failed to open %s socket",
+				     bus_name(bus));
 	/* Both are best effort: old kernels still work, just without the kernel's reason. */
 	(void)mnl_socket_setsockopt(sock->mnl, NETLINK_EXT_ACK, &one, sizeof(one));
 	(void)mnl_socket_setsockopt(sock->mnl, NETLINK_CAP_ACK, &one, sizeof(one));
-	if (mnl_socket_bind(sock->mnl, 0, MNL_SOCKET_AUTOPID) < 0) {
-		int e = errno;
-		cni_err_errno(err, CNI_ERR_INTERNAL, e, "failed to bind rtnetlink socket");
-		return -e;
-	}
+	if (mnl_socket_bind(sock->mnl, 0, MNL_SOCKET_AUTOPID) < 0)
+		return cni_err_errno(err, CNI_ERR_INTERNAL, errno, "failed to bind %s socket",
+				     bus_name(bus));
 	sock->portid = mnl_socket_get_portid(sock->mnl);
 	/* Start from a value that differs between processes, like iproute2 does. */
 	sock->seq = (uint32_t)time(NULL);
@@ -58,36 +67,25 @@ static int nl_open_here(struct nl_sock **ret_sock, struct cni_err *err)
 
 int nl_open(struct nl_sock **ret_sock, struct cni_err *err)
 {
-	return nl_open_here(ret_sock, err);
+	return nl_open_bus(NETLINK_ROUTE, ret_sock, err);
 }
 
 int nl_open_in_netns(int netns_fd, struct nl_sock **ret_sock, struct cni_err *err)
 {
-	_cleanup_close_ int saved = -1;
-	struct nl_sock *sock = NULL;
-	int r, e;
+	_cleanup_(netns_restorep) int saved = -1;
+	_cleanup_nl_close_ struct nl_sock *sock = NULL;
+	int r;
 
-	saved = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
-	if (saved < 0) {
-		e = errno;
-		cni_err_errno(err, CNI_ERR_INTERNAL, e, "failed to open the current netns");
-		return -e;
-	}
-	if (setns(netns_fd, CLONE_NEWNET) < 0) {
-		e = errno;
-		cni_err_errno(err, CNI_ERR_INTERNAL, e, "failed to enter netns");
-		return -e;
-	}
-	r = nl_open_here(&sock, err);
-	if (setns(saved, CLONE_NEWNET) < 0) {
-		e = errno;
-		nl_close(sock);
-		cni_err_errno(err, CNI_ERR_INTERNAL, e, "failed to return to the original netns");
-		return -e;
-	}
+	r = netns_enter(netns_fd, &saved, err);
 	if (r < 0)
 		return r;
-	*ret_sock = sock;
+	r = nl_open_bus(NETLINK_ROUTE, &sock, err);
+	if (r < 0)
+		return r;
+	r = netns_restore(TAKE_FD(saved), err);
+	if (r < 0)
+		return r;
+	*ret_sock = TAKE_PTR(sock);
 	return 0;
 }
 
@@ -112,155 +110,274 @@ struct nlmsghdr *nl_msg_init(void *buf, uint16_t type, uint16_t flags)
 	return nlh;
 }
 
-/* Record a kernel error: Go's errno text, then the extack message if any. */
-static int nl_set_kernel_err(int e, const char *extack, struct cni_err *err)
+/* ---- receiving: parsing only ---------------------------------------------------------- */
+
+/* The NLMSGERR_ATTR_MSG text of the extended ACK attributes starting off bytes into the
+ * payload of nlh, or NULL. */
+static const char *extack_text(const struct nlmsghdr *nlh, size_t off)
+{
+	const struct nlattr *attr;
+
+	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS) || off > nlh->nlmsg_len)
+		return NULL;
+	off = MNL_ALIGN(off);
+	if (mnl_nlmsg_size(off) >= nlh->nlmsg_len)
+		return NULL;
+	mnl_attr_for_each (attr, nlh, off) {
+		if (mnl_attr_get_type(attr) == NLMSGERR_ATTR_MSG &&
+		    mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) >= 0)
+			return mnl_attr_get_str(attr);
+	}
+	return NULL;
+}
+
+/* Whether m answers the exchange: our port (or the kernel's 0) and one of our sequence
+ * numbers (unsigned arithmetic copes with the counter wrapping). */
+static bool rx_ours(const struct nl_rx *rx, const struct nlmsghdr *m)
+{
+	if (m->nlmsg_pid && m->nlmsg_pid != rx->portid)
+		return false;
+	return (uint32_t)(m->nlmsg_seq - rx->seq_first) <= (uint32_t)(rx->seq_last - rx->seq_first);
+}
+
+/* Keep the first refusal of the exchange. */
+static void rx_refuse(struct nl_rx *rx, uint32_t seq, int error, const char *extack)
+{
+	if (rx->refusal.error)
+		return;
+	rx->refusal.seq = seq;
+	rx->refusal.error = error;
+	snprintf(rx->refusal.extack, sizeof(rx->refusal.extack), "%s", extack ? extack : "");
+}
+
+/* NLMSG_ERROR: an ACK (error 0) or a refusal, followed by the echoed request (only its
+ * header with NLM_F_CAPPED) and the extended ACK attributes. */
+static int rx_ack(struct nl_rx *rx, const struct nlmsghdr *m, struct cni_err *err)
+{
+	const struct nlmsgerr *me = mnl_nlmsg_get_payload(m);
+	int e;
+
+	if (m->nlmsg_len < mnl_nlmsg_size(sizeof(*me)))
+		return net_err(err, 0, EBADMSG, "truncated netlink error message");
+	rx->acks++;
+	e = me->error < 0 ? -me->error : me->error;
+	if (e) {
+		size_t off = sizeof(*me);
+
+		if (!(m->nlmsg_flags & NLM_F_CAPPED))
+			off = me->msg.nlmsg_len < sizeof(struct nlmsghdr)
+				      ? SIZE_MAX
+				      : off + me->msg.nlmsg_len - sizeof(struct nlmsghdr);
+		rx_refuse(rx, m->nlmsg_seq, e, extack_text(m, off));
+	}
+	switch (rx->mode) {
+	case NL_RX_ACK:
+		rx->done = true;
+		break;
+	case NL_RX_DUMP:
+		rx->done = e != 0;
+		break;
+	case NL_RX_BATCH:
+		rx->done = rx->acks >= rx->acks_wanted;
+		break;
+	}
+	return 0;
+}
+
+/* NLMSG_DONE of a dump: the payload is an int, negative on failure, followed by the
+ * extended ACK attributes. */
+static void rx_done(struct nl_rx *rx, const struct nlmsghdr *m)
+{
+	int status;
+
+	if (rx->mode != NL_RX_DUMP)
+		return;
+	rx->done = true;
+	if (mnl_nlmsg_get_payload_len(m) < sizeof(status))
+		return;
+	memcpy(&status, mnl_nlmsg_get_payload(m), sizeof(status));
+	if (status < 0)
+		rx_refuse(rx, m->nlmsg_seq, -status, extack_text(m, sizeof(status)));
+}
+
+/* A data message: to the callback, unless it failed or the dump is known to be stale.
+ * After a failure the exchange is still read to its end so that the socket stays usable. */
+static void rx_data(struct nl_rx *rx, const struct nlmsghdr *m, struct cni_err *err)
+{
+	int r;
+
+	if (m->nlmsg_flags & NLM_F_DUMP_INTR)
+		rx->intr = true;
+	if (!rx->cb || rx->cb_error || rx->intr)
+		return;
+	r = rx->cb(m, rx->data, err);
+	if (r < 0)
+		rx->cb_error = r;
+}
+
+int nl_rx_feed(struct nl_rx *rx, const void *buf, size_t len, struct cni_err *err)
+{
+	int left = len > INT_MAX ? INT_MAX : (int)len;
+	const struct nlmsghdr *m;
+
+	for (m = buf; !rx->done && mnl_nlmsg_ok(m, left); m = mnl_nlmsg_next(m, &left)) {
+		if (!rx_ours(rx, m))
+			continue;
+		switch (m->nlmsg_type) {
+		case NLMSG_NOOP:
+		case NLMSG_OVERRUN:
+			break;
+		case NLMSG_ERROR: {
+			int r = rx_ack(rx, m, err);
+
+			if (r < 0)
+				return r;
+			break;
+		}
+		case NLMSG_DONE:
+			rx_done(rx, m);
+			break;
+		default:
+			rx_data(rx, m, err);
+			break;
+		}
+	}
+	return 0;
+}
+
+/* Whether the exchange failed only because the dump was interrupted. */
+static bool rx_interrupted(const struct nl_rx *rx)
+{
+	return rx->intr && !rx->cb_error && !rx->refusal.error;
+}
+
+/* Record a kernel refusal: Go's errno text, then the extack message if any. */
+static int set_refusal_err(const struct nl_refusal *ref, struct cni_err *err)
 {
 	char text[128];
 
-	cni_strerror(e, text, sizeof(text));
-	if (extack && extack[0]) {
-		cni_err_set(err, CNI_ERR_INTERNAL, "%s: %s", text, extack);
-		cni_err_details(err, "%s", extack);
-	} else {
-		cni_err_set(err, CNI_ERR_INTERNAL, "%s", text);
-	}
+	cni_strerror(ref->error, text, sizeof(text));
+	if (!ref->extack[0])
+		return net_err(err, 0, ref->error, "%s", text);
+	net_err(err, 0, ref->error, "%s: %s", text, ref->extack);
+	return cni_err_details(err, "%s", ref->extack);
+}
+
+int nl_rx_status(const struct nl_rx *rx, struct cni_err *err)
+{
+	if (rx->cb_error)
+		return rx->cb_error;
+	if (rx->refusal.error)
+		return set_refusal_err(&rx->refusal, err);
+	if (rx_interrupted(rx))
+		return net_err(err, CNI_ERR_TRY_AGAIN, EINTR,
+			       "netlink dump interrupted: the kernel's table changed meanwhile");
+	return 0;
+}
+
+int nl_err_wrap(const struct nl_sock *sock, struct cni_err *err, const char *fmt, ...)
+{
+	int code = err->code ? err->code : CNI_ERR_INTERNAL;
+	int e = err->sys_errno ? err->sys_errno : EIO;
+	char msg[CNI_ERR_MSG_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (vsnprintf(msg, sizeof(msg), fmt, ap) < 0)
+		msg[0] = '\0';
+	va_end(ap);
+	cni_err_errno(err, code, e, "%s", msg);
+	if (sock->refusal.error == e && sock->refusal.extack[0])
+		cni_err_details(err, "%s: %s", strerror(e), sock->refusal.extack);
 	return -e;
 }
 
-struct extack_data {
-	const char *msg; /* NLMSGERR_ATTR_MSG payload, NULL when absent */
-};
+/* ---- the exchange --------------------------------------------------------------------- */
 
-static int extack_attr_cb(const struct nlattr *attr, void *data)
+/* Wait up to timeout_ms for the socket to become readable: 1 when it is, 0 when not. */
+static int wait_readable(int fd, int timeout_ms, struct cni_err *err)
 {
-	struct extack_data *d = data;
+	struct pollfd pfd = {.fd = fd, .events = POLLIN};
+	int n;
 
-	if (mnl_attr_get_type(attr) == NLMSGERR_ATTR_MSG &&
-	    mnl_attr_validate(attr, MNL_TYPE_NUL_STRING) >= 0)
-		d->msg = mnl_attr_get_str(attr);
-	return MNL_CB_OK;
+	do
+		n = poll(&pfd, 1, timeout_ms);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return cni_err_errno(err, CNI_ERR_INTERNAL, errno, "failed to poll netlink socket");
+	return n > 0;
 }
 
-/* Decode an NLMSG_ERROR (or a NLMSG_DONE carrying an error): returns 0 for an ACK. */
-static int nl_handle_error(const struct nlmsghdr *nlh, struct cni_err *err)
+int nl_exchange(struct nl_sock *sock, const struct iovec *iov, size_t niov, struct nl_rx *rx,
+		struct cni_err *err)
 {
-	const struct nlmsgerr *me = mnl_nlmsg_get_payload(nlh);
-	struct extack_data ex = {NULL};
-	size_t off;
+	struct sockaddr_nl snl = {.nl_family = AF_NETLINK};
+	struct msghdr msg = {
+		.msg_name = &snl,
+		.msg_namelen = sizeof(snl),
+		.msg_iov = (struct iovec *)iov,
+		.msg_iovlen = niov,
+	};
+	int fd = mnl_socket_get_fd(sock->mnl);
 
-	if (nlh->nlmsg_len < mnl_nlmsg_size(sizeof(*me))) {
-		cni_err_set(err, CNI_ERR_INTERNAL, "truncated netlink error message");
-		return -EBADMSG;
-	}
-	if (me->error == 0)
-		return 0;
-	if (nlh->nlmsg_flags & NLM_F_ACK_TLVS) {
-		/* With NLM_F_CAPPED only the header of our request is echoed back. */
-		off = sizeof(*me);
-		if (!(nlh->nlmsg_flags & NLM_F_CAPPED))
-			off += me->msg.nlmsg_len - sizeof(struct nlmsghdr);
-		off = MNL_ALIGN(off);
-		if (mnl_nlmsg_size(off) < nlh->nlmsg_len)
-			(void)mnl_attr_parse(nlh, off, extack_attr_cb, &ex);
-	}
-	return nl_set_kernel_err(me->error < 0 ? -me->error : me->error, ex.msg, err);
-}
+	memset(&sock->refusal, 0, sizeof(sock->refusal));
+	rx->portid = sock->portid;
+	if (sendmsg(fd, &msg, 0) < 0)
+		return cni_err_errno(err, CNI_ERR_INTERNAL, errno,
+				     "failed to send netlink message");
+	while (!rx->done) {
+		ssize_t n;
+		int r;
 
-/* NLMSG_DONE of a dump: the payload is an int, negative on failure, followed by extack. */
-static int nl_handle_done(const struct nlmsghdr *nlh, struct cni_err *err)
-{
-	struct extack_data ex = {NULL};
-	int status;
+		if (rx->mode == NL_RX_BATCH) {
+			/* The kernel answers a batch inside sendmsg(): everything is queued
+			 * already unless something is badly wrong. After a refusal the
+			 * number of answers is unknown, so read until none is left. */
+			bool draining = rx->refusal.error || rx->acks_wanted == 0;
 
-	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(int))
-		return 0;
-	memcpy(&status, mnl_nlmsg_get_payload(nlh), sizeof(status));
-	if (status >= 0)
-		return 0;
-	if ((nlh->nlmsg_flags & NLM_F_ACK_TLVS) &&
-	    mnl_nlmsg_size(MNL_ALIGN(sizeof(int))) < nlh->nlmsg_len)
-		(void)mnl_attr_parse(nlh, MNL_ALIGN(sizeof(int)), extack_attr_cb, &ex);
-	return nl_set_kernel_err(-status, ex.msg, err);
-}
-
-/* Send nlh and read replies until the ACK (request) or NLMSG_DONE (dump). Messages of other
- * sequence numbers (left over from an aborted exchange) are skipped. *ret_intr tells whether
- * a dump message carried NLM_F_DUMP_INTR. */
-static int nl_talk(struct nl_sock *sock, struct nlmsghdr *nlh, bool dump, nl_msg_cb cb, void *data,
-		   bool *ret_intr, struct cni_err *err)
-{
-	bool intr = false;
-	int failed = 0;
-	uint32_t seq;
-
-	nlh->nlmsg_seq = seq = ++sock->seq;
-	nlh->nlmsg_pid = 0;
-	if (mnl_socket_sendto(sock->mnl, nlh, nlh->nlmsg_len) < 0) {
-		int e = errno;
-		cni_err_errno(err, CNI_ERR_INTERNAL, e, "failed to send netlink message");
-		return -e;
-	}
-
-	for (;;) {
-		ssize_t n = mnl_socket_recvfrom(sock->mnl, sock->buf, NL_RECV_BUF_SIZE);
-		const struct nlmsghdr *m;
-		int len;
-
+			r = wait_readable(fd, draining ? 0 : NL_BATCH_TIMEOUT_MS, err);
+			if (r < 0)
+				return r;
+			if (r == 0 && draining)
+				break;
+			if (r == 0)
+				return net_err(err, 0, ETIMEDOUT,
+					       "timed out waiting for netlink batch "
+					       "acknowledgements");
+		}
+		n = mnl_socket_recvfrom(sock->mnl, sock->buf, NL_RECV_BUF_SIZE);
 		if (n < 0) {
-			int e = errno;
-			if (e == EINTR)
+			if (errno == EINTR)
 				continue;
-			cni_err_errno(err, CNI_ERR_INTERNAL, e,
-				      "failed to receive netlink message");
-			return -e;
+			return cni_err_errno(err, CNI_ERR_INTERNAL, errno,
+					     "failed to receive netlink message");
 		}
-		len = (int)n;
-		for (m = (const struct nlmsghdr *)sock->buf; mnl_nlmsg_ok(m, len);
-		     m = mnl_nlmsg_next(m, &len)) {
-			int r;
-
-			if (m->nlmsg_seq != seq)
-				continue;
-			if (m->nlmsg_type == NLMSG_ERROR) {
-				r = nl_handle_error(m, err);
-				/* An ACK ends a request; an error ends either. */
-				if (r < 0 || !dump)
-					return failed ? failed : r;
-				continue;
-			}
-			if (m->nlmsg_type == NLMSG_DONE) {
-				if (!dump)
-					continue;
-				r = nl_handle_done(m, err);
-				if (r < 0)
-					return r;
-				if (failed)
-					return failed;
-				*ret_intr = intr;
-				return 0;
-			}
-			if (m->nlmsg_type == NLMSG_NOOP || m->nlmsg_type == NLMSG_OVERRUN)
-				continue;
-			if (m->nlmsg_flags & NLM_F_DUMP_INTR)
-				intr = true;
-			/* After a callback failure keep reading to the end so the socket stays
-			 * usable, but stop calling back. */
-			if (cb && !failed && !intr) {
-				r = cb(m, data, err);
-				if (r < 0)
-					failed = r;
-			}
-		}
+		r = nl_rx_feed(rx, sock->buf, (size_t)n, err);
+		if (r < 0)
+			return r;
 	}
+	sock->refusal = rx->refusal;
+	return nl_rx_status(rx, err);
+}
+
+/* Exchange the single message nlh (its sequence number assigned here). */
+static int exchange_one(struct nl_sock *sock, struct nlmsghdr *nlh, struct nl_rx *rx,
+			struct cni_err *err)
+{
+	struct iovec iov = {.iov_base = nlh, .iov_len = nlh->nlmsg_len};
+
+	nlh->nlmsg_seq = rx->seq_first = rx->seq_last = nl_seq_next(sock);
+	nlh->nlmsg_pid = 0;
+	return nl_exchange(sock, &iov, 1, rx, err);
 }
 
 int nl_request_cb(struct nl_sock *sock, struct nlmsghdr *nlh, nl_msg_cb cb, void *data,
 		  struct cni_err *err)
 {
-	bool intr = false;
+	struct nl_rx rx = {.mode = NL_RX_ACK, .cb = cb, .data = data};
 
 	nlh->nlmsg_flags |= NLM_F_REQUEST | NLM_F_ACK;
-	return nl_talk(sock, nlh, false, cb, data, &intr, err);
+	return exchange_one(sock, nlh, &rx, err);
 }
 
 int nl_request(struct nl_sock *sock, struct nlmsghdr *nlh, struct cni_err *err)
@@ -274,22 +391,59 @@ int nl_dump(struct nl_sock *sock, struct nlmsghdr *nlh, nl_msg_cb cb, void *data
 	int attempt, r;
 
 	nlh->nlmsg_flags |= NLM_F_REQUEST | NLM_F_DUMP;
-	for (attempt = 0; attempt < NL_DUMP_RETRIES; attempt++) {
-		bool intr = false;
+	for (attempt = 1;; attempt++) {
+		struct nl_rx rx = {.mode = NL_RX_DUMP, .cb = cb, .data = data};
 
-		r = nl_talk(sock, nlh, true, cb, data, &intr, err);
-		if (r < 0)
+		r = exchange_one(sock, nlh, &rx, err);
+		if (!rx_interrupted(&rx))
 			return r;
-		if (!intr)
-			return 0;
+		if (attempt == NL_DUMP_RETRIES)
+			return net_err(err, CNI_ERR_TRY_AGAIN, EINTR,
+				       "netlink dump interrupted %d times", NL_DUMP_RETRIES);
 		/* The kernel's table changed under the dump: start over. */
 		r = cb(NULL, data, err);
 		if (r < 0)
 			return r;
 	}
-	cni_err_set(err, CNI_ERR_TRY_AGAIN, "netlink dump interrupted %d times", NL_DUMP_RETRIES);
-	return -EINTR;
 }
+
+/* Make a socket buffer at least size bytes (the kernel doubles the value); best effort,
+ * the privileged *FORCE option first. */
+static void grow_sockbuf(int fd, int opt, int force_opt, size_t size)
+{
+	int cur = 0, want;
+	socklen_t len = sizeof(cur);
+
+	if (size > INT32_MAX / 2)
+		size = INT32_MAX / 2;
+	want = (int)size;
+	if (getsockopt(fd, SOL_SOCKET, opt, &cur, &len) == 0 && cur >= want * 2)
+		return;
+	if (setsockopt(fd, SOL_SOCKET, force_opt, &want, sizeof(want)) < 0)
+		(void)setsockopt(fd, SOL_SOCKET, opt, &want, sizeof(want));
+}
+
+int nl_batch(struct nl_sock *sock, const struct iovec *iov, size_t niov, uint32_t seq_first,
+	     uint32_t seq_last, size_t acks, struct cni_err *err)
+{
+	struct nl_rx rx = {
+		.mode = NL_RX_BATCH,
+		.seq_first = seq_first,
+		.seq_last = seq_last,
+		.acks_wanted = acks,
+	};
+	int fd = mnl_socket_get_fd(sock->mnl);
+	size_t i, total = 0;
+
+	for (i = 0; i < niov; i++)
+		total += iov[i].iov_len;
+	/* Room for the whole batch in one sendmsg() and for every ACK it brings. */
+	grow_sockbuf(fd, SO_SNDBUF, SO_SNDBUFFORCE, total + 4096);
+	grow_sockbuf(fd, SO_RCVBUF, SO_RCVBUFFORCE, acks * 2048 + 65536);
+	return nl_exchange(sock, iov, niov, &rx, err);
+}
+
+/* ---- attributes --------------------------------------------------------------------- */
 
 struct attr_index {
 	const struct nlattr **tb; /* table being filled */
