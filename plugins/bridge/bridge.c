@@ -35,14 +35,24 @@
 #define SETTLE_INTERVAL_MS 50
 #define SETTLE_TIMEOUT_S   5
 
+/* Room for "net/ipv6/conf/<ifname>/<key>" with the longest key we set. */
+#define IF_SYSCTL_MAX 64
+
 /* Per-command state: the config, the sockets and the container namespace. */
 struct bridge_ctx {
 	const struct cni_cmd_args *args; /* the runtime's arguments */
+	const struct cni_log *log;	 /* the opt-in log and warnings (args->log) */
 	struct bridge_conf *conf;	 /* parsed config */
 	struct nl_sock *host;		 /* rtnetlink in the node's namespace */
 	int netns_fd;			 /* the container namespace, -1 if not open */
 	struct nl_sock *cont;		 /* rtnetlink in the container namespace */
 };
+
+/* The context of one command, before anything is opened. */
+#define BRIDGE_CTX_INIT(a)                                   \
+	{                                                    \
+		.args = (a), .log = (a)->log, .netns_fd = -1 \
+	}
 
 static void ctx_clear(struct bridge_ctx *c)
 {
@@ -87,6 +97,45 @@ static void go_ipnet_struct(const struct ip_net *n, char *buf, size_t size)
 	snprintf(buf, size, "{IP:%s Mask:%s}", ip, mask);
 }
 
+/*
+ * The sysctl "net/<family>/conf/<ifname>/<key>" into buf (IF_SYSCTL_MAX bytes). A name that
+ * does not fit is -ENAMETOOLONG (code 999), never a different sysctl.
+ */
+static int if_sysctl_name(char *buf, const char *family, const char *ifname, const char *key,
+			  struct cni_err *err)
+{
+	int n = snprintf(buf, IF_SYSCTL_MAX, "net/%s/conf/%s/%s", family, ifname, key);
+
+	if (n < 0 || n >= IF_SYSCTL_MAX)
+		return cni_err_syscall(err, CNI_ERR_INTERNAL, ENAMETOOLONG,
+				       "sysctl net/%s/conf/%s/%s", family, ifname, key);
+	return 0;
+}
+
+/*
+ * Set a per-interface sysctl the plugin prefers but can work without (accept_ra,
+ * accept_dad, arp_notify, enhanced_dad). A failure is a warning for the operator; a
+ * missing file is not: it means the kernel has no such knob (no IPv6, an older kernel),
+ * so there is nothing to change.
+ */
+static void if_sysctl_prefer(struct bridge_ctx *c, const char *family, const char *ifname,
+			     const char *key, const char *value)
+{
+	char name[IF_SYSCTL_MAX];
+	struct cni_err e = {0};
+	int r;
+
+	r = if_sysctl_name(name, family, ifname, key, &e);
+	if (r == 0)
+		r = sysctl_write(name, value, &e);
+	if (r == -ENOENT)
+		return;
+	if (r < 0) {
+		cni_err_flatten(&e);
+		cni_warn(c->log, "could not set %s to %s on '%s': %s", key, value, ifname, e.msg);
+	}
+}
+
 /* ---- ADD: the bridge ---------------------------------------------------------------- */
 
 /* Create the bridge if missing (tolerating EEXIST), check it is one, optional promisc,
@@ -96,8 +145,6 @@ static int ensure_bridge(struct bridge_ctx *c, struct nl_link *ret_br, struct cn
 {
 	const struct bridge_conf *conf = c->conf;
 	bool created = false;
-	char path[128];
-	struct cni_err ign = {0};
 	struct nl_link br;
 	int r;
 
@@ -125,18 +172,41 @@ static int ensure_bridge(struct bridge_ctx *c, struct nl_link *ret_br, struct cn
 		cni_err_prefix(err, "could not set promiscuous mode on \"%s\"", conf->bridge);
 		return cni_err_prefix(err, "failed to create bridge \"%s\"", conf->bridge);
 	}
-	if (created && br.mac_len)
-		(void)nl_link_set_mac(c->host, br.index, br.mac, br.mac_len, &ign);
+	if (created && br.mac_len) {
+		struct cni_err e = {0};
+
+		/* Without the pin the bridge takes the lowest port MAC and changes with it. */
+		if (nl_link_set_mac(c->host, br.index, br.mac, br.mac_len, &e) < 0) {
+			cni_err_flatten(&e);
+			cni_warn(c->log,
+				 "could not pin the MAC of bridge '%s' (it follows its ports): %s",
+				 conf->bridge, e.msg);
+		}
+	}
 	/* We want to own the routes of this interface. */
-	snprintf(path, sizeof(path), "net/ipv6/conf/%s/accept_ra", conf->bridge);
-	(void)sysctl_write(path, "0", &ign);
+	if_sysctl_prefer(c, "ipv6", conf->bridge, "accept_ra", "0");
 	if (!(br.flags & IFF_UP) && nl_link_set_up(c->host, br.index, true, err) < 0)
 		return cni_err_prefix(err, "failed to create bridge \"%s\"", conf->bridge);
+	cni_log(c->log, CNI_LOG_INFO, "bridge '%s' %s (index %d)", conf->bridge,
+		created ? "created" : "exists", br.index);
 	*ret_br = br;
 	return 0;
 }
 
 /* ---- ADD: the veth pair -------------------------------------------------------------- */
+
+/* Roll back a link this ADD created: the ADD's own error is what the runtime gets, and
+ * its DEL removes what stays, so a failure is only a warning. */
+static void undo_link(struct bridge_ctx *c, const char *name)
+{
+	struct cni_err e = {0};
+	int r = nl_link_del_by_name(c->host, name, &e);
+
+	if (r < 0 && r != -ENODEV) {
+		cni_err_flatten(&e);
+		cni_warn(c->log, "could not remove '%s' after the failed ADD: %s", name, e.msg);
+	}
+}
 
 static int random_veth_name(char name[NL_IFNAMSIZ], struct cni_err *err)
 {
@@ -158,8 +228,7 @@ static int create_veth(struct bridge_ctx *c, const char *ifname, unsigned int mt
 		       const uint8_t *mac, int peer_netns_fd, struct nl_sock *peer_sock,
 		       struct nl_link *ret_host, struct nl_link *ret_cont, struct cni_err *err)
 {
-	char name[NL_IFNAMSIZ], path[128];
-	struct cni_err ign = {0};
+	char name[NL_IFNAMSIZ];
 	struct nl_link host, cont;
 	int r = -EEXIST;
 
@@ -169,10 +238,12 @@ static int create_veth(struct bridge_ctx *c, const char *ifname, unsigned int mt
 					  .peer_netns_fd = peer_netns_fd,
 					  .mtu = mtu,
 					  .peer_mac = mac};
+		struct cni_err ign = {0}; /* a failed lookup means "not taken" */
 		struct nl_link l;
 
-		if (random_veth_name(name, err) < 0)
-			return -1;
+		r = random_veth_name(name, err);
+		if (r < 0)
+			return r;
 		r = nl_link_add_veth(c->host, &req, err);
 		if (r == 0)
 			break;
@@ -200,15 +271,15 @@ static int create_veth(struct bridge_ctx *c, const char *ifname, unsigned int mt
 		cni_err_prefix(err, "failed to set \"%s\" up", name);
 		goto undo_veth;
 	}
-	snprintf(path, sizeof(path), "net/ipv6/conf/%s/accept_ra", name);
-	(void)sysctl_write(path, "0", &ign);
+	if_sysctl_prefer(c, "ipv6", name, "accept_ra", "0");
+	cni_log(c->log, CNI_LOG_INFO, "veth '%s' created, peer '%s'", name, ifname);
 	*ret_host = host;
 	*ret_cont = cont;
 	return 0;
 
 undo_veth:
-	(void)nl_link_del_by_name(c->host, name, &ign);
-	return -1;
+	undo_link(c, name);
+	return cni_err_ret(err);
 }
 
 /* Enslave the host end to the bridge and set its port flags and VLANs. */
@@ -297,51 +368,52 @@ static int calc_gateways(const struct bridge_conf *conf, struct cni_result *res,
 /* Container sysctls of an L3 ADD (inside the container namespace). */
 static int container_sysctls(struct bridge_ctx *c, bool has_v6, struct cni_err *err)
 {
+	_cleanup_(netns_restorep) int saved = -1;
 	const char *ifname = c->args->ifname;
-	struct cni_err ign = {0};
-	char path[160], val[16];
-	int saved = -1;
+	char path[IF_SYSCTL_MAX], val[16];
+	int r;
 
-	if (netns_enter(c->netns_fd, &saved, err) < 0)
-		return -1;
+	r = netns_enter(c->netns_fd, &saved, err);
+	if (r < 0)
+		return r;
 	if (c->conf->enable_dad) {
-		snprintf(path, sizeof(path), "net/ipv6/conf/%s/enhanced_dad", ifname);
-		(void)sysctl_write(path, "1", &ign);
-		snprintf(path, sizeof(path), "net/ipv6/conf/%s/accept_dad", ifname);
-		(void)sysctl_write(path, "1", &ign);
+		if_sysctl_prefer(c, "ipv6", ifname, "enhanced_dad", "1");
+		if_sysctl_prefer(c, "ipv6", ifname, "accept_dad", "1");
 	} else {
-		snprintf(path, sizeof(path), "net/ipv6/conf/%s/accept_dad", ifname);
-		(void)sysctl_write(path, "0", &ign);
+		if_sysctl_prefer(c, "ipv6", ifname, "accept_dad", "0");
 	}
-	snprintf(path, sizeof(path), "net/ipv4/conf/%s/arp_notify", ifname);
-	(void)sysctl_write(path, "1", &ign);
+	if_sysctl_prefer(c, "ipv4", ifname, "arp_notify", "1");
 	if (has_v6) {
 		const char *names[2] = {"lo", ifname};
 
 		for (int i = 0; i < 2; i++) {
-			snprintf(path, sizeof(path), "net/ipv6/conf/%s/disable_ipv6", names[i]);
+			struct cni_err ign = {0}; /* unreadable: no IPv6 to enable there */
+
+			r = if_sysctl_name(path, "ipv6", names[i], "disable_ipv6", err);
+			if (r < 0)
+				return r;
 			if (sysctl_read(path, val, sizeof(val), &ign) < 0 || !strcmp(val, "0"))
 				continue;
-			if (sysctl_write(path, "0", err) < 0) {
+			r = sysctl_write(path, "0", err);
+			if (r < 0) {
 				cni_err_flatten(err);
-				cni_err_prefix(err,
-					       "failed to enable IPv6 for interface \"%s\" (%s=%s)",
-					       names[i], path, val);
-				goto restore;
+				return cni_err_prefix(
+					err, "failed to enable IPv6 for interface \"%s\" (%s=%s)",
+					names[i], path, val);
 			}
 		}
-		snprintf(path, sizeof(path), "net/ipv6/conf/%s/keep_addr_on_down", ifname);
-		if (sysctl_write(path, "1", err) < 0) {
+		r = if_sysctl_name(path, "ipv6", ifname, "keep_addr_on_down", err);
+		if (r < 0)
+			return r;
+		r = sysctl_write(path, "1", err);
+		if (r < 0) {
 			cni_err_flatten(err);
-			cni_err_prefix(err, "failed to set keep_addr_on_down on \"%s\"", ifname);
-			goto restore;
+			return cni_err_prefix(err, "failed to set keep_addr_on_down on \"%s\"",
+					      ifname);
 		}
 	}
-	return netns_restore(saved, err);
-
-restore:
-	(void)netns_restore(saved, &ign);
-	return -1;
+	/* Leaving here restores too, but a failure should be an error, not an abort. */
+	return netns_restore(TAKE_FD(saved), err);
 }
 
 /* SettleAddresses: wait until no IPv6 address of the interface is tentative. */
@@ -355,7 +427,7 @@ static int settle_addresses(struct bridge_ctx *c, int ifindex, struct cni_err *e
 		size_t n = 0;
 
 		if (nl_addr_list(c->cont, AF_INET6, ifindex, &addrs, &n, err) < 0)
-			return -1;
+			return cni_err_ret(err);
 		for (size_t i = 0; i < n; i++) {
 			if (addrs[i].flags & IFA_F_DADFAILED)
 				return cni_err_set(err, CNI_ERR_INTERNAL,
@@ -369,7 +441,7 @@ static int settle_addresses(struct bridge_ctx *c, int ifindex, struct cni_err *e
 			return 0;
 		if (waited >= SETTLE_TIMEOUT_S * 1000) {
 			struct nl_link l;
-			struct cni_err ign = {0};
+			struct cni_err ign = {0}; /* unknown state: report the timeout */
 
 			/* Without carrier DAD never runs: not an error. */
 			if (nl_link_get_by_index(c->cont, ifindex, &l, &ign) == 0 &&
@@ -409,7 +481,7 @@ static int configure_iface(struct bridge_ctx *c, const struct cni_result *res, i
 	if (nl_link_set_up(c->cont, ifindex, true, err) < 0)
 		return cni_err_prefix(err, "failed to set \"%s\" UP", ifname);
 	if (gw6.family && c->conf->enable_dad && settle_addresses(c, ifindex, err) < 0)
-		return -1;
+		return cni_err_ret(err);
 	for (size_t i = 0; i < res->n_routes; i++) {
 		const struct cni_route *rt = &res->routes[i];
 		struct nl_route route = {.family = rt->dst.ip.family,
@@ -623,11 +695,16 @@ static int add_l3(struct bridge_ctx *c, const struct nl_link *br, const struct n
 	if (cni_dns_copy(&res->dns, &ipam->dns) < 0)
 		return cni_err_nomem(err);
 	if (calc_gateways(c->conf, res, &gws, err) < 0)
-		return -1;
+		return cni_err_ret(err);
 	if (container_sysctls(c, has_v6, err) < 0 || configure_iface(c, res, cont->index, err) < 0)
-		return -1;
+		return cni_err_ret(err);
+	cni_log(c->log, CNI_LOG_INFO, "%zu address(es) and %zu route(s) set on '%s'", res->n_ips,
+		res->n_routes, c->args->ifname);
 	if (c->conf->is_gw && setup_gateways(c, br, &gws, res, err) < 0)
-		return -1;
+		return cni_err_ret(err);
+	if (c->conf->is_gw)
+		cni_log(c->log, CNI_LOG_INFO, "gateway addresses set (%zu IPv4, %zu IPv6)",
+			gws.n_v4, gws.n_v6);
 	return 0;
 }
 
@@ -641,7 +718,7 @@ static int add_nft(struct bridge_ctx *c, const struct cni_result *res, const cha
 	if (!c->conf->macspoofchk && !(bridge_conf_is_l3(c->conf) && c->conf->ip_masq))
 		return 0;
 	if (nft_txn_new(&txn, err) < 0)
-		return -1;
+		return cni_err_ret(err);
 	if (c->conf->macspoofchk &&
 	    spoofchk_queue_setup(txn, host_veth, cont_mac, a->container_id, a->ifname, err) < 0)
 		return cni_err_prefix(err, "failed to setup spoof-check");
@@ -658,12 +735,15 @@ static int add_nft(struct bridge_ctx *c, const struct cni_result *res, const cha
 	}
 	if (nft_txn_commit(txn, err) < 0)
 		return cni_err_prefix(err, "failed to apply nftables rules");
+	cni_log(c->log, CNI_LOG_INFO, "nftables rules committed (macspoofchk %s, ipMasq %s)",
+		c->conf->macspoofchk ? "on" : "off",
+		bridge_conf_is_l3(c->conf) && c->conf->ip_masq ? "on" : "off");
 	return 0;
 }
 
 int bridge_cmd_add(const struct cni_cmd_args *args, char **ret_out, struct cni_err *err)
 {
-	_cleanup_(ctx_clear) struct bridge_ctx c = {.args = args, .netns_fd = -1};
+	_cleanup_(ctx_clear) struct bridge_ctx c = BRIDGE_CTX_INIT(args);
 	_cleanup_(cni_result_freep) struct cni_result *res = NULL, *ipam = NULL;
 	_cleanup_free_ char *text = NULL;
 	struct nl_link br, host, cont, l;
@@ -672,7 +752,7 @@ int bridge_cmd_add(const struct cni_cmd_args *args, char **ret_out, struct cni_e
 	struct cni_err rb = {0};
 
 	if (bridge_conf_load(args, &c.conf, err) < 0)
-		return -1;
+		return cni_err_ret(err);
 	if (c.conf->ip_masq && c.conf->masq_backend == MASQ_BACKEND_IPTABLES)
 		return cni_err_set(err, CNI_ERR_UNSUPPORTED_FIELD,
 				   "unsupported 'ipMasqBackend' value \"iptables\": this plugin "
@@ -682,10 +762,10 @@ int bridge_cmd_add(const struct cni_cmd_args *args, char **ret_out, struct cni_e
 		mac = mac_bytes;
 	if (nl_open(&c.host, err) < 0 || ensure_bridge(&c, &br, err) < 0 ||
 	    open_container(&c, err) < 0)
-		return -1;
+		return cni_err_ret(err);
 	if (create_veth(&c, args->ifname, (unsigned int)c.conf->mtu, mac, c.netns_fd, c.cont, &host,
 			&cont, err) < 0)
-		return -1;
+		return cni_err_ret(err);
 	if (attach_port(&c, &br, &host, c.conf->hairpin, c.conf->port_isolation, c.conf->vlan,
 			c.conf->trunk, c.conf->n_trunk, err) < 0)
 		goto undo_veth;
@@ -706,6 +786,8 @@ int bridge_cmd_add(const struct cni_cmd_args *args, char **ret_out, struct cni_e
 	if (bridge_conf_is_l3(c.conf)) {
 		if (delegate_add(c.conf->ipam_type, args, &ipam, err) < 0)
 			goto undo_veth;
+		cni_log(c.log, CNI_LOG_INFO, "IPAM '%s' returned %zu address(es)",
+			c.conf->ipam_type, ipam->n_ips);
 		if (add_l3(&c, &br, &cont, res, ipam, err) < 0)
 			goto undo_ipam;
 	} else if (!c.conf->disable_container_iface) {
@@ -754,12 +836,16 @@ int bridge_cmd_add(const struct cni_cmd_args *args, char **ret_out, struct cni_e
 	return 0;
 
 undo_ipam:
+	/* The original error is what the runtime needs; a failed rollback is a warning. */
 	if (ipam && delegate_exec(c.conf->ipam_type, "DEL", args, args->stdin_data, args->stdin_len,
-				  NULL, &rb) < 0)
-		cni_err_clear(&rb); /* the original error is what the runtime needs */
+				  NULL, &rb) < 0) {
+		cni_err_flatten(&rb);
+		cni_warn(c.log, "could not release the IPAM reservation after the failed ADD: %s",
+			 rb.msg);
+	}
 undo_veth:
-	(void)nl_link_del(c.host, host.index, &rb);
-	return -1;
+	undo_link(&c, host.name);
+	return cni_err_ret(err);
 }
 
 /* ---- DEL ------------------------------------------------------------------------------ */
@@ -771,12 +857,22 @@ static void keep_first(struct cni_err *first, const struct cni_err *e)
 		*first = *e;
 }
 
+/* The end of a best-effort sequence: 0, or the first error kept, into err. */
+static int first_error(const struct cni_err *first, struct cni_err *err)
+{
+	if (!cni_err_isset(first))
+		return 0;
+	*err = *first;
+	return cni_err_ret(err);
+}
+
 /* The host veth named by prevResult: an interface without sandbox that is not the bridge,
  * is a veth and is a port of the bridge. Deleting it also removes the container end. */
 static void del_host_veth_from_prev(struct bridge_ctx *c)
 {
 	const struct cni_result *prev = c->conf->prev;
-	struct cni_err ign = {0};
+	struct cni_err ign = {0}; /* lookups: a missing bridge or veth is nothing to delete */
+	struct cni_err e = {0};
 	struct nl_link br, l;
 
 	if (!prev || nl_link_get_by_name(c->host, c->conf->bridge, &br, &ign) < 0)
@@ -793,7 +889,13 @@ static void del_host_veth_from_prev(struct bridge_ctx *c)
 		/* The VLAN gateway interface's peer is shared: never delete it. */
 		if (strchr(f->name, '.'))
 			continue;
-		(void)nl_link_del(c->host, l.index, &ign);
+		if (nl_link_del(c->host, l.index, &e) < 0) {
+			cni_err_flatten(&e);
+			cni_warn(c->log, "could not delete host veth '%s': %s", f->name, e.msg);
+			cni_err_clear(&e);
+		} else {
+			cni_log(c->log, CNI_LOG_INFO, "host veth '%s' deleted", f->name);
+		}
 	}
 }
 
@@ -810,6 +912,8 @@ static int del_container_link(struct bridge_ctx *c, struct cni_err *err)
 		/* Gone, or the bind mount was lost: the link may survive in a namespace we
 		 * cannot reach, so try the host end named by prevResult. */
 		cni_err_clear(err);
+		cni_log(c->log, CNI_LOG_INFO, "netns '%s' is gone, using prevResult's host veth",
+			c->args->netns);
 		del_host_veth_from_prev(c);
 		return 0;
 	}
@@ -818,11 +922,13 @@ static int del_container_link(struct bridge_ctx *c, struct cni_err *err)
 		return cni_err_prefix(err, "failed to open netns \"%s\"", c->args->netns);
 	}
 	if (nl_open_in_netns(c->netns_fd, &c->cont, err) < 0)
-		return -1;
+		return cni_err_ret(err);
 	r = nl_link_del_by_name(c->cont, c->args->ifname, err);
 	if (r < 0 && r != -ENODEV)
 		return cni_err_prefix(err, "failed to delete \"%s\"", c->args->ifname);
 	cni_err_clear(err);
+	cni_log(c->log, CNI_LOG_INFO, "container interface '%s' %s", c->args->ifname,
+		r == 0 ? "deleted" : "was already gone");
 	return 0;
 }
 
@@ -838,7 +944,7 @@ static int del_nft(struct bridge_ctx *c, struct cni_err *err)
 
 		cni_err_clear(err);
 		if (nft_txn_new(&txn, err) < 0)
-			return -1;
+			return cni_err_ret(err);
 		if (masq_queue_teardown(txn, c->conf->name, a->ifname, a->container_id, NULL, err) <
 		    0)
 			return cni_err_prefix(err, "failed to remove IP masquerade rules");
@@ -850,25 +956,30 @@ static int del_nft(struct bridge_ctx *c, struct cni_err *err)
 	}
 	if (r < 0)
 		return cni_err_prefix(err, "failed to remove nftables rules");
+	cni_log(c->log, CNI_LOG_INFO, "nftables rules of the attachment removed");
 	return 0;
 }
 
 int bridge_cmd_del(const struct cni_cmd_args *args, char **ret_out, struct cni_err *err)
 {
-	_cleanup_(ctx_clear) struct bridge_ctx c = {.args = args, .netns_fd = -1};
+	_cleanup_(ctx_clear) struct bridge_ctx c = BRIDGE_CTX_INIT(args);
 	struct cni_err first = {0}, e = {0};
 
 	if (bridge_conf_load_for_del(args, &c.conf, err) < 0)
-		return -1;
+		return cni_err_ret(err);
 	if (nl_open(&c.host, err) < 0)
-		return -1;
+		return cni_err_ret(err);
 	if (del_container_link(&c, &e) < 0)
 		keep_first(&first, &e);
 	cni_err_clear(&e);
-	if (bridge_conf_is_l3(c.conf) &&
-	    delegate_exec(c.conf->ipam_type, "DEL", args, args->stdin_data, args->stdin_len, NULL,
-			  &e) < 0)
-		keep_first(&first, &e);
+	if (bridge_conf_is_l3(c.conf)) {
+		if (delegate_exec(c.conf->ipam_type, "DEL", args, args->stdin_data, args->stdin_len,
+				  NULL, &e) < 0)
+			keep_first(&first, &e);
+		else
+			cni_log(c.log, CNI_LOG_INFO, "IPAM '%s' released the addresses",
+				c.conf->ipam_type);
+	}
 	cni_err_clear(&e);
 	/* Rules are looked for whatever the config says now (it may have changed since ADD);
 	 * a failure only counts when the config asks for rules (a node without nf_tables
@@ -876,11 +987,7 @@ int bridge_cmd_del(const struct cni_cmd_args *args, char **ret_out, struct cni_e
 	if (del_nft(&c, &e) < 0 &&
 	    (c.conf->macspoofchk || (bridge_conf_is_l3(c.conf) && c.conf->ip_masq)))
 		keep_first(&first, &e);
-	if (cni_err_isset(&first)) {
-		*err = first;
-		return -1;
-	}
-	return 0;
+	return first_error(&first, err);
 }
 
 /* ---- CHECK ---------------------------------------------------------------------------- */
@@ -897,7 +1004,7 @@ struct check_if {
 static int check_iface(struct nl_sock *sock, const struct cni_iface *f, bool in_sandbox,
 		       struct nl_link *ret, struct cni_err *err)
 {
-	struct cni_err ign = {0};
+	struct cni_err ign = {0}; /* replaced by the reference's message below */
 	bool sb = f->sandbox && f->sandbox[0];
 
 	if (!f->name || !f->name[0])
@@ -1003,7 +1110,7 @@ static int check_ips_routes(struct bridge_ctx *c, const struct cni_result *prev,
 
 int bridge_cmd_check(const struct cni_cmd_args *args, char **ret_out, struct cni_err *err)
 {
-	_cleanup_(ctx_clear) struct bridge_ctx c = {.args = args, .netns_fd = -1};
+	_cleanup_(ctx_clear) struct bridge_ctx c = BRIDGE_CTX_INIT(args);
 	const struct cni_iface *brf = NULL, *contf = NULL;
 	static const struct cni_iface none = {0};
 	struct check_if brc = {0}, contc = {0}, vethc = {0};
@@ -1011,14 +1118,14 @@ int bridge_cmd_check(const struct cni_cmd_args *args, char **ret_out, struct cni
 	struct nl_link l;
 
 	if (bridge_conf_load(args, &c.conf, err) < 0)
-		return -1;
+		return cni_err_ret(err);
 	if (nl_open(&c.host, err) < 0 || open_container(&c, err) < 0)
-		return -1;
+		return cni_err_ret(err);
 	/* L2 configs have no IPAM to check (the reference fails "no plugin name provided"). */
 	if (bridge_conf_is_l3(c.conf) &&
 	    delegate_exec(c.conf->ipam_type, "CHECK", args, args->stdin_data, args->stdin_len, NULL,
 			  err) < 0)
-		return -1;
+		return cni_err_ret(err);
 	prev = c.conf->prev;
 	if (!prev)
 		return cni_err_set(err, CNI_ERR_INTERNAL, "Required prevResult missing");
@@ -1033,7 +1140,7 @@ int bridge_cmd_check(const struct cni_cmd_args *args, char **ret_out, struct cni
 	}
 	/* The bridge. */
 	if (check_iface(c.host, brf ? brf : &none, false, &l, err) < 0)
-		return -1;
+		return cni_err_ret(err);
 	if (strcmp(l.kind, "bridge") != 0)
 		return cni_err_set(err, CNI_ERR_INTERNAL,
 				   "Interface %s does not have link type of bridge", brf->name);
@@ -1054,7 +1161,7 @@ int bridge_cmd_check(const struct cni_cmd_args *args, char **ret_out, struct cni
 				   "Sandbox in prevResult %s doesn't match configured netns: %s",
 				   contf && contf->sandbox ? contf->sandbox : "", args->netns);
 	if (check_iface(c.cont, contf, true, &l, err) < 0)
-		return -1;
+		return cni_err_ret(err);
 	if (strcmp(l.kind, "veth") != 0)
 		return cni_err_set(err, CNI_ERR_INTERNAL,
 				   "Error: Container interface %s not of type veth", l.name);
@@ -1075,7 +1182,7 @@ int bridge_cmd_check(const struct cni_cmd_args *args, char **ret_out, struct cni
 		    (f->name && !strcmp(f->name, contf->name)))
 			continue;
 		if (check_iface(c.host, f, false, &l, err) < 0)
-			return -1;
+			return cni_err_ret(err);
 		if (strcmp(l.kind, "veth") != 0)
 			continue;
 		if (l.index != contc.peer_index || l.link != contc.index || l.master != brc.index)
@@ -1106,7 +1213,7 @@ int bridge_cmd_status(const struct cni_cmd_args *args, char **ret_out, struct cn
 	_cleanup_(bridge_conf_freep) struct bridge_conf *conf = NULL;
 
 	if (bridge_conf_load(args, &conf, err) < 0)
-		return -1;
+		return cni_err_ret(err);
 	if (!bridge_conf_is_l3(conf))
 		return 0;
 	return delegate_exec(conf->ipam_type, "STATUS", args, args->stdin_data, args->stdin_len,
@@ -1115,20 +1222,20 @@ int bridge_cmd_status(const struct cni_cmd_args *args, char **ret_out, struct cn
 
 int bridge_cmd_gc(const struct cni_cmd_args *args, char **ret_out, struct cni_err *err)
 {
-	_cleanup_(ctx_clear) struct bridge_ctx c = {.args = args, .netns_fd = -1};
+	_cleanup_(ctx_clear) struct bridge_ctx c = BRIDGE_CTX_INIT(args);
 	_cleanup_(cjson_freep) cJSON *root = NULL;
 	_cleanup_(nft_txn_freep) struct nft_txn *txn = NULL;
 	struct cni_attachment *valid = NULL;
 	struct cni_err first = {0}, e = {0};
 	struct nl_link br;
-	size_t n_valid = 0;
+	size_t n_valid = 0, n_masq = 0, n_spoof = 0;
 	int br_index = 0;
 
 	if (bridge_conf_load(args, &c.conf, err) < 0 ||
 	    conf_parse_object(args->stdin_data, args->stdin_len, "failed to load netconf", &root,
 			      err) < 0 ||
 	    cni_gc_attachments(root, &valid, &n_valid, err) < 0)
-		return -1;
+		return cni_err_ret(err);
 	/* IPAM first: its reservations are what runs out. Continue past errors. */
 	if (bridge_conf_is_l3(c.conf) &&
 	    delegate_exec(c.conf->ipam_type, "GC", args, args->stdin_data, args->stdin_len, NULL,
@@ -1136,21 +1243,23 @@ int bridge_cmd_gc(const struct cni_cmd_args *args, char **ret_out, struct cni_er
 		keep_first(&first, &e);
 	cni_err_clear(&e);
 	if (nl_open(&c.host, &e) == 0 && nft_txn_new(&txn, &e) == 0) {
+		/* No bridge (yet, or any more): no port to match spoofcheck rules on. */
 		if (nl_link_get_by_name(c.host, c.conf->bridge, &br, &e) == 0)
 			br_index = br.index;
 		cni_err_clear(&e);
-		if (masq_queue_gc(txn, c.conf->name, valid, n_valid, NULL, &e) < 0 ||
-		    spoofchk_queue_gc(txn, c.host, br_index, valid, n_valid, NULL, &e) < 0 ||
+		if (masq_queue_gc(txn, c.conf->name, valid, n_valid, &n_masq, &e) < 0 ||
+		    spoofchk_queue_gc(txn, c.host, br_index, valid, n_valid, &n_spoof, &e) < 0 ||
 		    nft_txn_commit(txn, &e) < 0)
 			cni_err_prefix(&e, "failed to garbage-collect nftables rules");
+		else
+			cni_log(c.log, CNI_LOG_INFO,
+				"removed %zu stale masquerade rule(s) and the spoofcheck rules of "
+				"%zu attachment(s)",
+				n_masq, n_spoof);
 	}
 	keep_first(&first, &e);
 	cni_attachments_free(valid, n_valid);
-	if (cni_err_isset(&first)) {
-		*err = first;
-		return -1;
-	}
-	return 0;
+	return first_error(&first, err);
 }
 
 const struct cni_plugin bridge_plugin = {

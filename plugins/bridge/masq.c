@@ -85,7 +85,7 @@ int masq_build_rule(const struct ip_net *ip, const char *comment, struct nft_rul
 	    nft_rule_match_ip_addr(rule, af, NFT_ADDR_DADDR, subnet.ip.a, subnet.prefix,
 				   NFT_CMP_NEQ, err) < 0 ||
 	    nft_rule_masquerade(rule, err) < 0)
-		return -1;
+		return cni_err_ret(err);
 	*ret_rule = TAKE_PTR(rule);
 	return 0;
 }
@@ -99,14 +99,14 @@ int masq_build_postrouting(struct nft_rule *rules[3], struct cni_err *err)
 	if (nft_rule_new(NFPROTO_INET, MASQ_TABLE, MASQ_POSTROUTING_CHAIN, NULL, &r4, err) < 0 ||
 	    nft_rule_match_ip_addr(r4, AF_INET, NFT_ADDR_DADDR, mcast4, 4, NFT_CMP_EQ, err) < 0 ||
 	    nft_rule_verdict(r4, NFT_RETURN, NULL, err) < 0)
-		return -1;
+		return cni_err_ret(err);
 	if (nft_rule_new(NFPROTO_INET, MASQ_TABLE, MASQ_POSTROUTING_CHAIN, NULL, &r6, err) < 0 ||
 	    nft_rule_match_ip_addr(r6, AF_INET6, NFT_ADDR_DADDR, mcast6, 8, NFT_CMP_EQ, err) < 0 ||
 	    nft_rule_verdict(r6, NFT_RETURN, NULL, err) < 0)
-		return -1;
+		return cni_err_ret(err);
 	if (nft_rule_new(NFPROTO_INET, MASQ_TABLE, MASQ_POSTROUTING_CHAIN, NULL, &rgoto, err) < 0 ||
 	    nft_rule_verdict(rgoto, NFT_GOTO, MASQ_CHAIN, err) < 0)
-		return -1;
+		return cni_err_ret(err);
 	rules[0] = TAKE_PTR(r4);
 	rules[1] = TAKE_PTR(r6);
 	rules[2] = TAKE_PTR(rgoto);
@@ -131,27 +131,27 @@ int masq_queue_setup(struct nft_txn *txn, const struct ip_net *ips, size_t n_ips
 	    nft_txn_add_chain(txn, NFPROTO_INET, MASQ_TABLE, MASQ_POSTROUTING_CHAIN, &postrouting,
 			      NULL, err) < 0 ||
 	    nft_txn_flush_chain(txn, NFPROTO_INET, MASQ_TABLE, MASQ_POSTROUTING_CHAIN, err) < 0)
-		return -1;
+		return cni_err_ret(err);
 	if (masq_build_postrouting(post, err) < 0)
-		return -1;
+		return cni_err_ret(err);
 	r = 0;
 	for (int i = 0; i < 3; i++) {
-		if (r == 0 && nft_txn_add_rule(txn, post[i], err) < 0)
-			r = -1;
+		if (r == 0)
+			r = nft_txn_add_rule(txn, post[i], err);
 		nft_rule_free(post[i]);
 	}
 	if (r < 0)
-		return -1;
+		return r;
 	/* Stale rules of this very attachment (an ADD repeated without DEL). */
 	if (nft_txn_delete_rules_by_comment_prefix(txn, NFPROTO_INET, MASQ_TABLE, MASQ_CHAIN, hash,
 						   NULL, err) < 0)
-		return -1;
+		return cni_err_ret(err);
 	for (size_t i = 0; i < n_ips; i++) {
 		_cleanup_(nft_rule_freep) struct nft_rule *rule = NULL;
 
 		if (masq_build_rule(&ips[i], comment, &rule, err) < 0 ||
 		    nft_txn_add_rule(txn, rule, err) < 0)
-			return -1;
+			return cni_err_ret(err);
 	}
 	return 0;
 }

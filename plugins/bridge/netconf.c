@@ -79,7 +79,7 @@ static int load_trunk(const cJSON *root, struct bridge_conf *c, struct cni_err *
 	size_t n = 0;
 
 	if (conf_array(root, "vlanTrunk", &arr, err) < 0)
-		return -1;
+		return cni_err_ret(err);
 	if (!arr)
 		return 0;
 	cJSON_ArrayForEach (it, arr) {
@@ -95,7 +95,7 @@ static int load_trunk(const cJSON *root, struct bridge_conf *c, struct cni_err *
 		if (conf_int(it, "minID", -(1LL << 31), 1LL << 31, &min, err) < 0 ||
 		    conf_int(it, "maxID", -(1LL << 31), 1LL << 31, &max, err) < 0 ||
 		    conf_int(it, "id", -(1LL << 31), 1LL << 31, &id, err) < 0)
-			return -1;
+			return cni_err_ret(err);
 		if (has_min && has_max) {
 			if (min <= 0 || min > BRIDGE_VLAN_MAX)
 				return cni_err_set(err, CNI_ERR_INVALID_CONFIG,
@@ -149,19 +149,19 @@ static int load_mac(const cJSON *root, const char *env_args, struct bridge_conf 
 	uint8_t bytes[6];
 
 	if (cni_args_load(env_args, fields, ARRAY_SIZE(fields), err) < 0)
-		return -1;
+		return cni_err_ret(err);
 	if (fields[0].value && fields[0].value[0])
 		c->mac = TAKE_PTR(fields[0].value);
 	cni_args_free(fields, ARRAY_SIZE(fields));
 	if (conf_object(root, "args", &args, err) < 0 || conf_object(args, "cni", &cni, err) < 0 ||
 	    conf_string(cni, "mac", &mac, err) < 0)
-		return -1;
+		return cni_err_ret(err);
 	if (mac && *mac && !(free(c->mac), c->mac = strdup(mac)))
 		return cni_err_nomem(err);
 	mac = NULL;
 	if (conf_object(root, "runtimeConfig", &rc, err) < 0 ||
 	    conf_string(rc, "mac", &mac, err) < 0)
-		return -1;
+		return cni_err_ret(err);
 	if (mac && *mac && !(free(c->mac), c->mac = strdup(mac)))
 		return cni_err_nomem(err);
 	if (c->mac && bridge_parse_mac(c->mac, bytes) < 0)
@@ -174,7 +174,7 @@ static int load_backend(const cJSON *root, struct bridge_conf *c, struct cni_err
 	const char *b = NULL;
 
 	if (conf_string(root, "ipMasqBackend", &b, err) < 0)
-		return -1;
+		return cni_err_ret(err);
 	if (!b)
 		c->masq_backend = MASQ_BACKEND_AUTO;
 	else if (strcmp(b, "nftables") == 0)
@@ -199,7 +199,7 @@ static int conf_load(const struct cni_cmd_args *args, bool lenient_prev, struct 
 		return cni_err_nomem(err);
 	if (conf_parse_object(args->stdin_data, args->stdin_len, "failed to load netconf", &root,
 			      err) < 0)
-		return -1;
+		return cni_err_ret(err);
 	c->name = strdup(args->name ? args->name : "");
 	c->cni_version = strdup(args->cni_version ? args->cni_version : "0.1.0");
 	c->bridge = strdup("cni0");
@@ -219,7 +219,7 @@ static int conf_load(const struct cni_cmd_args *args, bool lenient_prev, struct 
 	    conf_bool(root, "enabledad", &c->enable_dad, err) < 0 ||
 	    conf_bool(root, "disableContainerInterface", &c->disable_container_iface, err) < 0 ||
 	    conf_bool(root, "portIsolation", &c->port_isolation, err) < 0)
-		return -1;
+		return cni_err_ret(err);
 	if (!c->bridge[0])
 		return cni_err_set(err, CNI_ERR_INVALID_CONFIG,
 				   "invalid network config: 'bridge' is empty");
@@ -237,27 +237,27 @@ static int conf_load(const struct cni_cmd_args *args, bool lenient_prev, struct 
 				   "invalid VLAN ID %lld (must be between 0 and 4094)", vlan);
 	c->vlan = (int)vlan;
 	if (load_trunk(root, c, err) < 0)
-		return -1;
+		return cni_err_ret(err);
 	if (c->vlan > 0 && c->n_trunk)
 		return cni_err_set(err, CNI_ERR_INVALID_CONFIG,
 				   "cannot set vlan and vlanTrunk at the same time");
 	if (load_mac(root, args->args, c, err) < 0)
-		return -1;
+		return cni_err_ret(err);
 	if (conf_object(root, "ipam", &ipam, err) < 0 ||
 	    conf_strdup(ipam, "type", &c->ipam_type, err) < 0)
-		return -1;
+		return cni_err_ret(err);
 	dns = conf_get(root, "dns");
 	if (dns) {
 		if (!cJSON_IsObject(dns))
 			return cni_err_set(err, CNI_ERR_INVALID_CONFIG,
 					   "invalid network config: 'dns' must be an object");
 		if (cni_dns_parse(dns, &c->dns, err) < 0)
-			return -1;
+			return cni_err_ret(err);
 		c->has_dns = !cni_dns_empty(&c->dns);
 	}
 	if (cni_prev_result(root, c->cni_version, &c->prev, err) < 0) {
 		if (!lenient_prev)
-			return -1;
+			return cni_err_ret(err);
 		cni_err_clear(err);
 		c->prev = NULL;
 	}

@@ -81,7 +81,8 @@ static inline bool bridge_conf_is_l3(const struct bridge_conf *c)
 	return c->ipam_type && c->ipam_type[0];
 }
 
-/* Parse a MAC in the forms Go's net.ParseMAC accepts for 6-byte addresses. */
+/* Parse a MAC in the forms Go's net.ParseMAC accepts for 6-byte addresses: 0, or -1 when
+ * s is not one (a pure parse, no errno). */
 int bridge_parse_mac(const char *s, uint8_t mac[6]);
 
 #endif

@@ -61,23 +61,23 @@ int spoofchk_build_rules(const char *host_ifname, const uint8_t mac[6], const ch
 						  *drop = NULL;
 
 	if (names_init(container_id, ifname, &n, err) < 0)
-		return -1;
+		return cni_err_ret(err);
 	if (nft_rule_new(NFPROTO_BRIDGE, SPOOFCHK_TABLE, SPOOFCHK_BASE_CHAIN, n.comment, &jump,
 			 err) < 0 ||
 	    nft_rule_match_ifname(jump, NFT_IIFNAME, host_ifname, NFT_CMP_EQ, err) < 0 ||
 	    nft_rule_verdict(jump, NFT_JUMP, n.iface_chain, err) < 0)
-		return -1;
+		return cni_err_ret(err);
 	if (nft_rule_new(NFPROTO_BRIDGE, SPOOFCHK_TABLE, n.iface_chain, n.comment, &tomac, err) <
 		    0 ||
 	    nft_rule_verdict(tomac, NFT_JUMP, n.mac_chain, err) < 0)
-		return -1;
+		return cni_err_ret(err);
 	if (nft_rule_new(NFPROTO_BRIDGE, SPOOFCHK_TABLE, n.mac_chain, n.comment, &ret, err) < 0 ||
 	    nft_rule_match_ether_addr(ret, NFT_ADDR_SADDR, mac, err) < 0 ||
 	    nft_rule_verdict(ret, NFT_RETURN, NULL, err) < 0)
-		return -1;
+		return cni_err_ret(err);
 	if (nft_rule_new(NFPROTO_BRIDGE, SPOOFCHK_TABLE, n.mac_chain, n.comment, &drop, err) < 0 ||
 	    nft_rule_verdict(drop, NF_DROP, NULL, err) < 0)
-		return -1;
+		return cni_err_ret(err);
 	rules[0] = TAKE_PTR(jump);
 	rules[1] = TAKE_PTR(tomac);
 	rules[2] = TAKE_PTR(ret);
@@ -89,30 +89,25 @@ int spoofchk_build_rules(const char *host_ifname, const uint8_t mac[6], const ch
 static int queue_teardown_names(struct nft_txn *txn, const struct spoofchk_names *n,
 				struct cni_err *err)
 {
-	bool iface_exists = false, mac_exists = false;
+	const char *chains[2] = {n->iface_chain, n->mac_chain};
+	bool exists[2] = {false, false};
+	int r;
 
-	if (nft_txn_delete_rules_by_comment(txn, NFPROTO_BRIDGE, SPOOFCHK_TABLE,
-					    SPOOFCHK_BASE_CHAIN, n->comment, NULL, err) < 0)
-		return -1;
-	if (nft_chain_exists(txn, NFPROTO_BRIDGE, SPOOFCHK_TABLE, n->iface_chain, &iface_exists,
-			     err) < 0 ||
-	    nft_chain_exists(txn, NFPROTO_BRIDGE, SPOOFCHK_TABLE, n->mac_chain, &mac_exists, err) <
-		    0)
-		return -1;
+	r = nft_txn_delete_rules_by_comment(txn, NFPROTO_BRIDGE, SPOOFCHK_TABLE,
+					    SPOOFCHK_BASE_CHAIN, n->comment, NULL, err);
+	for (int i = 0; i < 2 && r == 0; i++)
+		r = nft_chain_exists(txn, NFPROTO_BRIDGE, SPOOFCHK_TABLE, chains[i], &exists[i],
+				     err);
 	/* Empty both chains first: the jump between them holds a reference. */
-	if (iface_exists &&
-	    nft_txn_flush_chain(txn, NFPROTO_BRIDGE, SPOOFCHK_TABLE, n->iface_chain, err) < 0)
-		return -1;
-	if (mac_exists &&
-	    nft_txn_flush_chain(txn, NFPROTO_BRIDGE, SPOOFCHK_TABLE, n->mac_chain, err) < 0)
-		return -1;
-	if (iface_exists &&
-	    nft_txn_delete_chain(txn, NFPROTO_BRIDGE, SPOOFCHK_TABLE, n->iface_chain, err) < 0)
-		return -1;
-	if (mac_exists &&
-	    nft_txn_delete_chain(txn, NFPROTO_BRIDGE, SPOOFCHK_TABLE, n->mac_chain, err) < 0)
-		return -1;
-	return 0;
+	for (int i = 0; i < 2 && r == 0; i++)
+		if (exists[i])
+			r = nft_txn_flush_chain(txn, NFPROTO_BRIDGE, SPOOFCHK_TABLE, chains[i],
+						err);
+	for (int i = 0; i < 2 && r == 0; i++)
+		if (exists[i])
+			r = nft_txn_delete_chain(txn, NFPROTO_BRIDGE, SPOOFCHK_TABLE, chains[i],
+						 err);
+	return r;
 }
 
 int spoofchk_queue_setup(struct nft_txn *txn, const char *host_ifname, const uint8_t mac[6],
@@ -127,11 +122,11 @@ int spoofchk_queue_setup(struct nft_txn *txn, const char *host_ifname, const uin
 	int r = 0;
 
 	if (names_init(container_id, ifname, &n, err) < 0)
-		return -1;
+		return cni_err_ret(err);
 	/* A repeated ADD for the same attachment replaces what the previous one left. */
 	if (nft_txn_delete_rules_by_comment(txn, NFPROTO_BRIDGE, SPOOFCHK_TABLE,
 					    SPOOFCHK_BASE_CHAIN, n.comment, NULL, err) < 0)
-		return -1;
+		return cni_err_ret(err);
 	if (nft_txn_add_table(txn, NFPROTO_BRIDGE, SPOOFCHK_TABLE, NULL, err) < 0 ||
 	    nft_txn_add_chain(txn, NFPROTO_BRIDGE, SPOOFCHK_TABLE, SPOOFCHK_BASE_CHAIN, &prerouting,
 			      NULL, err) < 0 ||
@@ -141,12 +136,13 @@ int spoofchk_queue_setup(struct nft_txn *txn, const char *host_ifname, const uin
 		    0 ||
 	    nft_txn_flush_chain(txn, NFPROTO_BRIDGE, SPOOFCHK_TABLE, n.iface_chain, err) < 0 ||
 	    nft_txn_flush_chain(txn, NFPROTO_BRIDGE, SPOOFCHK_TABLE, n.mac_chain, err) < 0)
-		return -1;
-	if (spoofchk_build_rules(host_ifname, mac, container_id, ifname, rules, err) < 0)
-		return -1;
+		return cni_err_ret(err);
+	r = spoofchk_build_rules(host_ifname, mac, container_id, ifname, rules, err);
+	if (r < 0)
+		return r;
 	for (int i = 0; i < 4; i++) {
-		if (r == 0 && nft_txn_add_rule(txn, rules[i], err) < 0)
-			r = -1;
+		if (r == 0)
+			r = nft_txn_add_rule(txn, rules[i], err);
 		nft_rule_free(rules[i]);
 	}
 	return r;
@@ -156,9 +152,11 @@ int spoofchk_queue_teardown(struct nft_txn *txn, const char *container_id, const
 			    struct cni_err *err)
 {
 	_cleanup_(names_clear) struct spoofchk_names n = {0};
+	int r;
 
-	if (names_init(container_id, ifname, &n, err) < 0)
-		return -1;
+	r = names_init(container_id, ifname, &n, err);
+	if (r < 0)
+		return r;
 	return queue_teardown_names(txn, &n, err);
 }
 
@@ -240,7 +238,7 @@ int spoofchk_queue_gc(struct nft_txn *txn, struct nl_sock *host, int bridge_inde
 		 * bridge that the runtime no longer knows). */
 		if (rule_iifname(info, ifname, sizeof(ifname))) {
 			struct nl_link l;
-			struct cni_err lerr = {0};
+			struct cni_err lerr = {0}; /* only whether the link exists matters */
 
 			r = nl_link_get_by_name(host, ifname, &l, &lerr);
 			if (r == 0 && !(bridge_index && l.master == bridge_index))
@@ -253,9 +251,11 @@ int spoofchk_queue_gc(struct nft_txn *txn, struct nl_sock *host, int bridge_inde
 		{
 			_cleanup_(names_clear) struct spoofchk_names n = {0};
 
-			if (names_from_id(id, &n, err) < 0 ||
-			    queue_teardown_names(txn, &n, err) < 0)
-				return -1;
+			r = names_from_id(id, &n, err);
+			if (r == 0)
+				r = queue_teardown_names(txn, &n, err);
+			if (r < 0)
+				return r;
 		}
 		count++;
 	}

@@ -239,6 +239,66 @@ class BridgeTest(CNITestCase):
         self.delete(conf, c2, cid="b", prev=r2)
         self.assertEqual(self.veths(), [])
 
+    def test_failed_accept_ra_is_a_warning(self):
+        """A sysctl the plugin prefers but can do without is a warning on stderr, and the
+        ADD still succeeds. The write is made to fail by running the plugin in a private
+        mount namespace whose /proc/sys is read-only."""
+        c1, c2 = self.container(), self.container()
+        conf = self.conf(ipam=None)
+        quiet = self.plug("ADD", conf, c1, cid="a")
+        self.assertOK(quiet)
+        self.assertEqual(quiet.stderr, "")
+        wrapper = os.path.join(self.path, "bridge-ro-sysctl")
+        with open(wrapper, "w") as f:
+            f.write("#!/bin/sh\n"
+                    "exec unshare -m sh -c 'mount --bind /proc/sys /proc/sys && "
+                    "mount -o remount,bind,ro /proc/sys && exec \"$0\"' %s\n"
+                    % cnitest.plugin_path("bridge"))
+        os.chmod(wrapper, 0o755)
+        res = run_plugin(wrapper, "ADD", conf, containerid="b", netns=c2.path,
+                         path=self.path, in_netns=self.node.name)
+        r2 = self.assertOK(res)
+        host = r2["interfaces"][1]["name"]
+        lines = res.stderr.splitlines()
+        self.assertEqual(len(lines), 2, res.stderr)
+        self.assertTrue(lines[0].startswith("bridge: could not set accept_ra to 0 on '%s': "
+                                            % BRIDGE), lines)
+        self.assertTrue(lines[1].startswith("bridge: could not set accept_ra to 0 on '%s': "
+                                            % host), lines)
+        for line in lines:
+            self.assertIn("read-only file system", line.lower())
+        # nothing else differs: the port is attached and up
+        self.assertEqual(self.links(self.node)[host]["master"], BRIDGE)
+        self.assertIn("UP", self.links(c2)["eth0"]["flags"])
+        self.delete(conf, c1, cid="a", prev=quiet.json)
+        self.delete(conf, c2, cid="b", prev=r2)
+        self.assertEqual(self.veths(), [])
+
+    def test_log_has_one_line_per_step(self):
+        ctr = self.container()
+        log = os.path.join(self.tmpdir(), "cni.log")
+        conf = self.conf(isGateway=True, ipMasq=True, logFile=log)
+        res = self.add(conf, ctr)
+        self.delete(conf, ctr, prev=res)
+        with open(log) as f:
+            lines = [l.split(" ", 5) for l in f.read().splitlines()]
+        steps = [(l[1], l[2], l[5]) for l in lines if l[4] == "[info]"]
+        texts = [t for _, _, t in steps]
+        host = res["interfaces"][1]["name"]
+        for want in ("bridge '%s' created" % BRIDGE,
+                     "veth '%s' created, peer 'eth0'" % host,
+                     "IPAM 'host-local' returned 1 address(es)",
+                     "1 address(es) and 0 route(s) set on 'eth0'",
+                     "gateway addresses set (1 IPv4, 0 IPv6)",
+                     "nftables rules committed (macspoofchk off, ipMasq on)",
+                     "container interface 'eth0' deleted",
+                     "IPAM 'host-local' released the addresses",
+                     "nftables rules of the attachment removed"):
+            self.assertTrue([t for t in texts if t.startswith(want)], (want, texts))
+        self.assertIn(("host-local", "ADD", "reserved 10.55.0.2 in range set 0"), steps)
+        self.assertIn(("host-local", "DEL", "released 1 reservation(s) of 'eth0' in '%s'"
+                       % os.path.join(self.data, self.net)), steps)
+
     def test_two_containers_ping_each_other_and_gateway(self):
         c1, c2 = self.container(), self.container()
         conf = self.conf(isGateway=True)

@@ -115,37 +115,41 @@ static void check_rule(const struct nft_rule *rule, const char *table, const cha
 	nftnl_rule_free(copy);
 }
 
+/* The masquerade rule of the address cidr, with comment, against golden. */
+static void check_masq_rule(const char *cidr, const char *comment, const char *golden)
+{
+	struct cni_err err = {0};
+	struct nft_rule *r = NULL;
+	struct ip_net ip;
+
+	CHECK_INT(ipnet_parse(cidr, &ip), 0);
+	CHECK_INT(masq_build_rule(&ip, comment, &r, &err), 0);
+	if (r)
+		check_rule(r, MASQ_TABLE, MASQ_CHAIN, comment, golden);
+	nft_rule_free(r);
+}
+
 static void test_masq_rules(void)
 {
 	struct cni_err err = {0};
-	struct nft_rule *r = NULL, *post[3] = {NULL};
-	struct ip_net v4, v6;
+	struct nft_rule *post[3] = {NULL};
 
-	ipnet_parse("10.88.0.5/16", &v4);
-	ipnet_parse("fd00::5/64", &v6);
-	CHECK(masq_build_rule(&v4, "x", &r, &err) == 0);
-	if (r)
-		check_rule(r, MASQ_TABLE, MASQ_CHAIN, "x",
-			   "[ meta load nfproto => reg 1 ]\n"
-			   "[ cmp eq reg 1 0x00000002 ]\n"
-			   "[ payload load 4b @ network header + 12 => reg 1 ]\n"
-			   "[ cmp eq reg 1 0x0500580a ]\n"
-			   "[ payload load 2b @ network header + 16 => reg 1 ]\n"
-			   "[ cmp neq reg 1 0x0000580a ]\n"
-			   "[ masq ]\n");
-	nft_rule_free(r);
-	r = NULL;
-	CHECK(masq_build_rule(&v6, "y", &r, &err) == 0);
-	if (r)
-		check_rule(r, MASQ_TABLE, MASQ_CHAIN, "y",
-			   "[ meta load nfproto => reg 1 ]\n"
-			   "[ cmp eq reg 1 0x0000000a ]\n"
-			   "[ payload load 16b @ network header + 8 => reg 1 ]\n"
-			   "[ cmp eq reg 1 0x000000fd 0x00000000 0x00000000 0x05000000 ]\n"
-			   "[ payload load 8b @ network header + 24 => reg 1 ]\n"
-			   "[ cmp neq reg 1 0x000000fd 0x00000000 ]\n"
-			   "[ masq ]\n");
-	nft_rule_free(r);
+	check_masq_rule("10.88.0.5/16", "x",
+			"[ meta load nfproto => reg 1 ]\n"
+			"[ cmp eq reg 1 0x00000002 ]\n"
+			"[ payload load 4b @ network header + 12 => reg 1 ]\n"
+			"[ cmp eq reg 1 0x0500580a ]\n"
+			"[ payload load 2b @ network header + 16 => reg 1 ]\n"
+			"[ cmp neq reg 1 0x0000580a ]\n"
+			"[ masq ]\n");
+	check_masq_rule("fd00::5/64", "y",
+			"[ meta load nfproto => reg 1 ]\n"
+			"[ cmp eq reg 1 0x0000000a ]\n"
+			"[ payload load 16b @ network header + 8 => reg 1 ]\n"
+			"[ cmp eq reg 1 0x000000fd 0x00000000 0x00000000 0x05000000 ]\n"
+			"[ payload load 8b @ network header + 24 => reg 1 ]\n"
+			"[ cmp neq reg 1 0x000000fd 0x00000000 ]\n"
+			"[ masq ]\n");
 
 	CHECK(masq_build_postrouting(post, &err) == 0);
 	if (post[0]) {
