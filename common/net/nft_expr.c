@@ -16,8 +16,9 @@
 #include <linux/rtnetlink.h>
 
 #include <libnftnl/expr.h>
-#include <libnftnl/rule.h>
-#include <libnftnl/udata.h>
+
+#include "net/neterr.h"
+#include "net/nft_priv.h"
 
 /* Upper bound on expressions per rule; keeps every rule message far below the batch
  * page slack (see nft.c). */
@@ -32,55 +33,34 @@ struct nft_rule {
 	size_t nexpr;		/* number of expressions appended */
 };
 
-static void nft_rule_free_nlr(struct nftnl_rule **p)
-{
-	if (*p)
-		nftnl_rule_free(*p);
-}
-
-static void nft_udata_freep(struct nftnl_udata_buf **p)
-{
-	if (*p)
-		nftnl_udata_buf_free(*p);
-}
-
 int nft_rule_new(int family, const char *table, const char *chain, const char *comment,
 		 struct nft_rule **ret_rule, struct cni_err *err)
 {
-	_cleanup_(nft_rule_free_nlr) struct nftnl_rule *nlr = NULL;
+	_cleanup_(nftnl_rule_freep) struct nftnl_rule *nlr = NULL;
 	_cleanup_free_ struct nft_rule *rule = NULL;
 
-	if (!table || !*table || !chain || !*chain) {
-		cni_err_set(err, CNI_ERR_INTERNAL, "nft rule: missing table or chain name");
-		return -EINVAL;
-	}
-	if (comment && strlen(comment) > NFT_COMMENT_MAX) {
-		cni_err_set(err, CNI_ERR_INTERNAL,
-			    "nft rule comment '%s' is longer than %d characters", comment,
-			    NFT_COMMENT_MAX);
-		return -EINVAL;
-	}
+	if (!table || !*table || !chain || !*chain)
+		return net_err(err, CNI_ERR_INTERNAL, EINVAL,
+			       "nft rule: missing table or chain name");
+	if (comment && strlen(comment) > NFT_COMMENT_MAX)
+		return net_err(err, CNI_ERR_INTERNAL, EINVAL,
+			       "nft rule comment '%s' is longer than %d characters", comment,
+			       NFT_COMMENT_MAX);
 	rule = calloc(1, sizeof(*rule));
 	nlr = nftnl_rule_alloc();
 	if (!rule || !nlr)
-		goto nomem;
+		return cni_err_nomem(err);
 	nftnl_rule_set_u32(nlr, NFTNL_RULE_FAMILY, (uint32_t)family);
 	if (nftnl_rule_set_str(nlr, NFTNL_RULE_TABLE, table) < 0 ||
 	    nftnl_rule_set_str(nlr, NFTNL_RULE_CHAIN, chain) < 0)
-		goto nomem;
+		return cni_err_nomem(err);
 	if (comment && *comment) {
-		/* nft stores the comment as a NUL-terminated TLV of type
-		 * NFTNL_UDATA_RULE_COMMENT; `nft list` and `nft -j` read it back. */
-		_cleanup_(nft_udata_freep) struct nftnl_udata_buf *ud = NULL;
+		_cleanup_(nftnl_udata_buf_freep) struct nftnl_udata_buf *ud =
+			nft_comment_udata(comment);
 
-		ud = nftnl_udata_buf_alloc(NFT_USERDATA_MAXLEN);
-		if (!ud)
-			goto nomem;
-		if (!nftnl_udata_put_strz(ud, NFTNL_UDATA_RULE_COMMENT, comment))
-			goto nomem;
-		if (nftnl_rule_set_data(nlr, NFTNL_RULE_USERDATA, nftnl_udata_buf_data(ud),
-					nftnl_udata_buf_len(ud)) < 0)
-			goto nomem;
+		if (!ud || nftnl_rule_set_data(nlr, NFTNL_RULE_USERDATA, nftnl_udata_buf_data(ud),
+					       nftnl_udata_buf_len(ud)) < 0)
+			return cni_err_nomem(err);
 	}
 	rule->family = family;
 	rule->l3 = family == NFPROTO_IPV4 ? AF_INET : family == NFPROTO_IPV6 ? AF_INET6 : 0;
@@ -88,9 +68,6 @@ int nft_rule_new(int family, const char *table, const char *chain, const char *c
 	rule->nlr = TAKE_PTR(nlr);
 	*ret_rule = TAKE_PTR(rule);
 	return 0;
-nomem:
-	cni_err_errno(err, CNI_ERR_INTERNAL, ENOMEM, "failed to allocate nft rule");
-	return -ENOMEM;
 }
 
 void nft_rule_free(struct nft_rule *rule)
@@ -114,39 +91,51 @@ const struct nftnl_rule *nft_rule_nlr(const struct nft_rule *rule)
 
 /* ---- raw expressions --------------------------------------------------------------- */
 
-/* Allocate an expression of the given type; the caller fills it and calls add_expr(). */
-static struct nftnl_expr *new_expr(struct nft_rule *rule, const char *name, struct cni_err *err)
+/* One attribute of an expression: a u32 value, or data[len] when data is not NULL. */
+struct expr_attr {
+	uint16_t type;	  /* NFTNL_EXPR_* */
+	uint32_t u32;	  /* the value, when data is NULL */
+	const void *data; /* the value's bytes, or NULL */
+	uint32_t len;	  /* bytes at data */
+};
+
+#define EXPR_U32(t, v)                  \
+	{                               \
+		.type = (t), .u32 = (v) \
+	}
+#define EXPR_DATA(t, d, l)                           \
+	{                                            \
+		.type = (t), .data = (d), .len = (l) \
+	}
+#define EXPR_ATTRS(...) ((const struct expr_attr[]){__VA_ARGS__})
+#define ADD_EXPR(r, name, err, ...) \
+	add_expr(r, name, EXPR_ATTRS(__VA_ARGS__), ARRAY_SIZE(EXPR_ATTRS(__VA_ARGS__)), err)
+
+/* Append the expression name with attrs[0..n-1]. -E2BIG past NFT_RULE_MAX_EXPRS, -ENOMEM. */
+static int add_expr(struct nft_rule *rule, const char *name, const struct expr_attr *attrs,
+		    size_t n, struct cni_err *err)
 {
 	struct nftnl_expr *e;
+	size_t i;
 
-	if (rule->nexpr >= NFT_RULE_MAX_EXPRS) {
-		cni_err_set(err, CNI_ERR_INTERNAL, "nft rule has more than %d expressions",
-			    NFT_RULE_MAX_EXPRS);
-		return NULL;
-	}
+	if (rule->nexpr >= NFT_RULE_MAX_EXPRS)
+		return net_err(err, CNI_ERR_INTERNAL, E2BIG,
+			       "nft rule has more than %d expressions", NFT_RULE_MAX_EXPRS);
 	e = nftnl_expr_alloc(name);
 	if (!e)
-		cni_err_errno(err, CNI_ERR_INTERNAL, ENOMEM,
-			      "failed to allocate nft expression '%s'", name);
-	return e;
-}
-
-/* Append a filled expression to the rule (the rule takes ownership). */
-static void add_expr(struct nft_rule *rule, struct nftnl_expr *e)
-{
+		return cni_err_errno(err, CNI_ERR_INTERNAL, ENOMEM,
+				     "failed to allocate nft expression '%s'", name);
+	for (i = 0; i < n; i++) {
+		if (!attrs[i].data) {
+			nftnl_expr_set_u32(e, attrs[i].type, attrs[i].u32);
+		} else if (nftnl_expr_set(e, attrs[i].type, attrs[i].data, attrs[i].len) < 0) {
+			nftnl_expr_free(e);
+			return cni_err_errno(err, CNI_ERR_INTERNAL, ENOMEM,
+					     "failed to set nft expression data");
+		}
+	}
 	nftnl_rule_add_expr(rule->nlr, e);
 	rule->nexpr++;
-}
-
-/* nftnl_expr_set() with an error report; frees e on failure. */
-static int expr_set(struct nftnl_expr *e, uint16_t type, const void *data, uint32_t len,
-		    struct cni_err *err)
-{
-	if (nftnl_expr_set(e, type, data, len) < 0) {
-		nftnl_expr_free(e);
-		cni_err_errno(err, CNI_ERR_INTERNAL, ENOMEM, "failed to set nft expression data");
-		return -ENOMEM;
-	}
 	return 0;
 }
 
@@ -154,29 +143,17 @@ static int expr_set(struct nftnl_expr *e, uint16_t type, const void *data, uint3
 static int expr_payload(struct nft_rule *rule, enum nft_payload_bases base, uint32_t offset,
 			uint32_t len, struct cni_err *err)
 {
-	struct nftnl_expr *e = new_expr(rule, "payload", err);
-
-	if (!e)
-		return -ENOMEM;
-	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_DREG, NFT_REG_1);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_BASE, base);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_OFFSET, offset);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_PAYLOAD_LEN, len);
-	add_expr(rule, e);
-	return 0;
+	return ADD_EXPR(rule, "payload", err, EXPR_U32(NFTNL_EXPR_PAYLOAD_DREG, NFT_REG_1),
+			EXPR_U32(NFTNL_EXPR_PAYLOAD_BASE, base),
+			EXPR_U32(NFTNL_EXPR_PAYLOAD_OFFSET, offset),
+			EXPR_U32(NFTNL_EXPR_PAYLOAD_LEN, len));
 }
 
 /* [ meta load key => reg 1 ] */
 static int expr_meta(struct nft_rule *rule, enum nft_meta_keys key, struct cni_err *err)
 {
-	struct nftnl_expr *e = new_expr(rule, "meta", err);
-
-	if (!e)
-		return -ENOMEM;
-	nftnl_expr_set_u32(e, NFTNL_EXPR_META_KEY, key);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_META_DREG, NFT_REG_1);
-	add_expr(rule, e);
-	return 0;
+	return ADD_EXPR(rule, "meta", err, EXPR_U32(NFTNL_EXPR_META_KEY, key),
+			EXPR_U32(NFTNL_EXPR_META_DREG, NFT_REG_1));
 }
 
 /* [ bitwise reg 1 = ( reg 1 & mask ) ^ 0 ] */
@@ -184,63 +161,39 @@ static int expr_bitwise_mask(struct nft_rule *rule, const void *mask, uint32_t l
 			     struct cni_err *err)
 {
 	static const uint8_t zero[16];
-	struct nftnl_expr *e;
 
-	if (len > sizeof(zero)) {
-		cni_err_set(err, CNI_ERR_INTERNAL, "nft bitwise mask of %u bytes is too long", len);
-		return -EINVAL;
-	}
-	e = new_expr(rule, "bitwise", err);
-	if (!e)
-		return -ENOMEM;
-	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_SREG, NFT_REG_1);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_DREG, NFT_REG_1);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_OP, NFT_BITWISE_BOOL);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_BITWISE_LEN, len);
-	if (expr_set(e, NFTNL_EXPR_BITWISE_MASK, mask, len, err) < 0 ||
-	    expr_set(e, NFTNL_EXPR_BITWISE_XOR, zero, len, err) < 0)
-		return -ENOMEM;
-	add_expr(rule, e);
-	return 0;
+	if (len > sizeof(zero))
+		return net_err(err, CNI_ERR_INTERNAL, EINVAL,
+			       "nft bitwise mask of %u bytes is too long", len);
+	return ADD_EXPR(rule, "bitwise", err, EXPR_U32(NFTNL_EXPR_BITWISE_SREG, NFT_REG_1),
+			EXPR_U32(NFTNL_EXPR_BITWISE_DREG, NFT_REG_1),
+			EXPR_U32(NFTNL_EXPR_BITWISE_OP, NFT_BITWISE_BOOL),
+			EXPR_U32(NFTNL_EXPR_BITWISE_LEN, len),
+			EXPR_DATA(NFTNL_EXPR_BITWISE_MASK, mask, len),
+			EXPR_DATA(NFTNL_EXPR_BITWISE_XOR, zero, len));
 }
 
 /* [ cmp op reg 1 data ] */
 static int expr_cmp(struct nft_rule *rule, enum nft_cmp_ops op, const void *data, uint32_t len,
 		    struct cni_err *err)
 {
-	struct nftnl_expr *e = new_expr(rule, "cmp", err);
-
-	if (!e)
-		return -ENOMEM;
-	nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_SREG, NFT_REG_1);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_CMP_OP, op);
-	if (expr_set(e, NFTNL_EXPR_CMP_DATA, data, len, err) < 0)
-		return -ENOMEM;
-	add_expr(rule, e);
-	return 0;
+	return ADD_EXPR(rule, "cmp", err, EXPR_U32(NFTNL_EXPR_CMP_SREG, NFT_REG_1),
+			EXPR_U32(NFTNL_EXPR_CMP_OP, op), EXPR_DATA(NFTNL_EXPR_CMP_DATA, data, len));
 }
 
 /* [ immediate reg data ] */
 static int expr_imm_data(struct nft_rule *rule, enum nft_registers reg, const void *data,
 			 uint32_t len, struct cni_err *err)
 {
-	struct nftnl_expr *e = new_expr(rule, "immediate", err);
-
-	if (!e)
-		return -ENOMEM;
-	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, reg);
-	if (expr_set(e, NFTNL_EXPR_IMM_DATA, data, len, err) < 0)
-		return -ENOMEM;
-	add_expr(rule, e);
-	return 0;
+	return ADD_EXPR(rule, "immediate", err, EXPR_U32(NFTNL_EXPR_IMM_DREG, reg),
+			EXPR_DATA(NFTNL_EXPR_IMM_DATA, data, len));
 }
 
 static int check_op(enum nft_cmp_ops op, struct cni_err *err)
 {
-	if (op != NFT_CMP_EQ && op != NFT_CMP_NEQ) {
-		cni_err_set(err, CNI_ERR_INTERNAL, "nft match: unsupported comparison %d", op);
-		return -EINVAL;
-	}
+	if (op != NFT_CMP_EQ && op != NFT_CMP_NEQ)
+		return net_err(err, CNI_ERR_INTERNAL, EINVAL,
+			       "nft match: unsupported comparison %d", op);
 	return 0;
 }
 
@@ -250,11 +203,9 @@ int nft_rule_match_payload(struct nft_rule *rule, enum nft_payload_bases base, u
 {
 	int r;
 
-	if (len == 0 || len > 16) {
-		cni_err_set(err, CNI_ERR_INTERNAL, "nft payload match of %u bytes unsupported",
-			    len);
-		return -EINVAL;
-	}
+	if (len == 0 || len > 16)
+		return net_err(err, CNI_ERR_INTERNAL, EINVAL,
+			       "nft payload match of %u bytes unsupported", len);
 	r = expr_payload(rule, base, offset, len, err);
 	if (r < 0)
 		return r;
@@ -283,10 +234,9 @@ int nft_rule_match_nfproto(struct nft_rule *rule, int af, struct cni_err *err)
 	uint8_t nfproto;
 	int r;
 
-	if (af != AF_INET && af != AF_INET6) {
-		cni_err_set(err, CNI_ERR_INTERNAL, "nft nfproto match: unsupported family %d", af);
-		return -EINVAL;
-	}
+	if (af != AF_INET && af != AF_INET6)
+		return net_err(err, CNI_ERR_INTERNAL, EINVAL,
+			       "nft nfproto match: unsupported family %d", af);
 	nfproto = af == AF_INET ? NFPROTO_IPV4 : NFPROTO_IPV6;
 	r = nft_rule_match_meta(rule, NFT_META_NFPROTO, NFT_CMP_EQ, &nfproto, sizeof(nfproto), err);
 	if (r < 0)
@@ -303,17 +253,15 @@ static int need_l3(struct nft_rule *rule, int af, struct cni_err *err)
 
 	if (rule->l3 == af)
 		return 0;
-	if (rule->l3 != 0) {
-		cni_err_set(err, CNI_ERR_INTERNAL,
-			    "nft rule: '%s' match conflicts with the %s table or earlier matches",
-			    what, nft_family_name(rule->family));
-		return -EINVAL;
-	}
-	if (rule->family != NFPROTO_INET) {
-		cni_err_set(err, CNI_ERR_INTERNAL, "nft rule: '%s' match unsupported in %s tables",
-			    what, nft_family_name(rule->family));
-		return -EINVAL;
-	}
+	if (rule->l3 != 0)
+		return net_err(
+			err, CNI_ERR_INTERNAL, EINVAL,
+			"nft rule: '%s' match conflicts with the %s table or earlier matches", what,
+			nft_family_name(rule->family));
+	if (rule->family != NFPROTO_INET)
+		return net_err(err, CNI_ERR_INTERNAL, EINVAL,
+			       "nft rule: '%s' match unsupported in %s tables", what,
+			       nft_family_name(rule->family));
 	return nft_rule_match_nfproto(rule, af, err);
 }
 
@@ -324,19 +272,16 @@ int nft_rule_match_ip_addr(struct nft_rule *rule, int af, enum nft_addr_field fi
 	uint32_t alen, bits, offset;
 	int r, i;
 
-	if (af != AF_INET && af != AF_INET6) {
-		cni_err_set(err, CNI_ERR_INTERNAL, "nft address match: unsupported family %d", af);
-		return -EINVAL;
-	}
+	if (af != AF_INET && af != AF_INET6)
+		return net_err(err, CNI_ERR_INTERNAL, EINVAL,
+			       "nft address match: unsupported family %d", af);
 	alen = af == AF_INET ? 4 : 16;
 	bits = alen * 8;
 	if (prefix < 0)
 		prefix = (int)bits;
-	if ((uint32_t)prefix > bits) {
-		cni_err_set(err, CNI_ERR_INTERNAL, "nft address match: invalid prefix length %d",
-			    prefix);
-		return -EINVAL;
-	}
+	if ((uint32_t)prefix > bits)
+		return net_err(err, CNI_ERR_INTERNAL, EINVAL,
+			       "nft address match: invalid prefix length %d", prefix);
 	r = check_op(op, err);
 	if (r < 0)
 		return r;
@@ -384,18 +329,14 @@ static int match_l4_port(struct nft_rule *rule, uint8_t proto, uint32_t offset, 
 	int r;
 
 	if (proto != IPPROTO_TCP && proto != IPPROTO_UDP && proto != IPPROTO_SCTP &&
-	    proto != IPPROTO_UDPLITE && proto != IPPROTO_DCCP) {
-		cni_err_set(err, CNI_ERR_INTERNAL, "nft port match: unsupported protocol %u",
-			    proto);
-		return -EINVAL;
-	}
+	    proto != IPPROTO_UDPLITE && proto != IPPROTO_DCCP)
+		return net_err(err, CNI_ERR_INTERNAL, EINVAL,
+			       "nft port match: unsupported protocol %u", proto);
 	if (rule->l4 != proto) {
-		if (rule->l4 != -1) {
-			cni_err_set(err, CNI_ERR_INTERNAL,
-				    "nft port match: protocol %u conflicts with %d", proto,
-				    rule->l4);
-			return -EINVAL;
-		}
+		if (rule->l4 != -1)
+			return net_err(err, CNI_ERR_INTERNAL, EINVAL,
+				       "nft port match: protocol %u conflicts with %d", proto,
+				       rule->l4);
 		r = nft_rule_match_l4proto(rule, proto, err);
 		if (r < 0)
 			return r;
@@ -424,21 +365,17 @@ int nft_rule_match_ifname(struct nft_rule *rule, enum nft_ifname_key key, const 
 	enum nft_meta_keys mkey = key == NFT_IIFNAME ? NFT_META_IIFNAME : NFT_META_OIFNAME;
 	int r;
 
-	if (len == 0 || len >= IFNAMSIZ) {
-		cni_err_set(err, CNI_ERR_INTERNAL, "nft interface match: invalid name '%s'",
-			    name ? name : "");
-		return -EINVAL;
-	}
+	if (len == 0 || len >= IFNAMSIZ)
+		return net_err(err, CNI_ERR_INTERNAL, EINVAL,
+			       "nft interface match: invalid name '%s'", name ? name : "");
 	r = check_op(op, err);
 	if (r < 0)
 		return r;
 	if (name[len - 1] == '*') {
 		/* "eth*": nft compares only the prefix, without the terminating NUL. */
-		if (len == 1) {
-			cni_err_set(err, CNI_ERR_INTERNAL, "nft interface match: invalid name '%s'",
-				    name);
-			return -EINVAL;
-		}
+		if (len == 1)
+			return net_err(err, CNI_ERR_INTERNAL, EINVAL,
+				       "nft interface match: invalid name '%s'", name);
 		return nft_rule_match_meta(rule, mkey, op, name, (uint32_t)len - 1, err);
 	}
 	/* An exact name is compared over the whole IFNAMSIZ, NUL padded, as nft does. */
@@ -468,26 +405,23 @@ int nft_rule_match_mark(struct nft_rule *rule, uint32_t mask, uint32_t value, en
 int nft_rule_match_fib_daddr_local(struct nft_rule *rule, struct cni_err *err)
 {
 	uint32_t type = RTN_LOCAL;
-	struct nftnl_expr *e = new_expr(rule, "fib", err);
+	int r;
 
-	if (!e)
-		return -ENOMEM;
-	nftnl_expr_set_u32(e, NFTNL_EXPR_FIB_DREG, NFT_REG_1);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_FIB_RESULT, NFT_FIB_RESULT_ADDRTYPE);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_FIB_FLAGS, NFTA_FIB_F_DADDR);
-	add_expr(rule, e);
+	r = ADD_EXPR(rule, "fib", err, EXPR_U32(NFTNL_EXPR_FIB_DREG, NFT_REG_1),
+		     EXPR_U32(NFTNL_EXPR_FIB_RESULT, NFT_FIB_RESULT_ADDRTYPE),
+		     EXPR_U32(NFTNL_EXPR_FIB_FLAGS, NFTA_FIB_F_DADDR));
+	if (r < 0)
+		return r;
 	return expr_cmp(rule, NFT_CMP_EQ, &type, sizeof(type), err);
 }
 
 int nft_rule_match_ether_addr(struct nft_rule *rule, enum nft_addr_field field,
 			      const uint8_t mac[6], struct cni_err *err)
 {
-	if (rule->family != NFPROTO_BRIDGE) {
-		cni_err_set(err, CNI_ERR_INTERNAL,
-			    "nft rule: 'ether' match unsupported in %s tables",
-			    nft_family_name(rule->family));
-		return -EINVAL;
-	}
+	if (rule->family != NFPROTO_BRIDGE)
+		return net_err(err, CNI_ERR_INTERNAL, EINVAL,
+			       "nft rule: 'ether' match unsupported in %s tables",
+			       nft_family_name(rule->family));
 	return nft_rule_match_payload(rule, NFT_PAYLOAD_LL_HEADER, field == NFT_ADDR_SADDR ? 6 : 0,
 				      6, NFT_CMP_EQ, mac, NULL, err);
 }
@@ -496,12 +430,7 @@ int nft_rule_match_ether_addr(struct nft_rule *rule, enum nft_addr_field field,
 
 int nft_rule_masquerade(struct nft_rule *rule, struct cni_err *err)
 {
-	struct nftnl_expr *e = new_expr(rule, "masq", err);
-
-	if (!e)
-		return -ENOMEM;
-	add_expr(rule, e);
-	return 0;
+	return add_expr(rule, "masq", NULL, 0, err);
 }
 
 int nft_rule_dnat(struct nft_rule *rule, int af, const void *addr, uint16_t port,
@@ -509,64 +438,46 @@ int nft_rule_dnat(struct nft_rule *rule, int af, const void *addr, uint16_t port
 {
 	int nfproto = af == AF_INET ? NFPROTO_IPV4 : NFPROTO_IPV6;
 	uint16_t be = htons(port);
-	struct nftnl_expr *e;
+	/* The last two only with a port. */
+	const struct expr_attr nat[] = {
+		EXPR_U32(NFTNL_EXPR_NAT_TYPE, NFT_NAT_DNAT),
+		EXPR_U32(NFTNL_EXPR_NAT_FAMILY, (uint32_t)nfproto),
+		EXPR_U32(NFTNL_EXPR_NAT_REG_ADDR_MIN, NFT_REG_1),
+		EXPR_U32(NFTNL_EXPR_NAT_REG_PROTO_MIN, NFT_REG_2),
+		EXPR_U32(NFTNL_EXPR_NAT_FLAGS, NF_NAT_RANGE_PROTO_SPECIFIED),
+	};
 	int r;
 
-	if ((af != AF_INET && af != AF_INET6) || rule->family != nfproto) {
-		cni_err_set(err, CNI_ERR_INTERNAL,
-			    "nft dnat: address family %d unsupported in %s tables", af,
-			    nft_family_name(rule->family));
-		return -EINVAL;
-	}
+	if ((af != AF_INET && af != AF_INET6) || rule->family != nfproto)
+		return net_err(err, CNI_ERR_INTERNAL, EINVAL,
+			       "nft dnat: address family %d unsupported in %s tables", af,
+			       nft_family_name(rule->family));
 	r = expr_imm_data(rule, NFT_REG_1, addr, af == AF_INET ? 4 : 16, err);
+	if (r == 0 && port)
+		r = expr_imm_data(rule, NFT_REG_2, &be, sizeof(be), err);
 	if (r < 0)
 		return r;
-	if (port) {
-		r = expr_imm_data(rule, NFT_REG_2, &be, sizeof(be), err);
-		if (r < 0)
-			return r;
-	}
-	e = new_expr(rule, "nat", err);
-	if (!e)
-		return -ENOMEM;
-	nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_TYPE, NFT_NAT_DNAT);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_FAMILY, (uint32_t)nfproto);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_REG_ADDR_MIN, NFT_REG_1);
-	if (port) {
-		nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_REG_PROTO_MIN, NFT_REG_2);
-		nftnl_expr_set_u32(e, NFTNL_EXPR_NAT_FLAGS, NF_NAT_RANGE_PROTO_SPECIFIED);
-	}
-	add_expr(rule, e);
-	return 0;
+	return add_expr(rule, "nat", nat, port ? ARRAY_SIZE(nat) : ARRAY_SIZE(nat) - 2, err);
 }
 
 int nft_rule_verdict(struct nft_rule *rule, int verdict, const char *chain, struct cni_err *err)
 {
 	bool needs_chain = verdict == NFT_JUMP || verdict == NFT_GOTO;
-	struct nftnl_expr *e;
+	/* The chain only for jump and goto. */
+	const struct expr_attr imm[] = {
+		EXPR_U32(NFTNL_EXPR_IMM_DREG, NFT_REG_VERDICT),
+		EXPR_U32(NFTNL_EXPR_IMM_VERDICT, (uint32_t)verdict),
+		EXPR_DATA(NFTNL_EXPR_IMM_CHAIN, chain, chain ? (uint32_t)strlen(chain) + 1 : 0),
+	};
 
-	if (verdict != NF_ACCEPT && verdict != NF_DROP && verdict != NFT_RETURN && !needs_chain) {
-		cni_err_set(err, CNI_ERR_INTERNAL, "nft verdict %d unsupported", verdict);
-		return -EINVAL;
-	}
-	if (needs_chain != (chain && *chain)) {
-		cni_err_set(err, CNI_ERR_INTERNAL, "nft verdict: %s",
-			    needs_chain ? "jump/goto needs a chain"
-					: "only jump/goto take a chain");
-		return -EINVAL;
-	}
-	e = new_expr(rule, "immediate", err);
-	if (!e)
-		return -ENOMEM;
-	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_DREG, NFT_REG_VERDICT);
-	nftnl_expr_set_u32(e, NFTNL_EXPR_IMM_VERDICT, (uint32_t)verdict);
-	if (needs_chain && nftnl_expr_set_str(e, NFTNL_EXPR_IMM_CHAIN, chain) < 0) {
-		nftnl_expr_free(e);
-		cni_err_errno(err, CNI_ERR_INTERNAL, ENOMEM, "failed to set nft verdict chain");
-		return -ENOMEM;
-	}
-	add_expr(rule, e);
-	return 0;
+	if (verdict != NF_ACCEPT && verdict != NF_DROP && verdict != NFT_RETURN && !needs_chain)
+		return net_err(err, CNI_ERR_INTERNAL, EINVAL, "nft verdict %d unsupported",
+			       verdict);
+	if (needs_chain != (chain && *chain))
+		return net_err(err, CNI_ERR_INTERNAL, EINVAL, "nft verdict: %s",
+			       needs_chain ? "jump/goto needs a chain"
+					   : "only jump/goto take a chain");
+	return add_expr(rule, "immediate", imm, needs_chain ? 3 : 2, err);
 }
 
 /* ---- condition parser -------------------------------------------------------------- */
@@ -587,31 +498,25 @@ static int cond_tokenize(const char *text, struct cond_tokens *t, struct cni_err
 
 	t->n = 0;
 	t->buf = strdup(text);
-	if (!t->buf) {
-		cni_err_errno(err, CNI_ERR_INTERNAL, ENOMEM, "failed to parse condition");
-		return -ENOMEM;
-	}
+	if (!t->buf)
+		return cni_err_errno(err, CNI_ERR_INTERNAL, ENOMEM, "failed to parse condition");
 	p = out = t->buf;
 	for (;;) {
 		while (isspace((unsigned char)*p))
 			p++;
 		if (!*p)
 			return 0;
-		if (t->n == COND_MAX_TOKENS) {
-			cni_err_set(err, CNI_ERR_INVALID_CONFIG, "condition '%s' is too long",
-				    text);
-			return -EINVAL;
-		}
+		if (t->n == COND_MAX_TOKENS)
+			return net_err(err, CNI_ERR_INVALID_CONFIG, EINVAL,
+				       "condition '%s' is too long", text);
 		t->tok[t->n++] = out;
 		if (*p == '"') {
 			p++;
 			while (*p && *p != '"')
 				*out++ = *p++;
-			if (*p != '"') {
-				cni_err_set(err, CNI_ERR_INVALID_CONFIG,
-					    "unterminated quote in condition '%s'", text);
-				return -EINVAL;
-			}
+			if (*p != '"')
+				return net_err(err, CNI_ERR_INVALID_CONFIG, EINVAL,
+					       "unterminated quote in condition '%s'", text);
 			p++;
 		} else {
 			while (*p && !isspace((unsigned char)*p))
@@ -642,27 +547,29 @@ static enum nft_cmp_ops cond_op(struct cond_tokens *t, int *i)
 	return NFT_CMP_EQ;
 }
 
+/* A number (decimal, 0x hex or 0 octal) up to UINT32_MAX; -EINVAL (err-less) otherwise. */
 static int cond_u32(const char *s, uint32_t *ret)
 {
 	unsigned long long v;
 	char *end;
 
 	if (!s || !isdigit((unsigned char)*s))
-		return -1;
+		return -EINVAL;
 	errno = 0;
 	v = strtoull(s, &end, 0);
 	if (errno || *end || v > UINT32_MAX)
-		return -1;
+		return -EINVAL;
 	*ret = (uint32_t)v;
 	return 0;
 }
 
+/* A protocol name or number; -EINVAL (err-less) otherwise. */
 static int cond_proto(const char *s, uint8_t *ret)
 {
 	uint32_t v;
 
 	if (!s)
-		return -1;
+		return -EINVAL;
 	if (!strcmp(s, "tcp"))
 		*ret = IPPROTO_TCP;
 	else if (!strcmp(s, "udp"))
@@ -676,11 +583,11 @@ static int cond_proto(const char *s, uint8_t *ret)
 	else if (cond_u32(s, &v) == 0 && v <= 255)
 		*ret = (uint8_t)v;
 	else
-		return -1;
+		return -EINVAL;
 	return 0;
 }
 
-/* "A" or "A/len" of family af. */
+/* "A" or "A/len" of family af; -EINVAL (err-less) otherwise. */
 static int cond_addr(const char *s, int af, uint8_t addr[16], int *ret_prefix)
 {
 	char buf[INET6_ADDRSTRLEN + 8];
@@ -688,24 +595,23 @@ static int cond_addr(const char *s, int af, uint8_t addr[16], int *ret_prefix)
 	uint32_t plen;
 
 	if (!s || strlen(s) >= sizeof(buf))
-		return -1;
+		return -EINVAL;
 	strcpy(buf, s);
 	slash = strchr(s, '/');
 	*ret_prefix = -1;
 	if (slash) {
 		buf[slash - s] = '\0';
 		if (cond_u32(slash + 1, &plen) < 0 || plen > (af == AF_INET ? 32u : 128u))
-			return -1;
+			return -EINVAL;
 		*ret_prefix = (int)plen;
 	}
-	return inet_pton(af, buf, addr) == 1 ? 0 : -1;
+	return inet_pton(af, buf, addr) == 1 ? 0 : -EINVAL;
 }
 
 static int cond_bad(struct cni_err *err, const char *text, const char *tok)
 {
-	cni_err_set(err, CNI_ERR_INVALID_CONFIG, "unsupported nftables condition '%s' at '%s'",
-		    text, tok ? tok : "end");
-	return -EINVAL;
+	return net_err(err, CNI_ERR_INVALID_CONFIG, EINVAL,
+		       "unsupported nftables condition '%s' at '%s'", text, tok ? tok : "end");
 }
 
 int nft_rule_parse_condition(struct nft_rule *rule, const char *text, struct cni_err *err)
@@ -822,8 +728,7 @@ int nft_rule_parse_condition(struct nft_rule *rule, const char *text, struct cni
 		if (r < 0) {
 			/* Builder errors are configuration errors here. */
 			err->code = CNI_ERR_INVALID_CONFIG;
-			cni_err_prefix(err, "invalid nftables condition '%s'", text);
-			return r;
+			return cni_err_prefix(err, "invalid nftables condition '%s'", text);
 		}
 	}
 #undef TOK

@@ -10,19 +10,19 @@
 
 #include <libmnl/libmnl.h>
 
+#include "net/neterr.h"
+
 /* Validate family and prefix length; returns the address length. */
 static int addr_len(int family, unsigned int prefix_len, struct cni_err *err)
 {
 	int len = family == AF_INET ? 4 : family == AF_INET6 ? 16 : 0;
 
-	if (!len) {
-		cni_err_set(err, CNI_ERR_INTERNAL, "unsupported address family %d", family);
-		return -EAFNOSUPPORT;
-	}
-	if (prefix_len > (unsigned int)len * 8) {
-		cni_err_set(err, CNI_ERR_INTERNAL, "invalid prefix length %u", prefix_len);
-		return -EINVAL;
-	}
+	if (!len)
+		return net_err(err, CNI_ERR_INTERNAL, EAFNOSUPPORT, "unsupported address family %d",
+			       family);
+	if (prefix_len > (unsigned int)len * 8)
+		return net_err(err, CNI_ERR_INTERNAL, EINVAL, "invalid prefix length %u",
+			       prefix_len);
 	return len;
 }
 
@@ -97,11 +97,9 @@ int nl_addr_parse(const struct nlmsghdr *nlh, struct nl_addr *ret, struct cni_er
 	struct nl_addr out;
 	size_t len;
 
-	if (nlh->nlmsg_type != RTM_NEWADDR || mnl_nlmsg_get_payload_len(nlh) < sizeof(*ifa)) {
-		cni_err_set(err, CNI_ERR_INTERNAL, "unexpected netlink message type %u",
-			    nlh->nlmsg_type);
-		return -EBADMSG;
-	}
+	if (nlh->nlmsg_type != RTM_NEWADDR || mnl_nlmsg_get_payload_len(nlh) < sizeof(*ifa))
+		return net_err(err, CNI_ERR_INTERNAL, EBADMSG, "unexpected netlink message type %u",
+			       nlh->nlmsg_type);
 	ifa = mnl_nlmsg_get_payload(nlh);
 	memset(&out, 0, sizeof(out));
 	out.family = ifa->ifa_family;

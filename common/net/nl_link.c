@@ -16,6 +16,8 @@
 
 #include <libmnl/libmnl.h>
 
+#include "net/neterr.h"
+
 _Static_assert(NL_IFNAMSIZ == IFNAMSIZ, "NL_IFNAMSIZ must match IFNAMSIZ");
 
 const char *nl_operstate_name(uint8_t operstate)
@@ -37,19 +39,13 @@ static int check_ifname(const char *name, struct cni_err *err)
 {
 	size_t len = name ? strlen(name) : 0;
 
-	if (len == 0) {
-		cni_err_set(err, CNI_ERR_INTERNAL, "empty interface name");
-		return -EINVAL;
-	}
-	if (len >= IFNAMSIZ) {
-		cni_err_set(err, CNI_ERR_INTERNAL, "interface name '%s' is too long (max %d)", name,
-			    IFNAMSIZ - 1);
-		return -EINVAL;
-	}
-	if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0 || strpbrk(name, "/: \t\n")) {
-		cni_err_set(err, CNI_ERR_INTERNAL, "invalid interface name '%s'", name);
-		return -EINVAL;
-	}
+	if (len == 0)
+		return net_err(err, CNI_ERR_INTERNAL, EINVAL, "empty interface name");
+	if (len >= IFNAMSIZ)
+		return net_err(err, CNI_ERR_INTERNAL, EINVAL,
+			       "interface name '%s' is too long (max %d)", name, IFNAMSIZ - 1);
+	if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0 || strpbrk(name, "/: \t\n"))
+		return net_err(err, CNI_ERR_INTERNAL, EINVAL, "invalid interface name '%s'", name);
 	return 0;
 }
 
@@ -120,11 +116,9 @@ int nl_link_parse(const struct nlmsghdr *nlh, struct nl_link *ret, struct cni_er
 	const struct ifinfomsg *ifi;
 	struct nl_link l;
 
-	if (nlh->nlmsg_type != RTM_NEWLINK || mnl_nlmsg_get_payload_len(nlh) < sizeof(*ifi)) {
-		cni_err_set(err, CNI_ERR_INTERNAL, "unexpected netlink message type %u",
-			    nlh->nlmsg_type);
-		return -EBADMSG;
-	}
+	if (nlh->nlmsg_type != RTM_NEWLINK || mnl_nlmsg_get_payload_len(nlh) < sizeof(*ifi))
+		return net_err(err, CNI_ERR_INTERNAL, EBADMSG, "unexpected netlink message type %u",
+			       nlh->nlmsg_type);
 	ifi = mnl_nlmsg_get_payload(nlh);
 	memset(&l, 0, sizeof(l));
 	l.index = ifi->ifi_index;
@@ -198,10 +192,9 @@ static int link_get(struct nl_sock *sock, int ifindex, const char *name, struct 
 	r = nl_request_cb(sock, nlh, link_get_cb, &l, err);
 	if (r == -ENODEV || (r == 0 && l.index == 0)) {
 		if (name)
-			cni_err_set(err, CNI_ERR_INTERNAL, "link '%s' not found", name);
-		else
-			cni_err_set(err, CNI_ERR_INTERNAL, "link with index %d not found", ifindex);
-		return -ENODEV;
+			return net_err(err, CNI_ERR_INTERNAL, ENODEV, "link '%s' not found", name);
+		return net_err(err, CNI_ERR_INTERNAL, ENODEV, "link with index %d not found",
+			       ifindex);
 	}
 	if (r < 0)
 		return r;
@@ -218,10 +211,9 @@ int nl_link_get_by_name(struct nl_sock *sock, const char *name, struct nl_link *
 int nl_link_get_by_index(struct nl_sock *sock, int ifindex, struct nl_link *ret,
 			 struct cni_err *err)
 {
-	if (ifindex <= 0) {
-		cni_err_set(err, CNI_ERR_INTERNAL, "link with index %d not found", ifindex);
-		return -ENODEV;
-	}
+	if (ifindex <= 0)
+		return net_err(err, CNI_ERR_INTERNAL, ENODEV, "link with index %d not found",
+			       ifindex);
 	return link_get(sock, ifindex, NULL, ret, err);
 }
 
@@ -471,10 +463,9 @@ int nl_link_build_mac(void *buf, int ifindex, const uint8_t *mac, size_t len,
 {
 	struct nlmsghdr *nlh;
 
-	if (len == 0 || len > NL_HWADDR_MAX) {
-		cni_err_set(err, CNI_ERR_INTERNAL, "invalid hardware address length %zu", len);
-		return -EINVAL;
-	}
+	if (len == 0 || len > NL_HWADDR_MAX)
+		return net_err(err, CNI_ERR_INTERNAL, EINVAL, "invalid hardware address length %zu",
+			       len);
 	nlh = nl_msg_init(buf, RTM_NEWLINK, 0);
 	put_ifinfo(nlh, AF_UNSPEC, ifindex);
 	mnl_attr_put(nlh, IFLA_ADDRESS, len, mac);
@@ -524,11 +515,9 @@ int nl_link_build_vlan(void *buf, bool add, int ifindex, uint16_t vid, uint16_t 
 	struct nlmsghdr *nlh;
 	struct nlattr *spec;
 
-	if (vid < 1 || vid > 4094) {
-		cni_err_set(err, CNI_ERR_INTERNAL,
-			    "invalid VLAN ID %u (must be between 1 and 4094)", vid);
-		return -EINVAL;
-	}
+	if (vid < 1 || vid > 4094)
+		return net_err(err, CNI_ERR_INTERNAL, EINVAL,
+			       "invalid VLAN ID %u (must be between 1 and 4094)", vid);
 	nlh = nl_msg_init(buf, add ? RTM_SETLINK : RTM_DELLINK, 0);
 	put_ifinfo(nlh, AF_BRIDGE, ifindex);
 	spec = mnl_attr_nest_start(nlh, IFLA_AF_SPEC);
@@ -640,7 +629,6 @@ int nl_link_wait_oper_up(struct nl_sock *sock, int ifindex, struct cni_err *err)
 		if (l.operstate == IF_OPER_UP)
 			return 0;
 	}
-	cni_err_set(err, CNI_ERR_INTERNAL, "bridge port in error state: %s",
-		    nl_operstate_name(l.operstate));
-	return -ETIMEDOUT;
+	return net_err(err, CNI_ERR_INTERNAL, ETIMEDOUT, "bridge port in error state: %s",
+		       nl_operstate_name(l.operstate));
 }

@@ -9,14 +9,16 @@
 
 #include <libmnl/libmnl.h>
 
+#include "net/neterr.h"
+
 static int family_len(int family, struct cni_err *err)
 {
 	if (family == AF_INET)
 		return 4;
 	if (family == AF_INET6)
 		return 16;
-	cni_err_set(err, CNI_ERR_INTERNAL, "unsupported address family %d", family);
-	return -EAFNOSUPPORT;
+	return net_err(err, CNI_ERR_INTERNAL, EAFNOSUPPORT, "unsupported address family %d",
+		       family);
 }
 
 int nl_route_build(void *buf, bool add, const struct nl_route *route, struct nlmsghdr **ret_nlh,
@@ -30,10 +32,9 @@ int nl_route_build(void *buf, bool add, const struct nl_route *route, struct nlm
 	len = family_len(route->family, err);
 	if (len < 0)
 		return len;
-	if (route->dst_len > len * 8) {
-		cni_err_set(err, CNI_ERR_INTERNAL, "invalid prefix length %u", route->dst_len);
-		return -EINVAL;
-	}
+	if (route->dst_len > len * 8)
+		return net_err(err, CNI_ERR_INTERNAL, EINVAL, "invalid prefix length %u",
+			       route->dst_len);
 	nlh = nl_msg_init(buf, add ? RTM_NEWROUTE : RTM_DELROUTE,
 			  add ? NLM_F_CREATE | (route->excl ? NLM_F_EXCL : 0) : 0);
 	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
@@ -122,11 +123,9 @@ static int route_parse(const struct nlmsghdr *nlh, struct route_list *l, struct 
 	struct nl_route r;
 	size_t len;
 
-	if (nlh->nlmsg_type != RTM_NEWROUTE || mnl_nlmsg_get_payload_len(nlh) < sizeof(*rtm)) {
-		cni_err_set(err, CNI_ERR_INTERNAL, "unexpected netlink message type %u",
-			    nlh->nlmsg_type);
-		return -EBADMSG;
-	}
+	if (nlh->nlmsg_type != RTM_NEWROUTE || mnl_nlmsg_get_payload_len(nlh) < sizeof(*rtm))
+		return net_err(err, CNI_ERR_INTERNAL, EBADMSG, "unexpected netlink message type %u",
+			       nlh->nlmsg_type);
 	rtm = mnl_nlmsg_get_payload(nlh);
 	if (rtm->rtm_family != AF_INET && rtm->rtm_family != AF_INET6)
 		return 0;
@@ -264,10 +263,8 @@ int nl_route_get(struct nl_sock *sock, int family, const uint8_t *dst, struct nl
 	if (r < 0)
 		return r;
 	r = nl_request_cb(sock, nlh, route_list_cb, &l, err);
-	if (r == 0 && l.n == 0) {
-		cni_err_set(err, CNI_ERR_INTERNAL, "no route in the kernel's answer");
-		r = -ENETUNREACH;
-	}
+	if (r == 0 && l.n == 0)
+		r = net_err(err, CNI_ERR_INTERNAL, ENETUNREACH, "no route in the kernel's answer");
 	if (r == 0)
 		*ret = l.items[0];
 	free(l.items);

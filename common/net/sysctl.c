@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "net/neterr.h"
 #include "net/netns.h"
 
 /* Turn a sysctl name into a full /proc/sys path in buf (PATH_MAX bytes). */
@@ -23,15 +24,12 @@ static int sysctl_path(const char *name, char *buf, struct cni_err *err)
 		rel += 10;
 	while (*rel == '/')
 		rel++;
-	if (!*rel) {
-		cni_err_set(err, CNI_ERR_INTERNAL, "invalid sysctl name '%s'", name);
-		return -EINVAL;
-	}
+	if (!*rel)
+		return net_err(err, CNI_ERR_INTERNAL, EINVAL, "invalid sysctl name '%s'", name);
 	n = snprintf(buf, PATH_MAX, "/proc/sys/%s", rel);
-	if (n < 0 || n >= PATH_MAX) {
-		cni_err_set(err, CNI_ERR_INTERNAL, "sysctl name '%s' is too long", name);
-		return -ENAMETOOLONG;
-	}
+	if (n < 0 || n >= PATH_MAX)
+		return net_err(err, CNI_ERR_INTERNAL, ENAMETOOLONG, "sysctl name '%s' is too long",
+			       name);
 	p = buf + 10;
 	if (!strchr(rel, '/')) {
 		for (; *p; p++)
@@ -43,10 +41,9 @@ static int sysctl_path(const char *name, char *buf, struct cni_err *err)
 	for (;;) {
 		size_t len = strcspn(p, "/");
 
-		if (len == 2 && p[0] == '.' && p[1] == '.') {
-			cni_err_set(err, CNI_ERR_INTERNAL, "invalid sysctl name '%s'", name);
-			return -EINVAL;
-		}
+		if (len == 2 && p[0] == '.' && p[1] == '.')
+			return net_err(err, CNI_ERR_INTERNAL, EINVAL, "invalid sysctl name '%s'",
+				       name);
 		if (!p[len])
 			break;
 		p += len + 1;
@@ -64,10 +61,8 @@ int sysctl_read(const char *path, char *buf, size_t size, struct cni_err *err)
 	r = sysctl_path(path, full, err);
 	if (r < 0)
 		return r;
-	if (size == 0) {
-		cni_err_set(err, CNI_ERR_INTERNAL, "no room to read sysctl '%s'", path);
-		return -EINVAL;
-	}
+	if (size == 0)
+		return net_err(err, CNI_ERR_INTERNAL, EINVAL, "no room to read sysctl '%s'", path);
 	fd = open(full, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		e = errno;
