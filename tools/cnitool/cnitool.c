@@ -115,131 +115,204 @@ static int fail(const struct cnitool_ctx *ctx, const struct cnitool_list *l,
 	return 1;
 }
 
-int cnitool_main(int argc, char **argv)
-{
-	_cleanup_(cnitool_list_freep) struct cnitool_list *l = NULL;
-	_cleanup_(cjson_freep) cJSON *cap_args = NULL, *cni_args = NULL, *valid = NULL;
-	_cleanup_free_ char *netns = NULL, *out = NULL;
-	struct cnitool_ctx ctx = {0};
-	struct cni_err err = {0};
-	struct cnitool_rt rt = {0};
-	const char *exe = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
-	const char *ifname = NULL, *cmd, *net, *netdir, *env;
-	char cid[32] = "";
-	bool needs_netns;
-	int i = 1, rc;
+/* What a command runs with: the arguments and the environment, resolved. */
+struct cnitool_run {
+	struct cnitool_ctx ctx; /* CNI_PATH and the cache dir */
+	struct cnitool_list *l; /* the network's configuration list */
+	struct cnitool_rt rt;	/* the attachment (netns, container ID, ifname, args) */
+	cJSON *cap_args;	/* CAP_ARGS, or NULL */
+	cJSON *cni_args;	/* CNI_ARGS as [[key, value], ...], or NULL */
+	char *netns;		/* the netns argument made absolute, or NULL */
+	char cid[32];		/* the container ID derived from netns */
+};
 
-	/* Global flags before the command: -i/--ifname IFNAME, -h/--help. */
+static void cnitool_run_clear(struct cnitool_run *run)
+{
+	cnitool_list_free(run->l);
+	cJSON_Delete(run->cap_args);
+	cJSON_Delete(run->cni_args);
+	free(run->netns);
+}
+
+/* The variable's value, or def when it is unset or empty. */
+static const char *env_or(const char *name, const char *def)
+{
+	const char *v = getenv(name);
+
+	return v && *v ? v : def;
+}
+
+/*
+ * Load network net and resolve the runtime parameters: netns_arg (NULL when
+ * not given) and ifname (NULL: CNI_IFNAME or eth0) from the command line,
+ * the rest from the environment.
+ */
+static int cnitool_run_init(struct cnitool_run *run, const char *net, const char *netns_arg,
+			    const char *ifname, struct cni_err *err)
+{
+	const char *env;
+	int r;
+
+	r = cnitool_list_load(env_or("NETCONFPATH", DEFAULT_NET_DIR), net, &run->l, err);
+	if (r < 0)
+		return r;
+	env = getenv("CAP_ARGS");
+	if (env && *env) {
+		run->cap_args = cJSON_Parse(env);
+		if (!run->cap_args || !cJSON_IsObject(run->cap_args))
+			return cni_err_set(err, CNI_ERR_DECODE, "CAP_ARGS: not a JSON object");
+		cnitool_json_dedupe(run->cap_args);
+	}
+	env = getenv("CNI_ARGS");
+	if (env && *env) {
+		r = cnitool_args_parse(env, &run->cni_args, err);
+		if (r < 0)
+			return r;
+	}
+	if (netns_arg) {
+		run->netns = cnitool_abs_path(netns_arg);
+		if (!run->netns)
+			return cni_err_set(err, CNI_ERR_INTERNAL, "cannot make '%s' absolute",
+					   netns_arg);
+		cnitool_container_id(run->netns, run->cid);
+	}
+	run->rt.container_id = env_or("CNI_CONTAINERID", run->cid);
+	run->rt.netns = run->netns ? run->netns : "";
+	run->rt.ifname = ifname ? ifname : env_or("CNI_IFNAME", "eth0");
+	run->rt.cni_args = run->cni_args;
+	run->rt.cap_args = run->cap_args;
+	run->ctx.cni_path = env_or("CNI_PATH", "");
+	run->ctx.cache_dir = env_or("CNI_CACHE_DIR", CNITOOL_DEFAULT_CACHE_DIR);
+	return 0;
+}
+
+static int cmd_add(struct cnitool_run *run, struct cni_err *err)
+{
+	_cleanup_free_ char *out = NULL;
+	int r;
+
+	r = cnitool_add(&run->ctx, run->l, &run->rt, &out, err);
+	if (r < 0)
+		return r;
+	fputs(out, stdout);
+	fflush(stdout);
+	return 0;
+}
+
+static int cmd_check(struct cnitool_run *run, struct cni_err *err)
+{
+	return cnitool_check(&run->ctx, run->l, &run->rt, err);
+}
+
+static int cmd_del(struct cnitool_run *run, struct cni_err *err)
+{
+	return cnitool_del(&run->ctx, run->l, &run->rt, err);
+}
+
+static int cmd_gc(struct cnitool_run *run, struct cni_err *err)
+{
+	_cleanup_(cjson_freep) cJSON *valid = NULL;
+	const char *env = getenv("CNITOOL_GC_VALID");
+
+	if (env && *env) {
+		valid = cJSON_Parse(env);
+		if (!valid || !cJSON_IsArray(valid))
+			return cni_err_set(err, CNI_ERR_DECODE,
+					   "CNITOOL_GC_VALID: not a JSON list of "
+					   "{\"containerID\",\"ifname\"}");
+	}
+	return cnitool_gc(&run->ctx, run->l, valid, err);
+}
+
+static int cmd_status(struct cnitool_run *run, struct cni_err *err)
+{
+	return cnitool_status(&run->ctx, run->l, err);
+}
+
+/* A command of the command line. */
+struct cnitool_cmd {
+	const char *name; /* as typed */
+	bool needs_netns; /* <netns> is required (else optional) */
+	int (*fn)(struct cnitool_run *run, struct cni_err *err);
+};
+
+static const struct cnitool_cmd cnitool_cmds[] = {
+	{.name = "add", .needs_netns = true, .fn = cmd_add},
+	{.name = "check", .needs_netns = true, .fn = cmd_check},
+	{.name = "del", .needs_netns = true, .fn = cmd_del},
+	{.name = "gc", .needs_netns = false, .fn = cmd_gc},
+	{.name = "status", .needs_netns = false, .fn = cmd_status},
+};
+
+static const struct cnitool_cmd *find_cmd(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(cnitool_cmds); i++)
+		if (strcmp(cnitool_cmds[i].name, name) == 0)
+			return &cnitool_cmds[i];
+	return NULL;
+}
+
+/*
+ * Global flags before the command: -i/--ifname IFNAME, -h/--help. Returns the
+ * index of the first argument after them, or -1 when the run ends here with
+ * exit status *ret_status (help printed, or an unknown flag).
+ */
+static int parse_flags(int argc, char **argv, const char *exe, const char **ret_ifname,
+		       int *ret_status)
+{
+	int i = 1;
+
 	for (; i < argc && argv[i][0] == '-'; i++) {
 		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
 			usage(stdout, exe);
-			return 0;
+			*ret_status = 0;
+			return -1;
 		}
 		if ((strcmp(argv[i], "-i") == 0 || strcmp(argv[i], "--ifname") == 0) &&
 		    i + 1 < argc) {
-			ifname = argv[++i];
+			*ret_ifname = argv[++i];
 		} else if (strncmp(argv[i], "--ifname=", 9) == 0) {
-			ifname = argv[i] + 9;
+			*ret_ifname = argv[i] + 9;
 		} else {
 			fprintf(stderr, "%s: unknown flag '%s'\n", exe, argv[i]);
 			usage(stderr, exe);
-			return 1;
+			*ret_status = 1;
+			return -1;
 		}
 	}
+	return i;
+}
+
+int cnitool_main(int argc, char **argv)
+{
+	_cleanup_(cnitool_run_clear) struct cnitool_run run = {0};
+	const char *exe = strrchr(argv[0], '/') ? strrchr(argv[0], '/') + 1 : argv[0];
+	const struct cnitool_cmd *cmd;
+	const char *ifname = NULL, *netns;
+	struct cni_err err = {0};
+	int i, status;
+
+	i = parse_flags(argc, argv, exe, &ifname, &status);
+	if (i < 0)
+		return status;
 	if (argc - i < 2) {
 		usage(stderr, exe);
 		return 1;
 	}
-	cmd = argv[i];
-	net = argv[i + 1];
-	needs_netns =
-		strcmp(cmd, "add") == 0 || strcmp(cmd, "check") == 0 || strcmp(cmd, "del") == 0;
-	if (!needs_netns && strcmp(cmd, "gc") != 0 && strcmp(cmd, "status") != 0) {
-		fprintf(stderr, "%s: unknown command '%s'\n", exe, cmd);
+	cmd = find_cmd(argv[i]);
+	if (!cmd) {
+		fprintf(stderr, "%s: unknown command '%s'\n", exe, argv[i]);
 		usage(stderr, exe);
 		return 1;
 	}
-	if (needs_netns && argc - i < 3) {
+	if (cmd->needs_netns && argc - i < 3) {
 		fprintf(stderr, "%s: network name and namespace are required\n", exe);
 		usage(stderr, exe);
 		return 1;
 	}
-
-	netdir = getenv("NETCONFPATH");
-	if (!netdir || !*netdir)
-		netdir = DEFAULT_NET_DIR;
-	if (cnitool_list_load(netdir, net, &l, &err) < 0)
-		return fail(NULL, NULL, &err);
-
-	env = getenv("CAP_ARGS");
-	if (env && *env) {
-		cap_args = cJSON_Parse(env);
-		if (!cap_args || !cJSON_IsObject(cap_args)) {
-			cni_err_set(&err, CNI_ERR_DECODE, "CAP_ARGS: not a JSON object");
-			return fail(NULL, l, &err);
-		}
-		cnitool_json_dedupe(cap_args);
-	}
-	env = getenv("CNI_ARGS");
-	if (env && *env && cnitool_args_parse(env, &cni_args, &err) < 0)
-		return fail(NULL, l, &err);
-	if (!ifname) {
-		ifname = getenv("CNI_IFNAME");
-		if (!ifname || !*ifname)
-			ifname = "eth0";
-	}
-	if (argc - i >= 3) {
-		netns = cnitool_abs_path(argv[i + 2]);
-		if (!netns) {
-			cni_err_set(&err, CNI_ERR_INTERNAL, "cannot make '%s' absolute",
-				    argv[i + 2]);
-			return fail(NULL, l, &err);
-		}
-		cnitool_container_id(netns, cid);
-	}
-	env = getenv("CNI_CONTAINERID");
-	if (env && *env)
-		snprintf(cid, sizeof(cid), "%s", env);
-	if (env && strlen(env) >= sizeof(cid)) {
-		/* Long runtime IDs (64 hex) do not fit the buffer: use the variable itself. */
-		rt.container_id = env;
-	} else {
-		rt.container_id = cid;
-	}
-	rt.netns = netns ? netns : "";
-	rt.ifname = ifname;
-	rt.cni_args = cni_args;
-	rt.cap_args = cap_args;
-
-	ctx.cni_path = getenv("CNI_PATH") ? getenv("CNI_PATH") : "";
-	ctx.cache_dir = getenv("CNI_CACHE_DIR");
-	if (!ctx.cache_dir || !*ctx.cache_dir)
-		ctx.cache_dir = CNITOOL_DEFAULT_CACHE_DIR;
-
-	if (strcmp(cmd, "add") == 0) {
-		rc = cnitool_add(&ctx, l, &rt, &out, &err);
-		if (rc == 0) {
-			fputs(out, stdout);
-			fflush(stdout);
-		}
-	} else if (strcmp(cmd, "check") == 0) {
-		rc = cnitool_check(&ctx, l, &rt, &err);
-	} else if (strcmp(cmd, "del") == 0) {
-		rc = cnitool_del(&ctx, l, &rt, &err);
-	} else if (strcmp(cmd, "status") == 0) {
-		rc = cnitool_status(&ctx, l, &err);
-	} else {
-		env = getenv("CNITOOL_GC_VALID");
-		if (env && *env) {
-			valid = cJSON_Parse(env);
-			if (!valid || !cJSON_IsArray(valid)) {
-				cni_err_set(&err, CNI_ERR_DECODE,
-					    "CNITOOL_GC_VALID: not a JSON list of "
-					    "{\"containerID\",\"ifname\"}");
-				return fail(NULL, l, &err);
-			}
-		}
-		rc = cnitool_gc(&ctx, l, valid, &err);
-	}
-	return rc < 0 ? fail(&ctx, l, &err) : 0;
+	netns = argc - i >= 3 ? argv[i + 2] : NULL;
+	/* Failures before the command ran have no "where" (ctx->where is empty). */
+	if (cnitool_run_init(&run, argv[i + 1], netns, ifname, &err) < 0 || cmd->fn(&run, &err) < 0)
+		return fail(&run.ctx, run.l, &err);
+	return 0;
 }
