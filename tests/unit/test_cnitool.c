@@ -128,16 +128,25 @@ static void test_cache_format(void)
 	cnitool_cache_entry_clear(&e);
 }
 
-static void test_cache_omitempty(void)
+/* An entry of borrowed strings with ifname eth0 (never cleared). */
+static struct cnitool_cache_entry entry_of(const char *cid, const char *net, const char *netns,
+					   const char *config)
 {
 	struct cnitool_cache_entry e = {
-		.container_id = "c1",
-		.ifname = "eth0",
-		.network = "n",
-		.netns = "",
-		.config = "{}",
-		.config_len = 2,
+		.container_id = (char *)cid,
+		.ifname = (char *)"eth0",
+		.network = (char *)net,
+		.netns = (char *)netns,
+		.config = (char *)config,
+		.config_len = strlen(config),
 	};
+
+	return e;
+}
+
+static void test_cache_omitempty(void)
+{
+	struct cnitool_cache_entry e = entry_of("c1", "n", "", "{}");
 	struct cni_err err = {0};
 	_cleanup_free_ char *text = NULL, *text2 = NULL;
 	cJSON *empty_obj = cJSON_CreateObject(), *empty_arr = cJSON_CreateArray();
@@ -157,14 +166,8 @@ static void test_cache_omitempty(void)
 static void test_cache_files(void)
 {
 	char cdir[512], path[600];
-	struct cnitool_cache_entry e = {
-		.container_id = "cid1",
-		.ifname = "eth0",
-		.network = "net1",
-		.netns = "/run/netns/x",
-		.config = "{\"cniVersion\":\"1.0.0\"}",
-		.config_len = 22,
-	};
+	struct cnitool_cache_entry e =
+		entry_of("cid1", "net1", "/run/netns/x", "{\"cniVersion\":\"1.0.0\"}");
 	struct cni_err err = {0};
 	struct stat st;
 	cJSON *res = NULL, *conv = NULL;
@@ -226,6 +229,35 @@ static void test_cache_files(void)
 	CHECK(cnitool_cache_path(cdir, "net1", "", "eth0", &p, &err) < 0);
 	CHECK(strstr(err.msg, "cache file path requires network name") != NULL);
 	cJSON_Delete(e.result);
+}
+
+/* A cache dir whose file paths cannot fit PATH_MAX: refused, nothing is created. */
+static void test_cache_dir_too_long(void)
+{
+	struct cnitool_cache_entry e = entry_of("cid1", "net1", "", "{}");
+	struct cni_err err = {0};
+	_cleanup_free_ char *cdir = NULL;
+	char top[600];
+	cJSON *res = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&cdir, &len);
+
+	if (!f)
+		abort();
+	fprintf(f, "%s/long", dir);
+	for (int i = 0; i < 21; i++)
+		fprintf(f, "/%0200d", i);
+	fclose(f);
+	CHECK(cnitool_cache_write(cdir, &e, &err) < 0);
+	CHECK_INT(err.code, CNI_ERR_IO);
+	CHECK_INT(err.sys_errno, ENAMETOOLONG);
+	CHECK(strncmp(err.msg, "cache file path is too long: '", 30) == 0);
+	snprintf(top, sizeof(top), "%s/long", dir);
+	CHECK(access(top, F_OK) < 0);
+	CHECK(cnitool_cache_result(cdir, "net1", "cid1", "eth0", "1.0.0", &res, &err) < 0);
+	CHECK(res == NULL);
+	CHECK(strstr(err.msg, "cache file path is too long") != NULL);
+	CHECK(cnitool_cache_del(cdir, "net1", "cid1", "eth0") == 0);
 }
 
 static void test_versions(void)
@@ -493,6 +525,7 @@ int main(void)
 	RUN(test_cache_format);
 	RUN(test_cache_omitempty);
 	RUN(test_cache_files);
+	RUN(test_cache_dir_too_long);
 	RUN(test_versions);
 	RUN(test_negotiation);
 	RUN(test_list_parsing);

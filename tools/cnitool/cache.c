@@ -5,16 +5,22 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "cleanup.h"
 #include "cni/conf.h"
 #include "cnitool/conflist.h"
 #include "cni/result.h"
+#include "fileio.h"
+#include "strv.h"
 
 #define CACHE_KIND "cniCacheV1"
 
@@ -104,20 +110,63 @@ int cnitool_base64_decode(const char *s, char **ret, size_t *ret_len)
 
 /* ---- paths ------------------------------------------------------------------- */
 
+static char *path_printf(const char *fmt, ...) CNI_PRINTF(1, 2);
+
+/* asprintf() that returns the malloc'd text, or NULL (never an undefined pointer). */
+static char *path_printf(const char *fmt, ...)
+{
+	va_list ap;
+	char *p;
+	int n;
+
+	va_start(ap, fmt);
+	n = vasprintf(&p, fmt, ap);
+	va_end(ap);
+	return n < 0 ? NULL : p;
+}
+
 int cnitool_cache_path(const char *dir, const char *net, const char *cid, const char *ifname,
 		       char **ret, struct cni_err *err)
 {
+	_cleanup_free_ char *path = NULL;
+
 	if (!net || !*net || !cid || !*cid || !ifname || !*ifname)
 		return cni_err_set(err, CNI_ERR_INTERNAL,
 				   "cache file path requires network name (\"%s\"), container ID "
 				   "(\"%s\"), and interface name (\"%s\")",
 				   net ? net : "", cid ? cid : "", ifname ? ifname : "");
-	if (asprintf(ret, "%s/results/%s-%s-%s", dir, net, cid, ifname) < 0)
+	path = path_printf("%s/results/%s-%s-%s", dir, net, cid, ifname);
+	if (!path)
 		return cni_err_nomem(err);
+	/* Refused before any directory is made for it. */
+	if (strlen(path) >= PATH_MAX)
+		return cni_err_errno(err, CNI_ERR_IO, ENAMETOOLONG,
+				     "cache file path is too long: '%s'", path);
+	*ret = TAKE_PTR(path);
 	return 0;
 }
 
 /* ---- encode / decode ------------------------------------------------------------ */
+
+/* Add a copy of v under key unless it is NULL or empty (omitempty); sort: re-marshalled
+ * as a Go map (deduplicated, sorted keys). False when out of memory. */
+static bool add_copy(cJSON *o, const char *key, const cJSON *v, bool sort)
+{
+	cJSON *c;
+
+	if (!v || cJSON_GetArraySize(v) == 0)
+		return true;
+	c = cJSON_Duplicate(v, true);
+	if (!c)
+		return false;
+	if (sort)
+		cnitool_json_dedupe_sort(c);
+	if (!cJSON_AddItemToObject(o, key, c)) {
+		cJSON_Delete(c);
+		return false;
+	}
+	return true;
+}
 
 int cnitool_cache_encode(const struct cnitool_cache_entry *e, char **ret, struct cni_err *err)
 {
@@ -140,28 +189,9 @@ int cnitool_cache_encode(const struct cnitool_cache_entry *e, char **ret, struct
 	     cJSON_AddStringToObject(o, "networkName", e->network ? e->network : "");
 	if (ok && e->netns && *e->netns)
 		ok = cJSON_AddStringToObject(o, "netns", e->netns) != NULL;
-	if (ok && e->cni_args && cJSON_GetArraySize(e->cni_args) > 0) {
-		cJSON *a = cJSON_Duplicate(e->cni_args, true);
-		ok = a && cJSON_AddItemToObject(o, "cniArgs", a);
-	}
-	if (ok && e->capability_args && cJSON_GetArraySize(e->capability_args) > 0) {
-		cJSON *c = cJSON_Duplicate(e->capability_args, true);
-		if (c) {
-			cnitool_json_dedupe_sort(c);
-			ok = cJSON_AddItemToObject(o, "capabilityArgs", c);
-		} else {
-			ok = false;
-		}
-	}
-	if (ok && e->result && cJSON_GetArraySize(e->result) > 0) {
-		cJSON *r = cJSON_Duplicate(e->result, true);
-		if (r) {
-			cnitool_json_dedupe_sort(r);
-			ok = cJSON_AddItemToObject(o, "result", r);
-		} else {
-			ok = false;
-		}
-	}
+	ok = ok && add_copy(o, "cniArgs", e->cni_args, false) &&
+	     add_copy(o, "capabilityArgs", e->capability_args, true) &&
+	     add_copy(o, "result", e->result, true);
 	if (!ok)
 		return cni_err_nomem(err);
 	*ret = cni_json_print(o, false);
@@ -181,113 +211,83 @@ static int dup_string(const cJSON *o, const char *key, char **ret, struct cni_er
 	return *ret ? 0 : cni_err_nomem(err);
 }
 
+/* "config": base64 of the list's bytes, or absent. */
+static int decode_config(const cJSON *o, struct cnitool_cache_entry *e, struct cni_err *err)
+{
+	const cJSON *v = conf_get(o, "config");
+
+	if (v && (!cJSON_IsString(v) ||
+		  cnitool_base64_decode(v->valuestring, &e->config, &e->config_len) < 0))
+		return cni_err_set(err, CNI_ERR_DECODE, "cache entry: malformed 'config'");
+	return 0;
+}
+
+/* A copy of member key of o (NULL when absent), which must pass is_valid. */
+static int dup_member(const cJSON *o, const char *key, bool (*is_valid)(const cJSON *v),
+		      cJSON **ret, struct cni_err *err)
+{
+	const cJSON *v = conf_get(o, key);
+
+	if (!v)
+		return 0;
+	if (!is_valid(v))
+		return cni_err_set(err, CNI_ERR_DECODE, "cache entry: malformed '%s'", key);
+	*ret = cJSON_Duplicate(v, true);
+	return *ret ? 0 : cni_err_nomem(err);
+}
+
+static bool is_object(const cJSON *v)
+{
+	return cJSON_IsObject(v);
+}
+
+/* "cniArgs": a list of lists of strings (or nulls). */
+static bool is_args(const cJSON *v)
+{
+	const cJSON *pair, *s;
+
+	if (!cJSON_IsArray(v))
+		return false;
+	cJSON_ArrayForEach (pair, v) {
+		if (!cJSON_IsArray(pair))
+			return false;
+		cJSON_ArrayForEach (s, pair)
+			if (!cJSON_IsString(s) && !cJSON_IsNull(s))
+				return false;
+	}
+	return true;
+}
+
 int cnitool_cache_decode(const char *text, size_t len, struct cnitool_cache_entry *ret,
 			 struct cni_err *err)
 {
 	_cleanup_(cjson_freep) cJSON *o = NULL;
-	struct cnitool_cache_entry e = {0};
-	const cJSON *v;
+	_cleanup_(cnitool_cache_entry_clear) struct cnitool_cache_entry e = {0};
 	_cleanup_free_ char *kind = NULL;
+	int r;
 
 	o = cJSON_ParseWithLength(text, len);
 	if (!o || !cJSON_IsObject(o))
 		return cni_err_set(err, CNI_ERR_DECODE, "cache entry is not a JSON object");
-	if (dup_string(o, "kind", &kind, err) < 0)
-		return -1;
+	r = dup_string(o, "kind", &kind, err);
+	if (r < 0)
+		return r;
 	if (strcmp(kind, CACHE_KIND) != 0)
 		return cni_err_set(err, CNI_ERR_DECODE, "cache entry has wrong kind: %s", kind);
 	if (dup_string(o, "containerId", &e.container_id, err) < 0 ||
 	    dup_string(o, "ifName", &e.ifname, err) < 0 ||
 	    dup_string(o, "networkName", &e.network, err) < 0 ||
-	    dup_string(o, "netns", &e.netns, err) < 0)
-		goto fail;
-	v = conf_get(o, "config");
-	if (v) {
-		if (!cJSON_IsString(v) ||
-		    cnitool_base64_decode(v->valuestring, &e.config, &e.config_len) < 0) {
-			cni_err_set(err, CNI_ERR_DECODE, "cache entry: malformed 'config'");
-			goto fail;
-		}
-	}
-	v = conf_get(o, "cniArgs");
-	if (v) {
-		const cJSON *pair;
-		if (!cJSON_IsArray(v)) {
-			cni_err_set(err, CNI_ERR_DECODE, "cache entry: malformed 'cniArgs'");
-			goto fail;
-		}
-		cJSON_ArrayForEach (pair, v) {
-			const cJSON *s;
-			if (!cJSON_IsArray(pair)) {
-				cni_err_set(err, CNI_ERR_DECODE,
-					    "cache entry: malformed 'cniArgs'");
-				goto fail;
-			}
-			cJSON_ArrayForEach (s, pair)
-				if (!cJSON_IsString(s) && !cJSON_IsNull(s)) {
-					cni_err_set(err, CNI_ERR_DECODE,
-						    "cache entry: malformed 'cniArgs'");
-					goto fail;
-				}
-		}
-		e.cni_args = cJSON_Duplicate(v, true);
-	}
-	v = conf_get(o, "capabilityArgs");
-	if (v) {
-		if (!cJSON_IsObject(v)) {
-			cni_err_set(err, CNI_ERR_DECODE, "cache entry: malformed 'capabilityArgs'");
-			goto fail;
-		}
-		e.capability_args = cJSON_Duplicate(v, true);
-	}
-	v = conf_get(o, "result");
-	if (v) {
-		if (!cJSON_IsObject(v)) {
-			cni_err_set(err, CNI_ERR_DECODE, "cache entry: malformed 'result'");
-			goto fail;
-		}
-		e.result = cJSON_Duplicate(v, true);
-	}
+	    dup_string(o, "netns", &e.netns, err) < 0 || decode_config(o, &e, err) < 0 ||
+	    dup_member(o, "cniArgs", is_args, &e.cni_args, err) < 0 ||
+	    dup_member(o, "capabilityArgs", is_object, &e.capability_args, err) < 0 ||
+	    dup_member(o, "result", is_object, &e.result, err) < 0)
+		return cni_err_ret(err);
 	*ret = e;
+	memset(&e, 0, sizeof(e));
 	return 0;
-fail:
-	cnitool_cache_entry_clear(&e);
-	return -1;
 }
 
 /* ---- files ----------------------------------------------------------------------- */
-
-static int read_all(const char *path, char **ret, size_t *ret_len)
-{
-	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC);
-	_cleanup_free_ char *buf = NULL;
-	size_t cap = 0, len = 0;
-
-	if (fd < 0)
-		return -errno;
-	for (;;) {
-		ssize_t r;
-		if (len + 1 >= cap) {
-			char *nb = realloc(buf, cap = cap * 2 + 4096);
-			if (!nb)
-				return -ENOMEM;
-			buf = nb;
-		}
-		r = read(fd, buf + len, cap - len - 1);
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		if (r == 0)
-			break;
-		len += (size_t)r;
-	}
-	buf[len] = '\0';
-	*ret = TAKE_PTR(buf);
-	*ret_len = len;
-	return 0;
-}
 
 static int mkdir_p(const char *path, mode_t mode)
 {
@@ -311,15 +311,17 @@ static int mkdir_p(const char *path, mode_t mode)
 int cnitool_cache_write(const char *dir, const struct cnitool_cache_entry *e, struct cni_err *err)
 {
 	_cleanup_free_ char *path = NULL, *text = NULL, *resdir = NULL, *tmp = NULL;
-	_cleanup_close_ int fd = -1;
-	size_t len, off = 0;
-	int r;
+	_cleanup_fclose_ FILE *f = NULL;
+	int fd, r;
 
-	if (cnitool_cache_path(dir, e->network, e->container_id, e->ifname, &path, err) < 0)
-		return -1;
-	if (cnitool_cache_encode(e, &text, err) < 0)
-		return -1;
-	if (asprintf(&resdir, "%s/results", dir) < 0 || asprintf(&tmp, "%s.tmp", path) < 0)
+	r = cnitool_cache_path(dir, e->network, e->container_id, e->ifname, &path, err);
+	if (r == 0)
+		r = cnitool_cache_encode(e, &text, err);
+	if (r < 0)
+		return r;
+	resdir = path_printf("%s/results", dir);
+	tmp = path_printf("%s.tmp", path);
+	if (!resdir || !tmp)
 		return cni_err_nomem(err);
 	r = mkdir_p(resdir, 0700);
 	if (r < 0)
@@ -327,22 +329,21 @@ int cnitool_cache_write(const char *dir, const struct cnitool_cache_entry *e, st
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return cni_err_errno(err, CNI_ERR_IO, errno, "open %s", tmp);
-	len = strlen(text);
-	while (off < len) {
-		ssize_t w = write(fd, text + off, len - off);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0) {
-			int e2 = errno;
-			unlink(tmp);
-			return cni_err_errno(err, CNI_ERR_IO, e2, "write %s", tmp);
-		}
-		off += (size_t)w;
-	}
-	if (fchmod(fd, 0600) < 0 || rename(tmp, path) < 0) {
-		int e2 = errno;
+	f = fdopen(fd, "w");
+	if (!f) {
+		close(fd);
 		unlink(tmp);
-		return cni_err_errno(err, CNI_ERR_IO, e2, "write %s", path);
+		return cni_err_nomem(err);
+	}
+	if (fputs(text, f) == EOF || fflush(f) == EOF) {
+		r = errno;
+		unlink(tmp);
+		return cni_err_errno(err, CNI_ERR_IO, r, "write %s", tmp);
+	}
+	if (fchmod(fileno(f), 0600) < 0 || rename(tmp, path) < 0) {
+		r = errno;
+		unlink(tmp);
+		return cni_err_errno(err, CNI_ERR_IO, r, "write %s", path);
 	}
 	return 0;
 }
@@ -360,9 +361,10 @@ int cnitool_cache_result(const char *dir, const char *net, const char *cid, cons
 	int rc;
 
 	*ret = NULL;
-	if (cnitool_cache_path(dir, net, cid, ifname, &path, err) < 0)
-		return -1;
-	if (read_all(path, &data, &len) < 0)
+	rc = cnitool_cache_path(dir, net, cid, ifname, &path, err);
+	if (rc < 0)
+		return rc;
+	if (fileio_read_path(path, SIZE_MAX, &data, &len) < 0)
 		return 0; /* nothing cached (or unreadable): no prevResult */
 	if (cnitool_cache_decode(data, len, &e, &ignored) == 0) {
 		res = e.result;
@@ -381,7 +383,7 @@ int cnitool_cache_result(const char *dir, const char *net, const char *cid, cons
 	rc = cni_result_parse(res, "0.1.0", &r, err);
 	cnitool_cache_entry_clear(&e);
 	if (rc < 0)
-		return -1;
+		return rc;
 	if (cni_result_to_json(r, version && *version ? version : "0.1.0", ret, err) < 0)
 		return cni_err_prefix(
 			err, "failed to convert cached result to config version \"%s\"", version);
@@ -416,63 +418,47 @@ int cnitool_cache_list(const char *dir, struct cnitool_cache_entry **ret, size_t
 		       struct cni_err *err)
 {
 	_cleanup_free_ char *resdir = NULL;
-	_cleanup_free_ char **names = NULL;
+	_cleanup_strv_free_ char **names = NULL;
+	_cleanup_closedir_ DIR *d = NULL;
 	struct cnitool_cache_entry *v = NULL;
-	size_t n_names = 0, n = 0;
+	size_t n = 0, cap = 0;
 	struct dirent *de;
-	DIR *d;
 
-	if (asprintf(&resdir, "%s/results", dir) < 0)
+	resdir = path_printf("%s/results", dir);
+	if (!resdir)
 		return cni_err_nomem(err);
+	/* libcni treats an unreadable cache as nothing to collect. */
 	d = opendir(resdir);
-	if (!d) {
-		/* libcni treats an unreadable cache as nothing to collect. */
-		*ret = NULL;
-		*ret_n = 0;
-		return 0;
-	}
-	while ((de = readdir(d))) {
-		char **nn;
+	while (d && (de = readdir(d))) {
+		char *name;
+
 		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
 			continue;
-		nn = realloc(names, (n_names + 1) * sizeof(*nn));
-		if (!nn || !(nn[n_names] = strdup(de->d_name))) {
-			if (nn)
-				names = nn;
-			for (size_t i = 0; i < n_names; i++)
-				free(names[i]);
-			closedir(d);
+		name = strdup(de->d_name);
+		if (!name || strv_push(&names, name) < 0) {
+			free(name);
 			return cni_err_nomem(err);
 		}
-		names = nn;
-		n_names++;
 	}
-	closedir(d);
-	if (n_names)
-		qsort(names, n_names, sizeof(*names), name_cmp);
-	for (size_t i = 0; i < n_names; i++) {
-		_cleanup_free_ char *path = NULL, *data = NULL;
+	if (names)
+		qsort(names, strv_length(names), sizeof(*names), name_cmp);
+	for (char **name = names; name && *name; name++) {
+		_cleanup_free_ char *path = path_printf("%s/%s", resdir, *name), *data = NULL;
 		struct cnitool_cache_entry e = {0};
 		struct cni_err ignored = {0};
 		size_t len;
 
-		if (asprintf(&path, "%s/%s", resdir, names[i]) < 0)
-			path = NULL;
-		free(names[i]);
-		if (!path || read_all(path, &data, &len) < 0)
-			continue;
-		if (cnitool_cache_decode(data, len, &e, &ignored) < 0)
+		if (!path || ARRAY_RESERVE(v, cap, n + 1) < 0) {
+			cnitool_cache_list_free(v, n);
+			return cni_err_nomem(err);
+		}
+		if (fileio_read_path(path, SIZE_MAX, &data, &len) < 0 ||
+		    cnitool_cache_decode(data, len, &e, &ignored) < 0)
 			continue;
 		if (!*e.ifname || !*e.network) {
 			cnitool_cache_entry_clear(&e);
 			continue;
 		}
-		struct cnitool_cache_entry *nv = realloc(v, (n + 1) * sizeof(*nv));
-		if (!nv) {
-			cnitool_cache_entry_clear(&e);
-			continue;
-		}
-		v = nv;
 		v[n++] = e;
 	}
 	*ret = v;

@@ -36,6 +36,7 @@ int cnitool_base64_decode(const char *s, char **ret, size_t *ret_len);
 /*
  * The cache file path, or an error naming the empty part ("cache file path
  * requires network name (...), container ID (...), and interface name (...)").
+ * A path of PATH_MAX bytes or more is code 5 (-ENAMETOOLONG) naming it.
  */
 int cnitool_cache_path(const char *dir, const char *net, const char *cid, const char *ifname,
 		       char **ret, struct cni_err *err);

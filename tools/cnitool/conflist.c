@@ -9,8 +9,11 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "array.h"
 #include "cleanup.h"
 #include "cni/conf.h"
+#include "fileio.h"
+#include "strv.h"
 
 void cnitool_list_free(struct cnitool_list *l)
 {
@@ -29,6 +32,8 @@ void cnitool_list_free(struct cnitool_list *l)
 
 /* ---- versions ------------------------------------------------------------ */
 
+/* One numeric version part (n bytes at s); -1 when it is not one (no err: the caller
+ * words the error). */
 static int parse_part(const char *s, size_t n, int *ret)
 {
 	long v = 0;
@@ -84,7 +89,7 @@ int cnitool_version_cmp(const char *a, const char *b, int *ret, struct cni_err *
 	int x[3], y[3];
 
 	if (cnitool_version_parse(a, x, err) < 0 || cnitool_version_parse(b, y, err) < 0)
-		return -1;
+		return cni_err_ret(err);
 	for (int i = 0; i < 3; i++) {
 		if (x[i] != y[i]) {
 			*ret = x[i] < y[i] ? -1 : 1;
@@ -244,17 +249,15 @@ int cnitool_plugin_from_json(cJSON *obj, struct cnitool_plugin *ret, struct cni_
 static int add_plugin(struct cnitool_list *l, cJSON *obj, struct cni_err *err)
 {
 	struct cnitool_plugin p = {0};
-	struct cnitool_plugin *np;
+	int r;
 
-	if (cnitool_plugin_from_json(obj, &p, err) < 0)
-		return -1;
-	np = realloc(l->plugins, (l->n_plugins + 1) * sizeof(*np));
-	if (!np) {
-		cJSON_Delete(p.conf);
-		free(p.type);
+	if (ARRAY_RESERVE(l->plugins, l->plugins_cap, l->n_plugins + 1) < 0) {
+		cJSON_Delete(obj);
 		return cni_err_nomem(err);
 	}
-	l->plugins = np;
+	r = cnitool_plugin_from_json(obj, &p, err);
+	if (r < 0)
+		return r;
 	l->plugins[l->n_plugins++] = p;
 	return 0;
 }
@@ -354,12 +357,11 @@ int cnitool_list_from_bytes(const char *data, size_t len, struct cnitool_list **
 	memcpy(l->bytes, data, len);
 	l->bytes[len] = '\0';
 	l->len = len;
-	if (negotiate_version(raw, &l->cni_version, err) < 0)
-		return -1;
-	if (read_bool(raw, "disableCheck", &l->disable_check, err) < 0 ||
+	if (negotiate_version(raw, &l->cni_version, err) < 0 ||
+	    read_bool(raw, "disableCheck", &l->disable_check, err) < 0 ||
 	    read_bool(raw, "disableGC", &l->disable_gc, err) < 0 ||
 	    read_bool(raw, "loadOnlyInlinedPlugins", &l->load_only_inlined, err) < 0)
-		return -1;
+		return cni_err_ret(err);
 	plugins = member(raw, "plugins");
 	if (!plugins) {
 		if (l->load_only_inlined)
@@ -399,30 +401,22 @@ static int strp_cmp(const void *a, const void *b)
 
 /*
  * Files of dir (not directories) whose extension (from the last '.') is one
- * of exts, sorted, as "dir/name". A missing dir gives an empty list.
+ * of exts, sorted, as "dir/name" (NULL when there are none). A missing dir has none.
  */
 static int conf_files(const char *dir, const char *const *exts, size_t n_exts, char ***ret,
 		      size_t *ret_n, struct cni_err *err)
 {
-	_cleanup_(strv_freep) char **v = calloc(1, sizeof(char *));
-	size_t n = 0;
-	DIR *d;
+	_cleanup_strv_free_ char **v = NULL;
+	_cleanup_closedir_ DIR *d = NULL;
 	struct dirent *de;
+	size_t n = 0;
 
-	if (!v)
-		return cni_err_nomem(err);
 	d = opendir(dir);
-	if (!d) {
-		if (errno == ENOENT) {
-			*ret = TAKE_PTR(v);
-			*ret_n = 0;
-			return 0;
-		}
+	if (!d && errno != ENOENT)
 		return cni_err_errno(err, CNI_ERR_IO, errno, "open %s", dir);
-	}
-	while ((de = readdir(d))) {
+	while (d && (de = readdir(d))) {
 		const char *dot = strrchr(de->d_name, '.');
-		char *full;
+		_cleanup_free_ char *full = NULL;
 		struct stat st;
 		bool match = false;
 
@@ -434,57 +428,32 @@ static int conf_files(const char *dir, const char *const *exts, size_t n_exts, c
 		if (!match)
 			continue;
 		if (asprintf(&full, "%s/%s", dir, de->d_name) < 0) {
-			closedir(d);
+			full = NULL;
 			return cni_err_nomem(err);
 		}
-		if (lstat(full, &st) == 0 && S_ISDIR(st.st_mode)) {
-			free(full);
+		if (lstat(full, &st) == 0 && S_ISDIR(st.st_mode))
 			continue;
-		}
-		char **nv = realloc(v, (n + 2) * sizeof(char *));
-		if (!nv) {
-			free(full);
-			closedir(d);
+		if (strv_push(&v, full) < 0)
 			return cni_err_nomem(err);
-		}
-		v = nv;
-		v[n++] = full;
-		v[n] = NULL;
+		full = NULL;
+		n++;
 	}
-	closedir(d);
-	qsort(v, n, sizeof(char *), strp_cmp);
+	if (n)
+		qsort(v, n, sizeof(char *), strp_cmp);
 	*ret = TAKE_PTR(v);
 	*ret_n = n;
 	return 0;
 }
 
+/* The whole file at path; "error reading <path>" (code 5) when it cannot be read. */
 static int read_file(const char *path, char **ret, size_t *ret_len, struct cni_err *err)
 {
-	_cleanup_fclose_ FILE *f = fopen(path, "re");
-	_cleanup_free_ char *buf = NULL;
-	size_t cap = 0, len = 0;
+	int r = fileio_read_path(path, SIZE_MAX, ret, ret_len);
 
-	if (!f)
-		return cni_err_errno(err, CNI_ERR_IO, errno, "error reading %s", path);
-	for (;;) {
-		if (len + 4096 + 1 > cap) {
-			char *nb = realloc(buf, cap = cap * 2 + 8192);
-			if (!nb)
-				return cni_err_nomem(err);
-			buf = nb;
-		}
-		size_t r = fread(buf + len, 1, cap - len - 1, f);
-		len += r;
-		if (r == 0) {
-			if (ferror(f))
-				return cni_err_errno(err, CNI_ERR_IO, errno, "error reading %s",
-						     path);
-			break;
-		}
-	}
-	buf[len] = '\0';
-	*ret = TAKE_PTR(buf);
-	*ret_len = len;
+	if (r == -ENOMEM)
+		return cni_err_nomem(err);
+	if (r < 0)
+		return cni_err_errno(err, CNI_ERR_IO, -r, "error reading %s", path);
 	return 0;
 }
 
@@ -494,14 +463,14 @@ static int list_from_file(const char *path, struct cnitool_list **ret, struct cn
 	_cleanup_(cnitool_list_freep) struct cnitool_list *l = NULL;
 	_cleanup_free_ char *data = NULL, *dir = NULL, *pdir = NULL;
 	size_t len;
+	int r;
 
-	if (read_file(path, &data, &len, err) < 0)
-		return -1;
-	if (cnitool_list_from_bytes(data, len, &l, err) < 0)
-		return -1;
+	if (read_file(path, &data, &len, err) < 0 ||
+	    cnitool_list_from_bytes(data, len, &l, err) < 0)
+		return cni_err_ret(err);
 	if (!l->load_only_inlined) {
 		static const char *const ext[] = {".conf"};
-		_cleanup_(strv_freep) char **files = NULL;
+		_cleanup_strv_free_ char **files = NULL;
 		size_t n = 0;
 		char *slash;
 
@@ -513,8 +482,10 @@ static int list_from_file(const char *path, struct cnitool_list **ret, struct cn
 			*slash = '\0';
 		else
 			strcpy(dir, ".");
-		if (asprintf(&pdir, "%s/%s", dir, l->name) < 0)
+		if (asprintf(&pdir, "%s/%s", dir, l->name) < 0) {
+			pdir = NULL;
 			return cni_err_nomem(err);
+		}
 		/* An empty name makes this the conf dir itself, as filepath.Join does. */
 		if (!*l->name)
 			strcpy(pdir, dir);
@@ -526,16 +497,18 @@ static int list_from_file(const char *path, struct cnitool_list **ret, struct cn
 			size_t plen;
 			cJSON *obj;
 
-			if (read_file(files[i], &pdata, &plen, err) < 0)
-				return -1;
+			r = read_file(files[i], &pdata, &plen, err);
+			if (r < 0)
+				return r;
 			obj = cJSON_ParseWithLength(pdata, plen);
 			if (!obj)
 				return cni_err_set(
 					err, CNI_ERR_DECODE,
 					"error parsing configuration: invalid JSON in %s",
 					files[i]);
-			if (add_plugin(l, obj, err) < 0)
-				return -1;
+			r = add_plugin(l, obj, err);
+			if (r < 0)
+				return r;
 		}
 	}
 	if (l->n_plugins == 0)
@@ -553,13 +526,15 @@ static int list_from_single(const char *data, size_t len, const char *path, cons
 	struct cnitool_plugin p = {0};
 	cJSON *raw, *plugins;
 	const cJSON *name, *ver;
+	int r;
 
 	raw = cJSON_ParseWithLength(data, len);
 	if (!raw)
 		return cni_err_set(err, CNI_ERR_DECODE,
 				   "error parsing configuration: invalid JSON in %s", path);
-	if (cnitool_plugin_from_json(raw, &p, err) < 0) /* takes raw */
-		return -1;
+	r = cnitool_plugin_from_json(raw, &p, err); /* takes raw */
+	if (r < 0)
+		return r;
 	name = conf_get(p.conf, "name");
 	ver = conf_get(p.conf, "cniVersion");
 	*ret_match = strcmp(name ? name->valuestring : "", want) == 0;
@@ -590,23 +565,28 @@ int cnitool_list_load(const char *dir, const char *name, struct cnitool_list **r
 {
 	static const char *const list_ext[] = {".conflist"};
 	static const char *const conf_ext[] = {".conf", ".json"};
-	_cleanup_(strv_freep) char **lists = NULL, **confs = NULL;
+	_cleanup_strv_free_ char **lists = NULL, **confs = NULL;
 	size_t n_lists = 0, n_confs = 0;
+	int r;
 
-	if (conf_files(dir, list_ext, 1, &lists, &n_lists, err) < 0)
-		return -1;
+	r = conf_files(dir, list_ext, 1, &lists, &n_lists, err);
+	if (r < 0)
+		return r;
 	for (size_t i = 0; i < n_lists; i++) {
 		_cleanup_(cnitool_list_freep) struct cnitool_list *l = NULL;
-		if (list_from_file(lists[i], &l, err) < 0)
-			return -1;
+
+		r = list_from_file(lists[i], &l, err);
+		if (r < 0)
+			return r;
 		if (strcmp(l->name, name) == 0) {
 			*ret = TAKE_PTR(l);
 			return 0;
 		}
 	}
 	/* Deprecated: single-plugin configs, up-converted. */
-	if (conf_files(dir, conf_ext, 2, &confs, &n_confs, err) < 0)
-		return -1;
+	r = conf_files(dir, conf_ext, 2, &confs, &n_confs, err);
+	if (r < 0)
+		return r;
 	if (n_confs == 0) {
 		if (n_lists)
 			return cni_err_set(err, CNI_ERR_INVALID_CONFIG,
@@ -620,10 +600,9 @@ int cnitool_list_load(const char *dir, const char *name, struct cnitool_list **r
 		size_t len;
 		bool match = false;
 
-		if (read_file(confs[i], &data, &len, err) < 0)
-			return -1;
-		if (list_from_single(data, len, confs[i], name, ret, &match, err) < 0)
-			return -1;
+		if (read_file(confs[i], &data, &len, err) < 0 ||
+		    list_from_single(data, len, confs[i], name, ret, &match, err) < 0)
+			return cni_err_ret(err);
 		if (match)
 			return 0;
 	}

@@ -29,6 +29,7 @@ struct cnitool_list {
 	size_t len;			/* its length */
 	struct cnitool_plugin *plugins; /* plugins in order */
 	size_t n_plugins;		/* number of plugins */
+	size_t plugins_cap;		/* allocated entries of plugins */
 };
 
 /* Free a list (accepts NULL). */
@@ -41,7 +42,7 @@ static inline void cnitool_list_freep(struct cnitool_list **l)
 
 /*
  * Parse a version with libcni's rules ("" = 0.1.0, one to three numeric
- * parts). Returns 0 or -1 (with err set, code 6).
+ * parts). Returns 0, or -EIO with err set (code 6).
  */
 int cnitool_version_parse(const char *v, int out[3], struct cni_err *err);
 

@@ -205,6 +205,35 @@ static int exec_plugin(const struct cnitool_ctx *ctx, const struct cnitool_plugi
 	return delegate_exec(p->type, command, &a, conf, strlen(conf), ret_out, err);
 }
 
+/* Build plugin p's request config (see cnitool_request_config) and run command on it. */
+static int run_plugin(const struct cnitool_ctx *ctx, const struct cnitool_list *l,
+		      const struct cnitool_plugin *p, const char *command, const cJSON *prev,
+		      const struct cnitool_rt *rt, const cJSON *extra, char **ret_out,
+		      struct cni_err *err)
+{
+	_cleanup_free_ char *conf = NULL;
+	int r;
+
+	r = cnitool_request_config(l, p, prev, rt, extra, &conf, err);
+	if (r < 0)
+		return r;
+	return exec_plugin(ctx, p, command, rt, conf, ret_out, err);
+}
+
+/* Run command on every plugin of the list in order, stopping at the first failure. */
+static int run_each(const struct cnitool_ctx *ctx, const struct cnitool_list *l,
+		    const char *command, const cJSON *prev, const struct cnitool_rt *rt,
+		    struct cni_err *err)
+{
+	for (size_t i = 0; i < l->n_plugins; i++) {
+		int r = run_plugin(ctx, l, &l->plugins[i], command, prev, rt, NULL, NULL, err);
+
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
 /* ---- ADD --------------------------------------------------------------------------- */
 
 static const char *conf_version(const struct cnitool_list *l)
@@ -217,19 +246,15 @@ static int add_one(struct cnitool_ctx *ctx, const struct cnitool_list *l,
 		   const struct cnitool_rt *rt, struct cni_result **ret, struct cni_err *err)
 {
 	_cleanup_(cjson_freep) cJSON *prev_json = NULL;
-	_cleanup_free_ char *conf = NULL, *out = NULL, *exe = NULL;
+	_cleanup_free_ char *out = NULL, *exe = NULL;
 
-	if (delegate_find(p->type, ctx->cni_path, &exe, err) < 0)
-		return -1;
-	if (cni_validate_container_id(rt->container_id, err) < 0 ||
-	    cni_validate_network_name(l->name, err) < 0 || cni_validate_ifname(rt->ifname, err) < 0)
-		return -1;
-	if (prev && cni_result_to_json(prev, prev->cni_version, &prev_json, err) < 0)
-		return -1;
-	if (cnitool_request_config(l, p, prev_json, rt, NULL, &conf, err) < 0)
-		return -1;
-	if (exec_plugin(ctx, p, "ADD", rt, conf, &out, err) < 0)
-		return -1;
+	if (delegate_find(p->type, ctx->cni_path, &exe, err) < 0 ||
+	    cni_validate_container_id(rt->container_id, err) < 0 ||
+	    cni_validate_network_name(l->name, err) < 0 ||
+	    cni_validate_ifname(rt->ifname, err) < 0 ||
+	    (prev && cni_result_to_json(prev, prev->cni_version, &prev_json, err) < 0) ||
+	    run_plugin(ctx, l, p, "ADD", prev_json, rt, NULL, &out, err) < 0)
+		return cni_err_ret(err);
 	/* A result without cniVersion is taken to be in the config's version. */
 	return cni_result_parse_text(out, conf_version(l), ret, err);
 }
@@ -241,20 +266,24 @@ int cnitool_add(struct cnitool_ctx *ctx, const struct cnitool_list *l, const str
 	_cleanup_(cjson_freep) cJSON *rjson = NULL;
 	struct cnitool_cache_entry e = {0};
 	char desc[256];
+	int r;
 
 	ctx->where[0] = '\0';
 	for (size_t i = 0; i < l->n_plugins; i++) {
 		struct cni_result *next = NULL;
-		if (add_one(ctx, l, &l->plugins[i], result, rt, &next, err) < 0) {
+
+		r = add_one(ctx, l, &l->plugins[i], result, rt, &next, err);
+		if (r < 0) {
 			describe(&l->plugins[i], desc, sizeof(desc));
 			set_where(ctx, "plugin %s failed (add)", desc);
-			return -1;
+			return r;
 		}
 		cni_result_free(result);
 		result = next;
 	}
-	if (cni_result_to_json(result, result->cni_version, &rjson, err) < 0)
-		return -1;
+	r = cni_result_to_json(result, result->cni_version, &rjson, err);
+	if (r < 0)
+		return r;
 	e.container_id = (char *)rt->container_id;
 	e.ifname = (char *)rt->ifname;
 	e.network = l->name;
@@ -264,9 +293,10 @@ int cnitool_add(struct cnitool_ctx *ctx, const struct cnitool_list *l, const str
 	e.cni_args = (cJSON *)rt->cni_args;
 	e.capability_args = (cJSON *)rt->cap_args;
 	e.result = rjson;
-	if (cnitool_cache_write(ctx->cache_dir, &e, err) < 0) {
+	r = cnitool_cache_write(ctx->cache_dir, &e, err);
+	if (r < 0) {
 		set_where(ctx, "failed to set network \"%s\" cached result", l->name);
-		return -1;
+		return r;
 	}
 	return cni_result_print(result, result->cni_version, ret_out, err);
 }
@@ -277,11 +307,12 @@ int cnitool_check(struct cnitool_ctx *ctx, const struct cnitool_list *l,
 		  const struct cnitool_rt *rt, struct cni_err *err)
 {
 	_cleanup_(cjson_freep) cJSON *cached = NULL;
-	int c;
+	int c, r;
 
 	ctx->where[0] = '\0';
-	if (cnitool_version_cmp(l->cni_version, "0.4.0", &c, err) < 0)
-		return -1;
+	r = cnitool_version_cmp(l->cni_version, "0.4.0", &c, err);
+	if (r < 0)
+		return r;
 	if (c < 0)
 		return cni_err_set(
 			err, CNI_ERR_INCOMPATIBLE_VERSION,
@@ -289,18 +320,13 @@ int cnitool_check(struct cnitool_ctx *ctx, const struct cnitool_list *l,
 			l->cni_version);
 	if (l->disable_check)
 		return 0;
-	if (cnitool_cache_result(ctx->cache_dir, l->name, rt->container_id, rt->ifname,
-				 l->cni_version, &cached, err) < 0) {
+	r = cnitool_cache_result(ctx->cache_dir, l->name, rt->container_id, rt->ifname,
+				 l->cni_version, &cached, err);
+	if (r < 0) {
 		set_where(ctx, "failed to get network \"%s\" cached result", l->name);
-		return -1;
+		return r;
 	}
-	for (size_t i = 0; i < l->n_plugins; i++) {
-		_cleanup_free_ char *conf = NULL;
-		if (cnitool_request_config(l, &l->plugins[i], cached, rt, NULL, &conf, err) < 0 ||
-		    exec_plugin(ctx, &l->plugins[i], "CHECK", rt, conf, NULL, err) < 0)
-			return -1;
-	}
-	return 0;
+	return run_each(ctx, l, "CHECK", cached, rt, err);
 }
 
 /* ---- DEL ------------------------------------------------------------------------------ */
@@ -310,11 +336,12 @@ int cnitool_del(struct cnitool_ctx *ctx, const struct cnitool_list *l, const str
 {
 	_cleanup_(cjson_freep) cJSON *cached = NULL;
 	char desc[256];
-	int c;
+	int c, r;
 
 	ctx->where[0] = '\0';
-	if (cnitool_version_cmp(l->cni_version, "0.4.0", &c, err) < 0)
-		return -1;
+	r = cnitool_version_cmp(l->cni_version, "0.4.0", &c, err);
+	if (r < 0)
+		return r;
 	if (c >= 0) {
 		struct cni_err ignored = {0};
 		if (cnitool_cache_result(ctx->cache_dir, l->name, rt->container_id, rt->ifname,
@@ -325,12 +352,11 @@ int cnitool_del(struct cnitool_ctx *ctx, const struct cnitool_list *l, const str
 		}
 	}
 	for (size_t i = l->n_plugins; i-- > 0;) {
-		_cleanup_free_ char *conf = NULL;
-		if (cnitool_request_config(l, &l->plugins[i], cached, rt, NULL, &conf, err) < 0 ||
-		    exec_plugin(ctx, &l->plugins[i], "DEL", rt, conf, NULL, err) < 0) {
+		r = run_plugin(ctx, l, &l->plugins[i], "DEL", cached, rt, NULL, NULL, err);
+		if (r < 0) {
 			describe(&l->plugins[i], desc, sizeof(desc));
 			set_where(ctx, "plugin %s failed (delete)", desc);
-			return -1;
+			return r;
 		}
 	}
 	cnitool_cache_del(ctx->cache_dir, l->name, rt->container_id, rt->ifname);
@@ -344,13 +370,7 @@ int cnitool_status(struct cnitool_ctx *ctx, const struct cnitool_list *l, struct
 	ctx->where[0] = '\0';
 	if (!cnitool_version_at_least(l->cni_version, "1.1.0"))
 		return 0;
-	for (size_t i = 0; i < l->n_plugins; i++) {
-		_cleanup_free_ char *conf = NULL;
-		if (cnitool_request_config(l, &l->plugins[i], NULL, NULL, NULL, &conf, err) < 0 ||
-		    exec_plugin(ctx, &l->plugins[i], "STATUS", NULL, conf, NULL, err) < 0)
-			return -1;
-	}
-	return 0;
+	return run_each(ctx, l, "STATUS", NULL, NULL, err);
 }
 
 /* ---- GC ------------------------------------------------------------------------------------ */
@@ -390,12 +410,14 @@ int cnitool_gc(struct cnitool_ctx *ctx, const struct cnitool_list *l, const cJSO
 	struct cnitool_cache_entry *entries = NULL;
 	struct errs es = {0};
 	size_t n = 0;
+	int r;
 
 	ctx->where[0] = '\0';
 	if (l->disable_gc)
 		return 0;
-	if (cnitool_cache_list(ctx->cache_dir, &entries, &n, err) < 0)
-		return -1;
+	r = cnitool_cache_list(ctx->cache_dir, &entries, &n, err);
+	if (r < 0)
+		return r;
 	for (size_t i = 0; i < n; i++) {
 		struct cnitool_cache_entry *e = &entries[i];
 		struct cnitool_rt rt = {
@@ -433,13 +455,11 @@ int cnitool_gc(struct cnitool_ctx *ctx, const struct cnitool_list *l, const cJSO
 		/* cni#1101: the spec first named it "cni.dev/attachments"; libcni sends both. */
 		cJSON_AddItemToObject(extra, "cni.dev/attachments", cJSON_Duplicate(va, true));
 		for (size_t i = 0; i < l->n_plugins; i++) {
-			_cleanup_free_ char *conf = NULL;
 			struct cni_err gerr = {0};
 			char where[128];
 
-			if (cnitool_request_config(l, &l->plugins[i], NULL, NULL, extra, &conf,
-						   &gerr) < 0 ||
-			    exec_plugin(ctx, &l->plugins[i], "GC", NULL, conf, NULL, &gerr) < 0) {
+			if (run_plugin(ctx, l, &l->plugins[i], "GC", NULL, NULL, extra, NULL,
+				       &gerr) < 0) {
 				snprintf(where, sizeof(where), "failed to GC plugin %s",
 					 l->plugins[i].type);
 				errs_add(&es, where, &gerr);
