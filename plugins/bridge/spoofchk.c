@@ -206,13 +206,8 @@ int spoofchk_queue_gc(struct nft_txn *txn, struct nl_sock *host, int bridge_inde
 	size_t count = 0;
 	int r;
 
-	r = nft_list_rules(txn, NFPROTO_BRIDGE, SPOOFCHK_TABLE, SPOOFCHK_BASE_CHAIN, &list, err);
-	if (r == -ENOENT) {
-		cni_err_clear(err);
-		if (ret_count)
-			*ret_count = 0;
-		return 0;
-	}
+	r = nft_list_rules_or_empty(txn, NFPROTO_BRIDGE, SPOOFCHK_TABLE, SPOOFCHK_BASE_CHAIN, &list,
+				    err);
 	if (r < 0)
 		return r;
 	for (size_t i = 0; i < list->n; i++) {
