@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -67,16 +68,29 @@ static int path_err(struct cni_err *err, int e, const char *op, const char *dir,
 }
 
 /*
- * The malloc'd path "<dir>/<name>" of a file the store writes by path (temp
- * files and what they are renamed to). One that cannot be a path (PATH_MAX
- * or more) is refused with -ENAMETOOLONG and the message opening it would
- * give, so nothing ever works on a different, truncated path.
+ * The malloc'd path "<dir>/<name>" (name from fmt) of a file the store writes
+ * by path (temp files and what they are renamed to). One that cannot be a
+ * path (PATH_MAX or more) is refused with -ENAMETOOLONG and the message
+ * opening it would give, so nothing ever works on a different, truncated path.
  */
-static int store_path(const struct ipam_store *s, const char *name, char **ret, struct cni_err *err)
+static int store_path(const struct ipam_store *s, char **ret, struct cni_err *err, const char *fmt,
+		      ...) CNI_PRINTF(4, 5);
+static int store_path(const struct ipam_store *s, char **ret, struct cni_err *err, const char *fmt,
+		      ...)
 {
+	_cleanup_free_ char *name = NULL;
+	va_list ap;
 	char *p;
+	int n;
 
-	if (strlen(s->dir) + 1 + strlen(name) >= PATH_MAX)
+	va_start(ap, fmt);
+	n = vasprintf(&name, fmt, ap);
+	va_end(ap);
+	if (n < 0) {
+		name = NULL;
+		return cni_err_nomem(err);
+	}
+	if (strlen(s->dir) + 1 + (size_t)n >= PATH_MAX)
 		return path_err(err, ENAMETOOLONG, "open", s->dir, name);
 	if (asprintf(&p, "%s/%s", s->dir, name) < 0)
 		return cni_err_nomem(err);
@@ -430,8 +444,8 @@ static void index_save(struct ipam_store *s)
 	size_t count = 0;
 	int fd;
 
-	if (store_path(s, IPAM_INDEX_NAME ".XXXXXX", &tmp, &ign) < 0 ||
-	    store_path(s, IPAM_INDEX_NAME, &final, &ign) < 0)
+	if (store_path(s, &tmp, &ign, "%s.XXXXXX", IPAM_INDEX_NAME) < 0 ||
+	    store_path(s, &final, &ign, "%s", IPAM_INDEX_NAME) < 0)
 		return;
 	fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0)
@@ -621,19 +635,14 @@ static bool entry_refresh(struct ipam_store *s, struct store_entry *e)
 static int write_atomic(struct ipam_store *s, const char *name, const char *data,
 			struct cni_err *err)
 {
-	_cleanup_free_ char *tmp_name = NULL, *tmp = NULL, *final = NULL;
+	_cleanup_free_ char *tmp = NULL, *final = NULL;
 	_cleanup_close_ int fd = -1;
 	size_t len = strlen(data), off = 0;
 	int r;
 
-	if (asprintf(&tmp_name, ".%s.XXXXXX", name) < 0) {
-		tmp_name = NULL;
-		return cni_err_nomem(err);
-	}
-	r = store_path(s, tmp_name, &tmp, err);
-	if (r < 0)
-		return r;
-	r = store_path(s, name, &final, err);
+	r = store_path(s, &tmp, err, ".%s.XXXXXX", name);
+	if (r == 0)
+		r = store_path(s, &final, err, "%s", name);
 	if (r < 0)
 		return r;
 	fd = mkostemp(tmp, O_CLOEXEC);
