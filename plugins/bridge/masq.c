@@ -14,33 +14,22 @@ void masq_network_hash(const char *network, char *out)
 	sha512_hex(network, strlen(network), MASQ_NET_HASH_LEN, out);
 }
 
-void masq_instance_hash(const char *network, const char *ifname, const char *container_id,
-			char *out)
+int masq_instance_hash(const char *network, const char *ifname, const char *container_id, char *out,
+		       struct cni_err *err)
 {
-	char buf[512];
+	_cleanup_free_ char *key = NULL;
 	int n;
 
+	/* Container IDs have no length limit: the exact bytes of any length are hashed. */
+	n = asprintf(&key, "%s:%s", ifname, container_id);
+	if (n < 0) {
+		key = NULL;
+		return cni_err_nomem(err);
+	}
 	masq_network_hash(network, out);
 	out[MASQ_NET_HASH_LEN] = '-';
-	/* ifname is at most 15 bytes and IDs are bounded by the skel; hash the exact bytes. */
-	n = snprintf(buf, sizeof(buf), "%s:%s", ifname, container_id);
-	if (n >= 0 && (size_t)n < sizeof(buf)) {
-		sha512_hex(buf, (size_t)n, MASQ_NET_HASH_LEN, out + MASQ_NET_HASH_LEN + 1);
-	} else {
-		size_t li = strlen(ifname), lc = strlen(container_id);
-		_cleanup_free_ char *big = malloc(li + lc + 2);
-
-		if (!big) {
-			/* Cannot happen in practice; keep the output well-formed. */
-			memset(out + MASQ_NET_HASH_LEN + 1, '0', MASQ_NET_HASH_LEN);
-			out[MASQ_INSTANCE_HASH_LEN] = '\0';
-			return;
-		}
-		memcpy(big, ifname, li);
-		big[li] = ':';
-		memcpy(big + li + 1, container_id, lc);
-		sha512_hex(big, li + lc + 1, MASQ_NET_HASH_LEN, out + MASQ_NET_HASH_LEN + 1);
-	}
+	sha512_hex(key, (size_t)n, MASQ_NET_HASH_LEN, out + MASQ_NET_HASH_LEN + 1);
+	return 0;
 }
 
 /* Append s without double quotes to out[*len..max). */
@@ -57,12 +46,16 @@ static void append(char *out, size_t *len, size_t max, const char *s)
 		out[(*len)++] = *s;
 }
 
-void masq_comment(const char *network, const char *ifname, const char *container_id, char *out)
+int masq_comment(const char *network, const char *ifname, const char *container_id, char *out,
+		 struct cni_err *err)
 {
 	char hash[MASQ_INSTANCE_HASH_LEN + 1];
 	size_t len = 0;
+	int r;
 
-	masq_instance_hash(network, ifname, container_id, hash);
+	r = masq_instance_hash(network, ifname, container_id, hash, err);
+	if (r < 0)
+		return r;
 	append(out, &len, NFT_COMMENT_MAX, hash);
 	append(out, &len, NFT_COMMENT_MAX, ", net: ");
 	append_unquoted(out, &len, NFT_COMMENT_MAX, network);
@@ -71,6 +64,7 @@ void masq_comment(const char *network, const char *ifname, const char *container
 	append(out, &len, NFT_COMMENT_MAX, ", id: ");
 	append_unquoted(out, &len, NFT_COMMENT_MAX, container_id);
 	out[len] = '\0';
+	return 0;
 }
 
 int masq_build_rule(const struct ip_net *ip, const char *comment, struct nft_rule **ret_rule,
@@ -123,8 +117,11 @@ int masq_queue_setup(struct nft_txn *txn, const struct ip_net *ips, size_t n_ips
 	struct nft_rule *post[3] = {NULL, NULL, NULL};
 	int r;
 
-	masq_instance_hash(network, ifname, container_id, hash);
-	masq_comment(network, ifname, container_id, comment);
+	r = masq_instance_hash(network, ifname, container_id, hash, err);
+	if (r == 0)
+		r = masq_comment(network, ifname, container_id, comment, err);
+	if (r < 0)
+		return r;
 	if (nft_txn_add_table(txn, NFPROTO_INET, MASQ_TABLE, MASQ_TABLE_COMMENT, err) < 0 ||
 	    nft_txn_add_chain(txn, NFPROTO_INET, MASQ_TABLE, MASQ_CHAIN, NULL, MASQ_CHAIN_COMMENT,
 			      err) < 0 ||
@@ -160,8 +157,11 @@ int masq_queue_teardown(struct nft_txn *txn, const char *network, const char *if
 			const char *container_id, size_t *ret_count, struct cni_err *err)
 {
 	char hash[MASQ_INSTANCE_HASH_LEN + 1];
+	int r;
 
-	masq_instance_hash(network, ifname, container_id, hash);
+	r = masq_instance_hash(network, ifname, container_id, hash, err);
+	if (r < 0)
+		return r;
 	return nft_txn_delete_rules_by_comment_prefix(txn, NFPROTO_INET, MASQ_TABLE, MASQ_CHAIN,
 						      hash, ret_count, err);
 }
@@ -198,9 +198,13 @@ int masq_queue_gc(struct nft_txn *txn, const char *network, const struct cni_att
 		if (!keep)
 			return cni_err_nomem(err);
 		gc.keep = keep;
-		for (size_t i = 0; i < n_valid; i++)
-			masq_instance_hash(network, valid[i].ifname, valid[i].container_id,
-					   gc.keep[i]);
+		for (size_t i = 0; i < n_valid; i++) {
+			int r = masq_instance_hash(network, valid[i].ifname, valid[i].container_id,
+						   gc.keep[i], err);
+
+			if (r < 0)
+				return r;
+		}
 	}
 	return nft_txn_delete_rules_if(txn, NFPROTO_INET, MASQ_TABLE, MASQ_CHAIN, masq_gc_pred, &gc,
 				       ret_count, err);

@@ -43,12 +43,13 @@
 void masq_network_hash(const char *network, char *out);
 
 /* "<h16(network)>-<h16(ifname:containerID)>" into out (MASQ_INSTANCE_HASH_LEN + 1 bytes). */
-void masq_instance_hash(const char *network, const char *ifname, const char *container_id,
-			char *out);
+int masq_instance_hash(const char *network, const char *ifname, const char *container_id, char *out,
+		       struct cni_err *err) CNI_MUST_USE;
 
 /* The rule comment of one attachment, truncated to NFT_COMMENT_MAX bytes, into out
  * (NFT_COMMENT_MAX + 1 bytes). Double quotes are dropped from the names, as the Go code does. */
-void masq_comment(const char *network, const char *ifname, const char *container_id, char *out);
+int masq_comment(const char *network, const char *ifname, const char *container_id, char *out,
+		 struct cni_err *err) CNI_MUST_USE;
 
 /* Build "ip[6] saddr == <ip> ip[6] daddr != <subnet of ip> masquerade comment <comment>"
  * for the masq_checks chain. */

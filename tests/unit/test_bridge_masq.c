@@ -21,24 +21,35 @@ static void test_masq_comment(void)
 {
 	char c[NFT_COMMENT_MAX + 1], h[MASQ_INSTANCE_HASH_LEN + 1], n[MASQ_NET_HASH_LEN + 1];
 	char longid[200];
+	struct cni_err err = {0};
+	_cleanup_free_ char *hugeid = malloc(5000);
 
 	masq_network_hash("testnet", n);
 	CHECK_STR(n, "c5964c6794a1152e");
-	masq_instance_hash("testnet", "eth0", "c1", h);
+	CHECK_INT(masq_instance_hash("testnet", "eth0", "c1", h, &err), 0);
 	CHECK_STR(h, "c5964c6794a1152e-f4d01f2ef4b92245");
-	masq_comment("testnet", "eth0", "c1", c);
+	CHECK_INT(masq_comment("testnet", "eth0", "c1", c, &err), 0);
 	CHECK_STR(c, "c5964c6794a1152e-f4d01f2ef4b92245, net: testnet, if: eth0, id: c1");
-	masq_comment("mynet", "eth0", "abc123", c);
+	CHECK_INT(masq_comment("mynet", "eth0", "abc123", c, &err), 0);
 	CHECK_STR(c, "d23676b4f2d9fe04-ebce0e3dd4dafae3, net: mynet, if: eth0, id: abc123");
 	/* Quotes are dropped from the text (not from the hash input). */
-	masq_comment("testnet", "e\"th0", "c1", c);
+	CHECK_INT(masq_comment("testnet", "e\"th0", "c1", c, &err), 0);
 	CHECK(strstr(c, "if: eth0, id: c1") != NULL);
 	/* Truncated to 128 bytes, hash prefix intact. */
 	memset(longid, 'x', sizeof(longid) - 1);
 	longid[sizeof(longid) - 1] = '\0';
-	masq_comment("testnet", "eth0", longid, c);
+	CHECK_INT(masq_comment("testnet", "eth0", longid, c, &err), 0);
 	CHECK_INT(strlen(c), 128);
 	CHECK(strncmp(c, "c5964c6794a1152e-", 17) == 0);
+	/* IDs of any length hash all their bytes:
+	 * python3 -c "import hashlib;print(hashlib.sha512(('eth0:'+'y'*4999).encode())
+	 *             .hexdigest()[:16])" */
+	if (!hugeid)
+		abort();
+	memset(hugeid, 'y', 4999);
+	hugeid[4999] = '\0';
+	CHECK_INT(masq_instance_hash("testnet", "eth0", hugeid, h, &err), 0);
+	CHECK_STR(h, "c5964c6794a1152e-6cb59e35892d75c3");
 }
 
 /* The expression lines ("  [ ... ]") of a rule in libnftnl's debug form. */
