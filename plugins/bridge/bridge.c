@@ -3,6 +3,7 @@
 #include "bridge/bridge.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,6 +98,34 @@ static void go_ipnet_struct(const struct ip_net *n, char *buf, size_t size)
 	snprintf(buf, size, "{IP:%s Mask:%s}", ip, mask);
 }
 
+/* Warn the operator "<what>: <why>" about a step that failed but need not fail the command. */
+static void warn_failed(const struct bridge_ctx *c, struct cni_err *e, const char *fmt, ...)
+	CNI_PRINTF(3, 4);
+static void warn_failed(const struct bridge_ctx *c, struct cni_err *e, const char *fmt, ...)
+{
+	char what[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (vsnprintf(what, sizeof(what), fmt, ap) < 0)
+		what[0] = '\0';
+	va_end(ap);
+	cni_err_flatten(e);
+	cni_warn(c->log, "%s: %s", what, e->msg);
+}
+
+/* Look up a link of the node for a best-effort step: a missing link (-ENODEV) is an
+ * expected answer and silent, another failure a warning. */
+static int find_link(const struct bridge_ctx *c, const char *name, struct nl_link *ret)
+{
+	struct cni_err e = {0};
+	int r = nl_link_get_by_name(c->host, name, ret, &e);
+
+	if (r < 0 && r != -ENODEV)
+		warn_failed(c, &e, "could not look up '%s'", name);
+	return r;
+}
+
 /*
  * The sysctl "net/<family>/conf/<ifname>/<key>" into buf (IF_SYSCTL_MAX bytes). A name that
  * does not fit is -ENAMETOOLONG (code 999), never a different sysctl.
@@ -128,12 +157,8 @@ static void if_sysctl_prefer(struct bridge_ctx *c, const char *family, const cha
 	r = if_sysctl_name(name, family, ifname, key, &e);
 	if (r == 0)
 		r = sysctl_write(name, value, &e);
-	if (r == -ENOENT)
-		return;
-	if (r < 0) {
-		cni_err_flatten(&e);
-		cni_warn(c->log, "could not set %s to %s on '%s': %s", key, value, ifname, e.msg);
-	}
+	if (r < 0 && r != -ENOENT)
+		warn_failed(c, &e, "could not set %s to %s on '%s'", key, value, ifname);
 }
 
 /* ---- ADD: the bridge ---------------------------------------------------------------- */
@@ -176,12 +201,10 @@ static int ensure_bridge(struct bridge_ctx *c, struct nl_link *ret_br, struct cn
 		struct cni_err e = {0};
 
 		/* Without the pin the bridge takes the lowest port MAC and changes with it. */
-		if (nl_link_set_mac(c->host, br.index, br.mac, br.mac_len, &e) < 0) {
-			cni_err_flatten(&e);
-			cni_warn(c->log,
-				 "could not pin the MAC of bridge '%s' (it follows its ports): %s",
-				 conf->bridge, e.msg);
-		}
+		if (nl_link_set_mac(c->host, br.index, br.mac, br.mac_len, &e) < 0)
+			warn_failed(c, &e,
+				    "could not pin the MAC of bridge '%s' (it follows its ports)",
+				    conf->bridge);
 	}
 	/* We want to own the routes of this interface. */
 	if_sysctl_prefer(c, "ipv6", conf->bridge, "accept_ra", "0");
@@ -202,10 +225,8 @@ static void undo_link(struct bridge_ctx *c, const char *name)
 	struct cni_err e = {0};
 	int r = nl_link_del_by_name(c->host, name, &e);
 
-	if (r < 0 && r != -ENODEV) {
-		cni_err_flatten(&e);
-		cni_warn(c->log, "could not remove '%s' after the failed ADD: %s", name, e.msg);
-	}
+	if (r < 0 && r != -ENODEV)
+		warn_failed(c, &e, "could not remove '%s' after the failed ADD", name);
 }
 
 static int random_veth_name(char name[NL_IFNAMSIZ], struct cni_err *err)
@@ -838,11 +859,8 @@ int bridge_cmd_add(const struct cni_cmd_args *args, char **ret_out, struct cni_e
 undo_ipam:
 	/* The original error is what the runtime needs; a failed rollback is a warning. */
 	if (ipam && delegate_exec(c.conf->ipam_type, "DEL", args, args->stdin_data, args->stdin_len,
-				  NULL, &rb) < 0) {
-		cni_err_flatten(&rb);
-		cni_warn(c.log, "could not release the IPAM reservation after the failed ADD: %s",
-			 rb.msg);
-	}
+				  NULL, &rb) < 0)
+		warn_failed(&c, &rb, "could not release the IPAM reservation after the failed ADD");
 undo_veth:
 	undo_link(&c, host.name);
 	return cni_err_ret(err);
@@ -871,31 +889,28 @@ static int first_error(const struct cni_err *first, struct cni_err *err)
 static void del_host_veth_from_prev(struct bridge_ctx *c)
 {
 	const struct cni_result *prev = c->conf->prev;
-	struct cni_err ign = {0}; /* lookups: a missing bridge or veth is nothing to delete */
-	struct cni_err e = {0};
 	struct nl_link br, l;
 
-	if (!prev || nl_link_get_by_name(c->host, c->conf->bridge, &br, &ign) < 0)
+	if (!prev || find_link(c, c->conf->bridge, &br) < 0)
 		return;
 	for (size_t i = 0; i < prev->n_ifaces; i++) {
 		const struct cni_iface *f = &prev->ifaces[i];
 
 		if (!f->name || (f->sandbox && f->sandbox[0]) || !strcmp(f->name, c->conf->bridge))
 			continue;
-		if (nl_link_get_by_name(c->host, f->name, &l, &ign) < 0)
+		struct cni_err e = {0};
+
+		if (find_link(c, f->name, &l) < 0)
 			continue;
 		if (strcmp(l.kind, "veth") != 0 || l.master != br.index)
 			continue;
 		/* The VLAN gateway interface's peer is shared: never delete it. */
 		if (strchr(f->name, '.'))
 			continue;
-		if (nl_link_del(c->host, l.index, &e) < 0) {
-			cni_err_flatten(&e);
-			cni_warn(c->log, "could not delete host veth '%s': %s", f->name, e.msg);
-			cni_err_clear(&e);
-		} else {
+		if (nl_link_del(c->host, l.index, &e) < 0)
+			warn_failed(c, &e, "could not delete host veth '%s'", f->name);
+		else
 			cni_log(c->log, CNI_LOG_INFO, "host veth '%s' deleted", f->name);
-		}
 	}
 }
 
@@ -1244,9 +1259,8 @@ int bridge_cmd_gc(const struct cni_cmd_args *args, char **ret_out, struct cni_er
 	cni_err_clear(&e);
 	if (nl_open(&c.host, &e) == 0 && nft_txn_new(&txn, &e) == 0) {
 		/* No bridge (yet, or any more): no port to match spoofcheck rules on. */
-		if (nl_link_get_by_name(c.host, c.conf->bridge, &br, &e) == 0)
+		if (find_link(&c, c.conf->bridge, &br) == 0)
 			br_index = br.index;
-		cni_err_clear(&e);
 		if (masq_queue_gc(txn, c.conf->name, valid, n_valid, &n_masq, &e) < 0 ||
 		    spoofchk_queue_gc(txn, c.host, br_index, valid, n_valid, &n_spoof, &e) < 0 ||
 		    nft_txn_commit(txn, &e) < 0)
