@@ -4,16 +4,24 @@
 
 #include <stdio.h>
 
-int net_err(struct cni_err *err, int code, int errnum, const char *fmt, ...)
+int net_verr(struct cni_err *err, int code, int errnum, const char *fmt, va_list ap)
 {
 	char msg[CNI_ERR_MSG_MAX];
-	va_list ap;
 
-	va_start(ap, fmt);
 	if (vsnprintf(msg, sizeof(msg), fmt, ap) < 0)
 		msg[0] = '\0';
-	va_end(ap);
 	cni_err_set(err, code, "%s", msg);
 	err->sys_errno = errnum < 0 ? -errnum : errnum;
 	return cni_err_ret(err);
+}
+
+int net_err(struct cni_err *err, int code, int errnum, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = net_verr(err, code, errnum, fmt, ap);
+	va_end(ap);
+	return r;
 }

@@ -12,4 +12,8 @@
  */
 int net_err(struct cni_err *err, int code, int errnum, const char *fmt, ...) CNI_PRINTF(4, 5);
 
+/* net_err() with a va_list. */
+int net_verr(struct cni_err *err, int code, int errnum, const char *fmt, va_list ap)
+	CNI_PRINTF(4, 0);
+
 #endif

@@ -74,8 +74,7 @@ void nft_rule_free(struct nft_rule *rule)
 {
 	if (!rule)
 		return;
-	if (rule->nlr)
-		nftnl_rule_free(rule->nlr);
+	nftnl_rule_freep(&rule->nlr);
 	free(rule);
 }
 

@@ -13,6 +13,7 @@
 
 #include <libmnl/libmnl.h>
 
+#include "array.h"
 #include "net/neterr.h"
 #include "net/netns.h"
 
@@ -279,17 +280,14 @@ int nl_err_wrap(const struct nl_sock *sock, struct cni_err *err, const char *fmt
 {
 	int code = err->code ? err->code : CNI_ERR_INTERNAL;
 	int e = err->sys_errno ? err->sys_errno : EIO;
-	char msg[CNI_ERR_MSG_MAX];
 	va_list ap;
 
 	va_start(ap, fmt);
-	if (vsnprintf(msg, sizeof(msg), fmt, ap) < 0)
-		msg[0] = '\0';
+	net_verr(err, code, e, fmt, ap);
 	va_end(ap);
-	cni_err_errno(err, code, e, "%s", msg);
 	if (sock->refusal.error == e && sock->refusal.extack[0])
-		cni_err_details(err, "%s: %s", strerror(e), sock->refusal.extack);
-	return -e;
+		return cni_err_details(err, "%s: %s", strerror(e), sock->refusal.extack);
+	return cni_err_details(err, "%s", strerror(e));
 }
 
 /* ---- the exchange --------------------------------------------------------------------- */
@@ -405,6 +403,55 @@ int nl_dump(struct nl_sock *sock, struct nlmsghdr *nlh, nl_msg_cb cb, void *data
 		if (r < 0)
 			return r;
 	}
+}
+
+void *nl_vec_push(struct nl_vec *v, struct cni_err *err)
+{
+	if (array_reserve(&v->items, &v->cap, v->n + 1, v->size) < 0) {
+		cni_err_nomem(err);
+		return NULL;
+	}
+	return (char *)v->items + v->size * v->n++;
+}
+
+/* What nl_dump_collect() passes through nl_dump(). */
+struct collect {
+	uint16_t msg_type; /* messages for cb */
+	nl_msg_cb cb;	   /* the caller's callback */
+	void *data;	   /* its argument */
+	struct nl_vec *v;  /* the array being filled */
+};
+
+static int collect_cb(const struct nlmsghdr *nlh, void *data, struct cni_err *err)
+{
+	struct collect *c = data;
+
+	if (!nlh) {
+		c->v->n = 0;
+		return 0;
+	}
+	if (nlh->nlmsg_type != c->msg_type)
+		return 0;
+	return c->cb(nlh, c->data, err);
+}
+
+int nl_dump_collect(struct nl_sock *sock, struct nlmsghdr *nlh, uint16_t msg_type, nl_msg_cb cb,
+		    void *data, struct nl_vec *v, void *ret_items, size_t *ret_n,
+		    struct cni_err *err)
+{
+	struct collect c = {.msg_type = msg_type, .cb = cb, .data = data, .v = v};
+	int r;
+
+	r = nl_dump(sock, nlh, collect_cb, &c, err);
+	if (r < 0) {
+		free(v->items);
+		v->items = NULL;
+		return r;
+	}
+	/* ret_items points at a typed pointer; copy instead of aliasing it as void *. */
+	memcpy(ret_items, &v->items, sizeof(v->items));
+	*ret_n = v->n;
+	return 0;
 }
 
 /* Make a socket buffer at least size bytes (the kernel doubles the value); best effort,

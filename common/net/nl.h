@@ -185,6 +185,28 @@ int nl_rx_status(const struct nl_rx *rx, struct cni_err *err);
 int nl_exchange(struct nl_sock *sock, const struct iovec *iov, size_t niov, struct nl_rx *rx,
 		struct cni_err *err);
 
+/* A growable array of fixed-size elements, filled by the callback of nl_dump_collect(). */
+struct nl_vec {
+	void *items; /* elements (malloc'ed) */
+	size_t n;    /* elements in use */
+	size_t cap;  /* elements allocated */
+	size_t size; /* element size */
+};
+
+/* Room for one more element at the end of v: a pointer to it (counted in v->n, contents
+ * undefined), or NULL when out of memory (err set, -ENOMEM). */
+void *nl_vec_push(struct nl_vec *v, struct cni_err *err);
+
+/*
+ * nl_dump() collecting into v (v->size set, empty): cb sees only the messages of type
+ * msg_type and appends what it wants with nl_vec_push(); a restarted dump empties v first.
+ * On success the array goes to *ret_items (a pointer to a typed pointer; free() it) and
+ * *ret_n; on failure it is freed and the error is nl_dump()'s or cb's.
+ */
+int nl_dump_collect(struct nl_sock *sock, struct nlmsghdr *nlh, uint16_t msg_type, nl_msg_cb cb,
+		    void *data, struct nl_vec *v, void *ret_items, size_t *ret_n,
+		    struct cni_err *err);
+
 /* Index the attributes of nlh that follow a family header of hdrlen bytes: tb[type] is the
  * last attribute of each type <= max, NULL when absent. tb has max + 1 entries. */
 void nl_attr_index(const struct nlmsghdr *nlh, size_t hdrlen, const struct nlattr **tb,

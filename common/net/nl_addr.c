@@ -65,28 +65,28 @@ int nl_addr_build(void *buf, bool add, const struct nl_addr *addr, struct nlmsgh
 	return 0;
 }
 
-int nl_addr_add(struct nl_sock *sock, const struct nl_addr *addr, struct cni_err *err)
+/* Build and send RTM_NEWADDR (add) or RTM_DELADDR. */
+static int addr_change(struct nl_sock *sock, bool add, const struct nl_addr *addr,
+		       struct cni_err *err)
 {
 	char buf[NL_MSG_BUF_SIZE];
 	struct nlmsghdr *nlh;
 	int r;
 
-	r = nl_addr_build(buf, true, addr, &nlh, err);
+	r = nl_addr_build(buf, add, addr, &nlh, err);
 	if (r < 0)
 		return r;
 	return nl_request(sock, nlh, err);
 }
 
+int nl_addr_add(struct nl_sock *sock, const struct nl_addr *addr, struct cni_err *err)
+{
+	return addr_change(sock, true, addr, err);
+}
+
 int nl_addr_del(struct nl_sock *sock, const struct nl_addr *addr, struct cni_err *err)
 {
-	char buf[NL_MSG_BUF_SIZE];
-	struct nlmsghdr *nlh;
-	int r;
-
-	r = nl_addr_build(buf, false, addr, &nlh, err);
-	if (r < 0)
-		return r;
-	return nl_request(sock, nlh, err);
+	return addr_change(sock, false, addr, err);
 }
 
 int nl_addr_parse(const struct nlmsghdr *nlh, struct nl_addr *ret, struct cni_err *err)
@@ -120,67 +120,44 @@ int nl_addr_parse(const struct nlmsghdr *nlh, struct nl_addr *ret, struct cni_er
 	return 0;
 }
 
-/* Dump state: results plus the filter. */
-struct addr_list {
-	struct nl_addr *items; /* results */
-	size_t n;	       /* results in use */
-	size_t cap;	       /* results allocated */
-	int family;	       /* AF_UNSPEC or the wanted family */
-	int ifindex;	       /* 0 or the wanted interface */
+/* What nl_addr_list() wants. */
+struct addr_filter {
+	struct nl_vec *v; /* the results */
+	int family;	  /* AF_UNSPEC or the wanted family */
+	int ifindex;	  /* 0 or the wanted interface */
 };
 
 static int addr_list_cb(const struct nlmsghdr *nlh, void *data, struct cni_err *err)
 {
-	struct addr_list *l = data;
-	struct nl_addr a;
+	struct addr_filter *f = data;
+	struct nl_addr a, *slot;
 	int r;
 
-	if (!nlh) {
-		l->n = 0;
-		return 0;
-	}
-	if (nlh->nlmsg_type != RTM_NEWADDR)
-		return 0;
 	r = nl_addr_parse(nlh, &a, err);
 	if (r < 0)
 		return r;
-	if ((l->family != AF_UNSPEC && a.family != l->family) ||
+	if ((f->family != AF_UNSPEC && a.family != f->family) ||
 	    (a.family != AF_INET && a.family != AF_INET6) ||
-	    (l->ifindex && a.ifindex != l->ifindex))
+	    (f->ifindex && a.ifindex != f->ifindex))
 		return 0;
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 8;
-		struct nl_addr *p = realloc(l->items, cap * sizeof(*p));
-
-		if (!p) {
-			cni_err_nomem(err);
-			return -ENOMEM;
-		}
-		l->items = p;
-		l->cap = cap;
-	}
-	l->items[l->n++] = a;
+	slot = nl_vec_push(f->v, err);
+	if (!slot)
+		return -ENOMEM;
+	*slot = a;
 	return 0;
 }
 
 int nl_addr_list(struct nl_sock *sock, int family, int ifindex, struct nl_addr **ret_addrs,
 		 size_t *ret_n, struct cni_err *err)
 {
-	struct addr_list l = {.family = family, .ifindex = ifindex};
+	struct nl_vec v = {.size = sizeof(struct nl_addr)};
+	struct addr_filter f = {.v = &v, .family = family, .ifindex = ifindex};
 	char buf[NL_MSG_BUF_SIZE];
 	struct nlmsghdr *nlh;
 	struct ifaddrmsg *ifa;
-	int r;
 
 	nlh = nl_msg_init(buf, RTM_GETADDR, 0);
 	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
 	ifa->ifa_family = (unsigned char)family;
-	r = nl_dump(sock, nlh, addr_list_cb, &l, err);
-	if (r < 0) {
-		free(l.items);
-		return r;
-	}
-	*ret_addrs = l.items;
-	*ret_n = l.n;
-	return 0;
+	return nl_dump_collect(sock, nlh, RTM_NEWADDR, addr_list_cb, &f, &v, ret_addrs, ret_n, err);
 }

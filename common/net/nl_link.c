@@ -154,22 +154,32 @@ int nl_link_parse(const struct nlmsghdr *nlh, struct nl_link *ret, struct cni_er
 	return 0;
 }
 
-int nl_link_build_get(void *buf, int ifindex, const char *name, struct nlmsghdr **ret_nlh,
-		      struct cni_err *err)
+/* Start a message of type about the link name, or ifindex when name is NULL. */
+static int link_msg(void *buf, uint16_t type, int ifindex, const char *name,
+		    struct nlmsghdr **ret_nlh, struct cni_err *err)
 {
 	struct nlmsghdr *nlh;
 	int r;
 
 	if (name && (r = check_ifname(name, err)) < 0)
 		return r;
-	nlh = nl_msg_init(buf, RTM_GETLINK, 0);
+	nlh = nl_msg_init(buf, type, 0);
 	put_ifinfo(nlh, AF_UNSPEC, name ? 0 : ifindex);
 	if (name)
 		mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
-	/* Skip VF statistics, which can make the answer huge. */
-	mnl_attr_put_u32(nlh, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
 	*ret_nlh = nlh;
 	return 0;
+}
+
+int nl_link_build_get(void *buf, int ifindex, const char *name, struct nlmsghdr **ret_nlh,
+		      struct cni_err *err)
+{
+	int r = link_msg(buf, RTM_GETLINK, ifindex, name, ret_nlh, err);
+
+	/* Skip VF statistics, which can make the answer huge. */
+	if (r == 0)
+		mnl_attr_put_u32(*ret_nlh, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
+	return r;
 }
 
 static int link_get_cb(const struct nlmsghdr *nlh, void *data, struct cni_err *err)
@@ -217,67 +227,33 @@ int nl_link_get_by_index(struct nl_sock *sock, int ifindex, struct nl_link *ret,
 	return link_get(sock, ifindex, NULL, ret, err);
 }
 
-/* A growing array of fixed-size elements filled by dump callbacks. */
-struct vec {
-	void *items; /* element storage */
-	size_t n;    /* elements in use */
-	size_t cap;  /* elements allocated */
-	size_t size; /* element size */
-	int filter;  /* caller-specific filter (ifindex) */
-};
-
-static void *vec_push(struct vec *v, struct cni_err *err)
-{
-	if (v->n == v->cap) {
-		size_t cap = v->cap ? v->cap * 2 : 16;
-		void *p = realloc(v->items, cap * v->size);
-
-		if (!p) {
-			cni_err_nomem(err);
-			return NULL;
-		}
-		v->items = p;
-		v->cap = cap;
-	}
-	return (char *)v->items + v->size * v->n++;
-}
-
 static int link_list_cb(const struct nlmsghdr *nlh, void *data, struct cni_err *err)
 {
-	struct vec *v = data;
-	struct nl_link *l;
+	struct nl_link *l = nl_vec_push(data, err);
 
-	if (!nlh) {
-		v->n = 0;
-		return 0;
-	}
-	if (nlh->nlmsg_type != RTM_NEWLINK)
-		return 0;
-	l = vec_push(v, err);
 	if (!l)
 		return -ENOMEM;
 	return nl_link_parse(nlh, l, err);
 }
 
+/* A RTM_GETLINK dump request of family with the IFLA_EXT_MASK ext_mask. */
+static struct nlmsghdr *link_dump_msg(void *buf, int family, uint32_t ext_mask)
+{
+	struct nlmsghdr *nlh = nl_msg_init(buf, RTM_GETLINK, 0);
+
+	put_ifinfo(nlh, family, 0);
+	mnl_attr_put_u32(nlh, IFLA_EXT_MASK, ext_mask);
+	return nlh;
+}
+
 int nl_link_list(struct nl_sock *sock, struct nl_link **ret_links, size_t *ret_n,
 		 struct cni_err *err)
 {
+	struct nl_vec v = {.size = sizeof(struct nl_link)};
 	char buf[NL_MSG_BUF_SIZE];
-	struct vec v = {.size = sizeof(struct nl_link)};
-	struct nlmsghdr *nlh;
-	int r;
 
-	nlh = nl_msg_init(buf, RTM_GETLINK, 0);
-	put_ifinfo(nlh, AF_UNSPEC, 0);
-	mnl_attr_put_u32(nlh, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
-	r = nl_dump(sock, nlh, link_list_cb, &v, err);
-	if (r < 0) {
-		free(v.items);
-		return r;
-	}
-	*ret_links = v.items;
-	*ret_n = v.n;
-	return 0;
+	return nl_dump_collect(sock, link_dump_msg(buf, AF_UNSPEC, RTEXT_FILTER_SKIP_STATS),
+			       RTM_NEWLINK, link_list_cb, &v, &v, ret_links, ret_n, err);
 }
 
 int nl_link_build_bridge(void *buf, const char *name, unsigned int mtu, bool vlan_filtering,
@@ -373,17 +349,7 @@ int nl_link_add_veth(struct nl_sock *sock, const struct nl_veth_req *req, struct
 int nl_link_build_del(void *buf, int ifindex, const char *name, struct nlmsghdr **ret_nlh,
 		      struct cni_err *err)
 {
-	struct nlmsghdr *nlh;
-	int r;
-
-	if (name && (r = check_ifname(name, err)) < 0)
-		return r;
-	nlh = nl_msg_init(buf, RTM_DELLINK, 0);
-	put_ifinfo(nlh, AF_UNSPEC, name ? 0 : ifindex);
-	if (name)
-		mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
-	*ret_nlh = nlh;
-	return 0;
+	return link_msg(buf, RTM_DELLINK, ifindex, name, ret_nlh, err);
 }
 
 static int link_del(struct nl_sock *sock, int ifindex, const char *name, struct cni_err *err)
@@ -554,21 +520,23 @@ int nl_link_vlan_del(struct nl_sock *sock, int ifindex, uint16_t vid, uint16_t b
 	return vlan_change(sock, false, ifindex, vid, 0, bridge_flags, err);
 }
 
+/* What nl_link_vlan_list() wants. */
+struct vlan_filter {
+	struct nl_vec *v; /* the results */
+	int ifindex;	  /* the bridge port */
+};
+
 static int vlan_list_cb(const struct nlmsghdr *nlh, void *data, struct cni_err *err)
 {
 	const struct nlattr *tb[IFLA_MAX + 1];
 	const struct ifinfomsg *ifi;
-	struct vec *v = data;
+	struct vlan_filter *f = data;
 	const struct nlattr *a;
 
-	if (!nlh) {
-		v->n = 0;
-		return 0;
-	}
-	if (nlh->nlmsg_type != RTM_NEWLINK || mnl_nlmsg_get_payload_len(nlh) < sizeof(*ifi))
+	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*ifi))
 		return 0;
 	ifi = mnl_nlmsg_get_payload(nlh);
-	if (ifi->ifi_index != v->filter)
+	if (ifi->ifi_index != f->ifindex)
 		return 0;
 	nl_attr_index(nlh, sizeof(*ifi), tb, IFLA_MAX);
 	if (!tb[IFLA_AF_SPEC])
@@ -581,7 +549,7 @@ static int vlan_list_cb(const struct nlmsghdr *nlh, void *data, struct cni_err *
 		    mnl_attr_get_payload_len(a) < sizeof(*vi))
 			continue;
 		vi = mnl_attr_get_payload(a);
-		out = vec_push(v, err);
+		out = nl_vec_push(f->v, err);
 		if (!out)
 			return -ENOMEM;
 		out->vid = vi->vid;
@@ -593,22 +561,12 @@ static int vlan_list_cb(const struct nlmsghdr *nlh, void *data, struct cni_err *
 int nl_link_vlan_list(struct nl_sock *sock, int ifindex, struct nl_vlan **ret_vlans, size_t *ret_n,
 		      struct cni_err *err)
 {
+	struct nl_vec v = {.size = sizeof(struct nl_vlan)};
+	struct vlan_filter f = {.v = &v, .ifindex = ifindex};
 	char buf[NL_MSG_BUF_SIZE];
-	struct vec v = {.size = sizeof(struct nl_vlan), .filter = ifindex};
-	struct nlmsghdr *nlh;
-	int r;
 
-	nlh = nl_msg_init(buf, RTM_GETLINK, 0);
-	put_ifinfo(nlh, AF_BRIDGE, 0);
-	mnl_attr_put_u32(nlh, IFLA_EXT_MASK, RTEXT_FILTER_BRVLAN);
-	r = nl_dump(sock, nlh, vlan_list_cb, &v, err);
-	if (r < 0) {
-		free(v.items);
-		return r;
-	}
-	*ret_vlans = v.items;
-	*ret_n = v.n;
-	return 0;
+	return nl_dump_collect(sock, link_dump_msg(buf, AF_BRIDGE, RTEXT_FILTER_BRVLAN),
+			       RTM_NEWLINK, vlan_list_cb, &f, &v, ret_vlans, ret_n, err);
 }
 
 int nl_link_wait_oper_up(struct nl_sock *sock, int ifindex, struct cni_err *err)

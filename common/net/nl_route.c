@@ -62,61 +62,52 @@ int nl_route_build(void *buf, bool add, const struct nl_route *route, struct nlm
 	return 0;
 }
 
-int nl_route_add(struct nl_sock *sock, const struct nl_route *route, struct cni_err *err)
+/* Build and send RTM_NEWROUTE (add) or RTM_DELROUTE. */
+static int route_change(struct nl_sock *sock, bool add, const struct nl_route *route,
+			struct cni_err *err)
 {
 	char buf[NL_MSG_BUF_SIZE];
 	struct nlmsghdr *nlh;
 	int r;
 
-	r = nl_route_build(buf, true, route, &nlh, err);
+	r = nl_route_build(buf, add, route, &nlh, err);
 	if (r < 0)
 		return r;
 	return nl_request(sock, nlh, err);
+}
+
+int nl_route_add(struct nl_sock *sock, const struct nl_route *route, struct cni_err *err)
+{
+	return route_change(sock, true, route, err);
 }
 
 int nl_route_del(struct nl_sock *sock, const struct nl_route *route, struct cni_err *err)
 {
-	char buf[NL_MSG_BUF_SIZE];
-	struct nlmsghdr *nlh;
-	int r;
-
-	r = nl_route_build(buf, false, route, &nlh, err);
-	if (r < 0)
-		return r;
-	return nl_request(sock, nlh, err);
+	return route_change(sock, false, route, err);
 }
 
-/* Dump state: results plus the filter. */
-struct route_list {
-	struct nl_route *items; /* results */
-	size_t n;		/* results in use */
-	size_t cap;		/* results allocated */
-	int family;		/* AF_UNSPEC or the wanted family */
-	int oif;		/* 0 or the wanted output interface */
-	uint32_t table;		/* 0 or the wanted table */
+/* What nl_route_list() and nl_route_get() want. */
+struct route_filter {
+	struct nl_vec *v; /* the results */
+	int family;	  /* AF_UNSPEC or the wanted family */
+	int oif;	  /* 0 or the wanted output interface */
+	uint32_t table;	  /* 0 or the wanted table */
 };
 
-static int route_push(struct route_list *l, const struct nl_route *r, struct cni_err *err)
+static int route_push(struct route_filter *f, const struct nl_route *r, struct cni_err *err)
 {
-	if (l->oif && r->oif != l->oif)
-		return 0;
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 16;
-		struct nl_route *p = realloc(l->items, cap * sizeof(*p));
+	struct nl_route *slot;
 
-		if (!p) {
-			cni_err_nomem(err);
-			return -ENOMEM;
-		}
-		l->items = p;
-		l->cap = cap;
-	}
-	l->items[l->n++] = *r;
+	if (f->oif && r->oif != f->oif)
+		return 0;
+	slot = nl_vec_push(f->v, err);
+	if (!slot)
+		return -ENOMEM;
+	*slot = *r;
 	return 0;
 }
-
 /* Decode one RTM_NEWROUTE; a multipath route is pushed once per nexthop. */
-static int route_parse(const struct nlmsghdr *nlh, struct route_list *l, struct cni_err *err)
+static int route_parse(const struct nlmsghdr *nlh, struct route_filter *l, struct cni_err *err)
 {
 	const struct nlattr *tb[RTA_MAX + 1];
 	const struct rtmsg *rtm;
@@ -199,37 +190,25 @@ static int route_parse(const struct nlmsghdr *nlh, struct route_list *l, struct 
 
 static int route_list_cb(const struct nlmsghdr *nlh, void *data, struct cni_err *err)
 {
-	struct route_list *l = data;
-
-	if (!nlh) {
-		l->n = 0;
-		return 0;
-	}
 	if (nlh->nlmsg_type != RTM_NEWROUTE)
 		return 0;
-	return route_parse(nlh, l, err);
+	return route_parse(nlh, data, err);
 }
 
 int nl_route_list(struct nl_sock *sock, int family, int oif, uint32_t table,
 		  struct nl_route **ret_routes, size_t *ret_n, struct cni_err *err)
 {
-	struct route_list l = {.family = family, .oif = oif, .table = table};
+	struct nl_vec v = {.size = sizeof(struct nl_route)};
+	struct route_filter f = {.v = &v, .family = family, .oif = oif, .table = table};
 	char buf[NL_MSG_BUF_SIZE];
 	struct nlmsghdr *nlh;
 	struct rtmsg *rtm;
-	int r;
 
 	nlh = nl_msg_init(buf, RTM_GETROUTE, 0);
 	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
 	rtm->rtm_family = (unsigned char)family;
-	r = nl_dump(sock, nlh, route_list_cb, &l, err);
-	if (r < 0) {
-		free(l.items);
-		return r;
-	}
-	*ret_routes = l.items;
-	*ret_n = l.n;
-	return 0;
+	return nl_dump_collect(sock, nlh, RTM_NEWROUTE, route_list_cb, &f, &v, ret_routes, ret_n,
+			       err);
 }
 
 int nl_route_build_get(void *buf, int family, const uint8_t *dst, struct nlmsghdr **ret_nlh,
@@ -254,7 +233,8 @@ int nl_route_build_get(void *buf, int family, const uint8_t *dst, struct nlmsghd
 int nl_route_get(struct nl_sock *sock, int family, const uint8_t *dst, struct nl_route *ret,
 		 struct cni_err *err)
 {
-	struct route_list l = {.family = AF_UNSPEC};
+	struct nl_vec v = {.size = sizeof(struct nl_route)};
+	struct route_filter f = {.v = &v, .family = AF_UNSPEC};
 	char buf[NL_MSG_BUF_SIZE];
 	struct nlmsghdr *nlh;
 	int r;
@@ -262,11 +242,11 @@ int nl_route_get(struct nl_sock *sock, int family, const uint8_t *dst, struct nl
 	r = nl_route_build_get(buf, family, dst, &nlh, err);
 	if (r < 0)
 		return r;
-	r = nl_request_cb(sock, nlh, route_list_cb, &l, err);
-	if (r == 0 && l.n == 0)
+	r = nl_request_cb(sock, nlh, route_list_cb, &f, err);
+	if (r == 0 && v.n == 0)
 		r = net_err(err, CNI_ERR_INTERNAL, ENETUNREACH, "no route in the kernel's answer");
 	if (r == 0)
-		*ret = l.items[0];
-	free(l.items);
+		*ret = *(const struct nl_route *)v.items;
+	free(v.items);
 	return r;
 }
