@@ -61,6 +61,18 @@ static void parse_ip(int family, const char *s, uint8_t *out)
 	CHECK(inet_pton(family, s, out) == 1);
 }
 
+/* Point r at dst/dst_len via gw with metric priority (other fields are kept). */
+static void route_to(struct nl_route *r, int family, const char *dst, int dst_len, const char *gw,
+		     uint32_t priority)
+{
+	r->family = family;
+	parse_ip(family, dst, r->dst);
+	r->dst_len = (uint8_t)dst_len;
+	r->has_gw = true;
+	parse_ip(family, gw, r->gw);
+	r->priority = priority;
+}
+
 /* ---- part 1: round trips --------------------------------------------------------------- */
 
 static void test_build_veth(void)
@@ -481,6 +493,290 @@ static void test_parse(void)
 	CHECK_INT(nl_addr_parse(nlh, &a, &err), -EBADMSG);
 }
 
+/* ---- part 1b: the transport's receive half on crafted replies ------------------------- */
+
+#define MY_PORT 4711u
+
+/* Append a message header of type for seq (from the kernel to MY_PORT) at *off of buf. */
+static struct nlmsghdr *put_msg(char *buf, size_t *off, uint16_t type, uint16_t flags, uint32_t seq)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf + *off);
+
+	nlh->nlmsg_type = type;
+	nlh->nlmsg_flags = flags;
+	nlh->nlmsg_seq = seq;
+	nlh->nlmsg_pid = MY_PORT;
+	return nlh;
+}
+
+/* Finish the message started at *off: the next one starts after it. */
+static void end_msg(size_t *off, const struct nlmsghdr *nlh)
+{
+	*off += MNL_ALIGN(nlh->nlmsg_len);
+}
+
+/* Append the kernel's NLMSG_ERROR for seq: error (0 = ACK or -errno), the echoed request
+ * (only its header when capped, else 8 bytes of payload too), and the extack text. */
+static void put_ack(char *buf, size_t *off, uint32_t seq, int error, bool capped,
+		    const char *extack)
+{
+	struct nlmsghdr *nlh = put_msg(buf, off, NLMSG_ERROR, capped ? NLM_F_CAPPED : 0, seq);
+	struct nlmsgerr *me = mnl_nlmsg_put_extra_header(nlh, sizeof(*me));
+
+	me->error = error;
+	me->msg.nlmsg_len = sizeof(struct nlmsghdr) + (capped ? 0 : 8);
+	me->msg.nlmsg_seq = seq;
+	if (!capped)
+		mnl_nlmsg_put_extra_header(nlh, 8);
+	if (extack) {
+		nlh->nlmsg_flags |= NLM_F_ACK_TLVS;
+		mnl_attr_put_u32(nlh, NLMSGERR_ATTR_OFFS, 20);
+		mnl_attr_put_strz(nlh, NLMSGERR_ATTR_MSG, extack);
+	}
+	end_msg(off, nlh);
+}
+
+/* Append NLMSG_DONE for seq with status (and extack when status < 0). */
+static void put_done(char *buf, size_t *off, uint32_t seq, int status, const char *extack)
+{
+	struct nlmsghdr *nlh = put_msg(buf, off, NLMSG_DONE, NLM_F_MULTI, seq);
+	int *p = mnl_nlmsg_put_extra_header(nlh, sizeof(int));
+
+	*p = status;
+	if (extack) {
+		nlh->nlmsg_flags |= NLM_F_ACK_TLVS;
+		mnl_attr_put_strz(nlh, NLMSGERR_ATTR_MSG, extack);
+	}
+	end_msg(off, nlh);
+}
+
+/* Append a data message (an empty RTM_NEWLINK) for seq. */
+static void put_data(char *buf, size_t *off, uint32_t seq, uint16_t flags)
+{
+	struct nlmsghdr *nlh = put_msg(buf, off, RTM_NEWLINK, flags, seq);
+
+	mnl_nlmsg_put_extra_header(nlh, sizeof(struct ifinfomsg));
+	end_msg(off, nlh);
+}
+
+/* Counts the data messages it sees; fails on the one numbered fail_at (1-based). */
+struct count_cb {
+	int seen;    /* messages passed on */
+	int resets;  /* cb(NULL) calls */
+	int fail_at; /* 0: never fail */
+};
+
+static int count_cb(const struct nlmsghdr *nlh, void *data, struct cni_err *err)
+{
+	struct count_cb *c = data;
+
+	if (!nlh) {
+		c->resets++;
+		return 0;
+	}
+	if (++c->seen == c->fail_at)
+		return cni_err_errno(err, CNI_ERR_INTERNAL, ENOMEM, "callback failed");
+	return 0;
+}
+
+static void test_rx_ack_and_extack(void)
+{
+	static char buf[4096];
+	struct nl_rx rx = {.mode = NL_RX_ACK, .portid = MY_PORT, .seq_first = 7, .seq_last = 7};
+	struct cni_err err = {0};
+	size_t off = 0;
+
+	memset(buf, 0, sizeof(buf));
+	/* Left over from another exchange: other sequence number, other port. */
+	put_ack(buf, &off, 6, -EBUSY, true, "stale");
+	put_ack(buf, &off, 7, -EEXIST, true, "Object exists");
+	CHECK_INT(nl_rx_feed(&rx, buf, off, &err), 0);
+	CHECK(rx.done);
+	/* The second one answers seq 7: refused with the kernel's text. */
+	CHECK_INT(rx.acks, 1);
+	CHECK_INT(rx.refusal.error, EEXIST);
+	CHECK_INT(rx.refusal.seq, 7);
+	CHECK_STR(rx.refusal.extack, "Object exists");
+	CHECK_INT(nl_rx_status(&rx, &err), -EEXIST);
+	CHECK_STR(err.msg, "file exists: Object exists");
+	CHECK_STR(err.details, "Object exists");
+	CHECK_INT(err.sys_errno, EEXIST);
+	CHECK_INT(err.code, CNI_ERR_INTERNAL);
+
+	/* Another port's message is skipped; the echoed request (not capped) is stepped over. */
+	memset(buf, 0, sizeof(buf));
+	memset(&rx, 0, sizeof(rx));
+	rx.mode = NL_RX_ACK;
+	rx.portid = MY_PORT;
+	rx.seq_first = rx.seq_last = 8;
+	off = 0;
+	put_ack(buf, &off, 8, 0, true, NULL);
+	((struct nlmsghdr *)buf)->nlmsg_pid = MY_PORT + 1;
+	CHECK_INT(nl_rx_feed(&rx, buf, off, &err), 0);
+	CHECK(!rx.done);
+	off = 0;
+	put_ack(buf, &off, 8, -ENODEV, false, "Device not found");
+	CHECK_INT(nl_rx_feed(&rx, buf, off, &err), 0);
+	CHECK(rx.done);
+	CHECK_INT(nl_rx_status(&rx, &err), -ENODEV);
+	CHECK_STR(err.msg, "no such device: Device not found");
+
+	/* A plain ACK; an error without extack is Go's errno text alone. */
+	memset(&rx, 0, sizeof(rx));
+	rx.mode = NL_RX_ACK;
+	rx.portid = MY_PORT;
+	rx.seq_first = rx.seq_last = 9;
+	off = 0;
+	put_ack(buf, &off, 9, 0, true, NULL);
+	CHECK_INT(nl_rx_feed(&rx, buf, off, &err), 0);
+	CHECK(rx.done);
+	CHECK_INT(nl_rx_status(&rx, &err), 0);
+	memset(&rx, 0, sizeof(rx));
+	rx.mode = NL_RX_ACK;
+	rx.portid = MY_PORT;
+	rx.seq_first = rx.seq_last = 9;
+	off = 0;
+	put_ack(buf, &off, 9, -EPERM, true, NULL);
+	CHECK_INT(nl_rx_feed(&rx, buf, off, &err), 0);
+	CHECK_INT(nl_rx_status(&rx, &err), -EPERM);
+	CHECK_STR(err.msg, "operation not permitted");
+	CHECK_STR(err.details, "");
+
+	/* A truncated error message is refused. */
+	memset(&rx, 0, sizeof(rx));
+	rx.mode = NL_RX_ACK;
+	rx.portid = MY_PORT;
+	rx.seq_first = rx.seq_last = 9;
+	off = 0;
+	put_ack(buf, &off, 9, -EPERM, true, NULL);
+	((struct nlmsghdr *)buf)->nlmsg_len = sizeof(struct nlmsghdr) + 4;
+	CHECK_INT(nl_rx_feed(&rx, buf, sizeof(struct nlmsghdr) + 4, &err), -EBADMSG);
+	CHECK_STR(err.msg, "truncated netlink error message");
+}
+
+static void test_rx_dump_intr(void)
+{
+	static char buf[4096];
+	struct count_cb c = {0};
+	struct nl_rx rx = {.mode = NL_RX_DUMP,
+			   .portid = MY_PORT,
+			   .seq_first = 20,
+			   .seq_last = 20,
+			   .cb = count_cb,
+			   .data = &c};
+	struct cni_err err = {0};
+	size_t off = 0;
+
+	memset(buf, 0, sizeof(buf));
+	put_data(buf, &off, 20, NLM_F_MULTI);
+	put_data(buf, &off, 19, NLM_F_MULTI); /* not ours */
+	put_data(buf, &off, 20, NLM_F_MULTI | NLM_F_DUMP_INTR);
+	put_data(buf, &off, 20, NLM_F_MULTI);
+	CHECK_INT(nl_rx_feed(&rx, buf, off, &err), 0);
+	CHECK(!rx.done);
+	CHECK(rx.intr);
+	/* Once the dump is known to be stale nothing more reaches the callback. */
+	CHECK_INT(c.seen, 1);
+	off = 0;
+	put_done(buf, &off, 20, 0, NULL);
+	CHECK_INT(nl_rx_feed(&rx, buf, off, &err), 0);
+	CHECK(rx.done);
+	CHECK_INT(nl_rx_status(&rx, &err), -EINTR);
+	CHECK_INT(err.code, CNI_ERR_TRY_AGAIN);
+	CHECK_INT(err.sys_errno, EINTR);
+	CHECK(strstr(err.msg, "interrupted") != NULL);
+
+	/* Without the flag: every message, then NLMSG_DONE ends it; an ACK inside a dump does
+	 * not. */
+	memset(&rx, 0, sizeof(rx));
+	memset(&c, 0, sizeof(c));
+	rx.mode = NL_RX_DUMP;
+	rx.portid = MY_PORT;
+	rx.seq_first = rx.seq_last = 21;
+	rx.cb = count_cb;
+	rx.data = &c;
+	off = 0;
+	put_data(buf, &off, 21, NLM_F_MULTI);
+	put_ack(buf, &off, 21, 0, true, NULL);
+	put_data(buf, &off, 21, NLM_F_MULTI);
+	put_done(buf, &off, 21, 0, NULL);
+	put_data(buf, &off, 21, NLM_F_MULTI); /* after the end: not looked at */
+	CHECK_INT(nl_rx_feed(&rx, buf, off, &err), 0);
+	CHECK(rx.done && !rx.intr);
+	CHECK_INT(c.seen, 2);
+	CHECK_INT(nl_rx_status(&rx, &err), 0);
+
+	/* A failed dump: NLMSG_DONE with a negative status and extack. */
+	memset(&rx, 0, sizeof(rx));
+	rx.mode = NL_RX_DUMP;
+	rx.portid = MY_PORT;
+	rx.seq_first = rx.seq_last = 22;
+	off = 0;
+	put_done(buf, &off, 22, -EOPNOTSUPP, "dump not supported");
+	CHECK_INT(nl_rx_feed(&rx, buf, off, &err), 0);
+	CHECK(rx.done);
+	CHECK_INT(nl_rx_status(&rx, &err), -EOPNOTSUPP);
+	CHECK_STR(err.details, "dump not supported");
+
+	/* A callback failure wins and stops the callbacks; the dump is still read to its end. */
+	memset(&rx, 0, sizeof(rx));
+	memset(&c, 0, sizeof(c));
+	c.fail_at = 1;
+	rx.mode = NL_RX_DUMP;
+	rx.portid = MY_PORT;
+	rx.seq_first = rx.seq_last = 23;
+	rx.cb = count_cb;
+	rx.data = &c;
+	off = 0;
+	put_data(buf, &off, 23, NLM_F_MULTI);
+	put_data(buf, &off, 23, NLM_F_MULTI);
+	put_done(buf, &off, 23, 0, NULL);
+	CHECK_INT(nl_rx_feed(&rx, buf, off, &err), 0);
+	CHECK(rx.done);
+	CHECK_INT(c.seen, 1);
+	CHECK_INT(nl_rx_status(&rx, &err), -ENOMEM);
+	CHECK_STR(err.msg, "callback failed");
+}
+
+static void test_rx_batch(void)
+{
+	static char buf[4096];
+	struct nl_rx rx = {.mode = NL_RX_BATCH,
+			   .portid = MY_PORT,
+			   .seq_first = 0xfffffffe, /* the counter wraps inside the batch */
+			   .seq_last = 2,
+			   .acks_wanted = 3};
+	struct cni_err err = {0};
+	struct nl_sock sock = {0};
+	size_t off = 0;
+
+	memset(buf, 0, sizeof(buf));
+	put_ack(buf, &off, 0xffffffff, 0, true, NULL);
+	put_ack(buf, &off, 0, -ENOENT, true, "No such file or directory");
+	put_ack(buf, &off, 5, -EPERM, true, NULL); /* outside the batch */
+	CHECK_INT(nl_rx_feed(&rx, buf, off, &err), 0);
+	CHECK(!rx.done);
+	CHECK_INT(rx.acks, 2);
+	off = 0;
+	put_ack(buf, &off, 1, -EBUSY, true, NULL);
+	CHECK_INT(nl_rx_feed(&rx, buf, off, &err), 0);
+	CHECK(rx.done);
+	/* The first refusal names the failing message. */
+	CHECK_INT(rx.refusal.seq, 0);
+	CHECK_INT(rx.refusal.error, ENOENT);
+	CHECK_INT(nl_rx_status(&rx, &err), -ENOENT);
+
+	/* Callers with their own words keep the errno and the kernel's reason. */
+	sock.refusal = rx.refusal;
+	CHECK_INT(nl_err_wrap(&sock, &err, "failed to %s", "list things"), -ENOENT);
+	CHECK_STR(err.msg, "failed to list things");
+	CHECK_STR(err.details, "No such file or directory: No such file or directory");
+	CHECK_INT(err.sys_errno, ENOENT);
+	cni_err_errno(&err, CNI_ERR_INTERNAL, EPERM, "send failed");
+	CHECK_INT(nl_err_wrap(&sock, &err, "failed to %s", "list things"), -EPERM);
+	CHECK_STR(err.details, "Operation not permitted");
+}
+
 static void test_netns_and_sysctl_unprivileged(void)
 {
 	char path[] = "/tmp/test_nl_XXXXXX";
@@ -878,13 +1174,8 @@ static void live_addrs_routes(struct live *lv)
 	free(addrs);
 
 	/* Container routes via the gateway. */
-	r.family = AF_INET;
-	parse_ip(AF_INET, "10.88.0.0", r.dst);
-	r.dst_len = 16;
-	r.has_gw = true;
-	parse_ip(AF_INET, "10.77.0.1", r.gw);
+	route_to(&r, AF_INET, "10.88.0.0", 16, "10.77.0.1", 50);
 	r.oif = cv.index;
-	r.priority = 50;
 	CHECK_INT(nl_route_add(lv->cont, &r, &err), 0);
 	CHECK_INT(nl_route_add(lv->cont, &r, &err), -EEXIST);
 	memset(&r.dst, 0, sizeof(r.dst));
@@ -894,11 +1185,7 @@ static void live_addrs_routes(struct live *lv)
 	CHECK_CMD_HAS("\"dst\":\"10.88.0.0/16\",\"gateway\":\"10.77.0.1\",\"dev\":\"eth0\"",
 		      "nsenter --net=/proc/%d/ns/net ip -j route show", (int)lv->child);
 
-	r.family = AF_INET6;
-	parse_ip(AF_INET6, "fd88::", r.dst);
-	r.dst_len = 64;
-	parse_ip(AF_INET6, "fd77::1", r.gw);
-	r.priority = 0;
+	route_to(&r, AF_INET6, "fd88::", 64, "fd77::1", 0);
 	CHECK_INT(nl_route_add(lv->cont, &r, &err), 0);
 	CHECK_INT(nl_route_add(lv->cont, &r, &err), -EEXIST);
 
@@ -930,11 +1217,7 @@ static void live_addrs_routes(struct live *lv)
 	CHECK(nl_route_get(lv->host, AF_INET, a.addr, &got, &err) < 0); /* no default route */
 
 	/* Delete a route, twice. */
-	r.family = AF_INET;
-	parse_ip(AF_INET, "10.88.0.0", r.dst);
-	r.dst_len = 16;
-	parse_ip(AF_INET, "10.77.0.1", r.gw);
-	r.priority = 50;
+	route_to(&r, AF_INET, "10.88.0.0", 16, "10.77.0.1", 50);
 	CHECK_INT(nl_route_del(lv->cont, &r, &err), 0);
 	CHECK_INT(nl_route_del(lv->cont, &r, &err), -ESRCH);
 	CHECK_INT(nl_route_list(lv->cont, AF_INET, cv.index, RT_TABLE_MAIN, &routes, &n, &err), 0);
@@ -958,10 +1241,7 @@ static void live_addrs_routes(struct live *lv)
 	CHECK(strncmp(err.msg, "no such device: ", 16) == 0);
 	printf("# extack example: %s\n", err.msg);
 	CHECK(err.details[0] != '\0');
-	r.family = AF_INET;
-	parse_ip(AF_INET, "10.99.0.0", r.dst);
-	parse_ip(AF_INET, "192.0.2.1", r.gw); /* not on any link */
-	r.priority = 0;
+	route_to(&r, AF_INET, "10.99.0.0", 16, "192.0.2.1", 0); /* gateway not on any link */
 	CHECK(nl_route_add(lv->cont, &r, &err) < 0);
 	CHECK(strchr(err.msg, ':') != NULL);
 	if (strchr(err.msg, ':') == NULL)
@@ -1064,6 +1344,9 @@ int main(void)
 	RUN(test_build_addr);
 	RUN(test_build_route);
 	RUN(test_parse);
+	RUN(test_rx_ack_and_extack);
+	RUN(test_rx_dump_intr);
+	RUN(test_rx_batch);
 	RUN(test_netns_and_sysctl_unprivileged);
 	if (live_setup(&live_env))
 		live_skip = NULL;
