@@ -19,15 +19,7 @@ static char dir[] = "/tmp/cnitool-unit-XXXXXX";
 
 static void write_file(const char *rel, const char *text)
 {
-	char path[512];
-	FILE *f;
-
-	snprintf(path, sizeof(path), "%s/%s", dir, rel);
-	f = fopen(path, "w");
-	if (!f)
-		abort();
-	fputs(text, f);
-	fclose(f);
+	unit_write_file(dir, rel, text, 0644);
 }
 
 static void test_container_id(void)

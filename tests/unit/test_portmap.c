@@ -56,7 +56,7 @@ static void expect_error(const char *body, int code, const char *msg)
 	CHECK(c == NULL);
 	CHECK_INT(err.code, code);
 	if (!strstr(err.msg, msg)) {
-		fprintf(stderr, "  message: %s\n  wanted:  %s\n", err.msg, msg);
+		printf("#   message: %s\n#   wanted:  %s\n", err.msg, msg);
 		CHECK(!"message");
 	}
 	portmap_conf_free(c);

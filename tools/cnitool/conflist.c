@@ -146,21 +146,6 @@ static cJSON *member(const cJSON *obj, const char *key)
 	return cJSON_GetObjectItemCaseSensitive(obj, key);
 }
 
-static const char *json_kind(const cJSON *v)
-{
-	if (cJSON_IsString(v))
-		return "string";
-	if (cJSON_IsNumber(v))
-		return "float64";
-	if (cJSON_IsBool(v))
-		return "bool";
-	if (cJSON_IsArray(v))
-		return "[]interface {}";
-	if (cJSON_IsObject(v))
-		return "map[string]interface {}";
-	return "<nil>";
-}
-
 /* libcni readBool: JSON bool or "true"/"false" in any case. */
 static int read_bool(const cJSON *obj, const char *key, bool *ret, struct cni_err *err)
 {
@@ -178,7 +163,7 @@ static int read_bool(const cJSON *obj, const char *key, bool *ret, struct cni_er
 	if (!cJSON_IsString(v))
 		return cni_err_set(err, CNI_ERR_INVALID_CONFIG,
 				   "error parsing configuration list: invalid type %s for %s",
-				   json_kind(v), key);
+				   conf_type_name(v, true), key);
 	n = strlen(v->valuestring);
 	if (n < sizeof(low)) {
 		for (size_t i = 0; i <= n; i++)
@@ -207,7 +192,7 @@ int cnitool_plugin_from_json(cJSON *obj, struct cnitool_plugin *ret, struct cni_
 		return cni_err_set(err, CNI_ERR_DECODE,
 				   "error parsing configuration: json: cannot unmarshal %s into Go "
 				   "value of type types.PluginConf",
-				   json_kind(o));
+				   conf_type_name(o, true));
 	cnitool_json_dedupe(o);
 	/* types.PluginConf is decoded case-insensitively with strict types. */
 	for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
@@ -216,7 +201,7 @@ int cnitool_plugin_from_json(cJSON *obj, struct cnitool_plugin *ret, struct cni_
 			return cni_err_set(err, CNI_ERR_DECODE,
 					   "error parsing configuration: json: cannot unmarshal %s "
 					   "into Go struct field PluginConf.%s of type string",
-					   json_kind(v), keys[i]);
+					   conf_type_name(v, true), keys[i]);
 	}
 	caps = conf_get(o, "capabilities");
 	if (caps) {
@@ -226,14 +211,14 @@ int cnitool_plugin_from_json(cJSON *obj, struct cnitool_plugin *ret, struct cni_
 					   "error parsing configuration: json: cannot unmarshal %s "
 					   "into Go struct field PluginConf.capabilities of type "
 					   "map[string]bool",
-					   json_kind(caps));
+					   conf_type_name(caps, true));
 		cJSON_ArrayForEach (c, caps)
 			if (!cJSON_IsBool(c) && !cJSON_IsNull(c))
 				return cni_err_set(err, CNI_ERR_DECODE,
 						   "error parsing configuration: json: cannot "
 						   "unmarshal %s into Go struct field "
 						   "PluginConf.capabilities of type bool",
-						   json_kind(c));
+						   conf_type_name(c, true));
 	}
 	v = conf_get(o, "type");
 	if (!v || !v->valuestring[0])
@@ -273,7 +258,7 @@ static int negotiate_version(const cJSON *raw, char **ret, struct cni_err *err)
 	if (cv && !cJSON_IsString(cv))
 		return cni_err_set(err, CNI_ERR_INVALID_CONFIG,
 				   "error parsing configuration list: invalid cniVersion type %s",
-				   json_kind(cv));
+				   conf_type_name(cv, true));
 	if (cv)
 		best = cv->valuestring;
 	if (cvs) {
@@ -282,13 +267,13 @@ static int negotiate_version(const cJSON *raw, char **ret, struct cni_err *err)
 			return cni_err_set(err, CNI_ERR_INVALID_CONFIG,
 					   "error parsing configuration list: invalid type for "
 					   "cniVersions: %s",
-					   json_kind(cvs));
+					   conf_type_name(cvs, true));
 		cJSON_ArrayForEach (e, cvs) {
 			if (!cJSON_IsString(e))
 				return cni_err_set(err, CNI_ERR_INVALID_CONFIG,
 						   "error parsing configuration list: invalid type "
 						   "for cniVersions index %d: %s",
-						   i, json_kind(e));
+						   i, conf_type_name(e, true));
 			if (cnitool_version_cmp(e->valuestring, CNITOOL_CURRENT_VERSION, &c, err) <
 			    0)
 				return cni_err_prefix(err,
@@ -349,7 +334,7 @@ int cnitool_list_from_bytes(const char *data, size_t len, struct cnitool_list **
 	if (!cJSON_IsString(name))
 		return cni_err_set(err, CNI_ERR_INVALID_CONFIG,
 				   "error parsing configuration list: invalid name type %s",
-				   json_kind(name));
+				   conf_type_name(name, true));
 	l->name = strdup(name->valuestring);
 	l->bytes = malloc(len + 1);
 	if (!l->name || !l->bytes)
@@ -375,7 +360,7 @@ int cnitool_list_from_bytes(const char *data, size_t len, struct cnitool_list **
 	if (!cJSON_IsArray(plugins))
 		return cni_err_set(err, CNI_ERR_INVALID_CONFIG,
 				   "error parsing configuration list: invalid 'plugins' type %s",
-				   json_kind(plugins));
+				   conf_type_name(plugins, true));
 	if (cJSON_GetArraySize(plugins) == 0)
 		return cni_err_set(err, CNI_ERR_INVALID_CONFIG,
 				   "error parsing configuration list: no plugins in list");
