@@ -111,6 +111,14 @@ struct nlmsghdr *nl_msg_init(void *buf, uint16_t type, uint16_t flags)
 	return nlh;
 }
 
+int nl_msg_check(const struct nlmsghdr *nlh, uint16_t type, size_t hdrlen, struct cni_err *err)
+{
+	if (nlh->nlmsg_type != type || mnl_nlmsg_get_payload_len(nlh) < hdrlen)
+		return net_err(err, CNI_ERR_INTERNAL, EBADMSG, "unexpected netlink message type %u",
+			       nlh->nlmsg_type);
+	return 0;
+}
+
 /* ---- receiving: parsing only ---------------------------------------------------------- */
 
 /* The NLMSGERR_ATTR_MSG text of the extended ACK attributes starting off bytes into the
@@ -381,6 +389,13 @@ int nl_request_cb(struct nl_sock *sock, struct nlmsghdr *nlh, nl_msg_cb cb, void
 int nl_request(struct nl_sock *sock, struct nlmsghdr *nlh, struct cni_err *err)
 {
 	return nl_request_cb(sock, nlh, NULL, NULL, err);
+}
+
+int nl_request_built(struct nl_sock *sock, int built, void *buf, struct cni_err *err)
+{
+	if (built < 0)
+		return built;
+	return nl_request(sock, buf, err);
 }
 
 int nl_dump(struct nl_sock *sock, struct nlmsghdr *nlh, nl_msg_cb cb, void *data,

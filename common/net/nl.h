@@ -111,6 +111,13 @@ static inline uint32_t nl_seq_next(struct nl_sock *sock)
  * -errno of sendmsg()/recvmsg(), -EBADMSG for a truncated reply. */
 int nl_request(struct nl_sock *sock, struct nlmsghdr *nlh, struct cni_err *err);
 
+/* Send the request a message builder (nl_*_build_*) wrote at the start of buf, as
+ * nl_request() does; when the builder failed (built < 0, err set) return built instead:
+ *
+ *	return nl_request_built(sock, nl_addr_build(buf, true, addr, &nlh, err), buf, err);
+ */
+int nl_request_built(struct nl_sock *sock, int built, void *buf, struct cni_err *err);
+
 /* Like nl_request(), passing each reply message that precedes the ACK (e.g. the RTM_NEWLINK
  * answering a RTM_GETLINK) to cb. cb may be NULL. A failure of cb is returned as it is. */
 int nl_request_cb(struct nl_sock *sock, struct nlmsghdr *nlh, nl_msg_cb cb, void *data,
@@ -214,6 +221,10 @@ void nl_attr_index(const struct nlmsghdr *nlh, size_t hdrlen, const struct nlatt
 
 /* Same for the attributes nested in nest. */
 void nl_attr_index_nested(const struct nlattr *nest, const struct nlattr **tb, unsigned int max);
+
+/* Check that nlh is a message of type carrying a family header of hdrlen bytes: 0, or
+ * -EBADMSG ("unexpected netlink message type N"). */
+int nl_msg_check(const struct nlmsghdr *nlh, uint16_t type, size_t hdrlen, struct cni_err *err);
 
 /* Start a request in buf (NL_MSG_BUF_SIZE bytes, zeroed up to the header) with type and
  * flags; the caller appends the family header with mnl_nlmsg_put_extra_header(). */

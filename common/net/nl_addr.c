@@ -71,12 +71,8 @@ static int addr_change(struct nl_sock *sock, bool add, const struct nl_addr *add
 {
 	char buf[NL_MSG_BUF_SIZE];
 	struct nlmsghdr *nlh;
-	int r;
 
-	r = nl_addr_build(buf, add, addr, &nlh, err);
-	if (r < 0)
-		return r;
-	return nl_request(sock, nlh, err);
+	return nl_request_built(sock, nl_addr_build(buf, add, addr, &nlh, err), buf, err);
 }
 
 int nl_addr_add(struct nl_sock *sock, const struct nl_addr *addr, struct cni_err *err)
@@ -96,10 +92,11 @@ int nl_addr_parse(const struct nlmsghdr *nlh, struct nl_addr *ret, struct cni_er
 	const struct nlattr *a;
 	struct nl_addr out;
 	size_t len;
+	int r;
 
-	if (nlh->nlmsg_type != RTM_NEWADDR || mnl_nlmsg_get_payload_len(nlh) < sizeof(*ifa))
-		return net_err(err, CNI_ERR_INTERNAL, EBADMSG, "unexpected netlink message type %u",
-			       nlh->nlmsg_type);
+	r = nl_msg_check(nlh, RTM_NEWADDR, sizeof(*ifa), err);
+	if (r < 0)
+		return r;
 	ifa = mnl_nlmsg_get_payload(nlh);
 	memset(&out, 0, sizeof(out));
 	out.family = ifa->ifa_family;

@@ -115,10 +115,11 @@ int nl_link_parse(const struct nlmsghdr *nlh, struct nl_link *ret, struct cni_er
 	const struct nlattr *tb[IFLA_MAX + 1];
 	const struct ifinfomsg *ifi;
 	struct nl_link l;
+	int r;
 
-	if (nlh->nlmsg_type != RTM_NEWLINK || mnl_nlmsg_get_payload_len(nlh) < sizeof(*ifi))
-		return net_err(err, CNI_ERR_INTERNAL, EBADMSG, "unexpected netlink message type %u",
-			       nlh->nlmsg_type);
+	r = nl_msg_check(nlh, RTM_NEWLINK, sizeof(*ifi), err);
+	if (r < 0)
+		return r;
 	ifi = mnl_nlmsg_get_payload(nlh);
 	memset(&l, 0, sizeof(l));
 	l.index = ifi->ifi_index;
@@ -288,12 +289,9 @@ int nl_link_add_bridge(struct nl_sock *sock, const char *name, unsigned int mtu,
 {
 	char buf[NL_MSG_BUF_SIZE];
 	struct nlmsghdr *nlh;
-	int r;
 
-	r = nl_link_build_bridge(buf, name, mtu, vlan_filtering, &nlh, err);
-	if (r < 0)
-		return r;
-	return nl_request(sock, nlh, err);
+	return nl_request_built(
+		sock, nl_link_build_bridge(buf, name, mtu, vlan_filtering, &nlh, err), buf, err);
 }
 
 int nl_link_build_veth(void *buf, const struct nl_veth_req *req, struct nlmsghdr **ret_nlh,
@@ -338,12 +336,8 @@ int nl_link_add_veth(struct nl_sock *sock, const struct nl_veth_req *req, struct
 {
 	char buf[NL_MSG_BUF_SIZE];
 	struct nlmsghdr *nlh;
-	int r;
 
-	r = nl_link_build_veth(buf, req, &nlh, err);
-	if (r < 0)
-		return r;
-	return nl_request(sock, nlh, err);
+	return nl_request_built(sock, nl_link_build_veth(buf, req, &nlh, err), buf, err);
 }
 
 int nl_link_build_del(void *buf, int ifindex, const char *name, struct nlmsghdr **ret_nlh,
@@ -356,12 +350,8 @@ static int link_del(struct nl_sock *sock, int ifindex, const char *name, struct 
 {
 	char buf[NL_MSG_BUF_SIZE];
 	struct nlmsghdr *nlh;
-	int r;
 
-	r = nl_link_build_del(buf, ifindex, name, &nlh, err);
-	if (r < 0)
-		return r;
-	return nl_request(sock, nlh, err);
+	return nl_request_built(sock, nl_link_build_del(buf, ifindex, name, &nlh, err), buf, err);
 }
 
 int nl_link_del(struct nl_sock *sock, int ifindex, struct cni_err *err)
@@ -444,12 +434,9 @@ int nl_link_set_mac(struct nl_sock *sock, int ifindex, const uint8_t *mac, size_
 {
 	char buf[NL_MSG_BUF_SIZE];
 	struct nlmsghdr *nlh;
-	int r;
 
-	r = nl_link_build_mac(buf, ifindex, mac, len, &nlh, err);
-	if (r < 0)
-		return r;
-	return nl_request(sock, nlh, err);
+	return nl_request_built(sock, nl_link_build_mac(buf, ifindex, mac, len, &nlh, err), buf,
+				err);
 }
 
 struct nlmsghdr *nl_link_build_brport(void *buf, const struct nl_brport_req *req)
@@ -500,12 +487,11 @@ static int vlan_change(struct nl_sock *sock, bool add, int ifindex, uint16_t vid
 {
 	char buf[NL_MSG_BUF_SIZE];
 	struct nlmsghdr *nlh;
-	int r;
 
-	r = nl_link_build_vlan(buf, add, ifindex, vid, vinfo_flags, bridge_flags, &nlh, err);
-	if (r < 0)
-		return r;
-	return nl_request(sock, nlh, err);
+	return nl_request_built(
+		sock,
+		nl_link_build_vlan(buf, add, ifindex, vid, vinfo_flags, bridge_flags, &nlh, err),
+		buf, err);
 }
 
 int nl_link_vlan_add(struct nl_sock *sock, int ifindex, uint16_t vid, uint16_t vinfo_flags,

@@ -68,12 +68,8 @@ static int route_change(struct nl_sock *sock, bool add, const struct nl_route *r
 {
 	char buf[NL_MSG_BUF_SIZE];
 	struct nlmsghdr *nlh;
-	int r;
 
-	r = nl_route_build(buf, add, route, &nlh, err);
-	if (r < 0)
-		return r;
-	return nl_request(sock, nlh, err);
+	return nl_request_built(sock, nl_route_build(buf, add, route, &nlh, err), buf, err);
 }
 
 int nl_route_add(struct nl_sock *sock, const struct nl_route *route, struct cni_err *err)
@@ -106,6 +102,7 @@ static int route_push(struct route_filter *f, const struct nl_route *r, struct c
 	*slot = *r;
 	return 0;
 }
+
 /* Decode one RTM_NEWROUTE; a multipath route is pushed once per nexthop. */
 static int route_parse(const struct nlmsghdr *nlh, struct route_filter *l, struct cni_err *err)
 {
@@ -113,10 +110,11 @@ static int route_parse(const struct nlmsghdr *nlh, struct route_filter *l, struc
 	const struct rtmsg *rtm;
 	struct nl_route r;
 	size_t len;
+	int e;
 
-	if (nlh->nlmsg_type != RTM_NEWROUTE || mnl_nlmsg_get_payload_len(nlh) < sizeof(*rtm))
-		return net_err(err, CNI_ERR_INTERNAL, EBADMSG, "unexpected netlink message type %u",
-			       nlh->nlmsg_type);
+	e = nl_msg_check(nlh, RTM_NEWROUTE, sizeof(*rtm), err);
+	if (e < 0)
+		return e;
 	rtm = mnl_nlmsg_get_payload(nlh);
 	if (rtm->rtm_family != AF_INET && rtm->rtm_family != AF_INET6)
 		return 0;
