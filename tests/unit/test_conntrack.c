@@ -4,7 +4,7 @@
  * chain), ct_delete_by_dport() removes those of one port and leaves the others. */
 #include "net/conntrack.h"
 #include "net/nft.h"
-#include "unit.h"
+#include "live.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -13,16 +13,6 @@
 #include <sched.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
-
-static struct cni_err err;
-
-#define OK(x)                                                                                   \
-	do {                                                                                    \
-		int _r = (x);                                                                   \
-		CHECK(_r == 0);                                                                 \
-		if (_r != 0)                                                                    \
-			fprintf(stderr, "  %s -> %d: %s [%s]\n", #x, _r, err.msg, err.details); \
-	} while (0)
 
 static int lo_up(void)
 {

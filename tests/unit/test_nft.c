@@ -11,7 +11,7 @@
  * rules loaded by `nft -f` from the golden files: `nft list` text, `nft --debug=netlink`
  * expressions and the rule messages byte for byte. */
 #include "net/nft.h"
-#include "unit.h"
+#include "live.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -27,17 +27,6 @@
 #include <libnftnl/rule.h>
 #include <libnftnl/table.h>
 #include <libnftnl/udata.h>
-
-static struct cni_err err;
-
-/* CHECK that a call returned 0, printing the error otherwise. */
-#define OK(x)                                                                                   \
-	do {                                                                                    \
-		int _r = (x);                                                                   \
-		CHECK(_r == 0);                                                                 \
-		if (_r != 0)                                                                    \
-			fprintf(stderr, "  %s -> %d: %s [%s]\n", #x, _r, err.msg, err.details); \
-	} while (0)
 
 /* Parse an address into one of a ring of static buffers. */
 static const void *A(int af, const char *s)

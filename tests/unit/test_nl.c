@@ -61,6 +61,18 @@ static void parse_ip(int family, const char *s, uint8_t *out)
 	CHECK(inet_pton(family, s, out) == 1);
 }
 
+/* Set a to ip/prefix_len of family on ifindex with flags (scope universe). */
+static void addr_at(struct nl_addr *a, int family, int ifindex, const char *ip, int prefix_len,
+		    uint32_t flags)
+{
+	memset(a, 0, sizeof(*a));
+	a->family = family;
+	a->ifindex = ifindex;
+	parse_ip(family, ip, a->addr);
+	a->prefix_len = (uint8_t)prefix_len;
+	a->flags = flags;
+}
+
 /* Point r at dst/dst_len via gw with metric priority (other fields are kept). */
 static void route_to(struct nl_route *r, int family, const char *dst, int dst_len, const char *gw,
 		     uint32_t priority)
@@ -562,7 +574,6 @@ static void put_data(char *buf, size_t *off, uint32_t seq, uint16_t flags)
 /* Counts the data messages it sees; fails on the one numbered fail_at (1-based). */
 struct count_cb {
 	int seen;    /* messages passed on */
-	int resets;  /* cb(NULL) calls */
 	int fail_at; /* 0: never fail */
 };
 
@@ -570,22 +581,33 @@ static int count_cb(const struct nlmsghdr *nlh, void *data, struct cni_err *err)
 {
 	struct count_cb *c = data;
 
-	if (!nlh) {
-		c->resets++;
-		return 0;
-	}
-	if (++c->seen == c->fail_at)
+	if (nlh && ++c->seen == c->fail_at)
 		return cni_err_errno(err, CNI_ERR_INTERNAL, ENOMEM, "callback failed");
 	return 0;
+}
+
+/* A fresh exchange of mode for the single sequence number seq, data messages to c. */
+static void rx_start(struct nl_rx *rx, enum nl_rx_mode mode, uint32_t seq, struct count_cb *c)
+{
+	memset(rx, 0, sizeof(*rx));
+	rx->mode = mode;
+	rx->portid = MY_PORT;
+	rx->seq_first = rx->seq_last = seq;
+	if (c) {
+		memset(c, 0, sizeof(*c));
+		rx->cb = count_cb;
+		rx->data = c;
+	}
 }
 
 static void test_rx_ack_and_extack(void)
 {
 	static char buf[4096];
-	struct nl_rx rx = {.mode = NL_RX_ACK, .portid = MY_PORT, .seq_first = 7, .seq_last = 7};
 	struct cni_err err = {0};
+	struct nl_rx rx;
 	size_t off = 0;
 
+	rx_start(&rx, NL_RX_ACK, 7, NULL);
 	memset(buf, 0, sizeof(buf));
 	/* Left over from another exchange: other sequence number, other port. */
 	put_ack(buf, &off, 6, -EBUSY, true, "stale");
@@ -605,10 +627,7 @@ static void test_rx_ack_and_extack(void)
 
 	/* Another port's message is skipped; the echoed request (not capped) is stepped over. */
 	memset(buf, 0, sizeof(buf));
-	memset(&rx, 0, sizeof(rx));
-	rx.mode = NL_RX_ACK;
-	rx.portid = MY_PORT;
-	rx.seq_first = rx.seq_last = 8;
+	rx_start(&rx, NL_RX_ACK, 8, NULL);
 	off = 0;
 	put_ack(buf, &off, 8, 0, true, NULL);
 	((struct nlmsghdr *)buf)->nlmsg_pid = MY_PORT + 1;
@@ -622,19 +641,13 @@ static void test_rx_ack_and_extack(void)
 	CHECK_STR(err.msg, "no such device: Device not found");
 
 	/* A plain ACK; an error without extack is Go's errno text alone. */
-	memset(&rx, 0, sizeof(rx));
-	rx.mode = NL_RX_ACK;
-	rx.portid = MY_PORT;
-	rx.seq_first = rx.seq_last = 9;
+	rx_start(&rx, NL_RX_ACK, 9, NULL);
 	off = 0;
 	put_ack(buf, &off, 9, 0, true, NULL);
 	CHECK_INT(nl_rx_feed(&rx, buf, off, &err), 0);
 	CHECK(rx.done);
 	CHECK_INT(nl_rx_status(&rx, &err), 0);
-	memset(&rx, 0, sizeof(rx));
-	rx.mode = NL_RX_ACK;
-	rx.portid = MY_PORT;
-	rx.seq_first = rx.seq_last = 9;
+	rx_start(&rx, NL_RX_ACK, 9, NULL);
 	off = 0;
 	put_ack(buf, &off, 9, -EPERM, true, NULL);
 	CHECK_INT(nl_rx_feed(&rx, buf, off, &err), 0);
@@ -643,10 +656,7 @@ static void test_rx_ack_and_extack(void)
 	CHECK_STR(err.details, "");
 
 	/* A truncated error message is refused. */
-	memset(&rx, 0, sizeof(rx));
-	rx.mode = NL_RX_ACK;
-	rx.portid = MY_PORT;
-	rx.seq_first = rx.seq_last = 9;
+	rx_start(&rx, NL_RX_ACK, 9, NULL);
 	off = 0;
 	put_ack(buf, &off, 9, -EPERM, true, NULL);
 	((struct nlmsghdr *)buf)->nlmsg_len = sizeof(struct nlmsghdr) + 4;
@@ -657,16 +667,12 @@ static void test_rx_ack_and_extack(void)
 static void test_rx_dump_intr(void)
 {
 	static char buf[4096];
-	struct count_cb c = {0};
-	struct nl_rx rx = {.mode = NL_RX_DUMP,
-			   .portid = MY_PORT,
-			   .seq_first = 20,
-			   .seq_last = 20,
-			   .cb = count_cb,
-			   .data = &c};
 	struct cni_err err = {0};
+	struct count_cb c;
+	struct nl_rx rx;
 	size_t off = 0;
 
+	rx_start(&rx, NL_RX_DUMP, 20, &c);
 	memset(buf, 0, sizeof(buf));
 	put_data(buf, &off, 20, NLM_F_MULTI);
 	put_data(buf, &off, 19, NLM_F_MULTI); /* not ours */
@@ -688,13 +694,7 @@ static void test_rx_dump_intr(void)
 
 	/* Without the flag: every message, then NLMSG_DONE ends it; an ACK inside a dump does
 	 * not. */
-	memset(&rx, 0, sizeof(rx));
-	memset(&c, 0, sizeof(c));
-	rx.mode = NL_RX_DUMP;
-	rx.portid = MY_PORT;
-	rx.seq_first = rx.seq_last = 21;
-	rx.cb = count_cb;
-	rx.data = &c;
+	rx_start(&rx, NL_RX_DUMP, 21, &c);
 	off = 0;
 	put_data(buf, &off, 21, NLM_F_MULTI);
 	put_ack(buf, &off, 21, 0, true, NULL);
@@ -707,10 +707,7 @@ static void test_rx_dump_intr(void)
 	CHECK_INT(nl_rx_status(&rx, &err), 0);
 
 	/* A failed dump: NLMSG_DONE with a negative status and extack. */
-	memset(&rx, 0, sizeof(rx));
-	rx.mode = NL_RX_DUMP;
-	rx.portid = MY_PORT;
-	rx.seq_first = rx.seq_last = 22;
+	rx_start(&rx, NL_RX_DUMP, 22, NULL);
 	off = 0;
 	put_done(buf, &off, 22, -EOPNOTSUPP, "dump not supported");
 	CHECK_INT(nl_rx_feed(&rx, buf, off, &err), 0);
@@ -719,14 +716,8 @@ static void test_rx_dump_intr(void)
 	CHECK_STR(err.details, "dump not supported");
 
 	/* A callback failure wins and stops the callbacks; the dump is still read to its end. */
-	memset(&rx, 0, sizeof(rx));
-	memset(&c, 0, sizeof(c));
+	rx_start(&rx, NL_RX_DUMP, 23, &c);
 	c.fail_at = 1;
-	rx.mode = NL_RX_DUMP;
-	rx.portid = MY_PORT;
-	rx.seq_first = rx.seq_last = 23;
-	rx.cb = count_cb;
-	rx.data = &c;
 	off = 0;
 	put_data(buf, &off, 23, NLM_F_MULTI);
 	put_data(buf, &off, 23, NLM_F_MULTI);
@@ -1129,16 +1120,10 @@ static void live_addrs_routes(struct live *lv)
 	CHECK_INT(nl_link_get_by_name(lv->cont, "eth0", &cv, &err), 0);
 
 	/* Bridge: gateway addresses. */
-	a.family = AF_INET;
-	a.ifindex = br.index;
-	a.prefix_len = 24;
-	parse_ip(AF_INET, "10.77.0.1", a.addr);
+	addr_at(&a, AF_INET, br.index, "10.77.0.1", 24, 0);
 	CHECK_INT(nl_addr_add(lv->host, &a, &err), 0);
 	CHECK_INT(nl_addr_add(lv->host, &a, &err), -EEXIST);
-	a.family = AF_INET6;
-	a.prefix_len = 64;
-	a.flags = IFA_F_NODAD;
-	parse_ip(AF_INET6, "fd77::1", a.addr);
+	addr_at(&a, AF_INET6, br.index, "fd77::1", 64, IFA_F_NODAD);
 	CHECK_INT(nl_addr_add(lv->host, &a, &err), 0);
 	CHECK_CMD_HAS("\"local\":\"10.77.0.1\",\"prefixlen\":24,\"broadcast\":\"10.77.0.255\"",
 		      "ip -j addr show dev brtest0");
@@ -1157,16 +1142,9 @@ static void live_addrs_routes(struct live *lv)
 	free(addrs);
 
 	/* Container: its addresses. */
-	a.family = AF_INET;
-	a.ifindex = cv.index;
-	a.prefix_len = 24;
-	a.flags = 0;
-	parse_ip(AF_INET, "10.77.0.2", a.addr);
+	addr_at(&a, AF_INET, cv.index, "10.77.0.2", 24, 0);
 	CHECK_INT(nl_addr_add(lv->cont, &a, &err), 0);
-	a.family = AF_INET6;
-	a.prefix_len = 64;
-	a.flags = IFA_F_NODAD;
-	parse_ip(AF_INET6, "fd77::2", a.addr);
+	addr_at(&a, AF_INET6, cv.index, "fd77::2", 64, IFA_F_NODAD);
 	CHECK_INT(nl_addr_add(lv->cont, &a, &err), 0);
 	CHECK_INT(nl_addr_list(lv->cont, AF_UNSPEC, cv.index, &addrs, &n, &err), 0);
 	CHECK(find_addr(addrs, n, AF_INET, "10.77.0.2") != NULL);
@@ -1225,10 +1203,7 @@ static void live_addrs_routes(struct live *lv)
 	free(routes);
 
 	/* Delete an address, twice. */
-	a.family = AF_INET;
-	a.ifindex = cv.index;
-	a.prefix_len = 24;
-	parse_ip(AF_INET, "10.77.0.2", a.addr);
+	addr_at(&a, AF_INET, cv.index, "10.77.0.2", 24, 0);
 	CHECK_INT(nl_addr_del(lv->cont, &a, &err), 0);
 	CHECK_INT(nl_addr_del(lv->cont, &a, &err), -EADDRNOTAVAIL);
 	CHECK_INT(nl_addr_list(lv->cont, AF_INET, cv.index, &addrs, &n, &err), 0);
