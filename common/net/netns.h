@@ -20,14 +20,17 @@
 int netns_open(const char *path, int *ret_fd, struct cni_err *err);
 
 /* Whether fd refers to the calling thread's own network namespace (same st_dev/st_ino as
- * /proc/thread-self/ns/net). */
+ * /proc/thread-self/ns/net). -errno of fstat()/stat(). */
 int netns_is_current(int fd, bool *ret_is_current, struct cni_err *err);
 
 /* Switch the calling thread into the network namespace fd. *ret_saved_fd is an fd of the
- * namespace we came from, to pass to netns_restore(). */
+ * namespace we came from, to pass to netns_restore(). -errno of open() ("failed to open the
+ * current netns") or setns() ("failed to enter netns"; -EINVAL for an fd that is not a
+ * network namespace, -EPERM without CAP_SYS_ADMIN). */
 int netns_enter(int fd, int *ret_saved_fd, struct cni_err *err);
 
-/* Return to the namespace saved by netns_enter() and close saved_fd (always closed). */
+/* Return to the namespace saved by netns_enter() and close saved_fd (always closed).
+ * -errno of setns() ("failed to return to the original netns"). */
 int netns_restore(int saved_fd, struct cni_err *err);
 
 /*

@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* nftables over libnftnl + libmnl: one batch per transaction, applied all-or-nothing;
- * listing and deleting rules by comment; composable expression builders that encode
- * exactly what `nft -f` encodes for the same rule text.
+/* nftables over libnftnl: one batch per transaction, applied all-or-nothing; listing and
+ * deleting rules by comment; composable expression builders that encode exactly what
+ * `nft -f` encodes for the same rule text.
  *
- * Families are the NFPROTO_* values (NFPROTO_INET, NFPROTO_IPV4, NFPROTO_IPV6,
- * NFPROTO_BRIDGE). Every fallible function returns 0 or a negative errno value and
- * fills *err. */
+ * A transaction owns a NETLINK_NETFILTER socket of the netlink transport (net/nl.h): the
+ * batch goes out with nl_batch(), GETs and dumps with nl_request()/nl_dump(), so every
+ * reply is matched by sequence number and a refusal carries the kernel's extended ACK text
+ * (in details). Families are the NFPROTO_* values (NFPROTO_INET, NFPROTO_IPV4,
+ * NFPROTO_IPV6, NFPROTO_BRIDGE). Every fallible function returns 0 or a negative errno
+ * value and fills *err; besides the values named below, -ENOMEM. */
 #ifndef CNI_NFT_H
 #define CNI_NFT_H
 
@@ -48,7 +51,7 @@ struct nft_base_chain {
 };
 
 /* Create a transaction with a fresh netfilter netlink socket in the current network
- * namespace. Free with nft_txn_free(). */
+ * namespace. Free with nft_txn_free(). -errno of socket()/bind(). */
 int nft_txn_new(struct nft_txn **ret_txn, struct cni_err *err) CNI_MUST_USE;
 
 /* Close the socket and drop any uncommitted messages. Accepts NULL. */
@@ -59,7 +62,9 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(struct nft_txn *, nft_txn_free)
 size_t nft_txn_pending(const struct nft_txn *txn);
 
 /* Queue "add table <family> <name> [{ comment "<comment>" }]". Idempotent at commit
- * (no NLM_F_EXCL); an existing table keeps its comment. comment may be NULL. */
+ * (no NLM_F_EXCL); an existing table keeps its comment. comment may be NULL. The queueing
+ * functions below fail with -EINVAL for an empty or too long name (NFT_NAME_MAXLEN) or
+ * comment (NFT_COMMENT_MAX), and -EMSGSIZE for a message larger than a batch page. */
 int nft_txn_add_table(struct nft_txn *txn, int family, const char *name, const char *comment,
 		      struct cni_err *err) CNI_MUST_USE;
 
@@ -67,8 +72,8 @@ int nft_txn_add_table(struct nft_txn *txn, int family, const char *name, const c
 int nft_txn_delete_table(struct nft_txn *txn, int family, const char *name,
 			 struct cni_err *err) CNI_MUST_USE;
 
-/* Queue "add chain": a regular chain when base is NULL, else a base chain. Idempotent
- * at commit for an identical hook specification. comment may be NULL. */
+/* Queue "add chain": a regular chain when base is NULL, else a base chain (-EINVAL without
+ * a type). Idempotent at commit for an identical hook specification. comment may be NULL. */
 int nft_txn_add_chain(struct nft_txn *txn, int family, const char *table, const char *chain,
 		      const struct nft_base_chain *base, const char *comment,
 		      struct cni_err *err) CNI_MUST_USE;
@@ -97,8 +102,9 @@ int nft_txn_add_rule(struct nft_txn *txn, const struct nft_rule *rule,
  * message ("add rule to chain 'x' in table ip t: No such file or directory") with the
  * kernel's extended ACK text as details, and the negative errno of that message is
  * returned (e.g. -ENOENT when a rule to delete vanished meanwhile: list and retry).
- * The queue is emptied either way; the transaction can be reused. An empty queue
- * commits trivially. */
+ * -ETIMEDOUT when ACKs are missing, -errno of sendmsg()/recvmsg() ("failed to send netlink
+ * message"). The queue is emptied either way; the transaction can be reused. An empty
+ * queue commits trivially. */
 int nft_txn_commit(struct nft_txn *txn, struct cni_err *err) CNI_MUST_USE;
 
 /* A copy of the queued batch as it would be sent, without the final BATCH_END: the
@@ -130,7 +136,10 @@ void nft_rule_list_free(struct nft_rule_list *list);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct nft_rule_list *, nft_rule_list_free)
 
 /* List the rules of a chain. Returns -ENOENT (with err set) when the table or the chain
- * does not exist, so that callers can treat that as "nothing to do". */
+ * does not exist, so that callers can treat that as "nothing to do"; -EINVAL for a bad
+ * name; the kernel's -errno ("failed to list rules of chain 'c' in table ip t", errno text
+ * and extack in details); -EINTR with CNI code 11 when the kernel kept interrupting the
+ * dump (try again later). */
 int nft_list_rules(struct nft_txn *txn, int family, const char *table, const char *chain,
 		   struct nft_rule_list **ret_list, struct cni_err *err) CNI_MUST_USE;
 
@@ -146,15 +155,18 @@ int nft_list_rules_or_empty(struct nft_txn *txn, int family, const char *table, 
 			    struct nft_rule_list **ret_list, struct cni_err *err) CNI_MUST_USE;
 
 /* Print a listed rule's expressions in libnftnl's debug form (as `nft --debug=netlink`
- * shows them: "[ payload load 4b @ network header + 12 => reg 1 ]" lines). */
+ * shows them: "[ payload load 4b @ network header + 12 => reg 1 ]" lines). -EINVAL when
+ * libnftnl cannot format it. */
 int nft_rule_info_format(const struct nft_rule_info *info, char **ret_text,
 			 struct cni_err *err) CNI_MUST_USE;
 
-/* Does the table exist? *ret_exists is false on ENOENT; other failures are errors. */
+/* Does the table exist? *ret_exists is false on ENOENT; other failures are errors: -EINVAL
+ * for a bad name, the kernel's -errno ("failed to get table ip t", errno text and extack in
+ * details). */
 int nft_table_exists(struct nft_txn *txn, int family, const char *table, bool *ret_exists,
 		     struct cni_err *err) CNI_MUST_USE;
 
-/* Does the chain exist (false also when the table does not)? */
+/* Does the chain exist (false also when the table does not)? Errors as nft_table_exists(). */
 int nft_chain_exists(struct nft_txn *txn, int family, const char *table, const char *chain,
 		     bool *ret_exists, struct cni_err *err) CNI_MUST_USE;
 
@@ -163,7 +175,8 @@ typedef bool (*nft_rule_pred_fn)(const struct nft_rule_info *rule, void *userdat
 
 /* List the chain now and queue a delete for every rule the predicate selects. A missing
  * table or chain queues nothing and is not an error. *ret_count (may be NULL) gets the
- * number of deletes queued. The deletes are applied by nft_txn_commit(). */
+ * number of deletes queued. The deletes are applied by nft_txn_commit(). Errors as
+ * nft_list_rules() and the queueing functions. */
 int nft_txn_delete_rules_if(struct nft_txn *txn, int family, const char *table, const char *chain,
 			    nft_rule_pred_fn pred, void *userdata, size_t *ret_count,
 			    struct cni_err *err) CNI_MUST_USE;
@@ -196,7 +209,12 @@ enum nft_ifname_key {
 };
 
 /* Create an empty rule for "add rule <family> <table> <chain> ... [comment "<comment>"]".
- * comment may be NULL; longer than NFT_COMMENT_MAX bytes is an error. */
+ * comment may be NULL; -EINVAL for a missing table or chain name or a comment longer than
+ * NFT_COMMENT_MAX bytes.
+ *
+ * The builders below append to the rule: -EINVAL for arguments they do not support or that
+ * conflict with the table's family or earlier matches (the message says which), -E2BIG
+ * past 64 expressions. */
 int nft_rule_new(int family, const char *table, const char *chain, const char *comment,
 		 struct nft_rule **ret_rule, struct cni_err *err) CNI_MUST_USE;
 
@@ -276,7 +294,8 @@ int nft_rule_verdict(struct nft_rule *rule, int verdict, const char *chain,
  * [==|!=] NAME" (quoted or not), "meta mark [==|!=] V", "meta mark & M ==|!= V",
  * "meta l4proto|ip protocol tcp|udp|sctp|N", "tcp|udp|sctp dport|sport N". Several
  * conditions may appear in one string. Anything else is a CNI_ERR_INVALID_CONFIG error
- * naming the token. */
+ * naming the token (-EINVAL); builder failures are -EINVAL with CNI_ERR_INVALID_CONFIG and
+ * the message prefixed "invalid nftables condition '<text>'". */
 int nft_rule_parse_condition(struct nft_rule *rule, const char *text,
 			     struct cni_err *err) CNI_MUST_USE;
 

@@ -214,6 +214,8 @@ int nl_dump_collect(struct nl_sock *sock, struct nlmsghdr *nlh, uint16_t msg_typ
 		    void *data, struct nl_vec *v, void *ret_items, size_t *ret_n,
 		    struct cni_err *err);
 
+/* ---- message helpers ------------------------------------------------------------------ */
+
 /* Index the attributes of nlh that follow a family header of hdrlen bytes: tb[type] is the
  * last attribute of each type <= max, NULL when absent. tb has max + 1 entries. */
 void nl_attr_index(const struct nlmsghdr *nlh, size_t hdrlen, const struct nlattr **tb,
@@ -231,6 +233,13 @@ int nl_msg_check(const struct nlmsghdr *nlh, uint16_t type, size_t hdrlen, struc
 struct nlmsghdr *nl_msg_init(void *buf, uint16_t type, uint16_t flags);
 
 /* ---- links (nl_link.c) ---------------------------------------------------------------- */
+
+/* Unless a comment says more, the executing functions of this part and the next two return 0,
+ * the kernel's -errno for a refused request (-ENODEV for an ifindex that does not exist,
+ * -EINVAL, -EPERM, ...; err as in the error convention above), -EINVAL from their builder for
+ * bad arguments, -ENOMEM, or the transport's -errno; lists may also fail with -EINTR (CNI
+ * code 11) when the kernel kept interrupting the dump. Builders return 0, -EINVAL, or
+ * -EAFNOSUPPORT for an unknown family. */
 
 /* What the plugins need to know about a link, decoded from RTM_NEWLINK. */
 struct nl_link {
@@ -278,14 +287,14 @@ struct nl_vlan {
 /* Name of an IF_OPER_* value as Go prints it ("up", "down", "lowerlayerdown", ...). */
 const char *nl_operstate_name(uint8_t operstate);
 
-/* Decode a RTM_NEWLINK message into ret. */
+/* Decode a RTM_NEWLINK message into ret. -EBADMSG for another type or a short message. */
 int nl_link_parse(const struct nlmsghdr *nlh, struct nl_link *ret, struct cni_err *err);
 
 /* Look a link up by name. -ENODEV (message "link 'name' not found") when absent. */
 int nl_link_get_by_name(struct nl_sock *sock, const char *name, struct nl_link *ret,
 			struct cni_err *err);
 
-/* Look a link up by ifindex. -ENODEV when absent. */
+/* Look a link up by ifindex. -ENODEV ("link with index N not found") when absent. */
 int nl_link_get_by_index(struct nl_sock *sock, int ifindex, struct nl_link *ret,
 			 struct cni_err *err);
 
@@ -308,7 +317,7 @@ int nl_link_del(struct nl_sock *sock, int ifindex, struct cni_err *err);
 /* Delete a link by name. -ENODEV when absent. */
 int nl_link_del_by_name(struct nl_sock *sock, const char *name, struct cni_err *err);
 
-/* Set IFF_UP on or off. */
+/* Set IFF_UP on or off (-ENODEV when the link is absent, as for the setters below). */
 int nl_link_set_up(struct nl_sock *sock, int ifindex, bool up, struct cni_err *err);
 
 /* Set IFF_PROMISC on or off. */
@@ -317,7 +326,7 @@ int nl_link_set_promisc(struct nl_sock *sock, int ifindex, bool on, struct cni_e
 /* Set the MTU. */
 int nl_link_set_mtu(struct nl_sock *sock, int ifindex, unsigned int mtu, struct cni_err *err);
 
-/* Set the hardware address (len bytes, 6 for Ethernet). */
+/* Set the hardware address (len bytes, 6 for Ethernet; -EINVAL unless 1..NL_HWADDR_MAX). */
 int nl_link_set_mac(struct nl_sock *sock, int ifindex, const uint8_t *mac, size_t len,
 		    struct cni_err *err);
 
@@ -327,8 +336,9 @@ int nl_link_set_master(struct nl_sock *sock, int ifindex, int master_index, stru
 /* Set bridge port flags (hairpin, isolated) through AF_BRIDGE IFLA_PROTINFO. */
 int nl_link_set_brport(struct nl_sock *sock, const struct nl_brport_req *req, struct cni_err *err);
 
-/* Add a VLAN to a bridge port (bridge -> master): vinfo_flags are BRIDGE_VLAN_INFO_PVID,
- * BRIDGE_VLAN_INFO_UNTAGGED; bridge_flags BRIDGE_FLAGS_MASTER/SELF or 0 to omit. */
+/* Add a VLAN to a bridge port (bridge -> master; -EINVAL unless vid is 1..4094): vinfo_flags
+ * are BRIDGE_VLAN_INFO_PVID, BRIDGE_VLAN_INFO_UNTAGGED; bridge_flags BRIDGE_FLAGS_MASTER/SELF
+ * or 0 to omit. */
 int nl_link_vlan_add(struct nl_sock *sock, int ifindex, uint16_t vid, uint16_t vinfo_flags,
 		     uint16_t bridge_flags, struct cni_err *err);
 
@@ -346,7 +356,9 @@ int nl_link_vlan_list(struct nl_sock *sock, int ifindex, struct nl_vlan **ret_vl
  * "bridge port in error state: <state>" when it never comes up. */
 int nl_link_wait_oper_up(struct nl_sock *sock, int ifindex, struct cni_err *err);
 
-/* Message builders for the link requests above (buf: NL_MSG_BUF_SIZE bytes). */
+/* Message builders for the link requests above (buf: NL_MSG_BUF_SIZE bytes): -EINVAL for a
+ * bad interface name (empty, too long, '/', ':' or blanks), hardware address length or
+ * VLAN id; those returning the header cannot fail. */
 int nl_link_build_get(void *buf, int ifindex, const char *name, struct nlmsghdr **ret_nlh,
 		      struct cni_err *err);
 int nl_link_build_bridge(void *buf, const char *name, unsigned int mtu, bool vlan_filtering,
@@ -388,10 +400,11 @@ int nl_addr_del(struct nl_sock *sock, const struct nl_addr *addr, struct cni_err
 int nl_addr_list(struct nl_sock *sock, int family, int ifindex, struct nl_addr **ret_addrs,
 		 size_t *ret_n, struct cni_err *err);
 
-/* Decode a RTM_NEWADDR message. */
+/* Decode a RTM_NEWADDR message. -EBADMSG for another type or a short message. */
 int nl_addr_parse(const struct nlmsghdr *nlh, struct nl_addr *ret, struct cni_err *err);
 
-/* Build RTM_NEWADDR (add) or RTM_DELADDR into buf. */
+/* Build RTM_NEWADDR (add) or RTM_DELADDR into buf. -EAFNOSUPPORT for a family other than
+ * AF_INET/AF_INET6, -EINVAL for a prefix length longer than the address. */
 int nl_addr_build(void *buf, bool add, const struct nl_addr *addr, struct nlmsghdr **ret_nlh,
 		  struct cni_err *err);
 
@@ -432,11 +445,12 @@ int nl_route_list(struct nl_sock *sock, int family, int oif, uint32_t table,
 int nl_route_get(struct nl_sock *sock, int family, const uint8_t *dst, struct nl_route *ret,
 		 struct cni_err *err);
 
-/* Build RTM_NEWROUTE (add) or RTM_DELROUTE into buf. */
+/* Build RTM_NEWROUTE (add) or RTM_DELROUTE into buf. -EAFNOSUPPORT for a family other than
+ * AF_INET/AF_INET6, -EINVAL for a prefix length longer than the address. */
 int nl_route_build(void *buf, bool add, const struct nl_route *route, struct nlmsghdr **ret_nlh,
 		   struct cni_err *err);
 
-/* Build the RTM_GETROUTE of nl_route_get(). */
+/* Build the RTM_GETROUTE of nl_route_get(). -EAFNOSUPPORT as nl_route_build(). */
 int nl_route_build_get(void *buf, int family, const uint8_t *dst, struct nlmsghdr **ret_nlh,
 		       struct cni_err *err);
 

@@ -11,9 +11,12 @@
 /* Paths are relative to /proc/sys. A path containing '/' is used as is (interface names may
  * contain dots: "net/ipv6/conf/eth0.100/accept_ra"); a path without '/' is dotted
  * ("net.ipv4.ip_forward") and has its dots turned into slashes. A leading "/proc/sys/" or "/"
- * is accepted; ".." components are refused (-EINVAL). */
+ * is accepted; ".." components and an empty name are refused (-EINVAL), a name whose path
+ * does not fit PATH_MAX is -ENAMETOOLONG ("sysctl name '<name>' is too long"). Failures of
+ * open(), read() and write() are their -errno (-ENOENT for a sysctl that does not exist,
+ * e.g. of a missing interface); a short write is -EIO. */
 
-/* Read a sysctl into buf (size bytes), trailing newline removed. */
+/* Read a sysctl into buf (size bytes, -EINVAL when 0), trailing newline removed. */
 int sysctl_read(const char *path, char *buf, size_t size, struct cni_err *err);
 
 /* Write value to a sysctl. */
@@ -25,7 +28,8 @@ int sysctl_write_if_changed(const char *path, const char *value, bool *ret_chang
 			    struct cni_err *err);
 
 /* sysctl_read() inside the network namespace netns_fd (net sysctls belong to the namespace
- * of whoever opens the file, so the file is opened after setns). */
+ * of whoever opens the file, so the file is opened after setns). Also the errors of
+ * netns_enter() and netns_restore(); failing to return wins over the operation's result. */
 int sysctl_read_in_netns(int netns_fd, const char *path, char *buf, size_t size,
 			 struct cni_err *err);
 
