@@ -5,7 +5,7 @@
  * Transport: one struct nl_sock serves every bus the suite talks to (NETLINK_ROUTE here,
  * NETLINK_NETFILTER for nft.c and conntrack.c), opened SOCK_CLOEXEC with extended and capped
  * ACKs. Every exchange goes through nl_exchange(): it sends the request, a dump request or a
- * whole batch in one sendmsg() and reads the replies with mnl_socket_recvfrom(), handing
+ * whole batch in one sendmsg() and reads the replies (libmnl's recvfrom wrapper), handing
  * each datagram to nl_rx_feed(), which parses without doing I/O. Replies are matched by
  * sequence number (and port id); anything else, left over from an aborted exchange, is
  * skipped. A request ends with its ACK, a dump with NLMSG_DONE, a batch with the ACK of
