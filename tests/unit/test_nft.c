@@ -1005,6 +1005,11 @@ static void test_live_missing(void)
 	CHECK_INT(nft_list_rules(txn, NFPROTO_IPV4, "nope", "c", &list, &err), -ENOENT);
 	CHECK(list == NULL);
 	CHECK_STR(err.msg, "chain 'c' in table ip nope does not exist");
+	CHECK_INT(cni_err_ret(&err), -ENOENT);
+	OK(nft_list_rules_or_empty(txn, NFPROTO_IPV4, "nope", "c", &list, &err));
+	CHECK(list && list->n == 0);
+	nft_rule_list_free(list);
+	list = NULL;
 	OK(nft_table_exists(txn, NFPROTO_IPV4, "nope", &exists, &err));
 	CHECK(!exists);
 	exists = true;

@@ -7,6 +7,7 @@
  * are never touched. It is skipped when namespaces cannot be created. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdint.h>
@@ -782,6 +783,7 @@ static void test_netns_and_sysctl_unprivileged(void)
 		close(tmp);
 	CHECK_INT(netns_open(path, &fd, &err), -EINVAL);
 	CHECK(strstr(err.msg, "unknown FS magic on '") != NULL);
+	CHECK_INT(cni_err_ret(&err), -EINVAL); /* what err says agrees with the value */
 	unlink(path);
 	/* Now it is gone: ENOENT, which DEL treats as "already gone". */
 	CHECK_INT(netns_open(path, &fd, &err), -ENOENT);
@@ -798,6 +800,17 @@ static void test_netns_and_sysctl_unprivileged(void)
 	CHECK_INT(sysctl_read("/proc/sys/kernel/ostype", buf, sizeof(buf), &err), 0);
 	CHECK_STR(buf, "Linux");
 	CHECK_INT(sysctl_read("kernel/../../etc/passwd", buf, sizeof(buf), &err), -EINVAL);
+	CHECK_INT(cni_err_ret(&err), -EINVAL);
+	/* A path that does not fit is refused, never cut. */
+	{
+		char name[PATH_MAX + 16];
+
+		memset(name, 'a', sizeof(name) - 1);
+		name[sizeof(name) - 1] = '\0';
+		CHECK_INT(sysctl_read(name, buf, sizeof(buf), &err), -ENAMETOOLONG);
+		CHECK(strncmp(err.msg, "sysctl name 'aaa", 16) == 0);
+		CHECK_INT(cni_err_ret(&err), -ENAMETOOLONG);
+	}
 	CHECK_INT(sysctl_read("net/ipv4/conf/no-such-if.100/forwarding", buf, sizeof(buf), &err),
 		  -ENOENT);
 }
