@@ -95,7 +95,7 @@ $(BUILD)/%.o: %.c
 UNIT_SRC  := $(wildcard tests/unit/test_*.c)
 UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-$(BUILD)/tests/%: tests/unit/%.c tests/unit/unit.h $(PROGRAM_LIBS) $(COMMON_LIB)
+$(BUILD)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(PROGRAM_LIBS) $(COMMON_LIB)
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CPPFLAGS) -Itests/unit $(ALL_CFLAGS) $(ALL_LDFLAGS) -o $@ $< \
 		$(PROGRAM_LIBS) $(COMMON_LIB) $(PKG_LIBS)

@@ -65,6 +65,26 @@ int cni_err_syscall(struct cni_err *err, int code, int errnum, const char *fmt, 
 	return cni_err_ret(err);
 }
 
+int cni_err_vset_errno(struct cni_err *err, int code, int errnum, const char *fmt, va_list ap)
+{
+	err->code = code ? code : CNI_ERR_INTERNAL;
+	vformat(err->msg, sizeof(err->msg), fmt, ap);
+	err->details[0] = '\0';
+	err->sys_errno = errnum < 0 ? -errnum : errnum;
+	return cni_err_ret(err);
+}
+
+int cni_err_set_errno(struct cni_err *err, int code, int errnum, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = cni_err_vset_errno(err, code, errnum, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
 int cni_err_nomem(struct cni_err *err)
 {
 	err->code = CNI_ERR_INTERNAL;

@@ -64,6 +64,18 @@ int cni_err_errno(struct cni_err *err, int code, int errnum, const char *fmt, ..
 int cni_err_syscall(struct cni_err *err, int code, int errnum, const char *fmt, ...)
 	CNI_PRINTF(4, 5);
 
+/*
+ * Record an error whose message says everything (no details) with the errno
+ * behind it (either sign): returns -errnum (-EIO when errnum is 0), so the
+ * return value and *err agree.
+ */
+int cni_err_set_errno(struct cni_err *err, int code, int errnum, const char *fmt, ...)
+	CNI_PRINTF(4, 5);
+
+/* cni_err_set_errno() with a va_list. */
+int cni_err_vset_errno(struct cni_err *err, int code, int errnum, const char *fmt, va_list ap)
+	CNI_PRINTF(4, 0);
+
 /* Record an allocation failure (code 999, "out of memory"); returns -ENOMEM. */
 int cni_err_nomem(struct cni_err *err);
 

@@ -20,7 +20,6 @@
 
 #include "array.h"
 #include "cleanup.h"
-#include "net/neterr.h"
 #include "net/nl.h"
 
 /* One entry to delete: its CTA_TUPLE_ORIG attribute verbatim, and its zone. */
@@ -138,8 +137,8 @@ static int ct_find(int family, struct ct_dump *d, struct nl_sock **ret_sock, str
 	int r;
 
 	if (family != AF_INET && family != AF_INET6)
-		return net_err(err, CNI_ERR_INTERNAL, EINVAL,
-			       "conntrack: unsupported address family %d", family);
+		return cni_err_set_errno(err, CNI_ERR_INTERNAL, EINVAL,
+					 "conntrack: unsupported address family %d", family);
 	r = nl_open_bus(NETLINK_NETFILTER, &sock, err);
 	if (r < 0)
 		return r;

@@ -12,7 +12,6 @@
 #include <unistd.h>
 
 #include "cleanup.h"
-#include "net/neterr.h"
 
 /* The calling thread's own netns file; /proc/self would name the main thread's. */
 #define NETNS_SELF "/proc/thread-self/ns/net"
@@ -37,8 +36,9 @@ int netns_open(const char *path, int *ret_fd, struct cni_err *err)
 	}
 	if ((unsigned long)sfs.f_type != NETNS_NSFS_MAGIC &&
 	    (unsigned long)sfs.f_type != NETNS_PROC_SUPER_MAGIC)
-		return net_err(err, CNI_ERR_INTERNAL, EINVAL, "unknown FS magic on '%s': %lx", path,
-			       (unsigned long)sfs.f_type);
+		return cni_err_set_errno(err, CNI_ERR_INTERNAL, EINVAL,
+					 "unknown FS magic on '%s': %lx", path,
+					 (unsigned long)sfs.f_type);
 	*ret_fd = TAKE_FD(fd);
 	return 0;
 }

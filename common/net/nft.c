@@ -18,7 +18,6 @@
 #include <libnftnl/common.h>
 
 #include "array.h"
-#include "net/neterr.h"
 #include "net/nft_priv.h"
 #include "net/nl.h"
 
@@ -218,7 +217,8 @@ static void obj_clear(struct nft_obj *o)
 static int check_name(const char *what, const char *name, struct cni_err *err)
 {
 	if (!name || !*name || strlen(name) >= NFT_NAME_MAXLEN)
-		return net_err(err, 0, EINVAL, "invalid nft %s name '%s'", what, name ? name : "");
+		return cni_err_set_errno(err, 0, EINVAL, "invalid nft %s name '%s'", what,
+					 name ? name : "");
 	return 0;
 }
 
@@ -280,8 +280,9 @@ static int obj_set_comment(struct nft_obj *o, const char *comment, struct cni_er
 	int r = -1;
 
 	if (comment && strlen(comment) > NFT_COMMENT_MAX)
-		return net_err(err, 0, EINVAL, "nft comment '%s' is longer than %d characters",
-			       comment, NFT_COMMENT_MAX);
+		return cni_err_set_errno(err, 0, EINVAL,
+					 "nft comment '%s' is longer than %d characters", comment,
+					 NFT_COMMENT_MAX);
 	if (!comment || !*comment)
 		return 0;
 	ud = nft_comment_udata(comment);
@@ -367,7 +368,7 @@ static int queue_msg(struct nft_txn *txn, uint16_t type, uint16_t flags, const s
 	if (nlh->nlmsg_len > NFT_PAGE_SLACK)
 		/* Cannot happen with the builders' expression limit; refuse rather than
 		 * overrun the page. */
-		return net_err(err, 0, EMSGSIZE, "%s: message too large", desc);
+		return cni_err_set_errno(err, 0, EMSGSIZE, "%s: message too large", desc);
 	r = batch_advance(txn, err);
 	if (r < 0)
 		return r;
@@ -415,7 +416,7 @@ static int chain_set_base(struct nftnl_chain *c, const char *chain,
 			  const struct nft_base_chain *base, struct cni_err *err)
 {
 	if (!base->type || !*base->type)
-		return net_err(err, 0, EINVAL, "base chain '%s' needs a type", chain);
+		return cni_err_set_errno(err, 0, EINVAL, "base chain '%s' needs a type", chain);
 	nftnl_chain_set_u32(c, NFTNL_CHAIN_HOOKNUM, (uint32_t)base->hook);
 	nftnl_chain_set_s32(c, NFTNL_CHAIN_PRIO, base->priority);
 	if (nftnl_chain_set_str(c, NFTNL_CHAIN_TYPE, base->type) < 0)
@@ -530,7 +531,8 @@ static int name_refused(const struct nft_txn *txn, struct cni_err *err)
 {
 	const struct nl_refusal *ref = &txn->nl->refusal;
 
-	net_err(err, 0, ref->error, "%s: %s", desc_of(txn, ref->seq), strerror(ref->error));
+	cni_err_set_errno(err, 0, ref->error, "%s: %s", desc_of(txn, ref->seq),
+			  strerror(ref->error));
 	if (ref->extack[0])
 		cni_err_details(err, "%s", ref->extack);
 	return -ref->error;
@@ -690,7 +692,7 @@ static int rule_cb(const struct nlmsghdr *nlh, void *data, struct cni_err *err)
 	if (!nlr)
 		return cni_err_nomem(err);
 	if (nftnl_rule_nlmsg_parse(nlh, nlr) < 0)
-		return net_err(err, 0, EPROTO, "failed to parse a listed nft rule");
+		return cni_err_set_errno(err, 0, EPROTO, "failed to parse a listed nft rule");
 	ri = &list->rule[list->n++];
 	ri->handle = nftnl_rule_get_u64(nlr, NFTNL_RULE_HANDLE);
 	/* A missing or unreadable comment is NULL. */
@@ -763,7 +765,7 @@ int nft_rule_info_format(const struct nft_rule_info *info, char **ret_text, stru
 			return cni_err_nomem(err);
 		n = nftnl_rule_snprintf(buf, size, info->nlr, NFTNL_OUTPUT_DEFAULT, 0);
 		if (n < 0)
-			return net_err(err, 0, EINVAL, "failed to format nft rule");
+			return cni_err_set_errno(err, 0, EINVAL, "failed to format nft rule");
 		if ((size_t)n < size) {
 			*ret_text = TAKE_PTR(buf);
 			return 0;

@@ -17,7 +17,6 @@
 
 #include <libnftnl/expr.h>
 
-#include "net/neterr.h"
 #include "net/nft_priv.h"
 
 /* Upper bound on expressions per rule; keeps every rule message far below the batch
@@ -40,12 +39,12 @@ int nft_rule_new(int family, const char *table, const char *chain, const char *c
 	_cleanup_free_ struct nft_rule *rule = NULL;
 
 	if (!table || !*table || !chain || !*chain)
-		return net_err(err, CNI_ERR_INTERNAL, EINVAL,
-			       "nft rule: missing table or chain name");
+		return cni_err_set_errno(err, CNI_ERR_INTERNAL, EINVAL,
+					 "nft rule: missing table or chain name");
 	if (comment && strlen(comment) > NFT_COMMENT_MAX)
-		return net_err(err, CNI_ERR_INTERNAL, EINVAL,
-			       "nft rule comment '%s' is longer than %d characters", comment,
-			       NFT_COMMENT_MAX);
+		return cni_err_set_errno(err, CNI_ERR_INTERNAL, EINVAL,
+					 "nft rule comment '%s' is longer than %d characters",
+					 comment, NFT_COMMENT_MAX);
 	rule = calloc(1, sizeof(*rule));
 	nlr = nftnl_rule_alloc();
 	if (!rule || !nlr)
@@ -118,8 +117,9 @@ static int add_expr(struct nft_rule *rule, const char *name, const struct expr_a
 	size_t i;
 
 	if (rule->nexpr >= NFT_RULE_MAX_EXPRS)
-		return net_err(err, CNI_ERR_INTERNAL, E2BIG,
-			       "nft rule has more than %d expressions", NFT_RULE_MAX_EXPRS);
+		return cni_err_set_errno(err, CNI_ERR_INTERNAL, E2BIG,
+					 "nft rule has more than %d expressions",
+					 NFT_RULE_MAX_EXPRS);
 	e = nftnl_expr_alloc(name);
 	if (!e)
 		return cni_err_errno(err, CNI_ERR_INTERNAL, ENOMEM,
@@ -162,8 +162,8 @@ static int expr_bitwise_mask(struct nft_rule *rule, const void *mask, uint32_t l
 	static const uint8_t zero[16];
 
 	if (len > sizeof(zero))
-		return net_err(err, CNI_ERR_INTERNAL, EINVAL,
-			       "nft bitwise mask of %u bytes is too long", len);
+		return cni_err_set_errno(err, CNI_ERR_INTERNAL, EINVAL,
+					 "nft bitwise mask of %u bytes is too long", len);
 	return ADD_EXPR(rule, "bitwise", err, EXPR_U32(NFTNL_EXPR_BITWISE_SREG, NFT_REG_1),
 			EXPR_U32(NFTNL_EXPR_BITWISE_DREG, NFT_REG_1),
 			EXPR_U32(NFTNL_EXPR_BITWISE_OP, NFT_BITWISE_BOOL),
@@ -191,8 +191,8 @@ static int expr_imm_data(struct nft_rule *rule, enum nft_registers reg, const vo
 static int check_op(enum nft_cmp_ops op, struct cni_err *err)
 {
 	if (op != NFT_CMP_EQ && op != NFT_CMP_NEQ)
-		return net_err(err, CNI_ERR_INTERNAL, EINVAL,
-			       "nft match: unsupported comparison %d", op);
+		return cni_err_set_errno(err, CNI_ERR_INTERNAL, EINVAL,
+					 "nft match: unsupported comparison %d", op);
 	return 0;
 }
 
@@ -203,8 +203,8 @@ int nft_rule_match_payload(struct nft_rule *rule, enum nft_payload_bases base, u
 	int r;
 
 	if (len == 0 || len > 16)
-		return net_err(err, CNI_ERR_INTERNAL, EINVAL,
-			       "nft payload match of %u bytes unsupported", len);
+		return cni_err_set_errno(err, CNI_ERR_INTERNAL, EINVAL,
+					 "nft payload match of %u bytes unsupported", len);
 	r = expr_payload(rule, base, offset, len, err);
 	if (r < 0)
 		return r;
@@ -234,8 +234,8 @@ int nft_rule_match_nfproto(struct nft_rule *rule, int af, struct cni_err *err)
 	int r;
 
 	if (af != AF_INET && af != AF_INET6)
-		return net_err(err, CNI_ERR_INTERNAL, EINVAL,
-			       "nft nfproto match: unsupported family %d", af);
+		return cni_err_set_errno(err, CNI_ERR_INTERNAL, EINVAL,
+					 "nft nfproto match: unsupported family %d", af);
 	nfproto = af == AF_INET ? NFPROTO_IPV4 : NFPROTO_IPV6;
 	r = nft_rule_match_meta(rule, NFT_META_NFPROTO, NFT_CMP_EQ, &nfproto, sizeof(nfproto), err);
 	if (r < 0)
@@ -253,14 +253,14 @@ static int need_l3(struct nft_rule *rule, int af, struct cni_err *err)
 	if (rule->l3 == af)
 		return 0;
 	if (rule->l3 != 0)
-		return net_err(
+		return cni_err_set_errno(
 			err, CNI_ERR_INTERNAL, EINVAL,
 			"nft rule: '%s' match conflicts with the %s table or earlier matches", what,
 			nft_family_name(rule->family));
 	if (rule->family != NFPROTO_INET)
-		return net_err(err, CNI_ERR_INTERNAL, EINVAL,
-			       "nft rule: '%s' match unsupported in %s tables", what,
-			       nft_family_name(rule->family));
+		return cni_err_set_errno(err, CNI_ERR_INTERNAL, EINVAL,
+					 "nft rule: '%s' match unsupported in %s tables", what,
+					 nft_family_name(rule->family));
 	return nft_rule_match_nfproto(rule, af, err);
 }
 
@@ -272,15 +272,15 @@ int nft_rule_match_ip_addr(struct nft_rule *rule, int af, enum nft_addr_field fi
 	int r, i;
 
 	if (af != AF_INET && af != AF_INET6)
-		return net_err(err, CNI_ERR_INTERNAL, EINVAL,
-			       "nft address match: unsupported family %d", af);
+		return cni_err_set_errno(err, CNI_ERR_INTERNAL, EINVAL,
+					 "nft address match: unsupported family %d", af);
 	alen = af == AF_INET ? 4 : 16;
 	bits = alen * 8;
 	if (prefix < 0)
 		prefix = (int)bits;
 	if ((uint32_t)prefix > bits)
-		return net_err(err, CNI_ERR_INTERNAL, EINVAL,
-			       "nft address match: invalid prefix length %d", prefix);
+		return cni_err_set_errno(err, CNI_ERR_INTERNAL, EINVAL,
+					 "nft address match: invalid prefix length %d", prefix);
 	r = check_op(op, err);
 	if (r < 0)
 		return r;
@@ -329,13 +329,13 @@ static int match_l4_port(struct nft_rule *rule, uint8_t proto, uint32_t offset, 
 
 	if (proto != IPPROTO_TCP && proto != IPPROTO_UDP && proto != IPPROTO_SCTP &&
 	    proto != IPPROTO_UDPLITE && proto != IPPROTO_DCCP)
-		return net_err(err, CNI_ERR_INTERNAL, EINVAL,
-			       "nft port match: unsupported protocol %u", proto);
+		return cni_err_set_errno(err, CNI_ERR_INTERNAL, EINVAL,
+					 "nft port match: unsupported protocol %u", proto);
 	if (rule->l4 != proto) {
 		if (rule->l4 != -1)
-			return net_err(err, CNI_ERR_INTERNAL, EINVAL,
-				       "nft port match: protocol %u conflicts with %d", proto,
-				       rule->l4);
+			return cni_err_set_errno(err, CNI_ERR_INTERNAL, EINVAL,
+						 "nft port match: protocol %u conflicts with %d",
+						 proto, rule->l4);
 		r = nft_rule_match_l4proto(rule, proto, err);
 		if (r < 0)
 			return r;
@@ -365,16 +365,17 @@ int nft_rule_match_ifname(struct nft_rule *rule, enum nft_ifname_key key, const 
 	int r;
 
 	if (len == 0 || len >= IFNAMSIZ)
-		return net_err(err, CNI_ERR_INTERNAL, EINVAL,
-			       "nft interface match: invalid name '%s'", name ? name : "");
+		return cni_err_set_errno(err, CNI_ERR_INTERNAL, EINVAL,
+					 "nft interface match: invalid name '%s'",
+					 name ? name : "");
 	r = check_op(op, err);
 	if (r < 0)
 		return r;
 	if (name[len - 1] == '*') {
 		/* "eth*": nft compares only the prefix, without the terminating NUL. */
 		if (len == 1)
-			return net_err(err, CNI_ERR_INTERNAL, EINVAL,
-				       "nft interface match: invalid name '%s'", name);
+			return cni_err_set_errno(err, CNI_ERR_INTERNAL, EINVAL,
+						 "nft interface match: invalid name '%s'", name);
 		return nft_rule_match_meta(rule, mkey, op, name, (uint32_t)len - 1, err);
 	}
 	/* An exact name is compared over the whole IFNAMSIZ, NUL padded, as nft does. */
@@ -418,9 +419,9 @@ int nft_rule_match_ether_addr(struct nft_rule *rule, enum nft_addr_field field,
 			      const uint8_t mac[6], struct cni_err *err)
 {
 	if (rule->family != NFPROTO_BRIDGE)
-		return net_err(err, CNI_ERR_INTERNAL, EINVAL,
-			       "nft rule: 'ether' match unsupported in %s tables",
-			       nft_family_name(rule->family));
+		return cni_err_set_errno(err, CNI_ERR_INTERNAL, EINVAL,
+					 "nft rule: 'ether' match unsupported in %s tables",
+					 nft_family_name(rule->family));
 	return nft_rule_match_payload(rule, NFT_PAYLOAD_LL_HEADER, field == NFT_ADDR_SADDR ? 6 : 0,
 				      6, NFT_CMP_EQ, mac, NULL, err);
 }
@@ -448,9 +449,9 @@ int nft_rule_dnat(struct nft_rule *rule, int af, const void *addr, uint16_t port
 	int r;
 
 	if ((af != AF_INET && af != AF_INET6) || rule->family != nfproto)
-		return net_err(err, CNI_ERR_INTERNAL, EINVAL,
-			       "nft dnat: address family %d unsupported in %s tables", af,
-			       nft_family_name(rule->family));
+		return cni_err_set_errno(err, CNI_ERR_INTERNAL, EINVAL,
+					 "nft dnat: address family %d unsupported in %s tables", af,
+					 nft_family_name(rule->family));
 	r = expr_imm_data(rule, NFT_REG_1, addr, af == AF_INET ? 4 : 16, err);
 	if (r == 0 && port)
 		r = expr_imm_data(rule, NFT_REG_2, &be, sizeof(be), err);
@@ -470,12 +471,12 @@ int nft_rule_verdict(struct nft_rule *rule, int verdict, const char *chain, stru
 	};
 
 	if (verdict != NF_ACCEPT && verdict != NF_DROP && verdict != NFT_RETURN && !needs_chain)
-		return net_err(err, CNI_ERR_INTERNAL, EINVAL, "nft verdict %d unsupported",
-			       verdict);
+		return cni_err_set_errno(err, CNI_ERR_INTERNAL, EINVAL,
+					 "nft verdict %d unsupported", verdict);
 	if (needs_chain != (chain && *chain))
-		return net_err(err, CNI_ERR_INTERNAL, EINVAL, "nft verdict: %s",
-			       needs_chain ? "jump/goto needs a chain"
-					   : "only jump/goto take a chain");
+		return cni_err_set_errno(err, CNI_ERR_INTERNAL, EINVAL, "nft verdict: %s",
+					 needs_chain ? "jump/goto needs a chain"
+						     : "only jump/goto take a chain");
 	return add_expr(rule, "immediate", imm, needs_chain ? 3 : 2, err);
 }
 
@@ -506,16 +507,17 @@ static int cond_tokenize(const char *text, struct cond_tokens *t, struct cni_err
 		if (!*p)
 			return 0;
 		if (t->n == COND_MAX_TOKENS)
-			return net_err(err, CNI_ERR_INVALID_CONFIG, EINVAL,
-				       "condition '%s' is too long", text);
+			return cni_err_set_errno(err, CNI_ERR_INVALID_CONFIG, EINVAL,
+						 "condition '%s' is too long", text);
 		t->tok[t->n++] = out;
 		if (*p == '"') {
 			p++;
 			while (*p && *p != '"')
 				*out++ = *p++;
 			if (*p != '"')
-				return net_err(err, CNI_ERR_INVALID_CONFIG, EINVAL,
-					       "unterminated quote in condition '%s'", text);
+				return cni_err_set_errno(err, CNI_ERR_INVALID_CONFIG, EINVAL,
+							 "unterminated quote in condition '%s'",
+							 text);
 			p++;
 		} else {
 			while (*p && !isspace((unsigned char)*p))
@@ -609,8 +611,9 @@ static int cond_addr(const char *s, int af, uint8_t addr[16], int *ret_prefix)
 
 static int cond_bad(struct cni_err *err, const char *text, const char *tok)
 {
-	return net_err(err, CNI_ERR_INVALID_CONFIG, EINVAL,
-		       "unsupported nftables condition '%s' at '%s'", text, tok ? tok : "end");
+	return cni_err_set_errno(err, CNI_ERR_INVALID_CONFIG, EINVAL,
+				 "unsupported nftables condition '%s' at '%s'", text,
+				 tok ? tok : "end");
 }
 
 int nft_rule_parse_condition(struct nft_rule *rule, const char *text, struct cni_err *err)

@@ -14,7 +14,6 @@
 #include <libmnl/libmnl.h>
 
 #include "array.h"
-#include "net/neterr.h"
 #include "net/netns.h"
 
 #ifndef NETLINK_EXT_ACK
@@ -114,8 +113,8 @@ struct nlmsghdr *nl_msg_init(void *buf, uint16_t type, uint16_t flags)
 int nl_msg_check(const struct nlmsghdr *nlh, uint16_t type, size_t hdrlen, struct cni_err *err)
 {
 	if (nlh->nlmsg_type != type || mnl_nlmsg_get_payload_len(nlh) < hdrlen)
-		return net_err(err, CNI_ERR_INTERNAL, EBADMSG, "unexpected netlink message type %u",
-			       nlh->nlmsg_type);
+		return cni_err_set_errno(err, CNI_ERR_INTERNAL, EBADMSG,
+					 "unexpected netlink message type %u", nlh->nlmsg_type);
 	return 0;
 }
 
@@ -167,7 +166,7 @@ static int rx_ack(struct nl_rx *rx, const struct nlmsghdr *m, struct cni_err *er
 	int e;
 
 	if (m->nlmsg_len < mnl_nlmsg_size(sizeof(*me)))
-		return net_err(err, 0, EBADMSG, "truncated netlink error message");
+		return cni_err_set_errno(err, 0, EBADMSG, "truncated netlink error message");
 	rx->acks++;
 	e = me->error < 0 ? -me->error : me->error;
 	if (e) {
@@ -267,8 +266,8 @@ static int set_refusal_err(const struct nl_refusal *ref, struct cni_err *err)
 
 	cni_strerror(ref->error, text, sizeof(text));
 	if (!ref->extack[0])
-		return net_err(err, 0, ref->error, "%s", text);
-	net_err(err, 0, ref->error, "%s: %s", text, ref->extack);
+		return cni_err_set_errno(err, 0, ref->error, "%s", text);
+	cni_err_set_errno(err, 0, ref->error, "%s: %s", text, ref->extack);
 	return cni_err_details(err, "%s", ref->extack);
 }
 
@@ -279,8 +278,9 @@ int nl_rx_status(const struct nl_rx *rx, struct cni_err *err)
 	if (rx->refusal.error)
 		return set_refusal_err(&rx->refusal, err);
 	if (rx_interrupted(rx))
-		return net_err(err, CNI_ERR_TRY_AGAIN, EINTR,
-			       "netlink dump interrupted: the kernel's table changed meanwhile");
+		return cni_err_set_errno(
+			err, CNI_ERR_TRY_AGAIN, EINTR,
+			"netlink dump interrupted: the kernel's table changed meanwhile");
 	return 0;
 }
 
@@ -291,7 +291,7 @@ int nl_err_wrap(const struct nl_sock *sock, struct cni_err *err, const char *fmt
 	va_list ap;
 
 	va_start(ap, fmt);
-	net_verr(err, code, e, fmt, ap);
+	cni_err_vset_errno(err, code, e, fmt, ap);
 	va_end(ap);
 	if (sock->refusal.error == e && sock->refusal.extack[0])
 		return cni_err_details(err, "%s: %s", strerror(e), sock->refusal.extack);
@@ -347,9 +347,9 @@ int nl_exchange(struct nl_sock *sock, const struct iovec *iov, size_t niov, stru
 			if (r == 0 && draining)
 				break;
 			if (r == 0)
-				return net_err(err, 0, ETIMEDOUT,
-					       "timed out waiting for netlink batch "
-					       "acknowledgements");
+				return cni_err_set_errno(err, 0, ETIMEDOUT,
+							 "timed out waiting for netlink batch "
+							 "acknowledgements");
 		}
 		n = mnl_socket_recvfrom(sock->mnl, sock->buf, NL_RECV_BUF_SIZE);
 		if (n < 0) {
@@ -411,8 +411,9 @@ int nl_dump(struct nl_sock *sock, struct nlmsghdr *nlh, nl_msg_cb cb, void *data
 		if (!rx_interrupted(&rx))
 			return r;
 		if (attempt == NL_DUMP_RETRIES)
-			return net_err(err, CNI_ERR_TRY_AGAIN, EINTR,
-				       "netlink dump interrupted %d times", NL_DUMP_RETRIES);
+			return cni_err_set_errno(err, CNI_ERR_TRY_AGAIN, EINTR,
+						 "netlink dump interrupted %d times",
+						 NL_DUMP_RETRIES);
 		/* The kernel's table changed under the dump: start over. */
 		r = cb(NULL, data, err);
 		if (r < 0)

@@ -10,19 +10,17 @@
 
 #include <libmnl/libmnl.h>
 
-#include "net/neterr.h"
-
 /* Validate family and prefix length; returns the address length. */
 static int addr_len(int family, unsigned int prefix_len, struct cni_err *err)
 {
 	int len = family == AF_INET ? 4 : family == AF_INET6 ? 16 : 0;
 
 	if (!len)
-		return net_err(err, CNI_ERR_INTERNAL, EAFNOSUPPORT, "unsupported address family %d",
-			       family);
+		return cni_err_set_errno(err, CNI_ERR_INTERNAL, EAFNOSUPPORT,
+					 "unsupported address family %d", family);
 	if (prefix_len > (unsigned int)len * 8)
-		return net_err(err, CNI_ERR_INTERNAL, EINVAL, "invalid prefix length %u",
-			       prefix_len);
+		return cni_err_set_errno(err, CNI_ERR_INTERNAL, EINVAL, "invalid prefix length %u",
+					 prefix_len);
 	return len;
 }
 

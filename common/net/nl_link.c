@@ -16,8 +16,6 @@
 
 #include <libmnl/libmnl.h>
 
-#include "net/neterr.h"
-
 _Static_assert(NL_IFNAMSIZ == IFNAMSIZ, "NL_IFNAMSIZ must match IFNAMSIZ");
 
 const char *nl_operstate_name(uint8_t operstate)
@@ -40,12 +38,14 @@ static int check_ifname(const char *name, struct cni_err *err)
 	size_t len = name ? strlen(name) : 0;
 
 	if (len == 0)
-		return net_err(err, CNI_ERR_INTERNAL, EINVAL, "empty interface name");
+		return cni_err_set_errno(err, CNI_ERR_INTERNAL, EINVAL, "empty interface name");
 	if (len >= IFNAMSIZ)
-		return net_err(err, CNI_ERR_INTERNAL, EINVAL,
-			       "interface name '%s' is too long (max %d)", name, IFNAMSIZ - 1);
+		return cni_err_set_errno(err, CNI_ERR_INTERNAL, EINVAL,
+					 "interface name '%s' is too long (max %d)", name,
+					 IFNAMSIZ - 1);
 	if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0 || strpbrk(name, "/: \t\n"))
-		return net_err(err, CNI_ERR_INTERNAL, EINVAL, "invalid interface name '%s'", name);
+		return cni_err_set_errno(err, CNI_ERR_INTERNAL, EINVAL,
+					 "invalid interface name '%s'", name);
 	return 0;
 }
 
@@ -203,9 +203,10 @@ static int link_get(struct nl_sock *sock, int ifindex, const char *name, struct 
 	r = nl_request_cb(sock, nlh, link_get_cb, &l, err);
 	if (r == -ENODEV || (r == 0 && l.index == 0)) {
 		if (name)
-			return net_err(err, CNI_ERR_INTERNAL, ENODEV, "link '%s' not found", name);
-		return net_err(err, CNI_ERR_INTERNAL, ENODEV, "link with index %d not found",
-			       ifindex);
+			return cni_err_set_errno(err, CNI_ERR_INTERNAL, ENODEV,
+						 "link '%s' not found", name);
+		return cni_err_set_errno(err, CNI_ERR_INTERNAL, ENODEV,
+					 "link with index %d not found", ifindex);
 	}
 	if (r < 0)
 		return r;
@@ -223,8 +224,8 @@ int nl_link_get_by_index(struct nl_sock *sock, int ifindex, struct nl_link *ret,
 			 struct cni_err *err)
 {
 	if (ifindex <= 0)
-		return net_err(err, CNI_ERR_INTERNAL, ENODEV, "link with index %d not found",
-			       ifindex);
+		return cni_err_set_errno(err, CNI_ERR_INTERNAL, ENODEV,
+					 "link with index %d not found", ifindex);
 	return link_get(sock, ifindex, NULL, ret, err);
 }
 
@@ -420,8 +421,8 @@ int nl_link_build_mac(void *buf, int ifindex, const uint8_t *mac, size_t len,
 	struct nlmsghdr *nlh;
 
 	if (len == 0 || len > NL_HWADDR_MAX)
-		return net_err(err, CNI_ERR_INTERNAL, EINVAL, "invalid hardware address length %zu",
-			       len);
+		return cni_err_set_errno(err, CNI_ERR_INTERNAL, EINVAL,
+					 "invalid hardware address length %zu", len);
 	nlh = nl_msg_init(buf, RTM_NEWLINK, 0);
 	put_ifinfo(nlh, AF_UNSPEC, ifindex);
 	mnl_attr_put(nlh, IFLA_ADDRESS, len, mac);
@@ -469,8 +470,8 @@ int nl_link_build_vlan(void *buf, bool add, int ifindex, uint16_t vid, uint16_t 
 	struct nlattr *spec;
 
 	if (vid < 1 || vid > 4094)
-		return net_err(err, CNI_ERR_INTERNAL, EINVAL,
-			       "invalid VLAN ID %u (must be between 1 and 4094)", vid);
+		return cni_err_set_errno(err, CNI_ERR_INTERNAL, EINVAL,
+					 "invalid VLAN ID %u (must be between 1 and 4094)", vid);
 	nlh = nl_msg_init(buf, add ? RTM_SETLINK : RTM_DELLINK, 0);
 	put_ifinfo(nlh, AF_BRIDGE, ifindex);
 	spec = mnl_attr_nest_start(nlh, IFLA_AF_SPEC);
@@ -573,6 +574,6 @@ int nl_link_wait_oper_up(struct nl_sock *sock, int ifindex, struct cni_err *err)
 		if (l.operstate == IF_OPER_UP)
 			return 0;
 	}
-	return net_err(err, CNI_ERR_INTERNAL, ETIMEDOUT, "bridge port in error state: %s",
-		       nl_operstate_name(l.operstate));
+	return cni_err_set_errno(err, CNI_ERR_INTERNAL, ETIMEDOUT, "bridge port in error state: %s",
+				 nl_operstate_name(l.operstate));
 }

@@ -9,16 +9,14 @@
 
 #include <libmnl/libmnl.h>
 
-#include "net/neterr.h"
-
 static int family_len(int family, struct cni_err *err)
 {
 	if (family == AF_INET)
 		return 4;
 	if (family == AF_INET6)
 		return 16;
-	return net_err(err, CNI_ERR_INTERNAL, EAFNOSUPPORT, "unsupported address family %d",
-		       family);
+	return cni_err_set_errno(err, CNI_ERR_INTERNAL, EAFNOSUPPORT,
+				 "unsupported address family %d", family);
 }
 
 int nl_route_build(void *buf, bool add, const struct nl_route *route, struct nlmsghdr **ret_nlh,
@@ -33,8 +31,8 @@ int nl_route_build(void *buf, bool add, const struct nl_route *route, struct nlm
 	if (len < 0)
 		return len;
 	if (route->dst_len > len * 8)
-		return net_err(err, CNI_ERR_INTERNAL, EINVAL, "invalid prefix length %u",
-			       route->dst_len);
+		return cni_err_set_errno(err, CNI_ERR_INTERNAL, EINVAL, "invalid prefix length %u",
+					 route->dst_len);
 	nlh = nl_msg_init(buf, add ? RTM_NEWROUTE : RTM_DELROUTE,
 			  add ? NLM_F_CREATE | (route->excl ? NLM_F_EXCL : 0) : 0);
 	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
@@ -242,7 +240,8 @@ int nl_route_get(struct nl_sock *sock, int family, const uint8_t *dst, struct nl
 		return r;
 	r = nl_request_cb(sock, nlh, route_list_cb, &f, err);
 	if (r == 0 && v.n == 0)
-		r = net_err(err, CNI_ERR_INTERNAL, ENETUNREACH, "no route in the kernel's answer");
+		r = cni_err_set_errno(err, CNI_ERR_INTERNAL, ENETUNREACH,
+				      "no route in the kernel's answer");
 	if (r == 0)
 		*ret = *(const struct nl_route *)v.items;
 	free(v.items);

@@ -10,7 +10,6 @@
 #include <unistd.h>
 
 #include "cleanup.h"
-#include "net/neterr.h"
 #include "net/netns.h"
 
 /* Turn a sysctl name into a full /proc/sys path in buf (PATH_MAX bytes). */
@@ -25,11 +24,12 @@ static int sysctl_path(const char *name, char *buf, struct cni_err *err)
 	while (*rel == '/')
 		rel++;
 	if (!*rel)
-		return net_err(err, CNI_ERR_INTERNAL, EINVAL, "invalid sysctl name '%s'", name);
+		return cni_err_set_errno(err, CNI_ERR_INTERNAL, EINVAL, "invalid sysctl name '%s'",
+					 name);
 	n = snprintf(buf, PATH_MAX, "/proc/sys/%s", rel);
 	if (n < 0 || n >= PATH_MAX)
-		return net_err(err, CNI_ERR_INTERNAL, ENAMETOOLONG, "sysctl name '%s' is too long",
-			       name);
+		return cni_err_set_errno(err, CNI_ERR_INTERNAL, ENAMETOOLONG,
+					 "sysctl name '%s' is too long", name);
 	p = buf + 10;
 	if (!strchr(rel, '/')) {
 		for (; *p; p++)
@@ -42,8 +42,8 @@ static int sysctl_path(const char *name, char *buf, struct cni_err *err)
 		size_t len = strcspn(p, "/");
 
 		if (len == 2 && p[0] == '.' && p[1] == '.')
-			return net_err(err, CNI_ERR_INTERNAL, EINVAL, "invalid sysctl name '%s'",
-				       name);
+			return cni_err_set_errno(err, CNI_ERR_INTERNAL, EINVAL,
+						 "invalid sysctl name '%s'", name);
 		if (!p[len])
 			break;
 		p += len + 1;
@@ -62,7 +62,8 @@ int sysctl_read(const char *path, char *buf, size_t size, struct cni_err *err)
 	if (r < 0)
 		return r;
 	if (size == 0)
-		return net_err(err, CNI_ERR_INTERNAL, EINVAL, "no room to read sysctl '%s'", path);
+		return cni_err_set_errno(err, CNI_ERR_INTERNAL, EINVAL,
+					 "no room to read sysctl '%s'", path);
 	fd = open(full, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
 		e = errno;

@@ -27,6 +27,12 @@ static void test_returns_negative_errno(void)
 	CHECK_STR(err.msg, "out of memory");
 	CHECK_INT(err.code, CNI_ERR_INTERNAL);
 
+	CHECK_INT(cni_err_set_errno(&err, CNI_ERR_INVALID_CONFIG, -EINVAL, "bad %d", 7), -EINVAL);
+	CHECK_STR(err.msg, "bad 7");
+	CHECK_STR(err.details, "");
+	CHECK_INT(err.sys_errno, EINVAL);
+	CHECK_INT(err.code, CNI_ERR_INVALID_CONFIG);
+
 	CHECK_INT(cni_err_syscall(&err, CNI_ERR_IO, ENOENT, "open %s", "/x"), -ENOENT);
 	CHECK_STR(err.msg, "open /x: no such file or directory");
 	CHECK_STR(err.details, "");
