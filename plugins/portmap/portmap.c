@@ -291,9 +291,14 @@ static int pm_add_mappings(const struct cni_cmd_args *args, const struct portmap
 	char localnet[160] = "";
 	int r;
 
-	/* Before anything changes: an unusable state dir fails the command cleanly. */
+	/* Before anything changes: an unusable state dir or no memory for the ports to
+	 * flush fails the command cleanly. */
 	r = pm_marker_init(&m, args->name, args->container_id, err);
 	if (r < 0)
+		return r;
+	if (c->has_v4 && (r = pm_conf_udp_ports(c, AF_INET, &udp4, err)) < 0)
+		return r;
+	if (c->has_v6 && (r = pm_conf_udp_ports(c, AF_INET6, &udp6, err)) < 0)
 		return r;
 	if (c->snat && c->has_v4) {
 		r = pm_enable_route_localnet(args->log, &c->cont_v4.ip, localnet, sizeof(localnet),
@@ -313,10 +318,6 @@ static int pm_add_mappings(const struct cni_cmd_args *args, const struct portmap
 		c->n_mappings);
 	pm_marker_add(args->log, &m);
 	/* After the rules are in place, so that new packets use them. */
-	if (c->has_v4 && (r = pm_conf_udp_ports(c, AF_INET, &udp4, err)) < 0)
-		return r;
-	if (c->has_v6 && (r = pm_conf_udp_ports(c, AF_INET6, &udp6, err)) < 0)
-		return r;
 	pm_flush_udp(args->log, &udp4, &udp6);
 	return 0;
 }
