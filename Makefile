@@ -83,6 +83,10 @@ endef
 $(eval $(call program,hostlocal,plugins/host-local-ipam,host-local))
 $(eval $(call program,bridge,plugins/bridge,bridge))
 $(eval $(call program,portmap,plugins/portmap,portmap))
+$(eval $(call program,loopback,plugins/loopback,loopback))
+$(eval $(call program,static,plugins/static-ipam,static))
+$(eval $(call program,tuning,plugins/tuning,tuning))
+$(eval $(call program,bandwidth,plugins/bandwidth,bandwidth))
 $(eval $(call program,cnitool,tools/cnitool,cnitool))
 
 all: $(PROGRAMS)
