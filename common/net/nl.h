@@ -454,4 +454,37 @@ int nl_route_build(void *buf, bool add, const struct nl_route *route, struct nlm
 int nl_route_build_get(void *buf, int family, const uint8_t *dst, struct nlmsghdr **ret_nlh,
 		       struct cni_err *err);
 
+/* ---- link attributes a meta plugin tunes and restores (nl_link.c) --------------------- */
+
+/* The attributes of a link that can be read, changed and put back one by one. */
+struct nl_link_attrs {
+	int index;		    /* ifindex */
+	unsigned int mtu;	    /* IFLA_MTU */
+	uint32_t txqlen;	    /* IFLA_TXQLEN (transmit queue length) */
+	unsigned int flags;	    /* ifi_flags; IFF_PROMISC and IFF_ALLMULTI as set by users */
+	uint8_t mac[NL_HWADDR_MAX]; /* IFLA_ADDRESS */
+	size_t mac_len;		    /* valid bytes in mac, 0 when the link has none */
+};
+
+/* Decode those attributes from a RTM_NEWLINK message. -EBADMSG for another type or a short
+ * message. */
+int nl_link_attrs_parse(const struct nlmsghdr *nlh, struct nl_link_attrs *ret, struct cni_err *err);
+
+/* Look the attributes of the link name up. -ENODEV (message "link 'name' not found") when
+ * absent, -EINVAL for a bad name. */
+int nl_link_get_attrs(struct nl_sock *sock, const char *name, struct nl_link_attrs *ret,
+		      struct cni_err *err);
+
+/* Set IFF_ALLMULTI (receive all multicast) on or off. */
+int nl_link_set_allmulti(struct nl_sock *sock, int ifindex, bool on, struct cni_err *err);
+
+/* Set the transmit queue length (IFLA_TXQLEN). */
+int nl_link_set_txqlen(struct nl_sock *sock, int ifindex, uint32_t txqlen, struct cni_err *err);
+
+/* Message builders of the two setters above (buf: NL_MSG_BUF_SIZE bytes); they cannot fail.
+ * The MAC, promiscuous mode and MTU setters use nl_link_build_mac(), nl_link_build_flags()
+ * and nl_link_build_u32(). */
+struct nlmsghdr *nl_link_build_allmulti(void *buf, int ifindex, bool on);
+struct nlmsghdr *nl_link_build_txqlen(void *buf, int ifindex, uint32_t txqlen);
+
 #endif

@@ -577,3 +577,83 @@ int nl_link_wait_oper_up(struct nl_sock *sock, int ifindex, struct cni_err *err)
 	return cni_err_set_errno(err, CNI_ERR_INTERNAL, ETIMEDOUT, "bridge port in error state: %s",
 				 nl_operstate_name(l.operstate));
 }
+
+/* ---- link attributes a meta plugin tunes and restores ---------------------------------- */
+
+int nl_link_attrs_parse(const struct nlmsghdr *nlh, struct nl_link_attrs *ret, struct cni_err *err)
+{
+	const struct nlattr *tb[IFLA_MAX + 1];
+	const struct ifinfomsg *ifi;
+	struct nl_link_attrs a;
+	int r;
+
+	r = nl_msg_check(nlh, RTM_NEWLINK, sizeof(*ifi), err);
+	if (r < 0)
+		return r;
+	ifi = mnl_nlmsg_get_payload(nlh);
+	memset(&a, 0, sizeof(a));
+	a.index = ifi->ifi_index;
+	a.flags = ifi->ifi_flags;
+	nl_attr_index(nlh, sizeof(*ifi), tb, IFLA_MAX);
+	a.mtu = attr_u32(tb[IFLA_MTU]);
+	a.txqlen = attr_u32(tb[IFLA_TXQLEN]);
+	if (tb[IFLA_ADDRESS]) {
+		a.mac_len = mnl_attr_get_payload_len(tb[IFLA_ADDRESS]);
+		if (a.mac_len > sizeof(a.mac))
+			a.mac_len = sizeof(a.mac);
+		memcpy(a.mac, mnl_attr_get_payload(tb[IFLA_ADDRESS]), a.mac_len);
+	}
+	*ret = a;
+	return 0;
+}
+
+static int link_attrs_cb(const struct nlmsghdr *nlh, void *data, struct cni_err *err)
+{
+	return nl_link_attrs_parse(nlh, data, err);
+}
+
+int nl_link_get_attrs(struct nl_sock *sock, const char *name, struct nl_link_attrs *ret,
+		      struct cni_err *err)
+{
+	char buf[NL_MSG_BUF_SIZE];
+	struct nl_link_attrs a;
+	struct nlmsghdr *nlh;
+	int r;
+
+	r = nl_link_build_get(buf, 0, name, &nlh, err);
+	if (r < 0)
+		return r;
+	a.index = 0;
+	r = nl_request_cb(sock, nlh, link_attrs_cb, &a, err);
+	if (r == -ENODEV || (r == 0 && a.index == 0))
+		return cni_err_set_errno(err, CNI_ERR_INTERNAL, ENODEV, "link '%s' not found",
+					 name);
+	if (r < 0)
+		return r;
+	*ret = a;
+	return 0;
+}
+
+struct nlmsghdr *nl_link_build_allmulti(void *buf, int ifindex, bool on)
+{
+	return nl_link_build_flags(buf, ifindex, IFF_ALLMULTI, on ? IFF_ALLMULTI : 0);
+}
+
+int nl_link_set_allmulti(struct nl_sock *sock, int ifindex, bool on, struct cni_err *err)
+{
+	char buf[NL_MSG_BUF_SIZE];
+
+	return nl_request(sock, nl_link_build_allmulti(buf, ifindex, on), err);
+}
+
+struct nlmsghdr *nl_link_build_txqlen(void *buf, int ifindex, uint32_t txqlen)
+{
+	return nl_link_build_u32(buf, ifindex, IFLA_TXQLEN, txqlen);
+}
+
+int nl_link_set_txqlen(struct nl_sock *sock, int ifindex, uint32_t txqlen, struct cni_err *err)
+{
+	char buf[NL_MSG_BUF_SIZE];
+
+	return nl_request(sock, nl_link_build_txqlen(buf, ifindex, txqlen), err);
+}
