@@ -174,7 +174,7 @@ static int ensure_bridge(struct bridge_ctx *c, struct nl_link *ret_br, struct cn
 	int r;
 
 	r = nl_link_add_bridge(c->host, conf->bridge, (unsigned int)conf->mtu,
-			       conf->vlan || conf->n_trunk, err);
+			       conf->vlan || conf->has_trunk, err);
 	if (r == 0) {
 		created = true;
 	} else if (r != -EEXIST) {

@@ -82,6 +82,8 @@ static int load_trunk(const cJSON *root, struct bridge_conf *c, struct cni_err *
 		return cni_err_ret(err);
 	if (!arr)
 		return 0;
+	/* Even an empty list turns on the bridge's VLAN filtering, as in the reference. */
+	c->has_trunk = true;
 	cJSON_ArrayForEach (it, arr) {
 		long long min = 0, max = 0, id = 0;
 		bool has_min = conf_get(it, "minID") != NULL,
@@ -238,9 +240,6 @@ static int conf_load(const struct cni_cmd_args *args, bool lenient_prev, struct 
 	c->vlan = (int)vlan;
 	if (load_trunk(root, c, err) < 0)
 		return cni_err_ret(err);
-	if (c->vlan > 0 && c->n_trunk)
-		return cni_err_set(err, CNI_ERR_INVALID_CONFIG,
-				   "cannot set vlan and vlanTrunk at the same time");
 	if (load_mac(root, args->args, c, err) < 0)
 		return cni_err_ret(err);
 	if (conf_object(root, "ipam", &ipam, err) < 0 ||

@@ -31,9 +31,10 @@ struct bridge_conf {
 	int mtu;			       /* mtu, 0 = kernel default */
 	bool hairpin;			       /* hairpinMode */
 	bool promisc;			       /* promiscMode */
-	int vlan;			       /* vlan (access VLAN), 0 = none */
+	int vlan;			       /* vlan (access or native VLAN), 0 = none */
 	uint16_t *trunk;		       /* vlanTrunk VIDs, sorted, unique */
 	size_t n_trunk;			       /* number of trunk VIDs */
+	bool has_trunk;			       /* vlanTrunk given (even []): VLAN filtering */
 	bool preserve_default_vlan;	       /* preserveDefaultVlan */
 	bool macspoofchk;		       /* macspoofchk */
 	bool enable_dad;		       /* enabledad */
@@ -51,8 +52,9 @@ struct bridge_conf {
 
 /*
  * Parse the config in args->stdin_data plus CNI_ARGS. Validation follows the
- * reference (VLAN ranges, trunk shapes, vlan with vlanTrunk, hairpin with
- * promisc, IPAM with disableContainerInterface, MAC syntax); config errors
+ * reference (VLAN ranges, trunk shapes, hairpin with promisc, IPAM with
+ * disableContainerInterface, MAC syntax); vlan with vlanTrunk is a trunk port
+ * whose native VLAN is vlan, as since reference v1.8; config errors
  * are code 7, CNI_ARGS errors code 999.
  */
 int bridge_conf_load(const struct cni_cmd_args *args, struct bridge_conf **ret,

@@ -457,6 +457,32 @@ table inet seen {
         self.assertEqual([v["vlan"] for v in vl[res2["interfaces"][1]["name"]]], [1, 5, 10, 11])
         self.delete(conf2, ctr2, cid="t")
 
+    def test_vlan_native_on_trunk(self):
+        """vlan + vlanTrunk (reference v1.8+): a trunk port whose native VLAN is vlan."""
+        probe = self.node.sh("ip link add vfprobe type bridge vlan_filtering 1", check=False)
+        supported = "vfprobe" in self.links(self.node)
+        self.node.sh("ip link del vfprobe", check=False)
+        ctr = self.container()
+        conf = self.conf(ipam=None, vlan=100, vlanTrunk=[{"id": 5}, {"minID": 10, "maxID": 11}])
+        if not supported:
+            # Accepted (no more "cannot set vlan and vlanTrunk at the same time"): the ADD
+            # gets as far as the VLAN-filtering bridge, which this kernel refuses, and
+            # leaves nothing. An empty trunk asks for VLAN filtering too.
+            r = self.plug("ADD", conf, ctr)
+            self.assertCNIError(r, 999, "failed to create bridge")
+            self.assertClean(ctr)
+            r = self.plug("ADD", self.conf(ipam=None, vlanTrunk=[]), ctr)
+            self.assertCNIError(r, 999, "failed to create bridge")
+            self.assertClean(ctr)
+            self.skipTest("kernel lacks bridge VLAN filtering (vlan_filtering 1 refused): "
+                          "live native-VLAN trunk port checks skipped")
+        res = self.add(conf, ctr)
+        vl = {e["ifname"]: e["vlans"] for e in self.node.json("bridge -j vlan show")}
+        self.assertEqual(vl[res["interfaces"][1]["name"]],
+                         [{"vlan": 5}, {"vlan": 10}, {"vlan": 11},
+                          {"vlan": 100, "flags": ["PVID", "Egress Untagged"]}])
+        self.delete(conf, ctr)
+
     def test_dns_from_config_replaces_ipam(self):
         ctr = self.container()
         conf = self.conf(dns={"nameservers": ["10.55.0.53"], "search": ["example.org"]})

@@ -2,7 +2,13 @@
 /* bridge config: defaults, every key, the reference's validation errors. */
 #include "unit.h"
 #include "cleanup.h"
+#include "bridge/bridge.h"
 #include "bridge/netconf.h"
+#include "net/nl.h"
+
+#include <libmnl/libmnl.h>
+#include <linux/if_bridge.h>
+#include <linux/rtnetlink.h>
 
 static struct cni_err last;
 
@@ -108,8 +114,6 @@ static void test_errors(void)
 	expect_error("{\"vlanTrunk\":[{\"minID\":5}]}", 7,
 		     "minID and maxID should be configured simultaneously, maxID is missing");
 	expect_error("{\"vlanTrunk\":[{\"id\":0}]}", 7, "incorrect trunk id parameter");
-	expect_error("{\"vlan\":5,\"vlanTrunk\":[{\"id\":6}]}", 7,
-		     "cannot set vlan and vlanTrunk at the same time");
 	expect_error("{\"hairpinMode\":true,\"promiscMode\":true}", 7,
 		     "cannot set hairpin mode and promiscuous mode at the same time");
 	expect_error("{\"disableContainerInterface\":true,\"ipam\":{\"type\":\"host-local\"}}", 7,
@@ -154,6 +158,107 @@ static void test_del_lenient_prev(void)
 	CHECK_INT(last.code, 6);
 }
 
+/* vlan and vlanTrunk together (reference v1.8+): a trunk port with vlan as native VLAN. */
+static void test_vlan_with_trunk(void)
+{
+	_cleanup_(bridge_conf_freep) struct bridge_conf *c =
+		load("{\"vlan\":5,\"vlanTrunk\":[{\"id\":6},{\"minID\":20,\"maxID\":21}]}", NULL);
+	_cleanup_(bridge_conf_freep) struct bridge_conf *empty = load("{\"vlanTrunk\":[]}", NULL);
+	_cleanup_(bridge_conf_freep) struct bridge_conf *null = load("{\"vlanTrunk\":null}", NULL);
+
+	CHECK(c != NULL);
+	if (c) {
+		CHECK_INT(c->vlan, 5);
+		CHECK_INT(c->n_trunk, 3);
+		CHECK(c->has_trunk);
+	}
+	/* [] configures no trunk VID but still asks for a VLAN-filtering bridge. */
+	CHECK(empty && empty->has_trunk && empty->n_trunk == 0);
+	CHECK(null && !null->has_trunk);
+}
+
+/* Plan steps as "+vid/flags" and "-vid", comma separated. */
+static void plan_text(char *buf, size_t len, const struct bridge_vlan_step *s, size_t n)
+{
+	size_t off = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < n && off < len; i++)
+		off += (size_t)snprintf(
+			buf + off, len - off, "%s%c%u%s", i ? "," : "", s[i].add ? '+' : '-',
+			s[i].vid,
+			!s[i].add	  ? ""
+			: s[i].flags == 0 ? "/tagged"
+			: s[i].flags == (BRIDGE_VLAN_INFO_PVID | BRIDGE_VLAN_INFO_UNTAGGED)
+				? "/pvid+untagged"
+				: "/?");
+}
+
+static void check_plan(int vlan, const uint16_t *trunk, size_t n_trunk, bool preserve,
+		       const char *want)
+{
+	static const uint16_t existing[] = {1};
+	_cleanup_free_ struct bridge_vlan_step *steps = NULL;
+	struct cni_err err = {0};
+	size_t n = 99;
+	char text[512];
+
+	CHECK_INT(bridge_vlan_plan(vlan, trunk, n_trunk, preserve, existing, 1, &steps, &n, &err),
+		  0);
+	plan_text(text, sizeof(text), steps, n);
+	CHECK_STR(text, want);
+}
+
+static void test_vlan_plan(void)
+{
+	static const uint16_t trunk[] = {6, 20, 21};
+	_cleanup_free_ struct bridge_vlan_step *steps = NULL;
+	struct cni_err err = {0};
+	size_t n = 0;
+
+	/* Native VLAN 5 untagged + PVID, the trunk tagged, the default VLAN 1 gone. */
+	check_plan(5, trunk, 3, false, "-1,+5/pvid+untagged,+6/tagged,+20/tagged,+21/tagged");
+	check_plan(5, trunk, 3, true, "+5/pvid+untagged,+6/tagged,+20/tagged,+21/tagged");
+	/* A trunk alone keeps VLAN 1 as its native VLAN, added last. */
+	check_plan(0, trunk, 3, false, "-1,+6/tagged,+20/tagged,+21/tagged,+1/pvid+untagged");
+	check_plan(7, NULL, 0, false, "-1,+7/pvid+untagged");
+	check_plan(0, NULL, 0, false, "");
+	CHECK(bridge_vlan_needs_flush(5, 3, false));
+	CHECK(!bridge_vlan_needs_flush(5, 3, true));
+	CHECK(!bridge_vlan_needs_flush(0, 0, false));
+
+	/* The messages the steps become: RTM_SETLINK/DELLINK on the port (MASTER) with the
+	 * step's bridge_vlan_info. */
+	CHECK_INT(bridge_vlan_plan(5, trunk, 1, false, NULL, 0, &steps, &n, &err), 0);
+	CHECK_INT(n, 2);
+	for (size_t i = 0; i < n; i++) {
+		const struct nlattr *tb[IFLA_MAX + 1] = {0}, *spec[IFLA_BRIDGE_MAX + 1] = {0};
+		const struct bridge_vlan_info *vi;
+		char buf[NL_MSG_BUF_SIZE];
+		struct nlmsghdr *nlh;
+
+		CHECK_INT(nl_link_build_vlan(buf, steps[i].add, 42, steps[i].vid, steps[i].flags,
+					     BRIDGE_FLAGS_MASTER, &nlh, &err),
+			  0);
+		CHECK_INT(nlh->nlmsg_type, RTM_SETLINK);
+		nl_attr_index(nlh, sizeof(struct ifinfomsg), tb, IFLA_MAX);
+		CHECK(tb[IFLA_AF_SPEC] != NULL);
+		if (!tb[IFLA_AF_SPEC])
+			continue;
+		nl_attr_index_nested(tb[IFLA_AF_SPEC], spec, IFLA_BRIDGE_MAX);
+		CHECK(spec[IFLA_BRIDGE_FLAGS] &&
+		      mnl_attr_get_u16(spec[IFLA_BRIDGE_FLAGS]) == BRIDGE_FLAGS_MASTER);
+		CHECK(spec[IFLA_BRIDGE_VLAN_INFO] != NULL);
+		if (!spec[IFLA_BRIDGE_VLAN_INFO])
+			continue;
+		vi = mnl_attr_get_payload(spec[IFLA_BRIDGE_VLAN_INFO]);
+		CHECK_INT(vi->vid, i == 0 ? 5 : 6);
+		CHECK_INT(vi->flags,
+			  i == 0 ? BRIDGE_VLAN_INFO_PVID | BRIDGE_VLAN_INFO_UNTAGGED : 0);
+	}
+	CHECK_STR(steps[1].what, "failed to setup vlan tag on interface");
+}
+
 static void test_mac_forms(void)
 {
 	uint8_t m[6];
@@ -174,5 +279,7 @@ int main(void)
 	RUN(test_errors);
 	RUN(test_mac_forms);
 	RUN(test_del_lenient_prev);
+	RUN(test_vlan_with_trunk);
+	RUN(test_vlan_plan);
 	UNIT_DONE();
 }
