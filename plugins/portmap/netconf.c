@@ -32,6 +32,12 @@ bool portmap_mapping_applies(const struct portmap_mapping *m, int af)
 	return !m->has_host_ip || m->host_ip.family == af;
 }
 
+bool portmap_mapping_usable(const struct portmap_conf *c, const struct portmap_mapping *m)
+{
+	return (c->has_v4 && portmap_mapping_applies(m, AF_INET)) ||
+	       (c->has_v6 && portmap_mapping_applies(m, AF_INET6));
+}
+
 char *portmap_mapping_format(const struct portmap_mapping *m, char *buf, size_t len)
 {
 	char ip[IP_STRLEN];
@@ -290,31 +296,6 @@ static void choose_container_ips(struct portmap_conf *c, const char *ifname)
 	}
 }
 
-/* A hostIP whose family matches no container address cannot map anything: the reference
- * skips such mappings silently, leaving a pod whose port is unreachable. */
-static int check_mapping_families(const struct portmap_conf *c, enum portmap_load_mode mode,
-				  struct cni_err *err)
-{
-	if (mode != PORTMAP_LOAD_STRICT || !c->prev)
-		return 0;
-	for (size_t i = 0; i < c->n_mappings; i++) {
-		const struct portmap_mapping *m = &c->mappings[i];
-		char buf[256];
-
-		if (!m->has_host_ip)
-			continue;
-		if ((m->host_ip.family == AF_INET && !c->has_v4) ||
-		    (m->host_ip.family == AF_INET6 && !c->has_v6))
-			return cni_err_set(err, CNI_ERR_INVALID_CONFIG,
-					   "invalid port mapping %s: hostIP is %s but the "
-					   "container has no %s address",
-					   portmap_mapping_format(m, buf, sizeof(buf)),
-					   m->host_ip.family == AF_INET ? "IPv4" : "IPv6",
-					   m->host_ip.family == AF_INET ? "IPv4" : "IPv6");
-	}
-	return 0;
-}
-
 int portmap_conf_load(const struct cni_cmd_args *args, enum portmap_load_mode mode,
 		      struct portmap_conf **ret, struct cni_err *err)
 {
@@ -374,9 +355,6 @@ int portmap_conf_load(const struct cni_cmd_args *args, enum portmap_load_mode mo
 	}
 	if (c->prev)
 		choose_container_ips(c, args->ifname ? args->ifname : "");
-	r = check_mapping_families(c, mode, err);
-	if (r < 0)
-		return r;
 	cni_log(args->log, CNI_LOG_DEBUG, "parsed %zu port mappings%s%s", c->n_mappings,
 		c->has_v4 ? ", container IPv4" : "", c->has_v6 ? ", container IPv6" : "");
 	*ret = TAKE_PTR(c);

@@ -80,8 +80,14 @@ static inline void portmap_conf_freep(struct portmap_conf **c)
 }
 
 /* Whether mapping m applies to container address family af (AF_INET/AF_INET6): always
- * without hostIP, else only when hostIP has that family. */
+ * without hostIP, else only when hostIP has that family. A mapping whose hostIP is of a
+ * family the container has no address of maps nothing, and is skipped silently by ADD,
+ * CHECK and DEL alike, as in the reference. */
 bool portmap_mapping_applies(const struct portmap_mapping *m, int af);
+
+/* Whether mapping m maps anything for the container of c (a container address of the
+ * family its hostIP needs, if any). */
+bool portmap_mapping_usable(const struct portmap_conf *c, const struct portmap_mapping *m);
 
 /* Format "{hostPort: H, containerPort: C, protocol: P[, hostIP: A]}" into buf. */
 char *portmap_mapping_format(const struct portmap_mapping *m, char *buf, size_t len);

@@ -296,9 +296,9 @@ static int pm_add_mappings(const struct cni_cmd_args *args, const struct portmap
 	r = pm_marker_init(&m, args->name, args->container_id, err);
 	if (r < 0)
 		return r;
-	if (c->has_v4 && (r = pm_conf_udp_ports(c, AF_INET, &udp4, err)) < 0)
+	if (c->has_v4 && (r = pm_conf_udp_ports(c, 0, &udp4, err)) < 0)
 		return r;
-	if (c->has_v6 && (r = pm_conf_udp_ports(c, AF_INET6, &udp6, err)) < 0)
+	if (c->has_v6 && (r = pm_conf_udp_ports(c, 0, &udp6, err)) < 0)
 		return r;
 	if (c->snat && c->has_v4) {
 		r = pm_enable_route_localnet(args->log, &c->cont_v4.ip, localnet, sizeof(localnet),
@@ -335,6 +335,19 @@ int portmap_add(const struct cni_cmd_args *args, char **ret_out, struct cni_err 
 		return r;
 	if (!c->prev)
 		return cni_err_set(err, CNI_ERR_INVALID_CONFIG, "must be called as chained plugin");
+	for (size_t i = 0; i < c->n_mappings; i++) {
+		const struct portmap_mapping *m = &c->mappings[i];
+		char buf[256];
+
+		/* Skipped, as the reference does; said so, since the port stays closed. */
+		if (!portmap_mapping_usable(c, m))
+			cni_warn(args->log,
+				 "ignoring port mapping %s: the container has no %saddress",
+				 portmap_mapping_format(m, buf, sizeof(buf)),
+				 !m->has_host_ip		? ""
+				 : m->host_ip.family == AF_INET ? "IPv4 "
+								: "IPv6 ");
+	}
 	if (c->n_mappings > 0 && (c->has_v4 || c->has_v6)) {
 		r = pm_add_mappings(args, c, err);
 		if (r < 0)

@@ -68,7 +68,7 @@ int pm_conf_udp_ports(const struct portmap_conf *c, int af, struct pm_ports *por
 	for (size_t i = 0; i < c->n_mappings; i++) {
 		const struct portmap_mapping *m = &c->mappings[i];
 
-		if (m->proto == IPPROTO_UDP && portmap_mapping_applies(m, af) &&
+		if (m->proto == IPPROTO_UDP && (!af || portmap_mapping_applies(m, af)) &&
 		    pm_ports_add(ports, m->host_port) < 0)
 			return cni_err_nomem(err);
 	}

@@ -65,7 +65,8 @@ int pm_ports_add(struct pm_ports *p, uint16_t port) CNI_MUST_USE;
 void pm_ports_clear(struct pm_ports *p);
 
 /* Add the UDP host ports of the config's mappings that apply to address family af
- * (AF_INET/AF_INET6). */
+ * (AF_INET/AF_INET6), or with af 0 of every mapping whatever its hostIP (ADD flushes those
+ * of every family the container has, as the reference does). */
 int pm_conf_udp_ports(const struct portmap_conf *c, int af, struct pm_ports *ports,
 		      struct cni_err *err) CNI_MUST_USE;
 

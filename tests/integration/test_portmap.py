@@ -387,6 +387,36 @@ add rule ip cni_hostport masquerading ip saddr 127.0.0.1 ip daddr 10.99.0.2 masq
         self.add_ok(conf(TCP_UDP, prev=prev_result(2, v6=False)))
         self.assertNotIn("ip6", self.ruleset())
 
+    def test_host_ip_of_missing_family_is_skipped(self):
+        """As in the reference: the mapping maps nothing, ADD/CHECK/DEL agree, no error."""
+        maps = [{"hostPort": 80, "containerPort": 80, "protocol": "tcp", "hostIP": "fd98::1"},
+                {"hostPort": 5353, "containerPort": 53, "protocol": "udp", "hostIP": "fd98::1"},
+                {"hostPort": 8080, "containerPort": 80, "protocol": "tcp"}]
+        c = conf(maps, prev=prev_result(2, v6=False))
+        res = self.add_ok(c)
+        self.assertIn("ignoring port mapping {hostPort: 80, containerPort: 80, protocol: tcp, "
+                      "hostIP: fd98::1}: the container has no IPv6 address", res.stderr)
+        t = self.table("ip")
+        self.assertIn('tcp dport 8080 dnat to 10.99.0.2:80 comment "cid2"', t)
+        self.assertNotIn("dport 80 ", t)
+        self.assertNotIn("5353", t)
+        self.assertNotIn("ip6", self.ruleset())
+        self.assertOK(self.pm("CHECK", c))
+        # Only mappings of a family the container lacks: the skeleton and masquerade only.
+        only = conf(maps[:1], prev=prev_result(3, v6=False))
+        self.add_ok(only, "cid3")
+        self.assertEqual([l for l in self.rules_with("cid3") if "dnat" in l], [])
+        self.assertOK(self.pm("CHECK", only, "cid3"))
+        # IPv6-only container, IPv4 hostIP: likewise.
+        c6 = conf([{"hostPort": 81, "containerPort": 81, "protocol": "tcp",
+                    "hostIP": "192.168.50.1"}], prev=prev_result(4, v4=False))
+        self.add_ok(c6, "cid4")
+        self.assertNotIn("81", self.table("ip6"))
+        self.assertOK(self.pm("CHECK", c6, "cid4"))
+        for cid, cc in (("cid2", c), ("cid3", only), ("cid4", c6)):
+            self.assertOK(self.pm("DEL", cc, cid))
+            self.assertEqual(self.rules_with(cid), [])
+
     def test_conditions(self):
         ok = [["ip saddr 192.168.0.0/16"], ["ip daddr != 10.0.0.1"], ['iifname "eth0"'],
               ["oifname != eth1"], ["meta mark 0x2"], ["ip saddr 10.0.0.0/8", "iifname x"]]
@@ -430,11 +460,6 @@ class TestPortmapErrors(PortmapBase):
         ]
         for m, msg in cases:
             self.assertCNIError(self.pm("ADD", conf([m])), 7, msg)
-        # hostIP of a family the container does not have
-        self.assertCNIError(
-            self.pm("ADD", conf([{"hostPort": 80, "containerPort": 80, "protocol": "tcp",
-                                  "hostIP": "fd98::1"}], prev=prev_result(2, v6=False))),
-            7, "hostIP is IPv6 but the container has no IPv6 address")
         self.assertEqual(self.ruleset().strip(), "")
 
     def test_prev_result_errors(self):

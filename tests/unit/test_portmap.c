@@ -137,13 +137,39 @@ static void test_mapping_errors(void)
 	expect_error("\"runtimeConfig\": {\"portMappings\": {}}", 7, "portMappings");
 }
 
+/* A hostIP of a family the container has no address of maps nothing and is skipped, as
+ * in the reference: no error, no rule in either family, CHECK wants none; its UDP port is
+ * still flushed in the container's families on ADD. */
 static void test_family_mismatch(void)
 {
-	expect_error("\"runtimeConfig\": {\"portMappings\": [{\"hostPort\": 80, "
-		     "\"containerPort\": 80, \"protocol\": \"tcp\", \"hostIP\": \"fd00::1\"}]}, "
-		     "\"prevResult\": {\"cniVersion\": \"1.0.0\", \"ips\": [{\"address\": "
-		     "\"10.0.0.2/24\"}]}",
-		     7, "hostIP is IPv6 but the container has no IPv6 address");
+	_cleanup_(portmap_conf_freep) struct portmap_conf *c = NULL;
+	_cleanup_(pm_rule_set_clear) struct pm_rule_set set = {0};
+	_cleanup_(pm_ports_clear) struct pm_ports all = {0}, v4 = {0};
+	struct cni_err err = {0};
+
+	CHECK(load("\"runtimeConfig\": {\"portMappings\": [{\"hostPort\": 80, "
+		   "\"containerPort\": 80, \"protocol\": \"tcp\", \"hostIP\": \"fd00::1\"}, "
+		   "{\"hostPort\": 53, \"containerPort\": 53, \"protocol\": \"udp\", "
+		   "\"hostIP\": \"fd00::1\"}, {\"hostPort\": 81, \"containerPort\": 81, "
+		   "\"protocol\": \"tcp\"}]}, \"prevResult\": {\"cniVersion\": \"1.0.0\", "
+		   "\"ips\": [{\"address\": \"10.0.0.2/24\"}]}",
+		   PORTMAP_LOAD_STRICT, &c, &err) == 0);
+	CHECK(!cni_err_isset(&err));
+	if (!c)
+		return;
+	CHECK(c->has_v4 && !c->has_v6);
+	CHECK(!portmap_mapping_usable(c, &c->mappings[0]));
+	CHECK(!portmap_mapping_usable(c, &c->mappings[1]));
+	CHECK(portmap_mapping_usable(c, &c->mappings[2]));
+	/* The rules ADD writes and CHECK wants: the usable mapping and the masquerades. */
+	CHECK(pm_build_container_rules(c, "cid", NFPROTO_IPV4, &c->cont_v4.ip, &set, &err) == 0);
+	CHECK_INT(set.n, 3);
+	if (set.n == 3)
+		CHECK_STR(set.v[0].text, "tcp dport 81 dnat to 10.0.0.2:81");
+	CHECK(pm_conf_udp_ports(c, 0, &all, &err) == 0);
+	CHECK(pm_conf_udp_ports(c, AF_INET, &v4, &err) == 0);
+	CHECK_INT(all.n, 1);
+	CHECK_INT(v4.n, 0);
 }
 
 /* Run fn with stderr sent to a temporary file; returns what it wrote (malloc'd). */
