@@ -787,8 +787,12 @@ int bridge_cmd_add(const struct cni_cmd_args *args, char **ret_out, struct cni_e
 	if (create_veth(&c, args->ifname, (unsigned int)c.conf->mtu, mac, c.netns_fd, c.cont, &host,
 			&cont, err) < 0)
 		return cni_err_ret(err);
-	if (attach_port(&c, &br, &host, c.conf->hairpin, c.conf->port_isolation, c.conf->vlan,
-			c.conf->trunk, c.conf->n_trunk, err) < 0)
+	/* promiscMode asks for hairpin traffic (a pod reaching itself through a hostPort or
+	 * service address), which a promiscuous bridge cannot deliver once br_netfilter makes
+	 * that traffic a bridged DNAT back out of its own port: only the port's hairpin flag
+	 * lets the bridge send it there. */
+	if (attach_port(&c, &br, &host, c.conf->hairpin || c.conf->promisc, c.conf->port_isolation,
+			c.conf->vlan, c.conf->trunk, c.conf->n_trunk, err) < 0)
 		goto undo_veth;
 
 	res = cni_result_new();

@@ -30,7 +30,7 @@ struct bridge_conf {
 	enum bridge_masq_backend masq_backend; /* ipMasqBackend */
 	int mtu;			       /* mtu, 0 = kernel default */
 	bool hairpin;			       /* hairpinMode */
-	bool promisc;			       /* promiscMode */
+	bool promisc;			       /* promiscMode (also hairpin on the port) */
 	int vlan;			       /* vlan (access or native VLAN), 0 = none */
 	uint16_t *trunk;		       /* vlanTrunk VIDs, sorted, unique */
 	size_t n_trunk;			       /* number of trunk VIDs */

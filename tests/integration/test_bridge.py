@@ -361,6 +361,11 @@ table inet seen {
         conf2 = self.conf(promiscMode=True)
         res2 = self.add(conf2, ctr2, cid="p")
         self.assertIn("PROMISC", self.links(self.node)[BRIDGE]["flags"])
+        # promiscMode alone also turns hairpin on for the port: a pod reaching itself
+        # through a hostPort needs it under br_netfilter (test_portmap has the traffic).
+        port = [p for p in self.node.json("bridge -j -d link show")
+                if p["ifname"] == res2["interfaces"][1]["name"]][0]
+        self.assertTrue(port["hairpin"])
         self.assertOK(self.check(conf2, ctr2, res2, cid="p"))
         self.delete(conf2, ctr2, cid="p")
 

@@ -617,31 +617,40 @@ class TestPortmapTraffic(PortmapBase):
 class TestPortmapWithBridge(PortmapBase):
     """End to end with this suite's bridge + host-local, when they are built."""
 
-    def test_bridge_chain(self):
+    def bridge_pod(self, name, bridge, subnet, **extra):
+        """A pod on this suite's bridge (host-local IPAM); returns (netns, result)."""
         for p in ("bridge", "host-local"):
             if not os.path.exists(plugin_path(p)):
                 self.skipTest("bin/%s not built" % p)
-        o = self.add_outside()
-        c = self.netns("pmbc")
-        data = self.tmpdir()
-        net = {"cniVersion": "1.0.0", "name": "pmbr", "type": "bridge", "bridge": "cni9",
-               "isGateway": True, "hairpinMode": True,
-               "ipam": {"type": "host-local", "dataDir": data,
-                        "ranges": [[{"subnet": "10.77.0.0/24"}]],
+        c = self.netns(name)
+        net = {"cniVersion": "1.0.0", "name": name, "type": "bridge", "bridge": bridge,
+               "isGateway": True,
+               "ipam": {"type": "host-local", "dataDir": self.tmpdir(),
+                        "ranges": [[{"subnet": subnet}]],
                         "routes": [{"dst": "0.0.0.0/0"}]}}
-        res = run_plugin("bridge", "ADD", net, containerid="bcid", netns=c.path,
+        net.update(extra)
+        res = run_plugin("bridge", "ADD", net, containerid=name, netns=c.path,
                          in_netns=self.node.name)
         self.assertOK(res)
-        self.addCleanup(run_plugin, "bridge", "DEL", net, containerid="bcid", netns=c.path,
+        self.addCleanup(run_plugin, "bridge", "DEL", net, containerid=name, netns=c.path,
                         in_netns=self.node.name)
-        ip = res.json["ips"][0]["address"].split("/")[0]
-        self.serve(c, "TCP4-LISTEN:80,fork,reuseaddr", "bridged")
+        return c, res.json
+
+    def map_port(self, c, res, host_port, cid):
         pm = {"cniVersion": "1.0.0", "name": "pmbr", "type": "portmap",
-              "runtimeConfig": {"portMappings": [{"hostPort": 8088, "containerPort": 80,
+              "runtimeConfig": {"portMappings": [{"hostPort": host_port, "containerPort": 80,
                                                   "protocol": "tcp"}]},
-              "prevResult": res.json}
-        self.assertOK(run_plugin("portmap", "ADD", pm, containerid="bcid", netns=c.path,
+              "prevResult": res}
+        self.assertOK(run_plugin("portmap", "ADD", pm, containerid=cid, netns=c.path,
                                  in_netns=self.node.name))
+        return pm
+
+    def test_bridge_chain(self):
+        o = self.add_outside()
+        c, res = self.bridge_pod("pmbc", "cni9", "10.77.0.0/24", hairpinMode=True)
+        ip = res["ips"][0]["address"].split("/")[0]
+        self.serve(c, "TCP4-LISTEN:80,fork,reuseaddr", "bridged")
+        pm = self.map_port(c, res, 8088, "bcid")
         time.sleep(0.2)
         self.assertEqual(self.client(o, "TCP4:192.168.50.1:8088"), "bridged")
         self.assertEqual(self.client(c, "TCP4:192.168.50.1:8088"), "bridged")
@@ -650,6 +659,21 @@ class TestPortmapWithBridge(PortmapBase):
                                  in_netns=self.node.name))
         self.assertEqual(self.rules_with("bcid"), [])
 
+    def test_pod_reaches_own_host_port_with_promisc_mode(self):
+        """containerd's default conflist (bridge with promiscMode, no hairpinMode, then
+        portmap) under br_netfilter: the pod reaches its own hostPort."""
+        self.add_outside()
+        c, res = self.bridge_pod("pmpr", "cni8", "10.78.0.0/24", ipMasq=True,
+                                 promiscMode=True)
+        self.serve(c, "TCP4-LISTEN:80,fork,reuseaddr", "self")
+        self.map_port(c, res, 8089, "prcid")
+        brnf = self.node.sh("cat /proc/sys/net/bridge/bridge-nf-call-iptables",
+                            check=False).strip()
+        time.sleep(0.2)
+        # Through the node's uplink address and through the gateway on the bridge.
+        self.assertEqual(self.client(c, "TCP4:192.168.50.1:8089,connect-timeout=2"), "self",
+                         "bridge-nf-call-iptables=%s" % (brnf or "absent"))
+        self.assertEqual(self.client(c, "TCP4:10.78.0.1:8089,connect-timeout=2"), "self")
 
 class TestPortmapTiming(PortmapBase):
     def test_add_del_latency(self):
