@@ -45,13 +45,13 @@ int ipam_range_canonicalize(struct ipam_range *r, struct cni_err *err)
 
 	if (r->has_start) {
 		/*
-		 * The reference compares a canonical IPv4 start against a
-		 * not yet canonical (16-byte) end here, which always passes;
-		 * an IPv4 start after the end is reported as a bad end below.
+		 * The reference checks the start against the given end (the
+		 * range's Contains), so a start after the end names RangeStart,
+		 * for both families.
 		 */
 		bool ok = ipnet_contains(&r->subnet, &r->start);
 
-		if (ok && r->has_end && r->start.family == AF_INET6 && r->end.family == AF_INET6 &&
+		if (ok && r->has_end && r->start.family == r->end.family &&
 		    ip_cmp(&r->start, &r->end) > 0)
 			ok = false;
 		if (!ok)

@@ -237,6 +237,13 @@ class TestHostLocalValidation(HostLocalBase):
          "invalid range set 0: RangeStart 10.1.1.1 not in network 10.1.0.0/24"),
         ({"subnet": "10.1.0.0/24", "rangeEnd": "10.2.0.1"},
          "invalid range set 0: RangeEnd 10.2.0.1 not in network 10.1.0.0/24"),
+        # a start after the end names the start, for both families, as the reference does
+        ({"subnet": "10.1.0.0/24", "rangeStart": "10.1.0.9", "rangeEnd": "10.1.0.5"},
+         "invalid range set 0: RangeStart 10.1.0.9 not in network 10.1.0.0/24"),
+        ({"subnet": "fd00::/64", "rangeStart": "fd00::9", "rangeEnd": "fd00::5"},
+         "invalid range set 0: RangeStart fd00::9 not in network fd00::/64"),
+        ({"subnet": "10.1.0.0/24", "rangeEnd": "10.1.0.0"},
+         "invalid range set 0: RangeEnd 10.1.0.0 not in network 10.1.0.0/24"),
     ]
 
     def check_error(self, conf, msg, code=7):

@@ -200,7 +200,15 @@ static void test_conf_validation(void)
 	expect_conf_error(
 		NET("{\"ranges\":[[{\"subnet\":\"10.1.0.0/24\",\"rangeStart\":\"10.1.0.9\","
 		    "\"rangeEnd\":\"10.1.0.5\"}]]}"),
-		NULL, 7, "invalid range set 0: RangeEnd 10.1.0.5 not in network 10.1.0.0/24");
+		NULL, 7, "invalid range set 0: RangeStart 10.1.0.9 not in network 10.1.0.0/24");
+	expect_conf_error(NET("{\"ranges\":[[{\"subnet\":\"fd00::/64\",\"rangeStart\":\"fd00::9\","
+			      "\"rangeEnd\":\"fd00::5\"}]]}"),
+			  NULL, 7,
+			  "invalid range set 0: RangeStart fd00::9 not in network fd00::/64");
+	/* Without a rangeStart the default start (.1) is checked against the end. */
+	expect_conf_error(
+		NET("{\"ranges\":[[{\"subnet\":\"10.1.0.0/24\",\"rangeEnd\":\"10.1.0.0\"}]]}"),
+		NULL, 7, "invalid range set 0: RangeEnd 10.1.0.0 not in network 10.1.0.0/24");
 	expect_conf_error(
 		NET("{\"ranges\":[[{\"subnet\":\"10.1.0.0/24\"},{\"subnet\":\"fd00::/64\"}]]}"),
 		NULL, 7, "invalid range set 0: mixed address families");
