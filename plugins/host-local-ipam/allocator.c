@@ -2,9 +2,21 @@
 /* host-local allocation from one range set (reference: backend/allocator/allocator.go). */
 #include "host-local-ipam/allocator.h"
 
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cleanup.h"
+
+const char *ipam_msg_id(const char *cid, char *buf)
+{
+	size_t len = strlen(cid);
+
+	if (len <= IPAM_MSG_ID_MAX)
+		return cid;
+	snprintf(buf, IPAM_MSG_ID_LEN, "%.*s... (%zu characters)", IPAM_MSG_ID_MAX, cid, len);
+	return buf;
+}
 
 /* Fill *ret with ip inside r. */
 static void fill_ip(const struct ipam_range *r, const struct ip_addr *ip, struct cni_ip *ret)
@@ -66,12 +78,13 @@ int ipam_allocate(struct ipam_store *s, const struct ipam_range_set *set, int se
 		return rc;
 	for (size_t i = 0; i < n_mine; i++) {
 		if (ipam_range_set_find(set, &mine[i])) {
-			char buf[IP_STRLEN];
+			char buf[IP_STRLEN], idbuf[IPAM_MSG_ID_LEN];
 
 			return cni_err_set(err, CNI_ERR_INTERNAL,
 					   "%s has been allocated to %s, duplicate allocation is "
 					   "not allowed",
-					   ip_format(&mine[i], buf, sizeof(buf)), cid);
+					   ip_format(&mine[i], buf, sizeof(buf)),
+					   ipam_msg_id(cid, idbuf));
 		}
 	}
 

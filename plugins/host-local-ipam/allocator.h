@@ -9,6 +9,18 @@
 #include "host-local-ipam/range.h"
 #include "host-local-ipam/store.h"
 
+/* Longest container ID an error message quotes whole. */
+#define IPAM_MSG_ID_MAX 200
+/* Room for ipam_msg_id()'s output. */
+#define IPAM_MSG_ID_LEN (IPAM_MSG_ID_MAX + 40)
+
+/*
+ * cid as error messages quote it: whole up to IPAM_MSG_ID_MAX characters,
+ * else its start and its length, so the rest of a message fits (IDs have
+ * no length limit). buf has IPAM_MSG_ID_LEN bytes; returns buf or cid.
+ */
+const char *ipam_msg_id(const char *cid, char *buf);
+
 /*
  * Reserve one address of range set `set` (index set_idx) for (cid, ifname)
  * in the locked store s. With `requested` (may be NULL) exactly that address

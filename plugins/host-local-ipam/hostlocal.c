@@ -202,10 +202,13 @@ int hostlocal_check(const struct cni_cmd_args *args, char **ret_out, struct cni_
 	r = open_locked(args, &c, &s, err);
 	if (r < 0)
 		return r;
-	if (!ipam_store_find_by_id(s, args->container_id, args->ifname))
+	if (!ipam_store_find_by_id(s, args->container_id, args->ifname)) {
+		char idbuf[IPAM_MSG_ID_LEN];
+
 		return cni_err_set(err, CNI_ERR_INTERNAL,
 				   "host-local: Failed to find address added by container %s",
-				   args->container_id);
+				   ipam_msg_id(args->container_id, idbuf));
+	}
 	return 0;
 }
 
@@ -222,18 +225,14 @@ int hostlocal_status(const struct cni_cmd_args *args, char **ret_out, struct cni
 {
 	_cleanup_(ipam_conf_freep) struct ipam_conf *c = NULL;
 	_cleanup_free_ char *path = NULL;
-	const char *root;
 	struct stat st;
 	int r;
 
 	r = ipam_conf_load(args->stdin_data, args->stdin_len, args->args, &c, err);
 	if (r < 0)
 		return r;
-	root = c->data_dir && *c->data_dir ? c->data_dir : IPAM_DEFAULT_DATA_DIR;
-	if (asprintf(&path, "%s/%s", root, c->name) < 0) {
-		path = NULL;
+	if (ipam_store_net_dir(c->data_dir, c->name, &path) < 0)
 		return cni_err_nomem(err);
-	}
 	/* The network directory, or the nearest ancestor that exists, must take new files. */
 	for (;;) {
 		char *slash;

@@ -20,12 +20,22 @@
 #include "cleanup.h"
 #include "fileio.h"
 
-/* Largest reservation file content we keep; longer content never matches an owner. */
-#define OWNER_MAX 4096
+/*
+ * Largest reservation file content we read. The spec sets no limit on a
+ * container ID, but a plugin gets it (and the interface name) through its
+ * environment, where one string is at most MAX_ARG_STRLEN (32 pages: 128 KiB,
+ * 2 MiB with 64 KiB pages), so no plugin can write a reservation near this.
+ * Larger files are not reservations and never match an owner.
+ */
+#define OWNER_MAX (16u << 20)
 /* Owner recorded for files that are too large to be a reservation. */
 #define OWNER_OVERSIZE "\x01oversize"
-/* First line of the index; the stamp field is rewritten in place after the rename. */
-#define INDEX_MAGIC "host-local-index v1 dirstamp="
+/*
+ * First line of the index; the stamp field is rewritten in place after the
+ * rename. v1 indexes (which recorded owners of more than 4 KiB as
+ * OWNER_OVERSIZE) are rebuilt from the files.
+ */
+#define INDEX_MAGIC "host-local-index v2 dirstamp="
 /* Width of the "<sec>.<nsec>" stamp field. */
 #define STAMP_WIDTH 30
 
@@ -114,6 +124,74 @@ static char *trim(char *s, size_t *len)
 	return s;
 }
 
+/*
+ * Go's filepath.Clean of p into out (room for strlen(p) + 2 bytes): repeated
+ * slashes collapse, "." elements go, ".." removes the element before it (or
+ * stays at the start of a relative path, or goes at the root), no trailing
+ * slash, "." for an empty result. Purely lexical, like Go.
+ */
+static void path_clean(const char *p, char *out)
+{
+	size_t n = strlen(p), r = 0, w = 0, dotdot = 0;
+	bool rooted = n > 0 && p[0] == '/';
+
+	if (rooted) {
+		out[w++] = '/';
+		r = 1;
+		dotdot = 1;
+	}
+	while (r < n) {
+		if (p[r] == '/') {
+			r++;
+		} else if (p[r] == '.' && (r + 1 == n || p[r + 1] == '/')) {
+			r++;
+		} else if (p[r] == '.' && p[r + 1] == '.' && (r + 2 == n || p[r + 2] == '/')) {
+			r += 2;
+			if (w > dotdot) {
+				/* Drop the last element. */
+				w--;
+				while (w > dotdot && out[w] != '/')
+					w--;
+			} else if (!rooted) {
+				/* A leading ".." of a relative path stays. */
+				if (w > 0)
+					out[w++] = '/';
+				out[w++] = '.';
+				out[w++] = '.';
+				dotdot = w;
+			}
+		} else {
+			if ((rooted && w != 1) || (!rooted && w != 0))
+				out[w++] = '/';
+			while (r < n && p[r] != '/')
+				out[w++] = p[r++];
+		}
+	}
+	if (w == 0)
+		out[w++] = '.';
+	out[w] = '\0';
+}
+
+int ipam_store_net_dir(const char *data_dir, const char *network, char **ret)
+{
+	_cleanup_free_ char *joined = NULL;
+	char *out;
+
+	if (!data_dir || !*data_dir)
+		data_dir = IPAM_DEFAULT_DATA_DIR;
+	/* filepath.Join skips empty elements. */
+	if (asprintf(&joined, "%s%s%s", data_dir, *network ? "/" : "", network) < 0) {
+		joined = NULL;
+		return -ENOMEM;
+	}
+	out = malloc(strlen(joined) + 2);
+	if (!out)
+		return -ENOMEM;
+	path_clean(joined, out);
+	*ret = out;
+	return 0;
+}
+
 /* mkdir -p with mode 0755. */
 static int mkdir_p(const char *path, struct cni_err *err)
 {
@@ -147,18 +225,14 @@ int ipam_store_open(const char *data_dir, const char *network, bool use_index,
 	_cleanup_(ipam_store_closep) struct ipam_store *s = NULL;
 	int r;
 
-	if (!data_dir || !*data_dir)
-		data_dir = IPAM_DEFAULT_DATA_DIR;
 	s = calloc(1, sizeof(*s));
 	if (!s)
 		return cni_err_nomem(err);
 	s->dir_fd = -1;
 	s->lock_fd = -1;
 	s->use_index = use_index;
-	if (asprintf(&s->dir, "%s/%s", data_dir, network) < 0) {
-		s->dir = NULL;
+	if (ipam_store_net_dir(data_dir, network, &s->dir) < 0)
 		return cni_err_nomem(err);
-	}
 	r = mkdir_p(s->dir, err);
 	if (r < 0)
 		return r;

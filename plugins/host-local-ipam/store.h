@@ -33,9 +33,16 @@
 struct ipam_store;
 
 /*
- * Open (creating with mode 0755 as needed) <data_dir>/<network> and its lock
- * file. data_dir NULL or "" means the default. use_index false makes every
- * session read all files (the reference's cost model; for benchmarks).
+ * The malloc'd network directory <data_dir>/<network>, cleaned lexically as
+ * Go's filepath.Join does (so "a/../b" never creates "a"). data_dir NULL or
+ * "" means the default. 0 or -ENOMEM.
+ */
+int ipam_store_net_dir(const char *data_dir, const char *network, char **ret) CNI_MUST_USE;
+
+/*
+ * Open (creating with mode 0755 as needed) the network directory and its
+ * lock file. use_index false makes every session read all files (the
+ * reference's cost model; for benchmarks).
  */
 int ipam_store_open(const char *data_dir, const char *network, bool use_index,
 		    struct ipam_store **ret, struct cni_err *err) CNI_MUST_USE;

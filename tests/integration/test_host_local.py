@@ -273,6 +273,24 @@ class TestHostLocalValidation(HostLocalBase):
         self.check_error(self.conf(), "no IP ranges specified")
         self.check_error(self.conf([]), "no IP ranges specified")
 
+    def test_data_dir_cleaned(self):
+        # filepath.Join semantics: "stray/.." creates no directory "stray"
+        conf = self.conf(V4, version="1.1.0", dataDir=os.path.join(self.data, "stray", "..", "d"))
+        self.assertOK(run_plugin("host-local", "STATUS", conf))
+        self.assertOK(self.add(conf))
+        self.assertEqual(sorted(os.listdir(self.data)), ["d"])
+        self.assertIn("10.1.0.2", os.listdir(os.path.join(self.data, "d", "hlnet")))
+        conf["ipam"]["dataDir"] = self.data + "//d/./"
+        self.assertOK(run_plugin("host-local", "CHECK", conf))
+        self.assertOK(self.delete(conf))
+        self.assertNotIn("10.1.0.2", os.listdir(os.path.join(self.data, "d", "hlnet")))
+        # errors name the cleaned path, as the reference's do
+        open(os.path.join(self.data, "file"), "w").close()
+        conf["ipam"]["dataDir"] = os.path.join(self.data, "x", "..", "file", ".")
+        self.assertCNIError(self.add(conf), 999, "mkdir %s: not a directory"
+                            % os.path.join(self.data, "file"))
+        self.assertEqual(sorted(os.listdir(self.data)), ["d", "file"])
+
     def test_30_accepted(self):
         self.assertEqual(self.addresses(self.add(self.conf([[{"subnet": "10.1.0.0/30"}]]))),
                          ["10.1.0.2/30"])
@@ -456,6 +474,20 @@ class TestHostLocalGoInterop(HostLocalBase):
         # the Go plugin carries on round robin from our cursor
         rc, out = self.go("ADD", conf, "again")
         self.assertEqual(json.loads(out)["ips"][0]["address"], "10.1.0.4/24")
+
+    def test_long_container_ids_both_ways(self):
+        conf = self.conf([[{"subnet": "10.1.0.0/24"}], [{"subnet": "fd00:1::/64"}]])
+        for n in (5000, 20000):
+            with self.subTest(n=n):
+                go_cid, c_cid = "g" * n, "c" * n
+                rc, out = self.go("ADD", conf, go_cid)
+                self.assertEqual(rc, 0, out)
+                self.assertOK(self.add(conf, cid=c_cid))
+                self.assertOK(run_plugin("host-local", "CHECK", conf, containerid=go_cid))
+                self.assertEqual(self.go("CHECK", conf, c_cid)[0], 0)
+                self.assertOK(self.delete(conf, cid=go_cid))
+                self.assertEqual(self.go("DEL", conf, c_cid)[0], 0)
+                self.assertEqual(self.reservations(), {})
 
     def test_interleaved_never_duplicate(self):
         conf = self.conf([[{"subnet": "10.1.0.0/27"}]])

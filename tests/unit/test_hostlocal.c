@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "fileio.h"
 #include "host-local-ipam/allocator.h"
 #include "host-local-ipam/config.h"
 #include "host-local-ipam/dns.h"
@@ -761,6 +762,181 @@ static void test_gc(void)
 	rmtree(dir);
 }
 
+/* ---- store paths, long owners, kill leftovers, boot record ---------------- */
+
+/* The whole content of dir/name (malloc'd; NULL when unreadable). */
+static char *read_all(const char *dir, const char *name)
+{
+	_cleanup_free_ char *path = NULL;
+	char *buf = NULL;
+	size_t len = 0;
+
+	if (asprintf(&path, "%s/%s", dir, name) < 0)
+		abort();
+	if (fileio_read_path(path, 1 << 24, &buf, &len) < 0)
+		return NULL;
+	return buf;
+}
+
+static bool exists(const char *dir, const char *name)
+{
+	_cleanup_free_ char *path = NULL;
+	struct stat st;
+
+	if (asprintf(&path, "%s/%s", dir, name) < 0)
+		abort();
+	return lstat(path, &st) == 0;
+}
+
+static const char *net_dir(const char *data_dir, const char *network)
+{
+	static char out[512];
+	char *p = NULL;
+
+	if (ipam_store_net_dir(data_dir, network, &p) < 0)
+		return "(nomem)";
+	snprintf(out, sizeof(out), "%s", p);
+	free(p);
+	return out;
+}
+
+static void test_net_dir_clean(void)
+{
+	char *dir = mktmp(), data[512], path[512];
+	struct ipam_store *st = NULL;
+	struct cni_err err = {0};
+
+	/* Go's filepath.Join(dataDir, network) semantics. */
+	CHECK_STR(net_dir(NULL, "net"), "/var/lib/cni/networks/net");
+	CHECK_STR(net_dir("", "net"), "/var/lib/cni/networks/net");
+	CHECK_STR(net_dir("/a/b/../c", "net"), "/a/c/net");
+	CHECK_STR(net_dir("/a//b/./", "net"), "/a/b/net");
+	CHECK_STR(net_dir("/..", "net"), "/net");
+	CHECK_STR(net_dir("/a/../../..", "net"), "/net");
+	CHECK_STR(net_dir("../x", "net"), "../x/net");
+	CHECK_STR(net_dir("a/../../b/..", "net"), "../net");
+	CHECK_STR(net_dir("a/..", "net"), "net");
+	CHECK_STR(net_dir(".", "net"), "net");
+	CHECK_STR(net_dir("/a/b", ".."), "/a");
+	CHECK_STR(net_dir("/a/b", ""), "/a/b");
+	CHECK_STR(net_dir("/a/b/", "."), "/a/b");
+	CHECK_STR(net_dir("/a/.b/..c/...", "n"), "/a/.b/..c/.../n");
+
+	/* Opening through ".." creates no stray directory. */
+	snprintf(data, sizeof(data), "%s/stray/../data", dir);
+	CHECK_INT(ipam_store_open(data, "net", true, &st, &err), 0);
+	if (st) {
+		snprintf(path, sizeof(path), "%s/data/net", dir);
+		CHECK_STR(ipam_store_dir(st), path);
+	}
+	ipam_store_close(st);
+	CHECK(!exists(dir, "stray"));
+	CHECK(exists(dir, "data/net/lock"));
+	rmtree(dir);
+}
+
+/* A container ID of n characters (malloc'd). */
+static char *long_id(size_t n, char c)
+{
+	char *id = malloc(n + 1);
+
+	if (!id)
+		abort();
+	memset(id, c, n);
+	id[n] = '\0';
+	return id;
+}
+
+static void test_long_ids(void)
+{
+	static const size_t lens[] = {4091, 5000, 20000, 200000};
+
+	for (int use_index = 0; use_index < 2; use_index++) {
+		for (size_t k = 0; k < ARRAY_SIZE(lens); k++) {
+			char *dir = mktmp(), netdir[512], *content, *want;
+			_cleanup_free_ char *a = long_id(lens[k], 'a'), *b = long_id(lens[k], 'b');
+			struct ipam_store *st = open_locked(dir, use_index);
+			struct ipam_range_set s = make_set("[{\"subnet\":\"10.1.0.0/24\"}]");
+			struct cni_attachment valid[] = {{.container_id = a, .ifname = "eth0"}};
+			struct cni_err err = {0};
+			struct cni_ip r;
+			size_t n = 0;
+
+			snprintf(netdir, sizeof(netdir), "%s/net", dir);
+			CHECK_INT(ipam_allocate(st, &s, 0, a, "eth0", NULL, &r, &err), 0);
+			CHECK_INT(ipam_allocate(st, &s, 0, b, "eth0", NULL, &r, &err), 0);
+			ipam_store_unlock(st);
+			content = read_all(netdir, "10.1.0.2");
+			if (asprintf(&want, "%s\r\neth0", a) < 0)
+				abort();
+			CHECK(content && strcmp(content, want) == 0);
+			free(content);
+			free(want);
+
+			/* A later session (the index trusted, or every file read). */
+			CHECK_INT(ipam_store_lock(st, &err), 0);
+			CHECK_STR(ids(st, a, "eth0"), "10.1.0.2");
+			CHECK(ipam_store_find_by_id(st, b, "eth0"));
+			CHECK(!ipam_store_find_by_id(st, a, "eth1"));
+			/* The duplicate check sees the long owner. */
+			CHECK_INT(ipam_allocate(st, &s, 0, a, "eth0", NULL, &r, &err), -EIO);
+			CHECK(strstr(err.msg, "characters), duplicate allocation is not allowed") !=
+			      NULL);
+			ipam_store_unlock(st);
+
+			CHECK_INT(ipam_store_lock(st, &err), 0);
+			CHECK_INT(ipam_store_gc(st, valid, 1, &n, &err), 0);
+			CHECK_INT(n, 1);
+			CHECK(!exists(netdir, "10.1.0.3"));
+			CHECK_INT(ipam_store_release_by_id(st, a, "eth0", &n, &err), 0);
+			CHECK_INT(n, 1);
+			CHECK_INT(ipam_store_count(st), 0);
+			ipam_store_unlock(st);
+			CHECK(!exists(netdir, "10.1.0.2"));
+			ipam_store_close(st);
+			ipam_range_set_clear(&s);
+			rmtree(dir);
+		}
+	}
+}
+
+/* An index of the previous format, which could not hold owners of more than 4 KiB, is rebuilt. */
+static void test_index_v1_rebuilt(void)
+{
+	char *dir = mktmp(), netdir[512], *idx, *p, *q;
+	_cleanup_free_ char *a = long_id(5000, 'a');
+	struct ipam_store *st = open_locked(dir, true);
+	struct ipam_range_set s = make_set("[{\"subnet\":\"10.1.0.0/24\"}]");
+	struct cni_err err = {0};
+	struct cni_ip r;
+
+	snprintf(netdir, sizeof(netdir), "%s/net", dir);
+	CHECK_INT(ipam_allocate(st, &s, 0, a, "eth0", NULL, &r, &err), 0);
+	ipam_store_unlock(st);
+	/* What the previous version wrote: v1, the owner replaced by its marker. */
+	idx = read_all(netdir, IPAM_INDEX_NAME);
+	CHECK(idx != NULL);
+	if (idx && (p = strstr(idx, " v2 ")) && (q = strstr(idx, " aaaa"))) {
+		char *end = strchr(q, '\n');
+		char out[512];
+
+		p[2] = '1';
+		*q = '\0';
+		snprintf(out, sizeof(out), "%s %%01oversize%s", idx, end);
+		write_text(netdir, IPAM_INDEX_NAME, out);
+	}
+	free(idx);
+	CHECK_INT(ipam_store_lock(st, &err), 0);
+	CHECK_STR(ids(st, a, "eth0"), "10.1.0.2");
+	ipam_store_unlock(st);
+	idx = read_all(netdir, IPAM_INDEX_NAME);
+	CHECK(idx && strstr(idx, "host-local-index v2 ") == idx && strstr(idx, "oversize") == NULL);
+	free(idx);
+	ipam_store_close(st);
+	ipam_range_set_clear(&s);
+	rmtree(dir);
+}
+
 static void test_dns(void)
 {
 	const char *text = "# comment\n; other comment\n\nnameserver 10.0.0.1\n  nameserver  "
@@ -798,6 +974,9 @@ int main(void)
 	RUN(test_index_reconcile);
 	RUN(test_store_long_paths);
 	RUN(test_gc);
+	RUN(test_net_dir_clean);
+	RUN(test_long_ids);
+	RUN(test_index_v1_rebuilt);
 	RUN(test_dns);
 	UNIT_DONE();
 }
