@@ -133,10 +133,16 @@ static void undo_sysctls_here(struct add_ctx *a)
 		struct add_sysctl *s = &a->sysctls[i - 1];
 		struct cni_err e = {0};
 
-		if (!s->written || !s->orig)
+		if (!s->written)
 			continue;
-		if (sysctl_write(s->path, s->orig, &e) < 0)
-			warn_err(a->args->log, "failed to restore a sysctl", &e);
+		if (!s->orig)
+			cni_warn(a->args->log,
+				 "sysctl '%s' could not be read before it was written "
+				 "and keeps its new value",
+				 s->path);
+		else if (sysctl_write(s->path, s->orig, &e) < 0)
+			warn_err(a->args->log, "failed to restore a sysctl to its earlier value",
+				 &e);
 		s->written = false;
 	}
 }
