@@ -9,7 +9,6 @@ Every test works in namespaces of its own: a "node" namespace (the plugin runs i
 and container namespaces holding one end of a veth pair whose other end stays in the
 node. The state files go to a temporary dataDir.
 """
-import json
 import os
 
 import cnitest
