@@ -24,9 +24,24 @@ static bool use_index(void)
 	return !v || strcmp(v, "0") != 0;
 }
 
+/* Log what taking the lock cleaned up on its own. */
+static void log_housekeeping(const struct ipam_store *s, const struct cni_cmd_args *args)
+{
+	const struct ipam_store_report *rep = ipam_store_report(s);
+
+	if (rep->temps_removed)
+		cni_log(args->log, CNI_LOG_INFO,
+			"removed %zu temp file(s) left by killed invocations in '%s'",
+			rep->temps_removed, ipam_store_dir(s));
+	if (rep->empty_released)
+		cni_log(args->log, CNI_LOG_INFO,
+			"released %zu empty reservation file(s) left by killed invocations in '%s'",
+			rep->empty_released, ipam_store_dir(s));
+}
+
 /* Open the store of config c and take its lock. */
-static int store_open_locked(const struct ipam_conf *c, struct ipam_store **ret_store,
-			     struct cni_err *err)
+static int store_open_locked(const struct ipam_conf *c, const struct cni_cmd_args *args,
+			     struct ipam_store **ret_store, struct cni_err *err)
 {
 	_cleanup_(ipam_store_closep) struct ipam_store *s = NULL;
 	int r;
@@ -37,6 +52,7 @@ static int store_open_locked(const struct ipam_conf *c, struct ipam_store **ret_
 	r = ipam_store_lock(s, err);
 	if (r < 0)
 		return r;
+	log_housekeeping(s, args);
 	*ret_store = TAKE_PTR(s);
 	return 0;
 }
@@ -51,7 +67,7 @@ static int open_locked(const struct cni_cmd_args *args, struct ipam_conf **ret_c
 	r = ipam_conf_load(args->stdin_data, args->stdin_len, args->args, &c, err);
 	if (r < 0)
 		return r;
-	r = store_open_locked(c, ret_store, err);
+	r = store_open_locked(c, args, ret_store, err);
 	if (r < 0)
 		return r;
 	*ret_conf = TAKE_PTR(c);
@@ -124,7 +140,7 @@ int hostlocal_add(const struct cni_cmd_args *args, char **ret_out, struct cni_er
 		if (r < 0)
 			return r;
 	}
-	r = store_open_locked(c, &s, err);
+	r = store_open_locked(c, args, &s, err);
 	if (r < 0)
 		return r;
 

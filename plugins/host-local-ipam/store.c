@@ -36,6 +36,8 @@
  * OWNER_OVERSIZE) are rebuilt from the files.
  */
 #define INDEX_MAGIC "host-local-index v2 dirstamp="
+/* Suffix mkostemp() fills in. */
+#define TEMP_SUFFIX ".XXXXXX"
 /* Width of the "<sec>.<nsec>" stamp field. */
 #define STAMP_WIDTH 30
 
@@ -58,15 +60,16 @@ struct entry_table {
 };
 
 struct ipam_store {
-	char *dir;		/* <dataDir>/<network> */
-	int dir_fd;		/* O_DIRECTORY fd of dir */
-	int lock_fd;		/* fd of the lock file */
-	bool locked;		/* the flock is held */
-	bool use_index;		/* persist and reuse the index */
-	struct entry_table tab; /* known reservation files, sorted by name */
-	bool dirty;		/* index content changed this session */
-	long long stamp_sec;	/* directory mtime the loaded index was stamped with */
-	long stamp_nsec;	/* its nanoseconds */
+	char *dir;			 /* <dataDir>/<network> */
+	int dir_fd;			 /* O_DIRECTORY fd of dir */
+	int lock_fd;			 /* fd of the lock file */
+	bool locked;			 /* the flock is held */
+	bool use_index;			 /* persist and reuse the index */
+	struct entry_table tab;		 /* known reservation files, sorted by name */
+	bool dirty;			 /* index content changed this session */
+	long long stamp_sec;		 /* directory mtime the loaded index was stamped with */
+	long stamp_nsec;		 /* its nanoseconds */
+	struct ipam_store_report report; /* what the last lock cleaned up */
 };
 
 /* Record "<op> <path>: <errno text>" like Go's *os.PathError; returns -e. */
@@ -106,6 +109,16 @@ static int store_path(const struct ipam_store *s, char **ret, struct cni_err *er
 		return cni_err_nomem(err);
 	*ret = p;
 	return 0;
+}
+
+/*
+ * The malloc'd path of the temp file that name is written through:
+ * "<dir>/.<name>.XXXXXX" (no second dot when name is a dot-file already).
+ * Errors as store_path().
+ */
+static int temp_path(const struct ipam_store *s, const char *name, char **ret, struct cni_err *err)
+{
+	return store_path(s, ret, err, "%s%s" TEMP_SUFFIX, name[0] == '.' ? "" : ".", name);
 }
 
 /* Trim ASCII whitespace (Go strings.TrimSpace for ASCII) in place; returns the start. */
@@ -284,6 +297,11 @@ const char *ipam_store_dir(const struct ipam_store *s)
 	return s->dir;
 }
 
+const struct ipam_store_report *ipam_store_report(const struct ipam_store *s)
+{
+	return &s->report;
+}
+
 size_t ipam_store_count(const struct ipam_store *s)
 {
 	size_t n = 0;
@@ -379,6 +397,43 @@ static bool is_ip_name(const char *name)
 	struct ip_addr a;
 
 	return strlen(name) < IP_STRLEN && ip_parse(name, &a) == 0;
+}
+
+/* True for "last_reserved_ip.<digits>". */
+static bool is_cursor_name(const char *name)
+{
+	const char *p = name + strlen(IPAM_LAST_RESERVED_PREFIX);
+
+	if (strncmp(name, IPAM_LAST_RESERVED_PREFIX, strlen(IPAM_LAST_RESERVED_PREFIX)) != 0 || !*p)
+		return false;
+	for (; *p; p++) {
+		if (!isdigit((unsigned char)*p))
+			return false;
+	}
+	return true;
+}
+
+/*
+ * True when name is one of our temp files (temp_path() of a reservation, a
+ * cursor or the index): only a process killed while
+ * holding the lock leaves one, so under the lock every one is stale.
+ */
+static bool is_temp_name(const char *name)
+{
+	size_t len = strlen(name), slen = strlen(TEMP_SUFFIX);
+	char base[64];
+
+	if (name[0] != '.' || len <= slen + 1 || len - slen >= sizeof(base) ||
+	    name[len - slen] != '.')
+		return false;
+	for (size_t i = len - slen + 1; i < len; i++) {
+		if (!isalnum((unsigned char)name[i]))
+			return false;
+	}
+	memcpy(base, name, len - slen);
+	base[len - slen] = '\0';
+	return strcmp(base, IPAM_INDEX_NAME) == 0 || is_ip_name(base + 1) ||
+	       is_cursor_name(base + 1);
 }
 
 /* ---- index file ----------------------------------------------------------- */
@@ -518,7 +573,7 @@ static void index_save(struct ipam_store *s)
 	size_t count = 0;
 	int fd;
 
-	if (store_path(s, &tmp, &ign, "%s.XXXXXX", IPAM_INDEX_NAME) < 0 ||
+	if (temp_path(s, IPAM_INDEX_NAME, &tmp, &ign) < 0 ||
 	    store_path(s, &final, &ign, "%s", IPAM_INDEX_NAME) < 0)
 		return;
 	fd = mkostemp(tmp, O_CLOEXEC);
@@ -564,7 +619,8 @@ unlink_tmp:
  * whose inode changed are read; entries whose file is gone are dropped;
  * when the directory's mtime differs from the index stamp (someone else
  * changed it), entries whose inode matches are also checked by ctime, which
- * catches a file deleted and recreated with a recycled inode number.
+ * catches a file deleted and recreated with a recycled inode number. Our
+ * temp files are stale under the lock and removed on the way.
  */
 static int reconcile(struct ipam_store *s, struct cni_err *err)
 {
@@ -603,6 +659,12 @@ static int reconcile(struct ipam_store *s, struct cni_err *err)
 		}
 		if (de->d_type != DT_REG && de->d_type != DT_UNKNOWN)
 			continue;
+		if (de->d_name[0] == '.' && is_temp_name(de->d_name)) {
+			/* Best effort: one that stays is tried again next time. */
+			if (unlinkat(s->dir_fd, de->d_name, 0) == 0)
+				s->report.temps_removed++;
+			continue;
+		}
 		if (!is_ip_name(de->d_name))
 			continue;
 		e = entry_find(s, de->d_name);
@@ -652,25 +714,6 @@ static int reconcile(struct ipam_store *s, struct cni_err *err)
 	return 0;
 }
 
-int ipam_store_lock(struct ipam_store *s, struct cni_err *err)
-{
-	int r;
-
-	while (flock(s->lock_fd, LOCK_EX) < 0) {
-		if (errno != EINTR)
-			return path_err(err, errno, "lock", s->dir, IPAM_LOCK_NAME);
-	}
-	s->locked = true;
-	s->dirty = false;
-	table_clear(&s->tab);
-	if (s->use_index)
-		index_load(s);
-	r = reconcile(s, err);
-	if (r < 0)
-		ipam_store_unlock(s);
-	return r;
-}
-
 void ipam_store_unlock(struct ipam_store *s)
 {
 	if (!s->locked)
@@ -714,7 +757,7 @@ static int write_atomic(struct ipam_store *s, const char *name, const char *data
 	size_t len = strlen(data), off = 0;
 	int r;
 
-	r = store_path(s, &tmp, err, ".%s.XXXXXX", name);
+	r = temp_path(s, name, &tmp, err);
 	if (r == 0)
 		r = store_path(s, &final, err, "%s", name);
 	if (r < 0)
@@ -744,16 +787,73 @@ static int write_atomic(struct ipam_store *s, const char *name, const char *data
 	return 0;
 }
 
+/* Remove e's file; a file already gone is fine. 0 or a negative errno recorded in err. */
+static int entry_remove(struct ipam_store *s, struct store_entry *e, struct cni_err *err)
+{
+	if (unlinkat(s->dir_fd, e->name, 0) < 0 && errno != ENOENT)
+		return path_err(err, errno, "remove", s->dir, e->name);
+	e->gone = true;
+	s->dirty = true;
+	return 0;
+}
+
+/*
+ * Release reservation files that hold no owner. Every writer (the reference
+ * plugin too) creates and writes them under the lock, so one seen empty
+ * under the lock is what a writer killed in between left, and nobody's DEL
+ * could ever find it.
+ */
+static int release_empty(struct ipam_store *s, struct cni_err *err)
+{
+	for (size_t i = 0; i < s->tab.n; i++) {
+		struct store_entry *e = &s->tab.e[i];
+		int r;
+
+		if (e->gone || *e->owner)
+			continue;
+		if (!entry_refresh(s, e) || *e->owner)
+			continue;
+		r = entry_remove(s, e, err);
+		if (r < 0)
+			return r;
+		s->report.empty_released++;
+	}
+	return 0;
+}
+
+int ipam_store_lock(struct ipam_store *s, struct cni_err *err)
+{
+	int r;
+
+	while (flock(s->lock_fd, LOCK_EX) < 0) {
+		if (errno != EINTR)
+			return path_err(err, errno, "lock", s->dir, IPAM_LOCK_NAME);
+	}
+	s->locked = true;
+	s->dirty = false;
+	s->report = (struct ipam_store_report){0};
+	table_clear(&s->tab);
+	if (s->use_index)
+		index_load(s);
+	r = reconcile(s, err);
+	if (r == 0)
+		r = release_empty(s, err);
+	if (r < 0)
+		ipam_store_unlock(s);
+	return r;
+}
+
 int ipam_store_reserve(struct ipam_store *s, const char *cid, const char *ifname,
 		       const struct ip_addr *ip, int set_idx, bool *ret_reserved,
 		       struct cni_err *err)
 {
-	_cleanup_free_ char *content = NULL;
+	_cleanup_free_ char *content = NULL, *tmp = NULL;
 	char name[IP_STRLEN], lastname[64];
 	struct store_entry e = {0};
 	size_t clen, off = 0, idlen;
 	struct stat st;
 	const char *id = cid;
+	bool has_st;
 	int fd, r, werr = 0;
 
 	ip_format(ip, name, sizeof(name));
@@ -769,11 +869,11 @@ int ipam_store_reserve(struct ipam_store *s, const char *cid, const char *ifname
 	}
 	clen = strlen(content);
 
-	fd = openat(s->dir_fd, name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (fd < 0 && errno == EEXIST) {
-		*ret_reserved = false;
-		return 0;
-	}
+	/* The owner goes into a temp file first (mode 0600, as the reference's). */
+	r = temp_path(s, name, &tmp, err);
+	if (r < 0)
+		return r;
+	fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0)
 		return path_err(err, errno, "open", s->dir, name);
 	while (off < clen) {
@@ -787,14 +887,27 @@ int ipam_store_reserve(struct ipam_store *s, const char *cid, const char *ifname
 		}
 		off += (size_t)w;
 	}
-	if (!werr && fstat(fd, &st) < 0)
-		werr = errno;
 	if (close(fd) < 0 && !werr)
 		werr = errno;
 	if (werr) {
-		unlinkat(s->dir_fd, name, 0);
+		unlink(tmp);
 		return path_err(err, werr, "write", s->dir, name);
 	}
+	/* link() fails with EEXIST when the address is taken, as O_EXCL would. */
+	if (linkat(AT_FDCWD, tmp, s->dir_fd, name, 0) < 0) {
+		int e2 = errno;
+
+		unlink(tmp);
+		if (e2 == EEXIST) {
+			*ret_reserved = false;
+			return 0;
+		}
+		return path_err(err, e2, "open", s->dir, name);
+	}
+	/* A temp name that stays (unlink failed) is removed by the next session. */
+	unlink(tmp);
+	/* Inode and ctime as they are now that the temp name is gone. */
+	has_st = fstatat(s->dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0;
 
 	snprintf(lastname, sizeof(lastname), IPAM_LAST_RESERVED_PREFIX "%d", set_idx);
 	r = write_atomic(s, lastname, name, err);
@@ -803,7 +916,19 @@ int ipam_store_reserve(struct ipam_store *s, const char *cid, const char *ifname
 		return r;
 	}
 
-	/* Record it; a stale entry of the same name (file vanished) is replaced. */
+	/*
+	 * Record it; a stale entry of the same name (file vanished) is replaced.
+	 * Without the stat it is left to the next reconciliation.
+	 */
+	s->dirty = true;
+	*ret_reserved = true;
+	if (!has_st) {
+		struct store_entry *old = entry_find(s, name);
+
+		if (old)
+			old->gone = true;
+		return 0;
+	}
 	snprintf(e.name, sizeof(e.name), "%s", name);
 	e.ino = (unsigned long long)st.st_ino;
 	e.ctime_sec = (long long)st.st_ctim.tv_sec;
@@ -822,8 +947,6 @@ int ipam_store_reserve(struct ipam_store *s, const char *cid, const char *ifname
 			free(e.owner);
 		}
 	}
-	s->dirty = true;
-	*ret_reserved = true;
 	return 0;
 }
 

@@ -10,6 +10,18 @@
  * of truth: each locked session reconciles the index against a readdir of
  * the directory (and, when the directory changed behind our back, against
  * each file's ctime), and every hit is re-read before it is trusted.
+ *
+ * Every file is written so that a process killed at any point leaves no
+ * reservation without its owner: a reservation is written to a temp file
+ * (".<ip>.XXXXXX") and link()ed into place, which fails with EEXIST when the
+ * address is taken; cursors and the index are written to temp files and
+ * renamed. Temp files left by a killed process are removed by the next
+ * locked session, as are empty reservation files (what a writer killed
+ * between create and write leaves: the reference plugin, or older versions
+ * of this one). Temp names start with a dot and are not IP addresses, so
+ * the reference plugin neither allocates around them nor counts them as
+ * reservations (only its CHECK, which reads every file, sees the owner in a
+ * killed ADD's temp until the next session removes it).
  */
 #ifndef HOSTLOCAL_STORE_H
 #define HOSTLOCAL_STORE_H
@@ -31,6 +43,12 @@
 #define IPAM_INDEX_NAME ".host-local.index"
 
 struct ipam_store;
+
+/* What the last ipam_store_lock() cleaned up on its own, for the log. */
+struct ipam_store_report {
+	size_t temps_removed;  /* temp files left by killed processes */
+	size_t empty_released; /* empty reservation files (writer killed before writing) */
+};
 
 /*
  * The malloc'd network directory <data_dir>/<network>, cleaned lexically as
@@ -59,15 +77,23 @@ static inline void ipam_store_closep(struct ipam_store **s)
 /* The network directory's path. */
 const char *ipam_store_dir(const struct ipam_store *s);
 
-/* Take the exclusive flock and bring the in-memory view up to date. */
+/*
+ * Take the exclusive flock and bring the in-memory view up to date; remove
+ * temp files and empty reservation files left by killed processes.
+ */
 int ipam_store_lock(struct ipam_store *s, struct cni_err *err) CNI_MUST_USE;
+
+/* What the last ipam_store_lock() cleaned up. */
+const struct ipam_store_report *ipam_store_report(const struct ipam_store *s);
 
 /* Persist the index (best effort; it is only a cache) and drop the flock. */
 void ipam_store_unlock(struct ipam_store *s);
 
 /*
- * Create the file of ip for (cid, ifname) with O_EXCL, then record ip in
- * last_reserved_ip.<set_idx>. *ret_reserved is false when the file existed.
+ * Create the file of ip holding "cid\r\nifname" (written to a temp file and
+ * linked into place, so it never exists without its owner), then record ip
+ * in last_reserved_ip.<set_idx>. *ret_reserved is false when the file
+ * existed.
  */
 int ipam_store_reserve(struct ipam_store *s, const char *cid, const char *ifname,
 		       const struct ip_addr *ip, int set_idx, bool *ret_reserved,

@@ -15,6 +15,8 @@ from concurrent.futures import ThreadPoolExecutor
 from cnitest import CNITestCase, run_plugin
 
 GO_PLUGIN = "/usr/lib/cni/host-local"
+# Our own file next to the reference's: the index.
+OWN_FILES = (".host-local.index",)
 
 
 class HostLocalBase(CNITestCase):
@@ -37,7 +39,7 @@ class HostLocalBase(CNITestCase):
         d = self.netdir(name)
         out = {}
         for f in sorted(os.listdir(d)):
-            if f == ".host-local.index":
+            if f in OWN_FILES:
                 continue
             with open(os.path.join(d, f), "rb") as fh:
                 out[f] = fh.read()
@@ -71,6 +73,9 @@ class TestHostLocalVerbs(HostLocalBase):
             "lock": b"",
         })
         d = self.netdir()
+        # beside them only our dot-files, which the reference ignores
+        self.assertEqual(sorted(f for f in os.listdir(d) if f.startswith(".")), list(OWN_FILES))
+        self.assertEqual(os.stat(os.path.join(d, "10.1.0.2")).st_nlink, 1)
         self.assertEqual(stat.S_IMODE(os.stat(os.path.join(d, "10.1.0.2")).st_mode), 0o600)
         self.assertEqual(stat.S_IMODE(os.stat(os.path.join(d, "last_reserved_ip.0")).st_mode), 0o600)
         self.assertEqual(stat.S_IMODE(os.stat(d).st_mode) & 0o755, 0o755)
@@ -474,6 +479,33 @@ class TestHostLocalGoInterop(HostLocalBase):
         # the Go plugin carries on round robin from our cursor
         rc, out = self.go("ADD", conf, "again")
         self.assertEqual(json.loads(out)["ips"][0]["address"], "10.1.0.4/24")
+
+    def test_go_on_our_store_with_our_dot_files(self):
+        conf = self.conf([[{"subnet": "10.1.0.0/24"}]])
+        self.assertOK(self.add(conf, cid="ccid"))
+        d = self.netdir()
+        # what a killed invocation of ours leaves: temps of a reservation, a cursor, the index
+        leftovers = {".10.1.0.3.AbC123": b"victim\r\neth0", ".last_reserved_ip.0.XyZ789": b"10.1.0.3",
+                     ".host-local.index.Q1w2E3": b""}
+        for name, data in leftovers.items():
+            with open(os.path.join(d, name), "wb") as f:
+                f.write(data)
+        # the Go plugin takes none of them for a reservation: it allocates 10.1.0.3
+        rc, out = self.go("ADD", conf, "gocid")
+        self.assertEqual(rc, 0, out)
+        self.assertEqual(json.loads(out)["ips"][0]["address"], "10.1.0.3/24")
+        self.assertEqual(self.go("CHECK", conf, "ccid")[0], 0)
+        self.assertEqual(self.go("DEL", conf, "ccid")[0], 0)
+        self.assertEqual(self.go("DEL", conf, "nobody")[0], 0)
+        self.assertIn(".host-local.index", os.listdir(d))
+        # our next session sweeps the temps and sees the Go plugin's work
+        self.assertOK(run_plugin("host-local", "CHECK", conf, containerid="gocid"))
+        self.assertCNIError(run_plugin("host-local", "CHECK", conf, containerid="ccid"), 999)
+        self.assertEqual(sorted(f for f in os.listdir(d) if f.startswith(".")), list(OWN_FILES))
+        self.assertEqual(self.addresses(self.add(conf, cid="c2")), ["10.1.0.4/24"])
+        self.assertEqual(self.go("DEL", conf, "c2")[0], 0)
+        self.assertOK(self.delete(conf, cid="gocid"))
+        self.assertEqual(self.reservations(), {})
 
     def test_long_container_ids_both_ways(self):
         conf = self.conf([[{"subnet": "10.1.0.0/24"}], [{"subnet": "fd00:1::/64"}]])

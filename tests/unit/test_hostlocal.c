@@ -788,6 +788,20 @@ static bool exists(const char *dir, const char *name)
 	return lstat(path, &st) == 0;
 }
 
+/* Number of entries of dir other than "." and "..". */
+static int count_entries(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	int n = 0;
+
+	while (d && (de = readdir(d)))
+		n += strcmp(de->d_name, ".") && strcmp(de->d_name, "..");
+	if (d)
+		closedir(d);
+	return n;
+}
+
 static const char *net_dir(const char *data_dir, const char *network)
 {
 	static char out[512];
@@ -937,6 +951,110 @@ static void test_index_v1_rebuilt(void)
 	rmtree(dir);
 }
 
+/* What a process killed at each step leaves behind, cleaned by the next session. */
+static void test_kill_leftovers(void)
+{
+	static const char *const stale[] = {
+		".10.1.0.2.AbC123",	      /* reservation temp, killed before the write */
+		".10.1.0.3.XyZ789",	      /* reservation temp, killed before the link */
+		".fd00::5.q1W2e3",	      /* an IPv6 one */
+		".last_reserved_ip.0.AAAAAA", /* cursor temp, killed before the rename */
+		".host-local.index.BBBBBB",   /* index temp */
+	};
+	static const char *const foreign[] = {
+		".10.1.0.2.AbC12",	      /* suffix too short */
+		".10.1.0.2.AbC1234",	      /* too long */
+		".10.1.0.2.Ab-123",	      /* not a mkstemp suffix */
+		"10.1.0.2.AbC123",	      /* no leading dot */
+		".notours.ABCDEF",	      /* not one of our names */
+		".last_reserved_ip.x.ABCDEF", /* not a cursor */
+		".host-local.indexx.ABCDEF",
+		".10.1.0.999.ABCDEF",
+	};
+	char *dir = mktmp(), netdir[512], path[600];
+	struct ipam_store *st = open_locked(dir, true);
+	struct ipam_range_set s = make_set("[{\"subnet\":\"10.1.0.0/24\"}]");
+	struct cni_err err = {0};
+	struct cni_ip r;
+	size_t n = 0;
+
+	snprintf(netdir, sizeof(netdir), "%s/net", dir);
+	ipam_store_unlock(st);
+	for (size_t i = 0; i < ARRAY_SIZE(stale); i++)
+		write_text(netdir, stale[i], i == 0 ? "" : "victim\r\neth0");
+	for (size_t i = 0; i < ARRAY_SIZE(foreign); i++)
+		write_text(netdir, foreign[i], "victim\r\neth0");
+	/* Killed after the link, before the temp name went: two names of one file. */
+	write_text(netdir, "10.1.0.4", "linked\r\neth0");
+	{
+		char from[600];
+
+		snprintf(from, sizeof(from), "%s/10.1.0.4", netdir);
+		snprintf(path, sizeof(path), "%s/.10.1.0.4.L1nK3d", netdir);
+		CHECK_INT(link(from, path), 0);
+	}
+	/* Killed between create and write by a writer without temp files. */
+	write_text(netdir, "10.1.0.6", "");
+	write_text(netdir, "10.1.0.7", " \r\n ");
+
+	CHECK_INT(ipam_store_lock(st, &err), 0);
+	CHECK_INT(ipam_store_report(st)->temps_removed, ARRAY_SIZE(stale) + 1);
+	CHECK_INT(ipam_store_report(st)->empty_released, 2);
+	for (size_t i = 0; i < ARRAY_SIZE(stale); i++)
+		CHECK(!exists(netdir, stale[i]));
+	for (size_t i = 0; i < ARRAY_SIZE(foreign); i++)
+		CHECK(exists(netdir, foreign[i]));
+	CHECK(!exists(netdir, ".10.1.0.4.L1nK3d"));
+	CHECK(!exists(netdir, "10.1.0.6") && !exists(netdir, "10.1.0.7"));
+	/* The completed reservation stays and belongs to its owner. */
+	CHECK_STR(ids(st, "linked", "eth0"), "10.1.0.4");
+	CHECK_STR(ids(st, "victim", "eth0"), "");
+	/* No address was lost: .2 and .3 are free. */
+	CHECK_INT(ipam_allocate(st, &s, 0, "next", "eth0", NULL, &r, &err), 0);
+	CHECK_STR(fmt_ip(&r.address.ip), "10.1.0.2");
+	CHECK_INT(ipam_store_release_by_id(st, "linked", "eth0", &n, &err), 0);
+	CHECK_INT(n, 1);
+	ipam_store_unlock(st);
+	/* Our reservation: one name, no temp left. */
+	{
+		struct stat sb;
+
+		snprintf(path, sizeof(path), "%s/10.1.0.2", netdir);
+		CHECK(stat(path, &sb) == 0 && sb.st_nlink == 1);
+	}
+	/* lock, cursor, index, 10.1.0.2 and the foreign files */
+	CHECK_INT(count_entries(netdir), 4 + (int)ARRAY_SIZE(foreign));
+	CHECK_INT(ipam_store_lock(st, &err), 0);
+	CHECK_INT(ipam_store_report(st)->temps_removed, 0);
+	CHECK_INT(ipam_store_report(st)->empty_released, 0);
+	ipam_store_unlock(st);
+	ipam_store_close(st);
+	ipam_range_set_clear(&s);
+	rmtree(dir);
+}
+
+/* A taken address: link() refuses it and the temp file goes. */
+static void test_reserve_taken(void)
+{
+	char *dir = mktmp(), netdir[512];
+	struct ipam_store *st = open_locked(dir, true);
+	struct ip_addr a = ip("10.1.0.9");
+	struct cni_err err = {0};
+	bool reserved = true;
+
+	snprintf(netdir, sizeof(netdir), "%s/net", dir);
+	write_text(netdir, "10.1.0.9", "someone\r\neth0");
+	CHECK_INT(ipam_store_reserve(st, "me", "eth0", &a, 0, &reserved, &err), 0);
+	CHECK(!reserved);
+	CHECK_STR(read_text(netdir, "10.1.0.9"), "someone\r\neth0");
+	CHECK(!exists(netdir, "last_reserved_ip.0"));
+	ipam_store_unlock(st);
+	/* lock, index, 10.1.0.9 */
+	CHECK_INT(count_entries(netdir), 3);
+	ipam_store_close(st);
+	rmtree(dir);
+}
+
 static void test_dns(void)
 {
 	const char *text = "# comment\n; other comment\n\nnameserver 10.0.0.1\n  nameserver  "
@@ -977,6 +1095,8 @@ int main(void)
 	RUN(test_net_dir_clean);
 	RUN(test_long_ids);
 	RUN(test_index_v1_rebuilt);
+	RUN(test_kill_leftovers);
+	RUN(test_reserve_taken);
 	RUN(test_dns);
 	UNIT_DONE();
 }
