@@ -292,8 +292,10 @@ int ipam_conf_load(const char *data, size_t len, const char *env_args, struct ip
 	if (!ipam)
 		return cni_err_set(err, CNI_ERR_INVALID_CONFIG, "IPAM config missing 'ipam' key");
 
+	c->reclaim_on_reboot = true;
 	if (conf_strdup(ipam, "dataDir", &c->data_dir, err) < 0 ||
 	    conf_strdup(ipam, "resolvConf", &c->resolv_conf, err) < 0 ||
+	    conf_bool(ipam, "reclaimOnReboot", &c->reclaim_on_reboot, err) < 0 ||
 	    conf_array(ipam, "ranges", &ranges, err) < 0 ||
 	    conf_ipnet(ipam, "subnet", &legacy.subnet, &has_legacy, err) < 0 ||
 	    conf_ip(ipam, "rangeStart", &legacy.start, &legacy.has_start, err) < 0 ||

@@ -3,6 +3,7 @@
 #ifndef HOSTLOCAL_CONFIG_H
 #define HOSTLOCAL_CONFIG_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "err.h"
@@ -16,6 +17,7 @@ struct ipam_conf {
 	char *cni_version;	     /* cniVersion as written ("" when absent) */
 	char *data_dir;		     /* store root; NULL = default */
 	char *resolv_conf;	     /* resolv.conf to report as dns; NULL = none */
+	bool reclaim_on_reboot;	     /* release reservations of earlier boots (default true) */
 	struct ipam_range_set *sets; /* range sets: runtime ipRanges, legacy range, ranges */
 	size_t n_sets;		     /* number of range sets */
 	size_t cap_sets;	     /* room in sets */

@@ -24,7 +24,7 @@ static bool use_index(void)
 	return !v || strcmp(v, "0") != 0;
 }
 
-/* Log what taking the lock cleaned up on its own. */
+/* Log what taking the lock cleaned up on its own; warn when the boot could not be checked. */
 static void log_housekeeping(const struct ipam_store *s, const struct cni_cmd_args *args)
 {
 	const struct ipam_store_report *rep = ipam_store_report(s);
@@ -37,6 +37,21 @@ static void log_housekeeping(const struct ipam_store *s, const struct cni_cmd_ar
 		cni_log(args->log, CNI_LOG_INFO,
 			"released %zu empty reservation file(s) left by killed invocations in '%s'",
 			rep->empty_released, ipam_store_dir(s));
+	if (rep->boot_adopted)
+		cni_log(args->log, CNI_LOG_INFO,
+			"'%s' had no boot record: recorded this boot, kept every reservation",
+			ipam_store_dir(s));
+	if (rep->boot_changed)
+		cni_log(args->log, CNI_LOG_INFO,
+			"first use of '%s' since a reboot: released %zu reservation(s) of earlier "
+			"boots",
+			ipam_store_dir(s), rep->reboot_released);
+	if (rep->boot_errno) {
+		char t[128];
+
+		cni_warn(args->log, "reclaimOnReboot: could not %s in '%s': %s", rep->boot_what,
+			 ipam_store_dir(s), cni_strerror(rep->boot_errno, t, sizeof(t)));
+	}
 }
 
 /* Open the store of config c and take its lock. */
@@ -44,9 +59,14 @@ static int store_open_locked(const struct ipam_conf *c, const struct cni_cmd_arg
 			     struct ipam_store **ret_store, struct cni_err *err)
 {
 	_cleanup_(ipam_store_closep) struct ipam_store *s = NULL;
+	unsigned flags = 0;
 	int r;
 
-	r = ipam_store_open(c->data_dir, c->name, use_index(), &s, err);
+	if (use_index())
+		flags |= IPAM_STORE_INDEX;
+	if (c->reclaim_on_reboot)
+		flags |= IPAM_STORE_RECLAIM_ON_REBOOT;
+	r = ipam_store_open(c->data_dir, c->name, flags, &s, err);
 	if (r < 0)
 		return r;
 	r = ipam_store_lock(s, err);

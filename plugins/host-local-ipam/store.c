@@ -14,6 +14,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "array.h"
@@ -36,6 +37,8 @@
  * OWNER_OVERSIZE) are rebuilt from the files.
  */
 #define INDEX_MAGIC "host-local-index v2 dirstamp="
+/* Content of the boot record: this prefix, the boot ID, a newline. */
+#define BOOT_RECORD_PREFIX "boot_id "
 /* Suffix mkostemp() fills in. */
 #define TEMP_SUFFIX ".XXXXXX"
 /* Width of the "<sec>.<nsec>" stamp field. */
@@ -65,6 +68,7 @@ struct ipam_store {
 	int lock_fd;			 /* fd of the lock file */
 	bool locked;			 /* the flock is held */
 	bool use_index;			 /* persist and reuse the index */
+	bool reclaim_on_reboot;		 /* release reservations of earlier boots */
 	struct entry_table tab;		 /* known reservation files, sorted by name */
 	bool dirty;			 /* index content changed this session */
 	long long stamp_sec;		 /* directory mtime the loaded index was stamped with */
@@ -232,7 +236,7 @@ static int mkdir_p(const char *path, struct cni_err *err)
 	return 0;
 }
 
-int ipam_store_open(const char *data_dir, const char *network, bool use_index,
+int ipam_store_open(const char *data_dir, const char *network, unsigned flags,
 		    struct ipam_store **ret, struct cni_err *err)
 {
 	_cleanup_(ipam_store_closep) struct ipam_store *s = NULL;
@@ -243,7 +247,8 @@ int ipam_store_open(const char *data_dir, const char *network, bool use_index,
 		return cni_err_nomem(err);
 	s->dir_fd = -1;
 	s->lock_fd = -1;
-	s->use_index = use_index;
+	s->use_index = flags & IPAM_STORE_INDEX;
+	s->reclaim_on_reboot = flags & IPAM_STORE_RECLAIM_ON_REBOOT;
 	if (ipam_store_net_dir(data_dir, network, &s->dir) < 0)
 		return cni_err_nomem(err);
 	r = mkdir_p(s->dir, err);
@@ -415,7 +420,7 @@ static bool is_cursor_name(const char *name)
 
 /*
  * True when name is one of our temp files (temp_path() of a reservation, a
- * cursor or the index): only a process killed while
+ * cursor, the index or the boot record): only a process killed while
  * holding the lock leaves one, so under the lock every one is stale.
  */
 static bool is_temp_name(const char *name)
@@ -432,8 +437,8 @@ static bool is_temp_name(const char *name)
 	}
 	memcpy(base, name, len - slen);
 	base[len - slen] = '\0';
-	return strcmp(base, IPAM_INDEX_NAME) == 0 || is_ip_name(base + 1) ||
-	       is_cursor_name(base + 1);
+	return strcmp(base, IPAM_INDEX_NAME) == 0 || strcmp(base, IPAM_BOOT_NAME) == 0 ||
+	       is_ip_name(base + 1) || is_cursor_name(base + 1);
 }
 
 /* ---- index file ----------------------------------------------------------- */
@@ -821,6 +826,142 @@ static int release_empty(struct ipam_store *s, struct cni_err *err)
 	return 0;
 }
 
+/* The current boot ID into buf; 0 or a negative errno (-EINVAL: not an ID). */
+static int boot_id_read(char *buf, size_t size)
+{
+	_cleanup_free_ char *data = NULL;
+	size_t len = 0;
+	char *t;
+	int r;
+
+	r = fileio_read_path(IPAM_BOOT_ID_PATH, 256, &data, &len);
+	if (r < 0)
+		return r;
+	t = trim(data, &len);
+	if (!len || len >= size || strpbrk(t, " \t\r\n"))
+		return -EINVAL;
+	memcpy(buf, t, len + 1);
+	return 0;
+}
+
+/*
+ * The boot ID in the store's boot record into buf: 0, -ENOENT when there is
+ * no record, -EINVAL when the file is not one, another negative errno when
+ * it cannot be read.
+ */
+static int boot_record_read(struct ipam_store *s, char *buf, size_t size)
+{
+	_cleanup_free_ char *data = NULL;
+	_cleanup_close_ int fd = -1;
+	size_t len = 0, plen = strlen(BOOT_RECORD_PREFIX);
+	char *t;
+	int r;
+
+	fd = openat(s->dir_fd, IPAM_BOOT_NAME, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	if (fd < 0)
+		return -errno;
+	r = fileio_read_fd(fd, 256, &data, &len);
+	if (r < 0)
+		return r == -EFBIG ? -EINVAL : r;
+	if (len < plen || strncmp(data, BOOT_RECORD_PREFIX, plen) != 0)
+		return -EINVAL;
+	len -= plen;
+	t = trim(data + plen, &len);
+	if (!len || len >= size || strlen(t) != len)
+		return -EINVAL;
+	memcpy(buf, t, len + 1);
+	return 0;
+}
+
+/* True when a is before b. */
+static bool ts_before(const struct timespec *a, const struct timespec *b)
+{
+	return a->tv_sec < b->tv_sec || (a->tv_sec == b->tv_sec && a->tv_nsec < b->tv_nsec);
+}
+
+/*
+ * Release every reservation made before the machine booted: files whose
+ * ctime (set by the kernel on creation, link and every later change, never
+ * by utimes) is before the boot's wall-clock start. Reservations made in
+ * this boot by a plugin that keeps no boot record stay.
+ */
+static int release_earlier_boots(struct ipam_store *s, struct cni_err *err)
+{
+	struct timespec now, up, booted;
+
+	if (clock_gettime(CLOCK_REALTIME, &now) < 0 || clock_gettime(CLOCK_BOOTTIME, &up) < 0)
+		return cni_err_syscall(err, CNI_ERR_INTERNAL, errno, "clock_gettime");
+	booted.tv_sec = now.tv_sec - up.tv_sec;
+	booted.tv_nsec = now.tv_nsec - up.tv_nsec;
+	if (booted.tv_nsec < 0) {
+		booted.tv_sec--;
+		booted.tv_nsec += 1000000000L;
+	}
+	for (size_t i = 0; i < s->tab.n; i++) {
+		struct store_entry *e = &s->tab.e[i];
+		struct stat st;
+		int r;
+
+		if (e->gone)
+			continue;
+		if (fstatat(s->dir_fd, e->name, &st, AT_SYMLINK_NOFOLLOW) < 0) {
+			if (errno != ENOENT)
+				return path_err(err, errno, "stat", s->dir, e->name);
+			e->gone = true;
+			s->dirty = true;
+			continue;
+		}
+		if (!ts_before(&st.st_ctim, &booted))
+			continue;
+		r = entry_remove(s, e, err);
+		if (r < 0)
+			return r;
+		s->report.reboot_released++;
+	}
+	return 0;
+}
+
+/*
+ * Compare the boot record with the current boot (see ipam_store_lock()).
+ * Only failing to remove a reservation is an error; the record is written
+ * after the release, so a process killed in between redoes it next time.
+ */
+static int boot_check(struct ipam_store *s, struct cni_err *err)
+{
+	char cur[128], rec[128], line[sizeof(cur) + sizeof(BOOT_RECORD_PREFIX) + 1];
+	struct cni_err werr = {0}; /* a record not written only costs a repeat */
+	int r;
+
+	r = boot_id_read(cur, sizeof(cur));
+	if (r < 0) {
+		s->report.boot_errno = -r;
+		s->report.boot_what = "read " IPAM_BOOT_ID_PATH;
+		return 0;
+	}
+	r = boot_record_read(s, rec, sizeof(rec));
+	if (r == 0 && strcmp(rec, cur) == 0)
+		return 0;
+	if (r == -ENOENT || r == -EINVAL) {
+		/* Nothing tells which boot these reservations come from: keep them. */
+		s->report.boot_adopted = true;
+	} else if (r < 0) {
+		s->report.boot_errno = -r;
+		s->report.boot_what = "read " IPAM_BOOT_NAME;
+		return 0;
+	} else {
+		s->report.boot_changed = true;
+		r = release_earlier_boots(s, err);
+		if (r < 0)
+			return r;
+	}
+	snprintf(line, sizeof(line), "%s%s\n", BOOT_RECORD_PREFIX, cur);
+	if (write_atomic(s, IPAM_BOOT_NAME, line, &werr) < 0) {
+		s->report.boot_errno = werr.sys_errno ? werr.sys_errno : EIO;
+		s->report.boot_what = "write " IPAM_BOOT_NAME;
+	}
+	return 0;
+}
+
 int ipam_store_lock(struct ipam_store *s, struct cni_err *err)
 {
 	int r;
@@ -838,6 +979,8 @@ int ipam_store_lock(struct ipam_store *s, struct cni_err *err)
 	r = reconcile(s, err);
 	if (r == 0)
 		r = release_empty(s, err);
+	if (r == 0 && s->reclaim_on_reboot)
+		r = boot_check(s, err);
 	if (r < 0)
 		ipam_store_unlock(s);
 	return r;

@@ -14,14 +14,19 @@
  * Every file is written so that a process killed at any point leaves no
  * reservation without its owner: a reservation is written to a temp file
  * (".<ip>.XXXXXX") and link()ed into place, which fails with EEXIST when the
- * address is taken; cursors and the index are written to temp files and
- * renamed. Temp files left by a killed process are removed by the next
- * locked session, as are empty reservation files (what a writer killed
- * between create and write leaves: the reference plugin, or older versions
- * of this one). Temp names start with a dot and are not IP addresses, so
- * the reference plugin neither allocates around them nor counts them as
- * reservations (only its CHECK, which reads every file, sees the owner in a
- * killed ADD's temp until the next session removes it).
+ * address is taken; cursors, the index and the boot record are written to
+ * temp files and renamed. Temp files left by a killed process are removed by
+ * the next locked session, as are empty reservation files (what a writer
+ * killed between create and write leaves: the reference plugin, or older
+ * versions of this one). Temp and record names start with a dot and are not
+ * IP addresses, so the reference plugin neither allocates around them nor
+ * counts them as reservations (only its CHECK, which reads every file, sees
+ * the owner in a killed ADD's temp until the next session removes it).
+ *
+ * A boot record (IPAM_BOOT_NAME) holds the boot ID of the last boot the
+ * store was used in; the first locked session of a later boot releases every
+ * reservation made before the machine booted (network namespaces never
+ * survive a reboot).
  */
 #ifndef HOSTLOCAL_STORE_H
 #define HOSTLOCAL_STORE_H
@@ -41,13 +46,30 @@
 #define IPAM_LOCK_NAME "lock"
 /* Name of our index file inside the network directory. */
 #define IPAM_INDEX_NAME ".host-local.index"
+/* Name of the boot record inside the network directory. */
+#define IPAM_BOOT_NAME ".host-local.boot"
+/* Where the kernel publishes the ID of the current boot. */
+#define IPAM_BOOT_ID_PATH "/proc/sys/kernel/random/boot_id"
 
 struct ipam_store;
 
+/* Options of ipam_store_open(). */
+enum ipam_store_flags {
+	/* Keep and trust the index (without, every session reads all files, as the reference does). */
+	IPAM_STORE_INDEX = 1 << 0,
+	/* Release the reservations of earlier boots (see ipam_store_lock). */
+	IPAM_STORE_RECLAIM_ON_REBOOT = 1 << 1,
+};
+
 /* What the last ipam_store_lock() cleaned up on its own, for the log. */
 struct ipam_store_report {
-	size_t temps_removed;  /* temp files left by killed processes */
-	size_t empty_released; /* empty reservation files (writer killed before writing) */
+	size_t temps_removed;	/* temp files left by killed processes */
+	size_t empty_released;	/* empty reservation files (writer killed before writing) */
+	size_t reboot_released; /* reservations made before the machine booted */
+	bool boot_adopted;	/* the store had no boot record; one was written */
+	bool boot_changed;	/* the store was last used in an earlier boot */
+	int boot_errno;		/* why the boot could not be checked or recorded, or 0 */
+	const char *boot_what;	/* what failed when boot_errno is set */
 };
 
 /*
@@ -59,10 +81,9 @@ int ipam_store_net_dir(const char *data_dir, const char *network, char **ret) CN
 
 /*
  * Open (creating with mode 0755 as needed) the network directory and its
- * lock file. use_index false makes every session read all files (the
- * reference's cost model; for benchmarks).
+ * lock file; flags are enum ipam_store_flags.
  */
-int ipam_store_open(const char *data_dir, const char *network, bool use_index,
+int ipam_store_open(const char *data_dir, const char *network, unsigned flags,
 		    struct ipam_store **ret, struct cni_err *err) CNI_MUST_USE;
 
 /* Unlock if needed and free the store (accepts NULL). */
@@ -79,7 +100,13 @@ const char *ipam_store_dir(const struct ipam_store *s);
 
 /*
  * Take the exclusive flock and bring the in-memory view up to date; remove
- * temp files and empty reservation files left by killed processes.
+ * temp files and empty reservation files left by killed processes. With
+ * IPAM_STORE_RECLAIM_ON_REBOOT, compare the boot record with the current
+ * boot ID: no record (a new store, or one only the reference plugin used)
+ * gets one and nothing is released; a record of another boot makes every
+ * reservation whose file changed last before the machine booted go, then
+ * the record is updated. Failing to read the boot ID or to write the record
+ * is not an error (see ipam_store_report()); failing to remove a file is.
  */
 int ipam_store_lock(struct ipam_store *s, struct cni_err *err) CNI_MUST_USE;
 

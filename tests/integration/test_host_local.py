@@ -15,8 +15,13 @@ from concurrent.futures import ThreadPoolExecutor
 from cnitest import CNITestCase, run_plugin
 
 GO_PLUGIN = "/usr/lib/cni/host-local"
-# Our own file next to the reference's: the index.
-OWN_FILES = (".host-local.index",)
+# Our own files next to the reference's: the index and the boot record.
+OWN_FILES = (".host-local.boot", ".host-local.index")
+
+
+def boot_id():
+    with open("/proc/sys/kernel/random/boot_id") as f:
+        return f.read().strip()
 
 
 class HostLocalBase(CNITestCase):
@@ -35,7 +40,7 @@ class HostLocalBase(CNITestCase):
         return os.path.join(self.data, name)
 
     def files(self, name="hlnet"):
-        """{filename: bytes} of the network directory, without our index."""
+        """{filename: bytes} of the network directory, without our index and boot record."""
         d = self.netdir(name)
         out = {}
         for f in sorted(os.listdir(d)):
@@ -75,6 +80,8 @@ class TestHostLocalVerbs(HostLocalBase):
         d = self.netdir()
         # beside them only our dot-files, which the reference ignores
         self.assertEqual(sorted(f for f in os.listdir(d) if f.startswith(".")), list(OWN_FILES))
+        with open(os.path.join(d, ".host-local.boot"), "rb") as f:
+            self.assertEqual(f.read(), b"boot_id " + boot_id().encode() + b"\n")
         self.assertEqual(os.stat(os.path.join(d, "10.1.0.2")).st_nlink, 1)
         self.assertEqual(stat.S_IMODE(os.stat(os.path.join(d, "10.1.0.2")).st_mode), 0o600)
         self.assertEqual(stat.S_IMODE(os.stat(os.path.join(d, "last_reserved_ip.0")).st_mode), 0o600)
@@ -277,6 +284,11 @@ class TestHostLocalValidation(HostLocalBase):
         self.check_error({"cniVersion": "1.0.0", "name": "hlnet"}, "IPAM config missing 'ipam' key")
         self.check_error(self.conf(), "no IP ranges specified")
         self.check_error(self.conf([]), "no IP ranges specified")
+
+    def test_reclaim_on_reboot_type(self):
+        self.assertCNIError(self.add(self.conf(V4, reclaimOnReboot="no")), 7, "'reclaimOnReboot'")
+        self.assertOK(self.add(self.conf(V4, ReclaimOnReboot=False)))
+        self.assertNotIn(".host-local.boot", os.listdir(self.netdir()))
 
     def test_data_dir_cleaned(self):
         # filepath.Join semantics: "stray/.." creates no directory "stray"
@@ -486,7 +498,7 @@ class TestHostLocalGoInterop(HostLocalBase):
         d = self.netdir()
         # what a killed invocation of ours leaves: temps of a reservation, a cursor, the index
         leftovers = {".10.1.0.3.AbC123": b"victim\r\neth0", ".last_reserved_ip.0.XyZ789": b"10.1.0.3",
-                     ".host-local.index.Q1w2E3": b""}
+                     ".host-local.index.Q1w2E3": b"", ".host-local.boot.R4t5Y6": b""}
         for name, data in leftovers.items():
             with open(os.path.join(d, name), "wb") as f:
                 f.write(data)
@@ -497,6 +509,7 @@ class TestHostLocalGoInterop(HostLocalBase):
         self.assertEqual(self.go("CHECK", conf, "ccid")[0], 0)
         self.assertEqual(self.go("DEL", conf, "ccid")[0], 0)
         self.assertEqual(self.go("DEL", conf, "nobody")[0], 0)
+        self.assertIn(".host-local.boot", os.listdir(d))
         self.assertIn(".host-local.index", os.listdir(d))
         # our next session sweeps the temps and sees the Go plugin's work
         self.assertOK(run_plugin("host-local", "CHECK", conf, containerid="gocid"))
@@ -505,6 +518,22 @@ class TestHostLocalGoInterop(HostLocalBase):
         self.assertEqual(self.addresses(self.add(conf, cid="c2")), ["10.1.0.4/24"])
         self.assertEqual(self.go("DEL", conf, "c2")[0], 0)
         self.assertOK(self.delete(conf, cid="gocid"))
+        self.assertEqual(self.reservations(), {})
+
+    def test_we_adopt_a_go_store(self):
+        conf = self.conf([[{"subnet": "10.1.0.0/24"}]])
+        for cid in ("go1", "go2"):
+            self.assertEqual(self.go("ADD", conf, cid)[0], 0)
+        self.assertNotIn(".host-local.boot", os.listdir(self.netdir()))
+        # no boot record: ours records this boot and releases nothing
+        self.assertEqual(self.addresses(self.add(conf, cid="c1")), ["10.1.0.4/24"])
+        self.assertEqual(sorted(self.reservations()), ["10.1.0.2", "10.1.0.3", "10.1.0.4"])
+        with open(os.path.join(self.netdir(), ".host-local.boot"), "rb") as f:
+            self.assertEqual(f.read(), b"boot_id " + boot_id().encode() + b"\n")
+        self.assertEqual(self.go("CHECK", conf, "go1")[0], 0)
+        self.assertEqual(self.go("DEL", conf, "c1")[0], 0)
+        self.assertOK(self.delete(conf, cid="go1"))
+        self.assertOK(self.delete(conf, cid="go2"))
         self.assertEqual(self.reservations(), {})
 
     def test_long_container_ids_both_ways(self):

@@ -351,7 +351,7 @@ static int alloc(const char *dir, const struct ipam_range_set *s, int idx, const
 	out[0] = '\0';
 	if (req)
 		rq = ip(req);
-	rc = ipam_store_open(dir, "net", true, &st, err);
+	rc = ipam_store_open(dir, "net", IPAM_STORE_INDEX, &st, err);
 	if (rc == 0)
 		rc = ipam_store_lock(st, err);
 	if (rc == 0)
@@ -417,7 +417,7 @@ static void test_store_format(void)
 
 	snprintf(netdir, sizeof(netdir), "%s/sub/net", dir);
 	snprintf(netdir, sizeof(netdir), "%s/sub", dir);
-	CHECK_INT(ipam_store_open(netdir, "net", true, &st, &err), 0);
+	CHECK_INT(ipam_store_open(netdir, "net", IPAM_STORE_INDEX, &st, &err), 0);
 	snprintf(netdir, sizeof(netdir), "%s/sub/net", dir);
 	CHECK_INT(ipam_store_lock(st, &err), 0);
 	CHECK_INT(ipam_store_reserve(st, "  cid1 ", "eth0", &a, 0, &reserved, &err), 0);
@@ -461,7 +461,7 @@ static struct ipam_store *open_locked(const char *dir, bool use_index)
 	struct ipam_store *st = NULL;
 	struct cni_err err = {0};
 
-	if (ipam_store_open(dir, "net", use_index, &st, &err) < 0 ||
+	if (ipam_store_open(dir, "net", use_index ? IPAM_STORE_INDEX : 0, &st, &err) < 0 ||
 	    ipam_store_lock(st, &err) < 0) {
 		fprintf(stderr, "open_locked: %s\n", err.msg);
 		abort();
@@ -674,7 +674,7 @@ static void test_store_long_paths(void)
 
 	/* One component of 300 bytes: mkdir refuses it. */
 	data = path_join_long(data, 300, 'x');
-	CHECK_INT(ipam_store_open(data, "net", true, &st, &err), -ENAMETOOLONG);
+	CHECK_INT(ipam_store_open(data, "net", IPAM_STORE_INDEX, &st, &err), -ENAMETOOLONG);
 	CHECK_INT(err.code, 999);
 	CHECK_INT(err.sys_errno, ENAMETOOLONG);
 	CHECK(strncmp(err.msg, "mkdir ", 6) == 0);
@@ -690,7 +690,7 @@ static void test_store_long_paths(void)
 	data = path_join_long(data, PATH_MAX - 20 - strlen(data) - 1 - strlen("/net"), 'e');
 	CHECK_INT(strlen(data) + strlen("/net"), PATH_MAX - 20);
 	cni_err_clear(&err);
-	CHECK_INT(ipam_store_open(data, "net", true, &st, &err), 0);
+	CHECK_INT(ipam_store_open(data, "net", IPAM_STORE_INDEX, &st, &err), 0);
 	if (!st) {
 		free(data);
 		rmtree(dir);
@@ -838,7 +838,7 @@ static void test_net_dir_clean(void)
 
 	/* Opening through ".." creates no stray directory. */
 	snprintf(data, sizeof(data), "%s/stray/../data", dir);
-	CHECK_INT(ipam_store_open(data, "net", true, &st, &err), 0);
+	CHECK_INT(ipam_store_open(data, "net", IPAM_STORE_INDEX, &st, &err), 0);
 	if (st) {
 		snprintf(path, sizeof(path), "%s/data/net", dir);
 		CHECK_STR(ipam_store_dir(st), path);
@@ -960,6 +960,7 @@ static void test_kill_leftovers(void)
 		".fd00::5.q1W2e3",	      /* an IPv6 one */
 		".last_reserved_ip.0.AAAAAA", /* cursor temp, killed before the rename */
 		".host-local.index.BBBBBB",   /* index temp */
+		".host-local.boot.CCCCCC",    /* boot record temp */
 	};
 	static const char *const foreign[] = {
 		".10.1.0.2.AbC12",	      /* suffix too short */
@@ -1055,6 +1056,98 @@ static void test_reserve_taken(void)
 	rmtree(dir);
 }
 
+/* The current boot ID as the kernel reports it. */
+static bool current_boot_id(char *buf, size_t len)
+{
+	char *t = read_text("/proc/sys/kernel/random", "boot_id");
+
+	if (!t)
+		return false;
+	snprintf(buf, len, "%.*s", (int)strcspn(t, "\n"), t);
+	return true;
+}
+
+static void test_boot_record(void)
+{
+	char *dir = mktmp(), netdir[512], boot[128], want[160];
+	struct ipam_store *st = NULL;
+	struct ipam_range_set s = make_set("[{\"subnet\":\"10.1.0.0/24\"}]");
+	struct cni_err err = {0};
+	struct cni_ip r;
+
+	if (!current_boot_id(boot, sizeof(boot))) {
+		ipam_range_set_clear(&s);
+		rmtree(dir);
+		UNIT_SKIP("no %s", IPAM_BOOT_ID_PATH);
+	}
+	snprintf(netdir, sizeof(netdir), "%s/net", dir);
+	snprintf(want, sizeof(want), "boot_id %s\n", boot);
+	/* Off: no record is read or written. */
+	CHECK_INT(ipam_store_open(dir, "net", IPAM_STORE_INDEX, &st, &err), 0);
+	CHECK_INT(ipam_store_lock(st, &err), 0);
+	CHECK_INT(ipam_allocate(st, &s, 0, "early", "eth0", NULL, &r, &err), 0);
+	ipam_store_unlock(st);
+	ipam_store_close(st);
+	CHECK(!exists(netdir, IPAM_BOOT_NAME));
+
+	/* A store without a record is adopted: recorded, nothing released. */
+	CHECK_INT(ipam_store_open(dir, "net", IPAM_STORE_INDEX | IPAM_STORE_RECLAIM_ON_REBOOT, &st,
+				  &err),
+		  0);
+	CHECK_INT(ipam_store_lock(st, &err), 0);
+	CHECK(ipam_store_report(st)->boot_adopted);
+	CHECK(!ipam_store_report(st)->boot_changed);
+	CHECK_INT(ipam_store_report(st)->boot_errno, 0);
+	CHECK_STR(ids(st, "early", "eth0"), "10.1.0.2");
+	ipam_store_unlock(st);
+	CHECK_STR(read_text(netdir, IPAM_BOOT_NAME), want);
+	CHECK_INT(file_mode(netdir, IPAM_BOOT_NAME), 0600);
+
+	/* Same boot: nothing to do. */
+	CHECK_INT(ipam_store_lock(st, &err), 0);
+	CHECK(!ipam_store_report(st)->boot_adopted && !ipam_store_report(st)->boot_changed);
+	ipam_store_unlock(st);
+
+	/*
+	 * A record of another boot, but the reservations were all made in
+	 * this one (as a plugin without a boot record would): they stay.
+	 */
+	write_text(netdir, IPAM_BOOT_NAME, "boot_id 00000000-0000-0000-0000-000000000000\n");
+	CHECK_INT(ipam_store_lock(st, &err), 0);
+	CHECK(ipam_store_report(st)->boot_changed);
+	CHECK_INT(ipam_store_report(st)->reboot_released, 0);
+	CHECK_STR(ids(st, "early", "eth0"), "10.1.0.2");
+	ipam_store_unlock(st);
+	CHECK_STR(read_text(netdir, IPAM_BOOT_NAME), want);
+
+	/* Something that is not a record is adopted too. */
+	write_text(netdir, IPAM_BOOT_NAME, "early");
+	CHECK_INT(ipam_store_lock(st, &err), 0);
+	CHECK(ipam_store_report(st)->boot_adopted);
+	CHECK_STR(ids(st, "early", "eth0"), "10.1.0.2");
+	ipam_store_unlock(st);
+	CHECK_STR(read_text(netdir, IPAM_BOOT_NAME), want);
+
+	/* A record that cannot be read is no error: nothing is released or written. */
+	remove_file(netdir, IPAM_BOOT_NAME);
+	{
+		char path[600];
+
+		snprintf(path, sizeof(path), "%s/%s", netdir, IPAM_BOOT_NAME);
+		CHECK_INT(mkdir(path, 0700), 0);
+		CHECK_INT(ipam_store_lock(st, &err), 0);
+		CHECK(!ipam_store_report(st)->boot_adopted && !ipam_store_report(st)->boot_changed);
+		CHECK_INT(ipam_store_report(st)->boot_errno, EISDIR);
+		CHECK_STR(ipam_store_report(st)->boot_what, "read " IPAM_BOOT_NAME);
+		CHECK_STR(ids(st, "early", "eth0"), "10.1.0.2");
+		ipam_store_unlock(st);
+		CHECK_INT(rmdir(path), 0);
+	}
+	ipam_store_close(st);
+	ipam_range_set_clear(&s);
+	rmtree(dir);
+}
+
 static void test_dns(void)
 {
 	const char *text = "# comment\n; other comment\n\nnameserver 10.0.0.1\n  nameserver  "
@@ -1097,6 +1190,7 @@ int main(void)
 	RUN(test_index_v1_rebuilt);
 	RUN(test_kill_leftovers);
 	RUN(test_reserve_taken);
+	RUN(test_boot_record);
 	RUN(test_dns);
 	UNIT_DONE();
 }
