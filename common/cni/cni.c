@@ -336,34 +336,50 @@ static int open_log(const cJSON *root, struct cni_log *log, struct cni_err *err)
 	return 0;
 }
 
-static int read_conf_head(const struct cni_cmd_args *a, struct conf_head *h, struct cni_err *err)
+/*
+ * The text of a string member for the skel's own checks: a string holding a
+ * NUL (kept as JSON text by the parser) is used in its escaped form without
+ * the quotes ("1.0.0\u0000"), so it fails every check instead of being read
+ * cut short at the NUL. Returns a malloc'd copy, or NULL when out of memory.
+ */
+static char *head_text(const cJSON *v)
 {
-	_cleanup_(cjson_freep) cJSON *root = NULL;
+	if (conf_is_nul_string(v)) {
+		size_t n = strlen(v->valuestring);
+		return strndup(v->valuestring + 1, n >= 2 ? n - 2 : 0);
+	}
+	return strdup(v->valuestring);
+}
+
+static int read_conf_head(const cJSON *root, struct conf_head *h, struct cni_err *err)
+{
+	_cleanup_free_ char *name_text = NULL, *ver_text = NULL;
 	const cJSON *name, *ver;
 
-	if (conf_parse_object(a->stdin_data, a->stdin_len, "error unmarshall network config", &root,
-			      err) < 0)
-		return cni_err_ret(err);
 	name = conf_get(root, "name");
-	if (name && !cJSON_IsString(name))
+	if (name && !cJSON_IsString(name) && !conf_is_nul_string(name))
 		return cni_err_set(err, CNI_ERR_DECODE,
 				   "error unmarshall network config: 'name' must be a string");
-	if (cni_validate_network_name(name ? name->valuestring : "", err) < 0)
+	if (name && !(name_text = head_text(name)))
+		return cni_err_nomem(err);
+	if (cni_validate_network_name(name_text ? name_text : "", err) < 0)
 		return cni_err_ret(err);
-	if (strlen(name->valuestring) >= sizeof(h->name))
+	if (strlen(name_text) >= sizeof(h->name))
 		return cni_err_set(err, CNI_ERR_INVALID_CONFIG, "network name is too long");
-	snprintf(h->name, sizeof(h->name), "%s", name->valuestring);
+	snprintf(h->name, sizeof(h->name), "%s", name_text);
 
 	ver = conf_get(root, "cniVersion");
-	if (ver && !cJSON_IsString(ver))
+	if (ver && !cJSON_IsString(ver) && !conf_is_nul_string(ver))
 		return cni_err_set(
 			err, CNI_ERR_DECODE,
 			"decoding version from network config: 'cniVersion' must be a string");
-	if (ver && strlen(ver->valuestring) >= sizeof(h->version))
+	if (ver && !(ver_text = head_text(ver)))
+		return cni_err_nomem(err);
+	if (ver_text && strlen(ver_text) >= sizeof(h->version))
 		return cni_err_set(err, CNI_ERR_DECODE,
 				   "decoding version from network config: version is too long");
 	snprintf(h->version, sizeof(h->version), "%s",
-		 ver && ver->valuestring[0] ? ver->valuestring : "0.1.0");
+		 ver_text && ver_text[0] ? ver_text : "0.1.0");
 	return open_log(root, &h->log, err);
 }
 
@@ -551,6 +567,7 @@ static void print_about(const struct cni_plugin *p)
 static int dispatch(const struct cni_plugin *p, struct cni_cmd_args *a, struct conf_head *h,
 		    char **ret_out, struct cni_err *err)
 {
+	_cleanup_(cjson_freep) cJSON *root = NULL;
 	const char *cmd = a->command;
 	cni_verb_fn fn = NULL;
 	int mask;
@@ -564,7 +581,9 @@ static int dispatch(const struct cni_plugin *p, struct cni_cmd_args *a, struct c
 		return cni_err_set(err, CNI_ERR_INVALID_ENV, "unknown CNI_COMMAND: %s", cmd);
 	if (read_stdin(a, err) < 0)
 		return cni_err_ret(err);
-	if (read_conf_head(a, h, err) < 0)
+	if (conf_parse_object(a->stdin_data, a->stdin_len, "error unmarshall network config", &root,
+			      err) < 0 ||
+	    read_conf_head(root, h, err) < 0)
 		return cni_err_ret(err);
 	a->name = h->name;
 	a->cni_version = h->version;

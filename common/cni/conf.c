@@ -15,32 +15,28 @@
 int conf_parse_object(const char *data, size_t len, const char *what, cJSON **ret,
 		      struct cni_err *err)
 {
-	const char *end = NULL;
-	cJSON *root;
+	cJSON *root = NULL;
 
-	if (!data || len == 0)
-		return cni_err_set(err, CNI_ERR_DECODE, "%s: unexpected end of JSON input", what);
-	root = cJSON_ParseWithLengthOpts(data, len, &end, false);
-	if (!root) {
-		const char *pos = cJSON_GetErrorPtr();
-		long off = pos && pos >= data && pos <= data + len ? (long)(pos - data) : -1;
-		return cni_err_set(err, CNI_ERR_DECODE, "%s: invalid JSON near offset %ld", what,
-				   off);
-	}
-	/* Like Go, allow trailing whitespace only. */
-	for (; end && end < data + len; end++) {
-		if (*end != ' ' && *end != '\t' && *end != '\n' && *end != '\r' && *end != '\0') {
-			cJSON_Delete(root);
-			return cni_err_set(err, CNI_ERR_DECODE,
-					   "%s: invalid character after top-level value", what);
-		}
-	}
+	if (cni_json_parse(data, len, &root, err) < 0)
+		return cni_err_prefix(err, "%s", what);
 	if (!cJSON_IsObject(root)) {
 		cJSON_Delete(root);
 		return cni_err_set(err, CNI_ERR_DECODE, "%s: expected a JSON object", what);
 	}
 	*ret = root;
 	return 0;
+}
+
+bool conf_is_nul_string(const cJSON *v)
+{
+	return cJSON_IsRaw(v);
+}
+
+/* A string that a C string cannot hold: code 7 naming the key. */
+static int nul_error(const char *key, struct cni_err *err)
+{
+	return cni_err_set(err, CNI_ERR_INVALID_CONFIG,
+			   "invalid network config: '%s' must not contain a NUL character", key);
 }
 
 const cJSON *conf_get(const cJSON *obj, const char *key)
@@ -68,6 +64,7 @@ const char *conf_type_name(const cJSON *v, bool go_names)
 		{cJSON_IsBool, "bool", "bool"},
 		{cJSON_IsNumber, "number", "float64"},
 		{cJSON_IsString, "string", "string"},
+		{cJSON_IsRaw, "string", "string"}, /* one holding a NUL (conf_is_nul_string) */
 		{cJSON_IsArray, "array", "[]interface {}"},
 		{cJSON_IsObject, "object", "map[string]interface {}"},
 	};
@@ -91,6 +88,8 @@ int conf_string(const cJSON *obj, const char *key, const char **ret, struct cni_
 
 	if (!v)
 		return 0;
+	if (conf_is_nul_string(v))
+		return nul_error(key, err);
 	if (!cJSON_IsString(v))
 		return type_error(v, key, "a string", err);
 	*ret = v->valuestring;
@@ -193,6 +192,10 @@ int conf_string_list(const cJSON *obj, const char *key, char ***ret, size_t *ret
 	if (!v)
 		return cni_err_nomem(err);
 	cJSON_ArrayForEach (it, arr) {
+		if (conf_is_nul_string(it)) {
+			strv_free(v);
+			return nul_error(key, err);
+		}
 		if (!cJSON_IsString(it)) {
 			strv_free(v);
 			return cni_err_set(err, CNI_ERR_INVALID_CONFIG,

@@ -12,19 +12,21 @@
 #include "cni/json.h"
 #include "strv.h"
 
-/* Free a cJSON tree; for _cleanup_(cjson_freep). */
-static inline void cjson_freep(cJSON **p)
-{
-	if (*p)
-		cJSON_Delete(*p);
-}
-
 /*
- * Parse a JSON document that must be an object. A syntax error or a
- * non-object gives code 6 with msg "<what>: <reason>".
+ * Parse a JSON document that must be an object, with Go encoding/json's
+ * grammar (cni_json_parse). A syntax error or a non-object gives code 6 with
+ * msg "<what>: <reason>", the reason worded as Go's ("invalid character
+ * '\x00' looking for beginning of value").
  */
 int conf_parse_object(const char *data, size_t len, const char *what, cJSON **ret,
 		      struct cni_err *err) CNI_MUST_USE;
+
+/*
+ * True when v is a JSON string that decoded to text holding a NUL ("\u0000"):
+ * cni_json_parse keeps it as its JSON text (cJSON_Raw), so cJSON_IsString is
+ * false for it. The string getters refuse it with code 7 naming the key.
+ */
+bool conf_is_nul_string(const cJSON *v);
 
 /*
  * The member of obj named key, matched case-insensitively; the last match
@@ -40,7 +42,10 @@ const cJSON *conf_get(const cJSON *obj, const char *key);
  */
 const char *conf_type_name(const cJSON *v, bool go_names);
 
-/* String member; absent leaves *ret untouched. Wrong type: code 7 naming key. */
+/*
+ * String member; absent leaves *ret untouched. Wrong type, or a string
+ * holding a NUL (which would otherwise be read cut short): code 7 naming key.
+ */
 int conf_string(const cJSON *obj, const char *key, const char **ret,
 		struct cni_err *err) CNI_MUST_USE;
 
@@ -65,7 +70,10 @@ int conf_object(const cJSON *obj, const char *key, const cJSON **ret,
 int conf_array(const cJSON *obj, const char *key, const cJSON **ret,
 	       struct cni_err *err) CNI_MUST_USE;
 
-/* A NULL-terminated array of malloc'd strings from a JSON string array. */
+/*
+ * A NULL-terminated array of malloc'd strings from a JSON string array;
+ * elements that are not strings, or hold a NUL, are code 7 naming key.
+ */
 int conf_string_list(const cJSON *obj, const char *key, char ***ret, size_t *ret_n,
 		     struct cni_err *err) CNI_MUST_USE;
 

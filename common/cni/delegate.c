@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -112,7 +113,9 @@ static int error_from_output(const char *type, const char *out, int status, stru
 		code = conf_get(o, "code");
 		msg = conf_get(o, "msg");
 		details = conf_get(o, "details");
-		if (cJSON_IsNumber(code) && cJSON_IsString(msg)) {
+		/* A code outside int's range cannot be converted: not a CNI error. */
+		if (cJSON_IsNumber(code) && code->valuedouble >= INT_MIN &&
+		    code->valuedouble <= INT_MAX && cJSON_IsString(msg)) {
 			cni_err_set(err, (int)code->valuedouble, "%s", msg->valuestring);
 			if (cJSON_IsString(details) && details->valuestring[0])
 				cni_err_details(err, "%s", details->valuestring);

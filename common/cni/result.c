@@ -3,6 +3,7 @@
 #include "cni/result.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -194,6 +195,8 @@ static int get_str(const cJSON *o, const char *key, const char **ret, struct cni
 	*ret = NULL;
 	if (!v)
 		return 0;
+	if (conf_is_nul_string(v))
+		return decode_err(err, "must not contain a NUL character", key);
 	if (!cJSON_IsString(v))
 		return decode_err(err, "must be a string", key);
 	*ret = v->valuestring;
@@ -209,7 +212,9 @@ static int get_int(const cJSON *o, const char *key, bool *ret_present, int *ret,
 		*ret_present = false;
 	if (!v)
 		return 0;
-	if (!cJSON_IsNumber(v) || v->valuedouble != (double)(int)v->valuedouble)
+	/* Range first: converting a double outside int's range is undefined. */
+	if (!cJSON_IsNumber(v) || !(v->valuedouble >= INT_MIN && v->valuedouble <= INT_MAX) ||
+	    v->valuedouble != (double)(int)v->valuedouble)
 		return decode_err(err, "must be an integer", key);
 	*ret = (int)v->valuedouble;
 	if (ret_present)

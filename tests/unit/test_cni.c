@@ -35,6 +35,43 @@ static const struct cni_plugin plugin = {
 	.gc = t_gc,
 };
 
+/* A verb that reports on stderr that it ran, with the netns it was given. */
+static int rec_verb(const struct cni_cmd_args *a, char **ret_out, struct cni_err *err)
+{
+	const char *env = getenv("CNI_NETNS");
+
+	fprintf(stderr, "%s ran: netns '%s', env '%s'\n", a->command, a->netns,
+		env ? env : "(unset)");
+	return 0;
+}
+
+/* GC that reports the attachments it was asked to keep. */
+static int rec_gc(const struct cni_cmd_args *a, char **ret_out, struct cni_err *err)
+{
+	_cleanup_(cjson_freep) cJSON *root = NULL;
+	struct cni_attachment *v = NULL;
+	size_t n = 0;
+
+	if (conf_parse_object(a->stdin_data, a->stdin_len, "conf", &root, err) < 0 ||
+	    cni_gc_attachments(root, &v, &n, err) < 0)
+		return cni_err_ret(err);
+	fprintf(stderr, "GC ran: keep %zu", n);
+	for (size_t i = 0; i < n; i++)
+		fprintf(stderr, " %s/%s", v[i].container_id, v[i].ifname);
+	fprintf(stderr, "\n");
+	cni_attachments_free(v, n);
+	return 0;
+}
+
+static const struct cni_plugin rec_plugin = {
+	.about = "CNI recording plugin",
+	.add = rec_verb,
+	.del = rec_verb,
+	.check = rec_verb,
+	.status = rec_verb,
+	.gc = rec_gc,
+};
+
 /* Outcome of one run of cni_main in a child process. */
 struct run {
 	int status;	/* exit status */
@@ -42,8 +79,12 @@ struct run {
 	char err[8192]; /* stderr */
 };
 
-/* env: "K=V" strings, NULL-terminated; every CNI_* not listed is unset. */
-static void run(const char *const *env, const char *input, struct run *r)
+/*
+ * Run cni_main(pl) in a child with len bytes of input on stdin. env: "K=V"
+ * strings, NULL-terminated; every CNI_* not listed is unset.
+ */
+static void run_n(const struct cni_plugin *pl, const char *const *env, const char *input,
+		  size_t len, struct run *r)
 {
 	int in[2], out[2], errp[2];
 	pid_t pid;
@@ -68,12 +109,12 @@ static void run(const char *const *env, const char *input, struct run *r)
 		close(in[1]);
 		close(out[0]);
 		close(errp[0]);
-		_exit(cni_main(&plugin));
+		_exit(cni_main(pl));
 	}
 	close(in[0]);
 	close(out[1]);
 	close(errp[1]);
-	if (input && write(in[1], input, strlen(input)) < 0)
+	if (input && len && write(in[1], input, len) != (ssize_t)len)
 		abort();
 	close(in[1]);
 	while ((n = read(out[0], r->out + used, sizeof(r->out) - 1 - used)) > 0)
@@ -85,6 +126,18 @@ static void run(const char *const *env, const char *input, struct run *r)
 	close(errp[0]);
 	waitpid(pid, &r->status, 0);
 	r->status = WEXITSTATUS(r->status);
+}
+
+/* Run the test plugin with a NUL-terminated input. */
+static void run(const char *const *env, const char *input, struct run *r)
+{
+	run_n(&plugin, env, input, input ? strlen(input) : 0, r);
+}
+
+/* Run the recording plugin with a NUL-terminated input. */
+static void run_rec(const char *const *env, const char *input, struct run *r)
+{
+	run_n(&rec_plugin, env, input, strlen(input), r);
 }
 
 /* The error printed by the run, parsed. */
@@ -237,6 +290,70 @@ static void test_dispatch(void)
 	CHECK_INT(r.status, 0);
 }
 
+/* Input Go's encoding/json refuses is refused before the verb, with Go's message. */
+static void test_strict_json(void)
+{
+	static const struct {
+		const char *in;	 /* stdin */
+		size_t len;	 /* its length (NULs inside) */
+		int code;	 /* the error code */
+		const char *msg; /* msg | details */
+	} cases[] = {
+#define IN(s) s, sizeof(s) - 1
+		{IN("\0{\"name\":\"n\"}"), 6,
+		 "error unmarshall network config: invalid character '\\x00' looking for beginning "
+		 "of value"},
+		{IN("{\"name\":\"n\"}\0"), 6,
+		 "error unmarshall network config: invalid character '\\x00' after top-level "
+		 "value"},
+		{IN("{\"name\":\"n\"}\n\0\n"), 6,
+		 "error unmarshall network config: invalid character '\\x00' after top-level "
+		 "value"},
+		{IN("\xef\xbb\xbf{\"name\":\"n\"}"), 6,
+		 "error unmarshall network config: invalid character '\xc3\xaf' looking for "
+		 "beginning of value"},
+		{IN("{\x01\"name\":\"n\"}"), 6,
+		 "error unmarshall network config: invalid character '\\x01' looking for beginning "
+		 "of object key string"},
+		{IN("{\"name\":\"n\"\f}"), 6,
+		 "error unmarshall network config: invalid character '\\f' after object key:value "
+		 "pair"},
+		{IN("{\"name\":\"n\"}\x7f"), 6,
+		 "error unmarshall network config: invalid character '\\x7f' after top-level "
+		 "value"},
+		{IN("{\"name\":\"n\0x\"}"), 6,
+		 "error unmarshall network config: invalid character '\\x00' in string literal"},
+		{IN("{\"name\":\"n\",\"cniVersion\":\"1.0.0\0\"}"), 6,
+		 "error unmarshall network config: invalid character '\\x00' in string literal"},
+		{IN("{\"name\":\"n\",\"cniVer\0sion\":\"1.0.0\"}"), 6,
+		 "error unmarshall network config: invalid character '\\x00' in string literal"},
+		{IN("{\"name\":\"n\\u0000x\"}"), 7,
+		 "invalid characters found in network name | n\\u0000x"},
+		{IN("{\"name\":\"hnet\\u0000/../../x\"}"), 7,
+		 "invalid characters found in network name | hnet\\u0000/../../x"},
+		{IN("{\"name\":\"n\",\"cniVersion\":\"1.0.0\\u0000\"}"), 1,
+		 "incompatible CNI versions | config is \"1.0.0\\u0000\", plugin supports "
+		 "[\"0.1.0\" "
+		 "\"0.2.0\" \"0.3.0\" \"0.3.1\" \"0.4.0\" \"1.0.0\" \"1.1.0\"]"},
+		{IN("{\"name\":\"n\",\"cniVersion\":\"1.0.0\",\"logFile\":\"/tmp/l\\u0000x\"}"), 7,
+		 "invalid network config: 'logFile' must not contain a NUL character"},
+#undef IN
+	};
+	const char *add[] = {"CNI_COMMAND=ADD", BASE, NULL};
+	char msg[4096];
+	struct run r;
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		run_n(&rec_plugin, add, cases[i].in, cases[i].len, &r);
+		CHECK_INT(err_code(&r, msg, sizeof(msg)), cases[i].code);
+		CHECK_STR(msg, cases[i].msg);
+		CHECK(strstr(r.err, "ran") == NULL);
+	}
+	/* A key holding a NUL is a key of its own: it never stands in for "name". */
+	run_rec(add, "{\"name\":\"n\",\"name\\u0000\":\"a/b\"}", &r);
+	CHECK_INT(r.status, 0);
+}
+
 static void test_gc_attachments(void)
 {
 	cJSON *c = cJSON_Parse(
@@ -262,6 +379,7 @@ int main(void)
 	RUN(test_env_errors);
 	RUN(test_config_errors);
 	RUN(test_dispatch);
+	RUN(test_strict_json);
 	RUN(test_gc_attachments);
 	UNIT_DONE();
 }

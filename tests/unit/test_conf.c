@@ -58,6 +58,182 @@ static void test_parse_errors(void)
 	cJSON_Delete(o);
 }
 
+/* Syntax errors: Go's messages, as the reference plugins print them. */
+static void test_go_syntax_errors(void)
+{
+	static const struct {
+		const char *in;	 /* the document */
+		size_t len;	 /* its length (NULs inside) */
+		const char *msg; /* Go's message after "x: " */
+	} cases[] = {
+#define IN(s) s, sizeof(s) - 1
+		{IN(""), "unexpected end of JSON input"},
+		{IN(" \n"), "unexpected end of JSON input"},
+		{IN("{\"a\":1"), "unexpected end of JSON input"},
+		{IN("{\"a\":\"x"), "unexpected end of JSON input"},
+		{IN("{\"a\":\"\\u00"), "unexpected end of JSON input"},
+		{IN("{\"a\":tr"), "unexpected end of JSON input"},
+		{IN("{\"a\":-"), "unexpected end of JSON input"},
+		{IN("\0{}"), "invalid character '\\x00' looking for beginning of value"},
+		{IN("{}\0"), "invalid character '\\x00' after top-level value"},
+		{IN("\xef\xbb\xbf{}"),
+		 "invalid character '\xc3\xaf' looking for beginning of value"},
+		{IN("\a{}"), "invalid character '\\a' looking for beginning of value"},
+		{IN("\x80{}"), "invalid character '\\u0080' looking for beginning of value"},
+		{IN("\xa0{}"), "invalid character '\\u00a0' looking for beginning of value"},
+		{IN("\xad{}"), "invalid character '\\u00ad' looking for beginning of value"},
+		{IN("\xff{}"), "invalid character '\xc3\xbf' looking for beginning of value"},
+		{IN("{\x01}"),
+		 "invalid character '\\x01' looking for beginning of object key string"},
+		{IN("{\"a\":1\v}"), "invalid character '\\v' after object key:value pair"},
+		{IN("{}\f"), "invalid character '\\f' after top-level value"},
+		{IN("{}\x7f"), "invalid character '\\x7f' after top-level value"},
+		{IN("{\"a\":\"\0\"}"), "invalid character '\\x00' in string literal"},
+		{IN("{\"a\":\"\t\"}"), "invalid character '\\t' in string literal"},
+		{IN("{\"a\":\"\x1f\"}"), "invalid character '\\x1f' in string literal"},
+		{IN("{\"a\":\"\\q\"}"), "invalid character 'q' in string escape code"},
+		{IN("{\"a\":\"\\u12g4\"}"),
+		 "invalid character 'g' in \\u hexadecimal character escape"},
+		{IN("{'a':1}"),
+		 "invalid character '\\'' looking for beginning of object key string"},
+		{IN("{\"a\" 1}"), "invalid character '1' after object key"},
+		{IN("{\"a\":1 x}"), "invalid character 'x' after object key:value pair"},
+		{IN("{\"a\":1,}"),
+		 "invalid character '}' looking for beginning of object key string"},
+		{IN("{\"a\":[1,]}"), "invalid character ']' looking for beginning of value"},
+		{IN("[1 2]"), "invalid character '2' after array element"},
+		{IN("{\"a\":01}"), "invalid character '1' after object key:value pair"},
+		{IN("{\"a\":+1}"), "invalid character '+' looking for beginning of value"},
+		{IN("{\"a\":.5}"), "invalid character '.' looking for beginning of value"},
+		{IN("{\"a\":-x}"), "invalid character 'x' in numeric literal"},
+		{IN("{\"a\":1.}"), "invalid character '}' after decimal point in numeric literal"},
+		{IN("{\"a\":1e+}"), "invalid character '}' in exponent of numeric literal"},
+		{IN("{\"a\":tx}"), "invalid character 'x' in literal true (expecting 'r')"},
+		{IN("{\"a\":fals}"), "invalid character '}' in literal false (expecting 'e')"},
+		{IN("{\"a\":nx}"), "invalid character 'x' in literal null (expecting 'u')"},
+		{IN("{} x"), "invalid character 'x' after top-level value"},
+		{IN("[]"), "expected a JSON object"},
+		{IN("\"s\""), "expected a JSON object"},
+#undef IN
+	};
+	char want[256];
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct cni_err err = {0};
+		cJSON *o = NULL;
+
+		CHECK(conf_parse_object(cases[i].in, cases[i].len, "x", &o, &err) < 0 && !o);
+		CHECK_INT(err.code, 6);
+		snprintf(want, sizeof(want), "x: %s", cases[i].msg);
+		CHECK_STR(err.msg, want);
+	}
+}
+
+/* What Go's decoder accepts, decoded as Go decodes it. */
+static void test_go_decoding(void)
+{
+	static const struct {
+		const char *in;	 /* a JSON value for "v" */
+		const char *out; /* how it prints back */
+	} cases[] = {
+		{"\"\\u00e9\\/\\b\\f\"", "\"\xc3\xa9/\\u0008\\u000c\""},
+		{"\"\\ud83d\\ude00\"", "\"\xf0\x9f\x98\x80\""},
+		/* lone or mismatched surrogates and invalid UTF-8 become U+FFFD */
+		{"\"\\ud800x\"", "\"\xef\xbf\xbdx\""},
+		{"\"\\udc00\\ud800\\u0041\"", "\"\xef\xbf\xbd\xef\xbf\xbd"
+					      "A\""},
+		{"\"a\xff\xc0\x80z\"", "\"a\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbdz\""},
+		{"\"\x7f\"", "\"\x7f\""},
+		{"-0", "0"},
+		{"12.5e-1", "1.25"},
+		{"1E3", "1000"},
+		{" [ true , false , null ] ", "[true,false,null]"},
+		/* a string holding a NUL keeps every byte, as its JSON text */
+		{"\"x\\u0000y\"", "\"x\\u0000y\""},
+		{"[\"\\u0000\", \"<\\u0000>\"]", "[\"\\u0000\",\"\\u003c\\u0000\\u003e\"]"},
+	};
+	char doc[256], want[256];
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		_cleanup_(cjson_freep) cJSON *o = NULL;
+		_cleanup_free_ char *text = NULL;
+		struct cni_err err = {0};
+
+		snprintf(doc, sizeof(doc), "\t{\"v\":%s}\r\n", cases[i].in);
+		CHECK(conf_parse_object(doc, strlen(doc), "x", &o, &err) == 0);
+		text = o ? cni_json_print(o, false) : NULL;
+		snprintf(want, sizeof(want), "{\"v\":%s}", cases[i].out);
+		CHECK_STR(text, want);
+	}
+}
+
+/* An object holding arrays nested k deep: 1 + k levels. */
+static size_t nested(char *doc, int k)
+{
+	size_t n = 0;
+
+	memcpy(doc, "{\"a\":", 5);
+	n = 5;
+	for (int i = 0; i < k; i++)
+		doc[n++] = '[';
+	for (int i = 0; i < k; i++)
+		doc[n++] = ']';
+	doc[n++] = '}';
+	return n;
+}
+
+/* Nesting: 1000 levels parse, one more is refused (cJSON's limit). */
+static void test_depth(void)
+{
+	static char doc[2 * 1000 + 16];
+	struct cni_err err = {0};
+	cJSON *o = NULL;
+
+	CHECK(conf_parse_object(doc, nested(doc, 999), "x", &o, &err) == 0);
+	cJSON_Delete(o);
+	o = NULL;
+	CHECK(conf_parse_object(doc, nested(doc, 1000), "x", &o, &err) < 0 && err.code == 6);
+	CHECK_STR(err.msg, "x: invalid character '[' exceeded max depth");
+}
+
+/* A string holding a NUL is never read cut short: the getters refuse it naming the key. */
+static void test_nul_strings(void)
+{
+	_cleanup_(cjson_freep) cJSON *o = parse(
+		"{\"name\":\"hnet\\u0000/../../x\",\"list\":[\"a\",\"b\\u0000\"],"
+		"\"ip\":\"10.0.0.1\\u0000x\",\"flag\":\"\\u0000\",\"sub\":{\"k\":\"\\u0000\"},"
+		"\"dup\":\"\\u0000\",\"DUP\":\"ok\",\"key\\u0000\":\"shadow\",\"key\":\"real\"}");
+	struct cni_err err = {0};
+	const char *s = NULL;
+	char *copy = NULL, **v = NULL;
+	struct ip_addr ip;
+	bool b;
+
+	CHECK(o != NULL);
+	CHECK(conf_string(o, "name", &s, &err) < 0 && s == NULL);
+	CHECK_INT(err.code, 7);
+	CHECK_STR(err.msg, "invalid network config: 'name' must not contain a NUL character");
+	CHECK(conf_strdup(o, "NAME", &copy, &err) < 0 && copy == NULL);
+	CHECK_STR(err.msg, "invalid network config: 'NAME' must not contain a NUL character");
+	CHECK(conf_string_list(o, "list", &v, NULL, &err) < 0 && v == NULL);
+	CHECK_STR(err.msg, "invalid network config: 'list' must not contain a NUL character");
+	CHECK(conf_ip(o, "ip", &ip, NULL, &err) < 0 && err.code == 7);
+	CHECK_STR(err.msg, "invalid network config: 'ip' must not contain a NUL character");
+	/* Other getters see a string, as Go would. */
+	CHECK(conf_bool(o, "flag", &b, &err) < 0);
+	CHECK_STR(err.msg, "invalid network config: 'flag' must be a boolean, not string");
+	CHECK_STR(conf_type_name(conf_get(o, "flag"), true), "string");
+	CHECK(!cJSON_IsString(conf_get(o, "flag")) && conf_is_nul_string(conf_get(o, "flag")));
+	CHECK(conf_string(conf_get(o, "sub"), "k", &s, &err) < 0 && err.code == 7);
+	/* The last duplicate wins, NUL or not. */
+	CHECK(conf_string(o, "dup", &s, &err) == 0);
+	CHECK_STR(s, "ok");
+	/* A key holding a NUL is another key. */
+	CHECK(conf_string(o, "key", &s, &err) == 0);
+	CHECK_STR(s, "real");
+	CHECK(conf_get(o, "key\\u0000") != NULL); /* kept under its escaped text */
+}
+
 static void test_print(void)
 {
 	_cleanup_(cjson_freep) cJSON *o =
@@ -117,6 +293,10 @@ int main(void)
 {
 	RUN(test_getters);
 	RUN(test_parse_errors);
+	RUN(test_go_syntax_errors);
+	RUN(test_go_decoding);
+	RUN(test_depth);
+	RUN(test_nul_strings);
 	RUN(test_print);
 	RUN(test_print_escapes);
 	RUN(test_cni_args);

@@ -212,6 +212,42 @@ static void test_parse_errors(void)
 	cni_result_free(r);
 }
 
+/* Strings holding a NUL and numbers out of int's range are decode errors, never cut short. */
+static void test_parse_strict(void)
+{
+	static const struct {
+		const char *in;	 /* the result */
+		const char *msg; /* the code-6 message */
+	} cases[] = {
+		{"{\"cniVersion\":\"1.0.0\",\"interfaces\":[{\"name\":\"eth0\\u0000x\"}]}",
+		 "failed to decode result: 'name' must not contain a NUL character"},
+		{"{\"cniVersion\":\"1.0.0\",\"ips\":[{\"address\":\"10.0.0.2/24\\u0000\"}]}",
+		 "failed to decode result: 'address' must not contain a NUL character"},
+		{"{\"cniVersion\":\"1.0.0\\u0000\"}",
+		 "failed to decode result: 'cniVersion' must not contain a NUL character"},
+		{"{\"cniVersion\":\"1.0.0\",\"ips\":[{\"address\":\"10.0.0.2/"
+		 "24\",\"interface\":1e300}]}",
+		 "failed to decode result: 'interface' must be an integer"},
+		{"{\"cniVersion\":\"1.0.0\",\"ips\":[{\"address\":\"10.0.0.2/"
+		 "24\",\"interface\":1e400}]}",
+		 "failed to decode result: 'interface' must be an integer"},
+		{"{\"cniVersion\":\"1.0.0\",\"routes\":[{\"dst\":\"0.0.0.0/0\",\"mtu\":-3e9}]}",
+		 "failed to decode result: 'mtu' must be an integer"},
+		{"\xef\xbb\xbf{\"cniVersion\":\"1.0.0\"}",
+		 "failed to decode result: invalid character '\xc3\xaf' looking for beginning of "
+		 "value"},
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct cni_result *r = NULL;
+		struct cni_err err = {0};
+
+		CHECK(cni_result_parse_text(cases[i].in, "1.0.0", &r, &err) < 0 && !r);
+		CHECK_INT(err.code, 6);
+		CHECK_STR(err.msg, cases[i].msg);
+	}
+}
+
 static void test_prev_result(void)
 {
 	struct cni_result *r = NULL;
@@ -250,6 +286,7 @@ int main(void)
 	RUN(test_all_pairs);
 	RUN(test_no_ips);
 	RUN(test_parse_errors);
+	RUN(test_parse_strict);
 	RUN(test_prev_result);
 	UNIT_DONE();
 }
