@@ -383,6 +383,73 @@ static int read_conf_head(const cJSON *root, struct conf_head *h, struct cni_err
 	return open_log(root, &h->log, err);
 }
 
+/* One top-level key of the plugin configuration object with a type every plugin expects. */
+struct std_key {
+	const char *key;  /* the key (matched case-insensitively) */
+	int type;	  /* the cJSON type it must have (or null) */
+	const char *want; /* the type in the message */
+};
+
+/*
+ * The keys of the spec's plugin configuration object (and the runtime's
+ * reserved ones) whose type is fixed, checked before any verb runs. The
+ * reference skel decodes only "name" and "cniVersion" (code 6 when their type
+ * is wrong); these are decoded by each reference plugin into its config
+ * struct, where a wrong type fails the unmarshal and comes out as code 999
+ * ("failed to load netconf: json: cannot unmarshal ..."). Like every other
+ * wrong-typed plugin key here they are code 7 naming the key, with the
+ * config getters' wording. A string holding a NUL is a string, as for Go.
+ */
+static const struct std_key std_keys[] = {
+	{"type", cJSON_String, "a string"},	      /* the plugin's name */
+	{"capabilities", cJSON_Object, "an object"},  /* map of name to bool */
+	{"runtimeConfig", cJSON_Object, "an object"}, /* capability arguments */
+	{"args", cJSON_Object, "an object"},	      /* per-attachment arguments */
+	{"prevResult", cJSON_Object, "an object"},    /* the previous plugin's result */
+};
+
+static int check_std_key(const cJSON *root, const struct std_key *k, struct cni_err *err)
+{
+	const cJSON *v = conf_get(root, k->key), *it;
+
+	if (!v)
+		return 0;
+	if ((v->type & 0xff) != k->type && !(k->type == cJSON_String && conf_is_nul_string(v)))
+		return cni_err_set(err, CNI_ERR_INVALID_CONFIG,
+				   "invalid network config: '%s' must be %s, not %s", k->key,
+				   k->want, conf_type_name(v, false));
+	if (strcasecmp(k->key, "capabilities") != 0)
+		return 0;
+	/* Go's map[string]bool: every value a boolean (null reads as false). */
+	cJSON_ArrayForEach (it, v) {
+		if (!cJSON_IsBool(it) && !cJSON_IsNull(it))
+			return cni_err_set(err, CNI_ERR_INVALID_CONFIG,
+					   "invalid network config: capability '%s' must be a "
+					   "bool, not %s",
+					   it->string, conf_type_name(it, false));
+	}
+	return 0;
+}
+
+/*
+ * Check the standard keys. DEL must clean up whatever the config looks like
+ * (plugins find what to remove by container ID), so there a wrong type is a
+ * warning and the plugin's own parsing decides; every other verb fails.
+ */
+static int check_std_keys(const cJSON *root, bool lenient, const struct cni_log *log,
+			  struct cni_err *err)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(std_keys); i++) {
+		if (check_std_key(root, &std_keys[i], err) == 0)
+			continue;
+		if (!lenient)
+			return cni_err_ret(err);
+		cni_warn(log, "ignoring config error: %s", err->msg);
+		cni_err_clear(err);
+	}
+	return 0;
+}
+
 /* The supported versions as text: each in quote, separated by sep (fits in 256 bytes). */
 static void join_versions(char *buf, size_t len, const char *sep, const char *quote)
 {
@@ -619,7 +686,8 @@ static int dispatch(const struct cni_plugin *p, struct cni_cmd_args *a, struct c
 		fn = p->gc;
 		break;
 	}
-	if (check_supported(h->version, err) < 0)
+	if (check_supported(h->version, err) < 0 ||
+	    check_std_keys(root, mask == REQ_DEL, &h->log, err) < 0)
 		return cni_err_ret(err);
 	if (fn && fn(a, ret_out, err) < 0) {
 		if (!err->code)

@@ -81,7 +81,13 @@ void cni_log(const struct cni_log *log, enum cni_log_level level, const char *fm
  */
 void cni_warn(const struct cni_log *log, const char *fmt, ...) CNI_PRINTF(2, 3);
 
-/* Run a plugin as the runtime invoked it; returns the process exit status. */
+/*
+ * Run a plugin as the runtime invoked it; returns the process exit status.
+ * Before a verb runs: the config must parse with Go's JSON rules and carry
+ * a valid name and a supported cniVersion; "type", "capabilities",
+ * "runtimeConfig", "args" and "prevResult" must have their JSON types
+ * (code 7; on DEL only a warning).
+ */
 int cni_main(const struct cni_plugin *plugin);
 
 /* Parse "x.y.z" into numbers; -1 if it is not such a version. */

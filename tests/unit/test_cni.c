@@ -290,6 +290,77 @@ static void test_dispatch(void)
 	CHECK_INT(r.status, 0);
 }
 
+/*
+ * The standard top-level keys are type-checked before any verb: code 7 like
+ * every wrong-typed plugin key (the reference plugins fail their unmarshal
+ * with 999), while "name" and "cniVersion", which the reference skel decodes
+ * itself, stay code 6 as there.
+ */
+static void test_std_key_types(void)
+{
+	static const struct {
+		const char *keys; /* members added to a 1.1.0 config */
+		const char *msg;  /* the code-7 message; NULL: accepted */
+	} cases[] = {
+		{"\"type\":1", "invalid network config: 'type' must be a string, not number"},
+		{"\"TYPE\":[]", "invalid network config: 'type' must be a string, not array"},
+		{"\"capabilities\":1",
+		 "invalid network config: 'capabilities' must be an object, not number"},
+		{"\"capabilities\":{\"portMappings\":\"yes\"}",
+		 "invalid network config: capability 'portMappings' must be a bool, not string"},
+		{"\"runtimeConfig\":\"x\"",
+		 "invalid network config: 'runtimeConfig' must be an object, not string"},
+		{"\"args\":[]", "invalid network config: 'args' must be an object, not array"},
+		{"\"prevResult\":true",
+		 "invalid network config: 'prevResult' must be an object, not bool"},
+		/* the last duplicate decides, as in Go */
+		{"\"type\":1,\"type\":\"t\"", NULL},
+		{"\"type\":\"t\",\"prevResult\":null,\"args\":null,\"runtimeConfig\":{},"
+		 "\"capabilities\":{\"a\":true,\"b\":null}",
+		 NULL},
+		/* a string holding a NUL is still a string for Go */
+		{"\"type\":\"t\\u0000\"", NULL},
+	};
+	const char *add[] = {"CNI_COMMAND=ADD", BASE, NULL};
+	const char *del[] = {"CNI_COMMAND=DEL", BASE, NULL};
+	const char *gc[] = {"CNI_COMMAND=GC", "CNI_PATH=/x", NULL};
+	char conf[512], msg[4096];
+	struct run r;
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		snprintf(conf, sizeof(conf), "{\"cniVersion\":\"1.1.0\",\"name\":\"n\",%s}",
+			 cases[i].keys);
+		run_rec(add, conf, &r);
+		if (!cases[i].msg) {
+			CHECK_INT(r.status, 0);
+			CHECK(strstr(r.err, "ADD ran") != NULL);
+			continue;
+		}
+		CHECK_INT(err_code(&r, msg, sizeof(msg)), 7);
+		CHECK_STR(msg, cases[i].msg);
+		CHECK(strstr(r.err, "ran") == NULL);
+	}
+	/* The skel's own keys keep the reference skel's decode error. */
+	run_rec(add, "{\"cniVersion\":\"1.1.0\",\"name\":1}", &r);
+	CHECK_INT(err_code(&r, msg, sizeof(msg)), 6);
+	CHECK_STR(msg, "error unmarshall network config: 'name' must be a string");
+	run_rec(add, "{\"cniVersion\":[],\"name\":\"n\"}", &r);
+	CHECK_INT(err_code(&r, msg, sizeof(msg)), 6);
+	/* GC too; DEL warns and goes on, so cleanup never depends on such a key. */
+	run_rec(gc,
+		"{\"cniVersion\":\"1.1.0\",\"name\":\"n\",\"cni.dev/valid-attachments\":[],"
+		"\"runtimeConfig\":7}",
+		&r);
+	CHECK_INT(err_code(&r, msg, sizeof(msg)), 7);
+	CHECK(strstr(r.err, "GC ran") == NULL);
+	snprintf(conf, sizeof(conf), "{\"cniVersion\":\"1.1.0\",\"name\":\"n\",\"prevResult\":7}");
+	run_rec(del, conf, &r);
+	CHECK_INT(r.status, 0);
+	CHECK(strstr(r.err, "DEL ran") != NULL);
+	CHECK(strstr(r.err, "ignoring config error: invalid network config: 'prevResult' "
+			    "must be an object, not number\n") != NULL);
+}
+
 /* Input Go's encoding/json refuses is refused before the verb, with Go's message. */
 static void test_strict_json(void)
 {
@@ -379,6 +450,7 @@ int main(void)
 	RUN(test_env_errors);
 	RUN(test_config_errors);
 	RUN(test_dispatch);
+	RUN(test_std_key_types);
 	RUN(test_strict_json);
 	RUN(test_gc_attachments);
 	UNIT_DONE();
