@@ -489,21 +489,48 @@ static int require_min_version(const char *version, const char *min, const char 
 	return 0;
 }
 
-/* Code 8 when CNI_NETNS is the plugin's own namespace (ADD/DEL only). */
-static int check_netns_not_self(const struct cni_cmd_args *a, struct cni_err *err)
+/*
+ * True when CNI_NETNS names the namespace the plugin runs in (and
+ * CNI_NETNS_OVERRIDE is not "true"/"1", case-insensitive). A path that
+ * cannot be looked at is not: plugins report it themselves, and DEL treats a
+ * missing one as gone.
+ */
+static bool netns_is_self(const struct cni_cmd_args *a)
 {
 	struct stat self, target;
 
 	if (strcasecmp(a->netns_override, "true") == 0 || strcmp(a->netns_override, "1") == 0)
-		return 0;
+		return false;
 	if (!*a->netns)
-		return 0;
+		return false;
 	if (stat(a->netns, &target) < 0 || stat("/proc/self/ns/net", &self) < 0)
+		return false;
+	return self.st_dev == target.st_dev && self.st_ino == target.st_ino;
+}
+
+/*
+ * CNI_NETNS naming the plugin's own namespace, before the verb runs: ADD and
+ * CHECK fail with code 8 (nothing was done yet); DEL goes on as if the
+ * container's namespace were gone, with an empty CNI_NETNS (also for the
+ * plugins it delegates to), so it releases what it holds by container ID and
+ * never touches the interfaces of its own namespace.
+ */
+static int handle_self_netns(struct cni_cmd_args *a, int mask, const struct cni_log *log,
+			     struct cni_err *err)
+{
+	if (!(mask & (REQ_ADD | REQ_CHECK | REQ_DEL)) || !netns_is_self(a))
 		return 0;
-	if (self.st_dev == target.st_dev && self.st_ino == target.st_ino)
+	if (mask != REQ_DEL)
 		return cni_err_set(
 			err, CNI_ERR_INVALID_NETNS,
 			"plugin's netns and netns from CNI_NETNS should not be the same");
+	cni_warn(log,
+		 "CNI_NETNS '%s' is the plugin's own network namespace: deleting as if the "
+		 "container's namespace were gone",
+		 a->netns);
+	if (setenv("CNI_NETNS", "", 1) < 0)
+		return cni_err_nomem(err);
+	a->netns = "";
 	return 0;
 }
 
@@ -687,15 +714,14 @@ static int dispatch(const struct cni_plugin *p, struct cni_cmd_args *a, struct c
 		break;
 	}
 	if (check_supported(h->version, err) < 0 ||
-	    check_std_keys(root, mask == REQ_DEL, &h->log, err) < 0)
+	    check_std_keys(root, mask == REQ_DEL, &h->log, err) < 0 ||
+	    handle_self_netns(a, mask, &h->log, err) < 0)
 		return cni_err_ret(err);
 	if (fn && fn(a, ret_out, err) < 0) {
 		if (!err->code)
 			err->code = CNI_ERR_INTERNAL;
 		return cni_err_ret(err);
 	}
-	if (mask & (REQ_ADD | REQ_DEL))
-		return check_netns_not_self(a, err);
 	return 0;
 }
 

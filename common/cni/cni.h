@@ -39,7 +39,8 @@ struct cni_log {
 struct cni_cmd_args {
 	const char *command;	    /* CNI_COMMAND */
 	const char *container_id;   /* CNI_CONTAINERID ("" for GC/STATUS) */
-	const char *netns;	    /* CNI_NETNS ("" when not given) */
+	const char *netns;	    /* CNI_NETNS ("" when not given, and on DEL when it
+				     * named the plugin's own namespace) */
 	const char *ifname;	    /* CNI_IFNAME ("" for GC/STATUS) */
 	const char *args;	    /* CNI_ARGS ("" when not given) */
 	const char *path;	    /* CNI_PATH */
@@ -86,7 +87,9 @@ void cni_warn(const struct cni_log *log, const char *fmt, ...) CNI_PRINTF(2, 3);
  * Before a verb runs: the config must parse with Go's JSON rules and carry
  * a valid name and a supported cniVersion; "type", "capabilities",
  * "runtimeConfig", "args" and "prevResult" must have their JSON types
- * (code 7; on DEL only a warning).
+ * (code 7; on DEL only a warning); CNI_NETNS naming the plugin's own
+ * namespace fails ADD and CHECK with code 8 and turns DEL into a DEL without
+ * a netns.
  */
 int cni_main(const struct cni_plugin *plugin);
 

@@ -290,6 +290,49 @@ static void test_dispatch(void)
 	CHECK_INT(r.status, 0);
 }
 
+#define SELF "CNI_CONTAINERID=c1", "CNI_NETNS=/proc/self/ns/net", "CNI_IFNAME=eth0", "CNI_PATH=/x"
+
+/* CNI_NETNS naming the plugin's own namespace is handled before the verb runs. */
+static void test_self_netns(void)
+{
+	const char *add[] = {"CNI_COMMAND=ADD", SELF, NULL};
+	const char *check[] = {"CNI_COMMAND=CHECK", SELF, NULL};
+	const char *del[] = {"CNI_COMMAND=DEL", SELF, NULL};
+	const char *add_override[] = {"CNI_COMMAND=ADD", SELF, "CNI_NETNS_OVERRIDE=1", NULL};
+	const char *del_override[] = {"CNI_COMMAND=DEL", SELF, "CNI_NETNS_OVERRIDE=TRUE", NULL};
+	const char *del_other[] = {"CNI_COMMAND=DEL", BASE, NULL};
+	char msg[4096];
+	struct run r;
+
+	/* ADD and CHECK: code 8 and the verb never ran (nothing to undo). */
+	run_rec(add, conf_ok, &r);
+	CHECK_INT(err_code(&r, msg, sizeof(msg)), 8);
+	CHECK_STR(msg, "plugin's netns and netns from CNI_NETNS should not be the same");
+	CHECK(strstr(r.err, "ran") == NULL);
+	run_rec(check, conf_ok, &r);
+	CHECK_INT(err_code(&r, msg, sizeof(msg)), 8);
+	CHECK(strstr(r.err, "ran") == NULL);
+	/* DEL succeeds, run as if the netns were gone: empty for the verb and its delegates. */
+	run_rec(del, conf_ok, &r);
+	CHECK_INT(r.status, 0);
+	CHECK_STR(r.out, "");
+	CHECK(strstr(r.err, "DEL ran: netns '', env ''\n") != NULL);
+	CHECK(strstr(r.err, "CNI_NETNS '/proc/self/ns/net' is the plugin's own network namespace: "
+			    "deleting as if the container's namespace were gone\n") != NULL);
+	/* CNI_NETNS_OVERRIDE skips the check: the verb gets the namespace as given. */
+	run_rec(add_override, conf_ok, &r);
+	CHECK_INT(r.status, 0);
+	CHECK(strstr(r.err, "ADD ran: netns '/proc/self/ns/net'") != NULL);
+	run_rec(del_override, conf_ok, &r);
+	CHECK_INT(r.status, 0);
+	CHECK(strstr(r.err, "DEL ran: netns '/proc/self/ns/net', env '/proc/self/ns/net'") != NULL);
+	CHECK(strstr(r.err, "own network namespace") == NULL);
+	/* Another (here missing) namespace is left to the plugin. */
+	run_rec(del_other, conf_ok, &r);
+	CHECK_INT(r.status, 0);
+	CHECK(strstr(r.err, "DEL ran: netns '/nonexistent/ns', env '/nonexistent/ns'") != NULL);
+}
+
 /*
  * The standard top-level keys are type-checked before any verb: code 7 like
  * every wrong-typed plugin key (the reference plugins fail their unmarshal
@@ -450,6 +493,7 @@ int main(void)
 	RUN(test_env_errors);
 	RUN(test_config_errors);
 	RUN(test_dispatch);
+	RUN(test_self_netns);
 	RUN(test_std_key_types);
 	RUN(test_strict_json);
 	RUN(test_gc_attachments);
