@@ -141,19 +141,52 @@ void cni_attachments_free(struct cni_attachment *a, size_t n)
 	free(a);
 }
 
+/* GC's list keys: the spec's, then the name the spec first gave it (cni#1101). */
+static const char *const gc_keys[] = {"cni.dev/valid-attachments", "cni.dev/attachments"};
+
+/* The member named key (case-insensitive, last wins), JSON null included. */
+static const cJSON *member(const cJSON *obj, const char *key)
+{
+	const cJSON *found = NULL, *it;
+
+	cJSON_ArrayForEach (it, obj)
+		if (it->string && strcasecmp(it->string, key) == 0)
+			found = it;
+	return found;
+}
+
+/* The GC list member of conf and its key; NULL when no key is there. */
+static const cJSON *gc_list(const cJSON *conf, const char **ret_key)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(gc_keys); i++) {
+		const cJSON *m = member(conf, gc_keys[i]);
+		if (m) {
+			*ret_key = gc_keys[i];
+			return m;
+		}
+	}
+	return NULL;
+}
+
 int cni_gc_attachments(const cJSON *conf, struct cni_attachment **ret, size_t *ret_n,
 		       struct cni_err *err)
 {
-	const cJSON *arr, *it;
+	const char *key = gc_keys[0];
+	const cJSON *arr = gc_list(conf, &key), *it;
 	struct cni_attachment *v;
 	size_t n = 0;
 
-	if (conf_array(conf, "cni.dev/valid-attachments", &arr, err) < 0)
-		return cni_err_ret(err);
 	*ret = NULL;
 	*ret_n = 0;
 	if (!arr)
+		return cni_err_set(err, CNI_ERR_INVALID_CONFIG,
+				   "invalid network config: GC needs '%s'", gc_keys[0]);
+	if (cJSON_IsNull(arr))
 		return 0;
+	if (!cJSON_IsArray(arr))
+		return cni_err_set(err, CNI_ERR_INVALID_CONFIG,
+				   "invalid network config: '%s' must be an array, not %s", key,
+				   conf_type_name(arr, false));
 	v = calloc((size_t)cJSON_GetArraySize(arr) + 1, sizeof(*v));
 	if (!v)
 		return cni_err_nomem(err);
@@ -162,8 +195,8 @@ int cni_gc_attachments(const cJSON *conf, struct cni_attachment **ret, size_t *r
 		if (!cJSON_IsObject(it)) {
 			cni_attachments_free(v, n);
 			return cni_err_set(err, CNI_ERR_INVALID_CONFIG,
-					   "invalid network config: 'cni.dev/valid-attachments' "
-					   "must be a list of objects");
+					   "invalid network config: '%s' must be a list of objects",
+					   key);
 		}
 		if (conf_string(it, "containerID", &cid, err) < 0 ||
 		    conf_string(it, "ifname", &ifn, err) < 0) {
@@ -662,7 +695,7 @@ static int dispatch(const struct cni_plugin *p, struct cni_cmd_args *a, struct c
 		    char **ret_out, struct cni_err *err)
 {
 	_cleanup_(cjson_freep) cJSON *root = NULL;
-	const char *cmd = a->command;
+	const char *cmd = a->command, *gc_key;
 	cni_verb_fn fn = NULL;
 	int mask;
 
@@ -717,6 +750,12 @@ static int dispatch(const struct cni_plugin *p, struct cni_cmd_args *a, struct c
 	    check_std_keys(root, mask == REQ_DEL, &h->log, err) < 0 ||
 	    handle_self_netns(a, mask, &h->log, err) < 0)
 		return cni_err_ret(err);
+	if (mask == REQ_GC && !gc_list(root, &gc_key)) {
+		/* A GC without the list would take every attachment for stale. */
+		cni_warn(&h->log, "GC without '%s' (or '%s'): nothing is released", gc_keys[0],
+			 gc_keys[1]);
+		return 0;
+	}
 	if (fn && fn(a, ret_out, err) < 0) {
 		if (!err->code)
 			err->code = CNI_ERR_INTERNAL;

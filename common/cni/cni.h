@@ -89,7 +89,8 @@ void cni_warn(const struct cni_log *log, const char *fmt, ...) CNI_PRINTF(2, 3);
  * "runtimeConfig", "args" and "prevResult" must have their JSON types
  * (code 7; on DEL only a warning); CNI_NETNS naming the plugin's own
  * namespace fails ADD and CHECK with code 8 and turns DEL into a DEL without
- * a netns.
+ * a netns; a GC without "cni.dev/valid-attachments" (or the legacy
+ * "cni.dev/attachments") succeeds without running the verb.
  */
 int cni_main(const struct cni_plugin *plugin);
 
@@ -114,8 +115,12 @@ struct cni_attachment {
 };
 
 /*
- * Read "cni.dev/valid-attachments" from a GC config into a malloc'd array.
- * Absent key = empty list. Wrong shapes are code 7.
+ * Read the attachments a GC keeps into a malloc'd array: the list under
+ * "cni.dev/valid-attachments", or under the legacy "cni.dev/attachments"
+ * (the spec's first name for it, still sent by libcni) when that is the only
+ * one given; both are arrays of {"containerID", "ifname"}. A key holding null is an empty
+ * list. Neither key is code 7: without the list nothing may be released, and
+ * cni_main never runs a GC verb then. Wrong shapes are code 7.
  */
 int cni_gc_attachments(const cJSON *conf, struct cni_attachment **ret, size_t *ret_n,
 		       struct cni_err *err) CNI_MUST_USE;

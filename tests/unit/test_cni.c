@@ -277,7 +277,7 @@ static void test_dispatch(void)
 	run(gc, conf_ok, &r);
 	CHECK_INT(err_code(&r, msg, sizeof(msg)), 1);
 	CHECK_STR(msg, "config version does not allow GC");
-	run(gc, "{\"cniVersion\":\"1.1.0\",\"name\":\"n\"}", &r);
+	run(gc, "{\"cniVersion\":\"1.1.0\",\"name\":\"n\",\"cni.dev/valid-attachments\":[]}", &r);
 	CHECK_INT(err_code(&r, msg, sizeof(msg)), 11);
 	run(status, "{\"cniVersion\":\"1.0.0\",\"name\":\"n\"}", &r);
 	CHECK_INT(err_code(&r, msg, sizeof(msg)), 1);
@@ -331,6 +331,50 @@ static void test_self_netns(void)
 	run_rec(del_other, conf_ok, &r);
 	CHECK_INT(r.status, 0);
 	CHECK(strstr(r.err, "DEL ran: netns '/nonexistent/ns', env '/nonexistent/ns'") != NULL);
+}
+
+/* GC runs only with a list of attachments to keep. */
+static void test_gc_dispatch(void)
+{
+	static const struct {
+		const char *conf; /* the GC config */
+		const char *err;  /* what stderr must hold */
+	} cases[] = {
+		/* No list: nothing is released, the verb does not run. */
+		{"{\"cniVersion\":\"1.1.0\",\"name\":\"n\"}",
+		 "GC without 'cni.dev/valid-attachments' (or 'cni.dev/attachments'): nothing is "
+		 "released\n"},
+		{"{\"cniVersion\":\"1.1.0\",\"name\":\"n\",\"cni.dev/valid-attachments\":[]}",
+		 "GC ran: keep 0\n"},
+		/* null is an empty list (libcni sends it for a runtime with no attachment). */
+		{"{\"cniVersion\":\"1.1.0\",\"name\":\"n\",\"cni.dev/valid-attachments\":null}",
+		 "GC ran: keep 0\n"},
+		/* The legacy key alone, as the spec first named it. */
+		{"{\"cniVersion\":\"1.1.0\",\"name\":\"n\",\"cni.dev/attachments\":"
+		 "[{\"containerID\":\"a\",\"ifname\":\"eth0\"}]}",
+		 "GC ran: keep 1 a/eth0\n"},
+		/* Both: the spec's key wins. */
+		{"{\"cniVersion\":\"1.1.0\",\"name\":\"n\",\"cni.dev/attachments\":[],"
+		 "\"CNI.dev/Valid-Attachments\":[{\"containerID\":\"b\",\"ifname\":\"net1\"}]}",
+		 "GC ran: keep 1 b/net1\n"},
+	};
+	const char *gc[] = {"CNI_COMMAND=GC", "CNI_PATH=/x", NULL};
+	char msg[4096];
+	struct run r;
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		run_rec(gc, cases[i].conf, &r);
+		CHECK_INT(r.status, 0);
+		CHECK(strstr(r.err, cases[i].err) != NULL);
+		if (i == 0)
+			CHECK(strstr(r.err, "GC ran") == NULL);
+	}
+	run_rec(gc, "{\"cniVersion\":\"1.1.0\",\"name\":\"n\",\"cni.dev/valid-attachments\":{}}",
+		&r);
+	CHECK_INT(err_code(&r, msg, sizeof(msg)), 7);
+	CHECK_STR(
+		msg,
+		"invalid network config: 'cni.dev/valid-attachments' must be an array, not object");
 }
 
 /*
@@ -485,6 +529,25 @@ static void test_gc_attachments(void)
 	c = cJSON_Parse("{\"cni.dev/valid-attachments\":[5]}");
 	CHECK(cni_gc_attachments(c, &a, &n, &err) < 0 && err.code == 7);
 	cJSON_Delete(c);
+	/* Without a list nothing may be taken for stale: an error, never an empty list. */
+	c = cJSON_Parse("{\"name\":\"n\"}");
+	CHECK(cni_gc_attachments(c, &a, &n, &err) < 0 && err.code == 7);
+	CHECK_STR(err.msg, "invalid network config: GC needs 'cni.dev/valid-attachments'");
+	CHECK(a == NULL && n == 0);
+	cJSON_Delete(c);
+	c = cJSON_Parse("{\"cni.dev/valid-attachments\":null}");
+	CHECK(cni_gc_attachments(c, &a, &n, &err) == 0 && n == 0 && a == NULL);
+	cJSON_Delete(c);
+	c = cJSON_Parse("{\"cni.dev/attachments\":[{\"containerID\":\"a\",\"ifname\":\"eth0\"}]}");
+	CHECK(cni_gc_attachments(c, &a, &n, &err) == 0 && n == 1);
+	CHECK(cni_attachment_valid(a, n, "a", "eth0"));
+	cni_attachments_free(a, n);
+	cJSON_Delete(c);
+	c = cJSON_Parse("{\"cni.dev/attachments\":[7]}");
+	CHECK(cni_gc_attachments(c, &a, &n, &err) < 0 && err.code == 7);
+	CHECK_STR(err.msg,
+		  "invalid network config: 'cni.dev/attachments' must be a list of objects");
+	cJSON_Delete(c);
 }
 
 int main(void)
@@ -494,6 +557,7 @@ int main(void)
 	RUN(test_config_errors);
 	RUN(test_dispatch);
 	RUN(test_self_netns);
+	RUN(test_gc_dispatch);
 	RUN(test_std_key_types);
 	RUN(test_strict_json);
 	RUN(test_gc_attachments);
