@@ -13,6 +13,7 @@
 #include "cleanup.h"
 #include "cni/conf.h"
 #include "net/nft.h"
+#include "portmap/cond.h"
 
 void portmap_conf_free(struct portmap_conf *c)
 {
@@ -180,10 +181,12 @@ static bool conditions_are_nftables(char **conds)
 	return conds && conds[0] && conds[0][0] && !conditions_are_iptables(conds);
 }
 
-/* Every condition must be understood by the rule builder (and fit the family). */
+/* The conditions must compile (and fit the family): the same compiler as the rules. */
 static int validate_conditions(char **conds, int family, const char *key, struct cni_err *err)
 {
 	_cleanup_(nft_rule_freep) struct nft_rule *rule = NULL;
+	_cleanup_(pm_sets_clear) struct pm_sets sets = {0};
+	struct pm_rule_build b;
 	int r;
 
 	if (!conds)
@@ -191,13 +194,8 @@ static int validate_conditions(char **conds, int family, const char *key, struct
 	r = nft_rule_new(family, "cni_hostport", "prerouting", NULL, &rule, err);
 	if (r < 0)
 		return r;
-	for (char **p = conds; *p; p++) {
-		if (nft_rule_parse_condition(rule, *p, err) < 0) {
-			err->code = CNI_ERR_INVALID_CONFIG;
-			return cni_err_prefix(err, "invalid %s entry '%s'", key, *p);
-		}
-	}
-	return 0;
+	b = (struct pm_rule_build){.rule = rule};
+	return pm_cond_build(conds, family, "cni_hostport", key, &b, &sets, err);
 }
 
 /* Append the option name to a "[a b]" list as Go prints a []string. */

@@ -32,12 +32,15 @@
 /* Queues one command's changes into txn (empty); called again for every attempt. */
 typedef int (*pm_queue_fn)(struct nft_txn *txn, void *ctx, struct cni_err *err);
 
+/* Commits what the queue function queued (NULL: nft_txn_commit()). */
+typedef int (*pm_commit_fn)(struct nft_txn *txn, void *ctx, struct cni_err *err);
+
 /*
  * Commit what queue(txn, ctx) queues as one transaction, so that it applies
  * completely or not at all. A commit failing with -ENOENT (a rule to delete
  * is gone) is rebuilt from scratch, up to PM_TXN_ATTEMPTS times.
  */
-static int pm_run_txn(pm_queue_fn queue, void *ctx, struct cni_err *err)
+static int pm_run_txn(pm_queue_fn queue, pm_commit_fn commit, void *ctx, struct cni_err *err)
 {
 	_cleanup_(nft_txn_freep) struct nft_txn *txn = NULL;
 	int r;
@@ -50,7 +53,7 @@ static int pm_run_txn(pm_queue_fn queue, void *ctx, struct cni_err *err)
 		r = queue(txn, ctx, err);
 		if (r < 0)
 			return r;
-		r = nft_txn_commit(txn, err);
+		r = commit ? commit(txn, ctx, err) : nft_txn_commit(txn, err);
 		if (r != -ENOENT || attempt == PM_TXN_ATTEMPTS)
 			return r;
 		cni_err_clear(err);
@@ -62,13 +65,22 @@ struct pm_add_txn {
 	const struct portmap_conf *c; /* the config */
 	const char *container_id;     /* the container */
 	size_t n_rules;		      /* container rules queued by the last attempt */
+	struct pm_dispatch dispatch;  /* dispatch rules with sets, of the last attempt */
 };
 
 static int pm_queue_add_txn(struct nft_txn *txn, void *ctx, struct cni_err *err)
 {
 	struct pm_add_txn *t = ctx;
 
-	return pm_queue_add(txn, t->c, t->container_id, &t->n_rules, err);
+	pm_dispatch_clear(&t->dispatch);
+	return pm_queue_add(txn, t->c, t->container_id, &t->n_rules, &t->dispatch, err);
+}
+
+static int pm_commit_add_txn(struct nft_txn *txn, void *ctx, struct cni_err *err)
+{
+	struct pm_add_txn *t = ctx;
+
+	return pm_commit_add(txn, &t->dispatch, err);
 }
 
 /* DEL and GC queue the deletions a struct pm_del_filter selects. */
@@ -306,7 +318,8 @@ static int pm_add_mappings(const struct cni_cmd_args *args, const struct portmap
 		if (r < 0)
 			return r;
 	}
-	r = pm_run_txn(pm_queue_add_txn, &t, err);
+	r = pm_run_txn(pm_queue_add_txn, pm_commit_add_txn, &t, err);
+	pm_dispatch_clear(&t.dispatch);
 	if (r < 0) {
 		struct cni_err ignored = {0};
 
@@ -370,7 +383,7 @@ int portmap_del(const struct cni_cmd_args *args, char **ret_out, struct cni_err 
 	r = pm_marker_init(&m, args->name, args->container_id, err);
 	if (r < 0)
 		return r;
-	r = pm_run_txn(pm_queue_delete_txn, &f, err);
+	r = pm_run_txn(pm_queue_delete_txn, NULL, &f, err);
 	if (r < 0)
 		return cni_err_prefix(err, "error deleting nftables rules");
 	cni_log(args->log, CNI_LOG_INFO, "deleted %zu rules", f.deleted);
@@ -479,7 +492,7 @@ int portmap_gc(const struct cni_cmd_args *args, char **ret_out, struct cni_err *
 	if (n_del) {
 		f.ids = del;
 		f.n_ids = n_del;
-		r = pm_run_txn(pm_queue_delete_txn, &f, err);
+		r = pm_run_txn(pm_queue_delete_txn, NULL, &f, err);
 		if (r < 0)
 			return cni_err_prefix(err, "error deleting stale nftables rules");
 	}

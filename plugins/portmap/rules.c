@@ -26,6 +26,7 @@
 
 #include "array.h"
 #include "cleanup.h"
+#include "portmap/cond.h"
 
 /* nft's "priority dstnat" and "priority srcnat" for the ip/ip6 families. */
 #define PM_PRIO_DSTNAT (-100)
@@ -219,26 +220,43 @@ static int build_all_rules(const struct portmap_conf *c, const char *container_i
 	return r;
 }
 
-/* "<conditions> fib daddr type local jump hostports_all" */
+void pm_dispatch_clear(struct pm_dispatch *d)
+{
+	for (size_t i = 0; i < d->n; i++)
+		nft_rule_free(d->rule[i]);
+	d->n = 0;
+	pm_sets_clear(&d->sets);
+}
+
+/* "<conditions> fib daddr type local jump hostports_all": queued now, or kept in d when
+ * the conditions look up sets (they must precede the rule in the batch). */
 static int build_dispatch(struct nft_txn *txn, const struct portmap_conf *c, int family,
-			  const char *chain, struct cni_err *err)
+			  const char *chain, struct pm_dispatch *d, struct cni_err *err)
 {
 	_cleanup_(nft_rule_freep) struct nft_rule *rule = NULL;
 	char **conds = family == NFPROTO_IPV4 ? c->conditions_v4 : c->conditions_v6;
+	size_t sets_before = d->sets.n;
+	struct pm_rule_build b;
 	int r;
 
 	r = nft_rule_new(family, PM_TABLE, chain, NULL, &rule, err);
 	if (r < 0)
 		return r;
-	for (char **p = conds; p && *p; p++) {
-		r = nft_rule_parse_condition(rule, *p, err);
-		if (r < 0)
-			return r;
-	}
+	b = (struct pm_rule_build){.rule = rule};
+	r = pm_cond_build(conds, family, PM_TABLE,
+			  family == NFPROTO_IPV4 ? "conditionsV4" : "conditionsV6", &b, &d->sets,
+			  err);
+	if (r < 0)
+		return r;
 	if (nft_rule_match_fib_daddr_local(rule, err) < 0 ||
 	    nft_rule_verdict(rule, NFT_JUMP, PM_CHAIN_ALL, err) < 0)
 		return cni_err_ret(err);
-	return nft_txn_add_rule(txn, rule, err);
+	if (d->sets.n == sets_before)
+		return nft_txn_add_rule(txn, rule, err);
+	if (d->n >= ARRAY_SIZE(d->rule))
+		return cni_err_set(err, CNI_ERR_INTERNAL, "too many dispatch rules");
+	d->rule[d->n++] = TAKE_PTR(rule);
+	return 0;
 }
 
 static int add_jump(struct nft_txn *txn, int family, const char *chain, const char *target,
@@ -254,7 +272,7 @@ static int add_jump(struct nft_txn *txn, int family, const char *chain, const ch
 
 /* Tables, chains and the flushed+rewritten dispatch chains of one family. */
 static int queue_skeleton(struct nft_txn *txn, const struct portmap_conf *c, int family,
-			  struct cni_err *err)
+			  struct pm_dispatch *d, struct cni_err *err)
 {
 	const struct nft_base_chain pre = {"nat", NF_INET_PRE_ROUTING, PM_PRIO_DSTNAT,
 					   NFT_POLICY_DEFAULT};
@@ -272,10 +290,10 @@ static int queue_skeleton(struct nft_txn *txn, const struct portmap_conf *c, int
 	    add_jump(txn, family, PM_CHAIN_ALL, PM_CHAIN_HOSTPORTS, err) < 0 ||
 	    nft_txn_add_chain(txn, family, PM_TABLE, PM_CHAIN_PREROUTING, &pre, NULL, err) < 0 ||
 	    nft_txn_flush_chain(txn, family, PM_TABLE, PM_CHAIN_PREROUTING, err) < 0 ||
-	    build_dispatch(txn, c, family, PM_CHAIN_PREROUTING, err) < 0 ||
+	    build_dispatch(txn, c, family, PM_CHAIN_PREROUTING, d, err) < 0 ||
 	    nft_txn_add_chain(txn, family, PM_TABLE, PM_CHAIN_OUTPUT, &out, NULL, err) < 0 ||
 	    nft_txn_flush_chain(txn, family, PM_TABLE, PM_CHAIN_OUTPUT, err) < 0 ||
-	    build_dispatch(txn, c, family, PM_CHAIN_OUTPUT, err) < 0)
+	    build_dispatch(txn, c, family, PM_CHAIN_OUTPUT, d, err) < 0)
 		return cni_err_ret(err);
 	if (c->snat)
 		return nft_txn_add_chain(txn, family, PM_TABLE, PM_CHAIN_MASQ, &post, NULL, err);
@@ -283,15 +301,15 @@ static int queue_skeleton(struct nft_txn *txn, const struct portmap_conf *c, int
 }
 
 int pm_queue_add(struct nft_txn *txn, const struct portmap_conf *c, const char *container_id,
-		 size_t *ret_n_rules, struct cni_err *err)
+		 size_t *ret_n_rules, struct pm_dispatch *d, struct cni_err *err)
 {
 	struct pm_del_filter f = {.container_id = container_id};
 	_cleanup_(pm_rule_set_clear) struct pm_rule_set set = {0};
 	int r;
 
-	if (c->has_v4 && (r = queue_skeleton(txn, c, NFPROTO_IPV4, err)) < 0)
+	if (c->has_v4 && (r = queue_skeleton(txn, c, NFPROTO_IPV4, d, err)) < 0)
 		return r;
-	if (c->has_v6 && (r = queue_skeleton(txn, c, NFPROTO_IPV6, err)) < 0)
+	if (c->has_v6 && (r = queue_skeleton(txn, c, NFPROTO_IPV6, d, err)) < 0)
 		return r;
 	/* Replace, not append: a repeated ADD must not duplicate rules. */
 	r = pm_queue_delete(txn, &f, err);
@@ -308,6 +326,13 @@ int pm_queue_add(struct nft_txn *txn, const struct portmap_conf *c, const char *
 	if (ret_n_rules)
 		*ret_n_rules = set.n;
 	return 0;
+}
+
+int pm_commit_add(struct nft_txn *txn, const struct pm_dispatch *d, struct cni_err *err)
+{
+	if (!d->sets.n)
+		return nft_txn_commit(txn, err);
+	return pm_txn_commit_with_sets(txn, &d->sets, d->rule, d->n, err);
 }
 
 uint16_t pm_rule_udp_dport(const struct nftnl_rule *nlr)

@@ -419,20 +419,68 @@ add rule ip cni_hostport masquerading ip saddr 127.0.0.1 ip daddr 10.99.0.2 masq
 
     def test_conditions(self):
         ok = [["ip saddr 192.168.0.0/16"], ["ip daddr != 10.0.0.1"], ['iifname "eth0"'],
-              ["oifname != eth1"], ["meta mark 0x2"], ["ip saddr 10.0.0.0/8", "iifname x"]]
+              ["oifname != eth1"], ["meta mark 0x2"], ["ip saddr 10.0.0.0/8", "iifname x"],
+              ["ct state new"], ["ip", "daddr", "!=", "{ 127.0.0.0/8, 169.254.0.0/16 }"],
+              ["iif", "lo"], ["meta iifname { br0, vout }"], ["tcp dport { 8080, 5353 }"]]
         for cv4 in ok:
             self.add_ok(conf(TCP_UDP, conditionsV4=cv4))
             self.assertOK(self.pm("CHECK", conf(TCP_UDP, conditionsV4=cv4)))
         self.add_ok(conf(TCP_UDP, conditionsV6=["ip6 saddr fd00::/8"]))
-        bad = [(["ct state new"], "conditionsV4"), (["ip saddr 300.1.1.1"], "conditionsV4"),
-               (["ip6 saddr fd00::1"], "conditionsV4"), (['iifname "x'], "conditionsV4")]
+        bad = [(["ct mark 1"], "unsupported token 'mark' after 'ct'"),
+               (["ip saddr 300.1.1.1"], "conditionsV4"),
+               (["ip6 saddr fd00::1"], "conditionsV4"), (['iifname "x'], "conditionsV4"),
+               (["ip saddr @allowed"], "named sets are not supported"),
+               (["iif nosuchif0"], "interface 'nosuchif0' does not exist")]
         before = self.ruleset()
-        for cv4, key in bad:
-            self.assertCNIError(self.pm("ADD", conf(TCP_UDP, conditionsV4=cv4)), 7, key)
+        for cv4, msg in bad:
+            self.assertCNIError(self.pm("ADD", conf(TCP_UDP, conditionsV4=cv4)), 7, msg)
         self.assertCNIError(self.pm("ADD", conf(TCP_UDP, conditionsV6=["ip saddr 1.2.3.4"])),
                             7, "conditionsV6")
         self.assertCNIError(self.pm("ADD", conf(TCP_UDP, conditionsV4=["-s 1.2.3.4"])),
                             7, "iptables-specific options [conditionsV4]")
+        self.assertEqual(self.ruleset(), before)
+
+    def anon_sets(self, family="ip"):
+        out = self.node.sh("nft --debug=netlink list table %s cni_hostport" % family)
+        return [l for l in out.splitlines() if "@__set" in l]
+
+    def test_conditions_with_sets(self):
+        """The reference issue #1115: an anonymous set in nft syntax, as knftables joins
+        the list; ADD rewrites the dispatch rules and their sets, DEL leaves them."""
+        cv4 = ["ip", "daddr", "!=", "{ 127.0.0.0/8, 169.254.0.0/16 }"]
+        cv6 = ["ip6 daddr != { ::1, fe80::/10 }", "ct", "state", "new,untracked"]
+        c = conf(TCP_UDP, conditionsV4=cv4, conditionsV6=cv6)
+        self.add_ok(c)
+        want4 = ("ip daddr != { 127.0.0.0/8, 169.254.0.0/16 } fib daddr type local "
+                 "jump hostports_all")
+        want6 = ("ip6 daddr != { ::1, fe80::/10 } ct state new,untracked fib daddr type local "
+                 "jump hostports_all")
+        for fam, want in (("ip", want4), ("ip6", want6)):
+            t = self.table(fam)
+            self.assertEqual(t.count(want), 2, t)  # prerouting and output
+            self.assertEqual(len(self.anon_sets(fam)), 2)
+        self.assertOK(self.pm("CHECK", c))
+        # A second ADD replaces the dispatch rules: the old sets go with them.
+        self.add_ok(conf(TCP_UDP, conditionsV4=["ip saddr { 10.0.0.1, 10.0.0.2 }"]), "cid3")
+        self.assertNotIn("127.0.0.0/8", self.table("ip"))
+        self.assertIn("ip saddr { 10.0.0.1, 10.0.0.2 } fib", self.table("ip"))
+        self.assertEqual(len(self.anon_sets("ip")), 2)
+        # The IPv6 rules follow the last ADD's conditionsV6 (none).
+        self.assertEqual(self.anon_sets("ip6"), [])
+        self.assertOK(self.pm("DEL", c))
+        self.assertOK(self.pm("DEL", c, "cid3"))
+        self.assertEqual(len(self.anon_sets("ip")), 2)
+
+    def test_conditions_with_sets_atomic(self):
+        """A refused batch with sets changes nothing, and names the refused message."""
+        self.add_ok(conf(TCP_UDP, prev=prev_result(3, v6=False)), "cid3")
+        self.node.sh("nft add table ip6 cni_hostport && nft 'add chain ip6 cni_hostport "
+                     "prerouting { type filter hook prerouting priority 0 ; }'")
+        before = self.ruleset()
+        res = self.pm("ADD", conf(TCP_UDP, conditionsV4=["tcp dport { 8080, 5353 }"]))
+        self.assertNotEqual(res.rc, 0, res)
+        self.assertIn("unable to set up nftables rules for port mappings: add chain "
+                      "'prerouting' in table ip6 cni_hostport", res.json["msg"])
         self.assertEqual(self.ruleset(), before)
 
 
@@ -573,6 +621,24 @@ class TestPortmapTraffic(PortmapBase):
         # DEL: traffic no longer forwarded
         self.assertOK(self.pm("DEL", c))
         self.assertEqual(self.client(o, "TCP4:192.168.50.1:8080", tries=1), "")
+
+    def test_conditions_with_sets_filter_traffic(self):
+        """Only sources in the set reach the hostPort; others are not DNATed."""
+        blocked = conf(TCP_UDP, prev=prev_result(2, netns=self.c2.path),
+                       conditionsV4=["ip saddr != { 192.168.50.2, 10.1.0.0/16 }"])
+        self.add_ok(blocked)
+        o = self.outside
+        self.assertEqual(self.client(o, "TCP4:192.168.50.1:8080", tries=1), "")
+        # from the container itself (saddr 10.99.0.2): still DNATed (not in the set)
+        self.assertEqual(self.client(self.c2, "TCP4:10.99.0.1:8080"), "tcp4-c2")
+        allowed = conf(TCP_UDP, prev=prev_result(2, netns=self.c2.path),
+                       conditionsV4=["ip", "saddr", "{", "192.168.50.0/24,", "10.1.0.0/16", "}",
+                                     "tcp", "dport", "{ 8080, 9999 }"])
+        self.add_ok(allowed)
+        self.assertEqual(self.client(o, "TCP4:192.168.50.1:8080"), "tcp4-c2")
+        # udp 5353 is not in the dport set: not forwarded any more
+        self.assertEqual(self.client(o, "UDP4:192.168.50.1:5353", tries=1), "")
+        self.assertOK(self.pm("CHECK", allowed))
 
     def test_two_containers_and_del_one(self):
         c3 = self.add_container(3)

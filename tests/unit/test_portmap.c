@@ -1,10 +1,19 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* portmap: config parsing and validation, container address choice, rule building. */
+#include <errno.h>
+#include <sched.h>
 #include <stdarg.h>
 #include <string.h>
 #include <unistd.h>
+#include <linux/netfilter/nfnetlink.h>
+
+#include <libmnl/libmnl.h>
+#include <libnftnl/common.h>
+#include <libnftnl/rule.h>
+#include <libnftnl/set.h>
 
 #include "cleanup.h"
+#include "portmap/cond.h"
 #include "portmap/netconf.h"
 #include "portmap/rules.h"
 #include "unit.h"
@@ -256,10 +265,12 @@ static void test_conditions(void)
 		   PORTMAP_LOAD_STRICT, &c, &err) == 0);
 	if (c)
 		CHECK_STR(c->conditions_v4[1], "meta mark 0x10");
-	expect_error("\"conditionsV4\": [\"ct state new\"]", 7,
-		     "invalid conditionsV4 entry 'ct state new'");
-	expect_error("\"conditionsV4\": [\"ip6 saddr ::1\"]", 7, "invalid conditionsV4 entry");
-	expect_error("\"conditionsV6\": [\"ip saddr 1.2.3.4\"]", 7, "invalid conditionsV6 entry");
+	expect_error("\"conditionsV4\": [\"ct mark 1\"]", 7,
+		     "invalid conditionsV4 'ct mark 1': unsupported token 'mark' after 'ct'");
+	expect_error("\"conditionsV4\": [\"ip6 saddr ::1\"]", 7,
+		     "invalid conditionsV4 'ip6 saddr ::1': 'ip6 saddr' cannot match IPv4 packets");
+	expect_error("\"conditionsV6\": [\"ip saddr 1.2.3.4\"]", 7,
+		     "invalid conditionsV6 'ip saddr 1.2.3.4'");
 	expect_error("\"conditionsV4\": \"ip saddr 1.2.3.4\"", 7, "conditionsV4");
 }
 
@@ -408,6 +419,578 @@ static void test_many_udp_mappings(void)
 	CHECK_INT(ruled.n ? ruled.v[ruled.n - 1] : 0, 20099);
 }
 
+/* ---- conditions ----------------------------------------------------------------------- */
+
+static void test_cond_join(void)
+{
+	char *issue[] = {"ip", "daddr", "!=", "{ 127.0.0.0/8, 169.254.0.0/16 }", NULL};
+	char *at[] = {"ip saddr", "@", "allowed", "accept", NULL};
+	char *empty_first[] = {"", "ct state new", NULL};
+	char *none[] = {NULL};
+	char *j;
+
+	j = pm_cond_join(issue);
+	CHECK_STR(j, "ip daddr != { 127.0.0.0/8, 169.254.0.0/16 }");
+	free(j);
+	j = pm_cond_join(at);
+	CHECK_STR(j, "ip saddr @allowed accept");
+	free(j);
+	j = pm_cond_join(empty_first);
+	CHECK_STR(j, "ct state new");
+	free(j);
+	j = pm_cond_join(none);
+	CHECK_STR(j, "");
+	free(j);
+	j = pm_cond_join(NULL);
+	CHECK_STR(j, "");
+	free(j);
+}
+
+/* The elements of a set as "hex[ end][ open]", comma separated. */
+static char *set_text(const struct pm_anon_set *s)
+{
+	char *out = calloc(1, 4096);
+	size_t off = 0;
+
+	for (size_t i = 0; i < s->n && off < 4000; i++) {
+		off += (size_t)snprintf(out + off, 4096 - off, "%s", i ? "," : "");
+		for (uint32_t k = 0; k < s->key.len; k++)
+			off += (size_t)snprintf(out + off, 4096 - off, "%02x", s->elem[i].key[k]);
+		off += (size_t)snprintf(out + off, 4096 - off, "%s%s", s->elem[i].end ? " end" : "",
+					s->elem[i].open ? " open" : "");
+	}
+	return out;
+}
+
+/* Compile one condition text for family: the rule's expressions as libnftnl prints them
+ * (what `nft --debug=netlink` shows), or NULL with *err set. */
+static char *compile(int family, const char *text, struct pm_sets *sets, struct cni_err *err)
+{
+	_cleanup_(nft_rule_freep) struct nft_rule *rule = NULL;
+	char *items[] = {(char *)text, NULL};
+	struct pm_rule_build b;
+	char *out;
+
+	if (nft_rule_new(family, "cni_hostport", "prerouting", NULL, &rule, err) < 0)
+		return NULL;
+	b = (struct pm_rule_build){.rule = rule};
+	cni_err_clear(err);
+	if (pm_cond_build(items, family, "cni_hostport",
+			  family == NFPROTO_IPV4 ? "conditionsV4" : "conditionsV6", &b, sets,
+			  err) < 0)
+		return NULL;
+	out = calloc(1, 8192);
+	nftnl_rule_snprintf(out, 8192, nft_rule_nlr(rule), NFTNL_OUTPUT_DEFAULT, 0);
+	return out;
+}
+
+/* The expressions are what nft 1.0.6 makes of the same text (nft --debug=netlink). */
+static void check_compile(int family, const char *text, const char *want_rule,
+			  const char *want_elems)
+{
+	_cleanup_(pm_sets_clear) struct pm_sets sets = {0};
+	struct cni_err err = {0};
+	_cleanup_free_ char *got = compile(family, text, &sets, &err);
+	char *want = NULL;
+
+	if (!got)
+		printf("#   %s: %s\n", text, err.msg);
+	if (asprintf(&want, "%s cni_hostport prerouting\n%s", family == NFPROTO_IPV4 ? "ip" : "ip6",
+		     want_rule) < 0)
+		abort();
+	CHECK_STR(got, want);
+	free(want);
+	CHECK_INT(sets.n, want_elems ? 1 : 0);
+	if (want_elems && sets.n == 1) {
+		_cleanup_free_ char *elems = set_text(&sets.v[0]);
+
+		CHECK_STR(elems, want_elems);
+	}
+}
+
+static void test_cond_compile(void)
+{
+	/* The reference issue #1115: an interval set, negated. */
+	check_compile(NFPROTO_IPV4, "ip daddr != { 127.0.0.0/8, 169.254.0.0/16 }",
+		      "  [ payload load 4b @ network header + 16 => reg 1 ]\n"
+		      "  [ lookup reg 1 set __set%d 0x1 ]\n",
+		      "00000000 end,7f000000,80000000 end,a9fe0000,a9ff0000 end");
+	/* Plain elements in the order written; one element is no set. */
+	check_compile(NFPROTO_IPV4, "ip saddr { 10.0.0.2, 10.0.0.1 }",
+		      "  [ payload load 4b @ network header + 12 => reg 1 ]\n"
+		      "  [ lookup reg 1 set __set%d ]\n",
+		      "0a000002,0a000001");
+	check_compile(NFPROTO_IPV4, "ip saddr != { 10.0.0.0/8 }",
+		      "  [ payload load 1b @ network header + 12 => reg 1 ]\n"
+		      "  [ cmp neq reg 1 0x0000000a ]\n",
+		      NULL);
+	/* Merged intervals; one reaching the end of the address space is open. */
+	check_compile(NFPROTO_IPV4, "ip saddr { 10.0.0.0/24, 10.0.1.0/24, 10.0.0.5 }",
+		      "  [ payload load 4b @ network header + 12 => reg 1 ]\n"
+		      "  [ lookup reg 1 set __set%d ]\n",
+		      "00000000 end,0a000000,0a000200 end");
+	check_compile(NFPROTO_IPV4, "ip saddr { 10.0.0.1, 255.0.0.0/8 }",
+		      "  [ payload load 4b @ network header + 12 => reg 1 ]\n"
+		      "  [ lookup reg 1 set __set%d ]\n",
+		      "00000000 end,0a000001,0a000002 end,ff000000 open");
+	/* Ranges outside sets. */
+	check_compile(NFPROTO_IPV4, "ip saddr 10.0.0.1-10.0.0.9",
+		      "  [ payload load 4b @ network header + 12 => reg 1 ]\n"
+		      "  [ cmp gte reg 1 0x0100000a ]\n"
+		      "  [ cmp lte reg 1 0x0900000a ]\n",
+		      NULL);
+	check_compile(NFPROTO_IPV4, "tcp dport != 80-90",
+		      "  [ meta load l4proto => reg 1 ]\n"
+		      "  [ cmp eq reg 1 0x00000006 ]\n"
+		      "  [ payload load 2b @ transport header + 2 => reg 1 ]\n"
+		      "  [ range neq reg 1 0x00005000 0x00005a00 ]\n",
+		      NULL);
+	/* ct state: bits without an operator, the value with one, sets. */
+	check_compile(NFPROTO_IPV4, "ct state established,related",
+		      "  [ ct load state => reg 1 ]\n"
+		      "  [ bitwise reg 1 = ( reg 1 & 0x00000006 ) ^ 0x00000000 ]\n"
+		      "  [ cmp neq reg 1 0x00000000 ]\n",
+		      NULL);
+	check_compile(NFPROTO_IPV4, "ct state != established",
+		      "  [ ct load state => reg 1 ]\n"
+		      "  [ cmp neq reg 1 0x00000002 ]\n",
+		      NULL);
+	check_compile(NFPROTO_IPV4, "ct state { established, related }",
+		      "  [ ct load state => reg 1 ]\n"
+		      "  [ lookup reg 1 set __set%d ]\n",
+		      "02000000,04000000");
+	/* meta iifname, iif (resolved here: lo is index 1 in every namespace). */
+	check_compile(NFPROTO_IPV6, "meta iifname \"eth0\" iif lo oif != 1",
+		      "  [ meta load iifname => reg 1 ]\n"
+		      "  [ cmp eq reg 1 0x30687465 0x00000000 0x00000000 0x00000000 ]\n"
+		      "  [ meta load iif => reg 1 ]\n"
+		      "  [ cmp eq reg 1 0x00000001 ]\n"
+		      "  [ meta load oif => reg 1 ]\n"
+		      "  [ cmp neq reg 1 0x00000001 ]\n",
+		      NULL);
+	check_compile(NFPROTO_IPV4, "iifname { \"eth*\", \"lo\" }",
+		      "  [ meta load iifname => reg 1 ]\n"
+		      "  [ lookup reg 1 set __set%d ]\n",
+		      "00000000000000000000000000000000 end,"
+		      "65746800000000000000000000000000,"
+		      "65746900000000000000000000000000 end,"
+		      "6c6f0000000000000000000000000000,"
+		      "6c6f0000000000000000000000000001 end");
+	/* Adjacent port matches merge into one load, across other matches, into the first
+	 * in header order; the dependency comes once. */
+	check_compile(NFPROTO_IPV4, "tcp dport 80 ct state new tcp sport 90",
+		      "  [ meta load l4proto => reg 1 ]\n"
+		      "  [ cmp eq reg 1 0x00000006 ]\n"
+		      "  [ ct load state => reg 1 ]\n"
+		      "  [ bitwise reg 1 = ( reg 1 & 0x00000008 ) ^ 0x00000000 ]\n"
+		      "  [ cmp neq reg 1 0x00000000 ]\n"
+		      "  [ payload load 4b @ transport header + 0 => reg 1 ]\n"
+		      "  [ cmp eq reg 1 0x50005a00 ]\n",
+		      NULL);
+	check_compile(NFPROTO_IPV4, "ip protocol tcp tcp dport 80",
+		      "  [ payload load 1b @ network header + 9 => reg 1 ]\n"
+		      "  [ cmp eq reg 1 0x00000006 ]\n"
+		      "  [ payload load 2b @ transport header + 2 => reg 1 ]\n"
+		      "  [ cmp eq reg 1 0x00005000 ]\n",
+		      NULL);
+	check_compile(NFPROTO_IPV4, "meta mark & 0x2000 == 0x2000",
+		      "  [ meta load mark => reg 1 ]\n"
+		      "  [ bitwise reg 1 = ( reg 1 & 0x00002000 ) ^ 0x00000000 ]\n"
+		      "  [ cmp eq reg 1 0x00002000 ]\n",
+		      NULL);
+}
+
+static void expect_cond_error(int family, const char *text, const char *msg)
+{
+	_cleanup_(pm_sets_clear) struct pm_sets sets = {0};
+	struct cni_err err = {0};
+	_cleanup_free_ char *got = compile(family, text, &sets, &err);
+
+	CHECK(got == NULL);
+	CHECK_INT(err.code, 7);
+	CHECK_INT(sets.n, 0);
+	if (!strstr(err.msg, msg)) {
+		printf("#   message: %s\n#   wanted:  %s\n", err.msg, msg);
+		CHECK(!"message");
+	}
+}
+
+static void test_cond_errors(void)
+{
+	expect_cond_error(NFPROTO_IPV4, "ct mark 1", "unsupported token 'mark' after 'ct'");
+	expect_cond_error(NFPROTO_IPV4, "fib saddr type local", "unsupported token 'fib'");
+	expect_cond_error(NFPROTO_IPV4, "ip saddr @allowed", "named sets are not supported");
+	expect_cond_error(NFPROTO_IPV4, "ip saddr . tcp dport { 1.2.3.4 . 80 }",
+			  "'ip saddr' does not take '.'");
+	expect_cond_error(NFPROTO_IPV6, "ip saddr 1.2.3.4", "'ip saddr' cannot match IPv6 packets");
+	expect_cond_error(NFPROTO_IPV4, "tcp dport 80 udp sport 1",
+			  "conflicting protocols specified: tcp vs. udp");
+	expect_cond_error(NFPROTO_IPV4, "meta l4proto udp tcp dport 80",
+			  "conflicting protocols specified: udp vs. tcp");
+	expect_cond_error(NFPROTO_IPV4, "ip protocol { tcp, udp } tcp dport 80",
+			  "conflicting protocols specified: udp vs. tcp");
+	expect_cond_error(NFPROTO_IPV4, "tcp dport 80,443",
+			  "'tcp dport' does not take a list of values (unsupported token ',')");
+	expect_cond_error(NFPROTO_IPV4, "meta mark 1-5", "'meta mark' does not take '1-5'");
+	expect_cond_error(NFPROTO_IPV4, "meta mark { 1, 2-3 }", "'meta mark' does not take '2-3'");
+	expect_cond_error(NFPROTO_IPV4, "ct state { new, established } ct state bogus",
+			  "'ct state' does not take 'bogus'");
+	expect_cond_error(NFPROTO_IPV4, "iif nosuchif0", "interface 'nosuchif0' does not exist");
+	expect_cond_error(NFPROTO_IPV4, "tcp dport < 80", "unsupported operator '<'");
+	expect_cond_error(NFPROTO_IPV4, "ip saddr 10.0.0.9-10.0.0.1",
+			  "range '10.0.0.9-10.0.0.1' has zero or negative size");
+	expect_cond_error(NFPROTO_IPV4, "ip saddr { 10.0.0.1, 10.0.0.2",
+			  "expected ',' or '}' in a set, not 'end of condition'");
+	expect_cond_error(NFPROTO_IPV4, "ip saddr { }", "'ip saddr' needs a value, not '}'");
+	expect_cond_error(NFPROTO_IPV4, "iifname \"eth0", "unterminated quote");
+	expect_cond_error(NFPROTO_IPV4, "ip daddr", "'ip daddr' needs a value");
+}
+
+/* ---- live: the conditions against nft ------------------------------------------------- */
+
+static const char *live_skip;
+static bool nft_cli_missing;
+
+/* Run a shell command; its output (malloc'd), or NULL when it failed. */
+static char *run(const char *cmd)
+{
+	_cleanup_free_ char *full = NULL;
+	char *out = calloc(1, 65536);
+	size_t len = 0, n;
+	FILE *f;
+
+	if (!out || asprintf(&full, "%s 2>&1", cmd) < 0 || !(f = popen(full, "r")))
+		abort();
+	while (len < 65535 && (n = fread(out + len, 1, 65535 - len, f)) > 0)
+		len += n;
+	if (pclose(f) != 0) {
+		printf("#   command failed: %s\n#   %s\n", cmd, out);
+		free(out);
+		return NULL;
+	}
+	return out;
+}
+
+static int line_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Make nft --debug=netlink output comparable: drop the rule handles it prints after the
+ * chain name (they depend on creation order), and sort the element lines of each set
+ * (a hash set dumps them in the order of its per-set random hash). */
+static char *normalize_debug(const char *text)
+{
+	_cleanup_free_ char *copy = strdup(text);
+	char *lines[4096], *save = NULL, *out = calloc(1, strlen(text) + 2);
+	size_t n = 0, off = 0;
+
+	for (char *l = strtok_r(copy, "\n", &save); l && n < ARRAY_SIZE(lines);
+	     l = strtok_r(NULL, "\n", &save))
+		lines[n++] = l;
+	for (size_t i = 0; i < n; i++) {
+		char *l = lines[i], *end = l + strlen(l), *sp = end;
+		size_t j = i;
+
+		if (!strncmp(l, "\telement ", 9)) {
+			while (j < n && !strncmp(lines[j], "\telement ", 9))
+				j++;
+			qsort(&lines[i], j - i, sizeof(lines[0]), line_cmp);
+			for (size_t k = i; k < j; k++)
+				off += (size_t)sprintf(out + off, "%s\n", lines[k]);
+			i = j - 1;
+			continue;
+		}
+		if (!strncmp(l, "ip", 2)) {
+			while (sp > l && sp[-1] >= '0' && sp[-1] <= '9')
+				sp--;
+			if (sp < end && sp > l && sp[-1] == ' ')
+				sp[-1] = '\0';
+		}
+		off += (size_t)sprintf(out + off, "%s\n", l);
+	}
+	return out;
+}
+
+/* The sets of table family cni_hostport as the kernel reports them, re-serialized by
+ * libnftnl without their handles (which depend on creation order). */
+static char *dump_sets(int family, size_t *ret_len)
+{
+	struct mnl_socket *nl = mnl_socket_open(NETLINK_NETFILTER);
+	char buf[MNL_SOCKET_BUFFER_SIZE];
+	char *blob = NULL;
+	size_t len = 0;
+	struct nlmsghdr *nlh;
+	struct nftnl_set *filter = nftnl_set_alloc();
+	int n;
+
+	if (!nl || !filter || mnl_socket_bind(nl, 0, MNL_SOCKET_AUTOPID) < 0)
+		abort();
+	nftnl_set_set_str(filter, NFTNL_SET_TABLE, "cni_hostport");
+	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETSET, (uint16_t)family, NLM_F_DUMP | NLM_F_ACK,
+				    1);
+	nftnl_set_nlmsg_build_payload(nlh, filter);
+	nftnl_set_free(filter);
+	if (mnl_socket_sendto(nl, nlh, nlh->nlmsg_len) < 0)
+		abort();
+	while ((n = (int)mnl_socket_recvfrom(nl, buf, sizeof(buf))) > 0) {
+		const struct nlmsghdr *m = (const struct nlmsghdr *)buf;
+		bool done = false;
+
+		for (; mnl_nlmsg_ok(m, n); m = mnl_nlmsg_next(m, &n)) {
+			struct nftnl_set *s;
+			char out[4096] = {0};
+			struct nlmsghdr *o;
+
+			if (m->nlmsg_type == NLMSG_DONE || m->nlmsg_type == NLMSG_ERROR) {
+				done = true;
+				break;
+			}
+			s = nftnl_set_alloc();
+			if (nftnl_set_nlmsg_parse(m, s) < 0)
+				abort();
+			nftnl_set_unset(s, NFTNL_SET_HANDLE);
+			o = nftnl_nlmsg_build_hdr(out, NFT_MSG_NEWSET, (uint16_t)family, 0, 0);
+			nftnl_set_nlmsg_build_payload(o, s);
+			nftnl_set_free(s);
+			blob = realloc(blob, len + o->nlmsg_len);
+			memcpy(blob + len, o, o->nlmsg_len);
+			len += o->nlmsg_len;
+		}
+		if (done)
+			break;
+	}
+	mnl_socket_close(nl);
+	*ret_len = len;
+	return blob;
+}
+
+/* What the table's dispatch chains list as (nft text, nft --debug=netlink with set
+ * elements) and its sets. */
+struct listing {
+	char *text;    /* nft list chain prerouting + output */
+	char *debug;   /* the same with --debug=netlink */
+	char *sets;    /* the sets (dump_sets) */
+	size_t n_sets; /* bytes at sets */
+};
+
+static void listing_free(struct listing *l)
+{
+	free(l->text);
+	free(l->debug);
+	free(l->sets);
+}
+
+static void list_dispatch(int family, struct listing *l)
+{
+	const char *f = family == NFPROTO_IPV4 ? "ip" : "ip6";
+	_cleanup_free_ char *debug = NULL;
+	char cmd[512];
+
+	snprintf(cmd, sizeof(cmd),
+		 "nft list chain %s cni_hostport prerouting && nft list chain %s cni_hostport "
+		 "output",
+		 f, f);
+	l->text = run(cmd);
+	snprintf(cmd, sizeof(cmd),
+		 "nft --debug=netlink list chain %s cni_hostport prerouting && "
+		 "nft --debug=netlink list chain %s cni_hostport output",
+		 f, f);
+	debug = run(cmd);
+	l->debug = debug ? normalize_debug(debug) : NULL;
+	l->sets = dump_sets(family, &l->n_sets);
+	snprintf(cmd, sizeof(cmd), "nft delete table %s cni_hostport", f);
+	free(run(cmd));
+}
+
+/* ADD with items_json as the family's conditions, through the plugin's own queue and
+ * commit, against the same conditions loaded by `nft -f` as the reference's knftables
+ * writes them: the dispatch chains and sets must be identical. */
+static void compare_with_nft(int family, const char *items_json)
+{
+	_cleanup_(portmap_conf_freep) struct portmap_conf *c = NULL;
+	_cleanup_(pm_dispatch_clear) struct pm_dispatch d = {0};
+	_cleanup_(nft_txn_freep) struct nft_txn *txn = NULL;
+	_cleanup_free_ char *text = NULL, *script = NULL, *cmd = NULL, *out = NULL;
+	struct listing mine = {0}, theirs = {0};
+	const char *f = family == NFPROTO_IPV4 ? "ip" : "ip6";
+	struct cni_err err = {0};
+	FILE *sf;
+
+	CHECK_INT(loadf(PORTMAP_LOAD_STRICT, &c, &err,
+			"\"%s\": %s, \"runtimeConfig\": {\"portMappings\": [{\"hostPort\": 8080, "
+			"\"containerPort\": 80, \"protocol\": \"tcp\"}]}, \"prevResult\": "
+			"{\"cniVersion\": \"1.0.0\", \"ips\": [{\"address\": \"%s\"}]}",
+			family == NFPROTO_IPV4 ? "conditionsV4" : "conditionsV6", items_json,
+			family == NFPROTO_IPV4 ? "10.99.0.2/24" : "fd99::2/64"),
+		  0);
+	if (!c) {
+		printf("#   %s: %s\n", items_json, err.msg);
+		return;
+	}
+	if (nft_txn_new(&txn, &err) < 0 || pm_queue_add(txn, c, "cid", NULL, &d, &err) < 0 ||
+	    pm_commit_add(txn, &d, &err) < 0) {
+		printf("#   %s: %s [%s]\n", items_json, err.msg, err.details);
+		CHECK(!"ADD");
+		return;
+	}
+	list_dispatch(family, &mine);
+
+	text = pm_cond_join(family == NFPROTO_IPV4 ? c->conditions_v4 : c->conditions_v6);
+	if (asprintf(&script,
+		     "add table %1$s cni_hostport { comment \"CNI portmap plugin\" ; }\n"
+		     "add chain %1$s cni_hostport hostports_all\n"
+		     "add chain %1$s cni_hostport prerouting { type nat hook prerouting "
+		     "priority -100 ; }\n"
+		     "add rule %1$s cni_hostport prerouting %2$s fib daddr type local jump "
+		     "hostports_all\n"
+		     "add chain %1$s cni_hostport output { type nat hook output priority -100 ; }\n"
+		     "add rule %1$s cni_hostport output %2$s fib daddr type local jump "
+		     "hostports_all\n",
+		     f, text) < 0 ||
+	    asprintf(&cmd, "nft -f /tmp/pm-cond-%d.nft", (int)getpid()) < 0)
+		abort();
+	sf = fopen(cmd + 7, "w");
+	if (!sf)
+		abort();
+	fputs(script, sf);
+	fclose(sf);
+	out = run(cmd);
+	unlink(cmd + 7);
+	CHECK(out != NULL);
+	list_dispatch(family, &theirs);
+
+	if (!mine.text || !theirs.text || strcmp(mine.text, theirs.text) || !mine.debug ||
+	    !theirs.debug || strcmp(mine.debug, theirs.debug) || mine.n_sets != theirs.n_sets ||
+	    (mine.n_sets && memcmp(mine.sets, theirs.sets, mine.n_sets) != 0)) {
+		printf("#   conditions %s\n", items_json);
+		for (size_t i = 0; i < mine.n_sets && i < theirs.n_sets; i++)
+			if (mine.sets[i] != theirs.sets[i]) {
+				printf("#   sets differ at byte %zu of %zu\n", i, mine.n_sets);
+				break;
+			}
+	}
+	CHECK_STR(mine.text, theirs.text);
+	CHECK_STR(mine.debug, theirs.debug);
+	CHECK_INT(mine.n_sets, theirs.n_sets);
+	CHECK(mine.n_sets == theirs.n_sets &&
+	      (!mine.n_sets || memcmp(mine.sets, theirs.sets, mine.n_sets) == 0));
+	listing_free(&mine);
+	listing_free(&theirs);
+}
+
+static void test_live_cond_against_nft(void)
+{
+	static const char *const v4[] = {
+		"[\"ip\", \"daddr\", \"!=\", \"{ 127.0.0.0/8, 169.254.0.0/16 }\"]",
+		"[\"ip saddr { 10.0.0.1, 10.0.0.2 }\"]",
+		"[\"ip saddr { 10.0.0.2, 10.0.0.1, 10.0.0.2 }\"]",
+		"[\"ip saddr { 10.0.0.0/8, 10.1.0.0/16 }\"]",
+		"[\"ip saddr { 10.0.0.0/24, 10.0.1.0/24 }\"]",
+		"[\"ip saddr { 10.0.0.1/32, 10.0.0.2 }\"]",
+		"[\"ip saddr { 10.0.0.1, 255.0.0.0/8 }\"]",
+		"[\"ip saddr { 0.0.0.0/8, 10.0.0.0/8 }\"]",
+		"[\"ip saddr { 10.0.0.1-10.0.0.9, 10.0.0.20 }\"]",
+		"[\"ip saddr 10.0.0.1-10.0.0.9\", \"ip daddr != 10.0.0.1-10.0.0.9\"]",
+		"[\"ip saddr { 10.0.0.1 }\", \"ip daddr != { 10.0.0.0/8 }\"]",
+		"[\"ip saddr 10.0.0.1/32 ip daddr 10.0.0.5/31\"]",
+		"[\"ip saddr 10.0.0.0/8\", \"ip\", \"daddr\", \"!=\", \"{\", \"10.1.0.0/16,\", "
+		"\"10.2.0.0/16\", \"}\"]",
+		"[\"ct state established,related\"]",
+		"[\"ct state != established\"]",
+		"[\"ct state == new\"]",
+		"[\"ct state { established, related }\"]",
+		"[\"ct state != { new, untracked }\"]",
+		"[\"ct state { established }\", \"ct state != { invalid }\"]",
+		"[\"meta iifname \\\"eth0\\\"\", \"oifname != lo\"]",
+		"[\"iifname eth*\"]",
+		"[\"iifname { \\\"eth*\\\", \\\"lo\\\" }\"]",
+		"[\"iifname != { \\\"a\\\", \\\"b\\\" }\", \"oifname { x, y }\"]",
+		"[\"iif \\\"lo\\\"\", \"meta oif != lo\", \"iif 1\"]",
+		"[\"iif { lo, 1 }\"]",
+		"[\"tcp dport { 80, 443 }\"]",
+		"[\"tcp dport != { 80-90, 443 }\"]",
+		"[\"tcp dport 80-90\", \"tcp sport != 53\"]",
+		"[\"udp sport 53 udp dport 53\"]",
+		"[\"tcp dport 80 ct state new tcp sport 90\"]",
+		"[\"tcp sport != 1 tcp dport != 2\"]",
+		"[\"tcp sport 1 tcp dport != 2\"]",
+		"[\"tcp sport 1 tcp sport 2 tcp dport 3\"]",
+		"[\"sctp dport 9 sctp sport 8\"]",
+		"[\"tcp dport http\"]",
+		"[\"meta mark { 1, 2 }\", \"mark 0x10\"]",
+		"[\"meta mark & 0xff == 0x1\", \"meta mark != 7\"]",
+		"[\"meta l4proto { tcp, udp }\"]",
+		"[\"ip protocol != { tcp, udp }\", \"ip protocol icmp\"]",
+		"[\"ip protocol tcp tcp dport 80\"]",
+		"[\"meta l4proto tcp tcp sport 1 tcp dport 2\"]",
+		"[\"ip saddr != 10.0.0.0/8 iifname != lo ct state new tcp dport { 22, 80 }\"]",
+		"[\"tcp dport 80 meta l4proto tcp\"]",
+		"[\"meta l4proto != udp tcp dport 80\"]",
+		"[\"meta l4proto { tcp } tcp dport 80\"]",
+		"[\"ip protocol != { udp, icmp } tcp dport 80\"]",
+		"[\"ip saddr 10.0.0.1/8\", \"tcp dport 80-80\"]",
+		"[\"ip saddr { 10.0.0.0/8, 10.0.0.0/8 }\", \"ct state new,new\"]",
+		"[\"ip saddr { 10.0.0.0/8, 10.255.255.255 }\"]",
+		"[\"\", \"ip daddr 10.0.0.1\", \"\"]",
+	};
+	static const char *const v6[] = {
+		"[\"ip6 daddr != { ::1, fe80::/10 }\"]",
+		"[\"ip6 saddr { fd00::/8, fd00:1::/32 }\"]",
+		"[\"ip6 saddr { fd00::1, fd00::2 }\"]",
+		"[\"ip6 daddr { fd00::1-fd00::9, fd00::20 }\"]",
+		"[\"ip6 saddr { ::ffff:0.0.0.0/96, ffff::/16 }\"]",
+		"[\"ip6 saddr { ::/0 }\"]",
+		"[\"ip6 nexthdr { tcp, udp }\", \"ip6 nexthdr != icmpv6\"]",
+		"[\"ip6 nexthdr tcp tcp dport 80\"]",
+		"[\"ip6 saddr fd00::/64 ip6 daddr fd00::1\"]",
+		"[\"ct state { new } iif lo udp dport { 53, 5353 }\"]",
+	};
+
+	if (live_skip)
+		UNIT_SKIP("cannot create network namespaces (%s)", live_skip);
+	if (nft_cli_missing)
+		UNIT_SKIP("the comparison needs the nft CLI");
+	for (size_t i = 0; i < ARRAY_SIZE(v4); i++)
+		compare_with_nft(NFPROTO_IPV4, v4[i]);
+	for (size_t i = 0; i < ARRAY_SIZE(v6); i++)
+		compare_with_nft(NFPROTO_IPV6, v6[i]);
+}
+
+/* A set's batch fails as a whole and names the refused message. */
+static void test_live_cond_atomic(void)
+{
+	_cleanup_(portmap_conf_freep) struct portmap_conf *c = NULL;
+	_cleanup_(pm_dispatch_clear) struct pm_dispatch d = {0};
+	_cleanup_(nft_txn_freep) struct nft_txn *txn = NULL;
+	_cleanup_free_ char *out = NULL;
+	struct cni_err err = {0};
+
+	if (live_skip)
+		UNIT_SKIP("cannot create network namespaces (%s)", live_skip);
+	if (nft_cli_missing)
+		UNIT_SKIP("the check needs the nft CLI");
+	CHECK_INT(load("\"conditionsV4\": [\"ip saddr { 10.0.0.1, 10.0.0.2 }\"], "
+		       "\"runtimeConfig\": {\"portMappings\": [{\"hostPort\": 8080, "
+		       "\"containerPort\": 80, \"protocol\": \"tcp\"}]}, \"prevResult\": "
+		       "{\"cniVersion\": \"1.0.0\", \"ips\": [{\"address\": \"10.99.0.2/24\"}]}",
+		       PORTMAP_LOAD_STRICT, &c, &err),
+		  0);
+	if (!c)
+		return;
+	/* prerouting exists as a filter chain: the batch's "add chain" is refused. */
+	free(run("nft add table ip cni_hostport && nft 'add chain ip cni_hostport prerouting "
+		 "{ type filter hook prerouting priority 0 ; }'"));
+	CHECK(nft_txn_new(&txn, &err) == 0);
+	CHECK(pm_queue_add(txn, c, "cid", NULL, &d, &err) == 0);
+	CHECK_INT(d.sets.n, 2);
+	CHECK(pm_commit_add(txn, &d, &err) < 0);
+	CHECK(strncmp(err.msg, "add chain 'prerouting' in table ip cni_hostport: ", 49) == 0);
+	out = run("nft list table ip cni_hostport");
+	CHECK(out && !strstr(out, "hostports") && !strstr(out, "10.0.0.1"));
+	free(run("nft delete table ip cni_hostport"));
+}
+
 int main(void)
 {
 	RUN(test_defaults);
@@ -421,5 +1004,16 @@ int main(void)
 	RUN(test_rules);
 	RUN(test_ports);
 	RUN(test_many_udp_mappings);
+	RUN(test_cond_join);
+	RUN(test_cond_compile);
+	RUN(test_cond_errors);
+
+	/* Everything below runs in a private network namespace only. */
+	if (unshare(CLONE_NEWNET) < 0)
+		live_skip = strerror(errno);
+	else if (system("nft --version >/dev/null 2>&1") != 0)
+		nft_cli_missing = true;
+	RUN(test_live_cond_against_nft);
+	RUN(test_live_cond_atomic);
 	UNIT_DONE();
 }
