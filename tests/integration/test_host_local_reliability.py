@@ -184,6 +184,8 @@ class TestHostLocalReboot(HostLocalBase):
     @classmethod
     def setUpClass(cls):
         cls.root = tempfile.mkdtemp(prefix="cnitest-reboot-")
+        # removed even when the preparation fails
+        cls.addClassCleanup(shutil.rmtree, cls.root, True)
         cls.prepared = {}
         # the earlier boot: each test's store, made before the simulated boot starts
         for name in sorted(dir(cls)):
@@ -200,10 +202,6 @@ class TestHostLocalReboot(HostLocalBase):
         cls.new_boot = os.path.join(cls.root, "boot_id")
         with open(cls.new_boot, "w") as f:
             f.write(str(uuid.uuid4()) + "\n")
-
-    @classmethod
-    def tearDownClass(cls):
-        shutil.rmtree(cls.root, True)
 
     def setUp(self):
         super().setUp()
