@@ -483,28 +483,37 @@ static int check_std_keys(const cJSON *root, bool lenient, const struct cni_log 
 	return 0;
 }
 
-/* The supported versions as text: each in quote, separated by sep (fits in 256 bytes). */
-static void join_versions(char *buf, size_t len, const char *sep, const char *quote)
+/* The versions plugin p speaks: its own list, or every version of the suite. */
+static const char *const *plugin_versions(const struct cni_plugin *p)
+{
+	return p->versions ? p->versions : cni_supported_versions;
+}
+
+/* The versions as text: each in quote, separated by sep (fits in 256 bytes). */
+static void join_versions(const char *const *versions, char *buf, size_t len, const char *sep,
+			  const char *quote)
 {
 	size_t used = 0;
 
 	buf[0] = '\0';
-	for (int i = 0; cni_supported_versions[i] && used < len; i++) {
+	for (int i = 0; versions[i] && used < len; i++) {
 		int n = snprintf(buf + used, len - used, "%s%s%s%s", i ? sep : "", quote,
-				 cni_supported_versions[i], quote);
+				 versions[i], quote);
 		if (n < 0)
 			break;
 		used += (size_t)n;
 	}
 }
 
-static int check_supported(const char *version, struct cni_err *err)
+static int check_supported(const struct cni_plugin *p, const char *version, struct cni_err *err)
 {
+	const char *const *versions = plugin_versions(p);
 	char list[256];
 
-	if (cni_version_supported(version))
-		return 0;
-	join_versions(list, sizeof(list), " ", "\"");
+	for (int i = 0; versions[i]; i++)
+		if (strcmp(versions[i], version) == 0)
+			return 0;
+	join_versions(versions, list, sizeof(list), " ", "\"");
 	cni_err_set(err, CNI_ERR_INCOMPATIBLE_VERSION, "incompatible CNI versions");
 	return cni_err_details(err, "config is \"%s\", plugin supports [%s]", version, list);
 }
@@ -667,8 +676,9 @@ static void print_error(const struct cni_err *err, const char *version)
 	print_json(o, true);
 }
 
-static void print_version(void)
+static void print_version(const struct cni_plugin *p)
 {
+	const char *const *versions = plugin_versions(p);
 	cJSON *o = cJSON_CreateObject();
 	cJSON *arr;
 
@@ -676,8 +686,8 @@ static void print_version(void)
 		return;
 	cJSON_AddStringToObject(o, "cniVersion", CNI_CURRENT_VERSION);
 	arr = cJSON_AddArrayToObject(o, "supportedVersions");
-	for (int i = 0; arr && cni_supported_versions[i]; i++)
-		cJSON_AddItemToArray(arr, cJSON_CreateString(cni_supported_versions[i]));
+	for (int i = 0; arr && versions[i]; i++)
+		cJSON_AddItemToArray(arr, cJSON_CreateString(versions[i]));
 	print_json(o, false);
 }
 
@@ -685,7 +695,7 @@ static void print_about(const struct cni_plugin *p)
 {
 	char line[256];
 
-	join_versions(line, sizeof(line), ", ", "");
+	join_versions(plugin_versions(p), line, sizeof(line), ", ", "");
 	dprintf(STDERR_FILENO, "%s\nCNI protocol versions supported: %s\n", p->about, line);
 }
 
@@ -700,7 +710,7 @@ static int dispatch(const struct cni_plugin *p, struct cni_cmd_args *a, struct c
 	int mask;
 
 	if (strcmp(cmd, "VERSION") == 0) {
-		print_version();
+		print_version(p);
 		return 0;
 	}
 	mask = command_mask(cmd);
@@ -746,7 +756,7 @@ static int dispatch(const struct cni_plugin *p, struct cni_cmd_args *a, struct c
 		fn = p->gc;
 		break;
 	}
-	if (check_supported(h->version, err) < 0 ||
+	if (check_supported(p, h->version, err) < 0 ||
 	    check_std_keys(root, mask == REQ_DEL, &h->log, err) < 0 ||
 	    handle_self_netns(a, mask, &h->log, err) < 0)
 		return cni_err_ret(err);

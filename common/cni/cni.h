@@ -60,7 +60,10 @@ typedef int (*cni_verb_fn)(const struct cni_cmd_args *args, char **ret_out, stru
 
 /* A plugin: its about text and its verbs (NULL verb = succeed doing nothing). */
 struct cni_plugin {
-	const char *about;  /* printed to stderr when CNI_COMMAND is empty */
+	const char *about; /* printed to stderr when CNI_COMMAND is empty */
+	/* The versions it speaks, NULL-terminated and oldest first (VERSION lists them, other
+	 * versions are refused with code 1); NULL for every one of cni_supported_versions. */
+	const char *const *versions;
 	cni_verb_fn add;    /* ADD */
 	cni_verb_fn del;    /* DEL */
 	cni_verb_fn check;  /* CHECK (config >= 0.4.0) */

@@ -53,9 +53,7 @@ static int ctx_init(struct bw_ctx *c, const struct cni_cmd_args *args, struct cn
 	int r;
 
 	c->args = args;
-	r = bw_check_version(args->cni_version, err);
-	if (r == 0)
-		r = bw_conf_load(args, &c->conf, err);
+	r = bw_conf_load(args, &c->conf, err);
 	if (r == 0)
 		r = bw_ifb_name(args->name, args->container_id, c->ifb, err);
 	return r;
@@ -310,9 +308,6 @@ int bandwidth_del(const struct cni_cmd_args *args, char **ret_out, struct cni_er
 	struct nl_link l;
 	int r;
 
-	r = bw_check_version(args->cni_version, err);
-	if (r < 0)
-		return r;
 	/* DEL only needs the network name and container ID: a config that does not validate
 	 * (the reference refuses it) must not keep the ifb alive. */
 	if (bw_conf_load(args, &conf, &cerr) < 0)
@@ -517,10 +512,8 @@ int bandwidth_gc(const struct cni_cmd_args *args, char **ret_out, struct cni_err
 	size_t n_valid = 0;
 	int r;
 
-	r = bw_check_version(args->cni_version, err);
-	if (r == 0)
-		r = conf_parse_object(args->stdin_data, args->stdin_len,
-				      "failed to parse network configuration", &root, err);
+	r = conf_parse_object(args->stdin_data, args->stdin_len,
+			      "failed to parse network configuration", &root, err);
 	if (r == 0)
 		r = cni_gc_attachments(root, &valid, &n_valid, err);
 	if (r < 0)
@@ -532,6 +525,7 @@ int bandwidth_gc(const struct cni_cmd_args *args, char **ret_out, struct cni_err
 
 const struct cni_plugin bandwidth_plugin = {
 	.about = "CNI bandwidth plugin (C)",
+	.versions = bw_supported_versions,
 	.add = bandwidth_add,
 	.del = bandwidth_del,
 	.check = bandwidth_check,

@@ -27,22 +27,6 @@ void bw_conf_free(struct bw_conf *c)
 	free(c);
 }
 
-int bw_check_version(const char *version, struct cni_err *err)
-{
-	char list[128] = "";
-	size_t used = 0;
-
-	for (int i = 0; bw_supported_versions[i]; i++) {
-		if (strcmp(version, bw_supported_versions[i]) == 0)
-			return 0;
-	}
-	for (int i = 0; bw_supported_versions[i]; i++)
-		used += (size_t)snprintf(list + used, sizeof(list) - used, "%s\"%s\"", i ? " " : "",
-					 bw_supported_versions[i]);
-	cni_err_set(err, CNI_ERR_INCOMPATIBLE_VERSION, "incompatible CNI versions");
-	return cni_err_details(err, "config is \"%s\", plugin supports [%s]", version, list);
-}
-
 bool bw_ingress_on(const struct bw_entry *e)
 {
 	return e->ingress_rate > 0 && e->ingress_burst > 0;

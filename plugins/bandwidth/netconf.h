@@ -40,7 +40,7 @@ struct bw_conf {
 #define BW_LATENCY_MS 25
 
 /* The versions the plugin speaks (the reference's VersionsStartingFrom("0.3.0")),
- * NULL-terminated. */
+ * NULL-terminated: the skel lists them in VERSION and refuses others with code 1. */
 extern const char *const bw_supported_versions[];
 
 /*
@@ -63,10 +63,6 @@ static inline void bw_conf_freep(struct bw_conf **c)
 {
 	bw_conf_free(*c);
 }
-
-/* Code 1 ("incompatible CNI versions", details naming the supported ones) unless version
- * is one of bw_supported_versions. */
-int bw_check_version(const char *version, struct cni_err *err) CNI_MUST_USE;
 
 /* Whether ingress (resp. egress) shaping is on: rate and burst both non-zero. */
 bool bw_ingress_on(const struct bw_entry *e);

@@ -485,8 +485,7 @@ class BandwidthTest(CNITestCase):
                                 "config version does not allow %s" % cmd)
         r = self.assertOK(self.bw("VERSION", "{}", netns=""))
         self.assertEqual(r["cniVersion"], "1.1.0")
-        for v in VERSIONS:
-            self.assertIn(v, r["supportedVersions"])
+        self.assertEqual(r["supportedVersions"], list(VERSIONS))
 
     # ---- traffic -----------------------------------------------------------------------
 

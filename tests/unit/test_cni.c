@@ -175,6 +175,36 @@ static void test_about_and_version(void)
 			 "3.0\",\"0.3.1\",\"0.4.0\",\"1.0.0\",\"1.1.0\"]}\n");
 }
 
+/* A plugin that speaks only some versions. */
+static const char *const few_versions[] = {"0.4.0", "1.0.0", NULL};
+static const struct cni_plugin few_plugin = {
+	.about = "CNI picky plugin",
+	.versions = few_versions,
+	.add = t_add,
+};
+
+static void test_plugin_versions(void)
+{
+	const char *version[] = {"CNI_COMMAND=VERSION", NULL};
+	const char *none[] = {NULL};
+	const char *add[] = {"CNI_COMMAND=ADD", "CNI_CONTAINERID=c1", "CNI_NETNS=/nonexistent/ns",
+			     "CNI_IFNAME=eth0", "CNI_PATH=/x",	      NULL};
+	const char *old = "{\"cniVersion\":\"0.3.1\",\"name\":\"net1\",\"type\":\"t\"}";
+	char msg[4096];
+	struct run r;
+
+	run_n(&few_plugin, version, "", 0, &r);
+	CHECK_STR(r.out,
+		  "{\"cniVersion\":\"1.1.0\",\"supportedVersions\":[\"0.4.0\",\"1.0.0\"]}\n");
+	run_n(&few_plugin, none, "", 0, &r);
+	CHECK(strstr(r.err, "CNI protocol versions supported: 0.4.0, 1.0.0\n") != NULL);
+	run_n(&few_plugin, add, old, strlen(old), &r);
+	CHECK_INT(r.status, 1);
+	CHECK_INT(err_code(&r, msg, sizeof(msg)), 1);
+	CHECK_STR(msg, "incompatible CNI versions | config is \"0.3.1\", plugin supports "
+		       "[\"0.4.0\" \"1.0.0\"]");
+}
+
 static void test_env_errors(void)
 {
 	static const struct {
@@ -553,6 +583,7 @@ static void test_gc_attachments(void)
 int main(void)
 {
 	RUN(test_about_and_version);
+	RUN(test_plugin_versions);
 	RUN(test_env_errors);
 	RUN(test_config_errors);
 	RUN(test_dispatch);
