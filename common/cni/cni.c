@@ -592,6 +592,9 @@ static void write_all(int fd, const char *s, size_t len)
 	}
 }
 
+/* Characters of a container ID a log line shows. */
+#define LOG_CID_MAX 256
+
 static void log_line(const struct cni_log *log, enum cni_log_level level, const char *fmt,
 		     va_list ap)
 {
@@ -601,12 +604,16 @@ static void log_line(const struct cni_log *log, enum cni_log_level level, const 
 	size_t len;
 	int n;
 
+	const char *cid = *log->container_id ? log->container_id : "-";
+	/* The spec sets no limit on container IDs: a very long one is cut, so the line fits. */
+	bool cut = strlen(cid) > LOG_CID_MAX;
+
 	clock_gettime(CLOCK_REALTIME, &now);
 	gmtime_r(&now.tv_sec, &tm);
-	n = snprintf(line, sizeof(line), "%04d-%02d-%02dT%02d:%02d:%02d.%06ldZ %s %s %s [%s] ",
+	n = snprintf(line, sizeof(line), "%04d-%02d-%02dT%02d:%02d:%02d.%06ldZ %s %s %.*s%s [%s] ",
 		     tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-		     now.tv_nsec / 1000, program_invocation_short_name, log->command,
-		     *log->container_id ? log->container_id : "-", log_level_names[level]);
+		     now.tv_nsec / 1000, program_invocation_short_name, log->command, LOG_CID_MAX,
+		     cid, cut ? "..." : "", log_level_names[level]);
 	if (n < 0 || (size_t)n >= sizeof(line))
 		return;
 	len = (size_t)n;

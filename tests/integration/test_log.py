@@ -86,6 +86,13 @@ class LogTest(CNITestCase):
         self.assertEqual(len(errors), 1)
         self.assertTrue(errors[0].startswith("failed with code 7: "), errors)
 
+    def test_long_container_id_is_cut_not_dropped(self):
+        cid = "c" * 5000
+        self.assertOK(self.host_local("ADD", self.ipam_conf(logFile=self.log), cid=cid))
+        lines = read_log(self.log)
+        self.assertIn("succeeded", [t for _, _, _, _, t in lines])
+        self.assertEqual({c for _, _, c, _, _ in lines}, {"c" * 256 + "..."})
+
     def test_warn_level_drops_info(self):
         conf = self.ipam_conf(logFile=self.log, logLevel="warn")
         self.assertOK(self.host_local("ADD", conf))
