@@ -7,7 +7,11 @@
 #   make test            both, again under ASan+UBSan, then a short fuzz run (the README's)
 #   make SANITIZE=1 ...  the same with ASan+UBSan, in build/san/ (binaries in build/san/bin)
 #   make check-format    fail if any C file is not clang-formatted
-#   make install         install plugins into $(DESTDIR)$(CNI_BIN_DIR)
+#   make install         install every plugin into $(DESTDIR)$(CNI_BIN_DIR), cnitool into
+#                        $(DESTDIR)$(PREFIX)/bin
+#   make deb             build $(DEB_BUILD)/cni-c-plugins_<version>_<arch>.deb (plugins in
+#                        /usr/lib/cni, like Debian's containernetworking-plugins)
+#   make deb-check       build the package and check its contents (part of make check)
 
 CC        ?= cc
 PKGS      := libcjson libmnl libnftnl
@@ -37,7 +41,7 @@ ALL_LDFLAGS  := $(SANFLAGS) $(LDFLAGS)
 PREFIX      ?= /usr/local
 CNI_BIN_DIR ?= /opt/cni/bin
 
-.PHONY: all clean check check-root check-seam unit integration check-format format install deps demo test fuzz fuzz-smoke
+.PHONY: all clean check check-root check-seam unit integration check-format format install deps demo test fuzz fuzz-smoke deb deb-check
 all:
 
 # ---- common libraries --------------------------------------------------------
@@ -131,7 +135,7 @@ fuzz-smoke: $(FUZZ_BIN)
 
 # Tiers: check needs no privileges (its live unit tests skip without them);
 # check-root runs the plugins in network namespaces of its own (root).
-check: check-seam unit
+check: check-seam unit deb-check
 check-root: integration
 
 # The README's two commands: `make deps demo` and `make deps test`.
@@ -167,10 +171,35 @@ check-format:
 format:
 	clang-format --style=file -i $(FMT_SRC)
 
+# Every program but cnitool is a plugin (bridge, host-local, portmap, loopback, static,
+# tuning, bandwidth, as their directories exist).
 install: all
 	install -d $(DESTDIR)$(CNI_BIN_DIR) $(DESTDIR)$(PREFIX)/bin
 	install -m 0755 $(filter-out %/cnitool,$(PROGRAMS)) $(DESTDIR)$(CNI_BIN_DIR)/
 	install -m 0755 $(filter %/cnitool,$(PROGRAMS)) $(DESTDIR)$(PREFIX)/bin/
+
+# ---- Debian package ------------------------------------------------------------------
+# A release build with Debian's hardening flags in $(DEB_BUILD) (never sanitized; the
+# sanitizer run of `make test` shares the release run's), installed into
+# $(DEB_BUILD)/debian/cni-c-plugins and packed by scripts/mkdeb.sh with dpkg-deb.
+DEB_BUILD      ?= $(patsubst %/san,%/rel,$(BUILD))/deb
+DEB_VERSION    ?= 0.1.0
+DEB_MAINTAINER ?= cni-c maintainers <cni-c@localhost>
+DEB_FLAGS       = DEB_BUILD_MAINT_OPTIONS=hardening=+all dpkg-buildflags --get
+DEB_MAKE        = $(MAKE) SANITIZE= BUILD=$(DEB_BUILD)/obj BIN=$(DEB_BUILD)/bin \
+		  CFLAGS="$$($(DEB_FLAGS) CFLAGS)" CPPFLAGS="$$($(DEB_FLAGS) CPPFLAGS)" \
+		  LDFLAGS="$$($(DEB_FLAGS) LDFLAGS)"
+
+deb:
+	$(DEB_MAKE) all
+	rm -rf $(DEB_BUILD)/debian $(DEB_BUILD)/*.deb
+	$(DEB_MAKE) install DESTDIR=$(abspath $(DEB_BUILD))/debian/cni-c-plugins \
+		CNI_BIN_DIR=/usr/lib/cni PREFIX=/usr
+	sh scripts/mkdeb.sh $(DEB_BUILD) $(DEB_VERSION) "$(DEB_MAINTAINER)"
+
+deb-check: deb
+	sh scripts/deb-check.sh $(DEB_BUILD)/cni-c-plugins_$(DEB_VERSION)_*.deb \
+		packaging/deb/files.txt
 
 clean:
 	rm -rf build bin

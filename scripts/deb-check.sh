@@ -1,0 +1,120 @@
+#!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
+# Check the package `make deb` built (run by `make deb-check`, part of `make check`):
+#
+#   scripts/deb-check.sh <package.deb> <expected file list>
+#
+# 1. its file list (`dpkg-deb -c`: mode, owner, path) is exactly the expected one;
+# 2. its control fields (`dpkg-deb -I`): name, architecture, the library dependencies
+#    with versions, the maintainer scripts; the copyright file names Apache-2.0; the
+#    binaries are stripped and run;
+# 3. as root only: installed into a private dpkg root (never the machine's own) next
+#    to a stand-in for Debian's containernetworking-plugins, it diverts that package's
+#    plugins of the same names, survives that package's reinstallation, and gives the
+#    plugins back when removed.
+set -eu
+
+deb=$1
+want=$2
+pkg=cni-c-plugins
+fail=0
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/deb-check.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+
+bad() {
+	echo "deb-check: $*" >&2
+	fail=1
+}
+
+# ---- 1. files -------------------------------------------------------------------------
+dpkg-deb -c "$deb" | awk '{ print $1, $2, $6 }' | LC_ALL=C sort >"$tmp/got"
+grep -v '^#' "$want" | LC_ALL=C sort >"$tmp/want"
+if ! diff -u "$tmp/want" "$tmp/got" >"$tmp/diff"; then
+	bad "file list differs from $want:"
+	cat "$tmp/diff" >&2
+fi
+
+# ---- 2. control data and contents ------------------------------------------------------
+field() { dpkg-deb -f "$deb" "$1"; }
+[ "$(field Package)" = "$pkg" ] || bad "Package is '$(field Package)', not $pkg"
+[ "$(field Architecture)" = "$(dpkg --print-architecture)" ] ||
+	bad "Architecture is '$(field Architecture)'"
+for f in Version Maintainer Installed-Size Section Priority Description; do
+	[ -n "$(field "$f")" ] || bad "no $f field"
+done
+depends=$(field Depends)
+for lib in libc6 libcjson1 libmnl0 libnftnl11; do
+	echo "$depends" | grep -Eq "(^|, )$lib \\(>= [^)]+\\)" ||
+		bad "Depends '$depends' lacks a versioned $lib"
+done
+for s in preinst postrm; do
+	dpkg-deb -I "$deb" | grep -Eq "^ +[0-9]+ bytes, +[0-9]+ lines +\\* +$s " ||
+		bad "no executable $s maintainer script"
+done
+dpkg-deb -x "$deb" "$tmp/x"
+grep -q '^License: Apache-2.0$' "$tmp/x/usr/share/doc/$pkg/copyright" ||
+	bad "the copyright file does not name Apache-2.0"
+for f in "$tmp"/x/usr/lib/cni/* "$tmp"/x/usr/bin/cnitool; do
+	if readelf -S "$f" | grep -Eq '\.(symtab|debug_info)'; then
+		bad "${f#"$tmp"/x} is not stripped"
+	fi
+done
+for f in "$tmp"/x/usr/lib/cni/*; do
+	out=$(CNI_COMMAND=VERSION "$f" </dev/null 2>&1) || bad "${f#"$tmp"/x} VERSION failed: $out"
+	echo "$out" | grep -q '"supportedVersions"' || bad "${f#"$tmp"/x} VERSION printed '$out'"
+done
+
+# ---- 3. installation next to containernetworking-plugins ----------------------------------
+if [ "$(id -u)" != 0 ]; then
+	echo "deb-check: not root: skipping the installation into a private dpkg root"
+else
+	root=$tmp/root
+	mkdir -p "$root/var/lib/dpkg/info" "$root/var/lib/dpkg/updates" \
+		"$root/var/lib/dpkg/triggers"
+	: >"$root/var/lib/dpkg/status"
+	: >"$root/var/lib/dpkg/available"
+	# A stand-in for Debian's package: a plugin we replace and one we do not ship.
+	fake=$tmp/fake
+	mkdir -p "$fake/DEBIAN" "$fake/usr/lib/cni"
+	printf '#!/bin/sh\necho debian-bridge\n' >"$fake/usr/lib/cni/bridge"
+	printf '#!/bin/sh\necho debian-firewall\n' >"$fake/usr/lib/cni/firewall"
+	chmod 0755 "$fake/usr/lib/cni/bridge" "$fake/usr/lib/cni/firewall"
+	printf 'Package: containernetworking-plugins\nVersion: 1.1.1\nArchitecture: all\n%s\n%s\n' \
+		'Maintainer: test <test@localhost>' 'Description: stand-in for the check' \
+		>"$fake/DEBIAN/control"
+	dpkg-deb --root-owner-group --build "$fake" "$tmp/fake.deb" >/dev/null
+	# Maintainer scripts run without chroot (dpkg passes them DPKG_ROOT and
+	# DPKG_ADMINDIR, which dpkg-divert follows); the libraries the package depends on
+	# are the machine's, not in the private root's database.
+	dp() { dpkg --root="$root" --force-script-chrootless --force-depends --log=/dev/null "$@" >"$tmp/log" 2>&1 ||
+		{ cat "$tmp/log" >&2; return 1; }; }
+	lib=$root/usr/lib/cni
+	if ! dp -i "$tmp/fake.deb" || ! dp -i "$deb"; then
+		bad "installation into $root failed"
+	else
+		[ "$("$lib/bridge.distrib")" = debian-bridge ] ||
+			bad "the replaced bridge was not diverted to bridge.distrib"
+		CNI_COMMAND=VERSION "$lib/bridge" </dev/null | grep -q supportedVersions ||
+			bad "/usr/lib/cni/bridge is not this package's"
+		[ "$("$lib/firewall")" = debian-firewall ] || bad "firewall was touched"
+		dpkg-divert --admindir "$root/var/lib/dpkg" --list |
+			grep -q "diversion of /usr/lib/cni/portmap to /usr/lib/cni/portmap.distrib by $pkg" ||
+			bad "portmap is not diverted"
+		# Reinstalling (upgrading) the other package keeps its file diverted.
+		dp -i "$tmp/fake.deb" || bad "reinstalling the other package failed"
+		CNI_COMMAND=VERSION "$lib/bridge" </dev/null | grep -q supportedVersions ||
+			bad "reinstalling the other package replaced bridge"
+		# Removal gives the plugins back.
+		dp -r "$pkg" || bad "removal failed"
+		[ "$("$lib/bridge")" = debian-bridge ] || bad "removal did not restore bridge"
+		[ ! -e "$lib/bridge.distrib" ] || bad "bridge.distrib left behind"
+		[ -z "$(dpkg-divert --admindir "$root/var/lib/dpkg" --list)" ] ||
+			bad "diversions left behind"
+	fi
+fi
+
+if [ "$fail" != 0 ]; then
+	echo "deb-check: $deb: FAILED" >&2
+	exit 1
+fi
+echo "deb-check: $deb ok"
