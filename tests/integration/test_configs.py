@@ -49,6 +49,7 @@ class ConfigTest(CNITestCase):
         self.netdir = os.path.join(self.dir, "net.d")
         self.data = os.path.join(self.dir, "data")
         self.cache = os.path.join(self.dir, "cache")
+        self.tuning_dir = os.path.join(self.dir, "tuning")
         os.makedirs(self.netdir)
         self.node = self.netns("cnicfg-node")
         # The node's uplink: a veth to a namespace playing a remote host (192.0.2.254).
@@ -71,6 +72,8 @@ class ConfigTest(CNITestCase):
         for p in conf["plugins"]:
             if p.get("ipam", {}).get("type"):
                 p["ipam"]["dataDir"] = self.data
+            if p["type"] == "tuning":
+                p["dataDir"] = self.tuning_dir
         with open(os.path.join(self.netdir, fname), "w") as f:
             json.dump(conf, f, indent=2)
         self.conf = conf
@@ -160,6 +163,9 @@ class ConfigTest(CNITestCase):
         ruleset = self.node.sh("nft list ruleset")
         for x in list(ids) + list(ips):
             self.assertNotIn(x, ruleset, "nftables rule mentioning %s left behind" % x)
+        self.assertEqual(self.node.sh("ip -o link show type ifb"), "", "ifb left behind")
+        self.assertEqual(os.listdir(self.tuning_dir) if os.path.isdir(self.tuning_dir) else [],
+                         [], "tuning state left behind")
 
     def container_id(self, ns):
         import hashlib
@@ -345,6 +351,123 @@ class KubernetesTest(ConfigTest):
         self.delete(a, env)
         self.delete(b)
         self.assert_nothing_left([infra, self.container_id(b)], [a4])
+
+
+class CrioBridgeTest(ConfigTest):
+    """60-crio-bridge.conflist: CRI-O's bridge default (dual stack, hairpinMode, ipMasq)."""
+
+    plugins = ("cnitool", "bridge", "host-local")
+
+    def test_crio_default(self):
+        self.install("60-crio-bridge.conflist")
+        a, b = self.netns("cnicfg-c"), self.netns("cnicfg-c")
+        ra, rb = self.add(a), self.add(b)
+        a4, a6, b4, b6 = self.addr(ra), self.addr(ra, 6), self.addr(rb), self.addr(rb, 6)
+        self.assertTrue(a4.startswith("10.85.") and a6.startswith("fd85:0:0:1:"))
+        self.assertIn("default via 10.85.0.1", a.sh("ip -4 route"))
+        self.assertIn("default via fd85:0:0:1::1", a.sh("ip -6 route"))
+        ports = [p for p in self.node.json("bridge -j -d link show") if p.get("master") == "cni0"]
+        self.assertTrue(ports and all(p.get("hairpin") for p in ports), ports)
+        a.sh("ping -c1 -W2 %s" % b4)
+        a.sh("ping -6 -c1 -W2 %s" % b6)
+        self.serve_http(self.outside, 8000, echo_client=True)
+        self.assertEqual(a.sh("curl -s -m5 http://192.0.2.254:8000/"), NODE_ADDR + "\n")
+        self.tool(["check", "crio", a.path])
+        self.delete(a)
+        self.delete(b)
+        self.assert_nothing_left([self.container_id(a), self.container_id(b)],
+                                 [a4, b4, a6, b6])
+
+
+class KubeletTunedTest(ConfigTest):
+    """70-kubelet-tuned.conflist: bridge, host-local, portmap, tuning and bandwidth."""
+
+    plugins = ("cnitool", "bridge", "host-local", "portmap", "tuning", "bandwidth")
+
+    def test_kubelet_chain(self):
+        self.install("70-kubelet-tuned.conflist")
+        a, b = self.netns("cnicfg-c"), self.netns("cnicfg-c")
+        env = {"CAP_ARGS": json.dumps({
+            "portMappings": [{"hostPort": 30090, "containerPort": 80, "protocol": "tcp"}],
+            "bandwidth": {"ingressRate": 8000000, "ingressBurst": 800000,
+                          "egressRate": 4000000, "egressBurst": 400000}})}
+        ra = self.add(a, env)
+        rb = self.add(b)
+        self.assertEqual(ra["cniVersion"], "1.0.0")
+        a4 = self.addr(ra)
+        # tuning: the sysctls are set inside the container, not on the node.
+        self.assertEqual(a.sh("cat /proc/sys/net/core/somaxconn").strip(), "1024")
+        self.assertEqual(a.sh("cat /proc/sys/net/ipv4/conf/eth0/send_redirects").strip(), "0")
+        # bandwidth: a tbf on the host veth for ingress, an ifb with a tbf for egress.
+        host_veth = [i["name"] for i in ra["interfaces"]
+                     if "sandbox" not in i and i["name"] != "cbr0" and
+                     not i["name"].startswith("bwp")][0]
+        qdiscs = self.node.json("tc -j qdisc show dev %s" % host_veth)
+        self.assertIn("tbf", [q["kind"] for q in qdiscs])
+        self.assertIn("ingress", [q["kind"] for q in qdiscs])
+        ifbs = [i["name"] for i in ra["interfaces"] if i["name"].startswith("bwp")]
+        self.assertEqual(len(ifbs), 1, ra["interfaces"])
+        self.assertIn("tbf", [q["kind"] for q in self.node.json("tc -j qdisc show dev %s" %
+                                                                ifbs[0])])
+        # Without the capability argument the other pod is not shaped.
+        self.assertEqual(self.node.sh("ip -o link show type ifb").count("bwp"), 1)
+        want = self.serve_http(a)
+        self.assertEqual(self.node.sh("curl -s -m5 http://%s:30090/" % NODE_ADDR), want)
+        self.assertEqual(b.sh("curl -s -m5 http://%s:30090/" % NODE_ADDR), want)
+        a.sh("ping -c1 -W2 %s" % self.addr(rb))
+        self.tool(["check", "k8s-tuned", a.path], env)
+        self.delete(a, env)
+        self.delete(b)
+        self.assert_nothing_left([self.container_id(a), self.container_id(b)], [a4])
+
+
+class PodmanStaticTest(ConfigTest):
+    """89-podman-static.conflist: a fixed address from the static IPAM, and a host port."""
+
+    plugins = ("cnitool", "bridge", "static", "portmap")
+
+    def test_static_address(self):
+        self.install("89-podman-static.conflist")
+        a = self.netns("cnicfg-c")
+        caps = {"CAP_ARGS": json.dumps({"portMappings": [
+            {"hostPort": 18081, "containerPort": 80, "protocol": "tcp"}]})}
+        ra = self.add(a, caps)
+        self.assertEqual(ra["cniVersion"], "0.4.0")
+        self.assertEqual(ra["ips"][0]["address"], "10.89.1.50/24")
+        self.assertEqual(ra["ips"][0]["gateway"], "10.89.1.1")
+        self.assertIn("default via 10.89.1.1", a.sh("ip -4 route"))
+        a.sh("ping -c1 -W2 10.89.1.1")
+        want = self.serve_http(a)
+        self.assertEqual(self.node.sh("curl -s -m5 http://%s:18081/" % NODE_ADDR), want)
+        self.tool(["check", "podman-static", a.path], caps)
+        self.delete(a, caps)
+        self.assert_nothing_left([self.container_id(a)], ["10.89.1.50"])
+
+
+class LoopbackTest(ConfigTest):
+    """99-loopback.conflist: what containerd's CRI adds to every pod, then its pod network."""
+
+    plugins = ("cnitool", "loopback", "bridge", "host-local", "portmap")
+
+    def test_cri_loopback_then_pod_network(self):
+        lo_conf = self.install("99-loopback.conflist")
+        a = self.netns("cnicfg-c")
+        a.sh("ip link set lo down")
+        r = self.add(a)
+        self.assertEqual(r["cniVersion"], "0.3.1")
+        self.assertEqual(r["interfaces"][0]["name"], "lo")
+        self.assertIn("UP", a.json("ip -j link show dev lo")[0]["flags"])
+        a.sh("ping -c1 -W2 127.0.0.1")
+        # The CRI attaches the pod network to the same namespace next.
+        self.install("10-containerd-net.conflist")
+        rp = self.add(a)
+        a4 = self.addr(rp)
+        self.node.sh("ping -c1 -W2 %s" % a4)
+        self.delete(a)
+        self.conf = lo_conf
+        self.delete(a)
+        self.assertNotIn("UP", a.json("ip -j link show dev lo")[0]["flags"])
+        self.assert_nothing_left([self.container_id(a)], [a4])
 
 
 if __name__ == "__main__":
