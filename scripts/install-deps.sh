@@ -5,7 +5,7 @@
 set -eu
 
 PKGS="build-essential pkg-config libcjson-dev libmnl-dev libnftnl-dev clang libclang-rt-14-dev \
-iproute2 nftables conntrack iputils-ping socat curl python3 procps util-linux \
+iproute2 nftables conntrack iputils-ping socat curl python3 procps util-linux strace \
 containernetworking-plugins podman runc busybox-static uidmap"
 
 missing=""
