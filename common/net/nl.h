@@ -52,6 +52,9 @@ struct mnl_socket;
 /* Maximum hardware address length kept in struct nl_link. */
 #define NL_HWADDR_MAX 32
 
+/* Longest link alias, with its NUL (the kernel's IFALIASZ). */
+#define NL_ALIAS_MAX 256
+
 /* Longest extended ACK text kept (the kernel's are far shorter). */
 #define NL_EXTACK_MAX 256
 
@@ -232,6 +235,18 @@ int nl_msg_check(const struct nlmsghdr *nlh, uint16_t type, size_t hdrlen, struc
  * flags; the caller appends the family header with mnl_nlmsg_put_extra_header(). */
 struct nlmsghdr *nl_msg_init(void *buf, uint16_t type, uint16_t flags);
 
+/* Attribute readers (nl_attr.c), for attributes the kernel may send short or not at all. */
+
+/* Copy the string attribute a into dst of len bytes, cut at its first NUL and to len - 1
+ * bytes, always NUL-terminated; "" when a is NULL. */
+void nl_attr_str(const struct nlattr *a, char *dst, size_t len);
+
+/* The u32 payload of a, or dflt when a is NULL or shorter than 4 bytes. */
+uint32_t nl_attr_u32(const struct nlattr *a, uint32_t dflt);
+
+/* The u8 payload of a, or dflt when a is NULL or empty. */
+int nl_attr_u8(const struct nlattr *a, int dflt);
+
 /* ---- links (nl_link.c) ---------------------------------------------------------------- */
 
 /* Unless a comment says more, the executing functions of this part and the next two return 0,
@@ -249,6 +264,7 @@ struct nl_link {
 	char slave_kind[32];	    /* IFLA_INFO_SLAVE_KIND ("bridge" for a bridge port) */
 	int master;		    /* IFLA_MASTER ifindex, 0 when none */
 	unsigned int mtu;	    /* IFLA_MTU */
+	uint32_t txqlen;	    /* IFLA_TXQLEN (transmit queue length) */
 	uint8_t mac[NL_HWADDR_MAX]; /* IFLA_ADDRESS */
 	size_t mac_len;		    /* valid bytes in mac, 0 when absent */
 	uint8_t operstate;	    /* IFLA_OPERSTATE, IF_OPER_* */
@@ -260,6 +276,7 @@ struct nl_link {
 	int hairpin;		    /* bridge port IFLA_BRPORT_MODE: 0/1, -1 when not a port */
 	int isolated;		    /* bridge port IFLA_BRPORT_ISOLATED: 0/1, -1 if unknown */
 	int vlan_filtering;	    /* bridge IFLA_BR_VLAN_FILTERING: 0/1, -1 if not reported */
+	char alias[NL_ALIAS_MAX];   /* IFLA_IFALIAS, "" when none */
 };
 
 /* Arguments of nl_link_add_veth(). */
@@ -287,6 +304,14 @@ struct nl_vlan {
 /* Name of an IF_OPER_* value as Go prints it ("up", "down", "lowerlayerdown", ...). */
 const char *nl_operstate_name(uint8_t operstate);
 
+/* Check a name for a new interface by the kernel's rules: -EINVAL ("empty interface name",
+ * "interface name 'x' is too long (max 15)", "invalid interface name 'x'" for ".", ".." and
+ * names holding '/', ':' or blanks). */
+int nl_ifname_check(const char *name, struct cni_err *err);
+
+/* Check an ifindex a request names: -EINVAL ("invalid ifindex N") unless it is above 0. */
+int nl_ifindex_check(int ifindex, struct cni_err *err);
+
 /* Decode a RTM_NEWLINK message into ret. -EBADMSG for another type or a short message. */
 int nl_link_parse(const struct nlmsghdr *nlh, struct nl_link *ret, struct cni_err *err);
 
@@ -302,6 +327,11 @@ int nl_link_get_by_index(struct nl_sock *sock, int ifindex, struct nl_link *ret,
 int nl_link_list(struct nl_sock *sock, struct nl_link **ret_links, size_t *ret_n,
 		 struct cni_err *err);
 
+/* The links of the socket's namespace whose IFLA_INFO_KIND is kind ("ifb", "veth", ...), as
+ * nl_link_list() lists them. */
+int nl_link_list_kind(struct nl_sock *sock, const char *kind, struct nl_link **ret_links,
+		      size_t *ret_n, struct cni_err *err);
+
 /* Create a bridge (NLM_F_EXCL: -EEXIST when the name is taken). mtu 0 = kernel default;
  * vlan_filtering sets IFLA_BR_VLAN_FILTERING=1 (-EOPNOTSUPP on kernels without it). */
 int nl_link_add_bridge(struct nl_sock *sock, const char *name, unsigned int mtu,
@@ -310,6 +340,11 @@ int nl_link_add_bridge(struct nl_sock *sock, const char *name, unsigned int mtu,
 /* Create a veth pair, the peer possibly directly in another namespace. -EEXIST when either
  * name is taken in its namespace (the kernel does not say which one). */
 int nl_link_add_veth(struct nl_sock *sock, const struct nl_veth_req *req, struct cni_err *err);
+
+/* Create an ifb link (NLM_F_EXCL: -EEXIST when the name is taken), up, with mtu (0 = kernel
+ * default) and a transmit queue length of 0 as the reference sets it. -EOPNOTSUPP when the
+ * kernel has no ifb support. */
+int nl_link_add_ifb(struct nl_sock *sock, const char *name, unsigned int mtu, struct cni_err *err);
 
 /* Delete a link by ifindex. -ENODEV when absent. */
 int nl_link_del(struct nl_sock *sock, int ifindex, struct cni_err *err);
@@ -329,6 +364,10 @@ int nl_link_set_mtu(struct nl_sock *sock, int ifindex, unsigned int mtu, struct 
 /* Set the hardware address (len bytes, 6 for Ethernet; -EINVAL unless 1..NL_HWADDR_MAX). */
 int nl_link_set_mac(struct nl_sock *sock, int ifindex, const uint8_t *mac, size_t len,
 		    struct cni_err *err);
+
+/* Set the alias (IFLA_IFALIAS) of ifindex; "" clears it. -EINVAL when it does not fit
+ * NL_ALIAS_MAX or ifindex is not above 0. */
+int nl_link_set_alias(struct nl_sock *sock, int ifindex, const char *alias, struct cni_err *err);
 
 /* Enslave ifindex to master_index (a bridge); master_index 0 = nomaster. */
 int nl_link_set_master(struct nl_sock *sock, int ifindex, int master_index, struct cni_err *err);
@@ -357,14 +396,18 @@ int nl_link_vlan_list(struct nl_sock *sock, int ifindex, struct nl_vlan **ret_vl
 int nl_link_wait_oper_up(struct nl_sock *sock, int ifindex, struct cni_err *err);
 
 /* Message builders for the link requests above (buf: NL_MSG_BUF_SIZE bytes): -EINVAL for a
- * bad interface name (empty, too long, '/', ':' or blanks), hardware address length or
- * VLAN id; those returning the header cannot fail. */
+ * bad interface name (nl_ifname_check()), hardware address length, alias, ifindex or VLAN
+ * id; those returning the header cannot fail. */
 int nl_link_build_get(void *buf, int ifindex, const char *name, struct nlmsghdr **ret_nlh,
 		      struct cni_err *err);
 int nl_link_build_bridge(void *buf, const char *name, unsigned int mtu, bool vlan_filtering,
 			 struct nlmsghdr **ret_nlh, struct cni_err *err);
 int nl_link_build_veth(void *buf, const struct nl_veth_req *req, struct nlmsghdr **ret_nlh,
 		       struct cni_err *err);
+int nl_link_build_ifb(void *buf, const char *name, unsigned int mtu, struct nlmsghdr **ret_nlh,
+		      struct cni_err *err);
+int nl_link_build_alias(void *buf, int ifindex, const char *alias, struct nlmsghdr **ret_nlh,
+			struct cni_err *err);
 int nl_link_build_del(void *buf, int ifindex, const char *name, struct nlmsghdr **ret_nlh,
 		      struct cni_err *err);
 struct nlmsghdr *nl_link_build_flags(void *buf, int ifindex, unsigned int change,

@@ -100,7 +100,6 @@ int nl_addr_parse(const struct nlmsghdr *nlh, struct nl_addr *ret, struct cni_er
 	out.family = ifa->ifa_family;
 	out.ifindex = (int)ifa->ifa_index;
 	out.prefix_len = ifa->ifa_prefixlen;
-	out.flags = ifa->ifa_flags;
 	out.scope = ifa->ifa_scope;
 
 	nl_attr_index(nlh, sizeof(*ifa), tb, IFA_MAX);
@@ -109,8 +108,7 @@ int nl_addr_parse(const struct nlmsghdr *nlh, struct nl_addr *ret, struct cni_er
 	len = out.family == AF_INET ? 4 : 16;
 	if (a && mnl_attr_get_payload_len(a) >= len)
 		memcpy(out.addr, mnl_attr_get_payload(a), len);
-	if (tb[IFA_FLAGS] && mnl_attr_get_payload_len(tb[IFA_FLAGS]) >= 4)
-		out.flags = mnl_attr_get_u32(tb[IFA_FLAGS]);
+	out.flags = nl_attr_u32(tb[IFA_FLAGS], ifa->ifa_flags);
 	*ret = out;
 	return 0;
 }

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* rtnetlink link helpers: lookup, bridge and veth creation, link attributes, bridge port
- * flags and bridge VLANs. */
+/* rtnetlink link helpers: lookup, bridge, veth and ifb creation, link attributes, bridge
+ * port flags and bridge VLANs. */
 #include "net/nl.h"
 
 #include <errno.h>
@@ -17,6 +17,7 @@
 #include <libmnl/libmnl.h>
 
 _Static_assert(NL_IFNAMSIZ == IFNAMSIZ, "NL_IFNAMSIZ must match IFNAMSIZ");
+_Static_assert(NL_ALIAS_MAX == IFALIASZ, "NL_ALIAS_MAX must match IFALIASZ");
 
 const char *nl_operstate_name(uint8_t operstate)
 {
@@ -32,8 +33,7 @@ const char *nl_operstate_name(uint8_t operstate)
 	return "unknown";
 }
 
-/* Check an interface name for the kernel's rules (length, no '/', no whitespace). */
-static int check_ifname(const char *name, struct cni_err *err)
+int nl_ifname_check(const char *name, struct cni_err *err)
 {
 	size_t len = name ? strlen(name) : 0;
 
@@ -49,6 +49,14 @@ static int check_ifname(const char *name, struct cni_err *err)
 	return 0;
 }
 
+int nl_ifindex_check(int ifindex, struct cni_err *err)
+{
+	if (ifindex <= 0)
+		return cni_err_set_errno(err, CNI_ERR_INTERNAL, EINVAL, "invalid ifindex %d",
+					 ifindex);
+	return 0;
+}
+
 static struct ifinfomsg *put_ifinfo(struct nlmsghdr *nlh, int family, int ifindex)
 {
 	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
@@ -58,39 +66,14 @@ static struct ifinfomsg *put_ifinfo(struct nlmsghdr *nlh, int family, int ifinde
 	return ifi;
 }
 
-static uint32_t attr_u32(const struct nlattr *a)
-{
-	return a && mnl_attr_get_payload_len(a) >= 4 ? mnl_attr_get_u32(a) : 0;
-}
-
-static int attr_u8(const struct nlattr *a, int dflt)
-{
-	return a && mnl_attr_get_payload_len(a) >= 1 ? mnl_attr_get_u8(a) : dflt;
-}
-
-/* Copy a string attribute into dst of size len (always NUL-terminated). */
-static void attr_str(const struct nlattr *a, char *dst, size_t len)
-{
-	size_t n;
-
-	dst[0] = '\0';
-	if (!a)
-		return;
-	n = strnlen(mnl_attr_get_payload(a), mnl_attr_get_payload_len(a));
-	if (n >= len)
-		n = len - 1;
-	memcpy(dst, mnl_attr_get_payload(a), n);
-	dst[n] = '\0';
-}
-
 /* Bridge port attributes, from IFLA_INFO_SLAVE_DATA or IFLA_PROTINFO. */
 static void parse_brport(const struct nlattr *nest, struct nl_link *l)
 {
 	const struct nlattr *tb[IFLA_BRPORT_MAX + 1];
 
 	nl_attr_index_nested(nest, tb, IFLA_BRPORT_MAX);
-	l->hairpin = attr_u8(tb[IFLA_BRPORT_MODE], l->hairpin);
-	l->isolated = attr_u8(tb[IFLA_BRPORT_ISOLATED], l->isolated);
+	l->hairpin = nl_attr_u8(tb[IFLA_BRPORT_MODE], l->hairpin);
+	l->isolated = nl_attr_u8(tb[IFLA_BRPORT_ISOLATED], l->isolated);
 }
 
 static void parse_linkinfo(const struct nlattr *nest, struct nl_link *l)
@@ -98,13 +81,13 @@ static void parse_linkinfo(const struct nlattr *nest, struct nl_link *l)
 	const struct nlattr *tb[IFLA_INFO_MAX + 1];
 
 	nl_attr_index_nested(nest, tb, IFLA_INFO_MAX);
-	attr_str(tb[IFLA_INFO_KIND], l->kind, sizeof(l->kind));
-	attr_str(tb[IFLA_INFO_SLAVE_KIND], l->slave_kind, sizeof(l->slave_kind));
+	nl_attr_str(tb[IFLA_INFO_KIND], l->kind, sizeof(l->kind));
+	nl_attr_str(tb[IFLA_INFO_SLAVE_KIND], l->slave_kind, sizeof(l->slave_kind));
 	if (tb[IFLA_INFO_DATA] && strcmp(l->kind, "bridge") == 0) {
 		const struct nlattr *br[IFLA_BR_MAX + 1];
 
 		nl_attr_index_nested(tb[IFLA_INFO_DATA], br, IFLA_BR_MAX);
-		l->vlan_filtering = attr_u8(br[IFLA_BR_VLAN_FILTERING], -1);
+		l->vlan_filtering = nl_attr_u8(br[IFLA_BR_VLAN_FILTERING], -1);
 	}
 	if (tb[IFLA_INFO_SLAVE_DATA] && strcmp(l->slave_kind, "bridge") == 0)
 		parse_brport(tb[IFLA_INFO_SLAVE_DATA], l);
@@ -130,11 +113,13 @@ int nl_link_parse(const struct nlmsghdr *nlh, struct nl_link *ret, struct cni_er
 	l.vlan_filtering = -1;
 
 	nl_attr_index(nlh, sizeof(*ifi), tb, IFLA_MAX);
-	attr_str(tb[IFLA_IFNAME], l.name, sizeof(l.name));
-	l.mtu = attr_u32(tb[IFLA_MTU]);
-	l.master = (int)attr_u32(tb[IFLA_MASTER]);
-	l.link = (int)attr_u32(tb[IFLA_LINK]);
-	l.operstate = (uint8_t)attr_u8(tb[IFLA_OPERSTATE], IF_OPER_UNKNOWN);
+	nl_attr_str(tb[IFLA_IFNAME], l.name, sizeof(l.name));
+	nl_attr_str(tb[IFLA_IFALIAS], l.alias, sizeof(l.alias));
+	l.mtu = nl_attr_u32(tb[IFLA_MTU], 0);
+	l.txqlen = nl_attr_u32(tb[IFLA_TXQLEN], 0);
+	l.master = (int)nl_attr_u32(tb[IFLA_MASTER], 0);
+	l.link = (int)nl_attr_u32(tb[IFLA_LINK], 0);
+	l.operstate = (uint8_t)nl_attr_u8(tb[IFLA_OPERSTATE], IF_OPER_UNKNOWN);
 	if (tb[IFLA_LINK_NETNSID] && mnl_attr_get_payload_len(tb[IFLA_LINK_NETNSID]) >= 4) {
 		l.has_link_netnsid = true;
 		l.link_netnsid = (int)mnl_attr_get_u32(tb[IFLA_LINK_NETNSID]);
@@ -162,7 +147,7 @@ static int link_msg(void *buf, uint16_t type, int ifindex, const char *name,
 	struct nlmsghdr *nlh;
 	int r;
 
-	if (name && (r = check_ifname(name, err)) < 0)
+	if (name && (r = nl_ifname_check(name, err)) < 0)
 		return r;
 	nlh = nl_msg_init(buf, type, 0);
 	put_ifinfo(nlh, AF_UNSPEC, name ? 0 : ifindex);
@@ -229,13 +214,28 @@ int nl_link_get_by_index(struct nl_sock *sock, int ifindex, struct nl_link *ret,
 	return link_get(sock, ifindex, NULL, ret, err);
 }
 
+/* What nl_link_list_kind() wants. */
+struct link_filter {
+	struct nl_vec *v; /* the results */
+	const char *kind; /* IFLA_INFO_KIND wanted, NULL = any */
+};
+
 static int link_list_cb(const struct nlmsghdr *nlh, void *data, struct cni_err *err)
 {
-	struct nl_link *l = nl_vec_push(data, err);
+	struct link_filter *f = data;
+	struct nl_link l, *out;
+	int r;
 
-	if (!l)
+	r = nl_link_parse(nlh, &l, err);
+	if (r < 0)
+		return r;
+	if (f->kind && strcmp(l.kind, f->kind) != 0)
+		return 0;
+	out = nl_vec_push(f->v, err);
+	if (!out)
 		return -ENOMEM;
-	return nl_link_parse(nlh, l, err);
+	*out = l;
+	return 0;
 }
 
 /* A RTM_GETLINK dump request of family with the IFLA_EXT_MASK ext_mask. */
@@ -248,14 +248,41 @@ static struct nlmsghdr *link_dump_msg(void *buf, int family, uint32_t ext_mask)
 	return nlh;
 }
 
-int nl_link_list(struct nl_sock *sock, struct nl_link **ret_links, size_t *ret_n,
-		 struct cni_err *err)
+int nl_link_list_kind(struct nl_sock *sock, const char *kind, struct nl_link **ret_links,
+		      size_t *ret_n, struct cni_err *err)
 {
 	struct nl_vec v = {.size = sizeof(struct nl_link)};
+	struct link_filter f = {.v = &v, .kind = kind};
 	char buf[NL_MSG_BUF_SIZE];
 
 	return nl_dump_collect(sock, link_dump_msg(buf, AF_UNSPEC, RTEXT_FILTER_SKIP_STATS),
-			       RTM_NEWLINK, link_list_cb, &v, &v, ret_links, ret_n, err);
+			       RTM_NEWLINK, link_list_cb, &f, &v, ret_links, ret_n, err);
+}
+
+int nl_link_list(struct nl_sock *sock, struct nl_link **ret_links, size_t *ret_n,
+		 struct cni_err *err)
+{
+	return nl_link_list_kind(sock, NULL, ret_links, ret_n, err);
+}
+
+/* Start the RTM_NEWLINK (NLM_F_CREATE | NLM_F_EXCL) that creates the link name with mtu
+ * (0 = kernel default); the caller adds the rest. -EINVAL for a bad name. */
+static int new_link_msg(void *buf, const char *name, unsigned int mtu, struct nlmsghdr **ret_nlh,
+			struct cni_err *err)
+{
+	struct nlmsghdr *nlh;
+	int r;
+
+	r = nl_ifname_check(name, err);
+	if (r < 0)
+		return r;
+	nlh = nl_msg_init(buf, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
+	put_ifinfo(nlh, AF_UNSPEC, 0);
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+	if (mtu)
+		mnl_attr_put_u32(nlh, IFLA_MTU, mtu);
+	*ret_nlh = nlh;
+	return 0;
 }
 
 int nl_link_build_bridge(void *buf, const char *name, unsigned int mtu, bool vlan_filtering,
@@ -265,14 +292,9 @@ int nl_link_build_bridge(void *buf, const char *name, unsigned int mtu, bool vla
 	struct nlmsghdr *nlh;
 	int r;
 
-	r = check_ifname(name, err);
+	r = new_link_msg(buf, name, mtu, &nlh, err);
 	if (r < 0)
 		return r;
-	nlh = nl_msg_init(buf, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
-	put_ifinfo(nlh, AF_UNSPEC, 0);
-	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
-	if (mtu)
-		mnl_attr_put_u32(nlh, IFLA_MTU, mtu);
 	info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
 	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "bridge");
 	if (vlan_filtering) {
@@ -302,17 +324,12 @@ int nl_link_build_veth(void *buf, const struct nl_veth_req *req, struct nlmsghdr
 	struct nlmsghdr *nlh;
 	int r;
 
-	r = check_ifname(req->name, err);
+	r = new_link_msg(buf, req->name, req->mtu, &nlh, err);
 	if (r < 0)
 		return r;
-	r = check_ifname(req->peer_name, err);
+	r = nl_ifname_check(req->peer_name, err);
 	if (r < 0)
 		return r;
-	nlh = nl_msg_init(buf, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
-	put_ifinfo(nlh, AF_UNSPEC, 0);
-	mnl_attr_put_strz(nlh, IFLA_IFNAME, req->name);
-	if (req->mtu)
-		mnl_attr_put_u32(nlh, IFLA_MTU, req->mtu);
 	info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
 	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "veth");
 	data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
@@ -339,6 +356,38 @@ int nl_link_add_veth(struct nl_sock *sock, const struct nl_veth_req *req, struct
 	struct nlmsghdr *nlh;
 
 	return nl_request_built(sock, nl_link_build_veth(buf, req, &nlh, err), buf, err);
+}
+
+int nl_link_build_ifb(void *buf, const char *name, unsigned int mtu, struct nlmsghdr **ret_nlh,
+		      struct cni_err *err)
+{
+	struct ifinfomsg *ifi;
+	struct nlattr *info;
+	struct nlmsghdr *nlh;
+	int r;
+
+	r = new_link_msg(buf, name, mtu, &nlh, err);
+	if (r < 0)
+		return r;
+	/* Created up, in one request, as the reference does. */
+	ifi = mnl_nlmsg_get_payload(nlh);
+	ifi->ifi_change = IFF_UP;
+	ifi->ifi_flags = IFF_UP;
+	/* The reference sets 0 explicitly (ifb's default is 32); kept for identical links. */
+	mnl_attr_put_u32(nlh, IFLA_TXQLEN, 0);
+	info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "ifb");
+	mnl_attr_nest_end(nlh, info);
+	*ret_nlh = nlh;
+	return 0;
+}
+
+int nl_link_add_ifb(struct nl_sock *sock, const char *name, unsigned int mtu, struct cni_err *err)
+{
+	char buf[NL_MSG_BUF_SIZE];
+	struct nlmsghdr *nlh;
+
+	return nl_request_built(sock, nl_link_build_ifb(buf, name, mtu, &nlh, err), buf, err);
 }
 
 int nl_link_build_del(void *buf, int ifindex, const char *name, struct nlmsghdr **ret_nlh,
@@ -437,6 +486,36 @@ int nl_link_set_mac(struct nl_sock *sock, int ifindex, const uint8_t *mac, size_
 	struct nlmsghdr *nlh;
 
 	return nl_request_built(sock, nl_link_build_mac(buf, ifindex, mac, len, &nlh, err), buf,
+				err);
+}
+
+int nl_link_build_alias(void *buf, int ifindex, const char *alias, struct nlmsghdr **ret_nlh,
+			struct cni_err *err)
+{
+	struct nlmsghdr *nlh;
+	int r;
+
+	r = nl_ifindex_check(ifindex, err);
+	if (r < 0)
+		return r;
+	if (strlen(alias) >= NL_ALIAS_MAX)
+		return cni_err_set_errno(err, CNI_ERR_INTERNAL, EINVAL,
+					 "link alias is too long (%zu bytes, max %d)",
+					 strlen(alias), NL_ALIAS_MAX - 1);
+	nlh = nl_msg_init(buf, RTM_NEWLINK, 0);
+	put_ifinfo(nlh, AF_UNSPEC, ifindex);
+	/* Without the NUL: the kernel takes the payload length as the alias length. */
+	mnl_attr_put(nlh, IFLA_IFALIAS, strlen(alias), alias);
+	*ret_nlh = nlh;
+	return 0;
+}
+
+int nl_link_set_alias(struct nl_sock *sock, int ifindex, const char *alias, struct cni_err *err)
+{
+	char buf[NL_MSG_BUF_SIZE];
+	struct nlmsghdr *nlh;
+
+	return nl_request_built(sock, nl_link_build_alias(buf, ifindex, alias, &nlh, err), buf,
 				err);
 }
 
@@ -580,57 +659,40 @@ int nl_link_wait_oper_up(struct nl_sock *sock, int ifindex, struct cni_err *err)
 
 /* ---- link attributes a meta plugin tunes and restores ---------------------------------- */
 
-int nl_link_attrs_parse(const struct nlmsghdr *nlh, struct nl_link_attrs *ret, struct cni_err *err)
+/* The attributes of l that nl_link_attrs holds. */
+static void link_attrs(const struct nl_link *l, struct nl_link_attrs *ret)
 {
-	const struct nlattr *tb[IFLA_MAX + 1];
-	const struct ifinfomsg *ifi;
-	struct nl_link_attrs a;
-	int r;
-
-	r = nl_msg_check(nlh, RTM_NEWLINK, sizeof(*ifi), err);
-	if (r < 0)
-		return r;
-	ifi = mnl_nlmsg_get_payload(nlh);
-	memset(&a, 0, sizeof(a));
-	a.index = ifi->ifi_index;
-	a.flags = ifi->ifi_flags;
-	nl_attr_index(nlh, sizeof(*ifi), tb, IFLA_MAX);
-	a.mtu = attr_u32(tb[IFLA_MTU]);
-	a.txqlen = attr_u32(tb[IFLA_TXQLEN]);
-	if (tb[IFLA_ADDRESS]) {
-		a.mac_len = mnl_attr_get_payload_len(tb[IFLA_ADDRESS]);
-		if (a.mac_len > sizeof(a.mac))
-			a.mac_len = sizeof(a.mac);
-		memcpy(a.mac, mnl_attr_get_payload(tb[IFLA_ADDRESS]), a.mac_len);
-	}
-	*ret = a;
-	return 0;
+	memset(ret, 0, sizeof(*ret));
+	ret->index = l->index;
+	ret->mtu = l->mtu;
+	ret->txqlen = l->txqlen;
+	ret->flags = l->flags;
+	memcpy(ret->mac, l->mac, l->mac_len);
+	ret->mac_len = l->mac_len;
 }
 
-static int link_attrs_cb(const struct nlmsghdr *nlh, void *data, struct cni_err *err)
+int nl_link_attrs_parse(const struct nlmsghdr *nlh, struct nl_link_attrs *ret, struct cni_err *err)
 {
-	return nl_link_attrs_parse(nlh, data, err);
+	struct nl_link l;
+	int r;
+
+	r = nl_link_parse(nlh, &l, err);
+	if (r < 0)
+		return r;
+	link_attrs(&l, ret);
+	return 0;
 }
 
 int nl_link_get_attrs(struct nl_sock *sock, const char *name, struct nl_link_attrs *ret,
 		      struct cni_err *err)
 {
-	char buf[NL_MSG_BUF_SIZE];
-	struct nl_link_attrs a;
-	struct nlmsghdr *nlh;
+	struct nl_link l;
 	int r;
 
-	r = nl_link_build_get(buf, 0, name, &nlh, err);
+	r = nl_link_get_by_name(sock, name, &l, err);
 	if (r < 0)
 		return r;
-	a.index = 0;
-	r = nl_request_cb(sock, nlh, link_attrs_cb, &a, err);
-	if (r == -ENODEV || (r == 0 && a.index == 0))
-		return cni_err_set_errno(err, CNI_ERR_INTERNAL, ENODEV, "link '%s' not found",
-					 name);
-	if (r < 0)
-		return r;
-	*ret = a;
+	link_attrs(&l, ret);
 	return 0;
 }
 

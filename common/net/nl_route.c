@@ -123,13 +123,11 @@ static int route_parse(const struct nlmsghdr *nlh, struct route_filter *l, struc
 	memset(&r, 0, sizeof(r));
 	r.family = rtm->rtm_family;
 	r.dst_len = rtm->rtm_dst_len;
-	r.table = rtm->rtm_table;
 	r.scope = rtm->rtm_scope;
 	r.protocol = rtm->rtm_protocol;
 	r.type = rtm->rtm_type;
 	nl_attr_index(nlh, sizeof(*rtm), tb, RTA_MAX);
-	if (tb[RTA_TABLE] && mnl_attr_get_payload_len(tb[RTA_TABLE]) >= 4)
-		r.table = mnl_attr_get_u32(tb[RTA_TABLE]);
+	r.table = nl_attr_u32(tb[RTA_TABLE], rtm->rtm_table);
 	if (l->table && r.table != l->table)
 		return 0;
 	if (tb[RTA_DST] && mnl_attr_get_payload_len(tb[RTA_DST]) >= len)
@@ -138,10 +136,8 @@ static int route_parse(const struct nlmsghdr *nlh, struct route_filter *l, struc
 		memcpy(r.gw, mnl_attr_get_payload(tb[RTA_GATEWAY]), len);
 		r.has_gw = true;
 	}
-	if (tb[RTA_OIF] && mnl_attr_get_payload_len(tb[RTA_OIF]) >= 4)
-		r.oif = (int)mnl_attr_get_u32(tb[RTA_OIF]);
-	if (tb[RTA_PRIORITY] && mnl_attr_get_payload_len(tb[RTA_PRIORITY]) >= 4)
-		r.priority = mnl_attr_get_u32(tb[RTA_PRIORITY]);
+	r.oif = (int)nl_attr_u32(tb[RTA_OIF], 0);
+	r.priority = nl_attr_u32(tb[RTA_PRIORITY], 0);
 
 	if (tb[RTA_MULTIPATH]) {
 		const char *p = mnl_attr_get_payload(tb[RTA_MULTIPATH]);

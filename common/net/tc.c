@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Traffic control over rtnetlink: tbf and ingress qdiscs, the u32 mirred redirect filter,
- * ifb links. Builders, parsers and the executors that join them to the transport. */
+/* Traffic control over rtnetlink: tbf and ingress qdiscs, the u32 mirred redirect filter.
+ * Builders, parsers and the executors that join them to the transport. */
 #include "net/tc.h"
 
 #include <errno.h>
@@ -9,7 +9,6 @@
 #include <string.h>
 #include <arpa/inet.h>
 #include <net/if.h>
-#include <linux/if_link.h>
 #include <linux/pkt_cls.h>
 #include <linux/pkt_sched.h>
 #include <linux/rtnetlink.h>
@@ -105,14 +104,6 @@ int tc_tick_in_usec(double *ret_tick_usec, struct cni_err *err)
 
 /* ---- helpers ---------------------------------------------------------------------------- */
 
-static int check_ifindex(int ifindex, struct cni_err *err)
-{
-	if (ifindex <= 0)
-		return cni_err_set_errno(err, CNI_ERR_INTERNAL, EINVAL, "invalid ifindex %d",
-					 ifindex);
-	return 0;
-}
-
 /* Start a tc message of type with a struct tcmsg. */
 static struct nlmsghdr *tc_msg(void *buf, uint16_t type, uint16_t flags, int ifindex,
 			       uint32_t handle, uint32_t parent, uint32_t info)
@@ -128,21 +119,6 @@ static struct nlmsghdr *tc_msg(void *buf, uint16_t type, uint16_t flags, int ifi
 	return nlh;
 }
 
-/* Copy a string attribute into dst of size len (always NUL-terminated). */
-static void attr_str(const struct nlattr *a, char *dst, size_t len)
-{
-	size_t n;
-
-	dst[0] = '\0';
-	if (!a)
-		return;
-	n = strnlen(mnl_attr_get_payload(a), mnl_attr_get_payload_len(a));
-	if (n >= len)
-		n = len - 1;
-	memcpy(dst, mnl_attr_get_payload(a), n);
-	dst[n] = '\0';
-}
-
 /* ---- qdiscs ----------------------------------------------------------------------------- */
 
 int tc_build_qdisc_tbf(void *buf, int ifindex, uint32_t handle, uint32_t parent,
@@ -153,7 +129,7 @@ int tc_build_qdisc_tbf(void *buf, int ifindex, uint32_t handle, uint32_t parent,
 	struct nlattr *opts;
 	int r;
 
-	r = check_ifindex(ifindex, err);
+	r = nl_ifindex_check(ifindex, err);
 	if (r < 0)
 		return r;
 	memset(&opt, 0, sizeof(opt));
@@ -188,7 +164,7 @@ int tc_build_qdisc_ingress(void *buf, int ifindex, struct nlmsghdr **ret_nlh, st
 	struct nlmsghdr *nlh;
 	int r;
 
-	r = check_ifindex(ifindex, err);
+	r = nl_ifindex_check(ifindex, err);
 	if (r < 0)
 		return r;
 	nlh = tc_msg(buf, RTM_NEWQDISC, NLM_F_CREATE | NLM_F_EXCL, ifindex, TC_HANDLE_INGRESS,
@@ -211,7 +187,7 @@ int tc_qdisc_add_ingress(struct nl_sock *sock, int ifindex, struct cni_err *err)
 int tc_build_qdisc_del(void *buf, int ifindex, uint32_t handle, uint32_t parent,
 		       struct nlmsghdr **ret_nlh, struct cni_err *err)
 {
-	int r = check_ifindex(ifindex, err);
+	int r = nl_ifindex_check(ifindex, err);
 
 	if (r < 0)
 		return r;
@@ -232,7 +208,7 @@ int tc_qdisc_del(struct nl_sock *sock, int ifindex, uint32_t handle, uint32_t pa
 int tc_build_qdisc_get(void *buf, int ifindex, uint32_t parent, struct nlmsghdr **ret_nlh,
 		       struct cni_err *err)
 {
-	int r = check_ifindex(ifindex, err);
+	int r = nl_ifindex_check(ifindex, err);
 
 	if (r < 0)
 		return r;
@@ -284,7 +260,7 @@ int tc_qdisc_parse(const struct nlmsghdr *nlh, struct tc_qdisc *ret, struct cni_
 	q.handle = tcm->tcm_handle;
 	q.parent = tcm->tcm_parent;
 	nl_attr_index(nlh, sizeof(*tcm), tb, TCA_MAX);
-	attr_str(tb[TCA_KIND], q.kind, sizeof(q.kind));
+	nl_attr_str(tb[TCA_KIND], q.kind, sizeof(q.kind));
 	if (tb[TCA_OPTIONS] && strcmp(q.kind, "tbf") == 0)
 		parse_tbf(tb[TCA_OPTIONS], &q);
 	*ret = q;
@@ -378,7 +354,7 @@ int tc_build_filter_redirect(void *buf, const struct tc_redirect_req *req,
 	struct nlmsghdr *nlh;
 	int r;
 
-	r = check_ifindex(req->ifindex, err);
+	r = nl_ifindex_check(req->ifindex, err);
 	if (r < 0)
 		return r;
 	if (req->n_actions == 0 || req->n_actions > TC_ACTIONS_MAX || !req->actions)
@@ -433,7 +409,7 @@ int tc_filter_add_redirect(struct nl_sock *sock, const struct tc_redirect_req *r
 int tc_build_filter_dump(void *buf, int ifindex, uint32_t parent, struct nlmsghdr **ret_nlh,
 			 struct cni_err *err)
 {
-	int r = check_ifindex(ifindex, err);
+	int r = nl_ifindex_check(ifindex, err);
 
 	if (r < 0)
 		return r;
@@ -449,7 +425,7 @@ static void parse_action(const struct nlattr *tab, struct tc_filter *f)
 	char kind[TC_KIND_MAX];
 
 	nl_attr_index_nested(tab, tb, TCA_ACT_MAX);
-	attr_str(tb[TCA_ACT_KIND], kind, sizeof(kind));
+	nl_attr_str(tb[TCA_ACT_KIND], kind, sizeof(kind));
 	if (strcmp(kind, "mirred") != 0 || !tb[TCA_ACT_OPTIONS] || f->n_actions >= TC_ACTIONS_MAX) {
 		f->n_other_actions++;
 		return;
@@ -472,8 +448,7 @@ static void parse_u32(const struct nlattr *opts, struct tc_filter *f)
 	const struct nlattr *tb[TCA_U32_MAX + 1];
 
 	nl_attr_index_nested(opts, tb, TCA_U32_MAX);
-	if (tb[TCA_U32_CLASSID] && mnl_attr_get_payload_len(tb[TCA_U32_CLASSID]) >= 4)
-		f->classid = mnl_attr_get_u32(tb[TCA_U32_CLASSID]);
+	f->classid = nl_attr_u32(tb[TCA_U32_CLASSID], 0);
 	if (tb[TCA_U32_SEL] &&
 	    mnl_attr_get_payload_len(tb[TCA_U32_SEL]) >= sizeof(struct tc_u32_sel)) {
 		const struct tc_u32_sel *sel = mnl_attr_get_payload(tb[TCA_U32_SEL]);
@@ -516,7 +491,7 @@ int tc_filter_parse(const struct nlmsghdr *nlh, struct tc_filter *ret, struct cn
 	f.prio = (uint16_t)(tcm->tcm_info >> 16);
 	f.protocol = ntohs((uint16_t)(tcm->tcm_info & 0xffffu));
 	nl_attr_index(nlh, sizeof(*tcm), tb, TCA_MAX);
-	attr_str(tb[TCA_KIND], f.kind, sizeof(f.kind));
+	nl_attr_str(tb[TCA_KIND], f.kind, sizeof(f.kind));
 	if (tb[TCA_OPTIONS] && strcmp(f.kind, "u32") == 0)
 		parse_u32(tb[TCA_OPTIONS], &f);
 	*ret = f;
@@ -545,128 +520,4 @@ int tc_filter_list(struct nl_sock *sock, int ifindex, uint32_t parent,
 		return r;
 	return nl_dump_collect(sock, nlh, RTM_NEWTFILTER, filter_list_cb, &v, &v, ret_filters,
 			       ret_n, err);
-}
-
-/* ---- ifb links -------------------------------------------------------------------------- */
-
-/* The kernel's rules for a new interface name, as nl_link.c checks them. */
-static int check_ifname(const char *name, struct cni_err *err)
-{
-	size_t len = name ? strlen(name) : 0;
-
-	if (len == 0)
-		return cni_err_set_errno(err, CNI_ERR_INTERNAL, EINVAL, "empty interface name");
-	if (len >= IFNAMSIZ)
-		return cni_err_set_errno(err, CNI_ERR_INTERNAL, EINVAL,
-					 "interface name '%s' is too long (max %d)", name,
-					 IFNAMSIZ - 1);
-	if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0 || strpbrk(name, "/: \t\n"))
-		return cni_err_set_errno(err, CNI_ERR_INTERNAL, EINVAL,
-					 "invalid interface name '%s'", name);
-	return 0;
-}
-
-int tc_build_ifb(void *buf, const char *name, unsigned int mtu, struct nlmsghdr **ret_nlh,
-		 struct cni_err *err)
-{
-	struct ifinfomsg *ifi;
-	struct nlmsghdr *nlh;
-	struct nlattr *info;
-	int r;
-
-	r = check_ifname(name, err);
-	if (r < 0)
-		return r;
-	nlh = nl_msg_init(buf, RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL);
-	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
-	ifi->ifi_family = AF_UNSPEC;
-	/* Created up, in one request, as the reference does. */
-	ifi->ifi_change = IFF_UP;
-	ifi->ifi_flags = IFF_UP;
-	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
-	if (mtu)
-		mnl_attr_put_u32(nlh, IFLA_MTU, mtu);
-	/* The reference sets 0 explicitly (ifb's default is 32); kept for identical links. */
-	mnl_attr_put_u32(nlh, IFLA_TXQLEN, 0);
-	info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
-	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "ifb");
-	mnl_attr_nest_end(nlh, info);
-	*ret_nlh = nlh;
-	return 0;
-}
-
-int tc_ifb_add(struct nl_sock *sock, const char *name, unsigned int mtu, struct cni_err *err)
-{
-	char buf[NL_MSG_BUF_SIZE];
-	struct nlmsghdr *nlh;
-
-	return nl_request_built(sock, tc_build_ifb(buf, name, mtu, &nlh, err), buf, err);
-}
-
-int tc_build_link_alias(void *buf, int ifindex, const char *alias, struct nlmsghdr **ret_nlh,
-			struct cni_err *err)
-{
-	struct ifinfomsg *ifi;
-	struct nlmsghdr *nlh;
-	int r;
-
-	r = check_ifindex(ifindex, err);
-	if (r < 0)
-		return r;
-	if (strlen(alias) >= TC_ALIAS_MAX)
-		return cni_err_set_errno(err, CNI_ERR_INTERNAL, EINVAL,
-					 "link alias is too long (%zu bytes, max %d)",
-					 strlen(alias), TC_ALIAS_MAX - 1);
-	nlh = nl_msg_init(buf, RTM_NEWLINK, 0);
-	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
-	ifi->ifi_family = AF_UNSPEC;
-	ifi->ifi_index = ifindex;
-	/* Without the NUL: the kernel takes the payload length as the alias length. */
-	mnl_attr_put(nlh, IFLA_IFALIAS, strlen(alias), alias);
-	*ret_nlh = nlh;
-	return 0;
-}
-
-int tc_link_set_alias(struct nl_sock *sock, int ifindex, const char *alias, struct cni_err *err)
-{
-	char buf[NL_MSG_BUF_SIZE];
-	struct nlmsghdr *nlh;
-
-	return nl_request_built(sock, tc_build_link_alias(buf, ifindex, alias, &nlh, err), buf,
-				err);
-}
-
-static int ifb_list_cb(const struct nlmsghdr *nlh, void *data, struct cni_err *err)
-{
-	const struct nlattr *tb[IFLA_MAX + 1];
-	struct tc_ifb *out;
-	struct nl_link l;
-	int r;
-
-	r = nl_link_parse(nlh, &l, err);
-	if (r < 0)
-		return r;
-	if (strcmp(l.kind, "ifb") != 0)
-		return 0;
-	out = nl_vec_push(data, err);
-	if (!out)
-		return -ENOMEM;
-	memset(out, 0, sizeof(*out));
-	out->index = l.index;
-	memcpy(out->name, l.name, sizeof(out->name));
-	nl_attr_index(nlh, sizeof(struct ifinfomsg), tb, IFLA_MAX);
-	attr_str(tb[IFLA_IFALIAS], out->alias, sizeof(out->alias));
-	return 0;
-}
-
-int tc_ifb_list(struct nl_sock *sock, struct tc_ifb **ret_ifbs, size_t *ret_n, struct cni_err *err)
-{
-	struct nl_vec v = {.size = sizeof(struct tc_ifb)};
-	char buf[NL_MSG_BUF_SIZE];
-	struct nlmsghdr *nlh = nl_msg_init(buf, RTM_GETLINK, 0);
-	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
-
-	ifi->ifi_family = AF_UNSPEC;
-	mnl_attr_put_u32(nlh, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
-	return nl_dump_collect(sock, nlh, RTM_NEWLINK, ifb_list_cb, &v, &v, ret_ifbs, ret_n, err);
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Traffic control over rtnetlink, through the transport of nl.h: qdiscs (tbf, ingress),
- * a u32 match-all filter whose mirred actions redirect to another device, and ifb links.
+/* Traffic control over rtnetlink, through the transport of nl.h: qdiscs (tbf, ingress) and
+ * a u32 match-all filter whose mirred actions redirect to another device (an ifb link, made
+ * with nl_link_add_ifb()).
  *
  * As in nl.h, message builders (tc_build_*) write a request into a caller buffer of
  * NL_MSG_BUF_SIZE bytes without a socket, and parsers (tc_*_parse) decode what the kernel
@@ -37,9 +38,6 @@
 
 /* Most actions kept per parsed filter. */
 #define TC_ACTIONS_MAX 8
-
-/* Longest link alias, with its NUL (the kernel's IFALIASZ). */
-#define TC_ALIAS_MAX 256
 
 /* /proc/net/psched, where the kernel states its packet scheduler clock. */
 #define TC_PSCHED_PATH "/proc/net/psched"
@@ -99,13 +97,6 @@ struct tc_filter {
 	struct tc_mirred_act actions[TC_ACTIONS_MAX]; /* mirred actions, in order */
 	size_t n_actions;			      /* how many of actions are set */
 	size_t n_other_actions;			      /* actions of other kinds (not decoded) */
-};
-
-/* An ifb link, as listed by tc_ifb_list(). */
-struct tc_ifb {
-	int index;		  /* ifindex */
-	char name[NL_IFNAMSIZ];	  /* IFLA_IFNAME */
-	char alias[TC_ALIAS_MAX]; /* IFLA_IFALIAS, "" when none */
 };
 
 /* ---- clock ------------------------------------------------------------------------------ */
@@ -189,25 +180,5 @@ int tc_build_filter_redirect(void *buf, const struct tc_redirect_req *req,
 			     struct nlmsghdr **ret_nlh, struct cni_err *err);
 int tc_build_filter_dump(void *buf, int ifindex, uint32_t parent, struct nlmsghdr **ret_nlh,
 			 struct cni_err *err);
-
-/* ---- ifb links -------------------------------------------------------------------------- */
-
-/* Create an ifb link (NLM_F_CREATE | NLM_F_EXCL), up, with mtu (0 = kernel default) and a
- * transmit queue length of 0 as the reference sets it. -EEXIST when the name is taken,
- * -EINVAL for a bad name, -EOPNOTSUPP when the kernel has no ifb support. */
-int tc_ifb_add(struct nl_sock *sock, const char *name, unsigned int mtu, struct cni_err *err);
-
-/* Set the alias (IFLA_IFALIAS) of ifindex; "" clears it. -EINVAL when it does not fit
- * TC_ALIAS_MAX. */
-int tc_link_set_alias(struct nl_sock *sock, int ifindex, const char *alias, struct cni_err *err);
-
-/* Every ifb link of the socket's namespace, with its alias, as a malloc'ed array. */
-int tc_ifb_list(struct nl_sock *sock, struct tc_ifb **ret_ifbs, size_t *ret_n, struct cni_err *err);
-
-/* Builders of the link requests: -EINVAL for a bad name (as nl_link_build_*) or alias. */
-int tc_build_ifb(void *buf, const char *name, unsigned int mtu, struct nlmsghdr **ret_nlh,
-		 struct cni_err *err);
-int tc_build_link_alias(void *buf, int ifindex, const char *alias, struct nlmsghdr **ret_nlh,
-			struct cni_err *err);
 
 #endif

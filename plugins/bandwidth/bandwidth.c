@@ -156,7 +156,7 @@ static void format_mac(const struct nl_link *l, char *buf, size_t len)
  * weakens GC: a warning. */
 static void tag_ifb(const struct bw_ctx *c, int ifindex)
 {
-	char alias[TC_ALIAS_MAX];
+	char alias[NL_ALIAS_MAX];
 	struct cni_err e = {0};
 
 	if (bw_ifb_alias(c->args->name, c->args->container_id, alias, sizeof(alias)) < 0) {
@@ -166,7 +166,7 @@ static void tag_ifb(const struct bw_ctx *c, int ifindex)
 			c->ifb);
 		return;
 	}
-	if (tc_link_set_alias(c->host, ifindex, alias, &e) < 0)
+	if (nl_link_set_alias(c->host, ifindex, alias, &e) < 0)
 		cni_warn(c->args->log,
 			 "could not set the alias of '%s' (GC will not collect it): %s", c->ifb,
 			 e.msg);
@@ -216,7 +216,7 @@ static int add_shaping(struct bw_ctx *c, double tick_usec, char **ret_out, struc
 			(unsigned long long)tbf.rate, tbf.limit, tbf.buffer);
 	}
 	if (egress) {
-		r = tc_ifb_add(c->host, c->ifb, c->veth.mtu, err);
+		r = nl_link_add_ifb(c->host, c->ifb, c->veth.mtu, err);
 		if (r < 0) {
 			cni_err_prefix(err, "adding link");
 			goto undo_root_tbf;
@@ -472,13 +472,13 @@ static int gc_ifbs(const struct cni_cmd_args *args, const struct cni_attachment 
 		   size_t n_valid, struct cni_err *err)
 {
 	_cleanup_nl_close_ struct nl_sock *host = NULL;
-	_cleanup_free_ struct tc_ifb *ifbs = NULL;
+	_cleanup_free_ struct nl_link *ifbs = NULL;
 	size_t n = 0, removed = 0;
 	int r, first = 0;
 
 	r = nl_open(&host, err);
 	if (r == 0)
-		r = tc_ifb_list(host, &ifbs, &n, err);
+		r = nl_link_list_kind(host, "ifb", &ifbs, &n, err);
 	if (r < 0)
 		return r;
 	for (size_t i = 0; i < n; i++) {

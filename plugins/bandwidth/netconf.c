@@ -238,7 +238,7 @@ int bw_ifb_alias(const char *network, const char *container_id, char *out, size_
 {
 	int n = snprintf(out, len, "cni-bandwidth %s %s", network, container_id);
 
-	if (n < 0 || (size_t)n >= len || (size_t)n >= TC_ALIAS_MAX) {
+	if (n < 0 || (size_t)n >= len || (size_t)n >= NL_ALIAS_MAX) {
 		out[0] = '\0';
 		return -ENAMETOOLONG;
 	}

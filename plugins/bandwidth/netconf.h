@@ -86,7 +86,7 @@ void bw_tbf_params(uint64_t rate_bits, uint64_t burst_bits, double tick_usec, st
 
 /* The alias an ifb created for (network, container_id) carries, so that GC can tell whose
  * it is: "cni-bandwidth <network> <containerID>". -ENAMETOOLONG when it does not fit
- * TC_ALIAS_MAX (no alias is set then). */
+ * NL_ALIAS_MAX (no alias is set then). */
 int bw_ifb_alias(const char *network, const char *container_id, char *out, size_t len);
 
 /* Split an alias made by bw_ifb_alias(): pointers into buf (modified). false when alias is

@@ -269,7 +269,7 @@ static void test_conf_prev_result(void)
 
 static void test_alias(void)
 {
-	char buf[TC_ALIAS_MAX], big[300];
+	char buf[NL_ALIAS_MAX], big[300];
 	const char *net, *id;
 
 	CHECK_INT(bw_ifb_alias("mynet", "abc", buf, sizeof(buf)), 0);

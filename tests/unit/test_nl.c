@@ -192,6 +192,56 @@ static void test_build_bridge(void)
 	CHECK_INT(nl_link_build_bridge(buf, "", 0, false, &nlh, &err), -EINVAL);
 }
 
+static void test_build_ifb_alias(void)
+{
+	const struct nlattr *tb[IFLA_MAX + 1], *info[IFLA_INFO_MAX + 1];
+	const struct ifinfomsg *ifi;
+	struct cni_err err = {0};
+	char buf[NL_MSG_BUF_SIZE], alias[NL_ALIAS_MAX + 1];
+	struct nlmsghdr *nlh;
+
+	CHECK_INT(nl_link_build_ifb(buf, "bwpe88f49d94512", 1450, &nlh, &err), 0);
+	CHECK_INT(nlh->nlmsg_type, RTM_NEWLINK);
+	CHECK_INT(nlh->nlmsg_flags, NLM_F_REQUEST | NLM_F_CREATE | NLM_F_EXCL);
+	ifi = mnl_nlmsg_get_payload(nlh);
+	CHECK_INT(ifi->ifi_change, IFF_UP);
+	CHECK_INT(ifi->ifi_flags, IFF_UP);
+	CHECK_INT(ifi->ifi_index, 0);
+	nl_attr_index(nlh, sizeof(*ifi), tb, IFLA_MAX);
+	CHECK(tb[IFLA_IFNAME] && strcmp(mnl_attr_get_str(tb[IFLA_IFNAME]), "bwpe88f49d94512") == 0);
+	CHECK(tb[IFLA_MTU] && mnl_attr_get_u32(tb[IFLA_MTU]) == 1450);
+	CHECK(tb[IFLA_TXQLEN] && mnl_attr_get_u32(tb[IFLA_TXQLEN]) == 0);
+	CHECK(tb[IFLA_LINKINFO] != NULL);
+	if (tb[IFLA_LINKINFO]) {
+		nl_attr_index_nested(tb[IFLA_LINKINFO], info, IFLA_INFO_MAX);
+		CHECK(info[IFLA_INFO_KIND] &&
+		      strcmp(mnl_attr_get_str(info[IFLA_INFO_KIND]), "ifb") == 0);
+		CHECK(info[IFLA_INFO_DATA] == NULL);
+	}
+	CHECK_INT(nl_link_build_ifb(buf, "bwp0", 0, &nlh, &err), 0);
+	nl_attr_index(nlh, sizeof(*ifi), tb, IFLA_MAX);
+	CHECK(tb[IFLA_MTU] == NULL);
+	CHECK_INT(nl_link_build_ifb(buf, "bwp-name-too-long", 0, &nlh, &err), -EINVAL);
+	CHECK(strstr(err.msg, "'bwp-name-too-long'") != NULL);
+	CHECK_INT(nl_link_build_ifb(buf, "a b", 0, &nlh, &err), -EINVAL);
+	CHECK_INT(nl_link_build_ifb(buf, "", 0, &nlh, &err), -EINVAL);
+
+	CHECK_INT(nl_link_build_alias(buf, 5, "cni-bandwidth net cid", &nlh, &err), 0);
+	CHECK_INT(nlh->nlmsg_type, RTM_NEWLINK);
+	CHECK_INT(nlh->nlmsg_flags, NLM_F_REQUEST);
+	ifi = mnl_nlmsg_get_payload(nlh);
+	CHECK_INT(ifi->ifi_index, 5);
+	nl_attr_index(nlh, sizeof(*ifi), tb, IFLA_MAX);
+	CHECK(tb[IFLA_IFALIAS] && mnl_attr_get_payload_len(tb[IFLA_IFALIAS]) == 21 &&
+	      memcmp(mnl_attr_get_payload(tb[IFLA_IFALIAS]), "cni-bandwidth net cid", 21) == 0);
+	memset(alias, 'a', NL_ALIAS_MAX);
+	alias[NL_ALIAS_MAX] = '\0';
+	CHECK_INT(nl_link_build_alias(buf, 5, alias, &nlh, &err), -EINVAL);
+	alias[NL_ALIAS_MAX - 1] = '\0';
+	CHECK_INT(nl_link_build_alias(buf, 5, alias, &nlh, &err), 0);
+	CHECK_INT(nl_link_build_alias(buf, 0, "x", &nlh, &err), -EINVAL);
+}
+
 static void test_build_link_misc(void)
 {
 	static const uint8_t mac[6] = {0x02, 0, 0, 0, 0, 0x01};
@@ -453,6 +503,7 @@ static void test_parse(void)
 	ifi->ifi_index = 12;
 	ifi->ifi_flags = IFF_UP | IFF_PROMISC;
 	mnl_attr_put_strz(nlh, IFLA_IFNAME, "vethx");
+	mnl_attr_put(nlh, IFLA_IFALIAS, 5, "tag 1");
 	mnl_attr_put_u32(nlh, IFLA_MTU, 1450);
 	mnl_attr_put_u32(nlh, IFLA_MASTER, 3);
 	mnl_attr_put_u32(nlh, IFLA_LINK, 2);
@@ -470,6 +521,7 @@ static void test_parse(void)
 	CHECK_INT(nl_link_parse(nlh, &l, &err), 0);
 	CHECK_INT(l.index, 12);
 	CHECK_STR(l.name, "vethx");
+	CHECK_STR(l.alias, "tag 1");
 	CHECK_STR(l.kind, "veth");
 	CHECK_STR(l.slave_kind, "bridge");
 	CHECK_INT(l.mtu, 1450);
@@ -1326,6 +1378,7 @@ int main(void)
 {
 	RUN(test_build_veth);
 	RUN(test_build_bridge);
+	RUN(test_build_ifb_alias);
 	RUN(test_build_link_misc);
 	RUN(test_build_brport);
 	RUN(test_build_vlan);

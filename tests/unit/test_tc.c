@@ -338,56 +338,6 @@ static void test_parse_filter_keys(void)
 	CHECK(f.has_sel && !f.match_all);
 }
 
-static void test_build_ifb_alias(void)
-{
-	const struct nlattr *tb[IFLA_MAX + 1], *info[IFLA_INFO_MAX + 1];
-	const struct ifinfomsg *ifi;
-	struct cni_err err = {0};
-	char buf[NL_MSG_BUF_SIZE], alias[TC_ALIAS_MAX + 1];
-	struct nlmsghdr *nlh;
-
-	CHECK_INT(tc_build_ifb(buf, "bwpe88f49d94512", 1450, &nlh, &err), 0);
-	CHECK_INT(nlh->nlmsg_type, RTM_NEWLINK);
-	CHECK_INT(nlh->nlmsg_flags, NLM_F_REQUEST | NLM_F_CREATE | NLM_F_EXCL);
-	ifi = mnl_nlmsg_get_payload(nlh);
-	CHECK_INT(ifi->ifi_change, IFF_UP);
-	CHECK_INT(ifi->ifi_flags, IFF_UP);
-	CHECK_INT(ifi->ifi_index, 0);
-	nl_attr_index(nlh, sizeof(*ifi), tb, IFLA_MAX);
-	CHECK(tb[IFLA_IFNAME] && strcmp(mnl_attr_get_str(tb[IFLA_IFNAME]), "bwpe88f49d94512") == 0);
-	CHECK(tb[IFLA_MTU] && mnl_attr_get_u32(tb[IFLA_MTU]) == 1450);
-	CHECK(tb[IFLA_TXQLEN] && mnl_attr_get_u32(tb[IFLA_TXQLEN]) == 0);
-	CHECK(tb[IFLA_LINKINFO] != NULL);
-	if (tb[IFLA_LINKINFO]) {
-		nl_attr_index_nested(tb[IFLA_LINKINFO], info, IFLA_INFO_MAX);
-		CHECK(info[IFLA_INFO_KIND] &&
-		      strcmp(mnl_attr_get_str(info[IFLA_INFO_KIND]), "ifb") == 0);
-		CHECK(info[IFLA_INFO_DATA] == NULL);
-	}
-	CHECK_INT(tc_build_ifb(buf, "bwp0", 0, &nlh, &err), 0);
-	nl_attr_index(nlh, sizeof(*ifi), tb, IFLA_MAX);
-	CHECK(tb[IFLA_MTU] == NULL);
-	CHECK_INT(tc_build_ifb(buf, "bwp-name-too-long", 0, &nlh, &err), -EINVAL);
-	CHECK(strstr(err.msg, "'bwp-name-too-long'") != NULL);
-	CHECK_INT(tc_build_ifb(buf, "a b", 0, &nlh, &err), -EINVAL);
-	CHECK_INT(tc_build_ifb(buf, "", 0, &nlh, &err), -EINVAL);
-
-	CHECK_INT(tc_build_link_alias(buf, 5, "cni-bandwidth net cid", &nlh, &err), 0);
-	CHECK_INT(nlh->nlmsg_type, RTM_NEWLINK);
-	CHECK_INT(nlh->nlmsg_flags, NLM_F_REQUEST);
-	ifi = mnl_nlmsg_get_payload(nlh);
-	CHECK_INT(ifi->ifi_index, 5);
-	nl_attr_index(nlh, sizeof(*ifi), tb, IFLA_MAX);
-	CHECK(tb[IFLA_IFALIAS] && mnl_attr_get_payload_len(tb[IFLA_IFALIAS]) == 21 &&
-	      memcmp(mnl_attr_get_payload(tb[IFLA_IFALIAS]), "cni-bandwidth net cid", 21) == 0);
-	memset(alias, 'a', TC_ALIAS_MAX);
-	alias[TC_ALIAS_MAX] = '\0';
-	CHECK_INT(tc_build_link_alias(buf, 5, alias, &nlh, &err), -EINVAL);
-	alias[TC_ALIAS_MAX - 1] = '\0';
-	CHECK_INT(tc_build_link_alias(buf, 5, alias, &nlh, &err), 0);
-	CHECK_INT(tc_build_link_alias(buf, 0, "x", &nlh, &err), -EINVAL);
-}
-
 /* ---- part 2: live, in a private network namespace -------------------------------------- */
 
 static const char *live_skip = "the live namespace could not be set up";
@@ -426,7 +376,7 @@ static void test_live(void)
 	struct tc_redirect_req req;
 	struct tc_qdisc *qs = NULL, q;
 	struct tc_filter *fs = NULL;
-	struct tc_ifb *ifbs = NULL;
+	struct nl_link *ifbs = NULL;
 	struct cni_err err = {0};
 	struct nl_link veth, ifb;
 	const struct tc_qdisc *root;
@@ -443,18 +393,18 @@ static void test_live(void)
 	CHECK_INT(nl_link_set_up(live_sock, veth.index, true, &err), 0);
 	CHECK_INT(nl_link_get_by_name(live_sock, "tcveth1", &ifb, &err), 0);
 	CHECK_INT(nl_link_set_up(live_sock, ifb.index, true, &err), 0);
-	r = tc_ifb_add(live_sock, "tcifb0", 1400, &err);
+	r = nl_link_add_ifb(live_sock, "tcifb0", 1400, &err);
 	if (r == -EOPNOTSUPP)
 		UNIT_SKIP("the kernel has no ifb support (%s)", err.msg);
 	CHECK_INT(r, 0);
-	CHECK_INT(tc_ifb_add(live_sock, "tcifb0", 1400, &err), -EEXIST);
+	CHECK_INT(nl_link_add_ifb(live_sock, "tcifb0", 1400, &err), -EEXIST);
 	CHECK(strstr(err.msg, "file exists") != NULL);
 	CHECK_INT(nl_link_get_by_name(live_sock, "tcifb0", &ifb, &err), 0);
 	CHECK_STR(ifb.kind, "ifb");
 	CHECK_INT(ifb.mtu, 1400);
 	CHECK(ifb.flags & IFF_UP);
-	CHECK_INT(tc_link_set_alias(live_sock, ifb.index, "cni-bandwidth n c", &err), 0);
-	CHECK_INT(tc_ifb_list(live_sock, &ifbs, &n, &err), 0);
+	CHECK_INT(nl_link_set_alias(live_sock, ifb.index, "cni-bandwidth n c", &err), 0);
+	CHECK_INT(nl_link_list_kind(live_sock, "ifb", &ifbs, &n, &err), 0);
 	CHECK_INT(n, 1); /* the veth ends are not listed */
 	if (n == 1) {
 		CHECK_STR(ifbs[0].name, "tcifb0");
@@ -574,7 +524,6 @@ int main(void)
 	RUN(test_build_ingress_del_get);
 	RUN(test_build_filter);
 	RUN(test_parse_filter_keys);
-	RUN(test_build_ifb_alias);
 	if (live_setup())
 		live_skip = NULL;
 	RUN(test_live);
