@@ -148,6 +148,19 @@ int conf_int(const cJSON *obj, const char *key, long long min, long long max, lo
 	return 0;
 }
 
+int conf_int32(const cJSON *obj, const char *key, long long min, long long max, bool *ret_present,
+	       int *ret, struct cni_err *err)
+{
+	long long v = *ret;
+
+	if (ret_present)
+		*ret_present = conf_get(obj, key) != NULL;
+	if (conf_int(obj, key, min, max, &v, err) < 0)
+		return cni_err_ret(err);
+	*ret = (int)v;
+	return 0;
+}
+
 /* A member that must pass is_type (a cJSON_Is* predicate); absent sets *ret = NULL. */
 static int conf_typed(const cJSON *obj, const char *key, cJSON_bool (*is_type)(const cJSON *),
 		      const char *want, const cJSON **ret, struct cni_err *err)

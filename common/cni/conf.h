@@ -62,6 +62,13 @@ int conf_bool(const cJSON *obj, const char *key, bool *ret, struct cni_err *err)
 int conf_int(const cJSON *obj, const char *key, long long min, long long max, long long *ret,
 	     struct cni_err *err) CNI_MUST_USE;
 
+/*
+ * conf_int() into an int (min and max within int's range); *ret_present (may be
+ * NULL) says whether key is there, null counting as absent.
+ */
+int conf_int32(const cJSON *obj, const char *key, long long min, long long max, bool *ret_present,
+	       int *ret, struct cni_err *err) CNI_MUST_USE;
+
 /* Object member; absent sets *ret = NULL. Wrong type: code 7 naming key. */
 int conf_object(const cJSON *obj, const char *key, const cJSON **ret,
 		struct cni_err *err) CNI_MUST_USE;

@@ -9,6 +9,7 @@
 
 #include "array.h"
 #include "cleanup.h"
+#include "cni/cni.h"
 #include "cni/conf.h"
 
 /* Which JSON layout a version uses. */
@@ -278,6 +279,52 @@ int cni_dns_parse(const cJSON *obj, struct cni_dns *ret, struct cni_err *err)
 	}
 	cni_dns_clear(ret);
 	*ret = d;
+	return 0;
+}
+
+int cni_routes_conf_parse(const cJSON *obj, cni_route_conf_fn parse_entry,
+			  struct cni_route **ret_routes, size_t *ret_n, struct cni_err *err)
+{
+	_cleanup_free_ struct cni_route *routes = NULL;
+	const cJSON *arr = NULL, *it;
+	size_t n = 0;
+	int r;
+
+	*ret_routes = NULL;
+	*ret_n = 0;
+	if (conf_array(obj, "routes", &arr, err) < 0)
+		return cni_err_ret(err);
+	if (!arr || cJSON_GetArraySize(arr) == 0)
+		return 0;
+	routes = calloc((size_t)cJSON_GetArraySize(arr), sizeof(*routes));
+	if (!routes)
+		return cni_err_nomem(err);
+	cJSON_ArrayForEach (it, arr) {
+		if (!cJSON_IsObject(it))
+			return cni_err_set(
+				err, CNI_ERR_INVALID_CONFIG,
+				"invalid network config: 'routes' must be a list of objects");
+		r = parse_entry(it, n, &routes[n], err);
+		if (r < 0)
+			return r;
+		n++;
+	}
+	*ret_routes = TAKE_PTR(routes);
+	*ret_n = n;
+	return 0;
+}
+
+int cni_result_check_ip_count(const char *version, size_t num_v4, size_t num_v6,
+			      struct cni_err *err)
+{
+	int v[3];
+
+	if (num_v4 <= 1 && num_v6 <= 1)
+		return 0;
+	if (cni_version_parse(version, v) < 0 || (v[0] == 0 && v[1] < 3))
+		return cni_err_set(err, CNI_ERR_INVALID_CONFIG,
+				   "CNI version %s does not support more than 1 address per family",
+				   version);
 	return 0;
 }
 

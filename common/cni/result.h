@@ -97,6 +97,28 @@ bool cni_dns_empty(const struct cni_dns *d);
 /* Parse a "dns" JSON object (nameservers, domain, search, options). Code 7 on bad types. */
 int cni_dns_parse(const cJSON *obj, struct cni_dns *ret, struct cni_err *err) CNI_MUST_USE;
 
+/* Parse one route object of a config's list (index counts from 0) into *ret (zeroed). */
+typedef int (*cni_route_conf_fn)(const cJSON *entry, size_t index, struct cni_route *ret,
+				 struct cni_err *err);
+
+/*
+ * The "routes" list of an IPAM config section (obj) into a malloc'd array (NULL and 0 when
+ * the list is absent or empty): every entry must be an object ("invalid network config:
+ * 'routes' must be a list of objects", code 7) and is parsed by parse_entry, in order; the
+ * first failure is returned and nothing is kept.
+ */
+int cni_routes_conf_parse(const cJSON *obj, cni_route_conf_fn parse_entry,
+			  struct cni_route **ret_routes, size_t *ret_n,
+			  struct cni_err *err) CNI_MUST_USE;
+
+/*
+ * The spec's limit for IPAM results of config version version: below 0.3.0 (or when the
+ * version does not parse) a result holds one address per family, so num_v4 or num_v6 above
+ * 1 is code 7 ("CNI version <v> does not support more than 1 address per family").
+ */
+int cni_result_check_ip_count(const char *version, size_t num_v4, size_t num_v6,
+			      struct cni_err *err) CNI_MUST_USE;
+
 /*
  * Parse a result object of any supported version. When it has no
  * cniVersion, default_version is assumed. Malformed content: code 6

@@ -138,62 +138,23 @@ static int parse_ips(const cJSON *obj, struct ipam_conf *c, struct cni_err *err)
 	return 0;
 }
 
-/* Parse the routes list. */
-static int parse_routes(const cJSON *ipam, struct ipam_conf *c, struct cni_err *err)
+/* One entry of the routes list: {dst, gw?, mtu?, advmss?, priority?, table?, scope?}. */
+static int parse_route(const cJSON *it, size_t index, struct cni_route *rt, struct cni_err *err)
 {
-	const cJSON *arr = NULL, *it;
-	size_t n;
+	bool has_dst = false;
 
-	if (conf_array(ipam, "routes", &arr, err) < 0)
+	if (conf_ipnet(it, "dst", &rt->dst, &has_dst, err) < 0 ||
+	    conf_ip(it, "gw", &rt->gw, NULL, err) < 0)
 		return cni_err_ret(err);
-	n = arr ? (size_t)cJSON_GetArraySize(arr) : 0;
-	if (!n)
-		return 0;
-	c->routes = calloc(n, sizeof(*c->routes));
-	if (!c->routes)
-		return cni_err_nomem(err);
-	cJSON_ArrayForEach (it, arr) {
-		struct cni_route *rt = &c->routes[c->n_routes];
-		bool has_dst = false;
-		long long v;
-
-		if (!cJSON_IsObject(it))
-			return cni_err_set(
-				err, CNI_ERR_INVALID_CONFIG,
-				"invalid network config: 'routes' must be a list of objects");
-		if (conf_ipnet(it, "dst", &rt->dst, &has_dst, err) < 0 ||
-		    conf_ip(it, "gw", &rt->gw, NULL, err) < 0)
-			return cni_err_ret(err);
-		if (!has_dst)
-			return cni_err_set(err, CNI_ERR_INVALID_CONFIG,
-					   "invalid network config: route %zu has no 'dst'",
-					   c->n_routes);
-		v = 0;
-		if (conf_int(it, "mtu", 0, 0x7fffffff, &v, err) < 0)
-			return cni_err_ret(err);
-		rt->mtu = (int)v;
-		v = 0;
-		if (conf_int(it, "advmss", 0, 0x7fffffff, &v, err) < 0)
-			return cni_err_ret(err);
-		rt->advmss = (int)v;
-		v = 0;
-		if (conf_int(it, "priority", 0, 0x7fffffff, &v, err) < 0)
-			return cni_err_ret(err);
-		rt->priority = (int)v;
-		if (conf_get(it, "table")) {
-			if (conf_int(it, "table", -0x7fffffffLL, 0x7fffffff, &v, err) < 0)
-				return cni_err_ret(err);
-			rt->has_table = true;
-			rt->table = (int)v;
-		}
-		if (conf_get(it, "scope")) {
-			if (conf_int(it, "scope", -0x7fffffffLL, 0x7fffffff, &v, err) < 0)
-				return cni_err_ret(err);
-			rt->has_scope = true;
-			rt->scope = (int)v;
-		}
-		c->n_routes++;
-	}
+	if (!has_dst)
+		return cni_err_set(err, CNI_ERR_INVALID_CONFIG,
+				   "invalid network config: route %zu has no 'dst'", index);
+	if (conf_int32(it, "mtu", 0, 0x7fffffff, NULL, &rt->mtu, err) < 0 ||
+	    conf_int32(it, "advmss", 0, 0x7fffffff, NULL, &rt->advmss, err) < 0 ||
+	    conf_int32(it, "priority", 0, 0x7fffffff, NULL, &rt->priority, err) < 0 ||
+	    conf_int32(it, "table", -0x7fffffff, 0x7fffffff, &rt->has_table, &rt->table, err) < 0 ||
+	    conf_int32(it, "scope", -0x7fffffff, 0x7fffffff, &rt->has_scope, &rt->scope, err) < 0)
+		return cni_err_ret(err);
 	return 0;
 }
 
@@ -201,12 +162,11 @@ static int parse_routes(const cJSON *ipam, struct ipam_conf *c, struct cni_err *
 static int parse_env_args(const char *env_args, struct ipam_conf *c, struct cni_err *err)
 {
 	struct cni_arg fields[] = {{.key = "IP"}};
-	int r = 0;
+	int r;
 
-	if (!env_args || !*env_args)
-		return 0;
-	if (cni_args_load(env_args, fields, ARRAY_SIZE(fields), err) < 0)
-		return cni_err_ret(err);
+	r = cni_args_load(env_args, fields, ARRAY_SIZE(fields), err);
+	if (r < 0)
+		return r;
 	if (fields[0].value && *fields[0].value) {
 		struct ip_net n;
 		bool has_prefix;
@@ -226,7 +186,8 @@ static int parse_env_args(const char *env_args, struct ipam_conf *c, struct cni_
 /* Validate the assembled range sets as the reference does, in its order. */
 static int validate_sets(struct ipam_conf *c, struct cni_err *err)
 {
-	int num_v4 = 0, num_v6 = 0;
+	size_t num_v4 = 0, num_v6 = 0;
+	int r;
 
 	if (c->n_sets == 0)
 		return cni_err_set(err, CNI_ERR_INVALID_CONFIG, "no IP ranges specified");
@@ -240,16 +201,9 @@ static int validate_sets(struct ipam_conf *c, struct cni_err *err)
 		else
 			num_v6++;
 	}
-	if (num_v4 > 1 || num_v6 > 1) {
-		int v[3];
-
-		/* cniVersion < 0.3.0 (or unparsable) allows one address per family. */
-		if (cni_version_parse(c->cni_version, v) < 0 || (v[0] == 0 && v[1] < 3))
-			return cni_err_set(
-				err, CNI_ERR_INVALID_CONFIG,
-				"CNI version %s does not support more than 1 address per family",
-				c->cni_version);
-	}
+	r = cni_result_check_ip_count(c->cni_version, num_v4, num_v6, err);
+	if (r < 0)
+		return r;
 	for (size_t i = 0; i + 1 < c->n_sets; i++) {
 		for (size_t j = i + 1; j < c->n_sets; j++) {
 			if (ipam_range_set_overlaps(&c->sets[i], &c->sets[j]))
@@ -301,7 +255,7 @@ int ipam_conf_load(const char *data, size_t len, const char *env_args, struct ip
 	    conf_ip(ipam, "rangeStart", &legacy.start, &legacy.has_start, err) < 0 ||
 	    conf_ip(ipam, "rangeEnd", &legacy.end, &legacy.has_end, err) < 0 ||
 	    conf_ip(ipam, "gateway", &legacy.gateway, &legacy.has_gateway, err) < 0 ||
-	    parse_routes(ipam, c, err) < 0)
+	    cni_routes_conf_parse(ipam, parse_route, &c->routes, &c->n_routes, err) < 0)
 		return cni_err_ret(err);
 	if (c->resolv_conf && !*c->resolv_conf) {
 		free(c->resolv_conf);

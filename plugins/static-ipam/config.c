@@ -64,12 +64,32 @@ static void canonicalize(struct ip_net *n)
 	n->prefix = n->prefix > 96 ? n->prefix - 96 : 0;
 }
 
-/* Parse a CIDR string like Go's net.ParseCIDR, host bits kept, canonicalized. 0 or -1. */
-static int parse_cidr(const char *s, struct ip_net *ret)
+/* Parse a CIDR string like Go's net.ParseCIDR, host bits kept, canonicalized; when it is
+ * none, fail with code and "<what>, got: '<s>'". */
+static int parse_cidr(const char *s, int code, const char *what, struct ip_net *ret,
+		      struct cni_err *err)
 {
 	if (ipnet_parse(s, ret) < 0)
-		return -1;
+		return cni_err_set(err, code, "%s, got: '%s'", what, s);
 	canonicalize(ret);
+	return 0;
+}
+
+/* parse_cidr() s and append it as an address. */
+static int push_cidr(struct entries *l, const char *s, int code, const char *what,
+		     struct cni_err *err)
+{
+	struct ip_net n;
+	struct entry *e;
+	int r;
+
+	r = parse_cidr(s, code, what, &n, err);
+	if (r < 0)
+		return r;
+	e = entries_push(l, err);
+	if (!e)
+		return cni_err_ret(err);
+	e->a.address = n;
 	return 0;
 }
 
@@ -119,57 +139,28 @@ static int parse_addresses(const cJSON *ipam, struct entries *l, struct cni_err 
 static int route_int(const cJSON *o, const char *key, bool *ret_present, int *ret,
 		     struct cni_err *err)
 {
-	long long v = 0;
-
-	if (ret_present)
-		*ret_present = conf_get(o, key) != NULL;
-	if (conf_int(o, key, -0x80000000LL, 0x7fffffffLL, &v, err) < 0)
-		return cni_err_ret(err);
-	*ret = (int)v;
-	return 0;
+	return conf_int32(o, key, -0x80000000LL, 0x7fffffffLL, ret_present, ret, err);
 }
 
-/* ipam.routes: [{dst, gw?, mtu?, advmss?, priority?, table?, scope?}]. */
-static int parse_routes(const cJSON *ipam, struct static_conf *c, struct cni_err *err)
+/* One entry of ipam.routes: {dst, gw?, mtu?, advmss?, priority?, table?, scope?}. */
+static int parse_route(const cJSON *it, size_t index, struct cni_route *rt, struct cni_err *err)
 {
-	const cJSON *arr = NULL, *it;
-	size_t n;
+	const char *dst = NULL;
 
-	if (conf_array(ipam, "routes", &arr, err) < 0)
+	if (conf_string(it, "dst", &dst, err) < 0)
 		return cni_err_ret(err);
-	n = arr ? (size_t)cJSON_GetArraySize(arr) : 0;
-	if (!n)
-		return 0;
-	c->routes = calloc(n, sizeof(*c->routes));
-	if (!c->routes)
-		return cni_err_nomem(err);
-	cJSON_ArrayForEach (it, arr) {
-		struct cni_route *rt = &c->routes[c->n_routes];
-		const char *dst = NULL;
-
-		if (!cJSON_IsObject(it))
-			return cni_err_set(
-				err, CNI_ERR_INVALID_CONFIG,
-				"invalid network config: 'routes' must be a list of objects");
-		if (conf_string(it, "dst", &dst, err) < 0)
-			return cni_err_ret(err);
-		if (!dst)
-			return cni_err_set(err, CNI_ERR_INVALID_CONFIG,
-					   "invalid network config: route %zu has no 'dst'",
-					   c->n_routes);
-		/* Go's types.ParseCIDR keeps the host bits of a route's dst. */
-		if (ipnet_parse(dst, &rt->dst) < 0)
-			return cni_err_set(err, CNI_ERR_INVALID_CONFIG, "invalid CIDR address: %s",
-					   dst);
-		if (get_ip(it, "gw", &rt->gw, err) < 0 ||
-		    route_int(it, "mtu", NULL, &rt->mtu, err) < 0 ||
-		    route_int(it, "advmss", NULL, &rt->advmss, err) < 0 ||
-		    route_int(it, "priority", NULL, &rt->priority, err) < 0 ||
-		    route_int(it, "table", &rt->has_table, &rt->table, err) < 0 ||
-		    route_int(it, "scope", &rt->has_scope, &rt->scope, err) < 0)
-			return cni_err_ret(err);
-		c->n_routes++;
-	}
+	if (!dst)
+		return cni_err_set(err, CNI_ERR_INVALID_CONFIG,
+				   "invalid network config: route %zu has no 'dst'", index);
+	/* Go's types.ParseCIDR keeps the host bits of a route's dst. */
+	if (ipnet_parse(dst, &rt->dst) < 0)
+		return cni_err_set(err, CNI_ERR_INVALID_CONFIG, "invalid CIDR address: %s", dst);
+	if (get_ip(it, "gw", &rt->gw, err) < 0 || route_int(it, "mtu", NULL, &rt->mtu, err) < 0 ||
+	    route_int(it, "advmss", NULL, &rt->advmss, err) < 0 ||
+	    route_int(it, "priority", NULL, &rt->priority, err) < 0 ||
+	    route_int(it, "table", &rt->has_table, &rt->table, err) < 0 ||
+	    route_int(it, "scope", &rt->has_scope, &rt->scope, err) < 0)
+		return cni_err_ret(err);
 	return 0;
 }
 
@@ -194,19 +185,11 @@ static int env_ips(const char *value, struct entries *l, struct cni_err *err)
 	if (!copy)
 		return cni_err_nomem(err);
 	while ((item = strsep(&rest, ","))) {
-		struct entry *e;
-		struct ip_net n;
+		int r = push_cidr(l, trim_space(item), CNI_ERR_INTERNAL,
+				  "the 'ip' field is expected to be in CIDR notation", err);
 
-		item = trim_space(item);
-		if (parse_cidr(item, &n) < 0)
-			return cni_err_set(err, CNI_ERR_INTERNAL,
-					   "the 'ip' field is expected to be in CIDR notation, "
-					   "got: '%s'",
-					   item);
-		e = entries_push(l, err);
-		if (!e)
-			return cni_err_ret(err);
-		e->a.address = n;
+		if (r < 0)
+			return r;
 	}
 	return 0;
 }
@@ -245,12 +228,11 @@ static int env_gateways(const char *value, struct entries *l, struct cni_err *er
 static int parse_env_args(const char *env_args, struct entries *l, struct cni_err *err)
 {
 	struct cni_arg fields[] = {{.key = "IP"}, {.key = "GATEWAY"}};
-	int r = 0;
+	int r;
 
-	if (!env_args || !*env_args)
-		return 0;
-	if (cni_args_load(env_args, fields, ARRAY_SIZE(fields), err) < 0)
-		return cni_err_ret(err);
+	r = cni_args_load(env_args, fields, ARRAY_SIZE(fields), err);
+	if (r < 0)
+		return r;
 	if (fields[0].value && *fields[0].value)
 		r = env_ips(fields[0].value, l, err);
 	if (r == 0 && fields[1].value && *fields[1].value)
@@ -271,18 +253,11 @@ static int replace_with_ips(const cJSON *obj, struct entries *l, struct cni_err 
 		return 0;
 	l->n = 0;
 	for (size_t i = 0; i < n; i++) {
-		struct entry *e;
-		struct ip_net net;
+		int r = push_cidr(l, ips[i], CNI_ERR_INVALID_CONFIG,
+				  "an entry in the 'ips' field is NOT in CIDR notation", err);
 
-		if (parse_cidr(ips[i], &net) < 0)
-			return cni_err_set(err, CNI_ERR_INVALID_CONFIG,
-					   "an entry in the 'ips' field is NOT in CIDR notation, "
-					   "got: '%s'",
-					   ips[i]);
-		e = entries_push(l, err);
-		if (!e)
-			return cni_err_ret(err);
-		e->a.address = net;
+		if (r < 0)
+			return r;
 	}
 	return 0;
 }
@@ -291,18 +266,19 @@ static int replace_with_ips(const cJSON *obj, struct entries *l, struct cni_err 
  * move the addresses into c. */
 static int finish_addresses(struct entries *l, struct static_conf *c, struct cni_err *err)
 {
-	int num_v4 = 0, num_v6 = 0;
+	size_t num_v4 = 0, num_v6 = 0;
+	int r;
 
 	for (size_t i = 0; i < l->n; i++) {
 		struct static_addr *a = &l->v[i].a;
 		char buf[IP_STRLEN], gw[IP_STRLEN];
 
 		if (l->v[i].text) {
-			if (parse_cidr(l->v[i].text, &a->address) < 0)
-				return cni_err_set(err, CNI_ERR_INVALID_CONFIG,
-						   "the 'address' field is expected to be in CIDR "
-						   "notation, got: '%s'",
-						   l->v[i].text);
+			r = parse_cidr(l->v[i].text, CNI_ERR_INVALID_CONFIG,
+				       "the 'address' field is expected to be in CIDR notation",
+				       &a->address, err);
+			if (r < 0)
+				return r;
 			l->v[i].text = NULL;
 		}
 		if (a->gateway.family && a->gateway.family != a->address.ip.family)
@@ -316,16 +292,9 @@ static int finish_addresses(struct entries *l, struct static_conf *c, struct cni
 		else
 			num_v6++;
 	}
-	if (num_v4 > 1 || num_v6 > 1) {
-		int v[3];
-
-		/* cniVersion < 0.3.0 (or unparsable) allows one address per family. */
-		if (cni_version_parse(c->cni_version, v) < 0 || (v[0] == 0 && v[1] < 3))
-			return cni_err_set(
-				err, CNI_ERR_INVALID_CONFIG,
-				"CNI version %s does not support more than 1 address per family",
-				c->cni_version);
-	}
+	r = cni_result_check_ip_count(c->cni_version, num_v4, num_v6, err);
+	if (r < 0)
+		return r;
 	c->addrs = calloc(l->n ? l->n : 1, sizeof(*c->addrs));
 	if (!c->addrs)
 		return cni_err_nomem(err);
@@ -362,7 +331,7 @@ int static_conf_load(const char *data, size_t len, const char *env_args, struct 
 	if (!ipam)
 		return cni_err_set(err, CNI_ERR_INVALID_CONFIG, "IPAM config missing 'ipam' key");
 	if (conf_string(ipam, "type", &s, err) < 0 || conf_string(ipam, "name", &s, err) < 0 ||
-	    parse_routes(ipam, c, err) < 0 ||
+	    cni_routes_conf_parse(ipam, parse_route, &c->routes, &c->n_routes, err) < 0 ||
 	    cni_dns_parse(conf_get(ipam, "dns"), &c->dns, err) < 0)
 		return cni_err_ret(err);
 

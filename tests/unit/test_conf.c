@@ -45,6 +45,25 @@ static void test_getters(void)
 	CHECK(conf_string_list(o, "bridge", &v, &n, &err) < 0 && err.code == 7);
 }
 
+/* conf_int32: presence, an absent or null member left alone, the range. */
+static void test_int32(void)
+{
+	_cleanup_(cjson_freep) cJSON *o = parse("{\"a\":7,\"n\":null,\"big\":3000000000}");
+	struct cni_err err = {0};
+	bool present = true;
+	int x = 5;
+
+	CHECK(o != NULL);
+	CHECK(conf_int32(o, "absent", -10, 10, &present, &x, &err) == 0 && !present && x == 5);
+	present = true;
+	CHECK(conf_int32(o, "n", -10, 10, &present, &x, &err) == 0 && !present && x == 5);
+	CHECK(conf_int32(o, "A", -10, 10, &present, &x, &err) == 0 && present && x == 7);
+	CHECK(conf_int32(o, "a", 0, 5, NULL, &x, &err) < 0 && err.code == 7 && x == 7);
+	CHECK_STR(err.msg, "invalid network config: 'a' is 7, must be between 0 and 5");
+	CHECK(conf_int32(o, "big", -2147483647 - 1, 2147483647, NULL, &x, &err) < 0 &&
+	      err.code == 7);
+}
+
 static void test_parse_errors(void)
 {
 	struct cni_err err = {0};
@@ -292,6 +311,7 @@ static void test_cni_args(void)
 int main(void)
 {
 	RUN(test_getters);
+	RUN(test_int32);
 	RUN(test_parse_errors);
 	RUN(test_go_syntax_errors);
 	RUN(test_go_decoding);

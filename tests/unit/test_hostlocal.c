@@ -256,6 +256,52 @@ static void test_conf_validation(void)
 	}
 }
 
+/* ipam.routes: every field of a route, and what host-local refuses in them. */
+static void test_conf_routes(void)
+{
+	struct ipam_conf *c = NULL;
+	struct cni_err err = {0};
+
+	CHECK_INT(load(NET("{\"subnet\":\"10.1.0.0/24\",\"routes\":[{\"dst\":\"10.9.0.1/16\","
+			   "\"gw\":\"10.1.0.1\",\"mtu\":1400,\"advmss\":1360,\"priority\":7,"
+			   "\"table\":-5,\"scope\":null},{\"dst\":\"::/0\",\"table\":null,"
+			   "\"scope\":253}]}"),
+		       NULL, &c, &err),
+		  0);
+	if (c) {
+		CHECK_INT(c->n_routes, 2);
+		CHECK_STR(fmt_ip(&c->routes[0].dst.ip), "10.9.0.1");
+		CHECK_STR(fmt_ip(&c->routes[0].gw), "10.1.0.1");
+		CHECK_INT(c->routes[0].mtu, 1400);
+		CHECK_INT(c->routes[0].advmss, 1360);
+		CHECK_INT(c->routes[0].priority, 7);
+		CHECK(c->routes[0].has_table && c->routes[0].table == -5);
+		CHECK(!c->routes[0].has_scope);
+		CHECK(!c->routes[1].has_table && c->routes[1].mtu == 0);
+		CHECK(c->routes[1].has_scope && c->routes[1].scope == 253);
+		ipam_conf_free(c);
+	}
+	expect_conf_error(NET("{\"subnet\":\"10.1.0.0/24\",\"routes\":[{\"dst\":\"::/0\"},5]}"),
+			  NULL, 7, "invalid network config: 'routes' must be a list of objects");
+	expect_conf_error(NET("{\"subnet\":\"10.1.0.0/24\",\"routes\":[{\"dst\":\"::/0\"},"
+			      "{\"gw\":\"10.1.0.1\"}]}"),
+			  NULL, 7, "invalid network config: route 1 has no 'dst'");
+	/* A bad gateway is found before a missing dst. */
+	expect_conf_error(NET("{\"subnet\":\"10.1.0.0/24\",\"routes\":[{\"gw\":\"\"}]}"), NULL, 7,
+			  "invalid network config: 'gw': invalid IP address ''");
+	expect_conf_error(NET("{\"subnet\":\"10.1.0.0/24\",\"routes\":[{\"dst\":\"x\"}]}"), NULL, 7,
+			  "invalid network config: 'dst': invalid CIDR address 'x'");
+	expect_conf_error(NET("{\"subnet\":\"10.1.0.0/24\",\"routes\":[{\"dst\":\"::/0\","
+			      "\"mtu\":-1}]}"),
+			  NULL, 7,
+			  "invalid network config: 'mtu' is -1, must be between 0 and 2147483647");
+	expect_conf_error(NET("{\"subnet\":\"10.1.0.0/24\",\"routes\":[{\"dst\":\"::/0\","
+			      "\"table\":-2147483648}]}"),
+			  NULL, 7,
+			  "invalid network config: 'table' is -2147483648, must be between "
+			  "-2147483647 and 2147483647");
+}
+
 static void test_conf_accepts(void)
 {
 	struct ipam_conf *c = NULL;
@@ -1177,6 +1223,7 @@ static void test_dns(void)
 int main(void)
 {
 	RUN(test_conf_validation);
+	RUN(test_conf_routes);
 	RUN(test_conf_accepts);
 	RUN(test_iterator);
 	RUN(test_allocate);

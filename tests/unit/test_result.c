@@ -278,6 +278,67 @@ static void test_prev_result(void)
 	cJSON_Delete(conf);
 }
 
+/* An entry parser for test_routes_conf: records the index in mtu; "fail" fails. */
+static int route_entry(const cJSON *entry, size_t index, struct cni_route *rt, struct cni_err *err)
+{
+	if (cJSON_GetObjectItem(entry, "fail"))
+		return cni_err_set(err, CNI_ERR_INVALID_CONFIG, "entry %zu failed", index);
+	rt->mtu = (int)index + 100;
+	return 0;
+}
+
+/* The routes list of a config: entries in order, each an object, the first failure wins. */
+static void test_routes_conf(void)
+{
+	static const struct {
+		const char *in;	 /* the IPAM section */
+		int ret;	 /* 0, or the code of the failure */
+		size_t n;	 /* routes returned */
+		const char *msg; /* the failure's message */
+	} cases[] = {
+		{"{}", 0, 0, NULL},
+		{"{\"routes\":null}", 0, 0, NULL},
+		{"{\"routes\":[]}", 0, 0, NULL},
+		{"{\"Routes\":[{},{}]}", 0, 2, NULL},
+		{"{\"routes\":{}}", 7, 0,
+		 "invalid network config: 'routes' must be an array, not object"},
+		{"{\"routes\":[{},[]]}", 7, 0,
+		 "invalid network config: 'routes' must be a list of objects"},
+		{"{\"routes\":[{},{\"fail\":1},5]}", 7, 0, "entry 1 failed"},
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		_cleanup_(cjson_freep) cJSON *o = cJSON_Parse(cases[i].in);
+		struct cni_route *routes = (struct cni_route *)1;
+		struct cni_err err = {0};
+		size_t n = 99;
+		int r = cni_routes_conf_parse(o, route_entry, &routes, &n, &err);
+
+		CHECK_INT(r < 0 ? err.code : 0, cases[i].ret);
+		CHECK_INT(n, cases[i].n);
+		CHECK(cases[i].n ? routes != NULL : routes == NULL);
+		for (size_t k = 0; k < n; k++)
+			CHECK_INT(routes[k].mtu, (int)k + 100);
+		if (cases[i].msg)
+			CHECK_STR(err.msg, cases[i].msg);
+		free(routes);
+	}
+}
+
+/* One address per family below 0.3.0 (and for a version that does not parse). */
+static void test_ip_count(void)
+{
+	struct cni_err err = {0};
+
+	CHECK_INT(cni_result_check_ip_count("0.2.0", 1, 1, &err), 0);
+	CHECK_INT(cni_result_check_ip_count("0.3.0", 2, 5, &err), 0);
+	CHECK_INT(cni_result_check_ip_count("1.1.0", 3, 0, &err), 0);
+	CHECK(cni_result_check_ip_count("0.2.0", 2, 0, &err) < 0 && err.code == 7);
+	CHECK_STR(err.msg, "CNI version 0.2.0 does not support more than 1 address per family");
+	CHECK(cni_result_check_ip_count("x", 0, 2, &err) < 0 && err.code == 7);
+	CHECK_STR(err.msg, "CNI version x does not support more than 1 address per family");
+}
+
 int main(void)
 {
 	RUN(test_print_100);
@@ -288,5 +349,7 @@ int main(void)
 	RUN(test_parse_errors);
 	RUN(test_parse_strict);
 	RUN(test_prev_result);
+	RUN(test_routes_conf);
+	RUN(test_ip_count);
 	UNIT_DONE();
 }
