@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "cleanup.h"
+#include "cni/cni.h"
 #include "cni/json.h"
 
 int conf_parse_object(const char *data, size_t len, const char *what, cJSON **ret,
@@ -24,6 +25,24 @@ int conf_parse_object(const char *data, size_t len, const char *what, cJSON **re
 		return cni_err_set(err, CNI_ERR_DECODE, "%s: expected a JSON object", what);
 	}
 	*ret = root;
+	return 0;
+}
+
+int conf_parse_stdin(const struct cni_cmd_args *args, const char *what, cJSON **ret_root,
+		     char **ret_version, struct cni_err *err)
+{
+	_cleanup_(cjson_freep) cJSON *root = NULL;
+	char *version;
+	int r;
+
+	r = conf_parse_object(args->stdin_data, args->stdin_len, what, &root, err);
+	if (r < 0)
+		return r;
+	version = strdup(args->cni_version ? args->cni_version : "0.1.0");
+	if (!version)
+		return cni_err_nomem(err);
+	*ret_root = TAKE_PTR(root);
+	*ret_version = version;
 	return 0;
 }
 
@@ -125,17 +144,46 @@ int conf_bool(const cJSON *obj, const char *key, bool *ret, struct cni_err *err)
 	return 0;
 }
 
-int conf_int(const cJSON *obj, const char *key, long long min, long long max, long long *ret,
-	     struct cni_err *err)
+/* A member that must be a JSON number, into *ret: 1, or 0 when absent; name says what the
+ * type error calls it. */
+static int number_member(const cJSON *obj, const char *key, const char *name, double *ret,
+			 struct cni_err *err)
 {
 	const cJSON *v = conf_get(obj, key);
-	double d;
 
 	if (!v)
 		return 0;
 	if (!cJSON_IsNumber(v))
-		return type_error(v, key, "an integer", err);
-	d = v->valuedouble;
+		return type_error(v, name, "an integer", err);
+	*ret = v->valuedouble;
+	return 1;
+}
+
+int conf_uint64(const cJSON *obj, const char *key, const char *name, uint64_t *ret,
+		struct cni_err *err)
+{
+	double d = 0;
+	int r = number_member(obj, key, name, &d, err);
+
+	if (r <= 0)
+		return r;
+	if (!isfinite(d) || d != floor(d) || d < 0 || d >= 18446744073709551616.0)
+		return cni_err_set(err, CNI_ERR_INVALID_CONFIG,
+				   "invalid network config: '%s' must be an integer between 0 and "
+				   "18446744073709551615, not %.17g",
+				   name, d);
+	*ret = (uint64_t)d;
+	return 0;
+}
+
+int conf_int(const cJSON *obj, const char *key, long long min, long long max, long long *ret,
+	     struct cni_err *err)
+{
+	double d = 0;
+	int r = number_member(obj, key, key, &d, err);
+
+	if (r <= 0)
+		return r;
 	if (!isfinite(d) || d != floor(d) || d < -9.2e18 || d > 9.2e18)
 		return cni_err_set(err, CNI_ERR_INVALID_CONFIG,
 				   "invalid network config: '%s' must be an integer", key);

@@ -5,12 +5,15 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <cjson/cJSON.h>
 
 #include "err.h"
 #include "ipnet.h"
 #include "cni/json.h"
 #include "strv.h"
+
+struct cni_cmd_args;
 
 /*
  * Parse a JSON document that must be an object, with Go encoding/json's
@@ -63,11 +66,30 @@ int conf_int(const cJSON *obj, const char *key, long long min, long long max, lo
 	     struct cni_err *err) CNI_MUST_USE;
 
 /*
+ * Unsigned 64-bit member as Go decodes a uint64: a JSON number without
+ * fraction in [0, 2^64 - 1]; absent leaves *ret untouched. Otherwise code 7
+ * naming name (the key, or the path to it for messages, e.g.
+ * "runtimeConfig.bandwidth.ingressRate"): "'<name>' must be an integer, not
+ * <type>" or "'<name>' must be an integer between 0 and 18446744073709551615,
+ * not <value>".
+ */
+int conf_uint64(const cJSON *obj, const char *key, const char *name, uint64_t *ret,
+		struct cni_err *err) CNI_MUST_USE;
+
+/*
  * conf_int() into an int (min and max within int's range); *ret_present (may be
  * NULL) says whether key is there, null counting as absent.
  */
 int conf_int32(const cJSON *obj, const char *key, long long min, long long max, bool *ret_present,
 	       int *ret, struct cni_err *err) CNI_MUST_USE;
+
+/*
+ * Parse the plugin's config (args->stdin_data) as conf_parse_object() does,
+ * what naming it in messages, and copy args->cni_version ("0.1.0" when
+ * absent) into *ret_version (malloc'd).
+ */
+int conf_parse_stdin(const struct cni_cmd_args *args, const char *what, cJSON **ret_root,
+		     char **ret_version, struct cni_err *err) CNI_MUST_USE;
 
 /* Object member; absent sets *ret = NULL. Wrong type: code 7 naming key. */
 int conf_object(const cJSON *obj, const char *key, const cJSON **ret,

@@ -37,30 +37,6 @@ bool bw_egress_on(const struct bw_entry *e)
 	return e->egress_rate > 0 && e->egress_burst > 0;
 }
 
-/* A uint64 member (Go's json into uint64: a non-negative integer below 2^64). path names
- * it in messages. Absent or null leaves *ret untouched. */
-static int get_u64(const cJSON *obj, const char *key, const char *path, uint64_t *ret,
-		   struct cni_err *err)
-{
-	const cJSON *v = conf_get(obj, key);
-	double d;
-
-	if (!v)
-		return 0;
-	if (!cJSON_IsNumber(v))
-		return cni_err_set(err, CNI_ERR_INVALID_CONFIG,
-				   "invalid network config: '%s' must be an integer, not %s", path,
-				   conf_type_name(v, false));
-	d = v->valuedouble;
-	if (!isfinite(d) || d != floor(d) || d < 0 || d >= 18446744073709551616.0)
-		return cni_err_set(err, CNI_ERR_INVALID_CONFIG,
-				   "invalid network config: '%s' must be an integer between 0 and "
-				   "18446744073709551615, not %.17g",
-				   path, d);
-	*ret = (uint64_t)d;
-	return 0;
-}
-
 /* The four keys of obj into e; prefix is "" or "runtimeConfig.bandwidth." for messages. */
 static int get_entry(const cJSON *obj, const char *prefix, struct bw_entry *e, struct cni_err *err)
 {
@@ -72,7 +48,7 @@ static int get_entry(const cJSON *obj, const char *prefix, struct bw_entry *e, s
 		int r;
 
 		snprintf(path, sizeof(path), "%s%s", prefix, bw_keys[i]);
-		r = get_u64(obj, bw_keys[i], path, fields[i], err);
+		r = conf_uint64(obj, bw_keys[i], path, fields[i], err);
 		if (r < 0)
 			return r;
 	}
@@ -130,16 +106,13 @@ int bw_conf_load(const struct cni_cmd_args *args, struct bw_conf **ret, struct c
 	struct bw_entry top = {0}, runtime = {0};
 	int r;
 
-	r = conf_parse_object(args->stdin_data, args->stdin_len,
-			      "failed to parse network configuration", &root, err);
-	if (r < 0)
-		return r;
 	c = calloc(1, sizeof(*c));
 	if (!c)
 		return cni_err_nomem(err);
-	c->cni_version = strdup(args->cni_version ? args->cni_version : "0.1.0");
-	if (!c->cni_version)
-		return cni_err_nomem(err);
+	r = conf_parse_stdin(args, "failed to parse network configuration", &root, &c->cni_version,
+			     err);
+	if (r < 0)
+		return r;
 
 	/* Decoding first (every key of both sets), as json.Unmarshal does. */
 	r = conf_object(root, "runtimeConfig", &rc, err);

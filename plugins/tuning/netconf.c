@@ -243,18 +243,14 @@ int tuning_conf_load(const struct cni_cmd_args *args, enum tuning_load_mode mode
 	const char *dir = NULL;
 	int r;
 
-	r = conf_parse_object(args->stdin_data, args->stdin_len, "failed to load netconf", &root,
-			      err);
+	c = calloc(1, sizeof(*c));
+	if (!c)
+		return cni_err_nomem(err);
+	r = conf_parse_stdin(args, "failed to load netconf", &root, &c->cni_version, err);
 	if (r < 0)
 		return r;
 	if (mode == TUNING_LOAD_FULL && (r = sysctl_check_duplicates(root, err)) < 0)
 		return r;
-	c = calloc(1, sizeof(*c));
-	if (!c)
-		return cni_err_nomem(err);
-	c->cni_version = strdup(args->cni_version ? args->cni_version : "0.1.0");
-	if (!c->cni_version)
-		return cni_err_nomem(err);
 	r = conf_string(root, "dataDir", &dir, err);
 	if (r < 0)
 		return r;

@@ -2,6 +2,7 @@
 /* conf: Go encoding/json rules, Go-style printing, CNI_ARGS. */
 #include "unit.h"
 #include "cleanup.h"
+#include "cni/cni.h"
 #include "cni/conf.h"
 
 static cJSON *parse(const char *s)
@@ -75,6 +76,54 @@ static void test_parse_errors(void)
 	CHECK(conf_parse_object("", 0, "x", &o, &err) < 0 && err.code == 6);
 	CHECK(conf_parse_object("{}\n", 3, "x", &o, &err) == 0);
 	cJSON_Delete(o);
+}
+
+/* conf_uint64: Go's uint64, messages naming the member as the caller calls it. */
+static void test_uint64(void)
+{
+	_cleanup_(cjson_freep) cJSON *o =
+		parse("{\"max\":18446744073709549568,\"neg\":-1,\"f\":0.5,\"s\":\"1\",\"n\":null}");
+	struct cni_err err = {0};
+	uint64_t v = 3;
+
+	CHECK(o != NULL);
+	CHECK(conf_uint64(o, "absent", "absent", &v, &err) == 0 && v == 3);
+	CHECK(conf_uint64(o, "n", "n", &v, &err) == 0 && v == 3);
+	CHECK(conf_uint64(o, "MAX", "max", &v, &err) == 0 && v == 18446744073709549568ull);
+	CHECK(conf_uint64(o, "neg", "a.neg", &v, &err) < 0 && err.code == 7);
+	CHECK_STR(err.msg, "invalid network config: 'a.neg' must be an integer between 0 and "
+			   "18446744073709551615, not -1");
+	CHECK(conf_uint64(o, "f", "f", &v, &err) < 0 && err.code == 7);
+	CHECK(conf_uint64(o, "s", "a.s", &v, &err) < 0 && err.code == 7);
+	CHECK_STR(err.msg, "invalid network config: 'a.s' must be an integer, not string");
+}
+
+/* conf_parse_stdin: the config object and a copy of its version. */
+static void test_parse_stdin(void)
+{
+	char text[] = "{\"cniVersion\":\"1.0.0\"}", bad[] = "[]";
+	struct cni_cmd_args a = {.stdin_data = text, .stdin_len = sizeof(text) - 1};
+	struct cni_err err = {0};
+	cJSON *root = NULL;
+	char *version = NULL;
+
+	CHECK_INT(conf_parse_stdin(&a, "x", &root, &version, &err), 0);
+	CHECK(cJSON_IsObject(root));
+	CHECK_STR(version, "0.1.0");
+	cJSON_Delete(root);
+	free(version);
+	a.cni_version = "1.0.0";
+	CHECK_INT(conf_parse_stdin(&a, "x", &root, &version, &err), 0);
+	CHECK_STR(version, "1.0.0");
+	cJSON_Delete(root);
+	free(version);
+	a.stdin_data = bad;
+	a.stdin_len = 2;
+	root = NULL;
+	version = NULL;
+	CHECK(conf_parse_stdin(&a, "x", &root, &version, &err) < 0 && err.code == 6);
+	CHECK_STR(err.msg, "x: expected a JSON object");
+	CHECK(!root && !version);
 }
 
 /* Syntax errors: Go's messages, as the reference plugins print them. */
@@ -312,6 +361,8 @@ int main(void)
 {
 	RUN(test_getters);
 	RUN(test_int32);
+	RUN(test_uint64);
+	RUN(test_parse_stdin);
 	RUN(test_parse_errors);
 	RUN(test_go_syntax_errors);
 	RUN(test_go_decoding);
