@@ -47,8 +47,10 @@ static void bw_ctx_clear(struct bw_ctx *c)
 	nl_close(c->cont);
 }
 
-/* Parse the config and name the ifb. */
-static int ctx_init(struct bw_ctx *c, const struct cni_cmd_args *args, struct cni_err *err)
+/* Parse the config, name the ifb, and insist on a prevResult (code 7 no_prev otherwise, the
+ * reference's words differing between the verbs). */
+static int ctx_init(struct bw_ctx *c, const struct cni_cmd_args *args, const char *no_prev,
+		    struct cni_err *err)
 {
 	int r;
 
@@ -56,6 +58,8 @@ static int ctx_init(struct bw_ctx *c, const struct cni_cmd_args *args, struct cn
 	r = bw_conf_load(args, &c->conf, err);
 	if (r == 0)
 		r = bw_ifb_name(args->name, args->container_id, c->ifb, err);
+	if (r == 0 && !c->conf->prev)
+		r = cni_err_set(err, CNI_ERR_INVALID_CONFIG, "%s", no_prev);
 	return r;
 }
 
@@ -86,9 +90,9 @@ static bool on_host(const struct cni_iface *f)
 }
 
 /*
- * The reference's getHostInterface: the peer ifindex of CNI_IFNAME's veth inside the
- * container, that ifindex in our namespace, and a prevResult interface without sandbox
- * of that name. Its messages, in its order.
+ * Open the sockets, then the reference's getHostInterface: the peer ifindex of CNI_IFNAME's
+ * veth inside the container, that ifindex in our namespace, and a prevResult interface
+ * without sandbox of that name. Its messages, in its order.
  */
 static int find_host_veth(struct bw_ctx *c, struct cni_err *err)
 {
@@ -98,6 +102,9 @@ static int find_host_veth(struct bw_ctx *c, struct cni_err *err)
 	struct nl_link cl;
 	int r;
 
+	r = open_sockets(c, err);
+	if (r < 0)
+		return r;
 	if (prev->n_ifaces == 0)
 		return cni_err_set(err, CNI_ERR_INTERNAL, "no interfaces provided");
 	r = nl_link_get_by_name(c->cont, ifname, &cl, &lerr);
@@ -281,17 +288,14 @@ int bandwidth_add(const struct cni_cmd_args *args, char **ret_out, struct cni_er
 	double tick_usec;
 	int r;
 
-	r = ctx_init(&c, args, err);
+	/* A prevResult also when there is nothing to shape: the reference would print a nil
+	 * result. */
+	r = ctx_init(&c, args, "must be called as chained plugin", err);
 	if (r < 0)
 		return r;
-	/* Also when there is nothing to shape: the reference would print a nil result. */
-	if (!c.conf->prev)
-		return cni_err_set(err, CNI_ERR_INVALID_CONFIG, "must be called as chained plugin");
 	if (!bw_ingress_on(&c.conf->bw) && !bw_egress_on(&c.conf->bw))
 		return cni_result_print(c.conf->prev, c.conf->cni_version, ret_out, err);
-	r = open_sockets(&c, err);
-	if (r == 0)
-		r = find_host_veth(&c, err);
+	r = find_host_veth(&c, err);
 	if (r == 0)
 		r = tc_tick_in_usec(&tick_usec, err);
 	if (r < 0)
@@ -420,13 +424,7 @@ int bandwidth_check(const struct cni_cmd_args *args, char **ret_out, struct cni_
 	double tick_usec;
 	int r;
 
-	r = ctx_init(&c, args, err);
-	if (r < 0)
-		return r;
-	if (!c.conf->prev)
-		return cni_err_set(err, CNI_ERR_INVALID_CONFIG,
-				   "must be called as a chained plugin");
-	r = open_sockets(&c, err);
+	r = ctx_init(&c, args, "must be called as a chained plugin", err);
 	if (r == 0)
 		r = find_host_veth(&c, err);
 	if (r < 0)
