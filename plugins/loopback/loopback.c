@@ -23,33 +23,15 @@ void loopback_conf_clear(struct loopback_conf *c)
 	memset(c, 0, sizeof(*c));
 }
 
-/* "capabilities" must map names to booleans (Go decodes it into map[string]bool). */
-static int check_capabilities(const cJSON *root, struct cni_err *err)
-{
-	const cJSON *caps, *it;
-
-	if (conf_object(root, "capabilities", &caps, err) < 0)
-		return cni_err_ret(err);
-	cJSON_ArrayForEach (it, caps) {
-		if (!cJSON_IsBool(it) && !cJSON_IsNull(it))
-			return cni_err_set(err, CNI_ERR_INVALID_CONFIG,
-					   "invalid network config: capability '%s' must be a "
-					   "bool, not %s",
-					   it->string, conf_type_name(it, false));
-	}
-	return 0;
-}
-
-/* The typed fields of a plain plugin config (Go's types.NetConf); prevResult only as an object. */
+/* The typed fields of a plain plugin config (Go's types.NetConf) that the skeleton does not
+ * check before the verb: "ipam" with its "type", and "dns". */
 static int check_netconf(const cJSON *root, struct cni_err *err)
 {
 	_cleanup_(cni_dns_clear) struct cni_dns dns = {0};
-	const cJSON *ipam = NULL, *prev = NULL;
+	const cJSON *ipam = NULL;
 	const char *s = NULL;
 
-	if (conf_string(root, "type", &s, err) < 0 || check_capabilities(root, err) < 0 ||
-	    conf_object(root, "ipam", &ipam, err) < 0 || conf_string(ipam, "type", &s, err) < 0 ||
-	    conf_object(root, "prevResult", &prev, err) < 0 ||
+	if (conf_object(root, "ipam", &ipam, err) < 0 || conf_string(ipam, "type", &s, err) < 0 ||
 	    cni_dns_parse(conf_get(root, "dns"), &dns, err) < 0)
 		return cni_err_ret(err);
 	return 0;
@@ -157,6 +139,19 @@ static int open_lo(int netns_fd, struct nl_sock **ret_sock, struct nl_link *ret_
 	return 0;
 }
 
+/* open_lo() in the namespace at path (CNI_NETNS), opened by open_netns(). */
+static int open_netns_lo(const char *path, struct nl_sock **ret_sock, struct nl_link *ret_lo,
+			 struct cni_err *err)
+{
+	_cleanup_close_ int netns_fd = -1;
+	int r;
+
+	r = open_netns(path, &netns_fd, err);
+	if (r < 0)
+		return r;
+	return open_lo(netns_fd, ret_sock, ret_lo, err);
+}
+
 /* The first address of family on lo into *ret; every one must be a loopback address. */
 static int first_addr(struct nl_sock *sock, int ifindex, int family, struct ip_net *ret,
 		      struct cni_err *err)
@@ -202,19 +197,14 @@ int loopback_add(const struct cni_cmd_args *args, char **ret_out, struct cni_err
 {
 	_cleanup_(loopback_conf_clear) struct loopback_conf c = {0};
 	_cleanup_nl_close_ struct nl_sock *sock = NULL;
-	_cleanup_close_ int netns_fd = -1;
 	struct loopback_addrs addrs;
 	struct nl_link lo;
 	bool was_up;
 	int r;
 
 	r = loopback_conf_load(args->stdin_data, args->stdin_len, args->cni_version, &c, err);
-	if (r < 0)
-		return r;
-	r = open_netns(args->netns, &netns_fd, err);
-	if (r < 0)
-		return r;
-	r = open_lo(netns_fd, &sock, &lo, err);
+	if (r == 0)
+		r = open_netns_lo(args->netns, &sock, &lo, err);
 	if (r < 0)
 		return r;
 	was_up = lo.flags & IFF_UP;
@@ -280,14 +270,10 @@ int loopback_del(const struct cni_cmd_args *args, char **ret_out, struct cni_err
 int loopback_check(const struct cni_cmd_args *args, char **ret_out, struct cni_err *err)
 {
 	_cleanup_nl_close_ struct nl_sock *sock = NULL;
-	_cleanup_close_ int netns_fd = -1;
 	struct nl_link lo;
 	int r;
 
-	r = open_netns(args->netns, &netns_fd, err);
-	if (r < 0)
-		return r;
-	r = open_lo(netns_fd, &sock, &lo, err);
+	r = open_netns_lo(args->netns, &sock, &lo, err);
 	if (r < 0)
 		return r;
 	if (!(lo.flags & IFF_UP))
