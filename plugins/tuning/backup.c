@@ -42,35 +42,41 @@ static void add_text(struct cni_json_buf *b, const char *s)
 	cni_json_buf_add(b, s, strlen(s));
 }
 
+/* A member holding a boolean. */
+static void member_bool(struct cni_json_buf *b, bool *first, const char *key, bool v)
+{
+	member(b, first, key);
+	add_text(b, v ? "true" : "false");
+}
+
+/* A member holding an unsigned number. */
+static void member_uint(struct cni_json_buf *b, bool *first, const char *key, unsigned int v)
+{
+	char num[16];
+
+	member(b, first, key);
+	snprintf(num, sizeof(num), "%u", v);
+	add_text(b, num);
+}
+
 char *tuning_backup_format(const struct tuning_backup *b)
 {
 	struct cni_json_buf out = {0};
 	bool first = true;
-	char num[32];
 
 	add_text(&out, "{");
 	if (b->mac && *b->mac) {
 		member(&out, &first, "mac");
 		cni_json_buf_string(&out, b->mac);
 	}
-	if (b->promisc >= 0) {
-		member(&out, &first, "promisc");
-		add_text(&out, b->promisc ? "true" : "false");
-	}
-	if (b->mtu) {
-		member(&out, &first, "mtu");
-		snprintf(num, sizeof(num), "%u", b->mtu);
-		add_text(&out, num);
-	}
-	if (b->allmulti >= 0) {
-		member(&out, &first, "allmulti");
-		add_text(&out, b->allmulti ? "true" : "false");
-	}
-	if (b->has_txqlen) {
-		member(&out, &first, "txQLen");
-		snprintf(num, sizeof(num), "%u", b->txqlen);
-		add_text(&out, num);
-	}
+	if (b->promisc >= 0)
+		member_bool(&out, &first, "promisc", b->promisc);
+	if (b->mtu)
+		member_uint(&out, &first, "mtu", b->mtu);
+	if (b->allmulti >= 0)
+		member_bool(&out, &first, "allmulti", b->allmulti);
+	if (b->has_txqlen)
+		member_uint(&out, &first, "txQLen", b->txqlen);
 	add_text(&out, first ? "}" : "\n}");
 	if (out.failed) {
 		free(out.p);

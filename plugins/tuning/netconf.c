@@ -19,14 +19,20 @@
 /* Largest allowlist file read. */
 #define ALLOWLIST_MAX (1024 * 1024)
 
-void tuning_conf_free(struct tuning_conf *c)
+static void sysctl_clear(struct tuning_conf *c)
 {
-	if (!c)
-		return;
 	for (size_t i = 0; i < c->n_sysctls; i++) {
 		free(c->sysctls[i].key);
 		free(c->sysctls[i].value);
 	}
+	c->n_sysctls = 0;
+}
+
+void tuning_conf_free(struct tuning_conf *c)
+{
+	if (!c)
+		return;
+	sysctl_clear(c);
 	free(c->sysctls);
 	free(c->cni_version);
 	free(c->data_dir);
@@ -72,15 +78,6 @@ static int sysctl_put(struct tuning_conf *c, const char *key, const char *value,
 	s->value = v;
 	c->n_sysctls++;
 	return 0;
-}
-
-static void sysctl_clear(struct tuning_conf *c)
-{
-	for (size_t i = 0; i < c->n_sysctls; i++) {
-		free(c->sysctls[i].key);
-		free(c->sysctls[i].value);
-	}
-	c->n_sysctls = 0;
 }
 
 /*

@@ -92,18 +92,21 @@ static int open_netns(const struct cni_cmd_args *args, int *ret_fd, struct cni_e
 	return 0;
 }
 
-/* The link CNI_IFNAME in the container, as the reference words a missing one. */
-static int get_link(struct nl_sock *sock, const char *ifname, struct nl_link_attrs *ret,
-		    struct cni_err *err)
+/* A rtnetlink socket in netns_fd (*ret_sock, the caller closes it) and the attributes of
+ * CNI_IFNAME there. -ENODEV when the link is missing, for the caller to word; other
+ * failures in the reference's words. */
+static int open_link(const struct cni_cmd_args *args, int netns_fd, struct nl_sock **ret_sock,
+		     struct nl_link_attrs *ret, struct cni_err *err)
 {
-	int r = nl_link_get_attrs(sock, ifname, ret, err);
+	int r;
 
-	if (r == -ENODEV)
-		return cni_err_set_errno(err, CNI_ERR_INTERNAL, ENODEV,
-					 "failed to get \"%s\": Link not found", ifname);
+	r = nl_open_in_netns(netns_fd, ret_sock, err);
 	if (r < 0)
-		return cni_err_prefix(err, "failed to get \"%s\"", ifname);
-	return 0;
+		return cni_err_prefix(err, "failed to open netns \"%s\"", args->netns);
+	r = nl_link_get_attrs(*ret_sock, args->ifname, ret, err);
+	if (r < 0 && r != -ENODEV)
+		return cni_err_prefix(err, "failed to get \"%s\"", args->ifname);
+	return r;
 }
 
 /* ---- ADD -------------------------------------------------------------------------------- */
@@ -390,10 +393,11 @@ static int add_prepare(struct add_ctx *a, struct tuning_conf *c, char **ret_out,
 	if (r < 0)
 		return r;
 	if (tuning_conf_changes_link(c)) {
-		r = nl_open_in_netns(a->netns_fd, &a->sock, err);
-		if (r < 0)
-			return cni_err_prefix(err, "failed to open netns \"%s\"", args->netns);
-		r = get_link(a->sock, args->ifname, &a->orig, err);
+		r = open_link(args, a->netns_fd, &a->sock, &a->orig, err);
+		if (r == -ENODEV)
+			return cni_err_set_errno(err, CNI_ERR_INTERNAL, ENODEV,
+						 "failed to get \"%s\": Link not found",
+						 args->ifname);
 		if (r < 0)
 			return r;
 	}
@@ -469,16 +473,13 @@ static int del_restore(const struct cni_cmd_args *args, const struct tuning_back
 		cni_err_flatten(err);
 		return cni_err_prefix(err, "failed to open netns \"%s\"", args->netns);
 	}
-	r = nl_open_in_netns(fd, &sock, err);
-	if (r < 0)
-		return cni_err_prefix(err, "failed to open netns \"%s\"", args->netns);
-	r = nl_link_get_attrs(sock, args->ifname, &l, err);
+	r = open_link(args, fd, &sock, &l, err);
 	if (r == -ENODEV) {
 		cni_err_clear(err);
 		return 1;
 	}
 	if (r < 0)
-		return cni_err_prefix(err, "failed to get \"%s\"", args->ifname);
+		return r;
 
 	/* The reference's order: MTU, MAC, promiscuous mode, all-multicast, queue length. */
 	if (b->mtu && nl_link_set_mtu(sock, l.index, b->mtu, &e) < 0)
@@ -637,15 +638,12 @@ int tuning_check(const struct cni_cmd_args *args, char **ret_out, struct cni_err
 	r = check_sysctls(args, c, fd, err);
 	if (r < 0)
 		return r;
-	r = nl_open_in_netns(fd, &sock, err);
-	if (r < 0)
-		return cni_err_prefix(err, "failed to open netns \"%s\"", args->netns);
-	r = nl_link_get_attrs(sock, args->ifname, &l, err);
+	r = open_link(args, fd, &sock, &l, err);
 	if (r == -ENODEV)
 		return cni_err_set_errno(err, CNI_ERR_INTERNAL, ENODEV,
 					 "Cannot find container link %s", args->ifname);
 	if (r < 0)
-		return cni_err_prefix(err, "failed to get \"%s\"", args->ifname);
+		return r;
 	return check_link(args, c, &l, err);
 }
 
