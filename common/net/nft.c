@@ -1,16 +1,28 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* nftables transactions over libnftnl and the netlink transport of nl.c.
  *
- * A transaction queues messages in pages managed by mnl_nlmsg_batch, framed by
- * NFNL_MSG_BATCH_BEGIN/END, and nl_batch() sends them with one sendmsg(): the kernel
- * applies the whole batch or nothing. Every message carries NLM_F_ACK, and the description
- * stored for its sequence number names the failing message in the error. */
+ * A transaction queues messages in pages managed by mnl_nlmsg_batch; the commit frames
+ * them with NFNL_MSG_BATCH_BEGIN/END and nl_batch() sends them with one sendmsg(): the
+ * kernel applies the whole batch or nothing. Every message carries NLM_F_ACK, and the
+ * description stored for its sequence number names the failing message in the error.
+ *
+ * Reads and the batch: the first read of a transaction (a GET or a listing) first asks the
+ * kernel for the ruleset's generation (NFT_MSG_GETGEN). A batch that depends on what was
+ * read (a rule deleted by the handle a listing gave) carries that generation in its
+ * BATCH_BEGIN (NFNL_BATCH_GENID, as nft sends NFTA_GEN_ID), and the kernel refuses it
+ * whole with ERESTART when any commit came in between; nft_txn_run() then reads and
+ * queues again. Rule dumps are only copied while they arrive and parsed afterwards, so
+ * that little time passes between the parts of a multi-part dump. */
 #include "net/nft.h"
 
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <fcntl.h>
 #include <string.h>
+#include <sys/file.h>
+#include <time.h>
+#include <unistd.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netlink.h>
 
@@ -40,8 +52,12 @@ struct nft_msg_desc {
 
 struct nft_txn {
 	struct nl_sock *nl;	   /* NETLINK_NETFILTER socket (nl.c's transport) */
-	uint32_t batch_seq;	   /* sequence number of the queued NFNL_MSG_BATCH_BEGIN */
-	struct nft_page *pages;	   /* batch pages; pages[0] starts with BATCH_BEGIN */
+	uint32_t batch_seq;	   /* sequence number of the NFNL_MSG_BATCH_BEGIN to send */
+	uint32_t gen;		   /* ruleset generation before the first read, if gen_read */
+	bool gen_read;		   /* something was read since the last commit or abort */
+	bool gen_bound;		   /* the batch depends on the reads: send gen with it */
+	int netns_fd;		   /* the socket's network namespace (its lock), or -1 */
+	struct nft_page *pages;	   /* batch pages of the queued messages (BEGIN/END apart) */
 	size_t npages;		   /* pages in use */
 	size_t pages_cap;	   /* allocated entries of pages */
 	struct nft_msg_desc *msgs; /* descriptions of queued messages, in order */
@@ -77,6 +93,8 @@ int nft_txn_new(struct nft_txn **ret_txn, struct cni_err *err)
 	txn = calloc(1, sizeof(*txn));
 	if (!txn)
 		return cni_err_nomem(err);
+	/* Without /proc there is no lock: the generation check alone keeps commits safe. */
+	txn->netns_fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
 	r = nl_open_bus(NETLINK_NETFILTER, &txn->nl, err);
 	if (r < 0)
 		return r;
@@ -99,6 +117,8 @@ void nft_txn_abort(struct nft_txn *txn)
 	for (i = 0; i < txn->nmsgs; i++)
 		free(txn->msgs[i].desc);
 	txn->nmsgs = 0;
+	txn->gen_read = false;
+	txn->gen_bound = false;
 }
 
 void nft_txn_free(struct nft_txn *txn)
@@ -109,6 +129,8 @@ void nft_txn_free(struct nft_txn *txn)
 	free(txn->pages);
 	free(txn->msgs);
 	nl_close(txn->nl);
+	if (txn->netns_fd >= 0)
+		close(txn->netns_fd);
 	free(txn);
 }
 
@@ -144,7 +166,8 @@ static struct mnl_nlmsg_batch *cur_batch(struct nft_txn *txn)
 	return txn->pages[txn->npages - 1].b;
 }
 
-/* Where the next message is to be written; starts the batch when it is empty. */
+/* Where the next message is to be written; starts the batch when it is empty (the
+ * BATCH_BEGIN, which may carry the generation, is only written when the batch is sent). */
 static int batch_cursor(struct nft_txn *txn, char **ret_cur, struct cni_err *err)
 {
 	if (txn->npages == 0) {
@@ -153,11 +176,23 @@ static int batch_cursor(struct nft_txn *txn, char **ret_cur, struct cni_err *err
 		if (r < 0)
 			return r;
 		txn->batch_seq = nl_seq_next(txn->nl);
-		nftnl_batch_begin(mnl_nlmsg_batch_current(cur_batch(txn)), txn->batch_seq);
-		mnl_nlmsg_batch_next(cur_batch(txn));
 	}
 	*ret_cur = mnl_nlmsg_batch_current(cur_batch(txn));
 	return 0;
+}
+
+/* Room for a BATCH_BEGIN message with its generation attribute. */
+#define NFT_BEGIN_SIZE 64
+
+/* Write the batch's BATCH_BEGIN into buf (NFT_BEGIN_SIZE bytes, zeroed): with the
+ * generation the reads saw when the batch depends on them. Returns its length. */
+static size_t batch_begin(const struct nft_txn *txn, char *buf)
+{
+	struct nlmsghdr *nlh = nftnl_batch_begin(buf, txn->batch_seq);
+
+	if (txn->gen_read && txn->gen_bound)
+		mnl_attr_put_u32(nlh, NFNL_BATCH_GENID, htonl(txn->gen));
+	return NLMSG_ALIGN(nlh->nlmsg_len);
 }
 
 /* Account for the message just written at the cursor; moves it to a new page when
@@ -468,7 +503,16 @@ int nft_txn_delete_rule(struct nft_txn *txn, int family, const char *table, cons
 		return r;
 	nftnl_rule_set_u64(o.r, NFTNL_RULE_HANDLE, handle);
 	snprintf(verb, sizeof(verb), "delete rule handle %" PRIu64 " in", handle);
-	return queue_msg(txn, NFT_MSG_DELRULE, 0, &o, verb, err);
+	r = queue_msg(txn, NFT_MSG_DELRULE, 0, &o, verb, err);
+	/* The handle comes from a listing: valid for the ruleset as it was read. */
+	if (r == 0)
+		nft_txn_bind_generation(txn);
+	return r;
+}
+
+void nft_txn_bind_generation(struct nft_txn *txn)
+{
+	txn->gen_bound = true;
 }
 
 int nft_txn_add_rule(struct nft_txn *txn, const struct nft_rule *rule, struct cni_err *err)
@@ -489,20 +533,22 @@ int nft_txn_add_rule(struct nft_txn *txn, const struct nft_rule *rule, struct cn
 int nft_txn_copy_batch(const struct nft_txn *txn, void **ret_buf, size_t *ret_len,
 		       struct cni_err *err)
 {
+	char begin[NFT_BEGIN_SIZE] = {0};
 	size_t i, len = 0;
 	char *buf;
 
 	for (i = 0; i < txn->npages; i++)
 		len += mnl_nlmsg_batch_size(txn->pages[i].b);
-	if (len == 0) {
+	if (len == 0 || txn->nmsgs == 0) {
 		*ret_buf = NULL;
 		*ret_len = 0;
 		return 0;
 	}
-	buf = malloc(len);
+	buf = malloc(len + NFT_BEGIN_SIZE);
 	if (!buf)
 		return cni_err_nomem(err);
-	len = 0;
+	len = batch_begin(txn, begin);
+	memcpy(buf, begin, len);
 	for (i = 0; i < txn->npages; i++) {
 		memcpy(buf + len, mnl_nlmsg_batch_head(txn->pages[i].b),
 		       mnl_nlmsg_batch_size(txn->pages[i].b));
@@ -531,6 +577,12 @@ static int name_refused(const struct nft_txn *txn, struct cni_err *err)
 {
 	const struct nl_refusal *ref = &txn->nl->refusal;
 
+	if (ref->error == ERESTART && ref->seq == txn->batch_seq)
+		/* The BATCH_BEGIN: the generation check failed. */
+		return cni_err_errno(err, CNI_ERR_TRY_AGAIN, ERESTART,
+				     "the nftables ruleset changed since it was read "
+				     "(generation %" PRIu32 ")",
+				     txn->gen);
 	cni_err_set_errno(err, 0, ref->error, "%s: %s", desc_of(txn, ref->seq),
 			  strerror(ref->error));
 	if (ref->extack[0])
@@ -541,6 +593,7 @@ static int name_refused(const struct nft_txn *txn, struct cni_err *err)
 int nft_txn_commit(struct nft_txn *txn, struct cni_err *err)
 {
 	_cleanup_free_ struct iovec *iov = NULL;
+	char begin[NFT_BEGIN_SIZE] = {0};
 	uint32_t end_seq;
 	size_t i;
 	int r;
@@ -553,16 +606,19 @@ int nft_txn_commit(struct nft_txn *txn, struct cni_err *err)
 	nftnl_batch_end(mnl_nlmsg_batch_current(cur_batch(txn)), end_seq);
 	r = batch_advance(txn, err);
 	if (r == 0) {
-		iov = calloc(txn->npages, sizeof(*iov));
+		iov = calloc(txn->npages + 1, sizeof(*iov));
 		if (!iov)
 			r = cni_err_nomem(err);
 	}
 	if (r == 0) {
+		iov[0].iov_base = begin;
+		iov[0].iov_len = batch_begin(txn, begin);
 		for (i = 0; i < txn->npages; i++) {
-			iov[i].iov_base = mnl_nlmsg_batch_head(txn->pages[i].b);
-			iov[i].iov_len = mnl_nlmsg_batch_size(txn->pages[i].b);
+			iov[i + 1].iov_base = mnl_nlmsg_batch_head(txn->pages[i].b);
+			iov[i + 1].iov_len = mnl_nlmsg_batch_size(txn->pages[i].b);
 		}
-		r = nl_batch(txn->nl, iov, txn->npages, txn->batch_seq, end_seq, txn->nmsgs, err);
+		r = nl_batch(txn->nl, iov, txn->npages + 1, txn->batch_seq, end_seq, txn->nmsgs,
+			     err);
 		if (r < 0 && txn->nl->refusal.error)
 			r = name_refused(txn, err);
 	}
@@ -572,6 +628,52 @@ int nft_txn_commit(struct nft_txn *txn, struct cni_err *err)
 
 /* ---- requests and listing ---------------------------------------------------------- */
 
+static int gen_cb(const struct nlmsghdr *nlh, void *data, struct cni_err *err)
+{
+	const struct nlattr *tb[NFTA_GEN_MAX + 1] = {NULL};
+	uint32_t *gen = data;
+	int r;
+
+	r = nl_msg_check(nlh, (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_NEWGEN, sizeof(struct nfgenmsg),
+			 err);
+	if (r < 0)
+		return r;
+	nl_attr_index(nlh, sizeof(struct nfgenmsg), tb, NFTA_GEN_MAX);
+	if (!tb[NFTA_GEN_ID] || mnl_attr_get_payload_len(tb[NFTA_GEN_ID]) < sizeof(uint32_t))
+		return cni_err_set_errno(err, 0, EBADMSG, "nft generation reply without an id");
+	*gen = ntohl(mnl_attr_get_u32(tb[NFTA_GEN_ID]));
+	return 0;
+}
+
+int nft_get_generation(struct nft_txn *txn, uint32_t *ret_gen, struct cni_err *err)
+{
+	char buf[NL_MSG_BUF_SIZE] = {0};
+	struct nlmsghdr *nlh;
+	uint32_t gen = 0;
+	int r;
+
+	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_GETGEN, AF_UNSPEC, 0, 0);
+	r = nl_request_cb(txn->nl, nlh, gen_cb, &gen, err);
+	if (r < 0)
+		return nl_err_wrap(txn->nl, err, "failed to get the nftables ruleset generation");
+	*ret_gen = gen;
+	return 0;
+}
+
+/* Before the first read of a batch: the generation the reads are valid for. */
+static int txn_before_read(struct nft_txn *txn, struct cni_err *err)
+{
+	int r;
+
+	if (txn->gen_read)
+		return 0;
+	r = nft_get_generation(txn, &txn->gen, err);
+	if (r < 0)
+		return r;
+	txn->gen_read = true;
+	return 0;
+}
+
 /* GET one table or chain and report whether it exists (ENOENT is "no"). */
 static int obj_exists(struct nft_txn *txn, uint16_t type, const struct nft_obj *o, bool *ret_exists,
 		      struct cni_err *err)
@@ -580,6 +682,9 @@ static int obj_exists(struct nft_txn *txn, uint16_t type, const struct nft_obj *
 	struct nlmsghdr *nlh;
 	int r;
 
+	r = txn_before_read(txn, err);
+	if (r < 0)
+		return r;
 	nlh = nftnl_nlmsg_build_hdr(hdr, type, (uint16_t)o->family, NLM_F_ACK, 0);
 	obj_build_payload(nlh, o);
 	r = nl_request(txn->nl, nlh, err);
@@ -639,12 +744,6 @@ void nft_rule_list_free(struct nft_rule_list *list)
 	free(list);
 }
 
-/* State of a rule dump. */
-struct list_state {
-	struct nft_rule_list *list; /* the list being filled */
-	size_t cap;		    /* allocated entries of list->rule */
-};
-
 /* The comment of a listed rule, or NULL (tolerates a missing NUL terminator). */
 static char *rule_comment(const struct nftnl_rule *nlr)
 {
@@ -674,30 +773,68 @@ static char *rule_comment(const struct nftnl_rule *nlr)
 	return NULL;
 }
 
+/* The messages of a rule dump, copied as they arrive (parsed once it is complete). */
+struct dump_copy {
+	struct nlmsghdr **msg; /* copies of the NFT_MSG_NEWRULE messages */
+	size_t n;	       /* number of messages */
+	size_t cap;	       /* allocated entries of msg */
+};
+
+static void dump_copy_clear(struct dump_copy *d)
+{
+	for (size_t i = 0; i < d->n; i++)
+		free(d->msg[i]);
+	d->n = 0;
+}
+
+static void dump_copy_free(struct dump_copy *d)
+{
+	dump_copy_clear(d);
+	free(d->msg);
+}
+
 static int rule_cb(const struct nlmsghdr *nlh, void *data, struct cni_err *err)
 {
-	_cleanup_(nftnl_rule_freep) struct nftnl_rule *nlr = NULL;
-	struct list_state *st = data;
-	struct nft_rule_list *list = st->list;
-	struct nft_rule_info *ri;
+	struct dump_copy *d = data;
+	struct nlmsghdr *copy;
 
 	if (!nlh) {
 		/* The dump restarts. */
-		rule_list_clear(list);
+		dump_copy_clear(d);
 		return 0;
 	}
-	if (ARRAY_RESERVE(list->rule, st->cap, list->n + 1) < 0)
+	if (ARRAY_RESERVE(d->msg, d->cap, d->n + 1) < 0)
 		return cni_err_nomem(err);
-	nlr = nftnl_rule_alloc();
-	if (!nlr)
+	copy = malloc(nlh->nlmsg_len);
+	if (!copy)
 		return cni_err_nomem(err);
-	if (nftnl_rule_nlmsg_parse(nlh, nlr) < 0)
-		return cni_err_set_errno(err, 0, EPROTO, "failed to parse a listed nft rule");
-	ri = &list->rule[list->n++];
-	ri->handle = nftnl_rule_get_u64(nlr, NFTNL_RULE_HANDLE);
-	/* A missing or unreadable comment is NULL. */
-	ri->comment = rule_comment(nlr);
-	ri->nlr = TAKE_PTR(nlr);
+	memcpy(copy, nlh, nlh->nlmsg_len);
+	d->msg[d->n++] = copy;
+	return 0;
+}
+
+/* Parse the copied messages of a complete dump into list. */
+static int rule_list_parse(const struct dump_copy *d, struct nft_rule_list *list,
+			   struct cni_err *err)
+{
+	list->rule = calloc(d->n + 1, sizeof(*list->rule));
+	if (!list->rule)
+		return cni_err_nomem(err);
+	for (size_t i = 0; i < d->n; i++) {
+		_cleanup_(nftnl_rule_freep) struct nftnl_rule *nlr = nftnl_rule_alloc();
+		struct nft_rule_info *ri;
+
+		if (!nlr)
+			return cni_err_nomem(err);
+		if (nftnl_rule_nlmsg_parse(d->msg[i], nlr) < 0)
+			return cni_err_set_errno(err, 0, EPROTO,
+						 "failed to parse a listed nft rule");
+		ri = &list->rule[list->n++];
+		ri->handle = nftnl_rule_get_u64(nlr, NFTNL_RULE_HANDLE);
+		/* A missing or unreadable comment is NULL. */
+		ri->comment = rule_comment(nlr);
+		ri->nlr = TAKE_PTR(nlr);
+	}
 	return 0;
 }
 
@@ -705,9 +842,9 @@ int nft_list_rules(struct nft_txn *txn, int family, const char *table, const cha
 		   struct nft_rule_list **ret_list, struct cni_err *err)
 {
 	_cleanup_(nft_rule_list_freep) struct nft_rule_list *list = NULL;
+	_cleanup_(dump_copy_free) struct dump_copy copy = {0};
 	_cleanup_(obj_clear) struct nft_obj filter = {0};
 	char hdr[NL_MSG_BUF_SIZE] = {0};
-	struct list_state st = {0};
 	struct nlmsghdr *nlh;
 	bool exists;
 	int r;
@@ -728,10 +865,12 @@ int nft_list_rules(struct nft_txn *txn, int family, const char *table, const cha
 	/* The kernel filters the dump by the table and chain attributes. */
 	nlh = nftnl_nlmsg_build_hdr(hdr, NFT_MSG_GETRULE, (uint16_t)family, NLM_F_DUMP, 0);
 	obj_build_payload(nlh, &filter);
-	st.list = list;
-	r = nl_dump(txn->nl, nlh, rule_cb, &st, err);
+	r = nl_dump(txn->nl, nlh, rule_cb, &copy, err);
 	if (r < 0)
 		return obj_failed(txn, &filter, "list rules of", err);
+	r = rule_list_parse(&copy, list, err);
+	if (r < 0)
+		return r;
 	*ret_list = TAKE_PTR(list);
 	return 0;
 }
@@ -824,4 +963,109 @@ int nft_txn_delete_rules_by_comment_prefix(struct nft_txn *txn, int family, cons
 {
 	return nft_txn_delete_rules_if(txn, family, table, chain, comment_has_prefix,
 				       (void *)prefix, ret_count, err);
+}
+
+/* ---- retried transactions ---------------------------------------------------------- */
+
+/* Worth redoing from the reads on: the ruleset changed since it was read (ERESTART), a
+ * listing kept being interrupted (EINTR), or, from the commit, something the batch refers
+ * to was removed or is still referenced by a concurrent change (ENOENT, EBUSY). */
+static bool txn_retryable(int r, bool committing)
+{
+	return r == -ERESTART || r == -EINTR || (committing && (r == -ENOENT || r == -EBUSY));
+}
+
+/* Sleep for us microseconds. */
+static void sleep_us(long us)
+{
+	struct timespec ts = {.tv_sec = us / 1000000, .tv_nsec = (us % 1000000) * 1000};
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+/* Milliseconds of CLOCK_MONOTONIC. */
+static long long now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* A random pause before attempt (2, 3, ...): up to 1 ms doubled per attempt, at most
+ * NFT_TXN_PAUSE_MAX_MS, so that competing writers spread out. */
+static void txn_pause(int attempt, unsigned int *seed)
+{
+	long max_us = 1000L << (attempt < 8 ? attempt - 1 : 7);
+
+	if (max_us > NFT_TXN_PAUSE_MAX_MS * 1000L)
+		max_us = NFT_TXN_PAUSE_MAX_MS * 1000L;
+	sleep_us((long)((unsigned long)rand_r(seed) % (unsigned long)max_us) + 1);
+}
+
+/*
+ * Take the namespace's lock: flock() on the namespace's nsfs file, which every process of
+ * the namespace opens as the same inode, so that the suite's own commands read and commit
+ * one after the other (and released by the kernel when a holder dies). Gives up after
+ * NFT_LOCK_WAIT_MS (a holder that hangs): the commit is then only guarded by the
+ * generation check. Returns whether the lock is held.
+ */
+static bool txn_lock(struct nft_txn *txn, unsigned int *seed)
+{
+	long long deadline;
+
+	if (txn->netns_fd < 0)
+		return false;
+	if (flock(txn->netns_fd, LOCK_EX | LOCK_NB) == 0)
+		return true;
+	deadline = now_ms() + NFT_LOCK_WAIT_MS;
+	while (errno == EWOULDBLOCK || errno == EINTR) {
+		if (now_ms() >= deadline)
+			return false;
+		/* 0.2..1.2 ms: short next to one command's reads and commit. */
+		sleep_us(200 + (long)(rand_r(seed) % 1000));
+		if (flock(txn->netns_fd, LOCK_EX | LOCK_NB) == 0)
+			return true;
+	}
+	return false;
+}
+
+static void txn_unlock(struct nft_txn *txn, bool locked)
+{
+	if (locked)
+		(void)flock(txn->netns_fd, LOCK_UN);
+}
+
+int nft_txn_run(struct nft_txn *txn, nft_txn_fill_fn fill, nft_txn_send_fn send, void *userdata,
+		struct cni_err *err)
+{
+	struct timespec now;
+	unsigned int seed;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	seed = (unsigned int)getpid() ^ (unsigned int)now.tv_nsec;
+	for (int attempt = 1;; attempt++) {
+		bool committing = false, locked;
+		int r;
+
+		nft_txn_abort(txn);
+		cni_err_clear(err);
+		locked = txn_lock(txn, &seed);
+		r = fill(txn, userdata, err);
+		if (r == 0) {
+			committing = true;
+			r = send ? send(txn, userdata, err) : nft_txn_commit(txn, err);
+		}
+		txn_unlock(txn, locked);
+		if (r == 0 || !txn_retryable(r, committing))
+			return r;
+		if (attempt == NFT_TXN_ATTEMPTS) {
+			nft_txn_abort(txn);
+			if (r == -ERESTART || r == -EINTR)
+				cni_err_prefix(err, "gave up after %d attempts", attempt);
+			return r;
+		}
+		txn_pause(attempt + 1, &seed);
+	}
 }

@@ -98,18 +98,65 @@ int nft_txn_add_rule(struct nft_txn *txn, const struct nft_rule *rule,
 		     struct cni_err *err) CNI_MUST_USE;
 
 /* Send the whole batch between NFNL_MSG_BATCH_BEGIN/END and wait for every ACK. The
- * kernel applies all of it or nothing. On failure the error names the first failing
- * message ("add rule to chain 'x' in table ip t: No such file or directory") with the
- * kernel's extended ACK text as details, and the negative errno of that message is
- * returned (e.g. -ENOENT when a rule to delete vanished meanwhile: list and retry).
+ * kernel applies all of it or nothing; a batch bound to the generation of its reads
+ * (nft_txn_bind_generation()) fails with -ERESTART when the ruleset changed since. On
+ * failure the error names the first failing message ("add rule to chain 'x' in table ip
+ * t: No such file or directory") with the kernel's extended ACK text as details, and the
+ * negative errno of that message is returned (e.g. -ENOENT when a chain to delete
+ * vanished meanwhile: read and retry, as nft_txn_run() does).
  * -ETIMEDOUT when ACKs are missing, -errno of sendmsg()/recvmsg() ("failed to send netlink
  * message"). The queue is emptied either way; the transaction can be reused. An empty
  * queue commits trivially. */
 int nft_txn_commit(struct nft_txn *txn, struct cni_err *err) CNI_MUST_USE;
 
+/* How often nft_txn_run() fills and commits a transaction before it gives up. */
+#define NFT_TXN_ATTEMPTS 40
+
+/* Longest pause between two attempts of nft_txn_run(), in milliseconds. */
+#define NFT_TXN_PAUSE_MAX_MS 50
+
+/* Longest wait of nft_txn_run() for the namespace's lock, in milliseconds. */
+#define NFT_LOCK_WAIT_MS 10000
+
+/* Queues a command's changes into txn (empty on entry), reading what it needs with the
+ * listing functions below; called again for every attempt of nft_txn_run(). */
+typedef int (*nft_txn_fill_fn)(struct nft_txn *txn, void *userdata, struct cni_err *err);
+
+/* Sends what the fill function queued, for commits that add messages of their own
+ * (NULL: nft_txn_commit()). Must empty the transaction like nft_txn_commit(). */
+typedef int (*nft_txn_send_fn)(struct nft_txn *txn, void *userdata, struct cni_err *err);
+
+/* Fill txn and commit it, as one batch, until it applies. Each attempt holds a lock of
+ * the transaction's network namespace (flock() on its nsfs file, waited for up to
+ * NFT_LOCK_WAIT_MS), so that the suite's own commands in one namespace read and commit
+ * in turn instead of invalidating each other's reads; other writers are caught by the
+ * generation check. An attempt that fails because
+ * the ruleset changed since it was read (-ERESTART, see nft_txn_bind_generation()), whose
+ * listing the kernel kept interrupting (-EINTR), or whose commit refers to something a
+ * concurrent command removed or still uses (-ENOENT, -EBUSY) is redone from scratch
+ * after a short random pause, up to NFT_TXN_ATTEMPTS attempts. Other failures, of fill
+ * or of the commit, are returned at once; after the last attempt the last error is
+ * (-ERESTART and -EINTR with CNI code 11, "gave up after N attempts: ..."). */
+int nft_txn_run(struct nft_txn *txn, nft_txn_fill_fn fill, nft_txn_send_fn send, void *userdata,
+		struct cni_err *err) CNI_MUST_USE;
+
+/* Make the batch depend on what the transaction read: the first read (GET or listing)
+ * since the last commit or abort records the ruleset generation (NFT_MSG_GETGEN), and a
+ * bound batch carries it in its BATCH_BEGIN; the kernel then refuses the whole batch
+ * with -ERESTART (CNI code 11, "the nftables ruleset changed since it was read") when
+ * any other commit came in between, so nothing is applied on the strength of stale
+ * reads. nft_txn_delete_rule() binds implicitly (its handle comes from a listing).
+ * Without reads it has no effect. */
+void nft_txn_bind_generation(struct nft_txn *txn);
+
+/* The ruleset's current generation (NFT_MSG_GETGEN): it changes with every commit that
+ * changed something. Errors: the kernel's -errno ("failed to get the nftables ruleset
+ * generation"). */
+int nft_get_generation(struct nft_txn *txn, uint32_t *ret_gen, struct cni_err *err) CNI_MUST_USE;
+
 /* A copy of the queued batch as it would be sent, without the final BATCH_END: the
- * NFNL_MSG_BATCH_BEGIN message followed by the queued messages (for tests and
- * debugging). Empty (NULL, 0) when nothing is queued. Free *ret_buf with free(). */
+ * NFNL_MSG_BATCH_BEGIN message (with the generation when the batch is bound to it)
+ * followed by the queued messages (for tests, and for commits that append messages). Empty (NULL, 0) when nothing is queued. Free *ret_buf with free(). */
 int nft_txn_copy_batch(const struct nft_txn *txn, void **ret_buf, size_t *ret_len,
 		       struct cni_err *err) CNI_MUST_USE;
 

@@ -729,33 +729,60 @@ static int add_l3(struct bridge_ctx *c, const struct nl_link *br, const struct n
 	return 0;
 }
 
-/* Queue the ADD's nftables work (spoofcheck, masquerade) and commit it in one batch. */
+/* What the ADD's nftables batch is made of. */
+struct add_nft_ctx {
+	struct bridge_ctx *c;	      /* the command */
+	const struct cni_result *res; /* the addresses to masquerade */
+	const char *host_veth;	      /* the port the spoofcheck rule matches */
+	const uint8_t *cont_mac;      /* the MAC the spoofcheck allows */
+};
+
+/* Queue the spoofcheck and masquerade rules (an nft_txn_run() fill function). */
+static int add_nft_fill(struct nft_txn *txn, void *userdata, struct cni_err *err)
+{
+	const struct add_nft_ctx *x = userdata;
+	const struct bridge_ctx *c = x->c;
+	const struct cni_cmd_args *a = c->args;
+
+	if (c->conf->macspoofchk && spoofchk_queue_setup(txn, x->host_veth, x->cont_mac,
+							 a->container_id, a->ifname, err) < 0)
+		return cni_err_prefix(err, "failed to setup spoof-check");
+	if (bridge_conf_is_l3(c->conf) && c->conf->ip_masq) {
+		_cleanup_free_ struct ip_net *ips = calloc(x->res->n_ips + 1, sizeof(*ips));
+
+		if (!ips)
+			return cni_err_nomem(err);
+		for (size_t i = 0; i < x->res->n_ips; i++)
+			ips[i] = x->res->ips[i].address;
+		if (masq_queue_setup(txn, ips, x->res->n_ips, c->conf->name, a->ifname,
+				     a->container_id, err) < 0)
+			return cni_err_prefix(err, "failed to set up IP masquerade");
+	}
+	return 0;
+}
+
+/* Commit the ADD's batch (an nft_txn_run() send function). */
+static int add_nft_send(struct nft_txn *txn, void *userdata, struct cni_err *err)
+{
+	if (nft_txn_commit(txn, err) < 0)
+		return cni_err_prefix(err, "failed to apply nftables rules");
+	return 0;
+}
+
+/* Queue the ADD's nftables work (spoofcheck, masquerade) and commit it in one batch,
+ * read and queued again when a concurrent change got in between. */
 static int add_nft(struct bridge_ctx *c, const struct cni_result *res, const char *host_veth,
 		   const uint8_t *cont_mac, struct cni_err *err)
 {
 	_cleanup_(nft_txn_freep) struct nft_txn *txn = NULL;
-	const struct cni_cmd_args *a = c->args;
+	struct add_nft_ctx x = {c, res, host_veth, cont_mac};
 
 	if (!c->conf->macspoofchk && !(bridge_conf_is_l3(c->conf) && c->conf->ip_masq))
 		return 0;
 	if (nft_txn_new(&txn, err) < 0)
 		return cni_err_ret(err);
-	if (c->conf->macspoofchk &&
-	    spoofchk_queue_setup(txn, host_veth, cont_mac, a->container_id, a->ifname, err) < 0)
-		return cni_err_prefix(err, "failed to setup spoof-check");
-	if (bridge_conf_is_l3(c->conf) && c->conf->ip_masq) {
-		_cleanup_free_ struct ip_net *ips = calloc(res->n_ips + 1, sizeof(*ips));
-
-		if (!ips)
-			return cni_err_nomem(err);
-		for (size_t i = 0; i < res->n_ips; i++)
-			ips[i] = res->ips[i].address;
-		if (masq_queue_setup(txn, ips, res->n_ips, c->conf->name, a->ifname,
-				     a->container_id, err) < 0)
-			return cni_err_prefix(err, "failed to set up IP masquerade");
-	}
-	if (nft_txn_commit(txn, err) < 0)
-		return cni_err_prefix(err, "failed to apply nftables rules");
+	if (nft_txn_run(txn, add_nft_fill, add_nft_send, &x, err) < 0)
+		return cni_err_ret(err);
 	cni_log(c->log, CNI_LOG_INFO, "nftables rules committed (macspoofchk %s, ipMasq %s)",
 		c->conf->macspoofchk ? "on" : "off",
 		bridge_conf_is_l3(c->conf) && c->conf->ip_masq ? "on" : "off");
@@ -951,30 +978,39 @@ static int del_container_link(struct bridge_ctx *c, struct cni_err *err)
 	return 0;
 }
 
+/* Queue the removal of this attachment's masquerade and spoofcheck rules (an
+ * nft_txn_run() fill function). */
+static int del_nft_fill(struct nft_txn *txn, void *userdata, struct cni_err *err)
+{
+	const struct bridge_ctx *c = userdata;
+	const struct cni_cmd_args *a = c->args;
+
+	if (masq_queue_teardown(txn, c->conf->name, a->ifname, a->container_id, NULL, err) < 0)
+		return cni_err_prefix(err, "failed to remove IP masquerade rules");
+	if (spoofchk_queue_teardown(txn, a->container_id, a->ifname, err) < 0)
+		return cni_err_prefix(err, "failed to teardown spoof-check");
+	return 0;
+}
+
+/* Commit the DEL's batch (an nft_txn_run() send function). */
+static int del_nft_send(struct nft_txn *txn, void *userdata, struct cni_err *err)
+{
+	if (nft_txn_commit(txn, err) < 0)
+		return cni_err_prefix(err, "failed to remove nftables rules");
+	return 0;
+}
+
 /* Remove this attachment's masquerade and spoofcheck rules, found by their comments (no
- * need for the netns or the link), in one batch; retried once if a rule vanished meanwhile. */
+ * need for the netns or the link), in one batch that only applies to the ruleset as it
+ * was listed; listed and queued again when a concurrent change got in between. */
 static int del_nft(struct bridge_ctx *c, struct cni_err *err)
 {
-	const struct cni_cmd_args *a = c->args;
-	int r = 0;
+	_cleanup_(nft_txn_freep) struct nft_txn *txn = NULL;
 
-	for (int attempt = 0; attempt < 2; attempt++) {
-		_cleanup_(nft_txn_freep) struct nft_txn *txn = NULL;
-
-		cni_err_clear(err);
-		if (nft_txn_new(&txn, err) < 0)
-			return cni_err_ret(err);
-		if (masq_queue_teardown(txn, c->conf->name, a->ifname, a->container_id, NULL, err) <
-		    0)
-			return cni_err_prefix(err, "failed to remove IP masquerade rules");
-		if (spoofchk_queue_teardown(txn, a->container_id, a->ifname, err) < 0)
-			return cni_err_prefix(err, "failed to teardown spoof-check");
-		r = nft_txn_commit(txn, err);
-		if (r != -ENOENT && r != -EBUSY)
-			break;
-	}
-	if (r < 0)
-		return cni_err_prefix(err, "failed to remove nftables rules");
+	if (nft_txn_new(&txn, err) < 0)
+		return cni_err_ret(err);
+	if (nft_txn_run(txn, del_nft_fill, del_nft_send, c, err) < 0)
+		return cni_err_ret(err);
 	cni_log(c->log, CNI_LOG_INFO, "nftables rules of the attachment removed");
 	return 0;
 }
@@ -1239,6 +1275,29 @@ int bridge_cmd_status(const struct cni_cmd_args *args, char **ret_out, struct cn
 			     NULL, err);
 }
 
+/* What GC's nftables batch removes. */
+struct gc_nft_ctx {
+	struct bridge_ctx *c;		    /* the command */
+	const struct cni_attachment *valid; /* attachments to keep */
+	size_t n_valid;			    /* entries of valid */
+	int br_index;			    /* the bridge's ifindex, 0 when there is none */
+	size_t n_masq;			    /* masquerade rules queued for removal */
+	size_t n_spoof;			    /* attachments whose spoofcheck rules are queued */
+};
+
+/* Queue the removal of stale masquerade and spoofcheck rules (nft_txn_run() fill). */
+static int gc_nft_fill(struct nft_txn *txn, void *userdata, struct cni_err *err)
+{
+	struct gc_nft_ctx *x = userdata;
+
+	x->n_masq = x->n_spoof = 0;
+	if (masq_queue_gc(txn, x->c->conf->name, x->valid, x->n_valid, &x->n_masq, err) < 0 ||
+	    spoofchk_queue_gc(txn, x->c->host, x->br_index, x->valid, x->n_valid, &x->n_spoof,
+			      err) < 0)
+		return cni_err_ret(err);
+	return 0;
+}
+
 int bridge_cmd_gc(const struct cni_cmd_args *args, char **ret_out, struct cni_err *err)
 {
 	_cleanup_(ctx_clear) struct bridge_ctx c = BRIDGE_CTX_INIT(args);
@@ -1246,9 +1305,9 @@ int bridge_cmd_gc(const struct cni_cmd_args *args, char **ret_out, struct cni_er
 	_cleanup_(nft_txn_freep) struct nft_txn *txn = NULL;
 	struct cni_attachment *valid = NULL;
 	struct cni_err first = {0}, e = {0};
+	struct gc_nft_ctx x = {.c = &c};
 	struct nl_link br;
-	size_t n_valid = 0, n_masq = 0, n_spoof = 0;
-	int br_index = 0;
+	size_t n_valid = 0;
 
 	if (bridge_conf_load(args, &c.conf, err) < 0 ||
 	    conf_parse_object(args->stdin_data, args->stdin_len, "failed to load netconf", &root,
@@ -1264,16 +1323,16 @@ int bridge_cmd_gc(const struct cni_cmd_args *args, char **ret_out, struct cni_er
 	if (nl_open(&c.host, &e) == 0 && nft_txn_new(&txn, &e) == 0) {
 		/* No bridge (yet, or any more): no port to match spoofcheck rules on. */
 		if (find_link(&c, c.conf->bridge, &br) == 0)
-			br_index = br.index;
-		if (masq_queue_gc(txn, c.conf->name, valid, n_valid, &n_masq, &e) < 0 ||
-		    spoofchk_queue_gc(txn, c.host, br_index, valid, n_valid, &n_spoof, &e) < 0 ||
-		    nft_txn_commit(txn, &e) < 0)
+			x.br_index = br.index;
+		x.valid = valid;
+		x.n_valid = n_valid;
+		if (nft_txn_run(txn, gc_nft_fill, NULL, &x, &e) < 0)
 			cni_err_prefix(&e, "failed to garbage-collect nftables rules");
 		else
 			cni_log(c.log, CNI_LOG_INFO,
 				"removed %zu stale masquerade rule(s) and the spoofcheck rules of "
 				"%zu attachment(s)",
-				n_masq, n_spoof);
+				x.n_masq, x.n_spoof);
 	}
 	keep_first(&first, &e);
 	cni_attachments_free(valid, n_valid);

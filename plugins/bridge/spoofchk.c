@@ -98,6 +98,9 @@ static int queue_teardown_names(struct nft_txn *txn, const struct spoofchk_names
 	for (int i = 0; i < 2 && r == 0; i++)
 		r = nft_chain_exists(txn, NFPROTO_BRIDGE, SPOOFCHK_TABLE, chains[i], &exists[i],
 				     err);
+	/* Deleting what was found only holds for the ruleset as it was read. */
+	if (r == 0 && (exists[0] || exists[1]))
+		nft_txn_bind_generation(txn);
 	/* Empty both chains first: the jump between them holds a reference. */
 	for (int i = 0; i < 2 && r == 0; i++)
 		if (exists[i])

@@ -376,6 +376,10 @@ static int name_refused(const struct nl_sock *sock, const void *head, size_t hea
 
 	if (!nlh)
 		nlh = find_seq(tail, tail_len, ref->seq);
+	if (nlh && nlh->nlmsg_type == NFNL_MSG_BATCH_BEGIN && ref->error == ERESTART)
+		/* The generation check of a batch bound to its reads, as nft.c says it. */
+		return cni_err_errno(err, CNI_ERR_TRY_AGAIN, ERESTART,
+				     "the nftables ruleset changed since it was read");
 	what = nlh ? describe(nlh) : NULL;
 	cni_err_set_errno(err, 0, ref->error, "%s: %s", what ? what : "nftables batch",
 			  strerror(ref->error));

@@ -25,22 +25,12 @@
 #include "cni/result.h"
 #include "net/sysctl.h"
 
-/* How often a transaction is rebuilt when a rule it deletes vanished meanwhile (a
- * concurrent DEL/GC of another container): listing and commit are not atomic. */
-#define PM_TXN_ATTEMPTS 3
-
-/* Queues one command's changes into txn (empty); called again for every attempt. */
-typedef int (*pm_queue_fn)(struct nft_txn *txn, void *ctx, struct cni_err *err);
-
-/* Commits what the queue function queued (NULL: nft_txn_commit()). */
-typedef int (*pm_commit_fn)(struct nft_txn *txn, void *ctx, struct cni_err *err);
-
 /*
  * Commit what queue(txn, ctx) queues as one transaction, so that it applies
- * completely or not at all. A commit failing with -ENOENT (a rule to delete
- * is gone) is rebuilt from scratch, up to PM_TXN_ATTEMPTS times.
+ * completely or not at all; read and queued again when a concurrent change got in
+ * between (nft_txn_run()).
  */
-static int pm_run_txn(pm_queue_fn queue, pm_commit_fn commit, void *ctx, struct cni_err *err)
+static int pm_run_txn(nft_txn_fill_fn queue, nft_txn_send_fn commit, void *ctx, struct cni_err *err)
 {
 	_cleanup_(nft_txn_freep) struct nft_txn *txn = NULL;
 	int r;
@@ -48,16 +38,7 @@ static int pm_run_txn(pm_queue_fn queue, pm_commit_fn commit, void *ctx, struct 
 	r = nft_txn_new(&txn, err);
 	if (r < 0)
 		return r;
-	for (int attempt = 1;; attempt++) {
-		nft_txn_abort(txn);
-		r = queue(txn, ctx, err);
-		if (r < 0)
-			return r;
-		r = commit ? commit(txn, ctx, err) : nft_txn_commit(txn, err);
-		if (r != -ENOENT || attempt == PM_TXN_ATTEMPTS)
-			return r;
-		cni_err_clear(err);
-	}
+	return nft_txn_run(txn, queue, commit, ctx, err);
 }
 
 /* What ADD queues: the container's rules, replacing any it had. */

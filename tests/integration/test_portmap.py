@@ -15,6 +15,7 @@ import re
 import shutil
 import signal
 import subprocess
+import sys
 import time
 import unittest
 
@@ -761,6 +762,34 @@ class TestPortmapTiming(PortmapBase):
         print("\n" + msg)
         with open(os.path.join(self.tmpdir(), "timing"), "w") as f:
             f.write(msg)
+
+
+class TestNftRace(CNITestCase):
+    """Parallel ADD/DEL of portmap and bridge (ipMasq, macspoofchk) over a node whose
+    chains hold many rules, so that every listing is a multi-part dump, with nft(8)
+    committing to a table of its own meanwhile: the short run of tests/stress/nft_race.py."""
+    needs_netns = True
+
+    def test_parallel_add_del_over_busy_ruleset(self):
+        sys.path.insert(0, os.path.join(HERE, "..", "stress"))
+        import nft_race
+        for tool in ("nft", "nsenter"):
+            if not shutil.which(tool):
+                self.skipTest("missing tool %s" % tool)
+        bin_dir = os.path.dirname(plugin_path("portmap"))
+        for p in ("portmap", "bridge", "host-local"):
+            if not os.path.exists(os.path.join(bin_dir, p)):
+                self.skipTest("bin/%s not built" % p)
+        s = nft_race.Stress(bin_dir, resident=100, streams=32, duration=6, foreign=2,
+                            mappings=8)
+        self.addCleanup(s.cleanup)
+        fig = s.run()
+        print("\n  nft race: %d calls, %d failed, %d rules left, %d foreign commits" % (
+            fig["calls"], fig["failures"], fig["rules_left"], fig["foreign_commits"]))
+        self.assertGreater(fig["calls"], 32)
+        self.assertEqual(fig["failure_samples"], [])
+        self.assertEqual(fig["left_samples"], [])
+        self.assertEqual(fig["resident_after"], fig["resident_before"])
 
 
 if __name__ == "__main__":

@@ -16,9 +16,14 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <fcntl.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdint.h>
+#include <sys/file.h>
 #include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 #include <linux/netfilter/nfnetlink.h>
 
 #include <libmnl/libmnl.h>
@@ -1101,6 +1106,293 @@ static void test_live_big_batch(void)
 	OK(nft_txn_commit(txn, &err));
 }
 
+/* ---- live: reads and the generation ------------------------------------------------- */
+
+/* A table t with chain c holding rules commented "r0".."r<n-1>". */
+static void make_chain(struct nft_txn *txn, const char *t, int n)
+{
+	OK(nft_txn_add_table(txn, NFPROTO_IPV4, t, NULL, &err));
+	OK(nft_txn_add_chain(txn, NFPROTO_IPV4, t, "c", NULL, NULL, &err));
+	for (int i = 0; i < n; i++) {
+		char comment[32];
+		struct nft_rule *r;
+
+		snprintf(comment, sizeof(comment), "r%d", i);
+		r = new_rule(NFPROTO_IPV4, t, "c", comment);
+		OK(nft_rule_match_l4_dport(r, IPPROTO_TCP, (uint16_t)(1000 + i), &err));
+		OK(nft_rule_verdict(r, NF_ACCEPT, NULL, &err));
+		add(txn, r);
+	}
+	OK(nft_txn_commit(txn, &err));
+}
+
+/* Commit one change of another table from a transaction of its own. */
+static void foreign_commit(const char *t)
+{
+	_cleanup_(nft_txn_freep) struct nft_txn *other = NULL;
+	struct nft_rule *r;
+
+	OK(nft_txn_new(&other, &err));
+	if (!other)
+		return;
+	OK(nft_txn_add_table(other, NFPROTO_IPV4, t, NULL, &err));
+	OK(nft_txn_add_chain(other, NFPROTO_IPV4, t, "c", NULL, NULL, &err));
+	OK(nft_txn_flush_chain(other, NFPROTO_IPV4, t, "c", &err));
+	r = new_rule(NFPROTO_IPV4, t, "c", NULL);
+	OK(nft_rule_verdict(r, NF_ACCEPT, NULL, &err));
+	add(other, r);
+	OK(nft_txn_commit(other, &err));
+}
+
+/* The NFNL_BATCH_GENID of the BATCH_BEGIN a copy of the batch starts with, 0 if none. */
+static uint32_t batch_genid(struct nft_txn *txn)
+{
+	_cleanup_free_ void *buf = NULL;
+	const struct nlattr *a;
+	size_t len = 0;
+	uint32_t gen = 0;
+
+	OK(nft_txn_copy_batch(txn, &buf, &len, &err));
+	if (!buf)
+		return 0;
+	CHECK_INT(((const struct nlmsghdr *)buf)->nlmsg_type, NFNL_MSG_BATCH_BEGIN);
+	mnl_attr_for_each (a, (const struct nlmsghdr *)buf, sizeof(struct nfgenmsg))
+		if (mnl_attr_get_type(a) == NFNL_BATCH_GENID)
+			gen = ntohl(mnl_attr_get_u32(a));
+	return gen;
+}
+
+static void test_live_generation(void)
+{
+	LIVE_REQUIRED();
+	_cleanup_(nft_txn_freep) struct nft_txn *txn = NULL;
+	uint32_t g1 = 0, g2 = 0, g3 = 0;
+	size_t n = 0;
+
+	OK(nft_txn_new(&txn, &err));
+	if (!txn)
+		return;
+	make_chain(txn, "t_gen", 3);
+	OK(nft_get_generation(txn, &g1, &err));
+	foreign_commit("t_gen_other");
+	OK(nft_get_generation(txn, &g2, &err));
+	CHECK(g2 != g1);
+	/* A read-only exchange does not change it. */
+	CHECK_INT(count_rules(txn, NFPROTO_IPV4, "t_gen", "c"), 3);
+	OK(nft_get_generation(txn, &g3, &err));
+	CHECK_INT(g3, g2);
+	nft_txn_abort(txn);
+
+	/* A delete by listed handle carries the generation of the first read... */
+	OK(nft_txn_delete_rules_by_comment(txn, NFPROTO_IPV4, "t_gen", "c", "r1", &n, &err));
+	CHECK_INT(n, 1);
+	CHECK_INT(batch_genid(txn), g3);
+	/* ... and is refused whole once another commit came in between. */
+	foreign_commit("t_gen_other");
+	OK(nft_txn_add_chain(txn, NFPROTO_IPV4, "t_gen", "c2", NULL, NULL, &err));
+	cni_err_clear(&err);
+	CHECK_INT(nft_txn_commit(txn, &err), -ERESTART);
+	CHECK_INT(err.code, CNI_ERR_TRY_AGAIN);
+	{
+		char want[128];
+
+		snprintf(want, sizeof(want),
+			 "the nftables ruleset changed since it was read (generation %u)", g3);
+		CHECK_STR(err.msg, want);
+	}
+	CHECK_INT(nft_txn_pending(txn), 0);
+	CHECK_INT(count_rules(txn, NFPROTO_IPV4, "t_gen", "c"), 3);
+	{
+		bool exists = true;
+
+		OK(nft_chain_exists(txn, NFPROTO_IPV4, "t_gen", "c2", &exists, &err));
+		CHECK(!exists);
+	}
+	nft_txn_abort(txn);
+
+	/* Read again: it applies. */
+	OK(nft_txn_delete_rules_by_comment(txn, NFPROTO_IPV4, "t_gen", "c", "r1", &n, &err));
+	OK(nft_txn_commit(txn, &err));
+	CHECK_INT(count_rules(txn, NFPROTO_IPV4, "t_gen", "c"), 2);
+	nft_txn_abort(txn);
+
+	/* A batch that only adds after a read is not bound: other commits do not matter. */
+	CHECK_INT(count_rules(txn, NFPROTO_IPV4, "t_gen", "c"), 2);
+	OK(nft_txn_add_chain(txn, NFPROTO_IPV4, "t_gen", "c3", NULL, NULL, &err));
+	CHECK_INT(batch_genid(txn), 0);
+	foreign_commit("t_gen_other");
+	OK(nft_txn_commit(txn, &err));
+	/* Bound by hand, it is refused like a delete. */
+	CHECK_INT(count_rules(txn, NFPROTO_IPV4, "t_gen", "c"), 2);
+	nft_txn_bind_generation(txn);
+	OK(nft_txn_add_chain(txn, NFPROTO_IPV4, "t_gen", "c4", NULL, NULL, &err));
+	foreign_commit("t_gen_other");
+	CHECK_INT(nft_txn_commit(txn, &err), -ERESTART);
+	/* Binding without a read sends no generation. */
+	nft_txn_bind_generation(txn);
+	OK(nft_txn_add_chain(txn, NFPROTO_IPV4, "t_gen", "c4", NULL, NULL, &err));
+	CHECK_INT(batch_genid(txn), 0);
+	OK(nft_txn_commit(txn, &err));
+
+	OK(nft_txn_delete_table(txn, NFPROTO_IPV4, "t_gen", &err));
+	OK(nft_txn_delete_table(txn, NFPROTO_IPV4, "t_gen_other", &err));
+	OK(nft_txn_commit(txn, &err));
+}
+
+/* nft_txn_run() fill: delete the rule commented userdata->comment, with a foreign commit
+ * between the read and the commit on the first attempt. */
+struct run_ctx {
+	const char *comment; /* rule to delete */
+	int calls;	     /* fill calls */
+	int interfere;	     /* attempts to disturb */
+	int fail_with;	     /* error to fail the fill with, 0 for none */
+};
+
+static int run_fill(struct nft_txn *txn, void *userdata, struct cni_err *e)
+{
+	struct run_ctx *x = userdata;
+	size_t n = 0;
+	int r;
+
+	x->calls++;
+	if (x->fail_with)
+		return cni_err_set_errno(e, CNI_ERR_INVALID_CONFIG, -x->fail_with, "fill failed");
+	r = nft_txn_delete_rules_by_comment(txn, NFPROTO_IPV4, "t_run", "c", x->comment, &n, e);
+	if (r < 0)
+		return r;
+	if (x->calls <= x->interfere)
+		foreign_commit("t_run_other");
+	return 0;
+}
+
+static void test_live_run_retries(void)
+{
+	LIVE_REQUIRED();
+	_cleanup_(nft_txn_freep) struct nft_txn *txn = NULL;
+	struct run_ctx x = {.comment = "r0", .interfere = 2};
+
+	OK(nft_txn_new(&txn, &err));
+	if (!txn)
+		return;
+	make_chain(txn, "t_run", 3);
+	/* Two attempts refused, the third applies. */
+	OK(nft_txn_run(txn, run_fill, NULL, &x, &err));
+	CHECK_INT(x.calls, 3);
+	CHECK_INT(count_rules(txn, NFPROTO_IPV4, "t_run", "c"), 2);
+	/* Disturbed every time: gives up with code 11 after NFT_TXN_ATTEMPTS. */
+	x = (struct run_ctx){.comment = "r1", .interfere = 1000};
+	CHECK_INT(nft_txn_run(txn, run_fill, NULL, &x, &err), -ERESTART);
+	CHECK_INT(x.calls, NFT_TXN_ATTEMPTS);
+	CHECK_INT(err.code, CNI_ERR_TRY_AGAIN);
+	CHECK(strncmp(err.msg, "gave up after 40 attempts: the nftables ruleset changed", 55) == 0);
+	CHECK_INT(nft_txn_pending(txn), 0);
+	CHECK_INT(count_rules(txn, NFPROTO_IPV4, "t_run", "c"), 2);
+	/* Other failures of the fill are returned at once. */
+	x = (struct run_ctx){.comment = "r1", .fail_with = -ENOENT};
+	CHECK_INT(nft_txn_run(txn, run_fill, NULL, &x, &err), -ENOENT);
+	CHECK_INT(x.calls, 1);
+	CHECK_STR(err.msg, "fill failed");
+	OK(nft_txn_delete_table(txn, NFPROTO_IPV4, "t_run", &err));
+	OK(nft_txn_delete_table(txn, NFPROTO_IPV4, "t_run_other", &err));
+	OK(nft_txn_commit(txn, &err));
+}
+
+static int noop_fill(struct nft_txn *txn, void *userdata, struct cni_err *e)
+{
+	(void)txn;
+	(void)userdata;
+	(void)e;
+	return 0;
+}
+
+/* nft_txn_run() waits for the namespace's lock, held here by a child process. */
+static void test_live_run_lock(void)
+{
+	LIVE_REQUIRED();
+	_cleanup_(nft_txn_freep) struct nft_txn *txn = NULL;
+	struct timespec t0, t1;
+	int p[2], status = 0;
+	char c;
+	pid_t pid;
+
+	OK(nft_txn_new(&txn, &err));
+	if (!txn || pipe(p) < 0)
+		return;
+	pid = fork();
+	if (pid == 0) {
+		int fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+
+		if (fd < 0 || flock(fd, LOCK_EX) < 0)
+			_exit(1);
+		if (write(p[1], "l", 1) != 1)
+			_exit(1);
+		usleep(300 * 1000);
+		_exit(0);
+	}
+	close(p[1]);
+	CHECK(read(p[0], &c, 1) == 1);
+	close(p[0]);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	OK(nft_txn_run(txn, noop_fill, NULL, NULL, &err));
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	CHECK((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000 >= 200);
+	waitpid(pid, &status, 0);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	/* Released: the next run does not wait. */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	OK(nft_txn_run(txn, noop_fill, NULL, NULL, &err));
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	CHECK((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000 < 200);
+}
+
+/* A multi-part listing while another process commits all the time: complete and exact
+ * every time (the transport redoes interrupted dumps), or code 11 -- never a partial
+ * list. */
+static void test_live_list_under_commits(void)
+{
+	LIVE_REQUIRED();
+	_cleanup_(nft_txn_freep) struct nft_txn *txn = NULL;
+	int complete = 0, status = 0;
+	pid_t pid;
+
+	(void)status;
+
+	OK(nft_txn_new(&txn, &err));
+	if (!txn)
+		return;
+	make_chain(txn, "t_busy", 2000);
+	pid = fork();
+	if (pid == 0) {
+		for (;;)
+			foreign_commit("t_busy_other");
+	}
+	for (int i = 0; i < 30; i++) {
+		_cleanup_(nft_rule_list_freep) struct nft_rule_list *list = NULL;
+		int r = nft_list_rules(txn, NFPROTO_IPV4, "t_busy", "c", &list, &err);
+
+		if (r == -EINTR) {
+			CHECK_INT(err.code, CNI_ERR_TRY_AGAIN);
+			continue;
+		}
+		CHECK_INT(r, 0);
+		CHECK(list && list->n == 2000);
+		if (list && list->n == 2000) {
+			char want[16];
+
+			snprintf(want, sizeof(want), "r%d", 1999);
+			CHECK_STR(list->rule[1999].comment, want);
+			complete++;
+		}
+		nft_txn_abort(txn);
+	}
+	CHECK(complete > 0);
+	kill(pid, SIGKILL);
+	waitpid(pid, &status, 0);
+	OK(nft_txn_delete_table(txn, NFPROTO_IPV4, "t_busy", &err));
+	OK(nft_txn_delete_table(txn, NFPROTO_IPV4, "t_busy_other", &err));
+	OK(nft_txn_commit(txn, &err));
+}
+
 int main(void)
 {
 	RUN(test_expr_masq_inet);
@@ -1124,5 +1416,9 @@ int main(void)
 	RUN(test_live_missing);
 	RUN(test_live_idempotent);
 	RUN(test_live_big_batch);
+	RUN(test_live_generation);
+	RUN(test_live_run_retries);
+	RUN(test_live_run_lock);
+	RUN(test_live_list_under_commits);
 	UNIT_DONE();
 }
