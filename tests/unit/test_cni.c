@@ -488,33 +488,28 @@ static void test_strict_json(void)
 		const char *msg; /* msg | details */
 	} cases[] = {
 #define IN(s) s, sizeof(s) - 1
+/* The skeleton's prefix of a JSON syntax error. */
+#define UNMARSHAL "error unmarshall network config: "
 		{IN("\0{\"name\":\"n\"}"), 6,
-		 "error unmarshall network config: invalid character '\\x00' looking for beginning "
-		 "of value"},
+		 UNMARSHAL "invalid character '\\x00' looking for beginning of value"},
 		{IN("{\"name\":\"n\"}\0"), 6,
-		 "error unmarshall network config: invalid character '\\x00' after top-level "
-		 "value"},
+		 UNMARSHAL "invalid character '\\x00' after top-level value"},
 		{IN("{\"name\":\"n\"}\n\0\n"), 6,
-		 "error unmarshall network config: invalid character '\\x00' after top-level "
-		 "value"},
+		 UNMARSHAL "invalid character '\\x00' after top-level value"},
 		{IN("\xef\xbb\xbf{\"name\":\"n\"}"), 6,
-		 "error unmarshall network config: invalid character '\xc3\xaf' looking for "
-		 "beginning of value"},
+		 UNMARSHAL "invalid character '\xc3\xaf' looking for beginning of value"},
 		{IN("{\x01\"name\":\"n\"}"), 6,
-		 "error unmarshall network config: invalid character '\\x01' looking for beginning "
-		 "of object key string"},
+		 UNMARSHAL "invalid character '\\x01' looking for beginning of object key string"},
 		{IN("{\"name\":\"n\"\f}"), 6,
-		 "error unmarshall network config: invalid character '\\f' after object key:value "
-		 "pair"},
+		 UNMARSHAL "invalid character '\\f' after object key:value pair"},
 		{IN("{\"name\":\"n\"}\x7f"), 6,
-		 "error unmarshall network config: invalid character '\\x7f' after top-level "
-		 "value"},
+		 UNMARSHAL "invalid character '\\x7f' after top-level value"},
 		{IN("{\"name\":\"n\0x\"}"), 6,
-		 "error unmarshall network config: invalid character '\\x00' in string literal"},
+		 UNMARSHAL "invalid character '\\x00' in string literal"},
 		{IN("{\"name\":\"n\",\"cniVersion\":\"1.0.0\0\"}"), 6,
-		 "error unmarshall network config: invalid character '\\x00' in string literal"},
+		 UNMARSHAL "invalid character '\\x00' in string literal"},
 		{IN("{\"name\":\"n\",\"cniVer\0sion\":\"1.0.0\"}"), 6,
-		 "error unmarshall network config: invalid character '\\x00' in string literal"},
+		 UNMARSHAL "invalid character '\\x00' in string literal"},
 		{IN("{\"name\":\"n\\u0000x\"}"), 7,
 		 "invalid characters found in network name | n\\u0000x"},
 		{IN("{\"name\":\"hnet\\u0000/../../x\"}"), 7,
@@ -526,6 +521,7 @@ static void test_strict_json(void)
 		{IN("{\"name\":\"n\",\"cniVersion\":\"1.0.0\",\"logFile\":\"/tmp/l\\u0000x\"}"), 7,
 		 "invalid network config: 'logFile' must not contain a NUL character"},
 #undef IN
+#undef UNMARSHAL
 	};
 	const char *add[] = {"CNI_COMMAND=ADD", BASE, NULL};
 	char msg[4096];

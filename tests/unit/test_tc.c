@@ -180,19 +180,26 @@ static void test_build_ingress_del_get(void)
 	CHECK_INT(tc_qdisc_parse(nlh, &back, &err), -EBADMSG);
 }
 
+/* The redirect the bandwidth plugin installs: every packet of ifindex's ingress to ifb
+ * (stolen, then a second action that never runs), priority 1, class 1:1. */
+static void redirect_req(int ifindex, int ifb, struct tc_mirred_act acts[2],
+			 struct tc_redirect_req *req)
+{
+	acts[0] = (struct tc_mirred_act){TC_ACT_STOLEN, TCA_EGRESS_REDIR, ifb};
+	acts[1] = (struct tc_mirred_act){TC_ACT_OK, TCA_EGRESS_REDIR, ifb};
+	*req = (struct tc_redirect_req){.ifindex = ifindex,
+					.parent = TC_HANDLE_INGRESS,
+					.prio = 1,
+					.protocol = ETH_P_ALL,
+					.classid = TC_HANDLE(1, 1),
+					.actions = acts,
+					.n_actions = 2};
+}
+
 static void test_build_filter(void)
 {
-	const struct tc_mirred_act acts[2] = {
-		{.action = TC_ACT_STOLEN, .eaction = TCA_EGRESS_REDIR, .ifindex = 9},
-		{.action = TC_ACT_OK, .eaction = TCA_EGRESS_REDIR, .ifindex = 9},
-	};
-	struct tc_redirect_req req = {.ifindex = 4,
-				      .parent = TC_HANDLE_INGRESS,
-				      .prio = 1,
-				      .protocol = ETH_P_ALL,
-				      .classid = TC_HANDLE(1, 1),
-				      .actions = acts,
-				      .n_actions = 2};
+	struct tc_mirred_act acts[2];
+	struct tc_redirect_req req;
 	const struct nlattr *tb[TCA_MAX + 1], *u32[TCA_U32_MAX + 1], *act[TCA_ACT_MAX_PRIO + 1];
 	const struct nlattr *a[TCA_ACT_MAX + 1], *m[TCA_MIRRED_MAX + 1];
 	const struct tc_u32_sel *sel;
@@ -202,6 +209,7 @@ static void test_build_filter(void)
 	struct tc_filter back;
 	struct nlmsghdr *nlh;
 
+	redirect_req(4, 9, acts, &req);
 	CHECK_INT(tc_build_filter_redirect(buf, &req, &nlh, &err), 0);
 	CHECK_INT(nlh->nlmsg_type, RTM_NEWTFILTER);
 	CHECK_INT(nlh->nlmsg_flags, NLM_F_REQUEST | NLM_F_CREATE | NLM_F_EXCL);
@@ -451,15 +459,7 @@ static void test_live(void)
 	CHECK_INT(n, 0);
 	free(fs);
 	fs = NULL;
-	acts[0] = (struct tc_mirred_act){TC_ACT_STOLEN, TCA_EGRESS_REDIR, ifb.index};
-	acts[1] = (struct tc_mirred_act){TC_ACT_OK, TCA_EGRESS_REDIR, ifb.index};
-	req = (struct tc_redirect_req){.ifindex = veth.index,
-				       .parent = TC_HANDLE_INGRESS,
-				       .prio = 1,
-				       .protocol = ETH_P_ALL,
-				       .classid = TC_HANDLE(1, 1),
-				       .actions = acts,
-				       .n_actions = 2};
+	redirect_req(veth.index, ifb.index, acts, &req);
 	CHECK_INT(tc_filter_add_redirect(live_sock, &req, &err), -EINVAL);
 	CHECK_INT(tc_qdisc_add_ingress(live_sock, veth.index, &err), 0);
 	CHECK_INT(tc_qdisc_add_ingress(live_sock, veth.index, &err), -EEXIST);

@@ -16,6 +16,7 @@
 #include "tuning/backup.h"
 #include "tuning/netconf.h"
 #include "unit.h"
+#include "fixtures.h"
 
 static int loadf(enum tuning_load_mode mode, const char *env_args, struct tuning_conf **ret,
 		 struct cni_err *err, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
@@ -24,28 +25,17 @@ static int loadf(enum tuning_load_mode mode, const char *env_args, struct tuning
 static int loadf(enum tuning_load_mode mode, const char *env_args, struct tuning_conf **ret,
 		 struct cni_err *err, const char *fmt, ...)
 {
-	_cleanup_free_ char *body = NULL, *buf = NULL;
-	struct cni_cmd_args a = {0};
+	_cleanup_(fixture_args_clear) struct fixture_args f = {0};
 	va_list ap;
-	int n;
 
 	va_start(ap, fmt);
-	n = vasprintf(&body, fmt, ap);
+	fixture_args_vinit(&f, "tuning", fmt, ap);
 	va_end(ap);
-	if (n < 0 || asprintf(&buf,
-			      "{\"cniVersion\": \"1.0.0\", \"name\": \"n\", "
-			      "\"type\": \"tuning\"%s%s}",
-			      *body ? ", " : "", body) < 0)
-		abort();
-	a.stdin_data = buf;
-	a.stdin_len = strlen(buf);
-	a.cni_version = "1.0.0";
-	a.ifname = "eth0";
-	a.container_id = "cid";
-	a.args = env_args ? env_args : "";
+	if (env_args)
+		f.a.args = env_args;
 	*ret = NULL;
 	cni_err_clear(err);
-	return tuning_conf_load(&a, mode, ret, err);
+	return tuning_conf_load(&f.a, mode, ret, err);
 }
 
 /* The config body must fail to load (full mode) with code and a message containing msg. */
