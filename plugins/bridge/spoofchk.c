@@ -11,6 +11,8 @@
 #include <linux/netfilter_bridge.h>
 
 #include "cleanup.h"
+#include "sha512.h"
+#include "strv.h"
 #include "net/nl.h"
 
 /* "<containerID>-<ifname>" and the names derived from it. */
@@ -43,13 +45,41 @@ static int names_from_id(const char *id, struct spoofchk_names *n, struct cni_er
 	return 0;
 }
 
+int spoofchk_ref_id(const char *container_id, const char *ifname, char **ret_id,
+		    struct cni_err *err)
+{
+	_cleanup_free_ char *id = NULL;
+	char hash[SPOOFCHK_HASH_LEN + 1];
+	int len;
+
+	len = asprintf(&id, "%s-%s", container_id, ifname);
+	if (len < 0) {
+		id = NULL;
+		return cni_err_nomem(err);
+	}
+	if (strlen(SPOOFCHK_COMMENT_PREFIX) + (size_t)len > NFT_COMMENT_MAX) {
+		/* Too long for the rule comment (the chain names would fit up to about 238
+		 * bytes): the start of the container ID and a hash of the whole. */
+		sha512_hex(id, (size_t)len, SPOOFCHK_HASH_LEN, hash);
+		free(id);
+		if (asprintf(&id, "%.*s-%s", SPOOFCHK_ID_KEEP, container_id, hash) < 0) {
+			id = NULL;
+			return cni_err_nomem(err);
+		}
+	}
+	*ret_id = TAKE_PTR(id);
+	return 0;
+}
+
 static int names_init(const char *container_id, const char *ifname, struct spoofchk_names *n,
 		      struct cni_err *err)
 {
 	_cleanup_free_ char *id = NULL;
+	int r;
 
-	if (asprintf(&id, "%s-%s", container_id, ifname) < 0)
-		return cni_err_nomem(err);
+	r = spoofchk_ref_id(container_id, ifname, &id, err);
+	if (r < 0)
+		return r;
 	return names_from_id(id, n, err);
 }
 
@@ -206,9 +236,22 @@ int spoofchk_queue_gc(struct nft_txn *txn, struct nl_sock *host, int bridge_inde
 		      struct cni_err *err)
 {
 	_cleanup_(nft_rule_list_freep) struct nft_rule_list *list = NULL;
+	_cleanup_strv_free_ char **keep_ids = NULL;
 	size_t count = 0;
 	int r;
 
+	/* The reference IDs of the attachments to keep, as their comments carry them. */
+	for (size_t j = 0; j < n_valid; j++) {
+		char *id = NULL;
+
+		r = spoofchk_ref_id(valid[j].container_id, valid[j].ifname, &id, err);
+		if (r < 0)
+			return r;
+		if (strv_push(&keep_ids, id) < 0) {
+			free(id);
+			return cni_err_nomem(err);
+		}
+	}
 	r = nft_list_rules_or_empty(txn, NFPROTO_BRIDGE, SPOOFCHK_TABLE, SPOOFCHK_BASE_CHAIN, &list,
 				    err);
 	if (r < 0)
@@ -223,12 +266,8 @@ int spoofchk_queue_gc(struct nft_txn *txn, struct nl_sock *host, int bridge_inde
 					      strlen(SPOOFCHK_COMMENT_PREFIX)) != 0)
 			continue;
 		id = info->comment + strlen(SPOOFCHK_COMMENT_PREFIX);
-		for (size_t j = 0; j < n_valid && !keep; j++) {
-			size_t lc = strlen(valid[j].container_id);
-
-			keep = strncmp(id, valid[j].container_id, lc) == 0 && id[lc] == '-' &&
-			       strcmp(id + lc + 1, valid[j].ifname) == 0;
-		}
+		for (size_t j = 0; keep_ids && keep_ids[j] && !keep; j++)
+			keep = strcmp(id, keep_ids[j]) == 0;
 		if (keep)
 			continue;
 		/* The table is shared by every bridge network of the node: only remove what is

@@ -10,7 +10,12 @@
  *       drop comment "macspoofchk-<id>" }
  *   }
  *
- * where <id> is "<containerID>-<ifname>".
+ * where <id> is "<containerID>-<ifname>" (the reference's names, kept wherever they fit).
+ * When "macspoofchk-<id>" would exceed the NFT_COMMENT_MAX bytes of a rule comment (an
+ * <id> over 116 bytes, which the reference's nft cannot create), <id> is the first
+ * SPOOFCHK_ID_KEEP bytes of the container ID, "-" and SPOOFCHK_HASH_LEN hex characters of
+ * sha512("<containerID>-<ifname>"): bounded names, so ADD, CHECK, DEL and GC work for a
+ * container ID of any length.
  */
 #ifndef BRIDGE_SPOOFCHK_H
 #define BRIDGE_SPOOFCHK_H
@@ -28,6 +33,14 @@ struct nl_sock;
 #define SPOOFCHK_BASE_CHAIN	"PREROUTING"
 #define SPOOFCHK_CHAIN_PREFIX	"cni-br-iface-"
 #define SPOOFCHK_COMMENT_PREFIX "macspoofchk-"
+/* Bytes of the container ID kept in a hash-derived <id>. */
+#define SPOOFCHK_ID_KEEP 64
+/* Hex characters of the hash in a hash-derived <id>. */
+#define SPOOFCHK_HASH_LEN 16
+
+/* The <id> of an attachment (see above), malloc'ed into *ret_id. -ENOMEM. */
+int spoofchk_ref_id(const char *container_id, const char *ifname, char **ret_id,
+		    struct cni_err *err) CNI_MUST_USE;
 
 /* Build the four rules of one attachment into rules[4]: the PREROUTING jump, the jump to
  * the MAC chain, the MAC return and the drop. */

@@ -32,6 +32,15 @@ def masq_comment(net, ifname, cid):
     return c[:128]
 
 
+def spoof_id(cid, ifname="eth0"):
+    """The <id> of the macspoofchk names: the reference's where the comment fits."""
+    import hashlib
+    ref = "%s-%s" % (cid, ifname)
+    if len("macspoofchk-" + ref) <= 128:
+        return ref
+    return "%s-%s" % (cid[:64], hashlib.sha512(ref.encode()).hexdigest()[:16])
+
+
 def ipam_plugin():
     """Our host-local when built, else Debian's Go one."""
     ours = cnitest.plugin_path("host-local")
@@ -770,6 +779,52 @@ add rule inet cni_plugins_masquerade masq_checks ip saddr == 10.55.0.200 ip dadd
             self.assertEqual(self.reservations(), [r1["ips"][0]["address"].split("/")[0]])
         self.delete(conf, c1, cid="keep")
         self.assertEqual(self.masq_comments(), [other])
+
+    def test_long_container_ids(self):
+        """IDs of 300 and 5,000 characters: ADD, CHECK, DEL (twice) and GC, with and
+        without macspoofchk, leave nothing; names of 116 bytes stay the reference's."""
+        ctr = self.container()
+        for n in (116 - len("-eth0"), 300, 5000):
+            cid = ("L%d-" % n + uuid.uuid4().hex * 160)[:n]
+            sid = spoof_id(cid)
+            if n > 111:
+                self.assertLess(len("cni-br-iface-%s-mac" % sid), 100)
+            else:
+                self.assertEqual(sid, cid + "-eth0")
+            for spoof in (True, False):
+                with self.subTest(length=n, macspoofchk=spoof):
+                    conf = self.conf(isGateway=True, ipMasq=True, macspoofchk=spoof)
+                    res = self.add(conf, ctr, cid=cid)
+                    self.assertEqual(self.masq_comments(),
+                                     [masq_comment(self.net, "eth0", cid)])
+                    table = self.node.sh("nft list ruleset")
+                    if spoof:
+                        cm = 'comment "macspoofchk-%s"' % sid
+                        self.assertIn("jump cni-br-iface-%s %s" % (sid, cm), table)
+                        self.assertIn("chain cni-br-iface-%s-mac {" % sid, table)
+                    else:
+                        self.assertNotIn("cni-br-iface", table)
+                    self.assertOK(self.check(conf, ctr, res, cid=cid))
+                    self.delete(conf, ctr, cid=cid)
+                    self.assertClean(ctr)
+                    self.assertNotIn("cni-br-iface", self.node.sh("nft list ruleset"))
+                    self.delete(conf, ctr, cid=cid)
+            with self.subTest(length=n, verb="GC"):
+                conf = self.conf(version="1.1.0", isGateway=True, ipMasq=True,
+                                 macspoofchk=True)
+                self.add(conf, ctr, cid=cid)
+                gc = dict(conf, **{"cni.dev/valid-attachments": [
+                    {"containerID": cid, "ifname": "eth0"}]})
+                unset = ("CNI_CONTAINERID", "CNI_NETNS", "CNI_IFNAME")
+                self.assertOK(self.plug("GC", gc, None, unset=unset))
+                self.assertEqual(self.masq_comments(), [masq_comment(self.net, "eth0", cid)])
+                self.assertIn("cni-br-iface-%s-mac" % sid, self.node.sh("nft list ruleset"))
+                gc["cni.dev/valid-attachments"] = []
+                self.assertOK(self.plug("GC", gc, None, unset=unset))
+                self.assertEqual(self.masq_comments(), [])
+                self.assertNotIn("cni-br-iface", self.node.sh("nft list ruleset"))
+                self.delete(conf, ctr, cid=cid)
+                self.assertClean(ctr)
 
     def test_concurrent_adds(self):
         import concurrent.futures

@@ -13,6 +13,7 @@
 #include "cleanup.h"
 #include "bridge/masq.h"
 #include "bridge/spoofchk.h"
+#include "sha512.h"
 
 /* The comment of the reference nftables backend:
  * python3 -c "import hashlib;h=lambda s:hashlib.sha512(s.encode()).hexdigest()[:16];
@@ -210,10 +211,64 @@ static void test_spoofchk_rules(void)
 		nft_rule_free(r[i]);
 }
 
+/* The reference's <id> wherever "macspoofchk-<id>" fits a comment, a bounded one past. */
+static void test_spoofchk_long_ids(void)
+{
+	struct cni_err err = {0};
+	char cid[5001], want[5100], hash[17], key[5200];
+	char *id = NULL;
+	struct nft_rule *r[4] = {NULL};
+
+	/* 111 + "-eth0" = 116 bytes: "macspoofchk-" + 116 = 128, the reference's names. */
+	memset(cid, 'a', sizeof(cid));
+	cid[111] = '\0';
+	CHECK(spoofchk_ref_id(cid, "eth0", &id, &err) == 0);
+	snprintf(want, sizeof(want), "%s-eth0", cid);
+	CHECK_STR(id, want);
+	free(id);
+	id = NULL;
+	/* One more byte: the first 64 bytes of the ID and h16 of "<containerID>-<ifname>". */
+	for (size_t n = 112; n <= 5000; n = n == 112 ? 300 : n == 300 ? 5000 : 5001) {
+		memset(cid, 'b', sizeof(cid));
+		cid[n] = '\0';
+		snprintf(key, sizeof(key), "%s-eth1", cid);
+		sha512_hex(key, strlen(key), 16, hash);
+		snprintf(want, sizeof(want), "%.64s-%s", cid, hash);
+		CHECK(spoofchk_ref_id(cid, "eth1", &id, &err) == 0);
+		CHECK_STR(id, want);
+		free(id);
+		id = NULL;
+		/* Every name and comment is within the kernel's and nft's limits. */
+		CHECK(spoofchk_build_rules("veth0", (const uint8_t *)"\x0a\x58\0\0\0\1", cid,
+					   "eth1", r, &err) == 0);
+		if (!r[0])
+			continue;
+		snprintf(key, sizeof(key), "cni-br-iface-%s", want);
+		CHECK_STR(nftnl_rule_get_str(nft_rule_nlr(r[1]), NFTNL_RULE_CHAIN), key);
+		snprintf(key, sizeof(key), "cni-br-iface-%s-mac", want);
+		CHECK_STR(nftnl_rule_get_str(nft_rule_nlr(r[2]), NFTNL_RULE_CHAIN), key);
+		for (int i = 0; i < 4; i++) {
+			nft_rule_free(r[i]);
+			r[i] = NULL;
+		}
+	}
+	/* Another interface of the same long ID gets other names. */
+	{
+		char *a = NULL, *b = NULL;
+
+		CHECK(spoofchk_ref_id(cid, "eth0", &a, &err) == 0);
+		CHECK(spoofchk_ref_id(cid, "eth1", &b, &err) == 0);
+		CHECK(a && b && strcmp(a, b) != 0);
+		free(a);
+		free(b);
+	}
+}
+
 int main(void)
 {
 	RUN(test_masq_comment);
 	RUN(test_masq_rules);
 	RUN(test_spoofchk_rules);
+	RUN(test_spoofchk_long_ids);
 	UNIT_DONE();
 }
