@@ -223,6 +223,25 @@ static int pm_marker_elsewhere(const char *network, const char *container_id, st
 	return 0;
 }
 
+/*
+ * Code 7 for a container ID the rules cannot carry: they have it as their comment, which
+ * nftables limits to PM_ID_MAX bytes (the reference's nft fails the same ADD with "comment
+ * too long, 128 characters maximum allowed"). Only when the command would write or look
+ * for such rules; checked before anything changes.
+ */
+static int pm_refuse_long_id(const struct portmap_conf *c, const char *container_id,
+			     struct cni_err *err)
+{
+	size_t len = strlen(container_id);
+
+	if (len <= PM_ID_MAX || c->n_mappings == 0 || !pm_conf_tags_rules(c))
+		return 0;
+	return cni_err_set(err, CNI_ERR_INVALID_CONFIG,
+			   "container ID '%.32s...' is too long for portmap: %zu characters, and "
+			   "its nftables rules carry it as their comment, which holds at most %d",
+			   container_id, len, PM_ID_MAX);
+}
+
 /* Code 2 for configurations that need the (not implemented) iptables backend. */
 static int pm_refuse_iptables(const struct portmap_conf *c, struct cni_err *err)
 {
@@ -282,13 +301,18 @@ static int pm_add_mappings(const struct cni_cmd_args *args, const struct portmap
 	struct pm_add_txn t = {.c = c, .container_id = args->container_id};
 	struct pm_marker m;
 	char localnet[160] = "";
+	bool long_id;
 	int r;
 
 	/* Before anything changes: an unusable state dir or no memory for the ports to
-	 * flush fails the command cleanly. */
-	r = pm_marker_init(&m, args->name, args->container_id, err);
-	if (r < 0)
-		return r;
+	 * flush fails the command cleanly. An ID too long for a rule comment gets here only
+	 * when no rule is tagged with it: nothing for GC to know. */
+	long_id = strlen(args->container_id) > PM_ID_MAX;
+	if (!long_id) {
+		r = pm_marker_init(&m, args->name, args->container_id, err);
+		if (r < 0)
+			return r;
+	}
 	if (c->has_v4 && (r = pm_conf_udp_ports(c, 0, &udp4, err)) < 0)
 		return r;
 	if (c->has_v6 && (r = pm_conf_udp_ports(c, 0, &udp6, err)) < 0)
@@ -310,7 +334,8 @@ static int pm_add_mappings(const struct cni_cmd_args *args, const struct portmap
 	}
 	cni_log(args->log, CNI_LOG_INFO, "committed %zu rules for %zu port mappings", t.n_rules,
 		c->n_mappings);
-	pm_marker_add(args->log, &m);
+	if (!long_id)
+		pm_marker_add(args->log, &m);
 	/* After the rules are in place, so that new packets use them. */
 	pm_flush_udp(args->log, &udp4, &udp6);
 	return 0;
@@ -329,6 +354,9 @@ int portmap_add(const struct cni_cmd_args *args, char **ret_out, struct cni_err 
 		return r;
 	if (!c->prev)
 		return cni_err_set(err, CNI_ERR_INVALID_CONFIG, "must be called as chained plugin");
+	r = pm_refuse_long_id(c, args->container_id, err);
+	if (r < 0)
+		return r;
 	for (size_t i = 0; i < c->n_mappings; i++) {
 		const struct portmap_mapping *m = &c->mappings[i];
 		char buf[256];
@@ -356,19 +384,25 @@ int portmap_del(const struct cni_cmd_args *args, char **ret_out, struct cni_err 
 	_cleanup_(pm_ports_clear) struct pm_ports udp4 = {0}, udp6 = {0};
 	struct pm_del_filter f = {.container_id = args->container_id, .udp4 = &udp4, .udp6 = &udp6};
 	struct pm_marker m;
+	bool long_id;
 	int r;
 
 	r = portmap_conf_load(args, PORTMAP_LOAD_LENIENT, &c, err);
 	if (r < 0)
 		return r;
-	r = pm_marker_init(&m, args->name, args->container_id, err);
-	if (r < 0)
-		return r;
+	/* ADD writes neither a marker nor a rule for longer IDs. */
+	long_id = strlen(args->container_id) > PM_ID_MAX;
+	if (!long_id) {
+		r = pm_marker_init(&m, args->name, args->container_id, err);
+		if (r < 0)
+			return r;
+	}
 	r = pm_run_txn(pm_queue_delete_txn, NULL, &f, err);
 	if (r < 0)
 		return cni_err_prefix(err, "error deleting nftables rules");
 	cni_log(args->log, CNI_LOG_INFO, "deleted %zu rules", f.deleted);
-	pm_marker_del(&m);
+	if (!long_id)
+		pm_marker_del(&m);
 	/* Ports of the deleted rules, plus the config's (rules deleted by hand earlier). */
 	r = pm_conf_udp_ports(c, AF_INET, &udp4, err);
 	if (r == 0)
@@ -393,6 +427,8 @@ int portmap_check(const struct cni_cmd_args *args, char **ret_out, struct cni_er
 	if (c->n_mappings == 0)
 		return 0;
 	r = pm_refuse_iptables(c, err);
+	if (r == 0)
+		r = pm_refuse_long_id(c, args->container_id, err);
 	if (r == 0)
 		r = nft_txn_new(&txn, err);
 	if (r < 0)

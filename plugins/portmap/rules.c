@@ -86,6 +86,25 @@ static const char *ipx(int family)
 	return family == NFPROTO_IPV4 ? "ip" : "ip6";
 }
 
+bool pm_conf_tags_rules(const struct portmap_conf *c)
+{
+	const struct {
+		bool has;
+		int af;
+	} fams[] = {{c->has_v4, AF_INET}, {c->has_v6, AF_INET6}};
+
+	for (size_t f = 0; f < ARRAY_SIZE(fams); f++) {
+		if (!fams[f].has)
+			continue;
+		if (c->snat)
+			return true;
+		for (size_t i = 0; i < c->n_mappings; i++)
+			if (portmap_mapping_applies(&c->mappings[i], fams[f].af))
+				return true;
+	}
+	return false;
+}
+
 /* Append an empty rule to the set; *ret points at it. */
 static int set_push(struct pm_rule_set *set, int family, const char *chain, const char *comment,
 		    struct pm_rule **ret, struct cni_err *err)

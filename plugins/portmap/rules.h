@@ -24,6 +24,13 @@
 #define PM_CHAIN_OUTPUT	    "output"
 #define PM_CHAIN_MASQ	    "masquerading"
 
+/* Longest container ID the rules can carry: it is their whole comment. */
+#define PM_ID_MAX NFT_COMMENT_MAX
+
+/* Would ADD write rules tagged with the container ID (a DNAT rule for a mapping of a
+ * family the container has, or a masquerade rule)? */
+bool pm_conf_tags_rules(const struct portmap_conf *c);
+
 /* One rule the layout wants, with its nft text for messages and tests. */
 struct pm_rule {
 	int family;	       /* NFPROTO_IPV4 or NFPROTO_IPV6 */

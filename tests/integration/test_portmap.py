@@ -308,6 +308,67 @@ add rule ip cni_hostport masquerading ip saddr 127.0.0.1 ip daddr 10.99.0.2 masq
         self.assertEqual(self.rules_with("cid2"), [])
         self.assertEqual(len(self.rules_with("cid3")), 5)
 
+    def test_long_container_ids(self):
+        """Rules carry the container ID as their whole comment (nft holds 128 bytes): a
+        longer one is refused by ADD and CHECK with code 7 before anything changes, as
+        the reference's ADD fails; DEL and GC of it succeed; 128 works end to end."""
+        state = os.environ.get("CNI_PORTMAP_STATE_DIR", "/run/cni-portmap")
+
+        def markers():
+            d = os.path.join(state, "pmnet")
+            return sorted(os.listdir(d)) if os.path.isdir(d) else []
+
+        gc = {"cniVersion": "1.1.0", "name": "pmnet", "type": "portmap"}
+        unset = ("CNI_CONTAINERID", "CNI_NETNS", "CNI_IFNAME")
+        ok_id = ("k" * 128)
+        self.add_ok(conf(TCP_UDP), ok_id)
+        self.assertEqual(len(self.rules_with(ok_id)), 7)
+        self.assertIn(ok_id, markers())
+        self.assertOK(self.pm("CHECK", conf(TCP_UDP), ok_id))
+        self.assertOK(self.pm("DEL", conf(TCP_UDP), ok_id))
+        self.assertEqual(self.rules_with(ok_id), [])
+        self.assertNotIn(ok_id, markers())
+        # ADD set route_localnet (DEL leaves it, as the reference does): unset it to see
+        # that a refused ADD does not set it.
+        self.node.sh("sysctl -qw net.ipv4.conf.br0.route_localnet=0")
+        before = self.ruleset()
+        for n in (129, 300, 5000):
+            cid = ("L%d-" % n + "0123456789abcdef" * 320)[:n]
+            with self.subTest(length=n):
+                for c in (conf(TCP_UDP), conf(TCP_UDP, snat=False),
+                          conf([{"hostPort": 80, "containerPort": 80, "protocol": "tcp",
+                                 "hostIP": "10.0.0.1"}],
+                               prev=prev_result(2, v4=False))):
+                    res = self.pm("ADD", c, cid)
+                    self.assertCNIError(res, 7, "container ID '%s...' is too long for "
+                                        "portmap: %d characters" % (cid[:32], n))
+                    self.assertCNIError(self.pm("CHECK", c, cid), 7, "at most 128")
+                self.assertEqual(self.ruleset(), before)
+                self.assertEqual(markers(), [])
+                self.assertEqual(self.node.sh("sysctl -n net.ipv4.conf.br0.route_localnet")
+                                 .strip(), "0")
+                # Nothing to map: passed through, as the reference does.
+                res = self.pm("ADD", conf(None), cid)
+                self.assertOK(res)
+                self.assertEqual(res.json["ips"], prev_result(2)["ips"])
+                # The IPv6 mapping of an IPv4-only container writes no tagged rule.
+                self.assertOK(self.pm("ADD", conf(
+                    [{"hostPort": 80, "containerPort": 80, "protocol": "tcp",
+                      "hostIP": "fd00::1"}],
+                    prev=prev_result(2, v6=False), snat=False), cid))
+                for _ in range(2):
+                    self.assertOK(self.pm("DEL", conf(TCP_UDP), cid))
+                    self.assertOK(self.pm("DEL", conf(None, prev=False), cid))
+                res = run_plugin("portmap", "GC", dict(gc, **{"cni.dev/valid-attachments": [
+                    {"containerID": cid, "ifname": "eth0"}]}), in_netns=self.node.name,
+                    unset=unset)
+                self.assertOK(res)
+                self.assertEqual(markers(), [])
+        self.assertOK(run_plugin("portmap", "GC", dict(gc, **{"cni.dev/valid-attachments": []}),
+                                 in_netns=self.node.name, unset=unset))
+        self.assertEqual([l for l in self.ruleset().splitlines() if "comment" in l and
+                          "CNI portmap plugin" not in l], [])
+
     def test_gc_only_touches_its_network(self):
         # Rules are tagged by container ID only (as the reference's); GC of one network
         # must not remove the port rules of a container attached to another network.

@@ -360,6 +360,49 @@ static void test_rules(void)
 	pm_rule_set_clear(&set);
 }
 
+/* Which configs tag rules with the container ID (and so need it to fit a comment). */
+static void test_tags_rules(void)
+{
+	static const struct {
+		const char *body;
+		bool tags;
+	} cases[] = {
+		{"\"runtimeConfig\": {\"portMappings\": [{\"hostPort\": 80, \"containerPort\": 80, "
+		 "\"protocol\": \"tcp\"}]}, \"prevResult\": {\"cniVersion\": \"1.0.0\", \"ips\": "
+		 "[{\"address\": \"10.0.0.2/24\"}]}",
+		 true},
+		/* snat alone tags the masquerade rule */
+		{"\"snat\": true, \"runtimeConfig\": {\"portMappings\": [{\"hostPort\": 80, "
+		 "\"containerPort\": 80, \"protocol\": \"tcp\", \"hostIP\": \"fd00::1\"}]}, "
+		 "\"prevResult\": {\"cniVersion\": \"1.0.0\", \"ips\": [{\"address\": "
+		 "\"10.0.0.2/24\"}]}",
+		 true},
+		/* no mapping of the container's family, no snat: nothing tagged */
+		{"\"snat\": false, \"runtimeConfig\": {\"portMappings\": [{\"hostPort\": 80, "
+		 "\"containerPort\": 80, \"protocol\": \"tcp\", \"hostIP\": \"fd00::1\"}]}, "
+		 "\"prevResult\": {\"cniVersion\": \"1.0.0\", \"ips\": [{\"address\": "
+		 "\"10.0.0.2/24\"}]}",
+		 false},
+		/* no address at all */
+		{"\"runtimeConfig\": {\"portMappings\": [{\"hostPort\": 80, \"containerPort\": 80, "
+		 "\"protocol\": \"tcp\"}]}, \"prevResult\": {\"cniVersion\": \"1.0.0\"}",
+		 false},
+	};
+	struct cni_err err = {0};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		_cleanup_(portmap_conf_freep) struct portmap_conf *c = NULL;
+
+		CHECK_INT(load(cases[i].body, PORTMAP_LOAD_STRICT, &c, &err), 0);
+		if (!c) {
+			printf("#   %s\n", err.msg);
+			continue;
+		}
+		CHECK_INT(pm_conf_tags_rules(c), cases[i].tags);
+	}
+	CHECK_INT(PM_ID_MAX, 128);
+}
+
 static void test_ports(void)
 {
 	_cleanup_(pm_ports_clear) struct pm_ports p = {0};
@@ -1002,6 +1045,7 @@ int main(void)
 	RUN(test_conditions);
 	RUN(test_ip_choice);
 	RUN(test_rules);
+	RUN(test_tags_rules);
 	RUN(test_ports);
 	RUN(test_many_udp_mappings);
 	RUN(test_cond_join);
