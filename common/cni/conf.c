@@ -101,17 +101,33 @@ static int type_error(const cJSON *v, const char *key, const char *want, struct 
 			   conf_type_name(v, false));
 }
 
-int conf_string(const cJSON *obj, const char *key, const char **ret, struct cni_err *err)
+/* A member that must pass is_type (a cJSON_Is* predicate), into *ret (NULL when absent);
+ * the type error names it name and says it must be want. */
+static int conf_typed(const cJSON *obj, const char *key, const char *name,
+		      cJSON_bool (*is_type)(const cJSON *), const char *want, const cJSON **ret,
+		      struct cni_err *err)
 {
 	const cJSON *v = conf_get(obj, key);
 
+	*ret = NULL;
 	if (!v)
 		return 0;
-	if (conf_is_nul_string(v))
+	if (!is_type(v))
+		return type_error(v, name, want, err);
+	*ret = v;
+	return 0;
+}
+
+int conf_string(const cJSON *obj, const char *key, const char **ret, struct cni_err *err)
+{
+	const cJSON *v;
+
+	if (conf_is_nul_string(conf_get(obj, key)))
 		return nul_error(key, err);
-	if (!cJSON_IsString(v))
-		return type_error(v, key, "a string", err);
-	*ret = v->valuestring;
+	if (conf_typed(obj, key, key, cJSON_IsString, "a string", &v, err) < 0)
+		return cni_err_ret(err);
+	if (v)
+		*ret = v->valuestring;
 	return 0;
 }
 
@@ -134,13 +150,12 @@ int conf_strdup(const cJSON *obj, const char *key, char **ret, struct cni_err *e
 
 int conf_bool(const cJSON *obj, const char *key, bool *ret, struct cni_err *err)
 {
-	const cJSON *v = conf_get(obj, key);
+	const cJSON *v;
 
-	if (!v)
-		return 0;
-	if (!cJSON_IsBool(v))
-		return type_error(v, key, "a boolean", err);
-	*ret = cJSON_IsTrue(v);
+	if (conf_typed(obj, key, key, cJSON_IsBool, "a boolean", &v, err) < 0)
+		return cni_err_ret(err);
+	if (v)
+		*ret = cJSON_IsTrue(v);
 	return 0;
 }
 
@@ -149,12 +164,12 @@ int conf_bool(const cJSON *obj, const char *key, bool *ret, struct cni_err *err)
 static int number_member(const cJSON *obj, const char *key, const char *name, double *ret,
 			 struct cni_err *err)
 {
-	const cJSON *v = conf_get(obj, key);
+	const cJSON *v;
 
+	if (conf_typed(obj, key, name, cJSON_IsNumber, "an integer", &v, err) < 0)
+		return cni_err_ret(err);
 	if (!v)
 		return 0;
-	if (!cJSON_IsNumber(v))
-		return type_error(v, name, "an integer", err);
 	*ret = v->valuedouble;
 	return 1;
 }
@@ -209,29 +224,14 @@ int conf_int32(const cJSON *obj, const char *key, long long min, long long max, 
 	return 0;
 }
 
-/* A member that must pass is_type (a cJSON_Is* predicate); absent sets *ret = NULL. */
-static int conf_typed(const cJSON *obj, const char *key, cJSON_bool (*is_type)(const cJSON *),
-		      const char *want, const cJSON **ret, struct cni_err *err)
-{
-	const cJSON *v = conf_get(obj, key);
-
-	*ret = NULL;
-	if (!v)
-		return 0;
-	if (!is_type(v))
-		return type_error(v, key, want, err);
-	*ret = v;
-	return 0;
-}
-
 int conf_object(const cJSON *obj, const char *key, const cJSON **ret, struct cni_err *err)
 {
-	return conf_typed(obj, key, cJSON_IsObject, "an object", ret, err);
+	return conf_typed(obj, key, key, cJSON_IsObject, "an object", ret, err);
 }
 
 int conf_array(const cJSON *obj, const char *key, const cJSON **ret, struct cni_err *err)
 {
-	return conf_typed(obj, key, cJSON_IsArray, "an array", ret, err);
+	return conf_typed(obj, key, key, cJSON_IsArray, "an array", ret, err);
 }
 
 int conf_string_list(const cJSON *obj, const char *key, char ***ret, size_t *ret_n,
