@@ -217,7 +217,7 @@ static int batch_advance(struct nft_txn *txn, struct cni_err *err)
 
 /* ---- objects ----------------------------------------------------------------------- */
 
-enum obj_kind { OBJ_TABLE, OBJ_CHAIN, OBJ_RULE };
+enum obj_kind { OBJ_TABLE, OBJ_CHAIN, OBJ_RULE, OBJ_SET, OBJ_SET_ELEMS };
 
 /* A libnftnl table, chain or rule, and where it is as messages about it name it. */
 struct nft_obj {
@@ -229,6 +229,7 @@ struct nft_obj {
 		struct nftnl_table *t;
 		struct nftnl_chain *c;
 		struct nftnl_rule *r;
+		struct nftnl_set *s; /* a set, or its elements (OBJ_SET_ELEMS) */
 	};
 };
 
@@ -243,6 +244,10 @@ static void obj_clear(struct nft_obj *o)
 		break;
 	case OBJ_RULE:
 		nftnl_rule_freep(&o->r);
+		break;
+	case OBJ_SET:
+	case OBJ_SET_ELEMS:
+		nftnl_set_freep(&o->s);
 		break;
 	}
 	o->t = NULL;
@@ -297,6 +302,9 @@ static int obj_new(struct nft_obj *o, enum obj_kind kind, int family, const char
 		ok = nftnl_rule_set_str(o->r, NFTNL_RULE_TABLE, table) == 0 &&
 		     nftnl_rule_set_str(o->r, NFTNL_RULE_CHAIN, chain) == 0;
 		break;
+	case OBJ_SET:
+	case OBJ_SET_ELEMS:
+		break; /* built by set_object() */
 	}
 	if (!ok) {
 		obj_clear(o);
@@ -335,6 +343,9 @@ static int obj_set_comment(struct nft_obj *o, const char *comment, struct cni_er
 	case OBJ_RULE:
 		r = nftnl_rule_set_data(o->r, NFTNL_RULE_USERDATA, data, len);
 		break;
+	case OBJ_SET:
+	case OBJ_SET_ELEMS:
+		break; /* sets carry nft's own userdata */
 	}
 	return r < 0 ? cni_err_nomem(err) : 0;
 }
@@ -352,6 +363,12 @@ static void obj_build_payload(struct nlmsghdr *nlh, const struct nft_obj *o)
 	case OBJ_RULE:
 		nftnl_rule_nlmsg_build_payload(nlh, o->r);
 		break;
+	case OBJ_SET:
+		nftnl_set_nlmsg_build_payload(nlh, o->s);
+		break;
+	case OBJ_SET_ELEMS:
+		nftnl_set_elems_nlmsg_build_payload(nlh, o->s);
+		break;
 	}
 }
 
@@ -362,7 +379,13 @@ static char *obj_describe(const struct nft_obj *o, const char *verb)
 	char *s = NULL;
 	int n;
 
-	if (o->chain)
+	if (o->kind == OBJ_SET)
+		n = asprintf(&s, "%s set %s to table %s %s", verb, NFT_ANON_SET_NAME, family,
+			     o->table);
+	else if (o->kind == OBJ_SET_ELEMS)
+		n = asprintf(&s, "%s elements to set %s in table %s %s", verb, NFT_ANON_SET_NAME,
+			     family, o->table);
+	else if (o->chain)
 		n = asprintf(&s, "%s chain '%s' in table %s %s", verb, o->chain, family, o->table);
 	else
 		n = asprintf(&s, "%s table %s %s", verb, family, o->table);
@@ -557,6 +580,127 @@ int nft_txn_copy_batch(const struct nft_txn *txn, void **ret_buf, size_t *ret_le
 	*ret_buf = buf;
 	*ret_len = len;
 	return 0;
+}
+
+/* ---- anonymous sets ---------------------------------------------------------------- */
+
+/* nft's byte orders in set userdata (enum byteorder of nftables). */
+#define NFT_BYTEORDER_HOST 1
+#define NFT_BYTEORDER_BIG  2
+
+/* Most elements one set message is allowed (a bound on message sizes). */
+#define NFT_SET_ELEMS_MAX 512
+
+/* The set's userdata as nft 1.0.6 writes it: key byte order, automerge for interval sets,
+ * and the "typeof" of the key (the expression it came from). NULL: no memory. */
+static struct nftnl_udata_buf *set_udata(const struct nft_anon_set *set)
+{
+	_cleanup_(nftnl_udata_buf_freep) struct nftnl_udata_buf *ud =
+		nftnl_udata_buf_alloc(NFT_USERDATA_MAXLEN);
+	const struct nft_set_key *k = &set->key;
+	struct nftnl_udata *outer, *inner;
+
+	if (!ud ||
+	    !nftnl_udata_put_u32(ud, NFTNL_UDATA_SET_KEYBYTEORDER,
+				 k->big_endian ? NFT_BYTEORDER_BIG : NFT_BYTEORDER_HOST) ||
+	    (set->interval && !nftnl_udata_put_u32(ud, NFTNL_UDATA_SET_MERGE_ELEMENTS, 1)))
+		return NULL;
+	outer = nftnl_udata_nest_start(ud, NFTNL_UDATA_SET_KEY_TYPEOF);
+	if (!outer || !nftnl_udata_put_u32(ud, NFTNL_UDATA_SET_TYPEOF_EXPR, k->typeof_expr))
+		return NULL;
+	inner = nftnl_udata_nest_start(ud, NFTNL_UDATA_SET_TYPEOF_DATA);
+	/* Attribute 0 is the protocol description (payload) or the key (meta, ct); 1 the
+	 * header field (payload) or the direction (ct); meta has no second one. */
+	if (!inner || !nftnl_udata_put_u32(ud, 0, k->typeof_a) ||
+	    (k->typeof_expr != NFT_TYPEOF_META && !nftnl_udata_put_u32(ud, 1, k->typeof_b)))
+		return NULL;
+	nftnl_udata_nest_end(ud, inner);
+	nftnl_udata_nest_end(ud, outer);
+	return TAKE_PTR(ud);
+}
+
+/* An element's userdata: nft's "open interval" flag. */
+static int elem_set_open(struct nftnl_set_elem *ne)
+{
+	_cleanup_(nftnl_udata_buf_freep) struct nftnl_udata_buf *eu =
+		nftnl_udata_buf_alloc(NFT_USERDATA_MAXLEN);
+
+	if (!eu ||
+	    !nftnl_udata_put_u32(eu, NFTNL_UDATA_SET_ELEM_FLAGS, NFTNL_SET_ELEM_F_INTERVAL_OPEN))
+		return -ENOMEM;
+	return nftnl_set_elem_set(ne, NFTNL_SET_ELEM_USERDATA, nftnl_udata_buf_data(eu),
+				  nftnl_udata_buf_len(eu)) < 0
+		       ? -ENOMEM
+		       : 0;
+}
+
+/* The libnftnl set of set, with its elements, into o (kind OBJ_SET). */
+static int set_object(const struct nft_anon_set *set, struct nft_obj *o, struct cni_err *err)
+{
+	_cleanup_(nftnl_set_freep) struct nftnl_set *ns = nftnl_set_alloc();
+	_cleanup_(nftnl_udata_buf_freep) struct nftnl_udata_buf *ud = set_udata(set);
+	uint32_t flags = NFT_SET_ANONYMOUS | NFT_SET_CONSTANT;
+
+	if (!ns || !ud)
+		return cni_err_nomem(err);
+	if (set->interval)
+		flags |= NFT_SET_INTERVAL;
+	if (nftnl_set_set_str(ns, NFTNL_SET_TABLE, set->table) < 0 ||
+	    nftnl_set_set_str(ns, NFTNL_SET_NAME, NFT_ANON_SET_NAME) < 0)
+		return cni_err_nomem(err);
+	nftnl_set_set_u32(ns, NFTNL_SET_FAMILY, (uint32_t)set->family);
+	nftnl_set_set_u32(ns, NFTNL_SET_FLAGS, flags);
+	nftnl_set_set_u32(ns, NFTNL_SET_KEY_TYPE, set->key.type);
+	nftnl_set_set_u32(ns, NFTNL_SET_KEY_LEN, set->key.len);
+	nftnl_set_set_u32(ns, NFTNL_SET_ID, set->id);
+	/* nft sizes an interval set as if an open last interval had its end element too. */
+	nftnl_set_set_u32(ns, NFTNL_SET_DESC_SIZE,
+			  (uint32_t)set->n + (set->n && set->elem[set->n - 1].open ? 1 : 0));
+	if (nftnl_set_set_data(ns, NFTNL_SET_USERDATA, nftnl_udata_buf_data(ud),
+			       nftnl_udata_buf_len(ud)) < 0)
+		return cni_err_nomem(err);
+	for (size_t i = 0; i < set->n; i++) {
+		const struct nft_set_elem *e = &set->elem[i];
+		struct nftnl_set_elem *ne = nftnl_set_elem_alloc();
+
+		if (!ne)
+			return cni_err_nomem(err);
+		/* Added first, so that it is freed with the set whatever happens next. */
+		nftnl_set_elem_add(ns, ne);
+		if (e->end)
+			nftnl_set_elem_set_u32(ne, NFTNL_SET_ELEM_FLAGS, NFT_SET_ELEM_INTERVAL_END);
+		if (nftnl_set_elem_set(ne, NFTNL_SET_ELEM_KEY, e->key, set->key.len) < 0 ||
+		    (e->open && elem_set_open(ne) < 0))
+			return cni_err_nomem(err);
+	}
+	*o = (struct nft_obj){.kind = OBJ_SET, .family = set->family, .table = set->table};
+	o->s = TAKE_PTR(ns);
+	return 0;
+}
+
+int nft_txn_add_anon_set(struct nft_txn *txn, const struct nft_anon_set *set, struct cni_err *err)
+{
+	_cleanup_(obj_clear) struct nft_obj o = {0};
+	int r;
+
+	r = check_name("table", set->table, err);
+	if (r < 0)
+		return r;
+	if (set->key.len == 0 || set->key.len > NFT_SET_KEY_MAX)
+		return cni_err_set_errno(err, 0, EINVAL, "anonymous set: bad key length %u",
+					 set->key.len);
+	if (set->n > NFT_SET_ELEMS_MAX)
+		return cni_err_set_errno(err, 0, EMSGSIZE, "anonymous set: more than %d elements",
+					 NFT_SET_ELEMS_MAX);
+	r = set_object(set, &o, err);
+	if (r < 0)
+		return r;
+	r = queue_msg(txn, NFT_MSG_NEWSET, NLM_F_CREATE, &o, "add", err);
+	if (r < 0)
+		return r;
+	/* The same object, as its elements. */
+	o.kind = OBJ_SET_ELEMS;
+	return queue_msg(txn, NFT_MSG_NEWSETELEM, NLM_F_CREATE, &o, "add", err);
 }
 
 /* ---- commit ------------------------------------------------------------------------ */

@@ -163,7 +163,76 @@ int nft_txn_copy_batch(const struct nft_txn *txn, void **ret_buf, size_t *ret_le
 /* Drop every queued message without sending anything. */
 void nft_txn_abort(struct nft_txn *txn);
 
+/* ---- anonymous sets ---------------------------------------------------------------- */
+
+/* Longest key of an anonymous set (an interface name, an IPv6 address). */
+#define NFT_SET_KEY_MAX 16
+
+/* Name nft gives every anonymous set; the kernel replaces %d with a free number. Rules
+ * look such a set up by this name and the set's id in the batch. */
+#define NFT_ANON_SET_NAME "__set%d"
+
+/* nft's datatypes of set keys (enum datatypes of nftables), as NFTA_SET_KEY_TYPE. */
+enum nft_set_key_type {
+	NFT_SET_TYPE_IPADDR = 7,	 /* ip saddr/daddr */
+	NFT_SET_TYPE_IP6ADDR = 8,	 /* ip6 saddr/daddr */
+	NFT_SET_TYPE_INET_PROTOCOL = 12, /* meta l4proto, ip protocol, ip6 nexthdr */
+	NFT_SET_TYPE_INET_SERVICE = 13,	 /* tcp/udp/sctp sport/dport */
+	NFT_SET_TYPE_MARK = 19,		 /* meta mark */
+	NFT_SET_TYPE_IFINDEX = 20,	 /* meta iif/oif */
+	NFT_SET_TYPE_CT_STATE = 26,	 /* ct state */
+	NFT_SET_TYPE_IFNAME = 41,	 /* meta iifname/oifname */
+};
+
+/* nft's expression type ids in set userdata ("typeof" of the key). */
+#define NFT_TYPEOF_PAYLOAD 7
+#define NFT_TYPEOF_META	   9
+#define NFT_TYPEOF_CT	   12
+
+/* What a set's key is made of, for the userdata nft writes ("typeof" and byte order). */
+struct nft_set_key {
+	enum nft_set_key_type type; /* datatype */
+	uint32_t len;		    /* key length in bytes, 1..NFT_SET_KEY_MAX */
+	bool big_endian;	    /* network byte order (payload keys) */
+	uint32_t typeof_expr;	    /* NFT_TYPEOF_PAYLOAD, _META or _CT */
+	uint32_t typeof_a;	    /* payload: protocol description id; meta/ct: key */
+	uint32_t typeof_b;	    /* payload: header field id; ct: direction (-1 none) */
+};
+
+/* One element as the kernel gets it. */
+struct nft_set_elem {
+	uint8_t key[NFT_SET_KEY_MAX]; /* the key, key.len bytes */
+	bool end;		      /* NFT_SET_ELEM_INTERVAL_END: an interval ends before it */
+	bool open;		      /* the interval it starts reaches the end of the key space */
+};
+
+/* An anonymous, constant set of one rule ("ip daddr != { 127.0.0.0/8, ... }"). */
+struct nft_anon_set {
+	int family;			 /* NFPROTO_* of the table */
+	const char *table;		 /* table name */
+	uint32_t id;			 /* NFTA_SET_ID, unique in the batch */
+	bool interval;			 /* elements are interval boundaries */
+	struct nft_set_key key;		 /* key description */
+	const struct nft_set_elem *elem; /* elements in the order they are sent */
+	size_t n;			 /* number of elements */
+};
+
+/* Queue "add set" and "add element" of an anonymous set exactly as nft 1.0.6 sends them
+ * (flags anonymous, constant and, for intervals, interval; its userdata; the size nft
+ * gives it), for a rule queued after it in the same batch that looks it up by
+ * NFT_ANON_SET_NAME and set->id (nft_rule_expr_lookup()): the kernel only accepts an
+ * anonymous set bound by a rule of its batch. A refusal names "add set __set%d to table
+ * ip t" or "add elements to set __set%d in table ip t". -EINVAL for a bad key length or
+ * table name, -EMSGSIZE for more elements than a message holds. */
+int nft_txn_add_anon_set(struct nft_txn *txn, const struct nft_anon_set *set,
+			 struct cni_err *err) CNI_MUST_USE;
+
 /* ---- listing (uses the transaction's socket; queues nothing) ----------------------- */
+
+/* The first of these reads since the last commit or abort also records the ruleset
+ * generation (see nft_txn_bind_generation()). Rule dumps are copied as they arrive and
+ * parsed once complete; one the kernel interrupted (NLM_F_DUMP_INTR) is redone by the
+ * transport. */
 
 /* One rule as listed from the kernel. */
 struct nft_rule_info {
@@ -255,13 +324,17 @@ enum nft_ifname_key {
 	NFT_OIFNAME, /* oifname */
 };
 
+/* Most expressions one rule holds (all builders together); keeps every rule message far
+ * below a batch page's slack. */
+#define NFT_RULE_MAX_EXPRS 128
+
 /* Create an empty rule for "add rule <family> <table> <chain> ... [comment "<comment>"]".
  * comment may be NULL; -EINVAL for a missing table or chain name or a comment longer than
  * NFT_COMMENT_MAX bytes.
  *
  * The builders below append to the rule: -EINVAL for arguments they do not support or that
  * conflict with the table's family or earlier matches (the message says which), -E2BIG
- * past 64 expressions. */
+ * past NFT_RULE_MAX_EXPRS expressions. */
 int nft_rule_new(int family, const char *table, const char *chain, const char *comment,
 		 struct nft_rule **ret_rule, struct cni_err *err) CNI_MUST_USE;
 
@@ -274,6 +347,37 @@ size_t nft_rule_expr_count(const struct nft_rule *rule);
 
 /* The libnftnl rule being built (for inspection and tests); owned by the rule. */
 const struct nftnl_rule *nft_rule_nlr(const struct nft_rule *rule);
+
+/* Raw expressions, appended as they are (for matches the builders below do not know, as
+ * `nft --debug=netlink` shows them); each loads into or reads register 1. */
+
+/* [ payload load len b @ base + offset => reg 1 ] */
+int nft_rule_expr_payload(struct nft_rule *rule, enum nft_payload_bases base, uint32_t offset,
+			  uint32_t len, struct cni_err *err) CNI_MUST_USE;
+
+/* [ meta load key => reg 1 ] */
+int nft_rule_expr_meta(struct nft_rule *rule, enum nft_meta_keys key,
+		       struct cni_err *err) CNI_MUST_USE;
+
+/* [ ct load key => reg 1 ] (no direction) */
+int nft_rule_expr_ct(struct nft_rule *rule, enum nft_ct_keys key, struct cni_err *err) CNI_MUST_USE;
+
+/* [ cmp op reg 1 data ] for any NFT_CMP_* (eq, neq, lt, lte, gt, gte). */
+int nft_rule_expr_cmp(struct nft_rule *rule, enum nft_cmp_ops op, const void *data, uint32_t len,
+		      struct cni_err *err) CNI_MUST_USE;
+
+/* [ bitwise reg 1 = ( reg 1 & mask ) ^ 0 ] (len <= 16). */
+int nft_rule_expr_mask(struct nft_rule *rule, const void *mask, uint32_t len,
+		       struct cni_err *err) CNI_MUST_USE;
+
+/* [ range op reg 1 lo hi ] (NFT_RANGE_EQ or NFT_RANGE_NEQ). */
+int nft_rule_expr_range(struct nft_rule *rule, enum nft_range_ops op, const void *lo,
+			const void *hi, uint32_t len, struct cni_err *err) CNI_MUST_USE;
+
+/* [ lookup reg 1 set <set> ], inverted (!=) when invert: the set of the same batch with
+ * NFTA_SET_ID set_id (nft_txn_add_anon_set()), named NFT_ANON_SET_NAME for those. */
+int nft_rule_expr_lookup(struct nft_rule *rule, const char *set, uint32_t set_id, bool invert,
+			 struct cni_err *err) CNI_MUST_USE;
 
 /* Low level: "payload load len bytes @ base + offset", optionally masked (mask may be
  * NULL), compared with op (NFT_CMP_EQ, NFT_CMP_NEQ, ...) against data[len]. */

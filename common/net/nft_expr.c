@@ -19,10 +19,6 @@
 
 #include "net/nft_priv.h"
 
-/* Upper bound on expressions per rule; keeps every rule message far below the batch
- * page slack (see nft.c). */
-#define NFT_RULE_MAX_EXPRS 64
-
 /* A rule under construction. */
 struct nft_rule {
 	struct nftnl_rule *nlr; /* libnftnl rule: family, table, chain, userdata, expressions */
@@ -186,6 +182,60 @@ static int expr_imm_data(struct nft_rule *rule, enum nft_registers reg, const vo
 {
 	return ADD_EXPR(rule, "immediate", err, EXPR_U32(NFTNL_EXPR_IMM_DREG, reg),
 			EXPR_DATA(NFTNL_EXPR_IMM_DATA, data, len));
+}
+
+int nft_rule_expr_payload(struct nft_rule *rule, enum nft_payload_bases base, uint32_t offset,
+			  uint32_t len, struct cni_err *err)
+{
+	return expr_payload(rule, base, offset, len, err);
+}
+
+int nft_rule_expr_meta(struct nft_rule *rule, enum nft_meta_keys key, struct cni_err *err)
+{
+	return expr_meta(rule, key, err);
+}
+
+int nft_rule_expr_ct(struct nft_rule *rule, enum nft_ct_keys key, struct cni_err *err)
+{
+	return ADD_EXPR(rule, "ct", err, EXPR_U32(NFTNL_EXPR_CT_KEY, key),
+			EXPR_U32(NFTNL_EXPR_CT_DREG, NFT_REG_1));
+}
+
+int nft_rule_expr_cmp(struct nft_rule *rule, enum nft_cmp_ops op, const void *data, uint32_t len,
+		      struct cni_err *err)
+{
+	return expr_cmp(rule, op, data, len, err);
+}
+
+int nft_rule_expr_mask(struct nft_rule *rule, const void *mask, uint32_t len, struct cni_err *err)
+{
+	return expr_bitwise_mask(rule, mask, len, err);
+}
+
+int nft_rule_expr_range(struct nft_rule *rule, enum nft_range_ops op, const void *lo,
+			const void *hi, uint32_t len, struct cni_err *err)
+{
+	return ADD_EXPR(rule, "range", err, EXPR_U32(NFTNL_EXPR_RANGE_SREG, NFT_REG_1),
+			EXPR_U32(NFTNL_EXPR_RANGE_OP, op),
+			EXPR_DATA(NFTNL_EXPR_RANGE_FROM_DATA, lo, len),
+			EXPR_DATA(NFTNL_EXPR_RANGE_TO_DATA, hi, len));
+}
+
+int nft_rule_expr_lookup(struct nft_rule *rule, const char *set, uint32_t set_id, bool invert,
+			 struct cni_err *err)
+{
+	if (!set || !*set || strlen(set) >= NFT_NAME_MAXLEN)
+		return cni_err_set_errno(err, CNI_ERR_INTERNAL, EINVAL,
+					 "nft lookup: invalid set name '%s'", set ? set : "");
+	/* nft sends the flags only for a negated lookup. */
+	if (invert)
+		return ADD_EXPR(rule, "lookup", err, EXPR_U32(NFTNL_EXPR_LOOKUP_SREG, NFT_REG_1),
+				EXPR_DATA(NFTNL_EXPR_LOOKUP_SET, set, (uint32_t)strlen(set) + 1),
+				EXPR_U32(NFTNL_EXPR_LOOKUP_SET_ID, set_id),
+				EXPR_U32(NFTNL_EXPR_LOOKUP_FLAGS, NFT_LOOKUP_F_INV));
+	return ADD_EXPR(rule, "lookup", err, EXPR_U32(NFTNL_EXPR_LOOKUP_SREG, NFT_REG_1),
+			EXPR_DATA(NFTNL_EXPR_LOOKUP_SET, set, (uint32_t)strlen(set) + 1),
+			EXPR_U32(NFTNL_EXPR_LOOKUP_SET_ID, set_id));
 }
 
 static int check_op(enum nft_cmp_ops op, struct cni_err *err)

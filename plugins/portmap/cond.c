@@ -88,27 +88,27 @@ enum vtype {
 
 /* A match's left-hand side. */
 struct lhs {
-	const char *name;	   /* "ip saddr", for messages */
-	enum lhs_kind kind;	   /* payload, meta or ct */
-	uint32_t base;		   /* payload base (NFT_PAYLOAD_*) */
-	uint32_t offset;	   /* payload offset in bytes */
-	uint32_t len;		   /* value length in bytes */
-	uint32_t key;		   /* meta or ct key */
-	enum vtype vtype;	   /* value kind */
-	uint8_t l4;		   /* transport protocol it needs (IPPROTO_*), 0 none */
-	bool sets_l4;		   /* "== proto" of it establishes the transport protocol */
-	struct pm_set_key set_key; /* key of a set of its values */
+	const char *name;	    /* "ip saddr", for messages */
+	enum lhs_kind kind;	    /* payload, meta or ct */
+	uint32_t base;		    /* payload base (NFT_PAYLOAD_*) */
+	uint32_t offset;	    /* payload offset in bytes */
+	uint32_t len;		    /* value length in bytes */
+	uint32_t key;		    /* meta or ct key */
+	enum vtype vtype;	    /* value kind */
+	uint8_t l4;		    /* transport protocol it needs (IPPROTO_*), 0 none */
+	bool sets_l4;		    /* "== proto" of it establishes the transport protocol */
+	struct nft_set_key set_key; /* key of a set of its values */
 };
 
 #define NH NFT_PAYLOAD_NETWORK_HEADER
 #define TH NFT_PAYLOAD_TRANSPORT_HEADER
-#define PAYLOAD_KEY(type, len, desc, field)                     \
-	{                                                       \
-		type, len, true, PM_TYPEOF_PAYLOAD, desc, field \
+#define PAYLOAD_KEY(type, len, desc, field)                      \
+	{                                                        \
+		type, len, true, NFT_TYPEOF_PAYLOAD, desc, field \
 	}
-#define META_KEY(type, len, key)                         \
-	{                                                \
-		type, len, false, PM_TYPEOF_META, key, 0 \
+#define META_KEY(type, len, key)                          \
+	{                                                 \
+		type, len, false, NFT_TYPEOF_META, key, 0 \
 	}
 
 /* nft's protocol description ids and header field ids (set "typeof" userdata). */
@@ -125,92 +125,92 @@ static const struct lhs_def {
 	 "saddr",
 	 NFPROTO_IPV4,
 	 {"ip saddr", LHS_PAYLOAD, NH, 12, 4, 0, V_ADDR4, 0, false,
-	  PAYLOAD_KEY(PM_TYPE_IPADDR, 4, DESC_IP, 11)}},
+	  PAYLOAD_KEY(NFT_SET_TYPE_IPADDR, 4, DESC_IP, 11)}},
 	{"ip",
 	 "daddr",
 	 NFPROTO_IPV4,
 	 {"ip daddr", LHS_PAYLOAD, NH, 16, 4, 0, V_ADDR4, 0, false,
-	  PAYLOAD_KEY(PM_TYPE_IPADDR, 4, DESC_IP, 12)}},
+	  PAYLOAD_KEY(NFT_SET_TYPE_IPADDR, 4, DESC_IP, 12)}},
 	{"ip",
 	 "protocol",
 	 NFPROTO_IPV4,
 	 {"ip protocol", LHS_PAYLOAD, NH, 9, 1, 0, V_PROTO, 0, true,
-	  PAYLOAD_KEY(PM_TYPE_INET_PROTOCOL, 1, DESC_IP, 9)}},
+	  PAYLOAD_KEY(NFT_SET_TYPE_INET_PROTOCOL, 1, DESC_IP, 9)}},
 	{"ip6",
 	 "saddr",
 	 NFPROTO_IPV6,
 	 {"ip6 saddr", LHS_PAYLOAD, NH, 8, 16, 0, V_ADDR6, 0, false,
-	  PAYLOAD_KEY(PM_TYPE_IP6ADDR, 16, DESC_IP6, 8)}},
+	  PAYLOAD_KEY(NFT_SET_TYPE_IP6ADDR, 16, DESC_IP6, 8)}},
 	{"ip6",
 	 "daddr",
 	 NFPROTO_IPV6,
 	 {"ip6 daddr", LHS_PAYLOAD, NH, 24, 16, 0, V_ADDR6, 0, false,
-	  PAYLOAD_KEY(PM_TYPE_IP6ADDR, 16, DESC_IP6, 9)}},
+	  PAYLOAD_KEY(NFT_SET_TYPE_IP6ADDR, 16, DESC_IP6, 9)}},
 	{"ip6",
 	 "nexthdr",
 	 NFPROTO_IPV6,
 	 {"ip6 nexthdr", LHS_PAYLOAD, NH, 6, 1, 0, V_PROTO, 0, true,
-	  PAYLOAD_KEY(PM_TYPE_INET_PROTOCOL, 1, DESC_IP6, 6)}},
+	  PAYLOAD_KEY(NFT_SET_TYPE_INET_PROTOCOL, 1, DESC_IP6, 6)}},
 	{"tcp",
 	 "sport",
 	 0,
 	 {"tcp sport", LHS_PAYLOAD, TH, 0, 2, 0, V_PORT, IPPROTO_TCP, false,
-	  PAYLOAD_KEY(PM_TYPE_INET_SERVICE, 2, DESC_TCP, 1)}},
+	  PAYLOAD_KEY(NFT_SET_TYPE_INET_SERVICE, 2, DESC_TCP, 1)}},
 	{"tcp",
 	 "dport",
 	 0,
 	 {"tcp dport", LHS_PAYLOAD, TH, 2, 2, 0, V_PORT, IPPROTO_TCP, false,
-	  PAYLOAD_KEY(PM_TYPE_INET_SERVICE, 2, DESC_TCP, 2)}},
+	  PAYLOAD_KEY(NFT_SET_TYPE_INET_SERVICE, 2, DESC_TCP, 2)}},
 	{"udp",
 	 "sport",
 	 0,
 	 {"udp sport", LHS_PAYLOAD, TH, 0, 2, 0, V_PORT, IPPROTO_UDP, false,
-	  PAYLOAD_KEY(PM_TYPE_INET_SERVICE, 2, DESC_UDP, 1)}},
+	  PAYLOAD_KEY(NFT_SET_TYPE_INET_SERVICE, 2, DESC_UDP, 1)}},
 	{"udp",
 	 "dport",
 	 0,
 	 {"udp dport", LHS_PAYLOAD, TH, 2, 2, 0, V_PORT, IPPROTO_UDP, false,
-	  PAYLOAD_KEY(PM_TYPE_INET_SERVICE, 2, DESC_UDP, 2)}},
+	  PAYLOAD_KEY(NFT_SET_TYPE_INET_SERVICE, 2, DESC_UDP, 2)}},
 	{"sctp",
 	 "sport",
 	 0,
 	 {"sctp sport", LHS_PAYLOAD, TH, 0, 2, 0, V_PORT, IPPROTO_SCTP, false,
-	  PAYLOAD_KEY(PM_TYPE_INET_SERVICE, 2, DESC_SCTP, 1)}},
+	  PAYLOAD_KEY(NFT_SET_TYPE_INET_SERVICE, 2, DESC_SCTP, 1)}},
 	{"sctp",
 	 "dport",
 	 0,
 	 {"sctp dport", LHS_PAYLOAD, TH, 2, 2, 0, V_PORT, IPPROTO_SCTP, false,
-	  PAYLOAD_KEY(PM_TYPE_INET_SERVICE, 2, DESC_SCTP, 2)}},
+	  PAYLOAD_KEY(NFT_SET_TYPE_INET_SERVICE, 2, DESC_SCTP, 2)}},
 	{"meta",
 	 "l4proto",
 	 0,
 	 {"meta l4proto", LHS_META, 0, 0, 1, NFT_META_L4PROTO, V_PROTO, 0, true,
-	  META_KEY(PM_TYPE_INET_PROTOCOL, 1, NFT_META_L4PROTO)}},
+	  META_KEY(NFT_SET_TYPE_INET_PROTOCOL, 1, NFT_META_L4PROTO)}},
 	{"meta",
 	 "iifname",
 	 0,
 	 {"iifname", LHS_META, 0, 0, IFNAMSIZ, NFT_META_IIFNAME, V_IFNAME, 0, false,
-	  META_KEY(PM_TYPE_IFNAME, IFNAMSIZ, NFT_META_IIFNAME)}},
+	  META_KEY(NFT_SET_TYPE_IFNAME, IFNAMSIZ, NFT_META_IIFNAME)}},
 	{"meta",
 	 "oifname",
 	 0,
 	 {"oifname", LHS_META, 0, 0, IFNAMSIZ, NFT_META_OIFNAME, V_IFNAME, 0, false,
-	  META_KEY(PM_TYPE_IFNAME, IFNAMSIZ, NFT_META_OIFNAME)}},
+	  META_KEY(NFT_SET_TYPE_IFNAME, IFNAMSIZ, NFT_META_OIFNAME)}},
 	{"meta",
 	 "iif",
 	 0,
 	 {"iif", LHS_META, 0, 0, 4, NFT_META_IIF, V_IFINDEX, 0, false,
-	  META_KEY(PM_TYPE_IFINDEX, 4, NFT_META_IIF)}},
+	  META_KEY(NFT_SET_TYPE_IFINDEX, 4, NFT_META_IIF)}},
 	{"meta",
 	 "oif",
 	 0,
 	 {"oif", LHS_META, 0, 0, 4, NFT_META_OIF, V_IFINDEX, 0, false,
-	  META_KEY(PM_TYPE_IFINDEX, 4, NFT_META_OIF)}},
+	  META_KEY(NFT_SET_TYPE_IFINDEX, 4, NFT_META_OIF)}},
 	{"meta",
 	 "mark",
 	 0,
 	 {"meta mark", LHS_META, 0, 0, 4, NFT_META_MARK, V_MARK, 0, false,
-	  META_KEY(PM_TYPE_MARK, 4, NFT_META_MARK)}},
+	  META_KEY(NFT_SET_TYPE_MARK, 4, NFT_META_MARK)}},
 	{"ct",
 	 "state",
 	 0,
@@ -223,7 +223,7 @@ static const struct lhs_def {
 	  V_CTSTATE,
 	  0,
 	  false,
-	  {PM_TYPE_CT_STATE, 4, false, PM_TYPEOF_CT, NFT_CT_STATE, UINT32_MAX}}},
+	  {NFT_SET_TYPE_CT_STATE, 4, false, NFT_TYPEOF_CT, NFT_CT_STATE, UINT32_MAX}}},
 };
 
 /* Meta keys nft also takes without "meta". */
@@ -885,21 +885,20 @@ static void merge_payloads(struct cparse *p)
 
 /* ---- expressions ---------------------------------------------------------------------- */
 
-static int emit_load(struct pm_rule_build *b, const struct stmt *s, uint32_t len,
-		     struct cni_err *err)
+static int emit_load(struct nft_rule *b, const struct stmt *s, uint32_t len, struct cni_err *err)
 {
 	switch (s->lhs.kind) {
 	case LHS_PAYLOAD:
-		return pm_expr_payload(b, s->lhs.base, s->lhs.offset, len, err);
+		return nft_rule_expr_payload(b, s->lhs.base, s->lhs.offset, len, err);
 	case LHS_META:
-		return pm_expr_meta(b, s->lhs.key, err);
+		return nft_rule_expr_meta(b, s->lhs.key, err);
 	case LHS_CT:
-		return pm_expr_ct(b, s->lhs.key, err);
+		return nft_rule_expr_ct(b, s->lhs.key, err);
 	}
 	return -EINVAL;
 }
 
-static int emit(struct pm_rule_build *b, const struct stmt *s, struct cni_err *err)
+static int emit(struct nft_rule *b, const struct stmt *s, struct cni_err *err)
 {
 	static const uint8_t zero[16];
 	uint8_t mask[16] = {0};
@@ -909,52 +908,55 @@ static int emit(struct pm_rule_build *b, const struct stmt *s, struct cni_err *e
 	case RHS_VALUE:
 		if (emit_load(b, s, s->len, err) < 0)
 			return cni_err_ret(err);
-		return pm_expr_cmp(b, s->op, s->v, s->len, err);
+		return nft_rule_expr_cmp(b, s->op, s->v, s->len, err);
 	case RHS_PREFIX:
 		/* A byte-aligned prefix loads only its bytes; others load the whole address
 		 * and mask it (/0 too), as nft does. */
 		if (s->prefix > 0 && s->prefix % 8 == 0) {
 			if (emit_load(b, s, (uint32_t)s->prefix / 8, err) < 0)
 				return cni_err_ret(err);
-			return pm_expr_cmp(b, s->op, s->v, (uint32_t)s->prefix / 8, err);
+			return nft_rule_expr_cmp(b, s->op, s->v, (uint32_t)s->prefix / 8, err);
 		}
 		for (int i = 0; i < s->prefix / 8; i++)
 			mask[i] = 0xff;
 		if (s->prefix % 8)
 			mask[s->prefix / 8] = (uint8_t)(0xff << (8 - s->prefix % 8));
-		if (emit_load(b, s, s->len, err) < 0 || pm_expr_mask(b, mask, s->len, err) < 0)
+		if (emit_load(b, s, s->len, err) < 0 ||
+		    nft_rule_expr_mask(b, mask, s->len, err) < 0)
 			return cni_err_ret(err);
-		return pm_expr_cmp(b, s->op, s->v, s->len, err);
+		return nft_rule_expr_cmp(b, s->op, s->v, s->len, err);
 	case RHS_RANGE:
 		if (emit_load(b, s, s->len, err) < 0)
 			return cni_err_ret(err);
 		if (s->op == NFT_CMP_NEQ)
-			return pm_expr_range(b, NFT_RANGE_NEQ, s->v, s->hi, s->len, err);
-		r = pm_expr_cmp(b, NFT_CMP_GTE, s->v, s->len, err);
-		return r < 0 ? r : pm_expr_cmp(b, NFT_CMP_LTE, s->hi, s->len, err);
+			return nft_rule_expr_range(b, NFT_RANGE_NEQ, s->v, s->hi, s->len, err);
+		r = nft_rule_expr_cmp(b, NFT_CMP_GTE, s->v, s->len, err);
+		return r < 0 ? r : nft_rule_expr_cmp(b, NFT_CMP_LTE, s->hi, s->len, err);
 	case RHS_WILDCARD:
 		if (emit_load(b, s, s->lhs.len, err) < 0)
 			return cni_err_ret(err);
-		return pm_expr_cmp(b, s->op, s->v, s->len, err);
+		return nft_rule_expr_cmp(b, s->op, s->v, s->len, err);
 	case RHS_SET:
 		if (emit_load(b, s, s->len, err) < 0)
 			return cni_err_ret(err);
-		return pm_expr_lookup(b, PM_ANON_SET_NAME, s->set_id, s->op == NFT_CMP_NEQ, err);
+		return nft_rule_expr_lookup(b, NFT_ANON_SET_NAME, s->set_id, s->op == NFT_CMP_NEQ,
+					    err);
 	case RHS_FLAGS:
-		if (emit_load(b, s, s->len, err) < 0 || pm_expr_mask(b, s->v, s->len, err) < 0)
+		if (emit_load(b, s, s->len, err) < 0 ||
+		    nft_rule_expr_mask(b, s->v, s->len, err) < 0)
 			return cni_err_ret(err);
-		return pm_expr_cmp(b, NFT_CMP_NEQ, zero, s->len, err);
+		return nft_rule_expr_cmp(b, NFT_CMP_NEQ, zero, s->len, err);
 	case RHS_MASKED:
 		if (emit_load(b, s, s->len, err) < 0 ||
-		    pm_expr_mask(b, &s->mask, sizeof(s->mask), err) < 0)
+		    nft_rule_expr_mask(b, &s->mask, sizeof(s->mask), err) < 0)
 			return cni_err_ret(err);
-		return pm_expr_cmp(b, s->op, s->v, s->len, err);
+		return nft_rule_expr_cmp(b, s->op, s->v, s->len, err);
 	}
 	return -EINVAL;
 }
 
 int pm_cond_build(char *const *items, int family, const char *table, const char *key,
-		  struct pm_rule_build *b, struct pm_sets *sets, struct cni_err *err)
+		  struct nft_rule *b, struct pm_sets *sets, struct cni_err *err)
 {
 	_cleanup_free_ char *text = pm_cond_join(items);
 	struct cparse p = {.key = key, .family = family, .table = table, .sets = sets, .err = err};
@@ -972,6 +974,9 @@ int pm_cond_build(char *const *items, int family, const char *table, const char 
 		for (size_t i = 0; i < p.nst && r == 0; i++)
 			if (!p.st[i].gone)
 				r = emit(b, &p.st[i], err);
+		/* Too many expressions for one rule: the conditions' fault. */
+		if (r == -E2BIG)
+			err->code = CNI_ERR_INVALID_CONFIG;
 		if (r < 0 && err->code == CNI_ERR_INVALID_CONFIG)
 			r = fail(&p, "%s", err->msg);
 	}

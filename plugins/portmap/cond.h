@@ -21,7 +21,7 @@
 #define PORTMAP_COND_H
 
 #include "err.h"
-#include "portmap/nftexpr.h"
+#include "net/nft.h"
 #include "portmap/nftset.h"
 
 /* The items joined as knftables' Concat joins them (malloc'd; "" for none, NULL when out
@@ -30,11 +30,12 @@ char *pm_cond_join(char *const *items);
 
 /*
  * Compile items (NULL-terminated, may be NULL) for a rule of family (NFPROTO_IPV4/IPV6)
- * in table: append their expressions to b, and the anonymous sets they look up to sets.
+ * in table: append their expressions to rule b, and the anonymous sets they look up to
+ * sets.
  * key ("conditionsV4") names the option in errors: "invalid conditionsV4 'ct mark 1':
  * unsupported token 'mark'" (code 7, -EINVAL). -ENOMEM, -E2BIG for too long a list.
  */
 int pm_cond_build(char *const *items, int family, const char *table, const char *key,
-		  struct pm_rule_build *b, struct pm_sets *sets, struct cni_err *err) CNI_MUST_USE;
+		  struct nft_rule *b, struct pm_sets *sets, struct cni_err *err) CNI_MUST_USE;
 
 #endif

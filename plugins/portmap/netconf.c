@@ -186,7 +186,6 @@ static int validate_conditions(char **conds, int family, const char *key, struct
 {
 	_cleanup_(nft_rule_freep) struct nft_rule *rule = NULL;
 	_cleanup_(pm_sets_clear) struct pm_sets sets = {0};
-	struct pm_rule_build b;
 	int r;
 
 	if (!conds)
@@ -194,8 +193,7 @@ static int validate_conditions(char **conds, int family, const char *key, struct
 	r = nft_rule_new(family, "cni_hostport", "prerouting", NULL, &rule, err);
 	if (r < 0)
 		return r;
-	b = (struct pm_rule_build){.rule = rule};
-	return pm_cond_build(conds, family, "cni_hostport", key, &b, &sets, err);
+	return pm_cond_build(conds, family, "cni_hostport", key, rule, &sets, err);
 }
 
 /* Append the option name to a "[a b]" list as Go prints a []string. */

@@ -57,13 +57,6 @@ static int pm_queue_add_txn(struct nft_txn *txn, void *ctx, struct cni_err *err)
 	return pm_queue_add(txn, t->c, t->container_id, &t->n_rules, &t->dispatch, err);
 }
 
-static int pm_commit_add_txn(struct nft_txn *txn, void *ctx, struct cni_err *err)
-{
-	struct pm_add_txn *t = ctx;
-
-	return pm_commit_add(txn, &t->dispatch, err);
-}
-
 /* DEL and GC queue the deletions a struct pm_del_filter selects. */
 static int pm_queue_delete_txn(struct nft_txn *txn, void *ctx, struct cni_err *err)
 {
@@ -323,7 +316,7 @@ static int pm_add_mappings(const struct cni_cmd_args *args, const struct portmap
 		if (r < 0)
 			return r;
 	}
-	r = pm_run_txn(pm_queue_add_txn, pm_commit_add_txn, &t, err);
+	r = pm_run_txn(pm_queue_add_txn, NULL, &t, err);
 	pm_dispatch_clear(&t.dispatch);
 	if (r < 0) {
 		struct cni_err ignored = {0};

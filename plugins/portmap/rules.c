@@ -241,41 +241,35 @@ static int build_all_rules(const struct portmap_conf *c, const char *container_i
 
 void pm_dispatch_clear(struct pm_dispatch *d)
 {
-	for (size_t i = 0; i < d->n; i++)
-		nft_rule_free(d->rule[i]);
-	d->n = 0;
 	pm_sets_clear(&d->sets);
 }
 
-/* "<conditions> fib daddr type local jump hostports_all": queued now, or kept in d when
- * the conditions look up sets (they must precede the rule in the batch). */
+/* "<conditions> fib daddr type local jump hostports_all", after the anonymous sets its
+ * conditions look up (kept in d). */
 static int build_dispatch(struct nft_txn *txn, const struct portmap_conf *c, int family,
 			  const char *chain, struct pm_dispatch *d, struct cni_err *err)
 {
 	_cleanup_(nft_rule_freep) struct nft_rule *rule = NULL;
 	char **conds = family == NFPROTO_IPV4 ? c->conditions_v4 : c->conditions_v6;
 	size_t sets_before = d->sets.n;
-	struct pm_rule_build b;
 	int r;
 
 	r = nft_rule_new(family, PM_TABLE, chain, NULL, &rule, err);
 	if (r < 0)
 		return r;
-	b = (struct pm_rule_build){.rule = rule};
 	r = pm_cond_build(conds, family, PM_TABLE,
-			  family == NFPROTO_IPV4 ? "conditionsV4" : "conditionsV6", &b, &d->sets,
+			  family == NFPROTO_IPV4 ? "conditionsV4" : "conditionsV6", rule, &d->sets,
 			  err);
 	if (r < 0)
 		return r;
 	if (nft_rule_match_fib_daddr_local(rule, err) < 0 ||
 	    nft_rule_verdict(rule, NFT_JUMP, PM_CHAIN_ALL, err) < 0)
 		return cni_err_ret(err);
-	if (d->sets.n == sets_before)
-		return nft_txn_add_rule(txn, rule, err);
-	if (d->n >= ARRAY_SIZE(d->rule))
-		return cni_err_set(err, CNI_ERR_INTERNAL, "too many dispatch rules");
-	d->rule[d->n++] = TAKE_PTR(rule);
-	return 0;
+	/* The sets it looks up go first: the kernel binds them to the rule. */
+	r = pm_sets_queue(txn, &d->sets, sets_before, err);
+	if (r < 0)
+		return r;
+	return nft_txn_add_rule(txn, rule, err);
 }
 
 static int add_jump(struct nft_txn *txn, int family, const char *chain, const char *target,
@@ -345,13 +339,6 @@ int pm_queue_add(struct nft_txn *txn, const struct portmap_conf *c, const char *
 	if (ret_n_rules)
 		*ret_n_rules = set.n;
 	return 0;
-}
-
-int pm_commit_add(struct nft_txn *txn, const struct pm_dispatch *d, struct cni_err *err)
-{
-	if (!d->sets.n)
-		return nft_txn_commit(txn, err);
-	return pm_txn_commit_with_sets(txn, &d->sets, d->rule, d->n, err);
 }
 
 uint16_t pm_rule_udp_dport(const struct nftnl_rule *nlr)

@@ -81,15 +81,13 @@ int pm_conf_udp_ports(const struct portmap_conf *c, int af, struct pm_ports *por
 /* The UDP destination port a rule matches ("meta l4proto udp" then "udp dport P"), or 0. */
 uint16_t pm_rule_udp_dport(const struct nftnl_rule *nlr);
 
-/* The dispatch rules of an ADD that look up anonymous sets (conditions with "{ ... }"),
- * and those sets: they go into the batch after the transaction's messages (nftset.h). */
+/* The anonymous sets the dispatch rules of an ADD look up (conditions with "{ ... }"),
+ * queued into the batch just before each rule (nftset.h). */
 struct pm_dispatch {
-	struct nft_rule *rule[4]; /* prerouting and output rules of both families */
-	size_t n;		  /* number of rules */
-	struct pm_sets sets;	  /* the sets they look up */
+	struct pm_sets sets; /* the sets of every dispatch rule */
 };
 
-/* Free the rules and sets (the struct itself is the caller's); usable as
+/* Free the sets (the struct itself is the caller's); usable as
  * _cleanup_(pm_dispatch_clear). */
 void pm_dispatch_clear(struct pm_dispatch *d);
 
@@ -97,17 +95,12 @@ void pm_dispatch_clear(struct pm_dispatch *d);
  * ADD: queue the skeleton of every family the container has an address of
  * (tables, chains, the flushed and rewritten dispatch chains), the deletion
  * of every rule already tagged with container_id in both families, and the
- * container's new rules. Dispatch rules that look up sets are left in *d (empty on
- * entry) for pm_commit_add(). Nothing is sent. *ret_n_rules (may be NULL) gets the
- * number of container rules queued.
+ * container's new rules, as one batch for nft_txn_commit(); the sets the dispatch rules
+ * look up are queued before them and kept in *d (empty on entry). Nothing is sent.
+ * *ret_n_rules (may be NULL) gets the number of container rules queued.
  */
 int pm_queue_add(struct nft_txn *txn, const struct portmap_conf *c, const char *container_id,
 		 size_t *ret_n_rules, struct pm_dispatch *d, struct cni_err *err) CNI_MUST_USE;
-
-/* Commit what pm_queue_add() queued, with the sets and rules of d: one batch that applies
- * completely or not at all (errors as nft_txn_commit()). */
-int pm_commit_add(struct nft_txn *txn, const struct pm_dispatch *d,
-		  struct cni_err *err) CNI_MUST_USE;
 
 /*
  * Predicate for rule deletion: which container IDs are to be removed, either

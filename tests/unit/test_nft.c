@@ -30,6 +30,7 @@
 #include <libnftnl/chain.h>
 #include <libnftnl/common.h>
 #include <libnftnl/rule.h>
+#include <libnftnl/set.h>
 #include <libnftnl/table.h>
 #include <libnftnl/udata.h>
 
@@ -233,6 +234,133 @@ static void test_expr_misc(void)
 	CHECK(strstr(err.msg, "longer than 128") != NULL);
 	longc[NFT_COMMENT_MAX] = '\0';
 	OK(nft_rule_new(NFPROTO_IPV4, "t", "c", longc, &bad, &err));
+}
+
+/* The raw expressions, as `nft --debug=netlink` prints them; the limit counts them all. */
+static void test_expr_raw(void)
+{
+	static const uint8_t lo[2] = {0, 80}, hi[2] = {0, 90}, st[4] = {0x02, 0, 0, 0},
+			     m[4] = {0xff, 0xff, 0, 0};
+	_cleanup_(nft_rule_freep) struct nft_rule *r = new_rule(NFPROTO_IPV4, "t", "c", NULL);
+	_cleanup_(nft_rule_freep) struct nft_rule *full = new_rule(NFPROTO_IPV4, "t", "c", NULL);
+	_cleanup_free_ char *txt = NULL;
+	int i, rc = 0;
+
+	OK(nft_rule_expr_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, &err));
+	OK(nft_rule_expr_range(r, NFT_RANGE_NEQ, lo, hi, 2, &err));
+	OK(nft_rule_expr_payload(r, NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2, &err));
+	OK(nft_rule_expr_cmp(r, NFT_CMP_GTE, lo, 2, &err));
+	OK(nft_rule_expr_ct(r, NFT_CT_STATE, &err));
+	OK(nft_rule_expr_mask(r, st, 4, &err));
+	OK(nft_rule_expr_meta(r, NFT_META_MARK, &err));
+	OK(nft_rule_expr_mask(r, m, 4, &err));
+	OK(nft_rule_expr_payload(r, NFT_PAYLOAD_NETWORK_HEADER, 12, 4, &err));
+	OK(nft_rule_expr_lookup(r, NFT_ANON_SET_NAME, 7, true, &err));
+	OK(nft_rule_expr_lookup(r, "named", 0, false, &err));
+	CHECK_INT(nft_rule_expr_count(r), 11);
+	txt = rule_text(r);
+	CHECK_STR(txt, "ip t c\n"
+		       "  [ payload load 2b @ transport header + 2 => reg 1 ]\n"
+		       "  [ range neq reg 1 0x00005000 0x00005a00 ]\n"
+		       "  [ payload load 2b @ transport header + 2 => reg 1 ]\n"
+		       "  [ cmp gte reg 1 0x00005000 ]\n"
+		       "  [ ct load state => reg 1 ]\n"
+		       "  [ bitwise reg 1 = ( reg 1 & 0x00000002 ) ^ 0x00000000 ]\n"
+		       "  [ meta load mark => reg 1 ]\n"
+		       "  [ bitwise reg 1 = ( reg 1 & 0x0000ffff ) ^ 0x00000000 ]\n"
+		       "  [ payload load 4b @ network header + 12 => reg 1 ]\n"
+		       "  [ lookup reg 1 set __set%d 0x1 ]\n"
+		       "  [ lookup reg 1 set named ]\n");
+	CHECK(nft_rule_expr_lookup(r, "", 0, false, &err) == -EINVAL);
+	CHECK(nft_rule_expr_mask(r, m, 17, &err) == -EINVAL);
+	for (i = 0; i < NFT_RULE_MAX_EXPRS && rc == 0; i++)
+		rc = nft_rule_expr_meta(full, NFT_META_MARK, &err);
+	CHECK_INT(rc, 0);
+	CHECK_INT(nft_rule_expr_meta(full, NFT_META_MARK, &err), -E2BIG);
+	CHECK_INT(nft_rule_verdict(full, NF_ACCEPT, NULL, &err), -E2BIG);
+}
+
+/* An anonymous set's messages, as nft 1.0.6 sends them. */
+static void test_anon_set_msgs(void)
+{
+	static const struct nft_set_elem elems[] = {
+		{.key = {0, 0, 0, 0}, .end = true},
+		{.key = {10, 0, 0, 0}},
+		{.key = {11, 0, 0, 0}, .end = true},
+		{.key = {192, 168, 0, 0}, .open = true},
+	};
+	const struct nft_anon_set set = {
+		.family = NFPROTO_IPV4,
+		.table = "t",
+		.id = 3,
+		.interval = true,
+		.key = {NFT_SET_TYPE_IPADDR, 4, true, NFT_TYPEOF_PAYLOAD, 12, 11},
+		.elem = elems,
+		.n = ARRAY_SIZE(elems),
+	};
+	_cleanup_(nft_txn_freep) struct nft_txn *txn = NULL;
+	_cleanup_free_ void *buf = NULL;
+	const struct nlmsghdr *nlh;
+	size_t len = 0;
+	int left, idx = 0;
+
+	OK(nft_txn_new(&txn, &err));
+	if (!txn)
+		return;
+	OK(nft_txn_add_anon_set(txn, &set, &err));
+	CHECK_INT(nft_txn_pending(txn), 2);
+	{
+		struct nft_anon_set bad = set;
+
+		bad.key.len = 17;
+		CHECK(nft_txn_add_anon_set(txn, &bad, &err) == -EINVAL);
+		bad = set;
+		bad.table = "";
+		CHECK(nft_txn_add_anon_set(txn, &bad, &err) == -EINVAL);
+		CHECK_INT(nft_txn_pending(txn), 2);
+	}
+	OK(nft_txn_copy_batch(txn, &buf, &len, &err));
+	left = (int)len;
+	for (nlh = buf; mnl_nlmsg_ok(nlh, left); nlh = mnl_nlmsg_next(nlh, &left), idx++) {
+		struct nftnl_set *s = nftnl_set_alloc();
+
+		if (idx == 0)
+			continue;
+		CHECK(nlh->nlmsg_flags & NLM_F_CREATE);
+		CHECK(nlh->nlmsg_flags & NLM_F_ACK);
+		if (idx == 1) {
+			CHECK_INT(nlh->nlmsg_type & 0xff, NFT_MSG_NEWSET);
+			CHECK(nftnl_set_nlmsg_parse(nlh, s) == 0);
+			CHECK_STR(nftnl_set_get_str(s, NFTNL_SET_NAME), "__set%d");
+			CHECK_STR(nftnl_set_get_str(s, NFTNL_SET_TABLE), "t");
+			CHECK_INT(nftnl_set_get_u32(s, NFTNL_SET_FLAGS),
+				  NFT_SET_ANONYMOUS | NFT_SET_CONSTANT | NFT_SET_INTERVAL);
+			CHECK_INT(nftnl_set_get_u32(s, NFTNL_SET_ID), 3);
+			CHECK_INT(nftnl_set_get_u32(s, NFTNL_SET_KEY_TYPE), NFT_SET_TYPE_IPADDR);
+			CHECK_INT(nftnl_set_get_u32(s, NFTNL_SET_KEY_LEN), 4);
+			/* An open last interval counts its missing end element. */
+			CHECK_INT(nftnl_set_get_u32(s, NFTNL_SET_DESC_SIZE), 5);
+		} else {
+			const struct nlattr *a;
+			size_t nelems = 0;
+			uint32_t id = 0;
+
+			CHECK_INT(nlh->nlmsg_type & 0xff, NFT_MSG_NEWSETELEM);
+			mnl_attr_for_each (a, nlh, sizeof(struct nfgenmsg)) {
+				const struct nlattr *e;
+
+				if (mnl_attr_get_type(a) == NFTA_SET_ELEM_LIST_SET_ID)
+					id = ntohl(mnl_attr_get_u32(a));
+				if (mnl_attr_get_type(a) == NFTA_SET_ELEM_LIST_ELEMENTS)
+					mnl_attr_for_each_nested (e, a)
+						nelems++;
+			}
+			CHECK_INT(id, 3);
+			CHECK_INT(nelems, 4);
+		}
+		nftnl_set_free(s);
+	}
+	CHECK_INT(idx, 3);
 }
 
 static void test_parse_condition(void)
@@ -1106,6 +1234,60 @@ static void test_live_big_batch(void)
 	OK(nft_txn_commit(txn, &err));
 }
 
+/* An anonymous set and the rule that looks it up, in one batch; a refused set is named. */
+static void test_live_anon_set(void)
+{
+	LIVE_REQUIRED();
+	static const struct nft_set_elem elems[] = {{.key = {10, 0, 0, 1}}, {.key = {10, 0, 0, 2}}};
+	struct nft_anon_set set = {
+		.family = NFPROTO_IPV4,
+		.table = "t_set",
+		.id = 1,
+		.key = {NFT_SET_TYPE_IPADDR, 4, true, NFT_TYPEOF_PAYLOAD, 12, 11},
+		.elem = elems,
+		.n = 2,
+	};
+	_cleanup_(nft_txn_freep) struct nft_txn *txn = NULL;
+	struct nft_rule *r;
+
+	OK(nft_txn_new(&txn, &err));
+	if (!txn)
+		return;
+	OK(nft_txn_add_table(txn, NFPROTO_IPV4, "t_set", NULL, &err));
+	OK(nft_txn_add_chain(txn, NFPROTO_IPV4, "t_set", "c", NULL, NULL, &err));
+	OK(nft_txn_add_anon_set(txn, &set, &err));
+	r = new_rule(NFPROTO_IPV4, "t_set", "c", "uses a set");
+	OK(nft_rule_expr_payload(r, NFT_PAYLOAD_NETWORK_HEADER, 12, 4, &err));
+	OK(nft_rule_expr_lookup(r, NFT_ANON_SET_NAME, 1, false, &err));
+	OK(nft_rule_verdict(r, NF_ACCEPT, NULL, &err));
+	add(txn, r);
+	OK(nft_txn_commit(txn, &err));
+	CHECK_INT(count_rules(txn, NFPROTO_IPV4, "t_set", "c"), 1);
+	if (!nft_cli_missing) {
+		FILE *f = popen("nft list chain ip t_set c", "r");
+		char out[4096] = {0};
+
+		CHECK(f && fread(out, 1, sizeof(out) - 1, f) > 0);
+		if (f)
+			pclose(f);
+		CHECK(strstr(out, "ip saddr { 10.0.0.1, 10.0.0.2 } accept comment \"uses a set\""));
+	}
+	/* Into a table that does not exist: the batch fails at the set, nothing applies. */
+	set.table = "t_nope";
+	OK(nft_txn_add_chain(txn, NFPROTO_IPV4, "t_set", "c2", NULL, NULL, &err));
+	OK(nft_txn_add_anon_set(txn, &set, &err));
+	CHECK_INT(nft_txn_commit(txn, &err), -ENOENT);
+	CHECK_STR(err.msg, "add set __set%d to table ip t_nope: No such file or directory");
+	{
+		bool exists = true;
+
+		OK(nft_chain_exists(txn, NFPROTO_IPV4, "t_set", "c2", &exists, &err));
+		CHECK(!exists);
+	}
+	OK(nft_txn_delete_table(txn, NFPROTO_IPV4, "t_set", &err));
+	OK(nft_txn_commit(txn, &err));
+}
+
 /* ---- live: reads and the generation ------------------------------------------------- */
 
 /* A table t with chain c holding rules commented "r0".."r<n-1>". */
@@ -1399,6 +1581,8 @@ int main(void)
 	RUN(test_expr_prefixes);
 	RUN(test_expr_dnat);
 	RUN(test_expr_misc);
+	RUN(test_expr_raw);
+	RUN(test_anon_set_msgs);
 	RUN(test_parse_condition);
 	RUN(test_msg_roundtrip);
 
@@ -1416,6 +1600,7 @@ int main(void)
 	RUN(test_live_missing);
 	RUN(test_live_idempotent);
 	RUN(test_live_big_batch);
+	RUN(test_live_anon_set);
 	RUN(test_live_generation);
 	RUN(test_live_run_retries);
 	RUN(test_live_run_lock);

@@ -511,15 +511,13 @@ static char *compile(int family, const char *text, struct pm_sets *sets, struct 
 {
 	_cleanup_(nft_rule_freep) struct nft_rule *rule = NULL;
 	char *items[] = {(char *)text, NULL};
-	struct pm_rule_build b;
 	char *out;
 
 	if (nft_rule_new(family, "cni_hostport", "prerouting", NULL, &rule, err) < 0)
 		return NULL;
-	b = (struct pm_rule_build){.rule = rule};
 	cni_err_clear(err);
 	if (pm_cond_build(items, family, "cni_hostport",
-			  family == NFPROTO_IPV4 ? "conditionsV4" : "conditionsV6", &b, sets,
+			  family == NFPROTO_IPV4 ? "conditionsV4" : "conditionsV6", rule, sets,
 			  err) < 0)
 		return NULL;
 	out = calloc(1, 8192);
@@ -872,7 +870,7 @@ static void compare_with_nft(int family, const char *items_json)
 		return;
 	}
 	if (nft_txn_new(&txn, &err) < 0 || pm_queue_add(txn, c, "cid", NULL, &d, &err) < 0 ||
-	    pm_commit_add(txn, &d, &err) < 0) {
+	    nft_txn_commit(txn, &err) < 0) {
 		printf("#   %s: %s [%s]\n", items_json, err.msg, err.details);
 		CHECK(!"ADD");
 		return;
@@ -1027,7 +1025,7 @@ static void test_live_cond_atomic(void)
 	CHECK(nft_txn_new(&txn, &err) == 0);
 	CHECK(pm_queue_add(txn, c, "cid", NULL, &d, &err) == 0);
 	CHECK_INT(d.sets.n, 2);
-	CHECK(pm_commit_add(txn, &d, &err) < 0);
+	CHECK(nft_txn_commit(txn, &err) < 0);
 	CHECK(strncmp(err.msg, "add chain 'prerouting' in table ip cni_hostport: ", 49) == 0);
 	out = run("nft list table ip cni_hostport");
 	CHECK(out && !strstr(out, "hostports") && !strstr(out, "10.0.0.1"));
