@@ -322,10 +322,11 @@ static void test_anon_set_msgs(void)
 	OK(nft_txn_copy_batch(txn, &buf, &len, &err));
 	left = (int)len;
 	for (nlh = buf; mnl_nlmsg_ok(nlh, left); nlh = mnl_nlmsg_next(nlh, &left), idx++) {
-		struct nftnl_set *s = nftnl_set_alloc();
+		struct nftnl_set *s;
 
 		if (idx == 0)
 			continue;
+		s = nftnl_set_alloc();
 		CHECK(nlh->nlmsg_flags & NLM_F_CREATE);
 		CHECK(nlh->nlmsg_flags & NLM_F_ACK);
 		if (idx == 1) {
