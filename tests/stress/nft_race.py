@@ -301,6 +301,9 @@ def main():
     ap.add_argument("--seed", type=int, default=None)
     ap.add_argument("--json", action="store_true", help="print the figures as JSON")
     opts = ap.parse_args()
+    if os.geteuid() != 0:
+        print("nft_race: needs root (network namespaces)", file=sys.stderr)
+        return 2
     for tool in ("nft", "nsenter", "ip"):
         if not shutil.which(tool):
             print("nft_race: missing tool %s" % tool, file=sys.stderr)
