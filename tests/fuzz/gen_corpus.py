@@ -1,0 +1,354 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
+"""Seed inputs for the JSON-reading fuzz targets.
+
+    gen_corpus.py hand OUT            seeds from test-configs/ and the examples below
+    gen_corpus.py capture BIN OUT     the stdin (and CNI_ARGS) of every plugin run of the
+                                      integration suite, run against BIN through wrappers
+
+Both write OUT/<target>/<name> files in the targets' input formats (tests/fuzz/fuzz_*.c).
+`make fuzz-corpus` runs both and keeps, per target, the inputs that add coverage
+(libFuzzer's -merge=1) in tests/fuzz/seeds/<target>.
+"""
+import hashlib
+import json
+import os
+import shutil
+import stat
+import struct
+import subprocess
+import sys
+import tempfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.normpath(os.path.join(HERE, "..", ".."))
+ARGS_SEP = b"\n--CNI_ARGS--\n"
+VERSIONS = ["0.1.0", "0.2.0", "0.3.0", "0.3.1", "0.4.0", "1.0.0", "1.1.0"]
+
+# The skel target's first bytes: command index, env choices, plugin choice.
+SKEL_COMMANDS = {"ADD": 0, "DEL": 1, "CHECK": 2, "GC": 3, "STATUS": 4, "VERSION": 5}
+
+PREV_RESULT = {
+    "cniVersion": "1.0.0",
+    "interfaces": [{"name": "cni0", "mac": "0a:58:0a:58:00:01"},
+                   {"name": "veth1234", "mac": "5e:11:22:33:44:55"},
+                   {"name": "eth0", "mac": "0a:58:0a:58:00:05", "sandbox": "/var/run/netns/c"}],
+    "ips": [{"address": "10.88.0.5/16", "gateway": "10.88.0.1", "interface": 2},
+            {"address": "fd88::5/64", "gateway": "fd88::1", "interface": 2}],
+    "routes": [{"dst": "0.0.0.0/0"}, {"dst": "::/0", "gw": "fd88::1"}],
+    "dns": {"nameservers": ["10.88.0.1"], "domain": "cluster.local", "search": ["a", "b"],
+            "options": ["ndots:5"]},
+}
+
+RESULTS = [
+    {"cniVersion": "0.1.0", "ip4": {"ip": "10.1.0.2/24", "gateway": "10.1.0.1",
+                                    "routes": [{"dst": "0.0.0.0/0"}]},
+     "ip6": {"ip": "fd00::2/64"}, "dns": {"nameservers": ["8.8.8.8"]}},
+    {"cniVersion": "0.2.0", "ip4": {"ip": "10.1.0.2/24"}},
+    {"cniVersion": "0.3.1", "interfaces": [{"name": "eth0", "sandbox": "/x"}],
+     "ips": [{"version": "4", "address": "10.1.0.2/24", "gateway": "10.1.0.1",
+              "interface": 0}],
+     "routes": [{"dst": "10.0.0.0/8", "gw": "10.1.0.1"}]},
+    {"cniVersion": "0.4.0", "ips": [{"version": "6", "address": "fd00::2/64"}]},
+    PREV_RESULT,
+    {"cniVersion": "1.1.0",
+     "interfaces": [{"name": "eth0", "mac": "00:11:22:33:44:55", "mtu": 1500,
+                     "sandbox": "/run/netns/x", "socketPath": "/s", "pciID": "0000:00:01.0"}],
+     "ips": [{"address": "192.168.1.2/24", "interface": 0}],
+     "routes": [{"dst": "0.0.0.0/0", "gw": "192.168.1.1", "mtu": 1400, "advmss": 1360,
+                 "priority": 10, "table": 100, "scope": 0}],
+     "dns": {}},
+]
+
+PORTMAP = [
+    {"type": "portmap", "backend": "nftables", "snat": True,
+     "runtimeConfig": {"portMappings": [
+         {"hostPort": 8080, "containerPort": 80, "protocol": "tcp"},
+         {"hostPort": 5353, "containerPort": 53, "protocol": "udp"},
+         {"hostPort": 9000, "containerPort": 9000, "protocol": "sctp", "hostIP": "10.0.0.1"},
+         {"hostPort": 9001, "containerPort": 90, "protocol": "tcp", "hostIP": "::1"}]}},
+    {"type": "portmap", "masqAll": True, "conditionsV4": ["ip", "saddr", "!=",
+                                                         "{ 127.0.0.0/8, 169.254.0.0/16 }"],
+     "conditionsV6": ["ip6", "daddr", "fd00::/8", "tcp", "dport", "{ 80, 443, 8000-8080 }"],
+     "runtimeConfig": {"portMappings": [{"hostPort": 80, "containerPort": 8080}]}},
+    {"type": "portmap", "conditionsV4": ["iifname", "\"eth*\"", "meta", "mark", "&", "0xff",
+                                         "==", "1", "ct", "state", "new,established"]},
+    {"type": "portmap", "conditionsV4": ["ip protocol { tcp, udp }", "udp sport ne domain",
+                                         "oifname { \"a\", \"b\" }", "meta l4proto 17",
+                                         "iif 1", "ip daddr 10.0.0.1-10.0.0.9"]},
+    {"type": "portmap", "backend": "iptables", "markMasqBit": 14,
+     "conditionsV4": ["-s", "1.2.3.4"]},
+    {"type": "portmap", "externalSetMarkChain": "KUBE-MARK-MASQ"},
+]
+
+TUNING = [
+    {"type": "tuning", "sysctl": {"net.core.somaxconn": "500",
+                                  "net.ipv4.conf.IFNAME.arp_filter": "1",
+                                  "net/ipv6/conf/IFNAME/accept_ra": "0"},
+     "mac": "c2:b0:57:49:47:f1", "promisc": True, "mtu": 1454, "txQLen": 20000,
+     "allmulti": True, "dataDir": "/tmp/fuzz-never-written",
+     "runtimeConfig": {"mac": "c2:b0:57:49:47:f2"},
+     "args": {"cni": {"mac": "c2:b0:57:49:47:f3", "mtu": 1400, "promisc": False,
+                      "sysctl": {"net.core.somaxconn": "600"}}}},
+    {"type": "tuning", "sysctl": {"net.ipv4.ip_forward": "1", "../../../etc": "x"}},
+]
+
+BANDWIDTH = [
+    {"type": "bandwidth", "ingressRate": 123, "ingressBurst": 456, "egressRate": 123,
+     "egressBurst": 456},
+    {"type": "bandwidth", "runtimeConfig": {"bandwidth": {
+        "ingressRate": 8000000, "ingressBurst": 80000000, "egressRate": 18446744073709551615,
+        "egressBurst": 4294967296}}},
+    {"type": "bandwidth", "ingressRate": None, "unshapedSubnets": ["10.0.0.0/8"]},
+]
+
+STATIC = [
+    {"type": "bridge", "ipam": {"type": "static", "addresses": [
+        {"address": "10.10.0.1/24", "gateway": "10.10.0.254"},
+        {"address": "3ffe:ffff:0:01ff::1/64", "gateway": "3ffe:ffff:0::1"},
+        {"address": "::ffff:10.1.0.2/120"}],
+        "routes": [{"dst": "0.0.0.0/0"}, {"dst": "192.168.0.0/16", "gw": "10.10.5.1"}],
+        "dns": {"nameservers": ["8.8.8.8"], "domain": "example.com", "search": ["example.com"]}},
+     "args": {"cni": {"ips": ["10.10.0.9/24"]}},
+     "runtimeConfig": {"ips": ["10.10.0.8/24", "fd00::8/64"]}},
+]
+
+HOSTLOCAL = [
+    {"type": "bridge", "ipam": {"type": "host-local", "ranges": [
+        [{"subnet": "10.1.2.0/24", "rangeStart": "10.1.2.9", "rangeEnd": "10.1.2.40",
+          "gateway": "10.1.2.30"}, {"subnet": "10.1.4.0/24"}],
+        [{"subnet": "2001:db8:1::/64", "rangeStart": "2001:db8:1::ffff:fff0"}]],
+        "routes": [{"dst": "0.0.0.0/0"}, {"dst": "192.168.0.0/16", "gw": "1.1.1.1"}],
+        "dataDir": "/tmp/x", "resolvConf": "/etc/resolv.conf", "reclaimOnReboot": False}},
+    {"type": "bridge", "ipam": {"type": "host-local", "subnet": "10.1.2.0/24",
+                                "rangeStart": "10.1.2.3", "gateway": "10.1.2.1"},
+     "args": {"cni": {"ips": ["10.1.2.7"]}}, "runtimeConfig": {"ipRanges": [
+         [{"subnet": "10.9.0.0/31"}], [{"subnet": "fd00::/127"}]], "ips": ["10.9.0.1"]}},
+]
+
+BRIDGE = [
+    {"type": "bridge", "bridge": "cni0", "isGateway": True, "isDefaultGateway": True,
+     "forceAddress": True, "ipMasq": True, "ipMasqBackend": "nftables", "mtu": 1400,
+     "hairpinMode": True, "promiscMode": True, "vlan": 100, "preserveDefaultVlan": False,
+     "vlanTrunk": [{"minID": 10, "maxID": 20}, {"id": 30}], "enabledad": True,
+     "macspoofchk": True, "disableContainerInterface": False, "portIsolation": True,
+     "mac": "0a:58:00:00:00:01", "ipam": {"type": "host-local", "subnet": "10.1.0.0/24"},
+     "args": {"cni": {"mac": "0a:00:00:00:00:02"}}, "runtimeConfig": {"mac": "0a:00:00:00:00:03"},
+     "prevResult": PREV_RESULT},
+    {"type": "bridge", "bridge": "br1", "isGateway": False, "ipam": {}},
+]
+
+
+def write(out, target, name, data):
+    d = os.path.join(out, target)
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, name), "wb") as f:
+        f.write(data)
+
+
+def netconf(entry, name="fuzznet", version="1.0.0"):
+    c = {"cniVersion": version, "name": name}
+    c.update(entry)
+    return c
+
+
+def dump(c):
+    return json.dumps(c, indent=2).encode()
+
+
+def skel_input(command, body, b1=0, b2=0):
+    return bytes([SKEL_COMMANDS[command], b1, b2]) + body
+
+
+def store_record(kind, pick, content):
+    return bytes([kind, pick]) + struct.pack("<H", len(content)) + content
+
+
+def store_seeds(out):
+    """Store directories: a clean one, one with our index and boot record, crash leftovers."""
+    idx = (b"host-local-index v2 dirstamp=000000000000001700000000.000000000\n"
+           b"10.1.0.2 1234 1700000000.000000001 cid%0D%0Aeth0\n"
+           b"10.1.0.3 1235 1700000000.000000002 other%0D%0Aeth0\n"
+           b"end 2\n")
+    seeds = {
+        "clean": bytes([0x01, 0x00]) + store_record(0, 0, b"cid\r\neth0") +
+        store_record(3, 0, b"10.1.0.2"),
+        "indexed": bytes([0x03, 0x41]) + store_record(0, 0, b"cid\r\neth0") +
+        store_record(0, 1, b"other\r\neth0") + store_record(1, 0, idx) +
+        store_record(2, 0, b"boot_id 00000000-0000-0000-0000-000000000000\n"),
+        "leftovers": bytes([0x07, 0x80]) + store_record(4, 0, b"AbC123") +
+        store_record(0, 2, b"") + store_record(0, 4, b"cid") + store_record(7, 0x50, b"") +
+        store_record(6, 5, b"") + store_record(5, 0, b".other.ABCDEF") +
+        store_record(4, 0x81, b"XyZ789"),
+        "legacy": bytes([0x05, 0x22]) + store_record(0, 0, b"cid") +
+        store_record(0, 4, b"  cid\r\neth0\n") + store_record(3, 1, b"fd00::2"),
+    }
+    for name, data in seeds.items():
+        write(out, "hostlocal_store", name, data)
+
+
+def hand(out):
+    confs = {}  # target -> {name: bytes}
+
+    def add(target, name, data):
+        confs.setdefault(target, {})[name] = data
+
+    for fn in sorted(os.listdir(os.path.join(ROOT, "test-configs"))):
+        with open(os.path.join(ROOT, "test-configs", fn)) as f:
+            conflist = json.load(f)
+        base = os.path.splitext(fn)[0]
+        for i, p in enumerate(conflist["plugins"]):
+            c = netconf(p, conflist["name"], conflist.get("cniVersion", "1.0.0"))
+            t = p.get("type")
+            if i > 0:
+                c["prevResult"] = PREV_RESULT
+            if t == "portmap":
+                c.setdefault("runtimeConfig", {})["portMappings"] = [
+                    {"hostPort": 8080, "containerPort": 80, "protocol": "tcp"}]
+            if t == "bandwidth":
+                c.setdefault("runtimeConfig", {})["bandwidth"] = {
+                    "ingressRate": 1000000, "ingressBurst": 100000,
+                    "egressRate": 1000000, "egressBurst": 100000}
+            name = "%s-%d-%s" % (base, i, t)
+            data = dump(c)
+            add("skel", name, skel_input("ADD", data))
+            if t in ("bridge", "portmap", "tuning", "bandwidth"):
+                add(t, name, data if t != "portmap" else b"\x00" + data)
+            ipam = p.get("ipam", {}).get("type")
+            if ipam == "host-local":
+                add("hostlocal_conf", name, data)
+            if ipam == "static":
+                add("static", name, data)
+    for i, p in enumerate(PORTMAP):
+        c = netconf(p)
+        c["prevResult"] = PREV_RESULT
+        add("portmap", "example-%d" % i, bytes([0x10]) + dump(c))
+        add("portmap", "example-%d-del" % i, bytes([0x11]) + dump(c))
+    for i, p in enumerate(TUNING):
+        add("tuning", "example-%d" % i, dump(netconf(p)) + ARGS_SEP + b"MAC=c2:b0:57:49:47:f4")
+    add("tuning", "backup", b'{\n "mac": "c2:b0:57:49:47:f1",\n "promisc": false,\n'
+        b' "mtu": 1500,\n "allmulti": false,\n "txQLen": 1000\n}')
+    add("tuning", "regex", b"^net\\.ipv4\\.conf\\.[^.]+\\.(?i:arp)_\\d+$")
+    for i, p in enumerate(BANDWIDTH):
+        add("bandwidth", "example-%d" % i, dump(netconf(p)))
+    add("bandwidth", "alias", b"cni-bandwidth fuzznet 0123456789abcdef")
+    for i, p in enumerate(STATIC):
+        add("static", "example-%d" % i, dump(netconf(p)) + ARGS_SEP +
+            b"IgnoreUnknown=1;IP=10.10.0.7/24,fd00::7/64;GATEWAY=10.10.0.254")
+    for i, p in enumerate(HOSTLOCAL):
+        add("hostlocal_conf", "example-%d" % i, dump(netconf(p)) + ARGS_SEP +
+            b"IgnoreUnknown=1;IP=10.1.2.10,2001:db8:1::10")
+    for i, p in enumerate(BRIDGE):
+        add("bridge", "example-%d" % i, dump(netconf(p)) + ARGS_SEP +
+            b"IgnoreUnknown=1;MAC=0a:00:00:00:00:09")
+    for i, r in enumerate(RESULTS):
+        add("result", "result-%s" % r["cniVersion"], dump(r))
+        add("result", "prev-%s" % r["cniVersion"],
+            dump({"cniVersion": r["cniVersion"], "name": "n", "prevResult": r}))
+    for cmd in ("DEL", "CHECK", "GC", "STATUS", "VERSION"):
+        c = netconf({"type": "bridge", "prevResult": PREV_RESULT}, version="1.1.0")
+        if cmd == "GC":
+            c["cni.dev/valid-attachments"] = [{"containerID": "cid-1", "ifname": "eth0"}]
+        add("skel", "cmd-" + cmd, skel_input(cmd, dump(c)))
+    add("skel", "args", skel_input("ADD", dump(netconf({"type": "x"}))) + ARGS_SEP +
+        b"IgnoreUnknown=1;IP=10.0.0.5;K8S_POD_NAME=x")
+    add("skel", "self-netns-del", skel_input("DEL", dump(netconf({"type": "x"})), b1=0x20))
+    add("skel", "old-plugin", skel_input("ADD", dump(netconf({"type": "x"}, version="0.2.0")),
+                                         b2=2))
+    # Hand-written inputs (strict JSON grammar, the legacy GC key, CNI_ARGS).
+    legacy = os.path.join(HERE, "corpus")
+    for fn in sorted(os.listdir(legacy)):
+        p = os.path.join(legacy, fn)
+        if not os.path.isfile(p):
+            continue
+        with open(p, "rb") as f:
+            data = f.read()
+        name = os.path.splitext(fn)[0]
+        if fn == "args.txt":
+            add("bridge", name, dump(netconf(BRIDGE[1])) + ARGS_SEP + data)
+            continue
+        add("skel", name, skel_input("GC" if "gc" in fn else "ADD", data))
+        add("bridge", name, data)
+        add("result", name, data)
+    for target, items in confs.items():
+        for name, data in items.items():
+            write(out, target, name, data)
+    store_seeds(out)
+
+
+WRAPPER = """#!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
+f="%(dir)s/$(basename "$0")-$$-$(date +%%s%%N)"
+cat > "$f.in"
+printf '%%s' "$CNI_COMMAND" > "$f.cmd"
+printf '%%s' "${CNI_ARGS-}" > "$f.args"
+exec "%(bin)s/$(basename "$0")" < "$f.in"
+"""
+
+TARGET_OF = {"bridge": "bridge", "portmap": "portmap", "tuning": "tuning",
+             "bandwidth": "bandwidth", "host-local": "hostlocal_conf", "static": "static"}
+
+
+def capture(bin_dir, out):
+    """Run the integration suite through wrappers that keep every plugin's input."""
+    bin_dir = os.path.abspath(bin_dir)
+    tmp = tempfile.mkdtemp(prefix="fuzz-capture-")
+    try:
+        wrap, got = os.path.join(tmp, "bin"), os.path.join(tmp, "got")
+        os.makedirs(wrap)
+        os.makedirs(got)
+        for name in os.listdir(bin_dir):
+            p = os.path.join(wrap, name)
+            with open(p, "w") as f:
+                f.write(WRAPPER % {"dir": got, "bin": bin_dir})
+            os.chmod(p, stat.S_IRWXU | stat.S_IRGRP | stat.S_IXGRP)
+        subprocess.run([sys.executable, os.path.join(ROOT, "tests", "run_integration.py"),
+                        "--bin", wrap], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        seen = set()
+        for fn in sorted(os.listdir(got)):
+            if not fn.endswith(".in"):
+                continue
+            stem = fn[:-3]
+            plugin = stem.split("-")[0] if not stem.startswith("host-local") else "host-local"
+            with open(os.path.join(got, fn), "rb") as f:
+                data = f.read()
+            try:
+                with open(os.path.join(got, stem + ".cmd"), "rb") as f:
+                    cmd = f.read().decode()
+                with open(os.path.join(got, stem + ".args"), "rb") as f:
+                    args = f.read()
+            except OSError:
+                continue
+            h = hashlib.sha1(plugin.encode() + cmd.encode() + data + args).hexdigest()[:16]
+            if h in seen:
+                continue
+            seen.add(h)
+            body = data + (ARGS_SEP + args if args else b"")
+            if cmd in SKEL_COMMANDS:
+                write(out, "skel", "cap-" + h, skel_input(cmd, body))
+            t = TARGET_OF.get(plugin)
+            if t == "portmap":
+                body = bytes([0x10 | (1 if cmd in ("DEL", "GC") else 0)]) + body
+            if t:
+                write(out, t, "cap-" + h, body)
+            if plugin in ("bridge", "portmap", "tuning", "bandwidth"):
+                try:
+                    if "prevResult" in json.loads(data):
+                        write(out, "result", "cap-" + h, data)
+                except ValueError:
+                    pass
+    finally:
+        shutil.rmtree(tmp, True)
+
+
+def main():
+    if len(sys.argv) == 3 and sys.argv[1] == "hand":
+        hand(sys.argv[2])
+    elif len(sys.argv) == 4 and sys.argv[1] == "capture":
+        capture(sys.argv[2], sys.argv[3])
+    else:
+        sys.exit(__doc__)
+
+
+if __name__ == "__main__":
+    main()

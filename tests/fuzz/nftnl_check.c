@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The helper of fake_kernel.c's guard: reads nftables rule messages (a 32-bit length in
+ * host order, then the message) from stdin and parses each with libnftnl, answering one
+ * byte on stdout for each it survived. libnftnl 1.2.4 crashes, reads past the message or
+ * exit()s on some malformed messages; this process (built with ASan, so that reads past
+ * the message are caught) then dies instead of the fuzzer, which takes that for the answer.
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <libnftnl/rule.h>
+
+/* Read exactly n bytes; 0 at the end of the input or on an error. */
+static int read_all(void *buf, size_t n)
+{
+	size_t got = 0;
+
+	while (got < n) {
+		ssize_t r = read(STDIN_FILENO, (char *)buf + got, n - got);
+
+		if (r <= 0)
+			return 0;
+		got += (size_t)r;
+	}
+	return 1;
+}
+
+int main(void)
+{
+	uint32_t len;
+
+	while (read_all(&len, sizeof(len))) {
+		/* Exactly as long as the message, as nft.c's copy of it. */
+		uint32_t *msg = malloc(len ? len : 1);
+		struct nftnl_rule *r = nftnl_rule_alloc();
+
+		if (!msg || !r || !read_all(msg, len))
+			return 1;
+		(void)nftnl_rule_nlmsg_parse((const void *)msg, r);
+		nftnl_rule_free(r);
+		free(msg);
+		if (write(STDOUT_FILENO, "y", 1) != 1)
+			return 1;
+	}
+	return 0;
+}
