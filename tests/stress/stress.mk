@@ -1,0 +1,28 @@
+# SPDX-License-Identifier: Apache-2.0
+# Stress tiers, included by the top Makefile (uses its PROGRAMS and BIN, and the fuzz
+# target of tests/fuzz/fuzz.mk). Root: everything runs in network namespaces of its own.
+#
+#   make stress               the three below, one after the other
+#   make stress-kill          SIGKILL at every system call of every plugin run of the
+#                             kill scenarios (tests/stress/kill_sweep.py), then DEL,
+#                             leak checks and the next ADD
+#   make stress-concurrency   STRESS_STREAMS (64) parallel ADD/DEL streams, STRESS_OPS
+#                             (10000) operations on one network (tests/stress/concurrency.py)
+#   make fuzz                 every fuzz target for FUZZ_SECONDS (60) each
+
+STRESS_STREAMS ?= 64
+STRESS_OPS     ?= 10000
+STRESS_TIMEOUT ?= 60
+
+.PHONY: stress stress-kill stress-concurrency
+stress:
+	$(MAKE) stress-kill
+	$(MAKE) stress-concurrency
+	$(MAKE) fuzz
+
+stress-kill: $(PROGRAMS)
+	python3 tests/stress/kill_sweep.py --bin $(abspath $(BIN))
+
+stress-concurrency: $(PROGRAMS)
+	python3 tests/stress/concurrency.py --bin $(abspath $(BIN)) --streams $(STRESS_STREAMS) \
+		--ops $(STRESS_OPS) --timeout $(STRESS_TIMEOUT)
