@@ -41,7 +41,7 @@ ALL_LDFLAGS  := $(SANFLAGS) $(LDFLAGS)
 PREFIX      ?= /usr/local
 CNI_BIN_DIR ?= /opt/cni/bin
 
-.PHONY: all clean check check-root check-seam unit integration check-format format install deps demo test fuzz fuzz-smoke deb deb-check
+.PHONY: all clean check check-root check-seam unit integration check-format format install deps demo test deb deb-check
 all:
 
 # ---- common libraries --------------------------------------------------------
@@ -115,23 +115,9 @@ unit: $(UNIT_BIN) $(PROGRAMS)
 integration: $(PROGRAMS)
 	python3 tests/run_integration.py --bin $(abspath $(BIN)) $(TESTS)
 
-# libFuzzer targets (clang). fuzz-smoke replays the corpus and runs a bounded random pass.
-FUZZ_BIN := build/fuzz/fuzz_parsers
-FUZZ_SRC := tests/fuzz/fuzz_parsers.c $(addprefix common/,err.c ipnet.c strv.c array.c fileio.c) \
-	$(addprefix common/cni/,conf.c cni.c result.c json.c) \
-	plugins/bridge/netconf.c
-$(FUZZ_BIN): $(FUZZ_SRC) $(wildcard common/*.h common/cni/*.h plugins/bridge/*.h)
-	@mkdir -p $(@D)
-	clang -std=gnu11 -g -O1 -D_GNU_SOURCE -Icommon -Iplugins -Itools $(PKG_CFLAGS) \
-		-fsanitize=fuzzer,address,undefined -o $@ $(FUZZ_SRC) -lcjson -lm
-
-fuzz: $(FUZZ_BIN)
-	mkdir -p build/fuzz/corpus && cp tests/fuzz/corpus/* build/fuzz/corpus/
-	$(FUZZ_BIN) -max_total_time=$${FUZZ_SECONDS:-300} build/fuzz/corpus
-
-fuzz-smoke: $(FUZZ_BIN)
-	mkdir -p build/fuzz/corpus && cp tests/fuzz/corpus/* build/fuzz/corpus/
-	$(FUZZ_BIN) -max_total_time=20 -rss_limit_mb=1024 build/fuzz/corpus
+# libFuzzer targets (make fuzz, make fuzz-smoke) and the stress tiers (make stress).
+include tests/fuzz/fuzz.mk
+include tests/stress/stress.mk
 
 # Tiers: check needs no privileges (its live unit tests skip without them);
 # check-root runs the plugins in network namespaces of its own (root).
