@@ -12,6 +12,8 @@
 #   make deb             build $(DEB_BUILD)/cni-c-plugins_<version>_<arch>.deb (plugins in
 #                        /usr/lib/cni, like Debian's containernetworking-plugins)
 #   make deb-check       build the package and check its contents (part of make check)
+#   make demo-cluster    the three-node cluster demo (namespaces of its own)
+#   make bench           benchmarks side by side with the reference plugins (bench/results.md)
 
 CC        ?= cc
 PKGS      := libcjson libmnl libnftnl
@@ -41,7 +43,7 @@ ALL_LDFLAGS  := $(SANFLAGS) $(LDFLAGS)
 PREFIX      ?= /usr/local
 CNI_BIN_DIR ?= /opt/cni/bin
 
-.PHONY: all clean check check-root check-seam unit integration check-format format install deps demo test deb deb-check
+.PHONY: all clean check check-root check-seam unit integration check-format format install deps demo demo-cluster bench test deb deb-check
 all:
 
 # ---- common libraries --------------------------------------------------------
@@ -91,6 +93,7 @@ $(eval $(call program,loopback,plugins/loopback,loopback))
 $(eval $(call program,static,plugins/static-ipam,static))
 $(eval $(call program,tuning,plugins/tuning,tuning))
 $(eval $(call program,bandwidth,plugins/bandwidth,bandwidth))
+$(eval $(call program,firewall,plugins/firewall,firewall))
 $(eval $(call program,cnitool,tools/cnitool,cnitool))
 
 all: $(PROGRAMS)
@@ -131,6 +134,14 @@ deps:
 demo: all
 	bash demo/demo.sh
 
+# Three nodes, their pods, routes between the podCIDRs, and a drain (demo/cluster.sh).
+demo-cluster: all
+	bash demo/cluster.sh
+
+# Side by side with the reference plugins; writes bench/results.md and the plot.
+bench: deps all
+	python3 bench/run.py --bin $(abspath $(BIN))
+
 # Everything, then everything again under ASan+UBSan.
 test:
 	$(MAKE) check check-root
@@ -158,7 +169,7 @@ format:
 	clang-format --style=file -i $(FMT_SRC)
 
 # Every program but cnitool is a plugin (bridge, host-local, portmap, loopback, static,
-# tuning, bandwidth, as their directories exist).
+# tuning, bandwidth, firewall, as their directories exist).
 install: all
 	install -d $(DESTDIR)$(CNI_BIN_DIR) $(DESTDIR)$(PREFIX)/bin
 	install -m 0755 $(filter-out %/cnitool,$(PROGRAMS)) $(DESTDIR)$(CNI_BIN_DIR)/

@@ -6,7 +6,8 @@ set -eu
 
 PKGS="build-essential pkg-config libcjson-dev libmnl-dev libnftnl-dev clang libclang-rt-14-dev \
 iproute2 nftables conntrack iputils-ping socat curl python3 procps util-linux strace \
-containernetworking-plugins podman runc busybox-static uidmap"
+containernetworking-plugins podman runc busybox-static uidmap iptables containerd \
+python3-grpcio python3-grpc-tools gnuplot-nox"
 
 missing=""
 for p in $PKGS; do
