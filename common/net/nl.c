@@ -158,6 +158,18 @@ static void rx_refuse(struct nl_rx *rx, uint32_t seq, int error, const char *ext
 	snprintf(rx->refusal.extack, sizeof(rx->refusal.extack), "%s", extack ? extack : "");
 }
 
+/* The errno of a kernel status word (negative errno, or 0). The kernel never sends a
+ * value outside 1..4095 in magnitude; such a value (INT_MIN cannot even be negated)
+ * means a corrupt reply and reads as EPROTO. */
+static int status_errno(int status)
+{
+	if (status == 0)
+		return 0;
+	if (status >= -4095 && status <= 4095)
+		return status < 0 ? -status : status;
+	return EPROTO;
+}
+
 /* NLMSG_ERROR: an ACK (error 0) or a refusal, followed by the echoed request (only its
  * header with NLM_F_CAPPED) and the extended ACK attributes. */
 static int rx_ack(struct nl_rx *rx, const struct nlmsghdr *m, struct cni_err *err)
@@ -168,7 +180,7 @@ static int rx_ack(struct nl_rx *rx, const struct nlmsghdr *m, struct cni_err *er
 	if (m->nlmsg_len < mnl_nlmsg_size(sizeof(*me)))
 		return cni_err_set_errno(err, 0, EBADMSG, "truncated netlink error message");
 	rx->acks++;
-	e = me->error < 0 ? -me->error : me->error;
+	e = status_errno(me->error);
 	if (e) {
 		size_t off = sizeof(*me);
 
@@ -205,7 +217,7 @@ static void rx_done(struct nl_rx *rx, const struct nlmsghdr *m)
 		return;
 	memcpy(&status, mnl_nlmsg_get_payload(m), sizeof(status));
 	if (status < 0)
-		rx_refuse(rx, m->nlmsg_seq, -status, extack_text(m, sizeof(status)));
+		rx_refuse(rx, m->nlmsg_seq, status_errno(status), extack_text(m, sizeof(status)));
 }
 
 /* A data message: to the callback, unless it failed or the dump is known to be stale.
@@ -223,12 +235,21 @@ static void rx_data(struct nl_rx *rx, const struct nlmsghdr *m, struct cni_err *
 		rx->cb_error = r;
 }
 
+/* Whether a whole message starts at m with left bytes remaining. Unlike mnl_nlmsg_ok(),
+ * which compares the length as an int, a length above INT_MAX is not taken for a short
+ * one (a corrupt reply would otherwise walk backwards forever). */
+static bool rx_msg_ok(const struct nlmsghdr *m, int left)
+{
+	return left >= (int)sizeof(*m) && m->nlmsg_len >= sizeof(*m) &&
+	       m->nlmsg_len <= (unsigned int)left;
+}
+
 int nl_rx_feed(struct nl_rx *rx, const void *buf, size_t len, struct cni_err *err)
 {
 	int left = len > INT_MAX ? INT_MAX : (int)len;
 	const struct nlmsghdr *m;
 
-	for (m = buf; !rx->done && mnl_nlmsg_ok(m, left); m = mnl_nlmsg_next(m, &left)) {
+	for (m = buf; !rx->done && rx_msg_ok(m, left); m = mnl_nlmsg_next(m, &left)) {
 		if (!rx_ours(rx, m))
 			continue;
 		switch (m->nlmsg_type) {

@@ -1076,7 +1076,14 @@ int ipam_store_reserve(struct ipam_store *s, const char *cid, const char *ifname
 	e.ino = (unsigned long long)st.st_ino;
 	e.ctime_sec = (long long)st.st_ctim.tv_sec;
 	e.ctime_nsec = st.st_ctim.tv_nsec;
+	/* Held trimmed, as read back from the file, so that owner matching agrees. */
 	e.owner = strndup(content, clen);
+	if (e.owner) {
+		size_t olen = clen;
+		char *t = trim(e.owner, &olen);
+
+		memmove(e.owner, t, olen + 1);
+	}
 	e.seen = true;
 	if (e.owner) {
 		struct store_entry *old = entry_find(s, name);
