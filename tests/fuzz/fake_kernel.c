@@ -358,43 +358,18 @@ static void guard_rule(struct nlmsghdr *m)
 	m->nlmsg_type = NLMSG_NOOP;
 }
 
-/* Replace an error or status of INT_MIN in the int at p with -EPROTO. */
-static void no_int_min(void *p)
-{
-	int32_t v;
-
-	memcpy(&v, p, sizeof(v));
-	if (v == INT32_MIN) {
-		v = -EPROTO;
-		memcpy(p, &v, sizeof(v));
-	}
-}
-
 void fake_kernel_guard(uint8_t *buf, size_t len, bool rule_dump)
 {
-	static int known_bugs = -1;
 	size_t pos = 0;
 
-	if (known_bugs < 0) {
-		const char *e = getenv("FUZZ_NL_KNOWN_BUGS");
-
-		known_bugs = e && *e == '1';
-	}
+	if (!rule_dump)
+		return;
 	while (len - pos >= sizeof(struct nlmsghdr)) {
 		struct nlmsghdr *m = (void *)(buf + pos);
 
-		if (m->nlmsg_len > INT32_MAX) {
-			if (!known_bugs)
-				m->nlmsg_len = INT32_MAX;
-			return;
-		}
 		if (m->nlmsg_len < sizeof(*m) || m->nlmsg_len > len - pos)
 			return;
-		if (!known_bugs && (m->nlmsg_type == NLMSG_ERROR || m->nlmsg_type == NLMSG_DONE) &&
-		    m->nlmsg_len >= NLMSG_LENGTH(sizeof(int32_t)))
-			no_int_min(NLMSG_DATA(m));
-		if (rule_dump)
-			guard_rule(m);
+		guard_rule(m);
 		if (NLMSG_ALIGN(m->nlmsg_len) >= len - pos)
 			return;
 		pos += NLMSG_ALIGN(m->nlmsg_len);

@@ -47,22 +47,14 @@ void fake_kernel_script(const uint8_t *data, size_t size, unsigned flags);
 void fake_kernel_record(FILE *out);
 
 /*
- * Keep a reply away from the known bugs of nl_rx_feed() (tests/unit/test_fuzz_regressions.c),
- * so that the fuzzer goes on looking for others:
- *  - a message whose nlmsg_len is above INT_MAX gets INT_MAX: libmnl's mnl_nlmsg_ok()
- *    compares the length as an int and takes it for a valid one, so nl_rx_feed() walks
- *    out of the datagram or, for 0xfffffffd and up, loops forever on the same message;
- *  - an NLMSG_ERROR or NLMSG_DONE carrying INT_MIN gets -EPROTO: rx_ack() and rx_done()
- *    negate it (signed overflow);
- * and, in the answer to an nftables rule dump (rule_dump true), from those of libnftnl
- * 1.2.4: its nftnl_rule_nlmsg_parse() dereferences a missing NFTA_EXPR_NAME, reads past
- * a string attribute without a NUL and calls exit() ("nf_tables kernel ABI is broken") on
- * an attribute of an unexpected size. A data message of a rule dump (nft.c takes each for
- * a rule, whatever its type) that libnftnl does not survive, as tried by the helper
- * program nftnl_check (which dies instead), loses its expression list (the attribute gets
- * a type libnftnl skips), or becomes a NLMSG_NOOP when that is not enough. Every scripted
- * reply passes through this; FUZZ_NL_KNOWN_BUGS=1 in the environment turns the first two
- * off, to reproduce them.
+ * Keep the answer to an nftables rule dump (rule_dump true) away from the bugs of libnftnl
+ * 1.2.4, so that the fuzzer goes on looking for ours: its nftnl_rule_nlmsg_parse()
+ * dereferences a missing NFTA_EXPR_NAME, reads past a string attribute without a NUL and
+ * calls exit() ("nf_tables kernel ABI is broken") on an attribute of an unexpected size. A
+ * data message of a rule dump (nft.c takes each for a rule, whatever its type) that libnftnl
+ * does not survive, as tried by the helper program nftnl_check (which dies instead), loses
+ * its expression list (the attribute gets a type libnftnl skips), or becomes a NLMSG_NOOP
+ * when that is not enough. Every scripted reply passes through this.
  */
 void fake_kernel_guard(uint8_t *buf, size_t len, bool rule_dump);
 
