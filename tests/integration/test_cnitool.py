@@ -437,6 +437,35 @@ class CnitoolFakeTest(CNITestCase):
         self.assertEqual(p.returncode, 1)
         self.assertEqual(self.calls(), [])
 
+    def test_config_json_is_go_grammar(self):
+        # Configs, CAP_ARGS and the GC list are read as libcni's Go decoder reads them.
+        good = '{"cniVersion":"1.0.0","name":"e","plugins":[{"type":"fake"}]}'
+        path = os.path.join(self.netdir, "e.conflist")
+        cases = [
+            ("\ufeff" + good, 6, "invalid character 'ï' looking for beginning of value"),
+            (good + "\x00", 6, "invalid character '\\x00' after top-level value"),
+            (good.replace('"e"', '"e\\u0000x"'), 7, "'name' must not contain a NUL"),
+            (good.replace('"e"', '"e\x01"'), 6, "invalid character '\\x01' in string literal"),
+        ]
+        for text, code, msg in cases:
+            with self.subTest(text=text):
+                with open(path, "w", encoding="utf-8") as f:
+                    f.write(text)
+                p = cnitool(["add", "e", "/run/netns/x"], self.env())
+                self.assertEqual(p.returncode, 1)
+                self.assertEqual(json.loads(p.stdout)["code"], code)
+                self.assertIn(msg, p.stderr)
+        with open(path, "w") as f:
+            f.write(good)
+        for env in ({"CAP_ARGS": '{"a":1} x'}, {"CAP_ARGS": '\ufeff{}'}):
+            p = cnitool(["add", "e", "/run/netns/x"], self.env(**env))
+            self.assertEqual(p.returncode, 1)
+            self.assertIn("CAP_ARGS: invalid character", p.stderr)
+        p = cnitool(["gc", "e", "/run/netns/x"], self.env(CNITOOL_GC_VALID="[{}"))
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("CNITOOL_GC_VALID: unexpected end of JSON input", p.stderr)
+        self.assertEqual(self.calls(), [])
+
 
 class CnitoolHostLocalTest(CNITestCase):
     """Round trips through our real host-local (the only plugin of the list)."""

@@ -17,6 +17,7 @@
 #include "array.h"
 #include "cleanup.h"
 #include "cni/conf.h"
+#include "cni/json.h"
 #include "cnitool/conflist.h"
 #include "cni/result.h"
 #include "fileio.h"
@@ -266,8 +267,10 @@ int cnitool_cache_decode(const char *text, size_t len, struct cnitool_cache_entr
 	_cleanup_free_ char *kind = NULL;
 	int r;
 
-	o = cJSON_ParseWithLength(text, len);
-	if (!o || !cJSON_IsObject(o))
+	r = cni_json_parse(text, len, &o, err);
+	if (r < 0)
+		return cni_err_prefix(err, "cache entry");
+	if (!cJSON_IsObject(o))
 		return cni_err_set(err, CNI_ERR_DECODE, "cache entry is not a JSON object");
 	r = dup_string(o, "kind", &kind, err);
 	if (r < 0)
@@ -370,8 +373,7 @@ int cnitool_cache_result(const char *dir, const char *net, const char *cid, cons
 		res = e.result;
 	} else {
 		/* Legacy cache files hold the bare result. */
-		legacy = cJSON_ParseWithLength(data, len);
-		if (!legacy || !cJSON_IsObject(legacy))
+		if (cni_json_parse(data, len, &legacy, &ignored) < 0 || !cJSON_IsObject(legacy))
 			return cni_err_set(err, CNI_ERR_DECODE,
 					   "failed to unmarshal cached network \"%s\" result", net);
 		res = legacy;

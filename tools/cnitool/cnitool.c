@@ -11,6 +11,7 @@
 #include "cnitool/cache.h"
 #include "cleanup.h"
 #include "cni/conf.h"
+#include "cni/json.h"
 #include "cnitool/conflist.h"
 #include "cnitool/runtime.h"
 #include "sha512.h"
@@ -158,8 +159,10 @@ static int cnitool_run_init(struct cnitool_run *run, const char *net, const char
 		return r;
 	env = getenv("CAP_ARGS");
 	if (env && *env) {
-		run->cap_args = cJSON_Parse(env);
-		if (!run->cap_args || !cJSON_IsObject(run->cap_args))
+		r = cni_json_parse(env, strlen(env), &run->cap_args, err);
+		if (r < 0)
+			return cni_err_prefix(err, "CAP_ARGS");
+		if (!cJSON_IsObject(run->cap_args))
 			return cni_err_set(err, CNI_ERR_DECODE, "CAP_ARGS: not a JSON object");
 		cnitool_json_dedupe(run->cap_args);
 	}
@@ -215,8 +218,11 @@ static int cmd_gc(struct cnitool_run *run, struct cni_err *err)
 	const char *env = getenv("CNITOOL_GC_VALID");
 
 	if (env && *env) {
-		valid = cJSON_Parse(env);
-		if (!valid || !cJSON_IsArray(valid))
+		int r = cni_json_parse(env, strlen(env), &valid, err);
+
+		if (r < 0)
+			return cni_err_prefix(err, "CNITOOL_GC_VALID");
+		if (!cJSON_IsArray(valid))
 			return cni_err_set(err, CNI_ERR_DECODE,
 					   "CNITOOL_GC_VALID: not a JSON list of "
 					   "{\"containerID\",\"ifname\"}");

@@ -12,6 +12,7 @@
 #include "array.h"
 #include "cleanup.h"
 #include "cni/conf.h"
+#include "cni/json.h"
 #include "fileio.h"
 #include "strv.h"
 
@@ -319,10 +320,11 @@ int cnitool_list_from_bytes(const char *data, size_t len, struct cnitool_list **
 	const cJSON *name, *plugins;
 	cJSON *p;
 
-	raw = cJSON_ParseWithLength(data, len);
-	if (!raw || !cJSON_IsObject(raw))
-		return cni_err_set(err, CNI_ERR_DECODE, "error parsing configuration list: %s",
-				   raw ? "not a JSON object" : "invalid JSON");
+	if (cni_json_parse(data, len, &raw, err) < 0)
+		return cni_err_prefix(err, "error parsing configuration list");
+	if (!cJSON_IsObject(raw))
+		return cni_err_set(err, CNI_ERR_DECODE,
+				   "error parsing configuration list: not a JSON object");
 	cnitool_json_dedupe(raw);
 	l = calloc(1, sizeof(*l));
 	if (!l)
@@ -331,6 +333,10 @@ int cnitool_list_from_bytes(const char *data, size_t len, struct cnitool_list **
 	if (!name)
 		return cni_err_set(err, CNI_ERR_INVALID_CONFIG,
 				   "error parsing configuration list: no name");
+	if (conf_is_nul_string(name))
+		return cni_err_set(err, CNI_ERR_INVALID_CONFIG,
+				   "error parsing configuration list: 'name' must not contain a "
+				   "NUL character");
 	if (!cJSON_IsString(name))
 		return cni_err_set(err, CNI_ERR_INVALID_CONFIG,
 				   "error parsing configuration list: invalid name type %s",
@@ -485,12 +491,10 @@ static int list_from_file(const char *path, struct cnitool_list **ret, struct cn
 			r = read_file(files[i], &pdata, &plen, err);
 			if (r < 0)
 				return r;
-			obj = cJSON_ParseWithLength(pdata, plen);
-			if (!obj)
-				return cni_err_set(
-					err, CNI_ERR_DECODE,
-					"error parsing configuration: invalid JSON in %s",
-					files[i]);
+			r = cni_json_parse(pdata, plen, &obj, err);
+			if (r < 0)
+				return cni_err_prefix(err, "error parsing configuration in %s",
+						      files[i]);
 			r = add_plugin(l, obj, err);
 			if (r < 0)
 				return r;
@@ -513,10 +517,9 @@ static int list_from_single(const char *data, size_t len, const char *path, cons
 	const cJSON *name, *ver;
 	int r;
 
-	raw = cJSON_ParseWithLength(data, len);
-	if (!raw)
-		return cni_err_set(err, CNI_ERR_DECODE,
-				   "error parsing configuration: invalid JSON in %s", path);
+	r = cni_json_parse(data, len, &raw, err);
+	if (r < 0)
+		return cni_err_prefix(err, "error parsing configuration in %s", path);
 	r = cnitool_plugin_from_json(raw, &p, err); /* takes raw */
 	if (r < 0)
 		return r;
