@@ -9,6 +9,7 @@
 
 #include "array.h"
 #include "cleanup.h"
+#include "hex.h"
 
 void cni_json_buf_add(struct cni_json_buf *b, const char *s, size_t n)
 {
@@ -288,24 +289,13 @@ static bool accept(struct json_parser *ps, unsigned char c)
 	return false;
 }
 
-static int hex_value(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Four hex digits after "\u"; the syntax of all of them is checked. */
 static int read_u4(struct json_parser *ps, unsigned int *ret)
 {
 	unsigned int v = 0;
 
 	for (int i = 0; i < 4; i++) {
-		int h = ps->p < ps->end ? hex_value(*ps->p) : -1;
+		int h = ps->p < ps->end ? hex_digit(*ps->p) : -1;
 		if (h < 0)
 			return syntax_error(ps, "in \\u hexadecimal character escape");
 		v = v << 4 | (unsigned int)h;
@@ -324,7 +314,7 @@ static long peek_u4(const struct json_parser *ps)
 	if (ps->end - q < 6 || q[0] != '\\' || q[1] != 'u')
 		return -1;
 	for (int i = 2; i < 6; i++) {
-		int h = hex_value(q[i]);
+		int h = hex_digit(q[i]);
 		if (h < 0)
 			return -1;
 		v = v << 4 | h;

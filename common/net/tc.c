@@ -18,6 +18,7 @@
 
 #include "cleanup.h"
 #include "fileio.h"
+#include "hex.h"
 
 _Static_assert(TC_KIND_MAX == IFNAMSIZ, "TC_KIND_MAX must match IFNAMSIZ");
 _Static_assert(TC_PARENT_ROOT == TC_H_ROOT, "TC_PARENT_ROOT must be TC_H_ROOT");
@@ -36,15 +37,9 @@ static const char *psched_field(const char *p, unsigned long long *ret)
 	const char *start = p;
 
 	for (; *p && *p != ' '; p++) {
-		int d;
+		int d = hex_digit(*p);
 
-		if (*p >= '0' && *p <= '9')
-			d = *p - '0';
-		else if (*p >= 'a' && *p <= 'f')
-			d = *p - 'a' + 10;
-		else if (*p >= 'A' && *p <= 'F')
-			d = *p - 'A' + 10;
-		else
+		if (d < 0)
 			return NULL;
 		v = v * 16 + (unsigned long long)d;
 		if (v > UINT32_MAX)

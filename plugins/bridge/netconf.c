@@ -2,13 +2,13 @@
 /* Parsing and validating the bridge plugin's configuration. */
 #include "bridge/netconf.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cleanup.h"
 #include "cni/conf.h"
+#include "hwaddr.h"
 
 void bridge_conf_free(struct bridge_conf *c)
 {
@@ -25,45 +25,15 @@ void bridge_conf_free(struct bridge_conf *c)
 	free(c);
 }
 
-static int hexval(int ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	ch = tolower(ch);
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	return -1;
-}
-
 int bridge_parse_mac(const char *s, uint8_t mac[6])
 {
-	size_t len = strlen(s);
+	uint8_t bytes[HWADDR_MAX];
+	size_t len;
 
-	if (len == 17 && (s[2] == ':' || s[2] == '-')) {
-		/* xx:xx:xx:xx:xx:xx or xx-xx-xx-xx-xx-xx */
-		for (int i = 0; i < 6; i++) {
-			int hi = hexval(s[i * 3]), lo = hexval(s[i * 3 + 1]);
-			if (hi < 0 || lo < 0 || (i < 5 && s[i * 3 + 2] != s[2]))
-				return -1;
-			mac[i] = (uint8_t)(hi << 4 | lo);
-		}
-		return 0;
-	}
-	if (len == 14 && s[4] == '.' && s[9] == '.') {
-		/* xxxx.xxxx.xxxx */
-		for (int i = 0, j = 0; i < 6; i++, j += 2) {
-			int hi, lo;
-			if (s[j] == '.')
-				j++;
-			hi = hexval(s[j]);
-			lo = hexval(s[j + 1]);
-			if (hi < 0 || lo < 0)
-				return -1;
-			mac[i] = (uint8_t)(hi << 4 | lo);
-		}
-		return 0;
-	}
-	return -1;
+	if (hwaddr_parse(s, bytes, &len) < 0 || len != 6)
+		return -1;
+	memcpy(mac, bytes, 6);
+	return 0;
 }
 
 static int u16_cmp(const void *a, const void *b)

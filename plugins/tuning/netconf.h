@@ -18,12 +18,6 @@
 /* The node's sysctl allowlist; no file means every net sysctl is allowed. */
 #define TUNING_ALLOWLIST_PATH "/etc/cni/tuning/allowlist.conf"
 
-/* Longest hardware address Go's net.ParseMAC accepts (IPoIB). */
-#define TUNING_MAC_MAX 20
-
-/* Room for a hardware address printed as Go prints it ("xx:" per byte, NUL). */
-#define TUNING_MAC_TEXT_MAX (3 * 32 + 1)
-
 /* One sysctl of the config, in config order (args.cni.sysctl merged in). */
 struct tuning_sysctl {
 	char *key;   /* as written ("net.ipv4.conf.IFNAME.arp_filter" or "net/core/somaxconn") */
@@ -103,18 +97,5 @@ int tuning_allowlist_check(const struct tuning_conf *c, const char *path,
  * Returns a malloc'd pattern, or NULL when out of memory.
  */
 char *tuning_regex_from_go(const char *go, bool *ret_icase);
-
-/*
- * Parse a hardware address the way Go's net.ParseMAC does: 6, 8 or 20 bytes
- * written as hex pairs separated by ':' or '-', or as dot-separated groups of
- * four hex digits. 0 with the bytes in mac (TUNING_MAC_MAX) and *ret_len, or
- * -EINVAL.
- */
-int tuning_parse_mac(const char *s, uint8_t mac[TUNING_MAC_MAX], size_t *ret_len);
-
-/* Print len bytes the way Go prints a net.HardwareAddr (lower-case hex pairs joined by
- * ':', "" for none) into buf of TUNING_MAC_TEXT_MAX bytes (longer addresses are cut to 32
- * bytes). Returns buf. */
-char *tuning_format_mac(const uint8_t *mac, size_t len, char *buf);
 
 #endif

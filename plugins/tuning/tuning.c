@@ -13,6 +13,7 @@
 #include <net/if.h>
 
 #include "cleanup.h"
+#include "hwaddr.h"
 #include "fileio.h"
 #include "strv.h"
 #include "cni/result.h"
@@ -52,7 +53,7 @@ struct add_ctx {
 	struct nl_sock *sock;		 /* rtnetlink in the container netns */
 	struct add_sysctl *sysctls;	 /* one per c->sysctls */
 	struct nl_link_attrs orig;	 /* the link before ADD */
-	uint8_t mac[TUNING_MAC_MAX];	 /* the MAC to set */
+	uint8_t mac[HWADDR_MAX];	 /* the MAC to set */
 	size_t mac_len;			 /* its length */
 	char state_path[PATH_MAX];	 /* the state file */
 	char *state_old;		 /* the state file's text before ADD, if any */
@@ -199,13 +200,13 @@ static int add_sysctls(struct add_ctx *a, struct cni_err *err)
 
 /* The MAC the result reports: the configured address as the kernel stores it (an
  * Ethernet link keeps the first 6 bytes of a longer one). */
-static void add_result_mac(const struct add_ctx *a, char buf[TUNING_MAC_TEXT_MAX])
+static void add_result_mac(const struct add_ctx *a, char buf[HWADDR_TEXT_MAX])
 {
 	size_t len = a->mac_len;
 
 	if (a->orig.mac_len > 0 && a->orig.mac_len < len)
 		len = a->orig.mac_len;
-	tuning_format_mac(a->mac, len, buf);
+	hwaddr_format(a->mac, len, buf);
 }
 
 /*
@@ -244,7 +245,7 @@ static int add_save_state(struct add_ctx *a, struct cni_err *err)
 	const struct tuning_conf *c = a->c;
 	const struct cni_cmd_args *args = a->args;
 	_cleanup_free_ char *text = NULL;
-	char mac[TUNING_MAC_TEXT_MAX];
+	char mac[HWADDR_TEXT_MAX];
 	struct tuning_backup b;
 	size_t len;
 	int r;
@@ -258,7 +259,7 @@ static int add_save_state(struct add_ctx *a, struct cni_err *err)
 		return cni_err_nomem(err);
 	tuning_backup_init(&b);
 	if (c->mac)
-		b.mac = tuning_format_mac(a->orig.mac, a->orig.mac_len, mac);
+		b.mac = hwaddr_format(a->orig.mac, a->orig.mac_len, mac);
 	if (c->promisc)
 		b.promisc = !!(a->orig.flags & IFF_PROMISC);
 	if (c->mtu)
@@ -385,7 +386,7 @@ static int add_prepare(struct add_ctx *a, struct tuning_conf *c, char **ret_out,
 	r = add_resolve_sysctls(a, err);
 	if (r < 0)
 		return r;
-	if (c->mac && tuning_parse_mac(c->mac, a->mac, &a->mac_len) < 0)
+	if (c->mac && hwaddr_parse(c->mac, a->mac, &a->mac_len) < 0)
 		return cni_err_set(err, CNI_ERR_INVALID_CONFIG,
 				   "invalid args %s for MAC addr: address %s: invalid MAC address",
 				   c->mac, c->mac);
@@ -402,7 +403,7 @@ static int add_prepare(struct add_ctx *a, struct tuning_conf *c, char **ret_out,
 			return r;
 	}
 	if (c->mac) {
-		char mac[TUNING_MAC_TEXT_MAX];
+		char mac[HWADDR_TEXT_MAX];
 
 		add_result_mac(a, mac);
 		r = update_result_mac(c->prev, args->ifname, mac, err);
@@ -485,10 +486,10 @@ static int del_restore(const struct cni_cmd_args *args, const struct tuning_back
 	if (b->mtu && nl_link_set_mtu(sock, l.index, b->mtu, &e) < 0)
 		warn_err(args->log, "failed to restore MTU", &e);
 	if (b->mac && *b->mac) {
-		uint8_t mac[TUNING_MAC_MAX];
+		uint8_t mac[HWADDR_MAX];
 		size_t len;
 
-		if (tuning_parse_mac(b->mac, mac, &len) < 0)
+		if (hwaddr_parse(b->mac, mac, &len) < 0)
 			cni_warn(args->log,
 				 "failed to restore MAC address: invalid args %s for MAC addr: "
 				 "address %s: invalid MAC address",
@@ -587,10 +588,10 @@ static int check_link(const struct cni_cmd_args *args, const struct tuning_conf 
 		      const struct nl_link_attrs *l, struct cni_err *err)
 {
 	const char *ifname = args->ifname;
-	char mac[TUNING_MAC_TEXT_MAX];
+	char mac[HWADDR_TEXT_MAX];
 	bool promisc = l->flags & IFF_PROMISC, allmulti = l->flags & IFF_ALLMULTI;
 
-	tuning_format_mac(l->mac, l->mac_len, mac);
+	hwaddr_format(l->mac, l->mac_len, mac);
 	if (c->mac && strcmp(c->mac, mac) != 0)
 		return cni_err_set(err, CNI_ERR_INTERNAL,
 				   "Error: Tuning configured Ethernet of %s is %s, current value "

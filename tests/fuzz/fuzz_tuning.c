@@ -11,6 +11,7 @@
 
 #include "fuzz_cni.h"
 #include "fuzz_util.h"
+#include "hwaddr.h"
 #include "tuning/backup.h"
 #include "tuning/netconf.h"
 
@@ -42,8 +43,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct tuning_conf *c = NULL;
 	struct cni_err err = {0};
 	char *text = NULL, *args = NULL;
-	uint8_t mac[TUNING_MAC_MAX];
-	char mac_text[TUNING_MAC_TEXT_MAX];
+	uint8_t mac[HWADDR_MAX];
+	char mac_text[HWADDR_TEXT_MAX];
 	struct fuzz_cmd f;
 	size_t len = 0, mac_len = 0;
 	bool icase = false;
@@ -68,8 +69,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		tuning_conf_free(c);
 	backup_round_trip(text, len);
 	free(tuning_regex_from_go(text, &icase));
-	if (tuning_parse_mac(text, mac, &mac_len) == 0)
-		tuning_format_mac(mac, mac_len, mac_text);
+	if (hwaddr_parse(text, mac, &mac_len) == 0)
+		hwaddr_format(mac, mac_len, mac_text);
 	fuzz_quiet(false);
 	free(text);
 	free(args);

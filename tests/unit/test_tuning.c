@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "hwaddr.h"
 #include "fileio.h"
 #include "strv.h"
 #include "tuning/backup.h"
@@ -490,12 +491,12 @@ static void test_mac(void)
 		{"zz", 0},
 		{"", 0},
 	};
-	uint8_t mac[TUNING_MAC_MAX];
-	char buf[TUNING_MAC_TEXT_MAX];
+	uint8_t mac[HWADDR_MAX];
+	char buf[HWADDR_TEXT_MAX];
 	size_t len;
 
 	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
-		int r = tuning_parse_mac(cases[i].s, mac, &len);
+		int r = hwaddr_parse(cases[i].s, mac, &len);
 
 		if (cases[i].len) {
 			CHECK_INT(r, 0);
@@ -506,9 +507,9 @@ static void test_mac(void)
 		if (cases[i].len == 6)
 			CHECK(memcmp(mac, m6, 6) == 0);
 	}
-	CHECK_INT(tuning_parse_mac("02:AA:bb:CC:dd:EE", mac, &len), 0);
-	CHECK_STR(tuning_format_mac(mac, len, buf), "02:aa:bb:cc:dd:ee");
-	CHECK_STR(tuning_format_mac(mac, 0, buf), "");
+	CHECK_INT(hwaddr_parse("02:AA:bb:CC:dd:EE", mac, &len), 0);
+	CHECK_STR(hwaddr_format(mac, len, buf), "02:aa:bb:cc:dd:ee");
+	CHECK_STR(hwaddr_format(mac, 0, buf), "");
 }
 
 static void test_backup_format(void)
