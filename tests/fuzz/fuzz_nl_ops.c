@@ -12,6 +12,7 @@
 
 #include "bridge/masq.h"
 #include "fake_kernel.h"
+#include "fuzz_util.h"
 #include "fuzz_cni.h"
 #include "net/conntrack.h"
 #include "net/nft.h"
@@ -449,3 +450,20 @@ const struct fuzz_nl_op fuzz_nfnl_ops[] = {
 	{"masq", op_masq},
 };
 const size_t fuzz_nfnl_n_ops = sizeof(fuzz_nfnl_ops) / sizeof(fuzz_nfnl_ops[0]);
+
+void fuzz_nl_run(const struct fuzz_nl_op *ops, size_t n_ops, const uint8_t *data, size_t size)
+{
+	struct fuzz_in in = {data, size};
+	struct fuzz_nl_call call;
+	uint8_t flags;
+
+	call.op = fuzz_byte(&in);
+	flags = fuzz_byte(&in);
+	call.param = fuzz_byte(&in);
+	call.script = in.p;
+	call.script_len = in.left;
+	fake_kernel_script(in.p, in.left, flags);
+	fuzz_quiet(true);
+	ops[call.op % n_ops].run(&call);
+	fuzz_quiet(false);
+}

@@ -36,6 +36,10 @@ extern const struct fuzz_nl_op fuzz_nfnl_ops[];
 /* Their number. */
 extern const size_t fuzz_nfnl_n_ops;
 
+/* One fuzz input of a netlink target: "op, flags, param" picks an op of ops (n_ops of
+ * them), the rest is the reply script the scripted kernel answers it with. */
+void fuzz_nl_run(const struct fuzz_nl_op *ops, size_t n_ops, const uint8_t *data, size_t size);
+
 /* Names the ops use, which the generator creates in its private namespace. */
 #define FUZZ_NL_LINK	"veth0"
 #define FUZZ_NL_TABLE	"t"
