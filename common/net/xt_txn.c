@@ -1,0 +1,379 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* iptables commands as queued nftables messages: -N/-A/-I/-C/-D/-F/-X over the tables and
+ * built-in chains iptables-nft creates. */
+#include "net/xt_priv.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <linux/netlink.h>
+
+#include <libnftnl/expr.h>
+#include <libnftnl/rule.h>
+
+/* One built-in chain of iptables-nft. */
+struct xt_builtin {
+	const char *table; /* "nat" or "filter" */
+	const char *chain; /* its name */
+	int hook;	   /* NF_INET_* */
+	int priority;	   /* hook priority */
+};
+
+/* The chains iptables-nft creates on first use, with its hooks and priorities (the ones
+ * of the iptables tables: NF_IP_PRI_NAT_DST -100, NF_IP_PRI_NAT_SRC 100, filter 0). */
+static const struct xt_builtin builtins[] = {
+	{XT_TABLE_NAT, "PREROUTING", NF_INET_PRE_ROUTING, -100},
+	{XT_TABLE_NAT, "INPUT", NF_INET_LOCAL_IN, 100},
+	{XT_TABLE_NAT, "OUTPUT", NF_INET_LOCAL_OUT, -100},
+	{XT_TABLE_NAT, "POSTROUTING", NF_INET_POST_ROUTING, 100},
+	{XT_TABLE_FILTER, "INPUT", NF_INET_LOCAL_IN, 0},
+	{XT_TABLE_FILTER, "FORWARD", NF_INET_FORWARD, 0},
+	{XT_TABLE_FILTER, "OUTPUT", NF_INET_LOCAL_OUT, 0},
+};
+
+static const struct xt_builtin *builtin(const char *table, const char *chain)
+{
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(builtins); i++)
+		if (!strcmp(builtins[i].table, table) && !strcmp(builtins[i].chain, chain))
+			return &builtins[i];
+	return NULL;
+}
+
+bool xt_chain_is_builtin(const char *table, const char *chain)
+{
+	return builtin(table, chain) != NULL;
+}
+
+int xt_txn_ensure_chain(struct nft_txn *txn, int family, const char *table, const char *chain,
+			struct cni_err *err)
+{
+	const struct xt_builtin *b = builtin(table, chain);
+	bool exists;
+	int r;
+
+	r = nft_chain_exists(txn, family, table, chain, &exists, err);
+	if (r < 0)
+		return r;
+	nft_txn_bind_generation(txn);
+	if (exists)
+		return 0;
+	r = nft_table_exists(txn, family, table, &exists, err);
+	if (r < 0)
+		return r;
+	if (!exists) {
+		r = nft_txn_add_table(txn, family, table, NULL, err);
+		if (r < 0)
+			return r;
+	}
+	if (b) {
+		const struct nft_base_chain base = {
+			.type = table,
+			.hook = b->hook,
+			.priority = b->priority,
+			.policy = NFT_POLICY_ACCEPT,
+		};
+
+		return nft_txn_add_chain(txn, family, table, chain, &base, NULL, err);
+	}
+	return nft_txn_add_chain(txn, family, table, chain, NULL, NULL, err);
+}
+
+static const char *rule_table(const struct xt_rule *rule)
+{
+	return nftnl_rule_get_str(nft_rule_nlr(xt_rule_nft(rule)), NFTNL_RULE_TABLE);
+}
+
+int xt_txn_append(struct nft_txn *txn, const struct xt_rule *rule, struct cni_err *err)
+{
+	int r = xt_txn_ensure_chain(txn, xt_rule_family(rule), rule_table(rule),
+				    xt_rule_chain(rule), err);
+
+	if (r < 0)
+		return r;
+	return nft_txn_add_rule(txn, xt_rule_nft(rule), err);
+}
+
+/* The protocol a listed rule's first "meta l4proto == P" establishes (for the compat
+ * attribute the kernel does not list back), 0 for none. */
+static int find_proto(struct nftnl_expr *e, void *data)
+{
+	uint8_t *st = data; /* st[0]: 1 after the l4proto load; st[1]: the protocol */
+	const char *name = nftnl_expr_get_str(e, NFTNL_EXPR_NAME);
+
+	if (st[1] || !name)
+		return 0;
+	if (!strcmp(name, "meta") && nftnl_expr_is_set(e, NFTNL_EXPR_META_DREG) &&
+	    nftnl_expr_get_u32(e, NFTNL_EXPR_META_KEY) == NFT_META_L4PROTO) {
+		st[0] = 1;
+		return 0;
+	}
+	if (st[0] && !strcmp(name, "cmp") &&
+	    nftnl_expr_get_u32(e, NFTNL_EXPR_CMP_OP) == NFT_CMP_EQ) {
+		uint32_t len = 0;
+		const uint8_t *d = nftnl_expr_get(e, NFTNL_EXPR_CMP_DATA, &len);
+
+		if (d && len == 1)
+			st[1] = d[0];
+	}
+	st[0] = 0;
+	return 0;
+}
+
+/* A copy of a listed rule (no handle) for re-adding it elsewhere in its chain. */
+static int copy_listed(int family, const char *table, const char *chain,
+		       const struct nftnl_rule *listed, struct nft_rule **ret, struct cni_err *err)
+{
+	_cleanup_(nft_rule_freep) struct nft_rule *copy = NULL;
+	_cleanup_free_ char *buf = malloc(NFT_COPY_BUF);
+	struct nftnl_rule *nlr;
+	struct nlmsghdr *nlh;
+	uint8_t st[2] = {0};
+	int r;
+
+	if (!buf)
+		return cni_err_nomem(err);
+	r = nft_rule_new(family, table, chain, NULL, &copy, err);
+	if (r < 0)
+		return r;
+	nlr = xt_nlr(copy);
+	memset(buf, 0, NFT_COPY_BUF);
+	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_NEWRULE, (uint16_t)family, 0, 0);
+	nftnl_rule_nlmsg_build_payload(nlh, (struct nftnl_rule *)listed);
+	if (nlh->nlmsg_len > NFT_COPY_BUF / 2 || nftnl_rule_nlmsg_parse(nlh, nlr) < 0)
+		return cni_err_set_errno(err, CNI_ERR_INTERNAL, EMSGSIZE,
+					 "cannot copy a rule of chain '%s'", chain);
+	nftnl_rule_unset(nlr, NFTNL_RULE_HANDLE);
+	nftnl_expr_foreach(nlr, find_proto, st);
+	nftnl_rule_set_u32(nlr, NFTNL_RULE_COMPAT_PROTO, st[1]);
+	nftnl_rule_set_u32(nlr, NFTNL_RULE_COMPAT_FLAGS, 0);
+	*ret = TAKE_PTR(copy);
+	return 0;
+}
+
+int xt_txn_insert(struct nft_txn *txn, const struct xt_rule *rule, struct cni_err *err)
+{
+	static uint32_t next_id = 0x78740000;
+	_cleanup_(nft_rule_list_freep) struct nft_rule_list *list = NULL;
+	_cleanup_(nft_rule_freep) struct nft_rule *moved = NULL;
+	int family = xt_rule_family(rule);
+	const char *table = rule_table(rule), *chain = xt_rule_chain(rule);
+	struct nftnl_rule *mine = xt_nlr(xt_rule_nft(rule)), *mnlr;
+	uint32_t id = next_id++;
+	int r;
+
+	r = xt_txn_ensure_chain(txn, family, table, chain, err);
+	if (r == 0)
+		r = nft_list_rules_or_empty(txn, family, table, chain, &list, err);
+	if (r < 0)
+		return r;
+	if (list->n == 0)
+		return nft_txn_add_rule(txn, xt_rule_nft(rule), err);
+	/* The transaction only appends (after a position). Put the rule after the chain's
+	 * first rule, a copy of that rule after it, and delete the original: one batch, so
+	 * the chain is never seen in between. */
+	r = copy_listed(family, table, chain, list->rule[0].nlr, &moved, err);
+	if (r < 0)
+		return r;
+	mnlr = xt_nlr(moved);
+	nftnl_rule_set_u64(mine, NFTNL_RULE_POSITION, list->rule[0].handle);
+	nftnl_rule_set_u32(mine, NFTNL_RULE_ID, id);
+	nftnl_rule_set_u32(mnlr, NFTNL_RULE_POSITION_ID, id);
+	r = nft_txn_add_rule(txn, xt_rule_nft(rule), err);
+	nftnl_rule_unset(mine, NFTNL_RULE_POSITION);
+	nftnl_rule_unset(mine, NFTNL_RULE_ID);
+	if (r == 0)
+		r = nft_txn_add_rule(txn, moved, err);
+	if (r == 0)
+		r = nft_txn_delete_rule(txn, family, table, chain, list->rule[0].handle, err);
+	return r;
+}
+
+void xt_rule_list_free(struct xt_rule_list *list)
+{
+	size_t i;
+
+	if (!list)
+		return;
+	for (i = 0; i < list->n; i++)
+		xt_rule_view_clear(&list->rule[i].view);
+	free(list->rule);
+	free(list);
+}
+
+int xt_list_chain(struct nft_txn *txn, int family, const char *table, const char *chain,
+		  struct xt_rule_list **ret_list, struct cni_err *err)
+{
+	_cleanup_(nft_rule_list_freep) struct nft_rule_list *raw = NULL;
+	_cleanup_(xt_rule_list_freep) struct xt_rule_list *list = NULL;
+	size_t i;
+	int r;
+
+	r = nft_list_rules_or_empty(txn, family, table, chain, &raw, err);
+	if (r < 0)
+		return r;
+	list = calloc(1, sizeof(*list));
+	if (!list || (raw->n && !(list->rule = calloc(raw->n, sizeof(*list->rule)))))
+		return cni_err_nomem(err);
+	for (i = 0; i < raw->n; i++) {
+		r = xt_rule_parse(raw->rule[i].nlr, family, &list->rule[i].view, err);
+		if (r < 0)
+			return r;
+		list->rule[i].handle = raw->rule[i].handle;
+		list->n++;
+	}
+	*ret_list = TAKE_PTR(list);
+	return 0;
+}
+
+int xt_format_chain(struct nft_txn *txn, int family, const char *table, const char *chain,
+		    char **ret_text, struct cni_err *err)
+{
+	_cleanup_(xt_rule_list_freep) struct xt_rule_list *list = NULL;
+	_cleanup_free_ char *text = strdup("");
+	size_t i;
+	int r;
+
+	r = xt_list_chain(txn, family, table, chain, &list, err);
+	if (r < 0)
+		return r;
+	for (i = 0; text && i < list->n; i++) {
+		char *next = NULL;
+
+		if (asprintf(&next, "%s-A %s %s\n", text, chain, list->rule[i].view.text) < 0)
+			next = NULL;
+		free(text);
+		text = next;
+	}
+	if (!text)
+		return cni_err_nomem(err);
+	*ret_text = TAKE_PTR(text);
+	return 0;
+}
+
+/* The index of the first listed rule equal to rule, or -1; *ret_list gets the listing. */
+static int find_rule(struct nft_txn *txn, const struct xt_rule *rule,
+		     struct xt_rule_list **ret_list, ssize_t *ret_index, struct cni_err *err)
+{
+	_cleanup_(xt_rule_view_clear) struct xt_rule_view mine = {0};
+	_cleanup_(xt_rule_list_freep) struct xt_rule_list *list = NULL;
+	size_t i;
+	int r;
+
+	r = xt_rule_parse(nft_rule_nlr(xt_rule_nft(rule)), xt_rule_family(rule), &mine, err);
+	if (r == 0)
+		r = xt_list_chain(txn, xt_rule_family(rule), rule_table(rule), xt_rule_chain(rule),
+				  &list, err);
+	if (r < 0)
+		return r;
+	nft_txn_bind_generation(txn);
+	*ret_index = -1;
+	for (i = 0; i < list->n; i++)
+		if (!strcmp(list->rule[i].view.text, mine.text)) {
+			*ret_index = (ssize_t)i;
+			break;
+		}
+	*ret_list = TAKE_PTR(list);
+	return 0;
+}
+
+int xt_rule_exists(struct nft_txn *txn, const struct xt_rule *rule, bool *ret_exists,
+		   struct cni_err *err)
+{
+	_cleanup_(xt_rule_list_freep) struct xt_rule_list *list = NULL;
+	ssize_t idx;
+	int r = find_rule(txn, rule, &list, &idx, err);
+
+	if (r < 0)
+		return r;
+	*ret_exists = idx >= 0;
+	return 0;
+}
+
+int xt_txn_append_unique(struct nft_txn *txn, const struct xt_rule *rule, bool *ret_added,
+			 struct cni_err *err)
+{
+	bool exists = false;
+	int r = xt_rule_exists(txn, rule, &exists, err);
+
+	if (r == 0 && !exists)
+		r = xt_txn_append(txn, rule, err);
+	if (r == 0 && ret_added)
+		*ret_added = !exists;
+	return r;
+}
+
+int xt_txn_insert_unique(struct nft_txn *txn, const struct xt_rule *rule, bool *ret_added,
+			 struct cni_err *err)
+{
+	bool exists = false;
+	int r = xt_rule_exists(txn, rule, &exists, err);
+
+	if (r == 0 && !exists)
+		r = xt_txn_insert(txn, rule, err);
+	if (r == 0 && ret_added)
+		*ret_added = !exists;
+	return r;
+}
+
+int xt_txn_delete(struct nft_txn *txn, const struct xt_rule *rule, bool *ret_deleted,
+		  struct cni_err *err)
+{
+	_cleanup_(xt_rule_list_freep) struct xt_rule_list *list = NULL;
+	ssize_t idx;
+	int r = find_rule(txn, rule, &list, &idx, err);
+
+	if (r == 0 && idx >= 0)
+		r = nft_txn_delete_rule(txn, xt_rule_family(rule), rule_table(rule),
+					xt_rule_chain(rule), list->rule[idx].handle, err);
+	if (r == 0 && ret_deleted)
+		*ret_deleted = idx >= 0;
+	return r;
+}
+
+int xt_txn_delete_if(struct nft_txn *txn, int family, const char *table, const char *chain,
+		     xt_rule_pred_fn pred, void *userdata, size_t *ret_count, struct cni_err *err)
+{
+	_cleanup_(xt_rule_list_freep) struct xt_rule_list *list = NULL;
+	size_t i, count = 0;
+	int r;
+
+	r = xt_list_chain(txn, family, table, chain, &list, err);
+	if (r < 0)
+		return r;
+	nft_txn_bind_generation(txn);
+	for (i = 0; i < list->n; i++) {
+		if (!pred(&list->rule[i].view, userdata))
+			continue;
+		r = nft_txn_delete_rule(txn, family, table, chain, list->rule[i].handle, err);
+		if (r < 0)
+			return r;
+		count++;
+	}
+	if (ret_count)
+		*ret_count = count;
+	return 0;
+}
+
+int xt_txn_delete_chain(struct nft_txn *txn, int family, const char *table, const char *chain,
+			bool *ret_deleted, struct cni_err *err)
+{
+	bool exists;
+	int r;
+
+	r = nft_chain_exists(txn, family, table, chain, &exists, err);
+	if (r < 0)
+		return r;
+	nft_txn_bind_generation(txn);
+	if (exists) {
+		r = nft_txn_flush_chain(txn, family, table, chain, err);
+		if (r == 0)
+			r = nft_txn_delete_chain(txn, family, table, chain, err);
+		if (r < 0)
+			return r;
+	}
+	if (ret_deleted)
+		*ret_deleted = exists;
+	return 0;
+}
