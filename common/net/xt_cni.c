@@ -1,0 +1,372 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Finding and removing the reference plugins' iptables state by chain name and comment. */
+#include "net/xt_cni.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "net/xt.h"
+#include "sha512.h"
+#include "strv.h"
+
+static const int families[] = {NFPROTO_IPV4, NFPROTO_IPV6};
+
+/* Is s one of v (NULL-terminated, may be NULL)? */
+static bool contains(char *const *v, const char *s)
+{
+	for (; v && *v; v++)
+		if (!strcmp(*v, s))
+			return true;
+	return false;
+}
+
+int xt_cni_chain_name(const char *prefix, const char *network, const char *container_id,
+		      char out[XT_CNI_CHAIN_LEN + 1], struct cni_err *err)
+{
+	size_t plen = strlen(prefix), nlen = strlen(network), ilen = strlen(container_id);
+	_cleanup_free_ char *buf = malloc(nlen + ilen + 1);
+	char hex[XT_CNI_CHAIN_LEN + 1];
+
+	if (plen >= XT_CNI_CHAIN_LEN)
+		return cni_err_set_errno(err, CNI_ERR_INTERNAL, EINVAL,
+					 "chain name prefix '%s' too long", prefix);
+	if (!buf)
+		return cni_err_nomem(err);
+	memcpy(buf, network, nlen);
+	memcpy(buf + nlen, container_id, ilen);
+	sha512_hex(buf, nlen + ilen, XT_CNI_CHAIN_LEN - plen, hex);
+	snprintf(out, XT_CNI_CHAIN_LEN + 1, "%s%s", prefix, hex);
+	return 0;
+}
+
+/* Go's strconv.Quote of s (bytes outside printable ASCII as \xNN unless valid UTF-8 is
+ * kept as is, as Go keeps printable runes) appended to out. */
+static int go_quote(const char *s, char *out, size_t size, size_t *len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	char tmp[8];
+
+#define PUT(str)                                 \
+	do {                                     \
+		size_t _n = strlen(str);         \
+		if (*len + _n >= size)           \
+			return -ENAMETOOLONG;    \
+		memcpy(out + *len, str, _n + 1); \
+		*len += _n;                      \
+	} while (0)
+	PUT("\"");
+	for (; *p; p++) {
+		switch (*p) {
+		case '"':
+			PUT("\\\"");
+			continue;
+		case '\\':
+			PUT("\\\\");
+			continue;
+		case '\a':
+			PUT("\\a");
+			continue;
+		case '\b':
+			PUT("\\b");
+			continue;
+		case '\f':
+			PUT("\\f");
+			continue;
+		case '\n':
+			PUT("\\n");
+			continue;
+		case '\r':
+			PUT("\\r");
+			continue;
+		case '\t':
+			PUT("\\t");
+			continue;
+		case '\v':
+			PUT("\\v");
+			continue;
+		}
+		if (*p < 0x20 || *p == 0x7f) {
+			snprintf(tmp, sizeof(tmp), "\\x%02x", *p);
+			PUT(tmp);
+		} else {
+			tmp[0] = (char)*p;
+			tmp[1] = '\0';
+			PUT(tmp);
+		}
+	}
+	PUT("\"");
+#undef PUT
+	return 0;
+}
+
+int xt_cni_comment(const char *network, const char *container_id, char *out, size_t size,
+		   struct cni_err *err)
+{
+	size_t len = 0;
+	int r;
+
+	if (size < 1)
+		return cni_err_set_errno(err, CNI_ERR_INTERNAL, ENAMETOOLONG, "comment too long");
+	out[0] = '\0';
+	r = snprintf(out, size, "name: ") < (int)size ? 0 : -ENAMETOOLONG;
+	len = strlen(out);
+	if (r == 0)
+		r = go_quote(network, out, size, &len);
+	if (r == 0 && len + 5 < size) {
+		memcpy(out + len, " id: ", 6);
+		len += 5;
+	} else if (r == 0) {
+		r = -ENAMETOOLONG;
+	}
+	if (r == 0)
+		r = go_quote(container_id, out, size, &len);
+	if (r < 0)
+		return cni_err_set_errno(err, CNI_ERR_INTERNAL, ENAMETOOLONG,
+					 "comment for container '%s' too long", container_id);
+	return 0;
+}
+
+/* A rule to delete: it jumps to one of the chains, or carries the comment. */
+struct sel {
+	char **chains;	     /* jump targets */
+	const char *comment; /* exact comment, or NULL */
+};
+
+static bool sel_pred(const struct xt_rule_view *v, void *userdata)
+{
+	const struct sel *s = userdata;
+
+	if (v->jump && contains(s->chains, v->jump))
+		return true;
+	return s->comment && v->comment && !strcmp(v->comment, s->comment);
+}
+
+static void add_count(struct xt_cni_count *count, size_t rules, bool chain)
+{
+	if (!count)
+		return;
+	count->rules += rules;
+	count->chains += chain ? 1 : 0;
+}
+
+/* In one family: delete the rules of from_chain that sel selects, then the chains. */
+static int remove_family(struct nft_txn *txn, int family, const char *from_chain, struct sel *s,
+			 struct xt_cni_count *count, struct cni_err *err)
+{
+	size_t n = 0, i;
+	int r;
+
+	r = xt_txn_delete_if(txn, family, XT_TABLE_NAT, from_chain, sel_pred, s, &n, err);
+	if (r < 0)
+		return r;
+	add_count(count, n, false);
+	for (i = 0; s->chains && s->chains[i]; i++) {
+		bool deleted = false;
+
+		r = xt_txn_delete_chain(txn, family, XT_TABLE_NAT, s->chains[i], &deleted, err);
+		if (r < 0)
+			return r;
+		add_count(count, 0, deleted);
+	}
+	return 0;
+}
+
+/* Remove, in both families, chain (jumped from from_chain, or rules with comment). */
+static int remove_one(struct nft_txn *txn, const char *from_chain, const char *chain,
+		      const char *comment, struct xt_cni_count *count, struct cni_err *err)
+{
+	char *chains[] = {(char *)chain, NULL};
+	struct sel s = {.chains = chains, .comment = comment};
+	size_t i;
+	int r;
+
+	for (i = 0; i < ARRAY_SIZE(families); i++) {
+		r = remove_family(txn, families[i], from_chain, &s, count, err);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+int xt_cni_masq_remove(struct nft_txn *txn, const char *network, const char *container_id,
+		       struct xt_cni_count *count, struct cni_err *err)
+{
+	char chain[XT_CNI_CHAIN_LEN + 1], comment[XT_CNI_COMMENT_MAX * 4];
+	int r;
+
+	r = xt_cni_chain_name("CNI-", network, container_id, chain, err);
+	if (r == 0)
+		r = xt_cni_comment(network, container_id, comment, sizeof(comment), err);
+	if (r < 0)
+		return r;
+	return remove_one(txn, "POSTROUTING", chain, comment, count, err);
+}
+
+int xt_cni_portmap_remove(struct nft_txn *txn, const char *network, const char *container_id,
+			  struct xt_cni_count *count, struct cni_err *err)
+{
+	char dn[XT_CNI_CHAIN_LEN + 1], sn[XT_CNI_CHAIN_LEN + 1];
+	int r;
+
+	r = xt_cni_chain_name("CNI-DN-", network, container_id, dn, err);
+	if (r == 0)
+		r = xt_cni_chain_name("CNI-SN-", network, container_id, sn, err);
+	if (r == 0)
+		r = remove_one(txn, "CNI-HOSTPORT-DNAT", dn, NULL, count, err);
+	if (r == 0)
+		r = remove_one(txn, "CNI-HOSTPORT-SNAT", sn, NULL, count, err);
+	return r;
+}
+
+/* Does the chain exist in either family? */
+static int chain_present(struct nft_txn *txn, const char *chain, bool *ret, struct cni_err *err)
+{
+	size_t i;
+	int r;
+
+	*ret = false;
+	for (i = 0; i < ARRAY_SIZE(families) && !*ret; i++) {
+		r = nft_chain_exists(txn, families[i], XT_TABLE_NAT, chain, ret, err);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* Is a POSTROUTING jump to chain there in either family? */
+static int jump_present(struct nft_txn *txn, const char *chain, bool *ret, struct cni_err *err)
+{
+	size_t i, j;
+	int r;
+
+	*ret = false;
+	for (i = 0; i < ARRAY_SIZE(families) && !*ret; i++) {
+		_cleanup_(xt_rule_list_freep) struct xt_rule_list *l = NULL;
+
+		r = xt_list_chain(txn, families[i], XT_TABLE_NAT, "POSTROUTING", &l, err);
+		if (r < 0)
+			return r;
+		for (j = 0; j < l->n; j++)
+			if (l->rule[j].view.jump && !strcmp(l->rule[j].view.jump, chain))
+				*ret = true;
+	}
+	return 0;
+}
+
+int xt_cni_masq_present(struct nft_txn *txn, const char *network, const char *container_id,
+			bool *ret_present, struct cni_err *err)
+{
+	char chain[XT_CNI_CHAIN_LEN + 1];
+	int r;
+
+	r = xt_cni_chain_name("CNI-", network, container_id, chain, err);
+	if (r == 0)
+		r = chain_present(txn, chain, ret_present, err);
+	if (r == 0 && !*ret_present)
+		r = jump_present(txn, chain, ret_present, err);
+	return r;
+}
+
+int xt_cni_portmap_present(struct nft_txn *txn, const char *network, const char *container_id,
+			   bool *ret_present, struct cni_err *err)
+{
+	char chain[XT_CNI_CHAIN_LEN + 1];
+	int r = xt_cni_chain_name("CNI-DN-", network, container_id, chain, err);
+
+	return r < 0 ? r : chain_present(txn, chain, ret_present, err);
+}
+
+/* ---- GC ------------------------------------------------------------------------------ */
+
+/* A chain one of the reference's per-container rules jumps to (never a shared one). */
+static bool per_container_chain(const char *chain)
+{
+	return chain && strlen(chain) == XT_CNI_CHAIN_LEN && !strncmp(chain, "CNI-", 4) &&
+	       strncmp(chain, "CNI-HOSTPORT-", 13) != 0;
+}
+
+/* What a GC pass of one shared chain looks for. */
+struct gc_scan {
+	const char *prefix;	 /* comment prefix up to the container ID */
+	bool quoted;		 /* the ID is Go-quoted (ipMasq) or plain in quotes (portmap) */
+	const char *const *keep; /* IDs to keep */
+	char **stale;		 /* chains found stale */
+};
+
+/* Is the comment's container part (after the prefix) one of keep? */
+static bool kept(const struct gc_scan *g, const char *rest)
+{
+	size_t i;
+
+	for (i = 0; g->keep && g->keep[i]; i++) {
+		char q[XT_CNI_COMMENT_MAX * 4];
+		size_t len = 0;
+
+		if (g->quoted) {
+			if (go_quote(g->keep[i], q, sizeof(q), &len) < 0)
+				continue;
+		} else if (snprintf(q, sizeof(q), "\"%s\"", g->keep[i]) >= (int)sizeof(q)) {
+			continue;
+		}
+		if (!strcmp(rest, q))
+			return true;
+	}
+	return false;
+}
+
+static int gc_chain(struct nft_txn *txn, int family, const char *from_chain, struct gc_scan *g,
+		    struct xt_cni_count *count, struct cni_err *err)
+{
+	_cleanup_(xt_rule_list_freep) struct xt_rule_list *l = NULL;
+	_cleanup_strv_free_ char **stale = NULL;
+	size_t plen = strlen(g->prefix), i;
+	struct sel s = {0};
+	int r;
+
+	r = xt_list_chain(txn, family, XT_TABLE_NAT, from_chain, &l, err);
+	if (r < 0)
+		return r;
+	for (i = 0; i < l->n; i++) {
+		const struct xt_rule_view *v = &l->rule[i].view;
+
+		if (!v->comment || strncmp(v->comment, g->prefix, plen) ||
+		    !per_container_chain(v->jump) || kept(g, v->comment + plen) ||
+		    contains(stale, v->jump))
+			continue;
+		if (strv_push(&stale, strdup(v->jump)) < 0)
+			return cni_err_nomem(err);
+	}
+	if (!stale)
+		return 0;
+	s.chains = stale;
+	return remove_family(txn, family, from_chain, &s, count, err);
+}
+
+int xt_cni_gc(struct nft_txn *txn, const char *network, const char *const *keep_ids,
+	      struct xt_cni_count *count, struct cni_err *err)
+{
+	char masq_prefix[XT_CNI_COMMENT_MAX * 4], dnat_prefix[XT_CNI_COMMENT_MAX * 4];
+	size_t len = 6, i;
+	int r;
+
+	memcpy(masq_prefix, "name: ", 7);
+	if (go_quote(network, masq_prefix, sizeof(masq_prefix) - 6, &len) < 0 ||
+	    snprintf(dnat_prefix, sizeof(dnat_prefix), "dnat name: \"%s\" id: ", network) >=
+		    (int)sizeof(dnat_prefix))
+		return cni_err_set_errno(err, CNI_ERR_INTERNAL, ENAMETOOLONG,
+					 "network name '%s' too long", network);
+	memcpy(masq_prefix + len, " id: ", 6);
+	for (i = 0; i < ARRAY_SIZE(families); i++) {
+		struct gc_scan masq = {.prefix = masq_prefix, .quoted = true, .keep = keep_ids};
+		struct gc_scan dnat = {.prefix = dnat_prefix, .quoted = false, .keep = keep_ids};
+
+		r = gc_chain(txn, families[i], "POSTROUTING", &masq, count, err);
+		if (r == 0)
+			r = gc_chain(txn, families[i], "CNI-HOSTPORT-DNAT", &dnat, count, err);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
