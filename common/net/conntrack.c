@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Conntrack deletion over ctnetlink: dump the family's table (IPCTNL_MSG_CT_GET with
- * NLM_F_DUMP), remember the original tuple of every matching entry, then send one
- * IPCTNL_MSG_CT_DELETE per tuple (the dump cannot be modified while it runs). Both go
- * through the netlink transport of nl.c. */
+ * NLM_F_DUMP, filtered by the kernel), remember the original tuple of every matching entry,
+ * then send one IPCTNL_MSG_CT_DELETE per tuple (the dump cannot be modified while it runs).
+ * All of it goes through the netlink transport of nl.c. */
 #include "net/conntrack.h"
 
 #include <errno.h>
@@ -128,25 +128,89 @@ static int ct_entry_cb(const struct nlmsghdr *nlh, void *data, struct cni_err *e
 	return 0;
 }
 
-/* Open a ctnetlink socket in the current namespace and dump the family's entries that
- * match d into d. */
-static int ct_find(int family, struct ct_dump *d, struct nl_sock **ret_sock, struct cni_err *err)
+/* The kernel's dump filter flags (CTA_FILTER_F_* of nf_conntrack_netlink.c, not in the
+ * uapi headers): which fields of the CTA_TUPLE_ORIG sent with the dump request must match. */
+#define CT_FILTER_F_PROTO_NUM	   (1U << 3)
+#define CT_FILTER_F_PROTO_DST_PORT (1U << 5)
+
+int ct_open(struct nl_sock **ret_sock, struct cni_err *err)
 {
-	_cleanup_nl_close_ struct nl_sock *sock = NULL;
+	return nl_open_bus(NETLINK_NETFILTER, ret_sock, err);
+}
+
+static int ct_stats_cb(const struct nlmsghdr *nlh, void *data, struct cni_err *err)
+{
+	const struct nlattr *a;
+	unsigned int *count = data;
+
+	mnl_attr_for_each (a, nlh, sizeof(struct nfgenmsg)) {
+		if (mnl_attr_get_type(a) == CTA_STATS_GLOBAL_ENTRIES &&
+		    mnl_attr_get_payload_len(a) >= sizeof(uint32_t)) {
+			*count = ntohl(mnl_attr_get_u32(a));
+			return 0;
+		}
+	}
+	return cni_err_set_errno(err, 0, EBADMSG, "conntrack statistics without an entry count");
+}
+
+int ct_count_entries(struct nl_sock *sock, unsigned int *ret_count, struct cni_err *err)
+{
+	char buf[NL_MSG_BUF_SIZE];
+	unsigned int count = 0;
+	int r;
+
+	r = nl_request_cb(sock, ct_msg(buf, IPCTNL_MSG_CT_GET_STATS, 0, AF_UNSPEC), ct_stats_cb,
+			  &count, err);
+	if (r < 0)
+		return nl_err_wrap(sock, err, "failed to count conntrack entries");
+	*ret_count = count;
+	return 0;
+}
+
+/* The dump request for the family's entries, with the kernel-side filter on the original
+ * tuple's protocol and destination port when filter is set. */
+static struct nlmsghdr *ct_dump_msg(char *buf, int family, const struct ct_dump *d, bool filter)
+{
+	struct nlmsghdr *nlh = ct_msg(buf, IPCTNL_MSG_CT_GET, 0, family);
+	struct nlattr *tuple, *proto, *f;
+
+	if (!filter)
+		return nlh;
+	tuple = mnl_attr_nest_start(nlh, CTA_TUPLE_ORIG);
+	proto = mnl_attr_nest_start(nlh, CTA_TUPLE_PROTO);
+	mnl_attr_put_u8(nlh, CTA_PROTO_NUM, d->proto);
+	mnl_attr_put_u16(nlh, CTA_PROTO_DST_PORT, d->port_be);
+	mnl_attr_nest_end(nlh, proto);
+	mnl_attr_nest_end(nlh, tuple);
+	f = mnl_attr_nest_start(nlh, CTA_FILTER);
+	mnl_attr_put_u32(nlh, CTA_FILTER_ORIG_FLAGS,
+			 CT_FILTER_F_PROTO_NUM | CT_FILTER_F_PROTO_DST_PORT);
+	mnl_attr_put_u32(nlh, CTA_FILTER_REPLY_FLAGS, 0);
+	mnl_attr_nest_end(nlh, f);
+	return nlh;
+}
+
+/* Dump the family's entries that match d into d, over sock. The kernel filters the dump
+ * by protocol and port (it still walks its whole table, but only sends the matches); a
+ * kernel without the filter (EINVAL, EOPNOTSUPP) gets the unfiltered dump, which the
+ * callback filters all the same. */
+static int ct_find(struct nl_sock *sock, int family, struct ct_dump *d, struct cni_err *err)
+{
 	char buf[NL_MSG_BUF_SIZE];
 	int r;
 
 	if (family != AF_INET && family != AF_INET6)
 		return cni_err_set_errno(err, CNI_ERR_INTERNAL, EINVAL,
 					 "conntrack: unsupported address family %d", family);
-	r = nl_open_bus(NETLINK_NETFILTER, &sock, err);
-	if (r < 0)
-		return r;
-	r = nl_dump(sock, ct_msg(buf, IPCTNL_MSG_CT_GET, 0, family), ct_entry_cb, d, err);
+	r = nl_dump(sock, ct_dump_msg(buf, family, d, true), ct_entry_cb, d, err);
+	if (r == -EINVAL || r == -EOPNOTSUPP) {
+		cni_err_clear(err);
+		ct_dump_clear(d);
+		r = nl_dump(sock, ct_dump_msg(buf, family, d, false), ct_entry_cb, d, err);
+	}
 	if (r < 0)
 		return nl_err_wrap(sock, err, "failed to list %s conntrack entries",
 				   family == AF_INET ? "ipv4" : "ipv6");
-	*ret_sock = TAKE_PTR(sock);
 	return 0;
 }
 
@@ -157,7 +221,9 @@ int ct_count_by_dport(int family, uint8_t proto, uint16_t port, unsigned int *re
 	_cleanup_nl_close_ struct nl_sock *sock = NULL;
 	int r;
 
-	r = ct_find(family, &d, &sock, err);
+	r = ct_open(&sock, err);
+	if (r == 0)
+		r = ct_find(sock, family, &d, err);
 	if (r < 0)
 		return r;
 	*ret_count = (unsigned int)d.n;
@@ -195,14 +261,30 @@ static int ct_delete(struct nl_sock *sock, int family, const struct ct_match *m,
 int ct_delete_by_dport(int family, uint8_t proto, uint16_t port, unsigned int *ret_deleted,
 		       struct cni_err *err)
 {
+	_cleanup_nl_close_ struct nl_sock *sock = NULL;
+	int r;
+
+	if (family != AF_INET && family != AF_INET6)
+		return cni_err_set_errno(err, CNI_ERR_INTERNAL, EINVAL,
+					 "conntrack: unsupported address family %d", family);
+	r = ct_open(&sock, err);
+	if (r < 0)
+		return r;
+	return ct_delete_by_dport_on(sock, family, proto, port, ret_deleted, err);
+}
+
+int ct_delete_by_dport_on(struct nl_sock *sock, int family, uint8_t proto, uint16_t port,
+			  unsigned int *ret_deleted, struct cni_err *err)
+{
 	_cleanup_(ct_dump_free) struct ct_dump d = {
 		.proto = proto, .port_be = htons(port), .collect = true};
-	_cleanup_nl_close_ struct nl_sock *sock = NULL;
 	unsigned int deleted = 0;
 	size_t i;
 	int r;
 
-	r = ct_find(family, &d, &sock, err);
+	if (ret_deleted)
+		*ret_deleted = 0;
+	r = ct_find(sock, family, &d, err);
 	if (r < 0)
 		return r;
 	for (i = 0; i < d.n; i++) {

@@ -21,6 +21,23 @@
 int ct_delete_by_dport(int family, uint8_t proto, uint16_t port, unsigned int *ret_deleted,
 		       struct cni_err *err) CNI_MUST_USE;
 
+struct nl_sock;
+
+/* Open a ctnetlink socket (NETLINK_NETFILTER) in the current network namespace for the
+ * calls below that take one; close it with nl_close(). -errno of socket()/bind(). */
+int ct_open(struct nl_sock **ret_sock, struct cni_err *err) CNI_MUST_USE;
+
+/* The number of conntrack entries of the socket's network namespace, all families
+ * (IPCTNL_MSG_CT_GET_STATS), one request: when it is 0 no search can find anything, and
+ * the search itself walks the kernel's whole table, which is shared by every namespace.
+ * Errors: the kernel's -errno ("failed to count conntrack entries"), -EBADMSG. */
+int ct_count_entries(struct nl_sock *sock, unsigned int *ret_count,
+		     struct cni_err *err) CNI_MUST_USE;
+
+/* ct_delete_by_dport() over an open ctnetlink socket (ct_open()). */
+int ct_delete_by_dport_on(struct nl_sock *sock, int family, uint8_t proto, uint16_t port,
+			  unsigned int *ret_deleted, struct cni_err *err) CNI_MUST_USE;
+
 /* Count the entries ct_delete_by_dport() would delete. Errors as ct_delete_by_dport(). */
 int ct_count_by_dport(int family, uint8_t proto, uint16_t port, unsigned int *ret_count,
 		      struct cni_err *err) CNI_MUST_USE;

@@ -28,6 +28,7 @@
 
 #include <libmnl/libmnl.h>
 #include <libnftnl/common.h>
+#include <libnftnl/expr.h>
 
 #include "array.h"
 #include "net/nft_priv.h"
@@ -888,40 +889,61 @@ void nft_rule_list_free(struct nft_rule_list *list)
 	free(list);
 }
 
-/* The comment of a listed rule, or NULL (tolerates a missing NUL terminator). */
+/* The comment in a rule's userdata (len bytes at ud), or NULL (tolerates a missing NUL
+ * terminator). */
+static char *udata_comment(const void *ud, uint32_t len)
+{
+	const uint8_t *cur = ud, *end;
+
+	if (!ud || !len)
+		return NULL;
+	/* Walk the TLVs (type u8, length u8, value) ourselves to know the value
+	 * length; nft includes the NUL in the length, strndup() copes either way. */
+	end = cur + len;
+	while (cur + 2 <= end) {
+		uint8_t type = cur[0], vlen = cur[1];
+
+		if (cur + 2 + vlen > end)
+			break;
+		if (type == NFTNL_UDATA_RULE_COMMENT)
+			return strndup((const char *)cur + 2, vlen);
+		cur += 2 + vlen;
+	}
+	return NULL;
+}
+
+/* The comment of a listed rule, or NULL. */
 static char *rule_comment(const struct nftnl_rule *nlr)
 {
-	const struct nftnl_udata *cur, *end;
 	const void *ud;
 	uint32_t len = 0;
 
 	if (!nftnl_rule_is_set(nlr, NFTNL_RULE_USERDATA))
 		return NULL;
 	ud = nftnl_rule_get_data(nlr, NFTNL_RULE_USERDATA, &len);
-	if (!ud || !len)
-		return NULL;
-	/* Walk the TLVs (type u8, length u8, value) ourselves to know the value
-	 * length; nft includes the NUL in the length, strndup() copes either way. */
-	cur = ud;
-	end = (const void *)((const char *)ud + len);
-	while ((const char *)cur + 2 <= (const char *)end) {
-		const uint8_t *tlv = (const uint8_t *)cur;
-		uint8_t type = tlv[0], vlen = tlv[1];
+	return udata_comment(ud, len);
+}
 
-		if ((const char *)tlv + 2 + vlen > (const char *)end)
-			break;
-		if (type == NFTNL_UDATA_RULE_COMMENT)
-			return strndup((const char *)tlv + 2, vlen);
-		cur = (const void *)(tlv + 2 + vlen);
+/* The comment of an NFT_MSG_NEWRULE message, read from its attributes without parsing the
+ * rule; NULL when it has none (or on no memory: the filter then sees "no comment"). */
+static char *msg_rule_comment(const struct nlmsghdr *nlh)
+{
+	const struct nlattr *a;
+
+	mnl_attr_for_each (a, nlh, sizeof(struct nfgenmsg)) {
+		if (mnl_attr_get_type(a) == NFTA_RULE_USERDATA)
+			return udata_comment(mnl_attr_get_payload(a), mnl_attr_get_payload_len(a));
 	}
 	return NULL;
 }
 
 /* The messages of a rule dump, copied as they arrive (parsed once it is complete). */
 struct dump_copy {
-	struct nlmsghdr **msg; /* copies of the NFT_MSG_NEWRULE messages */
-	size_t n;	       /* number of messages */
-	size_t cap;	       /* allocated entries of msg */
+	struct nlmsghdr **msg;	    /* copies of the NFT_MSG_NEWRULE messages */
+	size_t n;		    /* number of messages */
+	size_t cap;		    /* allocated entries of msg */
+	nft_comment_filter_fn keep; /* which messages to copy, by comment (NULL: all) */
+	void *userdata;		    /* for keep */
 };
 
 static void dump_copy_clear(struct dump_copy *d)
@@ -946,6 +968,12 @@ static int rule_cb(const struct nlmsghdr *nlh, void *data, struct cni_err *err)
 		/* The dump restarts. */
 		dump_copy_clear(d);
 		return 0;
+	}
+	if (d->keep) {
+		_cleanup_free_ char *comment = msg_rule_comment(nlh);
+
+		if (!d->keep(comment, d->userdata))
+			return 0;
 	}
 	if (ARRAY_RESERVE(d->msg, d->cap, d->n + 1) < 0)
 		return cni_err_nomem(err);
@@ -985,8 +1013,15 @@ static int rule_list_parse(const struct dump_copy *d, struct nft_rule_list *list
 int nft_list_rules(struct nft_txn *txn, int family, const char *table, const char *chain,
 		   struct nft_rule_list **ret_list, struct cni_err *err)
 {
+	return nft_list_rules_filtered(txn, family, table, chain, NULL, NULL, ret_list, err);
+}
+
+int nft_list_rules_filtered(struct nft_txn *txn, int family, const char *table, const char *chain,
+			    nft_comment_filter_fn keep, void *userdata,
+			    struct nft_rule_list **ret_list, struct cni_err *err)
+{
 	_cleanup_(nft_rule_list_freep) struct nft_rule_list *list = NULL;
-	_cleanup_(dump_copy_free) struct dump_copy copy = {0};
+	_cleanup_(dump_copy_free) struct dump_copy copy = {.keep = keep, .userdata = userdata};
 	_cleanup_(obj_clear) struct nft_obj filter = {0};
 	char hdr[NL_MSG_BUF_SIZE] = {0};
 	struct nlmsghdr *nlh;
@@ -1016,6 +1051,26 @@ int nft_list_rules(struct nft_txn *txn, int family, const char *table, const cha
 	if (r < 0)
 		return r;
 	*ret_list = TAKE_PTR(list);
+	return 0;
+}
+
+/* nft_list_rules_filtered(), a missing table or chain being an empty list. */
+static int list_rules_filtered_or_empty(struct nft_txn *txn, int family, const char *table,
+					const char *chain, nft_comment_filter_fn keep,
+					void *userdata, struct nft_rule_list **ret_list,
+					struct cni_err *err)
+{
+	struct nft_rule_list *list;
+	int r;
+
+	r = nft_list_rules_filtered(txn, family, table, chain, keep, userdata, ret_list, err);
+	if (r != -ENOENT)
+		return r;
+	cni_err_clear(err);
+	list = calloc(1, sizeof(*list));
+	if (!list)
+		return cni_err_nomem(err);
+	*ret_list = list;
 	return 0;
 }
 
@@ -1061,15 +1116,23 @@ int nft_txn_delete_rules_if(struct nft_txn *txn, int family, const char *table, 
 			    nft_rule_pred_fn pred, void *userdata, size_t *ret_count,
 			    struct cni_err *err)
 {
+	return nft_txn_delete_rules_where(txn, family, table, chain, NULL, pred, userdata,
+					  ret_count, err);
+}
+
+int nft_txn_delete_rules_where(struct nft_txn *txn, int family, const char *table,
+			       const char *chain, nft_comment_filter_fn keep, nft_rule_pred_fn pred,
+			       void *userdata, size_t *ret_count, struct cni_err *err)
+{
 	_cleanup_(nft_rule_list_freep) struct nft_rule_list *list = NULL;
 	size_t i, count = 0;
 	int r;
 
-	r = nft_list_rules_or_empty(txn, family, table, chain, &list, err);
+	r = list_rules_filtered_or_empty(txn, family, table, chain, keep, userdata, &list, err);
 	if (r < 0)
 		return r;
 	for (i = 0; i < list->n; i++) {
-		if (!pred(&list->rule[i], userdata))
+		if (pred && !pred(&list->rule[i], userdata))
 			continue;
 		r = nft_txn_delete_rule(txn, family, table, chain, list->rule[i].handle, err);
 		if (r < 0)
@@ -1081,32 +1144,210 @@ int nft_txn_delete_rules_if(struct nft_txn *txn, int family, const char *table, 
 	return 0;
 }
 
-static bool comment_equals(const struct nft_rule_info *rule, void *userdata)
+static bool comment_equals(const char *comment, void *userdata)
 {
-	return rule->comment && strcmp(rule->comment, userdata) == 0;
+	return comment && strcmp(comment, userdata) == 0;
 }
 
-static bool comment_has_prefix(const struct nft_rule_info *rule, void *userdata)
+static bool comment_has_prefix(const char *comment, void *userdata)
 {
 	const char *prefix = userdata;
 
-	return rule->comment && strncmp(rule->comment, prefix, strlen(prefix)) == 0;
+	return comment && strncmp(comment, prefix, strlen(prefix)) == 0;
 }
 
 int nft_txn_delete_rules_by_comment(struct nft_txn *txn, int family, const char *table,
 				    const char *chain, const char *comment, size_t *ret_count,
 				    struct cni_err *err)
 {
-	return nft_txn_delete_rules_if(txn, family, table, chain, comment_equals, (void *)comment,
-				       ret_count, err);
+	return nft_txn_delete_rules_where(txn, family, table, chain, comment_equals, NULL,
+					  (void *)comment, ret_count, err);
 }
 
 int nft_txn_delete_rules_by_comment_prefix(struct nft_txn *txn, int family, const char *table,
 					   const char *chain, const char *prefix, size_t *ret_count,
 					   struct cni_err *err)
 {
-	return nft_txn_delete_rules_if(txn, family, table, chain, comment_has_prefix,
-				       (void *)prefix, ret_count, err);
+	return nft_txn_delete_rules_where(txn, family, table, chain, comment_has_prefix, NULL,
+					  (void *)prefix, ret_count, err);
+}
+
+/* ---- send only what is missing ----------------------------------------------------- */
+
+static int chain_cb(const struct nlmsghdr *nlh, void *data, struct cni_err *err)
+{
+	struct nftnl_chain *c = data;
+
+	if (nftnl_chain_nlmsg_parse(nlh, c) < 0)
+		return cni_err_set_errno(err, 0, EPROTO, "failed to parse an nft chain");
+	return 0;
+}
+
+int nft_chain_get(struct nft_txn *txn, int family, const char *table, const char *chain,
+		  bool *ret_exists, struct nft_chain_info *ret_info, struct cni_err *err)
+{
+	_cleanup_(obj_clear) struct nft_obj o = {0};
+	_cleanup_(nftnl_chain_freep) struct nftnl_chain *got = NULL;
+	char hdr[NL_MSG_BUF_SIZE] = {0};
+	struct nft_chain_info info = {0};
+	struct nlmsghdr *nlh;
+	int r;
+
+	r = obj_new(&o, OBJ_CHAIN, family, table, chain, err);
+	if (r < 0)
+		return r;
+	r = txn_before_read(txn, err);
+	if (r < 0)
+		return r;
+	got = nftnl_chain_alloc();
+	if (!got)
+		return cni_err_nomem(err);
+	nlh = nftnl_nlmsg_build_hdr(hdr, NFT_MSG_GETCHAIN, (uint16_t)family, NLM_F_ACK, 0);
+	obj_build_payload(nlh, &o);
+	r = nl_request_cb(txn->nl, nlh, chain_cb, got, err);
+	if (r == -ENOENT) {
+		cni_err_clear(err);
+		*ret_exists = false;
+		return 0;
+	}
+	if (r == -EPROTO)
+		return r;
+	if (r < 0)
+		return obj_failed(txn, &o, "get", err);
+	*ret_exists = true;
+	if (!ret_info)
+		return 0;
+	if (nftnl_chain_is_set(got, NFTNL_CHAIN_HOOKNUM)) {
+		const char *type = nftnl_chain_get_str(got, NFTNL_CHAIN_TYPE);
+
+		info.base = true;
+		info.hook = (int)nftnl_chain_get_u32(got, NFTNL_CHAIN_HOOKNUM);
+		info.priority = nftnl_chain_get_s32(got, NFTNL_CHAIN_PRIO);
+		snprintf(info.type, sizeof(info.type), "%s", type ? type : "");
+		info.policy =
+			nftnl_chain_is_set(got, NFTNL_CHAIN_POLICY) &&
+					nftnl_chain_get_u32(got, NFTNL_CHAIN_POLICY) == NF_DROP
+				? NFT_POLICY_DROP
+				: NFT_POLICY_ACCEPT;
+	}
+	*ret_info = info;
+	return 0;
+}
+
+int nft_txn_ensure_table(struct nft_txn *txn, int family, const char *name, const char *comment,
+			 bool *ret_existed, struct cni_err *err)
+{
+	bool exists;
+	int r;
+
+	r = nft_table_exists(txn, family, name, &exists, err);
+	if (r < 0)
+		return r;
+	nft_txn_bind_generation(txn);
+	if (ret_existed)
+		*ret_existed = exists;
+	if (exists)
+		return 0;
+	return nft_txn_add_table(txn, family, name, comment, err);
+}
+
+/* Is the chain described by info what base asks for (NULL: a regular chain)? */
+static bool chain_is(const struct nft_chain_info *info, const struct nft_base_chain *base)
+{
+	if (!base)
+		return !info->base;
+	return info->base && base->type && !strcmp(info->type, base->type) &&
+	       info->hook == base->hook && info->priority == base->priority &&
+	       (base->policy == NFT_POLICY_DEFAULT || info->policy == base->policy);
+}
+
+int nft_txn_ensure_chain(struct nft_txn *txn, int family, const char *table, const char *chain,
+			 const struct nft_base_chain *base, const char *comment, bool *ret_existed,
+			 struct cni_err *err)
+{
+	struct nft_chain_info info;
+	bool exists, as_asked;
+	int r;
+
+	r = nft_chain_get(txn, family, table, chain, &exists, &info, err);
+	if (r < 0)
+		return r;
+	nft_txn_bind_generation(txn);
+	as_asked = exists && chain_is(&info, base);
+	if (ret_existed)
+		*ret_existed = exists;
+	if (as_asked)
+		return 0;
+	return nft_txn_add_chain(txn, family, table, chain, base, comment, err);
+}
+
+/* The expressions of a rule as libnftnl prints them, one per line (NULL: no memory, or a
+ * lookup, which never compares equal). */
+static char *rule_exprs_text(const struct nftnl_rule *nlr)
+{
+	struct nftnl_expr_iter *it = nftnl_expr_iter_create(nlr);
+	struct nftnl_expr *e;
+	size_t len = 0, cap = 0;
+	char *out = NULL;
+
+	if (!it)
+		return NULL;
+	if (array_reserve(&out, &cap, 256, 1) < 0)
+		goto fail;
+	out[0] = '\0';
+	while ((e = nftnl_expr_iter_next(it))) {
+		const char *name = nftnl_expr_get_str(e, NFTNL_EXPR_NAME);
+		char line[512];
+		int n;
+
+		if (!name || !strcmp(name, "lookup"))
+			goto fail;
+		n = nftnl_expr_snprintf(line, sizeof(line), e, NFTNL_OUTPUT_DEFAULT, 0);
+		if (n < 0 || (size_t)n >= sizeof(line))
+			goto fail;
+		if (array_reserve(&out, &cap, len + strlen(name) + (size_t)n + 3, 1) < 0)
+			goto fail;
+		len += (size_t)snprintf(out + len, cap - len, "%s %s\n", name, line);
+	}
+	nftnl_expr_iter_destroy(it);
+	return out;
+fail:
+	nftnl_expr_iter_destroy(it);
+	free(out);
+	return NULL;
+}
+
+bool nft_rule_info_equal(const struct nft_rule_info *have, const struct nft_rule *want)
+{
+	const struct nftnl_rule *w = nft_rule_nlr(want);
+	_cleanup_free_ char *want_comment = rule_comment(w);
+	_cleanup_free_ char *a = NULL, *b = NULL;
+
+	if (!have->comment != !want_comment ||
+	    (have->comment && strcmp(have->comment, want_comment) != 0))
+		return false;
+	a = rule_exprs_text(have->nlr);
+	b = rule_exprs_text(w);
+	return a && b && strcmp(a, b) == 0;
+}
+
+int nft_chain_rules_equal(struct nft_txn *txn, int family, const char *table, const char *chain,
+			  struct nft_rule *const *want, size_t n, bool *ret_equal,
+			  struct cni_err *err)
+{
+	_cleanup_(nft_rule_list_freep) struct nft_rule_list *list = NULL;
+	bool equal;
+	int r;
+
+	r = nft_list_rules_or_empty(txn, family, table, chain, &list, err);
+	if (r < 0)
+		return r;
+	nft_txn_bind_generation(txn);
+	equal = list->n == n;
+	for (size_t i = 0; equal && i < n; i++)
+		equal = nft_rule_info_equal(&list->rule[i], want[i]);
+	*ret_equal = equal;
+	return 0;
 }
 
 /* ---- retried transactions ---------------------------------------------------------- */

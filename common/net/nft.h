@@ -286,6 +286,71 @@ int nft_table_exists(struct nft_txn *txn, int family, const char *table, bool *r
 int nft_chain_exists(struct nft_txn *txn, int family, const char *table, const char *chain,
 		     bool *ret_exists, struct cni_err *err) CNI_MUST_USE;
 
+/* What a chain is, as the kernel reports it (NFT_MSG_GETCHAIN). */
+struct nft_chain_info {
+	bool base;		      /* a base chain (it has a hook) */
+	char type[16];		      /* base chains: "nat", "filter", "route" */
+	int hook;		      /* base chains: the hook number */
+	int priority;		      /* base chains: the priority */
+	enum nft_chain_policy policy; /* base chains: NFT_POLICY_ACCEPT or _DROP */
+};
+
+/* Get a chain's description; *ret_exists is false (and *ret_info untouched) when the table
+ * or the chain does not exist. Errors as nft_table_exists(); -EPROTO for a reply libnftnl
+ * cannot parse. ret_info may be NULL. */
+int nft_chain_get(struct nft_txn *txn, int family, const char *table, const char *chain,
+		  bool *ret_exists, struct nft_chain_info *ret_info,
+		  struct cni_err *err) CNI_MUST_USE;
+
+/*
+ * "Send only what is missing": queue "add table" only when the table does not exist (a
+ * NEWTABLE for an existing table is a no-op the kernel still has to commit). Binds the
+ * batch to the generation of the read. *ret_existed (may be NULL) tells which case it was.
+ * Errors as nft_table_exists() and nft_txn_add_table().
+ */
+int nft_txn_ensure_table(struct nft_txn *txn, int family, const char *name, const char *comment,
+			 bool *ret_existed, struct cni_err *err) CNI_MUST_USE;
+
+/*
+ * Queue "add chain" only when the chain does not exist as asked: missing, or existing with
+ * another kind (regular/base), type, hook, priority or (when base->policy is not
+ * NFT_POLICY_DEFAULT) policy, in which case the add is queued all the same and the kernel
+ * decides (it refuses a different hook specification, which fails the batch as before).
+ * An existing chain as asked queues nothing: re-adding it would give the kernel an update
+ * to commit and to release after an RCU grace period, which every later close() of a
+ * netfilter socket waits for. Binds the batch to the generation of the read.
+ * *ret_existed (may be NULL) is true when the chain exists at all (its rules may need
+ * replacing, whether or not the add was queued). Errors as
+ * nft_chain_get() and nft_txn_add_chain().
+ */
+int nft_txn_ensure_chain(struct nft_txn *txn, int family, const char *table, const char *chain,
+			 const struct nft_base_chain *base, const char *comment, bool *ret_existed,
+			 struct cni_err *err) CNI_MUST_USE;
+
+/*
+ * Does chain hold exactly the rules want[0..n-1], in this order, with the same comments and
+ * the same expressions (compared as libnftnl prints them)? A rule that looks up a set is
+ * never equal (anonymous set names are the kernel's). A missing chain holds no rules.
+ * Binds the batch to the generation of the read. Errors as nft_list_rules().
+ */
+int nft_chain_rules_equal(struct nft_txn *txn, int family, const char *table, const char *chain,
+			  struct nft_rule *const *want, size_t n, bool *ret_equal,
+			  struct cni_err *err) CNI_MUST_USE;
+
+/* Does a listed rule equal a built one (comment and expressions, as in
+ * nft_chain_rules_equal())? */
+bool nft_rule_info_equal(const struct nft_rule_info *have, const struct nft_rule *want);
+
+/* Decides from a listed rule's comment (NULL: none) whether the rule is parsed and passed
+ * on; lets a listing skip the rules of other containers without parsing them. */
+typedef bool (*nft_comment_filter_fn)(const char *comment, void *userdata);
+
+/* nft_list_rules() keeping only the rules whose comment keep() accepts (keep NULL: all).
+ * The others are dropped as they arrive, unparsed. */
+int nft_list_rules_filtered(struct nft_txn *txn, int family, const char *table, const char *chain,
+			    nft_comment_filter_fn keep, void *userdata,
+			    struct nft_rule_list **ret_list, struct cni_err *err) CNI_MUST_USE;
+
 /* Predicate deciding whether a listed rule is to be deleted. */
 typedef bool (*nft_rule_pred_fn)(const struct nft_rule_info *rule, void *userdata);
 
@@ -296,6 +361,12 @@ typedef bool (*nft_rule_pred_fn)(const struct nft_rule_info *rule, void *userdat
 int nft_txn_delete_rules_if(struct nft_txn *txn, int family, const char *table, const char *chain,
 			    nft_rule_pred_fn pred, void *userdata, size_t *ret_count,
 			    struct cni_err *err) CNI_MUST_USE;
+
+/* nft_txn_delete_rules_if() over the rules whose comment keep() accepts (the others are
+ * not parsed); pred (NULL: every kept rule) decides among those. */
+int nft_txn_delete_rules_where(struct nft_txn *txn, int family, const char *table,
+			       const char *chain, nft_comment_filter_fn keep, nft_rule_pred_fn pred,
+			       void *userdata, size_t *ret_count, struct cni_err *err) CNI_MUST_USE;
 
 /* nft_txn_delete_rules_if() for rules whose comment equals comment exactly. */
 int nft_txn_delete_rules_by_comment(struct nft_txn *txn, int family, const char *table,

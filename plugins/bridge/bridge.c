@@ -1002,8 +1002,10 @@ static int del_nft_send(struct nft_txn *txn, void *userdata, struct cni_err *err
 
 /* Remove this attachment's masquerade and spoofcheck rules, found by their comments (no
  * need for the netns or the link), in one batch that only applies to the ruleset as it
- * was listed; listed and queued again when a concurrent change got in between. */
-static int del_nft(struct bridge_ctx *c, struct cni_err *err)
+ * was listed; listed and queued again when a concurrent change got in between. The
+ * committed transaction is returned in *ret_txn for the caller to free last (see
+ * bridge_cmd_del()). */
+static int del_nft(struct bridge_ctx *c, struct nft_txn **ret_txn, struct cni_err *err)
 {
 	_cleanup_(nft_txn_freep) struct nft_txn *txn = NULL;
 
@@ -1012,18 +1014,28 @@ static int del_nft(struct bridge_ctx *c, struct cni_err *err)
 	if (nft_txn_run(txn, del_nft_fill, del_nft_send, c, err) < 0)
 		return cni_err_ret(err);
 	cni_log(c->log, CNI_LOG_INFO, "nftables rules of the attachment removed");
+	*ret_txn = TAKE_PTR(txn);
 	return 0;
 }
 
 int bridge_cmd_del(const struct cni_cmd_args *args, char **ret_out, struct cni_err *err)
 {
+	/* Declared before c, so freed after it: the nft socket is closed last of all. */
+	_cleanup_(nft_txn_freep) struct nft_txn *txn = NULL;
 	_cleanup_(ctx_clear) struct bridge_ctx c = BRIDGE_CTX_INIT(args);
-	struct cni_err first = {0}, e = {0};
+	struct cni_err first = {0}, e = {0}, nft_e = {0};
+	int nft_r;
 
 	if (bridge_conf_load_for_del(args, &c.conf, err) < 0)
 		return cni_err_ret(err);
 	if (nl_open(&c.host, err) < 0)
 		return cni_err_ret(err);
+	/* The rules go first, and their socket is closed last: deleting rules leaves the
+	 * kernel work to release them after an RCU grace period, and closing a netfilter
+	 * socket waits for that work. Removing the veth (the kernel unregisters the device)
+	 * and the IPAM release happen meanwhile instead of after it. The commit has had
+	 * its ACKs when del_nft() returns: the rules are gone whatever happens next. */
+	nft_r = del_nft(&c, &txn, &nft_e);
 	if (del_container_link(&c, &e) < 0)
 		keep_first(&first, &e);
 	cni_err_clear(&e);
@@ -1039,9 +1051,8 @@ int bridge_cmd_del(const struct cni_cmd_args *args, char **ret_out, struct cni_e
 	/* Rules are looked for whatever the config says now (it may have changed since ADD);
 	 * a failure only counts when the config asks for rules (a node without nf_tables
 	 * cannot hold any). */
-	if (del_nft(&c, &e) < 0 &&
-	    (c.conf->macspoofchk || (bridge_conf_is_l3(c.conf) && c.conf->ip_masq)))
-		keep_first(&first, &e);
+	if (nft_r < 0 && (c.conf->macspoofchk || (bridge_conf_is_l3(c.conf) && c.conf->ip_masq)))
+		keep_first(&first, &nft_e);
 	return first_error(&first, err);
 }
 

@@ -113,36 +113,40 @@ int masq_queue_setup(struct nft_txn *txn, const struct ip_net *ips, size_t n_ips
 {
 	static const struct nft_base_chain postrouting = {
 		.type = "nat", .hook = NF_INET_POST_ROUTING, .priority = 100 /* srcnat */};
-	char hash[MASQ_INSTANCE_HASH_LEN + 1], comment[NFT_COMMENT_MAX + 1];
+	char comment[NFT_COMMENT_MAX + 1];
 	struct nft_rule *post[3] = {NULL, NULL, NULL};
+	bool post_existed = false, post_ok = false;
 	int r;
 
-	r = masq_instance_hash(network, ifname, container_id, hash, err);
-	if (r == 0)
-		r = masq_comment(network, ifname, container_id, comment, err);
+	r = masq_comment(network, ifname, container_id, comment, err);
 	if (r < 0)
 		return r;
-	if (nft_txn_add_table(txn, NFPROTO_INET, MASQ_TABLE, MASQ_TABLE_COMMENT, err) < 0 ||
-	    nft_txn_add_chain(txn, NFPROTO_INET, MASQ_TABLE, MASQ_CHAIN, NULL, MASQ_CHAIN_COMMENT,
-			      err) < 0 ||
-	    nft_txn_add_chain(txn, NFPROTO_INET, MASQ_TABLE, MASQ_POSTROUTING_CHAIN, &postrouting,
-			      NULL, err) < 0 ||
-	    nft_txn_flush_chain(txn, NFPROTO_INET, MASQ_TABLE, MASQ_POSTROUTING_CHAIN, err) < 0)
+	/* Only what is missing: a normal ADD is one rule appended to masq_checks. */
+	if (nft_txn_ensure_table(txn, NFPROTO_INET, MASQ_TABLE, MASQ_TABLE_COMMENT, NULL, err) <
+		    0 ||
+	    nft_txn_ensure_chain(txn, NFPROTO_INET, MASQ_TABLE, MASQ_CHAIN, NULL,
+				 MASQ_CHAIN_COMMENT, NULL, err) < 0 ||
+	    nft_txn_ensure_chain(txn, NFPROTO_INET, MASQ_TABLE, MASQ_POSTROUTING_CHAIN,
+				 &postrouting, NULL, &post_existed, err) < 0)
 		return cni_err_ret(err);
 	if (masq_build_postrouting(post, err) < 0)
 		return cni_err_ret(err);
-	r = 0;
+	if (post_existed)
+		r = nft_chain_rules_equal(txn, NFPROTO_INET, MASQ_TABLE, MASQ_POSTROUTING_CHAIN,
+					  post, 3, &post_ok, err);
+	if (r == 0 && post_existed && !post_ok)
+		r = nft_txn_flush_chain(txn, NFPROTO_INET, MASQ_TABLE, MASQ_POSTROUTING_CHAIN, err);
 	for (int i = 0; i < 3; i++) {
-		if (r == 0)
+		if (r == 0 && !post_ok)
 			r = nft_txn_add_rule(txn, post[i], err);
 		nft_rule_free(post[i]);
 	}
 	if (r < 0)
 		return r;
-	/* Stale rules of this very attachment (an ADD repeated without DEL). */
-	if (nft_txn_delete_rules_by_comment_prefix(txn, NFPROTO_INET, MASQ_TABLE, MASQ_CHAIN, hash,
-						   NULL, err) < 0)
-		return cni_err_ret(err);
+	/* No search for stale rules of this attachment (a walk of the whole chain, growing
+	 * with every container): ADD has just created the container interface, so a rule
+	 * with this attachment's hash can only be left by an ADD whose DEL never completed,
+	 * and that DEL removes every rule with the hash, old ones included. */
 	for (size_t i = 0; i < n_ips; i++) {
 		_cleanup_(nft_rule_freep) struct nft_rule *rule = NULL;
 

@@ -59,8 +59,8 @@ int masq_build_rule(const struct ip_net *ip, const char *comment, struct nft_rul
 /* Build the three rules of the postrouting chain, in order, into rules[3]. */
 int masq_build_postrouting(struct nft_rule *rules[3], struct cni_err *err) CNI_MUST_USE;
 
-/* Queue the table, both chains, the rewritten postrouting chain, the deletion of this
- * attachment's stale rules and one masquerade rule per address. */
+/* Queue what is missing of the table, both chains and the postrouting chain's rules
+ * (rewritten only when they differ), then one masquerade rule per address. */
 int masq_queue_setup(struct nft_txn *txn, const struct ip_net *ips, size_t n_ips,
 		     const char *network, const char *ifname, const char *container_id,
 		     struct cni_err *err) CNI_MUST_USE;

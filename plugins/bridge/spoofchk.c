@@ -154,21 +154,32 @@ int spoofchk_queue_setup(struct nft_txn *txn, const char *host_ifname, const uin
 	struct nft_rule *rules[4] = {NULL};
 	int r = 0;
 
+	bool stale = false;
+
 	if (names_init(container_id, ifname, &n, err) < 0)
 		return cni_err_ret(err);
-	/* A repeated ADD for the same attachment replaces what the previous one left. */
-	if (nft_txn_delete_rules_by_comment(txn, NFPROTO_BRIDGE, SPOOFCHK_TABLE,
-					    SPOOFCHK_BASE_CHAIN, n.comment, NULL, err) < 0)
+	/* The attachment's own chain tells whether an earlier ADD left anything: only then is
+	 * the base chain searched (a walk over every attachment's jump) and the chains
+	 * emptied; otherwise the batch only creates what is missing. */
+	if (nft_chain_get(txn, NFPROTO_BRIDGE, SPOOFCHK_TABLE, n.iface_chain, &stale, NULL, err) <
+	    0)
 		return cni_err_ret(err);
-	if (nft_txn_add_table(txn, NFPROTO_BRIDGE, SPOOFCHK_TABLE, NULL, err) < 0 ||
-	    nft_txn_add_chain(txn, NFPROTO_BRIDGE, SPOOFCHK_TABLE, SPOOFCHK_BASE_CHAIN, &prerouting,
-			      NULL, err) < 0 ||
+	nft_txn_bind_generation(txn);
+	/* A repeated ADD for the same attachment replaces what the previous one left. */
+	if (stale && nft_txn_delete_rules_by_comment(txn, NFPROTO_BRIDGE, SPOOFCHK_TABLE,
+						     SPOOFCHK_BASE_CHAIN, n.comment, NULL, err) < 0)
+		return cni_err_ret(err);
+	if (nft_txn_ensure_table(txn, NFPROTO_BRIDGE, SPOOFCHK_TABLE, NULL, NULL, err) < 0 ||
+	    nft_txn_ensure_chain(txn, NFPROTO_BRIDGE, SPOOFCHK_TABLE, SPOOFCHK_BASE_CHAIN,
+				 &prerouting, NULL, NULL, err) < 0 ||
 	    nft_txn_add_chain(txn, NFPROTO_BRIDGE, SPOOFCHK_TABLE, n.iface_chain, NULL, NULL, err) <
 		    0 ||
 	    nft_txn_add_chain(txn, NFPROTO_BRIDGE, SPOOFCHK_TABLE, n.mac_chain, NULL, NULL, err) <
-		    0 ||
-	    nft_txn_flush_chain(txn, NFPROTO_BRIDGE, SPOOFCHK_TABLE, n.iface_chain, err) < 0 ||
-	    nft_txn_flush_chain(txn, NFPROTO_BRIDGE, SPOOFCHK_TABLE, n.mac_chain, err) < 0)
+		    0)
+		return cni_err_ret(err);
+	if (stale &&
+	    (nft_txn_flush_chain(txn, NFPROTO_BRIDGE, SPOOFCHK_TABLE, n.iface_chain, err) < 0 ||
+	     nft_txn_flush_chain(txn, NFPROTO_BRIDGE, SPOOFCHK_TABLE, n.mac_chain, err) < 0))
 		return cni_err_ret(err);
 	r = spoofchk_build_rules(host_ifname, mac, container_id, ifname, rules, err);
 	if (r < 0)

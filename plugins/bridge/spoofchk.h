@@ -48,8 +48,9 @@ int spoofchk_build_rules(const char *host_ifname, const uint8_t mac[6], const ch
 			 const char *ifname, struct nft_rule *rules[4],
 			 struct cni_err *err) CNI_MUST_USE;
 
-/* Queue the table, base chain, the attachment's chains (emptied first, so a repeated ADD
- * does not duplicate anything) and its rules. */
+/* Queue what is missing of the table and base chain, the attachment's chains and its
+ * rules; when its chain already exists (a repeated ADD), its old jump is deleted and its
+ * chains emptied first, so nothing is duplicated. */
 int spoofchk_queue_setup(struct nft_txn *txn, const char *host_ifname, const uint8_t mac[6],
 			 const char *container_id, const char *ifname,
 			 struct cni_err *err) CNI_MUST_USE;

@@ -28,23 +28,28 @@
 /*
  * Commit what queue(txn, ctx) queues as one transaction, so that it applies
  * completely or not at all; read and queued again when a concurrent change got in
- * between (nft_txn_run()).
+ * between (nft_txn_run()). The transaction is left in *txn (NULL on entry), committed or
+ * not, for the caller to free as the last thing the command does: a commit that deleted
+ * anything leaves the kernel work to release it after an RCU grace period, which closing
+ * any netfilter socket waits for, so the command's other kernel work (the conntrack
+ * flush) is done before that, while the grace period elapses.
  */
-static int pm_run_txn(nft_txn_fill_fn queue, nft_txn_send_fn commit, void *ctx, struct cni_err *err)
+static int pm_run_txn(nft_txn_fill_fn queue, nft_txn_send_fn commit, void *ctx,
+		      struct nft_txn **txn, struct cni_err *err)
 {
-	_cleanup_(nft_txn_freep) struct nft_txn *txn = NULL;
 	int r;
 
-	r = nft_txn_new(&txn, err);
+	r = nft_txn_new(txn, err);
 	if (r < 0)
 		return r;
-	return nft_txn_run(txn, queue, commit, ctx, err);
+	return nft_txn_run(*txn, queue, commit, ctx, err);
 }
 
 /* What ADD queues: the container's rules, replacing any it had. */
 struct pm_add_txn {
 	const struct portmap_conf *c; /* the config */
 	const char *container_id;     /* the container */
+	bool replace;		      /* look for rules of an earlier ADD and delete them */
 	size_t n_rules;		      /* container rules queued by the last attempt */
 	struct pm_dispatch dispatch;  /* dispatch rules with sets, of the last attempt */
 };
@@ -54,7 +59,8 @@ static int pm_queue_add_txn(struct nft_txn *txn, void *ctx, struct cni_err *err)
 	struct pm_add_txn *t = ctx;
 
 	pm_dispatch_clear(&t->dispatch);
-	return pm_queue_add(txn, t->c, t->container_id, &t->n_rules, &t->dispatch, err);
+	return pm_queue_attach(txn, t->c, t->container_id, t->replace, &t->n_rules, &t->dispatch,
+			       err);
 }
 
 /* DEL and GC queue the deletions a struct pm_del_filter selects. */
@@ -68,7 +74,9 @@ static int pm_queue_delete_txn(struct nft_txn *txn, void *ctx, struct cni_err *e
 }
 
 /* Delete the UDP conntrack entries whose original destination port is one of the
- * ports (all destination addresses, as the reference does). Failures are warnings. */
+ * ports (all destination addresses, as the reference does). Failures are warnings. The
+ * search walks the kernel's whole conntrack table (shared by every namespace): it is
+ * skipped when the namespace has no entries at all. */
 static void pm_flush_udp(const struct cni_log *log, const struct pm_ports *udp4,
 			 const struct pm_ports *udp6)
 {
@@ -77,17 +85,32 @@ static void pm_flush_udp(const struct cni_log *log, const struct pm_ports *udp4,
 		const char *name;
 		const struct pm_ports *ports;
 	} sets[] = {{AF_INET, "IPv4", udp4}, {AF_INET6, "IPv6", udp6}};
-	unsigned int total = 0;
+	_cleanup_nl_close_ struct nl_sock *sock = NULL;
+	struct cni_err oerr = {0};
+	unsigned int total = 0, entries = 1;
 
 	if (udp4->n + udp6->n == 0)
 		return;
+	if (ct_open(&sock, &oerr) < 0) {
+		cni_warn(log, "failed to delete stale UDP conntrack entries: %s", oerr.msg);
+		return;
+	}
+	/* A failed count is no reason to skip the search: it reports its own errors. */
+	if (ct_count_entries(sock, &entries, &oerr) == 0 && entries == 0) {
+		cni_log(log, CNI_LOG_DEBUG,
+			"flushed 0 UDP conntrack entries of %zu host ports (the namespace has "
+			"none)",
+			udp4->n + udp6->n);
+		return;
+	}
 	for (size_t i = 0; i < ARRAY_SIZE(sets); i++) {
 		for (size_t j = 0; j < sets[i].ports->n; j++) {
 			uint16_t port = sets[i].ports->v[j];
 			struct cni_err cerr = {0};
 			unsigned int n = 0;
 
-			if (ct_delete_by_dport(sets[i].af, IPPROTO_UDP, port, &n, &cerr) < 0)
+			if (ct_delete_by_dport_on(sock, sets[i].af, IPPROTO_UDP, port, &n, &cerr) <
+			    0)
 				cni_warn(log,
 					 "failed to delete stale UDP conntrack entries for port "
 					 "%u (%s): %s%s%s",
@@ -163,8 +186,9 @@ static int pm_marker_init(struct pm_marker *m, const char *network, const char *
 	return 0;
 }
 
-/* Create the marker. Failures only weaken GC: warned about. */
-static void pm_marker_add(const struct cni_log *log, const struct pm_marker *m)
+/* Create the marker. Failures only weaken GC: warned about. Returns whether the marker
+ * exists now. */
+static bool pm_marker_add(const struct cni_log *log, const struct pm_marker *m)
 {
 	const char *at = m->path;
 	int fd = -1;
@@ -182,9 +206,10 @@ static void pm_marker_add(const struct cni_log *log, const struct pm_marker *m)
 	}
 	if (fd < 0) {
 		cni_warn(log, "cannot record '%s' for GC: %s", at, strerror(errno));
-		return;
+		return false;
 	}
 	close(fd);
+	return true;
 }
 
 /* Remove the marker; empty directories are removed too (rmdir fails otherwise). */
@@ -285,16 +310,19 @@ static int pm_enable_route_localnet(const struct cni_log *log, const struct ip_a
 	return 0;
 }
 
-/* ADD's changes once there is something to map: route_localnet, the rules (one
- * transaction, route_localnet rolled back when it fails), the marker, the flush. */
+/* ADD's changes once there is something to map: route_localnet, the marker, the rules
+ * (one transaction; route_localnet and a new marker rolled back when it fails), the
+ * flush. */
 static int pm_add_mappings(const struct cni_cmd_args *args, const struct portmap_conf *c,
 			   struct cni_err *err)
 {
+	/* Declared first, so freed last (see pm_run_txn()). */
+	_cleanup_(nft_txn_freep) struct nft_txn *txn = NULL;
 	_cleanup_(pm_ports_clear) struct pm_ports udp4 = {0}, udp6 = {0};
 	struct pm_add_txn t = {.c = c, .container_id = args->container_id};
 	struct pm_marker m;
 	char localnet[160] = "";
-	bool long_id;
+	bool long_id, had_marker = false;
 	int r;
 
 	/* Before anything changes: an unusable state dir or no memory for the ports to
@@ -316,19 +344,28 @@ static int pm_add_mappings(const struct cni_cmd_args *args, const struct portmap
 		if (r < 0)
 			return r;
 	}
-	r = pm_run_txn(pm_queue_add_txn, NULL, &t, err);
+	/* The marker goes first, so that rules of this container never exist without it: an
+	 * ADD that finds no marker has no earlier rules to replace and does not look for
+	 * them (a walk over every container's rules), and its batch is only appends. A
+	 * marker that cannot be written means looking. (An ID too long for a marker cannot
+	 * be in a rule comment either: no rules to replace.) */
+	if (!long_id) {
+		had_marker = access(m.path, F_OK) == 0;
+		t.replace = had_marker || !pm_marker_add(args->log, &m);
+	}
+	r = pm_run_txn(pm_queue_add_txn, NULL, &t, &txn, err);
 	pm_dispatch_clear(&t.dispatch);
 	if (r < 0) {
 		struct cni_err ignored = {0};
 
 		if (localnet[0])
 			(void)sysctl_write(localnet, "0", &ignored);
+		if (!long_id && !had_marker)
+			pm_marker_del(&m);
 		return cni_err_prefix(err, "unable to set up nftables rules for port mappings");
 	}
-	cni_log(args->log, CNI_LOG_INFO, "committed %zu rules for %zu port mappings", t.n_rules,
-		c->n_mappings);
-	if (!long_id)
-		pm_marker_add(args->log, &m);
+	cni_log(args->log, CNI_LOG_INFO, "committed %zu rules for %zu port mappings%s", t.n_rules,
+		c->n_mappings, t.replace ? " (replacing earlier ones)" : "");
 	/* After the rules are in place, so that new packets use them. */
 	pm_flush_udp(args->log, &udp4, &udp6);
 	return 0;
@@ -373,6 +410,8 @@ int portmap_add(const struct cni_cmd_args *args, char **ret_out, struct cni_err 
 
 int portmap_del(const struct cni_cmd_args *args, char **ret_out, struct cni_err *err)
 {
+	/* Declared first, so freed last (see pm_run_txn()). */
+	_cleanup_(nft_txn_freep) struct nft_txn *txn = NULL;
 	_cleanup_(portmap_conf_freep) struct portmap_conf *c = NULL;
 	_cleanup_(pm_ports_clear) struct pm_ports udp4 = {0}, udp6 = {0};
 	struct pm_del_filter f = {.container_id = args->container_id, .udp4 = &udp4, .udp6 = &udp6};
@@ -390,7 +429,7 @@ int portmap_del(const struct cni_cmd_args *args, char **ret_out, struct cni_err 
 		if (r < 0)
 			return r;
 	}
-	r = pm_run_txn(pm_queue_delete_txn, NULL, &f, err);
+	r = pm_run_txn(pm_queue_delete_txn, NULL, &f, &txn, err);
 	if (r < 0)
 		return cni_err_prefix(err, "error deleting nftables rules");
 	cni_log(args->log, CNI_LOG_INFO, "deleted %zu rules", f.deleted);
@@ -467,6 +506,8 @@ static int pm_stale_ids(const char *network, const struct cni_attachment *valid,
 
 int portmap_gc(const struct cni_cmd_args *args, char **ret_out, struct cni_err *err)
 {
+	/* Declared first, so freed last (see pm_run_txn()). */
+	_cleanup_(nft_txn_freep) struct nft_txn *txn = NULL;
 	_cleanup_(cjson_freep) cJSON *root = NULL;
 	_cleanup_strv_free_ char **stale = NULL;
 	_cleanup_free_ char **del = NULL;
@@ -502,7 +543,7 @@ int portmap_gc(const struct cni_cmd_args *args, char **ret_out, struct cni_err *
 	if (n_del) {
 		f.ids = del;
 		f.n_ids = n_del;
-		r = pm_run_txn(pm_queue_delete_txn, NULL, &f, err);
+		r = pm_run_txn(pm_queue_delete_txn, NULL, &f, &txn, err);
 		if (r < 0)
 			return cni_err_prefix(err, "error deleting stale nftables rules");
 	}

@@ -244,16 +244,25 @@ void pm_dispatch_clear(struct pm_dispatch *d)
 	pm_sets_clear(&d->sets);
 }
 
-/* "<conditions> fib daddr type local jump hostports_all", after the anonymous sets its
- * conditions look up (kept in d). */
-static int build_dispatch(struct nft_txn *txn, const struct portmap_conf *c, int family,
-			  const char *chain, struct pm_dispatch *d, struct cni_err *err)
+/* The dispatch chain of family ("prerouting" or "output", hooked as base):
+ * "<conditions> fib daddr type local jump hostports_all", after the anonymous sets its
+ * conditions look up (kept in d). Only what is missing is queued: the chain when it does
+ * not exist, and the rule (the chain flushed first) when the chain does not hold exactly
+ * it. A rule with sets is always rewritten (their names are the kernel's, so they
+ * cannot be compared). */
+static int queue_dispatch(struct nft_txn *txn, const struct portmap_conf *c, int family,
+			  const char *chain, const struct nft_base_chain *base,
+			  struct pm_dispatch *d, struct cni_err *err)
 {
 	_cleanup_(nft_rule_freep) struct nft_rule *rule = NULL;
 	char **conds = family == NFPROTO_IPV4 ? c->conditions_v4 : c->conditions_v6;
 	size_t sets_before = d->sets.n;
+	bool existed = false, same = false;
 	int r;
 
+	r = nft_txn_ensure_chain(txn, family, PM_TABLE, chain, base, NULL, &existed, err);
+	if (r < 0)
+		return r;
 	r = nft_rule_new(family, PM_TABLE, chain, NULL, &rule, err);
 	if (r < 0)
 		return r;
@@ -265,6 +274,18 @@ static int build_dispatch(struct nft_txn *txn, const struct portmap_conf *c, int
 	if (nft_rule_match_fib_daddr_local(rule, err) < 0 ||
 	    nft_rule_verdict(rule, NFT_JUMP, PM_CHAIN_ALL, err) < 0)
 		return cni_err_ret(err);
+	if (existed && d->sets.n == sets_before) {
+		r = nft_chain_rules_equal(txn, family, PM_TABLE, chain, &rule, 1, &same, err);
+		if (r < 0)
+			return r;
+	}
+	if (same)
+		return 0;
+	if (existed) {
+		r = nft_txn_flush_chain(txn, family, PM_TABLE, chain, err);
+		if (r < 0)
+			return r;
+	}
 	/* The sets it looks up go first: the kernel binds them to the rule. */
 	r = pm_sets_queue(txn, &d->sets, sets_before, err);
 	if (r < 0)
@@ -272,18 +293,41 @@ static int build_dispatch(struct nft_txn *txn, const struct portmap_conf *c, int
 	return nft_txn_add_rule(txn, rule, err);
 }
 
-static int add_jump(struct nft_txn *txn, int family, const char *chain, const char *target,
-		    struct cni_err *err)
+static int build_jump(int family, const char *chain, const char *target, struct nft_rule **ret_rule,
+		      struct cni_err *err)
 {
-	_cleanup_(nft_rule_freep) struct nft_rule *rule = NULL;
-
-	if (nft_rule_new(family, PM_TABLE, chain, NULL, &rule, err) < 0 ||
-	    nft_rule_verdict(rule, NFT_JUMP, target, err) < 0)
+	if (nft_rule_new(family, PM_TABLE, chain, NULL, ret_rule, err) < 0 ||
+	    nft_rule_verdict(*ret_rule, NFT_JUMP, target, err) < 0)
 		return cni_err_ret(err);
-	return nft_txn_add_rule(txn, rule, err);
+	return 0;
 }
 
-/* Tables, chains and the flushed+rewritten dispatch chains of one family. */
+/* hostports_all: "jump hostip_hostports; jump hostports", rewritten only when it holds
+ * anything else. */
+static int queue_all_chain(struct nft_txn *txn, int family, struct cni_err *err)
+{
+	struct nft_rule *jumps[2] = {NULL, NULL};
+	bool existed = false, same = false;
+	int r;
+
+	r = nft_txn_ensure_chain(txn, family, PM_TABLE, PM_CHAIN_ALL, NULL, NULL, &existed, err);
+	if (r == 0)
+		r = build_jump(family, PM_CHAIN_ALL, PM_CHAIN_HOSTIP, &jumps[0], err);
+	if (r == 0)
+		r = build_jump(family, PM_CHAIN_ALL, PM_CHAIN_HOSTPORTS, &jumps[1], err);
+	if (r == 0 && existed)
+		r = nft_chain_rules_equal(txn, family, PM_TABLE, PM_CHAIN_ALL, jumps, 2, &same,
+					  err);
+	if (r == 0 && existed && !same)
+		r = nft_txn_flush_chain(txn, family, PM_TABLE, PM_CHAIN_ALL, err);
+	for (int i = 0; i < 2 && r == 0 && !same; i++)
+		r = nft_txn_add_rule(txn, jumps[i], err);
+	nft_rule_free(jumps[0]);
+	nft_rule_free(jumps[1]);
+	return r;
+}
+
+/* What is missing of the tables, chains and dispatch rules of one family. */
 static int queue_skeleton(struct nft_txn *txn, const struct portmap_conf *c, int family,
 			  struct pm_dispatch *d, struct cni_err *err)
 {
@@ -294,27 +338,29 @@ static int queue_skeleton(struct nft_txn *txn, const struct portmap_conf *c, int
 	const struct nft_base_chain post = {"nat", NF_INET_POST_ROUTING, PM_PRIO_SRCNAT,
 					    NFT_POLICY_DEFAULT};
 
-	if (nft_txn_add_table(txn, family, PM_TABLE, PM_TABLE_COMMENT, err) < 0 ||
-	    nft_txn_add_chain(txn, family, PM_TABLE, PM_CHAIN_HOSTPORTS, NULL, NULL, err) < 0 ||
-	    nft_txn_add_chain(txn, family, PM_TABLE, PM_CHAIN_HOSTIP, NULL, NULL, err) < 0 ||
-	    nft_txn_add_chain(txn, family, PM_TABLE, PM_CHAIN_ALL, NULL, NULL, err) < 0 ||
-	    nft_txn_flush_chain(txn, family, PM_TABLE, PM_CHAIN_ALL, err) < 0 ||
-	    add_jump(txn, family, PM_CHAIN_ALL, PM_CHAIN_HOSTIP, err) < 0 ||
-	    add_jump(txn, family, PM_CHAIN_ALL, PM_CHAIN_HOSTPORTS, err) < 0 ||
-	    nft_txn_add_chain(txn, family, PM_TABLE, PM_CHAIN_PREROUTING, &pre, NULL, err) < 0 ||
-	    nft_txn_flush_chain(txn, family, PM_TABLE, PM_CHAIN_PREROUTING, err) < 0 ||
-	    build_dispatch(txn, c, family, PM_CHAIN_PREROUTING, d, err) < 0 ||
-	    nft_txn_add_chain(txn, family, PM_TABLE, PM_CHAIN_OUTPUT, &out, NULL, err) < 0 ||
-	    nft_txn_flush_chain(txn, family, PM_TABLE, PM_CHAIN_OUTPUT, err) < 0 ||
-	    build_dispatch(txn, c, family, PM_CHAIN_OUTPUT, d, err) < 0)
+	if (nft_txn_ensure_table(txn, family, PM_TABLE, PM_TABLE_COMMENT, NULL, err) < 0 ||
+	    nft_txn_ensure_chain(txn, family, PM_TABLE, PM_CHAIN_HOSTPORTS, NULL, NULL, NULL, err) <
+		    0 ||
+	    nft_txn_ensure_chain(txn, family, PM_TABLE, PM_CHAIN_HOSTIP, NULL, NULL, NULL, err) <
+		    0 ||
+	    queue_all_chain(txn, family, err) < 0 ||
+	    queue_dispatch(txn, c, family, PM_CHAIN_PREROUTING, &pre, d, err) < 0 ||
+	    queue_dispatch(txn, c, family, PM_CHAIN_OUTPUT, &out, d, err) < 0)
 		return cni_err_ret(err);
 	if (c->snat)
-		return nft_txn_add_chain(txn, family, PM_TABLE, PM_CHAIN_MASQ, &post, NULL, err);
+		return nft_txn_ensure_chain(txn, family, PM_TABLE, PM_CHAIN_MASQ, &post, NULL, NULL,
+					    err);
 	return 0;
 }
 
 int pm_queue_add(struct nft_txn *txn, const struct portmap_conf *c, const char *container_id,
 		 size_t *ret_n_rules, struct pm_dispatch *d, struct cni_err *err)
+{
+	return pm_queue_attach(txn, c, container_id, true, ret_n_rules, d, err);
+}
+
+int pm_queue_attach(struct nft_txn *txn, const struct portmap_conf *c, const char *container_id,
+		    bool replace, size_t *ret_n_rules, struct pm_dispatch *d, struct cni_err *err)
 {
 	struct pm_del_filter f = {.container_id = container_id};
 	_cleanup_(pm_rule_set_clear) struct pm_rule_set set = {0};
@@ -325,9 +371,11 @@ int pm_queue_add(struct nft_txn *txn, const struct portmap_conf *c, const char *
 	if (c->has_v6 && (r = queue_skeleton(txn, c, NFPROTO_IPV6, d, err)) < 0)
 		return r;
 	/* Replace, not append: a repeated ADD must not duplicate rules. */
-	r = pm_queue_delete(txn, &f, err);
-	if (r < 0)
-		return r;
+	if (replace) {
+		r = pm_queue_delete(txn, &f, err);
+		if (r < 0)
+			return r;
+	}
 	r = build_all_rules(c, container_id, &set, err);
 	if (r < 0)
 		return r;
@@ -388,6 +436,22 @@ struct del_walk {
 	bool nomem;		 /* a port could not be recorded */
 };
 
+/* Is a rule with this comment one of the filter's containers'? (Decided before the rule
+ * is parsed: the other containers' rules are skipped unparsed.) */
+static bool del_keep(const char *comment, void *userdata)
+{
+	const struct pm_del_filter *f = ((const struct del_walk *)userdata)->f;
+
+	if (!comment)
+		return false;
+	if (!f->ids)
+		return strcmp(comment, f->container_id) == 0;
+	for (size_t i = 0; i < f->n_ids; i++)
+		if (!strcmp(f->ids[i], comment))
+			return true;
+	return false;
+}
+
 static bool del_pred(const struct nft_rule_info *rule, void *userdata)
 {
 	struct del_walk *w = userdata;
@@ -395,17 +459,8 @@ static bool del_pred(const struct nft_rule_info *rule, void *userdata)
 	struct pm_ports *udp;
 	uint16_t port;
 
-	if (!rule->comment)
+	if (!del_keep(rule->comment, userdata))
 		return false;
-	if (f->ids) {
-		bool listed = false;
-		for (size_t i = 0; i < f->n_ids && !listed; i++)
-			listed = !strcmp(f->ids[i], rule->comment);
-		if (!listed)
-			return false;
-	} else if (strcmp(rule->comment, f->container_id) != 0) {
-		return false;
-	}
 	udp = w->family == NFPROTO_IPV4 ? f->udp4 : f->udp6;
 	if (udp && (port = pm_rule_udp_dport(rule->nlr)) != 0 && pm_ports_add(udp, port) < 0)
 		w->nomem = true;
@@ -421,8 +476,9 @@ int pm_queue_delete(struct nft_txn *txn, struct pm_del_filter *f, struct cni_err
 			size_t n = 0;
 			int r;
 
-			r = nft_txn_delete_rules_if(txn, pm_families[i], PM_TABLE,
-						    pm_tagged_chains[j], del_pred, &w, &n, err);
+			r = nft_txn_delete_rules_where(txn, pm_families[i], PM_TABLE,
+						       pm_tagged_chains[j], del_keep, del_pred, &w,
+						       &n, err);
 			if (r < 0)
 				return r;
 			if (w.nomem)

@@ -92,15 +92,22 @@ struct pm_dispatch {
 void pm_dispatch_clear(struct pm_dispatch *d);
 
 /*
- * ADD: queue the skeleton of every family the container has an address of
- * (tables, chains, the flushed and rewritten dispatch chains), the deletion
- * of every rule already tagged with container_id in both families, and the
- * container's new rules, as one batch for nft_txn_commit(); the sets the dispatch rules
- * look up are queued before them and kept in *d (empty on entry). Nothing is sent.
+ * ADD: queue what is missing of the skeleton of every family the container has an
+ * address of (tables, chains, and the dispatch chains' rules, rewritten only when they
+ * differ), the deletion of every rule already tagged with container_id in both families,
+ * and the container's new rules, as one batch for nft_txn_commit(); the sets the dispatch
+ * rules look up are queued before them and kept in *d (empty on entry). Nothing is sent.
  * *ret_n_rules (may be NULL) gets the number of container rules queued.
  */
 int pm_queue_add(struct nft_txn *txn, const struct portmap_conf *c, const char *container_id,
 		 size_t *ret_n_rules, struct pm_dispatch *d, struct cni_err *err) CNI_MUST_USE;
+
+/* pm_queue_add(), except that without replace the container's earlier rules are neither
+ * looked for nor deleted (a walk of every container's rules): for an ADD that knows there
+ * are none, so that its batch is only appends when the skeleton exists. */
+int pm_queue_attach(struct nft_txn *txn, const struct portmap_conf *c, const char *container_id,
+		    bool replace, size_t *ret_n_rules, struct pm_dispatch *d,
+		    struct cni_err *err) CNI_MUST_USE;
 
 /*
  * Predicate for rule deletion: which container IDs are to be removed, either

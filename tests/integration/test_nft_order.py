@@ -1,0 +1,134 @@
+# SPDX-License-Identifier: Apache-2.0
+"""Order of the kernel work of DEL, seen with strace: the nftables deletion is committed
+(its batch sent and acknowledged) before the command's other slow kernel work (bridge: the
+container veth's removal and the IPAM release; portmap: the conntrack flush), and the
+nftables socket is closed after that work, so that the RCU grace period the kernel needs
+to release deleted rules (which closing a netfilter socket waits for) elapses meanwhile.
+The rules are gone when the plugin returns, and nothing of it outlives it. No timing is
+asserted: only the order of the system calls and the resulting state."""
+import json
+import os
+import re
+import shutil
+import subprocess
+
+from cnitest import CNITestCase, plugin_path
+
+
+def parse_trace(path):
+    """The traced calls as (pid, text) lines, in order."""
+    out = []
+    with open(path) as f:
+        for line in f:
+            m = re.match(r"(\d+)\s+(.*)", line)
+            if m:
+                out.append((int(m.group(1)), m.group(2)))
+    return out
+
+
+class TestDelOrder(CNITestCase):
+    needs_netns = True
+
+    def setUp(self):
+        super().setUp()
+        if not shutil.which("strace"):
+            self.skipTest("strace is not installed")
+        for p in ("bridge", "host-local", "portmap"):
+            if not os.path.exists(plugin_path(p)):
+                self.skipTest("%s not built" % p)
+        self.node = self.netns("ordn")
+        self.node.sh("ip link set lo up")
+
+    def run_traced(self, plugin, command, conf, cid, netns, trace=None):
+        env = {k: v for k, v in os.environ.items() if not k.startswith("CNI_")}
+        env.update({"CNI_COMMAND": command, "CNI_CONTAINERID": cid, "CNI_NETNS": netns,
+                    "CNI_IFNAME": "eth0", "CNI_PATH": os.path.dirname(plugin_path(plugin)),
+                    "CNI_PORTMAP_STATE_DIR": self.state})
+        cmd = [plugin_path(plugin)]
+        if trace:
+            cmd = ["strace", "-f", "-qq", "-o", trace, "-e",
+                   "trace=socket,sendmsg,close,execve,exit_group"] + cmd
+        cmd = ["nsenter", "--net=/run/netns/" + self.node.name, "--"] + cmd
+        # run() returns once the plugin's stdout is closed: nothing may keep it open.
+        p = subprocess.run(cmd, input=json.dumps(conf).encode(), capture_output=True,
+                           env=env, timeout=60)
+        self.assertEqual(p.returncode, 0, p)
+        return parse_trace(trace) if trace else None
+
+    def nft_fd_events(self, calls):
+        """The calls of the traced plugin's own process, and the indexes among them of its
+        netfilter socket's BATCH_BEGIN and close()."""
+        main = calls[0][0]
+        own = [t for pid, t in calls if pid == main]
+        fd = batch = closed = None
+        for i, t in enumerate(own):
+            m = re.match(r"socket\(AF_NETLINK, .*NETLINK_NETFILTER\) = (\d+)", t)
+            if m and fd is None:
+                fd = m.group(1)
+            elif fd and batch is None and t.startswith("sendmsg(%s," % fd) and \
+                    "NFNL_MSG_BATCH_BEGIN" in t:
+                batch = i
+            elif fd and t.startswith("close(%s)" % fd):
+                closed = i
+        self.assertIsNotNone(batch, "no nftables batch sent")
+        self.assertIsNotNone(closed, "the nftables socket was not closed")
+        return own, batch, closed
+
+    def test_bridge_del_commits_then_removes_the_veth(self):
+        self.state = self.tmpdir()
+        c = self.netns("ordc")
+        conf = {"cniVersion": "1.0.0", "name": "ordnet", "type": "bridge",
+                "bridge": "ordbr0", "isGateway": True, "ipMasq": True, "macspoofchk": True,
+                "ipam": {"type": "host-local", "subnet": "10.79.0.0/24",
+                         "dataDir": self.tmpdir()}}
+        self.run_traced("bridge", "ADD", conf, "ordcid", c.path)
+        trace = os.path.join(self.tmpdir(), "del.trace")
+        calls = self.run_traced("bridge", "DEL", conf, "ordcid", c.path, trace)
+        ruleset = self.node.sh("nft list ruleset")
+        self.assertNotIn("id: ordcid", ruleset)
+        self.assertNotIn("cni-br-iface-ordcid", ruleset)
+        own, batch, closed = self.nft_fd_events(calls)
+        dellink = [i for i, t in enumerate(own)
+                   if t.startswith("sendmsg(") and ("RTM_DELLINK" in t or "nlmsg_type=0x11" in t)]
+        self.assertTrue(dellink, "no RTM_DELLINK sent")
+        self.assertLess(batch, dellink[0], "the veth was removed before the rules")
+        self.assertLess(dellink[0], closed, "the nftables socket was closed before the veth's "
+                        "removal")
+        # The IPAM release runs in between too (the child is waited for, in the plugin's
+        # own calls, before the close), and no socket is opened after the close.
+        main = calls[0][0]
+        ipam = [n for n, (pid, t) in enumerate(calls) if pid != main and
+                t.startswith("execve(") and "host-local" in t]
+        self.assertTrue(ipam, "host-local was not run")
+        own_at = [n for n, (pid, t) in enumerate(calls) if pid == main]
+        self.assertLess(ipam[0], own_at[closed])
+        later = [t for t in own[closed + 1:] if t.startswith("socket(")]
+        self.assertEqual(later, [], "sockets opened after the nftables one was closed")
+
+    def test_portmap_del_commits_then_flushes_conntrack(self):
+        self.state = self.tmpdir()
+        conf = {"cniVersion": "1.0.0", "name": "ordpm", "type": "portmap",
+                "runtimeConfig": {"portMappings": [
+                    {"hostPort": 18080, "containerPort": 80, "protocol": "tcp"},
+                    {"hostPort": 15353, "containerPort": 53, "protocol": "udp"}]},
+                "prevResult": {"cniVersion": "1.0.0",
+                               "interfaces": [{"name": "br0"},
+                                              {"name": "eth0", "sandbox": "/x"}],
+                               "ips": [{"address": "10.99.0.2/24", "interface": 1}]}}
+        self.run_traced("portmap", "ADD", conf, "ordpm1", "/x")
+        trace = os.path.join(self.tmpdir(), "del.trace")
+        calls = self.run_traced("portmap", "DEL", conf, "ordpm1", "/x", trace)
+        self.assertNotIn('"ordpm1"', self.node.sh("nft list ruleset"))
+        self.assertFalse(os.path.exists(os.path.join(self.state, "ordpm", "ordpm1")))
+        own, batch, closed = self.nft_fd_events(calls)
+        # The conntrack work has a socket of its own, opened after the commit and closed
+        # before the nftables socket.
+        ct = [i for i, t in enumerate(own) if i > batch and
+              re.match(r"socket\(AF_NETLINK, .*NETLINK_NETFILTER\)", t)]
+        self.assertTrue(ct, "no conntrack socket after the commit")
+        self.assertLess(ct[0], closed)
+        ct_fd = re.search(r"= (\d+)$", own[ct[0]]).group(1)
+        ct_sent = [i for i, t in enumerate(own) if t.startswith("sendmsg(%s," % ct_fd)]
+        self.assertTrue(ct_sent, "nothing asked of conntrack")
+        self.assertLess(max(ct_sent), closed)
+        self.assertIn("exit_group", own[-1])
