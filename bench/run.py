@@ -1,0 +1,928 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
+"""Benchmarks of this suite's plugins side by side with Debian's Go reference plugins
+(containernetworking-plugins, /usr/lib/cni): `make bench`, or
+
+    python3 bench/run.py --bin DIR [--ref DIR] [--iterations N] [--occupancy N]
+                         [--concurrency N] [--parallel N] [--quick] [--out DIR]
+
+Everything runs in network namespaces made here (one "node" namespace per implementation
+standing in for the host, container namespaces as needed) and temp dirs; nothing of the
+machine's own network is touched. Ours and the reference alternate A B A B, so that load
+on the machine meets both alike. Each figure is one plugin execution as a runtime pays
+for it: fork, exec, the work, exit (the time until its stdout closes).
+
+ 1. every verb of bridge (ipMasq off/on, IPv4 and dual stack), host-local, portmap (2
+    mappings, tcp and udp), and the containerd default conflist through bin/cnitool:
+    median and p90, ratio reference/ours;
+ 2. the exec floor of each plugin (VERSION), and the kernel's share of bridge DEL (the
+    removal of a container veth, timed alone over netlink);
+ 3. occupancy: N containers attached one after another to one network, ADD latency at
+    #1, #10, #100, #500, #N and DEL latency at those occupancies (the DELs go in reverse);
+ 4. concurrency: M attachments (bridge + host-local + ipMasq), added then deleted with P
+    at a time: wall time, the slowest and the median call, failures;
+ 5. processes forked and programs executed per verb (strace), stripped binary sizes, peak
+    RSS per verb (/usr/bin/time).
+
+Writes a table to stdout, <out>/results.md (machine, kernel, versions, date, load) and
+<out>/occupancy.png (ADD latency against occupancy, gnuplot). Needs root.
+"""
+import argparse
+import concurrent.futures
+import ctypes
+import datetime
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import socket
+import statistics
+import struct
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+LIBC = ctypes.CDLL(None, use_errno=True)
+CLONE_NEWNET = 0x40000000
+PREFIX = "bn%d" % (os.getpid() % 100000)
+DEBIAN_PACKAGES = {"containernetworking-plugins": "/usr/lib/cni/bridge",
+                   "gnuplot-nox": "/usr/bin/gnuplot", "time": "/usr/bin/time",
+                   "strace": "/usr/bin/strace", "iptables": "/usr/sbin/iptables",
+                   "binutils": "/usr/bin/strip"}
+
+
+def log(*a):
+    print(*a, file=sys.stderr, flush=True)
+
+
+def ensure_packages():
+    """Install the Debian packages the benchmark needs that are missing."""
+    missing = [p for p, f in DEBIAN_PACKAGES.items() if not os.path.exists(f)]
+    if not missing:
+        return
+    log("installing %s" % " ".join(missing))
+    subprocess.run(["apt-get", "install", "-y", "--no-install-recommends"] + missing,
+                   check=True, stdout=subprocess.DEVNULL)
+
+
+# ---- namespaces -----------------------------------------------------------------------
+
+NAMESPACES = []
+NS_LOCK = threading.Lock()
+
+
+def netns_add(name):
+    subprocess.run(["ip", "netns", "add", name], check=True)
+    with NS_LOCK:
+        NAMESPACES.append(name)
+    return "/run/netns/" + name
+
+
+def netns_del(name):
+    subprocess.run(["ip", "netns", "del", name], stderr=subprocess.DEVNULL)
+    with NS_LOCK:
+        if name in NAMESPACES:
+            NAMESPACES.remove(name)
+
+
+def cleanup_namespaces():
+    for name in list(NAMESPACES):
+        netns_del(name)
+
+
+def setns(path):
+    """Move the calling thread (and what it starts from now on) into netns path."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        if LIBC.setns(fd, CLONE_NEWNET) != 0:
+            e = ctypes.get_errno()
+            raise OSError(e, "setns %s: %s" % (path, os.strerror(e)))
+    finally:
+        os.close(fd)
+
+
+def sh(cmd, ns=None, check=True):
+    """Run a shell command, inside netns ns (a name) when given."""
+    argv = ["sh", "-c", cmd]
+    if ns:
+        argv = ["ip", "netns", "exec", ns] + argv
+    p = subprocess.run(argv, capture_output=True, text=True)
+    if check and p.returncode != 0:
+        raise RuntimeError("%s: %s" % (cmd, p.stderr.strip()))
+    return p.stdout
+
+
+# ---- running plugins ------------------------------------------------------------------
+
+class Impl:
+    """One implementation: a directory of plugins and the node namespace it runs in."""
+
+    def __init__(self, name, bindir):
+        self.name = name
+        self.dir = bindir
+        self.node_name = "%s-%s" % (PREFIX, name)
+        self.node = None
+
+    def start(self):
+        self.node = netns_add(self.node_name)
+        sh("ip link set lo up", self.node_name)
+        # The node routes: portmap's route_localnet lookup and the reference's iptables
+        # want a default route; an uplink of its own stands in for the host's.
+        sh("ip link add up0 type veth peer name up0p", self.node_name)
+        sh("ip addr add 192.168.250.1/24 dev up0", self.node_name)
+        sh("ip link set up0 up", self.node_name)
+        sh("ip link set up0p up", self.node_name)
+        sh("ip route add default via 192.168.250.254", self.node_name)
+
+
+class Failed(Exception):
+    pass
+
+
+BASE_ENV = {k: v for k, v in os.environ.items() if not k.startswith("CNI_")}
+
+
+def run_plugin(impl, plugin, command, conf, cid="benchcid", netns="/x", ifname="eth0",
+               env=None, prefix=()):
+    """Run one plugin command in impl's node namespace (the calling thread is moved there);
+    returns (seconds, stdout). Raises Failed on a non-zero exit."""
+    setns(impl.node)
+    e = dict(BASE_ENV)
+    e.update({"CNI_COMMAND": command, "CNI_CONTAINERID": cid, "CNI_NETNS": netns,
+              "CNI_IFNAME": ifname, "CNI_PATH": impl.dir})
+    if env:
+        e.update(env)
+    data = conf if isinstance(conf, bytes) else json.dumps(conf).encode()
+    cmd = list(prefix) + [os.path.join(impl.dir, plugin)]
+    t0 = time.perf_counter()
+    p = subprocess.run(cmd, input=data, capture_output=True, env=e)
+    dt = time.perf_counter() - t0
+    if p.returncode != 0:
+        raise Failed("%s %s %s: rc %d: %s %s" % (impl.name, plugin, command, p.returncode,
+                                                 p.stdout.decode(errors="replace")[:300],
+                                                 p.stderr.decode(errors="replace")[:300]))
+    return dt, p.stdout
+
+
+def median(v):
+    return statistics.median(v) if v else float("nan")
+
+
+def p90(v):
+    if not v:
+        return float("nan")
+    s = sorted(v)
+    return s[min(len(s) - 1, int(round(0.9 * (len(s) - 1))))]
+
+
+class Stat:
+    """Samples of one measurement for both implementations, in ms."""
+
+    def __init__(self, label):
+        self.label = label
+        self.s = {"ours": [], "ref": []}
+        self.failed = {"ours": "", "ref": ""}
+        self.note = ""
+
+    def add(self, impl, seconds):
+        self.s[impl].append(seconds * 1000)
+
+    def fail(self, impl, why):
+        if not self.failed[impl]:
+            self.failed[impl] = why
+
+    def med(self, impl):
+        return median(self.s[impl])
+
+    def ratio(self):
+        o, r = self.med("ours"), self.med("ref")
+        if self.failed["ours"] or self.failed["ref"] or not o or o != o or r != r:
+            return float("nan")
+        return r / o
+
+
+def fmt(ms):
+    return "—" if ms != ms else ("%.1f" % ms if ms < 100 else "%.0f" % ms)
+
+
+# ---- configurations -------------------------------------------------------------------
+
+def bridge_conf(name, bridge, masq, dual, data, subnet4="10.%d.0.0/16", idx=0,
+                spoofchk=False):
+    ranges = [[{"subnet": subnet4 % (60 + idx)}]]
+    routes = [{"dst": "0.0.0.0/0"}]
+    if dual:
+        ranges.append([{"subnet": "fd%02x::/64" % (0x60 + idx)}])
+        routes.append({"dst": "::/0"})
+    c = {"cniVersion": "1.0.0", "name": name, "type": "bridge", "bridge": bridge,
+         "isGateway": True, "ipMasq": masq,
+         "ipam": {"type": "host-local", "ranges": ranges, "routes": routes, "dataDir": data}}
+    if spoofchk:
+        c["macspoofchk"] = True
+    return c
+
+
+def hostlocal_conf(name, data, dual=False):
+    ranges = [[{"subnet": "10.59.0.0/16"}]]
+    if dual:
+        ranges.append([{"subnet": "fd59::/64"}])
+    return {"cniVersion": "1.0.0", "name": name, "type": "host-local",
+            "ipam": {"type": "host-local", "ranges": ranges, "dataDir": data}}
+
+
+def portmap_conf(name, dual, i=0):
+    ips = [{"address": "10.58.%d.%d/16" % (i // 250, 2 + i % 250), "interface": 1}]
+    if dual:
+        ips.append({"address": "fd58::%x/64" % (2 + i), "interface": 1})
+    return {"cniVersion": "1.0.0", "name": name, "type": "portmap",
+            "runtimeConfig": {"portMappings": [
+                {"hostPort": 20000 + i, "containerPort": 80, "protocol": "tcp"},
+                {"hostPort": 40000 + i, "containerPort": 53, "protocol": "udp"}]},
+            "prevResult": {"cniVersion": "1.0.0",
+                           "interfaces": [{"name": "br0"}, {"name": "eth0", "sandbox": "/x"}],
+                           "ips": ips}}
+
+
+def with_prev(conf, add_out):
+    c = dict(conf)
+    c["prevResult"] = json.loads(add_out)
+    return c
+
+
+# ---- 1. verbs -------------------------------------------------------------------------
+
+class Bench:
+    def __init__(self, args):
+        self.args = args
+        self.ours = Impl("ours", os.path.abspath(args.bin))
+        self.ref = Impl("ref", os.path.abspath(args.ref))
+        self.impls = (self.ours, self.ref)
+        self.tmp = tempfile.mkdtemp(prefix="cni-bench-")
+        self.state = os.path.join(self.tmp, "portmap-state")
+        self.rows = []      # (section, Stat)
+        self.extra = {}     # other results
+        self.targets = []   # (text, ok, detail)
+
+    def env(self):
+        return {"CNI_PORTMAP_STATE_DIR": self.state}
+
+    def alternate(self, i):
+        """A B A B: the order of the two implementations in iteration i."""
+        return self.impls if i % 2 == 0 else self.impls[::-1]
+
+    def verbs_bridge(self, masq, dual):
+        label = "bridge ipMasq %s, %s" % ("on" if masq else "off", "dual" if dual else "IPv4")
+        stats = {v: Stat("%s: %s" % (label, v)) for v in ("ADD", "CHECK", "DEL")}
+        idx = (1 if masq else 0) + (2 if dual else 0)
+        per = {}
+        for impl in self.impls:
+            c = netns_add("%s-%s-c%d" % (PREFIX, impl.name, idx))
+            conf = bridge_conf("bnet%d" % idx, "bnbr%d" % idx, masq, dual,
+                               os.path.join(self.tmp, "%s-br%d" % (impl.name, idx)), idx=idx)
+            per[impl.name] = (c, conf)
+            try:  # warm-up: creates the bridge, the tables
+                _, out = run_plugin(impl, "bridge", "ADD", conf, "warm", c)
+                run_plugin(impl, "bridge", "DEL", conf, "warm", c)
+            except Failed as e:
+                for s in stats.values():
+                    s.fail(impl.name, str(e))
+        for i in range(self.args.iterations):
+            for impl in self.alternate(i):
+                c, conf = per[impl.name]
+                if stats["ADD"].failed[impl.name]:
+                    continue
+                cid = "b%d" % i
+                try:
+                    dt, out = run_plugin(impl, "bridge", "ADD", conf, cid, c)
+                    stats["ADD"].add(impl.name, dt)
+                except Failed as e:
+                    stats["ADD"].fail(impl.name, str(e))
+                    continue
+                try:
+                    dt, _ = run_plugin(impl, "bridge", "CHECK", with_prev(conf, out), cid, c)
+                    stats["CHECK"].add(impl.name, dt)
+                except Failed as e:
+                    stats["CHECK"].fail(impl.name, str(e))
+                try:
+                    dt, _ = run_plugin(impl, "bridge", "DEL", with_prev(conf, out), cid, c)
+                    stats["DEL"].add(impl.name, dt)
+                except Failed as e:
+                    stats["DEL"].fail(impl.name, str(e))
+        for impl in self.impls:
+            netns_del(os.path.basename(per[impl.name][0]))
+        return list(stats.values())
+
+    def verbs_hostlocal(self):
+        stats = {v: Stat("host-local IPv4: %s" % v) for v in ("ADD", "CHECK", "DEL")}
+        confs = {i.name: hostlocal_conf("hlnet", os.path.join(self.tmp, i.name + "-hl"))
+                 for i in self.impls}
+        for i in range(self.args.iterations):
+            for impl in self.alternate(i):
+                conf = confs[impl.name]
+                for verb in ("ADD", "CHECK", "DEL"):
+                    try:
+                        dt, _ = run_plugin(impl, "host-local", verb, conf, "h%d" % i)
+                        stats[verb].add(impl.name, dt)
+                    except Failed as e:
+                        stats[verb].fail(impl.name, str(e))
+        return list(stats.values())
+
+    def verbs_portmap(self, dual):
+        label = "portmap 2 mappings, %s" % ("dual" if dual else "IPv4")
+        stats = {v: Stat("%s: %s" % (label, v)) for v in ("ADD", "CHECK", "DEL")}
+        conf = portmap_conf("pmnet", dual)
+        for impl in self.impls:
+            try:
+                run_plugin(impl, "portmap", "ADD", conf, "warm", env=self.env())
+                run_plugin(impl, "portmap", "DEL", conf, "warm", env=self.env())
+            except Failed as e:
+                for s in stats.values():
+                    s.fail(impl.name, str(e))
+        for i in range(self.args.iterations):
+            for impl in self.alternate(i):
+                if stats["ADD"].failed[impl.name]:
+                    continue
+                for verb in ("ADD", "CHECK", "DEL"):
+                    try:
+                        dt, _ = run_plugin(impl, "portmap", verb, conf, "p%d" % i,
+                                           env=self.env())
+                        stats[verb].add(impl.name, dt)
+                    except Failed as e:
+                        stats[verb].fail(impl.name, str(e))
+        return list(stats.values())
+
+    def verbs_chain(self):
+        """The containerd default conflist (bridge cni0 with ipMasq and promiscMode,
+        host-local dual stack, portmap) through bin/cnitool, for either plugin dir."""
+        stats = {v: Stat("containerd chain via cnitool: %s" % v) for v in ("add", "check", "del")}
+        cnitool = os.path.join(self.ours.dir, "cnitool")
+        per = {}
+        for impl in self.impls:
+            d = os.path.join(self.tmp, impl.name + "-netconf")
+            os.makedirs(d)
+            conflist = {"cniVersion": "1.0.0", "name": "containerd-net", "plugins": [
+                {"type": "bridge", "bridge": "bncni0", "isGateway": True, "ipMasq": True,
+                 "promiscMode": True,
+                 "ipam": {"type": "host-local",
+                          "ranges": [[{"subnet": "10.57.0.0/16"}], [{"subnet": "fd57::/64"}]],
+                          "routes": [{"dst": "0.0.0.0/0"}, {"dst": "::/0"}],
+                          "dataDir": os.path.join(self.tmp, impl.name + "-chain")}},
+                {"type": "portmap", "capabilities": {"portMappings": True}}]}
+            with open(os.path.join(d, "10-containerd-net.conflist"), "w") as f:
+                json.dump(conflist, f)
+            per[impl.name] = (d, netns_add("%s-%s-cc" % (PREFIX, impl.name)))
+        caps = json.dumps({"portMappings": [
+            {"hostPort": 8080, "containerPort": 80, "protocol": "tcp"},
+            {"hostPort": 5353, "containerPort": 53, "protocol": "udp"}]})
+        for i in range(self.args.iterations):
+            for impl in self.alternate(i):
+                d, c = per[impl.name]
+                env = dict(BASE_ENV, NETCONFPATH=d, CNI_PATH=impl.dir, CAP_ARGS=caps,
+                           CNI_CONTAINERID="cc%d" % i, CNI_PORTMAP_STATE_DIR=self.state,
+                           CNI_CACHE_DIR=os.path.join(self.tmp, impl.name + "-cache"))
+                for verb in ("add", "check", "del"):
+                    setns(impl.node)
+                    t0 = time.perf_counter()
+                    p = subprocess.run([cnitool, verb, "containerd-net", c], env=env,
+                                       capture_output=True)
+                    dt = time.perf_counter() - t0
+                    if p.returncode != 0:
+                        stats[verb].fail(impl.name, "cnitool %s: %s" % (
+                            verb, (p.stdout + p.stderr).decode(errors="replace")[:300]))
+                        if verb == "add":
+                            break
+                    else:
+                        stats[verb].add(impl.name, dt)
+        for impl in self.impls:
+            netns_del(os.path.basename(per[impl.name][1]))
+        return list(stats.values())
+
+    # ---- 2. floors ---------------------------------------------------------------------
+
+    def floors(self):
+        out = []
+        for plugin in ("bridge", "host-local", "portmap"):
+            s = Stat("%s VERSION (exec floor)" % plugin)
+            for i in range(self.args.iterations * 2):
+                for impl in self.alternate(i):
+                    try:
+                        dt, _ = run_plugin(impl, plugin, "VERSION", {"cniVersion": "1.0.0"})
+                        s.add(impl.name, dt)
+                    except Failed as e:
+                        s.fail(impl.name, str(e))
+            out.append(s)
+        return out
+
+    def veth_teardown(self):
+        """The kernel's removal of a container veth whose peer is a bridge port, timed from
+        the request to its ACK (RTM_DELLINK over rtnetlink)."""
+        node = "%s-vt" % PREFIX
+        ctr = "%s-vtc" % PREFIX
+        netns_add(node)
+        cpath = netns_add(ctr)
+        sh("ip link add vtbr type bridge && ip link set vtbr up", node)
+        samples = []
+        try:
+            for i in range(self.args.iterations * 2):
+                sh("ip link add vt%d type veth peer name eth0 netns %s" % (i, ctr), node)
+                sh("ip link set vt%d master vtbr up" % i, node)
+                sh("ip link set eth0 up && ip addr add 10.56.0.2/24 dev eth0", ctr)
+                setns(cpath)
+                s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 0)
+                try:
+                    s.bind((0, 0))
+                    idx = socket.if_nametoindex("eth0")
+                    msg = struct.pack("=LHHLL", 32, 17, 1 | 4, i + 1, 0) + \
+                        struct.pack("=BxHiII", 0, 0, idx, 0, 0)
+                    t0 = time.perf_counter()
+                    s.send(msg)
+                    reply = s.recv(4096)
+                    dt = time.perf_counter() - t0
+                finally:
+                    s.close()
+                err = struct.unpack_from("=i", reply, 16)[0]
+                if err != 0:
+                    raise RuntimeError("RTM_DELLINK: %s" % os.strerror(-err))
+                samples.append(dt * 1000)
+        finally:
+            netns_del(ctr)
+            netns_del(node)
+        return samples
+
+    # ---- 3. occupancy ------------------------------------------------------------------
+
+    POINTS = (1, 10, 100, 500, 1000)
+
+    def occupancy(self, kind):
+        n = self.args.occupancy
+        adds = {"ours": [], "ref": []}
+        dels = {"ours": [None] * n, "ref": [None] * n}
+        failed = {"ours": "", "ref": ""}
+        ctx = {}
+        for impl in self.impls:
+            ctx[impl.name] = {
+                "bridge": bridge_conf("occnet", "bnocc", True, False,
+                                      os.path.join(self.tmp, impl.name + "-occ"), idx=20),
+                "host-local": hostlocal_conf("occhl", os.path.join(self.tmp,
+                                                                   impl.name + "-occhl")),
+            }.get(kind)
+        netns = {"ours": [], "ref": []}
+        outs = {"ours": [], "ref": []}
+        log("  occupancy %s: %d ADDs per implementation" % (kind, n))
+        for i in range(n):
+            for impl in self.alternate(i):
+                if failed[impl.name]:
+                    continue
+                cid = "o%d" % i
+                try:
+                    if kind == "bridge":
+                        c = netns_add("%s-%s-o%d" % (PREFIX, impl.name, i))
+                        netns[impl.name].append(c)
+                        dt, out = run_plugin(impl, "bridge", "ADD", ctx[impl.name], cid, c)
+                        outs[impl.name].append(with_prev(ctx[impl.name], out))
+                    elif kind == "portmap":
+                        conf = portmap_conf("occpm", False, i)
+                        dt, _ = run_plugin(impl, "portmap", "ADD", conf, cid, env=self.env())
+                        outs[impl.name].append(conf)
+                    else:
+                        dt, _ = run_plugin(impl, "host-local", "ADD", ctx[impl.name], cid)
+                        outs[impl.name].append(ctx[impl.name])
+                    adds[impl.name].append(dt * 1000)
+                except Failed as e:
+                    failed[impl.name] = str(e)
+        log("  occupancy %s: DELs in reverse" % kind)
+        for i in reversed(range(n)):
+            for impl in self.alternate(i):
+                if i >= len(outs[impl.name]):
+                    continue
+                cid = "o%d" % i
+                try:
+                    if kind == "bridge":
+                        c = netns[impl.name][i]
+                        dt, _ = run_plugin(impl, "bridge", "DEL", outs[impl.name][i], cid, c)
+                        netns_del(os.path.basename(c))
+                    elif kind == "portmap":
+                        dt, _ = run_plugin(impl, "portmap", "DEL", outs[impl.name][i], cid,
+                                           env=self.env())
+                    else:
+                        dt, _ = run_plugin(impl, "host-local", "DEL", outs[impl.name][i], cid)
+                    dels[impl.name][i] = dt * 1000
+                except Failed as e:
+                    failed[impl.name] = failed[impl.name] or str(e)
+        return {"adds": adds, "dels": dels, "failed": failed}
+
+    @staticmethod
+    def at(samples, k):
+        """The latency at occupancy k (1-based): #1 alone, else the median of #k-4..#k+4
+        (those that exist), so that one scheduling hiccup does not decide a figure."""
+        v = [x for x in samples if x is not None]
+        if len(samples) < k or samples[k - 1] is None:
+            return float("nan")
+        if k == 1:
+            return samples[0]
+        lo, hi = max(1, k - 4), min(len(samples), k + 4)
+        return median([x for x in samples[lo - 1:hi] if x is not None]) if v else float("nan")
+
+    # ---- 4. concurrency ----------------------------------------------------------------
+
+    def concurrency(self, impl):
+        n, par = self.args.concurrency, self.args.parallel
+        conf = bridge_conf("conc", "bnconc", True, False,
+                           os.path.join(self.tmp, impl.name + "-conc"), idx=30)
+        paths = [netns_add("%s-%s-k%d" % (PREFIX, impl.name, i)) for i in range(n)]
+        res = {}
+        for verb in ("ADD", "DEL"):
+            lat, fails = [], []
+            lock = threading.Lock()
+
+            def one(i):
+                try:
+                    dt, _ = run_plugin(impl, "bridge", verb, conf, "k%d" % i, paths[i])
+                    with lock:
+                        lat.append(dt * 1000)
+                except Failed as e:
+                    with lock:
+                        fails.append(str(e))
+
+            t0 = time.perf_counter()
+            with concurrent.futures.ThreadPoolExecutor(max_workers=par) as ex:
+                list(ex.map(one, range(n)))
+            wall = time.perf_counter() - t0
+            res[verb] = {"wall_s": wall, "max_ms": max(lat) if lat else float("nan"),
+                         "median_ms": median(lat), "failed": len(fails),
+                         "first_failure": fails[0] if fails else ""}
+        for p in paths:
+            netns_del(os.path.basename(p))
+        return res
+
+    # ---- 5. processes, sizes, RSS ------------------------------------------------------
+
+
+    @staticmethod
+    def count_processes(path):
+        """Processes forked and programs executed (beyond the plugin itself) in an
+        strace -f log."""
+        forks = execs = 0
+        with open(path) as f:
+            for line in f:
+                if re.search(r"\b(fork|vfork)\(", line) or (
+                        re.search(r"\bclone3?\(", line) and "CLONE_THREAD" not in line):
+                    forks += 1
+                if ("execve(" in line and "unfinished" not in line and
+                        re.search(r"\) += 0$", line.rstrip())) or (
+                        "execve resumed" in line and re.search(r"= 0$", line.rstrip())):
+                    execs += 1
+        return forks, execs - 1
+
+    def processes(self):
+        """Processes forked and programs executed per verb (strace), and peak RSS per verb
+        (/usr/bin/time): each verb traced once and measured once, ADD before DEL."""
+        rows = []
+        for impl in self.impls:
+            c = netns_add("%s-%s-pc" % (PREFIX, impl.name))
+            cases = [("bridge", bridge_conf("pnet", "bnpbr", True, False,
+                                            os.path.join(self.tmp, impl.name + "-proc"),
+                                            idx=40), c),
+                     ("portmap", portmap_conf("ppm", False, 7), "/x"),
+                     ("host-local", hostlocal_conf("phl", os.path.join(
+                         self.tmp, impl.name + "-prochl")), "/x")]
+            for plugin, conf, ns in cases:
+                res = {"ADD": {}, "DEL": {}}
+                try:
+                    # warm-up: the bridge, the tables
+                    run_plugin(impl, plugin, "ADD", conf, "pw", ns, env=self.env())
+                    run_plugin(impl, plugin, "DEL", conf, "pw", ns, env=self.env())
+                    for verb in ("ADD", "DEL"):
+                        path = os.path.join(self.tmp, "strace-%s-%s-%s" % (impl.name, plugin,
+                                                                           verb))
+                        run_plugin(impl, plugin, verb, conf, "ps", ns, env=self.env(),
+                                   prefix=("strace", "-f", "-qq", "-o", path, "-e",
+                                           "trace=execve,fork,vfork,clone,clone3"))
+                        res[verb]["forks"], res[verb]["execs"] = self.count_processes(path)
+                    for verb in ("ADD", "DEL"):
+                        rpath = os.path.join(self.tmp, "rss-%s-%s-%s" % (impl.name, plugin,
+                                                                         verb))
+                        run_plugin(impl, plugin, verb, conf, "pr", ns, env=self.env(),
+                                   prefix=("/usr/bin/time", "-f", "%M", "-o", rpath))
+                        with open(rpath) as f:
+                            res[verb]["rss_kb"] = int(f.read().split()[-1])
+                except (Failed, ValueError, OSError) as e:
+                    for verb in ("ADD", "DEL"):
+                        res[verb].setdefault("error", str(e)[:200])
+                for verb in ("ADD", "DEL"):
+                    row = {"impl": impl.name, "plugin": plugin, "verb": verb}
+                    row.update(res[verb])
+                    if "error" not in row and "rss_kb" not in row:
+                        row["error"] = "not measured"
+                    rows.append(row)
+            netns_del(os.path.basename(c))
+        return rows
+
+    def sizes(self):
+        out = {}
+        for impl in self.impls:
+            for plugin in ("bridge", "host-local", "portmap"):
+                src = os.path.join(impl.dir, plugin)
+                dst = os.path.join(self.tmp, "strip-%s-%s" % (impl.name, plugin))
+                subprocess.run(["strip", "--strip-all", "-o", dst, src], check=True,
+                               stderr=subprocess.DEVNULL)
+                out[(impl.name, plugin)] = (os.path.getsize(dst), os.path.getsize(src))
+        return out
+
+
+# ---- report ---------------------------------------------------------------------------
+
+def machine_info(args, load_start, load_end):
+    def read(path, default=""):
+        try:
+            with open(path) as f:
+                return f.read().strip()
+        except OSError:
+            return default
+    cpu = ""
+    for line in read("/proc/cpuinfo").splitlines():
+        if line.startswith("model name"):
+            cpu = line.split(":", 1)[1].strip()
+            break
+    mem = read("/proc/meminfo").splitlines()[0].split()[1] if read("/proc/meminfo") else "0"
+    ref_v = subprocess.run(["dpkg-query", "-W", "-f", "${Version}",
+                            "containernetworking-plugins"], capture_output=True,
+                           text=True).stdout or "?"
+    git = subprocess.run(["git", "-C", HERE, "describe", "--always", "--dirty"],
+                         capture_output=True, text=True).stdout.strip() or "?"
+    return [("date", datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")),
+            ("machine", "%s, %d CPUs, %d MiB" % (cpu or platform.machine(), os.cpu_count(),
+                                                int(mem) // 1024)),
+            ("kernel", platform.release()),
+            ("system", "Debian " + read("/etc/debian_version", "?")),
+            ("ours", "%s (git %s)" % (os.path.abspath(args.bin), git)),
+            ("reference", "containernetworking-plugins %s (%s)" % (ref_v, os.path.abspath(args.ref))),
+            ("load average", "%s at the start, %s at the end" % (load_start, load_end))]
+
+
+def plot(out_dir, tmp, occ):
+    """occupancy.png: ADD latency against occupancy, one panel per plugin."""
+    if not shutil.which("gnuplot"):
+        return None
+    panels = []
+    for kind, r in occ.items():
+        data = os.path.join(tmp, "occ-%s.dat" % kind)
+        with open(data, "w") as f:
+            for i in range(max(len(r["adds"]["ours"]), len(r["adds"]["ref"]))):
+                o = r["adds"]["ours"][i] if i < len(r["adds"]["ours"]) else float("nan")
+                g = r["adds"]["ref"][i] if i < len(r["adds"]["ref"]) else float("nan")
+                f.write("%d %s %s\n" % (i + 1, o if o == o else "NaN", g if g == g else "NaN"))
+        panels.append((kind, data))
+    png = os.path.join(out_dir, "occupancy.png")
+    script = ['set terminal pngcairo size 1000,%d font ",10"' % (300 * len(panels)),
+              'set output "%s"' % png, "set multiplot layout %d,1" % len(panels),
+              "set grid", "set key top left", "set xlabel 'containers attached (ADD #)'",
+              "set ylabel 'ADD latency (ms)'", "set yrange [0:*]"]
+    for kind, data in panels:
+        script += ['set title "%s ADD latency against occupancy"' % kind,
+                   'plot "%s" using 1:3 with points pt 7 ps 0.3 lc rgb "#d62728" title '
+                   '"reference (Go 1.1.1)", "%s" using 1:2 with points pt 7 ps 0.3 '
+                   'lc rgb "#1f77b4" title "ours"' % (data, data)]
+    script.append("unset multiplot")
+    p = subprocess.run(["gnuplot"], input="\n".join(script), text=True, capture_output=True)
+    if p.returncode != 0:
+        log("gnuplot failed: %s" % p.stderr)
+        return None
+    return png
+
+
+def report(b, info, sections, floors, veth, occ, conc, procs, sizes):
+    L = []
+    L.append("# Benchmark results")
+    L.append("")
+    L.append("Written by `make bench` (`bench/run.py`). Every figure is one plugin execution "
+             "as a runtime pays for it (fork, exec, work, exit), in ms; ours and the "
+             "reference alternate A B A B in each namespace of their own; ratio = "
+             "reference / ours (higher is better for ours).")
+    L.append("")
+    for k, v in info:
+        L.append("- **%s**: %s" % (k, v))
+    L.append("- **iterations**: %d per verb, occupancy %d, concurrency %d attachments %d at a "
+             "time" % (b.args.iterations, b.args.occupancy, b.args.concurrency, b.args.parallel))
+    L.append("")
+    L.append("## 1. Verbs (median / p90)")
+    L.append("")
+    L.append("| verb | ours median | ours p90 | ref median | ref p90 | ref/ours |")
+    L.append("|---|---:|---:|---:|---:|---:|")
+    notes = []
+    for s in sections + floors:
+        cells = []
+        for impl in ("ours", "ref"):
+            if s.failed[impl] and not s.s[impl]:
+                cells += ["fails", ""]
+                notes.append("%s, %s: %s" % (s.label, impl, s.failed[impl]))
+            else:
+                cells += [fmt(s.med(impl)), fmt(p90(s.s[impl]))]
+                if s.failed[impl]:
+                    notes.append("%s, %s (some runs): %s" % (s.label, impl, s.failed[impl]))
+        r = s.ratio()
+        L.append("| %s | %s | %s | %s | %s | %s |" % (s.label, cells[0], cells[1], cells[2],
+                                                      cells[3], "—" if r != r else "%.1f" % r))
+    L.append("")
+    bdel = [s for s in sections if s.label == "bridge ipMasq on, IPv4: DEL"]
+    if veth:
+        L.append("## 2. The kernel's share of bridge DEL")
+        L.append("")
+        v = median(veth)
+        line = "Removing a container veth whose peer is a bridge port (RTM_DELLINK until its " \
+               "ACK, alone): median %.1f ms, p90 %.1f ms." % (v, p90(veth))
+        if bdel:
+            o, r = bdel[0].med("ours"), bdel[0].med("ref")
+            line += " That is %.0f%% of our bridge DEL (ipMasq on, IPv4: %.1f ms) and " \
+                    "%.0f%% of the reference's (%.1f ms); both pay it." % (
+                        100 * v / o if o else 0, o, 100 * v / r if r == r and r else 0, r)
+        L.append(line)
+        L.append("")
+    L.append("## 3. Occupancy (one network, containers attached one after another)")
+    L.append("")
+    L.append("ADD at #k: the ADD that attaches the k-th container (#1 alone, else the median "
+             "of #k-4..#k+4); DEL at #k: the DEL done while k are attached (DELs in reverse "
+             "order).")
+    L.append("")
+    pts = [k for k in b.POINTS if k <= b.args.occupancy]
+    if b.args.occupancy not in pts:
+        pts.append(b.args.occupancy)
+    L.append("| plugin | impl | " + " | ".join("ADD #%d" % k for k in pts) + " | " +
+             " | ".join("DEL #%d" % k for k in pts) + " |")
+    L.append("|---|---|" + "---:|" * (2 * len(pts)))
+    for kind, r in occ.items():
+        for impl in ("ours", "ref"):
+            a = [fmt(b.at(r["adds"][impl], k)) for k in pts]
+            d = [fmt(b.at(r["dels"][impl], k)) for k in pts]
+            L.append("| %s | %s | %s | %s |" % (kind, impl, " | ".join(a), " | ".join(d)))
+            if r["failed"][impl]:
+                notes.append("occupancy %s, %s: %s" % (kind, impl, r["failed"][impl]))
+    L.append("")
+    L.append("![ADD latency against occupancy](occupancy.png)")
+    L.append("")
+    L.append("## 4. Concurrency (bridge + host-local + ipMasq, one network)")
+    L.append("")
+    L.append("| impl | verb | attachments | at a time | wall (s) | median (ms) | slowest (ms) "
+             "| failed |")
+    L.append("|---|---|---:|---:|---:|---:|---:|---:|")
+    for impl, res in conc.items():
+        for verb, x in res.items():
+            L.append("| %s | %s | %d | %d | %.1f | %s | %s | %d |" % (
+                impl, verb, b.args.concurrency, b.args.parallel, x["wall_s"],
+                fmt(x["median_ms"]), fmt(x["max_ms"]), x["failed"]))
+            if x["first_failure"]:
+                notes.append("concurrency %s %s: %s" % (impl, verb, x["first_failure"]))
+    L.append("")
+    L.append("## 5. Processes, sizes, memory")
+    L.append("")
+    L.append("| impl | plugin | verb | processes forked | programs executed | peak RSS (KiB) |")
+    L.append("|---|---|---|---:|---:|---:|")
+    for row in procs:
+        if "error" in row:
+            L.append("| %s | %s | %s | fails | | |" % (row["impl"], row["plugin"], row["verb"]))
+            notes.append("processes %s %s %s: %s" % (row["impl"], row["plugin"], row["verb"],
+                                                     row["error"]))
+            continue
+        L.append("| %s | %s | %s | %d | %d | %d |" % (row["impl"], row["plugin"], row["verb"],
+                                                       row["forks"], row["execs"],
+                                                       row["rss_kb"]))
+    L.append("")
+    L.append("Peak RSS is the largest of the plugin and what it runs (wait4's rusage).")
+    L.append("")
+    L.append("| binary | ours stripped (bytes) | reference stripped (bytes) |")
+    L.append("|---|---:|---:|")
+    for plugin in ("bridge", "host-local", "portmap"):
+        L.append("| %s | %d | %d |" % (plugin, sizes[("ours", plugin)][0],
+                                       sizes[("ref", plugin)][0]))
+    L.append("")
+    L.append("## Targets")
+    L.append("")
+    L.append("| target | result | |")
+    L.append("|---|---|---|")
+    for text, ok, detail in b.targets:
+        L.append("| %s | %s | %s |" % (text, "met" if ok else "**not met**", detail))
+    L.append("")
+    if notes:
+        L.append("## Notes")
+        L.append("")
+        for n in notes:
+            L.append("- " + n.replace("\n", " ").replace("|", "/"))
+        L.append("")
+    return "\n".join(L)
+
+
+def evaluate_targets(b, sections, floors, occ, procs, sizes):
+    by = {s.label: s for s in sections + floors}
+
+    def ratio(label, want):
+        s = by.get(label)
+        r = s.ratio() if s else float("nan")
+        b.targets.append(("%s: ref/ours ≥ %g" % (label, want), r == r and r >= want,
+                          "%.1f" % r if r == r else "n/a"))
+    ratio("bridge ipMasq on, IPv4: ADD", 4)
+    ratio("portmap 2 mappings, IPv4: ADD", 10)
+    ratio("portmap 2 mappings, IPv4: DEL", 6)
+    ratio("bridge ipMasq on, IPv4: CHECK", 3)
+    ratio("bridge ipMasq on, IPv4: DEL", 2)
+    for plugin, label, k in (("portmap", "portmap 2 mappings, IPv4: ADD", 5),
+                             ("bridge", "bridge ipMasq on, IPv4: ADD", 10)):
+        f = by["%s VERSION (exec floor)" % plugin].med("ours")
+        v = by[label].med("ours")
+        b.targets.append(("ours: %s ≤ %d× its exec floor" % (label, k), v <= k * f,
+                          "%.1f× (%.1f / %.1f ms)" % (v / f, v, f)))
+    n = b.args.occupancy
+    for kind, r in occ.items():
+        if n >= 10:
+            a10, an = b.at(r["adds"]["ours"], 10), b.at(r["adds"]["ours"], n)
+            ok = a10 == a10 and an == an and an <= 1.2 * a10
+            b.targets.append(("ours: %s ADD #%d within 1.2× of ADD #10" % (kind, n), ok,
+                              "%.2f× (%.1f / %.1f ms)" % (an / a10, an, a10) if a10 == a10 and an == an else "n/a"))
+    for plugin in ("bridge", "host-local", "portmap"):
+        sz = sizes[("ours", plugin)][0]
+        b.targets.append(("ours: %s ≤ 200 KB stripped" % plugin, sz <= 200 * 1024,
+                          "%d bytes" % sz))
+    rss = [r["rss_kb"] for r in procs if r["impl"] == "ours" and "rss_kb" in r]
+    if rss:
+        b.targets.append(("ours: peak RSS ≤ 4 MB per verb", max(rss) <= 4096,
+                          "largest %d KiB" % max(rss)))
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--bin", required=True, help="directory of our plugins (and cnitool)")
+    ap.add_argument("--ref", default="/usr/lib/cni", help="the reference plugins")
+    ap.add_argument("--iterations", type=int, default=21)
+    ap.add_argument("--occupancy", type=int, default=1000)
+    ap.add_argument("--concurrency", type=int, default=500)
+    ap.add_argument("--parallel", type=int, default=64)
+    ap.add_argument("--quick", action="store_true",
+                    help="few iterations, 100 containers, 128 attachments (a smoke run)")
+    ap.add_argument("--out", default=HERE, help="where results.md and occupancy.png go")
+    ap.add_argument("--skip", action="append", default=[],
+                    help="leave out a section: verbs, occupancy, concurrency, processes")
+    args = ap.parse_args()
+    if args.quick:
+        args.iterations, args.occupancy, args.concurrency = 7, 100, 128
+    if os.geteuid() != 0:
+        sys.exit("bench/run.py needs root (network namespaces)")
+    ensure_packages()
+    for p in ("bridge", "host-local", "portmap", "cnitool"):
+        if not os.access(os.path.join(args.bin, p), os.X_OK):
+            sys.exit("%s/%s is missing: build first (make all)" % (args.bin, p))
+    signal.signal(signal.SIGTERM, lambda *a: sys.exit(1))
+    load_start = open("/proc/loadavg").read().split()[0]
+    b = Bench(args)
+    sections, floors, veth, occ, conc, procs = [], [], [], {}, {}, []
+    try:
+        for impl in b.impls:
+            impl.start()
+        if "verbs" not in args.skip:
+            log("1. verbs")
+            for masq in (False, True):
+                for dual in (False, True):
+                    sections += b.verbs_bridge(masq, dual)
+            sections += b.verbs_hostlocal()
+            for dual in (False, True):
+                sections += b.verbs_portmap(dual)
+            sections += b.verbs_chain()
+            log("2. exec floors, veth teardown")
+            floors = b.floors()
+            veth = b.veth_teardown()
+        if "occupancy" not in args.skip:
+            log("3. occupancy")
+            for kind in ("bridge", "portmap", "host-local"):
+                occ[kind] = b.occupancy(kind)
+        if "concurrency" not in args.skip:
+            log("4. concurrency")
+            for impl in b.impls:
+                conc[impl.name] = b.concurrency(impl)
+        if "processes" not in args.skip:
+            log("5. processes, sizes, RSS")
+            procs = b.processes()
+        sizes = b.sizes()
+    finally:
+        cleanup_namespaces()
+    load_end = open("/proc/loadavg").read().split()[0]
+    if sections:
+        evaluate_targets(b, sections, floors, occ, procs, sizes)
+    info = machine_info(args, load_start, load_end)
+    os.makedirs(args.out, exist_ok=True)
+    text = report(b, info, sections, floors, veth, occ, conc, procs, sizes)
+    png = plot(args.out, b.tmp, occ) if occ else None
+    with open(os.path.join(args.out, "results.md"), "w") as f:
+        f.write(text + "\n")
+    print(text)
+    log("wrote %s%s" % (os.path.join(args.out, "results.md"), ", " + png if png else ""))
+    shutil.rmtree(b.tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    finally:
+        cleanup_namespaces()
