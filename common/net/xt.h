@@ -188,6 +188,13 @@ int xt_txn_append(struct nft_txn *txn, const struct xt_rule *rule,
 int xt_txn_insert(struct nft_txn *txn, const struct xt_rule *rule,
 		  struct cni_err *err) CNI_MUST_USE;
 
+/* Insert rules[0..n-1] (all of one chain) at the head of their chain, in this order: what
+ * `iptables -I <chain> 1` of rules[n-1], ..., rules[0] gives. For several inserts into one
+ * chain in one batch, which separate xt_txn_insert() calls cannot do (each reads the chain
+ * as committed). */
+int xt_txn_insert_many(struct nft_txn *txn, const struct xt_rule *const *rules, size_t n,
+		       struct cni_err *err) CNI_MUST_USE;
+
 /* `iptables -C`: does the chain hold a rule equal to this one (the same `-S` line)? */
 int xt_rule_exists(struct nft_txn *txn, const struct xt_rule *rule, bool *ret_exists,
 		   struct cni_err *err) CNI_MUST_USE;

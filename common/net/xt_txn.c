@@ -152,42 +152,68 @@ static int copy_listed(int family, const char *table, const char *chain,
 	return 0;
 }
 
-int xt_txn_insert(struct nft_txn *txn, const struct xt_rule *rule, struct cni_err *err)
+int xt_txn_insert_many(struct nft_txn *txn, const struct xt_rule *const *rules, size_t n,
+		       struct cni_err *err)
 {
 	static uint32_t next_id = 0x78740000;
 	_cleanup_(nft_rule_list_freep) struct nft_rule_list *list = NULL;
 	_cleanup_(nft_rule_freep) struct nft_rule *moved = NULL;
-	int family = xt_rule_family(rule);
-	const char *table = rule_table(rule), *chain = xt_rule_chain(rule);
-	struct nftnl_rule *mine = xt_nlr(xt_rule_nft(rule)), *mnlr;
-	uint32_t id = next_id++;
-	int r;
+	const char *table, *chain;
+	uint32_t prev_id = 0;
+	int family, r;
+	size_t i;
 
+	if (n == 0)
+		return 0;
+	family = xt_rule_family(rules[0]);
+	table = rule_table(rules[0]);
+	chain = xt_rule_chain(rules[0]);
+	for (i = 1; i < n; i++)
+		if (xt_rule_family(rules[i]) != family || strcmp(rule_table(rules[i]), table) ||
+		    strcmp(xt_rule_chain(rules[i]), chain))
+			return cni_err_set_errno(err, CNI_ERR_INTERNAL, EINVAL,
+						 "iptables insert: rules of different chains");
 	r = xt_txn_ensure_chain(txn, family, table, chain, err);
 	if (r == 0)
 		r = nft_list_rules_or_empty(txn, family, table, chain, &list, err);
 	if (r < 0)
 		return r;
-	if (list->n == 0)
-		return nft_txn_add_rule(txn, xt_rule_nft(rule), err);
-	/* The transaction only appends (after a position). Put the rule after the chain's
-	 * first rule, a copy of that rule after it, and delete the original: one batch, so
+	if (list->n == 0) {
+		for (i = 0; i < n && r == 0; i++)
+			r = nft_txn_add_rule(txn, xt_rule_nft(rules[i]), err);
+		return r;
+	}
+	/* The transaction only appends (after a position). Put the rules after the chain's
+	 * first rule, a copy of that rule after them, and delete the original: one batch, so
 	 * the chain is never seen in between. */
 	r = copy_listed(family, table, chain, list->rule[0].nlr, &moved, err);
-	if (r < 0)
-		return r;
-	mnlr = xt_nlr(moved);
-	nftnl_rule_set_u64(mine, NFTNL_RULE_POSITION, list->rule[0].handle);
-	nftnl_rule_set_u32(mine, NFTNL_RULE_ID, id);
-	nftnl_rule_set_u32(mnlr, NFTNL_RULE_POSITION_ID, id);
-	r = nft_txn_add_rule(txn, xt_rule_nft(rule), err);
-	nftnl_rule_unset(mine, NFTNL_RULE_POSITION);
-	nftnl_rule_unset(mine, NFTNL_RULE_ID);
-	if (r == 0)
+	for (i = 0; i < n && r == 0; i++) {
+		struct nftnl_rule *nlr = xt_nlr(xt_rule_nft(rules[i]));
+		uint32_t id = next_id++;
+
+		if (i == 0)
+			nftnl_rule_set_u64(nlr, NFTNL_RULE_POSITION, list->rule[0].handle);
+		else
+			nftnl_rule_set_u32(nlr, NFTNL_RULE_POSITION_ID, prev_id);
+		nftnl_rule_set_u32(nlr, NFTNL_RULE_ID, id);
+		r = nft_txn_add_rule(txn, xt_rule_nft(rules[i]), err);
+		nftnl_rule_unset(nlr, NFTNL_RULE_POSITION);
+		nftnl_rule_unset(nlr, NFTNL_RULE_POSITION_ID);
+		nftnl_rule_unset(nlr, NFTNL_RULE_ID);
+		prev_id = id;
+	}
+	if (r == 0) {
+		nftnl_rule_set_u32(xt_nlr(moved), NFTNL_RULE_POSITION_ID, prev_id);
 		r = nft_txn_add_rule(txn, moved, err);
+	}
 	if (r == 0)
 		r = nft_txn_delete_rule(txn, family, table, chain, list->rule[0].handle, err);
 	return r;
+}
+
+int xt_txn_insert(struct nft_txn *txn, const struct xt_rule *rule, struct cni_err *err)
+{
+	return xt_txn_insert_many(txn, &rule, 1, err);
 }
 
 void xt_rule_list_free(struct xt_rule_list *list)
