@@ -1010,6 +1010,10 @@ static int rule_list_parse(const struct dump_copy *d, struct nft_rule_list *list
 	return 0;
 }
 
+static int dump_rules(struct nft_txn *txn, int family, const char *table, const char *chain,
+		      nft_comment_filter_fn keep, void *userdata, struct nft_rule_list **ret_list,
+		      struct cni_err *err);
+
 int nft_list_rules(struct nft_txn *txn, int family, const char *table, const char *chain,
 		   struct nft_rule_list **ret_list, struct cni_err *err)
 {
@@ -1020,11 +1024,6 @@ int nft_list_rules_filtered(struct nft_txn *txn, int family, const char *table, 
 			    nft_comment_filter_fn keep, void *userdata,
 			    struct nft_rule_list **ret_list, struct cni_err *err)
 {
-	_cleanup_(nft_rule_list_freep) struct nft_rule_list *list = NULL;
-	_cleanup_(dump_copy_free) struct dump_copy copy = {.keep = keep, .userdata = userdata};
-	_cleanup_(obj_clear) struct nft_obj filter = {0};
-	char hdr[NL_MSG_BUF_SIZE] = {0};
-	struct nlmsghdr *nlh;
 	bool exists;
 	int r;
 
@@ -1035,6 +1034,25 @@ int nft_list_rules_filtered(struct nft_txn *txn, int family, const char *table, 
 		return cni_err_errno(err, CNI_ERR_INTERNAL, ENOENT,
 				     "chain '%s' in table %s %s does not exist", chain,
 				     nft_family_name(family), table);
+	return dump_rules(txn, family, table, chain, keep, userdata, ret_list, err);
+}
+
+/* The rule dump of nft_list_rules_filtered() without the existence check first: a missing
+ * table or chain is an empty list (the kernel's filtered dump has nothing to send). */
+static int dump_rules(struct nft_txn *txn, int family, const char *table, const char *chain,
+		      nft_comment_filter_fn keep, void *userdata, struct nft_rule_list **ret_list,
+		      struct cni_err *err)
+{
+	_cleanup_(nft_rule_list_freep) struct nft_rule_list *list = NULL;
+	_cleanup_(dump_copy_free) struct dump_copy copy = {.keep = keep, .userdata = userdata};
+	_cleanup_(obj_clear) struct nft_obj filter = {0};
+	char hdr[NL_MSG_BUF_SIZE] = {0};
+	struct nlmsghdr *nlh;
+	int r;
+
+	r = txn_before_read(txn, err);
+	if (r < 0)
+		return r;
 	r = obj_new(&filter, OBJ_RULE, family, table, chain, err);
 	if (r < 0)
 		return r;
@@ -1339,7 +1357,8 @@ int nft_chain_rules_equal(struct nft_txn *txn, int family, const char *table, co
 	bool equal;
 	int r;
 
-	r = nft_list_rules_or_empty(txn, family, table, chain, &list, err);
+	/* Callers have just looked the chain up: no second lookup before the dump. */
+	r = dump_rules(txn, family, table, chain, NULL, NULL, &list, err);
 	if (r < 0)
 		return r;
 	nft_txn_bind_generation(txn);
