@@ -6,6 +6,7 @@
 #ifndef CNI_CONNTRACK_H
 #define CNI_CONNTRACK_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "err.h"
@@ -37,6 +38,21 @@ int ct_count_entries(struct nl_sock *sock, unsigned int *ret_count,
 /* ct_delete_by_dport() over an open ctnetlink socket (ct_open()). */
 int ct_delete_by_dport_on(struct nl_sock *sock, int family, uint8_t proto, uint16_t port,
 			  unsigned int *ret_deleted, struct cni_err *err) CNI_MUST_USE;
+
+/* Destination ports of one address family (host order). */
+struct ct_port_set {
+	int family;	       /* AF_INET or AF_INET6 */
+	const uint16_t *ports; /* the ports */
+	size_t n;	       /* number of ports */
+};
+
+/* ct_delete_by_dport() for every port of every set at once, with one search of the
+ * kernel's table (which the search walks whole, whatever it filters): the entries of the
+ * sets' families with L4 protocol proto whose original destination port is one of the
+ * family's ports. No port at all: nothing is searched. Errors as ct_delete_by_dport()
+ * ("failed to delete a conntrack entry for udp"). */
+int ct_delete_by_dports(struct nl_sock *sock, uint8_t proto, const struct ct_port_set *sets,
+			size_t nsets, unsigned int *ret_deleted, struct cni_err *err) CNI_MUST_USE;
 
 /* Count the entries ct_delete_by_dport() would delete. Errors as ct_delete_by_dport(). */
 int ct_count_by_dport(int family, uint8_t proto, uint16_t port, unsigned int *ret_count,

@@ -80,11 +80,8 @@ static int pm_queue_delete_txn(struct nft_txn *txn, void *ctx, struct cni_err *e
 static void pm_flush_udp(const struct cni_log *log, const struct pm_ports *udp4,
 			 const struct pm_ports *udp6)
 {
-	const struct {
-		int af;
-		const char *name;
-		const struct pm_ports *ports;
-	} sets[] = {{AF_INET, "IPv4", udp4}, {AF_INET6, "IPv6", udp6}};
+	const struct ct_port_set sets[] = {{AF_INET, udp4->v, udp4->n},
+					   {AF_INET6, udp6->v, udp6->n}};
 	_cleanup_nl_close_ struct nl_sock *sock = NULL;
 	struct cni_err oerr = {0};
 	unsigned int total = 0, entries = 1;
@@ -103,22 +100,12 @@ static void pm_flush_udp(const struct cni_log *log, const struct pm_ports *udp4,
 			udp4->n + udp6->n);
 		return;
 	}
-	for (size_t i = 0; i < ARRAY_SIZE(sets); i++) {
-		for (size_t j = 0; j < sets[i].ports->n; j++) {
-			uint16_t port = sets[i].ports->v[j];
-			struct cni_err cerr = {0};
-			unsigned int n = 0;
-
-			if (ct_delete_by_dport_on(sock, sets[i].af, IPPROTO_UDP, port, &n, &cerr) <
-			    0)
-				cni_warn(log,
-					 "failed to delete stale UDP conntrack entries for port "
-					 "%u (%s): %s%s%s",
-					 port, sets[i].name, cerr.msg, cerr.details[0] ? ": " : "",
-					 cerr.details);
-			total += n;
-		}
-	}
+	cni_err_clear(&oerr);
+	/* One search for both families and every port. */
+	if (ct_delete_by_dports(sock, IPPROTO_UDP, sets, ARRAY_SIZE(sets), &total, &oerr) < 0)
+		cni_warn(log,
+			 "failed to delete stale UDP conntrack entries for %zu host ports: %s%s%s",
+			 udp4->n + udp6->n, oerr.msg, oerr.details[0] ? ": " : "", oerr.details);
 	cni_log(log, CNI_LOG_DEBUG, "flushed %u UDP conntrack entries of %zu host ports", total,
 		udp4->n + udp6->n);
 }

@@ -46,6 +46,9 @@ class TestDelOrder(CNITestCase):
                     "CNI_PORTMAP_STATE_DIR": self.state})
         cmd = [plugin_path(plugin)]
         if trace:
+            # LeakSanitizer cannot work under ptrace (sanitizer builds)
+            env["ASAN_OPTIONS"] = ":".join(
+                x for x in (os.environ.get("ASAN_OPTIONS", ""), "detect_leaks=0") if x)
             cmd = ["strace", "-f", "-qq", "-o", trace, "-e",
                    "trace=socket,sendmsg,close,execve,exit_group"] + cmd
         cmd = ["nsenter", "--net=/run/netns/" + self.node.name, "--"] + cmd

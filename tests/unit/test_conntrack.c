@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Tests of the conntrack helper, live in a private network namespace: UDP packets over
  * loopback create conntrack entries (conntrack is enabled in the namespace by a nat
- * chain), ct_delete_by_dport() removes those of one port and leaves the others. */
+ * chain), ct_delete_by_dport() removes those of one port and leaves the others,
+ * ct_delete_by_dports() those of several ports of both families in one search. */
 #include "net/conntrack.h"
 #include "net/nft.h"
+#include "net/nl.h"
 #include "live.h"
 
 #include <arpa/inet.h>
@@ -150,6 +152,46 @@ static void test_ipv6(void)
 	test_delete_by_port(AF_INET6);
 }
 
+/* One search over both families and several ports deletes exactly their entries; the
+ * namespace's entry count sees them come and go. */
+static void test_delete_by_ports(void)
+{
+	static const uint16_t p4[] = {6001, 6002}, p6[] = {6003};
+	const struct ct_port_set sets[] = {{AF_INET, p4, 2}, {AF_INET6, p6, 1}};
+	_cleanup_nl_close_ struct nl_sock *sock = NULL;
+	unsigned int deleted = 99, before = 0, after = 0;
+
+	send_udp(AF_INET, 6001);
+	send_udp(AF_INET, 6002);
+	send_udp(AF_INET, 6003); /* IPv4 to an IPv6-only port: kept */
+	send_udp(AF_INET6, 6003);
+	send_udp(AF_INET6, 6001); /* IPv6 to an IPv4-only port: kept */
+	send_udp(AF_INET, 6004);
+	OK(ct_open(&sock, &err));
+	if (!sock)
+		return;
+	OK(ct_count_entries(sock, &before, &err));
+	CHECK(before >= 6);
+	OK(ct_delete_by_dports(sock, IPPROTO_UDP, sets, 2, &deleted, &err));
+	CHECK_INT(deleted, 3);
+	OK(ct_count_entries(sock, &after, &err));
+	CHECK_INT(after, before - 3);
+	CHECK_INT(count(AF_INET, 6001), 0);
+	CHECK_INT(count(AF_INET, 6002), 0);
+	CHECK_INT(count(AF_INET6, 6003), 0);
+	CHECK_INT(count(AF_INET, 6003), 1);
+	CHECK_INT(count(AF_INET6, 6001), 1);
+	CHECK_INT(count(AF_INET, 6004), 1);
+	/* One family only, and no port at all. */
+	OK(ct_delete_by_dports(sock, IPPROTO_UDP, &sets[1], 1, &deleted, &err));
+	CHECK_INT(deleted, 0);
+	OK(ct_delete_by_dports(sock, IPPROTO_UDP, sets, 0, &deleted, &err));
+	CHECK_INT(deleted, 0);
+	OK(ct_delete_by_dport(AF_INET, IPPROTO_UDP, 6003, &deleted, &err));
+	OK(ct_delete_by_dport(AF_INET6, IPPROTO_UDP, 6001, &deleted, &err));
+	OK(ct_delete_by_dport(AF_INET, IPPROTO_UDP, 6004, &deleted, &err));
+}
+
 static void test_bad_family(void)
 {
 	unsigned int n;
@@ -166,11 +208,14 @@ int main(void)
 				strerror(errno));
 		unit_skip_point("test_ipv6", "cannot create network namespaces (%s)",
 				strerror(errno));
+		unit_skip_point("test_delete_by_ports", "cannot create network namespaces (%s)",
+				strerror(errno));
 		UNIT_DONE();
 	}
 	CHECK(lo_up() == 0);
 	enable_conntrack();
 	RUN(test_ipv4);
 	RUN(test_ipv6);
+	RUN(test_delete_by_ports);
 	UNIT_DONE();
 }
