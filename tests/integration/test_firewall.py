@@ -260,6 +260,9 @@ class FirewallEndToEndTest(CNITestCase):
                     "CNI_CACHE_DIR": os.path.join(self.dir, "cache")})
         cmd = [os.path.join(BIN, "cnitool")] + list(args)
         if strace:
+            # LeakSanitizer cannot work under ptrace (sanitizer builds).
+            env["ASAN_OPTIONS"] = ":".join(
+                x for x in (env.get("ASAN_OPTIONS"), "detect_leaks=0") if x)
             cmd = ["strace", "-f", "-qq", "-e", "trace=execve", "-o", strace] + cmd
         p = subprocess.run(["nsenter", "--net=" + self.node.path, "--"] + cmd,
                            capture_output=True, text=True, env=env, timeout=120)
