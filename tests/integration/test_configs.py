@@ -217,7 +217,8 @@ class ContainerdDefaultTest(ConfigTest):
 
 
 class PodmanTest(ConfigTest):
-    """87-podman-bridge.conflist: cniVersion 0.4.0, hairpinMode, portmap (hairpin traffic)."""
+    """87-podman-bridge.conflist: cniVersion 0.4.0, hairpinMode, portmap (hairpin traffic),
+    firewall, tuning."""
 
     def test_podman_style(self):
         self.install("87-podman-bridge.conflist")
@@ -240,9 +241,16 @@ class PodmanTest(ConfigTest):
         # Hairpin: the container reaches itself through the node's mapped port.
         self.assertEqual(a.sh("curl -s -m5 http://%s:18080/" % NODE_ADDR), want)
         self.tool(["check", "podman", a.path], caps)
+        # firewall: both containers' addresses are let through FORWARD (iptables layout).
+        fwd = self.node.sh("iptables-nft -S CNI-FORWARD")
+        for ip in (a4, b4):
+            self.assertIn("-A CNI-FORWARD -s %s/32 -j ACCEPT" % ip, fwd)
         self.delete(a, caps)
         self.delete(b)
         self.assert_nothing_left([self.container_id(a), self.container_id(b)], [a4, b4])
+        fwd = self.node.sh("iptables-nft -S CNI-FORWARD")
+        for ip in (a4, b4):
+            self.assertNotIn(ip + "/32", fwd)
 
 
 class IPv4DefaultGatewayTest(ConfigTest):
