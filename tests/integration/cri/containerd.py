@@ -93,6 +93,7 @@ class Containerd:
         # Pods' and ctr containers' cgroups go under this parent, removed by close().
         self.cgroup_parent = "cnitest-" + uuid.uuid4().hex[:10]
         self.holder = None
+        self.mntns = None
         self.proc = None
         self.log = None
         self._cgroups_before = {n: set(_cgroup_dirs(n)) for n in ("k8s.io", "default")}
@@ -136,6 +137,8 @@ class Containerd:
              os.path.join(self.dir, "net.d"), ready])
         for _ in range(200):
             if os.path.exists(ready):
+                # Its identity finds the processes inside even after the holder died.
+                self.mntns = self._mntns(self.holder.pid)
                 return
             if self.holder.poll() is not None:
                 raise ContainerdError("could not create containerd's mount namespace")
@@ -279,9 +282,10 @@ class Containerd:
             return None
 
     def _processes_inside(self):
-        """PIDs sharing the holder's mount namespace (containerd, shims, ctr), holder
-        excluded, and the children of those (the containers' first processes)."""
-        ours = self._mntns(self.holder.pid)
+        """PIDs sharing the private mount namespace (containerd, shims, ctr), holder
+        excluded; and the containers' processes: children of those, and whatever is
+        in the cgroups made under our parent."""
+        ours = self.mntns
         inside, parents = [], {}
         for d in os.listdir("/proc"):
             if not d.isdigit():
@@ -296,7 +300,15 @@ class Containerd:
             if pid != self.holder.pid and ours is not None and self._mntns(pid) == ours:
                 inside.append(pid)
         children = [p for p, pp in parents.items() if pp in inside and p not in inside]
-        return inside, children
+        for d in _cgroup_dirs(self.cgroup_parent):
+            for dirpath, _, files in os.walk(d):
+                if "cgroup.procs" in files:
+                    try:
+                        with open(os.path.join(dirpath, "cgroup.procs")) as f:
+                            children += [int(x) for x in f.read().split()]
+                    except (OSError, ValueError):
+                        pass
+        return inside, sorted(set(children) - set(inside) - {self.holder.pid})
 
     def close(self):
         """Undo everything, whatever state things are in."""
@@ -317,7 +329,7 @@ class Containerd:
                         break
                     time.sleep(0.1)
         self.stop()
-        if self.holder.poll() is None:
+        if self.mntns is not None:
             # Whatever is still inside: the containers first, then their shims.
             for _ in range(50):
                 inside, children = self._processes_inside()
@@ -329,6 +341,7 @@ class Containerd:
                     except ProcessLookupError:
                         pass
                 time.sleep(0.2)
+        if self.holder.poll() is None:
             self.holder.kill()
         self.holder.wait()
         for d in _cgroup_dirs(self.cgroup_parent):

@@ -21,6 +21,10 @@ DEFAULT_NAME = "localhost/cnitest-busybox:latest"
 # container of its own; `ctr run` passes its own command instead.
 DEFAULT_CMD = ["/bin/httpd", "-f", "-p", "80", "-h", "/www"]
 
+HELLO_CGI = ("#!/bin/sh\n"
+             "printf 'Content-Type: text/plain\\r\\n\\r\\n'\n"
+             "echo \"hello from $(hostname), you came from $REMOTE_ADDR\"\n")
+
 
 def busybox_available():
     """True when busybox-static's /bin/busybox is a static binary we can copy."""
@@ -68,6 +72,9 @@ def layer_tar(index_html):
         _add(tar, "etc/passwd", "file", b"root:x:0:0:root:/root:/bin/sh\n", 0o644)
         _add(tar, "etc/group", "file", b"root:x:0:\n", 0o644)
         _add(tar, "www/index.html", "file", index_html.encode(), 0o644)
+        # A CGI page naming the pod (its hostname) and the address the request came from.
+        _add(tar, "www/cgi-bin", "dir")
+        _add(tar, "www/cgi-bin/hello", "file", HELLO_CGI.encode())
     return buf.getvalue()
 
 
