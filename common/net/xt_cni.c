@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fileio.h"
 #include "net/xt.h"
 #include "sha512.h"
 #include "strv.h"
@@ -365,6 +366,66 @@ int xt_cni_gc(struct nft_txn *txn, const char *network, const char *const *keep_
 		r = gc_chain(txn, families[i], "POSTROUTING", &masq, count, err);
 		if (r == 0)
 			r = gc_chain(txn, families[i], "CNI-HOSTPORT-DNAT", &dnat, count, err);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+/* The legacy table names of one file, as one space-separated line into out ("" none). */
+static void legacy_names(const char *dir, const char *path, char *out, size_t size)
+{
+	_cleanup_free_ char *data = NULL;
+	char alt[256];
+	size_t len = 0, k = 0, i;
+
+	out[0] = '\0';
+	if (dir && *dir) {
+		const char *base = strrchr(path, '/');
+
+		if (snprintf(alt, sizeof(alt), "%s%s", dir, base) >= (int)sizeof(alt))
+			return;
+		path = alt;
+	}
+	if (fileio_read_path(path, 4096, &data, &len) < 0)
+		return;
+	for (i = 0; i < len && k + 2 < size; i++) {
+		char ch = data[i] == '\n' ? ' ' : data[i];
+
+		if (ch == ' ' && (k == 0 || out[k - 1] == ' '))
+			continue;
+		out[k++] = ch;
+	}
+	while (k > 0 && out[k - 1] == ' ')
+		k--;
+	out[k] = '\0';
+}
+
+int xt_cni_refuse_legacy(const char *what, struct cni_err *err)
+{
+	const char *dir = getenv("CNI_XT_LEGACY_NAMES_DIR");
+	char v4[256], v6[256];
+
+	legacy_names(dir, XT_CNI_LEGACY_V4, v4, sizeof(v4));
+	legacy_names(dir, XT_CNI_LEGACY_V6, v6, sizeof(v6));
+	if (!v4[0] && !v6[0])
+		return 0;
+	return cni_err_set_errno(
+		err, CNI_ERR_UNSUPPORTED_FIELD, EOPNOTSUPP,
+		"%s needs iptables-nft, but this host uses iptables-legacy (legacy tables: "
+		"iptables '%s', ip6tables '%s'): rules written through nf_tables would not be "
+		"the ones iptables-legacy applies and lists; use the nftables backend",
+		what, v4, v6);
+}
+
+int xt_cni_nat_present(struct nft_txn *txn, bool *ret_present, struct cni_err *err)
+{
+	size_t i;
+	int r;
+
+	*ret_present = false;
+	for (i = 0; i < ARRAY_SIZE(families) && !*ret_present; i++) {
+		r = nft_table_exists(txn, families[i], XT_TABLE_NAT, ret_present, err);
 		if (r < 0)
 			return r;
 	}

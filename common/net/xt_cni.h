@@ -70,4 +70,20 @@ int xt_cni_portmap_present(struct nft_txn *txn, const char *network, const char 
 int xt_cni_gc(struct nft_txn *txn, const char *network, const char *const *keep_ids,
 	      struct xt_cni_count *count, struct cni_err *err) CNI_MUST_USE;
 
+/* Files that list the iptables-legacy tables in use in the current network namespace. */
+#define XT_CNI_LEGACY_V4 "/proc/net/ip_tables_names"
+#define XT_CNI_LEGACY_V6 "/proc/net/ip6_tables_names"
+
+/* Code 2 (CNI_ERR_UNSUPPORTED_FIELD, -EOPNOTSUPP) when the namespace uses iptables-legacy
+ * (a table listed in XT_CNI_LEGACY_V4 or _V6, or in the files the environment variable
+ * CNI_XT_LEGACY_NAMES_DIR names instead, for tests): rules written into nf_tables would
+ * not be the ones `iptables` shows there. what names the option for the message
+ * ("\"ipMasqBackend\": \"iptables\""). 0 otherwise (also when the files cannot be read:
+ * no legacy iptables). */
+int xt_cni_refuse_legacy(const char *what, struct cni_err *err) CNI_MUST_USE;
+
+/* Does the iptables-nft table nat exist in either family? One GET per family: when it does
+ * not, none of the reference's iptables state can be there. */
+int xt_cni_nat_present(struct nft_txn *txn, bool *ret_present, struct cni_err *err) CNI_MUST_USE;
+
 #endif
