@@ -70,6 +70,9 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(struct xt_rule *, xt_rule_free)
 /* The chain the rule goes to. */
 const char *xt_rule_chain(const struct xt_rule *rule);
 
+/* The rule's family: NFPROTO_IPV4 or NFPROTO_IPV6. */
+int xt_rule_family(const struct xt_rule *rule);
+
 /* "-m comment --comment <text>" (-EINVAL past XT_COMMENT_MAX bytes). */
 int xt_rule_comment(struct xt_rule *rule, const char *text, struct cni_err *err) CNI_MUST_USE;
 

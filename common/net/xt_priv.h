@@ -19,9 +19,6 @@ struct nftnl_rule *xt_nlr(const struct nft_rule *nr);
 /* The nftables rule carrying an iptables rule. */
 const struct nft_rule *xt_rule_nft(const struct xt_rule *rule);
 
-/* NFPROTO_IPV4 or NFPROTO_IPV6. */
-int xt_rule_family(const struct xt_rule *rule);
-
 /* The XT_ADDRTYPE_* bit of an addrtype name ("LOCAL", ...), 0 for none. */
 uint16_t xt_addrtype_parse(const char *name);
 

@@ -39,7 +39,10 @@ static int append_unique(struct masq_xt *x, struct xt_rule *rule_in, struct cni_
 	bool exists = false;
 	int r;
 
+	/* The family is part of the key: both families list the same lines. */
 	r = xt_rule_format(rule, &line, err);
+	if (r == 0)
+		line[0] = xt_rule_family(rule) == NFPROTO_IPV6 ? '6' : '4';
 	if (r < 0 || contains(x->queued, line))
 		return r;
 	r = xt_rule_exists(x->txn, rule, &exists, err);

@@ -84,7 +84,10 @@ static int put(struct pm_xt *x, struct xt_rule *rule, bool insert, struct cni_er
 	bool exists = false;
 	int r;
 
+	/* The family is part of the key: both families list the same lines. */
 	r = xt_rule_format(rule, &line, err);
+	if (r == 0)
+		line[0] = xt_rule_family(rule) == NFPROTO_IPV6 ? '6' : '4';
 	if (r < 0)
 		return r;
 	if (!x->check && contains(x->queued, line))
