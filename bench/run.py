@@ -72,45 +72,67 @@ def ensure_packages():
 
 # ---- namespaces -----------------------------------------------------------------------
 
-NAMESPACES = []
+# The run's namespaces are bind mounts in a directory of its own (not /run/netns), so that
+# nothing that cleans up namespaces by name (ip -all netns del) takes them away mid-run.
+NS_DIR = "/run/cni-bench-%d" % os.getpid()
+NAMESPACES = {}  # path -> fd (held: the namespace lives as long as the run needs it)
 NS_LOCK = threading.Lock()
 
 
 def netns_add(name):
-    subprocess.run(["ip", "netns", "add", name], check=True)
+    """A new network namespace; returns its path (what CNI_NETNS gets)."""
+    os.makedirs(NS_DIR, exist_ok=True)
+    path = os.path.join(NS_DIR, name)
+    open(path, "w").close()
+    subprocess.run(["unshare", "--net=" + path, "true"], check=True)
+    fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
     with NS_LOCK:
-        NAMESPACES.append(name)
-    return "/run/netns/" + name
+        NAMESPACES[path] = fd
+    return path
 
 
-def netns_del(name):
-    subprocess.run(["ip", "netns", "del", name], stderr=subprocess.DEVNULL)
+def netns_del(path):
     with NS_LOCK:
-        if name in NAMESPACES:
-            NAMESPACES.remove(name)
+        fd = NAMESPACES.pop(path, None)
+    if fd is not None:
+        os.close(fd)
+    subprocess.run(["umount", path], stderr=subprocess.DEVNULL)
+    try:
+        os.unlink(path)
+    except OSError:
+        pass
 
 
 def cleanup_namespaces():
-    for name in list(NAMESPACES):
-        netns_del(name)
+    for path in list(NAMESPACES):
+        netns_del(path)
+    try:
+        os.rmdir(NS_DIR)
+    except OSError:
+        pass
 
 
 def setns(path):
     """Move the calling thread (and what it starts from now on) into netns path."""
-    fd = os.open(path, os.O_RDONLY)
+    with NS_LOCK:
+        fd = NAMESPACES.get(path)
+    own = fd is None
+    if own:
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
     try:
         if LIBC.setns(fd, CLONE_NEWNET) != 0:
             e = ctypes.get_errno()
             raise OSError(e, "setns %s: %s" % (path, os.strerror(e)))
     finally:
-        os.close(fd)
+        if own:
+            os.close(fd)
 
 
 def sh(cmd, ns=None, check=True):
-    """Run a shell command, inside netns ns (a name) when given."""
+    """Run a shell command, inside netns ns (a path) when given."""
     argv = ["sh", "-c", cmd]
     if ns:
-        argv = ["ip", "netns", "exec", ns] + argv
+        argv = ["nsenter", "--net=" + ns] + argv
     p = subprocess.run(argv, capture_output=True, text=True)
     if check and p.returncode != 0:
         raise RuntimeError("%s: %s" % (cmd, p.stderr.strip()))
@@ -130,14 +152,11 @@ class Impl:
 
     def start(self):
         self.node = netns_add(self.node_name)
-        sh("ip link set lo up", self.node_name)
         # The node routes: portmap's route_localnet lookup and the reference's iptables
         # want a default route; an uplink of its own stands in for the host's.
-        sh("ip link add up0 type veth peer name up0p", self.node_name)
-        sh("ip addr add 192.168.250.1/24 dev up0", self.node_name)
-        sh("ip link set up0 up", self.node_name)
-        sh("ip link set up0p up", self.node_name)
-        sh("ip route add default via 192.168.250.254", self.node_name)
+        sh("ip link set lo up && ip link add up0 type veth peer name up0p && "
+           "ip addr add 192.168.250.1/24 dev up0 && ip link set up0 up && "
+           "ip link set up0p up && ip route add default via 192.168.250.254", self.node)
 
 
 class Failed(Exception):
@@ -235,14 +254,15 @@ def hostlocal_conf(name, data, dual=False):
             "ipam": {"type": "host-local", "ranges": ranges, "dataDir": data}}
 
 
-def portmap_conf(name, dual, i=0):
+def portmap_conf(name, dual, i=0, udp=True):
     ips = [{"address": "10.58.%d.%d/16" % (i // 250, 2 + i % 250), "interface": 1}]
     if dual:
         ips.append({"address": "fd58::%x/64" % (2 + i), "interface": 1})
     return {"cniVersion": "1.0.0", "name": name, "type": "portmap",
             "runtimeConfig": {"portMappings": [
                 {"hostPort": 20000 + i, "containerPort": 80, "protocol": "tcp"},
-                {"hostPort": 40000 + i, "containerPort": 53, "protocol": "udp"}]},
+                {"hostPort": 40000 + i, "containerPort": 53,
+                 "protocol": "udp" if udp else "tcp"}]},
             "prevResult": {"cniVersion": "1.0.0",
                            "interfaces": [{"name": "br0"}, {"name": "eth0", "sandbox": "/x"}],
                            "ips": ips}}
@@ -314,7 +334,7 @@ class Bench:
                 except Failed as e:
                     stats["DEL"].fail(impl.name, str(e))
         for impl in self.impls:
-            netns_del(os.path.basename(per[impl.name][0]))
+            netns_del(per[impl.name][0])
         return list(stats.values())
 
     def verbs_hostlocal(self):
@@ -332,10 +352,11 @@ class Bench:
                         stats[verb].fail(impl.name, str(e))
         return list(stats.values())
 
-    def verbs_portmap(self, dual):
-        label = "portmap 2 mappings, %s" % ("dual" if dual else "IPv4")
+    def verbs_portmap(self, dual, udp=True):
+        label = "portmap 2 mappings, %s%s" % ("dual" if dual else "IPv4",
+                                             "" if udp else ", both tcp")
         stats = {v: Stat("%s: %s" % (label, v)) for v in ("ADD", "CHECK", "DEL")}
-        conf = portmap_conf("pmnet", dual)
+        conf = portmap_conf("pmnet", dual, udp=udp)
         for impl in self.impls:
             try:
                 run_plugin(impl, "portmap", "ADD", conf, "warm", env=self.env())
@@ -399,7 +420,7 @@ class Bench:
                     else:
                         stats[verb].add(impl.name, dt)
         for impl in self.impls:
-            netns_del(os.path.basename(per[impl.name][1]))
+            netns_del(per[impl.name][1])
         return list(stats.values())
 
     # ---- 2. floors ---------------------------------------------------------------------
@@ -418,20 +439,48 @@ class Bench:
             out.append(s)
         return out
 
+    def conntrack_walk(self):
+        """One dump of the kernel's conntrack table (IPv4, the request until NLMSG_DONE) in
+        our node namespace: the walk a UDP mapping's flush costs. The table is shared by
+        every namespace, so the walk visits every bucket whatever this namespace holds."""
+        samples = []
+        setns(self.ours.node)
+        for i in range(self.args.iterations * 2):
+            s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 12)  # NETLINK_NETFILTER
+            try:
+                s.bind((0, 0))
+                msg = struct.pack("=LHHLL", 20, (1 << 8) | 1, 1 | 0x300, i + 1, 0) + \
+                    struct.pack("=BBH", socket.AF_INET, 0, 0)
+                t0 = time.perf_counter()
+                s.send(msg)
+                done = False
+                while not done:
+                    buf = s.recv(65536)
+                    off = 0
+                    while off + 16 <= len(buf):
+                        ln, typ = struct.unpack_from("=LH", buf, off)
+                        if typ in (2, 3):  # NLMSG_ERROR, NLMSG_DONE
+                            done = True
+                        off += (ln + 3) & ~3 if ln else len(buf)
+                samples.append((time.perf_counter() - t0) * 1000)
+            finally:
+                s.close()
+        return samples
+
     def veth_teardown(self):
         """The kernel's removal of a container veth whose peer is a bridge port, timed from
         the request to its ACK (RTM_DELLINK over rtnetlink)."""
-        node = "%s-vt" % PREFIX
-        ctr = "%s-vtc" % PREFIX
-        netns_add(node)
-        cpath = netns_add(ctr)
+        node = netns_add("%s-vt" % PREFIX)
+        cpath = netns_add("%s-vtc" % PREFIX)
         sh("ip link add vtbr type bridge && ip link set vtbr up", node)
+        # A process in the container namespace, for "ip link set ... netns PID".
+        holder = subprocess.Popen(["nsenter", "--net=" + cpath, "sleep", "3600"])
         samples = []
         try:
             for i in range(self.args.iterations * 2):
-                sh("ip link add vt%d type veth peer name eth0 netns %s" % (i, ctr), node)
-                sh("ip link set vt%d master vtbr up" % i, node)
-                sh("ip link set eth0 up && ip addr add 10.56.0.2/24 dev eth0", ctr)
+                sh("ip link add vt%d type veth peer name eth0 && ip link set eth0 netns %d && "
+                   "ip link set vt%d master vtbr up" % (i, holder.pid, i), node)
+                sh("ip link set eth0 up && ip addr add 10.56.0.2/24 dev eth0", cpath)
                 setns(cpath)
                 s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 0)
                 try:
@@ -450,7 +499,9 @@ class Bench:
                     raise RuntimeError("RTM_DELLINK: %s" % os.strerror(-err))
                 samples.append(dt * 1000)
         finally:
-            netns_del(ctr)
+            holder.kill()
+            holder.wait()
+            netns_del(cpath)
             netns_del(node)
         return samples
 
@@ -505,7 +556,7 @@ class Bench:
                     if kind == "bridge":
                         c = netns[impl.name][i]
                         dt, _ = run_plugin(impl, "bridge", "DEL", outs[impl.name][i], cid, c)
-                        netns_del(os.path.basename(c))
+                        netns_del(c)
                     elif kind == "portmap":
                         dt, _ = run_plugin(impl, "portmap", "DEL", outs[impl.name][i], cid,
                                            env=self.env())
@@ -557,7 +608,7 @@ class Bench:
                          "median_ms": median(lat), "failed": len(fails),
                          "first_failure": fails[0] if fails else ""}
         for p in paths:
-            netns_del(os.path.basename(p))
+            netns_del(p)
         return res
 
     # ---- 5. processes, sizes, RSS ------------------------------------------------------
@@ -620,7 +671,7 @@ class Bench:
                     if "error" not in row and "rss_kb" not in row:
                         row["error"] = "not measured"
                     rows.append(row)
-            netns_del(os.path.basename(c))
+            netns_del(c)
         return rows
 
     def sizes(self):
@@ -742,6 +793,23 @@ def report(b, info, sections, floors, veth, occ, conc, procs, sizes):
                     "%.0f%% of the reference's (%.1f ms); both pay it." % (
                         100 * v / o if o else 0, o, 100 * v / r if r == r and r else 0, r)
         L.append(line)
+        L.append("")
+    ct = b.extra.get("ct_walk")
+    if ct:
+        pm = [s for s in sections if s.label == "portmap 2 mappings, IPv4: ADD"]
+        pt = [s for s in sections if s.label == "portmap 2 mappings, IPv4, both tcp: ADD"]
+        L.append("One dump of the kernel's conntrack table (IPv4, request to NLMSG_DONE) in the "
+                 "node namespace: median %.1f ms, p90 %.1f ms. The table is shared by every "
+                 "namespace (%s buckets here), so the walk costs this however few entries "
+                 "the namespace has; portmap's UDP flush pays it once per command when the "
+                 "namespace has any entry (DEL overlaps it with the kernel's release of the "
+                 "deleted rules)." % (median(ct), p90(ct), open(
+                     "/proc/sys/net/netfilter/nf_conntrack_buckets").read().strip()
+                     if os.path.exists("/proc/sys/net/netfilter/nf_conntrack_buckets")
+                     else "?"))
+        if pm and pt:
+            L.append(" Our portmap ADD: %.1f ms with a udp mapping, %.1f ms with two tcp "
+                     "mappings (no flush)." % (pm[0].med("ours"), pt[0].med("ours")))
         L.append("")
     L.append("## 3. Occupancy (one network, containers attached one after another)")
     L.append("")
@@ -889,10 +957,12 @@ def main():
             sections += b.verbs_hostlocal()
             for dual in (False, True):
                 sections += b.verbs_portmap(dual)
+            sections += b.verbs_portmap(False, udp=False)
             sections += b.verbs_chain()
             log("2. exec floors, veth teardown")
             floors = b.floors()
             veth = b.veth_teardown()
+            b.extra["ct_walk"] = b.conntrack_walk()
         if "occupancy" not in args.skip:
             log("3. occupancy")
             for kind in ("bridge", "portmap", "host-local"):
