@@ -238,9 +238,11 @@ static int load_backend(const cJSON *root, struct portmap_conf *c, struct cni_er
 		list_add(nft_opts, sizeof(nft_opts), "conditionsV6");
 
 	if (!backend) {
-		/* The reference picks iptables when it is usable; this suite only has the
-		 * nftables backend, unless the config can only mean iptables. */
+		/* The reference picks iptables when it is usable; here nftables is the
+		 * default, unless the config can only mean iptables (or, decided by ADD, the
+		 * node holds the reference's iptables state). */
 		c->backend = ipt_opts[0] ? PORTMAP_BACKEND_IPTABLES : PORTMAP_BACKEND_NFTABLES;
+		c->backend_default = !ipt_opts[0] && !nft_opts[0];
 	} else if (strcmp(backend, "nftables") == 0) {
 		c->backend = PORTMAP_BACKEND_NFTABLES;
 	} else if (strcmp(backend, "iptables") == 0) {

@@ -15,7 +15,7 @@
 /* Which firewall implementation installs the rules. */
 enum portmap_backend {
 	PORTMAP_BACKEND_NFTABLES, /* "nftables" (also the default here) */
-	PORTMAP_BACKEND_IPTABLES, /* "iptables": accepted, refused with code 2 on ADD/CHECK */
+	PORTMAP_BACKEND_IPTABLES, /* "iptables": the reference's iptables layout (iptables.h) */
 };
 
 /* One entry of runtimeConfig.portMappings, validated. */
@@ -32,6 +32,9 @@ struct portmap_mapping {
 struct portmap_conf {
 	char *cni_version;		  /* config cniVersion ("0.1.0" if absent) */
 	enum portmap_backend backend;	  /* backend, explicit or implied */
+	bool backend_default;		  /* no backend given, none implied by the options:
+					     ADD may pick iptables for a node holding the
+					     reference's iptables state */
 	bool snat;			  /* snat, default true */
 	bool masq_all;			  /* masqAll, default false */
 	int mark_masq_bit;		  /* markMasqBit (iptables only), default 13 */

@@ -20,7 +20,9 @@
 #include "net/conntrack.h"
 #include "net/nft.h"
 #include "net/nl.h"
+#include "portmap/iptables.h"
 #include "portmap/netconf.h"
+#include "net/xt_cni.h"
 #include "portmap/rules.h"
 #include "cni/result.h"
 #include "net/sysctl.h"
@@ -48,7 +50,9 @@ static int pm_run_txn(nft_txn_fill_fn queue, nft_txn_send_fn commit, void *ctx,
 /* What ADD queues: the container's rules, replacing any it had. */
 struct pm_add_txn {
 	const struct portmap_conf *c; /* the config */
+	const char *network;	      /* the network name (iptables chain names) */
 	const char *container_id;     /* the container */
+	bool iptables;		      /* the last attempt used the iptables layout */
 	bool replace;		      /* look for rules of an earlier ADD and delete them */
 	size_t n_rules;		      /* container rules queued by the last attempt */
 	struct pm_dispatch dispatch;  /* dispatch rules with sets, of the last attempt */
@@ -59,18 +63,49 @@ static int pm_queue_add_txn(struct nft_txn *txn, void *ctx, struct cni_err *err)
 	struct pm_add_txn *t = ctx;
 
 	pm_dispatch_clear(&t->dispatch);
+	t->iptables = t->c->backend == PORTMAP_BACKEND_IPTABLES;
+	/* The default-backend rule: one GET, bound to the batch like every read. */
+	if (t->c->backend_default) {
+		int r = pm_xt_state_present(txn, &t->iptables, err);
+
+		if (r < 0)
+			return r;
+	}
+	if (t->iptables)
+		return pm_xt_queue_add(txn, t->c, t->network, t->container_id, &t->n_rules, err);
 	return pm_queue_attach(txn, t->c, t->container_id, t->replace, &t->n_rules, &t->dispatch,
 			       err);
 }
 
-/* DEL and GC queue the deletions a struct pm_del_filter selects. */
+/* What DEL and GC remove. */
+struct pm_del_txn {
+	struct pm_del_filter f;	 /* the nftables rules */
+	const char *network;	 /* the network */
+	const char *const *keep; /* GC: the valid container IDs (NULL-terminated) */
+	struct xt_cni_count xt;	 /* iptables rules and chains queued for removal */
+};
+
+/* DEL and GC queue the deletions a struct pm_del_filter selects, and the removal of the
+ * reference's iptables state of the same containers (DEL: this one, by chain name; GC:
+ * every container of the network not kept, by the comments), when there is a nat table
+ * to hold it. */
 static int pm_queue_delete_txn(struct nft_txn *txn, void *ctx, struct cni_err *err)
 {
-	struct pm_del_filter *f = ctx;
+	struct pm_del_txn *t = ctx;
+	bool nat = false;
+	int r;
 
 	/* Ports collected by a failed attempt are kept: harmless extras. */
-	f->deleted = 0;
-	return pm_queue_delete(txn, f, err);
+	t->f.deleted = 0;
+	t->xt = (struct xt_cni_count){0};
+	r = t->f.container_id || t->f.n_ids ? pm_queue_delete(txn, &t->f, err) : 0;
+	if (r == 0)
+		r = xt_cni_nat_present(txn, &nat, err);
+	if (r < 0 || !nat)
+		return r;
+	if (t->f.container_id)
+		return xt_cni_portmap_remove(txn, t->network, t->f.container_id, &t->xt, err);
+	return xt_cni_gc(txn, t->network, t->keep, &t->xt, err);
 }
 
 /* Delete the UDP conntrack entries whose original destination port is one of the
@@ -239,7 +274,8 @@ static int pm_refuse_long_id(const struct portmap_conf *c, const char *container
 {
 	size_t len = strlen(container_id);
 
-	if (len <= PM_ID_MAX || c->n_mappings == 0 || !pm_conf_tags_rules(c))
+	if (len <= PM_ID_MAX || c->n_mappings == 0 || !pm_conf_tags_rules(c) ||
+	    c->backend == PORTMAP_BACKEND_IPTABLES)
 		return 0;
 	return cni_err_set(err, CNI_ERR_INVALID_CONFIG,
 			   "container ID '%.32s...' is too long for portmap: %zu characters, and "
@@ -247,22 +283,16 @@ static int pm_refuse_long_id(const struct portmap_conf *c, const char *container
 			   container_id, len, PM_ID_MAX);
 }
 
-/* Code 2 for configurations that need the (not implemented) iptables backend. */
+/* Code 2 when the iptables backend is asked for on an iptables-legacy host. */
 static int pm_refuse_iptables(const struct portmap_conf *c, struct cni_err *err)
 {
 	if (c->backend != PORTMAP_BACKEND_IPTABLES)
 		return 0;
-	if (c->external_set_mark_chain)
-		return cni_err_set(
-			err, CNI_ERR_UNSUPPORTED_FIELD,
-			"unsupported field \"externalSetMarkChain\": \"%s\": it needs the "
-			"iptables backend, and only the nftables backend is implemented; "
-			"set \"backend\": \"nftables\" and remove it",
-			c->external_set_mark_chain);
-	return cni_err_set(err, CNI_ERR_UNSUPPORTED_FIELD,
-			   "unsupported field \"backend\": \"iptables\" (or iptables-style "
-			   "conditions): only the nftables backend is implemented; set "
-			   "\"backend\": \"nftables\" (DEL still cleans up)");
+	return xt_cni_refuse_legacy(c->external_set_mark_chain
+					    ? "portmap's \"externalSetMarkChain\" (the iptables "
+					      "backend)"
+					    : "portmap's iptables backend",
+				    err);
 }
 
 /*
@@ -306,7 +336,7 @@ static int pm_add_mappings(const struct cni_cmd_args *args, const struct portmap
 	/* Declared first, so freed last (see pm_run_txn()). */
 	_cleanup_(nft_txn_freep) struct nft_txn *txn = NULL;
 	_cleanup_(pm_ports_clear) struct pm_ports udp4 = {0}, udp6 = {0};
-	struct pm_add_txn t = {.c = c, .container_id = args->container_id};
+	struct pm_add_txn t = {.c = c, .network = args->name, .container_id = args->container_id};
 	struct pm_marker m;
 	char localnet[160] = "";
 	bool long_id, had_marker = false;
@@ -349,10 +379,13 @@ static int pm_add_mappings(const struct cni_cmd_args *args, const struct portmap
 			(void)sysctl_write(localnet, "0", &ignored);
 		if (!long_id && !had_marker)
 			pm_marker_del(&m);
-		return cni_err_prefix(err, "unable to set up nftables rules for port mappings");
+		return cni_err_prefix(err, t.iptables ? "unable to setup DNAT"
+						      : "unable to set up nftables rules for port "
+							"mappings");
 	}
-	cni_log(args->log, CNI_LOG_INFO, "committed %zu rules for %zu port mappings%s", t.n_rules,
-		c->n_mappings, t.replace ? " (replacing earlier ones)" : "");
+	cni_log(args->log, CNI_LOG_INFO, "committed %zu %s rules for %zu port mappings%s",
+		t.n_rules, t.iptables ? "iptables" : "nftables", c->n_mappings,
+		t.replace && !t.iptables ? " (replacing earlier ones)" : "");
 	/* After the rules are in place, so that new packets use them. */
 	pm_flush_udp(args->log, &udp4, &udp6);
 	return 0;
@@ -366,12 +399,14 @@ int portmap_add(const struct cni_cmd_args *args, char **ret_out, struct cni_err 
 	r = portmap_conf_load(args, PORTMAP_LOAD_STRICT, &c, err);
 	if (r < 0)
 		return r;
-	r = pm_refuse_iptables(c, err);
-	if (r < 0)
-		return r;
 	if (!c->prev)
 		return cni_err_set(err, CNI_ERR_INVALID_CONFIG, "must be called as chained plugin");
-	r = pm_refuse_long_id(c, args->container_id, err);
+	/* No mappings: prevResult as is, before anything that needs a firewall. */
+	if (c->n_mappings == 0)
+		return cni_result_print(c->prev, c->cni_version, ret_out, err);
+	r = pm_refuse_iptables(c, err);
+	if (r == 0)
+		r = pm_refuse_long_id(c, args->container_id, err);
 	if (r < 0)
 		return r;
 	for (size_t i = 0; i < c->n_mappings; i++) {
@@ -401,7 +436,10 @@ int portmap_del(const struct cni_cmd_args *args, char **ret_out, struct cni_err 
 	_cleanup_(nft_txn_freep) struct nft_txn *txn = NULL;
 	_cleanup_(portmap_conf_freep) struct portmap_conf *c = NULL;
 	_cleanup_(pm_ports_clear) struct pm_ports udp4 = {0}, udp6 = {0};
-	struct pm_del_filter f = {.container_id = args->container_id, .udp4 = &udp4, .udp6 = &udp6};
+	struct pm_del_txn t = {
+		.f = {.container_id = args->container_id, .udp4 = &udp4, .udp6 = &udp6},
+		.network = args->name,
+	};
 	struct pm_marker m;
 	bool long_id;
 	int r;
@@ -416,10 +454,12 @@ int portmap_del(const struct cni_cmd_args *args, char **ret_out, struct cni_err 
 		if (r < 0)
 			return r;
 	}
-	r = pm_run_txn(pm_queue_delete_txn, NULL, &f, &txn, err);
+	r = pm_run_txn(pm_queue_delete_txn, NULL, &t, &txn, err);
 	if (r < 0)
 		return cni_err_prefix(err, "error deleting nftables rules");
-	cni_log(args->log, CNI_LOG_INFO, "deleted %zu rules", f.deleted);
+	cni_log(args->log, CNI_LOG_INFO,
+		"deleted %zu nftables rules, %zu iptables rules and %zu iptables chains",
+		t.f.deleted, t.xt.rules, t.xt.chains);
 	if (!long_id)
 		pm_marker_del(&m);
 	/* Ports of the deleted rules, plus the config's (rules deleted by hand earlier). */
@@ -452,7 +492,22 @@ int portmap_check(const struct cni_cmd_args *args, char **ret_out, struct cni_er
 		r = nft_txn_new(&txn, err);
 	if (r < 0)
 		return r;
-	return pm_check(txn, c, args->container_id, err);
+	if (c->backend == PORTMAP_BACKEND_IPTABLES)
+		return pm_xt_check(txn, c, args->name, args->container_id, err);
+	r = pm_check(txn, c, args->container_id, err);
+	if (r < 0) {
+		/* A container attached by the reference's (or our) iptables backend. */
+		struct cni_err e = {0};
+		bool present = false;
+
+		if (xt_cni_portmap_present(txn, args->name, args->container_id, &present, &e) ==
+			    0 &&
+		    present) {
+			cni_err_clear(err);
+			return 0;
+		}
+	}
+	return r;
 }
 
 /* Container IDs recorded for network that are not among the valid attachments. */
@@ -491,6 +546,17 @@ static int pm_stale_ids(const char *network, const struct cni_attachment *valid,
 	return 0;
 }
 
+/* The valid attachments of a GC, freed at the end. */
+struct pm_valid {
+	struct cni_attachment *v; /* the attachments */
+	size_t n;		  /* their number */
+};
+
+static void pm_valid_clear(struct pm_valid *p)
+{
+	cni_attachments_free(p->v, p->n);
+}
+
 int portmap_gc(const struct cni_cmd_args *args, char **ret_out, struct cni_err *err)
 {
 	/* Declared first, so freed last (see pm_run_txn()). */
@@ -499,20 +565,24 @@ int portmap_gc(const struct cni_cmd_args *args, char **ret_out, struct cni_err *
 	_cleanup_strv_free_ char **stale = NULL;
 	_cleanup_free_ char **del = NULL;
 	_cleanup_(pm_ports_clear) struct pm_ports udp4 = {0}, udp6 = {0};
-	struct pm_del_filter f = {.udp4 = &udp4, .udp6 = &udp6};
-	struct cni_attachment *valid = NULL;
-	size_t n_valid = 0, n_stale, n_del = 0;
+	struct pm_del_txn t = {.f = {.udp4 = &udp4, .udp6 = &udp6}, .network = args->name};
+	_cleanup_free_ const char **keep = NULL;
+	_cleanup_(pm_valid_clear) struct pm_valid valid = {0};
+	size_t n_stale, n_del = 0;
 	int r;
 
 	r = conf_parse_object(args->stdin_data, args->stdin_len,
 			      "failed to parse network configuration", &root, err);
 	if (r < 0)
 		return r;
-	r = cni_gc_attachments(root, &valid, &n_valid, err);
+	r = cni_gc_attachments(root, &valid.v, &valid.n, err);
 	if (r < 0)
 		return r;
-	r = pm_stale_ids(args->name, valid, n_valid, &stale, err);
-	cni_attachments_free(valid, n_valid);
+	r = pm_stale_ids(args->name, valid.v, valid.n, &stale, err);
+	if (r == 0 && !(keep = calloc(valid.n + 1, sizeof(*keep))))
+		r = cni_err_nomem(err);
+	for (size_t i = 0; r == 0 && i < valid.n; i++)
+		keep[i] = valid.v[i].container_id;
 	if (r < 0)
 		return r;
 	n_stale = strv_length(stale);
@@ -527,13 +597,13 @@ int portmap_gc(const struct cni_cmd_args *args, char **ret_out, struct cni_err *
 		if (r == 0)
 			del[n_del++] = stale[i];
 	}
-	if (n_del) {
-		f.ids = del;
-		f.n_ids = n_del;
-		r = pm_run_txn(pm_queue_delete_txn, NULL, &f, &txn, err);
-		if (r < 0)
-			return cni_err_prefix(err, "error deleting stale nftables rules");
-	}
+	/* Always: the reference's iptables state has no markers, GC finds it by comment. */
+	t.f.ids = del;
+	t.f.n_ids = n_del;
+	t.keep = keep;
+	r = pm_run_txn(pm_queue_delete_txn, NULL, &t, &txn, err);
+	if (r < 0)
+		return cni_err_prefix(err, "error deleting stale nftables rules");
 	for (size_t i = 0; i < n_stale; i++) {
 		struct pm_marker m;
 
@@ -542,14 +612,15 @@ int portmap_gc(const struct cni_cmd_args *args, char **ret_out, struct cni_err *
 			return r;
 		pm_marker_del(&m);
 	}
-	cni_log(args->log, CNI_LOG_INFO, "GC removed %zu rules of %zu stale containers", f.deleted,
-		n_del);
+	cni_log(args->log, CNI_LOG_INFO,
+		"GC removed %zu rules of %zu stale containers, %zu iptables chains", t.f.deleted,
+		n_del, t.xt.chains);
 	pm_flush_udp(args->log, &udp4, &udp6);
 	return 0;
 }
 
 const struct cni_plugin portmap_plugin = {
-	.about = "CNI portmap plugin (C, nftables)",
+	.about = "CNI portmap plugin (C, nftables and iptables-nft)",
 	.add = portmap_add,
 	.del = portmap_del,
 	.check = portmap_check,

@@ -683,7 +683,6 @@ add rule inet cni_plugins_masquerade masq_checks ip saddr == 10.55.0.200 ip dadd
             ({"disableContainerInterface": True}, 7,
              "cannot use IPAM when DisableContainerInterface flag is set"),
             ({"ipMasqBackend": "pf"}, 7, 'unknown ipmasq backend "pf"'),
-            ({"ipMasq": True, "ipMasqBackend": "iptables"}, 2, "ipMasqBackend"),
             ({"isGateway": "true"}, 7, "isGateway"),
             ({"mtu": "1500"}, 7, "mtu"),
             ({"args": {"cni": {"mac": "not-a-mac"}}}, 7, "not-a-mac"),

@@ -408,8 +408,8 @@ add rule ip cni_hostport masquerading ip saddr 127.0.0.1 ip daddr 10.99.0.2 masq
         # 2 DNAT + 2 masquerade rules for IPv4, 2 + 1 for IPv6
         self.assertEqual(text.count("parsed 2 port mappings, container IPv4, container IPv6"),
                          3, text)
-        self.assertEqual(text.count("committed 7 rules for 2 port mappings"), 2, text)
-        self.assertIn("deleted 7 rules", text)
+        self.assertEqual(text.count("committed 7 nftables rules for 2 port mappings"), 2, text)
+        self.assertIn("deleted 7 nftables rules", text)
         self.assertIn("GC removed 7 rules of 1 stale containers", text)
         self.assertEqual(len(re.findall(r"flushed \d+ UDP conntrack entries of 2 host ports",
                                         text)), 4, text)
@@ -584,11 +584,17 @@ class TestPortmapErrors(PortmapBase):
         self.assertEqual(self.ruleset().strip(), "")
 
     def test_backend_options(self):
-        self.assertCNIError(self.pm("ADD", conf(TCP_UDP, backend="iptables")), 2,
-                            '"backend": "iptables"')
+        # the iptables backend: the reference's chains in table nat
+        self.add_ok(conf(TCP_UDP, backend="iptables"))
+        self.assertIn("chain CNI-HOSTPORT-DNAT", self.node.sh("nft list table ip nat"))
+        self.assertOK(self.pm("CHECK", conf(TCP_UDP, backend="iptables")))
+        self.assertOK(self.pm("DEL", conf(TCP_UDP, backend="iptables")))
+        self.assertNotIn("CNI-DN-", self.node.sh("nft list table ip nat"))
+        # externalSetMarkChain implies iptables; the chain must exist, nothing is written
         c = conf(TCP_UDP, externalSetMarkChain="KUBE-MARK-MASQ")
         del c["backend"]
-        self.assertCNIError(self.pm("ADD", c), 2, "externalSetMarkChain")
+        self.assertCNIError(self.pm("ADD", c), 7, "'KUBE-MARK-MASQ' does not exist")
+        self.assertNotIn("CNI-DN-", self.node.sh("nft list table ip nat"))
         self.assertCNIError(self.pm("ADD", conf(TCP_UDP, backend="pf")), 7,
                             'unrecognized backend "pf"')
         self.assertCNIError(self.pm("ADD", conf(TCP_UDP, markMasqBit=32)), 7,
