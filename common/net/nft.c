@@ -554,6 +554,23 @@ int nft_txn_add_rule(struct nft_txn *txn, const struct nft_rule *rule, struct cn
 	return queue_msg(txn, NFT_MSG_NEWRULE, NLM_F_CREATE | NLM_F_APPEND, &o, "add rule to", err);
 }
 
+int nft_txn_insert_rule(struct nft_txn *txn, const struct nft_rule *rule, struct cni_err *err)
+{
+	const struct nftnl_rule *nlr = nft_rule_nlr(rule);
+	/* Borrowed: the caller keeps the rule. */
+	const struct nft_obj o = {
+		.kind = OBJ_RULE,
+		.family = (int)nftnl_rule_get_u32(nlr, NFTNL_RULE_FAMILY),
+		.table = nftnl_rule_get_str(nlr, NFTNL_RULE_TABLE),
+		.chain = nftnl_rule_get_str(nlr, NFTNL_RULE_CHAIN),
+		.r = (struct nftnl_rule *)nlr,
+	};
+
+	/* No NLM_F_APPEND: the kernel puts the rule before the one at its position, and
+	 * without a position at the head of the chain (as nft insert and iptables -I). */
+	return queue_msg(txn, NFT_MSG_NEWRULE, NLM_F_CREATE, &o, "insert rule into", err);
+}
+
 int nft_txn_copy_batch(const struct nft_txn *txn, void **ret_buf, size_t *ret_len,
 		       struct cni_err *err)
 {

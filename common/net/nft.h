@@ -97,6 +97,11 @@ struct nft_rule;
 int nft_txn_add_rule(struct nft_txn *txn, const struct nft_rule *rule,
 		     struct cni_err *err) CNI_MUST_USE;
 
+/* Queue "insert rule" for such a rule: at the head of its chain, or before the rule its
+ * NFTNL_RULE_POSITION handle names. Also ahead of rules queued earlier in the batch. */
+int nft_txn_insert_rule(struct nft_txn *txn, const struct nft_rule *rule,
+			struct cni_err *err) CNI_MUST_USE;
+
 /* Send the whole batch between NFNL_MSG_BATCH_BEGIN/END and wait for every ACK. The
  * kernel applies all of it or nothing; a batch bound to the generation of its reads
  * (nft_txn_bind_generation()) fails with -ERESTART when the ruleset changed since. On

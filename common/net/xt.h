@@ -192,9 +192,8 @@ int xt_txn_insert(struct nft_txn *txn, const struct xt_rule *rule,
 		  struct cni_err *err) CNI_MUST_USE;
 
 /* Insert rules[0..n-1] (all of one chain) at the head of their chain, in this order: what
- * `iptables -I <chain> 1` of rules[n-1], ..., rules[0] gives. For several inserts into one
- * chain in one batch, which separate xt_txn_insert() calls cannot do (each reads the chain
- * as committed). */
+ * `iptables -I <chain> 1` of rules[n-1], ..., rules[0] gives (separate xt_txn_insert()
+ * calls in one batch do the same, each ahead of the ones queued before it). */
 int xt_txn_insert_many(struct nft_txn *txn, const struct xt_rule *const *rules, size_t n,
 		       struct cni_err *err) CNI_MUST_USE;
 

@@ -7,9 +7,6 @@
 
 struct nftnl_rule;
 
-/* Size of the buffer copy_listed() serializes a listed rule into. */
-#define NFT_COPY_BUF 65536
-
 /* Interface name buffer size of iptables (IFNAMSIZ). */
 #define IFNAMSIZ_XT 16
 

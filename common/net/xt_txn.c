@@ -95,69 +95,10 @@ int xt_txn_append(struct nft_txn *txn, const struct xt_rule *rule, struct cni_er
 	return nft_txn_add_rule(txn, xt_rule_nft(rule), err);
 }
 
-/* The protocol a listed rule's first "meta l4proto == P" establishes (for the compat
- * attribute the kernel does not list back), 0 for none. */
-static int find_proto(struct nftnl_expr *e, void *data)
-{
-	uint8_t *st = data; /* st[0]: 1 after the l4proto load; st[1]: the protocol */
-	const char *name = nftnl_expr_get_str(e, NFTNL_EXPR_NAME);
-
-	if (st[1] || !name)
-		return 0;
-	if (!strcmp(name, "meta") && nftnl_expr_is_set(e, NFTNL_EXPR_META_DREG) &&
-	    nftnl_expr_get_u32(e, NFTNL_EXPR_META_KEY) == NFT_META_L4PROTO) {
-		st[0] = 1;
-		return 0;
-	}
-	if (st[0] && !strcmp(name, "cmp") &&
-	    nftnl_expr_get_u32(e, NFTNL_EXPR_CMP_OP) == NFT_CMP_EQ) {
-		uint32_t len = 0;
-		const uint8_t *d = nftnl_expr_get(e, NFTNL_EXPR_CMP_DATA, &len);
-
-		if (d && len == 1)
-			st[1] = d[0];
-	}
-	st[0] = 0;
-	return 0;
-}
-
-/* A copy of a listed rule (no handle) for re-adding it elsewhere in its chain. */
-static int copy_listed(int family, const char *table, const char *chain,
-		       const struct nftnl_rule *listed, struct nft_rule **ret, struct cni_err *err)
-{
-	_cleanup_(nft_rule_freep) struct nft_rule *copy = NULL;
-	_cleanup_free_ char *buf = malloc(NFT_COPY_BUF);
-	struct nftnl_rule *nlr;
-	struct nlmsghdr *nlh;
-	uint8_t st[2] = {0};
-	int r;
-
-	if (!buf)
-		return cni_err_nomem(err);
-	r = nft_rule_new(family, table, chain, NULL, &copy, err);
-	if (r < 0)
-		return r;
-	nlr = xt_nlr(copy);
-	memset(buf, 0, NFT_COPY_BUF);
-	nlh = nftnl_nlmsg_build_hdr(buf, NFT_MSG_NEWRULE, (uint16_t)family, 0, 0);
-	nftnl_rule_nlmsg_build_payload(nlh, (struct nftnl_rule *)listed);
-	if (nlh->nlmsg_len > NFT_COPY_BUF / 2 || nftnl_rule_nlmsg_parse(nlh, nlr) < 0)
-		return cni_err_set_errno(err, CNI_ERR_INTERNAL, EMSGSIZE,
-					 "cannot copy a rule of chain '%s'", chain);
-	nftnl_rule_unset(nlr, NFTNL_RULE_HANDLE);
-	nftnl_expr_foreach(nlr, find_proto, st);
-	nftnl_rule_set_u32(nlr, NFTNL_RULE_COMPAT_PROTO, st[1]);
-	nftnl_rule_set_u32(nlr, NFTNL_RULE_COMPAT_FLAGS, 0);
-	*ret = TAKE_PTR(copy);
-	return 0;
-}
-
 int xt_txn_insert_many(struct nft_txn *txn, const struct xt_rule *const *rules, size_t n,
 		       struct cni_err *err)
 {
 	static uint32_t next_id = 0x78740000;
-	_cleanup_(nft_rule_list_freep) struct nft_rule_list *list = NULL;
-	_cleanup_(nft_rule_freep) struct nft_rule *moved = NULL;
 	const char *table, *chain;
 	uint32_t prev_id = 0;
 	int family, r;
@@ -174,40 +115,26 @@ int xt_txn_insert_many(struct nft_txn *txn, const struct xt_rule *const *rules, 
 			return cni_err_set_errno(err, CNI_ERR_INTERNAL, EINVAL,
 						 "iptables insert: rules of different chains");
 	r = xt_txn_ensure_chain(txn, family, table, chain, err);
-	if (r == 0)
-		r = nft_list_rules_or_empty(txn, family, table, chain, &list, err);
 	if (r < 0)
 		return r;
-	if (list->n == 0) {
-		for (i = 0; i < n && r == 0; i++)
-			r = nft_txn_add_rule(txn, xt_rule_nft(rules[i]), err);
-		return r;
-	}
-	/* The transaction only appends (after a position). Put the rules after the chain's
-	 * first rule, a copy of that rule after them, and delete the original: one batch, so
-	 * the chain is never seen in between. */
-	r = copy_listed(family, table, chain, list->rule[0].nlr, &moved, err);
+	/* The first at the head (iptables -I's message); each further one right after the
+	 * one before it, by the batch-local rule ID. */
 	for (i = 0; i < n && r == 0; i++) {
 		struct nftnl_rule *nlr = xt_nlr(xt_rule_nft(rules[i]));
 		uint32_t id = next_id++;
 
-		if (i == 0)
-			nftnl_rule_set_u64(nlr, NFTNL_RULE_POSITION, list->rule[0].handle);
-		else
+		if (n > 1)
+			nftnl_rule_set_u32(nlr, NFTNL_RULE_ID, id);
+		if (i == 0) {
+			r = nft_txn_insert_rule(txn, xt_rule_nft(rules[i]), err);
+		} else {
 			nftnl_rule_set_u32(nlr, NFTNL_RULE_POSITION_ID, prev_id);
-		nftnl_rule_set_u32(nlr, NFTNL_RULE_ID, id);
-		r = nft_txn_add_rule(txn, xt_rule_nft(rules[i]), err);
-		nftnl_rule_unset(nlr, NFTNL_RULE_POSITION);
-		nftnl_rule_unset(nlr, NFTNL_RULE_POSITION_ID);
+			r = nft_txn_add_rule(txn, xt_rule_nft(rules[i]), err);
+			nftnl_rule_unset(nlr, NFTNL_RULE_POSITION_ID);
+		}
 		nftnl_rule_unset(nlr, NFTNL_RULE_ID);
 		prev_id = id;
 	}
-	if (r == 0) {
-		nftnl_rule_set_u32(xt_nlr(moved), NFTNL_RULE_POSITION_ID, prev_id);
-		r = nft_txn_add_rule(txn, moved, err);
-	}
-	if (r == 0)
-		r = nft_txn_delete_rule(txn, family, table, chain, list->rule[0].handle, err);
 	return r;
 }
 

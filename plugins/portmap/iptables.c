@@ -324,7 +324,8 @@ static int do_family(struct pm_xt *x, const struct portmap_conf *c, int af, cons
 		if (rc < 0)
 			return rc;
 		if (!exists)
-			return cni_err_errno(err, CNI_ERR_INVALID_CONFIG, ENOENT,
+			/* The reference's code: its iptables -C fails (exit 2). */
+			return cni_err_errno(err, CNI_ERR_INTERNAL, ENOENT,
 					     "externalSetMarkChain '%s' does not exist in %s "
 					     "table nat",
 					     c->external_set_mark_chain,

@@ -32,7 +32,8 @@
 
 /* ADD: queue what is missing of the layout for every family the container has an address
  * of (each rule only when no equal rule is there, as the reference's -C before -A/-I).
- * An externalSetMarkChain that does not exist is code 7 (-ENOENT). *ret_n_rules (may be
+ * An externalSetMarkChain that does not exist is code 999 (-ENOENT), as the reference's
+ * failing iptables -C; nothing is queued then. *ret_n_rules (may be
  * NULL) gets the number of rules queued. */
 int pm_xt_queue_add(struct nft_txn *txn, const struct portmap_conf *c, const char *network,
 		    const char *container_id, size_t *ret_n_rules,

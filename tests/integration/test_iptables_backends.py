@@ -269,10 +269,10 @@ class IptablesBackendsTest(cnitest.CNITestCase):
                                ctr.path))
         self.assertNotIn("CNI-DN-", save(self.node))
         self.assertIn(":KUBE-MARK-MASQ", save(self.node))
-        # a missing KUBE-MARK-MASQ is a config error, nothing written
+        # a missing KUBE-MARK-MASQ fails as in the reference (999), nothing written
         self.node.sh("iptables-nft -t nat -X KUBE-MARK-MASQ")
         r = self.plug(False, "portmap", "ADD", self.pm_conf(prev, **kubenet), "p1", ctr.path)
-        self.assertCNIError(r, 7, "'KUBE-MARK-MASQ' does not exist")
+        self.assertCNIError(r, 999, "'KUBE-MARK-MASQ' does not exist")
         self.assertNotIn("CNI-DN-", save(self.node))
 
     # ---- default-backend rule and legacy refusal ----------------------------------
