@@ -322,6 +322,31 @@ class IptablesBackendsTest(cnitest.CNITestCase):
         self.assertOK(self.plug(False, "bridge", "DEL", self.bridge_conf(), "abc", ctr.path,
                                env=env))
 
+    def test_sctp(self):
+        """The iptables layer maps tcp and udp only: an explicit iptables backend refuses an
+        sctp mapping with code 7 before anything changes; the default-backend rule keeps
+        sctp mappings on nftables even on a node holding the reference's state."""
+        sctp = [{"hostPort": 9132, "containerPort": 132, "protocol": "sctp"}]
+        ctr = self.netns("xbc")
+        prev = self.assertOK(self.plug(False, "bridge", "ADD", self.bridge_conf(), "abc",
+                                       ctr.path))
+        r = self.plug(False, "portmap", "ADD", self.pm_conf(prev, sctp, backend="iptables"),
+                      "abc", ctr.path)
+        self.assertCNIError(r, 7, "9132/sctp: portmap's iptables backend maps tcp and udp")
+        r = self.plug(False, "portmap", "CHECK", self.pm_conf(prev, sctp, backend="iptables"),
+                      "abc", ctr.path)
+        self.assertCNIError(r, 7, "9132/sctp")
+        self.assertNotIn("CNI-HOSTPORT", save(self.node))
+        self.node.sh("iptables-nft -t nat -N CNI-HOSTPORT-DNAT")
+        self.assertOK(self.plug(False, "portmap", "ADD", self.pm_conf(prev, sctp), "abc",
+                               ctr.path))
+        self.assertIn("sctp dport 9132", self.node.sh("nft list table ip cni_hostport"))
+        self.assertNotIn("CNI-DN-", save(self.node))
+        self.assertOK(self.plug(False, "portmap", "DEL", self.pm_conf(prev, sctp), "abc",
+                               ctr.path))
+        self.assertNotIn("9132", self.node.sh("nft list ruleset"))
+        self.assertOK(self.plug(False, "bridge", "DEL", self.bridge_conf(), "abc", ctr.path))
+
     # ---- (f) no executables ----------------------------------------------------------
     def test_no_iptables_exec(self):
         if not shutil.which("strace"):
