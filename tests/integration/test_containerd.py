@@ -381,6 +381,8 @@ class CRITest(ContainerdTestCase):
         status, _ = ctd.pod_status(client)
         self.assertEqual(status["state"], "SANDBOX_READY")
         ctd.cri("StopPodSandbox", {"pod_sandbox_id": client})
+        self.assertEqual(self.veths(), [])
+        ctd.cri("StopPodSandbox", {"pod_sandbox_id": web})  # already stopped before the restart
         ctd.cri("RemovePodSandbox", {"pod_sandbox_id": client})
         ctd.cri("RemovePodSandbox", {"pod_sandbox_id": web})
         self.assertEqual(ctd.cri("ListPodSandbox", {}).get("items", []), [])
