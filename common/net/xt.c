@@ -16,6 +16,7 @@
 #include <linux/netfilter/xt_conntrack.h>
 #include <linux/netfilter/xt_mark.h>
 #include <linux/netfilter/xt_multiport.h>
+#include <linux/netfilter/xt_sctp.h>
 
 #include <libnftnl/expr.h>
 #include <libnftnl/rule.h>
@@ -422,9 +423,22 @@ int xt_rule_dport(struct xt_rule *rule, uint16_t port, bool invert, struct cni_e
 
 	if (r < 0)
 		return r;
+	if (rule->hdr.proto == IPPROTO_SCTP) {
+		/* iptables-nft has no native sctp ports: the compat sctp match, as libxt_sctp
+		 * fills it (no chunk flags: chunktype 0xff). */
+		struct xt_sctp_info info = {
+			.dpts = {port, port},
+			.flags = XT_SCTP_DEST_PORTS,
+			.invflags = invert ? XT_SCTP_DEST_PORTS : 0,
+		};
+
+		for (size_t i = 0; i < XT_NUM_SCTP_FLAGS; i++)
+			info.flag_info[i].chunktype = 0xff;
+		return push(rule, e_xt(false, "sctp", 0, &info, sizeof(info)), false, err);
+	}
 	if (rule->hdr.proto != IPPROTO_TCP && rule->hdr.proto != IPPROTO_UDP)
 		return cni_err_set_errno(err, CNI_ERR_INVALID_CONFIG, EINVAL,
-					 "iptables rule: --dport needs -p tcp or udp");
+					 "iptables rule: --dport needs -p tcp, udp or sctp");
 	r = push(rule, e_payload(NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2), false, err);
 	if (r == 0)
 		r = push(rule, e_cmp(invert ? NFT_CMP_NEQ : NFT_CMP_EQ, &be, 2), false, err);

@@ -76,7 +76,8 @@ int xt_rule_family(const struct xt_rule *rule);
 /* "-m comment --comment <text>" (-EINVAL past XT_COMMENT_MAX bytes). */
 int xt_rule_comment(struct xt_rule *rule, const char *text, struct cni_err *err) CNI_MUST_USE;
 
-/* "-m tcp|udp [! ]--dport <port>" (the rule's -p must be tcp or udp). */
+/* "-m tcp|udp|sctp [! ]--dport <port>" (the rule's -p must be tcp, udp or sctp; sctp is
+ * the compat sctp match, tcp and udp native payload expressions, as iptables-nft). */
 int xt_rule_dport(struct xt_rule *rule, uint16_t port, bool invert,
 		  struct cni_err *err) CNI_MUST_USE;
 

@@ -2,8 +2,8 @@
 /* Reading iptables-nft rules back: the expressions of a listed rule turned into the line
  * `iptables -S` prints for it, with its comment and jump target picked out. Understands
  * what iptables-nft 1.8.9 writes for the header fields, tcp/udp ports, -m mark, comment,
- * addrtype, multiport, conntrack state, mark, the standard verdicts, MASQUERADE, DNAT,
- * SNAT and MARK; anything else is shown as "?" and flagged. */
+ * addrtype, multiport, conntrack state, mark, sctp ports, the standard verdicts, MASQUERADE,
+ * DNAT, SNAT and MARK; anything else is shown as "?" and flagged. */
 #include "array.h"
 #include "net/xt_priv.h"
 
@@ -21,6 +21,7 @@
 #include <linux/netfilter/xt_conntrack.h>
 #include <linux/netfilter/xt_mark.h>
 #include <linux/netfilter/xt_multiport.h>
+#include <linux/netfilter/xt_sctp.h>
 
 #include <libnftnl/expr.h>
 #include <libnftnl/rule.h>
@@ -243,6 +244,17 @@ static void on_cmp(struct parse *p, const struct nftnl_expr *e)
 	p->masked = false;
 }
 
+/* " [!] --sport|--dport N[:M]" of an sctp match, as libxt_sctp saves it. */
+static void sb_sctp_ports(struct sbuf *b, const struct xt_sctp_info *m, uint32_t flag,
+			  const char *opt, const uint16_t *pts)
+{
+	if (!(m->flags & flag))
+		return;
+	sb_printf(b, "%s --%s %u", m->invflags & flag ? " !" : "", opt, pts[0]);
+	if (pts[0] != pts[1])
+		sb_printf(b, ":%u", pts[1]);
+}
+
 static void on_match(struct parse *p, const struct nftnl_expr *e)
 {
 	const char *name = nftnl_expr_get_str(e, NFTNL_EXPR_MT_NAME);
@@ -326,6 +338,18 @@ static void on_match(struct parse *p, const struct nftnl_expr *e)
 				sb_printf(&p->body, "%s%s", sep, st[i].name);
 				sep = ",";
 			}
+	} else if (!strcmp(name, "sctp") && rev == 0 && len >= sizeof(struct xt_sctp_info) &&
+		   !(((const struct xt_sctp_info *)info)->flags & ~XT_SCTP_VALID_FLAGS)) {
+		const struct xt_sctp_info *m = info;
+
+		sb_printf(&p->body, " -m sctp");
+		sb_sctp_ports(&p->body, m, XT_SCTP_SRC_PORTS, "sport", m->spts);
+		sb_sctp_ports(&p->body, m, XT_SCTP_DEST_PORTS, "dport", m->dpts);
+		if (m->flags & XT_SCTP_CHUNK_TYPES) {
+			/* chunk types: not written by this layer, shown but flagged */
+			p->unknown = true;
+			sb_printf(&p->body, " --chunk-types ?");
+		}
 	} else if (!strcmp(name, "mark") && rev == 1 && len >= sizeof(struct xt_mark_mtinfo1)) {
 		const struct xt_mark_mtinfo1 *m = info;
 

@@ -138,6 +138,33 @@ static void test_format_portmap(void)
 			      "RETURN");
 }
 
+/* sctp ports are the compat sctp match, listed as libxt_sctp saves them. */
+static void test_format_sctp(void)
+{
+	struct xt_hdr h = {
+		.proto = IPPROTO_SCTP, .src = A(NFPROTO_IPV4, "10.88.0.2"), .src_len = 16};
+	_cleanup_(xt_rule_freep) struct xt_rule *a = NULL, *b = NULL, *c = NULL;
+	_cleanup_free_ char *x = NULL, *y = NULL, *z = NULL;
+
+	OK(xt_rule_new(NFPROTO_IPV4, XT_TABLE_NAT, "CNI-DN-x", &h, &a, &err));
+	OK(xt_rule_dport(a, 9132, false, &err));
+	OK(xt_rule_jump(a, "CNI-HOSTPORT-SETMARK", &err));
+	CHECK_STR(x = fmt(a), "-A CNI-DN-x -s 10.88.0.0/16 -p sctp -m sctp --dport 9132 -j "
+			      "CNI-HOSTPORT-SETMARK");
+
+	h = (struct xt_hdr){.proto = IPPROTO_SCTP};
+	OK(xt_rule_new(NFPROTO_IPV6, XT_TABLE_NAT, "CNI-DN-x", &h, &b, &err));
+	OK(xt_rule_dport(b, 9133, true, &err));
+	OK(xt_rule_verdict(b, NFT_RETURN, &err));
+	CHECK_STR(y = fmt(b), "-A CNI-DN-x -p sctp -m sctp ! --dport 9133 -j RETURN");
+
+	OK(xt_rule_new(NFPROTO_IPV4, XT_TABLE_NAT, "CNI-HOSTPORT-DNAT", &h, &c, &err));
+	OK(xt_rule_multiport_dports(c, (const uint16_t[]){9132, 9133}, 2, &err));
+	OK(xt_rule_jump(c, "CNI-DN-x", &err));
+	CHECK_STR(z = fmt(c), "-A CNI-HOSTPORT-DNAT -p sctp -m multiport --dports 9132,9133 -j "
+			      "CNI-DN-x");
+}
+
 static void test_errors(void)
 {
 	_cleanup_(xt_rule_freep) struct xt_rule *r = NULL;
@@ -203,7 +230,10 @@ static char **shell_split(const char *s)
 
 static uint8_t proto_num(const char *p)
 {
-	return !strcmp(p, "tcp") ? IPPROTO_TCP : !strcmp(p, "udp") ? IPPROTO_UDP : (uint8_t)atoi(p);
+	return !strcmp(p, "tcp")    ? IPPROTO_TCP
+	       : !strcmp(p, "udp")  ? IPPROTO_UDP
+	       : !strcmp(p, "sctp") ? IPPROTO_SCTP
+				    : (uint8_t)atoi(p);
 }
 
 /* Build the rule of argv[from..] (iptables rule syntax) into *ret. */
@@ -225,9 +255,16 @@ static int build_rule(int family, const char *table, const char *chain, char **a
 
 		if (!strcmp(w, "-p")) {
 			i += 2;
-		} else if (!strcmp(w, "--dport")) {
-			if (xt_rule_dport(r, (uint16_t)atoi(argv[i + 1]), false, &err) < 0)
+		} else if (!strcmp(w, "--dport") ||
+			   (!strcmp(w, "!") && argv[i + 1] && !strcmp(argv[i + 1], "--dport"))) {
+			bool inv = w[0] == '!';
+
+			if (xt_rule_dport(r, (uint16_t)atoi(argv[i + 1 + inv]), inv, &err) < 0)
 				return -1;
+			i += 2 + inv;
+		} else if (!strcmp(w, "-m") &&
+			   (!strcmp(argv[i + 1], "sctp") || !strcmp(argv[i + 1], "tcp") ||
+			    !strcmp(argv[i + 1], "udp"))) {
 			i += 2;
 		} else if (!strcmp(w, "-j")) {
 			target = argv[i + 1];
@@ -621,6 +658,7 @@ int main(void)
 {
 	RUN(test_format_masq);
 	RUN(test_format_portmap);
+	RUN(test_format_sctp);
 	RUN(test_errors);
 	if (geteuid() != 0)
 		live_skip = "not root";
