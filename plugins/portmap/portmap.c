@@ -47,16 +47,6 @@ static int pm_run_txn(nft_txn_fill_fn queue, nft_txn_send_fn commit, void *ctx,
 	return nft_txn_run(*txn, queue, commit, ctx, err);
 }
 
-/* The first SCTP mapping of c, NULL if none: the iptables layer matches TCP and UDP ports
- * only. */
-static const struct portmap_mapping *pm_sctp_mapping(const struct portmap_conf *c)
-{
-	for (size_t i = 0; i < c->n_mappings; i++)
-		if (c->mappings[i].proto == IPPROTO_SCTP)
-			return &c->mappings[i];
-	return NULL;
-}
-
 /* What ADD queues: the container's rules, replacing any it had. */
 struct pm_add_txn {
 	const struct portmap_conf *c; /* the config */
@@ -74,9 +64,8 @@ static int pm_queue_add_txn(struct nft_txn *txn, void *ctx, struct cni_err *err)
 
 	pm_dispatch_clear(&t->dispatch);
 	t->iptables = t->c->backend == PORTMAP_BACKEND_IPTABLES;
-	/* The default-backend rule: one GET, bound to the batch like every read (not for
-	 * SCTP mappings, which only the nftables backend maps). */
-	if (t->c->backend_default && !pm_sctp_mapping(t->c)) {
+	/* The default-backend rule: one GET, bound to the batch like every read. */
+	if (t->c->backend_default) {
 		int r = pm_xt_state_present(txn, &t->iptables, err);
 
 		if (r < 0)
@@ -294,20 +283,12 @@ static int pm_refuse_long_id(const struct portmap_conf *c, const char *container
 			   container_id, len, PM_ID_MAX);
 }
 
-/* The iptables backend's refusals, before anything changes: an SCTP mapping (code 7), and
- * an iptables-legacy host (code 2). */
+/* The iptables backend's refusal, before anything changes: an iptables-legacy host (code
+ * 2). */
 static int pm_refuse_iptables(const struct portmap_conf *c, struct cni_err *err)
 {
-	const struct portmap_mapping *sctp;
-
 	if (c->backend != PORTMAP_BACKEND_IPTABLES)
 		return 0;
-	sctp = pm_sctp_mapping(c);
-	if (sctp)
-		return cni_err_set(err, CNI_ERR_INVALID_CONFIG,
-				   "port mapping %u/sctp: portmap's iptables backend maps tcp and "
-				   "udp ports only (use \"backend\": \"nftables\" for sctp)",
-				   sctp->host_port);
 	return xt_cni_refuse_legacy(c->external_set_mark_chain
 					    ? "portmap's \"externalSetMarkChain\" (the iptables "
 					      "backend)"

@@ -323,29 +323,57 @@ class IptablesBackendsTest(cnitest.CNITestCase):
                                env=env))
 
     def test_sctp(self):
-        """The iptables layer maps tcp and udp only: an explicit iptables backend refuses an
-        sctp mapping with code 7 before anything changes; the default-backend rule keeps
-        sctp mappings on nftables even on a node holding the reference's state."""
-        sctp = [{"hostPort": 9132, "containerPort": 132, "protocol": "sctp"}]
-        ctr = self.netns("xbc")
-        prev = self.assertOK(self.plug(False, "bridge", "ADD", self.bridge_conf(), "abc",
-                                       ctr.path))
-        r = self.plug(False, "portmap", "ADD", self.pm_conf(prev, sctp, backend="iptables"),
-                      "abc", ctr.path)
-        self.assertCNIError(r, 7, "9132/sctp: portmap's iptables backend maps tcp and udp")
-        r = self.plug(False, "portmap", "CHECK", self.pm_conf(prev, sctp, backend="iptables"),
-                      "abc", ctr.path)
-        self.assertCNIError(r, 7, "9132/sctp")
-        self.assertNotIn("CNI-HOSTPORT", save(self.node))
-        self.node.sh("iptables-nft -t nat -N CNI-HOSTPORT-DNAT")
-        self.assertOK(self.plug(False, "portmap", "ADD", self.pm_conf(prev, sctp), "abc",
-                               ctr.path))
-        self.assertIn("sctp dport 9132", self.node.sh("nft list table ip cni_hostport"))
-        self.assertNotIn("CNI-DN-", save(self.node))
-        self.assertOK(self.plug(False, "portmap", "DEL", self.pm_conf(prev, sctp), "abc",
-                               ctr.path))
-        self.assertNotIn("9132", self.node.sh("nft list ruleset"))
+        """sctp mappings with the iptables backend: the same listing as the reference
+        (-p sctp -m sctp --dport, multiport entry rules with sctp first), CHECK, the
+        reference's DEL removes them; the default-backend rule follows the reference's
+        state for sctp mappings too, and our DEL removes the reference's sctp rules."""
+        self.maxDiff = None
+        sctp = [{"hostPort": 9132, "containerPort": 132, "protocol": "sctp"},
+                {"hostPort": 8080, "containerPort": 80, "protocol": "tcp"},
+                {"hostPort": 9133, "containerPort": 133, "protocol": "sctp",
+                 "hostIP": "192.168.0.2"}]
+        bx = {"dataDir": self.tmpdir()}
+        ctr, prev = self.attach(True, bridge_extra=bx, maps=sctp)
+        try:
+            ref = save(self.node)
+        finally:
+            self.detach(True, "abc", ctr.path, prev, bx, {"runtimeConfig": {
+                "portMappings": sctp}})
+        self.assertIn("-A CNI-DN-e88f49d94512ff752ebe6 -s 10.88.0.0/16 -p sctp -m sctp "
+                      "--dport 9132 -j CNI-HOSTPORT-SETMARK", ref)
+        self.assertIn("-p sctp -m comment", ref)
+        self.assertNoContainerState(save(self.node))
+        obx = dict(bx, dataDir=self.tmpdir(), ipMasqBackend="iptables")
+        opx = {"backend": "iptables"}
+        ctr, prev = self.attach(False, bridge_extra=obx, pm_extra=opx, maps=sctp)
+        try:
+            self.assertEqual(save(self.node), ref)
+            self.assertOK(self.plug(False, "portmap", "CHECK", self.pm_conf(prev, sctp, **opx),
+                                   "abc", ctr.path))
+            self.assertNotIn("cni_hostport", self.node.sh("nft list tables"))
+        finally:
+            self.detach(True, "abc", ctr.path, prev, bx, {"runtimeConfig": {
+                "portMappings": sctp}})
+        self.assertNoContainerState(save(self.node))
+        # the reference's state on the node: our default backend writes iptables rules for
+        # sctp too; our DEL removes the reference's sctp rules and ours
+        ref_ctr, rprev = self.attach(True, cid="ref", bridge_extra={"dataDir": self.tmpdir()},
+                                     maps=sctp[:1])
+        ctr, prev = self.attach(False, bridge_extra={"dataDir": self.tmpdir()},
+                                maps=[{"hostPort": 9134, "containerPort": 134,
+                                       "protocol": "sctp"}])
+        text = save(self.node)
+        self.assertIn("-p sctp -m sctp --dport 9134 -j DNAT", text)
+        self.assertNotIn("9134", self.node.sh("nft list table ip cni_hostport", check=False))
+        self.assertOK(self.plug(False, "portmap", "DEL", self.pm_conf(None, sctp[:1]), "ref",
+                               ref_ctr.path))
+        self.assertOK(self.plug(False, "portmap", "DEL", self.pm_conf(None), "abc", ctr.path))
+        after = save(self.node)
+        self.assertNotIn("CNI-DN-", after)
+        self.assertNotIn("sctp", after)
         self.assertOK(self.plug(False, "bridge", "DEL", self.bridge_conf(), "abc", ctr.path))
+        self.assertOK(self.plug(False, "bridge", "DEL", self.bridge_conf(), "ref",
+                               ref_ctr.path))
 
     # ---- (f) no executables ----------------------------------------------------------
     def test_no_iptables_exec(self):
