@@ -1218,6 +1218,96 @@ static int chain_cb(const struct nlmsghdr *nlh, void *data, struct cni_err *err)
 	return 0;
 }
 
+void nft_chain_list_free(struct nft_chain_list *list)
+{
+	size_t i;
+
+	if (!list)
+		return;
+	for (i = 0; i < list->n; i++)
+		free(list->chain[i].name);
+	free(list->chain);
+	free(list);
+}
+
+/* What nft_list_chains() collects from the dump. */
+struct chain_names {
+	const char *table;	     /* the table whose chains are wanted */
+	struct nft_chain_list *list; /* its chains so far */
+	size_t cap;		     /* capacity of list->chain */
+};
+
+static int chain_name_cb(const struct nlmsghdr *nlh, void *data, struct cni_err *err)
+{
+	_cleanup_(nftnl_chain_freep) struct nftnl_chain *c = NULL;
+	struct chain_names *d = data;
+	struct nft_chain_entry *e;
+	const char *table, *name;
+	size_t i;
+
+	if (!nlh) {
+		/* The dump restarts. */
+		for (i = 0; i < d->list->n; i++)
+			free(d->list->chain[i].name);
+		d->list->n = 0;
+		return 0;
+	}
+	c = nftnl_chain_alloc();
+	if (!c)
+		return cni_err_nomem(err);
+	if (nftnl_chain_nlmsg_parse(nlh, c) < 0)
+		return cni_err_set_errno(err, 0, EPROTO, "failed to parse an nft chain");
+	table = nftnl_chain_get_str(c, NFTNL_CHAIN_TABLE);
+	name = nftnl_chain_get_str(c, NFTNL_CHAIN_NAME);
+	/* The kernel dumps the chains of every table of the family. */
+	if (!table || !name || strcmp(table, d->table) != 0)
+		return 0;
+	if (ARRAY_RESERVE(d->list->chain, d->cap, d->list->n + 1) < 0)
+		return cni_err_nomem(err);
+	e = &d->list->chain[d->list->n];
+	*e = (struct nft_chain_entry){
+		.name = strdup(name),
+		.use = nftnl_chain_is_set(c, NFTNL_CHAIN_USE)
+			       ? nftnl_chain_get_u32(c, NFTNL_CHAIN_USE)
+			       : 0,
+		.base = nftnl_chain_is_set(c, NFTNL_CHAIN_HOOKNUM),
+	};
+	if (!e->name)
+		return cni_err_nomem(err);
+	d->list->n++;
+	return 0;
+}
+
+int nft_list_chains(struct nft_txn *txn, int family, const char *table,
+		    struct nft_chain_list **ret_list, struct cni_err *err)
+{
+	_cleanup_(nft_chain_list_freep) struct nft_chain_list *list = NULL;
+	_cleanup_(obj_clear) struct nft_obj o = {0};
+	char hdr[NL_MSG_BUF_SIZE] = {0};
+	struct chain_names d = {.table = table};
+	struct nlmsghdr *nlh;
+	int r;
+
+	r = obj_new(&o, OBJ_TABLE, family, table, NULL, err);
+	if (r < 0)
+		return r;
+	r = txn_before_read(txn, err);
+	if (r < 0)
+		return r;
+	list = calloc(1, sizeof(*list));
+	if (!list)
+		return cni_err_nomem(err);
+	d.list = list;
+	nlh = nftnl_nlmsg_build_hdr(hdr, NFT_MSG_GETCHAIN, (uint16_t)family, NLM_F_DUMP, 0);
+	r = nl_dump(txn->nl, nlh, chain_name_cb, &d, err);
+	if (r == -EPROTO || r == -ENOMEM || r == -EINTR)
+		return r;
+	if (r < 0)
+		return obj_failed(txn, &o, "list chains of", err);
+	*ret_list = TAKE_PTR(list);
+	return 0;
+}
+
 int nft_chain_get(struct nft_txn *txn, int family, const char *table, const char *chain,
 		  bool *ret_exists, struct nft_chain_info *ret_info, struct cni_err *err)
 {

@@ -291,6 +291,29 @@ int nft_table_exists(struct nft_txn *txn, int family, const char *table, bool *r
 int nft_chain_exists(struct nft_txn *txn, int family, const char *table, const char *chain,
 		     bool *ret_exists, struct cni_err *err) CNI_MUST_USE;
 
+/* One chain of a table, as nft_list_chains() lists it. */
+struct nft_chain_entry {
+	char *name;   /* its name */
+	uint32_t use; /* the kernel's use count: its rules plus the rules jumping to it */
+	bool base;    /* a base chain (it has a hook) */
+};
+
+/* The chains of a table. */
+struct nft_chain_list {
+	size_t n;		       /* number of chains */
+	struct nft_chain_entry *chain; /* chain[0..n-1], in the kernel's order */
+};
+
+/* Free a chain list. Accepts NULL. */
+void nft_chain_list_free(struct nft_chain_list *list);
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct nft_chain_list *, nft_chain_list_free)
+
+/* List the chains of a table (a missing table has none). One dump of the family's chains,
+ * bound to the batch like every read. Errors as nft_table_exists(); -EPROTO for a reply
+ * libnftnl cannot parse, -EINTR (code 11) for a dump the kernel kept interrupting. */
+int nft_list_chains(struct nft_txn *txn, int family, const char *table,
+		    struct nft_chain_list **ret_list, struct cni_err *err) CNI_MUST_USE;
+
 /* What a chain is, as the kernel reports it (NFT_MSG_GETCHAIN). */
 struct nft_chain_info {
 	bool base;		      /* a base chain (it has a hook) */

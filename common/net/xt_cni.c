@@ -293,8 +293,48 @@ struct gc_scan {
 	const char *prefix;	 /* comment prefix up to the container ID */
 	bool quoted;		 /* the ID is Go-quoted (ipMasq) or plain in quotes (portmap) */
 	const char *const *keep; /* IDs to keep */
-	char **stale;		 /* chains found stale */
+	char ***ids;		 /* stale container IDs found (shared by the passes) */
 };
+
+/* The container ID of a comment's container part (after the prefix) into out: Go-quoted
+ * (ipMasq: only \" and \\ escapes are undone, and the result must quote back to the same
+ * text) or plain in quotes (portmap). -EINVAL when it cannot be read back exactly (a
+ * comment cut with "...", another escape): such a container cannot be attributed. */
+static int comment_id(const struct gc_scan *g, const char *rest, char *out, size_t size)
+{
+	char q[XT_CNI_COMMENT_MAX * 4];
+	size_t n = strlen(rest), k = 0, i, len = 0;
+
+	if (n < 2 || rest[0] != '"' || rest[n - 1] != '"' || n - 2 >= size)
+		return -EINVAL;
+	for (i = 1; i + 1 < n; i++) {
+		if (g->quoted && rest[i] == '\\' && i + 2 < n)
+			i++;
+		out[k++] = rest[i];
+	}
+	out[k] = '\0';
+	if (!g->quoted)
+		return strchr(out, '"') ? -EINVAL : 0;
+	if (go_quote(out, q, sizeof(q), &len) < 0 || strcmp(q, rest) != 0)
+		return -EINVAL;
+	return 0;
+}
+
+/* Add the ID of a stale comment to g->ids (once); unreadable IDs are skipped. */
+static int note_id(const struct gc_scan *g, const char *rest, struct cni_err *err)
+{
+	char id[XT_CNI_COMMENT_MAX * 4];
+	char *copy;
+
+	if (comment_id(g, rest, id, sizeof(id)) < 0 || contains(*g->ids, id))
+		return 0;
+	copy = strdup(id);
+	if (!copy || strv_push(g->ids, copy) < 0) {
+		free(copy);
+		return cni_err_nomem(err);
+	}
+	return 0;
+}
 
 /* Is the comment's container part (after the prefix) one of keep? */
 static bool kept(const struct gc_scan *g, const char *rest)
@@ -333,8 +373,12 @@ static int gc_chain(struct nft_txn *txn, int family, const char *from_chain, str
 		const struct xt_rule_view *v = &l->rule[i].view;
 
 		if (!v->comment || strncmp(v->comment, g->prefix, plen) ||
-		    !per_container_chain(v->jump) || kept(g, v->comment + plen) ||
-		    contains(stale, v->jump))
+		    !per_container_chain(v->jump) || kept(g, v->comment + plen))
+			continue;
+		r = note_id(g, v->comment + plen, err);
+		if (r < 0)
+			return r;
+		if (contains(stale, v->jump))
 			continue;
 		if (strv_push(&stale, strdup(v->jump)) < 0)
 			return cni_err_nomem(err);
@@ -345,9 +389,104 @@ static int gc_chain(struct nft_txn *txn, int family, const char *from_chain, str
 	return remove_family(txn, family, from_chain, &s, count, err);
 }
 
+/* Is the chain orphaned: does the kernel count no reference to it beyond its own rules
+ * (nothing jumps to it)? *ret_rules gets its rules. */
+static int orphaned(struct nft_txn *txn, int family, const struct nft_chain_entry *e,
+		    struct xt_rule_list **ret_rules, bool *ret, struct cni_err *err)
+{
+	int r = xt_list_chain(txn, family, XT_TABLE_NAT, e->name, ret_rules, err);
+
+	*ret = r == 0 && !e->base && e->use == (*ret_rules)->n;
+	return r;
+}
+
+/* The chain named name in list, NULL if none. */
+static const struct nft_chain_entry *find_chain(const struct nft_chain_list *list, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < list->n; i++)
+		if (!strcmp(list->chain[i].name, name))
+			return &list->chain[i];
+	return NULL;
+}
+
+/* A bridge ipMasq chain name (CNI-<hash>, not CNI-DN-/CNI-SN-/CNI-HOSTPORT-)? */
+static bool masq_chain_name(const char *name)
+{
+	return per_container_chain(name) && strncmp(name, "CNI-DN-", 7) != 0 &&
+	       strncmp(name, "CNI-SN-", 7) != 0 &&
+	       strspn(name + 4, "0123456789abcdef") == XT_CNI_CHAIN_LEN - 4;
+}
+
+/* GC of one family's orphaned per-container chains (nothing jumps to them, so the comment
+ * scans cannot see them). A chain is removed only when its name is the hash of this
+ * network and a stale container ID: an ID the comment scans found, or the ID in the
+ * comment of an orphaned ipMasq chain's own rules (name: "<net>" id: "<id>") when the
+ * chain's name is that container's. An orphaned CNI-DN- chain (its rules carry no comment)
+ * of a container of which nothing else is left cannot be attributed and stays. */
+static int gc_orphans(struct nft_txn *txn, int family, const char *network, struct gc_scan *masq,
+		      struct xt_cni_count *count, struct cni_err *err)
+{
+	static const char *const prefixes[] = {"CNI-", "CNI-DN-", "CNI-SN-"};
+	_cleanup_(nft_chain_list_freep) struct nft_chain_list *list = NULL;
+	size_t plen = strlen(masq->prefix), i, j, k;
+	_cleanup_strv_free_ char **gone = NULL;
+	int r;
+
+	r = nft_list_chains(txn, family, XT_TABLE_NAT, &list, err);
+	if (r < 0)
+		return r;
+	for (i = 0; i < list->n; i++) {
+		_cleanup_(xt_rule_list_freep) struct xt_rule_list *l = NULL;
+		bool orphan = false;
+
+		if (!masq_chain_name(list->chain[i].name))
+			continue;
+		r = orphaned(txn, family, &list->chain[i], &l, &orphan, err);
+		if (r < 0)
+			return r;
+		for (j = 0; orphan && j < l->n; j++) {
+			const char *c = l->rule[j].view.comment;
+
+			if (c && !strncmp(c, masq->prefix, plen) && !kept(masq, c + plen) &&
+			    (r = note_id(masq, c + plen, err)) < 0)
+				return r;
+		}
+	}
+	for (i = 0; *masq->ids && (*masq->ids)[i]; i++) {
+		for (k = 0; k < ARRAY_SIZE(prefixes); k++) {
+			_cleanup_(xt_rule_list_freep) struct xt_rule_list *l = NULL;
+			char name[XT_CNI_CHAIN_LEN + 1];
+			const struct nft_chain_entry *e;
+			bool orphan = false, deleted = false;
+
+			r = xt_cni_chain_name(prefixes[k], network, (*masq->ids)[i], name, err);
+			if (r < 0)
+				return r;
+			e = find_chain(list, name);
+			if (!e || contains(gone, name))
+				continue;
+			r = orphaned(txn, family, e, &l, &orphan, err);
+			if (r < 0)
+				return r;
+			if (!orphan)
+				continue;
+			r = xt_txn_delete_chain(txn, family, XT_TABLE_NAT, name, &deleted, err);
+			if (r < 0)
+				return r;
+			add_count(count, 0, deleted);
+			if (strv_push(&gone, strdup(name)) < 0)
+				return cni_err_nomem(err);
+		}
+	}
+	return 0;
+}
+
 int xt_cni_gc(struct nft_txn *txn, const char *network, const char *const *keep_ids,
 	      struct xt_cni_count *count, struct cni_err *err)
 {
+	_cleanup_strv_free_ char **ids = NULL;
 	char masq_prefix[XT_CNI_COMMENT_MAX * 4], dnat_prefix[XT_CNI_COMMENT_MAX * 4];
 	size_t len = 6, i;
 	int r;
@@ -360,12 +499,23 @@ int xt_cni_gc(struct nft_txn *txn, const char *network, const char *const *keep_
 					 "network name '%s' too long", network);
 	memcpy(masq_prefix + len, " id: ", 6);
 	for (i = 0; i < ARRAY_SIZE(families); i++) {
-		struct gc_scan masq = {.prefix = masq_prefix, .quoted = true, .keep = keep_ids};
-		struct gc_scan dnat = {.prefix = dnat_prefix, .quoted = false, .keep = keep_ids};
+		struct gc_scan masq = {
+			.prefix = masq_prefix, .quoted = true, .keep = keep_ids, .ids = &ids};
+		struct gc_scan dnat = {
+			.prefix = dnat_prefix, .quoted = false, .keep = keep_ids, .ids = &ids};
 
 		r = gc_chain(txn, families[i], "POSTROUTING", &masq, count, err);
 		if (r == 0)
 			r = gc_chain(txn, families[i], "CNI-HOSTPORT-DNAT", &dnat, count, err);
+		if (r < 0)
+			return r;
+	}
+	/* The IDs of both families known, the orphaned chains of each. */
+	for (i = 0; i < ARRAY_SIZE(families); i++) {
+		struct gc_scan masq = {
+			.prefix = masq_prefix, .quoted = true, .keep = keep_ids, .ids = &ids};
+
+		r = gc_orphans(txn, families[i], network, &masq, count, err);
 		if (r < 0)
 			return r;
 	}

@@ -148,6 +148,46 @@ class IptablesBackendsTest(cnitest.CNITestCase):
         self.assertNotIn('id: \\"abc\\"', after)
         self.assertIn('id: \\"keep\\"', after)
 
+    def test_gc_orphaned_chains(self):
+        """GC also removes per-container chains nothing jumps to any more (a removal that
+        stopped half-way), when their names are the hash of this network and a stale
+        container: the ID in an orphaned ipMasq chain's own comments attributes it and its
+        CNI-DN- chain. Chains it cannot attribute stay."""
+        import shlex
+        self.attach(True, "abc")
+        self.attach(True, "keep")
+        for ipt in ("iptables-nft", "ip6tables-nft"):
+            for chain in ("POSTROUTING", "CNI-HOSTPORT-DNAT"):
+                for line in self.node.sh("%s -t nat -S %s" % (ipt, chain)).splitlines():
+                    if 'id: \\"abc\\"' in line:
+                        self.node.sh("%s -t nat -D %s" % (
+                            ipt, " ".join(shlex.quote(w) for w in shlex.split(line)[1:])))
+        unknown = ["CNI-DN-0123456789abcdef01234", "CNI-0123456789abcdef01234567",
+                   "CNI-aaaaaaaaaaaaaaaaaaaaaaaa"]
+        self.node.sh("iptables-nft -t nat -N %s && iptables-nft -t nat -N %s && "
+                     "iptables-nft -t nat -A %s -j ACCEPT -m comment --comment "
+                     "'name: \"other\" id: \"abc\"' && iptables-nft -t nat -N %s && "
+                     "iptables-nft -t nat -A %s -j ACCEPT -m comment --comment "
+                     "'name: \"mynet\" id: \"zzz\"'" % (unknown[0], unknown[1], unknown[1],
+                                                        unknown[2], unknown[2]))
+        before = save(self.node)
+        self.assertIn(":CNI-e88f49d94512ff752ebe6070", before)
+        self.assertIn(":CNI-DN-e88f49d94512ff752ebe6", before)
+        self.assertNotIn("-j CNI-DN-e88f49d94512ff752ebe6", before)
+        self.assertNotIn("-j CNI-e88f49d94512ff752ebe6070", before)
+        gc = {"cniVersion": "1.1.0", "name": "mynet",
+              "cni.dev/valid-attachments": [{"containerID": "keep", "ifname": "eth0"}]}
+        self.assertOK(self.plug(False, "bridge", "GC", dict(self.bridge_conf(), **gc), "", ""))
+        after = save(self.node)
+        self.assertNotIn("e88f49d94512ff752ebe6", after)
+        self.assertNotIn('id: \\"abc\\"', after.replace('name: \\"other\\" id: '
+                                                         '\\"abc\\"', ""))
+        self.assertIn('id: \\"keep\\"', after)
+        for chain in unknown:
+            self.assertIn(":" + chain, after)
+        # idempotent
+        self.assertOK(self.plug(False, "bridge", "GC", dict(self.bridge_conf(), **gc), "", ""))
+
     # ---- (b) our iptables backends --------------------------------------------
     def test_same_listing_as_reference(self):
         self.maxDiff = None
