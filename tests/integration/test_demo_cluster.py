@@ -74,7 +74,7 @@ class DemoClusterTest(CNITestCase):
                 ", ".join(missing) or "/etc/cni"))
         out = self.run_demo("cri")
         self.assertIn("pods go through containerd's CRI on every node", out)
-        # Each step the brief of the demo promises, in order.
+        # Each step the demo promises.
         steps = re.findall(r"^== \d+\. (.*)$", out, re.M)
         for want in ("Routes between the podCIDRs", "Start containerd on every node",
                      "Pod to pod across nodes", "hostPort 8080 on node2",
