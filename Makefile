@@ -37,8 +37,11 @@ endif
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null || echo -lcjson -lmnl -lnftnl)
 ALL_CPPFLAGS := -D_GNU_SOURCE -Icommon -Iplugins -Itools $(PKG_CFLAGS) $(CPPFLAGS)
-ALL_CFLAGS   := -std=gnu11 $(WARN) $(SANFLAGS) $(CFLAGS)
-ALL_LDFLAGS  := $(SANFLAGS) $(LDFLAGS)
+# Each function and object in a section of its own, so that the linker drops what a
+# program does not use from the shared archives (a plugin stays small).
+SECTIONS     := -ffunction-sections -fdata-sections
+ALL_CFLAGS   := -std=gnu11 $(WARN) $(SANFLAGS) $(SECTIONS) $(CFLAGS)
+ALL_LDFLAGS  := $(SANFLAGS) -Wl,--gc-sections $(LDFLAGS)
 
 PREFIX      ?= /usr/local
 CNI_BIN_DIR ?= /opt/cni/bin
