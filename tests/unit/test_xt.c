@@ -27,29 +27,6 @@
 
 static const char *live_skip;
 
-static char *run(const char *cmd)
-{
-	FILE *f = popen(cmd, "r");
-	char *buf = NULL;
-	size_t len = 0, cap = 0;
-	int c;
-
-	if (!f)
-		return NULL;
-	while ((c = fgetc(f)) != EOF) {
-		if (len + 2 > cap) {
-			cap = cap ? cap * 2 : 256;
-			buf = realloc(buf, cap);
-		}
-		buf[len++] = (char)c;
-	}
-	pclose(f);
-	if (!buf)
-		return strdup("");
-	buf[len] = '\0';
-	return buf;
-}
-
 static const void *A(int family, const char *s)
 {
 	static uint8_t ring[8][16];
@@ -482,7 +459,7 @@ static char *iptables_S(int family, const char *table, const char *chain)
 	if (asprintf(&cmd, "%s -t %s -S %s 2>/dev/null | grep '^-A' || true",
 		     family == NFPROTO_IPV6 ? "ip6tables-nft" : "iptables-nft", table, chain) < 0)
 		abort();
-	return run(cmd);
+	return live_output(cmd);
 }
 
 static void test_live_golden(void)
@@ -611,7 +588,7 @@ static void test_live_queueing(void)
 	OK(xt_txn_insert_unique(txn, a, &added, &err));
 	CHECK(!added);
 	CHECK_INT(nft_txn_pending(txn), 0);
-	s1 = run("iptables-nft -S FORWARD");
+	s1 = live_output("iptables-nft -S FORWARD");
 	CHECK_STR(s1, "-P FORWARD DROP\n"
 		      "-A FORWARD -m comment --comment x -j CNI-FORWARD\n"
 		      "-A FORWARD -p tcp -m multiport --dports 1,2 -j DOCKER-USER\n"
@@ -631,7 +608,7 @@ static void test_live_queueing(void)
 	OK(xt_txn_delete(txn, b, &deleted, &err));
 	CHECK(deleted);
 	OK(nft_txn_commit(txn, &err));
-	s2 = run("iptables-nft -S CNI-FORWARD");
+	s2 = live_output("iptables-nft -S CNI-FORWARD");
 	CHECK_STR(s2, "-N CNI-FORWARD\n");
 
 	/* Delete the jump by comment and the chain in one batch. */
@@ -643,14 +620,14 @@ static void test_live_queueing(void)
 	OK(nft_txn_commit(txn, &err));
 	OK(xt_txn_delete_chain(txn, NFPROTO_IPV4, XT_TABLE_FILTER, "CNI-FORWARD", &deleted, &err));
 	CHECK(!deleted);
-	s3 = run("iptables-nft -S");
+	s3 = live_output("iptables-nft -S");
 	CHECK_STR(s3, "-P INPUT ACCEPT\n-P FORWARD DROP\n-P OUTPUT ACCEPT\n-N DOCKER-USER\n"
 		      "-A FORWARD -p tcp -m multiport --dports 1,2 -j DOCKER-USER\n"
 		      "-A FORWARD -m conntrack --ctstate NEW -j ACCEPT\n");
 	/* ensure_chain of an existing base chain keeps its policy */
 	OK(xt_txn_ensure_chain(txn, NFPROTO_IPV4, XT_TABLE_FILTER, "FORWARD", &err));
 	CHECK_INT(nft_txn_pending(txn), 0);
-	pol = run("iptables-nft -S FORWARD | head -1");
+	pol = live_output("iptables-nft -S FORWARD | head -1");
 	CHECK_STR(pol, "-P FORWARD DROP\n");
 }
 

@@ -21,29 +21,6 @@
 
 static const char *live_skip;
 
-static char *run(const char *cmd)
-{
-	FILE *f = popen(cmd, "r");
-	char *buf = NULL;
-	size_t len = 0, cap = 0;
-	int c;
-
-	if (!f)
-		return NULL;
-	while ((c = fgetc(f)) != EOF) {
-		if (len + 2 > cap) {
-			cap = cap ? cap * 2 : 256;
-			buf = realloc(buf, cap);
-		}
-		buf[len++] = (char)c;
-	}
-	pclose(f);
-	if (!buf)
-		return strdup("");
-	buf[len] = '\0';
-	return buf;
-}
-
 static void test_names(void)
 {
 	char c[XT_CNI_CHAIN_LEN + 1], cm[XT_CNI_COMMENT_MAX];
@@ -109,8 +86,9 @@ static int write_reference(const char *net, const char *id, const char *ip4, con
 
 static char *save(void)
 {
-	return run("iptables-nft-save -t nat | grep -v '^#'; ip6tables-nft-save -t nat | grep -v "
-		   "'^#'");
+	return live_output(
+		"iptables-nft-save -t nat | grep -v '^#'; ip6tables-nft-save -t nat | grep -v "
+		"'^#'");
 }
 
 /* Does the dump mention container id of net (its chains or its comments)? */

@@ -27,31 +27,6 @@
 
 static const char *live_skip;
 
-static char *run(const char *cmd)
-{
-	FILE *f = popen(cmd, "r");
-	char *buf = NULL;
-	size_t len = 0, cap = 0;
-	int c;
-
-	if (!f)
-		return NULL;
-	while ((c = fgetc(f)) != EOF) {
-		if (len + 2 > cap) {
-			cap = cap ? cap * 2 : 256;
-			buf = realloc(buf, cap);
-			if (!buf)
-				abort();
-		}
-		buf[len++] = (char)c;
-	}
-	pclose(f);
-	if (!buf)
-		return strdup("");
-	buf[len] = '\0';
-	return buf;
-}
-
 static char *golden(const char *name)
 {
 	const char *slash = strrchr(__FILE__, '/');
@@ -118,7 +93,7 @@ static int load_portmap(const char *extra, struct portmap_conf **ret)
 
 static char *save_both(void)
 {
-	return run("iptables-nft-save | grep -v '^#'; ip6tables-nft-save | grep -v '^#'");
+	return live_output("iptables-nft-save | grep -v '^#'; ip6tables-nft-save | grep -v '^#'");
 }
 
 /* The ADD of bridge ipMasq and portmap, queued into txn; *n gets portmap's rule count. */
@@ -179,7 +154,7 @@ static void check_layout(const char *golden_name, const char *extra)
 	OK(xt_cni_portmap_remove(txn, "mynet", "abc", &cnt, &err));
 	OK(xt_cni_masq_remove(txn, "mynet", "abc", &cnt, &err));
 	OK(nft_txn_commit(txn, &err));
-	deleted = run("iptables-nft-save | grep -v '^#'");
+	deleted = live_output("iptables-nft-save | grep -v '^#'");
 	if (asprintf(&got, "%s==== after DEL\n%s", added, deleted) < 0)
 		abort();
 	CHECK_STR(got, want);
