@@ -539,10 +539,11 @@ void nft_txn_bind_generation(struct nft_txn *txn)
 	txn->gen_bound = true;
 }
 
-int nft_txn_add_rule(struct nft_txn *txn, const struct nft_rule *rule, struct cni_err *err)
+/* Queue NEWRULE of rule (borrowed: the caller keeps it) with flags. */
+static int queue_new_rule(struct nft_txn *txn, const struct nft_rule *rule, uint16_t flags,
+			  const char *verb, struct cni_err *err)
 {
 	const struct nftnl_rule *nlr = nft_rule_nlr(rule);
-	/* Borrowed: the caller keeps the rule. */
 	const struct nft_obj o = {
 		.kind = OBJ_RULE,
 		.family = (int)nftnl_rule_get_u32(nlr, NFTNL_RULE_FAMILY),
@@ -551,24 +552,19 @@ int nft_txn_add_rule(struct nft_txn *txn, const struct nft_rule *rule, struct cn
 		.r = (struct nftnl_rule *)nlr,
 	};
 
-	return queue_msg(txn, NFT_MSG_NEWRULE, NLM_F_CREATE | NLM_F_APPEND, &o, "add rule to", err);
+	return queue_msg(txn, NFT_MSG_NEWRULE, flags, &o, verb, err);
+}
+
+int nft_txn_add_rule(struct nft_txn *txn, const struct nft_rule *rule, struct cni_err *err)
+{
+	return queue_new_rule(txn, rule, NLM_F_CREATE | NLM_F_APPEND, "add rule to", err);
 }
 
 int nft_txn_insert_rule(struct nft_txn *txn, const struct nft_rule *rule, struct cni_err *err)
 {
-	const struct nftnl_rule *nlr = nft_rule_nlr(rule);
-	/* Borrowed: the caller keeps the rule. */
-	const struct nft_obj o = {
-		.kind = OBJ_RULE,
-		.family = (int)nftnl_rule_get_u32(nlr, NFTNL_RULE_FAMILY),
-		.table = nftnl_rule_get_str(nlr, NFTNL_RULE_TABLE),
-		.chain = nftnl_rule_get_str(nlr, NFTNL_RULE_CHAIN),
-		.r = (struct nftnl_rule *)nlr,
-	};
-
 	/* No NLM_F_APPEND: the kernel puts the rule before the one at its position, and
 	 * without a position at the head of the chain (as nft insert and iptables -I). */
-	return queue_msg(txn, NFT_MSG_NEWRULE, NLM_F_CREATE, &o, "insert rule into", err);
+	return queue_new_rule(txn, rule, NLM_F_CREATE, "insert rule into", err);
 }
 
 int nft_txn_copy_batch(const struct nft_txn *txn, void **ret_buf, size_t *ret_len,
