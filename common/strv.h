@@ -3,6 +3,7 @@
 #ifndef CNI_STRV_H
 #define CNI_STRV_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 /* Free every string and the vector (accepts NULL). */
@@ -14,6 +15,9 @@ static inline void strv_freep(char ***v)
 	strv_free(*v);
 }
 #define _cleanup_strv_free_ __attribute__((cleanup(strv_freep)))
+
+/* Whether s is one of the strings of v (NULL counts as empty). */
+bool strv_contains(char *const *v, const char *s);
 
 /* Number of strings before the terminating NULL (0 for NULL). */
 size_t strv_length(char *const *v);

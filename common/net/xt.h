@@ -202,8 +202,22 @@ int xt_txn_insert_many(struct nft_txn *txn, const struct xt_rule *const *rules, 
 int xt_rule_exists(struct nft_txn *txn, const struct xt_rule *rule, bool *ret_exists,
 		   struct cni_err *err) CNI_MUST_USE;
 
-/* xt_txn_append()/xt_txn_insert() unless xt_rule_exists(); *ret_added (may be NULL) says
- * whether it was queued. */
+/* The rule's `-S` line with the family in place of the leading '-' ("4A CHAIN ...",
+ * "6A CHAIN ..."): a key telling rules of one batch apart, since both families list the
+ * same lines. Free *ret_key. */
+int xt_rule_key(const struct xt_rule *rule, char **ret_key, struct cni_err *err) CNI_MUST_USE;
+
+/*
+ * Queue rule (xt_txn_insert() with insert, else xt_txn_append()) unless xt_rule_exists()
+ * or its xt_rule_key() is in *queued, the keys this batch queued so far (NULL: the
+ * batch is not remembered; xt_rule_exists() sees only what is committed, not what the
+ * batch queued). A queued rule's key is added to *queued. *ret_added (may be NULL) says
+ * whether it was queued.
+ */
+int xt_txn_queue_once(struct nft_txn *txn, const struct xt_rule *rule, bool insert, char ***queued,
+		      bool *ret_added, struct cni_err *err) CNI_MUST_USE;
+
+/* xt_txn_queue_once() without remembering the batch. */
 int xt_txn_append_unique(struct nft_txn *txn, const struct xt_rule *rule, bool *ret_added,
 			 struct cni_err *err) CNI_MUST_USE;
 int xt_txn_insert_unique(struct nft_txn *txn, const struct xt_rule *rule, bool *ret_added,

@@ -14,15 +14,6 @@
 
 static const int families[] = {NFPROTO_IPV4, NFPROTO_IPV6};
 
-/* Is s one of v (NULL-terminated, may be NULL)? */
-static bool contains(char *const *v, const char *s)
-{
-	for (; v && *v; v++)
-		if (!strcmp(*v, s))
-			return true;
-	return false;
-}
-
 int xt_cni_chain_name(const char *prefix, const char *network, const char *container_id,
 		      char out[XT_CNI_CHAIN_LEN + 1], struct cni_err *err)
 {
@@ -139,7 +130,7 @@ static bool sel_pred(const struct xt_rule_view *v, void *userdata)
 {
 	const struct sel *s = userdata;
 
-	if (v->jump && contains(s->chains, v->jump))
+	if (v->jump && strv_contains(s->chains, v->jump))
 		return true;
 	return s->comment && v->comment && !strcmp(v->comment, s->comment);
 }
@@ -326,7 +317,7 @@ static int note_id(const struct gc_scan *g, const char *rest, struct cni_err *er
 	char id[XT_CNI_COMMENT_MAX * 4];
 	char *copy;
 
-	if (comment_id(g, rest, id, sizeof(id)) < 0 || contains(*g->ids, id))
+	if (comment_id(g, rest, id, sizeof(id)) < 0 || strv_contains(*g->ids, id))
 		return 0;
 	copy = strdup(id);
 	if (!copy || strv_push(g->ids, copy) < 0) {
@@ -378,7 +369,7 @@ static int gc_chain(struct nft_txn *txn, int family, const char *from_chain, str
 		r = note_id(g, v->comment + plen, err);
 		if (r < 0)
 			return r;
-		if (contains(stale, v->jump))
+		if (strv_contains(stale, v->jump))
 			continue;
 		if (strv_push(&stale, strdup(v->jump)) < 0)
 			return cni_err_nomem(err);
@@ -465,7 +456,7 @@ static int gc_orphans(struct nft_txn *txn, int family, const char *network, stru
 			if (r < 0)
 				return r;
 			e = find_chain(list, name);
-			if (!e || contains(gone, name))
+			if (!e || strv_contains(gone, name))
 				continue;
 			r = orphaned(txn, family, e, &l, &orphan, err);
 			if (r < 0)

@@ -11,6 +11,9 @@
 #include <libnftnl/expr.h>
 #include <libnftnl/rule.h>
 
+#include "cleanup.h"
+#include "strv.h"
+
 /* One built-in chain of iptables-nft. */
 struct xt_builtin {
 	const char *table; /* "nat" or "filter" */
@@ -244,30 +247,52 @@ int xt_rule_exists(struct nft_txn *txn, const struct xt_rule *rule, bool *ret_ex
 	return 0;
 }
 
+int xt_rule_key(const struct xt_rule *rule, char **ret_key, struct cni_err *err)
+{
+	int r = xt_rule_format(rule, ret_key, err);
+
+	if (r == 0)
+		(*ret_key)[0] = xt_rule_family(rule) == NFPROTO_IPV6 ? '6' : '4';
+	return r;
+}
+
+int xt_txn_queue_once(struct nft_txn *txn, const struct xt_rule *rule, bool insert, char ***queued,
+		      bool *ret_added, struct cni_err *err)
+{
+	_cleanup_free_ char *key = NULL;
+	bool exists = false;
+	int r = 0;
+
+	if (ret_added)
+		*ret_added = false;
+	if (queued) {
+		r = xt_rule_key(rule, &key, err);
+		if (r < 0 || strv_contains(*queued, key))
+			return r;
+	}
+	r = xt_rule_exists(txn, rule, &exists, err);
+	if (r < 0 || exists)
+		return r;
+	r = insert ? xt_txn_insert(txn, rule, err) : xt_txn_append(txn, rule, err);
+	if (r < 0)
+		return r;
+	if (key && strv_push(queued, TAKE_PTR(key)) < 0)
+		return cni_err_nomem(err);
+	if (ret_added)
+		*ret_added = true;
+	return 0;
+}
+
 int xt_txn_append_unique(struct nft_txn *txn, const struct xt_rule *rule, bool *ret_added,
 			 struct cni_err *err)
 {
-	bool exists = false;
-	int r = xt_rule_exists(txn, rule, &exists, err);
-
-	if (r == 0 && !exists)
-		r = xt_txn_append(txn, rule, err);
-	if (r == 0 && ret_added)
-		*ret_added = !exists;
-	return r;
+	return xt_txn_queue_once(txn, rule, false, NULL, ret_added, err);
 }
 
 int xt_txn_insert_unique(struct nft_txn *txn, const struct xt_rule *rule, bool *ret_added,
 			 struct cni_err *err)
 {
-	bool exists = false;
-	int r = xt_rule_exists(txn, rule, &exists, err);
-
-	if (r == 0 && !exists)
-		r = xt_txn_insert(txn, rule, err);
-	if (r == 0 && ret_added)
-		*ret_added = !exists;
-	return r;
+	return xt_txn_queue_once(txn, rule, true, NULL, ret_added, err);
 }
 
 int xt_txn_delete(struct nft_txn *txn, const struct xt_rule *rule, bool *ret_deleted,

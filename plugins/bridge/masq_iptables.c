@@ -23,35 +23,12 @@ static void masq_xt_clear(struct masq_xt *x)
 	strv_free(x->queued);
 }
 
-static bool contains(char *const *v, const char *s)
-{
-	for (; v && *v; v++)
-		if (!strcmp(*v, s))
-			return true;
-	return false;
-}
-
 /* Append rule unless it or an equal one is there or queued; takes the rule. */
 static int append_unique(struct masq_xt *x, struct xt_rule *rule_in, struct cni_err *err)
 {
 	_cleanup_(xt_rule_freep) struct xt_rule *rule = rule_in;
-	_cleanup_free_ char *line = NULL;
-	bool exists = false;
-	int r;
 
-	/* The family is part of the key: both families list the same lines. */
-	r = xt_rule_format(rule, &line, err);
-	if (r == 0)
-		line[0] = xt_rule_family(rule) == NFPROTO_IPV6 ? '6' : '4';
-	if (r < 0 || contains(x->queued, line))
-		return r;
-	r = xt_rule_exists(x->txn, rule, &exists, err);
-	if (r < 0 || exists)
-		return r;
-	r = xt_txn_append(x->txn, rule, err);
-	if (r == 0 && strv_push(&x->queued, TAKE_PTR(line)) < 0)
-		return cni_err_nomem(err);
-	return r;
+	return xt_txn_queue_once(x->txn, rule, false, &x->queued, NULL, err);
 }
 
 /* "[hdr] -m comment --comment C" then the target: jump to chain, or verdict/masquerade. */

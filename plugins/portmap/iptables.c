@@ -38,15 +38,6 @@ static void pm_xt_clear(struct pm_xt *x)
 	strv_free(x->queued);
 }
 
-/* Is s one of v (NULL-terminated, may be NULL)? */
-static bool contains(char *const *v, const char *s)
-{
-	for (; v && *v; v++)
-		if (!strcmp(*v, s))
-			return true;
-	return false;
-}
-
 static int nfproto(int af)
 {
 	return af == AF_INET6 ? NFPROTO_IPV6 : NFPROTO_IPV4;
@@ -81,32 +72,21 @@ static int new_rule(struct pm_xt *x, int af, const char *chain, const struct xt_
 static int put(struct pm_xt *x, struct xt_rule *rule, bool insert, struct cni_err *err)
 {
 	_cleanup_free_ char *line = NULL;
-	bool exists = false;
+	bool found = false;
 	int r;
 
-	/* The family is part of the key: both families list the same lines. */
-	r = xt_rule_format(rule, &line, err);
-	if (r == 0)
-		line[0] = xt_rule_family(rule) == NFPROTO_IPV6 ? '6' : '4';
-	if (r < 0)
+	if (!x->check) {
+		r = xt_txn_queue_once(x->txn, rule, insert, &x->queued, &found, err);
+		if (r == 0 && found)
+			x->n_queued++;
 		return r;
-	if (!x->check && contains(x->queued, line))
-		return 0;
-	r = xt_rule_exists(x->txn, rule, &exists, err);
-	if (r < 0 || exists)
-		return r;
-	if (x->check) {
-		if (!x->missing[0])
-			snprintf(x->missing, sizeof(x->missing), "%s", line);
-		return 0;
 	}
-	r = insert ? xt_txn_insert(x->txn, rule, err) : xt_txn_append(x->txn, rule, err);
-	if (r < 0)
-		return r;
-	x->n_queued++;
-	if (strv_push(&x->queued, TAKE_PTR(line)) < 0)
-		return cni_err_nomem(err);
-	return 0;
+	r = xt_rule_key(rule, &line, err);
+	if (r == 0)
+		r = xt_rule_exists(x->txn, rule, &found, err);
+	if (r == 0 && !found && !x->missing[0])
+		snprintf(x->missing, sizeof(x->missing), "%s", line);
+	return r;
 }
 
 /* "-m comment --comment C -j target" style rules of the shared chains. */
