@@ -276,7 +276,8 @@ struct nl_link {
 	int hairpin;		    /* bridge port IFLA_BRPORT_MODE: 0/1, -1 when not a port */
 	int isolated;		    /* bridge port IFLA_BRPORT_ISOLATED: 0/1, -1 if unknown */
 	int vlan_filtering;	    /* bridge IFLA_BR_VLAN_FILTERING: 0/1, -1 if not reported */
-	char alias[NL_ALIAS_MAX];   /* IFLA_IFALIAS, "" when none */
+	int accept_ra;		  /* IPv6 devconf accept_ra (IFLA_INET6_CONF), -1 if not reported */
+	char alias[NL_ALIAS_MAX]; /* IFLA_IFALIAS, "" when none */
 };
 
 /* Arguments of nl_link_add_veth(). */
@@ -371,6 +372,17 @@ int nl_link_set_alias(struct nl_sock *sock, int ifindex, const char *alias, stru
 
 /* Enslave ifindex to master_index (a bridge); master_index 0 = nomaster. */
 int nl_link_set_master(struct nl_sock *sock, int ifindex, int master_index, struct cni_err *err);
+
+/* Set one IPv4 per-interface setting (net/ipv4/conf/<if>/...) by its IPV4_DEVCONF_* id
+ * through IFLA_AF_SPEC, as writing its sysctl does, without a /proc/sys path lookup (which
+ * grows with the number of network namespaces). -ERANGE for an id the kernel lacks. */
+int nl_link_set_inet_conf(struct nl_sock *sock, int ifindex, int devconf_id, uint32_t value,
+			  struct cni_err *err);
+
+/* Read the namespace-wide forwarding switch of family (AF_INET: net.ipv4.ip_forward;
+ * AF_INET6: net.ipv6.conf.all.forwarding) through RTM_GETNETCONF into *ret (0 or 1, the
+ * kernel's value). -EOPNOTSUPP when the reply lacks it. */
+int nl_netconf_forwarding(struct nl_sock *sock, int family, int *ret, struct cni_err *err);
 
 /* Set bridge port flags (hairpin, isolated) through AF_BRIDGE IFLA_PROTINFO. */
 int nl_link_set_brport(struct nl_sock *sock, const struct nl_brport_req *req, struct cni_err *err);

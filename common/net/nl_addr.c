@@ -149,8 +149,24 @@ int nl_addr_list(struct nl_sock *sock, int family, int ifindex, struct nl_addr *
 	struct nlmsghdr *nlh;
 	struct ifaddrmsg *ifa;
 
+	int strict = 1, r;
+
 	nlh = nl_msg_init(buf, RTM_GETADDR, 0);
 	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
 	ifa->ifa_family = (unsigned char)family;
-	return nl_dump_collect(sock, nlh, RTM_NEWADDR, addr_list_cb, &f, &v, ret_addrs, ret_n, err);
+	/* With strict checking the kernel dumps only ifindex's addresses instead of every
+	 * interface's (a node with a thousand veths has thousands). Without it (older kernels)
+	 * the field is ignored and addr_list_cb() filters. */
+	if (ifindex > 0 && setsockopt(mnl_socket_get_fd(sock->mnl), SOL_NETLINK,
+				      NETLINK_GET_STRICT_CHK, &strict, sizeof(strict)) == 0)
+		ifa->ifa_index = (unsigned int)ifindex;
+	else
+		strict = 0;
+	r = nl_dump_collect(sock, nlh, RTM_NEWADDR, addr_list_cb, &f, &v, ret_addrs, ret_n, err);
+	if (strict) {
+		strict = 0;
+		(void)setsockopt(mnl_socket_get_fd(sock->mnl), SOL_NETLINK, NETLINK_GET_STRICT_CHK,
+				 &strict, sizeof(strict));
+	}
+	return r;
 }

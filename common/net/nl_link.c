@@ -11,6 +11,8 @@
 #include <linux/if.h>
 #include <linux/if_bridge.h>
 #include <linux/if_link.h>
+#include <linux/ipv6.h>
+#include <linux/netconf.h>
 #include <linux/rtnetlink.h>
 #include <linux/veth.h>
 
@@ -93,6 +95,29 @@ static void parse_linkinfo(const struct nlattr *nest, struct nl_link *l)
 		parse_brport(tb[IFLA_INFO_SLAVE_DATA], l);
 }
 
+/* The IPv6 settings the kernel reports in IFLA_AF_SPEC: an array of s32 per DEVCONF_*. */
+static void parse_af_spec(const struct nlattr *nest, struct nl_link *l)
+{
+	const struct nlattr *a;
+
+	mnl_attr_for_each_nested (a, nest) {
+		const struct nlattr *tb[IFLA_INET6_MAX + 1];
+		const struct nlattr *conf;
+
+		if (mnl_attr_get_type(a) != AF_INET6)
+			continue;
+		nl_attr_index_nested(a, tb, IFLA_INET6_MAX);
+		conf = tb[IFLA_INET6_CONF];
+		if (conf && mnl_attr_get_payload_len(conf) >= (DEVCONF_ACCEPT_RA + 1) * 4) {
+			int32_t v;
+
+			memcpy(&v, (const char *)mnl_attr_get_payload(conf) + DEVCONF_ACCEPT_RA * 4,
+			       sizeof(v));
+			l->accept_ra = v;
+		}
+	}
+}
+
 int nl_link_parse(const struct nlmsghdr *nlh, struct nl_link *ret, struct cni_err *err)
 {
 	const struct nlattr *tb[IFLA_MAX + 1];
@@ -111,6 +136,7 @@ int nl_link_parse(const struct nlmsghdr *nlh, struct nl_link *ret, struct cni_er
 	l.hairpin = -1;
 	l.isolated = -1;
 	l.vlan_filtering = -1;
+	l.accept_ra = -1;
 
 	nl_attr_index(nlh, sizeof(*ifi), tb, IFLA_MAX);
 	nl_attr_str(tb[IFLA_IFNAME], l.name, sizeof(l.name));
@@ -136,6 +162,8 @@ int nl_link_parse(const struct nlmsghdr *nlh, struct nl_link *ret, struct cni_er
 		parse_linkinfo(tb[IFLA_LINKINFO], &l);
 	if (tb[IFLA_PROTINFO] && ifi->ifi_family == AF_BRIDGE)
 		parse_brport(tb[IFLA_PROTINFO], &l);
+	if (tb[IFLA_AF_SPEC] && ifi->ifi_family != AF_BRIDGE)
+		parse_af_spec(tb[IFLA_AF_SPEC], &l);
 	*ret = l;
 	return 0;
 }
@@ -438,6 +466,63 @@ int nl_link_set_promisc(struct nl_sock *sock, int ifindex, bool on, struct cni_e
 
 	return nl_request(
 		sock, nl_link_build_flags(buf, ifindex, IFF_PROMISC, on ? IFF_PROMISC : 0), err);
+}
+
+int nl_link_set_inet_conf(struct nl_sock *sock, int ifindex, int devconf_id, uint32_t value,
+			  struct cni_err *err)
+{
+	char buf[NL_MSG_BUF_SIZE];
+	struct nlattr *spec, *inet, *conf;
+	struct nlmsghdr *nlh = nl_msg_init(buf, RTM_NEWLINK, 0);
+
+	put_ifinfo(nlh, AF_UNSPEC, ifindex);
+	spec = mnl_attr_nest_start(nlh, IFLA_AF_SPEC);
+	inet = mnl_attr_nest_start(nlh, AF_INET);
+	conf = mnl_attr_nest_start(nlh, IFLA_INET_CONF);
+	mnl_attr_put_u32(nlh, (uint16_t)devconf_id, value);
+	mnl_attr_nest_end(nlh, conf);
+	mnl_attr_nest_end(nlh, inet);
+	mnl_attr_nest_end(nlh, spec);
+	return nl_request(sock, nlh, err);
+}
+
+/* What nl_netconf_forwarding() looks for. */
+struct netconf_get {
+	int forwarding; /* NETCONFA_FORWARDING, -1 until seen */
+};
+
+static int netconf_cb(const struct nlmsghdr *nlh, void *data, struct cni_err *err)
+{
+	const struct nlattr *tb[NETCONFA_MAX + 1];
+	struct netconf_get *g = data;
+	int r;
+
+	r = nl_msg_check(nlh, RTM_NEWNETCONF, sizeof(struct netconfmsg), err);
+	if (r < 0)
+		return r;
+	nl_attr_index(nlh, sizeof(struct netconfmsg), tb, NETCONFA_MAX);
+	g->forwarding = (int)nl_attr_u32(tb[NETCONFA_FORWARDING], (uint32_t)g->forwarding);
+	return 0;
+}
+
+int nl_netconf_forwarding(struct nl_sock *sock, int family, int *ret, struct cni_err *err)
+{
+	char buf[NL_MSG_BUF_SIZE];
+	struct netconf_get g = {.forwarding = -1};
+	struct nlmsghdr *nlh = nl_msg_init(buf, RTM_GETNETCONF, 0);
+	struct netconfmsg *ncm = mnl_nlmsg_put_extra_header(nlh, sizeof(*ncm));
+	int r;
+
+	ncm->ncm_family = (unsigned char)family;
+	mnl_attr_put_u32(nlh, NETCONFA_IFINDEX, (uint32_t)NETCONFA_IFINDEX_ALL);
+	r = nl_request_cb(sock, nlh, netconf_cb, &g, err);
+	if (r < 0)
+		return r;
+	if (g.forwarding < 0)
+		return cni_err_set_errno(err, CNI_ERR_INTERNAL, EOPNOTSUPP,
+					 "the kernel did not report the forwarding setting");
+	*ret = g.forwarding;
+	return 0;
 }
 
 struct nlmsghdr *nl_link_build_u32(void *buf, int ifindex, uint16_t attr, uint32_t value)

@@ -15,6 +15,7 @@
 #include "net/xt_cni.h"
 #include <linux/if.h>
 #include <linux/if_addr.h>
+#include <linux/ip.h>
 #include <linux/rtnetlink.h>
 
 #include "bridge/netconf.h"
@@ -164,6 +165,33 @@ static void if_sysctl_prefer(struct bridge_ctx *c, const char *family, const cha
 		warn_failed(c, &e, "could not set %s to %s on '%s'", key, value, ifname);
 }
 
+/* accept_ra=0 on a host-side link (we want to own its routes), unless the kernel already
+ * reported it off: each /proc/sys/net/ipv6 lookup costs time that grows with the number
+ * of network namespaces on the node. */
+static void accept_ra_off(struct bridge_ctx *c, const struct nl_link *link)
+{
+	if (link->accept_ra != 0)
+		if_sysctl_prefer(c, "ipv6", link->name, "accept_ra", "0");
+}
+
+/* Turn forwarding of family on unless the kernel reports it on (as with accept_ra_off(),
+ * read through netlink rather than /proc/sys). */
+static int enable_forwarding(struct bridge_ctx *c, int family, struct cni_err *err)
+{
+	struct cni_err ign = {0}; /* unread: the sysctl decides */
+	int on = 0;
+
+	if (nl_netconf_forwarding(c->host, family, &on, &ign) == 0 && on)
+		return 0;
+	if (sysctl_write_if_changed(family == AF_INET ? "net/ipv4/ip_forward"
+						      : "net/ipv6/conf/all/forwarding",
+				    "1", NULL, err) < 0) {
+		cni_err_flatten(err);
+		return cni_err_prefix(err, "failed to enable forwarding");
+	}
+	return 0;
+}
+
 /* ---- ADD: the bridge ---------------------------------------------------------------- */
 
 /* Create the bridge if missing (tolerating EEXIST), check it is one, optional promisc,
@@ -209,8 +237,7 @@ static int ensure_bridge(struct bridge_ctx *c, struct nl_link *ret_br, struct cn
 				    "could not pin the MAC of bridge '%s' (it follows its ports)",
 				    conf->bridge);
 	}
-	/* We want to own the routes of this interface. */
-	if_sysctl_prefer(c, "ipv6", conf->bridge, "accept_ra", "0");
+	accept_ra_off(c, &br);
 	if (!(br.flags & IFF_UP) && nl_link_set_up(c->host, br.index, true, err) < 0)
 		return cni_err_prefix(err, "failed to create bridge \"%s\"", conf->bridge);
 	cni_log(c->log, CNI_LOG_INFO, "bridge '%s' %s (index %d)", conf->bridge,
@@ -295,7 +322,7 @@ static int create_veth(struct bridge_ctx *c, const char *ifname, unsigned int mt
 		cni_err_prefix(err, "failed to set \"%s\" up", name);
 		goto undo_veth;
 	}
-	if_sysctl_prefer(c, "ipv6", name, "accept_ra", "0");
+	accept_ra_off(c, &host);
 	cni_log(c->log, CNI_LOG_INFO, "veth '%s' created, peer '%s'", name, ifname);
 	*ret_host = host;
 	*ret_cont = cont;
@@ -389,9 +416,10 @@ static int calc_gateways(const struct bridge_conf *conf, struct cni_result *res,
 	return 0;
 }
 
-/* Container sysctls of an L3 ADD (inside the container namespace). */
-static int container_sysctls(struct bridge_ctx *c, bool has_v6, struct cni_err *err)
+/* Container sysctls of an L3 ADD on ifindex (inside the container namespace). */
+static int container_sysctls(struct bridge_ctx *c, int ifindex, bool has_v6, struct cni_err *err)
 {
+	struct cni_err e = {0};
 	_cleanup_(netns_restorep) int saved = -1;
 	const char *ifname = c->args->ifname;
 	char path[IF_SYSCTL_MAX], val[16];
@@ -406,7 +434,9 @@ static int container_sysctls(struct bridge_ctx *c, bool has_v6, struct cni_err *
 	} else {
 		if_sysctl_prefer(c, "ipv6", ifname, "accept_dad", "0");
 	}
-	if_sysctl_prefer(c, "ipv4", ifname, "arp_notify", "1");
+	/* net/ipv4/conf/<if>/arp_notify=1, through netlink: one /proc/sys/net lookup fewer. */
+	if (nl_link_set_inet_conf(c->cont, ifindex, IPV4_DEVCONF_ARP_NOTIFY, 1, &e) < 0)
+		warn_failed(c, &e, "could not set arp_notify to 1 on '%s'", ifname);
 	if (has_v6) {
 		const char *names[2] = {"lo", ifname};
 
@@ -651,8 +681,6 @@ static int setup_gateways(struct bridge_ctx *c, const struct nl_link *br, const 
 	for (int f = 0; f < 2; f++) {
 		const struct ip_net *list = f == 0 ? gws->v4 : gws->v6;
 		size_t n = f == 0 ? gws->n_v4 : gws->n_v6;
-		bool changed = false;
-
 		for (size_t i = 0; i < n; i++) {
 			if (c->conf->vlan) {
 				char mac[64];
@@ -674,12 +702,8 @@ static int setup_gateways(struct bridge_ctx *c, const struct nl_link *br, const 
 				return cni_err_prefix(err, "failed to set bridge addr");
 			}
 		}
-		if (n && sysctl_write_if_changed(f == 0 ? "net/ipv4/ip_forward"
-							: "net/ipv6/conf/all/forwarding",
-						 "1", &changed, err) < 0) {
-			cni_err_flatten(err);
-			return cni_err_prefix(err, "failed to enable forwarding");
-		}
+		if (n && enable_forwarding(c, f == 0 ? AF_INET : AF_INET6, err) < 0)
+			return cni_err_ret(err);
 	}
 	return 0;
 }
@@ -720,7 +744,8 @@ static int add_l3(struct bridge_ctx *c, const struct nl_link *br, const struct n
 		return cni_err_nomem(err);
 	if (calc_gateways(c->conf, res, &gws, err) < 0)
 		return cni_err_ret(err);
-	if (container_sysctls(c, has_v6, err) < 0 || configure_iface(c, res, cont->index, err) < 0)
+	if (container_sysctls(c, cont->index, has_v6, err) < 0 ||
+	    configure_iface(c, res, cont->index, err) < 0)
 		return cni_err_ret(err);
 	cni_log(c->log, CNI_LOG_INFO, "%zu address(es) and %zu route(s) set on '%s'", res->n_ips,
 		res->n_routes, c->args->ifname);

@@ -257,6 +257,8 @@ class BridgeTest(CNITestCase):
         quiet = self.plug("ADD", conf, c1, cid="a")
         self.assertOK(quiet)
         self.assertEqual(quiet.stderr, "")
+        # accept_ra is written only when the bridge reports it on: turn it on again
+        self.node.sh("sysctl -qw net.ipv6.conf.%s.accept_ra=1" % BRIDGE)
         wrapper = os.path.join(self.path, "bridge-ro-sysctl")
         with open(wrapper, "w") as f:
             f.write("#!/bin/sh\n"
@@ -280,6 +282,23 @@ class BridgeTest(CNITestCase):
         self.assertEqual(self.links(self.node)[host]["master"], BRIDGE)
         self.assertIn("UP", self.links(c2)["eth0"]["flags"])
         self.delete(conf, c1, cid="a", prev=quiet.json)
+        self.delete(conf, c2, cid="b", prev=r2)
+        self.assertEqual(self.veths(), [])
+
+    def test_accept_ra_and_forwarding_reapplied(self):
+        """Like the reference, every ADD turns accept_ra off on the bridge and forwarding on,
+        also when someone turned them back since (the settings are read through netlink and
+        written only when they differ)."""
+        c1, c2 = self.container(), self.container()
+        conf = self.conf(isGateway=True)
+        r1 = self.add(conf, c1, cid="a")
+        self.node.sh("sysctl -qw net.ipv6.conf.%s.accept_ra=2 net.ipv4.ip_forward=0" % BRIDGE)
+        r2 = self.add(conf, c2, cid="b")
+        self.assertEqual(self.node.sh("cat /proc/sys/net/ipv6/conf/%s/accept_ra" % BRIDGE).strip(), "0")
+        self.assertEqual(self.node.sh("cat /proc/sys/net/ipv4/ip_forward").strip(), "1")
+        self.assertEqual(self.node.sh("cat /proc/sys/net/ipv6/conf/%s/accept_ra"
+                                      % r2["interfaces"][1]["name"]).strip(), "0")
+        self.delete(conf, c1, cid="a", prev=r1)
         self.delete(conf, c2, cid="b", prev=r2)
         self.assertEqual(self.veths(), [])
 

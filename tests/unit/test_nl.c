@@ -21,6 +21,7 @@
 #include <linux/if_addr.h>
 #include <linux/if_bridge.h>
 #include <linux/if_link.h>
+#include <linux/ip.h>
 #include <linux/rtnetlink.h>
 #include <linux/veth.h>
 
@@ -1205,6 +1206,18 @@ static void live_addrs_routes(struct live *lv)
 	CHECK(fa && fa->prefix_len == 64 && (fa->flags & IFA_F_NODAD));
 	CHECK(find_addr(addrs, n, AF_INET, "10.77.0.1") == NULL);
 	free(addrs);
+	/* Filtered by the kernel or not, only the bridge's addresses, and the unfiltered dump
+	 * after it still has the others (lo's). */
+	CHECK_INT(nl_link_set_up(lv->host, 1, true, &err), 0); /* lo of a new namespace */
+	CHECK_INT(nl_addr_list(lv->host, AF_UNSPEC, br.index, &addrs, &n, &err), 0);
+	for (size_t i = 0; i < n; i++)
+		CHECK_INT(addrs[i].ifindex, br.index);
+	CHECK(find_addr(addrs, n, AF_INET, "10.77.0.1") != NULL);
+	free(addrs);
+	CHECK_INT(nl_addr_list(lv->host, AF_INET, 0, &addrs, &n, &err), 0);
+	CHECK(find_addr(addrs, n, AF_INET, "10.77.0.1") != NULL);
+	CHECK(find_addr(addrs, n, AF_INET, "127.0.0.1") != NULL);
+	free(addrs);
 
 	/* Container: its addresses. */
 	addr_at(&a, AF_INET, cv.index, "10.77.0.2", 24, 0);
@@ -1291,7 +1304,9 @@ static void live_addrs_routes(struct live *lv)
 static void live_sysctl(struct live *lv)
 {
 	struct cni_err err = {0};
+	struct nl_link l;
 	bool changed = true;
+	int fwd = -1;
 	char buf[64];
 	int saved = -1;
 	bool self = false;
@@ -1328,11 +1343,40 @@ static void live_sysctl(struct live *lv)
 	CHECK_STR(buf, "0");
 	CHECK_INT(nl_link_del_by_name(lv->host, "br.5", &err), 0);
 
-	/* Our private namespace's forwarding switch. */
+	/* Our private namespace's forwarding switch, also as netlink reports it. */
+	CHECK_INT(nl_netconf_forwarding(lv->host, AF_INET, &fwd, &err), 0);
+	CHECK_INT(fwd, 0);
 	CHECK_INT(sysctl_write_if_changed("net.ipv4.ip_forward", "1", &changed, &err), 0);
 	CHECK(changed);
 	CHECK_INT(sysctl_read("/proc/sys/net/ipv4/ip_forward", buf, sizeof(buf), &err), 0);
 	CHECK_STR(buf, "1");
+	CHECK_INT(nl_netconf_forwarding(lv->host, AF_INET, &fwd, &err), 0);
+	CHECK_INT(fwd, 1);
+	CHECK_INT(sysctl_read("net/ipv6/conf/all/forwarding", buf, sizeof(buf), &err), 0);
+	CHECK_INT(nl_netconf_forwarding(lv->host, AF_INET6, &fwd, &err), 0);
+	CHECK_INT(fwd, atoi(buf));
+
+	/* accept_ra as the link reports it follows the sysctl. */
+	CHECK_INT(sysctl_write("net/ipv6/conf/brtest0/accept_ra", "2", &err), 0);
+	CHECK_INT(nl_link_get_by_name(lv->host, "brtest0", &l, &err), 0);
+	CHECK_INT(l.accept_ra, 2);
+	CHECK_INT(sysctl_write("net/ipv6/conf/brtest0/accept_ra", "0", &err), 0);
+	CHECK_INT(nl_link_get_by_name(lv->host, "brtest0", &l, &err), 0);
+	CHECK_INT(l.accept_ra, 0);
+
+	/* An IPv4 interface setting through netlink is the sysctl's value. */
+	CHECK_INT(nl_link_get_by_name(lv->cont, "eth0", &l, &err), 0);
+	CHECK_INT(nl_link_set_inet_conf(lv->cont, l.index, IPV4_DEVCONF_ARP_NOTIFY, 1, &err), 0);
+	CHECK_INT(sysctl_read_in_netns(lv->cns, "net/ipv4/conf/eth0/arp_notify", buf, sizeof(buf),
+				       &err),
+		  0);
+	CHECK_STR(buf, "1");
+	CHECK_INT(nl_link_set_inet_conf(lv->cont, l.index, IPV4_DEVCONF_ARP_NOTIFY, 0, &err), 0);
+	CHECK_INT(sysctl_read_in_netns(lv->cns, "net/ipv4/conf/eth0/arp_notify", buf, sizeof(buf),
+				       &err),
+		  0);
+	CHECK_STR(buf, "0");
+	CHECK(nl_link_set_inet_conf(lv->cont, l.index, 4242, 1, &err) < 0);
 	CHECK_INT(sysctl_write_in_netns(lv->cns, "net/ipv4/conf/nosuch/arp_notify", "1", &err),
 		  -ENOENT);
 
