@@ -9,6 +9,7 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -43,23 +44,32 @@
 #define TEMP_SUFFIX ".XXXXXX"
 /* Width of the "<sec>.<nsec>" stamp field. */
 #define STAMP_WIDTH 30
+/* Size of the buffer directory listings and index writes go through (glibc's readdir's). */
+#define SCRATCH_SIZE (32u << 10)
+/*
+ * Room for a reservation file name: the longest text inet_pton() accepts is
+ * 45 bytes ("ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255").
+ */
+#define ENTRY_NAME_SIZE 48
 
 /* One reservation file as last seen. */
 struct store_entry {
-	char name[IP_STRLEN];	/* file name: an IP address in text form */
-	unsigned long long ino; /* inode number */
-	long long ctime_sec;	/* st_ctim seconds when it was read */
-	long ctime_nsec;	/* st_ctim nanoseconds */
-	char *owner;		/* file content with surrounding whitespace trimmed */
-	bool seen;		/* found by the current reconciliation */
-	bool gone;		/* removed during this session, to be compacted */
+	char name[ENTRY_NAME_SIZE]; /* file name: an IP address in text form */
+	unsigned long long ino;	    /* inode number */
+	long long ctime_sec;	    /* st_ctim seconds when it was read */
+	long ctime_nsec;	    /* st_ctim nanoseconds */
+	char *owner;		    /* file content with surrounding whitespace trimmed */
+	bool borrowed;		    /* owner points into the table's arena (not malloc'd) */
+	bool seen;		    /* found by the current reconciliation */
+	bool gone;		    /* removed during this session, to be compacted */
 };
 
-/* A growable table of entries; each entry owns its owner string. */
+/* A growable table of entries; each entry owns its owner string unless borrowed. */
 struct entry_table {
 	struct store_entry *e; /* the entries */
 	size_t n;	       /* entries used */
 	size_t cap;	       /* entries allocated */
+	char *arena;	       /* the loaded index, which borrowed owners point into */
 };
 
 struct ipam_store {
@@ -74,6 +84,7 @@ struct ipam_store {
 	long long stamp_sec;		 /* directory mtime the loaded index was stamped with */
 	long stamp_nsec;		 /* its nanoseconds */
 	struct ipam_store_report report; /* what the last lock cleaned up */
+	char *scratch; /* SCRATCH_SIZE bytes: the listing, then the index writes */
 };
 
 /* Record "<op> <path>: <errno text>" like Go's *os.PathError; returns -e. */
@@ -264,12 +275,22 @@ int ipam_store_open(const char *data_dir, const char *network, unsigned flags,
 	return 0;
 }
 
-/* Free every entry's owner and empty the table. */
+/* Free e's owner unless it is borrowed from the arena. */
+static void entry_owner_free(struct store_entry *e)
+{
+	if (!e->borrowed)
+		free(e->owner);
+	e->owner = NULL;
+	e->borrowed = false;
+}
+
+/* Free every entry's owner and the arena, and empty the table. */
 static void table_clear(struct entry_table *t)
 {
 	for (size_t i = 0; i < t->n; i++)
-		free(t->e[i].owner);
+		entry_owner_free(&t->e[i]);
 	free(t->e);
+	free(t->arena);
 	*t = (struct entry_table){0};
 }
 
@@ -289,6 +310,7 @@ void ipam_store_close(struct ipam_store *s)
 	if (s->locked)
 		ipam_store_unlock(s);
 	table_clear(&s->tab);
+	free(s->scratch);
 	if (s->lock_fd >= 0)
 		close(s->lock_fd);
 	if (s->dir_fd >= 0)
@@ -330,17 +352,38 @@ static int entry_cmp(const void *a, const void *b)
 	return strcmp(((const struct store_entry *)a)->name, ((const struct store_entry *)b)->name);
 }
 
+/*
+ * Index of the entry named name in the sorted table (live or gone), or of
+ * where it would be inserted; *ret_found tells which.
+ */
+static size_t entry_pos(const struct entry_table *t, const char *name, bool *ret_found)
+{
+	size_t lo = 0, hi = t->n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(name, t->e[mid].name);
+
+		if (c == 0) {
+			*ret_found = true;
+			return mid;
+		}
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	*ret_found = false;
+	return lo;
+}
+
 /* The live entry named name, or NULL (the table must be sorted). */
 static struct store_entry *entry_find(struct ipam_store *s, const char *name)
 {
-	struct store_entry key;
-	struct store_entry *e;
+	bool found;
+	size_t i = entry_pos(&s->tab, name, &found);
 
-	if (!s->tab.n)
-		return NULL;
-	snprintf(key.name, sizeof(key.name), "%s", name);
-	e = bsearch(&key, s->tab.e, s->tab.n, sizeof(*s->tab.e), entry_cmp);
-	return e && !e->gone ? e : NULL;
+	return found && !s->tab.e[i].gone ? &s->tab.e[i] : NULL;
 }
 
 /* Drop entries marked gone, keeping the order. */
@@ -350,7 +393,7 @@ static void entries_compact(struct ipam_store *s)
 
 	for (size_t i = 0; i < s->tab.n; i++) {
 		if (s->tab.e[i].gone) {
-			free(s->tab.e[i].owner);
+			entry_owner_free(&s->tab.e[i]);
 			continue;
 		}
 		s->tab.e[j++] = s->tab.e[i];
@@ -396,12 +439,45 @@ static int read_file(int dir_fd, const char *name, struct store_entry *ret)
 	return 0;
 }
 
+/*
+ * True for dotted-quad IPv4 text as ip_parse() accepts it without a ':'
+ * (glibc's inet_pton, Go's rules): four decimal fields of 0-255 without
+ * leading zeros, nothing else. The common case of is_ip_name(), done here
+ * without a copy of the address.
+ */
+static bool is_ipv4_text(const char *s)
+{
+	unsigned v = 0, fields = 0;
+	bool digit = false;
+
+	for (; *s; s++) {
+		if (*s >= '0' && *s <= '9') {
+			if (digit && v == 0)
+				return false; /* a leading zero */
+			v = v * 10 + (unsigned)(*s - '0');
+			if (v > 255)
+				return false;
+			if (!digit && ++fields > 4)
+				return false;
+			digit = true;
+		} else if (*s == '.' && digit && fields < 4) {
+			v = 0;
+			digit = false;
+		} else {
+			return false;
+		}
+	}
+	return fields == 4 && digit;
+}
+
 /* True when name is a reservation file name (an IP address, as Go's net.ParseIP). */
 static bool is_ip_name(const char *name)
 {
 	struct ip_addr a;
 
-	return strlen(name) < IP_STRLEN && ip_parse(name, &a) == 0;
+	if (is_ipv4_text(name))
+		return true;
+	return strchr(name, ':') && strlen(name) < ENTRY_NAME_SIZE && ip_parse(name, &a) == 0;
 }
 
 /* True for "last_reserved_ip.<digits>". */
@@ -441,182 +517,617 @@ static bool is_temp_name(const char *name)
 	       is_ip_name(base + 1) || is_cursor_name(base + 1);
 }
 
-/* ---- index file ----------------------------------------------------------- */
-
-/* Append s percent-escaped (bytes <= ' ', >= 0x7f and '%') to f. */
-static void put_escaped(FILE *f, const char *s)
+/* Write all of [p, p + len) to fd, retrying EINTR and short writes; 0 or -errno. */
+static int write_full(int fd, const char *p, size_t len)
 {
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (*p <= ' ' || *p >= 0x7f || *p == '%')
-			fprintf(f, "%%%02X", *p);
-		else
-			fputc(*p, f);
+	while (len) {
+		ssize_t w = write(fd, p, len);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -errno;
+		p += w;
+		len -= (size_t)w;
 	}
-}
-
-/* Undo put_escaped in place; -1 on a malformed escape (a parse failure, no errno). */
-static int unescape(char *s)
-{
-	char *w = s;
-
-	for (char *r = s; *r; r++) {
-		if (*r == '%') {
-			unsigned v;
-
-			if (!isxdigit((unsigned char)r[1]) || !isxdigit((unsigned char)r[2]))
-				return -1;
-			if (sscanf(r + 1, "%2x", &v) != 1 || v == 0)
-				return -1;
-			*w++ = (char)v;
-			r += 2;
-		} else {
-			*w++ = *r;
-		}
-	}
-	*w = '\0';
 	return 0;
 }
 
-/* Parse one "name ino csec.cnsec owner" line into e; -1 when it is not one (or on
- * ENOMEM): either way the index is rebuilt. */
-static int parse_index_line(char *line, struct store_entry *e)
+/*
+ * Read the regular file fd to EOF into a malloc'd, NUL-terminated buffer,
+ * sized from fstat so that one read takes it all (and one more sees EOF).
+ * 0, -EINVAL (not a regular file), -ENOMEM or the -errno of a read.
+ */
+static int index_read(int fd, char **ret, size_t *ret_len)
 {
-	char *name = line, *ino, *ct, *owner, *end;
+	_cleanup_free_ char *buf = NULL;
+	size_t cap, len = 0;
+	struct stat st;
 
-	ino = strchr(name, ' ');
-	if (!ino)
-		return -1;
-	*ino++ = '\0';
-	ct = strchr(ino, ' ');
-	if (!ct)
-		return -1;
-	*ct++ = '\0';
-	owner = strchr(ct, ' ');
-	if (!owner)
-		return -1;
-	*owner++ = '\0';
-	if (!is_ip_name(name) || unescape(owner) < 0)
-		return -1;
-	memset(e, 0, sizeof(*e));
-	snprintf(e->name, sizeof(e->name), "%s", name);
-	errno = 0;
-	e->ino = strtoull(ino, &end, 10);
-	if (errno || *end)
-		return -1;
-	e->ctime_sec = strtoll(ct, &end, 10);
-	if (errno || *end != '.')
-		return -1;
-	e->ctime_nsec = strtol(end + 1, &end, 10);
-	if (errno || *end)
-		return -1;
-	e->owner = strdup(owner);
-	return e->owner ? 0 : -1;
+	if (fstat(fd, &st) < 0)
+		return -errno;
+	if (!S_ISREG(st.st_mode) || st.st_size < 0 || (unsigned long long)st.st_size > SIZE_MAX / 2)
+		return -EINVAL;
+	cap = (size_t)st.st_size + 2;
+	buf = malloc(cap);
+	if (!buf)
+		return -ENOMEM;
+	for (;;) {
+		ssize_t n;
+
+		if (len + 1 == cap) {
+			/* Grown since the fstat (not under our lock): keep reading. */
+			if (ARRAY_RESERVE(buf, cap, cap * 2) < 0)
+				return -ENOMEM;
+		}
+		n = read(fd, buf + len, cap - 1 - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			break;
+		len += (size_t)n;
+	}
+	buf[len] = '\0';
+	*ret = TAKE_PTR(buf);
+	*ret_len = len;
+	return 0;
 }
 
-/* Load the index into s->tab.e; any problem leaves an empty table (full rebuild). */
+/* ---- index file ----------------------------------------------------------- */
+
+/*
+ * The index is "<INDEX_MAGIC><sec>.<nsec>\n", one line per entry sorted by
+ * name, "<name> <ino> <ctime sec>.<ctime nsec, 9 digits> <escaped owner>\n",
+ * then "end <number of entries>\n". It is read with one read and parsed in
+ * place (owners are unescaped where they lie and borrowed from the buffer),
+ * and formatted by hand into the scratch buffer, written each time it fills.
+ * The parser takes numbers as the writer produces them (decimal digits, a
+ * '-' on signed fields): anything else, a truncated file included, is a
+ * corrupt index and rebuilt from the files.
+ */
+
+/* Bytes the index writes as "%XX": controls, space, '%' and 0x7f and up. */
+static const bool index_escaped[256] = {
+	[0 ... ' '] = true,
+	['%'] = true,
+	[0x7f ... 0xff] = true,
+};
+
+/* The index being written: bytes gathered in the scratch buffer, written when it fills. */
+struct outbuf {
+	char *p;    /* the buffer */
+	size_t len; /* bytes gathered */
+	size_t cap; /* its size */
+	int fd;	    /* the file written */
+	int err;    /* negative errno of the first failed write, or 0 */
+};
+
+/* Write out what was gathered. */
+static void out_flush(struct outbuf *b)
+{
+	if (b->len && !b->err)
+		b->err = write_full(b->fd, b->p, b->len);
+	b->len = 0;
+}
+
+/* Room for n more bytes (n no more than the buffer's size) at b->p + b->len. */
+static inline char *out_room(struct outbuf *b, size_t n)
+{
+	if (b->cap - b->len < n)
+		out_flush(b);
+	return b->p + b->len;
+}
+
+/* Append n bytes (more than the buffer holds are written through). */
+static inline void out_mem(struct outbuf *b, const void *p, size_t n)
+{
+	if (b->cap - b->len < n) {
+		out_flush(b);
+		if (n > b->cap) {
+			if (!b->err)
+				b->err = write_full(b->fd, p, n);
+			return;
+		}
+	}
+	memcpy(b->p + b->len, p, n);
+	b->len += n;
+}
+
+/* Append one byte. */
+static inline void out_char(struct outbuf *b, char c)
+{
+	*out_room(b, 1) = c;
+	b->len++;
+}
+
+/* "00" to "99", for formatting two digits at a time. */
+static const char digit_pairs[] = "00010203040506070809101112131415161718192021222324252627282930"
+				  "31323334353637383940414243444546474849505152535455565758596061"
+				  "6263646566676869707172737475767778798081828384858687888990919293"
+				  "949596979899";
+
+/* Append v in decimal, as "%llu". */
+static void out_u64(struct outbuf *b, unsigned long long v)
+{
+	char tmp[24];
+	size_t i = sizeof(tmp);
+
+	while (v >= 100) {
+		unsigned d = (unsigned)(v % 100);
+
+		v /= 100;
+		i -= 2;
+		memcpy(tmp + i, digit_pairs + 2 * d, 2);
+	}
+	if (v >= 10) {
+		i -= 2;
+		memcpy(tmp + i, digit_pairs + 2 * v, 2);
+	} else {
+		tmp[--i] = (char)('0' + v);
+	}
+	out_mem(b, tmp + i, sizeof(tmp) - i);
+}
+
+/* Append v in decimal, as "%lld". */
+static void out_s64(struct outbuf *b, long long v)
+{
+	if (v < 0) {
+		out_char(b, '-');
+		out_u64(b, 0ULL - (unsigned long long)v);
+	} else {
+		out_u64(b, (unsigned long long)v);
+	}
+}
+
+/* Append nanoseconds as "%09ld". */
+static void out_nsec(struct outbuf *b, long v)
+{
+	char tmp[24];
+
+	if (v >= 0 && v <= 999999999L) {
+		for (int i = 7; i > 0; i -= 2) {
+			memcpy(tmp + i, digit_pairs + 2 * (v % 100), 2);
+			v /= 100;
+		}
+		tmp[0] = (char)('0' + v);
+		out_mem(b, tmp, 9);
+		return;
+	}
+	/* Never from stat(); kept in the writer's format all the same. */
+	out_mem(b, tmp, (size_t)snprintf(tmp, sizeof(tmp), "%09ld", v));
+}
+
+/* Append s with the bytes of index_escaped as "%XX" (upper-case hex). */
+static void out_escaped(struct outbuf *b, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	const unsigned char *p = (const unsigned char *)s;
+
+	for (;;) {
+		const unsigned char *run = p;
+		char *w;
+
+		/* NUL is in the table, so the run stops at the end too. */
+		while (!index_escaped[*p])
+			p++;
+		out_mem(b, run, (size_t)(p - run));
+		if (!*p)
+			return;
+		w = out_room(b, 3);
+		w[0] = '%';
+		w[1] = hex[*p >> 4];
+		w[2] = hex[*p & 15];
+		b->len += 3;
+		p++;
+	}
+}
+
+/* Append one entry's line. */
+static void out_entry(struct outbuf *b, const struct store_entry *e)
+{
+	out_mem(b, e->name, strlen(e->name));
+	out_char(b, ' ');
+	out_u64(b, e->ino);
+	out_char(b, ' ');
+	out_s64(b, e->ctime_sec);
+	out_char(b, '.');
+	out_nsec(b, e->ctime_nsec);
+	out_char(b, ' ');
+	out_escaped(b, e->owner);
+	out_char(b, '\n');
+}
+
+/* Value of a hex digit, or -1. */
+static int hex_value(unsigned char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c |= 0x20;
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/*
+ * The parser works on the NUL-terminated buffer of the whole file: a NUL
+ * byte before the end reads as the end, so a file holding one is truncated
+ * and rejected like one cut short.
+ */
+
+/* Decimal digits at *p into *ret, *p moved past them; false on none or overflow. */
+static bool parse_u64(const char **p, unsigned long long *ret)
+{
+	const char *q = *p;
+	unsigned long long v = 0;
+
+	if (*q < '0' || *q > '9')
+		return false;
+	for (; *q >= '0' && *q <= '9'; q++) {
+		unsigned d = (unsigned)(*q - '0');
+
+		if (v >= ULLONG_MAX / 10 && (v > ULLONG_MAX / 10 || d > ULLONG_MAX % 10))
+			return false;
+		v = v * 10 + d;
+	}
+	*p = q;
+	*ret = v;
+	return true;
+}
+
+/* An optional '-' and decimal digits into *ret, as parse_u64(), within [min, max]. */
+static bool parse_s64(const char **p, long long min, long long max, long long *ret)
+{
+	const char *q = *p;
+	bool neg = *q == '-';
+	unsigned long long v;
+
+	q += neg;
+	if (!parse_u64(&q, &v))
+		return false;
+	if (neg ? v > 0ULL - (unsigned long long)min : v > (unsigned long long)max)
+		return false;
+	*ret = neg ? (long long)(0ULL - v) : (long long)v;
+	*p = q;
+	return true;
+}
+
+/*
+ * Undo out_escaped() in place from p to the end of the line, NUL-terminate
+ * the result and return the start of the next line; NULL on a malformed or
+ * NUL escape, or when the line has no '\n'.
+ */
+static char *unescape_line(char *p)
+{
+	char *w = p;
+
+	for (;; p++) {
+		if (*p == '\n') {
+			*w = '\0';
+			return p + 1;
+		} else if (*p == '%') {
+			int hi = hex_value((unsigned char)p[1]), lo;
+
+			lo = hi < 0 ? -1 : hex_value((unsigned char)p[2]);
+			if (lo < 0 || (hi | lo) == 0)
+				return NULL;
+			*w++ = (char)(hi << 4 | lo);
+			p += 2;
+		} else if (!*p) {
+			return NULL;
+		} else {
+			*w++ = *p;
+		}
+	}
+}
+
+/*
+ * Parse the entry line at line into e, the owner unescaped in place and
+ * borrowed from the buffer; the start of the next line, or NULL when it is
+ * not an entry line.
+ */
+static char *parse_index_line(char *line, struct store_entry *e)
+{
+	const char *p = line;
+	size_t nlen;
+	long long v;
+
+	while (*p && *p != ' ' && *p != '\n')
+		p++;
+	nlen = (size_t)(p - line);
+	if (*p != ' ' || nlen >= sizeof(e->name))
+		return NULL;
+	memcpy(e->name, line, nlen);
+	e->name[nlen] = '\0';
+	if (!is_ip_name(e->name))
+		return NULL;
+	p++;
+	if (!parse_u64(&p, &e->ino) || *p++ != ' ')
+		return NULL;
+	if (!parse_s64(&p, LLONG_MIN, LLONG_MAX, &e->ctime_sec) || *p++ != '.')
+		return NULL;
+	if (!parse_s64(&p, LONG_MIN, LONG_MAX, &v) || *p++ != ' ')
+		return NULL;
+	e->ctime_nsec = (long)v;
+	e->owner = line + (p - line);
+	e->borrowed = true;
+	e->seen = false;
+	e->gone = false;
+	return unescape_line(e->owner);
+}
+
+/*
+ * Read the index into s->tab (the file's buffer kept as s->tab.arena, which
+ * the entries' owners point into) and its stamp; any problem leaves an empty
+ * table (full rebuild).
+ */
 static void index_load(struct ipam_store *s)
 {
-	_cleanup_fclose_ FILE *f = NULL;
-	_cleanup_free_ char *line = NULL;
-	size_t cap = 0, count = 0;
+	_cleanup_close_ int fd = -1;
+	char *p;
+	const char *q;
+	size_t len = 0, mlen = strlen(INDEX_MAGIC);
 	bool ended = false;
-	int fd;
+	long long v;
 
 	s->stamp_sec = 0;
 	s->stamp_nsec = 0;
-	fd = openat(s->dir_fd, IPAM_INDEX_NAME, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0)
+	fd = openat(s->dir_fd, IPAM_INDEX_NAME, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	if (fd < 0 || index_read(fd, &s->tab.arena, &len) < 0)
 		return;
-	f = fdopen(fd, "r");
-	if (!f) {
-		close(fd);
-		return;
-	}
-	if (getline(&line, &cap, f) < 0 || strncmp(line, INDEX_MAGIC, strlen(INDEX_MAGIC)) != 0 ||
-	    sscanf(line + strlen(INDEX_MAGIC), "%lld.%ld", &s->stamp_sec, &s->stamp_nsec) != 2)
+	/* The header: magic and "<sec>.<nsec>" (the placeholder has no dot). */
+	if (len < mlen || memcmp(s->tab.arena, INDEX_MAGIC, mlen) != 0)
 		goto undo_load;
-	for (;;) {
-		ssize_t len = getline(&line, &cap, f);
-		struct store_entry e = {0};
-		unsigned long long want;
+	q = s->tab.arena + mlen;
+	if (!parse_s64(&q, LLONG_MIN, LLONG_MAX, &s->stamp_sec) || *q++ != '.' ||
+	    !parse_s64(&q, LONG_MIN, LONG_MAX, &v) || *q++ != '\n')
+		goto undo_load;
+	s->stamp_nsec = (long)v;
+	p = s->tab.arena + (q - s->tab.arena);
+	/* Room for the entries of lines of a typical length; more grows the table. */
+	if (ARRAY_RESERVE(s->tab.e, s->tab.cap, len / 48 + 8) < 0)
+		goto undo_load;
+	while (*p) {
+		struct store_entry *e;
 
-		if (len <= 0 || line[len - 1] != '\n')
-			goto undo_load;
-		line[len - 1] = '\0';
-		if (sscanf(line, "end %llu", &want) == 1) {
-			ended = want == count;
+		if (strncmp(p, "end ", 4) == 0) {
+			unsigned long long want;
+
+			q = p + 4;
+			ended = parse_u64(&q, &want) && *q == '\n' && want == s->tab.n;
 			break;
 		}
-		if (parse_index_line(line, &e) < 0 || table_append(&s->tab, &e) < 0) {
-			free(e.owner);
+		if (ARRAY_RESERVE(s->tab.e, s->tab.cap, s->tab.n + 1) < 0)
 			goto undo_load;
-		}
-		count++;
-	}
-	if (!ended)
-		goto undo_load;
-	/* We write it sorted; out of order or duplicate names mean a corrupt index. */
-	for (size_t i = 1; i < s->tab.n; i++) {
-		if (strcmp(s->tab.e[i - 1].name, s->tab.e[i].name) >= 0)
+		e = &s->tab.e[s->tab.n];
+		p = parse_index_line(p, e);
+		if (!p)
 			goto undo_load;
+		/* We write it sorted; out of order or duplicate names mean a corrupt index. */
+		if (s->tab.n && strcmp(s->tab.e[s->tab.n - 1].name, e->name) >= 0)
+			goto undo_load;
+		s->tab.n++;
 	}
-	return;
+	if (ended)
+		return;
 undo_load:
 	table_clear(&s->tab);
 	s->stamp_sec = 0;
 	s->stamp_nsec = 0;
 }
 
-/* Write the index atomically (temp file + rename), then stamp it with the dir's mtime. */
+/* The store's scratch buffer (SCRATCH_SIZE bytes), allocated on first use; NULL when out of memory. */
+static char *scratch(struct ipam_store *s)
+{
+	if (!s->scratch)
+		s->scratch = malloc(SCRATCH_SIZE);
+	return s->scratch;
+}
+
+/*
+ * Write the index atomically (temp file + rename), then stamp it with the
+ * dir's mtime. It is formatted into the scratch buffer, which the listing
+ * used before (memory already touched), and written a buffer at a time.
+ */
 static void index_save(struct ipam_store *s)
 {
 	_cleanup_free_ char *tmp = NULL, *final = NULL;
-	_cleanup_fclose_ FILE *f = NULL;
+	_cleanup_close_ int fd = -1;
 	struct cni_err ign = {0}; /* the index is a cache: failing to write it costs a rebuild */
+	struct outbuf b = {.cap = SCRATCH_SIZE};
 	char stamp[STAMP_WIDTH + 2];
 	struct stat st;
 	size_t count = 0;
-	int fd;
 
-	if (temp_path(s, IPAM_INDEX_NAME, &tmp, &ign) < 0 ||
+	b.p = scratch(s);
+	if (!b.p || temp_path(s, IPAM_INDEX_NAME, &tmp, &ign) < 0 ||
 	    store_path(s, &final, &ign, "%s", IPAM_INDEX_NAME) < 0)
 		return;
 	fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0)
 		return;
-	f = fdopen(fd, "w+");
-	if (!f) {
-		close(fd);
-		unlink(tmp);
-		return;
-	}
+	b.fd = fd;
 	/* Placeholder stamp: a crash before the final stamp forces a full check. */
-	fprintf(f, "%s%0*d\n", INDEX_MAGIC, STAMP_WIDTH, 0);
+	b.len = (size_t)snprintf(b.p, b.cap, "%s%0*d\n", INDEX_MAGIC, STAMP_WIDTH, 0);
 	for (size_t i = 0; i < s->tab.n; i++) {
-		const struct store_entry *e = &s->tab.e[i];
-
-		if (e->gone)
+		if (s->tab.e[i].gone)
 			continue;
-		fprintf(f, "%s %llu %lld.%09ld ", e->name, e->ino, e->ctime_sec, e->ctime_nsec);
-		put_escaped(f, e->owner);
-		fputc('\n', f);
+		out_entry(&b, &s->tab.e[i]);
 		count++;
 	}
-	fprintf(f, "end %zu\n", count);
-	if (fflush(f) != 0 || ferror(f) || rename(tmp, final) < 0)
+	out_mem(&b, "end ", 4);
+	out_u64(&b, count);
+	out_char(&b, '\n');
+	out_flush(&b);
+	if (b.err < 0 || rename(tmp, final) < 0)
 		goto unlink_tmp;
 	/* Nothing else changes the directory while we hold the lock. */
 	if (fstat(s->dir_fd, &st) < 0)
 		return;
 	snprintf(stamp, sizeof(stamp), "%0*lld.%09ld", STAMP_WIDTH - 10,
 		 (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
-	if (pwrite(fileno(f), stamp, strlen(stamp), (off_t)strlen(INDEX_MAGIC)) < 0)
+	if (pwrite(fd, stamp, strlen(stamp), (off_t)strlen(INDEX_MAGIC)) < 0)
 		return;
 	s->stamp_sec = (long long)st.st_mtim.tv_sec;
 	s->stamp_nsec = st.st_mtim.tv_nsec;
 	return;
 unlink_tmp:
 	unlink(tmp);
+}
+
+/* Entry indices by name (open addressing), for the lookups of one listing. */
+struct name_hash {
+	uint32_t *slot; /* index + 1 of an entry, 0 for an empty slot */
+	size_t mask;	/* number of slots - 1 (a power of two) */
+};
+
+/* Hash of a NUL-terminated name: a rotate-xor per byte, mixed once at the end. */
+static uint64_t name_hash_of(const char *name)
+{
+	uint64_t h = 0;
+
+	for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+		h = (h << 7 | h >> 57) ^ *p;
+	h ^= h >> 29;
+	h *= 0xbf58476d1ce4e5b9ULL;
+	return h ^ h >> 32;
+}
+
+/* Hash the names of t (at most a half-full table); false when out of memory. */
+static bool name_hash_build(struct name_hash *h, const struct entry_table *t)
+{
+	size_t size = 16;
+
+	if (t->n >= UINT32_MAX / 2)
+		return false;
+	while (size < 2 * t->n)
+		size *= 2;
+	h->slot = calloc(size, sizeof(*h->slot));
+	if (!h->slot)
+		return false;
+	h->mask = size - 1;
+	for (size_t i = 0; i < t->n; i++) {
+		size_t k = (size_t)name_hash_of(t->e[i].name) & h->mask;
+
+		while (h->slot[k])
+			k = (k + 1) & h->mask;
+		h->slot[k] = (uint32_t)(i + 1);
+	}
+	return true;
+}
+
+/* The live entry of t named name through h, or NULL. */
+static struct store_entry *name_hash_find(const struct name_hash *h, struct entry_table *t,
+					  const char *name)
+{
+	for (size_t k = (size_t)name_hash_of(name) & h->mask; h->slot[k]; k = (k + 1) & h->mask) {
+		struct store_entry *e = &t->e[h->slot[k] - 1];
+
+		if (strcmp(e->name, name) == 0)
+			return e->gone ? NULL : e;
+	}
+	return NULL;
+}
+
+/* What one listing compares against: the table, hashed when memory allowed. */
+struct listing {
+	struct name_hash h;	  /* the table's names (h.slot NULL: search the table) */
+	bool foreign;		  /* the directory changed behind our back: check ctimes */
+	struct entry_table added; /* names not in the table, read from their files */
+};
+
+/*
+ * Reconcile one listed name with the table (see reconcile()); 0, or
+ * -ENOMEM recorded in err.
+ */
+static int reconcile_one(struct ipam_store *s, struct listing *l, const char *name,
+			 unsigned long long ino, unsigned char type, struct cni_err *err)
+{
+	struct store_entry *e, fresh;
+
+	if (type != DT_REG && type != DT_UNKNOWN)
+		return 0;
+	if (name[0] == '.' && is_temp_name(name)) {
+		/* Best effort: one that stays is tried again next time. */
+		if (unlinkat(s->dir_fd, name, 0) == 0)
+			s->report.temps_removed++;
+		return 0;
+	}
+	/* Names in the table are reservation names already: parse only the others. */
+	e = l->h.slot ? name_hash_find(&l->h, &s->tab, name) : entry_find(s, name);
+	if (!e && !is_ip_name(name))
+		return 0;
+	if (e && e->ino == ino) {
+		struct stat st;
+
+		if (!l->foreign) {
+			e->seen = true;
+			return 0;
+		}
+		if (fstatat(s->dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    (unsigned long long)st.st_ino == e->ino &&
+		    (long long)st.st_ctim.tv_sec == e->ctime_sec &&
+		    st.st_ctim.tv_nsec == e->ctime_nsec) {
+			e->seen = true;
+			return 0;
+		}
+	}
+	if (read_file(s->dir_fd, name, &fresh) < 0)
+		return 0; /* vanished or unreadable: skipped, as the reference does */
+	s->dirty = true;
+	fresh.seen = true;
+	if (e) {
+		entry_owner_free(e);
+		*e = fresh;
+	} else if (table_append(&l->added, &fresh) < 0) {
+		free(fresh.owner);
+		return cni_err_nomem(err);
+	}
+	return 0;
+}
+
+/*
+ * The end of a listing: entries not listed go, the names read from their
+ * files join the table in order. 0 or -ENOMEM recorded in err.
+ */
+static int reconcile_finish(struct ipam_store *s, struct entry_table *added, struct cni_err *err)
+{
+	for (size_t i = 0; i < s->tab.n; i++) {
+		if (!s->tab.e[i].seen && !s->tab.e[i].gone) {
+			s->tab.e[i].gone = true;
+			s->dirty = true;
+		}
+	}
+	entries_compact(s);
+	if (!added->n)
+		return 0; /* still sorted */
+	/* A name listed twice (the directory changed during the listing) is kept once. */
+	if (added->n > 1) {
+		size_t j = 1;
+
+		qsort(added->e, added->n, sizeof(*added->e), entry_cmp);
+		for (size_t i = 1; i < added->n; i++) {
+			if (strcmp(added->e[i].name, added->e[j - 1].name) == 0)
+				free(added->e[i].owner);
+			else
+				added->e[j++] = added->e[i];
+		}
+		added->n = j;
+	}
+	/* Move the new entries over in one step: on failure each stays in one table. */
+	if (ARRAY_RESERVE(s->tab.e, s->tab.cap, s->tab.n + added->n) < 0)
+		return cni_err_nomem(err);
+	/* Merge from the back; the two tables are sorted and share no name. */
+	for (size_t i = s->tab.n, j = added->n, k = s->tab.n + added->n; j > 0;) {
+		if (i > 0 && strcmp(s->tab.e[i - 1].name, added->e[j - 1].name) > 0)
+			s->tab.e[--k] = s->tab.e[--i];
+		else
+			s->tab.e[--k] = added->e[--j];
+	}
+	s->tab.n += added->n;
+	added->n = 0;
+	return 0;
 }
 
 /*
@@ -629,94 +1140,52 @@ unlink_tmp:
  */
 static int reconcile(struct ipam_store *s, struct cni_err *err)
 {
-	_cleanup_(table_clear) struct entry_table added = {0};
-	_cleanup_closedir_ DIR *d = NULL;
 	_cleanup_close_ int fd = -1;
+	struct listing l = {0};
 	struct stat dst;
-	bool foreign;
+	char *buf;
+	int r = 0;
 
 	if (fstat(s->dir_fd, &dst) < 0)
 		return path_err(err, errno, "stat", s->dir, NULL);
-	foreign = !s->use_index || (long long)dst.st_mtim.tv_sec != s->stamp_sec ||
-		  dst.st_mtim.tv_nsec != s->stamp_nsec;
-	if (foreign)
+	l.foreign = !s->use_index || (long long)dst.st_mtim.tv_sec != s->stamp_sec ||
+		    dst.st_mtim.tv_nsec != s->stamp_nsec;
+	if (l.foreign)
 		s->dirty = true;
 
+	buf = scratch(s);
+	if (!buf)
+		return cni_err_nomem(err);
 	fd = openat(s->dir_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return path_err(err, errno, "open", s->dir, NULL);
-	d = fdopendir(fd);
-	if (!d)
-		return path_err(err, errno, "open", s->dir, NULL);
-	TAKE_FD(fd); /* d owns it now */
 	for (size_t i = 0; i < s->tab.n; i++)
 		s->tab.e[i].seen = false;
-	for (;;) {
-		struct store_entry *e, fresh;
-		struct dirent *de;
+	/* The listing is in hash order: look names up in a hash of the table (or search it). */
+	if (s->tab.n && !name_hash_build(&l.h, &s->tab))
+		l.h.slot = NULL;
+	while (r == 0) {
+		ssize_t got = getdents64(fd, buf, SCRATCH_SIZE);
 
-		errno = 0;
-		de = readdir(d);
-		if (!de) {
-			if (errno)
-				return path_err(err, errno, "readdir", s->dir, NULL);
+		if (got < 0) {
+			r = path_err(err, errno, "readdir", s->dir, NULL);
 			break;
 		}
-		if (de->d_type != DT_REG && de->d_type != DT_UNKNOWN)
-			continue;
-		if (de->d_name[0] == '.' && is_temp_name(de->d_name)) {
-			/* Best effort: one that stays is tried again next time. */
-			if (unlinkat(s->dir_fd, de->d_name, 0) == 0)
-				s->report.temps_removed++;
-			continue;
-		}
-		if (!is_ip_name(de->d_name))
-			continue;
-		e = entry_find(s, de->d_name);
-		if (e && e->ino == (unsigned long long)de->d_ino) {
-			struct stat st;
+		if (got == 0)
+			break;
+		for (size_t off = 0; r == 0 && off < (size_t)got;) {
+			const struct dirent64 *de = (const struct dirent64 *)(buf + off);
 
-			if (!foreign) {
-				e->seen = true;
-				continue;
-			}
-			if (fstatat(s->dir_fd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-			    (unsigned long long)st.st_ino == e->ino &&
-			    (long long)st.st_ctim.tv_sec == e->ctime_sec &&
-			    st.st_ctim.tv_nsec == e->ctime_nsec) {
-				e->seen = true;
-				continue;
-			}
-		}
-		if (read_file(s->dir_fd, de->d_name, &fresh) < 0)
-			continue; /* vanished or unreadable: skipped, as the reference does */
-		s->dirty = true;
-		fresh.seen = true;
-		if (e) {
-			free(e->owner);
-			*e = fresh;
-		} else if (table_append(&added, &fresh) < 0) {
-			free(fresh.owner);
-			return cni_err_nomem(err);
+			off += de->d_reclen;
+			r = reconcile_one(s, &l, de->d_name, (unsigned long long)de->d_ino,
+					  de->d_type, err);
 		}
 	}
-	for (size_t i = 0; i < s->tab.n; i++) {
-		if (!s->tab.e[i].seen && !s->tab.e[i].gone) {
-			s->tab.e[i].gone = true;
-			s->dirty = true;
-		}
-	}
-	entries_compact(s);
-	/* Move the new entries over in one step: on failure each stays in one table. */
-	if (ARRAY_RESERVE(s->tab.e, s->tab.cap, s->tab.n + added.n) < 0)
-		return cni_err_nomem(err);
-	if (added.n)
-		memcpy(s->tab.e + s->tab.n, added.e, added.n * sizeof(*added.e));
-	s->tab.n += added.n;
-	added.n = 0;
-	if (s->tab.n > 1)
-		qsort(s->tab.e, s->tab.n, sizeof(*s->tab.e), entry_cmp);
-	return 0;
+	free(l.h.slot);
+	if (r == 0)
+		r = reconcile_finish(s, &l.added, err);
+	table_clear(&l.added);
+	return r;
 }
 
 void ipam_store_unlock(struct ipam_store *s)
@@ -747,7 +1216,7 @@ static bool entry_refresh(struct ipam_store *s, struct store_entry *e)
 	if (fresh.ino != e->ino || fresh.ctime_sec != e->ctime_sec ||
 	    fresh.ctime_nsec != e->ctime_nsec || strcmp(fresh.owner, e->owner) != 0)
 		s->dirty = true;
-	free(e->owner);
+	entry_owner_free(e);
 	fresh.seen = e->seen;
 	*e = fresh;
 	return true;
@@ -759,7 +1228,6 @@ static int write_atomic(struct ipam_store *s, const char *name, const char *data
 {
 	_cleanup_free_ char *tmp = NULL, *final = NULL;
 	_cleanup_close_ int fd = -1;
-	size_t len = strlen(data), off = 0;
 	int r;
 
 	r = temp_path(s, name, &tmp, err);
@@ -770,18 +1238,10 @@ static int write_atomic(struct ipam_store *s, const char *name, const char *data
 	fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0)
 		return path_err(err, errno, "open", tmp, NULL);
-	while (off < len) {
-		ssize_t w = write(fd, data + off, len - off);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0) {
-			int e = errno;
-
-			unlink(tmp);
-			return path_err(err, e, "write", final, NULL);
-		}
-		off += (size_t)w;
+	r = write_full(fd, data, strlen(data));
+	if (r < 0) {
+		unlink(tmp);
+		return path_err(err, -r, "write", final, NULL);
 	}
 	if (close(TAKE_FD(fd)) < 0 || rename(tmp, final) < 0) {
 		int e = errno;
@@ -991,13 +1451,13 @@ int ipam_store_reserve(struct ipam_store *s, const char *cid, const char *ifname
 		       struct cni_err *err)
 {
 	_cleanup_free_ char *content = NULL, *tmp = NULL;
-	char name[IP_STRLEN], lastname[64];
+	char name[ENTRY_NAME_SIZE], lastname[64];
 	struct store_entry e = {0};
-	size_t clen, off = 0, idlen;
+	size_t clen, idlen, pos;
 	struct stat st;
 	const char *id = cid;
-	bool has_st;
-	int fd, r, werr = 0;
+	bool has_st, found;
+	int fd, r, werr;
 
 	ip_format(ip, name, sizeof(name));
 	/* strings.TrimSpace(id) */
@@ -1019,17 +1479,7 @@ int ipam_store_reserve(struct ipam_store *s, const char *cid, const char *ifname
 	fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0)
 		return path_err(err, errno, "open", s->dir, name);
-	while (off < clen) {
-		ssize_t w = write(fd, content + off, clen - off);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0) {
-			werr = errno;
-			break;
-		}
-		off += (size_t)w;
-	}
+	werr = -write_full(fd, content, clen);
 	if (close(fd) < 0 && !werr)
 		werr = errno;
 	if (werr) {
@@ -1060,42 +1510,42 @@ int ipam_store_reserve(struct ipam_store *s, const char *cid, const char *ifname
 	}
 
 	/*
-	 * Record it; a stale entry of the same name (file vanished) is replaced.
-	 * Without the stat it is left to the next reconciliation.
+	 * Record it in its sorted place; an entry of the same name (a stale one
+	 * whose file vanished, or one released earlier in this session) is
+	 * replaced. Without the stat it is left to the next reconciliation.
 	 */
 	s->dirty = true;
 	*ret_reserved = true;
-	if (!has_st) {
-		struct store_entry *old = entry_find(s, name);
+	pos = entry_pos(&s->tab, name, &found);
+	if (has_st) {
+		/* Held trimmed, as read back from the file, so that owner matching agrees. */
+		e.owner = strndup(content, clen);
+		if (e.owner) {
+			size_t olen = clen;
+			char *t = trim(e.owner, &olen);
 
-		if (old)
-			old->gone = true;
+			memmove(e.owner, t, olen + 1);
+		}
+	}
+	if (!e.owner) {
+		if (found)
+			s->tab.e[pos].gone = true;
 		return 0;
 	}
 	snprintf(e.name, sizeof(e.name), "%s", name);
 	e.ino = (unsigned long long)st.st_ino;
 	e.ctime_sec = (long long)st.st_ctim.tv_sec;
 	e.ctime_nsec = st.st_ctim.tv_nsec;
-	/* Held trimmed, as read back from the file, so that owner matching agrees. */
-	e.owner = strndup(content, clen);
-	if (e.owner) {
-		size_t olen = clen;
-		char *t = trim(e.owner, &olen);
-
-		memmove(e.owner, t, olen + 1);
-	}
 	e.seen = true;
-	if (e.owner) {
-		struct store_entry *old = entry_find(s, name);
-
-		if (old) {
-			free(old->owner);
-			*old = e;
-		} else if (table_append(&s->tab, &e) == 0) {
-			qsort(s->tab.e, s->tab.n, sizeof(*s->tab.e), entry_cmp);
-		} else {
-			free(e.owner);
-		}
+	if (found) {
+		entry_owner_free(&s->tab.e[pos]);
+		s->tab.e[pos] = e;
+	} else if (ARRAY_RESERVE(s->tab.e, s->tab.cap, s->tab.n + 1) == 0) {
+		memmove(&s->tab.e[pos + 1], &s->tab.e[pos], (s->tab.n - pos) * sizeof(e));
+		s->tab.e[pos] = e;
+		s->tab.n++;
+	} else {
+		free(e.owner);
 	}
 	return 0;
 }
@@ -1113,6 +1563,12 @@ bool ipam_store_last_reserved(struct ipam_store *s, int set_idx, struct ip_addr 
 		return false;
 	/* net.ParseIP on the raw content: no trimming. */
 	return ip_parse(buf, ret) == 0;
+}
+
+/* True when e's owner is key (the first byte compared inline: most entries differ there). */
+static inline bool owner_is(const struct store_entry *e, const char *key)
+{
+	return e->owner[0] == key[0] && strcmp(e->owner, key) == 0;
 }
 
 /* Build the two owner strings the reference matches: "cid\r\nifname" and "cid".
@@ -1151,7 +1607,7 @@ int ipam_store_get_by_id(struct ipam_store *s, const char *cid, const char *ifna
 	for (size_t i = 0; i < s->tab.n; i++) {
 		struct store_entry *e = &s->tab.e[i];
 
-		if (e->gone || (strcmp(e->owner, full) != 0 && strcmp(e->owner, legacy) != 0))
+		if (e->gone || (!owner_is(e, full) && !owner_is(e, legacy)))
 			continue;
 		if (!entry_refresh(s, e) ||
 		    (strcmp(e->owner, full) != 0 && strcmp(e->owner, legacy) != 0))
@@ -1178,7 +1634,7 @@ bool ipam_store_find_by_id(struct ipam_store *s, const char *cid, const char *if
 		for (size_t i = 0; i < s->tab.n; i++) {
 			struct store_entry *e = &s->tab.e[i];
 
-			if (e->gone || strcmp(e->owner, key) != 0)
+			if (e->gone || !owner_is(e, key))
 				continue;
 			if (entry_refresh(s, e) && strcmp(e->owner, key) == 0)
 				return true;
@@ -1221,7 +1677,7 @@ int ipam_store_release_by_id(struct ipam_store *s, const char *cid, const char *
 			struct store_entry *e = &s->tab.e[i];
 			int r;
 
-			if (e->gone || strcmp(e->owner, key) != 0)
+			if (e->gone || !owner_is(e, key))
 				continue;
 			r = remove_if_owner(s, e, key, err);
 			if (r < 0)

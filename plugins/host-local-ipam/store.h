@@ -11,6 +11,13 @@
  * the directory (and, when the directory changed behind our back, against
  * each file's ctime), and every hit is re-read before it is trusted.
  *
+ * What a session does per reservation is kept small: the listing (raw
+ * getdents, each name looked up in a hash of the index; only names the
+ * index does not hold are parsed as addresses, only files that are new or
+ * whose inode changed are read), one read and an in-place parse of the
+ * index, and, only when the session changed something, one rewrite of it,
+ * formatted by hand.
+ *
  * Every file is written so that a process killed at any point leaves no
  * reservation without its owner: a reservation is written to a temp file
  * (".<ip>.XXXXXX") and link()ed into place, which fails with EEXIST when the
