@@ -2,6 +2,7 @@
 /* host-local: config validation, range iteration, allocation, the file store and its index. */
 #include "unit.h"
 
+#include <ctype.h>
 #include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -9,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "array.h"
 #include "cleanup.h"
 #include "fileio.h"
 #include "fixtures.h"
@@ -1013,6 +1015,451 @@ static void test_index_v1_rebuilt(void)
 	rmtree(dir);
 }
 
+/* ---- the index file: bytes, parser, rebuilds ------------------------------ */
+
+/* Replace dir/name in place with len bytes (an existing file: the directory does not change). */
+static void write_bytes(const char *dir, const char *name, const void *data, size_t len)
+{
+	char path[512];
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (fd < 0 || write(fd, data, len) != (ssize_t)len)
+		abort();
+	close(fd);
+}
+
+static int cmp_names(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/*
+ * The index the store has to write for netdir as it is now, built the way
+ * the index has always been written (printf formats, "%XX" for the bytes
+ * <= ' ', >= 0x7f and '%') from the directory itself: every regular file
+ * named by an IP address, in name order, with inode, ctime and trimmed
+ * content, under a stamp of the directory's mtime. Malloc'd.
+ */
+static char *expected_index(const char *netdir)
+{
+	char *out = NULL, **names = NULL;
+	size_t len = 0, n = 0, cap = 0;
+	FILE *f = open_memstream(&out, &len);
+	DIR *d = opendir(netdir);
+	struct dirent *de;
+	struct stat st;
+
+	if (!f || !d)
+		abort();
+	while ((de = readdir(d))) {
+		struct ip_addr a;
+
+		if (de->d_type != DT_REG || ip_parse(de->d_name, &a) < 0)
+			continue;
+		if (ARRAY_RESERVE(names, cap, n + 1) < 0 || !(names[n++] = strdup(de->d_name)))
+			abort();
+	}
+	closedir(d);
+	qsort(names, n, sizeof(*names), cmp_names);
+	if (stat(netdir, &st) < 0)
+		abort();
+	fprintf(f, "host-local-index v2 dirstamp=%020lld.%09ld\n", (long long)st.st_mtim.tv_sec,
+		st.st_mtim.tv_nsec);
+	for (size_t i = 0; i < n; i++) {
+		char *content = read_all(netdir, names[i]), *t = content;
+		size_t clen = content ? strlen(content) : 0;
+		struct stat fs;
+		char path[600];
+
+		snprintf(path, sizeof(path), "%s/%s", netdir, names[i]);
+		if (!content || stat(path, &fs) < 0)
+			abort();
+		while (clen && isspace((unsigned char)t[clen - 1]))
+			clen--;
+		while (clen && isspace((unsigned char)*t))
+			t++, clen--;
+		fprintf(f, "%s %llu %lld.%09ld ", names[i], (unsigned long long)fs.st_ino,
+			(long long)fs.st_ctim.tv_sec, fs.st_ctim.tv_nsec);
+		for (size_t k = 0; k < clen; k++) {
+			unsigned char c = (unsigned char)t[k];
+
+			if (c <= ' ' || c >= 0x7f || c == '%')
+				fprintf(f, "%%%02X", c);
+			else
+				fputc(c, f);
+		}
+		fputc('\n', f);
+		free(content);
+		free(names[i]);
+	}
+	fprintf(f, "end %zu\n", n);
+	fclose(f);
+	free(names);
+	return out;
+}
+
+/* CHECK that got is want, naming the first byte that differs. */
+static void check_text(const char *got, const char *want)
+{
+	size_t i = 0;
+
+	unit_checks++;
+	if (!got || !want) {
+		UNIT_FAILED("check_text: missing text");
+		return;
+	}
+	while (got[i] && got[i] == want[i])
+		i++;
+	if (got[i] != want[i])
+		UNIT_FAILED("texts differ at byte %zu:\n#    got: %.60s\n#   want: %.60s", i,
+			    got + i, want + i);
+}
+
+/* text (an index) with the owner field of name's line replaced by owner (malloc'd). */
+static char *with_owner(const char *text, const char *name, const char *owner)
+{
+	char key[80], *out;
+	const char *line, *p, *nl;
+
+	snprintf(key, sizeof(key), "\n%s ", name);
+	line = strstr(text, key);
+	if (!line)
+		abort();
+	p = line + 1;
+	for (int i = 0; i < 3; i++) {
+		p = strchr(p, ' ');
+		if (!p)
+			abort();
+		p++;
+	}
+	nl = strchr(p, '\n');
+	if (!nl || asprintf(&out, "%.*s%s%s", (int)(p - text), text, owner, nl) < 0)
+		abort();
+	return out;
+}
+
+/* text with its first occurrence of from replaced by to (malloc'd; a copy when absent). */
+static char *replaced(const char *text, const char *from, const char *to)
+{
+	const char *at = strstr(text, from);
+	char *out;
+
+	if (!at)
+		return strdup(text);
+	if (asprintf(&out, "%.*s%s%s", (int)(at - text), text, to, at + strlen(from)) < 0)
+		abort();
+	return out;
+}
+
+/*
+ * The index is written byte for byte as it always was (one that older
+ * versions load, escapes included), also when the listing and the index
+ * take several buffers and an owner is longer than one, and what is loaded
+ * is written back unchanged.
+ */
+static void test_index_bytes(void)
+{
+	char *dir = mktmp(), netdir[512], *got, *want, *forged, *stale;
+	_cleanup_free_ char *big = long_id(70000, 'y');
+	struct ipam_store *st = open_locked(dir, true);
+	struct cni_err err = {0};
+
+	snprintf(netdir, sizeof(netdir), "%s/net", dir);
+	ipam_store_unlock(st);
+	write_text(netdir, "10.1.0.2", "c0\r\neth0");
+	write_text(netdir, "10.1.0.10", " a b%c\x7f\x80\xff\tz=\r\nnet1\n");
+	write_text(netdir, "fd00::5", "v6\r\neth0");
+	write_text(netdir, "::ffff:10.1.0.9", "mapped\r\neth0");
+	write_text(netdir, "10.1.0.3", "old");
+	/* One run longer than the write buffer; a line of many escapes. */
+	write_text(netdir, "10.1.0.4", big);
+	for (size_t i = 1; i < 40000; i += 2)
+		big[i] = ' ';
+	write_text(netdir, "10.1.0.5", big);
+	/* Names enough for several reads of the listing and writes of the index. */
+	for (int i = 0; i < 1500; i++) {
+		char name[32], owner[32];
+
+		snprintf(name, sizeof(name), "10.2.%d.%d", i / 250, i % 250 + 1);
+		snprintf(owner, sizeof(owner), "fill%d\r\neth0", i);
+		write_text(netdir, name, owner);
+	}
+	CHECK_INT(ipam_store_lock(st, &err), 0);
+	CHECK_INT(ipam_store_count(st), 1507);
+	CHECK_STR(ids(st, "fill1499", "eth0"), "10.2.5.250");
+	CHECK(ipam_store_find_by_id(st, "a b%c\x7f\x80\xff\tz=", "net1"));
+	ipam_store_unlock(st);
+	got = read_all(netdir, IPAM_INDEX_NAME);
+	want = expected_index(netdir);
+	check_text(got, want);
+	free(got);
+
+	/*
+	 * Loaded back and written again: with a stale stamp every entry is
+	 * checked against its file's ctime (all match, so none is read) and
+	 * the index rewritten from what was parsed. A forged owner proves it:
+	 * it comes out as it went in.
+	 */
+	forged = with_owner(want, "10.1.0.10", "Z%25%20%7F%80%FF%09q%0D%0Anet1");
+	stale = strdup(forged);
+	memcpy(strstr(stale, "dirstamp=") + 9, "00000000000000000001.000000000", 30);
+	write_bytes(netdir, IPAM_INDEX_NAME, stale, strlen(stale));
+	CHECK_INT(ipam_store_lock(st, &err), 0);
+	CHECK_INT(ipam_store_count(st), 1507);
+	ipam_store_unlock(st);
+	free(want);
+	got = expected_index(netdir);
+	want = with_owner(got, "10.1.0.10", "Z%25%20%7F%80%FF%09q%0D%0Anet1");
+	free(got);
+	got = read_all(netdir, IPAM_INDEX_NAME);
+	check_text(got, want);
+	/* The forged owner was unescaped as written: it is what a lookup finds (then re-reads). */
+	CHECK_INT(ipam_store_lock(st, &err), 0);
+	CHECK_STR(ids(st, "a b%c\x7f\x80\xff\tz=", "net1"), "");
+	CHECK_STR(ids(st, "Z% \x7f\x80\xff\tq", "net1"), "");
+	CHECK_STR(ids(st, "a b%c\x7f\x80\xff\tz=", "net1"), "10.1.0.10");
+	ipam_store_unlock(st);
+	free(got);
+	free(want);
+	free(forged);
+	free(stale);
+	ipam_store_close(st);
+	rmtree(dir);
+}
+
+/*
+ * A store over dir/net holding 10.1.0.2 (c0), 10.1.0.3 (c1) and 10.1.0.10
+ * (an owner with escapes), and its index with c0's owner forged to "zz":
+ * while that index is loaded, c0 is not found; after a rebuild it is.
+ */
+static char *marked_index(struct ipam_store *st, const char *netdir)
+{
+	struct cni_err err = {0};
+	char *text, *marked;
+
+	CHECK_INT(ipam_store_lock(st, &err), 0);
+	ipam_store_unlock(st);
+	text = read_all(netdir, IPAM_INDEX_NAME);
+	if (!text)
+		abort();
+	marked = with_owner(text, "10.1.0.2", "zz%0D%0Aeth0");
+	free(text);
+	return marked;
+}
+
+/* Write text as the index (in place), lock and tell whether the index was loaded. */
+static bool index_loaded(struct ipam_store *st, const char *netdir, const char *text, size_t len)
+{
+	struct cni_err err = {0};
+	bool loaded;
+
+	write_bytes(netdir, IPAM_INDEX_NAME, text, len);
+	if (ipam_store_lock(st, &err) < 0)
+		abort();
+	loaded = ids(st, "c0", "eth0")[0] == '\0';
+	/* Either way the other entries are right. */
+	CHECK_STR(ids(st, "c1", "eth0"), "10.1.0.3");
+	CHECK(ipam_store_find_by_id(st, "x%y z", "eth0"));
+	CHECK_INT(ipam_store_count(st), 3);
+	ipam_store_unlock(st);
+	return loaded;
+}
+
+/* Malformed indexes are rebuilt from the files; what older versions accepted still loads. */
+static void test_index_malformed(void)
+{
+	static const struct {
+		const char *from; /* text of the marked index to replace... */
+		const char *to;	  /* ...by this */
+		bool loads;	  /* still a valid index */
+	} cases[] = {
+		{"", "", true},
+		{" v2 ", " v3 ", false},
+		{"dirstamp=", "dirstamp= ", false},
+		{"\n10.1.0.10 ", "\n10.1.0.010 ", false},
+		{"\n10.1.0.10 ", "\nlock ", false},
+		{"\n10.1.0.10 ", "\n10.1.0.10  ", false},
+		{"\n10.1.0.10 ", "\n10.1.0.10\n", false},
+		{"\n10.1.0.2 ", "\n10.1.0.2 -", false},
+		{"\n10.1.0.2 ", "\n10.1.0.2 x", false},
+		{"\n10.1.0.2 ", "\n10.1.0.2 99999999999999999999999", false},
+		{"zz%0D%0Aeth0", "zz%0D%0Aeth0 trailing", true},
+		{"zz%0D%0Aeth0", "zz%0d%0aeth0", true},
+		{"zz%0D%0Aeth0", "zz%0G%0Aeth0", false},
+		{"zz%0D%0Aeth0", "zz%00%0Aeth0", false},
+		{"zz%0D%0Aeth0", "zz%0D%0Aeth0%0", false},
+		{"zz%0D%0Aeth0", "zz%0D%0Aeth0%", false},
+		{"end 3\n", "end 4\n", false},
+		{"end 3\n", "end 2\n", false},
+		{"end 3\n", "end 3x\n", false},
+		{"end 3\n", "end 3\r\n", false},
+		{"end 3\n", "end\n", false},
+		{"end 3\n", "", false},
+		{"end 3\n", "end 3\ngarbage", true},
+	};
+	char *dir = mktmp(), netdir[512];
+	struct ipam_store *st = open_locked(dir, true);
+
+	snprintf(netdir, sizeof(netdir), "%s/net", dir);
+	ipam_store_unlock(st);
+	write_text(netdir, "10.1.0.2", "c0\r\neth0");
+	write_text(netdir, "10.1.0.3", "c1\r\neth0");
+	write_text(netdir, "10.1.0.10", "x%y z\r\neth0");
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		char *marked = marked_index(st, netdir);
+		char *text = replaced(marked, cases[i].from, cases[i].to);
+
+		CHECK(strstr(marked, cases[i].from) != NULL);
+		if (index_loaded(st, netdir, text, strlen(text)) != cases[i].loads)
+			UNIT_FAILED("case %zu (\"%s\" -> \"%s\"): loaded %s", i, cases[i].from,
+				    cases[i].to, cases[i].loads ? "false" : "true");
+		free(text);
+		free(marked);
+	}
+	/* Lines out of order, a line twice, a NUL byte, CRLF line ends, an empty file. */
+	for (int k = 0; k < 5; k++) {
+		char *marked = marked_index(st, netdir), *text, *a, *b, *c;
+		size_t len;
+
+		a = strchr(marked, '\n') + 1; /* first entry */
+		b = strchr(a, '\n') + 1;      /* second */
+		c = strchr(b, '\n') + 1;      /* third */
+		if (k == 0) {
+			if (asprintf(&text, "%.*s%.*s%.*s%s", (int)(a - marked), marked,
+				     (int)(c - b), b, (int)(b - a), a, c) < 0)
+				abort();
+		} else if (k == 1) {
+			if (asprintf(&text, "%.*s%.*s%s", (int)(b - marked), marked, (int)(b - a),
+				     a, b) < 0)
+				abort();
+		} else if (k == 2) {
+			text = strdup(marked);
+			text[strstr(text, "zz") - text + 1] = '\0';
+		} else if (k == 3) {
+			char *t = strdup(marked);
+
+			while (strstr(t, "\n")) {
+				char *u = replaced(t, "\n", "\r\x01");
+
+				free(t);
+				t = u;
+			}
+			text = t;
+			for (char *p = text; (p = strstr(p, "\r\x01")); p += 2)
+				p[1] = '\n';
+		} else {
+			text = strdup("");
+		}
+		len = k == 2 ? strlen(marked) : strlen(text);
+		if (index_loaded(st, netdir, text, len))
+			UNIT_FAILED("variant %d loaded", k);
+		free(text);
+		free(marked);
+	}
+	ipam_store_close(st);
+	rmtree(dir);
+}
+
+/* An index cut short at any byte is rebuilt; only the whole file loads. */
+static void test_index_truncated(void)
+{
+	char *dir = mktmp(), netdir[512];
+	struct ipam_store *st = open_locked(dir, true);
+	char *marked;
+	size_t len;
+
+	snprintf(netdir, sizeof(netdir), "%s/net", dir);
+	ipam_store_unlock(st);
+	write_text(netdir, "10.1.0.2", "c0\r\neth0");
+	write_text(netdir, "10.1.0.3", "c1\r\neth0");
+	write_text(netdir, "10.1.0.10", "x%y z\r\neth0");
+	marked = marked_index(st, netdir);
+	len = strlen(marked);
+	free(marked);
+	for (size_t cut = 0; cut <= len; cut++) {
+		marked = marked_index(st, netdir);
+		CHECK_INT(strlen(marked), len);
+		if (index_loaded(st, netdir, marked, cut) != (cut == len))
+			UNIT_FAILED("cut at %zu of %zu: loaded %s", cut, len,
+				    cut == len ? "false" : "true");
+		free(marked);
+	}
+	ipam_store_close(st);
+	rmtree(dir);
+}
+
+/*
+ * Reservation file names are the texts ip_parse() takes: from the listing
+ * and from the index alike.
+ */
+static void test_ip_names(void)
+{
+	static const char *const names[] = {
+		"1.2.3.4",
+		"0.0.0.0",
+		"255.255.255.255",
+		"256.1.1.1",
+		"1.2.3.04",
+		"01.2.3.4",
+		"1.2.3",
+		"1.2.3.4.",
+		"1..2.3",
+		"1.2.3.4.5",
+		"1.2.3.-4",
+		"1.2.3.4a",
+		"a.b.c.d",
+		"1.2.3.4 ",
+		" 1.2.3.4",
+		"1.2.3.0400",
+		"::1",
+		"fd00::1:2",
+		"::ffff:1.2.3.4",
+		"1:2:3:4:5:6:7:8",
+		"1:2:3:4:5:6:7:8:9",
+		"::1%eth0",
+		"0000:0000:0000:0000:0000:ffff:255.255.255.255",
+		"00000:0::1",
+		"fd00::01.2.3.4",
+		"::ffff:1.2.3.04",
+	};
+	char *dir = mktmp(), netdir[512];
+	struct ipam_store *st = open_locked(dir, true);
+	struct cni_err err = {0};
+	size_t want = 0;
+
+	snprintf(netdir, sizeof(netdir), "%s/net", dir);
+	ipam_store_unlock(st);
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+		char owner[32];
+		struct ip_addr a;
+
+		snprintf(owner, sizeof(owner), "o%zu\r\neth0", i);
+		write_text(netdir, names[i], owner);
+		want += ip_parse(names[i], &a) == 0;
+	}
+	for (int pass = 0; pass < 2; pass++) {
+		/* First from the files, then from the index written by the first. */
+		CHECK_INT(ipam_store_lock(st, &err), 0);
+		CHECK_INT(ipam_store_count(st), want);
+		for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+			char cid[16];
+			struct ip_addr a;
+			bool is_ip = ip_parse(names[i], &a) == 0;
+
+			snprintf(cid, sizeof(cid), "o%zu", i);
+			if (ipam_store_find_by_id(st, cid, "eth0") != is_ip)
+				UNIT_FAILED("pass %d: '%s' %s a reservation", pass, names[i],
+					    is_ip ? "is not" : "is");
+		}
+		ipam_store_unlock(st);
+	}
+	CHECK(strstr(read_text(netdir, IPAM_INDEX_NAME), "\n1.2.3.4 ") != NULL);
+	ipam_store_close(st);
+	rmtree(dir);
+}
+
 /* What a process killed at each step leaves behind, cleaned by the next session. */
 static void test_kill_leftovers(void)
 {
@@ -1251,6 +1698,10 @@ int main(void)
 	RUN(test_net_dir_clean);
 	RUN(test_long_ids);
 	RUN(test_index_v1_rebuilt);
+	RUN(test_index_bytes);
+	RUN(test_index_malformed);
+	RUN(test_index_truncated);
+	RUN(test_ip_names);
 	RUN(test_kill_leftovers);
 	RUN(test_reserve_taken);
 	RUN(test_boot_record);
