@@ -33,8 +33,8 @@
 /* Owner recorded for files that are too large to be a reservation. */
 #define OWNER_OVERSIZE "\x01oversize"
 /*
- * First line of the index; the stamp field is rewritten in place after the
- * rename. v1 indexes (which recorded owners of more than 4 KiB as
+ * First line of the index; the stamp field is written last, in place (see
+ * index_save()). v1 indexes (which recorded owners of more than 4 KiB as
  * OWNER_OVERSIZE) are rebuilt from the files.
  */
 #define INDEX_MAGIC "host-local-index v2 dirstamp="
@@ -926,27 +926,34 @@ static char *scratch(struct ipam_store *s)
 }
 
 /*
- * Write the index atomically (temp file + rename), then stamp it with the
- * dir's mtime. It is formatted into the scratch buffer, which the listing
- * used before (memory already touched), and written a buffer at a time.
+ * Write the index into its file in place (created when missing): the header
+ * with the placeholder stamp first, then the entries and the trailer, the
+ * file cut to the new length, and only then the real stamp, the directory's
+ * mtime (writing the index's data does not change the directory). A process
+ * killed before the last step leaves the placeholder, which never matches a
+ * directory mtime and does not even parse as a stamp, so the next session
+ * rebuilds from the files; the loader's checks (the trailer's count, sorted
+ * names) reject a torn body in any case. No temp file and no rename: a
+ * rename over the old index makes the filesystem write the new file's data
+ * out and free the old one's blocks, which cost more than the write itself.
+ * It is formatted into the scratch buffer, which the listing used before
+ * (memory already touched), and written a buffer at a time.
  */
 static void index_save(struct ipam_store *s)
 {
-	_cleanup_free_ char *tmp = NULL, *final = NULL;
 	_cleanup_close_ int fd = -1;
-	struct cni_err ign = {0}; /* the index is a cache: failing to write it costs a rebuild */
 	struct outbuf b = {.cap = SCRATCH_SIZE};
 	char stamp[STAMP_WIDTH + 2];
 	struct stat st;
 	size_t count = 0;
+	off_t len;
 
 	b.p = scratch(s);
-	if (!b.p || temp_path(s, IPAM_INDEX_NAME, &tmp, &ign) < 0 ||
-	    store_path(s, &final, &ign, "%s", IPAM_INDEX_NAME) < 0)
+	if (!b.p)
 		return;
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0)
-		return;
+	fd = openat(s->dir_fd, IPAM_INDEX_NAME, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+		return; /* a cache: failing to write it costs a rebuild */
 	b.fd = fd;
 	/* Placeholder stamp: a crash before the final stamp forces a full check. */
 	b.len = (size_t)snprintf(b.p, b.cap, "%s%0*d\n", INDEX_MAGIC, STAMP_WIDTH, 0);
@@ -960,20 +967,20 @@ static void index_save(struct ipam_store *s)
 	out_u64(&b, count);
 	out_char(&b, '\n');
 	out_flush(&b);
-	if (b.err < 0 || rename(tmp, final) < 0)
-		goto unlink_tmp;
+	if (b.err < 0)
+		return;
+	len = lseek(fd, 0, SEEK_CUR);
+	if (len < 0 || ftruncate(fd, len) < 0)
+		return;
 	/* Nothing else changes the directory while we hold the lock. */
 	if (fstat(s->dir_fd, &st) < 0)
 		return;
 	snprintf(stamp, sizeof(stamp), "%0*lld.%09ld", STAMP_WIDTH - 10,
 		 (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
-	if (pwrite(fd, stamp, strlen(stamp), (off_t)strlen(INDEX_MAGIC)) < 0)
+	if (pwrite(fd, stamp, strlen(stamp), (off_t)strlen(INDEX_MAGIC)) != (ssize_t)strlen(stamp))
 		return;
 	s->stamp_sec = (long long)st.st_mtim.tv_sec;
 	s->stamp_nsec = st.st_mtim.tv_nsec;
-	return;
-unlink_tmp:
-	unlink(tmp);
 }
 
 /* Entry indices by name (open addressing), for the lookups of one listing. */
@@ -1252,6 +1259,45 @@ static int write_atomic(struct ipam_store *s, const char *name, const char *data
 	return 0;
 }
 
+/*
+ * Record ip in the cursor file name in place, as the reference does (it
+ * truncates, then writes): no temp file and no rename, so the directory
+ * does not change. The address is written over the old one and the file then
+ * cut to its length, rather than truncated to zero first: ext4 treats a
+ * truncation to zero as a file about to be replaced and writes its data out
+ * on close, which cost more than the rest of the write. A process killed in
+ * between leaves the new address followed by the old one's tail, which does
+ * not parse (or parses as another address of the range):
+ * ipam_store_last_reserved() then reports no cursor or another one, so
+ * allocation starts at the range start or elsewhere, and never fails. A
+ * name that is not a regular file (a symlink, say) is replaced through
+ * write_atomic().
+ */
+static int cursor_write(struct ipam_store *s, const char *name, const char *ip, struct cni_err *err)
+{
+	_cleanup_close_ int fd = -1;
+	size_t len = strlen(ip);
+	struct stat st;
+	ssize_t w;
+
+	fd = openat(s->dir_fd, name, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK,
+		    0600);
+	if (fd < 0 && errno != ELOOP && errno != EISDIR && errno != ENXIO)
+		return path_err(err, errno, "open", s->dir, name);
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+		return write_atomic(s, name, ip, err);
+	do
+		w = pwrite(fd, ip, len, 0);
+	while (w < 0 && errno == EINTR);
+	if (w >= 0 && (size_t)w != len)
+		errno = EIO; /* a short write of a few bytes: the disk is full */
+	if (w < 0 || (size_t)w != len || ((off_t)len < st.st_size && ftruncate(fd, (off_t)len) < 0))
+		return path_err(err, errno, "write", s->dir, name);
+	if (close(TAKE_FD(fd)) < 0)
+		return path_err(err, errno, "write", s->dir, name);
+	return 0;
+}
+
 /* Remove e's file; a file already gone is fine. 0 or a negative errno recorded in err. */
 static int entry_remove(struct ipam_store *s, struct store_entry *e, struct cni_err *err)
 {
@@ -1503,7 +1549,7 @@ int ipam_store_reserve(struct ipam_store *s, const char *cid, const char *ifname
 	has_st = fstatat(s->dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0;
 
 	snprintf(lastname, sizeof(lastname), IPAM_LAST_RESERVED_PREFIX "%d", set_idx);
-	r = write_atomic(s, lastname, name, err);
+	r = cursor_write(s, lastname, name, err);
 	if (r < 0) {
 		unlinkat(s->dir_fd, name, 0);
 		return r;

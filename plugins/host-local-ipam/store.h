@@ -21,8 +21,11 @@
  * Every file is written so that a process killed at any point leaves no
  * reservation without its owner: a reservation is written to a temp file
  * (".<ip>.XXXXXX") and link()ed into place, which fails with EEXIST when the
- * address is taken; cursors, the index and the boot record are written to
- * temp files and renamed. Temp files left by a killed process are removed by
+ * address is taken; the boot record is written to a temp file and renamed.
+ * The index is written in place, its stamp last (a torn index holds the
+ * placeholder stamp and is never trusted), and cursors are truncated and
+ * written in place as the reference writes them (a torn cursor only moves
+ * where allocation starts). Neither changes the directory. Temp files left by a killed process are removed by
  * the next locked session, as are empty reservation files (what a writer
  * killed between create and write leaves: the reference plugin, or older
  * versions of this one). Temp and record names start with a dot and are not

@@ -409,15 +409,17 @@ class TestHostLocalGCStatus(HostLocalBase):
         self.assertCNIError(res, 999, "mkdir %s: file name too long" % long_dir)
         self.assertEqual(res.stdout.count('"ips"'), 0)
         self.assertCNIError(run_plugin("host-local", "STATUS", conf), 50, "file name too long")
-        # A network directory so close to PATH_MAX that the cursor's temp file cannot be
-        # named: ADD fails and takes its reservation back.
+        # A network directory so close to PATH_MAX that a reservation's temp file cannot
+        # be named: ADD fails and reserves nothing (the index and the cursor are written
+        # relative to the directory, without a path).
         deep = self.data
-        while len(deep) + 201 + len("/hlnet") < 4096 - 20:
+        while len(deep) + 201 + len("/hlnet") < 4096 - 10:
             deep = os.path.join(deep, "d" * 200)
-        deep = os.path.join(deep, "e" * (4096 - 20 - len(deep) - 1 - len("/hlnet")))
+        deep = os.path.join(deep, "e" * (4096 - 10 - len(deep) - 1 - len("/hlnet")))
         res = self.add(self.conf(V4, dataDir=deep))
         self.assertCNIError(res, 999, "failed to allocate for range 0: open " + deep[:200])
-        self.assertEqual(sorted(os.listdir(os.path.join(deep, "hlnet"))), ["lock"])
+        self.assertEqual(sorted(os.listdir(os.path.join(deep, "hlnet"))),
+                         [".host-local.index", "lock"])
 
 class TestHostLocalStoreInterop(HostLocalBase):
     """A store as the Go plugin writes it (and as its older versions wrote it)."""

@@ -143,8 +143,10 @@ class TestHostLocalKillSafety(HostLocalBase):
         ("write", 1, False),                          # reservation temp created, still empty
         ("linkat", 1, False),                         # temp written, not linked
         ("unlink,unlinkat", 1, True),                 # linked, temp name not removed
-        ("rename,renameat,renameat2", 1, True),       # cursor temp not renamed
-        ("rename,renameat,renameat2", 2, True),       # index temp not renamed
+        ("pwrite64", 1, True),                        # cursor created, still empty
+        ("write", 2, True),                           # index created, still empty
+        ("ftruncate", 1, True),                       # index written in place, not cut
+        ("pwrite64", 2, True),                        # index cut, stamp not written
     ]
 
     @unittest.skipUnless(STRACE, "strace not installed (apt-get install strace)")
