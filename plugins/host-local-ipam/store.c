@@ -15,6 +15,8 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -51,6 +53,19 @@
  * 45 bytes ("ffff:ffff:ffff:ffff:ffff:ffff:255.255.255.255").
  */
 #define ENTRY_NAME_SIZE 48
+/*
+ * After "end N", a line old versions do not read (their loader stops at the
+ * trailer): "unlisted NN", the number of sessions since the last one that
+ * listed the directory, two digits so that it is rewritten in place.
+ */
+#define INDEX_UNLISTED "unlisted "
+/* A session lists the directory when this many sessions in a row did not. */
+#define UNLISTED_MAX 63
+/*
+ * Index entries an unlisted session checks with a stat before it lists the
+ * directory instead (a listing is worth about this many stats).
+ */
+#define HAS_CHECKS_MAX 32
 
 /* One reservation file as last seen. */
 struct store_entry {
@@ -73,16 +88,22 @@ struct entry_table {
 };
 
 struct ipam_store {
-	char *dir;			 /* <dataDir>/<network> */
-	int dir_fd;			 /* O_DIRECTORY fd of dir */
-	int lock_fd;			 /* fd of the lock file */
-	bool locked;			 /* the flock is held */
-	bool use_index;			 /* persist and reuse the index */
-	bool reclaim_on_reboot;		 /* release reservations of earlier boots */
-	struct entry_table tab;		 /* known reservation files, sorted by name */
-	bool dirty;			 /* index content changed this session */
-	long long stamp_sec;		 /* directory mtime the loaded index was stamped with */
-	long stamp_nsec;		 /* its nanoseconds */
+	char *dir;		/* <dataDir>/<network> */
+	int dir_fd;		/* O_DIRECTORY fd of dir */
+	int lock_fd;		/* fd of the lock file */
+	bool locked;		/* the flock is held */
+	bool use_index;		/* persist and reuse the index */
+	bool reclaim_on_reboot; /* release reservations of earlier boots */
+	struct entry_table tab; /* known reservation files, sorted by name */
+	bool dirty;		/* index content changed this session */
+	bool stale;		/* files of index entries removed (or found gone) this session */
+	bool coarse;		/* directory mtimes may be coarse (see mtime_coarse()) */
+	bool listed;		/* this session listed the directory */
+	unsigned unlisted;	/* sessions since the last listing, as loaded */
+	off_t unlisted_off;	/* offset of its digits in the index file, or -1 */
+	size_t has_checks;	/* index entries ipam_store_has() stat'ed this session */
+	long long stamp_sec;	/* directory mtime the loaded index was stamped with */
+	long stamp_nsec;	/* its nanoseconds */
 	struct ipam_store_report report; /* what the last lock cleaned up */
 	char *scratch; /* SCRATCH_SIZE bytes: the listing, then the index writes */
 };
@@ -247,6 +268,36 @@ static int mkdir_p(const char *path, struct cni_err *err)
 	return 0;
 }
 
+/*
+ * False when the directory's mtime is known to change for every change made
+ * after it was read: from Linux 6.13, ext4, xfs, btrfs and tmpfs have
+ * multigrain timestamps (a change after a stat of the inode gets a newer
+ * time than the stat saw). Elsewhere two changes within one clock tick can
+ * leave the same mtime. (ext2 and ext3 share ext4's magic; Debian's kernels
+ * mount them with the ext4 driver.)
+ */
+static bool mtime_coarse(int dir_fd)
+{
+	unsigned major = 0, minor = 0;
+	struct utsname u;
+	struct statfs f;
+
+	if (uname(&u) < 0 || sscanf(u.release, "%u.%u", &major, &minor) != 2 ||
+	    fstatfs(dir_fd, &f) < 0)
+		return true;
+	if (major < 6 || (major == 6 && minor < 13))
+		return true;
+	switch ((unsigned long)f.f_type) {
+	case 0xEF53UL:	   /* ext4 */
+	case 0x58465342UL: /* xfs */
+	case 0x9123683EUL: /* btrfs */
+	case 0x01021994UL: /* tmpfs */
+		return false;
+	default:
+		return true;
+	}
+}
+
 int ipam_store_open(const char *data_dir, const char *network, unsigned flags,
 		    struct ipam_store **ret, struct cni_err *err)
 {
@@ -260,6 +311,7 @@ int ipam_store_open(const char *data_dir, const char *network, unsigned flags,
 	s->lock_fd = -1;
 	s->use_index = flags & IPAM_STORE_INDEX;
 	s->reclaim_on_reboot = flags & IPAM_STORE_RECLAIM_ON_REBOOT;
+	s->unlisted_off = -1;
 	if (ipam_store_net_dir(data_dir, network, &s->dir) < 0)
 		return cni_err_nomem(err);
 	r = mkdir_p(s->dir, err);
@@ -271,6 +323,7 @@ int ipam_store_open(const char *data_dir, const char *network, unsigned flags,
 	s->lock_fd = openat(s->dir_fd, IPAM_LOCK_NAME, O_RDONLY | O_CREAT | O_CLOEXEC, 0750);
 	if (s->lock_fd < 0)
 		return path_err(err, errno, "open", s->dir, IPAM_LOCK_NAME);
+	s->coarse = (flags & IPAM_STORE_COARSE_MTIME) || mtime_coarse(s->dir_fd);
 	*ret = TAKE_PTR(s);
 	return 0;
 }
@@ -339,12 +392,37 @@ size_t ipam_store_count(const struct ipam_store *s)
 }
 
 static struct store_entry *entry_find(struct ipam_store *s, const char *name);
+static int ensure_listed(struct ipam_store *s, struct cni_err *err);
 
 bool ipam_store_has(struct ipam_store *s, const struct ip_addr *ip)
 {
 	char name[IP_STRLEN];
+	struct store_entry *e;
+	struct cni_err ign = {0}; /* a listing that failed: answer false, reserve() tells */
+	struct stat st;
 
-	return entry_find(s, ip_format(ip, name, sizeof(name))) != NULL;
+	e = entry_find(s, ip_format(ip, name, sizeof(name)));
+	if (!e || s->listed)
+		return e != NULL;
+	/*
+	 * Unlisted, the index may hold a file removed behind its back: check
+	 * that it is there, and after HAS_CHECKS_MAX checks list the directory
+	 * instead. So a range only looks full when each of its addresses was
+	 * seen under the lock (stat, listing or link() failing with EEXIST).
+	 */
+	if (s->has_checks >= HAS_CHECKS_MAX) {
+		if (ensure_listed(s, &ign) < 0)
+			return false;
+		return entry_find(s, name) != NULL;
+	}
+	s->has_checks++;
+	if (fstatat(s->dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+		return true;
+	if (errno == ENOENT) {
+		e->gone = true;
+		s->stale = true;
+	}
+	return false;
 }
 
 static int entry_cmp(const void *a, const void *b)
@@ -873,6 +951,9 @@ static void index_load(struct ipam_store *s)
 
 	s->stamp_sec = 0;
 	s->stamp_nsec = 0;
+	/* No count (an index of an older version): list this time. */
+	s->unlisted = UNLISTED_MAX;
+	s->unlisted_off = -1;
 	fd = openat(s->dir_fd, IPAM_INDEX_NAME, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	if (fd < 0 || index_read(fd, &s->tab.arena, &len) < 0)
 		return;
@@ -896,6 +977,17 @@ static void index_load(struct ipam_store *s)
 
 			q = p + 4;
 			ended = parse_u64(&q, &want) && *q == '\n' && want == s->tab.n;
+			if (ended && strncmp(q + 1, INDEX_UNLISTED, strlen(INDEX_UNLISTED)) == 0) {
+				unsigned long long k;
+				const char *d = q + 1 + strlen(INDEX_UNLISTED);
+
+				q = d;
+				if (parse_u64(&q, &k) && q - d == 2 && *q == '\n' && !q[1] &&
+				    k <= UNLISTED_MAX) {
+					s->unlisted = (unsigned)k;
+					s->unlisted_off = d - s->tab.arena;
+				}
+			}
 			break;
 		}
 		if (ARRAY_RESERVE(s->tab.e, s->tab.cap, s->tab.n + 1) < 0)
@@ -915,6 +1007,8 @@ undo_load:
 	table_clear(&s->tab);
 	s->stamp_sec = 0;
 	s->stamp_nsec = 0;
+	s->unlisted = UNLISTED_MAX;
+	s->unlisted_off = -1;
 }
 
 /* The store's scratch buffer (SCRATCH_SIZE bytes), allocated on first use; NULL when out of memory. */
@@ -923,6 +1017,57 @@ static char *scratch(struct ipam_store *s)
 	if (!s->scratch)
 		s->scratch = malloc(SCRATCH_SIZE);
 	return s->scratch;
+}
+
+/* The count of sessions since the last listing to record, this one included. */
+static unsigned unlisted_next(const struct ipam_store *s)
+{
+	if (s->listed)
+		return 0;
+	return s->unlisted < UNLISTED_MAX ? s->unlisted + 1 : UNLISTED_MAX;
+}
+
+/*
+ * Record unlisted_next() in the loaded index in place (a session that
+ * changed nothing does not rewrite the index). Best effort: a count not
+ * written only delays the next listing by one session.
+ */
+static void unlisted_save(struct ipam_store *s)
+{
+	_cleanup_close_ int fd = -1;
+	unsigned k = unlisted_next(s);
+	char d[2] = {(char)('0' + k / 10), (char)('0' + k % 10)};
+
+	fd = openat(s->dir_fd, IPAM_INDEX_NAME, O_WRONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	if (fd >= 0)
+		(void)!pwrite(fd, d, sizeof(d), s->unlisted_off);
+}
+
+/*
+ * A session whose only changes were removals keeps the index's lines (the
+ * entries of the files removed stay, stale) and only stamps it with the
+ * directory's new mtime, then records the count of unlisted sessions: a
+ * stale entry is harmless, as every entry's file is checked before it is
+ * trusted (see store.h), and goes with the next listing. Without the new
+ * stamp, the next session lists.
+ */
+static void index_restamp(struct ipam_store *s)
+{
+	_cleanup_close_ int fd = -1;
+	char stamp[STAMP_WIDTH + 2];
+	struct stat st;
+
+	fd = openat(s->dir_fd, IPAM_INDEX_NAME, O_WRONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	if (fd < 0 || fstat(s->dir_fd, &st) < 0)
+		return;
+	snprintf(stamp, sizeof(stamp), "%0*lld.%09ld", STAMP_WIDTH - 10,
+		 (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+	if (pwrite(fd, stamp, strlen(stamp), (off_t)strlen(INDEX_MAGIC)) != (ssize_t)strlen(stamp))
+		return;
+	s->stamp_sec = (long long)st.st_mtim.tv_sec;
+	s->stamp_nsec = st.st_mtim.tv_nsec;
+	close(TAKE_FD(fd));
+	unlisted_save(s);
 }
 
 /*
@@ -965,6 +1110,10 @@ static void index_save(struct ipam_store *s)
 	}
 	out_mem(&b, "end ", 4);
 	out_u64(&b, count);
+	out_char(&b, '\n');
+	out_mem(&b, INDEX_UNLISTED, strlen(INDEX_UNLISTED));
+	out_char(&b, (char)('0' + unlisted_next(s) / 10));
+	out_char(&b, (char)('0' + unlisted_next(s) % 10));
 	out_char(&b, '\n');
 	out_flush(&b);
 	if (b.err < 0)
@@ -1142,10 +1291,11 @@ static int reconcile_finish(struct ipam_store *s, struct entry_table *added, str
  * whose inode changed are read; entries whose file is gone are dropped;
  * when the directory's mtime differs from the index stamp (someone else
  * changed it), entries whose inode matches are also checked by ctime, which
- * catches a file deleted and recreated with a recycled inode number. Our
- * temp files are stale under the lock and removed on the way.
+ * catches a file deleted and recreated with a recycled inode number (so
+ * does suspect: the fallbacks of an unlisted session). Our temp files are
+ * stale under the lock and removed on the way.
  */
-static int reconcile(struct ipam_store *s, struct cni_err *err)
+static int reconcile(struct ipam_store *s, bool suspect, struct cni_err *err)
 {
 	_cleanup_close_ int fd = -1;
 	struct listing l = {0};
@@ -1155,7 +1305,7 @@ static int reconcile(struct ipam_store *s, struct cni_err *err)
 
 	if (fstat(s->dir_fd, &dst) < 0)
 		return path_err(err, errno, "stat", s->dir, NULL);
-	l.foreign = !s->use_index || (long long)dst.st_mtim.tv_sec != s->stamp_sec ||
+	l.foreign = suspect || !s->use_index || (long long)dst.st_mtim.tv_sec != s->stamp_sec ||
 		    dst.st_mtim.tv_nsec != s->stamp_nsec;
 	if (l.foreign)
 		s->dirty = true;
@@ -1200,9 +1350,14 @@ void ipam_store_unlock(struct ipam_store *s)
 	if (!s->locked)
 		return;
 	entries_compact(s);
-	if (s->use_index && s->dirty)
+	if (s->use_index && (s->dirty || (s->stale && s->unlisted_off < 0)))
 		index_save(s);
+	else if (s->use_index && s->stale)
+		index_restamp(s);
+	else if (s->use_index && s->unlisted_off >= 0 && unlisted_next(s) != s->unlisted)
+		unlisted_save(s);
 	s->dirty = false;
+	s->stale = false;
 	flock(s->lock_fd, LOCK_UN);
 	s->locked = false;
 }
@@ -1217,7 +1372,7 @@ static bool entry_refresh(struct ipam_store *s, struct store_entry *e)
 
 	if (read_file(s->dir_fd, e->name, &fresh) < 0) {
 		e->gone = true;
-		s->dirty = true;
+		s->stale = true;
 		return false;
 	}
 	if (fresh.ino != e->ino || fresh.ctime_sec != e->ctime_sec ||
@@ -1304,7 +1459,7 @@ static int entry_remove(struct ipam_store *s, struct store_entry *e, struct cni_
 	if (unlinkat(s->dir_fd, e->name, 0) < 0 && errno != ENOENT)
 		return path_err(err, errno, "remove", s->dir, e->name);
 	e->gone = true;
-	s->dirty = true;
+	s->stale = true;
 	return 0;
 }
 
@@ -1414,7 +1569,7 @@ static int release_earlier_boots(struct ipam_store *s, struct cni_err *err)
 			if (errno != ENOENT)
 				return path_err(err, errno, "stat", s->dir, e->name);
 			e->gone = true;
-			s->dirty = true;
+			s->stale = true;
 			continue;
 		}
 		if (!ts_before(&st.st_ctim, &booted))
@@ -1468,9 +1623,70 @@ static int boot_check(struct ipam_store *s, struct cni_err *err)
 	return 0;
 }
 
-int ipam_store_lock(struct ipam_store *s, struct cni_err *err)
+/*
+ * True when the record's boot is the current one (false when either cannot
+ * be read: the listing path then reports why).
+ */
+static bool boot_same(struct ipam_store *s)
+{
+	char cur[128], rec[128];
+
+	return boot_id_read(cur, sizeof(cur)) == 0 && boot_record_read(s, rec, sizeof(rec)) == 0 &&
+	       strcmp(cur, rec) == 0;
+}
+
+/*
+ * True when this session may take the loaded index as the directory's
+ * content without listing it: the index is stamped (never the placeholder)
+ * with the directory's current mtime, the last UNLISTED_MAX sessions did
+ * not all skip the listing, and the store was last used in this boot.
+ */
+static bool listing_skippable(struct ipam_store *s)
+{
+	struct stat st;
+
+	if (!s->use_index || (s->stamp_sec == 0 && s->stamp_nsec == 0) ||
+	    s->unlisted >= UNLISTED_MAX)
+		return false;
+	if (fstat(s->dir_fd, &st) < 0 || (long long)st.st_mtim.tv_sec != s->stamp_sec ||
+	    st.st_mtim.tv_nsec != s->stamp_nsec)
+		return false;
+	return !s->reclaim_on_reboot || boot_same(s);
+}
+
+/*
+ * List the directory (see reconcile(); suspect: check every entry's ctime)
+ * and release the empty reservation files it finds.
+ */
+static int list_fully(struct ipam_store *s, bool suspect, struct cni_err *err)
 {
 	int r;
+
+	/* reconcile() takes a table without entries marked gone. */
+	entries_compact(s);
+	r = reconcile(s, suspect, err);
+	if (r == 0)
+		r = release_empty(s, err);
+	if (r == 0)
+		s->listed = true;
+	/* An index without the count (or none) is rewritten with one. */
+	if (s->unlisted_off < 0)
+		s->dirty = true;
+	return r;
+}
+
+/*
+ * The fallback of a session that did not list the directory: list it now,
+ * as if it had changed behind our back. Callers hold no entry pointers.
+ */
+static int ensure_listed(struct ipam_store *s, struct cni_err *err)
+{
+	return s->listed ? 0 : list_fully(s, true, err);
+}
+
+int ipam_store_lock(struct ipam_store *s, struct cni_err *err)
+{
+	int r = 0;
 
 	while (flock(s->lock_fd, LOCK_EX) < 0) {
 		if (errno != EINTR)
@@ -1478,18 +1694,49 @@ int ipam_store_lock(struct ipam_store *s, struct cni_err *err)
 	}
 	s->locked = true;
 	s->dirty = false;
+	s->stale = false;
+	s->listed = false;
+	s->has_checks = 0;
+	s->unlisted = UNLISTED_MAX;
+	s->unlisted_off = -1;
 	s->report = (struct ipam_store_report){0};
 	table_clear(&s->tab);
 	if (s->use_index)
 		index_load(s);
-	r = reconcile(s, err);
-	if (r == 0)
+	if (!listing_skippable(s)) {
+		r = list_fully(s, false, err);
+		if (r == 0 && s->reclaim_on_reboot)
+			r = boot_check(s, err);
+	} else {
+		/* Empty files the index knows of go now, as a listing would release them. */
 		r = release_empty(s, err);
-	if (r == 0 && s->reclaim_on_reboot)
-		r = boot_check(s, err);
+	}
 	if (r < 0)
 		ipam_store_unlock(s);
 	return r;
+}
+
+/*
+ * Put e (its owner taken) in its sorted place; an entry of the same name (a
+ * stale one whose file vanished, or one released earlier in this session)
+ * is replaced. Out of memory, it is left to the next reconciliation.
+ */
+static void table_put(struct ipam_store *s, struct store_entry *e)
+{
+	bool found;
+	size_t pos = entry_pos(&s->tab, e->name, &found);
+
+	if (found) {
+		entry_owner_free(&s->tab.e[pos]);
+		s->tab.e[pos] = *e;
+	} else if (ARRAY_RESERVE(s->tab.e, s->tab.cap, s->tab.n + 1) == 0) {
+		memmove(&s->tab.e[pos + 1], &s->tab.e[pos], (s->tab.n - pos) * sizeof(*e));
+		s->tab.e[pos] = *e;
+		s->tab.n++;
+	} else {
+		free(e->owner);
+	}
+	e->owner = NULL;
 }
 
 int ipam_store_reserve(struct ipam_store *s, const char *cid, const char *ifname,
@@ -1538,6 +1785,12 @@ int ipam_store_reserve(struct ipam_store *s, const char *cid, const char *ifname
 
 		unlink(tmp);
 		if (e2 == EEXIST) {
+			/* Taken behind the index's back (or not listed): known from now on. */
+			if (read_file(s->dir_fd, name, &e) == 0) {
+				e.seen = true;
+				table_put(s, &e);
+				s->dirty = true;
+			}
 			*ret_reserved = false;
 			return 0;
 		}
@@ -1562,7 +1815,6 @@ int ipam_store_reserve(struct ipam_store *s, const char *cid, const char *ifname
 	 */
 	s->dirty = true;
 	*ret_reserved = true;
-	pos = entry_pos(&s->tab, name, &found);
 	if (has_st) {
 		/* Held trimmed, as read back from the file, so that owner matching agrees. */
 		e.owner = strndup(content, clen);
@@ -1574,6 +1826,7 @@ int ipam_store_reserve(struct ipam_store *s, const char *cid, const char *ifname
 		}
 	}
 	if (!e.owner) {
+		pos = entry_pos(&s->tab, name, &found);
 		if (found)
 			s->tab.e[pos].gone = true;
 		return 0;
@@ -1583,16 +1836,7 @@ int ipam_store_reserve(struct ipam_store *s, const char *cid, const char *ifname
 	e.ctime_sec = (long long)st.st_ctim.tv_sec;
 	e.ctime_nsec = st.st_ctim.tv_nsec;
 	e.seen = true;
-	if (found) {
-		entry_owner_free(&s->tab.e[pos]);
-		s->tab.e[pos] = e;
-	} else if (ARRAY_RESERVE(s->tab.e, s->tab.cap, s->tab.n + 1) == 0) {
-		memmove(&s->tab.e[pos + 1], &s->tab.e[pos], (s->tab.n - pos) * sizeof(e));
-		s->tab.e[pos] = e;
-		s->tab.n++;
-	} else {
-		free(e.owner);
-	}
+	table_put(s, &e);
 	return 0;
 }
 
@@ -1650,18 +1894,31 @@ int ipam_store_get_by_id(struct ipam_store *s, const char *cid, const char *ifna
 
 	if (owner_keys(cid, ifname, &full, &legacy) < 0)
 		return cni_err_nomem(err);
-	for (size_t i = 0; i < s->tab.n; i++) {
-		struct store_entry *e = &s->tab.e[i];
+	for (int pass = 0;; pass++) {
+		int r;
 
-		if (e->gone || (!owner_is(e, full) && !owner_is(e, legacy)))
-			continue;
-		if (!entry_refresh(s, e) ||
-		    (strcmp(e->owner, full) != 0 && strcmp(e->owner, legacy) != 0))
-			continue;
-		if (ARRAY_RESERVE(out, cap, n + 1) < 0)
-			return cni_err_nomem(err);
-		if (ip_parse(e->name, &out[n]) == 0)
-			n++;
+		for (size_t i = 0; i < s->tab.n; i++) {
+			struct store_entry *e = &s->tab.e[i];
+
+			if (e->gone || (!owner_is(e, full) && !owner_is(e, legacy)))
+				continue;
+			if (!entry_refresh(s, e) ||
+			    (strcmp(e->owner, full) != 0 && strcmp(e->owner, legacy) != 0))
+				continue;
+			if (ARRAY_RESERVE(out, cap, n + 1) < 0)
+				return cni_err_nomem(err);
+			if (ip_parse(e->name, &out[n]) == 0)
+				n++;
+		}
+		/*
+		 * None (ADD's usual case) and not listed: where a change can have
+		 * been missed (coarse mtimes), confirm with a listing.
+		 */
+		if (n || pass || s->listed || !s->coarse)
+			break;
+		r = ensure_listed(s, err);
+		if (r < 0)
+			return r;
 	}
 	*ret = n ? TAKE_PTR(out) : NULL;
 	*ret_n = n;
@@ -1674,17 +1931,24 @@ bool ipam_store_find_by_id(struct ipam_store *s, const char *cid, const char *if
 
 	if (owner_keys(cid, ifname, &full, &legacy) < 0)
 		return false;
-	for (int pass = 0; pass < 2; pass++) {
-		const char *key = pass == 0 ? full : legacy;
+	for (int round = 0; round < 2; round++) {
+		struct cni_err ign = {0}; /* a failed listing: not found, as before */
 
-		for (size_t i = 0; i < s->tab.n; i++) {
-			struct store_entry *e = &s->tab.e[i];
+		for (int pass = 0; pass < 2; pass++) {
+			const char *key = pass == 0 ? full : legacy;
 
-			if (e->gone || !owner_is(e, key))
-				continue;
-			if (entry_refresh(s, e) && strcmp(e->owner, key) == 0)
-				return true;
+			for (size_t i = 0; i < s->tab.n; i++) {
+				struct store_entry *e = &s->tab.e[i];
+
+				if (e->gone || !owner_is(e, key))
+					continue;
+				if (entry_refresh(s, e) && strcmp(e->owner, key) == 0)
+					return true;
+			}
 		}
+		/* Not in the index: list the directory (if not done) and look again. */
+		if (s->listed || ensure_listed(s, &ign) < 0)
+			break;
 	}
 	return false;
 }
@@ -1698,13 +1962,13 @@ static int remove_if_owner(struct ipam_store *s, struct store_entry *e, const ch
 	if (unlinkat(s->dir_fd, e->name, 0) < 0) {
 		if (errno == ENOENT) {
 			e->gone = true;
-			s->dirty = true;
+			s->stale = true;
 			return 0;
 		}
 		return path_err(err, errno, "remove", s->dir, e->name);
 	}
 	e->gone = true;
-	s->dirty = true;
+	s->stale = true;
 	return 1;
 }
 
@@ -1716,20 +1980,29 @@ int ipam_store_release_by_id(struct ipam_store *s, const char *cid, const char *
 
 	if (owner_keys(cid, ifname, &full, &legacy) < 0)
 		return cni_err_nomem(err);
-	for (int pass = 0; pass < 2 && removed == 0; pass++) {
-		const char *key = pass == 0 ? full : legacy;
+	for (int round = 0; round < 2 && removed == 0; round++) {
+		int r;
 
-		for (size_t i = 0; i < s->tab.n; i++) {
-			struct store_entry *e = &s->tab.e[i];
-			int r;
+		for (int pass = 0; pass < 2 && removed == 0; pass++) {
+			const char *key = pass == 0 ? full : legacy;
 
-			if (e->gone || !owner_is(e, key))
-				continue;
-			r = remove_if_owner(s, e, key, err);
-			if (r < 0)
-				return r;
-			removed += (size_t)r;
+			for (size_t i = 0; i < s->tab.n; i++) {
+				struct store_entry *e = &s->tab.e[i];
+
+				if (e->gone || !owner_is(e, key))
+					continue;
+				r = remove_if_owner(s, e, key, err);
+				if (r < 0)
+					return r;
+				removed += (size_t)r;
+			}
 		}
+		/* Nothing in the index: list the directory (if not done) and look again. */
+		if (removed || s->listed)
+			break;
+		r = ensure_listed(s, err);
+		if (r < 0)
+			return r;
 	}
 	if (ret_n)
 		*ret_n = removed;
@@ -1775,8 +2048,10 @@ int ipam_store_gc(struct ipam_store *s, const struct cni_attachment *valid, size
 		  size_t *ret_n, struct cni_err *err)
 {
 	size_t removed = 0;
-	int failed = 0; /* the first failure's negative errno */
+	int failed = ensure_listed(s, err); /* the first failure's negative errno */
 
+	if (failed < 0)
+		return failed;
 	for (size_t i = 0; i < s->tab.n; i++) {
 		struct store_entry *e = &s->tab.e[i];
 		struct cni_err one = {0};
@@ -1803,7 +2078,7 @@ int ipam_store_gc(struct ipam_store *s, const struct cni_attachment *valid, size
 			continue;
 		}
 		e->gone = true;
-		s->dirty = true;
+		s->stale = true;
 		removed++;
 	}
 	if (ret_n)

@@ -24,6 +24,17 @@ def boot_id():
         return f.read().strip()
 
 
+def index_stamp(netdir):
+    """The directory mtime (ns) our index was stamped with, or None (placeholder)."""
+    with open(os.path.join(netdir, ".host-local.index"), "rb") as f:
+        head = f.readline()
+    stamp = head.split(b"dirstamp=")[1].strip()
+    if b"." not in stamp:
+        return None
+    sec, nsec = stamp.split(b".")
+    return int(sec) * 10**9 + int(nsec)
+
+
 class HostLocalBase(CNITestCase):
     def setUp(self):
         super().setUp()
@@ -585,6 +596,47 @@ class TestHostLocalGoInterop(HostLocalBase):
                 self.assertEqual(self.go("DEL", conf, cid)[0], 0)
         self.assertEqual(self.reservations(), {})
 
+
+    def same_tick(self, fn):
+        """Run fn, then set the network directory's mtime back to what it was: what a
+        change within the clock tick of our last one leaves where mtimes are coarse."""
+        d = self.netdir()
+        before = os.stat(d).st_mtime_ns
+        fn()
+        os.utime(d, ns=(os.stat(d).st_atime_ns, before))
+
+    def test_go_changes_our_session_does_not_list(self):
+        # A session whose directory did not change since our index was stamped trusts
+        # the index; what the Go plugin does unseen is still found when it matters.
+        conf = self.conf([[{"subnet": "10.1.0.0/24", "rangeEnd": "10.1.0.6"}]])
+        self.assertEqual(self.addresses(self.add(conf, cid="c1")), ["10.1.0.2/24"])
+        self.assertEqual(index_stamp(self.netdir()), os.stat(self.netdir()).st_mtime_ns)
+        # not allocated twice: link() finds it taken
+        self.same_tick(lambda: self.assertEqual(self.go("ADD", conf, "go1")[0], 0))
+        self.assertEqual(self.reservations()["10.1.0.3"], b"go1\r\neth0")
+        self.assertEqual(self.addresses(self.add(conf, cid="c2")), ["10.1.0.4/24"])
+        # released by DEL of its owner
+        self.same_tick(lambda: self.assertEqual(self.go("ADD", conf, "go2")[0], 0))
+        self.assertEqual(self.reservations()["10.1.0.5"], b"go2\r\neth0")
+        self.assertOK(self.delete(conf, cid="go2"))
+        self.assertNotIn("10.1.0.5", self.reservations())
+        # found by CHECK
+        self.same_tick(lambda: self.assertEqual(self.go("ADD", conf, "go5")[0], 0))
+        self.assertEqual(self.reservations()["10.1.0.6"], b"go5\r\neth0")
+        self.assertOK(run_plugin("host-local", "CHECK", conf, containerid="go5"))
+        # freed unseen while the range looked full (.2 c1, .3 go1, .4 c2, .5 c3, .6 go5)
+        self.assertEqual(self.addresses(self.add(conf, cid="c3")), ["10.1.0.5/24"])
+        self.same_tick(lambda: self.assertEqual(self.go("DEL", conf, "c2")[0], 0))
+        self.assertEqual(self.addresses(self.add(conf, cid="c4")), ["10.1.0.4/24"])
+        # GC sees everything, a reservation written unseen too
+        def put():
+            with open(os.path.join(self.netdir(), "10.1.0.9"), "wb") as f:
+                f.write(b"gone\r\neth0")
+        self.same_tick(put)
+        gc = dict(conf, cniVersion="1.1.0")
+        gc["cni.dev/valid-attachments"] = [{"containerID": "c4", "ifname": "eth0"}]
+        self.assertOK(run_plugin("host-local", "GC", gc, unset=("CNI_CONTAINERID", "CNI_IFNAME")))
+        self.assertEqual(self.reservations(), {"10.1.0.4": b"c4\r\neth0"})
 
 class TestHostLocalConcurrency(HostLocalBase):
     def test_parallel_adds(self):

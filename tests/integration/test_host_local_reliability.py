@@ -20,7 +20,7 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 from cnitest import BIN, Result, plugin_path, run_plugin
-from test_host_local import GO_PLUGIN, OWN_FILES, V4, HostLocalBase, boot_id
+from test_host_local import GO_PLUGIN, OWN_FILES, V4, HostLocalBase, boot_id, index_stamp
 
 V6 = [[{"subnet": "fd00:1::/64"}]]
 STRACE = shutil.which("strace")
@@ -265,6 +265,8 @@ class TestHostLocalReboot(HostLocalBase):
         conf = self.conf(V4 + V6)
         self.assertEqual(self.record(), boot_id())
         self.assertEqual(len(self.reservations()), 4)
+        # the index is stamped with the directory's mtime: only the boot tells to list it
+        self.assertEqual(index_stamp(self.netdir()), os.stat(self.netdir()).st_mtime_ns)
         # the container is created again after the reboot, under the same ID
         res = self.booted("ADD", conf, cid="old1")
         self.assertEqual(self.addresses(res), ["10.1.0.4/24", "fd00:1::4/64"])

@@ -1096,7 +1096,7 @@ static char *expected_index(const char *netdir)
 		free(content);
 		free(names[i]);
 	}
-	fprintf(f, "end %zu\n", n);
+	fprintf(f, "end %zu\nunlisted 00\n", n);
 	fclose(f);
 	free(names);
 	return out;
@@ -1364,12 +1364,295 @@ static void test_index_malformed(void)
 	rmtree(dir);
 }
 
-/* An index cut short at any byte is rebuilt; only the whole file loads. */
+/*
+ * An index cut short at any byte is rebuilt; only the whole file loads, or
+ * the file cut in its last line, the count of unlisted sessions (which older
+ * versions neither read nor write: without it, the next session lists).
+ */
 static void test_index_truncated(void)
 {
 	char *dir = mktmp(), netdir[512];
 	struct ipam_store *st = open_locked(dir, true);
 	char *marked;
+	size_t len, tail;
+
+	snprintf(netdir, sizeof(netdir), "%s/net", dir);
+	ipam_store_unlock(st);
+	write_text(netdir, "10.1.0.2", "c0\r\neth0");
+	write_text(netdir, "10.1.0.3", "c1\r\neth0");
+	write_text(netdir, "10.1.0.10", "x%y z\r\neth0");
+	marked = marked_index(st, netdir);
+	len = strlen(marked);
+	CHECK(strstr(marked, "\nend 3\nunlisted 00\n") != NULL);
+	tail = len - strlen("unlisted 00\n");
+	free(marked);
+	for (size_t cut = 0; cut <= len; cut++) {
+		marked = marked_index(st, netdir);
+		CHECK_INT(strlen(marked), len);
+		if (index_loaded(st, netdir, marked, cut) != (cut >= tail))
+			UNIT_FAILED("cut at %zu of %zu: loaded %s", cut, len,
+				    cut >= tail ? "false" : "true");
+		free(marked);
+	}
+	ipam_store_close(st);
+	rmtree(dir);
+}
+
+/*
+ * A change behind the store's back that leaves the directory's mtime as the
+ * index stamped it (what another writer within the same clock tick leaves
+ * where timestamps are coarse): name written with text (removed when text
+ * is NULL), then the directory's mtime set back.
+ */
+static void behind(const char *netdir, const char *name, const char *text)
+{
+	struct timespec t[2];
+	struct stat st;
+
+	if (stat(netdir, &st) < 0)
+		abort();
+	if (text)
+		write_text(netdir, name, text);
+	else
+		remove_file(netdir, name);
+	t[0].tv_nsec = UTIME_OMIT;
+	t[1] = st.st_mtim;
+	if (utimensat(AT_FDCWD, netdir, t, 0) < 0)
+		abort();
+}
+
+/* True when the index in netdir is stamped with the directory's mtime. */
+static bool index_stamped(const char *netdir)
+{
+	char *text = read_all(netdir, IPAM_INDEX_NAME), want[64];
+	struct stat st;
+	bool ok;
+
+	if (!text || stat(netdir, &st) < 0)
+		abort();
+	snprintf(want, sizeof(want), "dirstamp=%020lld.%09ld\n", (long long)st.st_mtim.tv_sec,
+		 st.st_mtim.tv_nsec);
+	ok = strstr(text, want) != NULL;
+	free(text);
+	return ok;
+}
+
+/* A store on dir/net with the index, its mtimes taken as coarse, locked (extra flags too). */
+static struct ipam_store *open_coarse(const char *dir, unsigned flags)
+{
+	struct ipam_store *st = NULL;
+	struct cni_err err = {0};
+
+	if (ipam_store_open(dir, "net", IPAM_STORE_INDEX | IPAM_STORE_COARSE_MTIME | flags, &st,
+			    &err) < 0 ||
+	    ipam_store_lock(st, &err) < 0) {
+		fprintf(stderr, "open_coarse: %s\n", err.msg);
+		abort();
+	}
+	return st;
+}
+
+/* Reserve text as an address for cid/eth0 on a locked store. */
+static void reserve(struct ipam_store *st, const char *cid, const char *addr)
+{
+	struct cni_err err = {0};
+	struct ip_addr a = ip(addr);
+	bool reserved = false;
+
+	CHECK_INT(ipam_store_reserve(st, cid, "eth0", &a, 0, &reserved, &err), 0);
+	CHECK(reserved);
+}
+
+/*
+ * A session whose directory did not change since the index was stamped does
+ * not list it; every way a change missed that way could cost a double
+ * allocation, a leak or a false error falls back to a listing.
+ */
+static void test_unlisted_fallbacks(void)
+{
+	char *dir = mktmp(), netdir[512];
+	struct ipam_range_set set =
+		make_set("[{\"subnet\":\"10.1.0.0/24\",\"rangeEnd\":\"10.1.0.41\"}]");
+	struct ipam_store *st = open_coarse(dir, 0);
+	struct cni_attachment valid[] = {{.container_id = (char *)"a", .ifname = (char *)"eth0"}};
+	struct cni_err err = {0};
+	struct ip_addr a;
+	bool reserved = false;
+	struct cni_ip got;
+	size_t n = 0;
+
+	snprintf(netdir, sizeof(netdir), "%s/net", dir);
+	reserve(st, "a", "10.1.0.2");
+	ipam_store_unlock(st);
+
+	/* Not listed: a file made behind the back is not known... */
+	behind(netdir, "10.1.0.9", "ghost\r\neth0");
+	CHECK_INT(ipam_store_lock(st, &err), 0);
+	CHECK_INT(ipam_store_count(st), 1);
+	/* ...(a) until link() finds it taken: not allocated twice, and known from then. */
+	a = ip("10.1.0.9");
+	CHECK_INT(ipam_store_reserve(st, "b", "eth0", &a, 0, &reserved, &err), 0);
+	CHECK(!reserved);
+	CHECK(ipam_store_has(st, &a));
+	CHECK_INT(ipam_store_count(st), 2);
+	CHECK_STR(read_text(netdir, "10.1.0.9"), "ghost\r\neth0");
+	ipam_store_unlock(st);
+
+	/* (b) DEL of its owner releases it. */
+	behind(netdir, "10.1.0.7", "ghost2\r\neth0");
+	CHECK_INT(ipam_store_lock(st, &err), 0);
+	CHECK_INT(ipam_store_count(st), 2);
+	CHECK_INT(ipam_store_release_by_id(st, "ghost2", "eth0", &n, &err), 0);
+	CHECK_INT(n, 1);
+	CHECK(!exists(netdir, "10.1.0.7"));
+	ipam_store_unlock(st);
+	/* A session that only removed files restamps the index, its lines kept. */
+	CHECK_INT(ipam_store_lock(st, &err), 0);
+	CHECK_INT(ipam_store_release_by_id(st, "a", "eth0", &n, &err), 0);
+	CHECK_INT(n, 1);
+	ipam_store_unlock(st);
+	CHECK(index_stamped(netdir));
+	CHECK(strstr(read_text(netdir, IPAM_INDEX_NAME), "\n10.1.0.2 ") != NULL);
+	CHECK_INT(ipam_store_lock(st, &err), 0);
+	CHECK_STR(ids(st, "a", "eth0"), "");
+	reserve(st, "a", "10.1.0.2");
+	ipam_store_unlock(st);
+	CHECK(index_stamped(netdir));
+
+	/* (c) CHECK finds it; so does ADD's look for an earlier allocation. */
+	behind(netdir, "10.1.0.8", "ghost3\r\neth0");
+	CHECK_INT(ipam_store_lock(st, &err), 0);
+	CHECK_INT(ipam_store_count(st), 2);
+	CHECK(ipam_store_find_by_id(st, "ghost3", "eth0"));
+	ipam_store_unlock(st);
+	behind(netdir, "10.1.0.6", "ghost4\r\neth0");
+	CHECK_INT(ipam_store_lock(st, &err), 0);
+	CHECK_INT(ipam_store_count(st), 3);
+	CHECK_STR(ids(st, "ghost4", "eth0"), "10.1.0.6");
+	CHECK_INT(ipam_allocate(st, &set, 0, "ghost4", "eth0", NULL, &got, &err), -EIO);
+	CHECK_STR(err.msg,
+		  "10.1.0.6 has been allocated to ghost4, duplicate allocation is not allowed");
+	ipam_store_unlock(st);
+
+	/* (d) GC removes it when its owner is not valid. */
+	behind(netdir, "10.1.0.5", "stale\r\neth0");
+	CHECK_INT(ipam_store_lock(st, &err), 0);
+	CHECK_INT(ipam_store_gc(st, valid, 1, &n, &err), 0);
+	CHECK_INT(n, 4); /* 10.1.0.5, .6, .8 and .9 */
+	CHECK(!exists(netdir, "10.1.0.5") && !exists(netdir, "10.1.0.9"));
+	CHECK(exists(netdir, "10.1.0.2"));
+	ipam_store_unlock(st);
+
+	/*
+	 * (e) Space freed behind the back is found when the range looks full.
+	 * Without IPAM_STORE_COARSE_MTIME where mtimes are fine-grained, so that
+	 * ADD's look for an earlier allocation does not list the directory first.
+	 */
+	ipam_store_close(st);
+	st = NULL;
+	CHECK_INT(ipam_store_open(dir, "net", IPAM_STORE_INDEX, &st, &err), 0);
+	CHECK_INT(ipam_store_lock(st, &err), 0);
+	for (int i = 3; i <= 41; i++) {
+		char name[IP_STRLEN];
+
+		snprintf(name, sizeof(name), "10.1.0.%d", i);
+		reserve(st, "a", name);
+	}
+	ipam_store_unlock(st);
+	/* The cursor is at .41: candidates .2 to .40 are taken, then .41 itself. */
+	behind(netdir, "10.1.0.41", NULL);
+	CHECK_INT(ipam_store_lock(st, &err), 0);
+	CHECK_INT(ipam_store_count(st), 40);
+	CHECK_INT(ipam_allocate(st, &set, 0, "late", "eth0", NULL, &got, &err), 0);
+	CHECK_STR(fmt_ip(&got.address.ip), "10.1.0.41");
+	ipam_store_unlock(st);
+	/* Found by a stat of the index's entry too (fewer candidates than a listing is worth). */
+	behind(netdir, "10.1.0.3", NULL);
+	CHECK_INT(ipam_store_lock(st, &err), 0);
+	CHECK_INT(ipam_store_count(st), 40);
+	CHECK_INT(ipam_allocate(st, &set, 0, "later", "eth0", NULL, &got, &err), 0);
+	CHECK_STR(fmt_ip(&got.address.ip), "10.1.0.3");
+	ipam_store_unlock(st);
+	/* Truly full: the error. */
+	CHECK_INT(ipam_store_lock(st, &err), 0);
+	CHECK_INT(ipam_allocate(st, &set, 0, "none", "eth0", NULL, &got, &err), -EIO);
+	CHECK_STR(err.msg, "no IP addresses available in range set: 10.1.0.1-10.1.0.41");
+	ipam_store_unlock(st);
+
+	ipam_store_close(st);
+	free(set.ranges);
+	rmtree(dir);
+}
+
+/*
+ * Left behind the back by others: an empty reservation file (a writer killed
+ * before writing) and a temp file go within 64 sessions even when no session
+ * lists the directory for another reason.
+ */
+static void test_unlisted_periodic(void)
+{
+	char *dir = mktmp(), netdir[512];
+	struct ipam_store *st = open_coarse(dir, 0);
+	struct cni_err err = {0};
+	int gone_at = -1;
+
+	snprintf(netdir, sizeof(netdir), "%s/net", dir);
+	reserve(st, "a", "10.1.0.2");
+	ipam_store_unlock(st);
+	behind(netdir, "10.1.0.20", "");
+	behind(netdir, ".10.1.0.21.AbCdEf", "x\r\neth0");
+	for (int i = 0; i < 64 && gone_at < 0; i++) {
+		CHECK_INT(ipam_store_lock(st, &err), 0);
+		if (!exists(netdir, "10.1.0.20") && !exists(netdir, ".10.1.0.21.AbCdEf"))
+			gone_at = i;
+		ipam_store_unlock(st);
+	}
+	CHECK(gone_at > 0);
+	/* The index records the count of unlisted sessions, reset by the listing. */
+	CHECK(strstr(read_text(netdir, IPAM_INDEX_NAME), "\nunlisted 00\n") != NULL);
+	ipam_store_close(st);
+	rmtree(dir);
+}
+
+/*
+ * A store last used in another boot is listed before its reservations are
+ * judged, even when its mtime matches the stamp.
+ */
+static void test_unlisted_new_boot(void)
+{
+	char *dir = mktmp(), netdir[512];
+	struct ipam_store *st = open_coarse(dir, IPAM_STORE_RECLAIM_ON_REBOOT);
+	struct cni_err err = {0};
+
+	snprintf(netdir, sizeof(netdir), "%s/net", dir);
+	reserve(st, "a", "10.1.0.2");
+	ipam_store_unlock(st);
+	CHECK(exists(netdir, IPAM_BOOT_NAME));
+	/* The same boot: not listed. */
+	behind(netdir, "10.1.0.3", "ghost\r\neth0");
+	CHECK_INT(ipam_store_lock(st, &err), 0);
+	CHECK_INT(ipam_store_count(st), 1);
+	CHECK(!ipam_store_report(st)->boot_changed);
+	ipam_store_unlock(st);
+	/* Another boot: listed, then judged (files of this boot stay). */
+	behind(netdir, IPAM_BOOT_NAME, "boot_id 00000000-0000-0000-0000-000000000000\n");
+	CHECK_INT(ipam_store_lock(st, &err), 0);
+	CHECK(ipam_store_report(st)->boot_changed);
+	CHECK_INT(ipam_store_count(st), 2);
+	ipam_store_unlock(st);
+	ipam_store_close(st);
+	rmtree(dir);
+}
+
+/*
+ * An index torn while written in place (the placeholder stamp, the body cut
+ * at any byte or followed by the longer old body's tail) is never loaded.
+ */
+static void test_index_torn_in_place(void)
+{
+	char *dir = mktmp(), netdir[512];
+	struct ipam_store *st = open_locked(dir, true);
+	char *marked, *stamp, *torn;
 	size_t len;
 
 	snprintf(netdir, sizeof(netdir), "%s/net", dir);
@@ -1379,15 +1662,21 @@ static void test_index_truncated(void)
 	write_text(netdir, "10.1.0.10", "x%y z\r\neth0");
 	marked = marked_index(st, netdir);
 	len = strlen(marked);
-	free(marked);
-	for (size_t cut = 0; cut <= len; cut++) {
-		marked = marked_index(st, netdir);
-		CHECK_INT(strlen(marked), len);
-		if (index_loaded(st, netdir, marked, cut) != (cut == len))
-			UNIT_FAILED("cut at %zu of %zu: loaded %s", cut, len,
-				    cut == len ? "false" : "true");
-		free(marked);
+	/* What a process killed before the last step leaves: the placeholder stamp. */
+	stamp = strstr(marked, "dirstamp=");
+	CHECK(stamp != NULL);
+	memset(stamp + strlen("dirstamp="), '0', 30);
+	/* And with the old, longer index's tail after the new body. */
+	torn = malloc(2 * len + 1);
+	memcpy(torn, marked, len);
+	memcpy(torn + len, marked + 40, len - 40);
+	torn[2 * len - 40] = '\0';
+	for (size_t cut = 0; cut <= 2 * len - 40; cut++) {
+		if (index_loaded(st, netdir, torn, cut))
+			UNIT_FAILED("torn index cut at %zu loaded", cut);
 	}
+	free(torn);
+	free(marked);
 	ipam_store_close(st);
 	rmtree(dir);
 }
@@ -1703,6 +1992,10 @@ int main(void)
 	RUN(test_index_bytes);
 	RUN(test_index_malformed);
 	RUN(test_index_truncated);
+	RUN(test_index_torn_in_place);
+	RUN(test_unlisted_fallbacks);
+	RUN(test_unlisted_periodic);
+	RUN(test_unlisted_new_boot);
 	RUN(test_ip_names);
 	RUN(test_kill_leftovers);
 	RUN(test_reserve_taken);
