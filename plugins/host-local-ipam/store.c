@@ -16,6 +16,7 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <linux/magic.h>
 #include <sys/utsname.h>
 #include <time.h>
 #include <unistd.h>
@@ -288,10 +289,10 @@ static bool mtime_coarse(int dir_fd)
 	if (major < 6 || (major == 6 && minor < 13))
 		return true;
 	switch ((unsigned long)f.f_type) {
-	case 0xEF53UL:	   /* ext4 */
-	case 0x58465342UL: /* xfs */
-	case 0x9123683EUL: /* btrfs */
-	case 0x01021994UL: /* tmpfs */
+	case EXT4_SUPER_MAGIC:
+	case XFS_SUPER_MAGIC:
+	case BTRFS_SUPER_MAGIC:
+	case TMPFS_MAGIC:
 		return false;
 	default:
 		return true;
