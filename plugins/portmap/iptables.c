@@ -141,6 +141,23 @@ static int shared_rules(struct pm_xt *x, const struct portmap_conf *c, int af, s
 	return rc;
 }
 
+/* Queue "<h> --dport port -j mark" in chain: a hairpin or localhost packet to be
+ * masqueraded. */
+static int mark_rule(struct pm_xt *x, int af, const char *chain, const struct xt_hdr *h,
+		     uint16_t port, const char *mark, struct cni_err *err)
+{
+	struct xt_rule *r;
+	int rc = new_rule(x, af, chain, h, &r, err);
+
+	if (rc == 0)
+		rc = xt_rule_dport(r, port, false, err);
+	if (rc == 0)
+		rc = xt_rule_jump(r, mark, err);
+	if (rc == 0)
+		rc = put(x, r, false, err);
+	return rc;
+}
+
 /* The per-mapping rules of CNI-DN-<hash> for the container address cont. */
 static int container_rules(struct pm_xt *x, const struct portmap_conf *c, int af,
 			   const struct ip_net *cont, const char *chain, struct cni_err *err)
@@ -167,23 +184,11 @@ static int container_rules(struct pm_xt *x, const struct portmap_conf *c, int af
 				hs.src = cont->ip.a;
 				hs.src_len = cont->prefix;
 			}
-			rc = new_rule(x, af, chain, &hs, &r, err);
-			if (rc == 0)
-				rc = xt_rule_dport(r, m->host_port, false, err);
-			if (rc == 0)
-				rc = xt_rule_jump(r, mark, err);
-			if (rc == 0)
-				rc = put(x, r, false, err);
+			rc = mark_rule(x, af, chain, &hs, m->host_port, mark, err);
 			if (rc == 0 && af == AF_INET && !c->masq_all) {
 				hs.src = lo;
 				hs.src_len = -1;
-				rc = new_rule(x, af, chain, &hs, &r, err);
-				if (rc == 0)
-					rc = xt_rule_dport(r, m->host_port, false, err);
-				if (rc == 0)
-					rc = xt_rule_jump(r, mark, err);
-				if (rc == 0)
-					rc = put(x, r, false, err);
+				rc = mark_rule(x, af, chain, &hs, m->host_port, mark, err);
 			}
 		}
 		if (rc == 0)
