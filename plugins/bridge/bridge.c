@@ -681,6 +681,7 @@ static int setup_gateways(struct bridge_ctx *c, const struct nl_link *br, const 
 	for (int f = 0; f < 2; f++) {
 		const struct ip_net *list = f == 0 ? gws->v4 : gws->v6;
 		size_t n = f == 0 ? gws->n_v4 : gws->n_v6;
+
 		for (size_t i = 0; i < n; i++) {
 			if (c->conf->vlan) {
 				char mac[64];
