@@ -656,6 +656,18 @@ void cni_warn(const struct cni_log *log, const char *fmt, ...)
 	cni_log(log, CNI_LOG_WARN, "%s", text);
 }
 
+void cni_warn_err(const struct cni_log *log, const struct cni_err *e, const char *fmt, ...)
+{
+	char what[CNI_ERR_MSG_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	if (vsnprintf(what, sizeof(what), fmt, ap) < 0)
+		what[0] = '\0';
+	va_end(ap);
+	cni_warn(log, "%s: %s%s%s", what, e->msg, e->details[0] ? ": " : "", e->details);
+}
+
 /* Print a JSON object to stdout (Go's indented or compact form) and free it. */
 static void print_json(cJSON *o, bool indent)
 {

@@ -86,6 +86,13 @@ void cni_log(const struct cni_log *log, enum cni_log_level level, const char *fm
 void cni_warn(const struct cni_log *log, const char *fmt, ...) CNI_PRINTF(2, 3);
 
 /*
+ * A warning about a step that failed but need not fail the command:
+ * "<what>: <msg>[: <details>]" through cni_warn(), what formatted from fmt.
+ */
+void cni_warn_err(const struct cni_log *log, const struct cni_err *e, const char *fmt, ...)
+	CNI_PRINTF(3, 4);
+
+/*
  * Run a plugin as the runtime invoked it; returns the process exit status.
  * Before a verb runs: the config must parse with Go's JSON rules and carry
  * a valid name and a supported cniVersion; "type", "capabilities",

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "net/nl.h"
 
 /* The calling thread's own netns file; /proc/self would name the main thread's. */
 #define NETNS_SELF "/proc/thread-self/ns/net"
@@ -39,7 +40,8 @@ int netns_open(const char *path, int *ret_fd, struct cni_err *err)
 		return cni_err_set_errno(err, CNI_ERR_INTERNAL, EINVAL,
 					 "unknown FS magic on '%s': %lx", path,
 					 (unsigned long)sfs.f_type);
-	*ret_fd = TAKE_FD(fd);
+	if (ret_fd)
+		*ret_fd = TAKE_FD(fd);
 	return 0;
 }
 
@@ -105,4 +107,48 @@ void netns_restorep(int *saved_fd)
 		dprintf(STDERR_FILENO, "fatal: %s: %s\n", err.msg, err.details);
 		abort();
 	}
+}
+
+int netns_open_container_nl(const char *path, int netns_fd, struct nl_sock **ret_sock,
+			    struct cni_err *err)
+{
+	int r = nl_open_in_netns(netns_fd, ret_sock, err);
+
+	if (r < 0)
+		return cni_err_prefix(err, "failed to open netns \"%s\"", path);
+	return 0;
+}
+
+int netns_open_container(const char *path, unsigned int flags, int *ret_fd,
+			 struct nl_sock **ret_sock, struct cni_err *err)
+{
+	_cleanup_close_ int fd = -1;
+	int r;
+
+	r = netns_open(path, &fd, err);
+	if ((r == -ENOENT || r == -EINVAL) && (flags & NETNS_GONE_OK)) {
+		cni_err_clear(err);
+		return 1;
+	}
+	if (r == -ENOENT && (flags & NETNS_BARE))
+		return cni_err_set_errno(err, CNI_ERR_INTERNAL, ENOENT,
+					 "failed to Statfs \"%s\": no such file or directory",
+					 path);
+	if (r < 0) {
+		cni_err_flatten(err);
+		if (flags & NETNS_BARE)
+			return r;
+		return cni_err_prefix(err, "failed to open netns \"%s\"", path);
+	}
+	if (ret_sock) {
+		if (flags & NETNS_BARE)
+			r = nl_open_in_netns(fd, ret_sock, err);
+		else
+			r = netns_open_container_nl(path, fd, ret_sock, err);
+		if (r < 0)
+			return r;
+	}
+	if (ret_fd)
+		*ret_fd = TAKE_FD(fd);
+	return 0;
 }

@@ -8,6 +8,8 @@
 
 #include "err.h"
 
+struct nl_sock;
+
 /* f_type of an nsfs inode (/proc/<pid>/ns/net, bind mounts under /run/netns). */
 #define NETNS_NSFS_MAGIC 0x6e736673
 /* f_type of procfs (old kernels report ns files as procfs). */
@@ -43,5 +45,31 @@ int netns_restore(int saved_fd, struct cni_err *err);
  *	_cleanup_(netns_restorep) int saved = -1;
  */
 void netns_restorep(int *saved_fd);
+
+/* Flags of netns_open_container(). */
+enum {
+	/* A path that does not exist or is no longer a namespace (DEL): return 1, err clear. */
+	NETNS_GONE_OK = 1 << 0,
+	/* The reference's bare wording of ns.GetNS (loopback): "failed to Statfs \"<path>\": no
+	 * such file or directory" for a missing path and no "failed to open netns" prefix. */
+	NETNS_BARE = 1 << 1,
+};
+
+/*
+ * Open the container's namespace (CNI_NETNS) as the reference plugins do: *ret_fd (closed
+ * again when ret_fd is NULL), and when ret_sock is non-NULL a rtnetlink socket inside it. Failures read "failed to open
+ * netns \"<path>\": <why>" (details folded into the message; see NETNS_BARE), code 999.
+ * Returns 0, 1 for a gone namespace with NETNS_GONE_OK (nothing opened), or -errno
+ * (-ENOENT missing, -EINVAL not a namespace, as netns_open()).
+ */
+int netns_open_container(const char *path, unsigned int flags, int *ret_fd,
+			 struct nl_sock **ret_sock, struct cni_err *err) CNI_MUST_USE;
+
+/*
+ * A rtnetlink socket inside the already opened container namespace netns_fd (the one at
+ * path, which the message names): "failed to open netns \"<path>\": <why>" on failure.
+ */
+int netns_open_container_nl(const char *path, int netns_fd, struct nl_sock **ret_sock,
+			    struct cni_err *err) CNI_MUST_USE;
 
 #endif

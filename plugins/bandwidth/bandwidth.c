@@ -66,21 +66,12 @@ static int ctx_init(struct bw_ctx *c, const struct cni_cmd_args *args, const cha
 /* rtnetlink sockets in our namespace and in CNI_NETNS. */
 static int open_sockets(struct bw_ctx *c, struct cni_err *err)
 {
-	_cleanup_close_ int fd = -1;
 	int r;
 
 	r = nl_open(&c->host, err);
 	if (r < 0)
 		return r;
-	r = netns_open(c->args->netns, &fd, err);
-	if (r < 0) {
-		cni_err_flatten(err);
-		return cni_err_prefix(err, "failed to open netns \"%s\"", c->args->netns);
-	}
-	r = nl_open_in_netns(fd, &c->cont, err);
-	if (r < 0)
-		return cni_err_prefix(err, "failed to open netns \"%s\"", c->args->netns);
-	return 0;
+	return netns_open_container(c->args->netns, 0, NULL, &c->cont, err);
 }
 
 /* True for a prevResult interface on the host (no sandbox). */
@@ -145,8 +136,7 @@ static int find_host_veth(struct bw_ctx *c, struct cni_err *err)
 static void undo_warn(const struct bw_ctx *c, int r, const char *what, const struct cni_err *e)
 {
 	if (r < 0 && r != -ENOENT && r != -ENODEV)
-		cni_warn(c->args->log, "could not remove %s after the failed ADD: %s%s%s", what,
-			 e->msg, e->details[0] ? ": " : "", e->details);
+		cni_warn_err(c->args->log, e, "could not remove %s after the failed ADD", what);
 }
 
 /* The ifb's MAC as Go prints a HardwareAddr ("" when it has none). */

@@ -102,22 +102,6 @@ static void go_ipnet_struct(const struct ip_net *n, char *buf, size_t size)
 	snprintf(buf, size, "{IP:%s Mask:%s}", ip, mask);
 }
 
-/* Warn the operator "<what>: <why>" about a step that failed but need not fail the command. */
-static void warn_failed(const struct bridge_ctx *c, struct cni_err *e, const char *fmt, ...)
-	CNI_PRINTF(3, 4);
-static void warn_failed(const struct bridge_ctx *c, struct cni_err *e, const char *fmt, ...)
-{
-	char what[256];
-	va_list ap;
-
-	va_start(ap, fmt);
-	if (vsnprintf(what, sizeof(what), fmt, ap) < 0)
-		what[0] = '\0';
-	va_end(ap);
-	cni_err_flatten(e);
-	cni_warn(c->log, "%s: %s", what, e->msg);
-}
-
 /* Look up a link of the node for a best-effort step: a missing link (-ENODEV) is an
  * expected answer and silent, another failure a warning. */
 static int find_link(const struct bridge_ctx *c, const char *name, struct nl_link *ret)
@@ -126,7 +110,7 @@ static int find_link(const struct bridge_ctx *c, const char *name, struct nl_lin
 	int r = nl_link_get_by_name(c->host, name, ret, &e);
 
 	if (r < 0 && r != -ENODEV)
-		warn_failed(c, &e, "could not look up '%s'", name);
+		cni_warn_err(c->log, &e, "could not look up '%s'", name);
 	return r;
 }
 
@@ -162,7 +146,7 @@ static void if_sysctl_prefer(struct bridge_ctx *c, const char *family, const cha
 	if (r == 0)
 		r = sysctl_write(name, value, &e);
 	if (r < 0 && r != -ENOENT)
-		warn_failed(c, &e, "could not set %s to %s on '%s'", key, value, ifname);
+		cni_warn_err(c->log, &e, "could not set %s to %s on '%s'", key, value, ifname);
 }
 
 /* accept_ra=0 on a host-side link (we want to own its routes), unless the kernel already
@@ -233,9 +217,9 @@ static int ensure_bridge(struct bridge_ctx *c, struct nl_link *ret_br, struct cn
 
 		/* Without the pin the bridge takes the lowest port MAC and changes with it. */
 		if (nl_link_set_mac(c->host, br.index, br.mac, br.mac_len, &e) < 0)
-			warn_failed(c, &e,
-				    "could not pin the MAC of bridge '%s' (it follows its ports)",
-				    conf->bridge);
+			cni_warn_err(c->log, &e,
+				     "could not pin the MAC of bridge '%s' (it follows its ports)",
+				     conf->bridge);
 	}
 	accept_ra_off(c, &br);
 	if (!(br.flags & IFF_UP) && nl_link_set_up(c->host, br.index, true, err) < 0)
@@ -256,7 +240,7 @@ static void undo_link(struct bridge_ctx *c, const char *name)
 	int r = nl_link_del_by_name(c->host, name, &e);
 
 	if (r < 0 && r != -ENODEV)
-		warn_failed(c, &e, "could not remove '%s' after the failed ADD", name);
+		cni_warn_err(c->log, &e, "could not remove '%s' after the failed ADD", name);
 }
 
 static int random_veth_name(char name[NL_IFNAMSIZ], struct cni_err *err)
@@ -436,7 +420,7 @@ static int container_sysctls(struct bridge_ctx *c, int ifindex, bool has_v6, str
 	}
 	/* net/ipv4/conf/<if>/arp_notify=1, through netlink: one /proc/sys/net lookup fewer. */
 	if (nl_link_set_inet_conf(c->cont, ifindex, IPV4_DEVCONF_ARP_NOTIFY, 1, &e) < 0)
-		warn_failed(c, &e, "could not set arp_notify to 1 on '%s'", ifname);
+		cni_warn_err(c->log, &e, "could not set arp_notify to 1 on '%s'", ifname);
 	if (has_v6) {
 		const char *names[2] = {"lo", ifname};
 
@@ -714,13 +698,7 @@ static int setup_gateways(struct bridge_ctx *c, const struct nl_link *br, const 
 /* Open CNI_NETNS and a rtnetlink socket inside it. */
 static int open_container(struct bridge_ctx *c, struct cni_err *err)
 {
-	if (netns_open(c->args->netns, &c->netns_fd, err) < 0) {
-		cni_err_flatten(err);
-		return cni_err_prefix(err, "failed to open netns \"%s\"", c->args->netns);
-	}
-	if (nl_open_in_netns(c->netns_fd, &c->cont, err) < 0)
-		return cni_err_prefix(err, "failed to open netns \"%s\"", c->args->netns);
-	return 0;
+	return netns_open_container(c->args->netns, 0, &c->netns_fd, &c->cont, err);
 }
 
 /* The L3 part of ADD after IPAM: gateways, container addresses and routes, bridge
@@ -948,7 +926,8 @@ undo_ipam:
 	/* The original error is what the runtime needs; a failed rollback is a warning. */
 	if (ipam && delegate_exec(c.conf->ipam_type, "DEL", args, args->stdin_data, args->stdin_len,
 				  NULL, &rb) < 0)
-		warn_failed(&c, &rb, "could not release the IPAM reservation after the failed ADD");
+		cni_warn_err(c.log, &rb,
+			     "could not release the IPAM reservation after the failed ADD");
 undo_veth:
 	undo_link(&c, host.name);
 	return cni_err_ret(err);
@@ -996,7 +975,7 @@ static void del_host_veth_from_prev(struct bridge_ctx *c)
 		if (strchr(f->name, '.'))
 			continue;
 		if (nl_link_del(c->host, l.index, &e) < 0)
-			warn_failed(c, &e, "could not delete host veth '%s'", f->name);
+			cni_warn_err(c->log, &e, "could not delete host veth '%s'", f->name);
 		else
 			cni_log(c->log, CNI_LOG_INFO, "host veth '%s' deleted", f->name);
 	}
@@ -1010,22 +989,17 @@ static int del_container_link(struct bridge_ctx *c, struct cni_err *err)
 
 	if (!c->args->netns[0])
 		return 0;
-	r = netns_open(c->args->netns, &c->netns_fd, err);
-	if (r == -ENOENT || r == -EINVAL) {
+	r = netns_open_container(c->args->netns, NETNS_GONE_OK, &c->netns_fd, &c->cont, err);
+	if (r == 1) {
 		/* Gone, or the bind mount was lost: the link may survive in a namespace we
 		 * cannot reach, so try the host end named by prevResult. */
-		cni_err_clear(err);
 		cni_log(c->log, CNI_LOG_INFO, "netns '%s' is gone, using prevResult's host veth",
 			c->args->netns);
 		del_host_veth_from_prev(c);
 		return 0;
 	}
-	if (r < 0) {
-		cni_err_flatten(err);
-		return cni_err_prefix(err, "failed to open netns \"%s\"", c->args->netns);
-	}
-	if (nl_open_in_netns(c->netns_fd, &c->cont, err) < 0)
-		return cni_err_ret(err);
+	if (r < 0)
+		return r;
 	r = nl_link_del_by_name(c->cont, c->args->ifname, err);
 	if (r < 0 && r != -ENODEV)
 		return cni_err_prefix(err, "failed to delete \"%s\"", c->args->ifname);

@@ -108,48 +108,23 @@ int loopback_result(const struct loopback_conf *c, const char *version, const ch
 	return print_relabelled(r, version, ret_out, err);
 }
 
-/* Open CNI_NETNS with the reference's message for a path that does not exist. */
-static int open_netns(const char *path, int *ret_fd, struct cni_err *err)
-{
-	int r = netns_open(path, ret_fd, err);
-
-	if (r == -ENOENT)
-		return cni_err_set_errno(err, CNI_ERR_INTERNAL, ENOENT,
-					 "failed to Statfs \"%s\": no such file or directory",
-					 path);
-	if (r < 0)
-		return cni_err_flatten(err);
-	return 0;
-}
-
-/* Open the netns fd's rtnetlink socket and look lo up in it. */
-static int open_lo(int netns_fd, struct nl_sock **ret_sock, struct nl_link *ret_lo,
-		   struct cni_err *err)
+/* Open the namespace at path (CNI_NETNS) and its rtnetlink socket in the reference's words
+ * (netns_open_container() flags), and look lo up in it. 1 when the namespace is gone (with
+ * NETNS_GONE_OK). */
+static int open_netns_lo(const char *path, unsigned int flags, struct nl_sock **ret_sock,
+			 struct nl_link *ret_lo, struct cni_err *err)
 {
 	_cleanup_nl_close_ struct nl_sock *sock = NULL;
 	int r;
 
-	r = nl_open_in_netns(netns_fd, &sock, err);
-	if (r < 0)
+	r = netns_open_container(path, NETNS_BARE | flags, NULL, &sock, err);
+	if (r != 0)
 		return r;
 	r = nl_link_get_by_name(sock, LOOPBACK_IFNAME, ret_lo, err);
 	if (r < 0)
 		return r;
 	*ret_sock = TAKE_PTR(sock);
 	return 0;
-}
-
-/* open_lo() in the namespace at path (CNI_NETNS), opened by open_netns(). */
-static int open_netns_lo(const char *path, struct nl_sock **ret_sock, struct nl_link *ret_lo,
-			 struct cni_err *err)
-{
-	_cleanup_close_ int netns_fd = -1;
-	int r;
-
-	r = open_netns(path, &netns_fd, err);
-	if (r < 0)
-		return r;
-	return open_lo(netns_fd, ret_sock, ret_lo, err);
 }
 
 /* The first address of family on lo into *ret; every one must be a loopback address. */
@@ -204,7 +179,7 @@ int loopback_add(const struct cni_cmd_args *args, char **ret_out, struct cni_err
 
 	r = loopback_conf_load(args->stdin_data, args->stdin_len, args->cni_version, &c, err);
 	if (r == 0)
-		r = open_netns_lo(args->netns, &sock, &lo, err);
+		r = open_netns_lo(args->netns, 0, &sock, &lo, err);
 	if (r < 0)
 		return r;
 	was_up = lo.flags & IFF_UP;
@@ -234,22 +209,17 @@ set_down:
 int loopback_del(const struct cni_cmd_args *args, char **ret_out, struct cni_err *err)
 {
 	_cleanup_nl_close_ struct nl_sock *sock = NULL;
-	_cleanup_close_ int netns_fd = -1;
 	struct nl_link lo;
 	int r;
 
 	if (!args->netns[0])
 		return 0;
-	r = netns_open(args->netns, &netns_fd, err);
-	if (r == -ENOENT || r == -EINVAL) {
+	r = open_netns_lo(args->netns, NETNS_GONE_OK, &sock, &lo, err);
+	if (r == 1) {
 		/* Gone, or no longer a namespace: its lo went with it. */
 		cni_log(args->log, CNI_LOG_INFO, "netns '%s' is gone: nothing to do", args->netns);
-		cni_err_clear(err);
 		return 0;
 	}
-	if (r < 0)
-		return cni_err_flatten(err);
-	r = open_lo(netns_fd, &sock, &lo, err);
 	if (r == -ENODEV) {
 		cni_err_clear(err);
 		return 0;
@@ -273,7 +243,7 @@ int loopback_check(const struct cni_cmd_args *args, char **ret_out, struct cni_e
 	struct nl_link lo;
 	int r;
 
-	r = open_netns_lo(args->netns, &sock, &lo, err);
+	r = open_netns_lo(args->netns, 0, &sock, &lo, err);
 	if (r < 0)
 		return r;
 	if (!(lo.flags & IFF_UP))

@@ -138,9 +138,9 @@ static void pm_flush_udp(const struct cni_log *log, const struct pm_ports *udp4,
 	cni_err_clear(&oerr);
 	/* One search for both families and every port. */
 	if (ct_delete_by_dports(sock, IPPROTO_UDP, sets, ARRAY_SIZE(sets), &total, &oerr) < 0)
-		cni_warn(log,
-			 "failed to delete stale UDP conntrack entries for %zu host ports: %s%s%s",
-			 udp4->n + udp6->n, oerr.msg, oerr.details[0] ? ": " : "", oerr.details);
+		cni_warn_err(log, &oerr,
+			     "failed to delete stale UDP conntrack entries for %zu host ports",
+			     udp4->n + udp6->n);
 	cni_log(log, CNI_LOG_DEBUG, "flushed %u UDP conntrack entries of %zu host ports", total,
 		udp4->n + udp6->n);
 }

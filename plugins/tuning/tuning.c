@@ -77,22 +77,6 @@ static void add_ctx_clear(struct add_ctx *a)
 	strv_free(a->created_dirs);
 }
 
-/* A step that does not fail the command (an undo, a restore): warn with its error. */
-static void warn_err(const struct cni_log *log, const char *what, const struct cni_err *e)
-{
-	cni_warn(log, "%s: %s%s%s", what, e->msg, e->details[0] ? ": " : "", e->details);
-}
-
-/* Open CNI_NETNS for ADD and CHECK, with the wording the other plugins use. */
-static int open_netns(const struct cni_cmd_args *args, int *ret_fd, struct cni_err *err)
-{
-	if (netns_open(args->netns, ret_fd, err) < 0) {
-		cni_err_flatten(err);
-		return cni_err_prefix(err, "failed to open netns \"%s\"", args->netns);
-	}
-	return 0;
-}
-
 /* A rtnetlink socket in netns_fd (*ret_sock, the caller closes it) and the attributes of
  * CNI_IFNAME there. -ENODEV when the link is missing, for the caller to word; other
  * failures in the reference's words. */
@@ -101,9 +85,9 @@ static int open_link(const struct cni_cmd_args *args, int netns_fd, struct nl_so
 {
 	int r;
 
-	r = nl_open_in_netns(netns_fd, ret_sock, err);
+	r = netns_open_container_nl(args->netns, netns_fd, ret_sock, err);
 	if (r < 0)
-		return cni_err_prefix(err, "failed to open netns \"%s\"", args->netns);
+		return r;
 	r = nl_link_get_attrs(*ret_sock, args->ifname, ret, err);
 	if (r < 0 && r != -ENODEV)
 		return cni_err_prefix(err, "failed to get \"%s\"", args->ifname);
@@ -145,8 +129,8 @@ static void undo_sysctls_here(struct add_ctx *a)
 				 "and keeps its new value",
 				 s->path);
 		else if (sysctl_write(s->path, s->orig, &e) < 0)
-			warn_err(a->args->log, "failed to restore a sysctl to its earlier value",
-				 &e);
+			cni_warn_err(a->args->log, &e,
+				     "failed to restore a sysctl to its earlier value");
 		s->written = false;
 	}
 }
@@ -157,7 +141,7 @@ static void undo_sysctls(struct add_ctx *a)
 	struct cni_err e = {0};
 
 	if (netns_enter(a->netns_fd, &saved, &e) < 0) {
-		warn_err(a->args->log, "cannot restore the sysctls", &e);
+		cni_warn_err(a->args->log, &e, "cannot restore the sysctls");
 		return;
 	}
 	undo_sysctls_here(a);
@@ -292,7 +276,7 @@ static void undo_state(struct add_ctx *a)
 
 	if (a->state_old) {
 		if (tuning_backup_write(a->state_path, a->args->ifname, a->state_old, &e) < 0)
-			warn_err(a->args->log, "failed to put back the earlier state file", &e);
+			cni_warn_err(a->args->log, &e, "failed to put back the earlier state file");
 	} else if (unlink(a->state_path) < 0 && errno != ENOENT) {
 		cni_warn(a->args->log, "failed to remove '%s': %s", a->state_path, strerror(errno));
 	}
@@ -355,18 +339,18 @@ static void undo_link(struct add_ctx *a)
 	int idx = o->index;
 
 	if ((a->changed & CHANGED_TXQLEN) && nl_link_set_txqlen(a->sock, idx, o->txqlen, &e) < 0)
-		warn_err(a->args->log, "failed to restore transmit queue length", &e);
+		cni_warn_err(a->args->log, &e, "failed to restore transmit queue length");
 	if ((a->changed & CHANGED_ALLMULTI) &&
 	    nl_link_set_allmulti(a->sock, idx, o->flags & IFF_ALLMULTI, &e) < 0)
-		warn_err(a->args->log, "failed to restore all-multicast mode", &e);
+		cni_warn_err(a->args->log, &e, "failed to restore all-multicast mode");
 	if ((a->changed & CHANGED_MTU) && nl_link_set_mtu(a->sock, idx, o->mtu, &e) < 0)
-		warn_err(a->args->log, "failed to restore MTU", &e);
+		cni_warn_err(a->args->log, &e, "failed to restore MTU");
 	if ((a->changed & CHANGED_PROMISC) &&
 	    nl_link_set_promisc(a->sock, idx, o->flags & IFF_PROMISC, &e) < 0)
-		warn_err(a->args->log, "failed to restore promiscuous mode", &e);
+		cni_warn_err(a->args->log, &e, "failed to restore promiscuous mode");
 	if ((a->changed & CHANGED_MAC) && o->mac_len &&
 	    nl_link_set_mac(a->sock, idx, o->mac, o->mac_len, &e) < 0)
-		warn_err(a->args->log, "failed to restore MAC address", &e);
+		cni_warn_err(a->args->log, &e, "failed to restore MAC address");
 	a->changed = 0;
 }
 
@@ -390,7 +374,7 @@ static int add_prepare(struct add_ctx *a, struct tuning_conf *c, char **ret_out,
 		return cni_err_set(err, CNI_ERR_INVALID_CONFIG,
 				   "invalid args %s for MAC addr: address %s: invalid MAC address",
 				   c->mac, c->mac);
-	r = open_netns(args, &a->netns_fd, err);
+	r = netns_open_container(args->netns, 0, &a->netns_fd, NULL, err);
 	if (r < 0)
 		return r;
 	if (tuning_conf_changes_link(c)) {
@@ -465,15 +449,9 @@ static int del_restore(const struct cni_cmd_args *args, const struct tuning_back
 
 	if (!*args->netns)
 		return 1;
-	r = netns_open(args->netns, &fd, err);
-	if (r == -ENOENT || r == -EINVAL) {
-		cni_err_clear(err);
-		return 1;
-	}
-	if (r < 0) {
-		cni_err_flatten(err);
-		return cni_err_prefix(err, "failed to open netns \"%s\"", args->netns);
-	}
+	r = netns_open_container(args->netns, NETNS_GONE_OK, &fd, NULL, err);
+	if (r != 0)
+		return r;
 	r = open_link(args, fd, &sock, &l, err);
 	if (r == -ENODEV) {
 		cni_err_clear(err);
@@ -484,7 +462,7 @@ static int del_restore(const struct cni_cmd_args *args, const struct tuning_back
 
 	/* The reference's order: MTU, MAC, promiscuous mode, all-multicast, queue length. */
 	if (b->mtu && nl_link_set_mtu(sock, l.index, b->mtu, &e) < 0)
-		warn_err(args->log, "failed to restore MTU", &e);
+		cni_warn_err(args->log, &e, "failed to restore MTU");
 	if (b->mac && *b->mac) {
 		uint8_t mac[HWADDR_MAX];
 		size_t len;
@@ -495,14 +473,14 @@ static int del_restore(const struct cni_cmd_args *args, const struct tuning_back
 				 "address %s: invalid MAC address",
 				 b->mac, b->mac);
 		else if (nl_link_set_mac(sock, l.index, mac, len, &e) < 0)
-			warn_err(args->log, "failed to restore MAC address", &e);
+			cni_warn_err(args->log, &e, "failed to restore MAC address");
 	}
 	if (b->promisc >= 0 && nl_link_set_promisc(sock, l.index, b->promisc, &e) < 0)
-		warn_err(args->log, "failed to restore promiscuous mode", &e);
+		cni_warn_err(args->log, &e, "failed to restore promiscuous mode");
 	if (b->allmulti >= 0 && nl_link_set_allmulti(sock, l.index, b->allmulti, &e) < 0)
-		warn_err(args->log, "failed to restore all-multicast mode", &e);
+		cni_warn_err(args->log, &e, "failed to restore all-multicast mode");
 	if (b->has_txqlen && nl_link_set_txqlen(sock, l.index, b->txqlen, &e) < 0)
-		warn_err(args->log, "failed to restore transmit queue length", &e);
+		cni_warn_err(args->log, &e, "failed to restore transmit queue length");
 	return 0;
 }
 
@@ -533,7 +511,7 @@ int tuning_del(const struct cni_cmd_args *args, char **ret_out, struct cni_err *
 	}
 	tuning_backup_init(&b);
 	if (tuning_backup_parse(text, len, &b, &perr) < 0) {
-		warn_err(args->log, "ignoring the saved link attributes", &perr);
+		cni_warn_err(args->log, &perr, "ignoring the saved link attributes");
 	} else {
 		r = del_restore(args, &b, err);
 		if (r < 0)
@@ -633,7 +611,7 @@ int tuning_check(const struct cni_cmd_args *args, char **ret_out, struct cni_err
 		return r;
 	if (!c->prev)
 		return cni_err_set(err, CNI_ERR_INVALID_CONFIG, "Required prevResult missing");
-	r = open_netns(args, &fd, err);
+	r = netns_open_container(args->netns, 0, &fd, NULL, err);
 	if (r < 0)
 		return r;
 	r = check_sysctls(args, c, fd, err);
