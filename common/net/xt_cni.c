@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "fileio.h"
+#include "gostr.h"
 #include "net/xt.h"
 #include "sha512.h"
 #include "strv.h"
@@ -30,66 +31,6 @@ int xt_cni_chain_name(const char *prefix, const char *network, const char *conta
 	memcpy(buf + nlen, container_id, ilen);
 	sha512_hex(buf, nlen + ilen, XT_CNI_CHAIN_LEN - plen, hex);
 	snprintf(out, XT_CNI_CHAIN_LEN + 1, "%s%s", prefix, hex);
-	return 0;
-}
-
-/* Go's strconv.Quote of s (bytes outside printable ASCII as \xNN unless valid UTF-8 is
- * kept as is, as Go keeps printable runes) appended to out. */
-static int go_quote(const char *s, char *out, size_t size, size_t *len)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	char tmp[8];
-
-#define PUT(str)                                 \
-	do {                                     \
-		size_t _n = strlen(str);         \
-		if (*len + _n >= size)           \
-			return -ENAMETOOLONG;    \
-		memcpy(out + *len, str, _n + 1); \
-		*len += _n;                      \
-	} while (0)
-	PUT("\"");
-	for (; *p; p++) {
-		switch (*p) {
-		case '"':
-			PUT("\\\"");
-			continue;
-		case '\\':
-			PUT("\\\\");
-			continue;
-		case '\a':
-			PUT("\\a");
-			continue;
-		case '\b':
-			PUT("\\b");
-			continue;
-		case '\f':
-			PUT("\\f");
-			continue;
-		case '\n':
-			PUT("\\n");
-			continue;
-		case '\r':
-			PUT("\\r");
-			continue;
-		case '\t':
-			PUT("\\t");
-			continue;
-		case '\v':
-			PUT("\\v");
-			continue;
-		}
-		if (*p < 0x20 || *p == 0x7f) {
-			snprintf(tmp, sizeof(tmp), "\\x%02x", *p);
-			PUT(tmp);
-		} else {
-			tmp[0] = (char)*p;
-			tmp[1] = '\0';
-			PUT(tmp);
-		}
-	}
-	PUT("\"");
-#undef PUT
 	return 0;
 }
 

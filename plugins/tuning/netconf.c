@@ -13,6 +13,7 @@
 #include "array.h"
 #include "cleanup.h"
 #include "fileio.h"
+#include "gostr.h"
 #include "cni/conf.h"
 #include "cni/json.h"
 
@@ -273,93 +274,6 @@ int tuning_conf_load(const struct cni_cmd_args *args, enum tuning_load_mode mode
 
 /* ---- the sysctl key rule ---------------------------------------------------------------- */
 
-/* Append s as Go's %q verb prints it (strconv.Quote). */
-static void go_quote(struct cni_json_buf *b, const char *s)
-{
-	static const char esc[] = "\a\b\f\n\r\t\v";
-	static const char letters[] = "abfnrtv";
-	const unsigned char *p = (const unsigned char *)s;
-	char tmp[16];
-
-	cni_json_buf_add(b, "\"", 1);
-	while (*p) {
-		size_t n = 1;
-		const char *e = *p ? strchr(esc, *p) : NULL;
-
-		if (*p == '"' || *p == '\\') {
-			tmp[0] = '\\';
-			tmp[1] = (char)*p;
-			cni_json_buf_add(b, tmp, 2);
-		} else if (e) {
-			tmp[0] = '\\';
-			tmp[1] = letters[e - esc];
-			cni_json_buf_add(b, tmp, 2);
-		} else if (*p < 0x20 || *p == 0x7f) {
-			snprintf(tmp, sizeof(tmp), "\\x%02x", *p);
-			cni_json_buf_add(b, tmp, 4);
-		} else if (*p < 0x80) {
-			cni_json_buf_add(b, (const char *)p, 1);
-		} else {
-			/* A well-formed multi-byte UTF-8 sequence is kept, C1 controls are
-			 * \u-escaped, any other byte is \x-escaped. */
-			size_t want = *p >= 0xf0 && *p < 0xf5	? 4
-				      : *p >= 0xe0 && *p < 0xf0 ? 3
-				      : *p >= 0xc2 && *p < 0xe0 ? 2
-								: 0;
-			size_t i;
-
-			for (i = 1; i < want && (p[i] & 0xc0) == 0x80; i++)
-				;
-			if (want && i == want) {
-				n = want;
-				if (want == 2 && p[0] == 0xc2 && p[1] < 0xa0) {
-					snprintf(tmp, sizeof(tmp), "\\u%04x", p[1]);
-					cni_json_buf_add(b, tmp, 6);
-				} else {
-					cni_json_buf_add(b, (const char *)p, n);
-				}
-			} else {
-				snprintf(tmp, sizeof(tmp), "\\x%02x", *p);
-				cni_json_buf_add(b, tmp, 4);
-			}
-		}
-		p += n;
-	}
-	cni_json_buf_add(b, "\"", 1);
-}
-
-/* Go's path.Clean of a rooted path, in place: no empty or "." elements, ".." removes the
- * element before it (never above the root), no trailing slash. */
-static void clean_rooted(char *path)
-{
-	char *out = path, *p = path;
-
-	while (*p) {
-		char *seg;
-		size_t len;
-
-		while (*p == '/')
-			p++;
-		seg = p;
-		while (*p && *p != '/')
-			p++;
-		len = (size_t)(p - seg);
-		if (len == 0 || (len == 1 && seg[0] == '.'))
-			continue;
-		if (len == 2 && seg[0] == '.' && seg[1] == '.') {
-			while (out > path && *--out != '/')
-				;
-			continue;
-		}
-		*out++ = '/';
-		memmove(out, seg, len);
-		out += len;
-	}
-	if (out == path)
-		*out++ = '/';
-	*out = '\0';
-}
-
 int tuning_sysctl_path(const char *key, const char *ifname, char **ret, struct cni_err *err)
 {
 	static const char prefix[] = "/proc/sys/net/";
@@ -383,18 +297,13 @@ int tuning_sysctl_path(const char *key, const char *ifname, char **ret, struct c
 	}
 	if (asprintf(&full, "/proc/sys/%s", slashed) < 0)
 		return cni_err_nomem(err);
-	clean_rooted(full);
+	go_path_clean(full, full);
 	if (strncmp(full, prefix, strlen(prefix)) != 0) {
-		struct cni_json_buf q = {0};
+		_cleanup_free_ char *q = go_quote_dup(slashed);
 
-		go_quote(&q, slashed);
-		if (q.failed) {
-			free(q.p);
+		if (!q)
 			return cni_err_nomem(err);
-		}
-		cni_err_set(err, CNI_ERR_INVALID_CONFIG, "invalid net sysctl key: %s", q.p);
-		free(q.p);
-		return cni_err_ret(err);
+		return cni_err_set(err, CNI_ERR_INVALID_CONFIG, "invalid net sysctl key: %s", q);
 	}
 	*ret = TAKE_PTR(full);
 	return 0;

@@ -14,6 +14,7 @@
 #include "cni/json.h"
 #include "cnitool/conflist.h"
 #include "cnitool/runtime.h"
+#include "gostr.h"
 #include "sha512.h"
 
 #define DEFAULT_NET_DIR "/etc/cni/net.d"
@@ -37,50 +38,21 @@ static void usage(FILE *f, const char *exe)
 
 char *cnitool_abs_path(const char *path)
 {
-	_cleanup_free_ char *joined = NULL;
 	char cwd[PATH_MAX];
-	char *out, **parts;
-	size_t n = 0, len;
+	char *joined = NULL;
 
 	if (path[0] == '/') {
-		joined = strdup(path);
+		joined = malloc(strlen(path) + 2);
+		if (joined)
+			strcpy(joined, path);
 	} else {
 		if (!getcwd(cwd, sizeof(cwd)))
 			return NULL;
 		if (asprintf(&joined, "%s/%s", cwd, path) < 0)
 			joined = NULL;
 	}
-	if (!joined)
-		return NULL;
-	len = strlen(joined);
-	parts = calloc(len + 1, sizeof(char *));
-	out = malloc(len + 2);
-	if (!parts || !out) {
-		free(parts);
-		free(out);
-		return NULL;
-	}
-	/* Lexical clean: drop empty and "." elements, ".." pops (never above /). */
-	for (char *save = NULL, *t = strtok_r(joined, "/", &save); t;
-	     t = strtok_r(NULL, "/", &save)) {
-		if (strcmp(t, ".") == 0)
-			continue;
-		if (strcmp(t, "..") == 0) {
-			if (n)
-				n--;
-			continue;
-		}
-		parts[n++] = t;
-	}
-	out[0] = '\0';
-	for (size_t i = 0; i < n; i++) {
-		strcat(out, "/");
-		strcat(out, parts[i]);
-	}
-	if (!n)
-		strcpy(out, "/");
-	free(parts);
-	return out;
+	/* Rooted, so never longer than it is. */
+	return joined ? go_path_clean(joined, joined) : NULL;
 }
 
 void cnitool_container_id(const char *abs_netns, char out[32])
