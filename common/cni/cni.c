@@ -17,6 +17,7 @@
 #include "cleanup.h"
 #include "cni/conf.h"
 #include "fileio.h"
+#include "ifname.h"
 
 const char *const cni_supported_versions[] = {"0.1.0", "0.2.0", "0.3.0", "0.3.1",
 					      "0.4.0", "1.0.0", "1.1.0", NULL};
@@ -114,20 +115,22 @@ int cni_validate_network_name(const char *name, struct cni_err *err)
 
 int cni_validate_ifname(const char *ifname, struct cni_err *err)
 {
-	if (!ifname || !*ifname)
+	/* The reference's words for each problem. */
+	switch (ifname_check(ifname)) {
+	case IFNAME_OK:
+		return 0;
+	case IFNAME_EMPTY:
 		return cni_err_set(err, CNI_ERR_INVALID_ENV, "interface name is empty");
-	if (strlen(ifname) > 15) {
+	case IFNAME_TOO_LONG:
 		cni_err_set(err, CNI_ERR_INVALID_ENV, "interface name is too long");
 		return cni_err_details(err, "interface name should be less than 16 characters");
-	}
-	if (strcmp(ifname, ".") == 0 || strcmp(ifname, "..") == 0)
+	case IFNAME_DOT:
 		return cni_err_set(err, CNI_ERR_INVALID_ENV, "interface name is . or ..");
-	for (const char *p = ifname; *p; p++)
-		if (*p == '/' || *p == ':' || isspace((unsigned char)*p))
-			return cni_err_set(
-				err, CNI_ERR_INVALID_ENV,
-				"interface name contains / or : or whitespace characters");
-	return 0;
+	case IFNAME_BAD_CHAR:
+		break;
+	}
+	return cni_err_set(err, CNI_ERR_INVALID_ENV,
+			   "interface name contains / or : or whitespace characters");
 }
 
 void cni_attachments_free(struct cni_attachment *a, size_t n)

@@ -18,6 +18,8 @@
 
 #include <libmnl/libmnl.h>
 
+#include "ifname.h"
+
 _Static_assert(NL_IFNAMSIZ == IFNAMSIZ, "NL_IFNAMSIZ must match IFNAMSIZ");
 _Static_assert(NL_ALIAS_MAX == IFALIASZ, "NL_ALIAS_MAX must match IFALIASZ");
 
@@ -37,18 +39,21 @@ const char *nl_operstate_name(uint8_t operstate)
 
 int nl_ifname_check(const char *name, struct cni_err *err)
 {
-	size_t len = name ? strlen(name) : 0;
-
-	if (len == 0)
+	switch (ifname_check(name)) {
+	case IFNAME_OK:
+		return 0;
+	case IFNAME_EMPTY:
 		return cni_err_set_errno(err, CNI_ERR_INTERNAL, EINVAL, "empty interface name");
-	if (len >= IFNAMSIZ)
+	case IFNAME_TOO_LONG:
 		return cni_err_set_errno(err, CNI_ERR_INTERNAL, EINVAL,
 					 "interface name '%s' is too long (max %d)", name,
-					 IFNAMSIZ - 1);
-	if (strcmp(name, ".") == 0 || strcmp(name, "..") == 0 || strpbrk(name, "/: \t\n"))
-		return cni_err_set_errno(err, CNI_ERR_INTERNAL, EINVAL,
-					 "invalid interface name '%s'", name);
-	return 0;
+					 IFNAME_MAX_LEN);
+	case IFNAME_DOT:
+	case IFNAME_BAD_CHAR:
+		break;
+	}
+	return cni_err_set_errno(err, CNI_ERR_INTERNAL, EINVAL, "invalid interface name '%s'",
+				 name);
 }
 
 int nl_ifindex_check(int ifindex, struct cni_err *err)

@@ -9,6 +9,7 @@
 #include "cleanup.h"
 #include "cni/conf.h"
 #include "hwaddr.h"
+#include "ifname.h"
 
 void bridge_conf_free(struct bridge_conf *c)
 {
@@ -166,6 +167,7 @@ static int conf_load(const struct cni_cmd_args *args, bool lenient_prev, struct 
 	_cleanup_(bridge_conf_freep) struct bridge_conf *c = calloc(1, sizeof(*c));
 	const cJSON *ipam, *dns;
 	long long mtu = 0, vlan = 0;
+	enum ifname_problem problem;
 
 	if (!c)
 		return cni_err_nomem(err);
@@ -195,11 +197,12 @@ static int conf_load(const struct cni_cmd_args *args, bool lenient_prev, struct 
 	if (!c->bridge[0])
 		return cni_err_set(err, CNI_ERR_INVALID_CONFIG,
 				   "invalid network config: 'bridge' is empty");
-	if (strlen(c->bridge) > 15 || strchr(c->bridge, '/') || strchr(c->bridge, ' '))
-		return cni_err_set(
-			err, CNI_ERR_INVALID_CONFIG,
-			"invalid network config: bridge name '%s' is not a valid interface name",
-			c->bridge);
+	problem = ifname_check(c->bridge);
+	if (problem != IFNAME_OK)
+		return cni_err_set(err, CNI_ERR_INVALID_CONFIG,
+				   "invalid network config: bridge name '%s' is not a valid "
+				   "interface name: it %s",
+				   c->bridge, ifname_problem_text(problem));
 	if (mtu < 0 || mtu > 65535)
 		return cni_err_set(err, CNI_ERR_INVALID_CONFIG,
 				   "invalid network config: 'mtu' %lld out of range", mtu);

@@ -705,6 +705,12 @@ add rule inet cni_plugins_masquerade masq_checks ip saddr == 10.55.0.200 ip dadd
             ({"isGateway": "true"}, 7, "isGateway"),
             ({"mtu": "1500"}, 7, "mtu"),
             ({"args": {"cni": {"mac": "not-a-mac"}}}, 7, "not-a-mac"),
+            # names the kernel refuses are config errors, not netlink ones (code 999)
+            ({"bridge": "a:b"}, 7, "bridge name 'a:b' is not a valid interface name: it "
+             "contains '/', ':' or whitespace"),
+            ({"bridge": "."}, 7, "bridge name '.' is not a valid interface name: it is . or .."),
+            ({"bridge": "br 0"}, 7, "bridge name 'br 0' is not a valid interface name"),
+            ({"bridge": "a-16-byte-name01"}, 7, "is longer than 15 bytes"),
         ]
         for extra, code, msg in cases:
             r = self.plug("ADD", self.conf(**extra), ctr)

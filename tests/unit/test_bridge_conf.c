@@ -125,7 +125,26 @@ static void test_errors(void)
 		     "invalid network config: 'mtu' must be an integer, not string");
 	expect_error("{\"bridge\":\"a-name-that-is-too-long\"}", 7,
 		     "invalid network config: bridge name 'a-name-that-is-too-long' is not a valid "
-		     "interface name");
+		     "interface name: it is longer than 15 bytes");
+	/* The kernel's other rules, refused here as config errors rather than by netlink. */
+	expect_error("{\"bridge\":\"a:b\"}", 7,
+		     "invalid network config: bridge name 'a:b' is not a valid interface name: it "
+		     "contains '/', ':' or whitespace");
+	expect_error("{\"bridge\":\"a/b\"}", 7,
+		     "invalid network config: bridge name 'a/b' is not a valid interface name: it "
+		     "contains '/', ':' or whitespace");
+	expect_error(
+		"{\"bridge\":\"br\\t0\"}", 7,
+		"invalid network config: bridge name 'br\t0' is not a valid interface name: it "
+		"contains '/', ':' or whitespace");
+	expect_error(
+		"{\"bridge\":\".\"}", 7,
+		"invalid network config: bridge name '.' is not a valid interface name: it is . "
+		"or ..");
+	expect_error(
+		"{\"bridge\":\"..\"}", 7,
+		"invalid network config: bridge name '..' is not a valid interface name: it is . "
+		"or ..");
 	expect_error("{\"ipam\":[]}", 7,
 		     "invalid network config: 'ipam' must be an object, not array");
 	expect_error("{\"dns\":{\"nameservers\":\"1.1.1.1\"}}", 7,

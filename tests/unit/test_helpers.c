@@ -10,6 +10,7 @@
 #include "array.h"
 #include "cleanup.h"
 #include "fileio.h"
+#include "ifname.h"
 #include "strv.h"
 #include "unit.h"
 
@@ -81,10 +82,34 @@ static void test_fileio(void)
 	CHECK_INT(fileio_read_path(path, 1000, &buf, &len), -ENOENT);
 }
 
+static void test_ifname_check(void)
+{
+	CHECK_INT(ifname_check("eth0"), IFNAME_OK);
+	CHECK_INT(ifname_check("a-15-byte-name0"), IFNAME_OK);
+	CHECK_INT(ifname_check("a.b-c_d@e"), IFNAME_OK);
+	CHECK_INT(ifname_check("..."), IFNAME_OK);
+	CHECK_INT(ifname_check("h\xc3\xa9"), IFNAME_OK);
+	CHECK_INT(ifname_check(NULL), IFNAME_EMPTY);
+	CHECK_INT(ifname_check(""), IFNAME_EMPTY);
+	CHECK_INT(ifname_check("a-16-byte-name01"), IFNAME_TOO_LONG);
+	CHECK_INT(ifname_check("."), IFNAME_DOT);
+	CHECK_INT(ifname_check(".."), IFNAME_DOT);
+	CHECK_INT(ifname_check("a:b"), IFNAME_BAD_CHAR);
+	CHECK_INT(ifname_check("a/b"), IFNAME_BAD_CHAR);
+	CHECK_INT(ifname_check("a b"), IFNAME_BAD_CHAR);
+	CHECK_INT(ifname_check("a\tb"), IFNAME_BAD_CHAR);
+	CHECK_INT(ifname_check("a\vb"), IFNAME_BAD_CHAR);
+	CHECK_INT(ifname_check("a\rb"), IFNAME_BAD_CHAR);
+	CHECK_INT(ifname_check("a\xa0"), IFNAME_BAD_CHAR);
+	CHECK_STR(ifname_problem_text(IFNAME_OK), "");
+	CHECK_STR(ifname_problem_text(IFNAME_BAD_CHAR), "contains '/', ':' or whitespace");
+}
+
 int main(void)
 {
 	RUN(test_strv);
 	RUN(test_array_reserve);
 	RUN(test_fileio);
+	RUN(test_ifname_check);
 	UNIT_DONE();
 }
