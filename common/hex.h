@@ -15,4 +15,16 @@ static inline int hex_digit(int c)
 	return -1;
 }
 
+/* The lower-case hex digit of v's low four bits. */
+static inline char hex_lower(unsigned int v)
+{
+	return "0123456789abcdef"[v & 0xf];
+}
+
+/* The upper-case hex digit of v's low four bits. */
+static inline char hex_upper(unsigned int v)
+{
+	return "0123456789ABCDEF"[v & 0xf];
+}
+
 #endif

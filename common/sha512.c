@@ -4,6 +4,8 @@
 
 #include <string.h>
 
+#include "hex.h"
+
 static const uint64_t k[80] = {
 	0x428a2f98d728ae22ULL, 0x7137449123ef65cdULL, 0xb5c0fbcfec4d3b2fULL, 0xe9b5dba58189dbbcULL,
 	0x3956c25bf348b538ULL, 0x59f111f1b605d019ULL, 0x923f82a4af194f9bULL, 0xab1c5ed5da6d8118ULL,
@@ -91,14 +93,13 @@ void sha512(const void *data, size_t len, uint8_t out[SHA512_DIGEST_LEN])
 
 char *sha512_hex(const void *data, size_t len, size_t nchars, char *out)
 {
-	static const char hex[] = "0123456789abcdef";
 	uint8_t d[SHA512_DIGEST_LEN];
 
 	if (nchars > 2 * SHA512_DIGEST_LEN)
 		nchars = 2 * SHA512_DIGEST_LEN;
 	sha512(data, len, d);
 	for (size_t i = 0; i < nchars; i++)
-		out[i] = hex[(d[i / 2] >> (i % 2 ? 0 : 4)) & 0xf];
+		out[i] = hex_lower(d[i / 2] >> (i % 2 ? 0 : 4));
 	out[nchars] = '\0';
 	return out;
 }

@@ -17,6 +17,7 @@
 #include <linux/tc_act/tc_mirred.h>
 
 #include "cleanup.h"
+#include "hwaddr.h"
 #include "bandwidth/netconf.h"
 #include "cni/conf.h"
 #include "cni/result.h"
@@ -139,16 +140,6 @@ static void undo_warn(const struct bw_ctx *c, int r, const char *what, const str
 		cni_warn_err(c->args->log, e, "could not remove %s after the failed ADD", what);
 }
 
-/* The ifb's MAC as Go prints a HardwareAddr ("" when it has none). */
-static void format_mac(const struct nl_link *l, char *buf, size_t len)
-{
-	size_t off = 0;
-
-	buf[0] = '\0';
-	for (size_t i = 0; i < l->mac_len && off + 3 < len; i++)
-		off += (size_t)snprintf(buf + off, len - off, i ? ":%02x" : "%02x", l->mac[i]);
-}
-
 /* Tag the ifb with the network and container it belongs to, for GC. A failure only
  * weakens GC: a warning. */
 static void tag_ifb(const struct bw_ctx *c, int ifindex)
@@ -199,7 +190,7 @@ static int add_shaping(struct bw_ctx *c, double tick_usec, char **ret_out, struc
 	struct cni_err uerr = {0};
 	struct tc_tbf tbf;
 	struct nl_link ifb;
-	char mac[3 * NL_HWADDR_MAX];
+	char mac[HWADDR_TEXT_MAX];
 	int r;
 
 	if (ingress) {
@@ -222,7 +213,7 @@ static int add_shaping(struct bw_ctx *c, double tick_usec, char **ret_out, struc
 		if (r < 0)
 			goto undo_ifb;
 		tag_ifb(c, ifb.index);
-		format_mac(&ifb, mac, sizeof(mac));
+		hwaddr_format(ifb.mac, ifb.mac_len, mac);
 		r = cni_result_add_iface(c->conf->prev, c->ifb, mac[0] ? mac : NULL, NULL);
 		if (r < 0) {
 			r = cni_err_nomem(err);

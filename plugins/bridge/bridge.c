@@ -23,6 +23,7 @@
 #include "cleanup.h"
 #include "cni/conf.h"
 #include "cni/delegate.h"
+#include "hwaddr.h"
 #include "net/netns.h"
 #include "net/nft.h"
 #include "net/nl.h"
@@ -66,16 +67,6 @@ static void ctx_clear(struct bridge_ctx *c)
 	nl_close(c->cont);
 	if (c->netns_fd >= 0)
 		close(c->netns_fd);
-}
-
-char *bridge_mac_format(const uint8_t *mac, size_t len, char *buf, size_t size)
-{
-	size_t off = 0;
-
-	buf[0] = '\0';
-	for (size_t i = 0; i < len && off + 3 <= size; i++)
-		off += (size_t)snprintf(buf + off, size - off, i ? ":%02x" : "%02x", mac[i]);
-	return buf;
 }
 
 static void sleep_ms(unsigned int ms)
@@ -668,13 +659,13 @@ static int setup_gateways(struct bridge_ctx *c, const struct nl_link *br, const 
 
 		for (size_t i = 0; i < n; i++) {
 			if (c->conf->vlan) {
-				char mac[64];
+				char mac[HWADDR_TEXT_MAX];
 
 				if (ensure_vlan_iface(c, br, &vl, err) < 0)
 					return cni_err_prefix(err,
 							      "failed to create vlan interface");
 				if (!vlan_listed) {
-					bridge_mac_format(vl.mac, vl.mac_len, mac, sizeof(mac));
+					hwaddr_format(vl.mac, vl.mac_len, mac);
 					if (cni_result_add_iface(res, vl.name, mac, NULL) < 0)
 						return cni_err_nomem(err);
 					vlan_listed = true;
@@ -831,7 +822,7 @@ int bridge_cmd_add(const struct cni_cmd_args *args, char **ret_out, struct cni_e
 	_cleanup_free_ char *text = NULL;
 	struct nl_link br, host, cont, l;
 	uint8_t mac_bytes[6], *mac = NULL;
-	char mac_s[64], br_mac[64], host_mac[64];
+	char mac_s[HWADDR_TEXT_MAX], br_mac[HWADDR_TEXT_MAX], host_mac[HWADDR_TEXT_MAX];
 	struct cni_err rb = {0};
 
 	if (bridge_conf_load(args, &c.conf, err) < 0)
@@ -862,7 +853,7 @@ int bridge_cmd_add(const struct cni_cmd_args *args, char **ret_out, struct cni_e
 		cni_err_nomem(err);
 		goto undo_veth;
 	}
-	bridge_mac_format(cont.mac, cont.mac_len, mac_s, sizeof(mac_s));
+	hwaddr_format(cont.mac, cont.mac_len, mac_s);
 	if (cni_result_add_iface(res, br.name, "", NULL) < 0 ||
 	    cni_result_add_iface(res, host.name, "", NULL) < 0 ||
 	    cni_result_add_iface(res, args->ifname, mac_s, args->netns) < 0) {
@@ -893,12 +884,12 @@ int bridge_cmd_add(const struct cni_cmd_args *args, char **ret_out, struct cni_e
 		cni_err_prefix(err, "failed to lookup \"%s\"", host.name);
 		goto undo_ipam;
 	}
-	bridge_mac_format(l.mac, l.mac_len, host_mac, sizeof(host_mac));
+	hwaddr_format(l.mac, l.mac_len, host_mac);
 	if (nl_link_get_by_index(c.host, br.index, &l, err) < 0) {
 		cni_err_prefix(err, "could not lookup \"%s\"", br.name);
 		goto undo_ipam;
 	}
-	bridge_mac_format(l.mac, l.mac_len, br_mac, sizeof(br_mac));
+	hwaddr_format(l.mac, l.mac_len, br_mac);
 	free(res->ifaces[0].mac);
 	res->ifaces[0].mac = strdup(br_mac);
 	free(res->ifaces[1].mac);
@@ -1128,11 +1119,11 @@ static int check_iface(struct nl_sock *sock, const struct cni_iface *f, bool in_
 
 static bool mac_matches(const struct cni_iface *f, const struct nl_link *l)
 {
-	char mac[64];
+	char mac[HWADDR_TEXT_MAX];
 
 	if (!f->mac || !f->mac[0])
 		return true;
-	bridge_mac_format(l->mac, l->mac_len, mac, sizeof(mac));
+	hwaddr_format(l->mac, l->mac_len, mac);
 	return strcmp(mac, f->mac) == 0;
 }
 
@@ -1272,12 +1263,11 @@ int bridge_cmd_check(const struct cni_cmd_args *args, char **ret_out, struct cni
 		return cni_err_set(err, CNI_ERR_INTERNAL,
 				   "Error: Container interface %s not of type veth", l.name);
 	if (!mac_matches(contf, &l)) {
-		char mac[64];
+		char mac[HWADDR_TEXT_MAX];
 
 		return cni_err_set(err, CNI_ERR_INTERNAL,
 				   "Interface %s Mac %s doesn't match container Mac: %s",
-				   contf->name, contf->mac,
-				   bridge_mac_format(l.mac, l.mac_len, mac, sizeof(mac)));
+				   contf->name, contf->mac, hwaddr_format(l.mac, l.mac_len, mac));
 	}
 	contc = (struct check_if){.found = true, .index = l.index, .peer_index = l.link};
 	/* The host end: a veth of prevResult whose peer is the container end, on the bridge. */

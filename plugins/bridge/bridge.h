@@ -54,7 +54,4 @@ int bridge_port_set_vlans(struct nl_sock *host, int ifindex, const char *port_na
 			  const uint16_t *trunk, size_t n_trunk, bool preserve_default,
 			  struct cni_err *err) CNI_MUST_USE;
 
-/* Format a MAC as Go's net.HardwareAddr.String() does ("0a:1b:..."), into buf (3*len). */
-char *bridge_mac_format(const uint8_t *mac, size_t len, char *buf, size_t size);
-
 #endif
