@@ -581,20 +581,6 @@ static int handle_self_netns(struct cni_cmd_args *a, int mask, const struct cni_
 
 /* ---- printing ------------------------------------------------------------- */
 
-static void write_all(int fd, const char *s, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, s, len);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return;
-		}
-		s += n;
-		len -= (size_t)n;
-	}
-}
-
 /* Characters of a container ID a log line shows. */
 #define LOG_CID_MAX 256
 
@@ -679,9 +665,9 @@ static void print_json(cJSON *o, bool indent)
 
 	if (!text)
 		return;
-	write_all(STDOUT_FILENO, text, strlen(text));
+	fileio_write_all(STDOUT_FILENO, text, strlen(text));
 	if (!indent)
-		write_all(STDOUT_FILENO, "\n", 1);
+		fileio_write_all(STDOUT_FILENO, "\n", 1);
 }
 
 static void print_error(const struct cni_err *err, const char *version)
@@ -828,7 +814,7 @@ int cni_main(const struct cni_plugin *plugin)
 		cni_log(&head.log, CNI_LOG_INFO, "succeeded");
 		cni_log(&head.log, CNI_LOG_DEBUG, "result: %s", out ? out : "(none)");
 		if (out)
-			write_all(STDOUT_FILENO, out, strlen(out));
+			fileio_write_all(STDOUT_FILENO, out, strlen(out));
 	}
 	if (head.log.fd >= 0)
 		close(head.log.fd);

@@ -17,6 +17,7 @@
 #include "array.h"
 #include "cleanup.h"
 #include "cni/conf.h"
+#include "sleep.h"
 
 int delegate_find(const char *type, const char *path, char **ret, struct cni_err *err)
 {
@@ -212,7 +213,7 @@ int delegate_exec(const char *type, const char *command, const struct cni_cmd_ar
 			return cni_err_ret(err);
 		if (exec_errno != ETXTBSY)
 			break;
-		usleep(1000 * 100);
+		sleep_ms(100);
 	}
 	if (exec_errno)
 		return cni_err_errno(err, CNI_ERR_INTERNAL, exec_errno,

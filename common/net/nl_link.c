@@ -19,6 +19,7 @@
 #include <libmnl/libmnl.h>
 
 #include "ifname.h"
+#include "sleep.h"
 
 _Static_assert(NL_IFNAMSIZ == IFNAMSIZ, "NL_IFNAMSIZ must match IFNAMSIZ");
 _Static_assert(NL_ALIAS_MAX == IFALIASZ, "NL_ALIAS_MAX must match IFALIASZ");
@@ -727,16 +728,13 @@ int nl_link_vlan_list(struct nl_sock *sock, int ifindex, struct nl_vlan **ret_vl
 
 int nl_link_wait_oper_up(struct nl_sock *sock, int ifindex, struct cni_err *err)
 {
-	static const unsigned int sleep_ms[] = {0, 50, 500, 1000, 1000};
+	static const unsigned int waits_ms[] = {0, 50, 500, 1000, 1000};
 	struct nl_link l;
 	size_t i;
 	int r;
 
-	for (i = 0; i < ARRAY_SIZE(sleep_ms); i++) {
-		struct timespec ts = {sleep_ms[i] / 1000, (long)(sleep_ms[i] % 1000) * 1000000L};
-
-		while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-			;
+	for (i = 0; i < ARRAY_SIZE(waits_ms); i++) {
+		sleep_ms(waits_ms[i]);
 		r = nl_link_get_by_index(sock, ifindex, &l, err);
 		if (r < 0)
 			return r;

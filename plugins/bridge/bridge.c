@@ -24,6 +24,7 @@
 #include "cni/conf.h"
 #include "cni/delegate.h"
 #include "hwaddr.h"
+#include "sleep.h"
 #include "net/netns.h"
 #include "net/nft.h"
 #include "net/nl.h"
@@ -67,14 +68,6 @@ static void ctx_clear(struct bridge_ctx *c)
 	nl_close(c->cont);
 	if (c->netns_fd >= 0)
 		close(c->netns_fd);
-}
-
-static void sleep_ms(unsigned int ms)
-{
-	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
-
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
 }
 
 /* Go's %v of a net.IPNet held by value inside a struct: {IP:10.0.0.0 Mask:ffffff00}. */

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "fileio.h"
 #include "strv.h"
 #include "cni/conf.h"
 #include "cni/json.h"
@@ -137,87 +138,27 @@ int tuning_backup_path(const char *dir, const char *container_id, const char *if
 
 int tuning_backup_mkdirs(const char *dir, char ***ret_created, struct cni_err *err)
 {
-	_cleanup_free_ char *p = strdup(dir);
-	size_t len;
+	size_t fail = 0;
+	int r = fileio_mkdir_p(dir, 0700, ret_created, &fail);
 
-	if (!p)
+	if (r == -ENOMEM)
 		return cni_err_nomem(err);
-	len = strlen(p);
-	/* Each prefix ending before a '/', then the whole path. */
-	for (size_t i = 1; i <= len; i++) {
-		char *copy;
-
-		if (p[i] != '/' && p[i] != '\0')
-			continue;
-		p[i] = '\0';
-		if (mkdir(p, 0700) < 0) {
-			struct stat st;
-
-			if (errno != EEXIST || stat(p, &st) < 0 || !S_ISDIR(st.st_mode)) {
-				int e = errno == EEXIST ? ENOTDIR : errno;
-
-				return cni_err_syscall(
-					err, CNI_ERR_INTERNAL, e,
-					"failed to create backup directory: mkdir %s", p);
-			}
-		} else {
-			copy = strdup(p);
-			if (!copy || strv_push(ret_created, copy) < 0) {
-				free(copy);
-				return cni_err_nomem(err);
-			}
-		}
-		if (i < len)
-			p[i] = '/';
-	}
+	if (r < 0)
+		return cni_err_syscall(err, CNI_ERR_INTERNAL, -r,
+				       "failed to create backup directory: mkdir %.*s", (int)fail,
+				       dir);
 	return 0;
-}
-
-void tuning_backup_rmdirs(char **created)
-{
-	for (size_t n = strv_length(created); n > 0; n--)
-		(void)rmdir(created[n - 1]);
 }
 
 int tuning_backup_write(const char *path, const char *ifname, const char *text, struct cni_err *err)
 {
-	_cleanup_free_ char *tmp = NULL;
-	_cleanup_close_ int fd = -1;
-	size_t len = strlen(text), off = 0;
 	const char *op = "open";
-	int e;
+	int r = fileio_write_atomic(path, text, strlen(text), &op);
 
-	if (asprintf(&tmp, "%s.tmpXXXXXX", path) < 0)
+	if (r == -ENOMEM)
 		return cni_err_nomem(err);
-	/* mkostemp() creates the file with mode 0600. */
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0) {
-		e = errno;
-		return cni_err_syscall(err, CNI_ERR_INTERNAL, e,
+	if (r < 0)
+		return cni_err_syscall(err, CNI_ERR_INTERNAL, -r,
 				       "failed to save file %s.json: %s %s", ifname, op, path);
-	}
-	op = "write";
-	while (off < len) {
-		ssize_t n = write(fd, text + off, len - off);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			if (n == 0)
-				errno = EIO;
-			goto fail;
-		}
-		off += (size_t)n;
-	}
-	if (close(TAKE_FD(fd)) < 0)
-		goto fail;
-	op = "rename";
-	if (rename(tmp, path) < 0)
-		goto fail;
 	return 0;
-fail:
-	e = errno ? errno : EIO;
-	(void)unlink(tmp);
-	return cni_err_syscall(err, CNI_ERR_INTERNAL, e, "failed to save file %s.json: %s %s",
-			       ifname, op, path);
 }

@@ -48,17 +48,15 @@ int tuning_backup_path(const char *dir, const char *container_id, const char *if
 
 /*
  * Create dir and its missing parents (mode 0700). The directories it made
- * are appended to *ret_created (deepest last) for tuning_backup_rmdirs().
+ * are appended to *ret_created (deepest last) for fileio_rmdirs().
  * Failure: "failed to create backup directory: mkdir <path>: <reason>".
  */
 int tuning_backup_mkdirs(const char *dir, char ***ret_created, struct cni_err *err) CNI_MUST_USE;
 
-/* Remove the directories tuning_backup_mkdirs() made, deepest first, if empty. */
-void tuning_backup_rmdirs(char **created);
-
 /*
- * Replace the file at path with text (mode 0600) atomically: a temporary file
- * in the same directory, renamed over it. Failure: "failed to save file
+ * Replace the file at path with text (mode 0600) atomically with
+ * fileio_write_atomic(), which first removes the temp files writers of path
+ * killed before their rename left. Failure: "failed to save file
  * <ifname>.json: <op> <path>: <reason>", the reference's wording.
  */
 int tuning_backup_write(const char *path, const char *ifname, const char *text,

@@ -261,7 +261,7 @@ static int add_save_state(struct add_ctx *a, struct cni_err *err)
 	if (r == 0)
 		r = tuning_backup_write(a->state_path, args->ifname, text, err);
 	if (r < 0) {
-		tuning_backup_rmdirs(a->created_dirs);
+		fileio_rmdirs(a->created_dirs);
 		return r;
 	}
 	cni_log(args->log, CNI_LOG_INFO, "saved the link attributes of '%s' to '%s'", args->ifname,
@@ -273,14 +273,15 @@ static int add_save_state(struct add_ctx *a, struct cni_err *err)
 static void undo_state(struct add_ctx *a)
 {
 	struct cni_err e = {0};
+	int r;
 
 	if (a->state_old) {
 		if (tuning_backup_write(a->state_path, a->args->ifname, a->state_old, &e) < 0)
 			cni_warn_err(a->args->log, &e, "failed to put back the earlier state file");
-	} else if (unlink(a->state_path) < 0 && errno != ENOENT) {
-		cni_warn(a->args->log, "failed to remove '%s': %s", a->state_path, strerror(errno));
+	} else if ((r = fileio_remove_atomic(a->state_path)) < 0) {
+		cni_warn(a->args->log, "failed to remove '%s': %s", a->state_path, strerror(-r));
 	}
-	tuning_backup_rmdirs(a->created_dirs);
+	fileio_rmdirs(a->created_dirs);
 }
 
 /* Set the configured link attributes in the reference's order, each recorded in
@@ -503,6 +504,8 @@ int tuning_del(const struct cni_cmd_args *args, char **ret_out, struct cni_err *
 	r = fileio_read_path(path, STATE_MAX, &text, &len);
 	if (r == -ENOENT) {
 		cni_log(args->log, CNI_LOG_INFO, "no saved link attributes in '%s'", path);
+		/* An ADD killed before its rename may have left its temp file. */
+		(void)fileio_sweep_temps(path);
 		return 0;
 	}
 	if (r < 0) {
@@ -520,8 +523,9 @@ int tuning_del(const struct cni_cmd_args *args, char **ret_out, struct cni_err *
 			r ? "netns or link gone, nothing to restore"
 			  : "restored the link attributes");
 	}
-	if (unlink(path) < 0 && errno != ENOENT)
-		cni_warn(args->log, "failed to remove file %s: %s", path, strerror(errno));
+	r = fileio_remove_atomic(path);
+	if (r < 0)
+		cni_warn(args->log, "failed to remove file %s: %s", path, strerror(-r));
 	return 0;
 }
 

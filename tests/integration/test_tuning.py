@@ -9,7 +9,11 @@ Every test works in namespaces of its own: a "node" namespace (the plugin runs i
 and container namespaces holding one end of a veth pair whose other end stays in the
 node. The state files go to a temporary dataDir.
 """
+import json
 import os
+import shutil
+import subprocess
+import unittest
 
 import cnitest
 from cnitest import CNITestCase, run_plugin
@@ -387,6 +391,43 @@ class TuningTest(CNITestCase):
         self.assertOK(r)
         self.assertIn("ignoring the saved link attributes", r.stderr)
         self.assertFalse(os.path.exists(self.state_file()))
+
+    def temp_files(self):
+        if not os.path.isdir(self.data):
+            return []
+        return [n for n in os.listdir(self.data) if ".json.tmp" in n]
+
+    def killed_at_rename(self, conf, ctr):
+        """An ADD killed between writing its state temp file and renaming it."""
+        e = {k: v for k, v in os.environ.items() if not k.startswith("CNI_")}
+        e.update({"CNI_COMMAND": "ADD", "CNI_CONTAINERID": "cid1", "CNI_NETNS": ctr.path,
+                  "CNI_IFNAME": "eth0", "CNI_PATH": cnitest.BIN})
+        cmd = ["nsenter", "--net=/run/netns/" + self.node.name, "--", "strace", "-f", "-qq",
+               "-o", "/dev/null", "-e", "trace=rename",
+               "-e", "inject=rename:signal=SIGKILL", cnitest.plugin_path("tuning")]
+        subprocess.run(cmd, input=json.dumps(conf).encode(), capture_output=True, env=e,
+                       timeout=60)
+        self.assertFalse(os.path.exists(self.state_file()))
+        self.assertEqual(len(self.temp_files()), 1, self.temp_files())
+
+    @unittest.skipUnless(shutil.which("strace"), "needs strace")
+    def test_killed_add_temp_file_removed_by_del(self):
+        ctr = self.container()
+        conf = self.conf(ctr=ctr, mtu=1400)
+        self.killed_at_rename(conf, ctr)
+        self.assertOK(self.plug("DEL", conf, ctr))
+        self.assertEqual(self.temp_files(), [])
+
+    @unittest.skipUnless(shutil.which("strace"), "needs strace")
+    def test_killed_add_temp_file_removed_by_next_add(self):
+        ctr = self.container()
+        conf = self.conf(ctr=ctr, mtu=1400)
+        self.killed_at_rename(conf, ctr)
+        self.add(conf, ctr)
+        self.assertEqual(self.temp_files(), [])
+        self.assertTrue(os.path.exists(self.state_file()))
+        self.assertOK(self.plug("DEL", conf, ctr))
+        self.assertEqual(self.attrs(ctr)[1], 1500)
 
     # ---- CHECK ---------------------------------------------------------------------------
 

@@ -614,10 +614,10 @@ static void test_backup_files(void)
 	CHECK_INT(fileio_read_path(path, 4096, &text, &len), 0);
 	CHECK_STR(text, "{\n \"mtu\": 1500\n}");
 	/* rmdirs leaves directories that are not empty. */
-	tuning_backup_rmdirs(created);
+	fileio_rmdirs(created);
 	CHECK(stat(sub, &st) == 0);
 	CHECK_INT(unlink(path), 0);
-	tuning_backup_rmdirs(created);
+	fileio_rmdirs(created);
 	CHECK(stat(sub, &st) < 0 && errno == ENOENT);
 	if (asprintf(&file, "%s/a", dir) < 0)
 		abort();

@@ -292,30 +292,11 @@ int cnitool_cache_decode(const char *text, size_t len, struct cnitool_cache_entr
 
 /* ---- files ----------------------------------------------------------------------- */
 
-static int mkdir_p(const char *path, mode_t mode)
-{
-	_cleanup_free_ char *p = strdup(path);
-
-	if (!p)
-		return -ENOMEM;
-	for (char *s = p + 1; *s; s++) {
-		if (*s != '/')
-			continue;
-		*s = '\0';
-		if (mkdir(p, mode) < 0 && errno != EEXIST)
-			return -errno;
-		*s = '/';
-	}
-	if (mkdir(p, mode) < 0 && errno != EEXIST)
-		return -errno;
-	return 0;
-}
-
 int cnitool_cache_write(const char *dir, const struct cnitool_cache_entry *e, struct cni_err *err)
 {
-	_cleanup_free_ char *path = NULL, *text = NULL, *resdir = NULL, *tmp = NULL;
-	_cleanup_fclose_ FILE *f = NULL;
-	int fd, r;
+	_cleanup_free_ char *path = NULL, *text = NULL, *resdir = NULL;
+	const char *op = "open";
+	int r;
 
 	r = cnitool_cache_path(dir, e->network, e->container_id, e->ifname, &path, err);
 	if (r == 0)
@@ -323,31 +304,16 @@ int cnitool_cache_write(const char *dir, const struct cnitool_cache_entry *e, st
 	if (r < 0)
 		return r;
 	resdir = path_printf("%s/results", dir);
-	tmp = path_printf("%s.tmp", path);
-	if (!resdir || !tmp)
+	if (!resdir)
 		return cni_err_nomem(err);
-	r = mkdir_p(resdir, 0700);
+	r = fileio_mkdir_p(resdir, 0700, NULL, NULL);
 	if (r < 0)
 		return cni_err_errno(err, CNI_ERR_IO, -r, "mkdir %s", resdir);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return cni_err_errno(err, CNI_ERR_IO, errno, "open %s", tmp);
-	f = fdopen(fd, "w");
-	if (!f) {
-		close(fd);
-		unlink(tmp);
+	r = fileio_write_atomic(path, text, strlen(text), &op);
+	if (r == -ENOMEM)
 		return cni_err_nomem(err);
-	}
-	if (fputs(text, f) == EOF || fflush(f) == EOF) {
-		r = errno;
-		unlink(tmp);
-		return cni_err_errno(err, CNI_ERR_IO, r, "write %s", tmp);
-	}
-	if (fchmod(fileno(f), 0600) < 0 || rename(tmp, path) < 0) {
-		r = errno;
-		unlink(tmp);
-		return cni_err_errno(err, CNI_ERR_IO, r, "write %s", path);
-	}
+	if (r < 0)
+		return cni_err_errno(err, CNI_ERR_IO, -r, "%s %s", op, path);
 	return 0;
 }
 
@@ -399,9 +365,7 @@ int cnitool_cache_del(const char *dir, const char *net, const char *cid, const c
 
 	if (cnitool_cache_path(dir, net, cid, ifname, &path, &ignored) < 0)
 		return 0;
-	if (unlink(path) < 0 && errno != ENOENT)
-		return -errno;
-	return 0;
+	return fileio_remove_atomic(path);
 }
 
 static int name_cmp(const void *a, const void *b)

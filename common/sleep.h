@@ -1,0 +1,9 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Sleeping a while. */
+#ifndef CNI_SLEEP_H
+#define CNI_SLEEP_H
+
+/* Sleep for ms milliseconds, the whole time even when signals interrupt it. */
+void sleep_ms(unsigned int ms);
+
+#endif
