@@ -82,12 +82,26 @@ int fileio_mkdir_p(const char *path, mode_t mode, char ***ret_created, size_t *r
 	_cleanup_free_ char *p = strdup(path);
 	size_t len;
 
+	struct stat st;
+
 	if (!p)
 		return -ENOMEM;
 	len = strlen(p);
+	/* The common case first: only the last element missing, or nothing. Other failures
+	 * are left to the walk, which finds the prefix that fails. */
+	if (mkdir(p, mode) == 0) {
+		char *copy = ret_created ? strdup(p) : NULL;
+
+		if (ret_created && (!copy || strv_push(ret_created, copy) < 0)) {
+			free(copy);
+			return -ENOMEM;
+		}
+		return 0;
+	}
+	if (errno == EEXIST && stat(p, &st) == 0 && S_ISDIR(st.st_mode))
+		return 0;
 	/* Each prefix ending before a '/', then the whole path. */
 	for (size_t i = 1; i <= len; i++) {
-		struct stat st;
 		int e;
 
 		if (p[i] != '/' && p[i] != '\0')

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "cleanup.h"
+#include "fileio.h"
 #include "strv.h"
 #include "cni/conf.h"
 #include "net/conntrack.h"
@@ -213,21 +214,25 @@ static int pm_marker_init(struct pm_marker *m, const char *network, const char *
 static bool pm_marker_add(const struct cni_log *log, const struct pm_marker *m)
 {
 	const char *at = m->path;
-	int fd = -1;
+	size_t at_len = strlen(at);
+	int fd = -1, e = 0;
 
 	/* A concurrent DEL may remove the (empty) directories between our steps: retry. */
 	for (int attempt = 0; attempt < 3 && fd < 0; attempt++) {
-		at = m->state_dir;
-		if (mkdir(at, 0700) < 0 && errno != EEXIST)
+		int r = fileio_mkdir_p(m->net_dir, 0700, NULL, &at_len);
+
+		if (r < 0) {
+			at = m->net_dir;
+			e = -r;
 			continue;
-		at = m->net_dir;
-		if (mkdir(at, 0700) < 0 && errno != EEXIST)
-			continue;
+		}
 		at = m->path;
+		at_len = strlen(at);
 		fd = open(at, O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+		e = errno;
 	}
 	if (fd < 0) {
-		cni_warn(log, "cannot record '%s' for GC: %s", at, strerror(errno));
+		cni_warn(log, "cannot record '%.*s' for GC: %s", (int)at_len, at, strerror(e));
 		return false;
 	}
 	close(fd);
