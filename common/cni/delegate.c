@@ -7,6 +7,7 @@
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 #include "array.h"
 #include "cleanup.h"
 #include "cni/conf.h"
+#include "strv.h"
 #include "sleep.h"
 
 int delegate_find(const char *type, const char *path, char **ret, struct cni_err *err)
@@ -135,9 +137,64 @@ static int error_from_output(const char *type, const char *out, int status, stru
 			   WEXITSTATUS(status));
 }
 
-static int run_once(const char *exe, const char *command, const char *stdin_data, size_t stdin_len,
+/* The variables of the CNI protocol the child's environment gets from args, in libcni's
+ * order. */
+static const char *const cni_vars[] = {"CNI_COMMAND", "CNI_CONTAINERID", "CNI_NETNS",
+				       "CNI_ARGS",    "CNI_IFNAME",	 "CNI_PATH"};
+
+/* Whether the environment entry kv ("NAME=value") sets one of cni_vars. */
+static bool is_cni_var(const char *kv)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(cni_vars); i++) {
+		size_t n = strlen(cni_vars[i]);
+
+		if (strncmp(kv, cni_vars[i], n) == 0 && kv[n] == '=')
+			return true;
+	}
+	return false;
+}
+
+/*
+ * The child's environment as libcni's invoke package builds it: ours without the protocol's
+ * variables, then CNI_COMMAND=command and the others from args (NULL as ""). A malloc'd
+ * NULL-terminated vector; -ENOMEM.
+ */
+static int child_env(const char *command, const struct cni_cmd_args *args, char ***ret)
+{
+	const char *values[] = {command,    args->container_id, args->netns,
+				args->args, args->ifname,	args->path};
+	_cleanup_strv_free_ char **env = NULL;
+
+	_Static_assert(ARRAY_SIZE(values) == ARRAY_SIZE(cni_vars), "one value per variable");
+	for (char **e = environ; e && *e; e++) {
+		char *copy;
+
+		if (is_cni_var(*e))
+			continue;
+		copy = strdup(*e);
+		if (!copy || strv_push(&env, copy) < 0) {
+			free(copy);
+			return -ENOMEM;
+		}
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(cni_vars); i++) {
+		char *kv = NULL;
+
+		if (asprintf(&kv, "%s=%s", cni_vars[i], values[i] ? values[i] : "") < 0)
+			return -ENOMEM;
+		if (strv_push(&env, kv) < 0) {
+			free(kv);
+			return -ENOMEM;
+		}
+	}
+	*ret = TAKE_PTR(env);
+	return 0;
+}
+
+static int run_once(const char *exe, char **envp, const char *stdin_data, size_t stdin_len,
 		    char **ret_out, int *ret_status, int *ret_exec_errno, struct cni_err *err)
 {
+	char *argv[] = {(char *)exe, NULL};
 	int in[2] = {-1, -1}, out[2] = {-1, -1}, ex[2] = {-1, -1};
 	_cleanup_free_ char *output = NULL;
 	int status = 0, exec_errno = 0;
@@ -168,8 +225,7 @@ static int run_once(const char *exe, const char *command, const char *stdin_data
 		signal(SIGPIPE, SIG_DFL);
 		if (dup2(in[0], STDIN_FILENO) < 0 || dup2(out[1], STDOUT_FILENO) < 0)
 			_exit(127);
-		setenv("CNI_COMMAND", command, 1);
-		execl(exe, exe, (char *)NULL);
+		execve(exe, argv, envp);
 		exec_errno = errno;
 		if (write(ex[1], &exec_errno, sizeof(exec_errno)) < 0)
 			_exit(127);
@@ -200,16 +256,18 @@ int delegate_exec(const char *type, const char *command, const struct cni_cmd_ar
 {
 	_cleanup_free_ char *exe = NULL;
 	_cleanup_free_ char *out = NULL;
+	_cleanup_strv_free_ char **envp = NULL;
 	int status = 0, exec_errno = 0;
 
 	if (delegate_find(type, args->path, &exe, err) < 0)
 		return cni_err_ret(err);
+	if (child_env(command, args, &envp) < 0)
+		return cni_err_nomem(err);
 	/* libcni retries a few times on "text file busy". */
 	for (int attempt = 0; attempt < 5; attempt++) {
 		free(out);
 		out = NULL;
-		if (run_once(exe, command, stdin_data, stdin_len, &out, &status, &exec_errno, err) <
-		    0)
+		if (run_once(exe, envp, stdin_data, stdin_len, &out, &status, &exec_errno, err) < 0)
 			return cni_err_ret(err);
 		if (exec_errno != ETXTBSY)
 			break;

@@ -17,8 +17,10 @@
 int delegate_find(const char *type, const char *path, char **ret, struct cni_err *err) CNI_MUST_USE;
 
 /*
- * Execute plugin `type` with `command`, the caller's environment (CNI_COMMAND
- * replaced) and `stdin_data` on its stdin. On exit status 0, *ret_out (if
+ * Execute plugin `type` (found in args->path) with `stdin_data` on its stdin and the
+ * environment libcni gives a plugin: the caller's, with CNI_COMMAND set to `command` and
+ * CNI_CONTAINERID, CNI_NETNS, CNI_ARGS, CNI_IFNAME and CNI_PATH set from args (NULL
+ * fields as ""); the caller's own environment is not changed. On exit status 0, *ret_out (if
  * non-NULL) gets its stdout. Otherwise its JSON error is passed through into
  * err (code, msg, details); non-JSON output becomes a code-999 error
  * carrying it.

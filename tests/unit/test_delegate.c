@@ -74,6 +74,49 @@ static void test_exec(void)
 	CHECK_STR(r->cni_version, "1.0.0");
 }
 
+/* The child's environment comes from the arguments; ours stays as it was. */
+static void test_exec_env(void)
+{
+	struct cni_cmd_args a = {.path = dir,
+				 .container_id = "c1",
+				 .netns = "/run/netns/x",
+				 .ifname = "eth1",
+				 .args = "K=V",
+				 .cni_version = "1.0.0"};
+	_cleanup_free_ char *out = NULL, *want = NULL;
+	struct cni_err err = {0};
+
+	setenv("CNI_COMMAND", "ADD", 1);
+	setenv("CNI_CONTAINERID", "ours", 1);
+	setenv("CNI_NETNS", "/run/netns/ours", 1);
+	unsetenv("CNI_ARGS");
+	setenv("CNI_NETNS_OVERRIDE", "1", 1);
+	setenv("CNI_TEST_OTHER", "kept", 1);
+	CHECK(delegate_exec("env-ipam", "CHECK", &a, "", 0, &out, &err) == 0);
+	CHECK(asprintf(&want,
+		       "CNI_ARGS=K=V|CNI_COMMAND=CHECK|CNI_CONTAINERID=c1|CNI_IFNAME=eth1|"
+		       "CNI_NETNS=/run/netns/x|CNI_NETNS_OVERRIDE=1|CNI_PATH=%s|"
+		       "CNI_TEST_OTHER=kept|",
+		       dir) > 0);
+	CHECK_STR(out, want);
+	CHECK_STR(getenv("CNI_COMMAND"), "ADD");
+	CHECK_STR(getenv("CNI_CONTAINERID"), "ours");
+	CHECK(getenv("CNI_ARGS") == NULL);
+	free(TAKE_PTR(out));
+
+	/* NULL fields are passed as empty values, never the caller's. */
+	a.container_id = a.netns = a.ifname = a.args = NULL;
+	CHECK(delegate_exec("env-ipam", "DEL", &a, "", 0, &out, &err) == 0);
+	free(TAKE_PTR(want));
+	CHECK(asprintf(&want,
+		       "CNI_ARGS=|CNI_COMMAND=DEL|CNI_CONTAINERID=|CNI_IFNAME=|CNI_NETNS=|"
+		       "CNI_NETNS_OVERRIDE=1|CNI_PATH=%s|CNI_TEST_OTHER=kept|",
+		       dir) > 0);
+	CHECK_STR(out, want);
+	unsetenv("CNI_NETNS_OVERRIDE");
+	unsetenv("CNI_TEST_OTHER");
+}
+
 int main(void)
 {
 	if (!mkdtemp(dir))
@@ -85,10 +128,12 @@ int main(void)
 		"echo '{\"code\": 11, \"msg\": \"try later\", \"details\": \"busy\"}'; exit 1");
 	write_script("garbage-ipam", "printf oops; exit 1");
 	write_script("silent-ipam", "exit 3");
+	write_script("env-ipam", "env | grep '^CNI_' | LC_ALL=C sort | tr '\\n' '|'");
 	write_script("result-ipam",
 		     "cat >/dev/null; echo '{\"ips\":[{\"address\":\"10.0.0.2/24\"}]}'");
 	RUN(test_find);
 	RUN(test_exec);
+	RUN(test_exec_env);
 	{
 		char cmd[300];
 		snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);

@@ -176,10 +176,8 @@ static void describe(const struct cnitool_plugin *p, char *buf, size_t n)
 		snprintf(buf, n, "type=\"%s\"", p->type);
 }
 
-/*
- * Run one plugin: the CNI_* environment of libcni's invoke.Args (set in our
- * environment, which the child inherits; delegate_exec sets CNI_COMMAND).
- */
+/* Run one plugin: delegate_exec() gives it the CNI_* environment of libcni's invoke.Args
+ * from a. */
 static int exec_plugin(const struct cnitool_ctx *ctx, const struct cnitool_plugin *p,
 		       const char *command, const struct cnitool_rt *rt, const char *conf,
 		       char **ret_out, struct cni_err *err)
@@ -189,11 +187,6 @@ static int exec_plugin(const struct cnitool_ctx *ctx, const struct cnitool_plugi
 
 	args = rt && rt->cni_args ? cnitool_args_string(rt->cni_args) : strdup("");
 	if (!args)
-		return cni_err_nomem(err);
-	if (setenv("CNI_CONTAINERID", rt ? rt->container_id : "", 1) < 0 ||
-	    setenv("CNI_NETNS", rt ? rt->netns : "", 1) < 0 ||
-	    setenv("CNI_IFNAME", rt ? rt->ifname : "", 1) < 0 || setenv("CNI_ARGS", args, 1) < 0 ||
-	    setenv("CNI_PATH", ctx->cni_path, 1) < 0)
 		return cni_err_nomem(err);
 	a.command = command;
 	a.container_id = rt ? rt->container_id : "";
