@@ -1,18 +1,24 @@
 # SPDX-License-Identifier: Apache-2.0
 # Non-recursive build of the CNI plugin suite.
 #
-#   make                 build bin/bridge bin/host-local bin/portmap bin/cnitool
-#   make check           seam check and unit tests (no privileges needed; TAP output)
+#   make                 build the plugins into bin/ (bridge host-local portmap loopback
+#                        static tuning bandwidth firewall) and bin/cnitool
+#   make check           seam check (with its own test) and unit tests (no privileges
+#                        needed; TAP output)
 #   make check-root      integration tests (root, in network namespaces of their own)
-#   make test            both, again under ASan+UBSan, then a short fuzz run (the README's)
+#   make test            check, check-root and deb-check, check and check-root again under
+#                        ASan+UBSan, then a short fuzz run (the README's test command)
 #   make SANITIZE=1 ...  the same with ASan+UBSan, in build/san/ (binaries in build/san/bin)
 #   make check-format    fail if any C file is not clang-formatted
 #   make install         install every plugin into $(DESTDIR)$(CNI_BIN_DIR), cnitool into
 #                        $(DESTDIR)$(PREFIX)/bin
 #   make deb             build $(DEB_BUILD)/cni-c-plugins_<version>_<arch>.deb (plugins in
 #                        /usr/lib/cni, like Debian's containernetworking-plugins)
-#   make deb-check       build the package and check its contents (part of make check)
+#   make deb-check       build the package and check its contents (part of make test)
+#   make demo            the container-networking demo (demo/demo.sh)
 #   make demo-cluster    the three-node cluster demo (namespaces of its own)
+#   make fuzz, fuzz-smoke, stress, stress-kill, stress-concurrency, stress-nft-race
+#                        the heavier tiers (tests/fuzz/fuzz.mk, tests/stress/stress.mk)
 #   make bench           benchmarks side by side with the reference plugins (bench/results.md)
 
 CC        ?= cc
@@ -127,7 +133,7 @@ include tests/stress/stress.mk
 
 # Tiers: check needs no privileges (its live unit tests skip without them);
 # check-root runs the plugins in network namespaces of its own (root).
-check: check-seam unit deb-check
+check: check-seam unit
 check-root: integration
 
 # The README's two commands: `make deps demo` and `make deps test`.
@@ -147,21 +153,19 @@ bench: deps all
 
 # Everything, then everything again under ASan+UBSan.
 test:
-	$(MAKE) check check-root
+	$(MAKE) check check-root deb-check
 	$(MAKE) SANITIZE=1 check check-root
 	$(MAKE) fuzz-smoke
 
 # ---- housekeeping ----------------------------------------------------------
-# The seam of common/: the protocol layer never sees libmnl/libnftnl or the
-# kernel layer's headers, the kernel layer never sees cJSON or the protocol
-# layer's headers, and the shared basics see neither.
-NET_ONLY := <libmnl/|<libnftnl/|<linux/netlink.h>|<linux/rtnetlink.h>|<linux/netfilter|"net/
-CNI_ONLY := <cjson/|"cni/
+# The layering of the sources (scripts/check-seam.sh says each rule), then the check's own
+# test: each deliberate violation in a copy of the tree must make it fail.
 check-seam:
-	@bad=$$( { grep -nE '^\s*#\s*include\s*($(NET_ONLY))' common/cni/* common/*.[ch]; \
-		   grep -nE '^\s*#\s*include\s*($(CNI_ONLY))' common/net/* common/*.[ch]; } ); \
-	if [ -n "$$bad" ]; then echo "includes across the common/ seam:"; echo "$$bad"; exit 1; fi; \
-	echo "seam ok"
+	@sh scripts/check-seam.sh
+	@mkdir -p $(BUILD)
+	@sh tests/scripts/test_check_seam.sh >$(BUILD)/check-seam-test.tap 2>&1 || \
+		{ cat $(BUILD)/check-seam-test.tap; echo "check-seam's own test failed"; exit 1; }
+	@echo "seam check's test ok ($$(grep -c '^ok' $(BUILD)/check-seam-test.tap) cases)"
 
 FMT_SRC = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
 check-format:
