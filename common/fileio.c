@@ -217,25 +217,15 @@ int fileio_sweep_temps(const char *path)
 	return sweep(dir, prefix, pidns_id());
 }
 
-int fileio_write_atomic(const char *path, const void *data, size_t len, const char **ret_op)
+int fileio_write_via_temp(char *tmpl, const char *path, const void *data, size_t len,
+			  const char **ret_op)
 {
-	_cleanup_free_ char *dir = NULL, *prefix = NULL, *tmp = NULL;
-	unsigned long long ns = pidns_id();
 	_cleanup_close_ int fd = -1;
 	const char *op = "open";
-	int r;
+	int r = 0;
 
-	r = temp_prefix(path, &dir, &prefix);
-	if (r < 0)
-		goto fail;
-	(void)sweep(dir, prefix, ns);
-	if (asprintf(&tmp, "%s/%s%llu-%d-XXXXXX", dir, prefix, ns, (int)getpid()) < 0) {
-		tmp = NULL;
-		r = -ENOMEM;
-		goto fail;
-	}
 	/* mkostemp() creates the file with mode 0600. */
-	fd = mkostemp(tmp, O_CLOEXEC);
+	fd = mkostemp(tmpl, O_CLOEXEC);
 	if (fd < 0) {
 		r = -errno;
 		goto fail;
@@ -246,15 +236,37 @@ int fileio_write_atomic(const char *path, const void *data, size_t len, const ch
 		r = -errno;
 	if (r == 0) {
 		op = "rename";
-		if (rename(tmp, path) < 0)
+		if (rename(tmpl, path) < 0)
 			r = -errno;
 	}
 	if (r < 0)
-		(void)unlink(tmp);
+		(void)unlink(tmpl);
 fail:
 	if (r < 0 && ret_op)
 		*ret_op = op;
 	return r;
+}
+
+int fileio_write_atomic(const char *path, const void *data, size_t len, const char **ret_op)
+{
+	_cleanup_free_ char *dir = NULL, *prefix = NULL, *tmp = NULL;
+	unsigned long long ns = pidns_id();
+	int r;
+
+	r = temp_prefix(path, &dir, &prefix);
+	if (r == 0) {
+		(void)sweep(dir, prefix, ns);
+		if (asprintf(&tmp, "%s/%s%llu-%d-XXXXXX", dir, prefix, ns, (int)getpid()) < 0) {
+			tmp = NULL;
+			r = -ENOMEM;
+		}
+	}
+	if (r < 0) {
+		if (ret_op)
+			*ret_op = "open";
+		return r;
+	}
+	return fileio_write_via_temp(tmp, path, data, len, ret_op);
 }
 
 int fileio_remove_atomic(const char *path)

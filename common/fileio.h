@@ -49,6 +49,10 @@ void fileio_rmdirs(char **created);
  * cannot check, it was last modified more than FILEIO_TEMP_FOREIGN_AGE seconds ago (a
  * write lasts microseconds). So concurrent writers of the same path never remove each
  * other's temp file, and a kill never leaves one for good.
+ *
+ * An owner whose writers all hold one lock (host-local's store) may name its temp files
+ * itself and write through fileio_write_via_temp(): under that lock no write is in flight,
+ * so every temp file of its is stale and its own scan removes them.
  */
 #define FILEIO_TEMP_FOREIGN_AGE 3600
 
@@ -60,6 +64,15 @@ void fileio_rmdirs(char **created);
  */
 int fileio_write_atomic(const char *path, const void *data, size_t len, const char **ret_op)
 	__attribute__((warn_unused_result));
+
+/*
+ * The steps of an atomic write through a temp file the caller names: mkostemp(tmpl) (the
+ * name ends in "XXXXXX", in path's directory; mode 0600), write data, close, rename over
+ * path; no sweep (see above). 0, or -errno with *ret_op as fileio_write_atomic(), the temp
+ * file removed.
+ */
+int fileio_write_via_temp(char *tmpl, const char *path, const void *data, size_t len,
+			  const char **ret_op) __attribute__((warn_unused_result));
 
 /* Remove the file at path and the stale temp files of path. 0 (also when it did not
  * exist), or the -errno of unlink(). */
