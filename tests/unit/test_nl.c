@@ -822,6 +822,58 @@ static void test_rx_batch(void)
 	CHECK_STR(err.details, "Operation not permitted");
 }
 
+/* The container-namespace opener: the reference's words, and DEL's "gone". */
+static void test_netns_open_container(void)
+{
+	char path[] = "/tmp/test_nl_XXXXXX";
+	_cleanup_nl_close_ struct nl_sock *sock = NULL;
+	struct cni_err err = {0};
+	char want[128];
+	int fd = -1, tmp, r;
+
+	tmp = mkstemp(path);
+	CHECK(tmp >= 0);
+	if (tmp >= 0)
+		close(tmp);
+	/* Not a namespace. */
+	CHECK_INT(netns_open_container(path, 0, &fd, &sock, &err), -EINVAL);
+	snprintf(want, sizeof(want), "failed to open netns \"%s\": unknown FS magic on '%s'", path,
+		 path);
+	CHECK(strncmp(err.msg, want, strlen(want)) == 0);
+	CHECK(err.details[0] == '\0');
+	CHECK_INT(netns_open_container(path, NETNS_BARE, &fd, NULL, &err), -EINVAL);
+	CHECK(strncmp(err.msg, "unknown FS magic on '", 21) == 0);
+	CHECK_INT(netns_open_container(path, NETNS_GONE_OK, &fd, &sock, &err), 1);
+	CHECK(err.msg[0] == '\0');
+	unlink(path);
+	/* Missing. */
+	CHECK_INT(netns_open_container(path, 0, &fd, NULL, &err), -ENOENT);
+	CHECK_INT(err.code, CNI_ERR_INTERNAL);
+	snprintf(want, sizeof(want), "failed to open netns \"%s\": ", path);
+	CHECK(strncmp(err.msg, want, strlen(want)) == 0);
+	CHECK_INT(netns_open_container(path, NETNS_BARE, &fd, NULL, &err), -ENOENT);
+	snprintf(want, sizeof(want), "failed to Statfs \"%s\": no such file or directory", path);
+	CHECK_STR(err.msg, want);
+	CHECK_INT(netns_open_container(path, NETNS_GONE_OK | NETNS_BARE, &fd, NULL, &err), 1);
+	CHECK(fd == -1 && sock == NULL);
+
+	/* A namespace: its fd, and a socket inside (entering it needs CAP_SYS_ADMIN). */
+	r = netns_open_container("/proc/self/ns/net", 0, &fd, &sock, &err);
+	if (r == -EPERM) {
+		CHECK(strncmp(err.msg, "failed to open netns \"/proc/self/ns/net\": ", 43) == 0);
+		CHECK_INT(netns_open_container("/proc/self/ns/net", 0, &fd, NULL, &err), 0);
+	} else {
+		CHECK_INT(r, 0);
+		CHECK(sock != NULL);
+	}
+	CHECK(fd >= 0);
+	if (fd >= 0)
+		close(fd);
+	/* Without ret_fd the namespace fd is not kept. */
+	nl_close(TAKE_PTR(sock));
+	CHECK_INT(netns_open_container("/proc/self/ns/net", NETNS_GONE_OK, NULL, NULL, &err), 0);
+}
+
 static void test_netns_and_sysctl_unprivileged(void)
 {
 	char path[] = "/tmp/test_nl_XXXXXX";
@@ -1433,6 +1485,7 @@ int main(void)
 	RUN(test_rx_dump_intr);
 	RUN(test_rx_batch);
 	RUN(test_netns_and_sysctl_unprivileged);
+	RUN(test_netns_open_container);
 	if (live_setup(&live_env))
 		live_skip = NULL;
 	RUN(test_live_links);
