@@ -9,6 +9,7 @@
 #include "cleanup.h"
 #include "cni/cni.h"
 #include "cni/conf.h"
+#include "fileio.h"
 
 /* Verb implementations of a test plugin. */
 static int t_add(const struct cni_cmd_args *a, char **ret_out, struct cni_err *err)
@@ -576,6 +577,33 @@ static void test_gc_attachments(void)
 	cJSON_Delete(c);
 }
 
+/* cni_warn_err(): "<program>: <what>: <msg>[: <details>]" on stderr. */
+static void test_warn_err(void)
+{
+	char path[] = "/tmp/test_cni_warn_XXXXXX";
+	_cleanup_free_ char *text = NULL;
+	struct cni_err e = {0};
+	int fd = mkstemp(path), saved = dup(STDERR_FILENO);
+	size_t len = 0;
+
+	CHECK(fd >= 0 && saved >= 0);
+	if (fd < 0 || saved < 0)
+		return;
+	fflush(stderr);
+	dup2(fd, STDERR_FILENO);
+	cni_err_set(&e, CNI_ERR_INTERNAL, "no such device");
+	cni_warn_err(NULL, &e, "could not remove '%s'", "veth1");
+	cni_err_details(&e, "ifindex %d", 7);
+	cni_warn_err(NULL, &e, "failed to restore MTU");
+	dup2(saved, STDERR_FILENO);
+	close(saved);
+	close(fd);
+	CHECK_INT(fileio_read_path(path, 4096, &text, &len), 0);
+	CHECK_STR(text, "test_cni: could not remove 'veth1': no such device\n"
+			"test_cni: failed to restore MTU: no such device: ifindex 7\n");
+	unlink(path);
+}
+
 int main(void)
 {
 	RUN(test_about_and_version);
@@ -588,5 +616,6 @@ int main(void)
 	RUN(test_std_key_types);
 	RUN(test_strict_json);
 	RUN(test_gc_attachments);
+	RUN(test_warn_err);
 	UNIT_DONE();
 }
