@@ -33,6 +33,7 @@
 #include "array.h"
 #include "net/nft_priv.h"
 #include "net/nl.h"
+#include "net/test_priv.h"
 
 /* Messages go to the current page until it holds this much. */
 #define NFT_PAGE_LIMIT (32 * 1024)

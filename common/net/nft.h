@@ -58,19 +58,12 @@ int nft_txn_new(struct nft_txn **ret_txn, struct cni_err *err) CNI_MUST_USE;
 void nft_txn_free(struct nft_txn *txn);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct nft_txn *, nft_txn_free)
 
-/* Number of messages queued and not yet committed. */
-size_t nft_txn_pending(const struct nft_txn *txn);
-
 /* Queue "add table <family> <name> [{ comment "<comment>" }]". Idempotent at commit
  * (no NLM_F_EXCL); an existing table keeps its comment. comment may be NULL. The queueing
  * functions below fail with -EINVAL for an empty or too long name (NFT_NAME_MAXLEN) or
  * comment (NFT_COMMENT_MAX), and -EMSGSIZE for a message larger than a batch page. */
 int nft_txn_add_table(struct nft_txn *txn, int family, const char *name, const char *comment,
 		      struct cni_err *err) CNI_MUST_USE;
-
-/* Queue "delete table <family> <name>" (fails at commit when it does not exist). */
-int nft_txn_delete_table(struct nft_txn *txn, int family, const char *name,
-			 struct cni_err *err) CNI_MUST_USE;
 
 /* Queue "add chain": a regular chain when base is NULL, else a base chain (-EINVAL without
  * a type). Idempotent at commit for an identical hook specification. comment may be NULL. */
@@ -158,12 +151,6 @@ void nft_txn_bind_generation(struct nft_txn *txn);
  * changed something. Errors: the kernel's -errno ("failed to get the nftables ruleset
  * generation"). */
 int nft_get_generation(struct nft_txn *txn, uint32_t *ret_gen, struct cni_err *err) CNI_MUST_USE;
-
-/* A copy of the queued batch as it would be sent, without the final BATCH_END: the
- * NFNL_MSG_BATCH_BEGIN message (with the generation when the batch is bound to it)
- * followed by the queued messages (for tests, and for commits that append messages). Empty (NULL, 0) when nothing is queued. Free *ret_buf with free(). */
-int nft_txn_copy_batch(const struct nft_txn *txn, void **ret_buf, size_t *ret_len,
-		       struct cni_err *err) CNI_MUST_USE;
 
 /* Drop every queued message without sending anything. */
 void nft_txn_abort(struct nft_txn *txn);
@@ -441,9 +428,6 @@ int nft_rule_new(int family, const char *table, const char *chain, const char *c
 void nft_rule_free(struct nft_rule *rule);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct nft_rule *, nft_rule_free)
 
-/* Number of expressions in the rule so far. */
-size_t nft_rule_expr_count(const struct nft_rule *rule);
-
 /* The libnftnl rule being built (for inspection and tests); owned by the rule. */
 const struct nftnl_rule *nft_rule_nlr(const struct nft_rule *rule);
 
@@ -507,18 +491,9 @@ int nft_rule_match_l4proto(struct nft_rule *rule, uint8_t proto, struct cni_err 
 int nft_rule_match_l4_dport(struct nft_rule *rule, uint8_t proto, uint16_t port,
 			    struct cni_err *err) CNI_MUST_USE;
 
-/* "tcp|udp|sctp sport <port>". */
-int nft_rule_match_l4_sport(struct nft_rule *rule, uint8_t proto, uint16_t port,
-			    struct cni_err *err) CNI_MUST_USE;
-
 /* "iifname|oifname [!=] "<name>"" (exact name, no wildcard). */
 int nft_rule_match_ifname(struct nft_rule *rule, enum nft_ifname_key key, const char *name,
 			  enum nft_cmp_ops op, struct cni_err *err) CNI_MUST_USE;
-
-/* "meta mark [!=] <value>" when mask is 0xffffffff, else
- * "meta mark & <mask> ==|!= <value>". */
-int nft_rule_match_mark(struct nft_rule *rule, uint32_t mask, uint32_t value, enum nft_cmp_ops op,
-			struct cni_err *err) CNI_MUST_USE;
 
 /* "fib daddr type local". */
 int nft_rule_match_fib_daddr_local(struct nft_rule *rule, struct cni_err *err) CNI_MUST_USE;
@@ -538,15 +513,5 @@ int nft_rule_dnat(struct nft_rule *rule, int af, const void *addr, uint16_t port
 /* A verdict: NF_ACCEPT, NF_DROP, NFT_RETURN, or NFT_JUMP/NFT_GOTO with chain (else NULL). */
 int nft_rule_verdict(struct nft_rule *rule, int verdict, const char *chain,
 		     struct cni_err *err) CNI_MUST_USE;
-
-/* Parse one nft-syntax condition, as in portmap's conditionsV4/V6, and append its
- * expressions. Understood: "ip|ip6 saddr|daddr [==|!=] A[/len]", "iifname|oifname
- * [==|!=] NAME" (quoted or not), "meta mark [==|!=] V", "meta mark & M ==|!= V",
- * "meta l4proto|ip protocol tcp|udp|sctp|N", "tcp|udp|sctp dport|sport N". Several
- * conditions may appear in one string. Anything else is a CNI_ERR_INVALID_CONFIG error
- * naming the token (-EINVAL); builder failures are -EINVAL with CNI_ERR_INVALID_CONFIG and
- * the message prefixed "invalid nftables condition '<text>'". */
-int nft_rule_parse_condition(struct nft_rule *rule, const char *text,
-			     struct cni_err *err) CNI_MUST_USE;
 
 #endif

@@ -18,6 +18,7 @@
 #include "net/nft.h"
 #include "net/nl.h"
 #include "net/tc.h"
+#include "net/test_priv.h"
 #include "portmap/netconf.h"
 #include "portmap/rules.h"
 

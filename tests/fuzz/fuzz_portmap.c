@@ -14,6 +14,7 @@
 #include "fuzz_cni.h"
 #include "fuzz_util.h"
 #include "net/nft.h"
+#include "net/test_priv.h"
 #include "portmap/cond.h"
 #include "portmap/netconf.h"
 #include "portmap/rules.h"

@@ -11,6 +11,7 @@
  * rules loaded by `nft -f` from the golden files: `nft list` text, `nft --debug=netlink`
  * expressions and the rule messages byte for byte. */
 #include "net/nft.h"
+#include "net/test_priv.h"
 #include "live.h"
 
 #include <arpa/inet.h>
@@ -65,6 +66,16 @@ static struct nft_rule *new_rule(int family, const char *table, const char *chai
 
 	OK(nft_rule_new(family, table, chain, comment, &r, &err));
 	return r;
+}
+
+/* "meta mark <value>" (mask all ones) or "meta mark & <mask> == <value>", from the raw
+ * expressions, as nft encodes them. */
+static void mark_match(struct nft_rule *r, uint32_t mask, uint32_t value)
+{
+	OK(nft_rule_expr_meta(r, NFT_META_MARK, &err));
+	if (mask != UINT32_MAX)
+		OK(nft_rule_expr_mask(r, &mask, sizeof(mask), &err));
+	OK(nft_rule_expr_cmp(r, NFT_CMP_EQ, &value, sizeof(value), &err));
 }
 
 /* ---- unprivileged: builders ------------------------------------------------------------ */
@@ -191,8 +202,8 @@ static void test_expr_misc(void)
 
 	OK(nft_rule_match_ifname(r, NFT_IIFNAME, "eth0", NFT_CMP_EQ, &err));
 	OK(nft_rule_match_ifname(r, NFT_OIFNAME, "br0", NFT_CMP_NEQ, &err));
-	OK(nft_rule_match_mark(r, UINT32_MAX, 0x2000, NFT_CMP_EQ, &err));
-	OK(nft_rule_match_mark(r, 0x2000, 0x2000, NFT_CMP_EQ, &err));
+	mark_match(r, UINT32_MAX, 0x2000);
+	mark_match(r, 0x2000, 0x2000);
 	OK(nft_rule_match_fib_daddr_local(r, &err));
 	OK(nft_rule_verdict(r, NFT_JUMP, "hostports_all", &err));
 	txt = rule_text(r);
@@ -362,41 +373,6 @@ static void test_anon_set_msgs(void)
 		nftnl_set_free(s);
 	}
 	CHECK_INT(idx, 3);
-}
-
-static void test_parse_condition(void)
-{
-	_cleanup_(nft_rule_freep) struct nft_rule *a = new_rule(NFPROTO_IPV4, "t", "c", NULL);
-	_cleanup_(nft_rule_freep) struct nft_rule *b = new_rule(NFPROTO_IPV4, "t", "c", NULL);
-	_cleanup_(nft_rule_freep) struct nft_rule *c = new_rule(NFPROTO_IPV6, "t", "c", NULL);
-	_cleanup_free_ char *ta = NULL, *tb = NULL;
-
-	/* The parser produces the same expressions as the builders. */
-	OK(nft_rule_parse_condition(a, "ip saddr 10.0.0.0/20 iifname \"eth0\" oifname != br0",
-				    &err));
-	OK(nft_rule_parse_condition(a, "meta mark & 0x2000 == 0x2000 tcp dport 80", &err));
-	OK(nft_rule_match_ip_addr(b, AF_INET, NFT_ADDR_SADDR, A(AF_INET, "10.0.0.0"), 20,
-				  NFT_CMP_EQ, &err));
-	OK(nft_rule_match_ifname(b, NFT_IIFNAME, "eth0", NFT_CMP_EQ, &err));
-	OK(nft_rule_match_ifname(b, NFT_OIFNAME, "br0", NFT_CMP_NEQ, &err));
-	OK(nft_rule_match_mark(b, 0x2000, 0x2000, NFT_CMP_EQ, &err));
-	OK(nft_rule_match_l4_dport(b, IPPROTO_TCP, 80, &err));
-	ta = rule_text(a);
-	tb = rule_text(b);
-	CHECK_STR(ta, tb);
-
-	OK(nft_rule_parse_condition(c, "ip6 daddr != fd00::/64 mark 7 meta l4proto udp", &err));
-	CHECK_INT(nft_rule_expr_count(c), 6);
-
-	cni_err_clear(&err);
-	CHECK(nft_rule_parse_condition(c, "ct state established", &err) == -EINVAL);
-	CHECK_INT(err.code, CNI_ERR_INVALID_CONFIG);
-	CHECK_STR(err.msg, "unsupported nftables condition 'ct state established' at 'ct'");
-	CHECK(nft_rule_parse_condition(c, "ip saddr 10.0.0.1", &err) == -EINVAL);
-	CHECK_INT(err.code, CNI_ERR_INVALID_CONFIG);
-	CHECK(nft_rule_parse_condition(c, "ip6 saddr 10.0.0.1", &err) == -EINVAL);
-	CHECK(nft_rule_parse_condition(c, "iifname \"eth0", &err) == -EINVAL);
-	CHECK(nft_rule_parse_condition(c, "tcp dport 70000", &err) == -EINVAL);
 }
 
 /* ---- unprivileged: messages round trip ------------------------------------------------ */
@@ -817,7 +793,8 @@ static void hostport_chains(struct nft_txn *txn, int family)
 }
 
 /* The rules of the chains rewritten on every ADD. */
-static void hostport_entry_rules(struct nft_txn *txn, int family, const char *conditions)
+static void hostport_entry_rules(struct nft_txn *txn, int family,
+				 void (*conditions)(struct nft_rule *r))
 {
 	const char *T = "cni_hostport";
 	struct nft_rule *r;
@@ -829,7 +806,7 @@ static void hostport_entry_rules(struct nft_txn *txn, int family, const char *co
 	OK(nft_rule_verdict(r, NFT_JUMP, "hostports", &err));
 	add(txn, r);
 	r = new_rule(family, T, "prerouting", NULL);
-	OK(nft_rule_parse_condition(r, conditions, &err));
+	conditions(r);
 	OK(nft_rule_match_fib_daddr_local(r, &err));
 	OK(nft_rule_verdict(r, NFT_JUMP, "hostports_all", &err));
 	add(txn, r);
@@ -837,6 +814,24 @@ static void hostport_entry_rules(struct nft_txn *txn, int family, const char *co
 	OK(nft_rule_match_fib_daddr_local(r, &err));
 	OK(nft_rule_verdict(r, NFT_JUMP, "hostports_all", &err));
 	add(txn, r);
+}
+
+/* "ip saddr 10.0.0.0/20 iifname "eth0" meta mark & 0x00002000 == 0x00002000" */
+static void hostport_conditions_v4(struct nft_rule *r)
+{
+	OK(nft_rule_match_ip_addr(r, AF_INET, NFT_ADDR_SADDR, A(AF_INET, "10.0.0.0"), 20,
+				  NFT_CMP_EQ, &err));
+	OK(nft_rule_match_ifname(r, NFT_IIFNAME, "eth0", NFT_CMP_EQ, &err));
+	mark_match(r, 0x2000, 0x2000);
+}
+
+/* "ip6 saddr fd00::/64 oifname != lo meta mark 0x1" */
+static void hostport_conditions_v6(struct nft_rule *r)
+{
+	OK(nft_rule_match_ip_addr(r, AF_INET6, NFT_ADDR_SADDR, A(AF_INET6, "fd00::"), 64,
+				  NFT_CMP_EQ, &err));
+	OK(nft_rule_match_ifname(r, NFT_OIFNAME, "lo", NFT_CMP_NEQ, &err));
+	mark_match(r, UINT32_MAX, 1);
 }
 
 static void build_hostport(struct nft_txn *txn)
@@ -852,9 +847,7 @@ static void build_hostport(struct nft_txn *txn)
 	dnat_rule(txn, NFPROTO_IPV4, "hostports", NULL, IPPROTO_TCP, 8081, "10.88.0.6", 80, "cid2");
 	dnat_rule(txn, NFPROTO_IPV4, "hostip_hostports", "192.168.1.1", IPPROTO_TCP, 8443,
 		  "10.88.0.5", 443, "cid1");
-	hostport_entry_rules(txn, NFPROTO_IPV4,
-			     "ip saddr 10.0.0.0/20 iifname \"eth0\" meta mark & 0x00002000 == "
-			     "0x00002000");
+	hostport_entry_rules(txn, NFPROTO_IPV4, hostport_conditions_v4);
 	hp_masq_rule(txn, NFPROTO_IPV4, "10.88.0.5", -1, "10.88.0.5", "cid1");
 	hp_masq_rule(txn, NFPROTO_IPV4, "127.0.0.1", -1, "10.88.0.5", "cid1");
 	hp_masq_rule(txn, NFPROTO_IPV4, "0.0.0.0", 0, "10.88.0.6", "cid2");
@@ -864,7 +857,7 @@ static void build_hostport(struct nft_txn *txn)
 		  "cid1");
 	dnat_rule(txn, NFPROTO_IPV6, "hostports", "fd00::1", IPPROTO_UDP, 5353, "fd00:88::5", 53,
 		  "cid1");
-	hostport_entry_rules(txn, NFPROTO_IPV6, "ip6 saddr fd00::/64 oifname != lo meta mark 0x1");
+	hostport_entry_rules(txn, NFPROTO_IPV6, hostport_conditions_v6);
 	hp_masq_rule(txn, NFPROTO_IPV6, "fd00:88::5", -1, "fd00:88::5", "cid1");
 }
 
@@ -1584,7 +1577,6 @@ int main(void)
 	RUN(test_expr_misc);
 	RUN(test_expr_raw);
 	RUN(test_anon_set_msgs);
-	RUN(test_parse_condition);
 	RUN(test_msg_roundtrip);
 
 	/* Everything below runs in a private network namespace only. */
