@@ -1123,27 +1123,6 @@ int nft_list_rules_or_empty(struct nft_txn *txn, int family, const char *table, 
 	return 0;
 }
 
-int nft_rule_info_format(const struct nft_rule_info *info, char **ret_text, struct cni_err *err)
-{
-	size_t size = 1024;
-
-	for (;;) {
-		_cleanup_free_ char *buf = malloc(size);
-		int n;
-
-		if (!buf)
-			return cni_err_nomem(err);
-		n = nftnl_rule_snprintf(buf, size, info->nlr, NFTNL_OUTPUT_DEFAULT, 0);
-		if (n < 0)
-			return cni_err_set_errno(err, 0, EINVAL, "failed to format nft rule");
-		if ((size_t)n < size) {
-			*ret_text = TAKE_PTR(buf);
-			return 0;
-		}
-		size = (size_t)n + 1;
-	}
-}
-
 int nft_txn_delete_rules_if(struct nft_txn *txn, int family, const char *table, const char *chain,
 			    nft_rule_pred_fn pred, void *userdata, size_t *ret_count,
 			    struct cni_err *err)
@@ -1403,9 +1382,48 @@ int nft_txn_ensure_chain(struct nft_txn *txn, int family, const char *table, con
 	return nft_txn_add_chain(txn, family, table, chain, base, comment, err);
 }
 
-/* The expressions of a rule as libnftnl prints them, one per line (NULL: no memory, or a
- * lookup, which never compares equal). */
-static char *rule_exprs_text(const struct nftnl_rule *nlr)
+/* Remove "<word> reg N" and "flags 0xN" from a nat expression's text: the kernel reports
+ * addr_max/proto_max = min and the MAP_IPS flag for ranges nft sends as min only. */
+static void normalize_nat(char *line)
+{
+	static const char *const drop[] = {" addr_max reg ", " proto_max reg ", " flags "};
+
+	for (size_t i = 0; i < ARRAY_SIZE(drop); i++) {
+		char *p = strstr(line, drop[i]);
+		char *end;
+
+		if (!p)
+			continue;
+		end = p + strlen(drop[i]);
+		while (*end && *end != ' ')
+			end++;
+		memmove(p, end, strlen(end) + 1);
+	}
+}
+
+/* One expression as libnftnl prints it (malloc'd; NULL: no memory). */
+static char *expr_text(const struct nftnl_expr *e)
+{
+	size_t size = 512;
+
+	for (;;) {
+		_cleanup_free_ char *buf = malloc(size);
+		int n;
+
+		if (!buf)
+			return NULL;
+		n = nftnl_expr_snprintf(buf, size, e, NFTNL_OUTPUT_DEFAULT, 0);
+		if (n < 0)
+			n = 0;
+		if ((size_t)n < size) {
+			buf[n] = '\0';
+			return TAKE_PTR(buf);
+		}
+		size = (size_t)n + 1;
+	}
+}
+
+char *nft_rule_text(const struct nftnl_rule *nlr, unsigned int flags)
 {
 	struct nftnl_expr_iter *it = nftnl_expr_iter_create(nlr);
 	struct nftnl_expr *e;
@@ -1414,20 +1432,21 @@ static char *rule_exprs_text(const struct nftnl_rule *nlr)
 
 	if (!it)
 		return NULL;
-	if (array_reserve(&out, &cap, 256, 1) < 0)
+	if (array_reserve(&out, &cap, 1024, 1) < 0)
 		goto fail;
 	out[0] = '\0';
 	while ((e = nftnl_expr_iter_next(it))) {
 		const char *name = nftnl_expr_get_str(e, NFTNL_EXPR_NAME);
-		char line[512];
-		int n;
+		_cleanup_free_ char *line = NULL;
 
-		if (!name || !strcmp(name, "lookup"))
+		if (!name || ((flags & NFT_TEXT_NO_LOOKUP) && !strcmp(name, "lookup")))
 			goto fail;
-		n = nftnl_expr_snprintf(line, sizeof(line), e, NFTNL_OUTPUT_DEFAULT, 0);
-		if (n < 0 || (size_t)n >= sizeof(line))
+		line = expr_text(e);
+		if (!line)
 			goto fail;
-		if (array_reserve(&out, &cap, len + strlen(name) + (size_t)n + 3, 1) < 0)
+		if ((flags & NFT_TEXT_NAT_AS_SENT) && !strcmp(name, "nat"))
+			normalize_nat(line);
+		if (array_reserve(&out, &cap, len + strlen(name) + strlen(line) + 3, 1) < 0)
 			goto fail;
 		len += (size_t)snprintf(out + len, cap - len, "%s %s\n", name, line);
 	}
@@ -1439,6 +1458,49 @@ fail:
 	return NULL;
 }
 
+void nft_rule_for_each_load_cmp(const struct nftnl_rule *nlr, nft_load_cmp_fn fn, void *userdata)
+{
+	struct nftnl_expr_iter *it;
+	struct nft_load_cmp m = {0};
+	bool loaded = false;
+	struct nftnl_expr *e;
+
+	if (!nlr)
+		return;
+	it = nftnl_expr_iter_create(nlr);
+	if (!it)
+		return;
+	while ((e = nftnl_expr_iter_next(it))) {
+		const char *name = nftnl_expr_get_str(e, NFTNL_EXPR_NAME);
+
+		if (name && !strcmp(name, "meta")) {
+			m = (struct nft_load_cmp){
+				.meta = true,
+				.key = nftnl_expr_get_u32(e, NFTNL_EXPR_META_KEY),
+			};
+			loaded = true;
+		} else if (name && !strcmp(name, "payload")) {
+			m = (struct nft_load_cmp){
+				.base = nftnl_expr_get_u32(e, NFTNL_EXPR_PAYLOAD_BASE),
+				.offset = nftnl_expr_get_u32(e, NFTNL_EXPR_PAYLOAD_OFFSET),
+				.len = nftnl_expr_get_u32(e, NFTNL_EXPR_PAYLOAD_LEN),
+			};
+			loaded = true;
+		} else if (name && !strcmp(name, "cmp") && loaded) {
+			m.op = (enum nft_cmp_ops)nftnl_expr_get_u32(e, NFTNL_EXPR_CMP_OP);
+			m.data = nftnl_expr_get(e, NFTNL_EXPR_CMP_DATA, &m.data_len);
+			if (!m.data)
+				m.data_len = 0;
+			loaded = false;
+			if (!fn(&m, userdata))
+				break;
+		} else {
+			loaded = false;
+		}
+	}
+	nftnl_expr_iter_destroy(it);
+}
+
 bool nft_rule_info_equal(const struct nft_rule_info *have, const struct nft_rule *want)
 {
 	const struct nftnl_rule *w = nft_rule_nlr(want);
@@ -1448,8 +1510,8 @@ bool nft_rule_info_equal(const struct nft_rule_info *have, const struct nft_rule
 	if (!have->comment != !want_comment ||
 	    (have->comment && strcmp(have->comment, want_comment) != 0))
 		return false;
-	a = rule_exprs_text(have->nlr);
-	b = rule_exprs_text(w);
+	a = nft_rule_text(have->nlr, NFT_TEXT_NO_LOOKUP);
+	b = nft_rule_text(w, NFT_TEXT_NO_LOOKUP);
 	return a && b && strcmp(a, b) == 0;
 }
 

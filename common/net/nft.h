@@ -262,11 +262,50 @@ int nft_list_rules(struct nft_txn *txn, int family, const char *table, const cha
 int nft_list_rules_or_empty(struct nft_txn *txn, int family, const char *table, const char *chain,
 			    struct nft_rule_list **ret_list, struct cni_err *err) CNI_MUST_USE;
 
-/* Print a listed rule's expressions in libnftnl's debug form (as `nft --debug=netlink`
- * shows them: "[ payload load 4b @ network header + 12 => reg 1 ]" lines). -EINVAL when
- * libnftnl cannot format it. */
-int nft_rule_info_format(const struct nft_rule_info *info, char **ret_text,
-			 struct cni_err *err) CNI_MUST_USE;
+/* ---- reading a rule (listed: nft_rule_info.nlr; built: nft_rule_nlr()) ------------ */
+
+/* How nft_rule_text() prints a rule. */
+enum nft_text_flags {
+	/* NULL for a rule that looks up a set: anonymous set names are the kernel's, so such
+	 * a rule never compares equal to the one built for it. */
+	NFT_TEXT_NO_LOOKUP = 1 << 0,
+	/* nat expressions without what the kernel adds to them when it lists them
+	 * (addr_max/proto_max equal to the minimum, the MAP_IPS flag), so that a listed rule
+	 * prints like the rule that was sent. */
+	NFT_TEXT_NAT_AS_SENT = 1 << 1,
+};
+
+/* The rule's expressions as libnftnl prints them (what `nft --debug=netlink` shows between
+ * brackets), one line each after the expression's name:
+ *
+ *	meta load l4proto => reg 1 \n
+ *	cmp eq reg 1 0x00000006 \n
+ *
+ * flags: NFT_TEXT_* or 0. The text of two rules is equal when their expressions are.
+ * Malloc'd; NULL when out of memory or refused by NFT_TEXT_NO_LOOKUP. */
+char *nft_rule_text(const struct nftnl_rule *nlr, unsigned int flags);
+
+/* A load and the comparison right after it, as nft_rule_for_each_load_cmp() reports them:
+ * "[ meta load iifname => reg 1 ] [ cmp eq reg 1 ... ]" or "[ payload load 2b @ transport
+ * header + 2 => reg 1 ] [ cmp eq reg 1 ... ]". */
+struct nft_load_cmp {
+	bool meta;	     /* a meta expression (key), else a payload load (base, offset, len) */
+	uint32_t key;	     /* meta: NFT_META_* */
+	uint32_t base;	     /* payload: NFT_PAYLOAD_*_HEADER */
+	uint32_t offset;     /* payload: offset in that header */
+	uint32_t len;	     /* payload: bytes loaded */
+	enum nft_cmp_ops op; /* the comparison, NFT_CMP_* */
+	const uint8_t *data; /* compared with (NULL: nothing), data_len bytes */
+	uint32_t data_len;   /* bytes at data */
+};
+
+/* Called for each load and comparison in a rule's order; returns false to stop. */
+typedef bool (*nft_load_cmp_fn)(const struct nft_load_cmp *m, void *userdata);
+
+/* Call fn for every meta or payload expression of the rule that a cmp directly follows
+ * (other pairs, e.g. a load then a bitwise mask or a set lookup, are skipped). nlr NULL,
+ * or no memory to walk the rule: no call. */
+void nft_rule_for_each_load_cmp(const struct nftnl_rule *nlr, nft_load_cmp_fn fn, void *userdata);
 
 /* Does the table exist? *ret_exists is false on ENOENT; other failures are errors: -EINVAL
  * for a bad name, the kernel's -errno ("failed to get table ip t", errno text and extack in

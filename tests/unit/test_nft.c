@@ -191,6 +191,79 @@ static void test_expr_dnat(void)
 				     NFT_CMP_EQ, &err) == -EINVAL);
 }
 
+/* Records what nft_rule_for_each_load_cmp() reports, "meta K op len" or "payload B+O/L op
+ * len", stopping after stop_after calls (0: never). */
+struct load_cmp_log {
+	char text[512];
+	size_t len;
+	int calls;
+	int stop_after;
+};
+
+static bool log_load_cmp(const struct nft_load_cmp *m, void *userdata)
+{
+	struct load_cmp_log *l = userdata;
+
+	if (m->meta)
+		l->len +=
+			(size_t)snprintf(l->text + l->len, sizeof(l->text) - l->len,
+					 "meta %u op %d len %u;", m->key, (int)m->op, m->data_len);
+	else
+		l->len += (size_t)snprintf(l->text + l->len, sizeof(l->text) - l->len,
+					   "payload %u+%u/%u op %d len %u;", m->base, m->offset,
+					   m->len, (int)m->op, m->data_len);
+	return ++l->calls != l->stop_after;
+}
+
+static void test_rule_text(void)
+{
+	_cleanup_(nft_rule_freep) struct nft_rule *r = new_rule(NFPROTO_IPV4, "t", "c", NULL);
+	_cleanup_(nft_rule_freep) struct nft_rule *lk = new_rule(NFPROTO_IPV4, "t", "c", NULL);
+	_cleanup_free_ char *txt = NULL, *nat = NULL, *lk_txt = NULL, *lk_none = NULL;
+	struct load_cmp_log log = {0}, first = {.stop_after = 1};
+	uint8_t mask[4] = {0xff, 0xff, 0, 0};
+
+	OK(nft_rule_match_ifname(r, NFT_IIFNAME, "eth0", NFT_CMP_NEQ, &err));
+	OK(nft_rule_match_ip_addr(r, AF_INET, NFT_ADDR_SADDR, A(AF_INET, "10.1.0.0"), 20,
+				  NFT_CMP_EQ, &err));
+	OK(nft_rule_match_l4_dport(r, IPPROTO_UDP, 53, &err));
+	OK(nft_rule_dnat(r, AF_INET, A(AF_INET, "10.0.0.2"), 5353, &err));
+	txt = nft_rule_text(nft_rule_nlr(r), 0);
+	CHECK_STR(txt, "meta load iifname => reg 1 \n"
+		       "cmp neq reg 1 0x30687465 0x00000000 0x00000000 0x00000000 \n"
+		       "payload load 4b @ network header + 12 => reg 1 \n"
+		       "bitwise reg 1 = ( reg 1 & 0x00f0ffff ) ^ 0x00000000 \n"
+		       "cmp eq reg 1 0x0000010a \n"
+		       "meta load l4proto => reg 1 \n"
+		       "cmp eq reg 1 0x00000011 \n"
+		       "payload load 2b @ transport header + 2 => reg 1 \n"
+		       "cmp eq reg 1 0x00003500 \n"
+		       "immediate reg 1 0x0200000a \n"
+		       "immediate reg 2 0x0000e914 \n"
+		       "nat dnat ip addr_min reg 1 proto_min reg 2 flags 0x2 \n");
+	/* Without what the kernel adds to a nat expression, as a listed rule may carry more. */
+	nat = nft_rule_text(nft_rule_nlr(r), NFT_TEXT_NAT_AS_SENT);
+	CHECK(nat && strstr(nat, "\nnat dnat ip addr_min reg 1 proto_min reg 2 \n"));
+	CHECK(nat && !strstr(nat, "flags"));
+
+	/* Loads followed by a comparison; the masked address load is not one. */
+	nft_rule_for_each_load_cmp(nft_rule_nlr(r), log_load_cmp, &log);
+	CHECK_STR(log.text, "meta 6 op 1 len 16;meta 16 op 0 len 1;payload 2+2/2 op 0 len 2;");
+	nft_rule_for_each_load_cmp(nft_rule_nlr(r), log_load_cmp, &first);
+	CHECK_INT(first.calls, 1);
+	nft_rule_for_each_load_cmp(NULL, log_load_cmp, &first);
+	CHECK_INT(first.calls, 1);
+
+	/* A set lookup: printed, unless the caller compares rules. */
+	OK(nft_rule_expr_payload(lk, NFT_PAYLOAD_NETWORK_HEADER, 12, 4, &err));
+	OK(nft_rule_expr_mask(lk, mask, sizeof(mask), &err));
+	OK(nft_rule_expr_lookup(lk, NFT_ANON_SET_NAME, 1, false, &err));
+	lk_txt = nft_rule_text(nft_rule_nlr(lk), NFT_TEXT_NAT_AS_SENT);
+	CHECK(lk_txt && strstr(lk_txt, "\nlookup reg 1 set __set%d"));
+	lk_none = nft_rule_text(nft_rule_nlr(lk), NFT_TEXT_NO_LOOKUP);
+	CHECK(lk_none == NULL);
+}
+
 static void test_expr_misc(void)
 {
 	static const uint8_t mac[6] = {0x0a, 0x58, 0x0a, 0xf4, 0x00, 0x05};
@@ -1111,9 +1184,9 @@ static void test_live_delete_by_comment(void)
 	if (list && list->n == 1) {
 		_cleanup_free_ char *txt = NULL;
 
-		OK(nft_rule_info_format(&list->rule[0], &txt, &err));
+		txt = nft_rule_text(list->rule[0].nlr, 0);
 		CHECK(txt &&
-		      strstr(txt, "[ bitwise reg 1 = ( reg 1 & 0x00f0ffff ) ^ 0x00000000 ]"));
+		      strstr(txt, "\nbitwise reg 1 = ( reg 1 & 0x00f0ffff ) ^ 0x00000000 \n"));
 	}
 	delete_tables(txn, &masq_layout);
 }
@@ -1575,6 +1648,7 @@ int main(void)
 	RUN(test_expr_prefixes);
 	RUN(test_expr_dnat);
 	RUN(test_expr_misc);
+	RUN(test_rule_text);
 	RUN(test_expr_raw);
 	RUN(test_anon_set_msgs);
 	RUN(test_msg_roundtrip);

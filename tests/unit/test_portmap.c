@@ -327,7 +327,7 @@ static void test_rules(void)
 		CHECK_STR(set.v[3].chain, PM_CHAIN_MASQ);
 		CHECK_STR(set.v[3].text, "ip saddr 10.99.0.2 ip daddr 10.99.0.2 masquerade");
 		CHECK_STR(set.v[4].text, "ip saddr 127.0.0.1 ip daddr 10.99.0.2 masquerade");
-		text = pm_rule_exprs_text(nft_rule_nlr(set.v[0].rule));
+		text = nft_rule_text(nft_rule_nlr(set.v[0].rule), NFT_TEXT_NAT_AS_SENT);
 		CHECK_STR(text, "meta load l4proto => reg 1 \n"
 				"cmp eq reg 1 0x00000006 \n"
 				"payload load 2b @ transport header + 2 => reg 1 \n"
