@@ -8,7 +8,12 @@
  * reply is matched by sequence number and a refusal carries the kernel's extended ACK text
  * (in details). Families are the NFPROTO_* values (NFPROTO_INET, NFPROTO_IPV4,
  * NFPROTO_IPV6, NFPROTO_BRIDGE). Every fallible function returns 0 or a negative errno
- * value and fills *err; besides the values named below, -ENOMEM. */
+ * value and fills *err; besides the values named below, -ENOMEM.
+ *
+ * Three files: the write side (nft.c: transactions, queueing, anonymous sets, commit,
+ * nft_txn_run()), the read side (nft_read.c: the generation, GETs and dumps of tables,
+ * chains and rules, a rule's text and expressions, and the helpers that read first and
+ * then queue what is missing or unwanted) and the rule builders (nft_expr.c). */
 #ifndef CNI_NFT_H
 #define CNI_NFT_H
 
@@ -49,6 +54,11 @@ struct nft_base_chain {
 	int priority;		      /* e.g. -100 (dstnat), 100 (srcnat), -300 (bridge dstnat) */
 	enum nft_chain_policy policy; /* chain policy; NFT_POLICY_DEFAULT sends none */
 };
+
+/* ---- transactions: queueing and commit (nft.c) ------------------------------------- */
+
+/* Name of a family as nft prints it ("inet", "ip", "ip6", "bridge", ...). */
+const char *nft_family_name(int family);
 
 /* Create a transaction with a fresh netfilter netlink socket in the current network
  * namespace. Free with nft_txn_free(). -errno of socket()/bind(). */
@@ -147,15 +157,10 @@ int nft_txn_run(struct nft_txn *txn, nft_txn_fill_fn fill, nft_txn_send_fn send,
  * Without reads it has no effect. */
 void nft_txn_bind_generation(struct nft_txn *txn);
 
-/* The ruleset's current generation (NFT_MSG_GETGEN): it changes with every commit that
- * changed something. Errors: the kernel's -errno ("failed to get the nftables ruleset
- * generation"). */
-int nft_get_generation(struct nft_txn *txn, uint32_t *ret_gen, struct cni_err *err) CNI_MUST_USE;
-
 /* Drop every queued message without sending anything. */
 void nft_txn_abort(struct nft_txn *txn);
 
-/* ---- anonymous sets ---------------------------------------------------------------- */
+/* ---- anonymous sets (nft.c) -------------------------------------------------------- */
 
 /* Longest key of an anonymous set (an interface name, an IPv6 address). */
 #define NFT_SET_KEY_MAX 16
@@ -219,12 +224,17 @@ struct nft_anon_set {
 int nft_txn_add_anon_set(struct nft_txn *txn, const struct nft_anon_set *set,
 			 struct cni_err *err) CNI_MUST_USE;
 
-/* ---- listing (uses the transaction's socket; queues nothing) ----------------------- */
+/* ---- reading (nft_read.c; uses the transaction's socket) --------------------------- */
 
 /* The first of these reads since the last commit or abort also records the ruleset
  * generation (see nft_txn_bind_generation()). Rule dumps are copied as they arrive and
  * parsed once complete; one the kernel interrupted (NLM_F_DUMP_INTR) is redone by the
- * transport. */
+ * transport. Only nft_txn_ensure_*() and nft_txn_delete_rules_*() queue anything. */
+
+/* The ruleset's current generation (NFT_MSG_GETGEN): it changes with every commit that
+ * changed something. Errors: the kernel's -errno ("failed to get the nftables ruleset
+ * generation"). */
+int nft_get_generation(struct nft_txn *txn, uint32_t *ret_gen, struct cni_err *err) CNI_MUST_USE;
 
 /* One rule as listed from the kernel. */
 struct nft_rule_info {
@@ -262,7 +272,9 @@ int nft_list_rules(struct nft_txn *txn, int family, const char *table, const cha
 int nft_list_rules_or_empty(struct nft_txn *txn, int family, const char *table, const char *chain,
 			    struct nft_rule_list **ret_list, struct cni_err *err) CNI_MUST_USE;
 
-/* ---- reading a rule (listed: nft_rule_info.nlr; built: nft_rule_nlr()) ------------ */
+/* ---- a rule's text and expressions (nft_read.c) ------------------------------------ */
+
+/* Of a listed rule (nft_rule_info.nlr) or a built one (nft_rule_nlr()). */
 
 /* How nft_rule_text() prints a rule. */
 enum nft_text_flags {
@@ -431,9 +443,6 @@ int nft_txn_delete_rules_by_comment(struct nft_txn *txn, int family, const char 
 int nft_txn_delete_rules_by_comment_prefix(struct nft_txn *txn, int family, const char *table,
 					   const char *chain, const char *prefix, size_t *ret_count,
 					   struct cni_err *err) CNI_MUST_USE;
-
-/* Name of a family as nft prints it ("inet", "ip", "ip6", "bridge", ...). */
-const char *nft_family_name(int family);
 
 /* ---- rule builder (nft_expr.c) ----------------------------------------------------- */
 
