@@ -18,6 +18,7 @@
 #include "net/nft.h"
 #include "net/nl.h"
 #include "net/tc.h"
+#include "net/test_priv.h"
 #include "portmap/netconf.h"
 #include "portmap/rules.h"
 
@@ -274,11 +275,9 @@ static void op_nft_list(const struct fuzz_nl_call *call)
 						 FUZZ_NL_CHAIN, &l, &err);
 		if (r == 0) {
 			for (size_t i = 0; i < l->n; i++) {
-				char *text = NULL;
-				if (nft_rule_info_format(&l->rule[i], &text, &err) == 0)
-					free(text);
+				free(nft_rule_text(l->rule[i].nlr, NFT_TEXT_NO_LOOKUP));
 				(void)pm_rule_udp_dport(l->rule[i].nlr);
-				free(pm_rule_exprs_text(l->rule[i].nlr));
+				free(nft_rule_text(l->rule[i].nlr, NFT_TEXT_NAT_AS_SENT));
 			}
 			nft_rule_list_free(l);
 		}

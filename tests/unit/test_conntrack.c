@@ -6,6 +6,7 @@
 #include "net/conntrack.h"
 #include "net/nft.h"
 #include "net/nl.h"
+#include "net/test_priv.h"
 #include "live.h"
 
 #include <arpa/inet.h>

@@ -21,6 +21,7 @@
 #include "bridge/masq.h"
 #include "bridge/spoofchk.h"
 #include "net/nft.h"
+#include "net/test_priv.h"
 #include "portmap/netconf.h"
 #include "portmap/rules.h"
 #include "live.h"

@@ -31,6 +31,7 @@
 #include "net/nl.h"
 #include "net/netns.h"
 #include "net/sysctl.h"
+#include "net/test_priv.h"
 
 /* ---- helpers --------------------------------------------------------------------------- */
 
@@ -1301,6 +1302,27 @@ static void live_addrs_routes(struct live *lv)
 		fprintf(stderr, "  no extack in: %s\n", err.msg);
 }
 
+/* sysctl_read()/sysctl_write()/sysctl_write_if_changed() run inside the container's
+ * namespace (value NULL: read into buf; ret_changed not NULL: write if changed). */
+static int cns_sysctl(struct live *lv, const char *path, const char *value, char *buf, size_t size,
+		      bool *ret_changed, struct cni_err *err)
+{
+	int saved = -1, r;
+
+	r = netns_enter(lv->cns, &saved, err);
+	if (r < 0)
+		return r;
+	if (!value)
+		r = sysctl_read(path, buf, size, err);
+	else if (ret_changed)
+		r = sysctl_write_if_changed(path, value, ret_changed, err);
+	else
+		r = sysctl_write(path, value, err);
+	if (netns_restore(saved, err) < 0)
+		abort();
+	return r;
+}
+
 static void live_sysctl(struct live *lv)
 {
 	struct cni_err err = {0};
@@ -1313,22 +1335,18 @@ static void live_sysctl(struct live *lv)
 
 	/* eth0 exists only in the container, so these prove we write inside it. */
 	CHECK_INT(sysctl_read("net/ipv4/conf/eth0/arp_notify", buf, sizeof(buf), &err), -ENOENT);
-	CHECK_INT(sysctl_read_in_netns(lv->cns, "net/ipv4/conf/eth0/arp_notify", buf, sizeof(buf),
-				       &err),
-		  0);
+	CHECK_INT(
+		cns_sysctl(lv, "net/ipv4/conf/eth0/arp_notify", NULL, buf, sizeof(buf), NULL, &err),
+		0);
 	CHECK_STR(buf, "0");
-	CHECK_INT(sysctl_write_in_netns(lv->cns, "net/ipv4/conf/eth0/arp_notify", "1", &err), 0);
-	CHECK_INT(sysctl_read_in_netns(lv->cns, "net.ipv4.conf.eth0.arp_notify", buf, sizeof(buf),
-				       &err),
-		  0);
+	CHECK_INT(cns_sysctl(lv, "net/ipv4/conf/eth0/arp_notify", "1", NULL, 0, NULL, &err), 0);
+	CHECK_INT(
+		cns_sysctl(lv, "net.ipv4.conf.eth0.arp_notify", NULL, buf, sizeof(buf), NULL, &err),
+		0);
 	CHECK_STR(buf, "1");
-	CHECK_INT(sysctl_write_if_changed_in_netns(lv->cns, "net/ipv4/conf/eth0/arp_notify", "1",
-						   &changed, &err),
-		  0);
+	CHECK_INT(cns_sysctl(lv, "net/ipv4/conf/eth0/arp_notify", "1", NULL, 0, &changed, &err), 0);
 	CHECK(!changed);
-	CHECK_INT(sysctl_write_if_changed_in_netns(lv->cns, "net/ipv4/conf/eth0/arp_notify", "0",
-						   &changed, &err),
-		  0);
+	CHECK_INT(cns_sysctl(lv, "net/ipv4/conf/eth0/arp_notify", "0", NULL, 0, &changed, &err), 0);
 	CHECK(changed);
 	CHECK_CMD_HAS("0",
 		      "nsenter --net=/proc/%d/ns/net cat /proc/sys/net/ipv4/conf/eth0/arp_notify",
@@ -1367,17 +1385,17 @@ static void live_sysctl(struct live *lv)
 	/* An IPv4 interface setting through netlink is the sysctl's value. */
 	CHECK_INT(nl_link_get_by_name(lv->cont, "eth0", &l, &err), 0);
 	CHECK_INT(nl_link_set_inet_conf(lv->cont, l.index, IPV4_DEVCONF_ARP_NOTIFY, 1, &err), 0);
-	CHECK_INT(sysctl_read_in_netns(lv->cns, "net/ipv4/conf/eth0/arp_notify", buf, sizeof(buf),
-				       &err),
-		  0);
+	CHECK_INT(
+		cns_sysctl(lv, "net/ipv4/conf/eth0/arp_notify", NULL, buf, sizeof(buf), NULL, &err),
+		0);
 	CHECK_STR(buf, "1");
 	CHECK_INT(nl_link_set_inet_conf(lv->cont, l.index, IPV4_DEVCONF_ARP_NOTIFY, 0, &err), 0);
-	CHECK_INT(sysctl_read_in_netns(lv->cns, "net/ipv4/conf/eth0/arp_notify", buf, sizeof(buf),
-				       &err),
-		  0);
+	CHECK_INT(
+		cns_sysctl(lv, "net/ipv4/conf/eth0/arp_notify", NULL, buf, sizeof(buf), NULL, &err),
+		0);
 	CHECK_STR(buf, "0");
 	CHECK(nl_link_set_inet_conf(lv->cont, l.index, 4242, 1, &err) < 0);
-	CHECK_INT(sysctl_write_in_netns(lv->cns, "net/ipv4/conf/nosuch/arp_notify", "1", &err),
+	CHECK_INT(cns_sysctl(lv, "net/ipv4/conf/nosuch/arp_notify", "1", NULL, 0, NULL, &err),
 		  -ENOENT);
 
 	/* Scoped enter/restore. */

@@ -327,7 +327,7 @@ static void test_rules(void)
 		CHECK_STR(set.v[3].chain, PM_CHAIN_MASQ);
 		CHECK_STR(set.v[3].text, "ip saddr 10.99.0.2 ip daddr 10.99.0.2 masquerade");
 		CHECK_STR(set.v[4].text, "ip saddr 127.0.0.1 ip daddr 10.99.0.2 masquerade");
-		text = pm_rule_exprs_text(nft_rule_nlr(set.v[0].rule));
+		text = nft_rule_text(nft_rule_nlr(set.v[0].rule), NFT_TEXT_NAT_AS_SENT);
 		CHECK_STR(text, "meta load l4proto => reg 1 \n"
 				"cmp eq reg 1 0x00000006 \n"
 				"payload load 2b @ transport header + 2 => reg 1 \n"
@@ -634,6 +634,35 @@ static void test_cond_compile(void)
 		      "  [ payload load 2b @ transport header + 2 => reg 1 ]\n"
 		      "  [ cmp eq reg 1 0x00005000 ]\n",
 		      NULL);
+	/* Several matches in one item: a prefix that is not byte aligned, quoted and bare
+	 * interface names, a masked mark, a port with its dependency. */
+	check_compile(NFPROTO_IPV4,
+		      "ip saddr 10.0.0.0/20 iifname \"eth0\" oifname != br0 "
+		      "meta mark & 0x2000 == 0x2000 tcp dport 80",
+		      "  [ payload load 4b @ network header + 12 => reg 1 ]\n"
+		      "  [ bitwise reg 1 = ( reg 1 & 0x00f0ffff ) ^ 0x00000000 ]\n"
+		      "  [ cmp eq reg 1 0x0000000a ]\n"
+		      "  [ meta load iifname => reg 1 ]\n"
+		      "  [ cmp eq reg 1 0x30687465 0x00000000 0x00000000 0x00000000 ]\n"
+		      "  [ meta load oifname => reg 1 ]\n"
+		      "  [ cmp neq reg 1 0x00307262 0x00000000 0x00000000 0x00000000 ]\n"
+		      "  [ meta load mark => reg 1 ]\n"
+		      "  [ bitwise reg 1 = ( reg 1 & 0x00002000 ) ^ 0x00000000 ]\n"
+		      "  [ cmp eq reg 1 0x00002000 ]\n"
+		      "  [ meta load l4proto => reg 1 ]\n"
+		      "  [ cmp eq reg 1 0x00000006 ]\n"
+		      "  [ payload load 2b @ transport header + 2 => reg 1 ]\n"
+		      "  [ cmp eq reg 1 0x00005000 ]\n",
+		      NULL);
+	/* "mark" is short for "meta mark". */
+	check_compile(NFPROTO_IPV6, "ip6 daddr != fd00::/64 mark 7 meta l4proto udp",
+		      "  [ payload load 8b @ network header + 24 => reg 1 ]\n"
+		      "  [ cmp neq reg 1 0x000000fd 0x00000000 ]\n"
+		      "  [ meta load mark => reg 1 ]\n"
+		      "  [ cmp eq reg 1 0x00000007 ]\n"
+		      "  [ meta load l4proto => reg 1 ]\n"
+		      "  [ cmp eq reg 1 0x00000011 ]\n",
+		      NULL);
 	check_compile(NFPROTO_IPV4, "meta mark & 0x2000 == 0x2000",
 		      "  [ meta load mark => reg 1 ]\n"
 		      "  [ bitwise reg 1 = ( reg 1 & 0x00002000 ) ^ 0x00000000 ]\n"
@@ -685,6 +714,9 @@ static void test_cond_errors(void)
 	expect_cond_error(NFPROTO_IPV4, "ip saddr { }", "'ip saddr' needs a value, not '}'");
 	expect_cond_error(NFPROTO_IPV4, "iifname \"eth0", "unterminated quote");
 	expect_cond_error(NFPROTO_IPV4, "ip daddr", "'ip daddr' needs a value");
+	expect_cond_error(NFPROTO_IPV6, "ip6 saddr 10.0.0.1",
+			  "'ip6 saddr' does not take '10.0.0.1'");
+	expect_cond_error(NFPROTO_IPV4, "tcp dport 70000", "'tcp dport' does not take '70000'");
 }
 
 /* ---- live: the conditions against nft ------------------------------------------------- */

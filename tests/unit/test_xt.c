@@ -10,6 +10,7 @@
  * message by message, byte for byte. Then `iptables-nft -S` of every chain must equal this
  * layer's listing, and `iptables-nft -D` of every rule left must empty the chains. */
 #include "net/xt.h"
+#include "net/test_priv.h"
 #include "live.h"
 
 #include <arpa/inet.h>

@@ -11,6 +11,7 @@
  * runs in the current namespace: remove (ipMasq and portmap state of each ID, one batch),
  * present (prints "masq portmap" as 0/1 for the first ID), gc (keeps the IDs). */
 #include "net/xt_cni.h"
+#include "net/test_priv.h"
 #include "live.h"
 
 #include <errno.h>

@@ -15,6 +15,7 @@
 #include "portmap/iptables.h"
 #include "portmap/netconf.h"
 #include "net/xt_cni.h"
+#include "net/test_priv.h"
 #include "live.h"
 
 #include <errno.h>
