@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* rtnetlink link helpers: lookup, bridge, veth and ifb creation, link attributes, bridge
  * port flags and bridge VLANs. */
+#include "net/rtnl.h"
 #include "net/nl.h"
 
 #include <errno.h>

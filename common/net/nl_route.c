@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* rtnetlink route helpers: add, delete, list, get. */
+#include "net/rtnl.h"
 #include "net/nl.h"
 
 #include <errno.h>

@@ -19,6 +19,7 @@
 #include "cni/result.h"
 #include "net/netns.h"
 #include "net/nl.h"
+#include "net/rtnl.h"
 #include "net/sysctl.h"
 #include "tuning/backup.h"
 #include "tuning/netconf.h"

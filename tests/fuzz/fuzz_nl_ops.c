@@ -17,6 +17,7 @@
 #include "net/conntrack.h"
 #include "net/nft.h"
 #include "net/nl.h"
+#include "net/rtnl.h"
 #include "net/tc.h"
 #include "portmap/netconf.h"
 #include "portmap/rules.h"

@@ -29,6 +29,7 @@
 
 #include "unit.h"
 #include "net/nl.h"
+#include "net/rtnl.h"
 #include "net/netns.h"
 #include "net/sysctl.h"
 

@@ -15,6 +15,7 @@
 
 #include "unit.h"
 #include "net/nl.h"
+#include "net/rtnl.h"
 
 static struct nlattr *find_attr(const struct nlmsghdr *nlh, uint16_t type)
 {
