@@ -105,12 +105,8 @@ int nl_link_get_by_name(struct nl_sock *sock, const char *name, struct nl_link *
 int nl_link_get_by_index(struct nl_sock *sock, int ifindex, struct nl_link *ret,
 			 struct cni_err *err);
 
-/* Every link of the socket's namespace as a malloc'ed array (free() it). */
-int nl_link_list(struct nl_sock *sock, struct nl_link **ret_links, size_t *ret_n,
-		 struct cni_err *err);
-
-/* The links of the socket's namespace whose IFLA_INFO_KIND is kind ("ifb", "veth", ...), as
- * nl_link_list() lists them. */
+/* The links of the socket's namespace whose IFLA_INFO_KIND is kind ("ifb", "veth", ...), or
+ * every link when kind is NULL, as a malloc'ed array (free() it). */
 int nl_link_list_kind(struct nl_sock *sock, const char *kind, struct nl_link **ret_links,
 		      size_t *ret_n, struct cni_err *err);
 
@@ -267,10 +263,6 @@ struct nl_route {
  * route fails with -EEXIST either way. */
 int nl_route_add(struct nl_sock *sock, const struct nl_route *route, struct cni_err *err);
 
-/* Delete a route matching dst/dst_len, table, and gw/oif/priority when set (scope, protocol
- * and type act as wildcards). -ESRCH when no route matches. */
-int nl_route_del(struct nl_sock *sock, const struct nl_route *route, struct cni_err *err);
-
 /* Routes of family (AF_UNSPEC = both) through oif (0 = any) in table (0 = any table) as a
  * malloc'ed array. */
 int nl_route_list(struct nl_sock *sock, int family, int oif, uint32_t table,
@@ -292,24 +284,8 @@ int nl_route_build_get(void *buf, int family, const uint8_t *dst, struct nlmsghd
 
 /* ---- link attributes a meta plugin tunes and restores (nl_link.c) --------------------- */
 
-/* The attributes of a link that can be read, changed and put back one by one. */
-struct nl_link_attrs {
-	int index;		    /* ifindex */
-	unsigned int mtu;	    /* IFLA_MTU */
-	uint32_t txqlen;	    /* IFLA_TXQLEN (transmit queue length) */
-	unsigned int flags;	    /* ifi_flags; IFF_PROMISC and IFF_ALLMULTI as set by users */
-	uint8_t mac[NL_HWADDR_MAX]; /* IFLA_ADDRESS */
-	size_t mac_len;		    /* valid bytes in mac, 0 when the link has none */
-};
-
-/* Decode those attributes from a RTM_NEWLINK message. -EBADMSG for another type or a short
- * message. */
-int nl_link_attrs_parse(const struct nlmsghdr *nlh, struct nl_link_attrs *ret, struct cni_err *err);
-
-/* Look the attributes of the link name up. -ENODEV (message "link 'name' not found") when
- * absent, -EINVAL for a bad name. */
-int nl_link_get_attrs(struct nl_sock *sock, const char *name, struct nl_link_attrs *ret,
-		      struct cni_err *err);
+/* A meta plugin reads them with nl_link_get_by_name() (struct nl_link: mtu, txqlen, flags,
+ * mac) and changes and puts them back one by one with the setters. */
 
 /* Set IFF_ALLMULTI (receive all multicast) on or off. */
 int nl_link_set_allmulti(struct nl_sock *sock, int ifindex, bool on, struct cni_err *err);
