@@ -12,8 +12,23 @@
 
 #include "err.h"
 #include "net/nft.h"
+#include "net/nl.h"
 
-/* ---- nft.c, nft_expr.c ------------------------------------------------------------- */
+/* ---- nl.c -------------------------------------------------------------------------- */
+
+/* Called by nl_exchange() once per dump exchange, after the first datagram of the dump was
+ * parsed when it did not complete the dump (the kernel fills the rest on later reads). It
+ * must not use sock; it may use other sockets, whose dumps call it too. It lets a test act
+ * at a chosen point of an exchange (e.g. commit to nftables in the middle of a dump), so
+ * that a race with the kernel is shown every time, not when the machine happens to be fast
+ * or slow enough. */
+typedef void (*nl_dump_hook_fn)(struct nl_sock *sock, void *data);
+
+/* Install fn (with its argument data) as the dump hook of this process; NULL removes it.
+ * With no hook the transport pays one pointer test per datagram. Not thread-safe. */
+void nl_test_set_dump_hook(nl_dump_hook_fn fn, void *data);
+
+/* ---- nft.c, nft_read.c, nft_expr.c ------------------------------------------------------------- */
 
 /* Number of messages queued and not yet committed. */
 size_t nft_txn_pending(const struct nft_txn *txn);

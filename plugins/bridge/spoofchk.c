@@ -11,7 +11,7 @@
 #include "cleanup.h"
 #include "sha512.h"
 #include "strv.h"
-#include "net/nl.h"
+#include "net/rtnl.h"
 
 /* "<containerID>-<ifname>" and the names derived from it. */
 struct spoofchk_names {

@@ -21,6 +21,7 @@
 
 #include "unit.h"
 #include "net/nl.h"
+#include "net/rtnl.h"
 #include "net/tc.h"
 
 /* ---- part 1: builders and parsers ------------------------------------------------------ */
