@@ -138,7 +138,12 @@ static inline void out_char(struct outbuf *b, char c)
 	b->len++;
 }
 
-/* "00" to "99", for formatting two digits at a time. */
+/*
+ * "00" to "99", for formatting two digits at a time. By hand rather than
+ * snprintf(): with one snprintf() per line, an ADD at 1,000 reservations
+ * (which rewrites the index) took 7 to 9% more CPU time
+ * (bench/hostlocal_occupancy.py).
+ */
 static const char digit_pairs[] = "00010203040506070809101112131415161718192021222324252627282930"
 				  "31323334353637383940414243444546474849505152535455565758596061"
 				  "6263646566676869707172737475767778798081828384858687888990919293"
