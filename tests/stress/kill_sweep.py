@@ -43,11 +43,12 @@ leave nothing either. (For a killed DEL, the ADD comes first.)
 
     kill_sweep.py --bin DIR [--sample N] [--scenario NAME ...] [--jobs J] [--json]
 
---sample N picks about N kill points, shared among the scenarios in proportion to their
-kill points and spread over every verb and victim of each, the same ones on every run of
-the same binaries (the integration test does this); without it every kill point runs. Exits 1 when anything
-failed or leaked, printing the kill point and what was left. Needs root (namespaces) and
-strace, ip and nft; nothing outside the namespaces and temp dirs made here is touched.
+--sample N picks N kill points, shared among the scenarios in proportion to the kinds of
+system call they make and spread over every verb and victim of each, the same ones on
+every run of the same binaries (the integration test does this); without it every kill
+point runs. Exits 1 when anything failed or leaked, printing the kill point and what was
+left. Needs root (namespaces) and strace, ip, tc and nft; nothing outside the namespaces
+and temp dirs made here is touched.
 """
 import argparse
 import json
@@ -676,6 +677,26 @@ def probe(bin_dir, name):
         if res.rc != 0 or sc.problems("probe"):
             raise RuntimeError("%s: DEL failed or left something: %r" % (name, res))
         return left
+    finally:
+        lab.close()
+
+
+def probe_lost_state(bin_dir):
+    """What the checks see after a tuning DEL that found no state file (removed after the
+    ADD): the container link it did not put back (the check after the victim's DEL, before
+    the bridge's DEL removes the link, must see it)."""
+    lab = Lab(bin_dir, "tuning")
+    try:
+        sc = TuningScenario(lab)
+        res, _ = sc.run("ADD", "probe")
+        if res.rc != 0:
+            raise RuntimeError("tuning: ADD failed: %r" % res)
+        for f in os.listdir(lab.tuning):
+            os.unlink(os.path.join(lab.tuning, f))
+        res, _ = sc.run("DEL", "probe")
+        if res.rc != 0:
+            raise RuntimeError("tuning: DEL failed: %r" % res)
+        return sc.problems("probe")
     finally:
         lab.close()
 
