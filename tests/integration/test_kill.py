@@ -21,7 +21,7 @@ from cnitest import BIN, CNITestCase
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "stress"))
 import kill_sweep  # noqa: E402
 
-SAMPLE = 80
+SAMPLE = 60
 TOOLS = ("strace", "nft", "ip", "tc", "nsenter")
 PLUGINS = ("bridge", "host-local", "portmap", "static", "tuning", "bandwidth", "firewall",
            "loopback")

@@ -706,17 +706,22 @@ def sweep(bin_dir, names, n_sample=None, jobs=3, log=print, verbose=False):
     if not STRACE:
         raise RuntimeError("strace not installed")
     t0 = time.monotonic()
-    labs, scs = [], {}
+    labs, scs, found = [], {}, {}
+
+    def prepare(name):
+        lab = Lab(bin_dir, name.replace("-", ""))
+        labs.append(lab)
+        sc = SCENARIOS[name](lab)
+        sc.learn_skeleton()
+        scs[name] = sc
+        found[name] = enumerate_points(sc)
     try:
-        for name in names:
-            lab = Lab(bin_dir, name.replace("-", ""))
-            labs.append(lab)
-            sc = SCENARIOS[name](lab)
-            sc.learn_skeleton()
-            scs[name] = sc
+        # the scenarios are set up and traced side by side, each in namespaces of its own
+        with ThreadPoolExecutor(max_workers=max(1, jobs)) as ex:
+            list(ex.map(prepare, names))
         points = []
         for name in names:
-            points += enumerate_points(scs[name])
+            points += found[name]
         total = len(points)
         per_sc = {}
         for p in points:
