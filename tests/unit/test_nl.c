@@ -27,6 +27,8 @@
 
 #include <libmnl/libmnl.h>
 
+#define LIVE_LOCAL_ERR
+#include "live.h"
 #include "unit.h"
 #include "net/nl.h"
 #include "net/netns.h"
@@ -920,27 +922,14 @@ static char *run(const char *fmt, ...)
 		free(_o);                                          \
 	} while (0)
 
-/* Why the live tests do not run (NULL: they do). */
-static const char *live_skip = "the live namespace could not be set up";
-
+/* The container side of the live tests: a child process in a namespace of its own, with a
+ * socket there and one in the binary's private namespace (entered by live_enter()). */
 static bool live_setup(struct live *lv)
 {
 	struct cni_err err = {0};
 	char path[64], c;
 	int pfd[2];
 
-	memset(lv, 0, sizeof(*lv));
-	lv->cns = -1;
-	lv->child = -1;
-	if (unshare(CLONE_NEWNET) < 0) {
-		if (errno == EPERM) {
-			live_skip = "cannot create network namespaces";
-			return false;
-		}
-		fprintf(stderr, "unshare: %s\n", strerror(errno));
-		CHECK(0);
-		return false;
-	}
 	if (pipe(pfd) < 0)
 		return false;
 	lv->child = fork();
@@ -1403,14 +1392,13 @@ static void live_delete(struct live *lv)
 }
 
 /* The live tests share one host/container namespace pair, set up in main(). */
-static struct live live_env;
+static struct live live_env = {.child = -1, .cns = -1};
 
-#define LIVE_TEST(name)                             \
-	static void test_##name(void)               \
-	{                                           \
-		if (live_skip)                      \
-			UNIT_SKIP("%s", live_skip); \
-		name(&live_env);                    \
+#define LIVE_TEST(name)               \
+	static void test_##name(void) \
+	{                             \
+		LIVE_REQUIRED();      \
+		name(&live_env);      \
 	}
 LIVE_TEST(live_links)
 LIVE_TEST(live_addrs_routes)
@@ -1433,8 +1421,8 @@ int main(void)
 	RUN(test_rx_dump_intr);
 	RUN(test_rx_batch);
 	RUN(test_netns_and_sysctl_unprivileged);
-	if (live_setup(&live_env))
-		live_skip = NULL;
+	if (live_enter(0) == 0 && !live_setup(&live_env))
+		live_skip = "the live namespace could not be set up";
 	RUN(test_live_links);
 	RUN(test_live_addrs_routes);
 	RUN(test_live_sysctl);

@@ -16,6 +16,8 @@
 #include "portmap/cond.h"
 #include "portmap/netconf.h"
 #include "portmap/rules.h"
+#define LIVE_LOCAL_ERR
+#include "live.h"
 #include "unit.h"
 
 static const char *PREV =
@@ -689,9 +691,6 @@ static void test_cond_errors(void)
 
 /* ---- live: the conditions against nft ------------------------------------------------- */
 
-static const char *live_skip;
-static bool nft_cli_missing;
-
 /* Run a shell command; its output (malloc'd), or NULL when it failed. */
 static char *run(const char *cmd)
 {
@@ -988,10 +987,7 @@ static void test_live_cond_against_nft(void)
 		"[\"ct state { new } iif lo udp dport { 53, 5353 }\"]",
 	};
 
-	if (live_skip)
-		UNIT_SKIP("cannot create network namespaces (%s)", live_skip);
-	if (nft_cli_missing)
-		UNIT_SKIP("the comparison needs the nft CLI");
+	LIVE_REQUIRED_TOOL(LIVE_NFT, "the comparison");
 	for (size_t i = 0; i < ARRAY_SIZE(v4); i++)
 		compare_with_nft(NFPROTO_IPV4, v4[i]);
 	for (size_t i = 0; i < ARRAY_SIZE(v6); i++)
@@ -1007,10 +1003,7 @@ static void test_live_cond_atomic(void)
 	_cleanup_free_ char *out = NULL;
 	struct cni_err err = {0};
 
-	if (live_skip)
-		UNIT_SKIP("cannot create network namespaces (%s)", live_skip);
-	if (nft_cli_missing)
-		UNIT_SKIP("the check needs the nft CLI");
+	LIVE_REQUIRED_TOOL(LIVE_NFT, "the check");
 	CHECK_INT(load("\"conditionsV4\": [\"ip saddr { 10.0.0.1, 10.0.0.2 }\"], "
 		       "\"runtimeConfig\": {\"portMappings\": [{\"hostPort\": 8080, "
 		       "\"containerPort\": 80, \"protocol\": \"tcp\"}]}, \"prevResult\": "
@@ -1051,10 +1044,7 @@ int main(void)
 	RUN(test_cond_errors);
 
 	/* Everything below runs in a private network namespace only. */
-	if (unshare(CLONE_NEWNET) < 0)
-		live_skip = strerror(errno);
-	else if (system("nft --version >/dev/null 2>&1") != 0)
-		nft_cli_missing = true;
+	live_enter(LIVE_NFT);
 	RUN(test_live_cond_against_nft);
 	RUN(test_live_cond_atomic);
 	UNIT_DONE();
