@@ -884,32 +884,14 @@ struct live {
 static char *run(const char *fmt, ...) CNI_PRINTF(1, 2);
 static char *run(const char *fmt, ...)
 {
-	char cmd[512], *out = NULL;
-	size_t len = 0, cap = 0;
+	char cmd[512], *out;
 	va_list ap;
-	FILE *f;
-	int c;
 
 	va_start(ap, fmt);
 	vsnprintf(cmd, sizeof(cmd), fmt, ap);
 	va_end(ap);
-	f = popen(cmd, "r");
-	if (!f)
-		return strdup("");
-	while ((c = fgetc(f)) != EOF) {
-		if (len + 2 > cap) {
-			cap = cap ? cap * 2 : 1024;
-			out = realloc(out, cap);
-			if (!out)
-				abort();
-		}
-		out[len++] = (char)c;
-	}
-	pclose(f);
-	if (!out)
-		return strdup("");
-	out[len] = '\0';
-	return out;
+	out = live_output(cmd);
+	return out ? out : strdup("");
 }
 
 /* CHECK that the output of a command contains needle. */
