@@ -7,7 +7,6 @@ inside it) and one namespace per container. Where Debian's Go bandwidth plugin (
 /usr/lib/cni) is installed, the same ADD is done by both and the kernel objects compared.
 The real host's interfaces are never touched.
 """
-import hashlib
 import json
 import os
 import re
@@ -18,7 +17,7 @@ import unittest
 import uuid
 
 import cnitest
-from cnitest import CNITestCase, run_plugin
+from cnitest import CNITestCase, ifb_name, ipam_plugin, run_plugin
 
 GO_BANDWIDTH = "/usr/lib/cni/bandwidth"
 BRIDGE = "bwbr0"
@@ -29,15 +28,6 @@ VERSIONS = ["0.3.0", "0.3.1", "0.4.0", "1.0.0", "1.1.0"]
 SMALL = {"ingressRate": 8000, "ingressBurst": 80}
 EGRESS = {"egressRate": 1000000, "egressBurst": 1000000}
 BOTH = dict(SMALL, **EGRESS)
-
-
-def ifb_name(net, cid):
-    return "bwp" + hashlib.sha512((net + cid).encode()).hexdigest()[:12]
-
-
-def ipam_plugin():
-    ours = cnitest.plugin_path("host-local")
-    return ours if os.path.exists(ours) else "/usr/lib/cni/host-local"
 
 
 # A receiver run inside a namespace: accept one TCP connection, read to EOF, print the

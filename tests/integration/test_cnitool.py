@@ -8,7 +8,6 @@ The round-trip tests at the end run our real host-local (and bridge, when
 bin/bridge exists) inside namespaces created here.
 """
 import base64
-import hashlib
 import json
 import os
 import stat
@@ -17,6 +16,7 @@ import sys
 import unittest
 
 from cnitest import BIN, CNITestCase, Netns, netns_supported, sh
+from cnitest import cnitool_container_id as container_id
 
 CNITOOL = os.path.join(BIN, "cnitool")
 
@@ -59,10 +59,6 @@ def cnitool(args, env, check=False, input=None):
         raise AssertionError("cnitool %s failed (%d):\n%s%s" % (args, p.returncode, p.stdout,
                                                                p.stderr))
     return p
-
-
-def container_id(netns):
-    return "cnitool-" + hashlib.sha512(netns.encode()).hexdigest()[:20]
 
 
 class CnitoolFakeTest(CNITestCase):

@@ -17,7 +17,7 @@ import tempfile
 import time
 import unittest
 
-from cnitest import BIN, CNITestCase, Netns, sh
+from cnitest import BIN, CNITestCase, Netns, cnitool_container_id, sh
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CONFIGS = os.path.join(HERE, "..", "..", "test-configs")
@@ -168,8 +168,7 @@ class ConfigTest(CNITestCase):
                          [], "tuning state left behind")
 
     def container_id(self, ns):
-        import hashlib
-        return "cnitool-" + hashlib.sha512(ns.path.encode()).hexdigest()[:20]
+        return cnitool_container_id(ns.path)
 
 
 class ContainerdDefaultTest(ConfigTest):

@@ -22,11 +22,9 @@ GO_FIREWALL = "/usr/lib/cni/firewall"
 
 
 def prev_result(ips, bridge="cni-podman0"):
-    return {"cniVersion": "1.0.0",
-            "interfaces": [{"name": bridge, "mac": "aa:bb:cc:dd:ee:01"},
-                           {"name": "veth1", "mac": "aa:bb:cc:dd:ee:02"},
-                           {"name": "eth0", "mac": "aa:bb:cc:dd:ee:03", "sandbox": "/x"}],
-            "ips": [{"address": a, "interface": 2} for a in ips]}
+    return cnitest.prev_result(ips, host=(bridge, "veth1"),
+                               macs=("aa:bb:cc:dd:ee:01", "aa:bb:cc:dd:ee:02",
+                                     "aa:bb:cc:dd:ee:03"))
 
 
 def fw_conf(prev=None, **kw):

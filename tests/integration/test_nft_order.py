@@ -12,7 +12,7 @@ import re
 import shutil
 import subprocess
 
-from cnitest import CNITestCase, plugin_path
+from cnitest import CNITestCase, plugin_path, prev_result
 
 
 def parse_trace(path):
@@ -114,10 +114,7 @@ class TestDelOrder(CNITestCase):
                 "runtimeConfig": {"portMappings": [
                     {"hostPort": 18080, "containerPort": 80, "protocol": "tcp"},
                     {"hostPort": 15353, "containerPort": 53, "protocol": "udp"}]},
-                "prevResult": {"cniVersion": "1.0.0",
-                               "interfaces": [{"name": "br0"},
-                                              {"name": "eth0", "sandbox": "/x"}],
-                               "ips": [{"address": "10.99.0.2/24", "interface": 1}]}}
+                "prevResult": prev_result(["10.99.0.2/24"])}
         self.run_traced("portmap", "ADD", conf, "ordpm1", "/x")
         trace = os.path.join(self.tmpdir(), "del.trace")
         calls = self.run_traced("portmap", "DEL", conf, "ordpm1", "/x", trace)

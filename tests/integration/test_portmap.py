@@ -19,6 +19,7 @@ import sys
 import time
 import unittest
 
+import cnitest
 from cnitest import CNITestCase, run_plugin, sh, plugin_path
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -41,12 +42,10 @@ def conf(mappings=None, prev=True, version="1.0.0", **kw):
 def prev_result(n, v4=True, v6=True, netns="/run/netns/c"):
     ips = []
     if v4:
-        ips.append({"address": "10.99.0.%d/24" % n, "gateway": "10.99.0.1", "interface": 1})
+        ips.append(("10.99.0.%d/24" % n, "10.99.0.1"))
     if v6:
-        ips.append({"address": "fd99::%d/64" % n, "gateway": "fd99::1", "interface": 1})
-    return {"cniVersion": "1.0.0",
-            "interfaces": [{"name": "br0"}, {"name": "eth0", "sandbox": netns}],
-            "ips": ips}
+        ips.append(("fd99::%d/64" % n, "fd99::1"))
+    return cnitest.prev_result(ips, sandbox=netns)
 
 
 TCP_UDP = [{"hostPort": 8080, "containerPort": 80, "protocol": "tcp"},

@@ -18,7 +18,7 @@ import os
 import shutil
 import uuid
 
-from cnitest import CNITestCase, plugin_path, run_plugin
+from cnitest import CNITestCase, plugin_path, prev_result, run_plugin
 
 SELF_NETNS_MSG = "plugin's netns and netns from CNI_NETNS should not be the same"
 SELF_NETNS_WARN = "is the plugin's own network namespace: deleting as if the container's " \
@@ -65,11 +65,8 @@ class SkelBase(CNITestCase):
              "runtimeConfig": {"portMappings": [
                  {"hostPort": 8080, "containerPort": 80, "protocol": "tcp"}]}}
         if prev:
-            c["prevResult"] = {"cniVersion": "1.0.0",
-                               "interfaces": [{"name": self.BRIDGE},
-                                              {"name": "eth0", "sandbox": "/run/netns/x"}],
-                               "ips": [{"address": "10.77.0.5/24", "gateway": "10.77.0.1",
-                                        "interface": 1}]}
+            c["prevResult"] = prev_result([("10.77.0.5/24", "10.77.0.1")],
+                                          sandbox="/run/netns/x", host=(self.BRIDGE,))
         c.update(kw)
         return c
 

@@ -226,10 +226,7 @@ class StaticTest(CNITestCase):
         res = static("CHECK", dict(c, prevResult=prev))
         self.assertEqual((res.rc, res.stdout), (0, ""), res)
         # A bridge's result has more (interfaces, indexes): only the addresses matter.
-        bridge_prev = {"cniVersion": "1.0.0",
-                       "interfaces": [{"name": "cni0"}, {"name": "eth0", "sandbox": "/x"}],
-                       "ips": [{"address": "10.10.0.5/24", "gateway": "10.10.0.1",
-                                "interface": 1}]}
+        bridge_prev = cnitest.prev_result([("10.10.0.5/24", "10.10.0.1")], host=("cni0",))
         self.assertEqual(static("CHECK", dict(c, prevResult=bridge_prev)).rc, 0)
         bad = json.loads(json.dumps(bridge_prev))
         bad["ips"][0]["gateway"] = "10.10.0.2"
