@@ -10,8 +10,10 @@ import hashlib
 import json
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
+import time
 import unittest
 import uuid
 
@@ -171,9 +173,9 @@ def ipam_plugin(name="host-local"):
     return ours if os.path.exists(ours) else os.path.join(REFERENCE_BIN, name)
 
 
-def run_reference(plugin, command, conf, cid, netns, node, ifname="eth0"):
-    """Run the reference plugin `plugin` inside the namespace named `node`, its CNI_PATH the
-    reference's directory."""
+def run_reference(plugin, command, conf, cid, netns, node=None, ifname="eth0"):
+    """Run the reference plugin `plugin` (inside the namespace named `node`, if any), its
+    CNI_PATH the reference's directory."""
     return run_plugin(os.path.join(REFERENCE_BIN, plugin), command, conf, containerid=cid,
                       netns=netns, ifname=ifname, path=REFERENCE_BIN, in_netns=node)
 
@@ -250,3 +252,53 @@ def iptables_save(ns):
     """Both families' iptables-nft-save in namespace `ns`, without its comment lines."""
     out = ns.sh("iptables-nft-save; echo ===; ip6tables-nft-save")
     return "\n".join(l for l in out.splitlines() if not l.startswith("#"))
+
+
+def require(case, plugins=(), tools=()):
+    """Skip the test `case` unless our `plugins` are built and the command-line `tools` are
+    installed; the reason names what is missing."""
+    missing = ["bin/" + p for p in plugins if not os.path.exists(plugin_path(p))]
+    if missing:
+        case.skipTest("not built: %s" % ", ".join(missing))
+    missing = [t for t in tools if not shutil.which(t)]
+    if missing:
+        case.skipTest("missing tools: %s" % " ".join(missing))
+
+
+def ipam_reservations(d):
+    """The addresses host-local has reserved in its network directory d, sorted."""
+    if not os.path.isdir(d):
+        return []
+    return sorted(f for f in os.listdir(d) if not f.startswith(("lock", "last_reserved", ".")))
+
+
+
+def socat_serve(case, ns, spec, reply):
+    """Start socat with the listening address `spec` in namespace ns, answering each client
+    with the line `reply`; the test `case` kills it at its cleanup."""
+    p = subprocess.Popen(["ip", "netns", "exec", ns.name, "socat", spec, "SYSTEM:echo %s" % reply],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                         start_new_session=True)
+
+    def stop():
+        try:
+            os.killpg(p.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        p.wait()
+    case.addCleanup(stop)
+    return p
+
+
+def socat_request(ns, target, tries=3, timeout=10):
+    """Send a line from namespace ns to the socat address `target` ("TCP4:ip:port" style), up
+    to `tries` times until one is answered; the answer, or ''."""
+    out = ""
+    for _ in range(tries):
+        p = subprocess.run(["ip", "netns", "exec", ns.name, "socat", "-T1", "-", target],
+                           input=b"x\n", capture_output=True, timeout=timeout)
+        out = p.stdout.decode().strip()
+        if out:
+            return out
+        time.sleep(0.1)
+    return out

@@ -10,7 +10,6 @@ The real host's interfaces are never touched.
 import json
 import os
 import re
-import shutil
 import subprocess
 import time
 import unittest
@@ -54,12 +53,7 @@ class BandwidthTest(CNITestCase):
 
     def setUp(self):
         super().setUp()
-        for tool in ("tc", "ip", "nsenter"):
-            if not shutil.which(tool):
-                self.skipTest("missing tool: %s" % tool)
-        for p in ("bandwidth", "bridge"):
-            if not os.path.exists(cnitest.plugin_path(p)):
-                self.skipTest("bin/%s not built" % p)
+        cnitest.require(self, plugins=("bandwidth", "bridge"), tools=("tc", "ip", "nsenter"))
         self.node = self.netns("bwnode")
         self.data = self.tmpdir()
         self.path = self.tmpdir()
@@ -494,8 +488,7 @@ class BandwidthTest(CNITestCase):
         return float(out[1])
 
     def test_traffic_is_shaped(self):
-        if not shutil.which("socat"):
-            self.skipTest("socat is not installed")
+        cnitest.require(self, tools=("socat",))
         ctr, prev = self.attach("cid1")
         cont_ip = prev["ips"][0]["address"].split("/")[0]
         gw = prev["ips"][0]["gateway"]

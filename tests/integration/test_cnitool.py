@@ -15,6 +15,7 @@ import subprocess
 import sys
 import unittest
 
+import cnitest
 from cnitest import BIN, CNITestCase, Netns, netns_supported, sh
 from cnitest import cnitool_container_id as container_id
 
@@ -66,8 +67,7 @@ class CnitoolFakeTest(CNITestCase):
 
     def setUp(self):
         super().setUp()
-        if not os.path.exists(CNITOOL):
-            self.skipTest("bin/cnitool is not built")
+        cnitest.require(self, plugins=("cnitool",))
         self.dir = self.tmpdir()
         self.netdir = os.path.join(self.dir, "net.d")
         self.plugdir = os.path.join(self.dir, "plugins")
@@ -470,9 +470,7 @@ class CnitoolHostLocalTest(CNITestCase):
 
     def setUp(self):
         super().setUp()
-        for b in ("cnitool", "host-local"):
-            if not os.path.exists(os.path.join(BIN, b)):
-                self.skipTest("bin/%s is not built yet" % b)
+        cnitest.require(self, plugins=("cnitool", "host-local"))
         self.dir = self.tmpdir()
         self.netdir = os.path.join(self.dir, "net.d")
         self.data = os.path.join(self.dir, "data")
@@ -494,10 +492,7 @@ class CnitoolHostLocalTest(CNITestCase):
             json.dump(conf, f)
 
     def reservations(self, name="hl"):
-        d = os.path.join(self.data, name)
-        if not os.path.isdir(d):
-            return []
-        return sorted(f for f in os.listdir(d) if not f.startswith(("lock", "last_reserved", ".")))
+        return cnitest.ipam_reservations(os.path.join(self.data, name))
 
     def test_add_check_del(self):
         self.write()
@@ -578,9 +573,7 @@ class CnitoolBridgeTest(CNITestCase):
 
     def setUp(self):
         super().setUp()
-        for b in ("cnitool", "bridge", "host-local"):
-            if not os.path.exists(os.path.join(BIN, b)):
-                self.skipTest("bin/%s is not built yet" % b)
+        cnitest.require(self, plugins=("cnitool", "bridge", "host-local"))
         self.dir = self.tmpdir()
         self.netdir = os.path.join(self.dir, "net.d")
         self.data = os.path.join(self.dir, "data")

@@ -17,6 +17,7 @@ import tempfile
 import time
 import unittest
 
+import cnitest
 from cnitest import BIN, CNITestCase, Netns, cnitool_container_id, sh
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -42,9 +43,7 @@ class ConfigTest(CNITestCase):
 
     def setUp(self):
         super().setUp()
-        missing = [b for b in self.plugins if not os.path.exists(os.path.join(BIN, b))]
-        if missing:
-            self.skipTest("not built yet: %s" % ", ".join("bin/" + m for m in missing))
+        cnitest.require(self, plugins=self.plugins)
         self.dir = self.tmpdir()
         self.netdir = os.path.join(self.dir, "net.d")
         self.data = os.path.join(self.dir, "data")
@@ -141,11 +140,7 @@ class ConfigTest(CNITestCase):
         self.fail("http server in %s did not start" % ns.name)
 
     def reservations(self):
-        d = os.path.join(self.data, self.conf["name"])
-        if not os.path.isdir(d):
-            return []
-        return sorted(f for f in os.listdir(d)
-                      if not f.startswith(("lock", "last_reserved", ".")))
+        return cnitest.ipam_reservations(os.path.join(self.data, self.conf["name"]))
 
     def addr(self, res, family=4):
         for ip in res.get("ips", []):

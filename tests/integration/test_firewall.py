@@ -45,8 +45,7 @@ class FirewallConfTest(CNITestCase):
 
     def setUp(self):
         super().setUp()
-        if not os.path.exists(os.path.join(BIN, "firewall")):
-            self.skipTest("firewall is not built")
+        cnitest.require(self, plugins=("firewall",))
         self.node = self.netns("fwc")
 
     def run_fw(self, cmd, conf, **kw):
@@ -122,16 +121,10 @@ class FirewallReferenceTest(CNITestCase):
         super().setUp()
         if not os.access(GO_FIREWALL, os.X_OK):
             self.skipTest("the reference firewall is not installed")
-        if not os.path.exists(os.path.join(BIN, "firewall")):
-            self.skipTest("firewall is not built")
+        cnitest.require(self, plugins=("firewall",))
 
     def go(self, node, cmd, conf):
-        env = {k: v for k, v in os.environ.items() if not k.startswith("CNI_")}
-        env.update({"CNI_COMMAND": cmd, "CNI_CONTAINERID": "c1", "CNI_NETNS": "/x",
-                    "CNI_IFNAME": "eth0", "CNI_PATH": "/usr/lib/cni"})
-        p = subprocess.run(["nsenter", "--net=" + node.path, "--", GO_FIREWALL],
-                           input=json.dumps(conf).encode(), capture_output=True, env=env)
-        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.assertOK(cnitest.run_reference("firewall", cmd, conf, "c1", "/x", node.name))
 
     def both(self, cmd, conf, ours, theirs):
         self.assertOK(run_plugin("firewall", cmd, conf, in_netns=ours.name))
@@ -231,9 +224,8 @@ class FirewallEndToEndTest(CNITestCase):
 
     def setUp(self):
         super().setUp()
-        for b in ("cnitool", "bridge", "host-local", "portmap", "firewall", "tuning"):
-            if not os.path.exists(os.path.join(BIN, b)):
-                self.skipTest("%s is not built" % b)
+        cnitest.require(self, plugins=("cnitool", "bridge", "host-local", "portmap", "firewall",
+                                       "tuning"))
         self.dir = self.tmpdir()
         self.netdir = os.path.join(self.dir, "net.d")
         self.data = os.path.join(self.dir, "data")

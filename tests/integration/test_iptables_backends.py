@@ -12,7 +12,6 @@ import json
 import os
 import re
 import shutil
-import signal
 import subprocess
 import time
 import unittest
@@ -30,9 +29,7 @@ class IptablesBackendsTest(cnitest.CNITestCase):
 
     def setUp(self):
         super().setUp()
-        for tool in ("iptables-nft-save", "ip6tables-nft-save", "socat"):
-            if not shutil.which(tool):
-                self.skipTest("%s is not installed" % tool)
+        cnitest.require(self, tools=("iptables-nft-save", "ip6tables-nft-save", "socat"))
         if not os.access(os.path.join(GO, "portmap"), os.X_OK):
             self.skipTest("the reference plugins are not installed in %s" % GO)
         self.node = self.netns("xbn")
@@ -221,30 +218,14 @@ class IptablesBackendsTest(cnitest.CNITestCase):
         self.assertNoContainerState(cnitest.iptables_save(self.node))
 
     def serve(self, ns, spec, reply):
-        p = subprocess.Popen(["ip", "netns", "exec", ns.name, "socat", spec,
-                              "SYSTEM:echo %s" % reply], stdout=subprocess.DEVNULL,
-                             stderr=subprocess.DEVNULL, start_new_session=True)
-
-        def stop():
-            try:
-                os.killpg(p.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            p.wait()
-        self.addCleanup(stop)
+        cnitest.socat_serve(self, ns, spec, reply)
         for _ in range(50):
             if ":80 " in ns.sh("ss -ltn", check=False):
                 return
             time.sleep(0.05)
 
     def client(self, ns, target):
-        for _ in range(3):
-            p = subprocess.run(["ip", "netns", "exec", ns.name, "socat", "-T1", "-", target],
-                               input=b"x\n", capture_output=True, timeout=30)
-            if p.stdout.strip():
-                return p.stdout.decode().strip()
-            time.sleep(0.1)
-        return ""
+        return cnitest.socat_request(ns, target, timeout=30)
 
     def test_traffic_and_check(self):
         ctr, prev = self.attach(False, bridge_extra={"ipMasqBackend": "iptables"},

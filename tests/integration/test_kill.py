@@ -7,10 +7,10 @@ the next ADD must work. The kill points are the sweep's (tests/stress/kill_sweep
 of them in `make stress`), spread over every scenario, verb and victim process.
 """
 import os
-import shutil
 import sys
 import unittest
 
+import cnitest
 from cnitest import BIN, CNITestCase
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "stress"))
@@ -25,12 +25,7 @@ class TestKillInjection(CNITestCase):
 
     def setUp(self):
         super().setUp()
-        missing = [t for t in TOOLS if not shutil.which(t)]
-        if missing:
-            self.skipTest("missing tools: %s" % " ".join(missing))
-        for p in ("bridge", "host-local", "portmap"):
-            if not os.path.exists(os.path.join(BIN, p)):
-                self.skipTest("%s not built" % p)
+        cnitest.require(self, plugins=("bridge", "host-local", "portmap"), tools=TOOLS)
 
     def test_checks_see_a_container(self):
         """The leak checks are not blind: a container that was never deleted is seen."""

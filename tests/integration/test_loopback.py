@@ -252,9 +252,8 @@ class LoopbackTest(CNITestCase):
     # ---- runtimes ----------------------------------------------------------------------
 
     def test_containerd_cri_list_through_cnitool(self):
+        cnitest.require(self, plugins=("cnitool",))
         tool = cnitest.plugin_path("cnitool")
-        if not os.path.exists(tool):
-            self.skipTest("cnitool is not built")
         d = self.tmpdir()
         netdir = os.path.join(d, "net.d")
         os.makedirs(netdir)

@@ -9,9 +9,9 @@ asserted: only the order of the system calls and the resulting state."""
 import json
 import os
 import re
-import shutil
 import subprocess
 
+import cnitest
 from cnitest import CNITestCase, plugin_path, prev_result
 
 
@@ -31,11 +31,7 @@ class TestDelOrder(CNITestCase):
 
     def setUp(self):
         super().setUp()
-        if not shutil.which("strace"):
-            self.skipTest("strace is not installed")
-        for p in ("bridge", "host-local", "portmap"):
-            if not os.path.exists(plugin_path(p)):
-                self.skipTest("%s not built" % p)
+        cnitest.require(self, plugins=("bridge", "host-local", "portmap"), tools=("strace",))
         self.node = self.netns("ordn")
         self.node.sh("ip link set lo up")
 

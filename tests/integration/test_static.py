@@ -318,9 +318,7 @@ class StaticBridgeTest(CNITestCase):
 
     def setUp(self):
         super().setUp()
-        for b in ("bridge", "static"):
-            if not os.path.exists(cnitest.plugin_path(b)):
-                self.skipTest("bin/%s is not built" % b)
+        cnitest.require(self, plugins=("bridge", "static"))
         self.node = self.netns("snode")
         self.path = self.tmpdir()
         for b in ("bridge", "static"):

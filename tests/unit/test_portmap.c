@@ -19,6 +19,7 @@
 #define LIVE_LOCAL_ERR
 #include "live.h"
 #include "unit.h"
+#include "fixtures.h"
 
 static const char *PREV =
 	"\"prevResult\": {\"cniVersion\": \"1.0.0\", \"interfaces\": [{\"name\": \"br0\"}, "
@@ -33,23 +34,17 @@ static int loadf(enum portmap_load_mode mode, struct portmap_conf **ret, struct 
 static int loadf(enum portmap_load_mode mode, struct portmap_conf **ret, struct cni_err *err,
 		 const char *fmt, ...)
 {
-	_cleanup_free_ char *body = NULL, *buf = NULL;
-	struct cni_cmd_args a = {0};
+	struct fixture_args f;
 	va_list ap;
-	int n;
+	int r;
 
 	va_start(ap, fmt);
-	n = vasprintf(&body, fmt, ap);
+	fixture_args_vinit(&f, NULL, fmt, ap);
 	va_end(ap);
-	if (n < 0 || asprintf(&buf, "{\"cniVersion\": \"1.0.0\", \"name\": \"n\", %s}", body) < 0)
-		abort();
-	a.stdin_data = buf;
-	a.stdin_len = strlen(buf);
-	a.cni_version = "1.0.0";
-	a.ifname = "eth0";
-	a.container_id = "cid";
 	cni_err_clear(err);
-	return portmap_conf_load(&a, mode, ret, err);
+	r = portmap_conf_load(&f.a, mode, ret, err);
+	fixture_args_clear(&f);
+	return r;
 }
 
 static int load(const char *body, enum portmap_load_mode mode, struct portmap_conf **ret,
