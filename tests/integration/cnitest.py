@@ -265,6 +265,20 @@ def require(case, plugins=(), tools=()):
         case.skipTest("missing tools: %s" % " ".join(missing))
 
 
+def run_cnitool(args, env=None, in_netns=None, prefix=(), timeout=60):
+    """Run bin/cnitool with `args` as an operator would: without this process's CNI_*,
+    CAP_ARGS and NETCONFPATH variables, with `env` added, inside the namespace named in_netns
+    (if any), under the command `prefix` (strace ...) if any. Returns the finished process,
+    its output as text."""
+    e = {k: v for k, v in os.environ.items()
+         if not k.startswith("CNI_") and k not in ("CAP_ARGS", "NETCONFPATH")}
+    e.update(env or {})
+    cmd = list(prefix) + [plugin_path("cnitool")] + list(args)
+    if in_netns:
+        cmd = ["nsenter", "--net=/run/netns/" + in_netns, "--"] + cmd
+    return subprocess.run(cmd, capture_output=True, text=True, env=e, timeout=timeout)
+
+
 def ipam_reservations(d):
     """The addresses host-local has reserved in its network directory d, sorted."""
     if not os.path.isdir(d):

@@ -11,15 +11,12 @@ import base64
 import json
 import os
 import stat
-import subprocess
 import sys
 import unittest
 
 import cnitest
 from cnitest import BIN, CNITestCase, Netns, netns_supported, sh
 from cnitest import cnitool_container_id as container_id
-
-CNITOOL = os.path.join(BIN, "cnitool")
 
 FAKE_PLUGIN = r'''#!%(python)s
 import json, os, sys
@@ -51,11 +48,8 @@ if cmd == "ADD":
 '''
 
 
-def cnitool(args, env, check=False, input=None):
-    e = {k: v for k, v in os.environ.items()
-         if not k.startswith("CNI_") and k not in ("CAP_ARGS", "NETCONFPATH")}
-    e.update(env)
-    p = subprocess.run([CNITOOL] + args, capture_output=True, text=True, env=e, timeout=60)
+def cnitool(args, env, check=False):
+    p = cnitest.run_cnitool(args, env)
     if check and p.returncode != 0:
         raise AssertionError("cnitool %s failed (%d):\n%s%s" % (args, p.returncode, p.stdout,
                                                                p.stderr))
@@ -587,11 +581,9 @@ class CnitoolBridgeTest(CNITestCase):
             json.dump(conf, f)
 
     def tool(self, args, check=True):
-        e = {k: v for k, v in os.environ.items() if not k.startswith("CNI_")}
-        e.update({"NETCONFPATH": self.netdir, "CNI_PATH": BIN,
-                  "CNI_CACHE_DIR": os.path.join(self.dir, "cache")})
-        p = subprocess.run(["nsenter", "--net=" + self.node.path, "--", CNITOOL] + args,
-                           capture_output=True, text=True, env=e, timeout=60)
+        p = cnitest.run_cnitool(args, {"NETCONFPATH": self.netdir, "CNI_PATH": BIN,
+                                       "CNI_CACHE_DIR": os.path.join(self.dir, "cache")},
+                                in_netns=self.node.name)
         if check and p.returncode != 0:
             raise AssertionError("cnitool %s failed: %s%s" % (args, p.stdout, p.stderr))
         return p

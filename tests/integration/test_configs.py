@@ -22,7 +22,6 @@ from cnitest import BIN, CNITestCase, Netns, cnitool_container_id, sh
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CONFIGS = os.path.join(HERE, "..", "..", "test-configs")
-CNITOOL = os.path.join(BIN, "cnitool")
 NODE_ADDR = "192.0.2.1"
 
 
@@ -79,12 +78,9 @@ class ConfigTest(CNITestCase):
         return conf
 
     def tool(self, args, env=None, check=True):
-        e = {k: v for k, v in os.environ.items()
-             if not k.startswith("CNI_") and k not in ("CAP_ARGS", "NETCONFPATH")}
-        e.update({"NETCONFPATH": self.netdir, "CNI_PATH": BIN, "CNI_CACHE_DIR": self.cache})
+        e = {"NETCONFPATH": self.netdir, "CNI_PATH": BIN, "CNI_CACHE_DIR": self.cache}
         e.update(env or {})
-        p = subprocess.run(["nsenter", "--net=" + self.node.path, "--", CNITOOL] + args,
-                           capture_output=True, text=True, env=e, timeout=60)
+        p = cnitest.run_cnitool(args, e, in_netns=self.node.name)
         if check and p.returncode != 0:
             raise AssertionError("cnitool %s failed (%d):\n%s%s" % (
                 " ".join(args), p.returncode, p.stdout, p.stderr))

@@ -245,17 +245,15 @@ class FirewallEndToEndTest(CNITestCase):
             json.dump(conf, f)
 
     def cnitool(self, *args, strace=None):
-        env = {k: v for k, v in os.environ.items() if not k.startswith("CNI_")}
-        env.update({"NETCONFPATH": self.netdir, "CNI_PATH": BIN,
-                    "CNI_CACHE_DIR": os.path.join(self.dir, "cache")})
-        cmd = [os.path.join(BIN, "cnitool")] + list(args)
+        env = {"NETCONFPATH": self.netdir, "CNI_PATH": BIN,
+               "CNI_CACHE_DIR": os.path.join(self.dir, "cache")}
+        prefix = ()
         if strace:
             # LeakSanitizer cannot work under ptrace (sanitizer builds).
             env["ASAN_OPTIONS"] = ":".join(
-                x for x in (env.get("ASAN_OPTIONS"), "detect_leaks=0") if x)
-            cmd = ["strace", "-f", "-qq", "-e", "trace=execve", "-o", strace] + cmd
-        p = subprocess.run(["nsenter", "--net=" + self.node.path, "--"] + cmd,
-                           capture_output=True, text=True, env=env, timeout=120)
+                x for x in (os.environ.get("ASAN_OPTIONS"), "detect_leaks=0") if x)
+            prefix = ("strace", "-f", "-qq", "-e", "trace=execve", "-o", strace)
+        p = cnitest.run_cnitool(args, env, in_netns=self.node.name, prefix=prefix, timeout=120)
         self.assertEqual(p.returncode, 0, "cnitool %s: %s%s" % (args, p.stdout, p.stderr))
         return json.loads(p.stdout) if p.stdout.strip() else None
 
