@@ -173,6 +173,17 @@ def ipam_plugin(name="host-local"):
     return ours if os.path.exists(ours) else os.path.join(REFERENCE_BIN, name)
 
 
+def plugin_dir(case, plugins=(), links=None):
+    """A CNI_PATH directory for the test `case` (removed at its cleanup) holding our `plugins`
+    and, from `links` ({name: path}), other executables under the names a config uses."""
+    d = case.tmpdir()
+    for p in plugins:
+        os.symlink(plugin_path(p), os.path.join(d, p))
+    for name, target in (links or {}).items():
+        os.symlink(target, os.path.join(d, name))
+    return d
+
+
 def run_reference(plugin, command, conf, cid, netns, node=None, ifname="eth0"):
     """Run the reference plugin `plugin` (inside the namespace named `node`, if any), its
     CNI_PATH the reference's directory."""

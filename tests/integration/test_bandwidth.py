@@ -56,9 +56,7 @@ class BandwidthTest(CNITestCase):
         cnitest.require(self, plugins=("bandwidth", "bridge"), tools=("tc", "ip", "nsenter"))
         self.node = self.netns("bwnode")
         self.data = self.tmpdir()
-        self.path = self.tmpdir()
-        os.symlink(cnitest.plugin_path("bridge"), os.path.join(self.path, "bridge"))
-        os.symlink(ipam_plugin(), os.path.join(self.path, "host-local"))
+        self.path = cnitest.plugin_dir(self, ("bridge",), {"host-local": ipam_plugin()})
         self.net = "bw" + uuid.uuid4().hex[:6]
         self.subnet = 0
 

@@ -29,9 +29,7 @@ class BridgeTest(CNITestCase):
         super().setUp()
         self.node = self.netns("bnode")
         self.data = self.tmpdir()
-        self.path = self.tmpdir()
-        os.symlink(cnitest.plugin_path("bridge"), os.path.join(self.path, "bridge"))
-        os.symlink(ipam_plugin(), os.path.join(self.path, "host-local"))
+        self.path = cnitest.plugin_dir(self, ("bridge",), {"host-local": ipam_plugin()})
         self.net = "net" + uuid.uuid4().hex[:6]
 
     # ---- helpers ---------------------------------------------------------------------

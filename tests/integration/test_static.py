@@ -320,9 +320,7 @@ class StaticBridgeTest(CNITestCase):
         super().setUp()
         cnitest.require(self, plugins=("bridge", "static"))
         self.node = self.netns("snode")
-        self.path = self.tmpdir()
-        for b in ("bridge", "static"):
-            os.symlink(cnitest.plugin_path(b), os.path.join(self.path, b))
+        self.path = cnitest.plugin_dir(self, ("bridge", "static"))
         self.net = "st" + uuid.uuid4().hex[:6]
 
     def conf(self, address="10.89.0.50/24", gateway="10.89.0.1", version="0.4.0", **kw):

@@ -226,9 +226,7 @@ class TuningTest(CNITestCase):
         self.assertEqual(r.json["supportedVersions"], list(VERSIONS))
 
     def test_chained_after_bridge(self):
-        path = self.tmpdir()
-        for p in ("bridge", "host-local", "tuning"):
-            os.symlink(cnitest.plugin_path(p), os.path.join(path, p))
+        path = cnitest.plugin_dir(self, ("bridge", "host-local", "tuning"))
         ctr = self.netns("tctr")
         ipam = {"type": "host-local", "subnet": "10.67.0.0/24", "dataDir": self.tmpdir()}
         br = {"cniVersion": "1.0.0", "name": "tunenet", "type": "bridge", "bridge": "tbr0",
