@@ -904,14 +904,21 @@ static char *run(const char *fmt, ...)
 		free(_o);                                          \
 	} while (0)
 
-/* The container side of the live tests: a child process in a namespace of its own, with a
- * socket there and one in the binary's private namespace (entered by live_enter()). */
+/* The binary's private namespace (live_enter()) and the container side of the live tests: a
+ * child process in a namespace of its own, with a socket there and one in ours. Returns true
+ * when everything is set up; live_skip says why not. */
 static bool live_setup(struct live *lv)
 {
 	struct cni_err err = {0};
 	char path[64], c;
 	int pfd[2];
 
+	memset(lv, 0, sizeof(*lv));
+	lv->cns = -1;
+	lv->child = -1;
+	if (live_enter(0) < 0)
+		return false;
+	live_skip = "the live namespace could not be set up";
 	if (pipe(pfd) < 0)
 		return false;
 	lv->child = fork();
@@ -1374,7 +1381,7 @@ static void live_delete(struct live *lv)
 }
 
 /* The live tests share one host/container namespace pair, set up in main(). */
-static struct live live_env = {.child = -1, .cns = -1};
+static struct live live_env;
 
 #define LIVE_TEST(name)               \
 	static void test_##name(void) \
@@ -1403,8 +1410,8 @@ int main(void)
 	RUN(test_rx_dump_intr);
 	RUN(test_rx_batch);
 	RUN(test_netns_and_sysctl_unprivileged);
-	if (live_enter(0) == 0 && !live_setup(&live_env))
-		live_skip = "the live namespace could not be set up";
+	if (live_setup(&live_env))
+		live_skip = NULL;
 	RUN(test_live_links);
 	RUN(test_live_addrs_routes);
 	RUN(test_live_sysctl);
