@@ -16,37 +16,10 @@ import unittest
 import uuid
 
 import cnitest
-from cnitest import CNITestCase, run_plugin, sh
+from cnitest import CNITestCase, ipam_plugin, masq_comment, ref_hash, run_plugin, sh
 
 BRIDGE = "cnibr0"
 HASH_RE = re.compile(r"^[0-9a-f]{16}-[0-9a-f]{16}, net: ")
-
-
-def h16(s):
-    import hashlib
-    return hashlib.sha512(s.encode()).hexdigest()[:16]
-
-
-def masq_comment(net, ifname, cid):
-    c = "%s-%s, net: %s, if: %s, id: %s" % (h16(net), h16(ifname + ":" + cid), net, ifname, cid)
-    return c[:128]
-
-
-def spoof_id(cid, ifname="eth0"):
-    """The <id> of the macspoofchk names: the reference's where the comment fits."""
-    import hashlib
-    ref = "%s-%s" % (cid, ifname)
-    if len("macspoofchk-" + ref) <= 128:
-        return ref
-    return "%s-%s" % (cid[:64], hashlib.sha512(ref.encode()).hexdigest()[:16])
-
-
-def ipam_plugin():
-    """Our host-local when built, else Debian's Go one."""
-    ours = cnitest.plugin_path("host-local")
-    if os.path.exists(ours):
-        return ours
-    return "/usr/lib/cni/host-local"
 
 
 class BridgeTest(CNITestCase):
@@ -56,9 +29,7 @@ class BridgeTest(CNITestCase):
         super().setUp()
         self.node = self.netns("bnode")
         self.data = self.tmpdir()
-        self.path = self.tmpdir()
-        os.symlink(cnitest.plugin_path("bridge"), os.path.join(self.path, "bridge"))
-        os.symlink(ipam_plugin(), os.path.join(self.path, "host-local"))
+        self.path = cnitest.plugin_dir(self, ("bridge",), {"host-local": ipam_plugin()})
         self.net = "net" + uuid.uuid4().hex[:6]
 
     # ---- helpers ---------------------------------------------------------------------
@@ -142,7 +113,8 @@ class BridgeTest(CNITestCase):
         """No veth, no reservation, no masq rule of this network left."""
         self.assertEqual(self.veths(), [])
         self.assertEqual(self.reservations(), [])
-        self.assertEqual([c for c in self.masq_comments() if c and c.startswith(h16(self.net))], [])
+        self.assertEqual([c for c in self.masq_comments()
+                          if c and c.startswith(ref_hash(self.net, 16))], [])
         if ctr is not None:
             self.assertNotIn("eth0", self.links(ctr))
 
@@ -804,7 +776,7 @@ add rule inet cni_plugins_masquerade masq_checks ip saddr == 10.55.0.200 ip dadd
         ctr = self.container()
         for n in (116 - len("-eth0"), 300, 5000):
             cid = ("L%d-" % n + uuid.uuid4().hex * 160)[:n]
-            sid = spoof_id(cid)
+            sid = cnitest.spoofchk_id(cid)
             if n > 111:
                 self.assertLess(len("cni-br-iface-%s-mac" % sid), 100)
             else:

@@ -17,11 +17,11 @@ import tempfile
 import time
 import unittest
 
-from cnitest import BIN, CNITestCase, Netns, sh
+import cnitest
+from cnitest import BIN, CNITestCase, Netns, cnitool_container_id, sh
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CONFIGS = os.path.join(HERE, "..", "..", "test-configs")
-CNITOOL = os.path.join(BIN, "cnitool")
 NODE_ADDR = "192.0.2.1"
 
 
@@ -42,9 +42,7 @@ class ConfigTest(CNITestCase):
 
     def setUp(self):
         super().setUp()
-        missing = [b for b in self.plugins if not os.path.exists(os.path.join(BIN, b))]
-        if missing:
-            self.skipTest("not built yet: %s" % ", ".join("bin/" + m for m in missing))
+        cnitest.require(self, plugins=self.plugins)
         self.dir = self.tmpdir()
         self.netdir = os.path.join(self.dir, "net.d")
         self.data = os.path.join(self.dir, "data")
@@ -80,12 +78,9 @@ class ConfigTest(CNITestCase):
         return conf
 
     def tool(self, args, env=None, check=True):
-        e = {k: v for k, v in os.environ.items()
-             if not k.startswith("CNI_") and k not in ("CAP_ARGS", "NETCONFPATH")}
-        e.update({"NETCONFPATH": self.netdir, "CNI_PATH": BIN, "CNI_CACHE_DIR": self.cache})
+        e = {"NETCONFPATH": self.netdir, "CNI_PATH": BIN, "CNI_CACHE_DIR": self.cache}
         e.update(env or {})
-        p = subprocess.run(["nsenter", "--net=" + self.node.path, "--", CNITOOL] + args,
-                           capture_output=True, text=True, env=e, timeout=60)
+        p = cnitest.run_cnitool(args, e, in_netns=self.node.name)
         if check and p.returncode != 0:
             raise AssertionError("cnitool %s failed (%d):\n%s%s" % (
                 " ".join(args), p.returncode, p.stdout, p.stderr))
@@ -141,11 +136,7 @@ class ConfigTest(CNITestCase):
         self.fail("http server in %s did not start" % ns.name)
 
     def reservations(self):
-        d = os.path.join(self.data, self.conf["name"])
-        if not os.path.isdir(d):
-            return []
-        return sorted(f for f in os.listdir(d)
-                      if not f.startswith(("lock", "last_reserved", ".")))
+        return cnitest.ipam_reservations(os.path.join(self.data, self.conf["name"]))
 
     def addr(self, res, family=4):
         for ip in res.get("ips", []):
@@ -168,8 +159,7 @@ class ConfigTest(CNITestCase):
                          [], "tuning state left behind")
 
     def container_id(self, ns):
-        import hashlib
-        return "cnitool-" + hashlib.sha512(ns.path.encode()).hexdigest()[:20]
+        return cnitool_container_id(ns.path)
 
 
 class ContainerdDefaultTest(ConfigTest):

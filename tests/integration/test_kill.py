@@ -12,10 +12,10 @@ run, shared among the scenarios by the kinds of call they make and spread over e
 and victim process.
 """
 import os
-import shutil
 import sys
 import unittest
 
+import cnitest
 from cnitest import BIN, CNITestCase
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "stress"))
@@ -32,12 +32,7 @@ class TestKillInjection(CNITestCase):
 
     def setUp(self):
         super().setUp()
-        missing = [t for t in TOOLS if not shutil.which(t)]
-        if missing:
-            self.skipTest("missing tools: %s" % " ".join(missing))
-        for p in PLUGINS:
-            if not os.path.exists(os.path.join(BIN, p)):
-                self.skipTest("%s not built" % p)
+        cnitest.require(self, plugins=PLUGINS, tools=TOOLS)
 
     def test_checks_see_a_container(self):
         """The leak checks are not blind: a container that was never deleted is seen."""

@@ -997,37 +997,21 @@ static const struct layout bridge_layout = {
 	.build = build_bridge,
 };
 
-/* Why the live tests cannot run here (NULL: they can), and whether nft is missing. */
-static const char *live_skip;
-static bool nft_cli_missing;
-
-#define LIVE_REQUIRED()                                                                \
-	do {                                                                           \
-		if (live_skip)                                                         \
-			UNIT_SKIP("cannot create network namespaces (%s)", live_skip); \
-	} while (0)
-
 static void test_live_masq_layout(void)
 {
-	LIVE_REQUIRED();
-	if (nft_cli_missing)
-		UNIT_SKIP("the layout comparison needs the nft CLI");
+	LIVE_REQUIRED_TOOL(LIVE_NFT, "the layout comparison");
 	compare_layout(&masq_layout);
 }
 
 static void test_live_hostport_layout(void)
 {
-	LIVE_REQUIRED();
-	if (nft_cli_missing)
-		UNIT_SKIP("the layout comparison needs the nft CLI");
+	LIVE_REQUIRED_TOOL(LIVE_NFT, "the layout comparison");
 	compare_layout(&hostport_layout);
 }
 
 static void test_live_bridge_layout(void)
 {
-	LIVE_REQUIRED();
-	if (nft_cli_missing)
-		UNIT_SKIP("the layout comparison needs the nft CLI");
+	LIVE_REQUIRED_TOOL(LIVE_NFT, "the layout comparison");
 	compare_layout(&bridge_layout);
 }
 
@@ -1330,7 +1314,7 @@ static void test_live_anon_set(void)
 	add(txn, r);
 	OK(nft_txn_commit(txn, &err));
 	CHECK_INT(count_rules(txn, NFPROTO_IPV4, "t_set", "c"), 1);
-	if (!nft_cli_missing) {
+	if (!(live_missing & LIVE_NFT)) {
 		FILE *f = popen("nft list chain ip t_set c", "r");
 		char out[4096] = {0};
 
@@ -1697,11 +1681,7 @@ int main(void)
 	RUN(test_msg_roundtrip);
 
 	/* Everything below runs in a private network namespace only. */
-	if (unshare(CLONE_NEWNET) < 0) {
-		live_skip = strerror(errno);
-	} else if (system("nft --version >/dev/null 2>&1") != 0) {
-		nft_cli_missing = true;
-	}
+	live_enter(LIVE_NFT);
 	RUN(test_live_masq_layout);
 	RUN(test_live_hostport_layout);
 	RUN(test_live_bridge_layout);

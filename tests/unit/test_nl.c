@@ -27,6 +27,8 @@
 
 #include <libmnl/libmnl.h>
 
+#define LIVE_LOCAL_ERR
+#include "live.h"
 #include "unit.h"
 #include "net/nl.h"
 #include "net/rtnl.h"
@@ -884,32 +886,14 @@ struct live {
 static char *run(const char *fmt, ...) CNI_PRINTF(1, 2);
 static char *run(const char *fmt, ...)
 {
-	char cmd[512], *out = NULL;
-	size_t len = 0, cap = 0;
+	char cmd[512], *out;
 	va_list ap;
-	FILE *f;
-	int c;
 
 	va_start(ap, fmt);
 	vsnprintf(cmd, sizeof(cmd), fmt, ap);
 	va_end(ap);
-	f = popen(cmd, "r");
-	if (!f)
-		return strdup("");
-	while ((c = fgetc(f)) != EOF) {
-		if (len + 2 > cap) {
-			cap = cap ? cap * 2 : 1024;
-			out = realloc(out, cap);
-			if (!out)
-				abort();
-		}
-		out[len++] = (char)c;
-	}
-	pclose(f);
-	if (!out)
-		return strdup("");
-	out[len] = '\0';
-	return out;
+	out = live_output(cmd);
+	return out ? out : strdup("");
 }
 
 /* CHECK that the output of a command contains needle. */
@@ -922,9 +906,9 @@ static char *run(const char *fmt, ...)
 		free(_o);                                          \
 	} while (0)
 
-/* Why the live tests do not run (NULL: they do). */
-static const char *live_skip = "the live namespace could not be set up";
-
+/* The binary's private namespace (live_enter()) and the container side of the live tests: a
+ * child process in a namespace of its own, with a socket there and one in ours. Returns true
+ * when everything is set up; live_skip says why not. */
 static bool live_setup(struct live *lv)
 {
 	struct cni_err err = {0};
@@ -934,15 +918,9 @@ static bool live_setup(struct live *lv)
 	memset(lv, 0, sizeof(*lv));
 	lv->cns = -1;
 	lv->child = -1;
-	if (unshare(CLONE_NEWNET) < 0) {
-		if (errno == EPERM) {
-			live_skip = "cannot create network namespaces";
-			return false;
-		}
-		fprintf(stderr, "unshare: %s\n", strerror(errno));
-		CHECK(0);
+	if (live_enter(0) < 0)
 		return false;
-	}
+	live_skip = "the live namespace could not be set up";
 	if (pipe(pfd) < 0)
 		return false;
 	lv->child = fork();
@@ -1416,12 +1394,11 @@ static void live_delete(struct live *lv)
 /* The live tests share one host/container namespace pair, set up in main(). */
 static struct live live_env;
 
-#define LIVE_TEST(name)                             \
-	static void test_##name(void)               \
-	{                                           \
-		if (live_skip)                      \
-			UNIT_SKIP("%s", live_skip); \
-		name(&live_env);                    \
+#define LIVE_TEST(name)               \
+	static void test_##name(void) \
+	{                             \
+		LIVE_REQUIRED();      \
+		name(&live_env);      \
 	}
 LIVE_TEST(live_links)
 LIVE_TEST(live_addrs_routes)

@@ -13,6 +13,8 @@
 
 #include <libmnl/libmnl.h>
 
+#define LIVE_LOCAL_ERR
+#include "live.h"
 #include "unit.h"
 #include "net/nl.h"
 #include "net/rtnl.h"
@@ -105,9 +107,6 @@ static void test_parse_attrs(void)
 	CHECK_INT(nl_link_parse(nlh, &a, &err), -EBADMSG);
 }
 
-/* Why the live test does not run (NULL: it does). */
-static const char *live_skip;
-
 static void test_live_attrs(void)
 {
 	static const uint8_t mac[6] = {0x02, 0x11, 0x22, 0x33, 0x44, 0x55};
@@ -116,8 +115,7 @@ static void test_live_attrs(void)
 	struct nl_link before, a;
 	struct cni_err err = {0};
 
-	if (live_skip)
-		UNIT_SKIP("%s", live_skip);
+	LIVE_REQUIRED();
 	CHECK_INT(nl_open(&sock, &err), 0);
 	if (!sock)
 		return;
@@ -171,8 +169,7 @@ int main(void)
 	RUN(test_build_txqlen);
 	RUN(test_parse_attrs);
 	/* This process only: the test namespace disappears with it. */
-	if (unshare(CLONE_NEWNET) < 0)
-		live_skip = errno == EPERM ? "cannot create network namespaces" : strerror(errno);
+	live_enter(0);
 	RUN(test_live_attrs);
 	UNIT_DONE();
 }
