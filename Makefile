@@ -4,6 +4,8 @@
 #   make                 build bin/bridge bin/host-local bin/portmap bin/cnitool
 #   make check           seam check and unit tests (no privileges needed; TAP output)
 #   make check-root      integration tests (root, in network namespaces of their own)
+#   make check-vm        the integration tests that need kernel features, on Debian's stock
+#                        kernel under QEMU (VM_TESTS: which ones, VM_TIMEOUT: seconds)
 #   make test            both, again under ASan+UBSan, then a short fuzz run (the README's)
 #   make SANITIZE=1 ...  the same with ASan+UBSan, in build/san/ (binaries in build/san/bin)
 #   make check-format    fail if any C file is not clang-formatted
@@ -121,6 +123,15 @@ unit: $(UNIT_BIN) $(PROGRAMS)
 integration: $(PROGRAMS)
 	python3 tests/run_integration.py --bin $(abspath $(BIN)) $(TESTS)
 
+# The tests of kernel features the machine's own kernel may lack (802.1Q, bridge VLAN
+# filtering, ...) in one QEMU guest on Debian's stock kernel (scripts/vm/check-vm.sh);
+# inside it a test skipped for a kernel reason fails.
+VM_TESTS   ?= BridgeTest.test_vlan VlanTest.
+VM_TIMEOUT ?= 900
+.PHONY: check-vm
+check-vm: $(PROGRAMS)
+	VM_TIMEOUT=$(VM_TIMEOUT) sh scripts/vm/check-vm.sh build/vm $(BIN) $(VM_TESTS)
+
 # libFuzzer targets (make fuzz, make fuzz-smoke) and the stress tiers (make stress).
 include tests/fuzz/fuzz.mk
 include tests/stress/stress.mk
@@ -149,6 +160,7 @@ bench: deps all
 test:
 	$(MAKE) check check-root
 	$(MAKE) SANITIZE=1 check check-root
+	$(MAKE) check-vm
 	$(MAKE) fuzz-smoke
 
 # ---- housekeeping ----------------------------------------------------------
