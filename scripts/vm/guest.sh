@@ -11,11 +11,9 @@ bin=$2
 shift 2
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root
 export PYTHONDONTWRITEBYTECODE=1 CNI_TEST_KERNEL_REQUIRED=1
-echo "vm: $(uname -r) up $(cut -d' ' -f1 /proc/uptime) s after boot"
+echo "vm: $(uname -r) userland up $(cut -d' ' -f1 /proc/uptime) s after boot"
 ip link set lo up
-for m in veth bridge 8021q dummy ipvlan macvlan vrf; do
-	modprobe "$m" || echo "vm: modprobe $m failed"
-done
+modprobe -a veth bridge 8021q dummy ipvlan macvlan vrf || echo "vm: modprobe failed"
 python3 tests/run_integration.py --bin "$bin" "$@"
 rc=$?
 echo "$rc" >/run/vm/status
