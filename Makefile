@@ -127,10 +127,11 @@ integration: $(PROGRAMS)
 # filtering, ...) in one QEMU guest on Debian's stock kernel (scripts/vm/check-vm.sh);
 # inside it a test skipped for a kernel reason fails.
 VM_TESTS   ?= test_bridge_vlan. BridgeTest.test_vlan VlanTest.
+VM_UNIT    ?= $(BUILD)/tests/test_nl
 VM_TIMEOUT ?= 900
 .PHONY: check-vm
-check-vm: $(PROGRAMS)
-	VM_TIMEOUT=$(VM_TIMEOUT) sh scripts/vm/check-vm.sh build/vm $(BIN) $(VM_TESTS)
+check-vm: $(PROGRAMS) $(VM_UNIT)
+	VM_TIMEOUT=$(VM_TIMEOUT) VM_UNIT="$(VM_UNIT)" sh scripts/vm/check-vm.sh build/vm $(BIN) $(VM_TESTS)
 
 # libFuzzer targets (make fuzz, make fuzz-smoke) and the stress tiers (make stress).
 include tests/fuzz/fuzz.mk

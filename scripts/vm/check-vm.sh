@@ -7,7 +7,7 @@
 # build/) come back. The guest powers itself off; a guest that does not within
 # VM_TIMEOUT seconds is killed. Nothing is left outside OUT when it ends.
 #
-# usage: check-vm.sh BUILD_DIR BIN_DIR [pattern ...]
+# usage: [VM_UNIT="unit-test binaries"] check-vm.sh BUILD_DIR BIN_DIR [pattern ...]
 set -eu
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -34,7 +34,10 @@ rm -rf "$out"
 mkdir -p "$out"
 q() { printf "'%s'" "$(printf '%s' "$1" | sed "s/'/'\\\\''/g")"; }
 {
-	printf 'exec sh %s %s %s' "$(q "$here/guest.sh")" "$(q "$top")" "$(q "$bin")"
+	units=""
+	for u in ${VM_UNIT:-}; do units="$units $(cd "$(dirname "$u")" && pwd)/$(basename "$u")"; done
+	printf 'VM_UNIT=%s exec sh %s %s %s' "$(q "$units")" "$(q "$here/guest.sh")" "$(q "$top")" \
+		"$(q "$bin")"
 	for p in "$@"; do printf ' %s' "$(q "$p")"; done
 	echo
 } >"$out/run.sh"

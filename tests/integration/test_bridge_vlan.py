@@ -76,6 +76,11 @@ class BridgeVlanTest(CNITestCase):
             dev = "eth0.%d" % vid
         ctr.sh("ip addr add %s dev %s" % (addr, dev))
 
+    def add_check(self, conf, ctr, cid):
+        res = self.add(conf, ctr, cid=cid)
+        self.assertOK(self.check(conf, ctr, res, cid=cid))
+        return res
+
     def go_plug(self, cmd, conf, ctr, cid):
         """Debian's Go bridge (with its own host-local) in the same node namespace."""
         d = self.tmpdir()
@@ -91,10 +96,12 @@ class BridgeVlanTest(CNITestCase):
         cnibr0.100; an access port of VLAN 200 in the same subnet reaches neither."""
         c1, c2, c3 = self.container(), self.container(), self.container()
         conf = self.conf(vlan=100, isGateway=True, subnet="10.56.0.0/24")
-        r1 = self.add(conf, c1, cid="a")
-        r2 = self.add(conf, c2, cid="b")
         other = self.conf(ipam=None, vlan=200)
-        r3 = self.add(other, c3, cid="c")
+        # Each CHECKed before the next port joins: the gateway is not on the bridge, so
+        # nothing pins the bridge's MAC, which follows its ports' (as in the reference).
+        r1 = self.add_check(conf, c1, "a")
+        r2 = self.add_check(conf, c2, "b")
+        r3 = self.add_check(other, c3, "c")
         self.assertEqual(self.filtering(), 1)
         vl = self.vlans()
         access = [{"vlan": 100, "flags": NATIVE}]
@@ -119,8 +126,6 @@ class BridgeVlanTest(CNITestCase):
         self.assertFalse(self.ping(c3, a1, check=False), "VLAN 200 reached VLAN 100")
         self.assertFalse(self.ping(c3, "10.56.0.1", check=False),
                          "VLAN 200 reached VLAN 100's gateway")
-        for r, c, cid, cf in ((r1, c1, "a", conf), (r2, c2, "b", conf), (r3, c3, "c", other)):
-            self.assertOK(self.check(cf, c, r, cid=cid))
         self.delete(conf, c1, cid="a")
         self.delete(conf, c2, cid="b")
         self.delete(other, c3, cid="c")
@@ -137,7 +142,7 @@ class BridgeVlanTest(CNITestCase):
         a container's tagged links reach the access ports of their VLAN and no other."""
         t, a100, a201 = self.container(), self.container(), self.container()
         trunk = self.conf(ipam=None, vlanTrunk=[{"id": 100}, {"minID": 200, "maxID": 202}])
-        rt = self.add(trunk, t, cid="t")
+        rt = self.add_check(trunk, t, "t")
         r100 = self.add(self.conf(ipam=None, vlan=100), a100, cid="a100")
         r201 = self.add(self.conf(ipam=None, vlan=201), a201, cid="a201")
         self.assertEqual(self.filtering(), 1)
@@ -158,7 +163,6 @@ class BridgeVlanTest(CNITestCase):
                          "VLAN 100 reached VLAN 201")
         self.assertFalse(self.ping(t, "169.254.1.3", check=False),
                          "the trunk's untagged frames reached VLAN 201")
-        self.assertOK(self.check(trunk, t, rt, cid="t"))
         self.delete(trunk, t, cid="t")
         self.assertNotIn(self.host_port(rt), self.vlans())
 
@@ -167,7 +171,7 @@ class BridgeVlanTest(CNITestCase):
         VLAN 200's."""
         t, a100, a200 = self.container(), self.container(), self.container()
         trunk = self.conf(ipam=None, vlan=100, vlanTrunk=[{"id": 200}])
-        rt = self.add(trunk, t, cid="t")
+        rt = self.add_check(trunk, t, "t")
         self.add(self.conf(ipam=None, vlan=100), a100, cid="a100")
         self.add(self.conf(ipam=None, vlan=200), a200, cid="a200")
         self.assertEqual(self.vlans()[self.host_port(rt)],
@@ -181,7 +185,6 @@ class BridgeVlanTest(CNITestCase):
         self.ping(t, "169.254.200.2")
         self.assertFalse(self.ping(t, "169.254.100.3", check=False),
                          "the trunk's untagged frames reached VLAN 200")
-        self.assertOK(self.check(trunk, t, rt, cid="t"))
         self.delete(trunk, t, cid="t")
         self.assertNotIn(self.host_port(rt), self.vlans())
 
@@ -223,8 +226,13 @@ class BridgeVlanTest(CNITestCase):
         rg = self.go_plug("ADD", base, cg, "go")
         self.assertEqual(rg.rc, 0, rg)
         rg = rg.json
+        # Ours checks Go's and Go 1.1.1 checks ours, each before another port joins (the
+        # bridge's MAC follows its ports').
+        self.assertOK(self.check(base, cg, rg, cid="go"))
         ours = dict(base, preserveDefaultVlan=True)
         ro = self.add(ours, co, cid="ours")
+        r = self.go_plug("CHECK", dict(ours, prevResult=ro), co, "ours")
+        self.assertEqual(r.rc, 0, r)
         vl = self.vlans()
         self.assertEqual(vl[self.host_port(rg)], vl[self.host_port(ro)])
         self.assertEqual(vl[self.host_port(ro)],
@@ -244,10 +252,6 @@ class BridgeVlanTest(CNITestCase):
         self.add(self.conf(ipam=None, vlan=200), c200, cid="v200")
         self.l2(c200, "10.57.0.200/24")
         self.assertFalse(self.ping(c200, ag, check=False), "VLAN 200 reached VLAN 100")
-        # Go 1.1.1 checks ours and ours checks Go's.
-        r = self.go_plug("CHECK", dict(ours, prevResult=ro), co, "ours")
-        self.assertEqual(r.rc, 0, r)
-        self.assertOK(self.check(base, cg, rg, cid="go"))
         self.delete(ours, co, cid="ours")
         r = self.go_plug("DEL", base, cg, "go")
         self.assertEqual(r.rc, 0, r)
