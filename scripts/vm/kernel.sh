@@ -45,5 +45,9 @@ if [ ! -e "$out/.unpacked" ]; then
 	depmod -b "$out.tmp" "$ver"
 	mv "$out.tmp" "$out"
 	touch "$out/.unpacked"
+	# Only the newest stays: an older unpacked package is not needed any more.
+	for old in "$dir"/*; do
+		[ "$old" = "$out" ] || [ "$old" = "$dir/dl" ] || rm -rf "$old"
+	done
 fi
 echo "$out"
