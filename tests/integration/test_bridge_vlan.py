@@ -269,3 +269,28 @@ class BridgeVlanTest(CNITestCase):
         self.assertNotIn(self.host_port(rg), vl)
         self.assertNotIn(self.host_port(ro), vl)
         self.assertIn(gw, vl)
+
+    def test_go_bridge_creates_the_same_bridge(self):
+        """A bridge created for a vlan config: the same VLAN settings from Go 1.1.1 and
+        from ours, and the same port VLANs with preserveDefaultVlan."""
+        if not os.path.exists(GO_BRIDGE):
+            self.skipTest("Debian's Go bridge is not installed")
+        keys = ("vlan_filtering", "vlan_protocol", "vlan_default_pvid", "stp_state")
+        got = {}
+        for who in ("go", "ours"):
+            br = "cnibr-" + who
+            ctr = self.container()
+            conf = dict(cniVersion="1.0.0", name=self.net, type="bridge", bridge=br, vlan=7,
+                        preserveDefaultVlan=True)
+            if who == "go":
+                r = self.go_plug("ADD", conf, ctr, who)
+                self.assertEqual(r.rc, 0, r)
+                res = r.json
+            else:
+                res = self.add(conf, ctr, cid=who)
+            link = self.links(self.node)[br]
+            data = link["linkinfo"]["info_data"]
+            got[who] = ({k: data.get(k) for k in keys}, link["mtu"], "UP" in link["flags"],
+                        self.vlans()[br], self.vlans()[self.host_port(res)])
+        self.assertEqual(got["go"], got["ours"])
+        self.assertEqual(got["ours"][0]["vlan_filtering"], 1)
