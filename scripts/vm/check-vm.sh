@@ -55,7 +55,8 @@ fi
 echo "vm: booting $(basename "$kernel") ($accel, timeout ${timeout} s); tests: ${*:-all}"
 start=$(date +%s)
 set +e
-# timeout(1) kills the qemu it started (SIGTERM, then SIGKILL 10 s later).
+# timeout(1) kills the qemu it started (SIGTERM, then SIGKILL 10 s later); this script,
+# stopped by a signal, stops it the same way (timeout passes the signal on to qemu).
 timeout -k 10 "$timeout" qemu-system-x86_64 -accel "$accel" -cpu max -m 2048 -smp 2 \
 	-machine q35 -nodefaults -no-user-config -display none -no-reboot -net none \
 	-chardev stdio,id=con,signal=off,logfile="$out/console.log" -serial chardev:con \
@@ -64,9 +65,21 @@ timeout -k 10 "$timeout" qemu-system-x86_64 -accel "$accel" -cpu max -m 2048 -sm
 	-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
 	-virtfs local,path="$kdir/lib/modules",mount_tag=modules,security_model=none,readonly=on \
 	-virtfs local,path="$out",mount_tag=results,security_model=none \
-	</dev/null
-qrc=$?
+	</dev/null &
+tpid=$!
+stopped=""
+trap 'stopped=1; kill -TERM $tpid 2>/dev/null' INT TERM HUP
+while :; do
+	wait "$tpid"
+	qrc=$?
+	kill -0 "$tpid" 2>/dev/null || break
+done
+trap - INT TERM HUP
 set -e
+if [ -n "$stopped" ]; then
+	echo "vm: FAIL: stopped by a signal; the guest was killed"
+	exit 1
+fi
 took=$(($(date +%s) - start))
 
 if [ "$qrc" = 124 ]; then
