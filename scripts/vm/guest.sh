@@ -6,7 +6,7 @@
 #
 # usage: [VM_UNIT="unit-test binaries"] guest.sh CHECKOUT BIN [pattern ...]
 set -u
-cd "$1"
+cd "$1" || exit 1
 bin=$2
 shift 2
 export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root
