@@ -109,6 +109,53 @@ def netns_supported():
     return _netns_ok
 
 
+# Kernel features a test may need, each probed by creating one in a scratch namespace
+# (the commands run there in order; the last one creates the feature). A parent link for
+# the features that need one is a veth, which every kernel the tests run on has.
+_PARENT = "ip link add kfp0 type veth peer name kfp1"
+KERNEL_FEATURES = {
+    "bridge vlan_filtering": ["ip link add kfbr type bridge vlan_filtering 1"],
+    "802.1Q vlan": [_PARENT, "ip link add link kfp0 name kfvl type vlan id 10"],
+    "dummy": ["ip link add kfdm type dummy"],
+    "ipvlan": [_PARENT, "ip link add link kfp0 name kfiv type ipvlan mode l2"],
+    "macvlan": [_PARENT, "ip link add link kfp0 name kfmv type macvlan mode bridge"],
+    "vrf": ["ip link add kfvrf type vrf table 1001"],
+}
+_kernel_probe = {}
+
+# Set (by make check-vm, in its guest) when the kernel must have what the tests need:
+# a test that would skip for a kernel reason fails instead.
+KERNEL_REQUIRED = os.environ.get("CNI_TEST_KERNEL_REQUIRED") == "1"
+
+
+def kernel_lacks(feature):
+    """None when the kernel has `feature` (a KERNEL_FEATURES key), else why not.
+
+    Probed once per process in a namespace of its own (unshare -n), so nothing is created
+    anywhere else."""
+    if feature not in _kernel_probe:
+        script = " && ".join(KERNEL_FEATURES[feature])
+        p = subprocess.run(["unshare", "-n", "sh", "-c", script], capture_output=True,
+                           text=True)
+        _kernel_probe[feature] = None if p.returncode == 0 else "%s: %s" % (
+            KERNEL_FEATURES[feature][-1], (p.stderr or p.stdout).strip() or "failed")
+    return _kernel_probe[feature]
+
+
+def require_kernel(test, *features, what=""):
+    """Skip `test` (a TestCase) with the reason when the kernel lacks one of `features`;
+    fail it instead where the run requires them (CNI_TEST_KERNEL_REQUIRED=1)."""
+    missing = [(f, kernel_lacks(f)) for f in features if kernel_lacks(f)]
+    if not missing:
+        return
+    msg = "kernel lacks %s (%s)%s" % (
+        ", ".join(f for f, _ in missing), "; ".join(r for _, r in missing),
+        ": " + what if what else "")
+    if KERNEL_REQUIRED:
+        test.fail(msg + " [CNI_TEST_KERNEL_REQUIRED=1: a kernel skip is a failure]")
+    test.skipTest(msg)
+
+
 class Netns:
     """A named network namespace under /run/netns, removed by close()."""
 

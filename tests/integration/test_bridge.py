@@ -437,18 +437,15 @@ table inet seen {
         self.assertNotIn("spoof", table)
 
     def test_vlan(self):
-        probe = self.node.sh("ip link add vfprobe type bridge vlan_filtering 1", check=False)
-        supported = "vfprobe" in self.links(self.node)
-        self.node.sh("ip link del vfprobe", check=False)
         ctr = self.container()
         conf = self.conf(vlan=100, isGateway=True)
-        if not supported:
+        if cnitest.kernel_lacks("bridge vlan_filtering"):
             # The kernel lacks VLAN filtering: ADD must fail cleanly (nothing left behind).
             r = self.plug("ADD", conf, ctr)
             self.assertCNIError(r, 999, "failed to create bridge")
             self.assertClean(ctr)
-            self.skipTest("kernel lacks bridge VLAN filtering (vlan_filtering 1 refused): "
-                          "live access/trunk port checks skipped")
+            cnitest.require_kernel(self, "bridge vlan_filtering",
+                                   what="live access/trunk port checks skipped")
         res = self.add(conf, ctr)
         self.assertEqual(res["interfaces"][3]["name"], "%s.100" % BRIDGE)
         vl = {e["ifname"]: e["vlans"] for e in self.node.json("bridge -j vlan show")}
@@ -464,12 +461,9 @@ table inet seen {
 
     def test_vlan_native_on_trunk(self):
         """vlan + vlanTrunk (reference v1.8+): a trunk port whose native VLAN is vlan."""
-        probe = self.node.sh("ip link add vfprobe type bridge vlan_filtering 1", check=False)
-        supported = "vfprobe" in self.links(self.node)
-        self.node.sh("ip link del vfprobe", check=False)
         ctr = self.container()
         conf = self.conf(ipam=None, vlan=100, vlanTrunk=[{"id": 5}, {"minID": 10, "maxID": 11}])
-        if not supported:
+        if cnitest.kernel_lacks("bridge vlan_filtering"):
             # Accepted (no more "cannot set vlan and vlanTrunk at the same time"): the ADD
             # gets as far as the VLAN-filtering bridge, which this kernel refuses, and
             # leaves nothing. An empty trunk asks for VLAN filtering too.
@@ -479,8 +473,8 @@ table inet seen {
             r = self.plug("ADD", self.conf(ipam=None, vlanTrunk=[]), ctr)
             self.assertCNIError(r, 999, "failed to create bridge")
             self.assertClean(ctr)
-            self.skipTest("kernel lacks bridge VLAN filtering (vlan_filtering 1 refused): "
-                          "live native-VLAN trunk port checks skipped")
+            cnitest.require_kernel(self, "bridge vlan_filtering",
+                                   what="live native-VLAN trunk port checks skipped")
         res = self.add(conf, ctr)
         vl = {e["ifname"]: e["vlans"] for e in self.node.json("bridge -j vlan show")}
         self.assertEqual(vl[res["interfaces"][1]["name"]],

@@ -1113,7 +1113,9 @@ static void live_links(struct live *lv)
 	/* A down link times out with the reference's message (takes ~2.5 s). */
 	CHECK_INT(nl_link_set_up(lv->cont, cv.index, false, &err), 0);
 	CHECK_INT(nl_link_wait_oper_up(lv->host, hv.index, &err), -ETIMEDOUT);
-	CHECK_STR(err.msg, "bridge port in error state: down");
+	/* The kernel's operstate name: 6.1 reports the peer's state as the lower layer's. */
+	if (strcmp(err.msg, "bridge port in error state: lowerlayerdown") != 0)
+		CHECK_STR(err.msg, "bridge port in error state: down");
 	CHECK_INT(nl_link_set_up(lv->cont, cv.index, true, &err), 0);
 
 	/* Promisc on and off. */
@@ -1263,9 +1265,12 @@ static void live_addrs_routes(struct live *lv)
 	/* The kernel's extended ACK reaches the error. */
 	a.ifindex = 4242;
 	CHECK_INT(nl_addr_add(lv->cont, &a, &err), -ENODEV);
-	CHECK(strncmp(err.msg, "no such device: ", 16) == 0);
 	printf("# extack example: %s\n", err.msg);
-	CHECK(err.details[0] != '\0');
+	/* (Older kernels, 6.1, give no extended ACK for this one: the route below has one.) */
+	if (strcmp(err.msg, "no such device") != 0) {
+		CHECK(strncmp(err.msg, "no such device: ", 16) == 0);
+		CHECK(err.details[0] != '\0');
+	}
 	route_to(&r, AF_INET, "10.99.0.0", 16, "192.0.2.1", 0); /* gateway not on any link */
 	CHECK(nl_route_add(lv->cont, &r, &err) < 0);
 	CHECK(strchr(err.msg, ':') != NULL);
