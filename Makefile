@@ -6,8 +6,10 @@
 #   make check           seam check (with its own test) and unit tests (no privileges
 #                        needed; TAP output)
 #   make check-root      integration tests (root, in network namespaces of their own)
+#   make check-vm        the integration tests that need kernel features, on Debian's stock
+#                        kernel under QEMU (VM_TESTS: which ones, VM_TIMEOUT: seconds)
 #   make test            check, check-root and deb-check, check and check-root again under
-#                        ASan+UBSan, then a short fuzz run (the README's test command)
+#                        ASan+UBSan, check-vm, then a short fuzz run (the README's test command)
 #   make SANITIZE=1 ...  the same with ASan+UBSan, in build/san/ (binaries in build/san/bin)
 #   make check-format    fail if any C file is not clang-formatted
 #   make install         install every plugin into $(DESTDIR)$(CNI_BIN_DIR), cnitool into
@@ -127,6 +129,16 @@ unit: $(UNIT_BIN) $(PROGRAMS)
 integration: $(PROGRAMS)
 	python3 tests/run_integration.py --bin $(abspath $(BIN)) $(TESTS)
 
+# The tests of kernel features the machine's own kernel may lack (802.1Q, bridge VLAN
+# filtering, ...) in one QEMU guest on Debian's stock kernel (scripts/vm/check-vm.sh);
+# inside it a test skipped for a kernel reason fails.
+VM_TESTS   ?= test_bridge_vlan. BridgeTest.test_vlan VlanTest.
+VM_UNIT    ?= $(BUILD)/tests/test_nl
+VM_TIMEOUT ?= 900
+.PHONY: check-vm
+check-vm: $(PROGRAMS) $(VM_UNIT)
+	VM_TIMEOUT=$(VM_TIMEOUT) VM_UNIT="$(VM_UNIT)" sh scripts/vm/check-vm.sh build/vm $(BIN) $(VM_TESTS)
+
 # libFuzzer targets (make fuzz, make fuzz-smoke) and the stress tiers (make stress).
 include tests/fuzz/fuzz.mk
 include tests/stress/stress.mk
@@ -155,6 +167,7 @@ bench: deps all
 test:
 	$(MAKE) check check-root deb-check
 	$(MAKE) SANITIZE=1 check check-root
+	$(MAKE) check-vm
 	$(MAKE) fuzz-smoke
 
 # ---- housekeeping ----------------------------------------------------------

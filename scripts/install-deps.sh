@@ -7,7 +7,14 @@ set -eu
 PKGS="build-essential pkg-config libcjson-dev libmnl-dev libnftnl-dev clang libclang-rt-14-dev \
 iproute2 nftables conntrack iputils-ping socat curl python3 procps util-linux strace \
 containernetworking-plugins podman runc busybox-static uidmap iptables containerd \
-python3-grpcio python3-grpc-tools gnuplot-nox"
+python3-grpcio python3-grpc-tools gnuplot-nox qemu-system-x86 cpio kmod"
+
+# The VM tier's kernel (make check-vm): downloaded and unpacked under build/, never
+# installed; a second run finds it there and downloads nothing.
+vm_kernel() {
+	top=$(cd "$(dirname "$0")/.." && pwd)
+	sh "$top/scripts/vm/kernel.sh" "$top/build/vm/kernel" >/dev/null
+}
 
 missing=""
 for p in $PKGS; do
@@ -16,6 +23,7 @@ for p in $PKGS; do
 done
 if [ -z "$missing" ]; then
 	echo "deps: all packages present"
+	vm_kernel
 	exit 0
 fi
 if [ "$(id -u)" != 0 ]; then
@@ -24,5 +32,7 @@ if [ "$(id -u)" != 0 ]; then
 fi
 echo "deps: installing$missing"
 export DEBIAN_FRONTEND=noninteractive
-apt-get update -qq
-apt-get install -y -qq --no-install-recommends $missing >/dev/null
+# Another apt run holding the lock is waited for, not fought.
+apt-get -o DPkg::Lock::Timeout=1800 update -qq
+apt-get -o DPkg::Lock::Timeout=1800 install -y -qq --no-install-recommends $missing >/dev/null
+vm_kernel

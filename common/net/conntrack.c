@@ -21,6 +21,7 @@
 #include "array.h"
 #include "cleanup.h"
 #include "net/nl.h"
+#include "net/test_priv.h"
 
 /* One entry to delete: its CTA_TUPLE_ORIG attribute verbatim, its zone and family. */
 struct ct_match {
@@ -285,6 +286,10 @@ static int ct_delete(struct nl_sock *sock, int family, const struct ct_match *m,
 	return 0;
 }
 
+/* ct_delete_by_dport() over an open ctnetlink socket. */
+static int ct_delete_by_dport_on(struct nl_sock *sock, int family, uint8_t proto, uint16_t port,
+				 unsigned int *ret_deleted, struct cni_err *err);
+
 int ct_delete_by_dport(int family, uint8_t proto, uint16_t port, unsigned int *ret_deleted,
 		       struct cni_err *err)
 {
@@ -300,8 +305,8 @@ int ct_delete_by_dport(int family, uint8_t proto, uint16_t port, unsigned int *r
 	return ct_delete_by_dport_on(sock, family, proto, port, ret_deleted, err);
 }
 
-int ct_delete_by_dport_on(struct nl_sock *sock, int family, uint8_t proto, uint16_t port,
-			  unsigned int *ret_deleted, struct cni_err *err)
+static int ct_delete_by_dport_on(struct nl_sock *sock, int family, uint8_t proto, uint16_t port,
+				 unsigned int *ret_deleted, struct cni_err *err)
 {
 	_cleanup_(ct_dump_free) struct ct_dump d = {
 		.proto = proto, .port_be = htons(port), .collect = true};

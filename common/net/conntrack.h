@@ -11,17 +11,6 @@
 
 #include "err.h"
 
-/* Delete every conntrack entry of family (AF_INET or AF_INET6) in the current network
- * namespace whose original tuple has L4 protocol proto (IPPROTO_UDP for portmap) and
- * original destination port port, in any zone and for any address. Entries that vanish
- * meanwhile are not an error. *ret_deleted (may be NULL) gets the number deleted.
- * -EINVAL ("conntrack: unsupported address family N"), -errno of socket()/bind(), the
- * kernel's -errno ("failed to list ipv4 conntrack entries", "failed to delete conntrack
- * entry for udp port N", errno text and extack as details), -EINTR with CNI code 11 when
- * the kernel kept interrupting the dump, -ENOMEM. */
-int ct_delete_by_dport(int family, uint8_t proto, uint16_t port, unsigned int *ret_deleted,
-		       struct cni_err *err) CNI_MUST_USE;
-
 struct nl_sock;
 
 /* Open a ctnetlink socket (NETLINK_NETFILTER) in the current network namespace for the
@@ -35,10 +24,6 @@ int ct_open(struct nl_sock **ret_sock, struct cni_err *err) CNI_MUST_USE;
 int ct_count_entries(struct nl_sock *sock, unsigned int *ret_count,
 		     struct cni_err *err) CNI_MUST_USE;
 
-/* ct_delete_by_dport() over an open ctnetlink socket (ct_open()). */
-int ct_delete_by_dport_on(struct nl_sock *sock, int family, uint8_t proto, uint16_t port,
-			  unsigned int *ret_deleted, struct cni_err *err) CNI_MUST_USE;
-
 /* Destination ports of one address family (host order). */
 struct ct_port_set {
 	int family;	       /* AF_INET or AF_INET6 */
@@ -46,16 +31,16 @@ struct ct_port_set {
 	size_t n;	       /* number of ports */
 };
 
-/* ct_delete_by_dport() for every port of every set at once, with one search of the
- * kernel's table (which the search walks whole, whatever it filters): the entries of the
- * sets' families with L4 protocol proto whose original destination port is one of the
- * family's ports. No port at all: nothing is searched. Errors as ct_delete_by_dport()
- * ("failed to delete a conntrack entry for udp"). */
+/* Delete the conntrack entries of the socket's network namespace, in any zone and for any
+ * address, of the sets' families whose original tuple has L4 protocol proto (IPPROTO_UDP
+ * for portmap) and whose original destination port is one of the family's ports, with
+ * one search of the kernel's table (which the search walks whole, whatever it filters).
+ * No port at all: nothing is searched. Entries that vanish meanwhile are not an error.
+ * *ret_deleted (may be NULL) gets the number deleted. Errors: -EINVAL ("conntrack:
+ * unsupported address family N"), the kernel's -errno ("failed to list ipv4|ipv6|udp
+ * conntrack entries", "failed to delete a conntrack entry for udp", errno text and extack as
+ * details), -EINTR with CNI code 11 when the kernel kept interrupting the dump, -ENOMEM. */
 int ct_delete_by_dports(struct nl_sock *sock, uint8_t proto, const struct ct_port_set *sets,
 			size_t nsets, unsigned int *ret_deleted, struct cni_err *err) CNI_MUST_USE;
-
-/* Count the entries ct_delete_by_dport() would delete. Errors as ct_delete_by_dport(). */
-int ct_count_by_dport(int family, uint8_t proto, uint16_t port, unsigned int *ret_count,
-		      struct cni_err *err) CNI_MUST_USE;
 
 #endif

@@ -13,6 +13,7 @@
 
 #include "cleanup.h"
 #include "net/nl.h"
+#include "net/test_priv.h"
 
 /* The calling thread's own netns file; /proc/self would name the main thread's. */
 #define NETNS_SELF "/proc/thread-self/ns/net"

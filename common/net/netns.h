@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Network namespace handles: open and verify a netns path, compare with our own, and a
+/* Network namespace handles: open and verify a netns path, and a
  * scoped enter/restore for the few operations that must run inside (sysctl writes). */
 #ifndef CNI_NETNS_H
 #define CNI_NETNS_H
@@ -20,10 +20,6 @@ struct nl_sock;
  * "unknown FS magic on '<path>': <hex>" when it exists but is not a namespace; other
  * -errno for other failures. */
 int netns_open(const char *path, int *ret_fd, struct cni_err *err);
-
-/* Whether fd refers to the calling thread's own network namespace (same st_dev/st_ino as
- * /proc/thread-self/ns/net). -errno of fstat()/stat(). */
-int netns_is_current(int fd, bool *ret_is_current, struct cni_err *err);
 
 /* Switch the calling thread into the network namespace fd. *ret_saved_fd is an fd of the
  * namespace we came from, to pass to netns_restore(). -errno of open() ("failed to open the

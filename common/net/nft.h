@@ -8,7 +8,12 @@
  * reply is matched by sequence number and a refusal carries the kernel's extended ACK text
  * (in details). Families are the NFPROTO_* values (NFPROTO_INET, NFPROTO_IPV4,
  * NFPROTO_IPV6, NFPROTO_BRIDGE). Every fallible function returns 0 or a negative errno
- * value and fills *err; besides the values named below, -ENOMEM. */
+ * value and fills *err; besides the values named below, -ENOMEM.
+ *
+ * Three files: the write side (nft.c: transactions, queueing, anonymous sets, commit,
+ * nft_txn_run()), the read side (nft_read.c: the generation, GETs and dumps of tables,
+ * chains and rules, a rule's text and expressions, and the helpers that read first and
+ * then queue what is missing or unwanted) and the rule builders (nft_expr.c). */
 #ifndef CNI_NFT_H
 #define CNI_NFT_H
 
@@ -50,6 +55,11 @@ struct nft_base_chain {
 	enum nft_chain_policy policy; /* chain policy; NFT_POLICY_DEFAULT sends none */
 };
 
+/* ---- transactions: queueing and commit (nft.c) ------------------------------------- */
+
+/* Name of a family as nft prints it ("inet", "ip", "ip6", "bridge", ...). */
+const char *nft_family_name(int family);
+
 /* Create a transaction with a fresh netfilter netlink socket in the current network
  * namespace. Free with nft_txn_free(). -errno of socket()/bind(). */
 int nft_txn_new(struct nft_txn **ret_txn, struct cni_err *err) CNI_MUST_USE;
@@ -58,19 +68,12 @@ int nft_txn_new(struct nft_txn **ret_txn, struct cni_err *err) CNI_MUST_USE;
 void nft_txn_free(struct nft_txn *txn);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct nft_txn *, nft_txn_free)
 
-/* Number of messages queued and not yet committed. */
-size_t nft_txn_pending(const struct nft_txn *txn);
-
 /* Queue "add table <family> <name> [{ comment "<comment>" }]". Idempotent at commit
  * (no NLM_F_EXCL); an existing table keeps its comment. comment may be NULL. The queueing
  * functions below fail with -EINVAL for an empty or too long name (NFT_NAME_MAXLEN) or
  * comment (NFT_COMMENT_MAX), and -EMSGSIZE for a message larger than a batch page. */
 int nft_txn_add_table(struct nft_txn *txn, int family, const char *name, const char *comment,
 		      struct cni_err *err) CNI_MUST_USE;
-
-/* Queue "delete table <family> <name>" (fails at commit when it does not exist). */
-int nft_txn_delete_table(struct nft_txn *txn, int family, const char *name,
-			 struct cni_err *err) CNI_MUST_USE;
 
 /* Queue "add chain": a regular chain when base is NULL, else a base chain (-EINVAL without
  * a type). Idempotent at commit for an identical hook specification. comment may be NULL. */
@@ -154,21 +157,10 @@ int nft_txn_run(struct nft_txn *txn, nft_txn_fill_fn fill, nft_txn_send_fn send,
  * Without reads it has no effect. */
 void nft_txn_bind_generation(struct nft_txn *txn);
 
-/* The ruleset's current generation (NFT_MSG_GETGEN): it changes with every commit that
- * changed something. Errors: the kernel's -errno ("failed to get the nftables ruleset
- * generation"). */
-int nft_get_generation(struct nft_txn *txn, uint32_t *ret_gen, struct cni_err *err) CNI_MUST_USE;
-
-/* A copy of the queued batch as it would be sent, without the final BATCH_END: the
- * NFNL_MSG_BATCH_BEGIN message (with the generation when the batch is bound to it)
- * followed by the queued messages (for tests, and for commits that append messages). Empty (NULL, 0) when nothing is queued. Free *ret_buf with free(). */
-int nft_txn_copy_batch(const struct nft_txn *txn, void **ret_buf, size_t *ret_len,
-		       struct cni_err *err) CNI_MUST_USE;
-
 /* Drop every queued message without sending anything. */
 void nft_txn_abort(struct nft_txn *txn);
 
-/* ---- anonymous sets ---------------------------------------------------------------- */
+/* ---- anonymous sets (nft.c) -------------------------------------------------------- */
 
 /* Longest key of an anonymous set (an interface name, an IPv6 address). */
 #define NFT_SET_KEY_MAX 16
@@ -232,12 +224,17 @@ struct nft_anon_set {
 int nft_txn_add_anon_set(struct nft_txn *txn, const struct nft_anon_set *set,
 			 struct cni_err *err) CNI_MUST_USE;
 
-/* ---- listing (uses the transaction's socket; queues nothing) ----------------------- */
+/* ---- reading (nft_read.c; uses the transaction's socket) --------------------------- */
 
 /* The first of these reads since the last commit or abort also records the ruleset
  * generation (see nft_txn_bind_generation()). Rule dumps are copied as they arrive and
  * parsed once complete; one the kernel interrupted (NLM_F_DUMP_INTR) is redone by the
- * transport. */
+ * transport. Only nft_txn_ensure_*() and nft_txn_delete_rules_*() queue anything. */
+
+/* The ruleset's current generation (NFT_MSG_GETGEN): it changes with every commit that
+ * changed something. Errors: the kernel's -errno ("failed to get the nftables ruleset
+ * generation"). */
+int nft_get_generation(struct nft_txn *txn, uint32_t *ret_gen, struct cni_err *err) CNI_MUST_USE;
 
 /* One rule as listed from the kernel. */
 struct nft_rule_info {
@@ -275,11 +272,52 @@ int nft_list_rules(struct nft_txn *txn, int family, const char *table, const cha
 int nft_list_rules_or_empty(struct nft_txn *txn, int family, const char *table, const char *chain,
 			    struct nft_rule_list **ret_list, struct cni_err *err) CNI_MUST_USE;
 
-/* Print a listed rule's expressions in libnftnl's debug form (as `nft --debug=netlink`
- * shows them: "[ payload load 4b @ network header + 12 => reg 1 ]" lines). -EINVAL when
- * libnftnl cannot format it. */
-int nft_rule_info_format(const struct nft_rule_info *info, char **ret_text,
-			 struct cni_err *err) CNI_MUST_USE;
+/* ---- a rule's text and expressions (nft_read.c) ------------------------------------ */
+
+/* Of a listed rule (nft_rule_info.nlr) or a built one (nft_rule_nlr()). */
+
+/* How nft_rule_text() prints a rule. */
+enum nft_text_flags {
+	/* NULL for a rule that looks up a set: anonymous set names are the kernel's, so such
+	 * a rule never compares equal to the one built for it. */
+	NFT_TEXT_NO_LOOKUP = 1 << 0,
+	/* nat expressions without what the kernel adds to them when it lists them
+	 * (addr_max/proto_max equal to the minimum, the MAP_IPS flag), so that a listed rule
+	 * prints like the rule that was sent. */
+	NFT_TEXT_NAT_AS_SENT = 1 << 1,
+};
+
+/* The rule's expressions as libnftnl prints them (what `nft --debug=netlink` shows between
+ * brackets), one line each after the expression's name:
+ *
+ *	meta load l4proto => reg 1 \n
+ *	cmp eq reg 1 0x00000006 \n
+ *
+ * flags: NFT_TEXT_* or 0. The text of two rules is equal when their expressions are.
+ * Malloc'd; NULL when out of memory or refused by NFT_TEXT_NO_LOOKUP. */
+char *nft_rule_text(const struct nftnl_rule *nlr, unsigned int flags);
+
+/* A load and the comparison right after it, as nft_rule_for_each_load_cmp() reports them:
+ * "[ meta load iifname => reg 1 ] [ cmp eq reg 1 ... ]" or "[ payload load 2b @ transport
+ * header + 2 => reg 1 ] [ cmp eq reg 1 ... ]". */
+struct nft_load_cmp {
+	bool meta;	     /* a meta expression (key), else a payload load (base, offset, len) */
+	uint32_t key;	     /* meta: NFT_META_* */
+	uint32_t base;	     /* payload: NFT_PAYLOAD_*_HEADER */
+	uint32_t offset;     /* payload: offset in that header */
+	uint32_t len;	     /* payload: bytes loaded */
+	enum nft_cmp_ops op; /* the comparison, NFT_CMP_* */
+	const uint8_t *data; /* compared with (NULL: nothing), data_len bytes */
+	uint32_t data_len;   /* bytes at data */
+};
+
+/* Called for each load and comparison in a rule's order; returns false to stop. */
+typedef bool (*nft_load_cmp_fn)(const struct nft_load_cmp *m, void *userdata);
+
+/* Call fn for every meta or payload expression of the rule that a cmp directly follows
+ * (other pairs, e.g. a load then a bitwise mask or a set lookup, are skipped). nlr NULL,
+ * or no memory to walk the rule: no call. */
+void nft_rule_for_each_load_cmp(const struct nftnl_rule *nlr, nft_load_cmp_fn fn, void *userdata);
 
 /* Does the table exist? *ret_exists is false on ENOENT; other failures are errors: -EINVAL
  * for a bad name, the kernel's -errno ("failed to get table ip t", errno text and extack in
@@ -406,9 +444,6 @@ int nft_txn_delete_rules_by_comment_prefix(struct nft_txn *txn, int family, cons
 					   const char *chain, const char *prefix, size_t *ret_count,
 					   struct cni_err *err) CNI_MUST_USE;
 
-/* Name of a family as nft prints it ("inet", "ip", "ip6", "bridge", ...). */
-const char *nft_family_name(int family);
-
 /* ---- rule builder (nft_expr.c) ----------------------------------------------------- */
 
 /* Header fields the address matchers know. */
@@ -440,9 +475,6 @@ int nft_rule_new(int family, const char *table, const char *chain, const char *c
 /* Free a rule. Accepts NULL. */
 void nft_rule_free(struct nft_rule *rule);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct nft_rule *, nft_rule_free)
-
-/* Number of expressions in the rule so far. */
-size_t nft_rule_expr_count(const struct nft_rule *rule);
 
 /* The libnftnl rule being built (for inspection and tests); owned by the rule. */
 const struct nftnl_rule *nft_rule_nlr(const struct nft_rule *rule);
@@ -507,18 +539,9 @@ int nft_rule_match_l4proto(struct nft_rule *rule, uint8_t proto, struct cni_err 
 int nft_rule_match_l4_dport(struct nft_rule *rule, uint8_t proto, uint16_t port,
 			    struct cni_err *err) CNI_MUST_USE;
 
-/* "tcp|udp|sctp sport <port>". */
-int nft_rule_match_l4_sport(struct nft_rule *rule, uint8_t proto, uint16_t port,
-			    struct cni_err *err) CNI_MUST_USE;
-
 /* "iifname|oifname [!=] "<name>"" (exact name, no wildcard). */
 int nft_rule_match_ifname(struct nft_rule *rule, enum nft_ifname_key key, const char *name,
 			  enum nft_cmp_ops op, struct cni_err *err) CNI_MUST_USE;
-
-/* "meta mark [!=] <value>" when mask is 0xffffffff, else
- * "meta mark & <mask> ==|!= <value>". */
-int nft_rule_match_mark(struct nft_rule *rule, uint32_t mask, uint32_t value, enum nft_cmp_ops op,
-			struct cni_err *err) CNI_MUST_USE;
 
 /* "fib daddr type local". */
 int nft_rule_match_fib_daddr_local(struct nft_rule *rule, struct cni_err *err) CNI_MUST_USE;
@@ -538,15 +561,5 @@ int nft_rule_dnat(struct nft_rule *rule, int af, const void *addr, uint16_t port
 /* A verdict: NF_ACCEPT, NF_DROP, NFT_RETURN, or NFT_JUMP/NFT_GOTO with chain (else NULL). */
 int nft_rule_verdict(struct nft_rule *rule, int verdict, const char *chain,
 		     struct cni_err *err) CNI_MUST_USE;
-
-/* Parse one nft-syntax condition, as in portmap's conditionsV4/V6, and append its
- * expressions. Understood: "ip|ip6 saddr|daddr [==|!=] A[/len]", "iifname|oifname
- * [==|!=] NAME" (quoted or not), "meta mark [==|!=] V", "meta mark & M ==|!= V",
- * "meta l4proto|ip protocol tcp|udp|sctp|N", "tcp|udp|sctp dport|sport N". Several
- * conditions may appear in one string. Anything else is a CNI_ERR_INVALID_CONFIG error
- * naming the token (-EINVAL); builder failures are -EINVAL with CNI_ERR_INVALID_CONFIG and
- * the message prefixed "invalid nftables condition '<text>'". */
-int nft_rule_parse_condition(struct nft_rule *rule, const char *text,
-			     struct cni_err *err) CNI_MUST_USE;
 
 #endif

@@ -5,9 +5,7 @@
 #include "net/nft.h"
 
 #include <arpa/inet.h>
-#include <ctype.h>
 #include <errno.h>
-#include <limits.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <stdlib.h>
@@ -18,6 +16,7 @@
 #include <libnftnl/expr.h>
 
 #include "net/nft_priv.h"
+#include "net/test_priv.h"
 
 /* A rule under construction. */
 struct nft_rule {
@@ -400,12 +399,6 @@ int nft_rule_match_l4_dport(struct nft_rule *rule, uint8_t proto, uint16_t port,
 	return match_l4_port(rule, proto, 2, port, err);
 }
 
-int nft_rule_match_l4_sport(struct nft_rule *rule, uint8_t proto, uint16_t port,
-			    struct cni_err *err)
-{
-	return match_l4_port(rule, proto, 0, port, err);
-}
-
 int nft_rule_match_ifname(struct nft_rule *rule, enum nft_ifname_key key, const char *name,
 			  enum nft_cmp_ops op, struct cni_err *err)
 {
@@ -431,25 +424,6 @@ int nft_rule_match_ifname(struct nft_rule *rule, enum nft_ifname_key key, const 
 	/* An exact name is compared over the whole IFNAMSIZ, NUL padded, as nft does. */
 	memcpy(buf, name, len);
 	return nft_rule_match_meta(rule, mkey, op, buf, sizeof(buf), err);
-}
-
-int nft_rule_match_mark(struct nft_rule *rule, uint32_t mask, uint32_t value, enum nft_cmp_ops op,
-			struct cni_err *err)
-{
-	int r = check_op(op, err);
-
-	if (r < 0)
-		return r;
-	/* The mark is a host byte order u32 in the register. */
-	r = expr_meta(rule, NFT_META_MARK, err);
-	if (r < 0)
-		return r;
-	if (mask != UINT32_MAX) {
-		r = expr_bitwise_mask(rule, &mask, sizeof(mask), err);
-		if (r < 0)
-			return r;
-	}
-	return expr_cmp(rule, op, &value, sizeof(value), err);
 }
 
 int nft_rule_match_fib_daddr_local(struct nft_rule *rule, struct cni_err *err)
@@ -528,261 +502,4 @@ int nft_rule_verdict(struct nft_rule *rule, int verdict, const char *chain, stru
 					 needs_chain ? "jump/goto needs a chain"
 						     : "only jump/goto take a chain");
 	return add_expr(rule, "immediate", imm, needs_chain ? 3 : 2, err);
-}
-
-/* ---- condition parser -------------------------------------------------------------- */
-
-#define COND_MAX_TOKENS 64
-
-/* The tokens of a condition string. */
-struct cond_tokens {
-	char *tok[COND_MAX_TOKENS]; /* tokens (pointers into buf) */
-	int n;			    /* number of tokens */
-	char *buf;		    /* writable copy of the text, owns the token storage */
-};
-
-/* Split text on blanks; "double quoted" tokens keep blanks and lose their quotes. */
-static int cond_tokenize(const char *text, struct cond_tokens *t, struct cni_err *err)
-{
-	char *p, *out;
-
-	t->n = 0;
-	t->buf = strdup(text);
-	if (!t->buf)
-		return cni_err_errno(err, CNI_ERR_INTERNAL, ENOMEM, "failed to parse condition");
-	p = out = t->buf;
-	for (;;) {
-		while (isspace((unsigned char)*p))
-			p++;
-		if (!*p)
-			return 0;
-		if (t->n == COND_MAX_TOKENS)
-			return cni_err_set_errno(err, CNI_ERR_INVALID_CONFIG, EINVAL,
-						 "condition '%s' is too long", text);
-		t->tok[t->n++] = out;
-		if (*p == '"') {
-			p++;
-			while (*p && *p != '"')
-				*out++ = *p++;
-			if (*p != '"')
-				return cni_err_set_errno(err, CNI_ERR_INVALID_CONFIG, EINVAL,
-							 "unterminated quote in condition '%s'",
-							 text);
-			p++;
-		} else {
-			while (*p && !isspace((unsigned char)*p))
-				*out++ = *p++;
-		}
-		/* out never overtakes p, so terminating in place is safe. */
-		if (isspace((unsigned char)*p))
-			p++;
-		*out++ = '\0';
-	}
-}
-
-/* Consume an optional comparison operator token. */
-static enum nft_cmp_ops cond_op(struct cond_tokens *t, int *i)
-{
-	if (*i < t->n) {
-		const char *s = t->tok[*i];
-
-		if (!strcmp(s, "==") || !strcmp(s, "eq")) {
-			(*i)++;
-			return NFT_CMP_EQ;
-		}
-		if (!strcmp(s, "!=") || !strcmp(s, "ne")) {
-			(*i)++;
-			return NFT_CMP_NEQ;
-		}
-	}
-	return NFT_CMP_EQ;
-}
-
-/* A number (decimal, 0x hex or 0 octal) up to UINT32_MAX; -EINVAL (err-less) otherwise. */
-static int cond_u32(const char *s, uint32_t *ret)
-{
-	unsigned long long v;
-	char *end;
-
-	if (!s || !isdigit((unsigned char)*s))
-		return -EINVAL;
-	errno = 0;
-	v = strtoull(s, &end, 0);
-	if (errno || *end || v > UINT32_MAX)
-		return -EINVAL;
-	*ret = (uint32_t)v;
-	return 0;
-}
-
-/* A protocol name or number; -EINVAL (err-less) otherwise. */
-static int cond_proto(const char *s, uint8_t *ret)
-{
-	uint32_t v;
-
-	if (!s)
-		return -EINVAL;
-	if (!strcmp(s, "tcp"))
-		*ret = IPPROTO_TCP;
-	else if (!strcmp(s, "udp"))
-		*ret = IPPROTO_UDP;
-	else if (!strcmp(s, "sctp"))
-		*ret = IPPROTO_SCTP;
-	else if (!strcmp(s, "icmp"))
-		*ret = IPPROTO_ICMP;
-	else if (!strcmp(s, "icmpv6"))
-		*ret = IPPROTO_ICMPV6;
-	else if (cond_u32(s, &v) == 0 && v <= 255)
-		*ret = (uint8_t)v;
-	else
-		return -EINVAL;
-	return 0;
-}
-
-/* "A" or "A/len" of family af; -EINVAL (err-less) otherwise. */
-static int cond_addr(const char *s, int af, uint8_t addr[16], int *ret_prefix)
-{
-	char buf[INET6_ADDRSTRLEN + 8];
-	const char *slash;
-	uint32_t plen;
-
-	if (!s || strlen(s) >= sizeof(buf))
-		return -EINVAL;
-	strcpy(buf, s);
-	slash = strchr(s, '/');
-	*ret_prefix = -1;
-	if (slash) {
-		buf[slash - s] = '\0';
-		if (cond_u32(slash + 1, &plen) < 0 || plen > (af == AF_INET ? 32u : 128u))
-			return -EINVAL;
-		*ret_prefix = (int)plen;
-	}
-	return inet_pton(af, buf, addr) == 1 ? 0 : -EINVAL;
-}
-
-static int cond_bad(struct cni_err *err, const char *text, const char *tok)
-{
-	return cni_err_set_errno(err, CNI_ERR_INVALID_CONFIG, EINVAL,
-				 "unsupported nftables condition '%s' at '%s'", text,
-				 tok ? tok : "end");
-}
-
-int nft_rule_parse_condition(struct nft_rule *rule, const char *text, struct cni_err *err)
-{
-	_cleanup_free_ char *owned = NULL;
-	struct cond_tokens t = {0};
-	int i = 0, r;
-
-	r = cond_tokenize(text, &t, err);
-	owned = t.buf;
-	if (r < 0)
-		return r;
-
-#define TOK(k) ((k) < t.n ? t.tok[k] : NULL)
-	while (i < t.n) {
-		const char *w = t.tok[i++];
-
-		if (!strcmp(w, "ip") || !strcmp(w, "ip6")) {
-			int af = !strcmp(w, "ip") ? AF_INET : AF_INET6;
-			const char *field = TOK(i);
-			enum nft_cmp_ops op;
-			uint8_t addr[16];
-			int prefix;
-
-			if (!field)
-				return cond_bad(err, text, NULL);
-			i++;
-			if (!strcmp(field, "saddr") || !strcmp(field, "daddr")) {
-				op = cond_op(&t, &i);
-				if (cond_addr(TOK(i), af, addr, &prefix) < 0)
-					return cond_bad(err, text, TOK(i));
-				i++;
-				r = nft_rule_match_ip_addr(
-					rule, af, field[0] == 's' ? NFT_ADDR_SADDR : NFT_ADDR_DADDR,
-					addr, prefix, op, err);
-			} else if ((af == AF_INET && !strcmp(field, "protocol")) ||
-				   (af == AF_INET6 && !strcmp(field, "nexthdr"))) {
-				uint8_t proto;
-
-				op = cond_op(&t, &i);
-				if (cond_proto(TOK(i), &proto) < 0)
-					return cond_bad(err, text, TOK(i));
-				i++;
-				r = need_l3(rule, af, err);
-				if (r == 0)
-					r = nft_rule_match_payload(rule, NFT_PAYLOAD_NETWORK_HEADER,
-								   af == AF_INET ? 9 : 6, 1, op,
-								   &proto, NULL, err);
-				if (r == 0 && op == NFT_CMP_EQ)
-					rule->l4 = proto;
-			} else {
-				return cond_bad(err, text, field);
-			}
-		} else if (!strcmp(w, "iifname") || !strcmp(w, "oifname")) {
-			enum nft_cmp_ops op = cond_op(&t, &i);
-
-			if (!TOK(i))
-				return cond_bad(err, text, NULL);
-			r = nft_rule_match_ifname(rule, w[0] == 'i' ? NFT_IIFNAME : NFT_OIFNAME,
-						  t.tok[i++], op, err);
-		} else if (!strcmp(w, "meta") || !strcmp(w, "mark")) {
-			/* "mark ..." is short for "meta mark ...". */
-			const char *key = w;
-
-			if (strcmp(w, "mark") != 0) {
-				key = TOK(i);
-				i++;
-			}
-
-			if (key && !strcmp(key, "mark")) {
-				uint32_t mask = UINT32_MAX, value;
-				const char *amp = TOK(i);
-				enum nft_cmp_ops op;
-
-				if (amp && !strcmp(amp, "&")) {
-					if (cond_u32(TOK(i + 1), &mask) < 0)
-						return cond_bad(err, text, TOK(i + 1));
-					i += 2;
-				}
-				op = cond_op(&t, &i);
-				if (cond_u32(TOK(i), &value) < 0)
-					return cond_bad(err, text, TOK(i));
-				i++;
-				r = nft_rule_match_mark(rule, mask, value, op, err);
-			} else if (key && !strcmp(key, "l4proto")) {
-				uint8_t proto;
-
-				if (cond_op(&t, &i) != NFT_CMP_EQ || cond_proto(TOK(i), &proto) < 0)
-					return cond_bad(err, text, TOK(i));
-				i++;
-				r = nft_rule_match_l4proto(rule, proto, err);
-			} else {
-				return cond_bad(err, text, key);
-			}
-		} else if (!strcmp(w, "tcp") || !strcmp(w, "udp") || !strcmp(w, "sctp")) {
-			const char *field = TOK(i);
-			uint32_t port;
-			uint8_t proto;
-
-			if (!field || (strcmp(field, "dport") && strcmp(field, "sport")))
-				return cond_bad(err, text, field);
-			i++;
-			if (cond_op(&t, &i) != NFT_CMP_EQ || cond_u32(TOK(i), &port) < 0 ||
-			    port > 65535)
-				return cond_bad(err, text, TOK(i));
-			i++;
-			cond_proto(w, &proto);
-			r = field[0] == 'd'
-				    ? nft_rule_match_l4_dport(rule, proto, (uint16_t)port, err)
-				    : nft_rule_match_l4_sport(rule, proto, (uint16_t)port, err);
-		} else {
-			return cond_bad(err, text, w);
-		}
-		if (r < 0) {
-			/* Builder errors are configuration errors here. */
-			err->code = CNI_ERR_INVALID_CONFIG;
-			return cni_err_prefix(err, "invalid nftables condition '%s'", text);
-		}
-	}
-#undef TOK
-	return 0;
 }

@@ -15,6 +15,7 @@
 
 #include "array.h"
 #include "net/netns.h"
+#include "net/test_priv.h"
 
 #ifndef NETLINK_EXT_ACK
 #define NETLINK_EXT_ACK 11
@@ -321,6 +322,25 @@ int nl_err_wrap(const struct nl_sock *sock, struct cni_err *err, const char *fmt
 
 /* ---- the exchange --------------------------------------------------------------------- */
 
+/* The test hook of test_priv.h, NULL outside tests. */
+static nl_dump_hook_fn dump_hook;
+static void *dump_hook_data;
+
+void nl_test_set_dump_hook(nl_dump_hook_fn fn, void *data)
+{
+	dump_hook = fn;
+	dump_hook_data = data;
+}
+
+/* Call the dump hook once per exchange, after a first datagram that left the dump open. */
+static void run_dump_hook(struct nl_sock *sock, const struct nl_rx *rx, bool *called)
+{
+	if (*called || rx->mode != NL_RX_DUMP || rx->done)
+		return;
+	*called = true;
+	dump_hook(sock, dump_hook_data);
+}
+
 /* Wait up to timeout_ms for the socket to become readable: 1 when it is, 0 when not. */
 static int wait_readable(int fd, int timeout_ms, struct cni_err *err)
 {
@@ -346,6 +366,7 @@ int nl_exchange(struct nl_sock *sock, const struct iovec *iov, size_t niov, stru
 		.msg_iovlen = niov,
 	};
 	int fd = mnl_socket_get_fd(sock->mnl);
+	bool hooked = false;
 
 	memset(&sock->refusal, 0, sizeof(sock->refusal));
 	rx->portid = sock->portid;
@@ -382,6 +403,8 @@ int nl_exchange(struct nl_sock *sock, const struct iovec *iov, size_t niov, stru
 		r = nl_rx_feed(rx, sock->buf, (size_t)n, err);
 		if (r < 0)
 			return r;
+		if (dump_hook)
+			run_dump_hook(sock, rx, &hooked);
 	}
 	sock->refusal = rx->refusal;
 	return nl_rx_status(rx, err);

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* rtnetlink address helpers: add, delete, list. */
+#include "net/rtnl.h"
 #include "net/nl.h"
 
 #include <errno.h>

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* rtnetlink link helpers: lookup, bridge, veth and ifb creation, link attributes, bridge
  * port flags and bridge VLANs. */
+#include "net/rtnl.h"
 #include "net/nl.h"
 
 #include <errno.h>
@@ -291,12 +292,6 @@ int nl_link_list_kind(struct nl_sock *sock, const char *kind, struct nl_link **r
 
 	return nl_dump_collect(sock, link_dump_msg(buf, AF_UNSPEC, RTEXT_FILTER_SKIP_STATS),
 			       RTM_NEWLINK, link_list_cb, &f, &v, ret_links, ret_n, err);
-}
-
-int nl_link_list(struct nl_sock *sock, struct nl_link **ret_links, size_t *ret_n,
-		 struct cni_err *err)
-{
-	return nl_link_list_kind(sock, NULL, ret_links, ret_n, err);
 }
 
 /* Start the RTM_NEWLINK (NLM_F_CREATE | NLM_F_EXCL) that creates the link name with mtu
@@ -746,43 +741,6 @@ int nl_link_wait_oper_up(struct nl_sock *sock, int ifindex, struct cni_err *err)
 }
 
 /* ---- link attributes a meta plugin tunes and restores ---------------------------------- */
-
-/* The attributes of l that nl_link_attrs holds. */
-static void link_attrs(const struct nl_link *l, struct nl_link_attrs *ret)
-{
-	memset(ret, 0, sizeof(*ret));
-	ret->index = l->index;
-	ret->mtu = l->mtu;
-	ret->txqlen = l->txqlen;
-	ret->flags = l->flags;
-	memcpy(ret->mac, l->mac, l->mac_len);
-	ret->mac_len = l->mac_len;
-}
-
-int nl_link_attrs_parse(const struct nlmsghdr *nlh, struct nl_link_attrs *ret, struct cni_err *err)
-{
-	struct nl_link l;
-	int r;
-
-	r = nl_link_parse(nlh, &l, err);
-	if (r < 0)
-		return r;
-	link_attrs(&l, ret);
-	return 0;
-}
-
-int nl_link_get_attrs(struct nl_sock *sock, const char *name, struct nl_link_attrs *ret,
-		      struct cni_err *err)
-{
-	struct nl_link l;
-	int r;
-
-	r = nl_link_get_by_name(sock, name, &l, err);
-	if (r < 0)
-		return r;
-	link_attrs(&l, ret);
-	return 0;
-}
 
 struct nlmsghdr *nl_link_build_allmulti(void *buf, int ifindex, bool on)
 {

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* rtnetlink route helpers: add, delete, list, get. */
+/* rtnetlink route helpers: add, list, get. */
+#include "net/rtnl.h"
 #include "net/nl.h"
 
 #include <errno.h>
@@ -60,24 +61,12 @@ int nl_route_build(void *buf, bool add, const struct nl_route *route, struct nlm
 	return 0;
 }
 
-/* Build and send RTM_NEWROUTE (add) or RTM_DELROUTE. */
-static int route_change(struct nl_sock *sock, bool add, const struct nl_route *route,
-			struct cni_err *err)
+int nl_route_add(struct nl_sock *sock, const struct nl_route *route, struct cni_err *err)
 {
 	char buf[NL_MSG_BUF_SIZE];
 	struct nlmsghdr *nlh;
 
-	return nl_request_built(sock, nl_route_build(buf, add, route, &nlh, err), buf, err);
-}
-
-int nl_route_add(struct nl_sock *sock, const struct nl_route *route, struct cni_err *err)
-{
-	return route_change(sock, true, route, err);
-}
-
-int nl_route_del(struct nl_sock *sock, const struct nl_route *route, struct cni_err *err)
-{
-	return route_change(sock, false, route, err);
+	return nl_request_built(sock, nl_route_build(buf, true, route, &nlh, err), buf, err);
 }
 
 /* What nl_route_list() and nl_route_get() want. */

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* /proc/sys reads and writes, optionally inside another network namespace. */
+/* /proc/sys reads and writes. */
 #include "net/sysctl.h"
 
 #include <errno.h>
@@ -10,7 +10,6 @@
 #include <unistd.h>
 
 #include "cleanup.h"
-#include "net/netns.h"
 
 /* Turn a sysctl name into a full /proc/sys path in buf (PATH_MAX bytes). */
 static int sysctl_path(const char *name, char *buf, struct cni_err *err)
@@ -133,58 +132,4 @@ int sysctl_write_if_changed(const char *path, const char *value, bool *ret_chang
 	if (ret_changed)
 		*ret_changed = true;
 	return 0;
-}
-
-/* Which operation sysctl_in_netns() runs. */
-enum sysctl_op {
-	SYSCTL_READ,
-	SYSCTL_WRITE,
-	SYSCTL_WRITE_IF_CHANGED,
-};
-
-static int sysctl_in_netns(int netns_fd, enum sysctl_op op, const char *path, const char *value,
-			   char *buf, size_t size, bool *ret_changed, struct cni_err *err)
-{
-	struct cni_err restore_err = {0};
-	int saved = -1, r, rr;
-
-	r = netns_enter(netns_fd, &saved, err);
-	if (r < 0)
-		return r;
-	switch (op) {
-	case SYSCTL_READ:
-		r = sysctl_read(path, buf, size, err);
-		break;
-	case SYSCTL_WRITE:
-		r = sysctl_write(path, value, err);
-		break;
-	default:
-		r = sysctl_write_if_changed(path, value, ret_changed, err);
-		break;
-	}
-	rr = netns_restore(saved, &restore_err);
-	if (rr < 0) {
-		/* Being stuck in the wrong namespace trumps the operation's own result. */
-		*err = restore_err;
-		return rr;
-	}
-	return r;
-}
-
-int sysctl_read_in_netns(int netns_fd, const char *path, char *buf, size_t size,
-			 struct cni_err *err)
-{
-	return sysctl_in_netns(netns_fd, SYSCTL_READ, path, NULL, buf, size, NULL, err);
-}
-
-int sysctl_write_in_netns(int netns_fd, const char *path, const char *value, struct cni_err *err)
-{
-	return sysctl_in_netns(netns_fd, SYSCTL_WRITE, path, value, NULL, 0, NULL, err);
-}
-
-int sysctl_write_if_changed_in_netns(int netns_fd, const char *path, const char *value,
-				     bool *ret_changed, struct cni_err *err)
-{
-	return sysctl_in_netns(netns_fd, SYSCTL_WRITE_IF_CHANGED, path, value, NULL, 0, ret_changed,
-			       err);
 }

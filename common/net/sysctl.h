@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* /proc/sys reads and writes, optionally inside another network namespace. */
+/* /proc/sys reads and writes (of the calling thread's network namespace). */
 #ifndef CNI_SYSCTL_H
 #define CNI_SYSCTL_H
 
@@ -26,18 +26,5 @@ int sysctl_write(const char *path, const char *value, struct cni_err *err);
  * whether a write happened. */
 int sysctl_write_if_changed(const char *path, const char *value, bool *ret_changed,
 			    struct cni_err *err);
-
-/* sysctl_read() inside the network namespace netns_fd (net sysctls belong to the namespace
- * of whoever opens the file, so the file is opened after setns). Also the errors of
- * netns_enter() and netns_restore(); failing to return wins over the operation's result. */
-int sysctl_read_in_netns(int netns_fd, const char *path, char *buf, size_t size,
-			 struct cni_err *err);
-
-/* sysctl_write() inside the network namespace netns_fd. */
-int sysctl_write_in_netns(int netns_fd, const char *path, const char *value, struct cni_err *err);
-
-/* sysctl_write_if_changed() inside the network namespace netns_fd. */
-int sysctl_write_if_changed_in_netns(int netns_fd, const char *path, const char *value,
-				     bool *ret_changed, struct cni_err *err);
 
 #endif

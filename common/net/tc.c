@@ -19,6 +19,7 @@
 #include "cleanup.h"
 #include "fileio.h"
 #include "hex.h"
+#include "net/rtnl.h"
 
 _Static_assert(TC_KIND_MAX == IFNAMSIZ, "TC_KIND_MAX must match IFNAMSIZ");
 _Static_assert(TC_PARENT_ROOT == TC_H_ROOT, "TC_PARENT_ROOT must be TC_H_ROOT");

@@ -3,7 +3,7 @@
  * a u32 match-all filter whose mirred actions redirect to another device (an ifb link, made
  * with nl_link_add_ifb()).
  *
- * As in nl.h, message builders (tc_build_*) write a request into a caller buffer of
+ * As in rtnl.h, message builders (tc_build_*) write a request into a caller buffer of
  * NL_MSG_BUF_SIZE bytes without a socket, and parsers (tc_*_parse) decode what the kernel
  * sends, so requests round-trip in unit tests without privileges; the executing functions
  * call a builder and then nl_request(), nl_request_cb() or nl_dump_collect(). The requests

@@ -167,16 +167,7 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(struct xt_rule_list *, xt_rule_list_free)
 int xt_list_chain(struct nft_txn *txn, int family, const char *table, const char *chain,
 		  struct xt_rule_list **ret_list, struct cni_err *err) CNI_MUST_USE;
 
-/* The chain's rules as `iptables -S <chain>` prints its -A lines, each ending in "\n"
- * ("" for none or a missing chain). Free *ret_text. */
-int xt_format_chain(struct nft_txn *txn, int family, const char *table, const char *chain,
-		    char **ret_text, struct cni_err *err) CNI_MUST_USE;
-
 /* ---- queueing ---------------------------------------------------------------------- */
-
-/* Is chain one of iptables-nft's built-in chains of table (PREROUTING, INPUT, FORWARD,
- * OUTPUT, POSTROUTING as the table has them)? */
-bool xt_chain_is_builtin(const char *table, const char *chain);
 
 /* Queue what `iptables -N` (user chain) or the first use of a built-in chain creates,
  * unless it exists: the table, then the chain (built-in chains with iptables-nft's type,

@@ -12,6 +12,7 @@
 #include "net/xt.h"
 #include "sha512.h"
 #include "strv.h"
+#include "net/test_priv.h"
 
 static const int families[] = {NFPROTO_IPV4, NFPROTO_IPV6};
 

@@ -54,11 +54,6 @@ int xt_cni_masq_remove(struct nft_txn *txn, const char *network, const char *con
 int xt_cni_portmap_remove(struct nft_txn *txn, const char *network, const char *container_id,
 			  struct xt_cni_count *count, struct cni_err *err) CNI_MUST_USE;
 
-/* Is any of the container's ipMasq state there (its chain or a POSTROUTING jump to it, in
- * either family)? */
-int xt_cni_masq_present(struct nft_txn *txn, const char *network, const char *container_id,
-			bool *ret_present, struct cni_err *err) CNI_MUST_USE;
-
 /* Is any of the container's portmap state there (its CNI-DN chain in either family)? */
 int xt_cni_portmap_present(struct nft_txn *txn, const char *network, const char *container_id,
 			   bool *ret_present, struct cni_err *err) CNI_MUST_USE;

@@ -13,6 +13,7 @@
 
 #include "cleanup.h"
 #include "strv.h"
+#include "net/test_priv.h"
 
 /* One built-in chain of iptables-nft. */
 struct xt_builtin {
@@ -42,11 +43,6 @@ static const struct xt_builtin *builtin(const char *table, const char *chain)
 		if (!strcmp(builtins[i].table, table) && !strcmp(builtins[i].chain, chain))
 			return &builtins[i];
 	return NULL;
-}
-
-bool xt_chain_is_builtin(const char *table, const char *chain)
-{
-	return builtin(table, chain) != NULL;
 }
 
 int xt_txn_ensure_chain(struct nft_txn *txn, int family, const char *table, const char *chain,

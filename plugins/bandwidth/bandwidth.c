@@ -23,6 +23,7 @@
 #include "cni/result.h"
 #include "net/netns.h"
 #include "net/nl.h"
+#include "net/rtnl.h"
 #include "net/tc.h"
 
 /* Handle of the tbf qdiscs, "1:". */

@@ -11,7 +11,7 @@
 #include "cni/cni.h"
 #include "cni/result.h"
 #include "err.h"
-#include "net/nl.h"
+#include "net/rtnl.h"
 #include "net/tc.h"
 
 /* One set of limits (CONVENTIONS.md "bandwidth"): rates in bits per second, bursts in

@@ -28,6 +28,7 @@
 #include "net/netns.h"
 #include "net/nft.h"
 #include "net/nl.h"
+#include "net/rtnl.h"
 #include "cni/result.h"
 #include "net/sysctl.h"
 

@@ -6,14 +6,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <libnftnl/expr.h>
-#include <libnftnl/rule.h>
 #include <linux/netfilter_bridge.h>
 
 #include "cleanup.h"
 #include "sha512.h"
 #include "strv.h"
-#include "net/nl.h"
+#include "net/rtnl.h"
 
 /* "<containerID>-<ifname>" and the names derived from it. */
 struct spoofchk_names {
@@ -204,42 +202,36 @@ int spoofchk_queue_teardown(struct nft_txn *txn, const char *container_id, const
 	return queue_teardown_names(txn, &n, err);
 }
 
+/* Where rule_iifname() puts the name. */
+struct iifname_buf {
+	char *out;   /* the name, NUL terminated */
+	size_t size; /* bytes at out */
+	bool found;  /* a non-empty name was copied */
+};
+
+static bool iifname_cb(const struct nft_load_cmp *m, void *userdata)
+{
+	struct iifname_buf *b = userdata;
+
+	if (!m->meta || m->key != NFT_META_IIFNAME)
+		return true;
+	if (m->data && m->data_len && b->size) {
+		size_t n = m->data_len < b->size - 1 ? m->data_len : b->size - 1;
+
+		memcpy(b->out, m->data, n);
+		b->out[n] = '\0';
+		b->found = b->out[0] != '\0';
+	}
+	return false;
+}
+
 /* The interface name a PREROUTING jump rule matches ("meta load iifname" then "cmp"). */
 static bool rule_iifname(const struct nft_rule_info *info, char *out, size_t size)
 {
-	struct nftnl_expr_iter *it;
-	struct nftnl_expr *e;
-	bool after_iifname = false, found = false;
+	struct iifname_buf b = {out, size, false};
 
-	if (!info->nlr)
-		return false;
-	it = nftnl_expr_iter_create(info->nlr);
-	if (!it)
-		return false;
-	while ((e = nftnl_expr_iter_next(it))) {
-		const char *name = nftnl_expr_get_str(e, NFTNL_EXPR_NAME);
-
-		if (name && !strcmp(name, "meta")) {
-			after_iifname =
-				nftnl_expr_get_u32(e, NFTNL_EXPR_META_KEY) == NFT_META_IIFNAME;
-		} else if (name && !strcmp(name, "cmp") && after_iifname) {
-			uint32_t len = 0;
-			const char *data = nftnl_expr_get(e, NFTNL_EXPR_CMP_DATA, &len);
-
-			if (data && len && size) {
-				size_t n = len < size - 1 ? len : size - 1;
-
-				memcpy(out, data, n);
-				out[n] = '\0';
-				found = out[0] != '\0';
-			}
-			break;
-		} else {
-			after_iifname = false;
-		}
-	}
-	nftnl_expr_iter_destroy(it);
-	return found;
+	nft_rule_for_each_load_cmp(info->nlr, iifname_cb, &b);
+	return b.found;
 }
 
 int spoofchk_queue_gc(struct nft_txn *txn, struct nl_sock *host, int bridge_index,

@@ -8,7 +8,7 @@
 
 #include "array.h"
 #include "cleanup.h"
-#include "net/nl.h"
+#include "net/rtnl.h"
 
 #define VLAN_NATIVE (BRIDGE_VLAN_INFO_PVID | BRIDGE_VLAN_INFO_UNTAGGED)
 

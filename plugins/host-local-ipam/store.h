@@ -2,75 +2,8 @@
 /*
  * The host-local file store, on-disk compatible with the reference plugin:
  * <dataDir>/<network>/<ip> files holding "containerID\r\nifname",
- * last_reserved_ip.<set> and an flock'ed "lock" file.
- *
- * On top of that, an index file (INDEX_NAME, not an IP, so the reference
- * plugin ignores it) caches file name -> (inode, ctime, owner) so that
- * lookups by container do not read every file. The IP files stay the source
- * of truth, and every index hit is re-read before it is trusted.
- *
- * A locked session reads the index (one read, parsed in place) and then:
- *  - when the directory's mtime equals the index's stamp (the mtime after
- *    the last session's last change; never the placeholder), the store was
- *    last used in this boot and fewer than 64 sessions in a row did so,
- *    takes the index as the directory's content without listing it;
- *  - otherwise lists it (raw getdents, each name looked up in a hash of the
- *    index; only names the index does not hold are parsed as addresses,
- *    only files that are new or whose inode changed, or, when the directory
- *    changed behind our back, whose ctime changed, are read), removing temp
- *    files and empty reservation files on the way, then checks the boot.
- * A session that added or changed entries rewrites the index in place; one
- * that only removed files writes the new stamp alone and keeps the lines of
- * the files it removed (stale entries are harmless, see below: every entry
- * is checked before it is trusted, and the next listing drops them); one
- * that changed nothing writes only the count of unlisted sessions.
- *
- * Why an unlisted session is safe: every writer, the reference plugin too,
- * changes the directory only under the flock, and each change (create, link,
- * unlink, rename) sets the directory's mtime. Where mtimes are fine-grained
- * for changes after a stat (Linux 6.13 and later, ext4, xfs, btrfs, tmpfs:
- * multigrain timestamps) no change after our stamp can leave it equal. Where
- * they are coarse, another writer's change within one clock tick of ours
- * can, so nothing relies on the index being complete:
- *  - an address the index calls free is taken by link(), which fails with
- *    EEXIST when it is not; that file is then read into the index;
- *  - an address the index calls taken is checked with a stat (after 32 of
- *    them, the directory is listed instead), so a range only looks full
- *    when each of its addresses was seen under the lock;
- *  - a look-up by container that finds nothing (DEL, CHECK, and, with
- *    coarse mtimes, ADD's look for an earlier allocation) lists the
- *    directory and looks again; GC always lists it;
- *  - an entry whose file is gone is found so by every use of it (each
- *    hit is re-read, each taken address checked), never trusted;
- *  - a new boot (the boot record differs) lists before releasing;
- *  - empty reservation files the index knows of are released as in a
- *    listing;
- *  - temp files and empty reservation files that others left unseen go at
- *    the latest with the 64th session (the index counts the sessions since
- *    the last listing in a line after its trailer, which older versions do
- *    not read, so the format stays v2 both ways); those our own killed
- *    processes leave changed the directory, so the next session lists.
- *
- * Every file is written so that a process killed at any point leaves no
- * reservation without its owner: a reservation is written to a temp file
- * (".<ip>.XXXXXX") and link()ed into place, which fails with EEXIST when the
- * address is taken; the boot record is written to a temp file and renamed.
- * The index is written in place, its stamp last (a torn index holds the
- * placeholder stamp and is never trusted), and cursors are written over in
- * place, as the reference writes them (a torn cursor only moves where
- * allocation starts); neither changes the directory. Temp files left by a
- * killed process are removed by the next listing, as are empty reservation
- * files (what a writer killed between create and write leaves: the
- * reference plugin, or older versions of this one). Temp and record names
- * start with a dot and are not IP addresses, so the reference plugin
- * neither allocates around them nor counts them as reservations (only its
- * CHECK, which reads every file, sees the owner in a killed ADD's temp
- * until the next listing removes it).
- *
- * A boot record (IPAM_BOOT_NAME) holds the boot ID of the last boot the
- * store was used in; the first locked session of a later boot releases every
- * reservation made before the machine booted (network namespaces never
- * survive a reboot).
+ * last_reserved_ip.<set> and an flock'ed "lock" file, plus our index and
+ * boot record. How a session works: the comment at the top of store.c.
  */
 #ifndef HOSTLOCAL_STORE_H
 #define HOSTLOCAL_STORE_H
@@ -147,7 +80,7 @@ const char *ipam_store_dir(const struct ipam_store *s);
 /*
  * Take the exclusive flock and bring the in-memory view up to date (listing
  * the directory unless the index's stamp says it did not change, see
- * above); when listing, remove temp files and empty reservation files left
+ * store.c); when listing, remove temp files and empty reservation files left
  * by killed processes. With IPAM_STORE_RECLAIM_ON_REBOOT, compare the boot
  * record with the current boot ID (a record that differs always makes the
  * session list): no record (a new store, or one only the reference plugin

@@ -13,6 +13,7 @@
 #include "cni/json.h"
 #include "net/netns.h"
 #include "net/nl.h"
+#include "net/rtnl.h"
 
 /* The only interface this plugin acts on, whatever CNI_IFNAME says. */
 #define LOOPBACK_IFNAME "lo"

@@ -21,6 +21,7 @@
 #include "net/conntrack.h"
 #include "net/nft.h"
 #include "net/nl.h"
+#include "net/rtnl.h"
 #include "portmap/iptables.h"
 #include "portmap/netconf.h"
 #include "net/xt_cni.h"

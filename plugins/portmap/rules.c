@@ -21,9 +21,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <libnftnl/expr.h>
-#include <libnftnl/rule.h>
-
 #include "array.h"
 #include "cleanup.h"
 #include "portmap/cond.h"
@@ -389,44 +386,32 @@ int pm_queue_attach(struct nft_txn *txn, const struct portmap_conf *c, const cha
 	return 0;
 }
 
+/* What pm_rule_udp_dport() has seen so far of a rule. */
+struct udp_dport {
+	bool udp;      /* "meta l4proto udp" came */
+	uint16_t port; /* the port of the last "udp dport P" after it, or 0 */
+};
+
+static bool udp_dport_cb(const struct nft_load_cmp *m, void *userdata)
+{
+	struct udp_dport *u = userdata;
+
+	if (m->op != NFT_CMP_EQ || !m->data)
+		return true;
+	if (m->meta && m->key == NFT_META_L4PROTO && m->data_len == 1)
+		u->udp = m->data[0] == IPPROTO_UDP;
+	else if (!m->meta && u->udp && m->base == NFT_PAYLOAD_TRANSPORT_HEADER && m->offset == 2 &&
+		 m->len == 2 && m->data_len == 2)
+		u->port = (uint16_t)(m->data[0] << 8 | m->data[1]);
+	return true;
+}
+
 uint16_t pm_rule_udp_dport(const struct nftnl_rule *nlr)
 {
-	struct nftnl_expr_iter *it = nftnl_expr_iter_create(nlr);
-	struct nftnl_expr *e;
-	bool meta_l4 = false, udp = false, dport = false;
-	uint16_t port = 0;
+	struct udp_dport u = {0};
 
-	if (!it)
-		return 0;
-	while ((e = nftnl_expr_iter_next(it))) {
-		const char *name = nftnl_expr_get_str(e, NFTNL_EXPR_NAME);
-		uint32_t len = 0;
-
-		if (!strcmp(name, "meta")) {
-			meta_l4 = nftnl_expr_get_u32(e, NFTNL_EXPR_META_KEY) == NFT_META_L4PROTO;
-		} else if (!strcmp(name, "payload")) {
-			dport = udp &&
-				nftnl_expr_get_u32(e, NFTNL_EXPR_PAYLOAD_BASE) ==
-					NFT_PAYLOAD_TRANSPORT_HEADER &&
-				nftnl_expr_get_u32(e, NFTNL_EXPR_PAYLOAD_OFFSET) == 2 &&
-				nftnl_expr_get_u32(e, NFTNL_EXPR_PAYLOAD_LEN) == 2;
-			meta_l4 = false;
-		} else if (!strcmp(name, "cmp")) {
-			const uint8_t *d = nftnl_expr_get(e, NFTNL_EXPR_CMP_DATA, &len);
-
-			if (nftnl_expr_get_u32(e, NFTNL_EXPR_CMP_OP) == NFT_CMP_EQ && d) {
-				if (meta_l4 && len == 1)
-					udp = d[0] == IPPROTO_UDP;
-				else if (dport && len == 2)
-					port = (uint16_t)(d[0] << 8 | d[1]);
-			}
-			meta_l4 = dport = false;
-		} else {
-			meta_l4 = dport = false;
-		}
-	}
-	nftnl_expr_iter_destroy(it);
-	return port;
+	nft_rule_for_each_load_cmp(nlr, udp_dport_cb, &u);
+	return u.port;
 }
 
 /* Userdata of the deletion predicate: the filter and the family being walked. */
@@ -489,62 +474,6 @@ int pm_queue_delete(struct nft_txn *txn, struct pm_del_filter *f, struct cni_err
 	return 0;
 }
 
-/* Remove "<word> reg N" and "flags 0xN" from a nat expression's text: the kernel reports
- * addr_max/proto_max = min and the MAP_IPS flag for ranges nft sends as min only. */
-static void normalize_nat(char *line)
-{
-	static const char *const drop[] = {" addr_max reg ", " proto_max reg ", " flags "};
-
-	for (size_t i = 0; i < ARRAY_SIZE(drop); i++) {
-		char *p = strstr(line, drop[i]);
-		char *end;
-
-		if (!p)
-			continue;
-		end = p + strlen(drop[i]);
-		while (*end && *end != ' ')
-			end++;
-		memmove(p, end, strlen(end) + 1);
-	}
-}
-
-char *pm_rule_exprs_text(const struct nftnl_rule *nlr)
-{
-	struct nftnl_expr_iter *it = nftnl_expr_iter_create(nlr);
-	struct nftnl_expr *e;
-	size_t len = 0, cap = 0;
-	char *out = NULL;
-
-	if (!it || array_reserve(&out, &cap, 1024, 1) < 0) {
-		if (it)
-			nftnl_expr_iter_destroy(it);
-		return NULL;
-	}
-	out[0] = '\0';
-	while ((e = nftnl_expr_iter_next(it))) {
-		char line[512];
-		int n = nftnl_expr_snprintf(line, sizeof(line), e, NFTNL_OUTPUT_DEFAULT, 0);
-
-		if (n < 0)
-			n = 0;
-		if ((size_t)n >= sizeof(line))
-			n = sizeof(line) - 1;
-		line[n] = '\0';
-		if (!strcmp(nftnl_expr_get_str(e, NFTNL_EXPR_NAME), "nat"))
-			normalize_nat(line);
-		n = (int)strlen(line);
-		if (array_reserve(&out, &cap, len + (size_t)n + 32, 1) < 0) {
-			free(out);
-			nftnl_expr_iter_destroy(it);
-			return NULL;
-		}
-		len += (size_t)snprintf(out + len, cap - len, "%s %.*s\n",
-					nftnl_expr_get_str(e, NFTNL_EXPR_NAME), n, line);
-	}
-	nftnl_expr_iter_destroy(it);
-	return out;
-}
-
 /* Is a rule with the same comment and expressions as want in the listed chain (and not
  * already matched by an earlier wanted rule)? */
 static bool list_has_rule(const struct nft_rule_list *list, bool *used, const char *comment,
@@ -555,7 +484,7 @@ static bool list_has_rule(const struct nft_rule_list *list, bool *used, const ch
 
 		if (used[i] || !list->rule[i].comment || strcmp(list->rule[i].comment, comment))
 			continue;
-		have = pm_rule_exprs_text(list->rule[i].nlr);
+		have = nft_rule_text(list->rule[i].nlr, NFT_TEXT_NAT_AS_SENT);
 		if (have && !strcmp(have, want)) {
 			used[i] = true;
 			return true;
@@ -591,7 +520,7 @@ static int check_set(struct nft_txn *txn, const struct pm_rule_set *set, const c
 				   !strcmp(set->v[j].chain, want->chain);
 		     j++) {
 			_cleanup_free_ char *text =
-				pm_rule_exprs_text(nft_rule_nlr(set->v[j].rule));
+				nft_rule_text(nft_rule_nlr(set->v[j].rule), NFT_TEXT_NAT_AS_SENT);
 
 			if (!text)
 				return cni_err_nomem(err);

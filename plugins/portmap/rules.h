@@ -137,9 +137,4 @@ int pm_queue_delete(struct nft_txn *txn, struct pm_del_filter *f, struct cni_err
 int pm_check(struct nft_txn *txn, const struct portmap_conf *c, const char *container_id,
 	     struct cni_err *err) CNI_MUST_USE;
 
-/* The expressions of a libnftnl rule in libnftnl's text form, one per line (malloc'd),
- * normalised for comparing a built rule with a listed one (the kernel reports nat
- * ranges with max = min and an extra flag). */
-char *pm_rule_exprs_text(const struct nftnl_rule *nlr);
-
 #endif

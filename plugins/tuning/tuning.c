@@ -19,6 +19,7 @@
 #include "cni/result.h"
 #include "net/netns.h"
 #include "net/nl.h"
+#include "net/rtnl.h"
 #include "net/sysctl.h"
 #include "tuning/backup.h"
 #include "tuning/netconf.h"
@@ -52,7 +53,7 @@ struct add_ctx {
 	int netns_fd;			 /* the container netns */
 	struct nl_sock *sock;		 /* rtnetlink in the container netns */
 	struct add_sysctl *sysctls;	 /* one per c->sysctls */
-	struct nl_link_attrs orig;	 /* the link before ADD */
+	struct nl_link orig;		 /* the link before ADD */
 	uint8_t mac[HWADDR_MAX];	 /* the MAC to set */
 	size_t mac_len;			 /* its length */
 	char state_path[PATH_MAX];	 /* the state file */
@@ -81,14 +82,14 @@ static void add_ctx_clear(struct add_ctx *a)
  * CNI_IFNAME there. -ENODEV when the link is missing, for the caller to word; other
  * failures in the reference's words. */
 static int open_link(const struct cni_cmd_args *args, int netns_fd, struct nl_sock **ret_sock,
-		     struct nl_link_attrs *ret, struct cni_err *err)
+		     struct nl_link *ret, struct cni_err *err)
 {
 	int r;
 
 	r = netns_open_container_nl(args->netns, netns_fd, ret_sock, err);
 	if (r < 0)
 		return r;
-	r = nl_link_get_attrs(*ret_sock, args->ifname, ret, err);
+	r = nl_link_get_by_name(*ret_sock, args->ifname, ret, err);
 	if (r < 0 && r != -ENODEV)
 		return cni_err_prefix(err, "failed to get \"%s\"", args->ifname);
 	return r;
@@ -335,7 +336,7 @@ static int add_link(struct add_ctx *a, struct cni_err *err)
 /* Put back the attributes add_link() changed, newest first. */
 static void undo_link(struct add_ctx *a)
 {
-	const struct nl_link_attrs *o = &a->orig;
+	const struct nl_link *o = &a->orig;
 	struct cni_err e = {0};
 	int idx = o->index;
 
@@ -444,7 +445,7 @@ static int del_restore(const struct cni_cmd_args *args, const struct tuning_back
 {
 	_cleanup_nl_close_ struct nl_sock *sock = NULL;
 	_cleanup_close_ int fd = -1;
-	struct nl_link_attrs l;
+	struct nl_link l;
 	struct cni_err e = {0};
 	int r;
 
@@ -567,7 +568,7 @@ static int check_sysctls(const struct cni_cmd_args *args, const struct tuning_co
 
 /* The link must have every configured attribute; promisc off is checked too. */
 static int check_link(const struct cni_cmd_args *args, const struct tuning_conf *c,
-		      const struct nl_link_attrs *l, struct cni_err *err)
+		      const struct nl_link *l, struct cni_err *err)
 {
 	const char *ifname = args->ifname;
 	char mac[HWADDR_TEXT_MAX];
@@ -607,7 +608,7 @@ int tuning_check(const struct cni_cmd_args *args, char **ret_out, struct cni_err
 	_cleanup_(tuning_conf_freep) struct tuning_conf *c = NULL;
 	_cleanup_nl_close_ struct nl_sock *sock = NULL;
 	_cleanup_close_ int fd = -1;
-	struct nl_link_attrs l;
+	struct nl_link l;
 	int r;
 
 	r = tuning_conf_load(args, TUNING_LOAD_FULL, &c, err);

@@ -338,7 +338,7 @@ static bool survives(const struct nlmsghdr *m)
 	return ok;
 }
 
-/* Keep a data message of a rule dump away from libnftnl's crashes (nft.c parses every
+/* Keep a data message of a rule dump away from libnftnl's crashes (nft_read.c parses every
  * message of a rule dump as a rule): without its expressions when those are what it
  * cannot parse, else as a NLMSG_NOOP. */
 static void guard_rule(struct nlmsghdr *m)

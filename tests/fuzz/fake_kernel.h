@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * A stand-in for the kernel's netlink side, so that fuzz targets drive the library's real
- * exchanges (nl.c, nft.c, conntrack.c, tc.c and the plugins above them) with replies
+ * exchanges (nl.c, nft.c, nft_read.c, conntrack.c, tc.c and the plugins above them) with replies
  * taken from the fuzzer's input.
  *
  * fake_kernel.c defines libmnl's socket functions (mnl_socket_open2, _bind, _recvfrom,
@@ -51,7 +51,7 @@ void fake_kernel_record(FILE *out);
  * 1.2.4, so that the fuzzer goes on looking for ours: its nftnl_rule_nlmsg_parse()
  * dereferences a missing NFTA_EXPR_NAME, reads past a string attribute without a NUL and
  * calls exit() ("nf_tables kernel ABI is broken") on an attribute of an unexpected size. A
- * data message of a rule dump (nft.c takes each for a rule, whatever its type) that libnftnl
+ * data message of a rule dump (nft_read.c takes each for a rule, whatever its type) that libnftnl
  * does not survive, as tried by the helper program nftnl_check (which dies instead), loses
  * its expression list (the attribute gets a type libnftnl skips), or becomes a NLMSG_NOOP
  * when that is not enough. Every scripted reply passes through this.

@@ -17,7 +17,9 @@
 #include "net/conntrack.h"
 #include "net/nft.h"
 #include "net/nl.h"
+#include "net/rtnl.h"
 #include "net/tc.h"
+#include "net/test_priv.h"
 #include "portmap/netconf.h"
 #include "portmap/rules.h"
 
@@ -27,7 +29,6 @@
 static int parse_all_cb(const struct nlmsghdr *nlh, void *data, struct cni_err *err)
 {
 	struct nl_link link;
-	struct nl_link_attrs attrs;
 	struct nl_addr addr;
 	struct tc_qdisc q;
 	struct tc_filter f;
@@ -36,7 +37,6 @@ static int parse_all_cb(const struct nlmsghdr *nlh, void *data, struct cni_err *
 	if (!nlh)
 		return 0;
 	(void)nl_link_parse(nlh, &link, &ign);
-	(void)nl_link_attrs_parse(nlh, &attrs, &ign);
 	(void)nl_addr_parse(nlh, &addr, &ign);
 	(void)tc_qdisc_parse(nlh, &q, &ign);
 	(void)tc_filter_parse(nlh, &f, &ign);
@@ -97,7 +97,7 @@ static void op_link_list(const struct fuzz_nl_call *call)
 	WITH_RTNL(s, err, {
 		struct nl_link *links = NULL;
 		size_t n = 0;
-		if (nl_link_list(s, &links, &n, &err) == 0)
+		if (nl_link_list_kind(s, NULL, &links, &n, &err) == 0)
 			free(links);
 	});
 }
@@ -128,11 +128,11 @@ static void op_link_by_index(const struct fuzz_nl_call *call)
 	});
 }
 
-static void op_link_attrs(const struct fuzz_nl_call *call)
+static void op_netconf_forwarding(const struct fuzz_nl_call *call)
 {
 	WITH_RTNL(s, err, {
-		struct nl_link_attrs attrs;
-		(void)nl_link_get_attrs(s, FUZZ_NL_LINK, &attrs, &err);
+		int on;
+		(void)nl_netconf_forwarding(s, call->param & 1 ? AF_INET6 : AF_INET, &on, &err);
 	});
 }
 
@@ -225,7 +225,7 @@ static void op_requests(const struct fuzz_nl_call *call)
 		struct nl_route r = {.family = AF_INET, .dst = {10, 98}, .dst_len = 16};
 		(void)nl_link_del_by_name(s, "fuzz-absent", &err);
 		(void)nl_addr_add(s, &a, &err);
-		(void)nl_route_del(s, &r, &err);
+		(void)nl_route_add(s, &r, &err);
 		(void)nl_link_set_mtu(s, a.ifindex, 70000, &err);
 	});
 }
@@ -236,7 +236,7 @@ const struct fuzz_nl_op fuzz_rtnl_ops[] = {
 	{"link_list_kind", op_link_list_kind},
 	{"link_by_name", op_link_by_name},
 	{"link_by_index", op_link_by_index},
-	{"link_attrs", op_link_attrs},
+	{"netconf_forwarding", op_netconf_forwarding},
 	{"vlan_list", op_vlan_list},
 	{"addr_list", op_addr_list},
 	{"route_list", op_route_list},
@@ -274,11 +274,9 @@ static void op_nft_list(const struct fuzz_nl_call *call)
 						 FUZZ_NL_CHAIN, &l, &err);
 		if (r == 0) {
 			for (size_t i = 0; i < l->n; i++) {
-				char *text = NULL;
-				if (nft_rule_info_format(&l->rule[i], &text, &err) == 0)
-					free(text);
+				free(nft_rule_text(l->rule[i].nlr, NFT_TEXT_NO_LOOKUP));
 				(void)pm_rule_udp_dport(l->rule[i].nlr);
-				free(pm_rule_exprs_text(l->rule[i].nlr));
+				free(nft_rule_text(l->rule[i].nlr, NFT_TEXT_NAT_AS_SENT));
 			}
 			nft_rule_list_free(l);
 		}

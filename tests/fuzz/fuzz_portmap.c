@@ -14,6 +14,7 @@
 #include "fuzz_cni.h"
 #include "fuzz_util.h"
 #include "net/nft.h"
+#include "net/test_priv.h"
 #include "portmap/cond.h"
 #include "portmap/netconf.h"
 #include "portmap/rules.h"
@@ -26,7 +27,7 @@ static void build_family(const struct portmap_conf *c, int family, const struct 
 
 	if (pm_build_container_rules(c, "cid", family, cont, &set, &err) == 0) {
 		for (size_t i = 0; i < set.n; i++) {
-			free(pm_rule_exprs_text(nft_rule_nlr(set.v[i].rule)));
+			free(nft_rule_text(nft_rule_nlr(set.v[i].rule), NFT_TEXT_NAT_AS_SENT));
 			(void)pm_rule_udp_dport(nft_rule_nlr(set.v[i].rule));
 		}
 	}

@@ -32,7 +32,7 @@ int main(void)
 	uint32_t len;
 
 	while (read_all(&len, sizeof(len))) {
-		/* Exactly as long as the message, as nft.c's copy of it. */
+		/* Exactly as long as the message, as nft_read.c's copy of it. */
 		uint32_t *msg = malloc(len ? len : 1);
 		struct nftnl_rule *r = nftnl_rule_alloc();
 

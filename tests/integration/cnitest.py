@@ -6,11 +6,14 @@ Nothing here touches the host namespace's own interfaces or ruleset: every
 plugin that changes kernel state is run inside a namespace created by the test
 ("node" namespace standing in for the host, one per container).
 """
+import hashlib
 import json
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
+import time
 import unittest
 import uuid
 
@@ -106,6 +109,53 @@ def netns_supported():
     return _netns_ok
 
 
+# Kernel features a test may need, each probed by creating one in a scratch namespace
+# (the commands run there in order; the last one creates the feature). A parent link for
+# the features that need one is a veth, which every kernel the tests run on has.
+_PARENT = "ip link add kfp0 type veth peer name kfp1"
+KERNEL_FEATURES = {
+    "bridge vlan_filtering": ["ip link add kfbr type bridge vlan_filtering 1"],
+    "802.1Q vlan": [_PARENT, "ip link add link kfp0 name kfvl type vlan id 10"],
+    "dummy": ["ip link add kfdm type dummy"],
+    "ipvlan": [_PARENT, "ip link add link kfp0 name kfiv type ipvlan mode l2"],
+    "macvlan": [_PARENT, "ip link add link kfp0 name kfmv type macvlan mode bridge"],
+    "vrf": ["ip link add kfvrf type vrf table 1001"],
+}
+_kernel_probe = {}
+
+# Set (by make check-vm, in its guest) when the kernel must have what the tests need:
+# a test that would skip for a kernel reason fails instead.
+KERNEL_REQUIRED = os.environ.get("CNI_TEST_KERNEL_REQUIRED") == "1"
+
+
+def kernel_lacks(feature):
+    """None when the kernel has `feature` (a KERNEL_FEATURES key), else why not.
+
+    Probed once per process in a namespace of its own (unshare -n), so nothing is created
+    anywhere else."""
+    if feature not in _kernel_probe:
+        script = " && ".join(KERNEL_FEATURES[feature])
+        p = subprocess.run(["unshare", "-n", "sh", "-c", script], capture_output=True,
+                           text=True)
+        _kernel_probe[feature] = None if p.returncode == 0 else "%s: %s" % (
+            KERNEL_FEATURES[feature][-1], (p.stderr or p.stdout).strip() or "failed")
+    return _kernel_probe[feature]
+
+
+def require_kernel(test, *features, what=""):
+    """Skip `test` (a TestCase) with the reason when the kernel lacks one of `features`;
+    fail it instead where the run requires them (CNI_TEST_KERNEL_REQUIRED=1)."""
+    missing = [(f, kernel_lacks(f)) for f in features if kernel_lacks(f)]
+    if not missing:
+        return
+    msg = "kernel lacks %s (%s)%s" % (
+        ", ".join(f for f, _ in missing), "; ".join(r for _, r in missing),
+        ": " + what if what else "")
+    if KERNEL_REQUIRED:
+        test.fail(msg + " [CNI_TEST_KERNEL_REQUIRED=1: a kernel skip is a failure]")
+    test.skipTest(msg)
+
+
 class Netns:
     """A named network namespace under /run/netns, removed by close()."""
 
@@ -156,3 +206,171 @@ class CNITestCase(unittest.TestCase):
     def assertOK(self, res):
         self.assertEqual(res.rc, 0, "plugin failed: %r" % (res,))
         return res.json
+
+
+# ---- reference helpers: what several tests compute as a runtime or the Go plugins do ------
+
+# The reference plugins (Debian's Go ones); CNI_REFERENCE_BIN points elsewhere.
+REFERENCE_BIN = os.environ.get("CNI_REFERENCE_BIN") or "/usr/lib/cni"
+
+
+def ipam_plugin(name="host-local"):
+    """The IPAM plugin `name` to delegate to: ours when built, else the reference's."""
+    ours = plugin_path(name)
+    return ours if os.path.exists(ours) else os.path.join(REFERENCE_BIN, name)
+
+
+def plugin_dir(case, plugins=(), links=None):
+    """A CNI_PATH directory for the test `case` (removed at its cleanup) holding our `plugins`
+    and, from `links` ({name: path}), other executables under the names a config uses."""
+    d = case.tmpdir()
+    for p in plugins:
+        os.symlink(plugin_path(p), os.path.join(d, p))
+    for name, target in (links or {}).items():
+        os.symlink(target, os.path.join(d, name))
+    return d
+
+
+def run_reference(plugin, command, conf, cid, netns, node=None, ifname="eth0"):
+    """Run the reference plugin `plugin` (inside the namespace named `node`, if any), its
+    CNI_PATH the reference's directory."""
+    return run_plugin(os.path.join(REFERENCE_BIN, plugin), command, conf, containerid=cid,
+                      netns=netns, ifname=ifname, path=REFERENCE_BIN, in_netns=node)
+
+
+def prev_result(ips, sandbox="/x", ifname="eth0", host=("br0",), version="1.0.0", macs=None):
+    """A main plugin's result as a runtime hands it to the next plugin of a chain, in CNI
+    `version`: the host-side interfaces named in `host`, then `ifname` inside `sandbox`,
+    every address of `ips` on that container interface. ips: "address/len" or
+    ("address/len", "gateway") items; macs: the interfaces' MACs in the same order, or None.
+    Before 0.3.0 a result has no interfaces: its first IPv4 and first IPv6 address."""
+    ips = [(ip, None) if isinstance(ip, str) else tuple(ip) for ip in ips]
+    if version in ("0.1.0", "0.2.0"):
+        res = {"cniVersion": version}
+        for addr, gw in ips:
+            key = "ip6" if ":" in addr else "ip4"
+            if key not in res:
+                res[key] = {"ip": addr}
+                if gw:
+                    res[key]["gateway"] = gw
+        return res
+    names = list(host) + [ifname]
+    interfaces = []
+    for i, name in enumerate(names):
+        itf = {"name": name}
+        if macs:
+            itf["mac"] = macs[i]
+        if i == len(host):
+            itf["sandbox"] = sandbox
+        interfaces.append(itf)
+    entries = []
+    for addr, gw in ips:
+        e = {"address": addr}
+        if gw:
+            e["gateway"] = gw
+        e["interface"] = len(host)
+        if version.startswith("0."):
+            e["version"] = "6" if ":" in addr else "4"
+        entries.append(e)
+    return {"cniVersion": version, "interfaces": interfaces, "ips": entries}
+
+
+def ref_hash(text, digits):
+    """The first `digits` hex digits of the SHA-512 of text: how the reference plugins derive
+    names and comments from networks, interfaces and container IDs."""
+    return hashlib.sha512(text.encode()).hexdigest()[:digits]
+
+
+def masq_comment(net, ifname, cid):
+    """The comment of bridge's ipMasq rules (nftables), cut to nft's 128 bytes."""
+    c = "%s-%s, net: %s, if: %s, id: %s" % (ref_hash(net, 16), ref_hash(ifname + ":" + cid, 16),
+                                            net, ifname, cid)
+    return c[:128]
+
+
+def spoofchk_id(cid, ifname="eth0"):
+    """The <id> of bridge's macspoofchk names: the reference's where the comment fits."""
+    ref = "%s-%s" % (cid, ifname)
+    if len("macspoofchk-" + ref) <= 128:
+        return ref
+    return "%s-%s" % (cid[:64], ref_hash(ref, 16))
+
+
+def ifb_name(net, cid):
+    """The ifb device bandwidth creates for the container `cid` of network `net`."""
+    return "bwp" + ref_hash(net + cid, 12)
+
+
+def cnitool_container_id(netns):
+    """The container ID cnitool derives from a namespace path."""
+    return "cnitool-" + ref_hash(netns, 20)
+
+
+def iptables_save(ns):
+    """Both families' iptables-nft-save in namespace `ns`, without its comment lines."""
+    out = ns.sh("iptables-nft-save; echo ===; ip6tables-nft-save")
+    return "\n".join(l for l in out.splitlines() if not l.startswith("#"))
+
+
+def require(case, plugins=(), tools=()):
+    """Skip the test `case` unless our `plugins` are built and the command-line `tools` are
+    installed; the reason names what is missing."""
+    missing = ["bin/" + p for p in plugins if not os.path.exists(plugin_path(p))]
+    if missing:
+        case.skipTest("not built: %s" % ", ".join(missing))
+    missing = [t for t in tools if not shutil.which(t)]
+    if missing:
+        case.skipTest("missing tools: %s" % " ".join(missing))
+
+
+def run_cnitool(args, env=None, in_netns=None, prefix=(), timeout=60):
+    """Run bin/cnitool with `args` as an operator would: without this process's CNI_*,
+    CAP_ARGS and NETCONFPATH variables, with `env` added, inside the namespace named in_netns
+    (if any), under the command `prefix` (strace ...) if any. Returns the finished process,
+    its output as text."""
+    e = {k: v for k, v in os.environ.items()
+         if not k.startswith("CNI_") and k not in ("CAP_ARGS", "NETCONFPATH")}
+    e.update(env or {})
+    cmd = list(prefix) + [plugin_path("cnitool")] + list(args)
+    if in_netns:
+        cmd = ["nsenter", "--net=/run/netns/" + in_netns, "--"] + cmd
+    return subprocess.run(cmd, capture_output=True, text=True, env=e, timeout=timeout)
+
+
+def ipam_reservations(d):
+    """The addresses host-local has reserved in its network directory d, sorted."""
+    if not os.path.isdir(d):
+        return []
+    return sorted(f for f in os.listdir(d) if not f.startswith(("lock", "last_reserved", ".")))
+
+
+
+def socat_serve(case, ns, spec, reply):
+    """Start socat with the listening address `spec` in namespace ns, answering each client
+    with the line `reply`; the test `case` kills it at its cleanup."""
+    p = subprocess.Popen(["ip", "netns", "exec", ns.name, "socat", spec, "SYSTEM:echo %s" % reply],
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                         start_new_session=True)
+
+    def stop():
+        try:
+            os.killpg(p.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        p.wait()
+    case.addCleanup(stop)
+    return p
+
+
+def socat_request(ns, target, tries=3, timeout=10):
+    """Send a line from namespace ns to the socat address `target` ("TCP4:ip:port" style), up
+    to `tries` times until one is answered; the answer, or ''."""
+    out = ""
+    for _ in range(tries):
+        p = subprocess.run(["ip", "netns", "exec", ns.name, "socat", "-T1", "-", target],
+                           input=b"x\n", capture_output=True, timeout=timeout)
+        out = p.stdout.decode().strip()
+        if out:
+            return out
+        time.sleep(0.1)
+    return out

@@ -7,18 +7,16 @@ inside it) and one namespace per container. Where Debian's Go bandwidth plugin (
 /usr/lib/cni) is installed, the same ADD is done by both and the kernel objects compared.
 The real host's interfaces are never touched.
 """
-import hashlib
 import json
 import os
 import re
-import shutil
 import subprocess
 import time
 import unittest
 import uuid
 
 import cnitest
-from cnitest import CNITestCase, run_plugin
+from cnitest import CNITestCase, ifb_name, ipam_plugin, run_plugin
 
 GO_BANDWIDTH = "/usr/lib/cni/bandwidth"
 BRIDGE = "bwbr0"
@@ -29,15 +27,6 @@ VERSIONS = ["0.3.0", "0.3.1", "0.4.0", "1.0.0", "1.1.0"]
 SMALL = {"ingressRate": 8000, "ingressBurst": 80}
 EGRESS = {"egressRate": 1000000, "egressBurst": 1000000}
 BOTH = dict(SMALL, **EGRESS)
-
-
-def ifb_name(net, cid):
-    return "bwp" + hashlib.sha512((net + cid).encode()).hexdigest()[:12]
-
-
-def ipam_plugin():
-    ours = cnitest.plugin_path("host-local")
-    return ours if os.path.exists(ours) else "/usr/lib/cni/host-local"
 
 
 # A receiver run inside a namespace: accept one TCP connection, read to EOF, print the
@@ -64,17 +53,10 @@ class BandwidthTest(CNITestCase):
 
     def setUp(self):
         super().setUp()
-        for tool in ("tc", "ip", "nsenter"):
-            if not shutil.which(tool):
-                self.skipTest("missing tool: %s" % tool)
-        for p in ("bandwidth", "bridge"):
-            if not os.path.exists(cnitest.plugin_path(p)):
-                self.skipTest("bin/%s not built" % p)
+        cnitest.require(self, plugins=("bandwidth", "bridge"), tools=("tc", "ip", "nsenter"))
         self.node = self.netns("bwnode")
         self.data = self.tmpdir()
-        self.path = self.tmpdir()
-        os.symlink(cnitest.plugin_path("bridge"), os.path.join(self.path, "bridge"))
-        os.symlink(ipam_plugin(), os.path.join(self.path, "host-local"))
+        self.path = cnitest.plugin_dir(self, ("bridge",), {"host-local": ipam_plugin()})
         self.net = "bw" + uuid.uuid4().hex[:6]
         self.subnet = 0
 
@@ -504,8 +486,7 @@ class BandwidthTest(CNITestCase):
         return float(out[1])
 
     def test_traffic_is_shaped(self):
-        if not shutil.which("socat"):
-            self.skipTest("socat is not installed")
+        cnitest.require(self, tools=("socat",))
         ctr, prev = self.attach("cid1")
         cont_ip = prev["ips"][0]["address"].split("/")[0]
         gw = prev["ips"][0]["gateway"]

@@ -16,37 +16,10 @@ import unittest
 import uuid
 
 import cnitest
-from cnitest import CNITestCase, run_plugin, sh
+from cnitest import CNITestCase, ipam_plugin, masq_comment, ref_hash, run_plugin, sh
 
 BRIDGE = "cnibr0"
 HASH_RE = re.compile(r"^[0-9a-f]{16}-[0-9a-f]{16}, net: ")
-
-
-def h16(s):
-    import hashlib
-    return hashlib.sha512(s.encode()).hexdigest()[:16]
-
-
-def masq_comment(net, ifname, cid):
-    c = "%s-%s, net: %s, if: %s, id: %s" % (h16(net), h16(ifname + ":" + cid), net, ifname, cid)
-    return c[:128]
-
-
-def spoof_id(cid, ifname="eth0"):
-    """The <id> of the macspoofchk names: the reference's where the comment fits."""
-    import hashlib
-    ref = "%s-%s" % (cid, ifname)
-    if len("macspoofchk-" + ref) <= 128:
-        return ref
-    return "%s-%s" % (cid[:64], hashlib.sha512(ref.encode()).hexdigest()[:16])
-
-
-def ipam_plugin():
-    """Our host-local when built, else Debian's Go one."""
-    ours = cnitest.plugin_path("host-local")
-    if os.path.exists(ours):
-        return ours
-    return "/usr/lib/cni/host-local"
 
 
 class BridgeTest(CNITestCase):
@@ -56,9 +29,7 @@ class BridgeTest(CNITestCase):
         super().setUp()
         self.node = self.netns("bnode")
         self.data = self.tmpdir()
-        self.path = self.tmpdir()
-        os.symlink(cnitest.plugin_path("bridge"), os.path.join(self.path, "bridge"))
-        os.symlink(ipam_plugin(), os.path.join(self.path, "host-local"))
+        self.path = cnitest.plugin_dir(self, ("bridge",), {"host-local": ipam_plugin()})
         self.net = "net" + uuid.uuid4().hex[:6]
 
     # ---- helpers ---------------------------------------------------------------------
@@ -142,7 +113,8 @@ class BridgeTest(CNITestCase):
         """No veth, no reservation, no masq rule of this network left."""
         self.assertEqual(self.veths(), [])
         self.assertEqual(self.reservations(), [])
-        self.assertEqual([c for c in self.masq_comments() if c and c.startswith(h16(self.net))], [])
+        self.assertEqual([c for c in self.masq_comments()
+                          if c and c.startswith(ref_hash(self.net, 16))], [])
         if ctr is not None:
             self.assertNotIn("eth0", self.links(ctr))
 
@@ -465,18 +437,15 @@ table inet seen {
         self.assertNotIn("spoof", table)
 
     def test_vlan(self):
-        probe = self.node.sh("ip link add vfprobe type bridge vlan_filtering 1", check=False)
-        supported = "vfprobe" in self.links(self.node)
-        self.node.sh("ip link del vfprobe", check=False)
         ctr = self.container()
         conf = self.conf(vlan=100, isGateway=True)
-        if not supported:
+        if cnitest.kernel_lacks("bridge vlan_filtering"):
             # The kernel lacks VLAN filtering: ADD must fail cleanly (nothing left behind).
             r = self.plug("ADD", conf, ctr)
             self.assertCNIError(r, 999, "failed to create bridge")
             self.assertClean(ctr)
-            self.skipTest("kernel lacks bridge VLAN filtering (vlan_filtering 1 refused): "
-                          "live access/trunk port checks skipped")
+            cnitest.require_kernel(self, "bridge vlan_filtering",
+                                   what="live access/trunk port checks skipped")
         res = self.add(conf, ctr)
         self.assertEqual(res["interfaces"][3]["name"], "%s.100" % BRIDGE)
         vl = {e["ifname"]: e["vlans"] for e in self.node.json("bridge -j vlan show")}
@@ -492,12 +461,9 @@ table inet seen {
 
     def test_vlan_native_on_trunk(self):
         """vlan + vlanTrunk (reference v1.8+): a trunk port whose native VLAN is vlan."""
-        probe = self.node.sh("ip link add vfprobe type bridge vlan_filtering 1", check=False)
-        supported = "vfprobe" in self.links(self.node)
-        self.node.sh("ip link del vfprobe", check=False)
         ctr = self.container()
         conf = self.conf(ipam=None, vlan=100, vlanTrunk=[{"id": 5}, {"minID": 10, "maxID": 11}])
-        if not supported:
+        if cnitest.kernel_lacks("bridge vlan_filtering"):
             # Accepted (no more "cannot set vlan and vlanTrunk at the same time"): the ADD
             # gets as far as the VLAN-filtering bridge, which this kernel refuses, and
             # leaves nothing. An empty trunk asks for VLAN filtering too.
@@ -507,8 +473,8 @@ table inet seen {
             r = self.plug("ADD", self.conf(ipam=None, vlanTrunk=[]), ctr)
             self.assertCNIError(r, 999, "failed to create bridge")
             self.assertClean(ctr)
-            self.skipTest("kernel lacks bridge VLAN filtering (vlan_filtering 1 refused): "
-                          "live native-VLAN trunk port checks skipped")
+            cnitest.require_kernel(self, "bridge vlan_filtering",
+                                   what="live native-VLAN trunk port checks skipped")
         res = self.add(conf, ctr)
         vl = {e["ifname"]: e["vlans"] for e in self.node.json("bridge -j vlan show")}
         self.assertEqual(vl[res["interfaces"][1]["name"]],
@@ -810,7 +776,7 @@ add rule inet cni_plugins_masquerade masq_checks ip saddr == 10.55.0.200 ip dadd
         ctr = self.container()
         for n in (116 - len("-eth0"), 300, 5000):
             cid = ("L%d-" % n + uuid.uuid4().hex * 160)[:n]
-            sid = spoof_id(cid)
+            sid = cnitest.spoofchk_id(cid)
             if n > 111:
                 self.assertLess(len("cni-br-iface-%s-mac" % sid), 100)
             else:

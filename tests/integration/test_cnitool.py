@@ -8,17 +8,15 @@ The round-trip tests at the end run our real host-local (and bridge, when
 bin/bridge exists) inside namespaces created here.
 """
 import base64
-import hashlib
 import json
 import os
 import stat
-import subprocess
 import sys
 import unittest
 
+import cnitest
 from cnitest import BIN, CNITestCase, Netns, netns_supported, sh
-
-CNITOOL = os.path.join(BIN, "cnitool")
+from cnitest import cnitool_container_id as container_id
 
 FAKE_PLUGIN = r'''#!%(python)s
 import json, os, sys
@@ -50,19 +48,12 @@ if cmd == "ADD":
 '''
 
 
-def cnitool(args, env, check=False, input=None):
-    e = {k: v for k, v in os.environ.items()
-         if not k.startswith("CNI_") and k not in ("CAP_ARGS", "NETCONFPATH")}
-    e.update(env)
-    p = subprocess.run([CNITOOL] + args, capture_output=True, text=True, env=e, timeout=60)
+def cnitool(args, env, check=False):
+    p = cnitest.run_cnitool(args, env)
     if check and p.returncode != 0:
         raise AssertionError("cnitool %s failed (%d):\n%s%s" % (args, p.returncode, p.stdout,
                                                                p.stderr))
     return p
-
-
-def container_id(netns):
-    return "cnitool-" + hashlib.sha512(netns.encode()).hexdigest()[:20]
 
 
 class CnitoolFakeTest(CNITestCase):
@@ -70,8 +61,7 @@ class CnitoolFakeTest(CNITestCase):
 
     def setUp(self):
         super().setUp()
-        if not os.path.exists(CNITOOL):
-            self.skipTest("bin/cnitool is not built")
+        cnitest.require(self, plugins=("cnitool",))
         self.dir = self.tmpdir()
         self.netdir = os.path.join(self.dir, "net.d")
         self.plugdir = os.path.join(self.dir, "plugins")
@@ -474,9 +464,7 @@ class CnitoolHostLocalTest(CNITestCase):
 
     def setUp(self):
         super().setUp()
-        for b in ("cnitool", "host-local"):
-            if not os.path.exists(os.path.join(BIN, b)):
-                self.skipTest("bin/%s is not built yet" % b)
+        cnitest.require(self, plugins=("cnitool", "host-local"))
         self.dir = self.tmpdir()
         self.netdir = os.path.join(self.dir, "net.d")
         self.data = os.path.join(self.dir, "data")
@@ -498,10 +486,7 @@ class CnitoolHostLocalTest(CNITestCase):
             json.dump(conf, f)
 
     def reservations(self, name="hl"):
-        d = os.path.join(self.data, name)
-        if not os.path.isdir(d):
-            return []
-        return sorted(f for f in os.listdir(d) if not f.startswith(("lock", "last_reserved", ".")))
+        return cnitest.ipam_reservations(os.path.join(self.data, name))
 
     def test_add_check_del(self):
         self.write()
@@ -582,9 +567,7 @@ class CnitoolBridgeTest(CNITestCase):
 
     def setUp(self):
         super().setUp()
-        for b in ("cnitool", "bridge", "host-local"):
-            if not os.path.exists(os.path.join(BIN, b)):
-                self.skipTest("bin/%s is not built yet" % b)
+        cnitest.require(self, plugins=("cnitool", "bridge", "host-local"))
         self.dir = self.tmpdir()
         self.netdir = os.path.join(self.dir, "net.d")
         self.data = os.path.join(self.dir, "data")
@@ -598,11 +581,9 @@ class CnitoolBridgeTest(CNITestCase):
             json.dump(conf, f)
 
     def tool(self, args, check=True):
-        e = {k: v for k, v in os.environ.items() if not k.startswith("CNI_")}
-        e.update({"NETCONFPATH": self.netdir, "CNI_PATH": BIN,
-                  "CNI_CACHE_DIR": os.path.join(self.dir, "cache")})
-        p = subprocess.run(["nsenter", "--net=" + self.node.path, "--", CNITOOL] + args,
-                           capture_output=True, text=True, env=e, timeout=60)
+        p = cnitest.run_cnitool(args, {"NETCONFPATH": self.netdir, "CNI_PATH": BIN,
+                                       "CNI_CACHE_DIR": os.path.join(self.dir, "cache")},
+                                in_netns=self.node.name)
         if check and p.returncode != 0:
             raise AssertionError("cnitool %s failed: %s%s" % (args, p.stdout, p.stderr))
         return p

@@ -17,23 +17,12 @@ import tempfile
 import time
 import unittest
 
-from cnitest import BIN, CNITestCase, Netns, sh
+import cnitest
+from cnitest import BIN, CNITestCase, Netns, cnitool_container_id, sh
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CONFIGS = os.path.join(HERE, "..", "..", "test-configs")
-CNITOOL = os.path.join(BIN, "cnitool")
 NODE_ADDR = "192.0.2.1"
-
-
-def kernel_has_vlan_filtering():
-    """Bridge VLAN filtering is missing on some kernels (ours): probe in a scratch netns."""
-    ns = Netns("cnicfg-probe")
-    try:
-        p = subprocess.run(["nsenter", "--net=" + ns.path, "--", "ip", "link", "add", "vprobe",
-                            "type", "bridge", "vlan_filtering", "1"], capture_output=True)
-        return p.returncode == 0
-    finally:
-        ns.close()
 
 
 class ConfigTest(CNITestCase):
@@ -42,9 +31,7 @@ class ConfigTest(CNITestCase):
 
     def setUp(self):
         super().setUp()
-        missing = [b for b in self.plugins if not os.path.exists(os.path.join(BIN, b))]
-        if missing:
-            self.skipTest("not built yet: %s" % ", ".join("bin/" + m for m in missing))
+        cnitest.require(self, plugins=self.plugins)
         self.dir = self.tmpdir()
         self.netdir = os.path.join(self.dir, "net.d")
         self.data = os.path.join(self.dir, "data")
@@ -80,12 +67,9 @@ class ConfigTest(CNITestCase):
         return conf
 
     def tool(self, args, env=None, check=True):
-        e = {k: v for k, v in os.environ.items()
-             if not k.startswith("CNI_") and k not in ("CAP_ARGS", "NETCONFPATH")}
-        e.update({"NETCONFPATH": self.netdir, "CNI_PATH": BIN, "CNI_CACHE_DIR": self.cache})
+        e = {"NETCONFPATH": self.netdir, "CNI_PATH": BIN, "CNI_CACHE_DIR": self.cache}
         e.update(env or {})
-        p = subprocess.run(["nsenter", "--net=" + self.node.path, "--", CNITOOL] + args,
-                           capture_output=True, text=True, env=e, timeout=60)
+        p = cnitest.run_cnitool(args, e, in_netns=self.node.name)
         if check and p.returncode != 0:
             raise AssertionError("cnitool %s failed (%d):\n%s%s" % (
                 " ".join(args), p.returncode, p.stdout, p.stderr))
@@ -141,11 +125,7 @@ class ConfigTest(CNITestCase):
         self.fail("http server in %s did not start" % ns.name)
 
     def reservations(self):
-        d = os.path.join(self.data, self.conf["name"])
-        if not os.path.isdir(d):
-            return []
-        return sorted(f for f in os.listdir(d)
-                      if not f.startswith(("lock", "last_reserved", ".")))
+        return cnitest.ipam_reservations(os.path.join(self.data, self.conf["name"]))
 
     def addr(self, res, family=4):
         for ip in res.get("ips", []):
@@ -154,9 +134,11 @@ class ConfigTest(CNITestCase):
                 return a
         return None
 
-    def assert_nothing_left(self, ids=(), ips=()):
+    def assert_nothing_left(self, ids=(), ips=(), shared=()):
+        """Nothing of the containers is left; `shared`: links that stay (as the bridge does)."""
         self.assertEqual([l for l in self.node.sh("ip -o link show type veth").splitlines()
-                          if ": eth0@" not in l], [], "veth left behind")
+                          if ": eth0@" not in l and l.split(": ")[1].split("@")[0] not in shared],
+                         [], "veth left behind")
         self.assertEqual(self.reservations(), [], "reservations left behind")
         results = os.path.join(self.cache, "results")
         self.assertEqual(os.listdir(results) if os.path.isdir(results) else [], [])
@@ -168,8 +150,7 @@ class ConfigTest(CNITestCase):
                          [], "tuning state left behind")
 
     def container_id(self, ns):
-        import hashlib
-        return "cnitool-" + hashlib.sha512(ns.path.encode()).hexdigest()[:20]
+        return cnitool_container_id(ns.path)
 
 
 class ContainerdDefaultTest(ConfigTest):
@@ -305,19 +286,26 @@ class VlanTest(ConfigTest):
     """40-vlan.conflist: access VLAN 100 on the bridge port."""
 
     def test_vlan(self):
-        if not kernel_has_vlan_filtering():
-            self.skipTest("this kernel lacks bridge VLAN filtering ('ip link add type bridge "
-                          "vlan_filtering 1' is refused): the VLAN config cannot be attached")
+        cnitest.require_kernel(self, "bridge vlan_filtering",
+                               what="the VLAN config cannot be attached")
         self.install("40-vlan.conflist")
         a, b = self.netns("cnicfg-c"), self.netns("cnicfg-c")
         ra, rb = self.add(a), self.add(b)
-        vlans = self.node.json("bridge -j vlan show")
-        port = [v for v in vlans if v["ifname"] == ra["interfaces"][1]["name"]][0]
-        self.assertEqual([x["vlan"] for x in port["vlans"]], [100])
+        vlans = {v["ifname"]: v["vlans"] for v in self.node.json("bridge -j vlan show")}
+        access = [{"vlan": 100, "flags": ["PVID", "Egress Untagged"]}]
+        self.assertEqual(vlans[ra["interfaces"][1]["name"]], access)
+        self.assertEqual(vlans[rb["interfaces"][1]["name"]], access)
+        # The gateway is on cni-vlan.100, a veth whose peer is an access port of VLAN 100.
+        gw = ra["interfaces"][3]["name"]
+        self.assertEqual(gw, "cni-vlan.100")
+        peer = self.node.json("ip -j link show dev %s" % gw)[0]["link"]
+        self.assertEqual(vlans[peer], access)
         a.sh("ping -c1 -W2 %s" % self.addr(rb))
+        a.sh("ping -c1 -W2 10.91.100.1")
         self.delete(a)
         self.delete(b)
-        self.assert_nothing_left()
+        # The VLAN's gateway interface is shared by the network's containers and stays.
+        self.assert_nothing_left(shared=(gw, peer))
 
 
 class KubernetesTest(ConfigTest):

@@ -28,6 +28,7 @@ import subprocess
 import time
 import unittest
 
+import cnitest
 from cnitest import BIN, CNITestCase, sh
 from cri import image
 from cri.containerd import Containerd, grpc_python, missing_tools
@@ -174,10 +175,7 @@ class ContainerdTestCase(CNITestCase):
                 if l["ifname"] != "eth0"]
 
     def reservations(self):
-        d = self.ctd.root("/var/lib/cni/networks/" + NET)
-        if not os.path.isdir(d):
-            return []
-        return sorted(f for f in os.listdir(d) if not f.startswith(("lock", "last_reserved", ".")))
+        return cnitest.ipam_reservations(self.ctd.root("/var/lib/cni/networks/" + NET))
 
     def cache_entries(self):
         d = self.ctd.root("/var/lib/cni/results")

@@ -22,11 +22,9 @@ GO_FIREWALL = "/usr/lib/cni/firewall"
 
 
 def prev_result(ips, bridge="cni-podman0"):
-    return {"cniVersion": "1.0.0",
-            "interfaces": [{"name": bridge, "mac": "aa:bb:cc:dd:ee:01"},
-                           {"name": "veth1", "mac": "aa:bb:cc:dd:ee:02"},
-                           {"name": "eth0", "mac": "aa:bb:cc:dd:ee:03", "sandbox": "/x"}],
-            "ips": [{"address": a, "interface": 2} for a in ips]}
+    return cnitest.prev_result(ips, host=(bridge, "veth1"),
+                               macs=("aa:bb:cc:dd:ee:01", "aa:bb:cc:dd:ee:02",
+                                     "aa:bb:cc:dd:ee:03"))
 
 
 def fw_conf(prev=None, **kw):
@@ -47,8 +45,7 @@ class FirewallConfTest(CNITestCase):
 
     def setUp(self):
         super().setUp()
-        if not os.path.exists(os.path.join(BIN, "firewall")):
-            self.skipTest("firewall is not built")
+        cnitest.require(self, plugins=("firewall",))
         self.node = self.netns("fwc")
 
     def run_fw(self, cmd, conf, **kw):
@@ -124,16 +121,10 @@ class FirewallReferenceTest(CNITestCase):
         super().setUp()
         if not os.access(GO_FIREWALL, os.X_OK):
             self.skipTest("the reference firewall is not installed")
-        if not os.path.exists(os.path.join(BIN, "firewall")):
-            self.skipTest("firewall is not built")
+        cnitest.require(self, plugins=("firewall",))
 
     def go(self, node, cmd, conf):
-        env = {k: v for k, v in os.environ.items() if not k.startswith("CNI_")}
-        env.update({"CNI_COMMAND": cmd, "CNI_CONTAINERID": "c1", "CNI_NETNS": "/x",
-                    "CNI_IFNAME": "eth0", "CNI_PATH": "/usr/lib/cni"})
-        p = subprocess.run(["nsenter", "--net=" + node.path, "--", GO_FIREWALL],
-                           input=json.dumps(conf).encode(), capture_output=True, env=env)
-        self.assertEqual(p.returncode, 0, p.stdout + p.stderr)
+        self.assertOK(cnitest.run_reference("firewall", cmd, conf, "c1", "/x", node.name))
 
     def both(self, cmd, conf, ours, theirs):
         self.assertOK(run_plugin("firewall", cmd, conf, in_netns=ours.name))
@@ -233,9 +224,8 @@ class FirewallEndToEndTest(CNITestCase):
 
     def setUp(self):
         super().setUp()
-        for b in ("cnitool", "bridge", "host-local", "portmap", "firewall", "tuning"):
-            if not os.path.exists(os.path.join(BIN, b)):
-                self.skipTest("%s is not built" % b)
+        cnitest.require(self, plugins=("cnitool", "bridge", "host-local", "portmap", "firewall",
+                                       "tuning"))
         self.dir = self.tmpdir()
         self.netdir = os.path.join(self.dir, "net.d")
         self.data = os.path.join(self.dir, "data")
@@ -255,17 +245,15 @@ class FirewallEndToEndTest(CNITestCase):
             json.dump(conf, f)
 
     def cnitool(self, *args, strace=None):
-        env = {k: v for k, v in os.environ.items() if not k.startswith("CNI_")}
-        env.update({"NETCONFPATH": self.netdir, "CNI_PATH": BIN,
-                    "CNI_CACHE_DIR": os.path.join(self.dir, "cache")})
-        cmd = [os.path.join(BIN, "cnitool")] + list(args)
+        env = {"NETCONFPATH": self.netdir, "CNI_PATH": BIN,
+               "CNI_CACHE_DIR": os.path.join(self.dir, "cache")}
+        prefix = ()
         if strace:
             # LeakSanitizer cannot work under ptrace (sanitizer builds).
             env["ASAN_OPTIONS"] = ":".join(
-                x for x in (env.get("ASAN_OPTIONS"), "detect_leaks=0") if x)
-            cmd = ["strace", "-f", "-qq", "-e", "trace=execve", "-o", strace] + cmd
-        p = subprocess.run(["nsenter", "--net=" + self.node.path, "--"] + cmd,
-                           capture_output=True, text=True, env=env, timeout=120)
+                x for x in (os.environ.get("ASAN_OPTIONS"), "detect_leaks=0") if x)
+            prefix = ("strace", "-f", "-qq", "-e", "trace=execve", "-o", strace)
+        p = cnitest.run_cnitool(args, env, in_netns=self.node.name, prefix=prefix, timeout=120)
         self.assertEqual(p.returncode, 0, "cnitool %s: %s%s" % (args, p.stdout, p.stderr))
         return json.loads(p.stdout) if p.stdout.strip() else None
 

@@ -8,10 +8,10 @@ host-local needs no namespaces: every test uses its own dataDir in a temp dir.
 import json
 import os
 import stat
-import subprocess
 import unittest
 from concurrent.futures import ThreadPoolExecutor
 
+import cnitest
 from cnitest import CNITestCase, run_plugin
 
 GO_PLUGIN = "/usr/lib/cni/host-local"
@@ -484,12 +484,8 @@ class TestHostLocalGoInterop(HostLocalBase):
     """Against Debian's Go host-local 1.1.1 (speaks CNI up to 1.0.0)."""
 
     def go(self, cmd, conf, cid, ifname="eth0"):
-        e = {k: v for k, v in os.environ.items() if not k.startswith("CNI_")}
-        e.update({"CNI_COMMAND": cmd, "CNI_CONTAINERID": cid, "CNI_NETNS": "/var/run/netns/x",
-                  "CNI_IFNAME": ifname, "CNI_PATH": os.path.dirname(GO_PLUGIN)})
-        p = subprocess.run([GO_PLUGIN], input=json.dumps(conf).encode(), capture_output=True,
-                           env=e)
-        return p.returncode, p.stdout.decode()
+        r = cnitest.run_reference("host-local", cmd, conf, cid, "/var/run/netns/x", ifname=ifname)
+        return r.rc, r.stdout
 
     def test_go_add_c_del_and_back(self):
         conf = self.conf([[{"subnet": "10.1.0.0/24"}], [{"subnet": "fd00:1::/64"}]])

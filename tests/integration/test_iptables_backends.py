@@ -12,24 +12,16 @@ import json
 import os
 import re
 import shutil
-import signal
 import subprocess
 import time
 import unittest
 
 import cnitest
 
-# the reference plugins (Debian's package); CNI_REFERENCE_BIN points elsewhere
-GO = os.environ.get("CNI_REFERENCE_BIN") or "/usr/lib/cni"
+GO = cnitest.REFERENCE_BIN
 MAPS = [{"hostPort": 8080, "containerPort": 80, "protocol": "tcp"},
         {"hostPort": 5353, "containerPort": 53, "protocol": "udp"},
         {"hostPort": 8083, "containerPort": 83, "protocol": "tcp", "hostIP": "192.168.0.2"}]
-
-
-def save(node):
-    """Both families' iptables-nft-save without comments and counters."""
-    out = node.sh("iptables-nft-save; echo ===; ip6tables-nft-save")
-    return "\n".join(l for l in out.splitlines() if not l.startswith("#"))
 
 
 class IptablesBackendsTest(cnitest.CNITestCase):
@@ -37,9 +29,7 @@ class IptablesBackendsTest(cnitest.CNITestCase):
 
     def setUp(self):
         super().setUp()
-        for tool in ("iptables-nft-save", "ip6tables-nft-save", "socat"):
-            if not shutil.which(tool):
-                self.skipTest("%s is not installed" % tool)
+        cnitest.require(self, tools=("iptables-nft-save", "ip6tables-nft-save", "socat"))
         if not os.access(os.path.join(GO, "portmap"), os.X_OK):
             self.skipTest("the reference plugins are not installed in %s" % GO)
         self.node = self.netns("xbn")
@@ -59,18 +49,9 @@ class IptablesBackendsTest(cnitest.CNITestCase):
     # ---- helpers ------------------------------------------------------------
     def plug(self, go, plugin, command, conf, cid, netns, env=None):
         if go:
-            return self.run_go(plugin, command, conf, cid, netns)
+            return cnitest.run_reference(plugin, command, conf, cid, netns, self.node.name)
         return cnitest.run_plugin(plugin, command, conf, containerid=cid, netns=netns,
                                   in_netns=self.node.name, env=env)
-
-    def run_go(self, plugin, command, conf, cid, netns):
-        env = {k: v for k, v in os.environ.items() if not k.startswith("CNI_")}
-        env.update({"CNI_COMMAND": command, "CNI_CONTAINERID": cid, "CNI_NETNS": netns,
-                    "CNI_IFNAME": "eth0", "CNI_PATH": GO})
-        p = subprocess.run(["nsenter", "--net=/run/netns/" + self.node.name, "--",
-                            os.path.join(GO, plugin)], input=json.dumps(conf).encode(),
-                           capture_output=True, env=env, timeout=60)
-        return cnitest.Result(p.returncode, p.stdout.decode(), p.stderr.decode())
 
     def bridge_conf(self, **extra):
         extra = dict(extra)
@@ -117,7 +98,7 @@ class IptablesBackendsTest(cnitest.CNITestCase):
             with self.subTest(netns_gone=gone):
                 self.data = self.tmpdir()
                 ctr, prev = self.attach(True)
-                before = save(self.node)
+                before = cnitest.iptables_save(self.node)
                 self.assertIn("CNI-DN-e88f49d94512ff752ebe6", before)
                 self.assertIn("-A POSTROUTING -s 10.88.0.2/32", before)
                 # CHECK finds the reference's state.
@@ -128,7 +109,7 @@ class IptablesBackendsTest(cnitest.CNITestCase):
                     ctr.close()
                     netns = "/run/netns/gone-xb"
                 self.detach(False, "abc", netns)
-                after = save(self.node)
+                after = cnitest.iptables_save(self.node)
                 self.assertNoContainerState(after)
                 # the shared chains stay, as the reference leaves them
                 self.assertIn("-A CNI-HOSTPORT-SETMARK", after)
@@ -144,7 +125,7 @@ class IptablesBackendsTest(cnitest.CNITestCase):
               "cni.dev/valid-attachments": [{"containerID": "keep", "ifname": "eth0"}]}
         self.assertOK(self.plug(False, "portmap", "GC", dict(gc, type="portmap"), "", ""))
         self.assertOK(self.plug(False, "bridge", "GC", dict(self.bridge_conf(), **gc), "", ""))
-        after = save(self.node)
+        after = cnitest.iptables_save(self.node)
         self.assertNotIn('id: \\"abc\\"', after)
         self.assertIn('id: \\"keep\\"', after)
 
@@ -170,7 +151,7 @@ class IptablesBackendsTest(cnitest.CNITestCase):
                      "iptables-nft -t nat -A %s -j ACCEPT -m comment --comment "
                      "'name: \"mynet\" id: \"zzz\"'" % (unknown[0], unknown[1], unknown[1],
                                                         unknown[2], unknown[2]))
-        before = save(self.node)
+        before = cnitest.iptables_save(self.node)
         self.assertIn(":CNI-e88f49d94512ff752ebe6070", before)
         self.assertIn(":CNI-DN-e88f49d94512ff752ebe6", before)
         self.assertNotIn("-j CNI-DN-e88f49d94512ff752ebe6", before)
@@ -178,7 +159,7 @@ class IptablesBackendsTest(cnitest.CNITestCase):
         gc = {"cniVersion": "1.1.0", "name": "mynet",
               "cni.dev/valid-attachments": [{"containerID": "keep", "ifname": "eth0"}]}
         self.assertOK(self.plug(False, "bridge", "GC", dict(self.bridge_conf(), **gc), "", ""))
-        after = save(self.node)
+        after = cnitest.iptables_save(self.node)
         self.assertNotIn("e88f49d94512ff752ebe6", after)
         self.assertNotIn('id: \\"abc\\"', after.replace('name: \\"other\\" id: '
                                                          '\\"abc\\"', ""))
@@ -202,23 +183,23 @@ class IptablesBackendsTest(cnitest.CNITestCase):
                 bx = {"dataDir": self.tmpdir()}
                 ctr, prev = self.attach(True, bridge_extra=bx, pm_extra=px)
                 try:
-                    ref = save(self.node)
+                    ref = cnitest.iptables_save(self.node)
                 finally:
                     self.detach(True, "abc", ctr.path, prev, bx, px)
-                self.assertNoContainerState(save(self.node))
+                self.assertNoContainerState(cnitest.iptables_save(self.node))
                 # a fresh IPAM store, so that our ADD gets the same address again
                 obx = dict(bx, dataDir=self.tmpdir(), **ours[0])
                 opx = dict(px, **ours[1])
                 ctr, prev = self.attach(False, bridge_extra=obx, pm_extra=opx)
                 try:
-                    mine = save(self.node)
+                    mine = cnitest.iptables_save(self.node)
                     self.assertEqual(mine, ref)
                     self.assertOK(self.plug(False, "portmap", "CHECK",
                                            self.pm_conf(prev, **opx), "abc", ctr.path))
                 finally:
                     # the reference's DEL removes what we wrote
                     self.detach(True, "abc", ctr.path, prev, bx, px)
-                self.assertNoContainerState(save(self.node))
+                self.assertNoContainerState(cnitest.iptables_save(self.node))
         # (d) the conditions landed in the entry rules
         self.assertIn("-A CNI-HOSTPORT-DNAT ! -s 10.0.0.0/8 -p tcp", ref)
         self.assertIn('--comment "v6 only"', ref)
@@ -228,39 +209,23 @@ class IptablesBackendsTest(cnitest.CNITestCase):
         rule."""
         ctr, prev = self.attach(False, bridge_extra={"ipMasqBackend": "iptables"},
                                 pm_extra={"backend": "iptables", "masqAll": True})
-        text = save(self.node)
+        text = cnitest.iptables_save(self.node)
         self.assertIn("-A CNI-DN-e88f49d94512ff752ebe6 -p tcp -m tcp --dport 8080 "
                       "-j CNI-HOSTPORT-SETMARK", text)
         self.assertNotIn("-s 127.0.0.1", text)
         self.assertNotIn("-s 10.88.0.0/16 -p tcp", text)
         self.detach(True, "abc", ctr.path, prev, {}, {"masqAll": True})
-        self.assertNoContainerState(save(self.node))
+        self.assertNoContainerState(cnitest.iptables_save(self.node))
 
     def serve(self, ns, spec, reply):
-        p = subprocess.Popen(["ip", "netns", "exec", ns.name, "socat", spec,
-                              "SYSTEM:echo %s" % reply], stdout=subprocess.DEVNULL,
-                             stderr=subprocess.DEVNULL, start_new_session=True)
-
-        def stop():
-            try:
-                os.killpg(p.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            p.wait()
-        self.addCleanup(stop)
+        cnitest.socat_serve(self, ns, spec, reply)
         for _ in range(50):
             if ":80 " in ns.sh("ss -ltn", check=False):
                 return
             time.sleep(0.05)
 
     def client(self, ns, target):
-        for _ in range(3):
-            p = subprocess.run(["ip", "netns", "exec", ns.name, "socat", "-T1", "-", target],
-                               input=b"x\n", capture_output=True, timeout=30)
-            if p.stdout.strip():
-                return p.stdout.decode().strip()
-            time.sleep(0.1)
-        return ""
+        return cnitest.socat_request(ns, target, timeout=30)
 
     def test_traffic_and_check(self):
         ctr, prev = self.attach(False, bridge_extra={"ipMasqBackend": "iptables"},
@@ -282,7 +247,7 @@ class IptablesBackendsTest(cnitest.CNITestCase):
                      ctr.path)
         self.assertCNIError(r, 999, "not found in table nat")
         self.detach(False, "abc", ctr.path, prev)
-        self.assertNoContainerState(save(self.node))
+        self.assertNoContainerState(cnitest.iptables_save(self.node))
 
     # ---- (c) AKS kubenet --------------------------------------------------------
     def test_aks_kubenet(self):
@@ -294,31 +259,31 @@ class IptablesBackendsTest(cnitest.CNITestCase):
         r = self.assertOK(self.plug(False, "portmap", "ADD", self.pm_conf(prev, [], **kubenet),
                                    "p1", ctr.path))
         self.assertEqual(r["ips"], prev["ips"])
-        self.assertNotIn("CNI-HOSTPORT", save(self.node))
+        self.assertNotIn("CNI-HOSTPORT", cnitest.iptables_save(self.node))
         # with mappings, the chain kube-proxy owns is the mark target
         self.node.sh("iptables-nft -t nat -N KUBE-MARK-MASQ && ip6tables-nft -t nat -N "
                      "KUBE-MARK-MASQ")
         self.assertOK(self.plug(False, "portmap", "ADD", self.pm_conf(prev, **kubenet), "p1",
                                ctr.path))
-        text = save(self.node)
+        text = cnitest.iptables_save(self.node)
         self.assertIn("-j KUBE-MARK-MASQ", text)
         self.assertNotIn("CNI-HOSTPORT-SETMARK", text)
         self.assertOK(self.plug(False, "portmap", "CHECK", self.pm_conf(prev, **kubenet), "p1",
                                ctr.path))
         self.assertOK(self.plug(False, "portmap", "DEL", self.pm_conf(prev, **kubenet), "p1",
                                ctr.path))
-        self.assertNotIn("CNI-DN-", save(self.node))
-        self.assertIn(":KUBE-MARK-MASQ", save(self.node))
+        self.assertNotIn("CNI-DN-", cnitest.iptables_save(self.node))
+        self.assertIn(":KUBE-MARK-MASQ", cnitest.iptables_save(self.node))
         # a missing KUBE-MARK-MASQ fails as in the reference (999), nothing written
         self.node.sh("iptables-nft -t nat -X KUBE-MARK-MASQ")
         r = self.plug(False, "portmap", "ADD", self.pm_conf(prev, **kubenet), "p1", ctr.path)
         self.assertCNIError(r, 999, "'KUBE-MARK-MASQ' does not exist")
-        self.assertNotIn("CNI-DN-", save(self.node))
+        self.assertNotIn("CNI-DN-", cnitest.iptables_save(self.node))
 
     # ---- default-backend rule and legacy refusal ----------------------------------
     def test_default_backend_follows_reference_state(self):
         ctr, prev = self.attach(False, cid="first")
-        self.assertNotIn("CNI-HOSTPORT-DNAT", save(self.node))
+        self.assertNotIn("CNI-HOSTPORT-DNAT", cnitest.iptables_save(self.node))
         self.assertIn("cni_hostport", self.node.sh("nft list tables"))
         self.detach(False, "first", ctr.path, prev)
         ctr.close()
@@ -326,14 +291,14 @@ class IptablesBackendsTest(cnitest.CNITestCase):
         ref, rprev = self.attach(True, cid="ref")
         ctr, prev = self.attach(False, cid="abc", maps=[{"hostPort": 9090, "containerPort": 90,
                                                          "protocol": "tcp"}])
-        text = save(self.node)
+        text = cnitest.iptables_save(self.node)
         self.assertIn('dnat name: \\"mynet\\" id: \\"abc\\"', text)
         self.assertRegex(text, r'-A POSTROUTING -s 10\.88\.0\.\d+/32 -m comment --comment '
                          r'"name: \\"mynet\\" id: \\"abc\\""')
         self.assertNotIn("abc", self.node.sh("nft list table ip cni_hostport", check=False))
         self.detach(False, "abc", ctr.path, prev)
         self.detach(False, "ref", ref.path, rprev)
-        self.assertNotIn("CNI-DN-", save(self.node))
+        self.assertNotIn("CNI-DN-", cnitest.iptables_save(self.node))
 
     def test_legacy_host_refused(self):
         fake = self.tmpdir()
@@ -375,26 +340,26 @@ class IptablesBackendsTest(cnitest.CNITestCase):
         bx = {"dataDir": self.tmpdir()}
         ctr, prev = self.attach(True, bridge_extra=bx, maps=sctp)
         try:
-            ref = save(self.node)
+            ref = cnitest.iptables_save(self.node)
         finally:
             self.detach(True, "abc", ctr.path, prev, bx, {"runtimeConfig": {
                 "portMappings": sctp}})
         self.assertIn("-A CNI-DN-e88f49d94512ff752ebe6 -s 10.88.0.0/16 -p sctp -m sctp "
                       "--dport 9132 -j CNI-HOSTPORT-SETMARK", ref)
         self.assertIn("-p sctp -m comment", ref)
-        self.assertNoContainerState(save(self.node))
+        self.assertNoContainerState(cnitest.iptables_save(self.node))
         obx = dict(bx, dataDir=self.tmpdir(), ipMasqBackend="iptables")
         opx = {"backend": "iptables"}
         ctr, prev = self.attach(False, bridge_extra=obx, pm_extra=opx, maps=sctp)
         try:
-            self.assertEqual(save(self.node), ref)
+            self.assertEqual(cnitest.iptables_save(self.node), ref)
             self.assertOK(self.plug(False, "portmap", "CHECK", self.pm_conf(prev, sctp, **opx),
                                    "abc", ctr.path))
             self.assertNotIn("cni_hostport", self.node.sh("nft list tables"))
         finally:
             self.detach(True, "abc", ctr.path, prev, bx, {"runtimeConfig": {
                 "portMappings": sctp}})
-        self.assertNoContainerState(save(self.node))
+        self.assertNoContainerState(cnitest.iptables_save(self.node))
         # the reference's state on the node: our default backend writes iptables rules for
         # sctp too; our DEL removes the reference's sctp rules and ours
         ref_ctr, rprev = self.attach(True, cid="ref", bridge_extra={"dataDir": self.tmpdir()},
@@ -402,13 +367,13 @@ class IptablesBackendsTest(cnitest.CNITestCase):
         ctr, prev = self.attach(False, bridge_extra={"dataDir": self.tmpdir()},
                                 maps=[{"hostPort": 9134, "containerPort": 134,
                                        "protocol": "sctp"}])
-        text = save(self.node)
+        text = cnitest.iptables_save(self.node)
         self.assertIn("-p sctp -m sctp --dport 9134 -j DNAT", text)
         self.assertNotIn("9134", self.node.sh("nft list table ip cni_hostport", check=False))
         self.assertOK(self.plug(False, "portmap", "DEL", self.pm_conf(None, sctp[:1]), "ref",
                                ref_ctr.path))
         self.assertOK(self.plug(False, "portmap", "DEL", self.pm_conf(None), "abc", ctr.path))
-        after = save(self.node)
+        after = cnitest.iptables_save(self.node)
         self.assertNotIn("CNI-DN-", after)
         self.assertNotIn("sctp", after)
         self.assertOK(self.plug(False, "bridge", "DEL", self.bridge_conf(), "abc", ctr.path))
@@ -444,7 +409,7 @@ class IptablesBackendsTest(cnitest.CNITestCase):
                 execs = [l for l in f if "execve(" in l]
             self.assertFalse([l for l in execs if re.search(r'"[^"]*/(ip6?tables[^"/]*|nft)"', l)],
                              execs)
-        self.assertIn("CNI-DN-", save(self.node))
+        self.assertIn("CNI-DN-", cnitest.iptables_save(self.node))
         self.detach(False, "abc", ctr.path, prev)
 
 

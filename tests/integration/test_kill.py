@@ -1,23 +1,30 @@
 # SPDX-License-Identifier: Apache-2.0
-"""Kill injection, a sample: bridge (with host-local and ipMasq), host-local alone and
-portmap (tcp and udp mappings) are SIGKILLed at chosen system calls of ADD and DEL
-(strace --inject), in namespaces of their own; after each kill the runtime's DEL must
-succeed and leave no veth, reservation, temp file, nftables rule or portmap marker, and
-the next ADD must work. The kill points are the sweep's (tests/stress/kill_sweep.py, all
-of them in `make stress`), spread over every scenario, verb and victim process.
+"""Kill injection, a sample: every plugin is SIGKILLed at chosen system calls of ADD and
+DEL (strace --inject), in namespaces of its own: bridge (with host-local and ipMasq, and
+with static), host-local alone, portmap (tcp and udp mappings), and tuning, bandwidth and
+firewall (after bridge and host-local, with the nftables and the iptables masquerade) and
+loopback as a runtime runs them in a conflist. After each kill the runtime's DEL must
+succeed and leave no veth, reservation, temp file, nftables or iptables rule, portmap
+marker, tuning state file, ifb device or qdisc, and the victim's DEL must put back the
+links it changed; the next ADD must work. The kill points are the sweep's
+(tests/stress/kill_sweep.py, all of them in `make stress-kill`), the same ones on every
+run, shared among the scenarios by the kinds of call they make and spread over every verb
+and victim process.
 """
 import os
-import shutil
 import sys
 import unittest
 
+import cnitest
 from cnitest import BIN, CNITestCase
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "stress"))
 import kill_sweep  # noqa: E402
 
 SAMPLE = 60
-TOOLS = ("strace", "nft", "ip", "nsenter")
+TOOLS = ("strace", "nft", "ip", "tc", "nsenter")
+PLUGINS = ("bridge", "host-local", "portmap", "static", "tuning", "bandwidth", "firewall",
+           "loopback")
 
 
 class TestKillInjection(CNITestCase):
@@ -25,28 +32,41 @@ class TestKillInjection(CNITestCase):
 
     def setUp(self):
         super().setUp()
-        missing = [t for t in TOOLS if not shutil.which(t)]
-        if missing:
-            self.skipTest("missing tools: %s" % " ".join(missing))
-        for p in ("bridge", "host-local", "portmap"):
-            if not os.path.exists(os.path.join(BIN, p)):
-                self.skipTest("%s not built" % p)
+        cnitest.require(self, plugins=PLUGINS, tools=TOOLS)
 
     def test_checks_see_a_container(self):
         """The leak checks are not blind: a container that was never deleted is seen."""
-        want = {"bridge": ("reservation", "nft rule", "container interface eth0", "veth"),
-                "host-local": ("reservation",),
-                "portmap": ("nft rule", "portmap marker")}
+        # (kind of leftover, text it holds)
+        want = {"bridge": (("reservation", ""), ("nft rule", ""),
+                           ("container interface eth0", ""), ("veth", "")),
+                "host-local": (("reservation", ""),),
+                "portmap": (("nft rule", ""), ("portmap marker", "")),
+                "static": (("container interface eth0", ""), ("veth", "")),
+                "tuning": (("tuning state file", "_eth0.json"),
+                           ("link eth0 not put back", "mtu 1500 -> 1400")),
+                "bandwidth": (("ifb device", "bwp"), ("qdisc", "tbf"), ("qdisc", "ingress")),
+                "firewall": (("nft rule", "CNI-FORWARD"),),
+                "firewall-iptables": (("nft rule", "CNI-FORWARD"),),
+                "loopback": (("link lo not put back", "UP"),)}
+        self.assertEqual(sorted(want), sorted(kill_sweep.SCENARIOS))
         for name, kinds in want.items():
             with self.subTest(scenario=name):
                 left = kill_sweep.probe(os.path.abspath(BIN), name)
-                for kind in kinds:
-                    self.assertTrue(any(l.startswith(kind) for l in left), (kind, left))
+                for kind, text in kinds:
+                    self.assertTrue(any(l.startswith(kind) and text in l for l in left),
+                                    (kind, text, left))
+
+    def test_checks_see_a_link_not_put_back(self):
+        """The check right after the victim's DEL sees a link it left changed (here tuning's
+        DEL, its state file gone), although the bridge's DEL then removes the link."""
+        left = kill_sweep.probe_lost_state(os.path.abspath(BIN))
+        self.assertTrue(any(l.startswith("link eth0 not put back") and "mtu 1500 -> 1400" in l
+                            for l in left), left)
 
     def test_sample_of_kill_points(self):
         lines = []
         ran, total, failures, secs = kill_sweep.sweep(
-            os.path.abspath(BIN), ["bridge", "host-local", "portmap"], n_sample=SAMPLE,
+            os.path.abspath(BIN), list(kill_sweep.SCENARIOS), n_sample=SAMPLE,
             log=lines.append)
         self.assertEqual(ran, min(SAMPLE, total), lines)
         self.assertEqual(failures, [], "\n".join(lines))

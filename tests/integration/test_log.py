@@ -117,9 +117,7 @@ class LogTest(CNITestCase):
 
     def test_every_plugin_honours_it(self):
         ctr = self.ctr
-        path = self.tmpdir()
-        for p in ("bridge", "host-local", "portmap"):
-            os.symlink(cnitest.plugin_path(p), os.path.join(path, p))
+        path = cnitest.plugin_dir(self, ("bridge", "host-local", "portmap"))
         conf = {"cniVersion": "1.0.0", "name": "lognet", "type": "bridge",
                 "bridge": "cnilog0", "logFile": self.log,
                 "ipam": {"type": "host-local", "subnet": "10.78.0.0/24",

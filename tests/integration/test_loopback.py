@@ -8,7 +8,6 @@ namespace, so nothing can touch the host's lo.
 """
 import json
 import os
-import subprocess
 
 import cnitest
 from cnitest import CNITestCase, run_plugin
@@ -252,9 +251,7 @@ class LoopbackTest(CNITestCase):
     # ---- runtimes ----------------------------------------------------------------------
 
     def test_containerd_cri_list_through_cnitool(self):
-        tool = cnitest.plugin_path("cnitool")
-        if not os.path.exists(tool):
-            self.skipTest("cnitool is not built")
+        cnitest.require(self, plugins=("cnitool",))
         d = self.tmpdir()
         netdir = os.path.join(d, "net.d")
         os.makedirs(netdir)
@@ -263,14 +260,11 @@ class LoopbackTest(CNITestCase):
                 with open(os.path.join(netdir, "99-loopback.conflist"), "w") as f:
                     json.dump(dict(CRI_LIST, cniVersion=version), f)
                 ctr = self.container()
-                env = {k: v for k, v in os.environ.items() if not k.startswith("CNI_")}
-                env.update({"NETCONFPATH": netdir, "CNI_PATH": cnitest.BIN,
-                            "CNI_CACHE_DIR": os.path.join(d, "cache")})
+                env = {"NETCONFPATH": netdir, "CNI_PATH": cnitest.BIN,
+                       "CNI_CACHE_DIR": os.path.join(d, "cache")}
 
                 def tool_run(*args):
-                    p = subprocess.run(["nsenter", "--net=" + self.node.path, "--", tool] +
-                                       list(args), capture_output=True, text=True, env=env,
-                                       timeout=60)
+                    p = cnitest.run_cnitool(args, env, in_netns=self.node.name)
                     self.assertEqual(p.returncode, 0, "cnitool %s: %s%s" %
                                      (args, p.stdout, p.stderr))
                     return p.stdout

@@ -9,10 +9,10 @@ asserted: only the order of the system calls and the resulting state."""
 import json
 import os
 import re
-import shutil
 import subprocess
 
-from cnitest import CNITestCase, plugin_path
+import cnitest
+from cnitest import CNITestCase, plugin_path, prev_result
 
 
 def parse_trace(path):
@@ -31,11 +31,7 @@ class TestDelOrder(CNITestCase):
 
     def setUp(self):
         super().setUp()
-        if not shutil.which("strace"):
-            self.skipTest("strace is not installed")
-        for p in ("bridge", "host-local", "portmap"):
-            if not os.path.exists(plugin_path(p)):
-                self.skipTest("%s not built" % p)
+        cnitest.require(self, plugins=("bridge", "host-local", "portmap"), tools=("strace",))
         self.node = self.netns("ordn")
         self.node.sh("ip link set lo up")
 
@@ -114,10 +110,7 @@ class TestDelOrder(CNITestCase):
                 "runtimeConfig": {"portMappings": [
                     {"hostPort": 18080, "containerPort": 80, "protocol": "tcp"},
                     {"hostPort": 15353, "containerPort": 53, "protocol": "udp"}]},
-                "prevResult": {"cniVersion": "1.0.0",
-                               "interfaces": [{"name": "br0"},
-                                              {"name": "eth0", "sandbox": "/x"}],
-                               "ips": [{"address": "10.99.0.2/24", "interface": 1}]}}
+                "prevResult": prev_result(["10.99.0.2/24"])}
         self.run_traced("portmap", "ADD", conf, "ordpm1", "/x")
         trace = os.path.join(self.tmpdir(), "del.trace")
         calls = self.run_traced("portmap", "DEL", conf, "ordpm1", "/x", trace)

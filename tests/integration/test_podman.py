@@ -22,6 +22,7 @@ import time
 import unittest
 import uuid
 
+import cnitest
 from cnitest import BIN, CNITestCase, sh
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -154,11 +155,7 @@ class PodmanTest(CNITestCase):
     # ---- helpers ----------------------------------------------------------------
 
     def reservations(self):
-        d = os.path.join(self.t, "data", self.net)
-        if not os.path.isdir(d):
-            return []
-        return sorted(f for f in os.listdir(d)
-                      if not f.startswith(("lock", "last_reserved", ".")))
+        return cnitest.ipam_reservations(os.path.join(self.t, "data", self.net))
 
     def curl(self, url):
         return self.node.sh("curl -s -m5 %s" % url, check=False)

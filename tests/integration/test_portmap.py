@@ -12,13 +12,11 @@ The plugin runs inside the node namespace; nothing touches the host's own state.
 import json
 import os
 import re
-import shutil
-import signal
-import subprocess
 import sys
 import time
 import unittest
 
+import cnitest
 from cnitest import CNITestCase, run_plugin, sh, plugin_path
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -41,12 +39,10 @@ def conf(mappings=None, prev=True, version="1.0.0", **kw):
 def prev_result(n, v4=True, v6=True, netns="/run/netns/c"):
     ips = []
     if v4:
-        ips.append({"address": "10.99.0.%d/24" % n, "gateway": "10.99.0.1", "interface": 1})
+        ips.append(("10.99.0.%d/24" % n, "10.99.0.1"))
     if v6:
-        ips.append({"address": "fd99::%d/64" % n, "gateway": "fd99::1", "interface": 1})
-    return {"cniVersion": "1.0.0",
-            "interfaces": [{"name": "br0"}, {"name": "eth0", "sandbox": netns}],
-            "ips": ips}
+        ips.append(("fd99::%d/64" % n, "fd99::1"))
+    return cnitest.prev_result(ips, sandbox=netns)
 
 
 TCP_UDP = [{"hostPort": 8080, "containerPort": 80, "protocol": "tcp"},
@@ -62,11 +58,7 @@ class PortmapBase(CNITestCase):
 
     def setUp(self):
         super().setUp()
-        missing = [t for t in TOOLS if not shutil.which(t)]
-        if missing:
-            self.skipTest("missing tools: %s" % " ".join(missing))
-        if not os.path.exists(plugin_path("portmap")):
-            self.skipTest("bin/portmap not built")
+        cnitest.require(self, plugins=("portmap",), tools=TOOLS)
         self.node = self.netns("pmnode")
         n = self.node
         n.sh("sysctl -qw net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1")
@@ -99,19 +91,7 @@ class PortmapBase(CNITestCase):
 
     def serve(self, ns, spec, reply):
         """Start socat `spec` answering `reply` in namespace ns; killed at cleanup."""
-        p = subprocess.Popen(["ip", "netns", "exec", ns.name, "socat", spec,
-                              "SYSTEM:echo %s" % reply],
-                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                             start_new_session=True)
-
-        def stop():
-            try:
-                os.killpg(p.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
-            p.wait()
-        self.addCleanup(stop)
-        return p
+        return cnitest.socat_serve(self, ns, spec, reply)
 
     def serve_all(self, c, name):
         self.serve(c, "TCP4-LISTEN:80,fork,reuseaddr", "tcp4-" + name)
@@ -125,17 +105,9 @@ class PortmapBase(CNITestCase):
             time.sleep(0.05)
         self.fail("servers did not start")
 
-    def client(self, ns, target, udp=False, tries=3):
+    def client(self, ns, target, tries=3):
         """Connect from ns to target ("TCP4:ip:port" style); returns the reply or ''."""
-        out = ""
-        for _ in range(tries):
-            p = subprocess.run(["ip", "netns", "exec", ns.name, "socat", "-T1", "-", target],
-                               input=b"x\n", capture_output=True, timeout=10)
-            out = p.stdout.decode().strip()
-            if out:
-                return out
-            time.sleep(0.1)
-        return out
+        return cnitest.socat_request(ns, target, tries)
 
     # ---- plugin -------------------------------------------------------------
     def pm(self, command, c, cid="cid2", netns="/run/netns/c"):
@@ -753,9 +725,7 @@ class TestPortmapWithBridge(PortmapBase):
 
     def bridge_pod(self, name, bridge, subnet, **extra):
         """A pod on this suite's bridge (host-local IPAM); returns (netns, result)."""
-        for p in ("bridge", "host-local"):
-            if not os.path.exists(plugin_path(p)):
-                self.skipTest("bin/%s not built" % p)
+        cnitest.require(self, plugins=("bridge", "host-local"))
         c = self.netns(name)
         net = {"cniVersion": "1.0.0", "name": name, "type": "bridge", "bridge": bridge,
                "isGateway": True,
@@ -840,13 +810,9 @@ class TestNftRace(CNITestCase):
     def test_parallel_add_del_over_busy_ruleset(self):
         sys.path.insert(0, os.path.join(HERE, "..", "stress"))
         import nft_race
-        for tool in ("nft", "nsenter"):
-            if not shutil.which(tool):
-                self.skipTest("missing tool %s" % tool)
+        cnitest.require(self, plugins=("portmap", "bridge", "host-local"),
+                        tools=("nft", "nsenter"))
         bin_dir = os.path.dirname(plugin_path("portmap"))
-        for p in ("portmap", "bridge", "host-local"):
-            if not os.path.exists(os.path.join(bin_dir, p)):
-                self.skipTest("bin/%s not built" % p)
         s = nft_race.Stress(bin_dir, resident=100, streams=32, duration=6, foreign=2,
                             mappings=8)
         self.addCleanup(s.cleanup)

@@ -15,10 +15,10 @@ node (bridge + host-local as its IPAM, portmap), with dataDir in a temp dir.
 import ipaddress
 import json
 import os
-import shutil
 import uuid
 
-from cnitest import CNITestCase, plugin_path, run_plugin
+import cnitest
+from cnitest import CNITestCase, prev_result, run_plugin
 
 SELF_NETNS_MSG = "plugin's netns and netns from CNI_NETNS should not be the same"
 SELF_NETNS_WARN = "is the plugin's own network namespace: deleting as if the container's " \
@@ -34,12 +34,8 @@ class SkelBase(CNITestCase):
 
     def setUp(self):
         super().setUp()
-        for tool in ("nft", "ip", "nsenter"):
-            if not shutil.which(tool):
-                self.skipTest("missing tool: %s" % tool)
-        for p in ("bridge", "host-local", "portmap"):
-            if not os.path.exists(plugin_path(p)):
-                self.skipTest("bin/%s not built" % p)
+        cnitest.require(self, plugins=("bridge", "host-local", "portmap"),
+                        tools=("nft", "ip", "nsenter"))
         self.node = self.netns("sknode")
         self.data = self.tmpdir()
         self.net = "sk" + uuid.uuid4().hex[:6]
@@ -65,11 +61,8 @@ class SkelBase(CNITestCase):
              "runtimeConfig": {"portMappings": [
                  {"hostPort": 8080, "containerPort": 80, "protocol": "tcp"}]}}
         if prev:
-            c["prevResult"] = {"cniVersion": "1.0.0",
-                               "interfaces": [{"name": self.BRIDGE},
-                                              {"name": "eth0", "sandbox": "/run/netns/x"}],
-                               "ips": [{"address": "10.77.0.5/24", "gateway": "10.77.0.1",
-                                        "interface": 1}]}
+            c["prevResult"] = prev_result([("10.77.0.5/24", "10.77.0.1")],
+                                          sandbox="/run/netns/x", host=(self.BRIDGE,))
         c.update(kw)
         return c
 

@@ -226,10 +226,7 @@ class StaticTest(CNITestCase):
         res = static("CHECK", dict(c, prevResult=prev))
         self.assertEqual((res.rc, res.stdout), (0, ""), res)
         # A bridge's result has more (interfaces, indexes): only the addresses matter.
-        bridge_prev = {"cniVersion": "1.0.0",
-                       "interfaces": [{"name": "cni0"}, {"name": "eth0", "sandbox": "/x"}],
-                       "ips": [{"address": "10.10.0.5/24", "gateway": "10.10.0.1",
-                                "interface": 1}]}
+        bridge_prev = cnitest.prev_result([("10.10.0.5/24", "10.10.0.1")], host=("cni0",))
         self.assertEqual(static("CHECK", dict(c, prevResult=bridge_prev)).rc, 0)
         bad = json.loads(json.dumps(bridge_prev))
         bad["ips"][0]["gateway"] = "10.10.0.2"
@@ -321,13 +318,9 @@ class StaticBridgeTest(CNITestCase):
 
     def setUp(self):
         super().setUp()
-        for b in ("bridge", "static"):
-            if not os.path.exists(cnitest.plugin_path(b)):
-                self.skipTest("bin/%s is not built" % b)
+        cnitest.require(self, plugins=("bridge", "static"))
         self.node = self.netns("snode")
-        self.path = self.tmpdir()
-        for b in ("bridge", "static"):
-            os.symlink(cnitest.plugin_path(b), os.path.join(self.path, b))
+        self.path = cnitest.plugin_dir(self, ("bridge", "static"))
         self.net = "st" + uuid.uuid4().hex[:6]
 
     def conf(self, address="10.89.0.50/24", gateway="10.89.0.1", version="0.4.0", **kw):

@@ -25,15 +25,9 @@ MAC = "02:aa:bb:cc:dd:ee"
 
 def prev_result(version, sandbox, ifname="eth0", host="vh0"):
     """A main plugin's result in `version`: a host veth, the container side, one IPv4."""
-    if version in ("0.1.0", "0.2.0"):
-        return {"cniVersion": version, "ip4": {"ip": "10.66.0.2/24", "gateway": "10.66.0.1"}}
-    ip = {"address": "10.66.0.2/24", "gateway": "10.66.0.1", "interface": 1}
-    if version.startswith("0."):
-        ip["version"] = "4"
-    return {"cniVersion": version,
-            "interfaces": [{"name": host, "mac": "02:00:00:00:00:01"},
-                           {"name": ifname, "mac": "02:00:00:00:00:02", "sandbox": sandbox}],
-            "ips": [ip]}
+    return cnitest.prev_result([("10.66.0.2/24", "10.66.0.1")], sandbox=sandbox, ifname=ifname,
+                               host=(host,), version=version,
+                               macs=("02:00:00:00:00:01", "02:00:00:00:00:02"))
 
 
 class TuningTest(CNITestCase):
@@ -236,9 +230,7 @@ class TuningTest(CNITestCase):
         self.assertEqual(r.json["supportedVersions"], list(VERSIONS))
 
     def test_chained_after_bridge(self):
-        path = self.tmpdir()
-        for p in ("bridge", "host-local", "tuning"):
-            os.symlink(cnitest.plugin_path(p), os.path.join(path, p))
+        path = cnitest.plugin_dir(self, ("bridge", "host-local", "tuning"))
         ctr = self.netns("tctr")
         ipam = {"type": "host-local", "subnet": "10.67.0.0/24", "dataDir": self.tmpdir()}
         br = {"cniVersion": "1.0.0", "name": "tunenet", "type": "bridge", "bridge": "tbr0",

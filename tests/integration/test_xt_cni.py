@@ -6,14 +6,12 @@ backend) from /usr/lib/cni ADD two containers in a node namespace; the removal l
 through the harness mode of the unit test binary test_xt_cni, then removes one of them (its
 netns already gone) and iptables-nft-save of the node must show nothing of it and all of
 the other, in both families."""
-import json
 import os
-import subprocess
 import unittest
 
 import cnitest
 
-GO = "/usr/lib/cni"
+GO = cnitest.REFERENCE_BIN
 REPO = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
 
 
@@ -23,21 +21,6 @@ def harness():
         if os.access(p, os.X_OK):
             return os.path.abspath(p)
     return None
-
-
-def run_go(plugin, command, conf, cid, netns, node, ifname="eth0"):
-    """Run a reference plugin inside the node namespace."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CNI_")}
-    env.update({"CNI_COMMAND": command, "CNI_CONTAINERID": cid, "CNI_NETNS": netns,
-                "CNI_IFNAME": ifname, "CNI_PATH": GO})
-    p = subprocess.run(["nsenter", "--net=/run/netns/" + node, "--", os.path.join(GO, plugin)],
-                       input=json.dumps(conf).encode(), capture_output=True, env=env,
-                       timeout=60)
-    return cnitest.Result(p.returncode, p.stdout.decode(), p.stderr.decode())
-
-
-def save(node):
-    return node.sh("iptables-nft-save | grep -v '^#'; ip6tables-nft-save | grep -v '^#'")
 
 
 class XtCniTest(cnitest.CNITestCase):
@@ -62,13 +45,13 @@ class XtCniTest(cnitest.CNITestCase):
     def add(self, node, data_dir, cid):
         ctr = self.netns("xtc")
         conf = self.conf(data_dir)
-        res = self.assertOK(run_go("bridge", "ADD", conf, cid, ctr.path, node.name))
+        res = self.assertOK(cnitest.run_reference("bridge", "ADD", conf, cid, ctr.path, node.name))
         pm = {"cniVersion": "1.0.0", "name": "mynet", "type": "portmap",
               "runtimeConfig": {"portMappings": [
                   {"hostPort": 8080, "containerPort": 80, "protocol": "tcp"},
                   {"hostPort": 5353, "containerPort": 53, "protocol": "udp"}]},
               "prevResult": res}
-        self.assertOK(run_go("portmap", "ADD", pm, cid, ctr.path, node.name))
+        self.assertOK(cnitest.run_reference("portmap", "ADD", pm, cid, ctr.path, node.name))
         return ctr
 
     def run_harness(self, node, *args):
@@ -79,14 +62,14 @@ class XtCniTest(cnitest.CNITestCase):
         data = self.tmpdir()
         a = self.add(node, data, "ctr-a")
         self.add(node, data, "ctr-b")
-        before = save(node)
+        before = cnitest.iptables_save(node)
         self.assertIn('id: \\"ctr-a\\"', before)
         self.assertIn("-A CNI-HOSTPORT-DNAT", before)
         self.assertIn("ip6", node.sh("nft list tables"))
         self.assertEqual(self.run_harness(node, "present", "mynet", "ctr-a").split(), ["1", "1"])
         a.close()
         self.run_harness(node, "remove", "mynet", "ctr-a")
-        after = save(node)
+        after = cnitest.iptables_save(node)
         self.assertNotIn('id: \\"ctr-a\\"', after)
         self.assertEqual(after.count('"name: \\"mynet\\" id: \\"ctr-b\\""'),
                          before.count('"name: \\"mynet\\" id: \\"ctr-b\\""'))
@@ -96,10 +79,10 @@ class XtCniTest(cnitest.CNITestCase):
         self.assertIn("-A CNI-HOSTPORT-SETMARK", after)
         # Idempotent.
         self.run_harness(node, "remove", "mynet", "ctr-a")
-        self.assertEqual(save(node), after)
+        self.assertEqual(cnitest.iptables_save(node), after)
         # GC keeping nothing takes ctr-b too; the reference's own DEL of ctr-b then succeeds.
         self.run_harness(node, "gc", "mynet")
-        left = save(node)
+        left = cnitest.iptables_save(node)
         self.assertNotIn("ctr-b", left)
         self.assertNotIn("CNI-DN-", left)
 

@@ -22,7 +22,6 @@ leaked. Needs root (network namespaces) and nft(8) for the resident rules and th
 inspection. Only namespaces created here are touched; they are removed at the end.
 """
 import argparse
-import hashlib
 import json
 import os
 import random
@@ -33,6 +32,10 @@ import tempfile
 import threading
 import time
 import uuid
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "integration"))
+import cnitest  # noqa: E402  (the reference's names and the prevResult a runtime passes)
 
 MASQ_TABLE = "cni_plugins_masquerade"
 MASQ_TABLE_COMMENT = "Masquerading for plugins from github.com/containernetworking/plugins"
@@ -47,15 +50,6 @@ def pm_mappings(n):
     """n TCP port mappings, 8080 -> 80 and on."""
     return [{"hostPort": 8080 + i, "containerPort": 80 + i, "protocol": "tcp"}
             for i in range(n)]
-
-
-def h16(s):
-    return hashlib.sha512(s.encode()).hexdigest()[:16]
-
-
-def masq_comment(net, ifname, cid):
-    c = "%s-%s, net: %s, if: %s, id: %s" % (h16(net), h16(ifname + ":" + cid), net, ifname, cid)
-    return c[:128]
 
 
 def sh(cmd, ns=None, input=None, check=True, timeout=120):
@@ -124,9 +118,7 @@ class Stress:
     def pm_conf(self, ip4):
         return {"cniVersion": "1.0.0", "name": STREAM_NET, "type": "portmap",
                 "backend": "nftables", "runtimeConfig": {"portMappings": self.mappings},
-                "prevResult": {"cniVersion": "1.0.0",
-                               "interfaces": [{"name": "eth0", "sandbox": "/nowhere"}],
-                               "ips": [{"address": ip4 + "/16", "interface": 0}]}}
+                "prevResult": cnitest.prev_result([ip4 + "/16"], sandbox="/nowhere", host=())}
 
     def bridge_conf(self, spoofchk):
         return {"cniVersion": "1.0.0", "name": STREAM_NET, "type": "bridge",
@@ -151,7 +143,8 @@ class Stress:
             ip = "10.220.%d.%d" % (i // 250, i % 250 + 1)
             lines.append("add rule inet %s masq_checks ip saddr %s ip daddr != 10.220.0.0/16 "
                          "masquerade comment \"%s\"" % (
-                             MASQ_TABLE, ip, masq_comment(RESIDENT_NET, "eth0", "res-%d" % i)))
+                             MASQ_TABLE, ip,
+                             cnitest.masq_comment(RESIDENT_NET, "eth0", "res-%d" % i)))
         sh(["nft", "-f", "-"], ns=self.node, input="\n".join(lines) + "\n")
         # portmap residents through the plugin, a few at a time.
         todo = list(range(self.resident))

@@ -5,6 +5,7 @@
 #include "bridge/bridge.h"
 #include "bridge/netconf.h"
 #include "net/nl.h"
+#include "net/rtnl.h"
 
 #include <libmnl/libmnl.h>
 #include <linux/if_bridge.h>

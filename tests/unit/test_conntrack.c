@@ -6,6 +6,7 @@
 #include "net/conntrack.h"
 #include "net/nft.h"
 #include "net/nl.h"
+#include "net/test_priv.h"
 #include "live.h"
 
 #include <arpa/inet.h>
@@ -144,11 +145,13 @@ static void test_delete_by_port(int af)
 
 static void test_ipv4(void)
 {
+	LIVE_REQUIRED();
 	test_delete_by_port(AF_INET);
 }
 
 static void test_ipv6(void)
 {
+	LIVE_REQUIRED();
 	test_delete_by_port(AF_INET6);
 }
 
@@ -161,6 +164,7 @@ static void test_delete_by_ports(void)
 	_cleanup_nl_close_ struct nl_sock *sock = NULL;
 	unsigned int deleted = 99, before = 0, after = 0;
 
+	LIVE_REQUIRED();
 	send_udp(AF_INET, 6001);
 	send_udp(AF_INET, 6002);
 	send_udp(AF_INET, 6003); /* IPv4 to an IPv6-only port: kept */
@@ -203,17 +207,10 @@ static void test_bad_family(void)
 int main(void)
 {
 	RUN(test_bad_family);
-	if (unshare(CLONE_NEWNET) < 0) {
-		unit_skip_point("test_ipv4", "cannot create network namespaces (%s)",
-				strerror(errno));
-		unit_skip_point("test_ipv6", "cannot create network namespaces (%s)",
-				strerror(errno));
-		unit_skip_point("test_delete_by_ports", "cannot create network namespaces (%s)",
-				strerror(errno));
-		UNIT_DONE();
+	if (live_enter(0) == 0) {
+		CHECK(lo_up() == 0);
+		enable_conntrack();
 	}
-	CHECK(lo_up() == 0);
-	enable_conntrack();
 	RUN(test_ipv4);
 	RUN(test_ipv6);
 	RUN(test_delete_by_ports);

@@ -21,12 +21,11 @@
 #include "bridge/masq.h"
 #include "bridge/spoofchk.h"
 #include "net/nft.h"
+#include "net/test_priv.h"
 #include "portmap/netconf.h"
 #include "portmap/rules.h"
 #include "live.h"
 #include "unit.h"
-
-static const char *live_skip;
 
 /* The name of a batch message type. */
 static const char *msg_name(uint16_t type)
@@ -179,8 +178,7 @@ static void test_portmap_batches(void)
 	_cleanup_(nft_txn_freep) struct nft_txn *txn = NULL;
 	struct nft_rule *other = NULL;
 
-	if (live_skip)
-		UNIT_SKIP("cannot create network namespaces (%s)", live_skip);
+	LIVE_REQUIRED();
 	c = load_portmap();
 	OK(nft_txn_new(&txn, &err));
 	if (!c || !txn)
@@ -229,8 +227,7 @@ static void test_bridge_batches(void)
 {
 	_cleanup_(nft_txn_freep) struct nft_txn *txn = NULL;
 
-	if (live_skip)
-		UNIT_SKIP("cannot create network namespaces (%s)", live_skip);
+	LIVE_REQUIRED();
 	OK(nft_txn_new(&txn, &err));
 	if (!txn)
 		return;
@@ -254,8 +251,7 @@ static void test_ensure_chain(void)
 	struct nft_chain_info info = {0};
 	bool existed = true, exists = false;
 
-	if (live_skip)
-		UNIT_SKIP("cannot create network namespaces (%s)", live_skip);
+	LIVE_REQUIRED();
 	OK(nft_txn_new(&txn, &err));
 	if (!txn)
 		return;
@@ -283,8 +279,7 @@ static void test_ensure_chain(void)
 
 int main(void)
 {
-	if (unshare(CLONE_NEWNET) < 0)
-		live_skip = strerror(errno);
+	live_enter(0);
 	RUN(test_ensure_chain);
 	RUN(test_portmap_batches);
 	RUN(test_bridge_batches);

@@ -27,10 +27,14 @@
 
 #include <libmnl/libmnl.h>
 
+#define LIVE_LOCAL_ERR
+#include "live.h"
 #include "unit.h"
 #include "net/nl.h"
+#include "net/rtnl.h"
 #include "net/netns.h"
 #include "net/sysctl.h"
+#include "net/test_priv.h"
 
 /* ---- helpers --------------------------------------------------------------------------- */
 
@@ -934,32 +938,14 @@ struct live {
 static char *run(const char *fmt, ...) CNI_PRINTF(1, 2);
 static char *run(const char *fmt, ...)
 {
-	char cmd[512], *out = NULL;
-	size_t len = 0, cap = 0;
+	char cmd[512], *out;
 	va_list ap;
-	FILE *f;
-	int c;
 
 	va_start(ap, fmt);
 	vsnprintf(cmd, sizeof(cmd), fmt, ap);
 	va_end(ap);
-	f = popen(cmd, "r");
-	if (!f)
-		return strdup("");
-	while ((c = fgetc(f)) != EOF) {
-		if (len + 2 > cap) {
-			cap = cap ? cap * 2 : 1024;
-			out = realloc(out, cap);
-			if (!out)
-				abort();
-		}
-		out[len++] = (char)c;
-	}
-	pclose(f);
-	if (!out)
-		return strdup("");
-	out[len] = '\0';
-	return out;
+	out = live_output(cmd);
+	return out ? out : strdup("");
 }
 
 /* CHECK that the output of a command contains needle. */
@@ -972,9 +958,9 @@ static char *run(const char *fmt, ...)
 		free(_o);                                          \
 	} while (0)
 
-/* Why the live tests do not run (NULL: they do). */
-static const char *live_skip = "the live namespace could not be set up";
-
+/* The binary's private namespace (live_enter()) and the container side of the live tests: a
+ * child process in a namespace of its own, with a socket there and one in ours. Returns true
+ * when everything is set up; live_skip says why not. */
 static bool live_setup(struct live *lv)
 {
 	struct cni_err err = {0};
@@ -984,15 +970,9 @@ static bool live_setup(struct live *lv)
 	memset(lv, 0, sizeof(*lv));
 	lv->cns = -1;
 	lv->child = -1;
-	if (unshare(CLONE_NEWNET) < 0) {
-		if (errno == EPERM) {
-			live_skip = "cannot create network namespaces";
-			return false;
-		}
-		fprintf(stderr, "unshare: %s\n", strerror(errno));
-		CHECK(0);
+	if (live_enter(0) < 0)
 		return false;
-	}
+	live_skip = "the live namespace could not be set up";
 	if (pipe(pfd) < 0)
 		return false;
 	lv->child = fork();
@@ -1185,7 +1165,9 @@ static void live_links(struct live *lv)
 	/* A down link times out with the reference's message (takes ~2.5 s). */
 	CHECK_INT(nl_link_set_up(lv->cont, cv.index, false, &err), 0);
 	CHECK_INT(nl_link_wait_oper_up(lv->host, hv.index, &err), -ETIMEDOUT);
-	CHECK_STR(err.msg, "bridge port in error state: down");
+	/* The kernel's operstate name: 6.1 reports the peer's state as the lower layer's. */
+	if (strcmp(err.msg, "bridge port in error state: lowerlayerdown") != 0)
+		CHECK_STR(err.msg, "bridge port in error state: down");
 	CHECK_INT(nl_link_set_up(lv->cont, cv.index, true, &err), 0);
 
 	/* Promisc on and off. */
@@ -1207,7 +1189,7 @@ static void live_links(struct live *lv)
 	CHECK_CMD_HAS("\"address\":\"02:aa:bb:cc:dd:01\"", "ip -j link show dev brtest0");
 
 	/* List. */
-	CHECK_INT(nl_link_list(lv->host, &links, &n, &err), 0);
+	CHECK_INT(nl_link_list_kind(lv->host, NULL, &links, &n, &err), 0);
 	for (i = 0; i < n; i++) {
 		seen_br |= strcmp(links[i].name, "brtest0") == 0 && links[i].index == br.index;
 		seen_veth |= strcmp(links[i].name, "vethtest0") == 0 && links[i].master == br.index;
@@ -1324,14 +1306,6 @@ static void live_addrs_routes(struct live *lv)
 	parse_ip(AF_INET, "192.0.2.1", a.addr);
 	CHECK(nl_route_get(lv->host, AF_INET, a.addr, &got, &err) < 0); /* no default route */
 
-	/* Delete a route, twice. */
-	route_to(&r, AF_INET, "10.88.0.0", 16, "10.77.0.1", 50);
-	CHECK_INT(nl_route_del(lv->cont, &r, &err), 0);
-	CHECK_INT(nl_route_del(lv->cont, &r, &err), -ESRCH);
-	CHECK_INT(nl_route_list(lv->cont, AF_INET, cv.index, RT_TABLE_MAIN, &routes, &n, &err), 0);
-	CHECK(find_route(routes, n, AF_INET, "10.88.0.0", 16) == NULL);
-	free(routes);
-
 	/* Delete an address, twice. */
 	addr_at(&a, AF_INET, cv.index, "10.77.0.2", 24, 0);
 	CHECK_INT(nl_addr_del(lv->cont, &a, &err), 0);
@@ -1343,14 +1317,38 @@ static void live_addrs_routes(struct live *lv)
 	/* The kernel's extended ACK reaches the error. */
 	a.ifindex = 4242;
 	CHECK_INT(nl_addr_add(lv->cont, &a, &err), -ENODEV);
-	CHECK(strncmp(err.msg, "no such device: ", 16) == 0);
 	printf("# extack example: %s\n", err.msg);
-	CHECK(err.details[0] != '\0');
+	/* (Older kernels, 6.1, give no extended ACK for this one: the route below has one.) */
+	if (strcmp(err.msg, "no such device") != 0) {
+		CHECK(strncmp(err.msg, "no such device: ", 16) == 0);
+		CHECK(err.details[0] != '\0');
+	}
 	route_to(&r, AF_INET, "10.99.0.0", 16, "192.0.2.1", 0); /* gateway not on any link */
 	CHECK(nl_route_add(lv->cont, &r, &err) < 0);
 	CHECK(strchr(err.msg, ':') != NULL);
 	if (strchr(err.msg, ':') == NULL)
 		fprintf(stderr, "  no extack in: %s\n", err.msg);
+}
+
+/* sysctl_read()/sysctl_write()/sysctl_write_if_changed() run inside the container's
+ * namespace (value NULL: read into buf; ret_changed not NULL: write if changed). */
+static int cns_sysctl(struct live *lv, const char *path, const char *value, char *buf, size_t size,
+		      bool *ret_changed, struct cni_err *err)
+{
+	int saved = -1, r;
+
+	r = netns_enter(lv->cns, &saved, err);
+	if (r < 0)
+		return r;
+	if (!value)
+		r = sysctl_read(path, buf, size, err);
+	else if (ret_changed)
+		r = sysctl_write_if_changed(path, value, ret_changed, err);
+	else
+		r = sysctl_write(path, value, err);
+	if (netns_restore(saved, err) < 0)
+		abort();
+	return r;
 }
 
 static void live_sysctl(struct live *lv)
@@ -1365,22 +1363,18 @@ static void live_sysctl(struct live *lv)
 
 	/* eth0 exists only in the container, so these prove we write inside it. */
 	CHECK_INT(sysctl_read("net/ipv4/conf/eth0/arp_notify", buf, sizeof(buf), &err), -ENOENT);
-	CHECK_INT(sysctl_read_in_netns(lv->cns, "net/ipv4/conf/eth0/arp_notify", buf, sizeof(buf),
-				       &err),
-		  0);
+	CHECK_INT(
+		cns_sysctl(lv, "net/ipv4/conf/eth0/arp_notify", NULL, buf, sizeof(buf), NULL, &err),
+		0);
 	CHECK_STR(buf, "0");
-	CHECK_INT(sysctl_write_in_netns(lv->cns, "net/ipv4/conf/eth0/arp_notify", "1", &err), 0);
-	CHECK_INT(sysctl_read_in_netns(lv->cns, "net.ipv4.conf.eth0.arp_notify", buf, sizeof(buf),
-				       &err),
-		  0);
+	CHECK_INT(cns_sysctl(lv, "net/ipv4/conf/eth0/arp_notify", "1", NULL, 0, NULL, &err), 0);
+	CHECK_INT(
+		cns_sysctl(lv, "net.ipv4.conf.eth0.arp_notify", NULL, buf, sizeof(buf), NULL, &err),
+		0);
 	CHECK_STR(buf, "1");
-	CHECK_INT(sysctl_write_if_changed_in_netns(lv->cns, "net/ipv4/conf/eth0/arp_notify", "1",
-						   &changed, &err),
-		  0);
+	CHECK_INT(cns_sysctl(lv, "net/ipv4/conf/eth0/arp_notify", "1", NULL, 0, &changed, &err), 0);
 	CHECK(!changed);
-	CHECK_INT(sysctl_write_if_changed_in_netns(lv->cns, "net/ipv4/conf/eth0/arp_notify", "0",
-						   &changed, &err),
-		  0);
+	CHECK_INT(cns_sysctl(lv, "net/ipv4/conf/eth0/arp_notify", "0", NULL, 0, &changed, &err), 0);
 	CHECK(changed);
 	CHECK_CMD_HAS("0",
 		      "nsenter --net=/proc/%d/ns/net cat /proc/sys/net/ipv4/conf/eth0/arp_notify",
@@ -1419,17 +1413,17 @@ static void live_sysctl(struct live *lv)
 	/* An IPv4 interface setting through netlink is the sysctl's value. */
 	CHECK_INT(nl_link_get_by_name(lv->cont, "eth0", &l, &err), 0);
 	CHECK_INT(nl_link_set_inet_conf(lv->cont, l.index, IPV4_DEVCONF_ARP_NOTIFY, 1, &err), 0);
-	CHECK_INT(sysctl_read_in_netns(lv->cns, "net/ipv4/conf/eth0/arp_notify", buf, sizeof(buf),
-				       &err),
-		  0);
+	CHECK_INT(
+		cns_sysctl(lv, "net/ipv4/conf/eth0/arp_notify", NULL, buf, sizeof(buf), NULL, &err),
+		0);
 	CHECK_STR(buf, "1");
 	CHECK_INT(nl_link_set_inet_conf(lv->cont, l.index, IPV4_DEVCONF_ARP_NOTIFY, 0, &err), 0);
-	CHECK_INT(sysctl_read_in_netns(lv->cns, "net/ipv4/conf/eth0/arp_notify", buf, sizeof(buf),
-				       &err),
-		  0);
+	CHECK_INT(
+		cns_sysctl(lv, "net/ipv4/conf/eth0/arp_notify", NULL, buf, sizeof(buf), NULL, &err),
+		0);
 	CHECK_STR(buf, "0");
 	CHECK(nl_link_set_inet_conf(lv->cont, l.index, 4242, 1, &err) < 0);
-	CHECK_INT(sysctl_write_in_netns(lv->cns, "net/ipv4/conf/nosuch/arp_notify", "1", &err),
+	CHECK_INT(cns_sysctl(lv, "net/ipv4/conf/nosuch/arp_notify", "1", NULL, 0, NULL, &err),
 		  -ENOENT);
 
 	/* Scoped enter/restore. */
@@ -1457,12 +1451,11 @@ static void live_delete(struct live *lv)
 /* The live tests share one host/container namespace pair, set up in main(). */
 static struct live live_env;
 
-#define LIVE_TEST(name)                             \
-	static void test_##name(void)               \
-	{                                           \
-		if (live_skip)                      \
-			UNIT_SKIP("%s", live_skip); \
-		name(&live_env);                    \
+#define LIVE_TEST(name)               \
+	static void test_##name(void) \
+	{                             \
+		LIVE_REQUIRED();      \
+		name(&live_env);      \
 	}
 LIVE_TEST(live_links)
 LIVE_TEST(live_addrs_routes)

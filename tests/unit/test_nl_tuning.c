@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Tests of the rtnetlink link-attribute helpers the tuning plugin uses: the allmulti and
- * txqueuelen builders parsed back by nl_link_attrs_parse(), and, inside a private network
+ * txqueuelen builders parsed back by nl_link_parse(), and, inside a private network
  * namespace (skipped when one cannot be created), reading and changing MTU, MAC,
  * promiscuous mode, allmulti and txqueuelen of a veth. */
 #include <errno.h>
@@ -13,8 +13,11 @@
 
 #include <libmnl/libmnl.h>
 
+#define LIVE_LOCAL_ERR
+#include "live.h"
 #include "unit.h"
 #include "net/nl.h"
+#include "net/rtnl.h"
 
 static struct nlattr *find_attr(const struct nlmsghdr *nlh, uint16_t type)
 {
@@ -30,7 +33,7 @@ static void test_build_allmulti(void)
 {
 	char buf[NL_MSG_BUF_SIZE];
 	struct cni_err err = {0};
-	struct nl_link_attrs a;
+	struct nl_link a;
 	struct nlmsghdr *nlh;
 	struct ifinfomsg *ifi;
 
@@ -38,7 +41,7 @@ static void test_build_allmulti(void)
 	CHECK_INT(nlh->nlmsg_type, RTM_NEWLINK);
 	ifi = mnl_nlmsg_get_payload(nlh);
 	CHECK_INT(ifi->ifi_change, IFF_ALLMULTI);
-	CHECK_INT(nl_link_attrs_parse(nlh, &a, &err), 0);
+	CHECK_INT(nl_link_parse(nlh, &a, &err), 0);
 	CHECK_INT(a.index, 7);
 	CHECK_INT(a.flags, IFF_ALLMULTI);
 	CHECK_INT(a.mac_len, 0);
@@ -46,7 +49,7 @@ static void test_build_allmulti(void)
 	nlh = nl_link_build_allmulti(buf, 9, false);
 	ifi = mnl_nlmsg_get_payload(nlh);
 	CHECK_INT(ifi->ifi_change, IFF_ALLMULTI);
-	CHECK_INT(nl_link_attrs_parse(nlh, &a, &err), 0);
+	CHECK_INT(nl_link_parse(nlh, &a, &err), 0);
 	CHECK_INT(a.index, 9);
 	CHECK_INT(a.flags, 0);
 }
@@ -55,7 +58,7 @@ static void test_build_txqlen(void)
 {
 	char buf[NL_MSG_BUF_SIZE];
 	struct cni_err err = {0};
-	struct nl_link_attrs a;
+	struct nl_link a;
 	struct nlmsghdr *nlh;
 	struct ifinfomsg *ifi;
 	struct nlattr *at;
@@ -67,13 +70,13 @@ static void test_build_txqlen(void)
 	at = find_attr(nlh, IFLA_TXQLEN);
 	CHECK(at != NULL);
 	CHECK(at && mnl_attr_get_payload_len(at) == 4);
-	CHECK_INT(nl_link_attrs_parse(nlh, &a, &err), 0);
+	CHECK_INT(nl_link_parse(nlh, &a, &err), 0);
 	CHECK_INT(a.index, 3);
 	CHECK(a.txqlen == 4294967295u);
 	CHECK_INT(a.mtu, 0);
 
 	nlh = nl_link_build_txqlen(buf, 3, 0);
-	CHECK_INT(nl_link_attrs_parse(nlh, &a, &err), 0);
+	CHECK_INT(nl_link_parse(nlh, &a, &err), 0);
 	CHECK_INT(a.txqlen, 0);
 }
 
@@ -83,45 +86,41 @@ static void test_parse_attrs(void)
 	static const uint8_t mac[6] = {0x02, 0x00, 0x5e, 0x10, 0x00, 0x01};
 	char buf[NL_MSG_BUF_SIZE];
 	struct cni_err err = {0};
-	struct nl_link_attrs a;
+	struct nl_link a;
 	struct nlmsghdr *nlh;
 
 	CHECK_INT(nl_link_build_mac(buf, 4, mac, sizeof(mac), &nlh, &err), 0);
-	CHECK_INT(nl_link_attrs_parse(nlh, &a, &err), 0);
+	CHECK_INT(nl_link_parse(nlh, &a, &err), 0);
 	CHECK_INT(a.mac_len, 6);
 	CHECK(memcmp(a.mac, mac, 6) == 0);
 
 	nlh = nl_link_build_u32(buf, 4, IFLA_MTU, 1400);
-	CHECK_INT(nl_link_attrs_parse(nlh, &a, &err), 0);
+	CHECK_INT(nl_link_parse(nlh, &a, &err), 0);
 	CHECK_INT(a.mtu, 1400);
 
 	nlh = nl_link_build_flags(buf, 4, IFF_PROMISC, IFF_PROMISC);
-	CHECK_INT(nl_link_attrs_parse(nlh, &a, &err), 0);
+	CHECK_INT(nl_link_parse(nlh, &a, &err), 0);
 	CHECK_INT(a.flags, IFF_PROMISC);
 
 	/* Not a RTM_NEWLINK. */
 	CHECK_INT(nl_link_build_del(buf, 4, NULL, &nlh, &err), 0);
-	CHECK_INT(nl_link_attrs_parse(nlh, &a, &err), -EBADMSG);
+	CHECK_INT(nl_link_parse(nlh, &a, &err), -EBADMSG);
 }
-
-/* Why the live test does not run (NULL: it does). */
-static const char *live_skip;
 
 static void test_live_attrs(void)
 {
 	static const uint8_t mac[6] = {0x02, 0x11, 0x22, 0x33, 0x44, 0x55};
 	struct nl_veth_req req = {.name = "tun0", .peer_name = "tun1", .peer_netns_fd = -1};
 	_cleanup_nl_close_ struct nl_sock *sock = NULL;
-	struct nl_link_attrs before, a;
+	struct nl_link before, a;
 	struct cni_err err = {0};
 
-	if (live_skip)
-		UNIT_SKIP("%s", live_skip);
+	LIVE_REQUIRED();
 	CHECK_INT(nl_open(&sock, &err), 0);
 	if (!sock)
 		return;
 	CHECK_INT(nl_link_add_veth(sock, &req, &err), 0);
-	CHECK_INT(nl_link_get_attrs(sock, "tun0", &before, &err), 0);
+	CHECK_INT(nl_link_get_by_name(sock, "tun0", &before, &err), 0);
 	CHECK(before.index > 0);
 	CHECK_INT(before.mtu, 1500);
 	CHECK_INT(before.txqlen, 1000);
@@ -133,7 +132,7 @@ static void test_live_attrs(void)
 	CHECK_INT(nl_link_set_promisc(sock, before.index, true, &err), 0);
 	CHECK_INT(nl_link_set_allmulti(sock, before.index, true, &err), 0);
 	CHECK_INT(nl_link_set_txqlen(sock, before.index, 42, &err), 0);
-	CHECK_INT(nl_link_get_attrs(sock, "tun0", &a, &err), 0);
+	CHECK_INT(nl_link_get_by_name(sock, "tun0", &a, &err), 0);
 	CHECK_INT(a.index, before.index);
 	CHECK_INT(a.mtu, 1400);
 	CHECK_INT(a.txqlen, 42);
@@ -142,13 +141,13 @@ static void test_live_attrs(void)
 
 	/* Put everything back; allmulti off leaves promisc alone. */
 	CHECK_INT(nl_link_set_allmulti(sock, before.index, false, &err), 0);
-	CHECK_INT(nl_link_get_attrs(sock, "tun0", &a, &err), 0);
+	CHECK_INT(nl_link_get_by_name(sock, "tun0", &a, &err), 0);
 	CHECK_INT(a.flags & (IFF_PROMISC | IFF_ALLMULTI), IFF_PROMISC);
 	CHECK_INT(nl_link_set_promisc(sock, before.index, false, &err), 0);
 	CHECK_INT(nl_link_set_txqlen(sock, before.index, before.txqlen, &err), 0);
 	CHECK_INT(nl_link_set_mac(sock, before.index, before.mac, before.mac_len, &err), 0);
 	CHECK_INT(nl_link_set_mtu(sock, before.index, before.mtu, &err), 0);
-	CHECK_INT(nl_link_get_attrs(sock, "tun0", &a, &err), 0);
+	CHECK_INT(nl_link_get_by_name(sock, "tun0", &a, &err), 0);
 	CHECK_INT(a.mtu, before.mtu);
 	CHECK_INT(a.txqlen, before.txqlen);
 	CHECK(memcmp(a.mac, before.mac, 6) == 0);
@@ -159,9 +158,9 @@ static void test_live_attrs(void)
 	CHECK_INT(nl_link_set_txqlen(sock, 999999, 1, &err), -ENODEV);
 
 	CHECK_INT(nl_link_del_by_name(sock, "tun0", &err), 0);
-	CHECK_INT(nl_link_get_attrs(sock, "tun0", &a, &err), -ENODEV);
+	CHECK_INT(nl_link_get_by_name(sock, "tun0", &a, &err), -ENODEV);
 	CHECK_STR(err.msg, "link 'tun0' not found");
-	CHECK_INT(nl_link_get_attrs(sock, "bad/name", &a, &err), -EINVAL);
+	CHECK_INT(nl_link_get_by_name(sock, "bad/name", &a, &err), -EINVAL);
 }
 
 int main(void)
@@ -170,8 +169,7 @@ int main(void)
 	RUN(test_build_txqlen);
 	RUN(test_parse_attrs);
 	/* This process only: the test namespace disappears with it. */
-	if (unshare(CLONE_NEWNET) < 0)
-		live_skip = errno == EPERM ? "cannot create network namespaces" : strerror(errno);
+	live_enter(0);
 	RUN(test_live_attrs);
 	UNIT_DONE();
 }

@@ -16,7 +16,10 @@
 #include "portmap/cond.h"
 #include "portmap/netconf.h"
 #include "portmap/rules.h"
+#define LIVE_LOCAL_ERR
+#include "live.h"
 #include "unit.h"
+#include "fixtures.h"
 
 static const char *PREV =
 	"\"prevResult\": {\"cniVersion\": \"1.0.0\", \"interfaces\": [{\"name\": \"br0\"}, "
@@ -31,23 +34,17 @@ static int loadf(enum portmap_load_mode mode, struct portmap_conf **ret, struct 
 static int loadf(enum portmap_load_mode mode, struct portmap_conf **ret, struct cni_err *err,
 		 const char *fmt, ...)
 {
-	_cleanup_free_ char *body = NULL, *buf = NULL;
-	struct cni_cmd_args a = {0};
+	struct fixture_args f;
 	va_list ap;
-	int n;
+	int r;
 
 	va_start(ap, fmt);
-	n = vasprintf(&body, fmt, ap);
+	fixture_args_vinit(&f, NULL, fmt, ap);
 	va_end(ap);
-	if (n < 0 || asprintf(&buf, "{\"cniVersion\": \"1.0.0\", \"name\": \"n\", %s}", body) < 0)
-		abort();
-	a.stdin_data = buf;
-	a.stdin_len = strlen(buf);
-	a.cni_version = "1.0.0";
-	a.ifname = "eth0";
-	a.container_id = "cid";
 	cni_err_clear(err);
-	return portmap_conf_load(&a, mode, ret, err);
+	r = portmap_conf_load(&f.a, mode, ret, err);
+	fixture_args_clear(&f);
+	return r;
 }
 
 static int load(const char *body, enum portmap_load_mode mode, struct portmap_conf **ret,
@@ -327,7 +324,7 @@ static void test_rules(void)
 		CHECK_STR(set.v[3].chain, PM_CHAIN_MASQ);
 		CHECK_STR(set.v[3].text, "ip saddr 10.99.0.2 ip daddr 10.99.0.2 masquerade");
 		CHECK_STR(set.v[4].text, "ip saddr 127.0.0.1 ip daddr 10.99.0.2 masquerade");
-		text = pm_rule_exprs_text(nft_rule_nlr(set.v[0].rule));
+		text = nft_rule_text(nft_rule_nlr(set.v[0].rule), NFT_TEXT_NAT_AS_SENT);
 		CHECK_STR(text, "meta load l4proto => reg 1 \n"
 				"cmp eq reg 1 0x00000006 \n"
 				"payload load 2b @ transport header + 2 => reg 1 \n"
@@ -634,6 +631,35 @@ static void test_cond_compile(void)
 		      "  [ payload load 2b @ transport header + 2 => reg 1 ]\n"
 		      "  [ cmp eq reg 1 0x00005000 ]\n",
 		      NULL);
+	/* Several matches in one item: a prefix that is not byte aligned, quoted and bare
+	 * interface names, a masked mark, a port with its dependency. */
+	check_compile(NFPROTO_IPV4,
+		      "ip saddr 10.0.0.0/20 iifname \"eth0\" oifname != br0 "
+		      "meta mark & 0x2000 == 0x2000 tcp dport 80",
+		      "  [ payload load 4b @ network header + 12 => reg 1 ]\n"
+		      "  [ bitwise reg 1 = ( reg 1 & 0x00f0ffff ) ^ 0x00000000 ]\n"
+		      "  [ cmp eq reg 1 0x0000000a ]\n"
+		      "  [ meta load iifname => reg 1 ]\n"
+		      "  [ cmp eq reg 1 0x30687465 0x00000000 0x00000000 0x00000000 ]\n"
+		      "  [ meta load oifname => reg 1 ]\n"
+		      "  [ cmp neq reg 1 0x00307262 0x00000000 0x00000000 0x00000000 ]\n"
+		      "  [ meta load mark => reg 1 ]\n"
+		      "  [ bitwise reg 1 = ( reg 1 & 0x00002000 ) ^ 0x00000000 ]\n"
+		      "  [ cmp eq reg 1 0x00002000 ]\n"
+		      "  [ meta load l4proto => reg 1 ]\n"
+		      "  [ cmp eq reg 1 0x00000006 ]\n"
+		      "  [ payload load 2b @ transport header + 2 => reg 1 ]\n"
+		      "  [ cmp eq reg 1 0x00005000 ]\n",
+		      NULL);
+	/* "mark" is short for "meta mark". */
+	check_compile(NFPROTO_IPV6, "ip6 daddr != fd00::/64 mark 7 meta l4proto udp",
+		      "  [ payload load 8b @ network header + 24 => reg 1 ]\n"
+		      "  [ cmp neq reg 1 0x000000fd 0x00000000 ]\n"
+		      "  [ meta load mark => reg 1 ]\n"
+		      "  [ cmp eq reg 1 0x00000007 ]\n"
+		      "  [ meta load l4proto => reg 1 ]\n"
+		      "  [ cmp eq reg 1 0x00000011 ]\n",
+		      NULL);
 	check_compile(NFPROTO_IPV4, "meta mark & 0x2000 == 0x2000",
 		      "  [ meta load mark => reg 1 ]\n"
 		      "  [ bitwise reg 1 = ( reg 1 & 0x00002000 ) ^ 0x00000000 ]\n"
@@ -685,12 +711,12 @@ static void test_cond_errors(void)
 	expect_cond_error(NFPROTO_IPV4, "ip saddr { }", "'ip saddr' needs a value, not '}'");
 	expect_cond_error(NFPROTO_IPV4, "iifname \"eth0", "unterminated quote");
 	expect_cond_error(NFPROTO_IPV4, "ip daddr", "'ip daddr' needs a value");
+	expect_cond_error(NFPROTO_IPV6, "ip6 saddr 10.0.0.1",
+			  "'ip6 saddr' does not take '10.0.0.1'");
+	expect_cond_error(NFPROTO_IPV4, "tcp dport 70000", "'tcp dport' does not take '70000'");
 }
 
 /* ---- live: the conditions against nft ------------------------------------------------- */
-
-static const char *live_skip;
-static bool nft_cli_missing;
 
 /* Run a shell command; its output (malloc'd), or NULL when it failed. */
 static char *run(const char *cmd)
@@ -988,10 +1014,7 @@ static void test_live_cond_against_nft(void)
 		"[\"ct state { new } iif lo udp dport { 53, 5353 }\"]",
 	};
 
-	if (live_skip)
-		UNIT_SKIP("cannot create network namespaces (%s)", live_skip);
-	if (nft_cli_missing)
-		UNIT_SKIP("the comparison needs the nft CLI");
+	LIVE_REQUIRED_TOOL(LIVE_NFT, "the comparison");
 	for (size_t i = 0; i < ARRAY_SIZE(v4); i++)
 		compare_with_nft(NFPROTO_IPV4, v4[i]);
 	for (size_t i = 0; i < ARRAY_SIZE(v6); i++)
@@ -1007,10 +1030,7 @@ static void test_live_cond_atomic(void)
 	_cleanup_free_ char *out = NULL;
 	struct cni_err err = {0};
 
-	if (live_skip)
-		UNIT_SKIP("cannot create network namespaces (%s)", live_skip);
-	if (nft_cli_missing)
-		UNIT_SKIP("the check needs the nft CLI");
+	LIVE_REQUIRED_TOOL(LIVE_NFT, "the check");
 	CHECK_INT(load("\"conditionsV4\": [\"ip saddr { 10.0.0.1, 10.0.0.2 }\"], "
 		       "\"runtimeConfig\": {\"portMappings\": [{\"hostPort\": 8080, "
 		       "\"containerPort\": 80, \"protocol\": \"tcp\"}]}, \"prevResult\": "
@@ -1051,10 +1071,7 @@ int main(void)
 	RUN(test_cond_errors);
 
 	/* Everything below runs in a private network namespace only. */
-	if (unshare(CLONE_NEWNET) < 0)
-		live_skip = strerror(errno);
-	else if (system("nft --version >/dev/null 2>&1") != 0)
-		nft_cli_missing = true;
+	live_enter(LIVE_NFT);
 	RUN(test_live_cond_against_nft);
 	RUN(test_live_cond_atomic);
 	UNIT_DONE();

@@ -19,8 +19,11 @@
 
 #include <libmnl/libmnl.h>
 
+#define LIVE_LOCAL_ERR
+#include "live.h"
 #include "unit.h"
 #include "net/nl.h"
+#include "net/rtnl.h"
 #include "net/tc.h"
 
 /* ---- part 1: builders and parsers ------------------------------------------------------ */
@@ -348,18 +351,17 @@ static void test_parse_filter_keys(void)
 
 /* ---- part 2: live, in a private network namespace -------------------------------------- */
 
-static const char *live_skip = "the live namespace could not be set up";
 static struct nl_sock *live_sock;
 
+/* The binary's private namespace (live_enter()) and the live test's socket there. Returns
+ * true when both are set up; live_skip says why not. */
 static bool live_setup(void)
 {
 	struct cni_err err = {0};
 
-	if (unshare(CLONE_NEWNET) < 0) {
-		live_skip = errno == EPERM ? "cannot create network namespaces"
-					   : "unshare(CLONE_NEWNET) failed";
+	if (live_enter(0) < 0)
 		return false;
-	}
+	live_skip = "the live namespace could not be set up";
 	if (nl_open(&live_sock, &err) < 0) {
 		fprintf(stderr, "nl_open: %s\n", err.msg);
 		return false;
@@ -392,8 +394,7 @@ static void test_live(void)
 	bool found = false;
 	int r;
 
-	if (live_skip)
-		UNIT_SKIP("%s", live_skip);
+	LIVE_REQUIRED();
 	CHECK_INT(nl_link_add_veth(live_sock, &vreq, &err), 0);
 	CHECK_INT(nl_link_get_by_name(live_sock, "tcveth0", &veth, &err), 0);
 	/* A device that is down has the kernel's built-in placeholder, which is not reported. */

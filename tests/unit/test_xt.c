@@ -10,6 +10,7 @@
  * message by message, byte for byte. Then `iptables-nft -S` of every chain must equal this
  * layer's listing, and `iptables-nft -D` of every rule left must empty the chains. */
 #include "net/xt.h"
+#include "net/test_priv.h"
 #include "live.h"
 
 #include <arpa/inet.h>
@@ -24,8 +25,6 @@
 #include <linux/netlink.h>
 
 #include "strv.h"
-
-static const char *live_skip;
 
 static const void *A(int family, const char *s)
 {
@@ -488,12 +487,8 @@ static void test_live_golden(void)
 		{NFPROTO_IPV6, "filter", "CNI-FORWARD"},
 	};
 
-	if (live_skip)
-		UNIT_SKIP("cannot create network namespaces (%s)", live_skip);
-	if (system("iptables-nft --version >/dev/null 2>&1") != 0)
-		UNIT_SKIP("needs iptables-nft");
-	if (unshare(CLONE_NEWNET) < 0)
-		UNIT_SKIP("unshare: %s", strerror(errno));
+	LIVE_REQUIRED_TOOL(LIVE_IPTABLES, "the comparison");
+	LIVE_FRESH();
 	n = load_golden(path, cmds, ARRAY_SIZE(cmds));
 	CHECK(n > 30);
 	OK(nft_txn_new(&txn, &err));
@@ -564,12 +559,8 @@ static void test_live_queueing(void)
 	bool added = false, deleted = false;
 	size_t count = 0;
 
-	if (live_skip)
-		UNIT_SKIP("cannot create network namespaces (%s)", live_skip);
-	if (system("iptables-nft --version >/dev/null 2>&1") != 0)
-		UNIT_SKIP("needs iptables-nft");
-	if (unshare(CLONE_NEWNET) < 0)
-		UNIT_SKIP("unshare: %s", strerror(errno));
+	LIVE_REQUIRED_TOOL(LIVE_IPTABLES, "the comparison");
+	LIVE_FRESH();
 	/* Someone else's rules and a DROP policy, as on a Docker host. */
 	CHECK_INT(
 		system("iptables-nft -P FORWARD DROP && iptables-nft -N DOCKER-USER && "
@@ -637,8 +628,7 @@ int main(void)
 	RUN(test_format_portmap);
 	RUN(test_format_sctp);
 	RUN(test_errors);
-	if (geteuid() != 0)
-		live_skip = "not root";
+	live_enter(LIVE_IPTABLES);
 	RUN(test_live_golden);
 	RUN(test_live_queueing);
 	UNIT_DONE();

@@ -11,6 +11,7 @@
  * runs in the current namespace: remove (ipMasq and portmap state of each ID, one batch),
  * present (prints "masq portmap" as 0/1 for the first ID), gc (keeps the IDs). */
 #include "net/xt_cni.h"
+#include "net/test_priv.h"
 #include "live.h"
 
 #include <errno.h>
@@ -18,8 +19,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-static const char *live_skip;
 
 static void test_names(void)
 {
@@ -103,17 +102,6 @@ static bool mentions(const char *dump, const char *net, const char *id)
 	return strstr(dump, c) || strstr(dump, dn) || strstr(dump, needle);
 }
 
-static int fresh_ns(void)
-{
-	if (live_skip)
-		return -1;
-	if (system("iptables-nft --version >/dev/null 2>&1") != 0) {
-		live_skip = "iptables-nft missing";
-		return -1;
-	}
-	return unshare(CLONE_NEWNET);
-}
-
 static void test_live_remove(void)
 {
 	_cleanup_(nft_txn_freep) struct nft_txn *txn = NULL;
@@ -121,9 +109,8 @@ static void test_live_remove(void)
 	struct xt_cni_count n = {0};
 	bool present = false;
 
-	if (fresh_ns() < 0)
-		UNIT_SKIP("needs a private network namespace and iptables-nft (%s)",
-			  live_skip ? live_skip : strerror(errno));
+	LIVE_REQUIRED_TOOL(LIVE_IPTABLES, "the reference's layout");
+	LIVE_FRESH();
 	CHECK_INT(write_reference("mynet", "abc", "10.88.0.2", "2001:db8::2"), 0);
 	CHECK_INT(write_reference("mynet", "def", "10.88.0.3", "2001:db8::3"), 0);
 	CHECK_INT(write_reference("other", "abc", "10.89.0.2", "2001:db9::2"), 0);
@@ -176,9 +163,8 @@ static void test_live_empty(void)
 	_cleanup_(nft_txn_freep) struct nft_txn *txn = NULL;
 	bool present = true;
 
-	if (fresh_ns() < 0)
-		UNIT_SKIP("needs a private network namespace and iptables-nft (%s)",
-			  live_skip ? live_skip : strerror(errno));
+	LIVE_REQUIRED_TOOL(LIVE_IPTABLES, "the reference's layout");
+	LIVE_FRESH();
 	OK(nft_txn_new(&txn, &err));
 	OK(xt_cni_masq_remove(txn, "n", "x", NULL, &err));
 	OK(xt_cni_portmap_remove(txn, "n", "x", NULL, &err));
@@ -231,8 +217,7 @@ int main(int argc, char **argv)
 	if (argc >= 3)
 		return harness(argc, argv);
 	RUN(test_names);
-	if (geteuid() != 0)
-		live_skip = "not root";
+	live_enter(LIVE_IPTABLES);
 	RUN(test_live_remove);
 	RUN(test_live_empty);
 	UNIT_DONE();

@@ -15,6 +15,7 @@
 #include "portmap/iptables.h"
 #include "portmap/netconf.h"
 #include "net/xt_cni.h"
+#include "net/test_priv.h"
 #include "live.h"
 
 #include <errno.h>
@@ -24,8 +25,6 @@
 #include <unistd.h>
 
 #include "fileio.h"
-
-static const char *live_skip;
 
 static char *golden(const char *name)
 {
@@ -42,23 +41,16 @@ static char *golden(const char *name)
 	return text;
 }
 
-/* A fresh namespace holding what the capture's node held: KUBE-MARK-MASQ in both nat
- * tables. */
-static int fresh_node(void)
-{
-	if (live_skip)
-		return -1;
-	if (system("iptables-nft --version >/dev/null 2>&1") != 0) {
-		live_skip = "iptables-nft missing";
-		return -1;
-	}
-	if (unshare(CLONE_NEWNET) < 0)
-		return -1;
-	return system("iptables-nft -t nat -N KUBE-MARK-MASQ && "
-		      "ip6tables-nft -t nat -N KUBE-MARK-MASQ") == 0
-		       ? 0
-		       : -1;
-}
+/* In a live test: a fresh namespace holding what the capture's node held, KUBE-MARK-MASQ in
+ * both nat tables. */
+#define FRESH_NODE()                                                                 \
+	do {                                                                         \
+		LIVE_REQUIRED_TOOL(LIVE_IPTABLES, "the layout comparison");          \
+		LIVE_FRESH();                                                        \
+		if (system("iptables-nft -t nat -N KUBE-MARK-MASQ && "               \
+			   "ip6tables-nft -t nat -N KUBE-MARK-MASQ") != 0)           \
+			UNIT_SKIP("cannot create the node's KUBE-MARK-MASQ chains"); \
+	} while (0)
 
 /* portmap's config of the capture, with extra (a JSON members list, may be ""). */
 static int load_portmap(const char *extra, struct portmap_conf **ret)
@@ -162,9 +154,7 @@ static void check_layout(const char *golden_name, const char *extra)
 
 static void test_live_default(void)
 {
-	if (fresh_node() < 0)
-		UNIT_SKIP("needs a private network namespace and iptables-nft (%s)",
-			  live_skip ? live_skip : strerror(errno));
+	FRESH_NODE();
 	check_layout("xt_layout_default.txt", "\"backend\": \"iptables\", ");
 }
 
@@ -172,9 +162,7 @@ static void test_live_default(void)
  * families. */
 static void test_live_kubenet(void)
 {
-	if (fresh_node() < 0)
-		UNIT_SKIP("needs a private network namespace and iptables-nft (%s)",
-			  live_skip ? live_skip : strerror(errno));
+	FRESH_NODE();
 	check_layout("xt_layout_kubenet.txt",
 		     "\"externalSetMarkChain\": \"KUBE-MARK-MASQ\", "
 		     "\"conditionsV4\": [\"!\", \"-s\", \"10.0.0.0/8\"], "
@@ -188,9 +176,7 @@ static void test_live_missing_mark_chain(void)
 	_cleanup_(portmap_conf_freep) struct portmap_conf *c = NULL;
 	size_t n = 0;
 
-	if (fresh_node() < 0)
-		UNIT_SKIP("needs a private network namespace and iptables-nft (%s)",
-			  live_skip ? live_skip : strerror(errno));
+	FRESH_NODE();
 	CHECK_INT(system("ip6tables-nft -t nat -X KUBE-MARK-MASQ"), 0);
 	OK(load_portmap("\"externalSetMarkChain\": \"KUBE-MARK-MASQ\", ", &c));
 	if (!c)
@@ -203,8 +189,7 @@ static void test_live_missing_mark_chain(void)
 
 int main(void)
 {
-	if (geteuid() != 0)
-		live_skip = "not root";
+	live_enter(LIVE_IPTABLES);
 	RUN(test_live_default);
 	RUN(test_live_kubenet);
 	RUN(test_live_missing_mark_chain);

@@ -9,7 +9,6 @@
 #ifndef CNI_UNIT_H
 #define CNI_UNIT_H
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,20 +59,6 @@ static char unit_skip_reason[4096];
 		snprintf(unit_skip_reason, sizeof(unit_skip_reason), __VA_ARGS__); \
 		return;                                                            \
 	} while (0)
-
-/* Report a test point that does not run at all (e.g. the tier is unavailable). */
-static inline void unit_skip_point(const char *name, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-static inline void unit_skip_point(const char *name, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("ok %d - %s # SKIP ", ++unit_points, name);
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-}
 
 /*
  * Write text to dir/rel with the given mode (a test fixture); aborts the test
