@@ -32,6 +32,7 @@
 #include "net/nft_priv.h"
 #include "net/nl.h"
 #include "net/test_priv.h"
+#include "sleep.h"
 
 /* Messages go to the current page until it holds this much. */
 #define NFT_PAGE_LIMIT (32 * 1024)
@@ -761,15 +762,6 @@ static bool txn_retryable(int r, bool committing)
 	return r == -ERESTART || r == -EINTR || (committing && (r == -ENOENT || r == -EBUSY));
 }
 
-/* Sleep for us microseconds. */
-static void sleep_us(long us)
-{
-	struct timespec ts = {.tv_sec = us / 1000000, .tv_nsec = (us % 1000000) * 1000};
-
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
-
 /* Milliseconds of CLOCK_MONOTONIC. */
 static long long now_ms(void)
 {
@@ -787,7 +779,7 @@ static void txn_pause(int attempt, unsigned int *seed)
 
 	if (max_us > NFT_TXN_PAUSE_MAX_MS * 1000L)
 		max_us = NFT_TXN_PAUSE_MAX_MS * 1000L;
-	sleep_us((long)((unsigned long)rand_r(seed) % (unsigned long)max_us) + 1);
+	sleep_us((unsigned long)rand_r(seed) % (unsigned long)max_us + 1);
 }
 
 /*
@@ -810,7 +802,7 @@ static bool txn_lock(struct nft_txn *txn, unsigned int *seed)
 		if (now_ms() >= deadline)
 			return false;
 		/* 0.2..1.2 ms: short next to one command's reads and commit. */
-		sleep_us(200 + (long)(rand_r(seed) % 1000));
+		sleep_us(200 + (unsigned long)(rand_r(seed) % 1000));
 		if (flock(txn->netns_fd, LOCK_EX | LOCK_NB) == 0)
 			return true;
 	}
