@@ -93,6 +93,7 @@
 #include "array.h"
 #include "cleanup.h"
 #include "fileio.h"
+#include "gostr.h"
 
 /*
  * Index entries an unlisted session checks with a stat before it lists the
@@ -165,54 +166,6 @@ char *store_trim(char *s, size_t *len)
 	return s;
 }
 
-/*
- * Go's filepath.Clean of p into out (room for strlen(p) + 2 bytes): repeated
- * slashes collapse, "." elements go, ".." removes the element before it (or
- * stays at the start of a relative path, or goes at the root), no trailing
- * slash, "." for an empty result. Purely lexical, like Go.
- */
-static void path_clean(const char *p, char *out)
-{
-	size_t n = strlen(p), r = 0, w = 0, dotdot = 0;
-	bool rooted = n > 0 && p[0] == '/';
-
-	if (rooted) {
-		out[w++] = '/';
-		r = 1;
-		dotdot = 1;
-	}
-	while (r < n) {
-		if (p[r] == '/') {
-			r++;
-		} else if (p[r] == '.' && (r + 1 == n || p[r + 1] == '/')) {
-			r++;
-		} else if (p[r] == '.' && p[r + 1] == '.' && (r + 2 == n || p[r + 2] == '/')) {
-			r += 2;
-			if (w > dotdot) {
-				/* Drop the last element. */
-				w--;
-				while (w > dotdot && out[w] != '/')
-					w--;
-			} else if (!rooted) {
-				/* A leading ".." of a relative path stays. */
-				if (w > 0)
-					out[w++] = '/';
-				out[w++] = '.';
-				out[w++] = '.';
-				dotdot = w;
-			}
-		} else {
-			if ((rooted && w != 1) || (!rooted && w != 0))
-				out[w++] = '/';
-			while (r < n && p[r] != '/')
-				out[w++] = p[r++];
-		}
-	}
-	if (w == 0)
-		out[w++] = '.';
-	out[w] = '\0';
-}
-
 int ipam_store_net_dir(const char *data_dir, const char *network, char **ret)
 {
 	_cleanup_free_ char *joined = NULL;
@@ -228,7 +181,7 @@ int ipam_store_net_dir(const char *data_dir, const char *network, char **ret)
 	out = malloc(strlen(joined) + 2);
 	if (!out)
 		return -ENOMEM;
-	path_clean(joined, out);
+	go_path_clean(joined, out);
 	*ret = out;
 	return 0;
 }
@@ -236,27 +189,13 @@ int ipam_store_net_dir(const char *data_dir, const char *network, char **ret)
 /* mkdir -p with mode 0755. */
 static int mkdir_p(const char *path, struct cni_err *err)
 {
-	_cleanup_free_ char *p = strdup(path);
+	size_t fail = 0;
+	int r = fileio_mkdir_p(path, 0755, NULL, &fail);
 
-	if (!p)
+	if (r == -ENOMEM)
 		return cni_err_nomem(err);
-	for (char *s = p + 1;; s++) {
-		if (*s == '/' || *s == '\0') {
-			char c = *s;
-			struct stat st;
-
-			*s = '\0';
-			if (mkdir(p, 0755) < 0 && errno != EEXIST)
-				return store_path_err(err, errno, "mkdir", p, NULL);
-			if (stat(p, &st) < 0)
-				return store_path_err(err, errno, "stat", p, NULL);
-			if (!S_ISDIR(st.st_mode))
-				return store_path_err(err, ENOTDIR, "mkdir", p, NULL);
-			*s = c;
-			if (!c)
-				break;
-		}
-	}
+	if (r < 0)
+		return cni_err_syscall(err, CNI_ERR_INTERNAL, -r, "mkdir %.*s", (int)fail, path);
 	return 0;
 }
 
@@ -456,22 +395,6 @@ void store_entries_compact(struct ipam_store *s)
 	s->tab.n = j;
 }
 
-/* Write all of [p, p + len) to fd, retrying EINTR and short writes; 0 or -errno. */
-int store_write_full(int fd, const char *p, size_t len)
-{
-	while (len) {
-		ssize_t w = write(fd, p, len);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -errno;
-		p += w;
-		len -= (size_t)w;
-	}
-	return 0;
-}
-
 /* The store's scratch buffer (SCRATCH_SIZE bytes), allocated on first use; NULL when out of memory. */
 char *store_scratch(struct ipam_store *s)
 {
@@ -519,12 +442,13 @@ static bool entry_refresh(struct ipam_store *s, struct store_entry *e)
 	return true;
 }
 
-/* Write a small file atomically: temp file in the same directory (0600) + rename. */
+/* Write a small file atomically: temp file in the same directory (0600) + rename. Its temp
+ * name is temp_path()'s, which the directory scan removes under the lock (see fileio.h). */
 int store_write_atomic(struct ipam_store *s, const char *name, const char *data,
 		       struct cni_err *err)
 {
 	_cleanup_free_ char *tmp = NULL, *final = NULL;
-	_cleanup_close_ int fd = -1;
+	const char *op = "open";
 	int r;
 
 	r = temp_path(s, name, &tmp, err);
@@ -532,20 +456,11 @@ int store_write_atomic(struct ipam_store *s, const char *name, const char *data,
 		r = store_path(s, &final, err, "%s", name);
 	if (r < 0)
 		return r;
-	fd = mkostemp(tmp, O_CLOEXEC);
-	if (fd < 0)
-		return store_path_err(err, errno, "open", tmp, NULL);
-	r = store_write_full(fd, data, strlen(data));
-	if (r < 0) {
-		unlink(tmp);
+	r = fileio_write_via_temp(tmp, final, data, strlen(data), &op);
+	if (r < 0 && strcmp(op, "open") == 0)
+		return store_path_err(err, -r, "open", tmp, NULL);
+	if (r < 0)
 		return store_path_err(err, -r, "write", final, NULL);
-	}
-	if (close(TAKE_FD(fd)) < 0 || rename(tmp, final) < 0) {
-		int e = errno;
-
-		unlink(tmp);
-		return store_path_err(err, e, "write", final, NULL);
-	}
 	return 0;
 }
 
@@ -759,7 +674,7 @@ int ipam_store_reserve(struct ipam_store *s, const char *cid, const char *ifname
 	fd = mkostemp(tmp, O_CLOEXEC);
 	if (fd < 0)
 		return store_path_err(err, errno, "open", s->dir, name);
-	werr = -store_write_full(fd, content, clen);
+	werr = -fileio_write_all(fd, content, clen);
 	if (close(fd) < 0 && !werr)
 		werr = errno;
 	if (werr) {

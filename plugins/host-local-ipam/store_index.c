@@ -26,6 +26,8 @@
 
 #include "array.h"
 #include "cleanup.h"
+#include "fileio.h"
+#include "hex.h"
 
 /*
  * First line of the index; the stamp field is written last, in place (see
@@ -104,7 +106,7 @@ struct outbuf {
 static void out_flush(struct outbuf *b)
 {
 	if (b->len && !b->err)
-		b->err = store_write_full(b->fd, b->p, b->len);
+		b->err = fileio_write_all(b->fd, b->p, b->len);
 	b->len = 0;
 }
 
@@ -123,7 +125,7 @@ static inline void out_mem(struct outbuf *b, const void *p, size_t n)
 		out_flush(b);
 		if (n > b->cap) {
 			if (!b->err)
-				b->err = store_write_full(b->fd, p, n);
+				b->err = fileio_write_all(b->fd, p, n);
 			return;
 		}
 	}
@@ -203,7 +205,6 @@ static void out_nsec(struct outbuf *b, long v)
 /* Append s with the bytes of index_escaped as "%XX" (upper-case hex). */
 static void out_escaped(struct outbuf *b, const char *s)
 {
-	static const char hex[] = "0123456789ABCDEF";
 	const unsigned char *p = (const unsigned char *)s;
 
 	for (;;) {
@@ -218,8 +219,8 @@ static void out_escaped(struct outbuf *b, const char *s)
 			return;
 		w = out_room(b, 3);
 		w[0] = '%';
-		w[1] = hex[*p >> 4];
-		w[2] = hex[*p & 15];
+		w[1] = hex_upper(*p >> 4);
+		w[2] = hex_upper(*p);
 		b->len += 3;
 		p++;
 	}
@@ -238,17 +239,6 @@ static void out_entry(struct outbuf *b, const struct store_entry *e)
 	out_char(b, ' ');
 	out_escaped(b, e->owner);
 	out_char(b, '\n');
-}
-
-/* Value of a hex digit, or -1. */
-static int hex_value(unsigned char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c |= 0x20;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
 }
 
 /*
@@ -308,9 +298,9 @@ static char *unescape_line(char *p)
 			*w = '\0';
 			return p + 1;
 		} else if (*p == '%') {
-			int hi = hex_value((unsigned char)p[1]), lo;
+			int hi = hex_digit((unsigned char)p[1]), lo;
 
-			lo = hi < 0 ? -1 : hex_value((unsigned char)p[2]);
+			lo = hi < 0 ? -1 : hex_digit((unsigned char)p[2]);
 			if (lo < 0 || (hi | lo) == 0)
 				return NULL;
 			*w++ = (char)(hi << 4 | lo);

@@ -82,8 +82,6 @@ struct store_entry *store_entry_find(struct ipam_store *s, const char *name);
 void store_entries_compact(struct ipam_store *s);
 /* Remove e's file; 0 or a negative errno recorded in err. */
 int store_entry_remove(struct ipam_store *s, struct store_entry *e, struct cni_err *err);
-/* Write all of [p, p + len) to fd; 0 or -errno. */
-int store_write_full(int fd, const char *p, size_t len);
 /* Write a small file atomically (temp file + rename). */
 int store_write_atomic(struct ipam_store *s, const char *name, const char *data,
 		       struct cni_err *err);
