@@ -23,6 +23,7 @@
 #include "cleanup.h"
 #include "cni/conf.h"
 #include "cni/delegate.h"
+#include "fileio.h"
 #include "hwaddr.h"
 #include "sleep.h"
 #include "net/netns.h"
@@ -44,6 +45,10 @@
 
 /* Room for "net/ipv6/conf/<ifname>/<key>" with the longest key we set. */
 #define IF_SYSCTL_MAX 64
+
+/* addr_assign_type of a link whose MAC was set (NET_ADDR_SET of <linux/netdevice.h>): the
+ * kernel keeps a bridge's such MAC instead of taking its lowest port's. */
+#define ADDR_ASSIGN_SET "3"
 
 /* Per-command state: the config, the sockets and the container namespace. */
 struct bridge_ctx {
@@ -163,9 +168,74 @@ static int enable_forwarding(struct bridge_ctx *c, int family, struct cni_err *e
 
 /* ---- ADD: the bridge ---------------------------------------------------------------- */
 
+static bool mac_is_zero(const uint8_t *mac, size_t len);
+
+/* /sys/class/net/<ifname>/<attr> without its newline into buf; false when unreadable. */
+static bool sysfs_net_attr(const char *ifname, const char *attr, char *buf, size_t size)
+{
+	_cleanup_free_ char *data = NULL;
+	char path[96];
+	size_t len;
+
+	if ((size_t)snprintf(path, sizeof(path), "/sys/class/net/%s/%s", ifname, attr) >=
+		    sizeof(path) ||
+	    fileio_read_path(path, 64, &data, &len) < 0)
+		return false;
+	len = strcspn(data, "\n");
+	if (len >= size)
+		return false;
+	memcpy(buf, data, len);
+	buf[len] = '\0';
+	return true;
+}
+
+/* Whether the kernel keeps br's MAC as it is. Only sysfs says (addr_assign_type), and it is
+ * believed only when it shows this namespace's bridge (the same ifindex and MAC: a /sys
+ * mounted for another namespace may hold a link of that name); false when it cannot say. */
+static bool mac_pinned(const struct nl_link *br)
+{
+	char v[HWADDR_TEXT_MAX], want[32], mac[HWADDR_TEXT_MAX];
+
+	hwaddr_format(br->mac, br->mac_len, mac);
+	snprintf(want, sizeof(want), "%d", br->index);
+	return sysfs_net_attr(br->name, "ifindex", v, sizeof(v)) && !strcmp(v, want) &&
+	       sysfs_net_attr(br->name, "address", v, sizeof(v)) && !strcmp(v, mac) &&
+	       sysfs_net_attr(br->name, "addr_assign_type", v, sizeof(v)) &&
+	       !strcmp(v, ADDR_ASSIGN_SET);
+}
+
+/* Pin br's MAC to the one it has: set, the kernel keeps it as ports join and leave instead
+ * of taking the lowest port MAC, which would break CHECK of the attachments that recorded
+ * it. Best effort: a failure is a warning. */
+static void pin_bridge_mac(struct bridge_ctx *c, const struct nl_link *br)
+{
+	struct cni_err e = {0};
+
+	if (nl_link_set_mac(c->host, br->index, br->mac, br->mac_len, &e) < 0)
+		cni_warn_err(c->log, &e,
+			     "could not pin the MAC of bridge '%s' (it follows its ports)",
+			     br->name);
+	else
+		cni_log(c->log, CNI_LOG_INFO, "MAC of bridge '%s' pinned", br->name);
+}
+
+/* A bridge that had no MAC before our port joined (its last port had left: the kernel then
+ * leaves it all-zero) took one from its ports: pin that, unless something already did. */
+static void pin_joined_bridge_mac(struct bridge_ctx *c, const struct nl_link *br)
+{
+	struct cni_err e = {0};
+	struct nl_link now;
+
+	if (nl_link_get_by_index(c->host, br->index, &now, &e) < 0)
+		cni_warn_err(c->log, &e, "could not look up bridge '%s' to pin its MAC", br->name);
+	else if (!mac_is_zero(now.mac, now.mac_len) && !mac_pinned(&now))
+		pin_bridge_mac(c, &now);
+}
+
 /* Create the bridge if missing (tolerating EEXIST), check it is one, optional promisc,
- * accept_ra=0, up. A bridge created here gets its MAC pinned at once, so it never follows
- * the lowest port MAC (the reference pins only when it adds a gateway address). */
+ * accept_ra=0, up. Its MAC gets pinned unless it is already: at once when created here,
+ * before our port joins when it exists (the reference pins only when it adds a gateway
+ * address to the bridge), so the bridge never follows the lowest port MAC. */
 static int ensure_bridge(struct bridge_ctx *c, struct nl_link *ret_br, struct cni_err *err)
 {
 	const struct bridge_conf *conf = c->conf;
@@ -197,15 +267,9 @@ static int ensure_bridge(struct bridge_ctx *c, struct nl_link *ret_br, struct cn
 		cni_err_prefix(err, "could not set promiscuous mode on \"%s\"", conf->bridge);
 		return cni_err_prefix(err, "failed to create bridge \"%s\"", conf->bridge);
 	}
-	if (created && br.mac_len) {
-		struct cni_err e = {0};
-
-		/* Without the pin the bridge takes the lowest port MAC and changes with it. */
-		if (nl_link_set_mac(c->host, br.index, br.mac, br.mac_len, &e) < 0)
-			cni_warn_err(c->log, &e,
-				     "could not pin the MAC of bridge '%s' (it follows its ports)",
-				     conf->bridge);
-	}
+	/* An all-zero MAC cannot be set: bridge_cmd_add pins the one our port brings. */
+	if (!mac_is_zero(br.mac, br.mac_len) && (created || !mac_pinned(&br)))
+		pin_bridge_mac(c, &br);
 	accept_ra_off(c, &br);
 	if (!(br.flags & IFF_UP) && nl_link_set_up(c->host, br.index, true, err) < 0)
 		return cni_err_prefix(err, "failed to create bridge \"%s\"", conf->bridge);
@@ -841,6 +905,8 @@ int bridge_cmd_add(const struct cni_cmd_args *args, char **ret_out, struct cni_e
 	if (attach_port(&c, &br, &host, c.conf->hairpin || c.conf->promisc, c.conf->port_isolation,
 			c.conf->vlan, c.conf->trunk, c.conf->n_trunk, err) < 0)
 		goto undo_veth;
+	if (mac_is_zero(br.mac, br.mac_len))
+		pin_joined_bridge_mac(&c, &br);
 
 	res = cni_result_new();
 	if (!res) {

@@ -102,6 +102,16 @@ class BridgeTest(CNITestCase):
                              (addr, ns.name, p.stdout, p.stderr))
         return p.returncode == 0
 
+    def join_low_port(self, bridge=BRIDGE):
+        """A port that is no container's joins `bridge` with a MAC below any the kernel
+        picks at random (those set the locally administered bit): a bridge whose MAC is
+        not pinned takes it."""
+        self.node.sh("ip link add cnilow0 type veth peer name cnilow1 && "
+                     "ip link set cnilow0 address 00:00:00:00:00:01 master %s up" % bridge)
+
+    def bridge_mac(self, bridge=BRIDGE):
+        return self.links(self.node)[bridge]["address"]
+
     def wait_until(self, pred, timeout=5.0):
         end = time.time() + timeout
         while not pred():
@@ -646,6 +656,79 @@ add rule inet cni_plugins_masquerade masq_checks ip saddr == 10.55.0.200 ip dadd
                             "Sandbox in prevResult  doesn't match configured netns: %s" % ctr.path)
         self.delete(conf, ctr, prev=res)
         self.assertClean(ctr)
+
+    def test_check_after_ports_join_a_bridge_not_created_here(self):
+        """A bridge the plugin did not create (made beforehand, with or without a MAC of
+        its own, or by the reference) follows its lowest port MAC until something pins it:
+        the first ADD pins it, so CHECK of every attachment still passes after another
+        port with a lower MAC joined."""
+        for case in ("made beforehand", "made beforehand, MAC all-zero", "reference"):
+            with self.subTest(case):
+                # A node of its own per case, so that one failing leaves the next alone.
+                self.node, self.data = self.netns("bnode"), self.tmpdir()
+                ipam_conf, l2 = self.conf(), self.conf(ipam=None)
+                atts = []
+                if case == "reference":
+                    if not os.path.exists(os.path.join(cnitest.REFERENCE_BIN, "bridge")):
+                        self.skipTest("the reference bridge plugin is not installed")
+                    # The reference pins nothing without a gateway address on the bridge.
+                    ctr = self.container()
+                    r = cnitest.run_reference("bridge", "ADD", ipam_conf, "go", ctr.path,
+                                              self.node.name)
+                    self.assertOK(r)
+                    atts.append((ipam_conf, ctr, r.json, "go"))
+                else:
+                    self.node.sh("ip link add %s type bridge && ip link set %s up" %
+                                 (BRIDGE, BRIDGE))
+                    if case.endswith("all-zero"):
+                        # The kernel leaves a bridge whose last port left this MAC.
+                        self.join_low_port()
+                        self.node.sh("ip link del cnilow0")
+                        self.assertEqual(self.bridge_mac(), "00:00:00:00:00:00")
+                for conf, cid in ((ipam_conf, "a"), (l2, "b")):
+                    ctr = self.container()
+                    atts.append((conf, ctr, self.add(conf, ctr, cid=cid), cid))
+                self.join_low_port()
+                for conf, ctr, res, cid in atts:
+                    self.assertOK(self.check(conf, ctr, res, cid=cid))
+                    if case == "reference" and conf is ipam_conf:
+                        # The reference's own CHECK passes too.
+                        self.assertOK(cnitest.run_reference(
+                            "bridge", "CHECK", dict(ipam_conf, prevResult=res), cid,
+                            ctr.path, self.node.name))
+                # One MAC, from the first ADD on.
+                self.assertEqual({res["interfaces"][0]["mac"] for _, _, res, _ in atts},
+                                 {self.bridge_mac()})
+                for conf, ctr, res, cid in atts:
+                    self.delete(conf, ctr, cid=cid, prev=res)
+
+    def test_add_to_a_pinned_bridge_keeps_its_neighbours(self):
+        """Pinning a bridge's MAC clears its neighbour entries (the kernel's reaction to a
+        MAC set, even to the same MAC): an ADD that finds the bridge pinned already (sysfs
+        says so where it shows the node's namespace, as `ip netns exec` mounts it) sets
+        nothing, so an L2 network does not disturb the addresses the node has there."""
+        wrapper = os.path.join(self.tmpdir(), "bridge")
+        with open(wrapper, "w") as f:
+            f.write("#!/bin/sh\nexec ip netns exec %s %s\n"
+                    % (self.node.name, cnitest.plugin_path("bridge")))
+        os.chmod(wrapper, 0o755)
+        conf = self.conf(ipam=None)
+        atts = []
+        for cid in ("a", "b"):
+            ctr = self.container()
+            r = run_plugin(wrapper, "ADD", conf, containerid=cid, netns=ctr.path,
+                           path=self.path)
+            atts.append((ctr, self.assertOK(r), cid))
+            if cid == "a":
+                self.node.sh("ip addr add 192.0.2.1/24 dev %s && ip neigh add 192.0.2.9 "
+                             "lladdr 02:00:00:00:00:09 dev %s nud permanent" % (BRIDGE, BRIDGE))
+        self.assertEqual(self.node.sh("ip neigh show dev %s" % BRIDGE).split(),
+                         ["192.0.2.9", "lladdr", "02:00:00:00:00:09", "PERMANENT"])
+        self.assertEqual(sh("ip netns exec %s cat /sys/class/net/%s/addr_assign_type"
+                            % (self.node.name, BRIDGE)).strip(), "3")
+        for ctr, res, cid in atts:
+            self.assertOK(self.check(conf, ctr, res, cid=cid))
+            self.delete(conf, ctr, cid=cid, prev=res)
 
     # ---- bad input -----------------------------------------------------------------------
 

@@ -33,6 +33,7 @@ class BridgeVlanTest(CNITestCase):
     delete = test_bridge.BridgeTest.delete
     check = test_bridge.BridgeTest.check
     links = test_bridge.BridgeTest.links
+    join_low_port = test_bridge.BridgeTest.join_low_port
 
     def setUp(self):
         super().setUp()
@@ -86,10 +87,13 @@ class BridgeVlanTest(CNITestCase):
                              (addr, ns.name, p.stdout, p.stderr))
         return p.returncode == 0
 
-    def add_check(self, conf, ctr, cid):
-        res = self.add(conf, ctr, cid=cid)
-        self.assertOK(self.check(conf, ctr, res, cid=cid))
-        return res
+    def check_all(self, *atts):
+        """After every port joined, and one more with the lowest MAC: CHECK of each
+        (conf, container, result, cid) passes (it compares the bridge's MAC with the one
+        the result recorded)."""
+        self.join_low_port()
+        for conf, ctr, res, cid in atts:
+            self.assertOK(self.check(conf, ctr, res, cid=cid))
 
     def go_plug(self, cmd, conf, ctr, cid):
         """Debian's Go bridge (with its own host-local) in the same node namespace."""
@@ -107,11 +111,9 @@ class BridgeVlanTest(CNITestCase):
         c1, c2, c3 = self.container(), self.container(), self.container()
         conf = self.conf(vlan=100, isGateway=True, subnet="10.56.0.0/24")
         other = self.conf(ipam=None, vlan=200)
-        # Each CHECKed before the next port joins: the gateway is not on the bridge, so
-        # nothing pins the bridge's MAC, which follows its ports' (as in the reference).
-        r1 = self.add_check(conf, c1, "a")
-        r2 = self.add_check(conf, c2, "b")
-        r3 = self.add_check(other, c3, "c")
+        r1 = self.add(conf, c1, cid="a")
+        r2 = self.add(conf, c2, cid="b")
+        r3 = self.add(other, c3, cid="c")
         self.assertEqual(self.filtering(), 1)
         vl = self.vlans()
         access = [{"vlan": 100, "flags": NATIVE}]
@@ -136,6 +138,8 @@ class BridgeVlanTest(CNITestCase):
         self.assertFalse(self.ping(c3, a1, check=False), "VLAN 200 reached VLAN 100")
         self.assertFalse(self.ping(c3, "10.56.0.1", check=False),
                          "VLAN 200 reached VLAN 100's gateway")
+        # The gateway is not on the bridge, which keeps its MAC all the same.
+        self.check_all((conf, c1, r1, "a"), (conf, c2, r2, "b"), (other, c3, r3, "c"))
         self.delete(conf, c1, cid="a")
         self.delete(conf, c2, cid="b")
         self.delete(other, c3, cid="c")
@@ -152,9 +156,10 @@ class BridgeVlanTest(CNITestCase):
         a container's tagged links reach the access ports of their VLAN and no other."""
         t, a100, a201 = self.container(), self.container(), self.container()
         trunk = self.conf(ipam=None, vlanTrunk=[{"id": 100}, {"minID": 200, "maxID": 202}])
-        rt = self.add_check(trunk, t, "t")
-        r100 = self.add(self.conf(ipam=None, vlan=100), a100, cid="a100")
-        r201 = self.add(self.conf(ipam=None, vlan=201), a201, cid="a201")
+        rt = self.add(trunk, t, cid="t")
+        c100, c201 = self.conf(ipam=None, vlan=100), self.conf(ipam=None, vlan=201)
+        r100 = self.add(c100, a100, cid="a100")
+        r201 = self.add(c201, a201, cid="a201")
         self.assertEqual(self.filtering(), 1)
         vl = self.vlans()
         self.assertEqual(vl[self.host_port(rt)], [{"vlan": 1, "flags": NATIVE}, {"vlan": 100},
@@ -173,6 +178,8 @@ class BridgeVlanTest(CNITestCase):
                          "VLAN 100 reached VLAN 201")
         self.assertFalse(self.ping(t, "169.254.1.3", check=False),
                          "the trunk's untagged frames reached VLAN 201")
+        self.check_all((trunk, t, rt, "t"), (c100, a100, r100, "a100"),
+                       (c201, a201, r201, "a201"))
         self.delete(trunk, t, cid="t")
         self.assertNotIn(self.host_port(rt), self.vlans())
 
@@ -181,9 +188,10 @@ class BridgeVlanTest(CNITestCase):
         VLAN 200's."""
         t, a100, a200 = self.container(), self.container(), self.container()
         trunk = self.conf(ipam=None, vlan=100, vlanTrunk=[{"id": 200}])
-        rt = self.add_check(trunk, t, "t")
-        self.add(self.conf(ipam=None, vlan=100), a100, cid="a100")
-        self.add(self.conf(ipam=None, vlan=200), a200, cid="a200")
+        rt = self.add(trunk, t, cid="t")
+        c100, c200 = self.conf(ipam=None, vlan=100), self.conf(ipam=None, vlan=200)
+        r100 = self.add(c100, a100, cid="a100")
+        r200 = self.add(c200, a200, cid="a200")
         self.assertEqual(self.vlans()[self.host_port(rt)],
                          [{"vlan": 100, "flags": NATIVE}, {"vlan": 200}])
         self.l2(t, "169.254.100.1/24")
@@ -195,6 +203,8 @@ class BridgeVlanTest(CNITestCase):
         self.ping(t, "169.254.200.2")
         self.assertFalse(self.ping(t, "169.254.100.3", check=False),
                          "the trunk's untagged frames reached VLAN 200")
+        self.check_all((trunk, t, rt, "t"), (c100, a100, r100, "a100"),
+                       (c200, a200, r200, "a200"))
         self.delete(trunk, t, cid="t")
         self.assertNotIn(self.host_port(rt), self.vlans())
 
@@ -236,13 +246,8 @@ class BridgeVlanTest(CNITestCase):
         rg = self.go_plug("ADD", base, cg, "go")
         self.assertEqual(rg.rc, 0, rg)
         rg = rg.json
-        # Ours checks Go's and Go 1.1.1 checks ours, each before another port joins (the
-        # bridge's MAC follows its ports').
-        self.assertOK(self.check(base, cg, rg, cid="go"))
         ours = dict(base, preserveDefaultVlan=True)
         ro = self.add(ours, co, cid="ours")
-        r = self.go_plug("CHECK", dict(ours, prevResult=ro), co, "ours")
-        self.assertEqual(r.rc, 0, r)
         vl = self.vlans()
         self.assertEqual(vl[self.host_port(rg)], vl[self.host_port(ro)])
         self.assertEqual(vl[self.host_port(ro)],
@@ -262,6 +267,12 @@ class BridgeVlanTest(CNITestCase):
         self.add(self.conf(ipam=None, vlan=200), c200, cid="v200")
         self.l2(c200, "10.57.0.200/24")
         self.assertFalse(self.ping(c200, ag, check=False), "VLAN 200 reached VLAN 100")
+        # Go's bridge follows its ports' MACs (the gateway is not on it) until our ADD pins
+        # it: ours checks Go's attachment and its own, and Go 1.1.1 both, after all joined.
+        self.check_all((base, cg, rg, "go"), (ours, co, ro, "ours"))
+        for conf, ctr, res, cid in ((base, cg, rg, "go"), (ours, co, ro, "ours")):
+            r = self.go_plug("CHECK", dict(conf, prevResult=res), ctr, cid)
+            self.assertEqual(r.rc, 0, r)
         self.delete(ours, co, cid="ours")
         r = self.go_plug("DEL", base, cg, "go")
         self.assertEqual(r.rc, 0, r)
