@@ -1080,6 +1080,23 @@ static void live_vlan(struct live *lv)
 	CHECK_INT(nl_link_del(lv->host, br.index, &err), 0);
 }
 
+/* Poll until the link's operstate is up (up true) or anything else (up false), for at most
+ * a minute: a bound on a hang, never what decides a result when the kernel works. */
+static bool wait_operstate(struct nl_sock *sock, int ifindex, bool up)
+{
+	for (int i = 0; i < 6000; i++) {
+		struct cni_err e = {0};
+		struct nl_link l;
+
+		if (nl_link_get_by_index(sock, ifindex, &l, &e) < 0)
+			return false;
+		if ((l.operstate == IF_OPER_UP) == up)
+			return true;
+		usleep(10 * 1000);
+	}
+	return false;
+}
+
 static void live_links(struct live *lv)
 {
 	static const uint8_t cmac[6] = {0x02, 0x11, 0x22, 0x33, 0x44, 0x55};
@@ -1158,12 +1175,17 @@ static void live_links(struct live *lv)
 	CHECK_INT(nl_link_set_up(lv->host, br.index, true, &err), 0);
 	CHECK_INT(nl_link_set_up(lv->host, hv.index, true, &err), 0);
 	CHECK_INT(nl_link_set_up(lv->cont, cv.index, true, &err), 0);
+	/* The kernel publishes a carrier change later (its linkwatch work, up to a second and
+	 * more on a slow machine): wait for it here, then the plugin's wait must see it. */
+	CHECK(wait_operstate(lv->host, hv.index, true));
 	CHECK_INT(nl_link_wait_oper_up(lv->host, hv.index, &err), 0);
 	CHECK_INT(nl_link_get_by_index(lv->host, hv.index, &hv, &err), 0);
 	CHECK(hv.flags & IFF_UP);
 	CHECK_INT(hv.operstate, IF_OPER_UP);
-	/* A down link times out with the reference's message (takes ~2.5 s). */
+	/* A down link times out with the reference's message (takes ~2.5 s), once the kernel
+	 * has published that it is down. */
 	CHECK_INT(nl_link_set_up(lv->cont, cv.index, false, &err), 0);
+	CHECK(wait_operstate(lv->host, hv.index, false));
 	CHECK_INT(nl_link_wait_oper_up(lv->host, hv.index, &err), -ETIMEDOUT);
 	/* The kernel's operstate name: 6.1 reports the peer's state as the lower layer's. */
 	if (strcmp(err.msg, "bridge port in error state: lowerlayerdown") != 0)
