@@ -349,18 +349,7 @@ static int list_rules_filtered_or_empty(struct nft_txn *txn, int family, const c
 int nft_list_rules_or_empty(struct nft_txn *txn, int family, const char *table, const char *chain,
 			    struct nft_rule_list **ret_list, struct cni_err *err)
 {
-	struct nft_rule_list *list;
-	int r;
-
-	r = nft_list_rules(txn, family, table, chain, ret_list, err);
-	if (r != -ENOENT)
-		return r;
-	cni_err_clear(err);
-	list = calloc(1, sizeof(*list));
-	if (!list)
-		return cni_err_nomem(err);
-	*ret_list = list;
-	return 0;
+	return list_rules_filtered_or_empty(txn, family, table, chain, NULL, NULL, ret_list, err);
 }
 
 int nft_txn_delete_rules_if(struct nft_txn *txn, int family, const char *table, const char *chain,
