@@ -398,6 +398,22 @@ static int go_argv(const struct xt_rule *rule, char *out, size_t size, struct cn
 	return 0;
 }
 
+/* CHECK of one rule: "expected <chain >rule [args] not found" when it is not there. */
+static int expect_rule(struct nft_txn *txn, const struct xt_rule *rule, const char *chain,
+		       struct cni_err *err)
+{
+	char text[512];
+	bool exists = false;
+	int r = xt_rule_exists(txn, rule, &exists, err);
+
+	if (r < 0 || exists)
+		return r;
+	r = go_argv(rule, text, sizeof(text), err);
+	return r < 0 ? r
+		     : cni_err_set(err, CNI_ERR_INTERNAL, "expected %srule %s not found", chain,
+				   text);
+}
+
 /* CHECK one family: the jumps and each address's rules. */
 static int check_family(struct nft_txn *txn, const struct fw_conf *c, int af, struct cni_err *err)
 {
@@ -405,8 +421,6 @@ static int check_family(struct nft_txn *txn, const struct fw_conf *c, int af, st
 	int fam = nfproto(af);
 	struct fw_addrs ips;
 	struct xt_rule *fwd_jump, *admin_jump;
-	char text[512];
-	bool exists = false;
 	size_t i;
 	int r;
 
@@ -419,39 +433,19 @@ static int check_family(struct nft_txn *txn, const struct fw_conf *c, int af, st
 		r = simple_rule(fam, FW_CHAIN_FORWARD, NULL, FW_COMMENT_ADMIN, c->admin_chain, 0,
 				&s, &admin_jump, err);
 	if (r == 0)
-		r = xt_rule_exists(txn, fwd_jump, &exists, err);
+		r = expect_rule(txn, fwd_jump, "FORWARD ", err);
+	if (r == 0)
+		r = expect_rule(txn, admin_jump, FW_CHAIN_FORWARD " ", err);
 	if (r < 0)
 		return r;
-	if (!exists) {
-		r = go_argv(fwd_jump, text, sizeof(text), err);
-		return r < 0 ? r
-			     : cni_err_set(err, CNI_ERR_INTERNAL,
-					   "expected FORWARD rule %s not found", text);
-	}
-	r = xt_rule_exists(txn, admin_jump, &exists, err);
-	if (r < 0)
-		return r;
-	if (!exists) {
-		r = go_argv(admin_jump, text, sizeof(text), err);
-		return r < 0 ? r
-			     : cni_err_set(err, CNI_ERR_INTERNAL,
-					   "expected " FW_CHAIN_FORWARD " rule %s not found", text);
-	}
 	for (i = 0; i < ips.n; i++) {
 		_cleanup_(fw_rules_clear) struct fw_rules a = {0};
 		struct xt_rule *rules[2];
 		size_t k;
 
 		r = addr_rules(af, &ips.a[i], &a, &rules[0], &rules[1], err);
-		for (k = 0; r == 0 && k < 2; k++) {
-			r = xt_rule_exists(txn, rules[k], &exists, err);
-			if (r == 0 && !exists) {
-				r = go_argv(rules[k], text, sizeof(text), err);
-				if (r == 0)
-					r = cni_err_set(err, CNI_ERR_INTERNAL,
-							"expected rule %s not found", text);
-			}
-		}
+		for (k = 0; r == 0 && k < 2; k++)
+			r = expect_rule(txn, rules[k], "", err);
 		if (r < 0)
 			return r;
 	}
