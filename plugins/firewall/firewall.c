@@ -148,6 +148,19 @@ static int filter_missing(struct nft_txn *txn, struct xt_rule **in, size_t n,
 	return 0;
 }
 
+/* The jumps every attachment needs: FORWARD to CNI-FORWARD, CNI-FORWARD to the admin
+ * chain. */
+static int jump_rules(int fam, const struct fw_conf *c, struct fw_rules *s,
+		      struct xt_rule **ret_fwd, struct xt_rule **ret_admin, struct cni_err *err)
+{
+	int r = simple_rule(fam, "FORWARD", NULL, FW_COMMENT_FORWARD, FW_CHAIN_FORWARD, 0, s,
+			    ret_fwd, err);
+
+	return r < 0 ? r
+		     : simple_rule(fam, FW_CHAIN_FORWARD, NULL, FW_COMMENT_ADMIN, c->admin_chain, 0,
+				   s, ret_admin, err);
+}
+
 /* The comment of the rules specific to the policy. */
 static const char *policy_comment(enum fw_ingress p)
 {
@@ -187,11 +200,7 @@ static int add_family(struct nft_txn *txn, const struct fw_add *x, int af, struc
 	if (r == 0 && x->bridge)
 		r = xt_txn_ensure_chain(txn, fam, XT_TABLE_FILTER, FW_CHAIN_ISO2, err);
 	if (r == 0)
-		r = simple_rule(fam, "FORWARD", NULL, FW_COMMENT_FORWARD, FW_CHAIN_FORWARD, 0, &s,
-				&fwd_jump, err);
-	if (r == 0)
-		r = simple_rule(fam, FW_CHAIN_FORWARD, NULL, FW_COMMENT_ADMIN, c->admin_chain, 0,
-				&s, &admin_jump, err);
+		r = jump_rules(fam, c, &s, &fwd_jump, &admin_jump, err);
 	if (r == 0 && x->bridge)
 		r = simple_rule(fam, "FORWARD", NULL, FW_COMMENT_ISO_SHARED, FW_CHAIN_ISO1, 0, &s,
 				&iso_jump, err);
@@ -272,6 +281,18 @@ static int add_fill(struct nft_txn *txn, void *userdata, struct cni_err *err)
 	return r < 0 ? r : add_family(txn, x, AF_INET6, err);
 }
 
+/* The config of ADD and CHECK, which need the earlier plugin's result. */
+static int load_chained(const struct cni_cmd_args *args, struct fw_conf **ret, struct cni_err *err)
+{
+	int r = fw_conf_load(args, ret, err);
+
+	if (r < 0)
+		return r;
+	if (!(*ret)->prev)
+		return cni_err_set(err, CNI_ERR_INTERNAL, "missing prevResult from earlier plugin");
+	return 0;
+}
+
 /* The bridge the ingress policy isolates: prevResult's first interface. */
 static int ingress_bridge(const struct fw_conf *c, const char **ret, struct cni_err *err)
 {
@@ -296,11 +317,9 @@ static int fw_add(const struct cni_cmd_args *args, char **ret_out, struct cni_er
 	struct fw_add x = {0};
 	int r;
 
-	r = fw_conf_load(args, &c, err);
+	r = load_chained(args, &c, err);
 	if (r < 0)
 		return r;
-	if (!c->prev)
-		return cni_err_set(err, CNI_ERR_INTERNAL, "missing prevResult from earlier plugin");
 	x.conf = c;
 	r = ingress_bridge(c, &x.bridge, err);
 	if (r == 0)
@@ -427,11 +446,7 @@ static int check_family(struct nft_txn *txn, const struct fw_conf *c, int af, st
 	collect(c->prev, af, &ips);
 	if (ips.n == 0)
 		return 0;
-	r = simple_rule(fam, "FORWARD", NULL, FW_COMMENT_FORWARD, FW_CHAIN_FORWARD, 0, &s,
-			&fwd_jump, err);
-	if (r == 0)
-		r = simple_rule(fam, FW_CHAIN_FORWARD, NULL, FW_COMMENT_ADMIN, c->admin_chain, 0,
-				&s, &admin_jump, err);
+	r = jump_rules(fam, c, &s, &fwd_jump, &admin_jump, err);
 	if (r == 0)
 		r = expect_rule(txn, fwd_jump, "FORWARD ", err);
 	if (r == 0)
@@ -458,11 +473,9 @@ static int fw_check(const struct cni_cmd_args *args, char **ret_out, struct cni_
 	_cleanup_(nft_txn_freep) struct nft_txn *txn = NULL;
 	int r;
 
-	r = fw_conf_load(args, &c, err);
+	r = load_chained(args, &c, err);
 	if (r < 0)
 		return r;
-	if (!c->prev)
-		return cni_err_set(err, CNI_ERR_INTERNAL, "missing prevResult from earlier plugin");
 	r = nft_txn_new(&txn, err);
 	if (r == 0)
 		r = check_family(txn, c, AF_INET, err);
