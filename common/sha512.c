@@ -2,6 +2,10 @@
 /* SHA-512 as specified in FIPS 180-4, written for clarity; inputs here are short. */
 #include "sha512.h"
 
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "hex.h"
@@ -102,4 +106,20 @@ char *sha512_hex(const void *data, size_t len, size_t nchars, char *out)
 		out[i] = hex_lower(d[i / 2] >> (i % 2 ? 0 : 4));
 	out[nchars] = '\0';
 	return out;
+}
+
+int sha512_hex_printf(size_t nchars, char *out, const char *fmt, ...)
+{
+	char *key;
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vasprintf(&key, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return -ENOMEM;
+	sha512_hex(key, (size_t)n, nchars, out);
+	free(key);
+	return 0;
 }

@@ -18,4 +18,12 @@ void sha512(const void *data, size_t len, uint8_t out[SHA512_DIGEST_LEN]);
  */
 char *sha512_hex(const void *data, size_t len, size_t nchars, char *out);
 
+/*
+ * sha512_hex() of the text printf would make of fmt and its arguments, every
+ * byte of it whatever its length (a key joined from names). 0, or -ENOMEM with
+ * out untouched.
+ */
+int sha512_hex_printf(size_t nchars, char *out, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
 #endif

@@ -46,21 +46,9 @@ node_ns() { echo "$P-node$1"; }
 node_addr() { echo "198.51.100.1$1"; }
 pod_cidr() { echo "10.244.$1.0/24"; }
 
-# ---- output helpers (as in demo/demo.sh) -------------------------------------
-if [ -t 1 ]; then B=$'\e[1m' G=$'\e[32m' R=$'\e[31m' D=$'\e[2m' N=$'\e[0m'; else B= G= R= D= N=; fi
-STEP=0
-step() { STEP=$((STEP + 1)); printf '\n%s== %d. %s%s\n' "$B" "$STEP" "$*" "$N"; }
-say() { printf '   %s\n' "$*"; }
-ok() { printf '   %s✔ %s%s\n' "$G" "$*" "$N"; }
-die() { printf '\n%s✘ demo failed: %s%s\n' "$R" "$*" "$N" >&2; exit 1; }
-indent() { sed 's/^/     /'; }
-run() {
-	printf '   %s$ %s%s\n' "$D" "$*" "$N"
-	local out rc=0
-	out=$("$@" 2>&1) || rc=$?
-	[ -n "$out" ] && printf '%s\n' "$out" | indent
-	return $rc
-}
+# ---- output helpers -------------------------------------------------------
+# shellcheck source=demo/output.sh
+. "$ROOT/demo/output.sh"
 in_ns() { local ns=$1; shift; nsenter --net=/run/netns/"$ns" -- "$@"; }
 label() { local l=${1#"$P"-}; echo "${l#/proc/}"; }
 # run_ns <netns name or path> <cmd...>: like run, inside a namespace, labelled.

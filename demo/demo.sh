@@ -29,20 +29,8 @@ SERVER_PID=
 ATTACHED=()
 
 # ---- output helpers -------------------------------------------------------
-if [ -t 1 ]; then B=$'\e[1m' G=$'\e[32m' R=$'\e[31m' D=$'\e[2m' N=$'\e[0m'; else B= G= R= D= N=; fi
-STEP=0
-step() { STEP=$((STEP + 1)); printf '\n%s== %d. %s%s\n' "$B" "$STEP" "$*" "$N"; }
-say() { printf '   %s\n' "$*"; }
-ok() { printf '   %s✔ %s%s\n' "$G" "$*" "$N"; }
-die() { printf '\n%s✘ demo failed: %s%s\n' "$R" "$*" "$N" >&2; exit 1; }
-# Show a command, run it, indent its output.
-run() {
-	printf '   %s$ %s%s\n' "$D" "$*" "$N"
-	local out rc=0
-	out=$("$@" 2>&1) || rc=$?
-	[ -n "$out" ] && printf '%s\n' "$out" | sed 's/^/     /'
-	return $rc
-}
+# shellcheck source=demo/output.sh
+. "$ROOT/demo/output.sh"
 in_ns() { local ns=$1; shift; nsenter --net=/run/netns/"$ns" -- "$@"; }
 # run_ns <netns> <cmd...>: like run, inside a namespace, labelled with its role.
 run_ns() {

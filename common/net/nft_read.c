@@ -73,6 +73,15 @@ static int txn_before_read(struct nft_txn *txn, struct cni_err *err)
 	return 0;
 }
 
+/* The object a read names, and the generation the batch's reads are valid for. */
+static int read_obj_new(struct nft_txn *txn, struct nft_obj *o, enum obj_kind kind, int family,
+			const char *table, const char *chain, struct cni_err *err)
+{
+	int r = nft_obj_new(o, kind, family, table, chain, err);
+
+	return r < 0 ? r : txn_before_read(txn, err);
+}
+
 /* GET one table or chain and report whether it exists (ENOENT is "no"). */
 static int obj_exists(struct nft_txn *txn, uint16_t type, const struct nft_obj *o, bool *ret_exists,
 		      struct cni_err *err)
@@ -304,10 +313,7 @@ static int dump_rules(struct nft_txn *txn, int family, const char *table, const 
 	struct nlmsghdr *nlh;
 	int r;
 
-	r = txn_before_read(txn, err);
-	if (r < 0)
-		return r;
-	r = nft_obj_new(&filter, OBJ_RULE, family, table, chain, err);
+	r = read_obj_new(txn, &filter, OBJ_RULE, family, table, chain, err);
 	if (r < 0)
 		return r;
 	list = calloc(1, sizeof(*list));
@@ -349,18 +355,7 @@ static int list_rules_filtered_or_empty(struct nft_txn *txn, int family, const c
 int nft_list_rules_or_empty(struct nft_txn *txn, int family, const char *table, const char *chain,
 			    struct nft_rule_list **ret_list, struct cni_err *err)
 {
-	struct nft_rule_list *list;
-	int r;
-
-	r = nft_list_rules(txn, family, table, chain, ret_list, err);
-	if (r != -ENOENT)
-		return r;
-	cni_err_clear(err);
-	list = calloc(1, sizeof(*list));
-	if (!list)
-		return cni_err_nomem(err);
-	*ret_list = list;
-	return 0;
+	return list_rules_filtered_or_empty(txn, family, table, chain, NULL, NULL, ret_list, err);
 }
 
 int nft_txn_delete_rules_if(struct nft_txn *txn, int family, const char *table, const char *chain,
@@ -504,10 +499,7 @@ int nft_list_chains(struct nft_txn *txn, int family, const char *table,
 	struct nlmsghdr *nlh;
 	int r;
 
-	r = nft_obj_new(&o, OBJ_TABLE, family, table, NULL, err);
-	if (r < 0)
-		return r;
-	r = txn_before_read(txn, err);
+	r = read_obj_new(txn, &o, OBJ_TABLE, family, table, NULL, err);
 	if (r < 0)
 		return r;
 	list = calloc(1, sizeof(*list));
@@ -534,10 +526,7 @@ int nft_chain_get(struct nft_txn *txn, int family, const char *table, const char
 	struct nlmsghdr *nlh;
 	int r;
 
-	r = nft_obj_new(&o, OBJ_CHAIN, family, table, chain, err);
-	if (r < 0)
-		return r;
-	r = txn_before_read(txn, err);
+	r = read_obj_new(txn, &o, OBJ_CHAIN, family, table, chain, err);
 	if (r < 0)
 		return r;
 	got = nftnl_chain_alloc();

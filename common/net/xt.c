@@ -27,21 +27,23 @@
 /* Most matches one rule holds. */
 #define XT_RULE_MAX_EXPRS 64
 
+/* The -s or -d address of a rule, owned. */
+struct xt_addr_own {
+	bool given;	  /* the flag was given */
+	uint8_t addr[16]; /* the address, masked */
+	int len;	  /* its prefix length */
+	bool inv;	  /* negated */
+};
+
 /* The header part of a rule, owned. */
 struct xt_hdr_own {
-	char in[IFNAMSIZ_XT];  /* -i, "" for any */
-	bool in_inv;	       /* ! -i */
-	char out[IFNAMSIZ_XT]; /* -o, "" for any */
-	bool out_inv;	       /* ! -o */
-	uint8_t proto;	       /* -p, 0 for any */
-	bool has_src;	       /* -s given */
-	uint8_t src[16];       /* -s address, masked */
-	int src_len;	       /* its prefix length */
-	bool src_inv;	       /* ! -s */
-	bool has_dst;	       /* -d given */
-	uint8_t dst[16];       /* -d address, masked */
-	int dst_len;	       /* its prefix length */
-	bool dst_inv;	       /* ! -d */
+	char in[IFNAMSIZ_XT];	/* -i, "" for any */
+	bool in_inv;		/* ! -i */
+	char out[IFNAMSIZ_XT];	/* -o, "" for any */
+	bool out_inv;		/* ! -o */
+	uint8_t proto;		/* -p, 0 for any */
+	struct xt_addr_own src; /* -s */
+	struct xt_addr_own dst; /* -d */
 };
 
 struct xt_rule {
@@ -96,6 +98,7 @@ static void mask_addr(uint8_t *out, const void *addr, int len, int prefix)
 static int hdr_set_addr(struct xt_rule *rule, bool dst, const void *addr, int prefix, bool inv,
 			struct cni_err *err)
 {
+	struct xt_addr_own *a = dst ? &rule->hdr.dst : &rule->hdr.src;
 	int len = addr_len(rule->family);
 
 	if (prefix < 0)
@@ -103,23 +106,14 @@ static int hdr_set_addr(struct xt_rule *rule, bool dst, const void *addr, int pr
 	if (prefix > len * 8)
 		return cni_err_set_errno(err, CNI_ERR_INVALID_CONFIG, EINVAL,
 					 "iptables rule: prefix length %d out of range", prefix);
-	if (dst) {
-		if (rule->hdr.has_dst)
-			return cni_err_set_errno(err, CNI_ERR_INVALID_CONFIG, EINVAL,
-						 "iptables rule: multiple -d flags not allowed");
-		rule->hdr.has_dst = true;
-		mask_addr(rule->hdr.dst, addr, len, prefix);
-		rule->hdr.dst_len = prefix;
-		rule->hdr.dst_inv = inv;
-	} else {
-		if (rule->hdr.has_src)
-			return cni_err_set_errno(err, CNI_ERR_INVALID_CONFIG, EINVAL,
-						 "iptables rule: multiple -s flags not allowed");
-		rule->hdr.has_src = true;
-		mask_addr(rule->hdr.src, addr, len, prefix);
-		rule->hdr.src_len = prefix;
-		rule->hdr.src_inv = inv;
-	}
+	if (a->given)
+		return cni_err_set_errno(err, CNI_ERR_INVALID_CONFIG, EINVAL,
+					 "iptables rule: multiple %s flags not allowed",
+					 dst ? "-d" : "-s");
+	a->given = true;
+	mask_addr(a->addr, addr, len, prefix);
+	a->len = prefix;
+	a->inv = inv;
 	return 0;
 }
 
@@ -363,10 +357,10 @@ static int finish_matches(struct xt_rule *rule, struct cni_err *err)
 		if (r == 0)
 			r = push(rule, e_cmp(NFT_CMP_EQ, &h->proto, 1), true, err);
 	}
-	if (r == 0 && h->has_src && (h->src_len > 0 || h->src_inv))
-		r = add_addr(rule, v6 ? 8 : 12, h->src, h->src_len, h->src_inv, err);
-	if (r == 0 && h->has_dst && (h->dst_len > 0 || h->dst_inv))
-		r = add_addr(rule, v6 ? 24 : 16, h->dst, h->dst_len, h->dst_inv, err);
+	if (r == 0 && h->src.given && (h->src.len > 0 || h->src.inv))
+		r = add_addr(rule, v6 ? 8 : 12, h->src.addr, h->src.len, h->src.inv, err);
+	if (r == 0 && h->dst.given && (h->dst.len > 0 || h->dst.inv))
+		r = add_addr(rule, v6 ? 24 : 16, h->dst.addr, h->dst.len, h->dst.inv, err);
 	if (r < 0)
 		return r;
 	for (i = 0; i < rule->nmt; i++)

@@ -19,18 +19,14 @@ static const int families[] = {NFPROTO_IPV4, NFPROTO_IPV6};
 int xt_cni_chain_name(const char *prefix, const char *network, const char *container_id,
 		      char out[XT_CNI_CHAIN_LEN + 1], struct cni_err *err)
 {
-	size_t plen = strlen(prefix), nlen = strlen(network), ilen = strlen(container_id);
-	_cleanup_free_ char *buf = malloc(nlen + ilen + 1);
+	size_t plen = strlen(prefix);
 	char hex[XT_CNI_CHAIN_LEN + 1];
 
 	if (plen >= XT_CNI_CHAIN_LEN)
 		return cni_err_set_errno(err, CNI_ERR_INTERNAL, EINVAL,
 					 "chain name prefix '%s' too long", prefix);
-	if (!buf)
+	if (sha512_hex_printf(XT_CNI_CHAIN_LEN - plen, hex, "%s%s", network, container_id) < 0)
 		return cni_err_nomem(err);
-	memcpy(buf, network, nlen);
-	memcpy(buf + nlen, container_id, ilen);
-	sha512_hex(buf, nlen + ilen, XT_CNI_CHAIN_LEN - plen, hex);
 	snprintf(out, XT_CNI_CHAIN_LEN + 1, "%s%s", prefix, hex);
 	return 0;
 }

@@ -45,6 +45,17 @@ static const struct xt_builtin *builtin(const char *table, const char *chain)
 	return NULL;
 }
 
+/* Whether the chain exists, the batch bound to the generation this answer comes from. */
+static int chain_exists_bound(struct nft_txn *txn, int family, const char *table, const char *chain,
+			      bool *ret_exists, struct cni_err *err)
+{
+	int r = nft_chain_exists(txn, family, table, chain, ret_exists, err);
+
+	if (r == 0)
+		nft_txn_bind_generation(txn);
+	return r;
+}
+
 int xt_txn_ensure_chain(struct nft_txn *txn, int family, const char *table, const char *chain,
 			struct cni_err *err)
 {
@@ -52,10 +63,9 @@ int xt_txn_ensure_chain(struct nft_txn *txn, int family, const char *table, cons
 	bool exists;
 	int r;
 
-	r = nft_chain_exists(txn, family, table, chain, &exists, err);
+	r = chain_exists_bound(txn, family, table, chain, &exists, err);
 	if (r < 0)
 		return r;
-	nft_txn_bind_generation(txn);
 	if (exists)
 		return 0;
 	r = nft_table_exists(txn, family, table, &exists, err);
@@ -336,10 +346,9 @@ int xt_txn_delete_chain(struct nft_txn *txn, int family, const char *table, cons
 	bool exists;
 	int r;
 
-	r = nft_chain_exists(txn, family, table, chain, &exists, err);
+	r = chain_exists_bound(txn, family, table, chain, &exists, err);
 	if (r < 0)
 		return r;
-	nft_txn_bind_generation(txn);
 	if (exists) {
 		r = nft_txn_flush_chain(txn, family, table, chain, err);
 		if (r == 0)

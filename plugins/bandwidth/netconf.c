@@ -158,19 +158,12 @@ int bw_conf_load(const struct cni_cmd_args *args, struct bw_conf **ret, struct c
 
 int bw_ifb_name(const char *network, const char *container_id, char *out, struct cni_err *err)
 {
-	_cleanup_free_ char *key = NULL;
-	int n;
-
-	/* The reference hashes networkName+containerID, no separator. */
-	n = asprintf(&key, "%s%s", network, container_id);
-	if (n < 0) {
-		key = NULL;
-		return cni_err_nomem(err);
-	}
 	_Static_assert(BW_IFB_NAME_LEN < NL_IFNAMSIZ, "the ifb name must fit IFNAMSIZ");
+	/* The reference hashes networkName+containerID, no separator. */
+	if (sha512_hex_printf(BW_IFB_NAME_LEN - (sizeof(BW_IFB_PREFIX) - 1),
+			      out + sizeof(BW_IFB_PREFIX) - 1, "%s%s", network, container_id) < 0)
+		return cni_err_nomem(err);
 	memcpy(out, BW_IFB_PREFIX, sizeof(BW_IFB_PREFIX) - 1);
-	sha512_hex(key, (size_t)n, BW_IFB_NAME_LEN - (sizeof(BW_IFB_PREFIX) - 1),
-		   out + sizeof(BW_IFB_PREFIX) - 1);
 	return 0;
 }
 

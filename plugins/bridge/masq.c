@@ -17,18 +17,12 @@ void masq_network_hash(const char *network, char *out)
 int masq_instance_hash(const char *network, const char *ifname, const char *container_id, char *out,
 		       struct cni_err *err)
 {
-	_cleanup_free_ char *key = NULL;
-	int n;
-
 	/* Container IDs have no length limit: the exact bytes of any length are hashed. */
-	n = asprintf(&key, "%s:%s", ifname, container_id);
-	if (n < 0) {
-		key = NULL;
+	if (sha512_hex_printf(MASQ_NET_HASH_LEN, out + MASQ_NET_HASH_LEN + 1, "%s:%s", ifname,
+			      container_id) < 0)
 		return cni_err_nomem(err);
-	}
 	masq_network_hash(network, out);
 	out[MASQ_NET_HASH_LEN] = '-';
-	sha512_hex(key, (size_t)n, MASQ_NET_HASH_LEN, out + MASQ_NET_HASH_LEN + 1);
 	return 0;
 }
 

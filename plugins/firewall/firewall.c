@@ -148,6 +148,19 @@ static int filter_missing(struct nft_txn *txn, struct xt_rule **in, size_t n,
 	return 0;
 }
 
+/* The jumps every attachment needs: FORWARD to CNI-FORWARD, CNI-FORWARD to the admin
+ * chain. */
+static int jump_rules(int fam, const struct fw_conf *c, struct fw_rules *s,
+		      struct xt_rule **ret_fwd, struct xt_rule **ret_admin, struct cni_err *err)
+{
+	int r = simple_rule(fam, "FORWARD", NULL, FW_COMMENT_FORWARD, FW_CHAIN_FORWARD, 0, s,
+			    ret_fwd, err);
+
+	return r < 0 ? r
+		     : simple_rule(fam, FW_CHAIN_FORWARD, NULL, FW_COMMENT_ADMIN, c->admin_chain, 0,
+				   s, ret_admin, err);
+}
+
 /* The comment of the rules specific to the policy. */
 static const char *policy_comment(enum fw_ingress p)
 {
@@ -187,11 +200,7 @@ static int add_family(struct nft_txn *txn, const struct fw_add *x, int af, struc
 	if (r == 0 && x->bridge)
 		r = xt_txn_ensure_chain(txn, fam, XT_TABLE_FILTER, FW_CHAIN_ISO2, err);
 	if (r == 0)
-		r = simple_rule(fam, "FORWARD", NULL, FW_COMMENT_FORWARD, FW_CHAIN_FORWARD, 0, &s,
-				&fwd_jump, err);
-	if (r == 0)
-		r = simple_rule(fam, FW_CHAIN_FORWARD, NULL, FW_COMMENT_ADMIN, c->admin_chain, 0,
-				&s, &admin_jump, err);
+		r = jump_rules(fam, c, &s, &fwd_jump, &admin_jump, err);
 	if (r == 0 && x->bridge)
 		r = simple_rule(fam, "FORWARD", NULL, FW_COMMENT_ISO_SHARED, FW_CHAIN_ISO1, 0, &s,
 				&iso_jump, err);
@@ -272,6 +281,18 @@ static int add_fill(struct nft_txn *txn, void *userdata, struct cni_err *err)
 	return r < 0 ? r : add_family(txn, x, AF_INET6, err);
 }
 
+/* The config of ADD and CHECK, which need the earlier plugin's result. */
+static int load_chained(const struct cni_cmd_args *args, struct fw_conf **ret, struct cni_err *err)
+{
+	int r = fw_conf_load(args, ret, err);
+
+	if (r < 0)
+		return r;
+	if (!(*ret)->prev)
+		return cni_err_set(err, CNI_ERR_INTERNAL, "missing prevResult from earlier plugin");
+	return 0;
+}
+
 /* The bridge the ingress policy isolates: prevResult's first interface. */
 static int ingress_bridge(const struct fw_conf *c, const char **ret, struct cni_err *err)
 {
@@ -296,11 +317,9 @@ static int fw_add(const struct cni_cmd_args *args, char **ret_out, struct cni_er
 	struct fw_add x = {0};
 	int r;
 
-	r = fw_conf_load(args, &c, err);
+	r = load_chained(args, &c, err);
 	if (r < 0)
 		return r;
-	if (!c->prev)
-		return cni_err_set(err, CNI_ERR_INTERNAL, "missing prevResult from earlier plugin");
 	x.conf = c;
 	r = ingress_bridge(c, &x.bridge, err);
 	if (r == 0)
@@ -398,6 +417,22 @@ static int go_argv(const struct xt_rule *rule, char *out, size_t size, struct cn
 	return 0;
 }
 
+/* CHECK of one rule: "expected <chain >rule [args] not found" when it is not there. */
+static int expect_rule(struct nft_txn *txn, const struct xt_rule *rule, const char *chain,
+		       struct cni_err *err)
+{
+	char text[512];
+	bool exists = false;
+	int r = xt_rule_exists(txn, rule, &exists, err);
+
+	if (r < 0 || exists)
+		return r;
+	r = go_argv(rule, text, sizeof(text), err);
+	return r < 0 ? r
+		     : cni_err_set(err, CNI_ERR_INTERNAL, "expected %srule %s not found", chain,
+				   text);
+}
+
 /* CHECK one family: the jumps and each address's rules. */
 static int check_family(struct nft_txn *txn, const struct fw_conf *c, int af, struct cni_err *err)
 {
@@ -405,53 +440,27 @@ static int check_family(struct nft_txn *txn, const struct fw_conf *c, int af, st
 	int fam = nfproto(af);
 	struct fw_addrs ips;
 	struct xt_rule *fwd_jump, *admin_jump;
-	char text[512];
-	bool exists = false;
 	size_t i;
 	int r;
 
 	collect(c->prev, af, &ips);
 	if (ips.n == 0)
 		return 0;
-	r = simple_rule(fam, "FORWARD", NULL, FW_COMMENT_FORWARD, FW_CHAIN_FORWARD, 0, &s,
-			&fwd_jump, err);
+	r = jump_rules(fam, c, &s, &fwd_jump, &admin_jump, err);
 	if (r == 0)
-		r = simple_rule(fam, FW_CHAIN_FORWARD, NULL, FW_COMMENT_ADMIN, c->admin_chain, 0,
-				&s, &admin_jump, err);
+		r = expect_rule(txn, fwd_jump, "FORWARD ", err);
 	if (r == 0)
-		r = xt_rule_exists(txn, fwd_jump, &exists, err);
+		r = expect_rule(txn, admin_jump, FW_CHAIN_FORWARD " ", err);
 	if (r < 0)
 		return r;
-	if (!exists) {
-		r = go_argv(fwd_jump, text, sizeof(text), err);
-		return r < 0 ? r
-			     : cni_err_set(err, CNI_ERR_INTERNAL,
-					   "expected FORWARD rule %s not found", text);
-	}
-	r = xt_rule_exists(txn, admin_jump, &exists, err);
-	if (r < 0)
-		return r;
-	if (!exists) {
-		r = go_argv(admin_jump, text, sizeof(text), err);
-		return r < 0 ? r
-			     : cni_err_set(err, CNI_ERR_INTERNAL,
-					   "expected " FW_CHAIN_FORWARD " rule %s not found", text);
-	}
 	for (i = 0; i < ips.n; i++) {
 		_cleanup_(fw_rules_clear) struct fw_rules a = {0};
 		struct xt_rule *rules[2];
 		size_t k;
 
 		r = addr_rules(af, &ips.a[i], &a, &rules[0], &rules[1], err);
-		for (k = 0; r == 0 && k < 2; k++) {
-			r = xt_rule_exists(txn, rules[k], &exists, err);
-			if (r == 0 && !exists) {
-				r = go_argv(rules[k], text, sizeof(text), err);
-				if (r == 0)
-					r = cni_err_set(err, CNI_ERR_INTERNAL,
-							"expected rule %s not found", text);
-			}
-		}
+		for (k = 0; r == 0 && k < 2; k++)
+			r = expect_rule(txn, rules[k], "", err);
 		if (r < 0)
 			return r;
 	}
@@ -464,11 +473,9 @@ static int fw_check(const struct cni_cmd_args *args, char **ret_out, struct cni_
 	_cleanup_(nft_txn_freep) struct nft_txn *txn = NULL;
 	int r;
 
-	r = fw_conf_load(args, &c, err);
+	r = load_chained(args, &c, err);
 	if (r < 0)
 		return r;
-	if (!c->prev)
-		return cni_err_set(err, CNI_ERR_INTERNAL, "missing prevResult from earlier plugin");
 	r = nft_txn_new(&txn, err);
 	if (r == 0)
 		r = check_family(txn, c, AF_INET, err);

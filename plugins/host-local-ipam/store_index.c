@@ -449,6 +449,27 @@ void store_unlisted_save(struct ipam_store *s)
 }
 
 /*
+ * Write the directory's mtime as the stamp of the index open on fd, and
+ * remember it as the session's stamp; false when the directory could not be
+ * read or the stamp not written.
+ */
+static bool write_stamp(struct ipam_store *s, int fd)
+{
+	char stamp[STAMP_WIDTH + 2];
+	struct stat st;
+
+	if (fstat(s->dir_fd, &st) < 0)
+		return false;
+	snprintf(stamp, sizeof(stamp), "%0*lld.%09ld", STAMP_WIDTH - 10,
+		 (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+	if (pwrite(fd, stamp, strlen(stamp), (off_t)strlen(INDEX_MAGIC)) != (ssize_t)strlen(stamp))
+		return false;
+	s->stamp_sec = (long long)st.st_mtim.tv_sec;
+	s->stamp_nsec = st.st_mtim.tv_nsec;
+	return true;
+}
+
+/*
  * A session whose only changes were removals keeps the index's lines (the
  * entries of the files removed stay, stale) and only stamps it with the
  * directory's new mtime, then records the count of unlisted sessions: a
@@ -459,18 +480,10 @@ void store_unlisted_save(struct ipam_store *s)
 void store_index_restamp(struct ipam_store *s)
 {
 	_cleanup_close_ int fd = -1;
-	char stamp[STAMP_WIDTH + 2];
-	struct stat st;
 
 	fd = openat(s->dir_fd, IPAM_INDEX_NAME, O_WRONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-	if (fd < 0 || fstat(s->dir_fd, &st) < 0)
+	if (fd < 0 || !write_stamp(s, fd))
 		return;
-	snprintf(stamp, sizeof(stamp), "%0*lld.%09ld", STAMP_WIDTH - 10,
-		 (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
-	if (pwrite(fd, stamp, strlen(stamp), (off_t)strlen(INDEX_MAGIC)) != (ssize_t)strlen(stamp))
-		return;
-	s->stamp_sec = (long long)st.st_mtim.tv_sec;
-	s->stamp_nsec = st.st_mtim.tv_nsec;
 	close(TAKE_FD(fd));
 	store_unlisted_save(s);
 }
@@ -493,7 +506,6 @@ void store_index_save(struct ipam_store *s)
 {
 	_cleanup_close_ int fd = -1;
 	struct outbuf b = {.cap = SCRATCH_SIZE};
-	char stamp[STAMP_WIDTH + 2];
 	struct stat st;
 	size_t count = 0;
 	off_t len;
@@ -527,12 +539,5 @@ void store_index_save(struct ipam_store *s)
 	if (len < 0 || ftruncate(fd, len) < 0)
 		return;
 	/* Nothing else changes the directory while we hold the lock. */
-	if (fstat(s->dir_fd, &st) < 0)
-		return;
-	snprintf(stamp, sizeof(stamp), "%0*lld.%09ld", STAMP_WIDTH - 10,
-		 (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
-	if (pwrite(fd, stamp, strlen(stamp), (off_t)strlen(INDEX_MAGIC)) != (ssize_t)strlen(stamp))
-		return;
-	s->stamp_sec = (long long)st.st_mtim.tv_sec;
-	s->stamp_nsec = st.st_mtim.tv_nsec;
+	write_stamp(s, fd);
 }

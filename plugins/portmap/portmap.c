@@ -210,6 +210,15 @@ static int pm_marker_init(struct pm_marker *m, const char *network, const char *
 	return 0;
 }
 
+/* The command's marker, or none (*ret_long_id true) for a container ID too long for a
+ * rule comment: no rule is tagged with it, so no marker is kept for it either. */
+static int pm_marker_of(const struct cni_cmd_args *args, struct pm_marker *m, bool *ret_long_id,
+			struct cni_err *err)
+{
+	*ret_long_id = strlen(args->container_id) > PM_ID_MAX;
+	return *ret_long_id ? 0 : pm_marker_init(m, args->name, args->container_id, err);
+}
+
 /* Create the marker. Failures only weaken GC: warned about. Returns whether the marker
  * exists now. */
 static bool pm_marker_add(const struct cni_log *log, const struct pm_marker *m)
@@ -352,12 +361,9 @@ static int pm_add_mappings(const struct cni_cmd_args *args, const struct portmap
 	/* Before anything changes: an unusable state dir or no memory for the ports to
 	 * flush fails the command cleanly. An ID too long for a rule comment gets here only
 	 * when no rule is tagged with it: nothing for GC to know. */
-	long_id = strlen(args->container_id) > PM_ID_MAX;
-	if (!long_id) {
-		r = pm_marker_init(&m, args->name, args->container_id, err);
-		if (r < 0)
-			return r;
-	}
+	r = pm_marker_of(args, &m, &long_id, err);
+	if (r < 0)
+		return r;
 	if (c->has_v4 && (r = pm_conf_udp_ports(c, 0, &udp4, err)) < 0)
 		return r;
 	if (c->has_v6 && (r = pm_conf_udp_ports(c, 0, &udp6, err)) < 0)
@@ -455,12 +461,9 @@ int portmap_del(const struct cni_cmd_args *args, char **ret_out, struct cni_err 
 	if (r < 0)
 		return r;
 	/* ADD writes neither a marker nor a rule for longer IDs. */
-	long_id = strlen(args->container_id) > PM_ID_MAX;
-	if (!long_id) {
-		r = pm_marker_init(&m, args->name, args->container_id, err);
-		if (r < 0)
-			return r;
-	}
+	r = pm_marker_of(args, &m, &long_id, err);
+	if (r < 0)
+		return r;
 	r = pm_run_txn(pm_queue_delete_txn, NULL, &t, &txn, err);
 	if (r < 0)
 		return cni_err_prefix(err, "error deleting nftables rules");

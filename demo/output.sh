@@ -1,0 +1,19 @@
+# SPDX-License-Identifier: Apache-2.0
+# What the demos print: numbered steps, notes, checks, the failure, and commands shown with
+# their output indented. Sourced by demo/demo.sh and demo/cluster.sh.
+# shellcheck shell=bash
+if [ -t 1 ]; then B=$'\e[1m' G=$'\e[32m' R=$'\e[31m' D=$'\e[2m' N=$'\e[0m'; else B= G= R= D= N=; fi
+STEP=0
+step() { STEP=$((STEP + 1)); printf '\n%s== %d. %s%s\n' "$B" "$STEP" "$*" "$N"; }
+say() { printf '   %s\n' "$*"; }
+ok() { printf '   %s✔ %s%s\n' "$G" "$*" "$N"; }
+die() { printf '\n%s✘ demo failed: %s%s\n' "$R" "$*" "$N" >&2; exit 1; }
+indent() { sed 's/^/     /'; }
+# Show a command, run it, indent its output.
+run() {
+	printf '   %s$ %s%s\n' "$D" "$*" "$N"
+	local out rc=0
+	out=$("$@" 2>&1) || rc=$?
+	[ -n "$out" ] && printf '%s\n' "$out" | indent
+	return $rc
+}
