@@ -21,20 +21,20 @@
 
 /* A socket of the library: libmnl's type is opaque to its users, so it is ours here. */
 struct mnl_socket {
-	int fd;			 /* eventfd (script) or netlink socket (record mode) */
-	bool real;		 /* record mode: a real netlink socket */
-	int bus;		 /* NETLINK_ROUTE, NETLINK_NETFILTER */
-	unsigned int portid;	 /* our port id */
-	bool readable;		 /* the eventfd counter is set */
-	uint32_t seq_first;	 /* lowest sequence number of the last request */
-	uint32_t seq_last;	 /* highest */
-	bool dump;		 /* the last request asked for a dump */
-	bool rule_dump;		 /* ... of nftables rules (whose replies libnftnl parses) */
-	struct nlmsghdr *acked;	 /* headers of its messages that asked for an ACK */
-	size_t n_acked;		 /* their number */
-	size_t acks_sent;	 /* ACKs of them given by the automatic answer */
-	bool pending_end;	 /* the automatic answer is still to be given */
-	struct mnl_socket *next; /* list of open sockets */
+	int fd;			      /* eventfd (script) or netlink socket (record mode) */
+	bool real;		      /* record mode: a real netlink socket */
+	int bus;		      /* NETLINK_ROUTE, NETLINK_NETFILTER */
+	unsigned int portid;	      /* our port id */
+	bool readable;		      /* the eventfd counter is set */
+	uint32_t seq_first;	      /* lowest sequence number of the last request */
+	uint32_t seq_last;	      /* highest */
+	bool dump;		      /* the last request asked for a dump */
+	enum fake_kernel_parse parse; /* what libnftnl parses the reply's data messages as */
+	struct nlmsghdr *acked;	      /* headers of its messages that asked for an ACK */
+	size_t n_acked;		      /* their number */
+	size_t acks_sent;	      /* ACKs of them given by the automatic answer */
+	bool pending_end;	      /* the automatic answer is still to be given */
+	struct mnl_socket *next;      /* list of open sockets */
 };
 
 static struct mnl_socket *sockets;
@@ -182,7 +182,7 @@ static void note_request(struct mnl_socket *s, const uint8_t *buf, size_t len)
 	s->n_acked = 0;
 	s->acks_sent = 0;
 	s->dump = false;
-	s->rule_dump = false;
+	s->parse = FAKE_KERNEL_PARSE_NONE;
 	s->seq_first = s->seq_last = 0;
 	for (; mnl_nlmsg_ok(m, left); m = mnl_nlmsg_next(m, &left)) {
 		if (first || (int32_t)(m->nlmsg_seq - s->seq_first) < 0)
@@ -192,9 +192,12 @@ static void note_request(struct mnl_socket *s, const uint8_t *buf, size_t len)
 		first = false;
 		if ((m->nlmsg_flags & NLM_F_DUMP) == NLM_F_DUMP && !(m->nlmsg_flags & NLM_F_ACK)) {
 			s->dump = true;
-			s->rule_dump =
-				m->nlmsg_type == ((NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_GETRULE);
+			if (m->nlmsg_type == ((NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_GETRULE))
+				s->parse = FAKE_KERNEL_PARSE_RULE;
 		}
+		/* nft_read.c parses the answer to a chain request, dump or not, as chains. */
+		if (m->nlmsg_type == ((NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_GETCHAIN))
+			s->parse = FAKE_KERNEL_PARSE_CHAIN;
 		if (m->nlmsg_flags & NLM_F_ACK) {
 			struct nlmsghdr *a = realloc(s->acked, (s->n_acked + 1) * sizeof(*a));
 
@@ -309,13 +312,15 @@ static struct {
 	bool ok;
 } tried[4096];
 
-/* Whether libnftnl parses rule message m without crashing or exiting, tried by the helper
- * (cached by content). Without the helper nothing survives. */
-static bool survives(const struct nlmsghdr *m)
+/* Whether libnftnl parses message m as a rule or a chain (parse) without crashing or
+ * exiting, tried by the helper (cached by content and kind). Without the helper nothing
+ * survives. */
+static bool survives(const struct nlmsghdr *m, enum fake_kernel_parse parse)
 {
 	const uint8_t *p = (const void *)m;
-	uint64_t h = 1469598103934665603ull;
+	uint64_t h = 1469598103934665603ull ^ (uint64_t)parse;
 	uint32_t len = m->nlmsg_len;
+	uint8_t kind = (uint8_t)parse;
 	size_t slot;
 	char answer;
 	bool ok;
@@ -328,7 +333,8 @@ static bool survives(const struct nlmsghdr *m)
 		return tried[slot].ok;
 	if (checker_fd < 0 && !checker_start())
 		return false;
-	ok = send(checker_fd, &len, sizeof(len), MSG_NOSIGNAL) == sizeof(len) &&
+	ok = send(checker_fd, &kind, sizeof(kind), MSG_NOSIGNAL) == sizeof(kind) &&
+	     send(checker_fd, &len, sizeof(len), MSG_NOSIGNAL) == sizeof(len) &&
 	     send(checker_fd, p, len, MSG_NOSIGNAL) == (ssize_t)len &&
 	     recv(checker_fd, &answer, 1, MSG_WAITALL) == 1;
 	if (!ok)
@@ -338,38 +344,40 @@ static bool survives(const struct nlmsghdr *m)
 	return ok;
 }
 
-/* Keep a data message of a rule dump away from libnftnl's crashes (nft_read.c parses every
- * message of a rule dump as a rule): without its expressions when those are what it
- * cannot parse, else as a NLMSG_NOOP. */
-static void guard_rule(struct nlmsghdr *m)
+/* Keep a data message of a reply libnftnl parses away from its crashes (nft_read.c parses
+ * every data message of a rule dump as a rule, of a chain request as a chain): a rule
+ * without its expressions when those are what it cannot parse, else the message as a
+ * NLMSG_NOOP. */
+static void guard_message(struct nlmsghdr *m, enum fake_kernel_parse parse)
 {
 	struct nlattr *a;
 
-	if ((m->nlmsg_type >= NLMSG_NOOP && m->nlmsg_type <= NLMSG_OVERRUN) || survives(m))
+	if ((m->nlmsg_type >= NLMSG_NOOP && m->nlmsg_type <= NLMSG_OVERRUN) || survives(m, parse))
 		return;
-	if (m->nlmsg_len >= NLMSG_LENGTH(sizeof(struct nfgenmsg))) {
+	if (parse == FAKE_KERNEL_PARSE_RULE &&
+	    m->nlmsg_len >= NLMSG_LENGTH(sizeof(struct nfgenmsg))) {
 		mnl_attr_for_each (a, m, sizeof(struct nfgenmsg)) {
 			if (mnl_attr_get_type(a) == NFTA_RULE_EXPRESSIONS)
 				a->nla_type = NFTA_RULE_MAX + 1;
 		}
-		if (survives(m))
+		if (survives(m, parse))
 			return;
 	}
 	m->nlmsg_type = NLMSG_NOOP;
 }
 
-void fake_kernel_guard(uint8_t *buf, size_t len, bool rule_dump)
+void fake_kernel_guard(uint8_t *buf, size_t len, enum fake_kernel_parse parse)
 {
 	size_t pos = 0;
 
-	if (!rule_dump)
+	if (parse == FAKE_KERNEL_PARSE_NONE)
 		return;
 	while (len - pos >= sizeof(struct nlmsghdr)) {
 		struct nlmsghdr *m = (void *)(buf + pos);
 
 		if (m->nlmsg_len < sizeof(*m) || m->nlmsg_len > len - pos)
 			return;
-		guard_rule(m);
+		guard_message(m, parse);
 		if (NLMSG_ALIGN(m->nlmsg_len) >= len - pos)
 			return;
 		pos += NLMSG_ALIGN(m->nlmsg_len);
@@ -492,7 +500,7 @@ ssize_t mnl_socket_recvfrom(const struct mnl_socket *nl, void *buf, size_t bufsi
 		} else {
 			memcpy(buf, script + script_pos, len);
 			script_pos += len;
-			fake_kernel_guard(buf, len, s->rule_dump);
+			fake_kernel_guard(buf, len, s->parse);
 			if (script_flags & FAKE_KERNEL_FIX_SEQ)
 				fix_seq(s, buf, len);
 			n = (ssize_t)len;

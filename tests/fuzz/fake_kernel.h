@@ -46,17 +46,25 @@ void fake_kernel_script(const uint8_t *data, size_t size, unsigned flags);
 /* Record real replies from now on, appending them as a script to out (NULL: stop). */
 void fake_kernel_record(FILE *out);
 
+/* What libnftnl parses the data messages of a reply as. */
+enum fake_kernel_parse {
+	FAKE_KERNEL_PARSE_NONE,	 /* nothing: libnftnl never sees them */
+	FAKE_KERNEL_PARSE_RULE,	 /* rules (the answer to a rule dump) */
+	FAKE_KERNEL_PARSE_CHAIN, /* chains (the answer to a chain request, dump or not) */
+};
+
 /*
- * Keep the answer to an nftables rule dump (rule_dump true) away from the bugs of libnftnl
+ * Keep the answer to an nftables rule dump or chain request away from the bugs of libnftnl
  * 1.2.4, so that the fuzzer goes on looking for ours: its nftnl_rule_nlmsg_parse()
- * dereferences a missing NFTA_EXPR_NAME, reads past a string attribute without a NUL and
- * calls exit() ("nf_tables kernel ABI is broken") on an attribute of an unexpected size. A
- * data message of a rule dump (nft_read.c takes each for a rule, whatever its type) that libnftnl
- * does not survive, as tried by the helper program nftnl_check (which dies instead), loses
- * its expression list (the attribute gets a type libnftnl skips), or becomes a NLMSG_NOOP
- * when that is not enough. Every scripted reply passes through this.
+ * dereferences a missing NFTA_EXPR_NAME, reads past a string attribute without a NUL, and
+ * it and nftnl_chain_nlmsg_parse() call exit() ("nf_tables kernel ABI is broken") on an
+ * attribute of an unexpected size. A data message of such a reply (nft_read.c takes each
+ * for a rule or a chain, whatever its type) that libnftnl does not survive, as tried by the
+ * helper program nftnl_check (which dies instead), loses its expression list (a rule: the
+ * attribute gets a type libnftnl skips), or becomes a NLMSG_NOOP when that is not enough.
+ * Every scripted reply passes through this.
  */
-void fake_kernel_guard(uint8_t *buf, size_t len, bool rule_dump);
+void fake_kernel_guard(uint8_t *buf, size_t len, enum fake_kernel_parse parse);
 
 /* Number of requests sent since the last fake_kernel_script(). */
 size_t fake_kernel_requests(void);

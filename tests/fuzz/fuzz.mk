@@ -50,10 +50,11 @@ $(FUZZ_BUILD)/obj/%.o: %.c
 $(FUZZ_BUILD)/fuzz_rtnl $(FUZZ_BUILD)/fuzz_nfnl $(FUZZ_BUILD)/fuzz_portmap: $(FUZZ_FAKE_NL) \
 		$(FUZZ_BUILD)/nftnl_check
 
-# What fake_kernel.c asks whether libnftnl survives a rule message (ASan, no fuzzer).
-$(FUZZ_BUILD)/nftnl_check: tests/fuzz/nftnl_check.c
+# What fake_kernel.c asks whether libnftnl survives a rule or chain message (ASan, no fuzzer).
+$(FUZZ_BUILD)/nftnl_check: tests/fuzz/nftnl_check.c tests/fuzz/fake_kernel.h
 	@mkdir -p $(@D)
-	$(FUZZ_CC) -std=gnu11 -g -O1 $(WARN) $(ALL_CPPFLAGS) -fsanitize=address -o $@ $< $(PKG_LIBS)
+	$(FUZZ_CC) -std=gnu11 -g -O1 $(WARN) $(ALL_CPPFLAGS) -Itests/fuzz -fsanitize=address -o $@ $< \
+		$(PKG_LIBS)
 
 $(FUZZ_BUILD)/fuzz_%: $(FUZZ_BUILD)/obj/tests/fuzz/fuzz_%.o $(FUZZ_LIBS)
 	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $(filter %.o,$^) \

@@ -74,7 +74,7 @@ static void op_rx_feed(const struct fuzz_nl_call *call)
 		p += len;
 		if (len > NL_RECV_BUF_SIZE)
 			continue; /* the socket would refuse it (ENOSPC) */
-		fake_kernel_guard(buf, len, false);
+		fake_kernel_guard(buf, len, FAKE_KERNEL_PARSE_NONE);
 		if (nl_rx_feed(&rx, buf, len, &err) < 0)
 			break;
 	}
