@@ -1576,8 +1576,9 @@ static void *lock_runner(void *arg)
 	return NULL;
 }
 
-/* Whether thread tid of this process is in nanosleep() (glibc: clock_nanosleep): the pause between two tries of a
- * lock that another process holds (nothing else sleeps before the fill). */
+/* Whether thread tid of this process is in nanosleep() (glibc: clock_nanosleep): the pause
+ * between two tries of a lock that another process holds (nothing else sleeps before the
+ * fill). */
 static bool thread_sleeping(int tid)
 {
 	char path[64], buf[64] = "";
