@@ -226,7 +226,7 @@ class CtrTest(ContainerdTestCase):
         run = self.spawn(self.ctd.ctr_cmd("run", "--cni", "--rm", "--cgroup",
                                           "/%s/web1" % self.ctd.cgroup_parent, IMAGE, "web1",
                                           "httpd", "-f", "-p", "80", "-h", "/www"), out=log)
-        pid = self.wait_for(lambda: self.task_pid("web1"), "the task to run", timeout=30)
+        pid = self.wait_for(lambda: self.task_pid("web1"), "the task to run")
         netns = "/proc/%d/ns/net" % pid
         self.wait_listening(netns, 80)
 
