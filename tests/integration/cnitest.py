@@ -362,7 +362,10 @@ def socat_serve(case, ns, spec, reply):
     """Start socat with the listening address `spec` ("TCP4-LISTEN:80,..." or
     "UDP6-RECVFROM:53,..." style) in namespace ns, answering each client with the line
     `reply`, and return once its socket is bound; the test `case` kills it at its cleanup."""
-    p = subprocess.Popen(["ip", "netns", "exec", ns.name, "socat", spec, "SYSTEM:echo %s" % reply],
+    # The reply follows the request line read: the request is never written to a command
+    # that already exited (which made socat end without sending the reply).
+    p = subprocess.Popen(["ip", "netns", "exec", ns.name, "socat", spec,
+                          "SYSTEM:read -r line; echo %s" % reply],
                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                          start_new_session=True)
 
@@ -386,8 +389,8 @@ def socat_serve(case, ns, spec, reply):
 
 
 # Run in the client's namespace: connect to argv[1] ("TCP4:ip:port", "TCP6:[ip]:port",
-# "UDP4:ip:port"), send a line over UDP (a TCP server answers on connect), print the
-# answer. Exit 1 when refused or closed without an answer, 2 when nothing came in argv[2] s.
+# "UDP4:ip:port"), send a line, print the answer. Exit 1 when refused or closed without an
+# answer, 2 when nothing came in argv[2] s.
 _REQUEST = """
 import socket, sys
 kind, addr = sys.argv[1].split(",")[0].split(":", 1)
@@ -398,8 +401,7 @@ s.settimeout(float(sys.argv[2]))
 data = b""
 try:
     s.connect((host.strip("[]"), int(port)))
-    if kind.startswith("UDP"):
-        s.send(b"x\\n")
+    s.send(b"x\\n")
     while not data.endswith(b"\\n"):
         chunk = s.recv(4096)
         if not chunk:
