@@ -50,6 +50,18 @@ pod_cidr() { echo "10.244.$1.0/24"; }
 # shellcheck source=demo/output.sh
 . "$ROOT/demo/output.sh"
 in_ns() { local ns=$1; shift; nsenter --net=/run/netns/"$ns" -- "$@"; }
+# wait_until <what> <command...>: run the command until it succeeds; the 60 s bound only
+# stops a hang, it never decides the outcome on a machine that works.
+wait_until() {
+	local what=$1 end=$((SECONDS + 60))
+	shift
+	until "$@"; do
+		[ "$SECONDS" -lt "$end" ] || die "$what: not so after 60 s"
+		sleep 0.05
+	done
+}
+# listening <netns path> <port>: a TCP socket listens on port in that namespace.
+listening() { [ -n "$(nsenter --net="$1" -- ss -Hltn "sport = :$2")" ]; }
 label() { local l=${1#"$P"-}; echo "${l#/proc/}"; }
 # run_ns <netns name or path> <cmd...>: like run, inside a namespace, labelled.
 run_ns() {
@@ -143,16 +155,15 @@ start_containerd() {
 		touch "$3"
 		exec sleep 1000000' sh "$BIN" "$dir/net.d" "$ready" &
 	HOLDER[$n]=$!
-	for _ in $(seq 100); do [ -e "$ready" ] && break; sleep 0.05; done
-	[ -e "$ready" ] || die "node $n: could not create containerd's mount namespace"
+	wait_until "node $n: containerd's mount namespace" test -e "$ready"
 	MNTNS[$n]=$(readlink /proc/"${HOLDER[$n]}"/ns/mnt)
 	CNI_PORTMAP_STATE_DIR=$TMP/portmap-state \
 		nsenter -t "${HOLDER[$n]}" -m -n -- containerd --config "$dir/config.toml" \
 		>"$dir/containerd.log" 2>&1 &
 	CTD[$n]=$!
-	for _ in $(seq 100); do
-		cri "$n" Version >/dev/null 2>&1 && break
-		kill -0 "${CTD[$n]}" 2>/dev/null || break
+	local end=$((SECONDS + 60))
+	until cri "$n" Version >/dev/null 2>&1; do
+		kill -0 "${CTD[$n]}" 2>/dev/null && [ "$SECONDS" -lt "$end" ] || break
 		sleep 0.1
 	done
 	cri "$n" Version >/dev/null 2>&1 || {
@@ -175,9 +186,9 @@ stop_containerd() {
 # found by the namespace's identity, so even when the holder is gone) and the
 # pods' processes (in the demo's own cgroup), by PID; then wait for them to go.
 kill_inside() {
-	local mnt=${MNTNS[$1]:-} h=${HOLDER[$1]} pid pids try
+	local mnt=${MNTNS[$1]:-} h=${HOLDER[$1]} pid pids end=$((SECONDS + 60))
 	[ -n "$mnt" ] || return 0
-	for try in $(seq 50); do
+	while [ "$SECONDS" -lt "$end" ]; do
 		pids=()
 		for pid in $(cat /sys/fs/cgroup/pids/"$CGROUP_PARENT"/*/cgroup.procs 2>/dev/null); do
 			pids+=("$pid")
@@ -440,9 +451,12 @@ ok "every pod has an address from its node's podCIDR"
 
 # ---- 7. pod to pod across nodes -------------------------------------------------
 step "Pod to pod across nodes (routed over the fabric)"
-LABEL=web-1 run_ns "$(pod_netns web-1)" ping -c 2 -W 2 "$IP2" || die "web-1 cannot reach web-2"
-LABEL=web-3 run_ns "$(pod_netns web-3)" ping -c 2 -W 2 "$IP1" || die "web-3 cannot reach web-1"
-LABEL=web-1 run_ns "$(pod_netns web-1)" curl -s -m 5 "http://$IP3/cgi-bin/hello" || die "web-1 cannot fetch from web-3"
+for n in "${NODES[@]}"; do
+	wait_until "web-$n's web server" listening "$(pod_netns web-$n)" 80
+done
+LABEL=web-1 run_ns "$(pod_netns web-1)" ping -c 2 -W 30 "$IP2" || die "web-1 cannot reach web-2"
+LABEL=web-3 run_ns "$(pod_netns web-3)" ping -c 2 -W 30 "$IP1" || die "web-3 cannot reach web-1"
+LABEL=web-1 run_ns "$(pod_netns web-1)" curl -s -m 30 "http://$IP3/cgi-bin/hello" || die "web-1 cannot fetch from web-3"
 say "(the bridge's ipMasq masquerades what leaves the podCIDR, so web-3 sees node1's address;"
 say " clusters that keep pod addresses across nodes set ipMasq false and masquerade elsewhere)"
 ok "web-1 ($IP1) <-> web-2 ($IP2), web-3 ($IP3) <-> web-1"
@@ -451,8 +465,8 @@ ok "web-1 ($IP1) <-> web-2 ($IP2), web-3 ($IP3) <-> web-1"
 step "hostPort $HOSTPORT on node2, from a pod on node1 and from outside"
 LABEL=node2 run_ns "$(node_ns 2)" nft list chain ip cni_hostport hostports
 url=http://$(node_addr 2):$HOSTPORT/cgi-bin/hello
-LABEL=web-1 run_ns "$(pod_netns web-1)" curl -s -m 5 "$url" || die "web-1 cannot reach node2's hostPort"
-run_ns "$OUTSIDE" curl -s -m 5 "$url" || die "outside cannot reach node2's hostPort"
+LABEL=web-1 run_ns "$(pod_netns web-1)" curl -s -m 30 "$url" || die "web-1 cannot reach node2's hostPort"
+run_ns "$OUTSIDE" curl -s -m 30 "$url" || die "outside cannot reach node2's hostPort"
 ok "node2's hostPort forwards to web-2 from another node's pod and from outside"
 
 # ---- 9. egress masquerade ------------------------------------------------------------
@@ -462,11 +476,11 @@ printf '   %s[outside]$ socat TCP-LISTEN:9000,fork SYSTEM:'"'"'echo $SOCAT_PEERA
 nsenter --net=/run/netns/"$OUTSIDE" -- socat TCP4-LISTEN:9000,bind=$OUTSIDE_ADDR,reuseaddr,fork \
 	'SYSTEM:echo $SOCAT_PEERADDR' >/dev/null 2>&1 &
 PIDS+=($!)
-for _ in $(seq 50); do in_ns "$OUTSIDE" socat -T1 - TCP:$OUTSIDE_ADDR:9000,connect-timeout=1 </dev/null >/dev/null 2>&1 && break; sleep 0.1; done
+wait_until "the server outside" listening /run/netns/"$OUTSIDE" 9000
 for name in web-1 web-3; do
 	n=$(pod_field "$name" 1)
 	printf '   %s[%s]$ socat - TCP:%s:9000%s\n' "$D" "$name" "$OUTSIDE_ADDR" "$N"
-	seen=$(nsenter --net="$(pod_netns "$name")" -- socat -T3 - TCP:$OUTSIDE_ADDR:9000,connect-timeout=3 </dev/null) ||
+	seen=$(nsenter --net="$(pod_netns "$name")" -- socat -t30 -T30 - TCP:$OUTSIDE_ADDR:9000 </dev/null) ||
 		die "$name cannot reach outside"
 	printf '     %s\n' "$seen"
 	[ "$seen" = "$(node_addr "$n")" ] || die "$name reached outside as '$seen', not as node$n ($(node_addr "$n"))"

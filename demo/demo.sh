@@ -32,6 +32,18 @@ ATTACHED=()
 # shellcheck source=demo/output.sh
 . "$ROOT/demo/output.sh"
 in_ns() { local ns=$1; shift; nsenter --net=/run/netns/"$ns" -- "$@"; }
+# wait_until <what> <command...>: run the command until it succeeds; the 60 s bound only
+# stops a hang, it never decides the outcome on a machine that works.
+wait_until() {
+	local what=$1 end=$((SECONDS + 60))
+	shift
+	until "$@"; do
+		[ "$SECONDS" -lt "$end" ] || die "$what: not so after 60 s"
+		sleep 0.05
+	done
+}
+# listening <netns path> <port>: a TCP socket listens on port in that namespace.
+listening() { [ -n "$(nsenter --net="$1" -- ss -Hltn "sport = :$2")" ]; }
 # run_ns <netns> <cmd...>: like run, inside a namespace, labelled with its role.
 run_ns() {
 	local ns=$1 label out rc=0
@@ -161,8 +173,8 @@ run ls "$TMP/ipam/$NET" "$TMP/cache/results"
 
 # ---- 5. traffic -----------------------------------------------------------
 step "Ping between the containers"
-run_ns "$C1" ping -c 2 -W 2 "$IP2" || die "$C1 cannot ping $C2 ($IP2)"
-run_ns "$C1" ping -6 -c 2 -W 2 "$IP2_6" || die "$C1 cannot ping $C2 over IPv6 ($IP2_6)"
+run_ns "$C1" ping -c 2 -W 30 "$IP2" || die "$C1 cannot ping $C2 ($IP2)"
+run_ns "$C1" ping -6 -c 2 -W 30 "$IP2_6" || die "$C1 cannot ping $C2 over IPv6 ($IP2_6)"
 ok "$C1 ($IP1) <-> $C2 ($IP2), and over IPv6"
 
 step "Serve HTTP from $C1 port 80 and fetch it through the mapped host port $PORT"
@@ -177,10 +189,7 @@ else
 		>/dev/null 2>&1 &
 fi
 SERVER_PID=$!
-for _ in $(seq 50); do
-	in_ns "$C1" curl -s -m 1 -o /dev/null http://127.0.0.1:80/ && break
-	sleep 0.1
-done
+wait_until "the web server in $C1" listening /run/netns/"$C1" 80
 say "the portmap rules (nftables, in the node):"
 run_ns "$NODE" nft list chain ip cni_hostport hostports || true
 run_ns "$NODE" nft list chain ip cni_hostport masquerading || true
@@ -188,12 +197,12 @@ say "and the bridge's masquerading of container traffic leaving 10.88.0.0/16:"
 run_ns "$NODE" nft list chain inet cni_plugins_masquerade masq_checks || true
 for url in "http://$NODE_ADDR:$PORT/" "http://127.0.0.1:$PORT/"; do
 	printf '   %s[node]$ curl %s%s\n' "$D" "$url" "$N"
-	out=$(in_ns "$NODE" curl -s -m 5 "$url") || die "curl $url from the node failed"
+	out=$(in_ns "$NODE" curl -s -m 30 "$url") || die "curl $url from the node failed"
 	printf '     %s\n' "$out"
 	ok "fetched $url from the node"
 done
 printf '   %s[c2]$ curl http://%s:%s/%s\n' "$D" "$NODE_ADDR" "$PORT" "$N"
-out=$(in_ns "$C2" curl -s -m 5 "http://$NODE_ADDR:$PORT/") || die "curl from $C2 failed"
+out=$(in_ns "$C2" curl -s -m 30 "http://$NODE_ADDR:$PORT/") || die "curl from $C2 failed"
 printf '     %s\n' "$out"
 ok "fetched from the other container through the node's host port"
 kill "$SERVER_PID" 2>/dev/null || true

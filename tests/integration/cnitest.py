@@ -345,10 +345,27 @@ def ipam_reservations(d):
 
 
 
+def wait_for(cond, what, timeout=60):
+    """Poll cond() until it returns a true value, and return that value. The deadline only
+    bounds a hang (the test fails naming `what`); it never decides a result that works."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = cond()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError("%s: not so after %d s" % (what, timeout))
+        time.sleep(0.02)
+
+
 def socat_serve(case, ns, spec, reply):
-    """Start socat with the listening address `spec` in namespace ns, answering each client
-    with the line `reply`; the test `case` kills it at its cleanup."""
-    p = subprocess.Popen(["ip", "netns", "exec", ns.name, "socat", spec, "SYSTEM:echo %s" % reply],
+    """Start socat with the listening address `spec` ("TCP4-LISTEN:80,..." or
+    "UDP6-RECVFROM:53,..." style) in namespace ns, answering each client with the line
+    `reply`, and return once its socket is bound; the test `case` kills it at its cleanup."""
+    # The reply follows the request line read: the request is never written to a command
+    # that already exited (which made socat end without sending the reply).
+    p = subprocess.Popen(["ip", "netns", "exec", ns.name, "socat", spec,
+                          "SYSTEM:read -r line; echo %s" % reply],
                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                          start_new_session=True)
 
@@ -359,18 +376,50 @@ def socat_serve(case, ns, spec, reply):
             pass
         p.wait()
     case.addCleanup(stop)
+    kind, port = spec.split(",")[0].split(":")[:2]
+    ss = ["ip", "netns", "exec", ns.name, "ss", "-Hln", "-" + kind[3],
+          "-u" if kind.startswith("UDP") else "-t", "sport = :%s" % port]
+
+    def bound():
+        if p.poll() is not None:
+            raise AssertionError("socat %s in %s exited with %d" % (spec, ns.name, p.returncode))
+        return subprocess.run(ss, capture_output=True, text=True).stdout.strip()
+    wait_for(bound, "socat %s listening in %s" % (spec, ns.name))
     return p
 
 
-def socat_request(ns, target, tries=3, timeout=10):
-    """Send a line from namespace ns to the socat address `target` ("TCP4:ip:port" style), up
-    to `tries` times until one is answered; the answer, or ''."""
-    out = ""
-    for _ in range(tries):
-        p = subprocess.run(["ip", "netns", "exec", ns.name, "socat", "-T1", "-", target],
-                           input=b"x\n", capture_output=True, timeout=timeout)
-        out = p.stdout.decode().strip()
-        if out:
-            return out
-        time.sleep(0.1)
-    return out
+# Run in the client's namespace: connect to argv[1] ("TCP4:ip:port", "TCP6:[ip]:port",
+# "UDP4:ip:port"), send a line, print the answer. Exit 1 when refused or closed without an
+# answer, 2 when nothing came in argv[2] s.
+_REQUEST = """
+import socket, sys
+kind, addr = sys.argv[1].split(",")[0].split(":", 1)
+host, port = addr.rsplit(":", 1)
+s = socket.socket(socket.AF_INET6 if kind.endswith("6") else socket.AF_INET,
+                  socket.SOCK_DGRAM if kind.startswith("UDP") else socket.SOCK_STREAM)
+s.settimeout(float(sys.argv[2]))
+data = b""
+try:
+    s.connect((host.strip("[]"), int(port)))
+    s.send(b"x\\n")
+    while not data.endswith(b"\\n"):
+        chunk = s.recv(4096)
+        if not chunk:
+            break
+        data += chunk
+except (ConnectionRefusedError, ConnectionResetError):
+    pass
+except socket.timeout:
+    sys.exit(2)
+sys.stdout.write(data.decode())
+sys.exit(0 if data else 1)
+"""
+
+
+def socat_request(ns, target, timeout=30):
+    """Connect from namespace ns to `target` ("TCP4:ip:port" style, as socat spells it) and
+    return the line answered, or '' when the connection is refused or closed unanswered, or
+    nothing answers in `timeout` seconds (a bound on a hang: a refusal ends it at once)."""
+    p = subprocess.run(["ip", "netns", "exec", ns.name, "python3", "-c", _REQUEST, target,
+                        str(timeout)], capture_output=True, text=True, timeout=timeout + 30)
+    return p.stdout.strip()

@@ -95,7 +95,10 @@ class BridgeTest(CNITestCase):
         return [r["rule"].get("comment") for r in json.loads(out)["nftables"] if "rule" in r]
 
     def ping(self, ns, addr, count=1, check=True):
-        p = subprocess.run("nsenter --net=%s -- ping -c %d -W 1 -i 0.2 %s" % (ns.path, count, addr),
+        # An answer ends the wait: the long one only bounds a hang. A check that no answer
+        # comes (check=False) follows a ping that showed the same path answering.
+        p = subprocess.run("nsenter --net=%s -- ping -c %d -W %d -i 0.2 %s" % (
+                               ns.path, count, 30 if check else 5, addr),
                            shell=True, capture_output=True, text=True)
         if check:
             self.assertEqual(p.returncode, 0, "ping %s from %s failed:\n%s%s" %
@@ -112,12 +115,8 @@ class BridgeTest(CNITestCase):
     def bridge_mac(self, bridge=BRIDGE):
         return self.links(self.node)[bridge]["address"]
 
-    def wait_until(self, pred, timeout=5.0):
-        end = time.time() + timeout
-        while not pred():
-            if time.time() > end:
-                self.fail("condition not reached in %.1f s" % timeout)
-            time.sleep(0.05)
+    def wait_until(self, pred, what):
+        cnitest.wait_for(pred, what)
 
     def assertClean(self, ctr=None):
         """No veth, no reservation, no masq rule of this network left."""
@@ -555,7 +554,9 @@ table inet seen {
         # keep the namespace alive while its bind mount is replaced by a plain file
         keeper = subprocess.Popen(["nsenter", "--net=" + ctr.path, "sleep", "60"])
         self.addCleanup(lambda: (keeper.kill(), keeper.wait()))
-        time.sleep(0.2)
+        ino = os.stat(ctr.path).st_ino
+        cnitest.wait_for(lambda: os.stat("/proc/%d/ns/net" % keeper.pid).st_ino == ino,
+                         "the keeper process in the namespace")
         sh("umount %s && rm -f %s && touch %s" % (ctr.path, ctr.path, ctr.path))
         self.delete(conf, ctr, prev=res)
         # the host veth named in prevResult was removed with its peer, rules and IP too
@@ -583,7 +584,7 @@ table inet seen {
         self.assertEqual(self.masq_comments(), [])
         # (the veth dies with the namespace the runtime removes)
         ctr.close()
-        self.wait_until(lambda: self.veths() == [])
+        self.wait_until(lambda: self.veths() == [], "the veth gone with its namespace")
 
     def test_go_format_masq_rule_removed_and_layout(self):
         ctr = self.container()

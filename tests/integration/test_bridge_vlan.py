@@ -79,9 +79,9 @@ class BridgeVlanTest(CNITestCase):
 
     def ping(self, ns, addr, check=True):
         """One ping: a reply is waited for generously (a guest under software emulation is
-        slow), the absence of one for 2 s."""
+        slow; it ends the wait), the absence of one for 5 s."""
         p = subprocess.run(["nsenter", "--net=" + ns.path, "--", "ping", "-c", "1", "-W",
-                            "10" if check else "2", addr], capture_output=True, text=True)
+                            "30" if check else "5", addr], capture_output=True, text=True)
         if check:
             self.assertEqual(p.returncode, 0, "ping %s from %s failed:\n%s%s" %
                              (addr, ns.name, p.stdout, p.stderr))

@@ -593,7 +593,7 @@ class CnitoolBridgeTest(CNITestCase):
         ra = json.loads(self.tool(["add", "brnet", a.path]).stdout)
         rb = json.loads(self.tool(["add", "brnet", b.path]).stdout)
         ipb = rb["ips"][0]["address"].split("/")[0]
-        a.sh("ping -c1 -W2 %s" % ipb)
+        a.sh("ping -c1 -W30 %s" % ipb)
         self.tool(["check", "brnet", a.path])
         self.tool(["status", "brnet"])
         self.tool(["del", "brnet", a.path])

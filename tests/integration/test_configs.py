@@ -14,7 +14,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
 import unittest
 
 import cnitest
@@ -98,6 +97,7 @@ class ConfigTest(CNITestCase):
         d = self.tmpdir()
         with open(os.path.join(d, "index.html"), "w") as f:
             f.write("hello from %s\n" % ns.name)
+        ready = os.path.join(self.tmpdir(), "listening")
         code = ("import http.server,socket,sys\n"
                 "class H(http.server.SimpleHTTPRequestHandler):\n"
                 "    def log_message(self, *a): pass\n"
@@ -113,16 +113,20 @@ class ConfigTest(CNITestCase):
                 "        self.socket.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 0)\n"
                 "        super().server_bind()\n"
                 "import functools\n"
-                "S(('::', %d), functools.partial(H, directory=%r)).serve_forever()\n"
-                % (echo_client, port, d))
+                "s = S(('::', %d), functools.partial(H, directory=%r))\n"
+                "open(%r, 'w').close()\n"
+                "s.serve_forever()\n"
+                % (echo_client, port, d, ready))
         p = subprocess.Popen(["nsenter", "--net=" + ns.path, "--", sys.executable, "-c", code],
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         self.servers.append(p)
-        for _ in range(100):
-            if ns.sh("curl -s -m1 http://127.0.0.1:%d/" % port, check=False):
-                return "127.0.0.1\n" if echo_client else "hello from %s\n" % ns.name
-            time.sleep(0.05)
-        self.fail("http server in %s did not start" % ns.name)
+
+        def listening():
+            if p.poll() is not None:
+                self.fail("http server in %s exited with %d" % (ns.name, p.returncode))
+            return os.path.exists(ready)
+        cnitest.wait_for(listening, "http server listening in %s" % ns.name)
+        return "127.0.0.1\n" if echo_client else "hello from %s\n" % ns.name
 
     def reservations(self):
         return cnitest.ipam_reservations(os.path.join(self.data, self.conf["name"]))
@@ -174,24 +178,24 @@ class ContainerdDefaultTest(ConfigTest):
         self.assertIn("default via 10.88.0.1", a.sh("ip -4 route"))
         self.assertIn("default via fd88:0:0:1::1", a.sh("ip -6 route"))
         # Traffic between the containers, both families.
-        a.sh("ping -c1 -W2 %s" % b4)
-        a.sh("ping -6 -c1 -W2 %s" % b6)
+        a.sh("ping -c1 -W30 %s" % b4)
+        a.sh("ping -6 -c1 -W30 %s" % b6)
         # Container traffic leaving the subnet is masqueraded to the node address.
         self.assertIn(a4, self.node.sh("nft list ruleset"))
         seen = self.serve_http(self.outside, 8000, echo_client=True)
-        self.assertEqual(a.sh("curl -s -m5 http://192.0.2.254:8000/"), NODE_ADDR + "\n")
+        self.assertEqual(a.sh("curl -s -m30 http://192.0.2.254:8000/"), NODE_ADDR + "\n")
         self.assertTrue(seen)
         # The mapped host port, from the node address, from 127.0.0.1 and from the other
         # container.
         want = self.serve_http(a)
-        self.assertEqual(self.node.sh("curl -s -m5 http://%s:8080/" % NODE_ADDR), want)
-        self.assertEqual(self.node.sh("curl -s -m5 http://127.0.0.1:8080/"), want)
-        self.assertEqual(b.sh("curl -s -m5 http://%s:8080/" % NODE_ADDR), want)
+        self.assertEqual(self.node.sh("curl -s -m30 http://%s:8080/" % NODE_ADDR), want)
+        self.assertEqual(self.node.sh("curl -s -m30 http://127.0.0.1:8080/"), want)
+        self.assertEqual(b.sh("curl -s -m30 http://%s:8080/" % NODE_ADDR), want)
         self.tool(["check", self.conf["name"], a.path], caps)
         self.tool(["check", self.conf["name"], b.path])
         self.delete(a, caps)
         self.delete(b)
-        self.assertEqual(self.node.sh("curl -s -m2 http://%s:8080/" % NODE_ADDR, check=False),
+        self.assertEqual(self.node.sh("curl -s -m30 http://%s:8080/" % NODE_ADDR, check=False),
                          "")
         self.assert_nothing_left([self.container_id(a), self.container_id(b)],
                                  [a4, b4, a6, b6])
@@ -216,11 +220,11 @@ class PodmanTest(ConfigTest):
                  if p.get("master") == "cni-podman0"]
         self.assertEqual(len(ports), 2)
         self.assertTrue(all(p.get("hairpin") for p in ports), ports)
-        a.sh("ping -c1 -W2 %s" % b4)
+        a.sh("ping -c1 -W30 %s" % b4)
         want = self.serve_http(a)
-        self.assertEqual(self.node.sh("curl -s -m5 http://%s:18080/" % NODE_ADDR), want)
+        self.assertEqual(self.node.sh("curl -s -m30 http://%s:18080/" % NODE_ADDR), want)
         # Hairpin: the container reaches itself through the node's mapped port.
-        self.assertEqual(a.sh("curl -s -m5 http://%s:18080/" % NODE_ADDR), want)
+        self.assertEqual(a.sh("curl -s -m30 http://%s:18080/" % NODE_ADDR), want)
         self.tool(["check", "podman", a.path], caps)
         # firewall: both containers' addresses are let through FORWARD (iptables layout).
         fwd = self.node.sh("iptables-nft -S CNI-FORWARD")
@@ -247,8 +251,8 @@ class IPv4DefaultGatewayTest(ConfigTest):
         self.assertIn({"dst": "0.0.0.0/0", "gw": "10.90.0.1"}, ra["routes"])
         self.assertIn("default via 10.90.0.1", a.sh("ip -4 route"))
         # The node address is reachable through the default gateway.
-        a.sh("ping -c1 -W2 %s" % NODE_ADDR)
-        a.sh("ping -c1 -W2 10.90.0.11")
+        a.sh("ping -c1 -W30 %s" % NODE_ADDR)
+        a.sh("ping -c1 -W30 10.90.0.11")
         self.tool(["check", "ipv4-gw", a.path])
         self.tool(["status", "ipv4-gw"])
         # GC removes every cached attachment (cnitool passes no valid attachments).
@@ -275,7 +279,7 @@ class L2BridgeTest(ConfigTest):
         # L2 works: addresses chosen by hand talk over the bridge.
         a.sh("ip addr add 169.254.10.1/24 dev eth0")
         b.sh("ip addr add 169.254.10.2/24 dev eth0")
-        a.sh("ping -c1 -W2 169.254.10.2")
+        a.sh("ping -c1 -W30 169.254.10.2")
         self.tool(["check", "l2-only", a.path])
         self.delete(a)
         self.delete(b)
@@ -300,8 +304,8 @@ class VlanTest(ConfigTest):
         self.assertEqual(gw, "cni-vlan.100")
         peer = self.node.json("ip -j link show dev %s" % gw)[0]["link"]
         self.assertEqual(vlans[peer], access)
-        a.sh("ping -c1 -W2 %s" % self.addr(rb))
-        a.sh("ping -c1 -W2 10.91.100.1")
+        a.sh("ping -c1 -W30 %s" % self.addr(rb))
+        a.sh("ping -c1 -W30 10.91.100.1")
         self.delete(a)
         self.delete(b)
         # The VLAN's gateway interface is shared by the network's containers and stays.
@@ -336,10 +340,10 @@ class KubernetesTest(ConfigTest):
         self.assertIn(["K8S_POD_NAME", "web-0"], cached["cniArgs"])
         self.assertEqual(cached["capabilityArgs"]["portMappings"][0]["hostPort"], 30080)
         want = self.serve_http(a)
-        self.assertEqual(self.node.sh("curl -s -m5 http://%s:30080/" % NODE_ADDR), want)
+        self.assertEqual(self.node.sh("curl -s -m30 http://%s:30080/" % NODE_ADDR), want)
         # Hairpin through the service port from the pod itself.
-        self.assertEqual(a.sh("curl -s -m5 http://%s:30080/" % NODE_ADDR), want)
-        a.sh("ping -c1 -W2 %s" % self.addr(rb))
+        self.assertEqual(a.sh("curl -s -m30 http://%s:30080/" % NODE_ADDR), want)
+        a.sh("ping -c1 -W30 %s" % self.addr(rb))
         # 0.3.1 has no CHECK.
         p = self.tool(["check", "k8s-pod-network", a.path], env, check=False)
         self.assertEqual(p.returncode, 1)
@@ -364,10 +368,10 @@ class CrioBridgeTest(ConfigTest):
         self.assertIn("default via fd85:0:0:1::1", a.sh("ip -6 route"))
         ports = [p for p in self.node.json("bridge -j -d link show") if p.get("master") == "cni0"]
         self.assertTrue(ports and all(p.get("hairpin") for p in ports), ports)
-        a.sh("ping -c1 -W2 %s" % b4)
-        a.sh("ping -6 -c1 -W2 %s" % b6)
+        a.sh("ping -c1 -W30 %s" % b4)
+        a.sh("ping -6 -c1 -W30 %s" % b6)
         self.serve_http(self.outside, 8000, echo_client=True)
-        self.assertEqual(a.sh("curl -s -m5 http://192.0.2.254:8000/"), NODE_ADDR + "\n")
+        self.assertEqual(a.sh("curl -s -m30 http://192.0.2.254:8000/"), NODE_ADDR + "\n")
         self.tool(["check", "crio", a.path])
         self.delete(a)
         self.delete(b)
@@ -408,9 +412,9 @@ class KubeletTunedTest(ConfigTest):
         # Without the capability argument the other pod is not shaped.
         self.assertEqual(self.node.sh("ip -o link show type ifb").count("bwp"), 1)
         want = self.serve_http(a)
-        self.assertEqual(self.node.sh("curl -s -m5 http://%s:30090/" % NODE_ADDR), want)
-        self.assertEqual(b.sh("curl -s -m5 http://%s:30090/" % NODE_ADDR), want)
-        a.sh("ping -c1 -W2 %s" % self.addr(rb))
+        self.assertEqual(self.node.sh("curl -s -m30 http://%s:30090/" % NODE_ADDR), want)
+        self.assertEqual(b.sh("curl -s -m30 http://%s:30090/" % NODE_ADDR), want)
+        a.sh("ping -c1 -W30 %s" % self.addr(rb))
         self.tool(["check", "k8s-tuned", a.path], env)
         self.delete(a, env)
         self.delete(b)
@@ -432,9 +436,9 @@ class PodmanStaticTest(ConfigTest):
         self.assertEqual(ra["ips"][0]["address"], "10.89.1.50/24")
         self.assertEqual(ra["ips"][0]["gateway"], "10.89.1.1")
         self.assertIn("default via 10.89.1.1", a.sh("ip -4 route"))
-        a.sh("ping -c1 -W2 10.89.1.1")
+        a.sh("ping -c1 -W30 10.89.1.1")
         want = self.serve_http(a)
-        self.assertEqual(self.node.sh("curl -s -m5 http://%s:18081/" % NODE_ADDR), want)
+        self.assertEqual(self.node.sh("curl -s -m30 http://%s:18081/" % NODE_ADDR), want)
         self.tool(["check", "podman-static", a.path], caps)
         self.delete(a, caps)
         self.assert_nothing_left([self.container_id(a)], ["10.89.1.50"])
@@ -453,12 +457,12 @@ class LoopbackTest(ConfigTest):
         self.assertEqual(r["cniVersion"], "0.3.1")
         self.assertEqual(r["interfaces"][0]["name"], "lo")
         self.assertIn("UP", a.json("ip -j link show dev lo")[0]["flags"])
-        a.sh("ping -c1 -W2 127.0.0.1")
+        a.sh("ping -c1 -W30 127.0.0.1")
         # The CRI attaches the pod network to the same namespace next.
         self.install("10-containerd-net.conflist")
         rp = self.add(a)
         a4 = self.addr(rp)
-        self.node.sh("ping -c1 -W2 %s" % a4)
+        self.node.sh("ping -c1 -W30 %s" % a4)
         self.delete(a)
         self.conf = lo_conf
         self.delete(a)

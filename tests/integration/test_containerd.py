@@ -25,7 +25,6 @@ import os
 import re
 import signal
 import subprocess
-import time
 import unittest
 
 import cnitest
@@ -120,45 +119,34 @@ class ContainerdTestCase(CNITestCase):
                        "TCP6-LISTEN:%d,bind=[%s]" % (ECHO6, OUT6)):
             self.spawn(["nsenter", "--net=" + self.outside.path, "--", "socat",
                         listen + ",reuseaddr,fork", "SYSTEM:echo $SOCAT_PEERADDR"])
-        for port, addr in ((ECHO4, OUT4), (ECHO6, "[%s]" % OUT6)):
-            self.wait_for(lambda: self.outside.sh("socat -T2 - TCP:%s:%d </dev/null" % (
-                addr, port), check=False).strip(), "echo server on %s:%d" % (addr, port))
+        for port in (ECHO4, ECHO6):
+            self.wait_listening(self.outside.path, port)
 
-    def wait_for(self, fn, what, timeout=15):
-        deadline = time.time() + timeout
-        while True:
-            v = fn()
-            if v:
-                return v
-            if time.time() > deadline:
-                self.fail("timed out waiting for " + what)
-            time.sleep(0.1)
+    def wait_for(self, fn, what, timeout=60):
+        return cnitest.wait_for(fn, what, timeout)
+
+    def wait_listening(self, path, port):
+        """Wait until a TCP socket listens on port in the netns at path."""
+        self.wait_for(lambda: self.in_netns(path, "ss -Hltn sport = :%d" % port).strip(),
+                      "a server listening on port %d in %s" % (port, path))
 
     def in_netns(self, path, cmd, check=False, timeout=30):
         return sh("nsenter --net=%s -- sh -c '%s'" % (path, cmd), check=check, timeout=timeout)
 
-    def curl(self, path, url, timeout=5):
-        return self.in_netns(path, "curl -s -g -m %d %s" % (timeout, url))
+    def curl(self, path, url):
+        """Fetch url from the netns at path: '' when refused (the bound is for a hang)."""
+        return self.in_netns(path, "curl -s -g -m 30 %s" % url, timeout=60)
 
     def curl_ok(self, path, url, want=INDEX):
-        """Fetch url from the netns at path (retrying while things settle)."""
-        got = ""
-        for _ in range(30):
-            got = self.curl(path, url)
-            if got == want:
-                return
-            time.sleep(0.2)
-        self.assertEqual(got, want, "fetching %s" % url)
+        """Fetch url from the netns at path, whose server is known to listen."""
+        self.assertEqual(self.curl(path, url), want, "fetching %s" % url)
 
     def echo_peer(self, path, family):
         """The source address outside sees for a connection from the netns at path."""
         target = "%s:%d" % (OUT4, ECHO4) if family == 4 else "[%s]:%d" % (OUT6, ECHO6)
-        out = ""
-        for _ in range(30):
-            out = self.in_netns(path, "socat -T3 - TCP:%s </dev/null" % target).strip()
-            if out:
-                break
-            time.sleep(0.2)
+        # The server answers and closes; -t keeps socat reading after its own input ends.
+        out = self.in_netns(path, "socat -t30 -T30 - TCP:%s </dev/null" % target,
+                            timeout=60).strip()
         # socat's SOCAT_PEERADDR: IPv6 in brackets and in full form.
         try:
             return str(ipaddress.ip_address(out.strip("[]")))
@@ -238,8 +226,9 @@ class CtrTest(ContainerdTestCase):
         run = self.spawn(self.ctd.ctr_cmd("run", "--cni", "--rm", "--cgroup",
                                           "/%s/web1" % self.ctd.cgroup_parent, IMAGE, "web1",
                                           "httpd", "-f", "-p", "80", "-h", "/www"), out=log)
-        pid = self.wait_for(lambda: self.task_pid("web1"), "the task to run", timeout=30)
+        pid = self.wait_for(lambda: self.task_pid("web1"), "the task to run")
         netns = "/proc/%d/ns/net" % pid
+        self.wait_listening(netns, 80)
 
         # Our bridge and host-local gave the task an address from each range...
         addrs = self.eth0_addrs(netns)
@@ -327,6 +316,7 @@ class CRITest(ContainerdTestCase):
         status, info = ctd.pod_status(web)
         self.assertEqual(status["state"], "SANDBOX_READY")
         web_ns = ctd.pod_netns(web)
+        self.wait_listening(web_ns, 80)
         addrs = self.eth0_addrs(web_ns)
         ip4, ip6 = addrs["inet"], addrs["inet6"]
         self.assertTrue(ip4.startswith("10.88."), addrs)
@@ -359,7 +349,7 @@ class CRITest(ContainerdTestCase):
         self.curl_ok(client_ns, "http://%s:18080/" % NODE4)
         self.curl_ok(client_ns, "http://%s:18081/" % NODE4)
         # The hostIP-bound port answers on that address only.
-        self.assertEqual(self.curl(self.node.path, "http://127.0.0.1:18081/", timeout=2), "")
+        self.assertEqual(self.curl(self.node.path, "http://127.0.0.1:18081/"), "")
         # Pod egress is masqueraded as the node.
         self.assertEqual(self.echo_peer(client_ns, 4), NODE4)
         self.assertEqual(self.echo_peer(client_ns, 6), NODE6)
@@ -372,7 +362,7 @@ class CRITest(ContainerdTestCase):
         self.assertEqual(len(self.veths()), 1)
         self.assertEqual(self.reservations(), sorted([c_addrs["inet"], c_addrs["inet6"]]))
         self.assertNotIn(web, self.node.sh("nft list ruleset"))
-        self.assertEqual(self.curl(out, "http://%s:18080/" % NODE4, timeout=2), "")
+        self.assertEqual(self.curl(out, "http://%s:18080/" % NODE4), "")
 
         # ---- containerd restarts; the other pod is stopped by the new one ------------
         ctd.restart()

@@ -196,11 +196,13 @@ class TestHostLocalReboot(HostLocalBase):
                 os.mkdir(d)
                 getattr(cls, name)(d)
                 cls.prepared["test_" + name[len("earlier_"):]] = d
-        time.sleep(1.4)
-        with open("/proc/uptime") as f:
-            up = float(f.read().split()[0])
-        # CLOCK_BOOTTIME in the namespace starts at 0.3..1.3 s: the boot began just now
-        cls.boottime = -int(up - 0.3)
+        # The simulated boot starts at a whole second of this boot's CLOCK_BOOTTIME (the
+        # namespace offset is in seconds), at least 0.1 s after every prepared file's ctime
+        # (the plugin releases files whose ctime is before the boot), and before everything
+        # the tests do: wait for the clock to pass that second.
+        start = int(time.clock_gettime(time.CLOCK_BOOTTIME) + 0.1) + 1
+        time.sleep(max(0.0, start - time.clock_gettime(time.CLOCK_BOOTTIME)))
+        cls.boottime = -start
         cls.new_boot = os.path.join(cls.root, "boot_id")
         with open(cls.new_boot, "w") as f:
             f.write(str(uuid.uuid4()) + "\n")

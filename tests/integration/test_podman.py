@@ -18,7 +18,6 @@ import os
 import shutil
 import subprocess
 import tempfile
-import time
 import unittest
 import uuid
 
@@ -101,12 +100,12 @@ class PodmanTest(CNITestCase):
             ["unshare", "--mount", "--propagation", "private", "--", "sh", "-c", script, "sh",
              os.path.join(self.t, "varlib"), ready])
         self.addCleanup(self.stop_holder)
-        for _ in range(100):
-            if os.path.exists(ready):
-                break
+
+        def made():
             if self.holder.poll() is not None:
                 self.fail("could not create the private mount namespace for podman")
-            time.sleep(0.02)
+            return os.path.exists(ready)
+        cnitest.wait_for(made, "the private mount namespace for podman")
         self.mntns = "/proc/%d/ns/mnt" % self.holder.pid
 
     def stop_holder(self):
@@ -158,7 +157,8 @@ class PodmanTest(CNITestCase):
         return cnitest.ipam_reservations(os.path.join(self.t, "data", self.net))
 
     def curl(self, url):
-        return self.node.sh("curl -s -m5 %s" % url, check=False)
+        # '' when refused; the bound is for a hang
+        return self.node.sh("curl -s -m30 %s" % url, check=False)
 
     # ---- the test -----------------------------------------------------------------
 
@@ -197,13 +197,10 @@ class PodmanTest(CNITestCase):
 
         # The container's httpd, through the mapped host port.
         want = "hello from podman on cni-c\n"
-        got = ""
-        for _ in range(50):
-            got = self.curl("http://10.89.0.1:%d/" % HOST_PORT)
-            if got:
-                break
-            time.sleep(0.1)
-        self.assertEqual(got, want)
+        netns = "/proc/%d/ns/net" % insp["State"]["Pid"]
+        cnitest.wait_for(lambda: sh("nsenter --net=%s -- ss -Hltn sport = :80" % netns,
+                                    check=False).strip(), "httpd listening in the container")
+        self.assertEqual(self.curl("http://10.89.0.1:%d/" % HOST_PORT), want)
         self.assertEqual(self.curl("http://127.0.0.1:%d/" % HOST_PORT), want)
         self.assertEqual(self.curl("http://%s:80/" % ip), want)
 

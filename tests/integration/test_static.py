@@ -338,7 +338,7 @@ class StaticBridgeTest(CNITestCase):
                           ifname="eth0", path=self.path, in_netns=self.node.name, **kw)
 
     def ping(self, ns, addr):
-        p = subprocess.run(["nsenter", "--net=" + ns.path, "--", "ping", "-c", "1", "-W", "2",
+        p = subprocess.run(["nsenter", "--net=" + ns.path, "--", "ping", "-c", "1", "-W", "30",
                             addr], capture_output=True, text=True)
         self.assertEqual(p.returncode, 0, "ping %s from %s: %s%s" % (addr, ns.name, p.stdout,
                                                                   p.stderr))

@@ -171,7 +171,8 @@ class Stress:
 
     def portmap_stream(self, k, deadline):
         i = 0
-        while time.monotonic() < deadline:
+        # one round at least, however late on a busy machine the thread starts
+        while i == 0 or time.monotonic() < deadline:
             cid = "st-p%d-%d" % (k, i)
             ip = "10.240.%d.%d" % (k % 250, i % 250 + 1)
             conf = self.pm_conf(ip)
@@ -183,7 +184,7 @@ class Stress:
         ctr = self.add_netns("c%d" % k)
         conf = self.bridge_conf(spoofchk=(k % 4 == 1))
         i = 0
-        while time.monotonic() < deadline:
+        while i == 0 or time.monotonic() < deadline:  # as in portmap_stream
             cid = "st-b%d-%d" % (k, i)
             self.plugin("bridge", "ADD", conf, cid, netns="/run/netns/" + ctr)
             self.plugin("bridge", "DEL", conf, cid, netns="/run/netns/" + ctr)

@@ -34,7 +34,8 @@ enum outcome {
 	TIMED_OUT /* it did not finish in time */
 };
 
-/* Run fn in a child for at most seconds; fn returns true when the property holds. */
+/* Run fn in a child for at most seconds (a bound on a hang, generous for a busy machine);
+ * fn returns true when the property holds. */
 static enum outcome in_child(bool (*fn)(void), unsigned seconds)
 {
 	int status;
@@ -181,22 +182,22 @@ static bool done_int_min_positive(void)
 
 static void test_rx_feed_huge_nlmsg_len(void)
 {
-	CHECK_FIXED(huge_len_ignored, 5, NULL);
+	CHECK_FIXED(huge_len_ignored, 60, NULL);
 }
 
 static void test_rx_feed_all_ones_nlmsg_len(void)
 {
-	CHECK_FIXED(all_ones_len_ends, 2, NULL);
+	CHECK_FIXED(all_ones_len_ends, 60, NULL);
 }
 
 static void test_rx_ack_error_int_min(void)
 {
-	CHECK_FIXED(error_int_min_positive, 5, NULL);
+	CHECK_FIXED(error_int_min_positive, 60, NULL);
 }
 
 static void test_rx_done_status_int_min(void)
 {
-	CHECK_FIXED(done_int_min_positive, 5, NULL);
+	CHECK_FIXED(done_int_min_positive, 60, NULL);
 }
 
 /* ---- host-local store ------------------------------------------------------------------- */
@@ -253,7 +254,7 @@ static void test_store_reserve_owner_trimmed(void)
 		UNIT_FAILED("mkdtemp: %s", strerror(errno));
 		return;
 	}
-	CHECK_FIXED(reserve_found_same_session, 10, NULL);
+	CHECK_FIXED(reserve_found_same_session, 60, NULL);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", store_root);
 	if (system(cmd) != 0)
 		UNIT_FAILED("could not remove %s", store_root);

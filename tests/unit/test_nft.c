@@ -13,15 +13,21 @@
 #include "net/nft.h"
 #include "net/test_priv.h"
 #include "live.h"
+#include "sleep.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <fcntl.h>
 #include <sched.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdlib.h>
 #include <stdint.h>
 #include <sys/file.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -1538,44 +1544,112 @@ static int noop_fill(struct nft_txn *txn, void *userdata, struct cni_err *e)
 	return 0;
 }
 
-/* nft_txn_run() waits for the namespace's lock, held here by a child process. */
+/* The lock test's run of nft_txn_run() in a thread of its own. */
+struct lock_run {
+	struct nft_txn *txn;
+	atomic_bool released; /* set before the holder lets the lock go */
+	atomic_int fills;     /* calls of the fill */
+	atomic_int tid;	      /* the thread's ID, once it runs */
+	bool early;	      /* a fill ran while the holder held the lock */
+	int r;		      /* what nft_txn_run() returned */
+};
+
+static int lock_fill(struct nft_txn *txn, void *userdata, struct cni_err *e)
+{
+	struct lock_run *x = userdata;
+
+	(void)txn;
+	(void)e;
+	if (!atomic_load(&x->released))
+		x->early = true;
+	atomic_fetch_add(&x->fills, 1);
+	return 0;
+}
+
+static void *lock_runner(void *arg)
+{
+	struct lock_run *x = arg;
+	struct cni_err e = {0};
+
+	atomic_store(&x->tid, (int)gettid());
+	x->r = nft_txn_run(x->txn, lock_fill, NULL, x, &e);
+	return NULL;
+}
+
+/* Whether thread tid of this process is in nanosleep() (glibc: clock_nanosleep): the pause
+ * between two tries of a lock that another process holds (nothing else sleeps before the
+ * fill). */
+static bool thread_sleeping(int tid)
+{
+	char path[64], buf[64] = "";
+	_cleanup_close_ int fd = -1;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/self/task/%d/syscall", tid);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	return atol(buf) == SYS_nanosleep || atol(buf) == SYS_clock_nanosleep;
+}
+
+/* nft_txn_run() waits for the namespace's lock, held here by a child process: its fill runs
+ * only after the holder lets go, and the lock is free when it returns. */
 static void test_live_run_lock(void)
 {
 	LIVE_REQUIRED();
 	_cleanup_(nft_txn_freep) struct nft_txn *txn = NULL;
-	struct timespec t0, t1;
-	int p[2], status = 0;
-	char c;
+	struct lock_run x = {0};
+	int locked[2], release[2], status = 0, fd;
+	long long deadline;
+	pthread_t thread;
+	char c = 'r';
 	pid_t pid;
 
 	OK(nft_txn_new(&txn, &err));
-	if (!txn || pipe(p) < 0)
+	if (!txn || pipe(locked) < 0)
+		return;
+	if (pipe(release) < 0)
 		return;
 	pid = fork();
 	if (pid == 0) {
-		int fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
-
+		fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
 		if (fd < 0 || flock(fd, LOCK_EX) < 0)
 			_exit(1);
-		if (write(p[1], "l", 1) != 1)
+		if (write(locked[1], "l", 1) != 1 || read(release[0], &c, 1) != 1)
 			_exit(1);
-		usleep(300 * 1000);
 		_exit(0);
 	}
-	close(p[1]);
-	CHECK(read(p[0], &c, 1) == 1);
-	close(p[0]);
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	OK(nft_txn_run(txn, noop_fill, NULL, NULL, &err));
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	CHECK((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000 >= 200);
+	close(locked[1]);
+	close(release[0]);
+	CHECK(read(locked[0], &c, 1) == 1);
+	close(locked[0]);
+	x.txn = txn;
+	CHECK_INT(pthread_create(&thread, NULL, lock_runner, &x), 0);
+	/* Until the run pauses for the lock (the deadline only bounds a hang). */
+	deadline = (long long)time(NULL) + 60;
+	while (!(atomic_load(&x.tid) && thread_sleeping(atomic_load(&x.tid))) &&
+	       atomic_load(&x.fills) == 0 && time(NULL) < deadline)
+		sleep_ms(1);
+	CHECK_INT(atomic_load(&x.fills), 0);
+	atomic_store(&x.released, true);
+	CHECK(write(release[1], "r", 1) == 1);
+	close(release[1]);
 	waitpid(pid, &status, 0);
 	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-	/* Released: the next run does not wait. */
-	clock_gettime(CLOCK_MONOTONIC, &t0);
+	pthread_join(thread, NULL);
+	CHECK_INT(x.r, 0);
+	CHECK_INT(atomic_load(&x.fills), 1);
+	CHECK(!x.early);
+	/* Released: another open file of the namespace takes the lock at once. */
+	fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	CHECK(fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) == 0);
+	if (fd >= 0)
+		close(fd);
 	OK(nft_txn_run(txn, noop_fill, NULL, NULL, &err));
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	CHECK((t1.tv_sec - t0.tv_sec) * 1000 + (t1.tv_nsec - t0.tv_nsec) / 1000000 < 200);
 }
 
 /* The dump hook of the listing tests: another table is committed to while a dump of t_busy

@@ -23,8 +23,9 @@ import shutil
 import signal
 import subprocess
 import sys
-import time
 import uuid
+
+import cnitest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CLIENT = os.path.join(HERE, "client.py")
@@ -135,15 +136,14 @@ class Containerd:
             ["nsenter", "--net=" + self.netns, "--", "unshare", "--mount", "--propagation",
              "private", "--", "sh", "-c", script, "sh", self.bin_dir,
              os.path.join(self.dir, "net.d"), ready])
-        for _ in range(200):
-            if os.path.exists(ready):
-                # Its identity finds the processes inside even after the holder died.
-                self.mntns = self._mntns(self.holder.pid)
-                return
+
+        def made():
             if self.holder.poll() is not None:
                 raise ContainerdError("could not create containerd's mount namespace")
-            time.sleep(0.02)
-        raise ContainerdError("containerd's mount namespace did not come up")
+            return os.path.exists(ready)
+        cnitest.wait_for(made, "containerd's mount namespace")
+        # Its identity finds the processes inside even after the holder died.
+        self.mntns = self._mntns(self.holder.pid)
 
     def start(self):
         """Start containerd (and the mount namespace, the first time); wait for the CRI."""
@@ -152,17 +152,18 @@ class Containerd:
         self.log = open(self.log_path, "ab")
         self.proc = subprocess.Popen(self.nsenter(["containerd", "--config", self.config]),
                                      stdout=self.log, stderr=subprocess.STDOUT, env=self.env)
-        deadline = time.time() + 30
-        while time.time() < deadline:
+
+        def answers():
             if self.proc.poll() is not None:
                 raise ContainerdError("containerd exited (%d):\n%s" % (self.proc.returncode,
                                                                        self.log_tail()))
-            if os.path.exists(self.sock):
-                p = self.ctr("version", check=False)
-                if p.returncode == 0:
-                    return
-            time.sleep(0.1)
-        raise ContainerdError("containerd did not come up:\n" + self.log_tail())
+            return os.path.exists(self.sock) and self.ctr("version", check=False).returncode == 0
+        try:
+            cnitest.wait_for(answers, "containerd answering")
+        except ContainerdError:
+            raise
+        except AssertionError as e:
+            raise ContainerdError("%s:\n%s" % (e, self.log_tail())) from None
 
     def stop(self):
         """Stop containerd (SIGTERM, then SIGKILL); shims and pods keep running."""
@@ -324,23 +325,28 @@ class Containerd:
             p = self.ctr("tasks", "ls", "-q", check=False, timeout=20)
             for t in p.stdout.split() if p.returncode == 0 else []:
                 self.ctr("tasks", "kill", "-s", "SIGKILL", t, check=False, timeout=20)
-                for _ in range(50):
-                    if self.ctr("tasks", "delete", t, check=False, timeout=20).returncode == 0:
-                        break
-                    time.sleep(0.1)
+                try:
+                    cnitest.wait_for(lambda: self.ctr("tasks", "delete", t, check=False,
+                                                      timeout=20).returncode == 0,
+                                     "task %s deleted" % t)
+                except AssertionError:
+                    pass  # what is left inside is killed below
         self.stop()
+        left = None
         if self.mntns is not None:
             # Whatever is still inside: the containers first, then their shims.
-            for _ in range(50):
+            def killed():
                 inside, children = self._processes_inside()
-                if not inside and not children:
-                    break
                 for pid in children + inside:
                     try:
                         os.kill(pid, signal.SIGKILL)
                     except ProcessLookupError:
                         pass
-                time.sleep(0.2)
+                return not inside and not children
+            try:
+                cnitest.wait_for(killed, "no process left in containerd's mount namespace")
+            except AssertionError as e:
+                left = e  # reported once the rest is undone
         if self.holder.poll() is None:
             self.holder.kill()
         self.holder.wait()
@@ -349,3 +355,5 @@ class Containerd:
         for name, before in self._cgroups_before.items():
             for d in set(_cgroup_dirs(name)) - before:
                 _rmdir_tree(d)
+        if left is not None:
+            raise left
