@@ -28,22 +28,9 @@ TMP=
 SERVER_PID=
 ATTACHED=()
 
-# ---- output helpers -------------------------------------------------------
-# shellcheck source=demo/output.sh
-. "$ROOT/demo/output.sh"
-in_ns() { local ns=$1; shift; nsenter --net=/run/netns/"$ns" -- "$@"; }
-# wait_until <what> <command...>: run the command until it succeeds; the 60 s bound only
-# stops a hang, it never decides the outcome on a machine that works.
-wait_until() {
-	local what=$1 end=$((SECONDS + 60))
-	shift
-	until "$@"; do
-		[ "$SECONDS" -lt "$end" ] || die "$what: not so after 60 s"
-		sleep 0.05
-	done
-}
-# listening <netns path> <port>: a TCP socket listens on port in that namespace.
-listening() { [ -n "$(nsenter --net="$1" -- ss -Hltn "sport = :$2")" ]; }
+# ---- output and waiting helpers -------------------------------------------
+# shellcheck source=demo/lib.sh
+. "$ROOT/demo/lib.sh"
 # run_ns <netns> <cmd...>: like run, inside a namespace, labelled with its role.
 run_ns() {
 	local ns=$1 label out rc=0
