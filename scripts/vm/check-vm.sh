@@ -41,6 +41,9 @@ q() { printf "'%s'" "$(printf '%s' "$1" | sed "s/'/'\\\\''/g")"; }
 	for p in "$@"; do printf ' %s' "$(q "$p")"; done
 	echo
 } >"$out/run.sh"
+# Where the checkout is: the guest mounts its own tmpfs on /tmp and /run, which would hide a
+# checkout under them (a CI clone in mktemp -d), so the checkout is also shared by itself.
+printf '%s\n' "$top" >"$out/checkout"
 
 # KVM where the machine has it (a /dev/kvm and a CPU with virtualization extensions: a
 # /dev/kvm without them boots nothing), else software emulation; VM_ACCEL overrides.
@@ -65,6 +68,7 @@ timeout -k 10 "$timeout" qemu-system-x86_64 -accel "$accel" -cpu max -m 2048 -sm
 	-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap \
 	-virtfs local,path="$kdir/lib/modules",mount_tag=modules,security_model=none,readonly=on \
 	-virtfs local,path="$out",mount_tag=results,security_model=none \
+	-virtfs local,path="$top",mount_tag=checkout,security_model=none,readonly=on,multidevs=remap \
 	</dev/null &
 tpid=$!
 stopped=""
