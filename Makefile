@@ -58,18 +58,22 @@ CNI_BIN_DIR ?= /opt/cni/bin
 all:
 
 # ---- common libraries --------------------------------------------------------
-# Two archives along the seam of common/: the CNI protocol (cJSON) with the
-# shared basics of common/*.c, and the kernel side (libmnl/libnftnl). The kernel
-# archive uses the shared basics, so it is linked first.
+# Archives along the seam of common/: the CNI protocol (cJSON) with the shared
+# basics of common/*.c, the kernel side (libmnl/libnftnl), and common/iface/,
+# the container-interface shape that speaks both. Each archive uses the ones
+# after it, so the link order is iface, kernel, protocol.
 CNI_SRC := $(wildcard common/*.c common/cni/*.c)
 NET_SRC := $(wildcard common/net/*.c)
+IFACE_SRC := $(wildcard common/iface/*.c)
 CNI_LIB := $(BUILD)/libcniproto.a
 NET_LIB := $(BUILD)/libcninet.a
-COMMON_LIB := $(NET_LIB) $(CNI_LIB)
+IFACE_LIB := $(BUILD)/libcniiface.a
+COMMON_LIB := $(IFACE_LIB) $(NET_LIB) $(CNI_LIB)
 
 $(CNI_LIB): $(CNI_SRC:%.c=$(BUILD)/%.o)
 $(NET_LIB): $(NET_SRC:%.c=$(BUILD)/%.o)
-$(CNI_LIB) $(NET_LIB):
+$(IFACE_LIB): $(IFACE_SRC:%.c=$(BUILD)/%.o)
+$(CNI_LIB) $(NET_LIB) $(IFACE_LIB):
 	@mkdir -p $(@D)
 	rm -f $@
 	$(AR) rcs $@ $^

@@ -12,6 +12,7 @@
 #include <linux/if.h>
 #include <linux/if_bridge.h>
 #include <linux/if_link.h>
+#include <linux/if_vlan.h>
 #include <linux/ipv6.h>
 #include <linux/netconf.h>
 #include <linux/rtnetlink.h>
@@ -98,6 +99,27 @@ static void parse_linkinfo(const struct nlattr *nest, struct nl_link *l)
 		nl_attr_index_nested(tb[IFLA_INFO_DATA], br, IFLA_BR_MAX);
 		l->vlan_filtering = nl_attr_u8(br[IFLA_BR_VLAN_FILTERING], -1);
 	}
+	if (tb[IFLA_INFO_DATA] && strcmp(l->kind, "macvlan") == 0) {
+		const struct nlattr *mv[IFLA_MACVLAN_MAX + 1];
+
+		nl_attr_index_nested(tb[IFLA_INFO_DATA], mv, IFLA_MACVLAN_MAX);
+		if (mv[IFLA_MACVLAN_MODE])
+			l->info_mode = (int)nl_attr_u32(mv[IFLA_MACVLAN_MODE], 0);
+	}
+	if (tb[IFLA_INFO_DATA] && strcmp(l->kind, "ipvlan") == 0) {
+		const struct nlattr *iv[IFLA_IPVLAN_MAX + 1];
+
+		nl_attr_index_nested(tb[IFLA_INFO_DATA], iv, IFLA_IPVLAN_MAX);
+		if (iv[IFLA_IPVLAN_MODE] && mnl_attr_get_payload_len(iv[IFLA_IPVLAN_MODE]) >= 2)
+			l->info_mode = mnl_attr_get_u16(iv[IFLA_IPVLAN_MODE]);
+	}
+	if (tb[IFLA_INFO_DATA] && strcmp(l->kind, "vlan") == 0) {
+		const struct nlattr *vl[IFLA_VLAN_MAX + 1];
+
+		nl_attr_index_nested(tb[IFLA_INFO_DATA], vl, IFLA_VLAN_MAX);
+		if (vl[IFLA_VLAN_ID] && mnl_attr_get_payload_len(vl[IFLA_VLAN_ID]) >= 2)
+			l->vlan_id = mnl_attr_get_u16(vl[IFLA_VLAN_ID]);
+	}
 	if (tb[IFLA_INFO_SLAVE_DATA] && strcmp(l->slave_kind, "bridge") == 0)
 		parse_brport(tb[IFLA_INFO_SLAVE_DATA], l);
 }
@@ -144,6 +166,8 @@ int nl_link_parse(const struct nlmsghdr *nlh, struct nl_link *ret, struct cni_er
 	l.isolated = -1;
 	l.vlan_filtering = -1;
 	l.accept_ra = -1;
+	l.info_mode = -1;
+	l.vlan_id = -1;
 
 	nl_attr_index(nlh, sizeof(*ifi), tb, IFLA_MAX);
 	nl_attr_str(tb[IFLA_IFNAME], l.name, sizeof(l.name));
@@ -417,6 +441,103 @@ int nl_link_add_ifb(struct nl_sock *sock, const char *name, unsigned int mtu, st
 	struct nlmsghdr *nlh;
 
 	return nl_request_built(sock, nl_link_build_ifb(buf, name, mtu, &nlh, err), buf, err);
+}
+
+int nl_link_build_new(void *buf, const struct nl_link_req *req, struct nlmsghdr **ret_nlh,
+		      struct cni_err *err)
+{
+	struct nlattr *info, *data;
+	struct nlmsghdr *nlh;
+	int r;
+
+	if (!req->kind || !req->kind[0])
+		return cni_err_set_errno(err, CNI_ERR_INTERNAL, EINVAL, "no link kind given");
+	if (req->n_data > NL_LINK_DATA_MAX)
+		return cni_err_set_errno(err, CNI_ERR_INTERNAL, EINVAL,
+					 "too many link attributes (%zu)", req->n_data);
+	if (req->mac && (req->mac_len == 0 || req->mac_len > NL_HWADDR_MAX))
+		return cni_err_set_errno(err, CNI_ERR_INTERNAL, EINVAL,
+					 "invalid hardware address length %zu", req->mac_len);
+	if (req->link < 0)
+		return nl_ifindex_check(req->link, err);
+	r = new_link_msg(buf, req->name, req->mtu, &nlh, err);
+	if (r < 0)
+		return r;
+	if (req->link)
+		mnl_attr_put_u32(nlh, IFLA_LINK, (uint32_t)req->link);
+	if (req->mac)
+		mnl_attr_put(nlh, IFLA_ADDRESS, req->mac_len, req->mac);
+	if (req->has_netns)
+		mnl_attr_put_u32(nlh, IFLA_NET_NS_FD, (uint32_t)req->netns_fd);
+	info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, req->kind);
+	if (req->n_data) {
+		data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
+		for (size_t i = 0; i < req->n_data; i++) {
+			const struct nl_link_data *d = &req->data[i];
+
+			if (d->size == 1)
+				mnl_attr_put_u8(nlh, d->type, (uint8_t)d->value);
+			else if (d->size == 2)
+				mnl_attr_put_u16(nlh, d->type, (uint16_t)d->value);
+			else if (d->size == 4)
+				mnl_attr_put_u32(nlh, d->type, d->value);
+			else
+				return cni_err_set_errno(err, CNI_ERR_INTERNAL, EINVAL,
+							 "invalid link attribute size %u",
+							 (unsigned int)d->size);
+		}
+		mnl_attr_nest_end(nlh, data);
+	}
+	mnl_attr_nest_end(nlh, info);
+	*ret_nlh = nlh;
+	return 0;
+}
+
+int nl_link_add(struct nl_sock *sock, const struct nl_link_req *req, struct cni_err *err)
+{
+	char buf[NL_MSG_BUF_SIZE];
+	struct nlmsghdr *nlh;
+
+	return nl_request_built(sock, nl_link_build_new(buf, req, &nlh, err), buf, err);
+}
+
+int nl_link_build_name(void *buf, int ifindex, const char *name, struct nlmsghdr **ret_nlh,
+		       struct cni_err *err)
+{
+	struct nlmsghdr *nlh;
+	int r;
+
+	r = nl_ifindex_check(ifindex, err);
+	if (r < 0)
+		return r;
+	r = nl_ifname_check(name, err);
+	if (r < 0)
+		return r;
+	nlh = nl_msg_init(buf, RTM_NEWLINK, 0);
+	put_ifinfo(nlh, AF_UNSPEC, ifindex);
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, name);
+	*ret_nlh = nlh;
+	return 0;
+}
+
+int nl_link_set_name(struct nl_sock *sock, int ifindex, const char *name, struct cni_err *err)
+{
+	char buf[NL_MSG_BUF_SIZE];
+	struct nlmsghdr *nlh;
+
+	return nl_request_built(sock, nl_link_build_name(buf, ifindex, name, &nlh, err), buf, err);
+}
+
+int nl_link_set_netns(struct nl_sock *sock, int ifindex, int netns_fd, struct cni_err *err)
+{
+	char buf[NL_MSG_BUF_SIZE];
+	int r = nl_ifindex_check(ifindex, err);
+
+	if (r < 0)
+		return r;
+	return nl_request(sock, nl_link_build_u32(buf, ifindex, IFLA_NET_NS_FD, (uint32_t)netns_fd),
+			  err);
 }
 
 int nl_link_build_del(void *buf, int ifindex, const char *name, struct nlmsghdr **ret_nlh,

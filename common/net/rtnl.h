@@ -59,6 +59,34 @@ struct nl_link {
 	int vlan_filtering;	    /* bridge IFLA_BR_VLAN_FILTERING: 0/1, -1 if not reported */
 	int accept_ra;		  /* IPv6 devconf accept_ra (IFLA_INET6_CONF), -1 if not reported */
 	char alias[NL_ALIAS_MAX]; /* IFLA_IFALIAS, "" when none */
+	int info_mode;		  /* IFLA_MACVLAN_MODE (MACVLAN_MODE_*) of a macvlan,
+				   * IFLA_IPVLAN_MODE (IPVLAN_MODE_*) of an ipvlan, -1 otherwise */
+	int vlan_id;		  /* IFLA_VLAN_ID of a vlan link, -1 otherwise */
+};
+
+/* Most IFLA_INFO_DATA attributes one nl_link_req carries. */
+#define NL_LINK_DATA_MAX 4
+
+/* One IFLA_INFO_DATA attribute of a new link: a u8, u16 or u32. */
+struct nl_link_data {
+	uint16_t type;	/* attribute type of the kind (IFLA_MACVLAN_MODE, IFLA_VLAN_ID, ...) */
+	uint8_t size;	/* its payload size in bytes: 1, 2 or 4 */
+	uint32_t value; /* its value */
+};
+
+/* Arguments of nl_link_add(): a link the kernel creates from a kind, an optional lower
+ * device and a few IFLA_INFO_DATA attributes (macvlan, ipvlan, vlan, dummy, ...). */
+struct nl_link_req {
+	const char *kind;   /* IFLA_INFO_KIND */
+	const char *name;   /* IFLA_IFNAME */
+	int link;	    /* IFLA_LINK: lower device (master) ifindex, 0 for none */
+	bool has_netns;	    /* create it in netns_fd rather than the socket's namespace */
+	int netns_fd;	    /* IFLA_NET_NS_FD when has_netns */
+	unsigned int mtu;   /* IFLA_MTU, 0 for the kernel default */
+	const uint8_t *mac; /* IFLA_ADDRESS, NULL for the kernel's choice */
+	size_t mac_len;	    /* bytes at mac (6 for Ethernet) */
+	struct nl_link_data data[NL_LINK_DATA_MAX]; /* IFLA_INFO_DATA attributes */
+	size_t n_data;				    /* used entries of data */
 };
 
 /* Arguments of nl_link_add_veth(). */
@@ -123,6 +151,17 @@ int nl_link_add_veth(struct nl_sock *sock, const struct nl_veth_req *req, struct
  * default) and a transmit queue length of 0 as the reference sets it. -EOPNOTSUPP when the
  * kernel has no ifb support. */
 int nl_link_add_ifb(struct nl_sock *sock, const char *name, unsigned int mtu, struct cni_err *err);
+
+/* Create a link as req says (NLM_F_EXCL: -EEXIST when the name is taken in the namespace
+ * it is created in). -EOPNOTSUPP when the kernel lacks the kind. */
+int nl_link_add(struct nl_sock *sock, const struct nl_link_req *req, struct cni_err *err);
+
+/* Rename ifindex (the link must be down for most kinds: -EBUSY otherwise). -EEXIST when
+ * the name is taken. */
+int nl_link_set_name(struct nl_sock *sock, int ifindex, const char *name, struct cni_err *err);
+
+/* Move ifindex into the namespace netns_fd. -EEXIST when its name is taken there. */
+int nl_link_set_netns(struct nl_sock *sock, int ifindex, int netns_fd, struct cni_err *err);
 
 /* Delete a link by ifindex. -ENODEV when absent. */
 int nl_link_del(struct nl_sock *sock, int ifindex, struct cni_err *err);
@@ -195,6 +234,10 @@ int nl_link_build_veth(void *buf, const struct nl_veth_req *req, struct nlmsghdr
 		       struct cni_err *err);
 int nl_link_build_ifb(void *buf, const char *name, unsigned int mtu, struct nlmsghdr **ret_nlh,
 		      struct cni_err *err);
+int nl_link_build_new(void *buf, const struct nl_link_req *req, struct nlmsghdr **ret_nlh,
+		      struct cni_err *err);
+int nl_link_build_name(void *buf, int ifindex, const char *name, struct nlmsghdr **ret_nlh,
+		       struct cni_err *err);
 int nl_link_build_alias(void *buf, int ifindex, const char *alias, struct nlmsghdr **ret_nlh,
 			struct cni_err *err);
 int nl_link_build_del(void *buf, int ifindex, const char *name, struct nlmsghdr **ret_nlh,
