@@ -375,7 +375,10 @@ static void go_ipnet_struct(const struct ip_net *n, char *buf, size_t size)
 	snprintf(buf, size, "{IP:%s Mask:%s}", ip, mask);
 }
 
-/* True when k (a kernel route) is the result route rt, as ValidateExpectedRoute matches. */
+/* True when k (a kernel route) is the result route rt, as the newest ValidateExpectedRoute
+ * matches: on dst, and on the gateway when rt names one. A route without a gateway was
+ * installed via its family's first gateway, so matching it on "no gateway" (as 1.1.1 did)
+ * fails CHECK for every such route; default routes are matched on dst alone. */
 static bool route_matches(const struct nl_route *k, const struct cni_route *rt)
 {
 	bool is_default = rt->dst.prefix == 0 && ip_is_unspecified(&rt->dst.ip);
@@ -383,10 +386,8 @@ static bool route_matches(const struct nl_route *k, const struct cni_route *rt)
 	if (k->family != rt->dst.ip.family || k->dst_len != rt->dst.prefix ||
 	    memcmp(k->dst, rt->dst.ip.a, (size_t)ip_len(&rt->dst.ip)))
 		return false;
-	if (is_default)
-		return true; /* default routes are matched on dst only */
-	if (!rt->gw.family)
-		return !k->has_gw;
+	if (is_default || !rt->gw.family)
+		return true;
 	return k->has_gw && !memcmp(k->gw, rt->gw.a, (size_t)ip_len(&rt->gw));
 }
 
