@@ -2,7 +2,7 @@
 # Non-recursive build of the CNI plugin suite.
 #
 #   make                 build the plugins into bin/ (bridge host-local portmap loopback
-#                        static tuning bandwidth firewall) and bin/cnitool
+#                        static tuning bandwidth firewall ipvlan vlan) and bin/cnitool
 #   make check           seam check (with its own test) and unit tests (no privileges
 #                        needed; TAP output)
 #   make check-root      integration tests (root, in network namespaces of their own)
@@ -109,6 +109,8 @@ $(eval $(call program,static,plugins/static-ipam,static))
 $(eval $(call program,tuning,plugins/tuning,tuning))
 $(eval $(call program,bandwidth,plugins/bandwidth,bandwidth))
 $(eval $(call program,firewall,plugins/firewall,firewall))
+$(eval $(call program,ipvlan,plugins/ipvlan,ipvlan))
+$(eval $(call program,vlan,plugins/vlan,vlan))
 $(eval $(call program,cnitool,tools/cnitool,cnitool))
 
 all: $(PROGRAMS)
