@@ -312,6 +312,56 @@ class VlanTest(ConfigTest):
         self.assert_nothing_left(shared=(gw, peer))
 
 
+class IpvlanTest(ConfigTest):
+    """45-ipvlan.conflist: ipvlan L2 on the node's uplink; the containers reach the remote
+    host and each other (the node itself is not reachable through ipvlan, by design)."""
+    plugins = ("cnitool", "ipvlan", "host-local")
+
+    def test_ipvlan_l2(self):
+        cnitest.require_kernel(self, "ipvlan", what="the ipvlan config cannot be attached")
+        self.install("45-ipvlan.conflist")
+        a, b = self.netns("cnicfg-c"), self.netns("cnicfg-c")
+        ra, rb = self.add(a), self.add(b)
+        self.assertEqual(self.addr(ra), "192.0.2.100")
+        self.assertEqual(ra["dns"], {"nameservers": ["192.0.2.254"]})
+        uplink = self.node.json("ip -j link show dev eth0")[0]["address"]
+        self.assertEqual(ra["interfaces"][0]["mac"], uplink)
+        a.sh("ping -c1 -W30 192.0.2.254")
+        a.sh("ping -c1 -W30 %s" % self.addr(rb))
+        self.tool(["check", "ipvlan-l2", a.path])
+        self.delete(a)
+        self.delete(b)
+        self.assert_nothing_left(ips=["192.0.2.100", "192.0.2.101"])
+
+
+class VlanPluginTest(ConfigTest):
+    """46-vlan.conflist: a VLAN 42 link on the node's uplink, tuned; the remote host answers
+    on its own VLAN 42 link."""
+    plugins = ("cnitool", "vlan", "tuning", "host-local")
+
+    def test_vlan_plugin(self):
+        cnitest.require_kernel(self, "802.1Q vlan", what="the vlan config cannot be attached")
+        self.install("46-vlan.conflist")
+        self.outside.sh("ip link add link eth0 name eth0.42 type vlan id 42 && "
+                        "ip link set eth0.42 up && ip addr add 198.51.100.254/24 dev eth0.42")
+        a = self.netns("cnicfg-c")
+        ra = self.add(a)
+        self.assertEqual(self.addr(ra), "198.51.100.2")
+        link = a.json("ip -j -d link show dev eth0")[0]
+        self.assertEqual(link["linkinfo"]["info_data"]["id"], 42)
+        self.assertEqual(link["mtu"], 1400)
+        self.assertEqual(a.sh("cat /proc/sys/net/ipv4/conf/eth0/arp_notify").strip(), "1")
+        a.sh("ping -c1 -W30 198.51.100.254")
+        self.tool(["check", "vlan42", a.path])
+        # One VLAN id per master: a second container cannot have VLAN 42 on eth0.
+        b = self.netns("cnicfg-c")
+        p = self.tool(["add", "vlan42", b.path], check=False)
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn("one per master and VLAN id", p.stdout + p.stderr)
+        self.delete(a)
+        self.assert_nothing_left(ips=["198.51.100.2"])
+
+
 class KubernetesTest(ConfigTest):
     """50-kubernetes.conflist with the CNI_ARGS and capability args the kubelet sends."""
 
