@@ -28,6 +28,15 @@ chain's last plugin:
               ingressPolicy same-bridge (the isolation chains)
   loopback    loopback alone, in a container whose lo is down
 
+and the plugins that put one link into the container, on a master (a veth) in the node,
+with host-local; the victim is the plugin or the host-local it runs (through a wrapper):
+
+  ipvlan      ipvlan (mode l2) on the master
+  vlan        vlan (VLAN id 7) on the master
+
+Scenarios that need a kernel feature this kernel lacks (ipvlan, 802.1Q) are skipped with
+the reason (make check-vm's kernel has them).
+
 The cached result DEL is given is the full chain's after a successful ADD; after a killed
 ADD it is the result of the plugins before the victim (the prevResult the victim got,
 which holds everything these plugins' DEL reads).
@@ -234,6 +243,7 @@ class Scenario:
     plugin = None
     victims = ()
     bridged = False  # a bridge of the scenario gives the container a veth pair
+    kernel = None  # a cnitest.KERNEL_FEATURES name the scenario needs
 
     def __init__(self, lab):
         self.lab = lab
@@ -530,10 +540,75 @@ class LoopbackScenario(ChainScenario):
         return [{"cniVersion": "1.0.0", "name": "killlo", "type": "loopback"}]
 
 
+class LinkScenario(BridgeScenario):
+    """A plugin that creates one link on the node's master m0 and moves it into the
+    container as eth0 (under a temporary name "veth" + 8 hex digits until renamed)."""
+    bridged = False
+    ipam = "host-local"
+    subnet = None
+
+    def setup(self):
+        super().setup()
+        self.lab.node.sh("ip link add m0 type veth peer name m0p && ip link set m0 up && "
+                         "ip link set m0p up")
+
+    def reset(self):
+        for ns in (self.lab.node, self.lab.ctr):
+            for name in self.temp_links(ns) + (["eth0"] if ns is self.lab.ctr else []):
+                ns.sh("ip link del %s" % name, check=False)
+
+    def temp_links(self, ns):
+        return [n for n in self.lab.links(ns) if re.match(r"^veth[0-9a-f]{8}$", n)]
+
+    def base_conf(self):
+        return {"cniVersion": "1.0.0", "name": "kill" + self.name, "type": self.plugin,
+                "master": "m0",
+                "ipam": {"type": "host-local", "subnet": self.subnet, "dataDir": self.lab.data}}
+
+    def problems(self, cid):
+        found = super().problems(cid)
+        if "eth0" in self.lab.links(self.lab.ctr):
+            found.append("container interface eth0")
+        found += ["temporary link %s" % n
+                  for ns in (self.lab.node, self.lab.ctr) for n in self.temp_links(ns)]
+        if "m0" not in self.lab.links(self.lab.node):
+            found.append("master m0 gone")
+        return found
+
+
+class IpvlanScenario(LinkScenario):
+    name = "ipvlan"
+    plugin = "ipvlan"
+    victims = ("ipvlan", "host-local")
+    kernel = "ipvlan"
+    subnet = "10.70.0.0/24"
+
+    def conf(self):
+        return dict(self.base_conf(), mode="l2")
+
+
+class VlanScenario(LinkScenario):
+    name = "vlan"
+    plugin = "vlan"
+    victims = ("vlan", "host-local")
+    kernel = "802.1Q vlan"
+    subnet = "10.71.0.0/24"
+
+    def conf(self):
+        return dict(self.base_conf(), vlanId=7)
+
+
 SCENARIOS = {s.name: s for s in (BridgeScenario, HostLocalScenario, PortmapScenario,
                                  StaticScenario, TuningScenario, BandwidthScenario,
                                  FirewallScenario, FirewallIptablesScenario,
-                                 LoopbackScenario)}
+                                 LoopbackScenario, IpvlanScenario, VlanScenario)}
+
+
+def kernel_lacks(name):
+    """Why the kernel cannot run scenario name (None: it can)."""
+    feature = SCENARIOS[name].kernel
+    why = feature and cnitest.kernel_lacks(feature)
+    return "kernel lacks %s (%s)" % (feature, why) if why else None
 
 
 class KillPoint:
@@ -707,6 +782,9 @@ def sweep(bin_dir, names, n_sample=None, jobs=3, log=print, verbose=False):
         raise RuntimeError("strace not installed")
     t0 = time.monotonic()
     labs, scs, found = [], {}, {}
+    for name in [n for n in names if kernel_lacks(n)]:
+        log("skipped %s: %s" % (name, kernel_lacks(name)))
+    names = [n for n in names if not kernel_lacks(n)]
 
     def prepare(name):
         lab = Lab(bin_dir, name.replace("-", ""))
