@@ -61,14 +61,20 @@ static bool prev_is_own(const struct ipvlan_ctx *c)
 /*
  * The master's name into c->master: the config's, else the one named interface of
  * prevResult, else the interface of the default route (in the node namespace, or the
- * container's with linkInContainer). In CHECK the ipvlan itself in prevResult does not count.
+ * container's with linkInContainer). In CHECK, prevResult is the chain's result, whose one
+ * interface is the ipvlan itself: then the master is the link's own lower device, which the
+ * kernel keeps while the ipvlan exists, and there is no name to look up ("" in c->master).
  */
 static int resolve_master(struct ipvlan_ctx *c, bool check, struct cni_err *err)
 {
 	const struct ipvlan_conf *conf = c->conf;
 	const char *name = conf->master;
 
-	if (!*name && conf->prev && !(check && prev_is_own(c))) {
+	if (!*name && conf->prev) {
+		if (check && prev_is_own(c)) {
+			c->master[0] = '\0';
+			return 0;
+		}
 		name = iface_master_from_prev(conf->prev);
 		if (!name)
 			return cni_err_set(err, CNI_ERR_INTERNAL,
@@ -308,7 +314,8 @@ int ipvlan_check(const struct cni_cmd_args *args, char **ret_out, struct cni_err
 				   "Sandbox in prevResult %s doesn't match configured netns: %s",
 				   "", args->netns);
 	/* The master as ADD found it (the reference looks up an empty name and always fails). */
-	if (resolve_master(&c, true, err) < 0 || lookup_master(&c, &master, err) < 0)
+	if (resolve_master(&c, true, err) < 0 ||
+	    (c.master[0] && lookup_master(&c, &master, err) < 0))
 		return cni_err_ret(err);
 	if (check_container_link(&c, f, err) < 0)
 		return cni_err_ret(err);

@@ -323,13 +323,15 @@ class IpvlanTest(IfaceCase):
         res = self.add(conf, ctr)
         self.assertEqual(self.parent(ctr), "m0")
         self.assertEqual(res["interfaces"][0]["mac"], self.master_mac())
-        # CHECK finds the master as ADD did (the reference looks up "" and fails).
+        # CHECK takes the ipvlan's own lower link for the master ADD found (the reference
+        # looks up "" and fails), also once the default route is gone.
+        self.assertOK(self.check(conf, ctr, res))
+        self.node.sh("ip route del default")
         self.assertOK(self.check(conf, ctr, res))
         self.need_go()
         r = self.go("CHECK", dict(conf, prevResult=res), ctr)
         self.assertCNIError(r, 999, 'failed to lookup master "": Link not found')
         # DEL needs no default route (the reference's does).
-        self.node.sh("ip route del default")
         r = self.go("DEL", conf, ctr)
         self.assertCNIError(r, 999, "no default route interface found")
         self.delete(conf, ctr)
