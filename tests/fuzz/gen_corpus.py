@@ -113,6 +113,24 @@ STATIC = [
      "runtimeConfig": {"ips": ["10.10.0.8/24", "fd00::8/64"]}},
 ]
 
+IPVLAN = [
+    {"type": "ipvlan", "master": "eth0", "mode": "l3s", "mtu": 1400, "linkInContainer": False,
+     "acceptRA": True, "ipam": {"type": "host-local", "subnet": "10.1.2.0/24"},
+     "dns": {"nameservers": ["10.1.2.1"]}},
+    {"type": "ipvlan", "prevResult": {"cniVersion": "1.0.0", "interfaces": [{"name": "eth0"}],
+                                      "ips": [{"address": "10.1.2.5/24", "interface": 0}]}},
+    {"type": "ipvlan", "mode": "vepa", "mtu": -1},
+]
+
+VLAN = [
+    {"type": "vlan", "master": "eth0", "vlanId": 5, "mtu": 1500, "linkInContainer": True,
+     "acceptRA": False, "ipam": {"type": "host-local", "subnet": "10.1.1.0/24"},
+     "dns": {"nameservers": ["10.1.1.1", "8.8.8.8"]}},
+    {"type": "vlan", "vlanId": 4095, "ipam": {"type": "static"},
+     "prevResult": {"cniVersion": "1.0.0", "interfaces": [{"name": "net1", "sandbox": "/x"}]}},
+    {"type": "vlan", "vlanId": 0},
+]
+
 HOSTLOCAL = [
     {"type": "bridge", "ipam": {"type": "host-local", "ranges": [
         [{"subnet": "10.1.2.0/24", "rangeStart": "10.1.2.9", "rangeEnd": "10.1.2.40",
@@ -212,7 +230,7 @@ def hand(out):
             name = "%s-%d-%s" % (base, i, t)
             data = dump(c)
             add("skel", name, skel_input("ADD", data))
-            if t in ("bridge", "portmap", "tuning", "bandwidth"):
+            if t in ("bridge", "portmap", "tuning", "bandwidth", "ipvlan", "vlan"):
                 add(t, name, data if t != "portmap" else b"\x00" + data)
             ipam = p.get("ipam", {}).get("type")
             if ipam == "host-local":
@@ -229,6 +247,10 @@ def hand(out):
     add("tuning", "backup", b'{\n "mac": "c2:b0:57:49:47:f1",\n "promisc": false,\n'
         b' "mtu": 1500,\n "allmulti": false,\n "txQLen": 1000\n}')
     add("tuning", "regex", b"^net\\.ipv4\\.conf\\.[^.]+\\.(?i:arp)_\\d+$")
+    for i, p in enumerate(IPVLAN):
+        add("ipvlan", "example-%d" % i, dump(netconf(p)))
+    for i, p in enumerate(VLAN):
+        add("vlan", "example-%d" % i, dump(netconf(p)))
     for i, p in enumerate(BANDWIDTH):
         add("bandwidth", "example-%d" % i, dump(netconf(p)))
     add("bandwidth", "alias", b"cni-bandwidth fuzznet 0123456789abcdef")
@@ -286,7 +308,8 @@ exec "%(bin)s/$(basename "$0")" < "$f.in"
 """
 
 TARGET_OF = {"bridge": "bridge", "portmap": "portmap", "tuning": "tuning",
-             "bandwidth": "bandwidth", "host-local": "hostlocal_conf", "static": "static"}
+             "bandwidth": "bandwidth", "host-local": "hostlocal_conf", "static": "static",
+             "ipvlan": "ipvlan", "vlan": "vlan"}
 
 
 def capture(bin_dir, out):

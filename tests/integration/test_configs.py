@@ -346,7 +346,7 @@ class VlanPluginTest(ConfigTest):
                         "ip link set eth0.42 up && ip addr add 198.51.100.254/24 dev eth0.42")
         a = self.netns("cnicfg-c")
         ra = self.add(a)
-        self.assertEqual(self.addr(ra), "198.51.100.2")
+        self.assertEqual(self.addr(ra), "198.51.100.1")
         link = a.json("ip -j -d link show dev eth0")[0]
         self.assertEqual(link["linkinfo"]["info_data"]["id"], 42)
         self.assertEqual(link["mtu"], 1400)
@@ -359,7 +359,7 @@ class VlanPluginTest(ConfigTest):
         self.assertNotEqual(p.returncode, 0)
         self.assertIn("one per master and VLAN id", p.stdout + p.stderr)
         self.delete(a)
-        self.assert_nothing_left(ips=["198.51.100.2"])
+        self.assert_nothing_left(ips=["198.51.100.1"])
 
 
 class KubernetesTest(ConfigTest):
