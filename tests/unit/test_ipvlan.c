@@ -220,6 +220,30 @@ static void test_verbs_fail_early(void)
 	CHECK_STR(e.msg, "Required prevResult missing");
 }
 
+/* CHECK with master omitted: prevResult's one interface is the container's own link (as it
+ * is after ADD), so no master is looked up (no default route here) and the link itself is
+ * judged; a prevResult naming another interface names the master, as for ADD. */
+static void test_check_master_omitted(void)
+{
+	static const char own[] = "\"prevResult\": {\"cniVersion\": \"1.0.0\", \"interfaces\": "
+				  "[{\"name\": \"eth0\", \"sandbox\": \"/proc/self/ns/net\"}]}";
+	static const char other[] = "\"prevResult\": {\"cniVersion\": \"1.0.0\", \"interfaces\": "
+				    "[{\"name\": \"eth0\", \"sandbox\": \"/proc/self/ns/net\"}, "
+				    "{\"name\": \"m9\"}]}";
+	struct cni_err e = {0};
+
+	LIVE_FRESH();
+	if (system("ip link add eth0 type veth peer name eth0p >/dev/null 2>&1") != 0)
+		UNIT_SKIP("cannot create a veth");
+	CHECK_INT(verbf(ipvlan_check, "/proc/self/ns/net", &e, "%s", own), CNI_ERR_INTERNAL);
+	CHECK_STR(e.msg, "Error: Container interface eth0 not of type ipvlan");
+	CHECK_INT(verbf(ipvlan_check, "/proc/self/ns/net", &e, "%s", other), CNI_ERR_INTERNAL);
+	CHECK_STR(e.msg, "chained master failure. PrevResult lacks a single named interface");
+	CHECK_INT(verbf(ipvlan_check, "/proc/self/ns/net", &e, "\"master\": \"m9\", %s", own),
+		  CNI_ERR_INTERNAL);
+	CHECK_STR(e.msg, "failed to lookup master \"m9\": Link not found");
+}
+
 int main(void)
 {
 	live_enter(0);
@@ -229,5 +253,6 @@ int main(void)
 	RUN(test_errors);
 	RUN(test_prev_and_del);
 	RUN(test_verbs_fail_early);
+	RUN(test_check_master_omitted);
 	UNIT_DONE();
 }

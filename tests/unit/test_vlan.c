@@ -2,6 +2,9 @@
 /* vlan: config parsing, its error codes, and the verbs' paths that fail before a link. */
 #include "unit.h"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include "cleanup.h"
 #include "fixtures.h"
 #define LIVE_LOCAL_ERR
@@ -138,27 +141,52 @@ static void test_del_reads_little(void)
 	CHECK(c && !strcmp(c->ipam_type, "static"));
 }
 
-/* Run a verb on a config body with CNI_NETNS netns; returns its error code (0: success). */
-static int verbf(cni_verb_fn verb, const char *netns, struct cni_err *e, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static int verbf(cni_verb_fn verb, const char *netns, struct cni_err *e, const char *fmt, ...)
+/* Run a verb on a config body with CNI_NETNS netns and CNI_PATH path; returns its error code
+ * (0: success). */
+static int vverbf(cni_verb_fn verb, const char *netns, const char *path, struct cni_err *e,
+		  const char *fmt, va_list ap)
 {
 	_cleanup_(fixture_args_clear) struct fixture_args f = {0};
 	_cleanup_free_ char *out = NULL;
 	struct cni_log log = {.fd = -1};
-	va_list ap;
 
-	va_start(ap, fmt);
 	fixture_args_vinit(&f, "vlan", fmt, ap);
-	va_end(ap);
 	f.a.netns = netns;
-	f.a.path = "/nonexistent";
+	f.a.path = path;
 	f.a.log = &log;
 	cni_err_clear(e);
 	if (verb(&f.a, &out, e) < 0)
 		return e->code ? e->code : -1;
 	return 0;
+}
+
+static int verbf(cni_verb_fn verb, const char *netns, struct cni_err *e, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static int verbf(cni_verb_fn verb, const char *netns, struct cni_err *e, const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = vverbf(verb, netns, "/nonexistent", e, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+static int verbf_path(cni_verb_fn verb, const char *netns, const char *path, struct cni_err *e,
+		      const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+static int verbf_path(cni_verb_fn verb, const char *netns, const char *path, struct cni_err *e,
+		      const char *fmt, ...)
+{
+	va_list ap;
+	int r;
+
+	va_start(ap, fmt);
+	r = vverbf(verb, netns, path, e, fmt, ap);
+	va_end(ap);
+	return r;
 }
 
 /* What fails before a link is made, in a namespace of the test's own with only lo. */
@@ -203,6 +231,38 @@ static void test_verbs_fail_early(void)
 	CHECK(strstr(e.msg, "failed to find plugin \"x\"") != NULL);
 }
 
+/* CHECK with master omitted: prevResult's one interface is the container's own link (as it
+ * is after ADD), so no master is looked up and the link itself is judged. */
+static void test_check_master_omitted(void)
+{
+	static const char own[] = "\"ipam\": {\"type\": \"x\"}, \"prevResult\": {\"cniVersion\": "
+				  "\"1.0.0\", \"interfaces\": [{\"name\": \"eth0\", "
+				  "\"sandbox\": \"/proc/self/ns/net\"}]}";
+	struct cni_err e = {0};
+	_cleanup_free_ char *dir = strdup("/tmp/cni-unit-vlan-XXXXXX");
+	_cleanup_free_ char *ipam = NULL;
+	FILE *script;
+
+	LIVE_FRESH();
+	if (system("ip link add eth0 type veth peer name eth0p >/dev/null 2>&1") != 0)
+		UNIT_SKIP("cannot create a veth");
+	/* An IPAM plugin "x" whose CHECK succeeds. */
+	CHECK(dir && mkdtemp(dir));
+	CHECK(asprintf(&ipam, "%s/x", dir) > 0);
+	script = fopen(ipam, "w");
+	CHECK(script != NULL);
+	if (!script)
+		return;
+	fputs("#!/bin/sh\nexit 0\n", script);
+	fclose(script);
+	CHECK(chmod(ipam, 0755) == 0);
+	CHECK_INT(verbf_path(vlan_check, "/proc/self/ns/net", dir, &e, "%s", own),
+		  CNI_ERR_INTERNAL);
+	CHECK_STR(e.msg, "Error: Container interface eth0 not of type vlan");
+	unlink(ipam);
+	rmdir(dir);
+}
+
 int main(void)
 {
 	live_enter(0);
@@ -212,5 +272,6 @@ int main(void)
 	RUN(test_errors);
 	RUN(test_del_reads_little);
 	RUN(test_verbs_fail_early);
+	RUN(test_check_master_omitted);
 	UNIT_DONE();
 }
