@@ -2,6 +2,7 @@
 /* The ipvlan plugin's verbs: an ipvlan link on a master, in the container. */
 #include "ipvlan/ipvlan.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <linux/if_link.h>
 #include <stdlib.h>
@@ -220,6 +221,42 @@ undo_link:
 	return cni_err_ret(err);
 }
 
+/* Whether name is a temporary name of iface_create_renamed(): "veth" and 8 hex digits. */
+static bool is_tmp_name(const char *name)
+{
+	if (strlen(name) != IFACE_TMPNAME_SIZE - 1 || strncmp(name, "veth", 4) != 0)
+		return false;
+	for (const char *p = name + 4; *p; p++)
+		if (!isdigit((unsigned char)*p) && (*p < 'a' || *p > 'f'))
+			return false;
+	return true;
+}
+
+/* Remove the ipvlan links an ADD killed between create and rename left in the container
+ * under a temporary name: in the container's namespace only this plugin's ADD makes one.
+ * Best effort: a failure is a warning. */
+static void del_tmp_links(const struct ipvlan_ctx *c)
+{
+	_cleanup_free_ struct nl_link *links = NULL;
+	struct cni_err e = {0};
+	size_t n = 0;
+
+	if (nl_link_list_kind(c->cont, "ipvlan", &links, &n, &e) < 0) {
+		cni_warn_err(c->log, &e, "could not list the container's ipvlan links");
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (!is_tmp_name(links[i].name))
+			continue;
+		cni_err_clear(&e);
+		if (nl_link_del(c->cont, links[i].index, &e) < 0 && e.sys_errno != ENODEV)
+			cni_warn_err(c->log, &e, "could not remove '%s'", links[i].name);
+		else
+			cni_log(c->log, CNI_LOG_INFO, "removed '%s' left by an interrupted ADD",
+				links[i].name);
+	}
+}
+
 int ipvlan_del(const struct cni_cmd_args *args, char **ret_out, struct cni_err *err)
 {
 	_cleanup_(ctx_clear) struct ipvlan_ctx c = IPVLAN_CTX_INIT(args);
@@ -239,13 +276,12 @@ int ipvlan_del(const struct cni_cmd_args *args, char **ret_out, struct cni_err *
 	if (r == 1)
 		return 0;
 	r = nl_link_del_by_name(c.cont, args->ifname, err);
-	if (r == -ENODEV) {
-		cni_err_clear(err);
-		return 0;
-	}
-	if (r < 0)
+	if (r < 0 && r != -ENODEV)
 		return cni_err_prefix(err, "failed to delete \"%s\"", args->ifname);
-	cni_log(c.log, CNI_LOG_INFO, "removed '%s'", args->ifname);
+	cni_err_clear(err);
+	if (r == 0)
+		cni_log(c.log, CNI_LOG_INFO, "removed '%s'", args->ifname);
+	del_tmp_links(&c);
 	return 0;
 }
 

@@ -457,6 +457,18 @@ class IpvlanTest(IfaceCase):
         self.assertEqual(self.reservations(), [])
         self.delete(conf, ctr)
 
+    def test_del_removes_link_of_interrupted_add(self):
+        """An ADD killed between create and rename leaves its link under the temporary name
+        in the container: DEL removes it (an ipvlan of another name stays)."""
+        self.need_kernel()
+        ctr = self.container()
+        for name in ("vethdeadbeef", "keep0"):
+            self.node.sh("ip link add link m0 name %s type ipvlan mode l2 && "
+                         "ip link set %s netns %s" % (name, name, ctr.name))
+        self.delete(self.conf(), ctr)
+        self.assertNotIn("vethdeadbeef", self.links(ctr))
+        self.assertIn("keep0", self.links(ctr))
+
     # ---- failed ADDs -----------------------------------------------------------------
 
     def test_failed_ipam_leaves_nothing(self):

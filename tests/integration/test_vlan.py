@@ -302,6 +302,22 @@ class VlanPluginTest(test_ipvlan.IfaceCase):
         self.assertEqual(self.reservations(), [])
         self.delete(conf, ctr)
 
+    def test_del_removes_link_of_interrupted_add(self):
+        """An ADD killed between create and rename leaves its link under the temporary name
+        in the container, holding the VLAN id: DEL removes it, and the next ADD can have
+        the id."""
+        self.need_kernel()
+        ctr = self.container()
+        self.node.sh("ip link add link m0 name vethdeadbeef type vlan id 5 && "
+                     "ip link set vethdeadbeef netns %s" % ctr.name)
+        conf = self.conf()
+        self.assertCNIError(self.plug("ADD", conf, ctr), 999, "already has a VLAN link")
+        self.delete(conf, ctr)
+        self.assertNotIn("vethdeadbeef", self.links(ctr))
+        self.add(conf, ctr)
+        self.delete(conf, ctr)
+        self.assertNothingLeft(ctr)
+
     # ---- failed ADDs -----------------------------------------------------------------
 
     def test_failed_ipam_leaves_nothing(self):
