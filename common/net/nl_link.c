@@ -147,6 +147,38 @@ static void parse_af_spec(const struct nlattr *nest, struct nl_link *l)
 	}
 }
 
+/* IFLA_PROP_LIST: the IFLA_ALT_IFNAME names, packed into l->altnames as far as they fit. */
+static void parse_prop_list(const struct nlattr *nest, struct nl_link *l)
+{
+	const struct nlattr *a;
+	size_t used = 0;
+
+	mnl_attr_for_each_nested (a, nest) {
+		const char *name;
+		size_t n;
+
+		if (mnl_attr_get_type(a) != IFLA_ALT_IFNAME)
+			continue;
+		name = mnl_attr_get_payload(a);
+		n = strnlen(name, mnl_attr_get_payload_len(a));
+		/* The name, its NUL, and the empty name that ends the list. */
+		if (!n || used + n + 2 > sizeof(l->altnames))
+			continue;
+		memcpy(l->altnames + used, name, n);
+		used += n;
+		l->altnames[used++] = '\0';
+	}
+	l->altnames[used] = '\0';
+}
+
+bool nl_link_has_altname(const struct nl_link *l, const char *name)
+{
+	for (const char *p = l->altnames; *p; p += strlen(p) + 1)
+		if (strcmp(p, name) == 0)
+			return true;
+	return false;
+}
+
 int nl_link_parse(const struct nlmsghdr *nlh, struct nl_link *ret, struct cni_err *err)
 {
 	const struct nlattr *tb[IFLA_MAX + 1];
@@ -195,6 +227,8 @@ int nl_link_parse(const struct nlmsghdr *nlh, struct nl_link *ret, struct cni_er
 		parse_brport(tb[IFLA_PROTINFO], &l);
 	if (tb[IFLA_AF_SPEC] && ifi->ifi_family != AF_BRIDGE)
 		parse_af_spec(tb[IFLA_AF_SPEC], &l);
+	if (tb[IFLA_PROP_LIST])
+		parse_prop_list(tb[IFLA_PROP_LIST], &l);
 	*ret = l;
 	return 0;
 }
@@ -724,6 +758,38 @@ int nl_link_set_alias(struct nl_sock *sock, int ifindex, const char *alias, stru
 
 	return nl_request_built(sock, nl_link_build_alias(buf, ifindex, alias, &nlh, err), buf,
 				err);
+}
+
+int nl_link_build_altname(void *buf, int ifindex, const char *name, bool add,
+			  struct nlmsghdr **ret_nlh, struct cni_err *err)
+{
+	struct nlmsghdr *nlh;
+	struct nlattr *list;
+	int r;
+
+	r = nl_ifindex_check(ifindex, err);
+	if (r < 0)
+		return r;
+	if (!name[0] || strlen(name) >= NL_ALTNAME_MAX)
+		return cni_err_set_errno(err, CNI_ERR_INTERNAL, EINVAL,
+					 "invalid alternative interface name '%s'", name);
+	nlh = nl_msg_init(buf, add ? RTM_NEWLINKPROP : RTM_DELLINKPROP, 0);
+	put_ifinfo(nlh, AF_UNSPEC, ifindex);
+	list = mnl_attr_nest_start(nlh, IFLA_PROP_LIST | NLA_F_NESTED);
+	mnl_attr_put_strz(nlh, IFLA_ALT_IFNAME, name);
+	mnl_attr_nest_end(nlh, list);
+	*ret_nlh = nlh;
+	return 0;
+}
+
+int nl_link_altname(struct nl_sock *sock, int ifindex, const char *name, bool add,
+		    struct cni_err *err)
+{
+	char buf[NL_MSG_BUF_SIZE];
+	struct nlmsghdr *nlh;
+
+	return nl_request_built(sock, nl_link_build_altname(buf, ifindex, name, add, &nlh, err),
+				buf, err);
 }
 
 struct nlmsghdr *nl_link_build_brport(void *buf, const struct nl_brport_req *req)

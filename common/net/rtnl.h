@@ -28,6 +28,12 @@
 /* Longest link alias, with its NUL (the kernel's IFALIASZ). */
 #define NL_ALIAS_MAX 256
 
+/* Longest alternative name, with its NUL (the kernel's ALTIFNAMSIZ). */
+#define NL_ALTNAME_MAX 128
+
+/* Room for the alternative names kept in struct nl_link, packed (see altnames). */
+#define NL_ALTNAMES_SIZE 256
+
 /* ---- links (nl_link.c) ---------------------------------------------------------------- */
 
 /* Unless a comment says more, the executing functions of this part and the next two return 0,
@@ -62,6 +68,9 @@ struct nl_link {
 	int info_mode;		  /* IFLA_MACVLAN_MODE (MACVLAN_MODE_*) of a macvlan,
 				   * IFLA_IPVLAN_MODE (IPVLAN_MODE_*) of an ipvlan, -1 otherwise */
 	int vlan_id;		  /* IFLA_VLAN_ID of a vlan link, -1 otherwise */
+	char altnames[NL_ALTNAMES_SIZE]; /* IFLA_PROP_LIST's IFLA_ALT_IFNAMEs, each with its
+					  * NUL, one after another, an empty one ending them;
+					  * names that do not fit are left out */
 };
 
 /* Most IFLA_INFO_DATA attributes one nl_link_req carries. */
@@ -186,6 +195,17 @@ int nl_link_set_mac(struct nl_sock *sock, int ifindex, const uint8_t *mac, size_
  * NL_ALIAS_MAX or ifindex is not above 0. */
 int nl_link_set_alias(struct nl_sock *sock, int ifindex, const char *alias, struct cni_err *err);
 
+/* True when l has the alternative name name (IFLA_ALT_IFNAME). */
+bool nl_link_has_altname(const struct nl_link *l, const char *name);
+
+/* Add (add true, RTM_NEWLINKPROP) or remove (RTM_DELLINKPROP) the alternative name name of
+ * ifindex. -EEXIST when adding a name some link of the namespace has (as name or
+ * alternative name), -ENODATA (or -ENOENT) when removing a name the link lacks, -EINVAL
+ * for an empty name or one of NL_ALTNAME_MAX bytes or more, -EOPNOTSUPP on kernels without
+ * alternative names (before 5.5). */
+int nl_link_altname(struct nl_sock *sock, int ifindex, const char *name, bool add,
+		    struct cni_err *err);
+
 /* Enslave ifindex to master_index (a bridge); master_index 0 = nomaster. */
 int nl_link_set_master(struct nl_sock *sock, int ifindex, int master_index, struct cni_err *err);
 
@@ -240,6 +260,8 @@ int nl_link_build_name(void *buf, int ifindex, const char *name, struct nlmsghdr
 		       struct cni_err *err);
 int nl_link_build_alias(void *buf, int ifindex, const char *alias, struct nlmsghdr **ret_nlh,
 			struct cni_err *err);
+int nl_link_build_altname(void *buf, int ifindex, const char *name, bool add,
+			  struct nlmsghdr **ret_nlh, struct cni_err *err);
 int nl_link_build_del(void *buf, int ifindex, const char *name, struct nlmsghdr **ret_nlh,
 		      struct cni_err *err);
 struct nlmsghdr *nl_link_build_flags(void *buf, int ifindex, unsigned int change,
