@@ -2,7 +2,7 @@
 # Non-recursive build of the CNI plugin suite.
 #
 #   make                 build the plugins into bin/ (bridge host-local portmap loopback
-#                        static tuning bandwidth firewall) and bin/cnitool
+#                        static tuning bandwidth firewall host-device) and bin/cnitool
 #   make check           seam check (with its own test) and unit tests (no privileges
 #                        needed; TAP output)
 #   make check-root      integration tests (root, in network namespaces of their own)
@@ -194,7 +194,7 @@ format:
 	clang-format --style=file -i $(FMT_SRC)
 
 # Every program but cnitool is a plugin (bridge, host-local, portmap, loopback, static,
-# tuning, bandwidth, firewall, as their directories exist).
+# tuning, bandwidth, firewall, host-device, as their directories exist).
 install: all
 	install -d $(DESTDIR)$(CNI_BIN_DIR) $(DESTDIR)$(PREFIX)/bin
 	install -m 0755 $(filter-out %/cnitool,$(PROGRAMS)) $(DESTDIR)$(CNI_BIN_DIR)/
