@@ -113,6 +113,20 @@ STATIC = [
      "runtimeConfig": {"ips": ["10.10.0.8/24", "fd00::8/64"]}},
 ]
 
+HOSTDEV = [
+    {"type": "host-device", "device": "eth1", "DPDKMode": False,
+     "ipam": {"type": "static", "addresses": [{"address": "10.9.0.2/24"}]},
+     "dns": {"nameservers": ["10.9.0.1"], "search": ["example.com"]}, "acceptRA": True},
+    {"type": "host-device", "hwaddr": "aa:bb:cc:dd:ee:ff"},
+    {"type": "host-device", "kernelpath": "/sys/devices/pci0000:00/0000:00:1f.6/../../x"},
+    {"type": "host-device", "pciBusID": "0000:3d:00.1", "deviceID": "0000:3d:00.1",
+     "capabilities": {"deviceID": True}},
+    {"type": "host-device", "runtimeConfig": {"deviceID": "mlx5_core.sf.2"}},
+    {"type": "host-device", "device": "net1", "hwaddr": "zz",
+     "prevResult": {"cniVersion": "1.0.0", "interfaces": [
+         {"name": "eth0", "mac": "02:00:00:00:00:01", "sandbox": "/run/netns/x"}]}},
+]
+
 HOSTLOCAL = [
     {"type": "bridge", "ipam": {"type": "host-local", "ranges": [
         [{"subnet": "10.1.2.0/24", "rangeStart": "10.1.2.9", "rangeEnd": "10.1.2.40",
@@ -235,6 +249,9 @@ def hand(out):
     for i, p in enumerate(STATIC):
         add("static", "example-%d" % i, dump(netconf(p)) + ARGS_SEP +
             b"IgnoreUnknown=1;IP=10.10.0.7/24,fd00::7/64;GATEWAY=10.10.0.254")
+    for i, p in enumerate(HOSTDEV):
+        add("hostdev", "example-%d" % i, dump(netconf(p)) + ARGS_SEP +
+            b"IgnoreUnknown=true;K8S_POD_NAMESPACE=default;K8S_POD_NAME=p")
     for i, p in enumerate(HOSTLOCAL):
         add("hostlocal_conf", "example-%d" % i, dump(netconf(p)) + ARGS_SEP +
             b"IgnoreUnknown=1;IP=10.1.2.10,2001:db8:1::10")
@@ -286,7 +303,8 @@ exec "%(bin)s/$(basename "$0")" < "$f.in"
 """
 
 TARGET_OF = {"bridge": "bridge", "portmap": "portmap", "tuning": "tuning",
-             "bandwidth": "bandwidth", "host-local": "hostlocal_conf", "static": "static"}
+             "bandwidth": "bandwidth", "host-local": "hostlocal_conf", "static": "static",
+             "host-device": "hostdev"}
 
 
 def capture(bin_dir, out):
@@ -309,7 +327,10 @@ def capture(bin_dir, out):
             if not fn.endswith(".in"):
                 continue
             stem = fn[:-3]
-            plugin = stem.split("-")[0] if not stem.startswith("host-local") else "host-local"
+            plugin = stem.split("-")[0]
+            for name in ("host-local", "host-device"):
+                if stem.startswith(name + "-"):
+                    plugin = name
             with open(os.path.join(got, fn), "rb") as f:
                 data = f.read()
             try:
