@@ -27,7 +27,11 @@ struct hostdev_ctx {
 	const struct cni_log *log;	 /* the opt-in log */
 	struct hostdev_conf *conf;	 /* the parsed config */
 	struct hostdev_ns ns;		 /* node and container namespaces */
+	char *pin;			 /* this attachment's pin path (ns.pin) */
 };
+
+const struct hostdev_paths hostdev_node_paths = {.sysfs = HOSTDEV_SYSFS,
+						 .run_dir = HOSTDEV_RUN_DIR};
 
 #define HOSTDEV_CTX_INIT(a)                                                         \
 	{                                                                           \
@@ -37,6 +41,7 @@ struct hostdev_ctx {
 static void ctx_clear(struct hostdev_ctx *c)
 {
 	hostdev_conf_free(c->conf);
+	free(c->pin);
 	nl_close(c->ns.host);
 	nl_close(c->ns.cont);
 	if (c->ns.host_fd >= 0)
@@ -45,9 +50,18 @@ static void ctx_clear(struct hostdev_ctx *c)
 		close(c->ns.cont_fd);
 }
 
-/* The node side: its rtnetlink socket and an fd of its namespace (the plugin's own). */
-static int open_host(struct hostdev_ctx *c, struct cni_err *err)
+/* The node side: its rtnetlink socket and an fd of its namespace (the plugin's own), and
+ * the attachment's pin path under run_dir. */
+static int open_host(struct hostdev_ctx *c, const char *run_dir, struct cni_err *err)
 {
+	if (!c->pin) {
+		if (asprintf(&c->pin, "%s/%s-%s", run_dir, c->args->container_id, c->args->ifname) <
+		    0) {
+			c->pin = NULL;
+			return cni_err_nomem(err);
+		}
+		c->ns.pin = c->pin;
+	}
 	if (!c->ns.host && nl_open(&c->ns.host, err) < 0)
 		return cni_err_ret(err);
 	if (c->ns.host_fd < 0) {
@@ -109,8 +123,8 @@ static void undo_move_in(struct hostdev_ctx *c, int ifindex, const char *orig, b
 		cni_log(c->log, CNI_LOG_INFO, "device '%s' moved back to the node", orig);
 }
 
-int hostdev_add_at(const struct cni_cmd_args *args, const char *sysfs, char **ret_out,
-		   struct cni_err *err)
+int hostdev_add_at(const struct cni_cmd_args *args, const struct hostdev_paths *paths,
+		   char **ret_out, struct cni_err *err)
 {
 	_cleanup_(ctx_clear) struct hostdev_ctx c = HOSTDEV_CTX_INIT(args);
 	_cleanup_(cni_result_freep) struct cni_result *res = NULL, *ipam = NULL;
@@ -119,15 +133,18 @@ int hostdev_add_at(const struct cni_cmd_args *args, const char *sysfs, char **re
 	bool l3, moved = false;
 	struct cni_err rb = {0};
 
-	if (hostdev_conf_load(args, sysfs, HOSTDEV_LOAD_FULL, &c.conf, err) < 0)
+	if (hostdev_conf_load(args, paths->sysfs, HOSTDEV_LOAD_FULL, &c.conf, err) < 0)
 		return cni_err_ret(err);
 	l3 = c.conf->ipam_type && c.conf->ipam_type[0];
 	if (netns_open_container(args->netns, 0, &c.ns.cont_fd, &c.ns.cont, err) < 0)
 		return cni_err_ret(err);
 	if (!c.conf->dpdk) {
-		if (open_host(&c, err) < 0)
+		if (open_host(&c, paths->run_dir, err) < 0)
 			return cni_err_ret(err);
-		if (hostdev_find(c.conf, sysfs, c.ns.host, &dev, err) < 0)
+		/* What a killed earlier attempt left pinned goes back first. */
+		if (hostdev_pin_recover(&c.ns, c.pin, c.log, err) < 0)
+			return cni_err_ret(err);
+		if (hostdev_find(c.conf, paths->sysfs, c.ns.host, &dev, err) < 0)
 			return cni_err_prefix(err, "failed to find host device");
 		/* With IPAM the link goes up once IPv6 autoconf is off (iface_configure). */
 		if (hostdev_move_in(&c.ns, &dev, args->ifname, !l3, c.log, &cont, err) < 0)
@@ -186,7 +203,7 @@ undo_move:
 
 int hostdev_add(const struct cni_cmd_args *args, char **ret_out, struct cni_err *err)
 {
-	return hostdev_add_at(args, HOSTDEV_SYSFS, ret_out, err);
+	return hostdev_add_at(args, &hostdev_node_paths, ret_out, err);
 }
 
 /* ---- DEL ------------------------------------------------------------------------------ */
@@ -333,14 +350,15 @@ static int restore_in_host(struct hostdev_ctx *c, const struct hostdev_ident *id
 	return 0;
 }
 
-int hostdev_del(const struct cni_cmd_args *args, char **ret_out, struct cni_err *err)
+int hostdev_del_at(const struct cni_cmd_args *args, const struct hostdev_paths *paths,
+		   char **ret_out, struct cni_err *err)
 {
 	_cleanup_(ctx_clear) struct hostdev_ctx c = HOSTDEV_CTX_INIT(args);
 	struct hostdev_ident id;
 	struct nl_link l;
 	int r;
 
-	if (hostdev_conf_load(args, HOSTDEV_SYSFS, HOSTDEV_LOAD_DEL, &c.conf, err) < 0)
+	if (hostdev_conf_load(args, paths->sysfs, HOSTDEV_LOAD_DEL, &c.conf, err) < 0)
 		return cni_err_ret(err);
 	/* IPAM first, whatever became of the netns: a reservation must never leak. */
 	if (c.conf->ipam_type && c.conf->ipam_type[0]) {
@@ -350,7 +368,10 @@ int hostdev_del(const struct cni_cmd_args *args, char **ret_out, struct cni_err 
 		cni_log(c.log, CNI_LOG_INFO, "IPAM '%s' released the addresses", c.conf->ipam_type);
 	}
 	ident_init(&c, &id);
-	if (open_host(&c, err) < 0)
+	if (open_host(&c, paths->run_dir, err) < 0)
+		return cni_err_ret(err);
+	/* A move killed half-way left the device in a pinned temporary namespace. */
+	if (hostdev_pin_recover(&c.ns, c.pin, c.log, err) < 0)
 		return cni_err_ret(err);
 	if (args->netns[0]) {
 		r = netns_open_container(args->netns, NETNS_GONE_OK, &c.ns.cont_fd, &c.ns.cont,
@@ -376,17 +397,22 @@ int hostdev_del(const struct cni_cmd_args *args, char **ret_out, struct cni_err 
 	return restore_in_host(&c, &id, err);
 }
 
+int hostdev_del(const struct cni_cmd_args *args, char **ret_out, struct cni_err *err)
+{
+	return hostdev_del_at(args, &hostdev_node_paths, ret_out, err);
+}
+
 /* ---- CHECK, STATUS -------------------------------------------------------------------- */
 
-int hostdev_check_at(const struct cni_cmd_args *args, const char *sysfs, char **ret_out,
-		     struct cni_err *err)
+int hostdev_check_at(const struct cni_cmd_args *args, const struct hostdev_paths *paths,
+		     char **ret_out, struct cni_err *err)
 {
 	_cleanup_(ctx_clear) struct hostdev_ctx c = HOSTDEV_CTX_INIT(args);
 	const struct cni_iface *f;
 	char mac[HWADDR_TEXT_MAX];
 	struct nl_link l;
 
-	if (hostdev_conf_load(args, sysfs, HOSTDEV_LOAD_FULL, &c.conf, err) < 0)
+	if (hostdev_conf_load(args, paths->sysfs, HOSTDEV_LOAD_FULL, &c.conf, err) < 0)
 		return cni_err_ret(err);
 	if (netns_open_container(args->netns, 0, &c.ns.cont_fd, &c.ns.cont, err) < 0)
 		return cni_err_ret(err);
@@ -422,7 +448,7 @@ int hostdev_check_at(const struct cni_cmd_args *args, const char *sysfs, char **
 
 int hostdev_check(const struct cni_cmd_args *args, char **ret_out, struct cni_err *err)
 {
-	return hostdev_check_at(args, HOSTDEV_SYSFS, ret_out, err);
+	return hostdev_check_at(args, &hostdev_node_paths, ret_out, err);
 }
 
 int hostdev_status(const struct cni_cmd_args *args, char **ret_out, struct cni_err *err)

@@ -3,14 +3,20 @@
 #include "host-device/move.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <net/if.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
 
 #include "cleanup.h"
 #include "gostr.h"
 #include "net/netns.h"
+#include "net/nl.h"
 
 /* Go's %q of s into buf (cut short when it does not fit). */
 static const char *q(const char *s, char *buf, size_t size)
@@ -86,6 +92,115 @@ static void undo_down(struct nl_sock *sock, const char *name, const struct cni_l
 		cni_warn_err(log, &e, "could not set '%s' up again", name);
 }
 
+/* ---- pins ------------------------------------------------------------------------------ */
+
+/*
+ * Bind-mount the temporary namespace tmp_fd at the pin path, so that it outlives a plugin
+ * killed while the device is inside it (the kernel would destroy a virtual device and give
+ * a physical one back to the initial namespace under its temporary state): the next DEL
+ * finds it there (hostdev_pin_recover()). Best effort: without a pin the move goes on.
+ */
+static void pin_create(const char *pin, int tmp_fd, const struct cni_log *log)
+{
+	_cleanup_free_ char *dir = NULL;
+	char src[64], *slash;
+	int fd, e;
+
+	if (!pin)
+		return;
+	dir = strdup(pin);
+	slash = dir ? strrchr(dir, '/') : NULL;
+	if (slash && slash != dir) {
+		*slash = '\0';
+		if (mkdir(dir, 0700) < 0 && errno == ENOENT) {
+			/* Its parent (/run/cni) is missing too. */
+			char *up = strrchr(dir, '/');
+
+			if (up && up != dir) {
+				*up = '\0';
+				(void)mkdir(dir, 0755);
+				*up = '/';
+			}
+			(void)mkdir(dir, 0700);
+		}
+	}
+	fd = open(pin, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0) {
+		e = errno;
+		cni_log(log, CNI_LOG_WARN, "no pin for the temporary namespace at '%s': %s", pin,
+			strerror(e));
+		return;
+	}
+	close(fd);
+	snprintf(src, sizeof(src), "/proc/self/fd/%d", tmp_fd);
+	if (mount(src, pin, NULL, MS_BIND, NULL) < 0) {
+		e = errno;
+		cni_log(log, CNI_LOG_WARN, "no pin for the temporary namespace at '%s': %s", pin,
+			strerror(e));
+		(void)unlink(pin);
+	}
+}
+
+/* Remove the pin (the namespace then ends with its last fd). */
+static void pin_remove(const char *pin)
+{
+	if (!pin)
+		return;
+	(void)umount2(pin, MNT_DETACH | UMOUNT_NOFOLLOW);
+	(void)unlink(pin);
+}
+
+int hostdev_pin_recover(const struct hostdev_ns *ns, const char *pin, const struct cni_log *log,
+			struct cni_err *err)
+{
+	_cleanup_nl_close_ struct nl_sock *tmp = NULL;
+	_cleanup_free_ struct nl_link *links = NULL;
+	_cleanup_close_ int fd = -1;
+	struct statfs sf;
+	size_t n = 0;
+	int r;
+
+	if (!pin)
+		return 0;
+	fd = open(pin, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0 && errno == ENOENT)
+		return 0;
+	/* A file a kill left before its mount or after its unmount holds nothing. */
+	if (fd < 0 || fstatfs(fd, &sf) < 0 ||
+	    (sf.f_type != NETNS_NSFS_MAGIC && sf.f_type != NETNS_PROC_SUPER_MAGIC)) {
+		pin_remove(pin);
+		return 0;
+	}
+	r = nl_open_in_netns(fd, &tmp, err);
+	if (r < 0)
+		return cni_err_prefix(err, "failed to open the temporary namespace at '%s'", pin);
+	r = nl_link_list_kind(tmp, NULL, &links, &n, err);
+	if (r < 0)
+		return cni_err_prefix(err, "failed to list the temporary namespace at '%s'", pin);
+	for (size_t i = 0; i < n; i++) {
+		const struct nl_link *l = &links[i];
+		/* While the device is in a temporary namespace its alias holds its node name
+		 * (it is set first and cleared last). */
+		const char *name = l->alias[0] ? l->alias : l->name;
+
+		if (l->flags & IFF_LOOPBACK)
+			continue;
+		if (strcmp(name, l->name) != 0 && nl_link_set_name(tmp, l->index, name, err) < 0)
+			return cni_err_prefix(err, "failed to rename device '%s' to '%s'", l->name,
+					      name);
+		if (l->alias[0] && nl_link_set_alias(tmp, l->index, "", err) < 0)
+			return cni_err_prefix(err, "failed to unset alias of '%s'", name);
+		if (nl_link_set_netns(tmp, l->index, ns->host_fd, err) < 0)
+			return cni_err_prefix(err, "failed to move '%s' to the node", name);
+		cni_log(log, CNI_LOG_INFO, "device '%s' taken back from a temporary namespace",
+			name);
+	}
+	pin_remove(pin);
+	return 0;
+}
+
+/* ---- moves ------------------------------------------------------------------------------ */
+
 int hostdev_move_in(const struct hostdev_ns *ns, const struct nl_link *dev, const char *ifname,
 		    bool up, const struct cni_log *log, struct nl_link *ret, struct cni_err *err)
 {
@@ -100,27 +215,30 @@ int hostdev_move_in(const struct hostdev_ns *ns, const struct nl_link *dev, cons
 	hostdev_marker(orig, marker);
 	if (netns_new_temp(&tmp_fd, &tmp, err) < 0) {
 		cni_err_prefix(err, "failed to create tempNS");
-		goto undo_up;
+		return move_link_failed(err);
 	}
+	pin_create(ns->pin, tmp_fd, log);
 	/* Moving downs the device; the kernel keeps its ifindex in the new namespace, where
 	 * only lo (1) exists. */
 	if (nl_link_set_netns(ns->host, idx, tmp_fd, err) < 0) {
 		cni_err_prefix(err, "failed to move %s to tempNS", q(orig, q1, sizeof(q1)));
 		goto undo_up;
 	}
+	/* The alias first: from here on it names the device's node name wherever a kill
+	 * leaves it. */
+	if (nl_link_set_alias(tmp, idx, orig, err) < 0) {
+		cni_err_prefix(err, "failed to set alias to %s", q(orig, q1, sizeof(q1)));
+		goto undo_tmp;
+	}
 	if (nl_link_set_name(tmp, idx, ifname, err) < 0) {
 		cni_err_prefix(err, "failed to rename host device %s to %s",
 			       q(orig, q1, sizeof(q1)), q(ifname, q2, sizeof(q2)));
-		goto undo_tmp;
-	}
-	if (nl_link_set_alias(tmp, idx, orig, err) < 0) {
-		cni_err_prefix(err, "failed to set alias to %s", q(orig, q1, sizeof(q1)));
-		goto undo_name;
+		goto undo_alias;
 	}
 	if (nl_link_set_netns(tmp, idx, ns->cont_fd, err) < 0) {
 		cni_err_prefix(err, "failed to move %s (host: %s) to container NS",
 			       q(ifname, q1, sizeof(q1)), q(orig, q2, sizeof(q2)));
-		goto undo_alias;
+		goto undo_name;
 	}
 	if (nl_link_get_by_name(ns->cont, ifname, &l, err) < 0) {
 		cni_err_prefix(err, "failed to find %s in container NS", q(ifname, q1, sizeof(q1)));
@@ -137,6 +255,7 @@ int hostdev_move_in(const struct hostdev_ns *ns, const struct nl_link *dev, cons
 		(void)nl_link_altname(ns->cont, l.index, marker, false, &e);
 		goto undo_cont;
 	}
+	pin_remove(ns->pin);
 	if (up)
 		l.flags |= IFF_UP;
 	*ret = l;
@@ -144,18 +263,21 @@ int hostdev_move_in(const struct hostdev_ns *ns, const struct nl_link *dev, cons
 
 undo_cont:
 	if (!undo_move(ns->cont, l.index, tmp_fd, ifname, log))
-		return move_link_failed(err);
+		goto out;
 	idx = l.index;
-undo_alias:
-	undo_alias(tmp, idx, "", log);
 undo_name:
 	undo_name(tmp, idx, orig, log);
+undo_alias:
+	undo_alias(tmp, idx, "", log);
 undo_tmp:
 	if (!undo_move(tmp, idx, ns->host_fd, orig, log))
-		return move_link_failed(err);
+		goto out;
 undo_up:
 	if (dev->flags & IFF_UP)
 		undo_down(ns->host, orig, log);
+	pin_remove(ns->pin);
+out:
+	/* A device that could not be put back stays pinned for DEL. */
 	return move_link_failed(err);
 }
 
@@ -177,6 +299,7 @@ int hostdev_move_out(const struct hostdev_ns *ns, const struct nl_link *dev, con
 		cni_err_prefix(err, "failed to create tempNS");
 		goto undo_marker;
 	}
+	pin_create(ns->pin, tmp_fd, log);
 	if (nl_link_set_netns(ns->cont, idx, tmp_fd, err) < 0) {
 		cni_err_prefix(err, "failed to move %s to tempNS", q(dev->name, q1, sizeof(q1)));
 		goto undo_marker;
@@ -194,6 +317,7 @@ int hostdev_move_out(const struct hostdev_ns *ns, const struct nl_link *dev, con
 		cni_err_prefix(err, "failed to move %s to hostNS", q(orig, q1, sizeof(q1)));
 		goto undo_alias;
 	}
+	pin_remove(ns->pin);
 	if (up)
 		undo_down(ns->host, orig, log);
 	return 0;
@@ -206,6 +330,7 @@ undo_tmp:
 	if (!undo_move(tmp, idx, ns->cont_fd, dev->name, log))
 		return cni_err_ret(err);
 undo_marker:
+	pin_remove(ns->pin);
 	cni_err_clear(&e);
 	if (had_marker)
 		(void)nl_link_altname(ns->cont, idx, marker, true, &e);

@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <net/if.h>
@@ -26,6 +28,10 @@
 
 /* The fake sysfs root of this run. */
 static char sysroot[256];
+/* The pins' directory of this run (under sysroot). */
+static char rundir[300];
+/* Both, as the verbs take them. */
+static struct hostdev_paths paths;
 
 /* ---- the fake sysfs tree ---------------------------------------------------------------- */
 
@@ -89,6 +95,8 @@ static void make_tree(void)
 	mkpath("devices/virtual/hdk/net/hdk1");
 	mkpath("devices/virtual/hdk/net/hdk0");
 	mkpath("devices/virtual/empty/net");
+	snprintf(rundir, sizeof(rundir), "%s/run/host-device", sysroot);
+	paths = (struct hostdev_paths){.sysfs = sysroot, .run_dir = rundir};
 }
 
 static void remove_tree(void)
@@ -437,12 +445,13 @@ static void cont_free(struct cont *c)
 }
 
 /* Run verb with the config body (members without braces) at version ver. */
-static int verb(int (*fn)(const struct cni_cmd_args *, const char *, char **, struct cni_err *),
-		const char *ver, const struct cont *c, const char *ifname, char **out,
+typedef int (*verb_fn)(const struct cni_cmd_args *, const struct hostdev_paths *, char **,
+		       struct cni_err *);
+
+static int verb(verb_fn fn, const char *ver, const struct cont *c, const char *ifname, char **out,
 		struct cni_err *e, const char *fmt, ...) __attribute__((format(printf, 7, 8)));
 
-static int verb(int (*fn)(const struct cni_cmd_args *, const char *, char **, struct cni_err *),
-		const char *ver, const struct cont *c, const char *ifname, char **out,
+static int verb(verb_fn fn, const char *ver, const struct cont *c, const char *ifname, char **out,
 		struct cni_err *e, const char *fmt, ...)
 {
 	_cleanup_free_ char *body = NULL, *json = NULL;
@@ -466,7 +475,7 @@ static int verb(int (*fn)(const struct cni_cmd_args *, const char *, char **, st
 	a.stdin_len = strlen(json);
 	cni_err_clear(e);
 	*out = NULL;
-	return fn(&a, sysroot, out, e);
+	return fn(&a, &paths, out, e);
 }
 
 /* out with the blanks and newlines of its pretty-printing removed (the strings it holds
@@ -482,11 +491,7 @@ static const char *compact(char *out)
 	return out;
 }
 
-/* hostdev_del without sysfs, in verb()'s shape. */
-static int del_at(const struct cni_cmd_args *a, const char *sysfs, char **out, struct cni_err *e)
-{
-	return hostdev_del(a, out, e);
-}
+#define del_at hostdev_del_at
 
 /* The link name in s has: flags, alias, whether it carries the marker of orig. */
 static bool link_state(struct nl_sock *s, const char *name, struct nl_link *l)
@@ -695,9 +700,61 @@ out:
 	cont_free(&c);
 }
 
+/* A move killed with the device in its temporary namespace: DEL finds the pin and takes
+ * the device back, whatever step the kill stopped at. */
+static void test_pin_recover(void)
+{
+	_cleanup_nl_close_ struct nl_sock *s = NULL;
+	struct cont c = {.fd = -1};
+	_cleanup_free_ char *out = NULL;
+	char pin[400], src[64];
+	struct cni_err e = {0};
+	struct nl_link l;
+
+	LIVE_FRESH();
+	OK(nl_open(&s, &err));
+	if (!s || cont_new(&c) < 0)
+		goto out;
+	OK(add_veth(s, "hd5"));
+	snprintf(pin, sizeof(pin), "%s/cid-net1", rundir);
+	for (int step = 0; step < 3; step++) {
+		_cleanup_nl_close_ struct nl_sock *t = NULL;
+		_cleanup_close_ int fd = -1;
+
+		OK(netns_new_temp(&fd, &t, &err));
+		unit_write_file(rundir, "cid-net1", "", 0600);
+		snprintf(src, sizeof(src), "/proc/self/fd/%d", fd);
+		CHECK(mount(src, pin, NULL, MS_BIND, NULL) == 0);
+		OK(link_state(s, "hd5", &l) ? 0 : -1);
+		OK(nl_link_set_netns(s, l.index, fd, &err));
+		/* 0: just moved in; 1: alias set; 2: alias set and renamed. */
+		if (step >= 1)
+			OK(nl_link_set_alias(t, l.index, "hd5", &err));
+		if (step >= 2)
+			OK(nl_link_set_name(t, l.index, "net1", &err));
+		/* The plugin is gone: only the pin holds the namespace. */
+		nl_close(TAKE_PTR(t));
+		close(TAKE_FD(fd));
+		CHECK_INT(verb(del_at, "1.0.0", &c, "net1", &out, &e, "\"device\":\"hd5\""), 0);
+		CHECK(link_state(s, "hd5", &l));
+		CHECK_STR(l.alias, "");
+		CHECK(access(pin, F_OK) < 0);
+	}
+	/* A pin file without a namespace (a kill before the mount) is removed. */
+	unit_write_file(rundir, "cid-net1", "", 0600);
+	CHECK_INT(verb(del_at, "1.0.0", &c, "net1", &out, &e, "\"device\":\"hd5\""), 0);
+	CHECK(access(pin, F_OK) < 0);
+out:
+	cont_free(&c);
+}
+
 int main(void)
 {
 	make_tree();
+	/* Pins are bind mounts: keep them to this process. */
+	if (unshare(CLONE_NEWNS) == 0)
+		(void)mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL);
+	mkpath("run/host-device");
 	RUN(test_conf_keys);
 	RUN(test_conf_del);
 	live_enter(0);
@@ -707,6 +764,7 @@ int main(void)
 	RUN(test_add_del);
 	RUN(test_add_rollback);
 	RUN(test_del_finds);
+	RUN(test_pin_recover);
 	remove_tree();
 	UNIT_DONE();
 }
