@@ -24,7 +24,7 @@ import kill_sweep  # noqa: E402
 SAMPLE = 60
 TOOLS = ("strace", "nft", "ip", "tc", "nsenter")
 PLUGINS = ("bridge", "host-local", "portmap", "static", "tuning", "bandwidth", "firewall",
-           "loopback")
+           "loopback", "host-device")
 
 
 class TestKillInjection(CNITestCase):
@@ -47,7 +47,9 @@ class TestKillInjection(CNITestCase):
                 "bandwidth": (("ifb device", "bwp"), ("qdisc", "tbf"), ("qdisc", "ingress")),
                 "firewall": (("nft rule", "CNI-FORWARD"),),
                 "firewall-iptables": (("nft rule", "CNI-FORWARD"),),
-                "loopback": (("link lo not put back", "UP"),)}
+                "loopback": (("link lo not put back", "UP"),),
+                "host-device": (("reservation", ""), ("device khd0 not in the node", ""),
+                                ("container link eth0", ""))}
         self.assertEqual(sorted(want), sorted(kill_sweep.SCENARIOS))
         for name, kinds in want.items():
             with self.subTest(scenario=name):

@@ -27,6 +27,8 @@ chain's last plugin:
               bridge + host-local (ipMasq, iptables backend), then firewall with
               ingressPolicy same-bridge (the isolation chains)
   loopback    loopback alone, in a container whose lo is down
+  host-device host-device + host-local: the node's veth end khd0 moved into the container
+              as eth0 and back; the victim is host-device or the host-local it runs
 
 The cached result DEL is given is the full chain's after a successful ADD; after a killed
 ADD it is the result of the plugins before the victim (the prevResult the victim got,
@@ -391,6 +393,59 @@ class PortmapScenario(Scenario):
                                         "interface": 0}]}}
 
 
+class HostDeviceScenario(BridgeScenario):
+    """The node's veth end khd0 (up, its peer in the node) moved into the container as eth0
+    through a temporary namespace. After DEL it must be back in the node under its name,
+    without alias or marker, nothing of it in the container and no pin left, whatever
+    step the kill stopped: a device in a temporary namespace the kill left is pinned, and
+    DEL takes it back."""
+    name = "host-device"
+    plugin = "host-device"
+    victims = ("host-device", "host-local")
+    bridged = False
+    ipam = "host-local"
+    device = "khd0"
+    pins = "/run/cni/host-device"
+
+    def setup(self):
+        super().setup()
+        self.make_device()
+
+    def make_device(self):
+        self.lab.node.sh("ip link add %s type veth peer name %sp && ip link set %s up && "
+                         "ip link set %sp up" % ((self.device,) * 4))
+
+    def reset(self):
+        for name in self.lab.links(self.lab.ctr):
+            if name != "lo":
+                self.lab.ctr.sh("ip link del %s" % name, check=False)
+        self.lab.node.sh("ip link del %s" % self.device, check=False)
+        self.lab.node.sh("ip link del %sp" % self.device, check=False)
+        self.make_device()
+
+    def conf(self):
+        return {"cniVersion": "1.0.0", "name": "killhd", "type": "host-device",
+                "device": self.device,
+                "ipam": {"type": "host-local", "subnet": "10.74.0.0/24",
+                         "dataDir": self.lab.data}}
+
+    def problems(self, cid):
+        found = super().problems(cid)
+        l = self.lab.links(self.lab.node).get(self.device)
+        if l is None:
+            found.append("device %s not in the node" % self.device)
+        else:
+            if l.get("ifalias"):
+                found.append("device %s keeps alias %s" % (self.device, l["ifalias"]))
+            found += ["device %s keeps alternative name %s" % (self.device, a)
+                      for a in l.get("altnames", []) if a.startswith("cni-hostdev-")]
+        found += ["container link %s" % n for n in sorted(self.lab.links(self.lab.ctr))
+                  if n != "lo"]
+        if os.path.exists(os.path.join(self.pins, "%s-eth0" % cid)):
+            found.append("pin %s-eth0" % cid)
+        return found
+
+
 class ChainScenario(Scenario):
     """The victim (plugin, the chain's last) run after the chain's earlier plugins as a
     runtime runs a conflist. watch names the links, as (namespace attribute of the lab,
@@ -533,7 +588,7 @@ class LoopbackScenario(ChainScenario):
 SCENARIOS = {s.name: s for s in (BridgeScenario, HostLocalScenario, PortmapScenario,
                                  StaticScenario, TuningScenario, BandwidthScenario,
                                  FirewallScenario, FirewallIptablesScenario,
-                                 LoopbackScenario)}
+                                 LoopbackScenario, HostDeviceScenario)}
 
 
 class KillPoint:
