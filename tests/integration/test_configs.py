@@ -470,5 +470,41 @@ class LoopbackTest(ConfigTest):
         self.assert_nothing_left([self.container_id(a)], [a4])
 
 
+class HostDeviceTest(ConfigTest):
+    """81-host-device.conflist: a second NIC of the node (eth1, on a storage network)
+    given to one container as its net1, as Multus attaches a secondary network; back to the
+    node on DEL, then to the next container."""
+
+    plugins = ("cnitool", "host-device", "host-local")
+
+    def test_host_device(self):
+        self.install("81-host-device.conflist")
+        self.node.sh("ip link add eth1 type veth peer name eth1 netns %s && "
+                     "ip link set eth1 up" % self.outside.name)
+        self.outside.sh("ip addr add 198.51.100.254/24 dev eth1 && ip link set eth1 up && "
+                        "ip addr add 203.0.113.1/24 dev lo")
+        mac = self.node.json("ip -j link show dev eth1")[0]["address"]
+        env = {"CNI_IFNAME": "net1", "CNI_ARGS": "IgnoreUnknown=true;K8S_POD_NAMESPACE=db;"
+               "K8S_POD_NAME=db-0"}
+        # host-local hands out the range round robin.
+        for name, addr in (("cnicfg-a", "198.51.100.10/24"), ("cnicfg-b", "198.51.100.11/24")):
+            c = self.netns(name)
+            r = self.add(c, env)
+            self.assertEqual(r["interfaces"], [{"name": "net1", "mac": mac,
+                                                "sandbox": c.path}])
+            self.assertEqual(r["ips"][0]["address"], addr)
+            self.assertEqual(c.json("ip -j link show dev net1")[0]["ifalias"], "eth1")
+            self.assertEqual(self.node.sh("ip -o link show dev eth1 2>/dev/null || true"), "")
+            c.sh("ping -c1 -W30 203.0.113.1")
+            self.tool(["check", "storage-net", c.path], env)
+            self.delete(c, env)
+            l = self.node.json("ip -j link show dev eth1")[0]
+            self.assertEqual((l["address"], l.get("ifalias", "")), (mac, ""))
+            self.assertNotIn("UP", l["flags"])
+            self.assertEqual([x["ifname"] for x in c.json("ip -j link show")], ["lo"])
+            self.node.sh("ip link set eth1 up")
+        self.assert_nothing_left(shared=("eth1",))
+
+
 if __name__ == "__main__":
     unittest.main()
