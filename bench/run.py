@@ -423,6 +423,63 @@ class Bench:
             netns_del(per[impl.name][1])
         return list(stats.values())
 
+    def verbs_hostdevice(self, ipam):
+        """host-device: a veth end of the node (its peer in the node) moved into a container
+        and back, L2 or with static IPAM (an address and a route)."""
+        label = "host-device, %s" % ("static IPAM" if ipam else "L2")
+        stats = {v: Stat("%s: %s" % (label, v)) for v in ("ADD", "CHECK", "DEL")}
+        idx = 1 if ipam else 0
+        per = {}
+        for impl in self.impls:
+            c = netns_add("%s-%s-hd%d" % (PREFIX, impl.name, idx))
+            dev = "bhd%d" % idx
+            sh("ip link add %s type veth peer name %sp && ip link set %s up && "
+               "ip link set %sp up" % (dev, dev, dev, dev), impl.node)
+            conf = {"cniVersion": "1.0.0", "name": "hdnet%d" % idx, "type": "host-device",
+                    "device": dev}
+            if ipam:
+                conf["ipam"] = {"type": "static",
+                                "addresses": [{"address": "10.58.0.2/24",
+                                               "gateway": "10.58.0.1"}],
+                                "routes": [{"dst": "10.59.0.0/16"}]}
+            per[impl.name] = (c, conf)
+            try:  # warm-up
+                _, out = run_plugin(impl, "host-device", "ADD", conf, "warm", c, "net1")
+                run_plugin(impl, "host-device", "DEL", with_prev(conf, out), "warm", c, "net1")
+            except Failed as e:
+                for st in stats.values():
+                    st.fail(impl.name, str(e))
+        for i in range(self.args.iterations):
+            for impl in self.alternate(i):
+                c, conf = per[impl.name]
+                if stats["ADD"].failed[impl.name]:
+                    continue
+                cid = "hd%d" % i
+                try:
+                    dt, out = run_plugin(impl, "host-device", "ADD", conf, cid, c, "net1")
+                    stats["ADD"].add(impl.name, dt)
+                except Failed as e:
+                    stats["ADD"].fail(impl.name, str(e))
+                    continue
+                try:
+                    dt, _ = run_plugin(impl, "host-device", "CHECK", with_prev(conf, out), cid,
+                                       c, "net1")
+                    stats["CHECK"].add(impl.name, dt)
+                except Failed as e:
+                    stats["CHECK"].fail(impl.name, str(e))
+                try:
+                    dt, _ = run_plugin(impl, "host-device", "DEL", with_prev(conf, out), cid,
+                                       c, "net1")
+                    stats["DEL"].add(impl.name, dt)
+                except Failed as e:
+                    stats["DEL"].fail(impl.name, str(e))
+                    stats["ADD"].fail(impl.name, "DEL failed: the device stays inside")
+                # Where the device was up before ADD (DEL leaves it down, as both do).
+                sh("ip link set bhd%d up" % idx, impl.node, check=False)
+        for impl in self.impls:
+            netns_del(per[impl.name][0])
+        return list(stats.values())
+
     # ---- 2. floors ---------------------------------------------------------------------
 
     def floors(self):
@@ -438,6 +495,47 @@ class Bench:
                         s.fail(impl.name, str(e))
             out.append(s)
         return out
+
+    def netns_move(self):
+        """The kernel's move of an up device (a veth end) into another namespace, timed from
+        the request to its ACK (RTM_NEWLINK with IFLA_NET_NS_FD), and back: host-device
+        makes two of them per ADD and per DEL (through its temporary namespace)."""
+        node = netns_add("%s-mv" % PREFIX)
+        cpath = netns_add("%s-mvc" % PREFIX)
+        sh("ip link add mv0 type veth peer name mv0p && ip link set mv0p up", node)
+        fds = {p: os.open(p, os.O_RDONLY | os.O_CLOEXEC) for p in (node, cpath)}
+        samples = []
+
+        def move(src, dst, seq):
+            setns(src)
+            s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 0)
+            try:
+                s.bind((0, 0))
+                idx = socket.if_nametoindex("mv0")
+                msg = struct.pack("=LHHLL", 40, 16, 1 | 4, seq, 0) + \
+                    struct.pack("=BxHiII", 0, 0, idx, 0, 0) + \
+                    struct.pack("=HHI", 8, 28, fds[dst])
+                t0 = time.perf_counter()
+                s.send(msg)
+                reply = s.recv(4096)
+                dt = time.perf_counter() - t0
+            finally:
+                s.close()
+            err = struct.unpack_from("=i", reply, 16)[0]
+            if err != 0:
+                raise RuntimeError("RTM_NEWLINK IFLA_NET_NS_FD: %s" % os.strerror(-err))
+            return dt * 1000
+        try:
+            for i in range(self.args.iterations * 2):
+                sh("ip link set mv0 up", node)
+                samples.append(move(node, cpath, 2 * i + 1))
+                move(cpath, node, 2 * i + 2)
+        finally:
+            for fd in fds.values():
+                os.close(fd)
+            netns_del(cpath)
+            netns_del(node)
+        return samples
 
     def conntrack_walk(self):
         """One dump of the kernel's conntrack table (IPv4, the request until NLMSG_DONE) in
@@ -859,6 +957,20 @@ def report(b, info, sections, floors, veth, occ, conc, procs, sizes):
             L.append(" Our portmap ADD: %.1f ms with a udp mapping, %.1f ms with two tcp "
                      "mappings (no flush)." % (pm[0].med("ours"), pt[0].med("ours")))
         L.append("")
+    mv = b.extra.get("netns_move")
+    if mv:
+        hd = {s.label: s for s in sections}
+        L.append("Moving an up device into another namespace (RTM_NEWLINK with IFLA_NET_NS_FD "
+                 "until its ACK, alone): median %.1f ms, p90 %.1f ms. The kernel waits for "
+                 "RCU callbacks on every CPU (rcu_barrier) in each move, so the figure grows "
+                 "with the machine's load. host-device ADD and DEL each move the device twice "
+                 "(through a temporary namespace, as the newest reference does); Debian's "
+                 "1.1.1 moves it once (renaming inside the container)." % (median(mv), p90(mv)))
+        a, d = hd.get("host-device, L2: ADD"), hd.get("host-device, L2: DEL")
+        if a and d:
+            L.append(" Our host-device L2 ADD: %.1f ms, DEL: %.1f ms (the reference's: %.1f, "
+                     "%.1f ms)." % (a.med("ours"), d.med("ours"), a.med("ref"), d.med("ref")))
+        L.append("")
     L.append("## 3. Occupancy (one network, containers attached one after another)")
     L.append("")
     L.append("ADD at #k: the ADD that attaches the k-th container (#1 alone, else the median "
@@ -976,6 +1088,8 @@ def evaluate_targets(b, sections, floors, occ, procs, sizes):
     ratio("portmap 2 mappings, IPv4: DEL", 6)
     ratio("bridge ipMasq on, IPv4: CHECK", 3)
     ratio("bridge ipMasq on, IPv4: DEL", 2)
+    ratio("host-device, L2: ADD", 5)
+    ratio("host-device, L2: DEL", 5)
     for plugin, label, k in (("portmap", "portmap 2 mappings, IPv4: ADD", 5),
                              ("bridge", "bridge ipMasq on, IPv4: ADD", 10)):
         f = by["%s VERSION (exec floor)" % plugin].med("ours")
@@ -1047,10 +1161,13 @@ def main():
                 sections += b.verbs_portmap(dual)
             sections += b.verbs_portmap(False, udp=False)
             sections += b.verbs_chain()
+            for ipam in (False, True):
+                sections += b.verbs_hostdevice(ipam)
             log("2. exec floors, veth teardown")
             floors = b.floors()
             veth = b.veth_teardown()
             b.extra["ct_walk"] = b.conntrack_walk()
+            b.extra["netns_move"] = b.netns_move()
         if "occupancy" not in args.skip:
             log("3. occupancy")
             for kind in ("bridge", "portmap", "host-local"):
