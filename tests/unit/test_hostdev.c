@@ -444,7 +444,8 @@ static void cont_free(struct cont *c)
 		close(c->fd);
 }
 
-/* Run verb with the config body (members without braces) at version ver. */
+/* Run verb with the config body (members without braces) at version ver; *out (freed
+ * first) gets what it prints. */
 typedef int (*verb_fn)(const struct cni_cmd_args *, const struct hostdev_paths *, char **,
 		       struct cni_err *);
 
@@ -474,6 +475,7 @@ static int verb(verb_fn fn, const char *ver, const struct cont *c, const char *i
 	a.stdin_data = json;
 	a.stdin_len = strlen(json);
 	cni_err_clear(e);
+	free(*out);
 	*out = NULL;
 	return fn(&a, &paths, out, e);
 }
@@ -539,7 +541,6 @@ static void test_add_del(void)
 	CHECK(nl_link_has_altname(&l, marker));
 
 	/* DEL: back under its name, down, no alias, no marker; twice is fine. */
-	free(out);
 	CHECK_INT(verb(del_at, "1.0.0", &c, "net1", &out, &e, "\"pciBusID\":\"0000:00:01.0\""), 0);
 	CHECK(!link_state(c.sock, "net1", &l));
 	CHECK(link_state(s, "hdpci0", &l));
@@ -560,7 +561,6 @@ static void test_add_del(void)
 	CHECK(!link_state(c.sock, "net1", &l));
 	for (const char *const *v = (const char *const[]){"0.3.0", "0.3.1", "0.4.0", "1.1.0", NULL};
 	     *v; v++) {
-		free(out);
 		CHECK_INT(verb(hostdev_add_at, *v, &c, "net1", &out, &e, "\"device\":\"hdpci0\""),
 			  0);
 		/* Before 1.0.0 in the reference's key order, with its empty "dns". */
@@ -649,9 +649,7 @@ static void test_del_finds(void)
 
 	/* Renamed by the pod: found by the configured device name in the alias. */
 	CHECK_INT(verb(hostdev_add_at, "1.0.0", &c, "net1", &out, &e, "\"device\":\"hd2\""), 0);
-	free(out);
 	CHECK_INT(verb(hostdev_add_at, "1.0.0", &c, "net2", &out, &e, "\"device\":\"hd3\""), 0);
-	free(out);
 	OK(link_state(c.sock, "net1", &l) ? 0 : -1);
 	OK(nl_link_set_up(c.sock, l.index, false, &err));
 	OK(nl_link_set_name(c.sock, l.index, "renamed", &err));
@@ -662,7 +660,6 @@ static void test_del_finds(void)
 	/* Renamed, selected by kernelpath (no name in the config): found by prevResult's MAC,
 	 * not mistaken for net2's device. */
 	CHECK_INT(verb(hostdev_add_at, "1.0.0", &c, "net1", &out, &e, "\"device\":\"hd2\""), 0);
-	free(out);
 	OK(link_state(c.sock, "net1", &l) ? 0 : -1);
 	OK(nl_link_set_up(c.sock, l.index, false, &err));
 	OK(nl_link_set_name(c.sock, l.index, "renamed", &err));
