@@ -12,6 +12,7 @@
 
 #include "cleanup.h"
 #include "hwaddr.h"
+#include "ifname.h"
 #include "cni/delegate.h"
 #include "cni/result.h"
 #include "host-device/move.h"
@@ -234,11 +235,47 @@ static void ident_init(const struct hostdev_ctx *c, struct hostdev_ident *id)
 	}
 }
 
-/* Whether l, carrying an alias, is this attachment's device by what the config or
- * prevResult says of it. */
+/*
+ * The node name of l, a device this plugin moved, into buf: its marker's (a pod may
+ * rewrite the alias, hardly the alternative names), else its alias, else conf's device
+ * (conf may be NULL); "" when none of them is an interface name.
+ */
+static void original_name(const struct nl_link *l, const struct hostdev_conf *conf,
+			  char buf[NL_IFNAMSIZ])
+{
+	size_t n = strlen(HOSTDEV_ALTNAME_PREFIX);
+
+	buf[0] = '\0';
+	for (const char *p = l->altnames; *p; p += strlen(p) + 1)
+		if (!strncmp(p, HOSTDEV_ALTNAME_PREFIX, n) && ifname_check(p + n) == IFNAME_OK) {
+			snprintf(buf, NL_IFNAMSIZ, "%.*s", NL_IFNAMSIZ - 1, p + n);
+			return;
+		}
+	if (l->alias[0] && ifname_check(l->alias) == IFNAME_OK)
+		snprintf(buf, NL_IFNAMSIZ, "%.*s", NL_IFNAMSIZ - 1, l->alias);
+	else if (conf && conf->device && ifname_check(conf->device) == IFNAME_OK)
+		snprintf(buf, NL_IFNAMSIZ, "%.*s", NL_IFNAMSIZ - 1, conf->device);
+}
+
+/* Whether l carries the marker this plugin puts on a device it moves. */
+static bool has_marker(const struct nl_link *l)
+{
+	size_t n = strlen(HOSTDEV_ALTNAME_PREFIX);
+
+	for (const char *p = l->altnames; *p; p += strlen(p) + 1)
+		if (!strncmp(p, HOSTDEV_ALTNAME_PREFIX, n))
+			return true;
+	return false;
+}
+
+/* Whether l, carrying an alias or the marker, is this attachment's device by what the
+ * config or prevResult says of it. */
 static bool ident_matches(const struct hostdev_ident *id, const struct nl_link *l)
 {
-	if (id->device && !strcmp(l->alias, id->device))
+	char orig[NL_IFNAMSIZ];
+
+	original_name(l, NULL, orig);
+	if (id->device && !strcmp(orig, id->device))
 		return true;
 	if (id->mac_len && l->mac_len == id->mac_len && !memcmp(l->mac, id->mac, id->mac_len))
 		return true;
@@ -246,21 +283,11 @@ static bool ident_matches(const struct hostdev_ident *id, const struct nl_link *
 	       !memcmp(l->mac, id->prev_mac, id->prev_mac_len);
 }
 
-/* Whether l carries the marker this plugin puts on a device it moves. */
-static bool has_marker(const struct nl_link *l)
-{
-	char marker[NL_ALTNAME_MAX];
-
-	if (!l->alias[0])
-		return false;
-	hostdev_marker(l->alias, marker);
-	return nl_link_has_altname(l, marker);
-}
-
 /*
- * The device in the container: CNI_IFNAME with an alias; else, when the pod renamed it,
- * the link with an alias that the config's device or hwaddr or prevResult's MAC names (the
- * marker alone would not tell two devices of one pod apart). 1 when there is none.
+ * The device in the container: CNI_IFNAME with an alias or the marker; else, when the pod
+ * renamed it, the link with an alias or the marker that the config's device or hwaddr or
+ * prevResult's MAC names (the marker alone would not tell two devices of one pod apart).
+ * 1 when there is none.
  */
 static int find_in_container(struct hostdev_ctx *c, const struct hostdev_ident *id,
 			     struct nl_link *ret, struct cni_err *err)
@@ -272,7 +299,7 @@ static int find_in_container(struct hostdev_ctx *c, const struct hostdev_ident *
 	int r;
 
 	r = nl_link_get_by_name(c->ns.cont, c->args->ifname, &l, err);
-	if (r == 0 && l.alias[0]) {
+	if (r == 0 && (l.alias[0] || has_marker(&l))) {
 		*ret = l;
 		return 0;
 	}
@@ -284,7 +311,7 @@ static int find_in_container(struct hostdev_ctx *c, const struct hostdev_ident *
 	if (r < 0)
 		return cni_err_prefix(err, "failed to list the container's links");
 	for (size_t i = 0; i < n; i++) {
-		if (!links[i].alias[0])
+		if (!links[i].alias[0] && !has_marker(&links[i]))
 			continue;
 		if (ident_matches(id, &links[i])) {
 			*ret = links[i];
@@ -328,23 +355,27 @@ static int restore_in_host(struct hostdev_ctx *c, const struct hostdev_ident *id
 		return cni_err_prefix(err, "failed to list the node's links");
 	for (size_t i = 0; i < n; i++) {
 		const struct nl_link *l = &links[i];
+		char orig[NL_IFNAMSIZ];
 
-		if (!l->alias[0] || !strcmp(l->alias, l->name) ||
+		if (!l->alias[0] && !has_marker(l))
+			continue;
+		original_name(l, NULL, orig);
+		if (!orig[0] || !strcmp(orig, l->name) ||
 		    (strcmp(l->name, c->args->ifname) != 0 && !is_dev_n(l->name)))
 			continue;
 		if (!ident_matches(id, l) && !has_marker(l))
 			continue;
-		if (nl_link_get_by_name(c->ns.host, l->alias, &taken, &e) == 0) {
+		if (nl_link_get_by_name(c->ns.host, orig, &taken, &e) == 0) {
 			cni_warn(c->log,
 				 "device '%s' is back in the node, but its name '%s' is taken",
-				 l->name, l->alias);
+				 l->name, orig);
 			return 0;
 		}
-		r = hostdev_restore_name(c->ns.host, l, err);
+		r = hostdev_restore_name(c->ns.host, l, orig, err);
 		if (r < 0)
 			return r;
 		cni_log(c->log, CNI_LOG_INFO, "device '%s' was back in the node, renamed '%s'",
-			l->name, l->alias);
+			l->name, orig);
 		return 0;
 	}
 	return 0;
@@ -383,9 +414,14 @@ int hostdev_del_at(const struct cni_cmd_args *args, const struct hostdev_paths *
 			if (r < 0)
 				return r;
 			if (r == 0) {
-				char orig[NL_ALIAS_MAX];
+				char orig[NL_IFNAMSIZ];
 
-				snprintf(orig, sizeof(orig), "%s", l.alias);
+				original_name(&l, c.conf, orig);
+				if (!orig[0])
+					return cni_err_set(err, CNI_ERR_INTERNAL,
+							   "failed to find original ifname for "
+							   "\"%s\" (alias is not set)",
+							   l.name);
 				if (hostdev_move_out(&c.ns, &l, orig, false, c.log, err) < 0)
 					return cni_err_ret(err);
 				cni_log(c.log, CNI_LOG_INFO,

@@ -339,20 +339,20 @@ undo_marker:
 	return cni_err_ret(err);
 }
 
-int hostdev_restore_name(struct nl_sock *host, const struct nl_link *dev, struct cni_err *err)
+int hostdev_restore_name(struct nl_sock *host, const struct nl_link *dev, const char *orig,
+			 struct cni_err *err)
 {
 	char marker[NL_ALTNAME_MAX], q1[QBUF], q2[QBUF];
 	struct cni_err e = {0};
 
 	if ((dev->flags & IFF_UP) && nl_link_set_up(host, dev->index, false, err) < 0)
 		return cni_err_prefix(err, "failed to set %s down", q(dev->name, q1, sizeof(q1)));
-	if (nl_link_set_name(host, dev->index, dev->alias, err) < 0)
+	if (nl_link_set_name(host, dev->index, orig, err) < 0)
 		return cni_err_prefix(err, "failed to rename device %s to %s",
-				      q(dev->name, q1, sizeof(q1)), q(dev->alias, q2, sizeof(q2)));
-	if (nl_link_set_alias(host, dev->index, "", err) < 0)
-		return cni_err_prefix(err, "failed to unset alias of %s",
-				      q(dev->alias, q1, sizeof(q1)));
-	hostdev_marker(dev->alias, marker);
+				      q(dev->name, q1, sizeof(q1)), q(orig, q2, sizeof(q2)));
+	if (dev->alias[0] && nl_link_set_alias(host, dev->index, "", err) < 0)
+		return cni_err_prefix(err, "failed to unset alias of %s", q(orig, q1, sizeof(q1)));
+	hostdev_marker(orig, marker);
 	if (nl_link_has_altname(dev, marker))
 		(void)nl_link_altname(host, dev->index, marker, false, &e);
 	return 0;

@@ -68,10 +68,10 @@ int hostdev_pin_recover(const struct hostdev_ns *ns, const char *pin, const stru
 
 /*
  * A device the kernel gave back to the node while it carried its container name (its
- * namespace was destroyed): set it down, rename it to its alias, clear the alias and drop
- * the marker.
+ * namespace was destroyed): set it down, rename it to orig (its node name), clear the alias
+ * and drop the marker.
  */
-int hostdev_restore_name(struct nl_sock *host, const struct nl_link *dev,
+int hostdev_restore_name(struct nl_sock *host, const struct nl_link *dev, const char *orig,
 			 struct cni_err *err) CNI_MUST_USE;
 
 #endif

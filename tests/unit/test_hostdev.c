@@ -688,6 +688,29 @@ static void test_del_finds(void)
 	OK(nl_link_set_name(s, l.index, "hd2", &err));
 	OK(nl_link_set_alias(s, l.index, "", &err));
 
+	/* The pod rewrote the alias (or cleared it): the marker still names the device. */
+	CHECK_INT(verb(hostdev_add_at, "1.0.0", &c, "net1", &out, &e, "\"device\":\"hd2\""), 0);
+	OK(link_state(c.sock, "net1", &l) ? 0 : -1);
+	OK(nl_link_set_alias(c.sock, l.index, "uplink to storage", &err));
+	CHECK_INT(verb(del_at, "1.0.0", &c, "net1", &out, &e, "\"hwaddr\":\"%s\"", mac), 0);
+	CHECK(link_state(s, "hd2", &l));
+	CHECK_STR(l.alias, "");
+	CHECK_STR(l.altnames, "");
+	CHECK_INT(verb(hostdev_add_at, "1.0.0", &c, "net1", &out, &e, "\"device\":\"hd2\""), 0);
+	OK(link_state(c.sock, "net1", &l) ? 0 : -1);
+	OK(nl_link_set_alias(c.sock, l.index, "", &err));
+	OK(nl_link_set_up(c.sock, l.index, false, &err));
+	OK(nl_link_set_name(c.sock, l.index, "app0", &err));
+	CHECK_INT(verb(del_at, "1.0.0", &c, "net1", &out, &e, "\"device\":\"hd2\""), 0);
+	CHECK(link_state(s, "hd2", &l));
+	CHECK_STR(l.altnames, "");
+	/* Given back to the node with the marker but no alias: renamed by the marker. */
+	OK(nl_link_set_name(s, l.index, "net1", &err));
+	OK(nl_link_altname(s, l.index, HOSTDEV_ALTNAME_PREFIX "hd2", true, &err));
+	CHECK_INT(verb(del_at, "1.0.0", NULL, "net1", &out, &e, "\"device\":\"x\""), 0);
+	CHECK(link_state(s, "hd2", &l));
+	CHECK_STR(l.altnames, "");
+
 	/* The container's CNI_IFNAME without an alias is not the plugin's. */
 	CHECK(verb(del_at, "1.0.0", &c, "net7", &out, &e, "\"device\":\"hd9\"") == 0);
 	OK(add_veth(c.sock, "net7"));
