@@ -15,6 +15,7 @@
 
 #include "cleanup.h"
 #include "gostr.h"
+#include "ifname.h"
 #include "net/netns.h"
 #include "net/nl.h"
 
@@ -180,8 +181,9 @@ int hostdev_pin_recover(const struct hostdev_ns *ns, const char *pin, const stru
 	for (size_t i = 0; i < n; i++) {
 		const struct nl_link *l = &links[i];
 		/* While the device is in a temporary namespace its alias holds its node name
-		 * (it is set first and cleared last). */
-		const char *name = l->alias[0] ? l->alias : l->name;
+		 * (it is set first and cleared last); else it has that name already. */
+		const char *name =
+			l->alias[0] && ifname_check(l->alias) == IFNAME_OK ? l->alias : l->name;
 
 		if (l->flags & IFF_LOOPBACK)
 			continue;
@@ -287,10 +289,14 @@ int hostdev_move_out(const struct hostdev_ns *ns, const struct nl_link *dev, con
 	_cleanup_nl_close_ struct nl_sock *tmp = NULL;
 	_cleanup_close_ int tmp_fd = -1;
 	char marker[NL_ALTNAME_MAX], q1[QBUF], q2[QBUF];
-	bool had_marker;
+	bool had_marker, realias = strcmp(dev->alias, orig) != 0;
 	struct cni_err e = {0};
 	int idx = dev->index;
 
+	/* From here until it is in the node, the alias names the node name (a pod may have
+	 * rewritten it): what a killed move leaves pinned is recovered by it. */
+	if (realias && nl_link_set_alias(ns->cont, idx, orig, err) < 0)
+		return cni_err_prefix(err, "failed to set alias to %s", q(orig, q1, sizeof(q1)));
 	hostdev_marker(orig, marker);
 	had_marker = nl_link_has_altname(dev, marker);
 	if (had_marker)
@@ -323,7 +329,7 @@ int hostdev_move_out(const struct hostdev_ns *ns, const struct nl_link *dev, con
 	return 0;
 
 undo_alias:
-	undo_alias(tmp, idx, dev->alias, log);
+	undo_alias(tmp, idx, orig, log);
 undo_name:
 	undo_name(tmp, idx, dev->name, log);
 undo_tmp:
@@ -334,6 +340,8 @@ undo_marker:
 	cni_err_clear(&e);
 	if (had_marker)
 		(void)nl_link_altname(ns->cont, idx, marker, true, &e);
+	if (realias)
+		undo_alias(ns->cont, idx, dev->alias, log);
 	if (dev->flags & IFF_UP)
 		undo_down(ns->cont, dev->name, log);
 	return cni_err_ret(err);

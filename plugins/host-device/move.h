@@ -49,7 +49,8 @@ int hostdev_move_in(const struct hostdev_ns *ns, const struct nl_link *dev, cons
 		    struct cni_err *err) CNI_MUST_USE;
 
 /*
- * The reference's moveLinkOut for dev (a link in the container): drop the marker, move it
+ * The reference's moveLinkOut for dev (a link in the container): set its alias to orig
+ * when it differs (a pod may have rewritten it), drop the marker, move it
  * into a new temporary namespace (pinned at ns->pin meanwhile), rename it orig there, clear its alias and move it into
  * the node, where it is set up when up is true (else left down, as the reference leaves
  * it). A failure puts the device back into the container as it was. -EEXIST when orig is
