@@ -15,6 +15,10 @@
 #include <unistd.h>
 #include <net/if.h>
 
+#include <libmnl/libmnl.h>
+#include <linux/if_link.h>
+#include <linux/rtnetlink.h>
+
 #include "cleanup.h"
 #include "unit.h"
 #include "fixtures.h"
@@ -358,6 +362,45 @@ static void test_find(void)
 	find_case(s, "{\"runtimeConfig\":{\"deviceID\":\"mlx5_core.sf.2\"}}", "hdaux0", NULL);
 	find_case(s, "{\"deviceID\":\"mlx5_core.sf.2\",\"pciBusID\":\"mlx5_core.sf.2\"}", "hdaux0",
 		  NULL);
+}
+
+/* A RTM_NEWLINK carrying IFLA_PROP_LIST: the names packed in order, those that would not
+ * fit left out, the list always ended. */
+static void test_altnames_parse(void)
+{
+	char buf[NL_MSG_BUF_SIZE], big[NL_ALTNAME_MAX];
+	struct nlmsghdr *nlh;
+	struct ifinfomsg *ifi;
+	struct nlattr *list;
+	struct nl_link l;
+
+	memset(big, 'b', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	nlh = nl_msg_init(buf, RTM_NEWLINK, 0);
+	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	ifi->ifi_index = 7;
+	mnl_attr_put_strz(nlh, IFLA_IFNAME, "net1");
+	list = mnl_attr_nest_start(nlh, IFLA_PROP_LIST | NLA_F_NESTED);
+	mnl_attr_put_strz(nlh, IFLA_ALT_IFNAME, "cni-hostdev-eth1");
+	mnl_attr_put_strz(nlh, IFLA_ALT_IFNAME, big);
+	mnl_attr_put_strz(nlh, IFLA_ALT_IFNAME, "second");
+	mnl_attr_put_strz(nlh, IFLA_ALT_IFNAME, big);
+	mnl_attr_nest_end(nlh, list);
+	OK(nl_link_parse(nlh, &l, &err));
+	CHECK_INT(l.index, 7);
+	CHECK(nl_link_has_altname(&l, "cni-hostdev-eth1"));
+	CHECK(nl_link_has_altname(&l, big));
+	CHECK(nl_link_has_altname(&l, "second"));
+	CHECK(!nl_link_has_altname(&l, "net1"));
+	/* 17 + 128 + 7 bytes used, and the end: the second long name does not fit. */
+	CHECK_INT((int)(strlen(l.altnames) + 1 + strlen(big) + 1 + strlen("second") + 1), 152);
+	/* Without the list: none. */
+	nlh = nl_msg_init(buf, RTM_NEWLINK, 0);
+	ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+	ifi->ifi_index = 8;
+	OK(nl_link_parse(nlh, &l, &err));
+	CHECK_STR(l.altnames, "");
+	CHECK(!nl_link_has_altname(&l, ""));
 }
 
 static void test_altnames(void)
@@ -777,6 +820,7 @@ int main(void)
 	mkpath("run/host-device");
 	RUN(test_conf_keys);
 	RUN(test_conf_del);
+	RUN(test_altnames_parse);
 	live_enter(0);
 	RUN(test_find);
 	RUN(test_altnames);
