@@ -147,12 +147,22 @@ int hostdev_add_at(const struct cni_cmd_args *args, const struct hostdev_paths *
 			return cni_err_ret(err);
 		if (hostdev_find(c.conf, paths->sysfs, c.ns.host, &dev, err) < 0)
 			return cni_err_prefix(err, "failed to find host device");
-		/* With IPAM the link goes up once IPv6 autoconf is off (iface_configure). */
+		/* With IPAM the link goes up once IPv6 autoconf is off; up before IPAM runs, as
+		 * the reference has it (a DHCP client needs it up). */
 		if (hostdev_move_in(&c.ns, &dev, args->ifname, !l3, c.log, &cont, err) < 0)
 			return cni_err_ret(err);
 		moved = true;
 		cni_log(c.log, CNI_LOG_INFO, "device '%s' moved into the container as '%s'",
 			dev.name, args->ifname);
+		if (l3) {
+			if (!c.conf->accept_ra)
+				iface_ipv6_no_autoconf(c.ns.cont_fd, args->ifname, c.log);
+			if (nl_link_set_up(c.ns.cont, cont.index, true, err) < 0) {
+				cni_err_prefix(err, "failed to move link failed to set \"%s\" up",
+					       args->ifname);
+				goto undo_move;
+			}
+		}
 	}
 
 	if (l3) {
@@ -175,13 +185,8 @@ int hostdev_add_at(const struct cni_cmd_args *args, const struct hostdev_paths *
 			cni_err_nomem(err);
 			goto undo_ipam;
 		}
-		if (l3) {
-			if (!c.conf->accept_ra)
-				iface_ipv6_no_autoconf(c.ns.cont_fd, args->ifname, c.log);
-			if (iface_configure(c.ns.cont, cont.index, args->ifname, res, true, err) <
-			    0)
-				goto undo_ipam;
-		}
+		if (l3 && iface_configure(c.ns.cont, cont.index, args->ifname, res, true, err) < 0)
+			goto undo_ipam;
 	}
 	if (l3 && apply_dns(c.conf, res, err) < 0)
 		goto undo_ipam;

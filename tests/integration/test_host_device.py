@@ -174,6 +174,26 @@ class HostDeviceTest(CNITestCase):
                 self.assertFalse(self.peer.sh("ip neigh flush all || true") is None)
                 self.node.sh("ip link set hd0 up")
 
+    def test_link_up_when_ipam_runs(self):
+        """IPAM runs with the device up in the container, as the reference has it (a DHCP
+        client sends from it); an IPAM that finds it down fails the ADD here."""
+        d = self.tmpdir()
+        ipam = os.path.join(d, "upcheck")
+        with open(ipam, "w") as f:
+            f.write("#!/bin/sh\n"
+                    "nsenter --net=\"$CNI_NETNS\" ip -o link show dev \"$CNI_IFNAME\" | "
+                    "grep -q '[<,]UP[,>]' || { echo '{\"code\": 11, \"msg\": \"link down\"}'; "
+                    "exit 1; }\n"
+                    "exec %s\n" % cnitest.plugin_path("static"))
+        os.chmod(ipam, 0o755)
+        path = cnitest.plugin_dir(self, ("host-device",), links={"upcheck": ipam})
+        conf = self.conf(ipam="static")
+        conf["ipam"]["type"] = "upcheck"
+        out = self.add(conf, path=path)
+        self.assertEqual(out["ips"][0]["address"], "10.77.0.2/24")
+        self.assertOK(self.plug("DEL", conf, path=path))
+        self.assertBackInNode()
+
     def test_config_dns_wins(self):
         out = self.add(self.conf(ipam="static", dns={"nameservers": ["1.2.3.4"],
                                                      "search": ["x.example"]}))
