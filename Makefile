@@ -109,6 +109,7 @@ $(eval $(call program,static,plugins/static-ipam,static))
 $(eval $(call program,tuning,plugins/tuning,tuning))
 $(eval $(call program,bandwidth,plugins/bandwidth,bandwidth))
 $(eval $(call program,firewall,plugins/firewall,firewall))
+$(eval $(call program,macvlan,plugins/macvlan,macvlan))
 $(eval $(call program,cnitool,tools/cnitool,cnitool))
 
 all: $(PROGRAMS)
