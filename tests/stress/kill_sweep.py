@@ -27,6 +27,8 @@ chain's last plugin:
               bridge + host-local (ipMasq, iptables backend), then firewall with
               ingressPolicy same-bridge (the isolation chains)
   loopback    loopback alone, in a container whose lo is down
+  macvlan     macvlan of a veth master in the node with host-local (delegated), ADD and
+              DEL; the victim is macvlan, the host-local it runs, or both
 
 The cached result DEL is given is the full chain's after a successful ADD; after a killed
 ADD it is the result of the plugins before the victim (the prevResult the victim got,
@@ -391,6 +393,37 @@ class PortmapScenario(Scenario):
                                         "interface": 0}]}}
 
 
+class MacvlanScenario(BridgeScenario):
+    """macvlan with host-local: after DEL no link may be left in the container (neither
+    eth0 nor a temporary name) and no macvlan in the node."""
+    name = "macvlan"
+    plugin = "macvlan"
+    victims = ("macvlan", "host-local", "tree")
+    bridged = False
+
+    def setup(self):
+        super().setup()
+        self.lab.node.sh("ip link add kmv0 type veth peer name kmv1 && "
+                         "ip link set kmv0 up && ip link set kmv1 up")
+
+    def reset(self):
+        for name in self.lab.links(self.lab.ctr):
+            if name != "lo":
+                self.lab.ctr.sh("ip link del %s" % name, check=False)
+
+    def conf(self):
+        return {"cniVersion": "1.0.0", "name": "killmv", "type": "macvlan", "master": "kmv0",
+                "ipam": {"type": "host-local", "subnet": "10.74.0.0/24",
+                         "dataDir": self.lab.data}}
+
+    def problems(self, cid):
+        lab, found = self.lab, super().problems(cid)
+        found += ["container link %s" % n for n in sorted(lab.links(lab.ctr)) if n != "lo"]
+        found += ["node link %s" % n for n in sorted(lab.links(lab.node))
+                  if n not in ("lo", "kmv0", "kmv1")]
+        return found
+
+
 class ChainScenario(Scenario):
     """The victim (plugin, the chain's last) run after the chain's earlier plugins as a
     runtime runs a conflist. watch names the links, as (namespace attribute of the lab,
@@ -533,7 +566,7 @@ class LoopbackScenario(ChainScenario):
 SCENARIOS = {s.name: s for s in (BridgeScenario, HostLocalScenario, PortmapScenario,
                                  StaticScenario, TuningScenario, BandwidthScenario,
                                  FirewallScenario, FirewallIptablesScenario,
-                                 LoopbackScenario)}
+                                 LoopbackScenario, MacvlanScenario)}
 
 
 class KillPoint:
