@@ -379,6 +379,34 @@ class CrioBridgeTest(ConfigTest):
                                  [a4, b4, a6, b6])
 
 
+class MacvlanConfigTest(ConfigTest):
+    """81-macvlan.conflist: macvlan containers on the node's uplink, addresses of the
+    uplink's own LAN, the LAN's router as their default gateway."""
+
+    plugins = ("cnitool", "macvlan", "host-local")
+
+    def test_macvlan_lan(self):
+        cnitest.require_kernel(self, "macvlan", what="the macvlan config cannot be attached")
+        self.install("81-macvlan.conflist")
+        a, b = self.netns("cnicfg-c"), self.netns("cnicfg-c")
+        ra, rb = self.add(a), self.add(b)
+        a4, b4 = self.addr(ra), self.addr(rb)
+        self.assertEqual((a4, b4), ("192.0.2.100", "192.0.2.101"))
+        link = a.json("ip -j -d link show dev eth0")[0]
+        self.assertEqual(link["linkinfo"]["info_kind"], "macvlan")
+        self.assertEqual(ra["interfaces"][0]["mac"], link["address"])
+        self.assertIn("default via 192.0.2.254", a.sh("ip -4 route"))
+        # the LAN's host and the other container answer, through the node's uplink
+        self.serve_http(self.outside, 8000, echo_client=True)
+        self.assertEqual(a.sh("curl -s -m30 http://192.0.2.254:8000/"), a4 + "\n")
+        a.sh("ping -c1 -W30 %s" % b4)
+        self.tool(["check", "macvlan-lan", a.path])
+        self.delete(a)
+        self.delete(b)
+        self.assert_nothing_left([self.container_id(a), self.container_id(b)], [a4, b4])
+        self.assertEqual(self.node.sh("ip -o link show type macvlan"), "")
+
+
 class KubeletTunedTest(ConfigTest):
     """70-kubelet-tuned.conflist: bridge, host-local, portmap, tuning and bandwidth."""
 
