@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/socket.h>
 #include <linux/if_link.h>
 
 #include "cleanup.h"
@@ -145,10 +146,15 @@ static int configure_l3(struct mv_ctx *c, const struct nl_link *link, const stru
 			struct cni_err *err)
 {
 	const char *ifname = c->args->ifname;
+	bool has_v6 = false;
 
+	for (size_t i = 0; i < res->n_ips; i++)
+		has_v6 |= res->ips[i].address.ip.family == AF_INET6;
 	iface_announce(c->cont, c->netns_fd, link->index, ifname);
 	if (!c->conf->accept_ra)
 		iface_ipv6_no_autoconf(c->netns_fd, ifname, c->log);
+	if (has_v6 && iface_ipv6_enable(c->netns_fd, ifname, err) < 0)
+		return cni_err_ret(err);
 	if (iface_configure(c->cont, link->index, ifname, res, true, err) < 0)
 		return cni_err_ret(err);
 	cni_log(c->log, CNI_LOG_INFO, "%zu address(es) and %zu route(s) set on '%s'", res->n_ips,
