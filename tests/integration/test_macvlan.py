@@ -466,6 +466,21 @@ class MacvlanTest(CNITestCase):
         # and DEL needs nothing of the config but ipam
         self.assertOK(self.plug("DEL", self.conf(mode="bad", mtu=-5, master=""), ctr))
 
+    def test_del_interrupted_add(self):
+        # an ADD killed between its create and its rename leaves a down macvlan under a
+        # temporary name in the container: DEL removes it; other links stay
+        ctr = self.netns("mvctr")
+        self.node.sh("ip link add veth0a1b2c3d link %s netns %s type macvlan" %
+                     (MASTER, ctr.name))
+        self.node.sh("ip link add vethcafe0001 link %s netns %s type macvlan" %
+                     (MASTER, ctr.name))
+        ctr.sh("ip link set vethcafe0001 up")
+        ctr.sh("ip link add veth12345678 type veth peer name x1")
+        ctr.sh("ip link add veth1234567x link x1 type macvlan")
+        self.assertOK(self.plug("DEL", self.conf(), ctr))
+        self.assertEqual(self.links(ctr), ["veth12345678", "veth1234567x", "vethcafe0001",
+                                           "x1"])
+
     def test_del_other_link_kind_left(self):
         # DEL removes CNI_IFNAME whatever it is, as the reference does
         ctr = self.netns("mvctr")
