@@ -163,6 +163,24 @@ static int configure_l3(struct mv_ctx *c, const struct nl_link *link, const stru
 	return 0;
 }
 
+struct cni_result *macvlan_result(const struct macvlan_conf *conf, const char *ifname,
+				  const struct nl_link *link, const char *sandbox,
+				  const struct cni_result *ipam)
+{
+	_cleanup_(cni_result_freep) struct cni_result *res =
+		iface_result_new(ifname, link, sandbox, ipam);
+
+	if (!res)
+		return NULL;
+	/* The config's dns when it says anything, else what IPAM found. */
+	if (conf->has_dns) {
+		cni_dns_clear(&res->dns);
+		if (cni_dns_copy(&res->dns, &conf->dns) < 0)
+			return NULL;
+	}
+	return TAKE_PTR(res);
+}
+
 int macvlan_add(const struct cni_cmd_args *args, char **ret_out, struct cni_err *err)
 {
 	_cleanup_(ctx_clear) struct mv_ctx c = MV_CTX_INIT(args);
@@ -185,7 +203,7 @@ int macvlan_add(const struct cni_cmd_args *args, char **ret_out, struct cni_err 
 				    "IPAM plugin returned missing IP config");
 			goto undo_ipam;
 		}
-		res = iface_result_new(args->ifname, &link, args->netns, ipam);
+		res = macvlan_result(c.conf, args->ifname, &link, args->netns, ipam);
 		if (!res) {
 			cni_err_nomem(err);
 			goto undo_ipam;
@@ -193,7 +211,7 @@ int macvlan_add(const struct cni_cmd_args *args, char **ret_out, struct cni_err 
 		if (configure_l3(&c, &link, res, err) < 0)
 			goto undo_ipam;
 	} else {
-		res = iface_result_new(args->ifname, &link, args->netns, NULL);
+		res = macvlan_result(c.conf, args->ifname, &link, args->netns, NULL);
 		if (!res) {
 			cni_err_nomem(err);
 			goto undo_link;
@@ -201,14 +219,6 @@ int macvlan_add(const struct cni_cmd_args *args, char **ret_out, struct cni_err 
 		if (nl_link_set_up(c.cont, link.index, true, err) < 0) {
 			cni_err_prefix(err, "failed to set \"%s\" UP", args->ifname);
 			goto undo_link;
-		}
-	}
-	/* The config's dns when it says anything, else what IPAM found. */
-	if (c.conf->has_dns) {
-		cni_dns_clear(&res->dns);
-		if (cni_dns_copy(&res->dns, &c.conf->dns) < 0) {
-			cni_err_nomem(err);
-			goto undo_ipam;
 		}
 	}
 	if (cni_result_print(res, c.conf->cni_version, &text, err) < 0)

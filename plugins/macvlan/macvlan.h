@@ -4,9 +4,22 @@
 #define MACVLAN_MACVLAN_H
 
 #include "cni/cni.h"
+#include "cni/result.h"
+#include "macvlan/netconf.h"
+
+struct nl_link;
 
 /* Printed for an empty CNI_COMMAND. */
 #define MACVLAN_ABOUT "CNI macvlan plugin (C implementation)"
+
+/*
+ * ADD's result: the one interface (ifname, link's MAC, sandbox), IPAM's addresses (all on
+ * it), routes and DNS, or the config's dns when it has any field set. NULL when out of
+ * memory.
+ */
+struct cni_result *macvlan_result(const struct macvlan_conf *conf, const char *ifname,
+				  const struct nl_link *link, const char *sandbox,
+				  const struct cni_result *ipam);
 
 /*
  * ADD: resolve the master (config, prevResult's one interface, default route; in the node

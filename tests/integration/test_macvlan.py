@@ -428,6 +428,14 @@ class MacvlanTest(CNITestCase):
         self.assert_no_link(ctr)
         self.assertEqual(self.reservations(), [])
 
+    def test_failed_add_result_version(self):
+        # an L2 result cannot be printed as 0.1.0/0.2.0 (no address): nothing is left
+        ctr = self.netns("mvctr")
+        for v in ("0.1.0", "0.2.0"):
+            r = self.plug("ADD", self.conf(version=v, ipam=None), ctr)
+            self.assertCNIError(r, 999, "no valid IP addresses")
+            self.assert_no_link(ctr)
+
     def test_failed_add_netns_missing(self):
         r = self.plug("ADD", self.conf(), None, netns="/run/netns/no-such-mv-ns")
         self.assertCNIError(r, 999, 'failed to open netns "/run/netns/no-such-mv-ns"')

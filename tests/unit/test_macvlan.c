@@ -7,7 +7,11 @@
 #include <linux/if_link.h>
 
 #include "cleanup.h"
+#include "cni/json.h"
+#include "cni/result.h"
+#include "macvlan/macvlan.h"
 #include "macvlan/netconf.h"
+#include "net/rtnl.h"
 #include "unit.h"
 #include "fixtures.h"
 
@@ -296,6 +300,92 @@ static void test_mtu(void)
 	CHECK_STR(err.msg, "invalid MTU -1, must be [0, master MTU(65536)]");
 }
 
+/* The IPAM result of the result tests: an IPv4 and an IPv6 address, a route, DNS. */
+#define IPAM_RESULT                                                                    \
+	"{\"cniVersion\":\"1.0.0\",\"ips\":[{\"address\":\"10.1.0.5/24\",\"gateway\":" \
+	"\"10.1.0.1\"},{\"address\":\"fd01::5/64\",\"gateway\":\"fd01::1\"}],"         \
+	"\"routes\":[{\"dst\":\"0.0.0.0/0\"}],\"dns\":{\"nameservers\":[\"10.1.0.53\"]}}"
+
+/* ADD's result in version for a config body (IPAM result when ipam, else L2). */
+static char *result_text(const char *body, bool ipam, const char *version)
+{
+	_cleanup_(macvlan_conf_freep) struct macvlan_conf *c = NULL;
+	_cleanup_(cni_result_freep) struct cni_result *ir = NULL, *r = NULL;
+	_cleanup_free_ char *json = NULL;
+	struct nl_link link = {.index = 7, .mac = {0x0a, 0x58, 0, 0, 0, 5}, .mac_len = 6};
+	struct cni_err err = {0};
+	char *out = NULL;
+
+	CHECK(asprintf(&json, "{" H "%s%s}", *body ? "," : "", body) > 0);
+	CHECK_INT(load(json, NULL, MACVLAN_LOAD_FULL, &c, &err), 0);
+	if (!c)
+		return NULL;
+	if (ipam)
+		CHECK_INT(cni_result_parse_text(IPAM_RESULT, "1.0.0", &ir, &err), 0);
+	r = macvlan_result(c, "eth0", &link, "/run/netns/c", ir);
+	CHECK(r != NULL);
+	if (!r || cni_result_print(r, version, &out, &err) < 0) {
+		if (ipam)
+			printf("#   %s: %s\n", version, err.msg);
+		return NULL;
+	}
+	return out;
+}
+
+/* Does text (a result) contain needle? Reports the text when not. */
+static bool has(const char *text, const char *needle)
+{
+	if (text && strstr(text, needle))
+		return true;
+	printf("#   '%s' not in: %s\n", needle, text ? text : "(null)");
+	return false;
+}
+
+/* The result in every version: one interface with the MAC and sandbox, the addresses on it,
+ * DNS from the config when it has any, else IPAM's. */
+static void test_results(void)
+{
+	static const char *const versions[] = {"0.1.0", "0.2.0", "0.3.0", "0.3.1",
+					       "0.4.0", "1.0.0", "1.1.0"};
+
+	for (size_t i = 0; i < ARRAY_SIZE(versions); i++) {
+		const char *v = versions[i];
+		_cleanup_free_ char *l3 = result_text("", true, v);
+		_cleanup_free_ char *dns = result_text(
+			"\"dns\":{\"nameservers\":[\"9.9.9.9\"],\"search\":[\"x\"]}", true, v);
+		_cleanup_free_ char *l2 = result_text("", false, v);
+		bool old = v[0] == '0' && v[2] < '3';
+
+		CHECK(has(l3, "10.1.0.53"));
+		CHECK(l3 && !strstr(l3, "9.9.9.9"));
+		CHECK(has(dns, "9.9.9.9"));
+		CHECK(dns && !strstr(dns, "10.1.0.53"));
+		if (old) {
+			CHECK(has(l3, "\"ip4\""));
+			CHECK(has(l3, "\"ip6\""));
+			CHECK(l3 && !strstr(l3, "interfaces"));
+			/* 0.1.0 and 0.2.0 cannot carry a result without an address */
+			CHECK(l2 == NULL);
+			continue;
+		}
+		CHECK(has(l3, "\"name\": \"eth0\""));
+		CHECK(has(l3, "\"mac\": \"0a:58:00:00:00:05\""));
+		CHECK(has(l3, "\"sandbox\": \"/run/netns/c\""));
+		CHECK(has(l3, "\"interface\": 0"));
+		CHECK(has(l3, "fd01::5/64"));
+		CHECK(has(l3, "\"dst\": \"0.0.0.0/0\""));
+		CHECK(has(l2, "\"mac\": \"0a:58:00:00:00:05\""));
+		CHECK(l2 && !strstr(l2, "\"ips\""));
+		if (v[0] == '0') {
+			CHECK(has(l3, "\"version\": \"4\""));
+		} else {
+			CHECK(l3 && !strstr(l3, "\"version\""));
+			/* an empty dns is left out from 1.0.0 on */
+			CHECK(l2 && !strstr(l2, "\"dns\""));
+		}
+	}
+}
+
 int main(void)
 {
 	RUN(test_keys);
@@ -306,5 +396,6 @@ int main(void)
 	RUN(test_status_load);
 	RUN(test_modes);
 	RUN(test_mtu);
+	RUN(test_results);
 	UNIT_DONE();
 }
