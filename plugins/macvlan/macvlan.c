@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* The macvlan plugin's verbs: ADD, DEL, CHECK and STATUS (REFERENCE-PLUGINS.md section 3). */
+/* The macvlan plugin's verbs: ADD, DEL, CHECK and STATUS, as the reference's macvlan. */
 #include "macvlan/macvlan.h"
 
 #include <errno.h>
