@@ -242,50 +242,10 @@ undo_link:
 
 /* ---- DEL ------------------------------------------------------------------------------ */
 
-/* True for a temporary name iface_create_renamed() gives: "veth" and 8 lower-case hex
- * digits. */
-static bool is_tmp_name(const char *name)
-{
-	if (strlen(name) != IFACE_TMPNAME_SIZE - 1 || strncmp(name, "veth", 4) != 0)
-		return false;
-	for (const char *p = name + 4; *p; p++)
-		if (!((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f')))
-			return false;
-	return true;
-}
-
-/*
- * An ADD killed between the create and the rename leaves its macvlan under the temporary
- * name, down, in the container, where a DEL by CNI_IFNAME does not find it: remove such
- * links. A runtime does not run two ADDs of one container at once, so none of them is
- * another ADD's link in the middle of its rename. Best effort: the container's end takes
- * them anyway.
- */
-static void del_tmp_links(struct mv_ctx *c)
-{
-	_cleanup_free_ struct nl_link *links = NULL;
-	struct cni_err e = {0};
-	size_t n = 0;
-
-	if (nl_link_list_kind(c->cont, "macvlan", &links, &n, &e) < 0) {
-		cni_warn_err(c->log, &e, "could not list the container's macvlan links");
-		return;
-	}
-	for (size_t i = 0; i < n; i++) {
-		if (!is_tmp_name(links[i].name) || (links[i].flags & IFF_UP))
-			continue;
-		if (nl_link_del(c->cont, links[i].index, &e) < 0 && cni_err_ret(&e) != -ENODEV)
-			cni_warn_err(c->log, &e, "could not delete '%s'", links[i].name);
-		else
-			cni_log(c->log, CNI_LOG_INFO, "'%s' of an interrupted ADD deleted",
-				links[i].name);
-		cni_err_clear(&e);
-	}
-}
-
 int macvlan_del(const struct cni_cmd_args *args, char **ret_out, struct cni_err *err)
 {
 	_cleanup_(ctx_clear) struct mv_ctx c = MV_CTX_INIT(args);
+	struct nl_link link;
 	int r;
 
 	if (macvlan_conf_load(args, MACVLAN_LOAD_DEL, &c.conf, err) < 0)
@@ -305,13 +265,15 @@ int macvlan_del(const struct cni_cmd_args *args, char **ret_out, struct cni_err 
 	}
 	if (r < 0)
 		return r;
-	r = nl_link_del_by_name(c.cont, args->ifname, err);
+	r = nl_link_get_by_name(c.cont, args->ifname, &link, err);
+	if (r == 0)
+		r = nl_link_del_unlisted(c.netns_fd, link.index, err);
 	if (r < 0 && r != -ENODEV)
 		return cni_err_prefix(err, "failed to delete \"%s\"", args->ifname);
 	cni_err_clear(err);
 	cni_log(c.log, CNI_LOG_INFO, "container interface '%s' %s", args->ifname,
 		r == 0 ? "deleted" : "was already gone");
-	del_tmp_links(&c);
+	iface_del_tmp_links(c.cont, "macvlan", c.log);
 	return 0;
 }
 
