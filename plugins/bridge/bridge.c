@@ -25,6 +25,7 @@
 #include "cni/delegate.h"
 #include "fileio.h"
 #include "hwaddr.h"
+#include "iface/iface.h"
 #include "sleep.h"
 #include "net/netns.h"
 #include "net/nft.h"
@@ -38,10 +39,6 @@
 
 /* Attempts at a host veth name that is free. */
 #define VETH_NAME_ATTEMPTS 10
-
-/* IPv6 address settling with enabledad: poll interval and limit. */
-#define SETTLE_INTERVAL_MS 50
-#define SETTLE_TIMEOUT_S   5
 
 /* Room for "net/ipv6/conf/<ifname>/<key>" with the longest key we set. */
 #define IF_SYSCTL_MAX 64
@@ -74,22 +71,6 @@ static void ctx_clear(struct bridge_ctx *c)
 	nl_close(c->cont);
 	if (c->netns_fd >= 0)
 		close(c->netns_fd);
-}
-
-/* Go's %v of a net.IPNet held by value inside a struct: {IP:10.0.0.0 Mask:ffffff00}. */
-static void go_ipnet_struct(const struct ip_net *n, char *buf, size_t size)
-{
-	char ip[IP_STRLEN], mask[33];
-	int bytes = ip_len(&n->ip);
-
-	ip_format(&n->ip, ip, sizeof(ip));
-	for (int i = 0; i < bytes; i++) {
-		int bits = n->prefix - 8 * i;
-		unsigned int m = bits >= 8 ? 0xff : bits <= 0 ? 0 : (0xff << (8 - bits)) & 0xff;
-
-		snprintf(mask + 2 * i, 3, "%02x", m);
-	}
-	snprintf(buf, size, "{IP:%s Mask:%s}", ip, mask);
 }
 
 /* Look up a link of the node for a best-effort step: a missing link (-ENODEV) is an
@@ -292,17 +273,6 @@ static void undo_link(struct bridge_ctx *c, const char *name)
 		cni_warn_err(c->log, &e, "could not remove '%s' after the failed ADD", name);
 }
 
-static int random_veth_name(char name[NL_IFNAMSIZ], struct cni_err *err)
-{
-	uint8_t b[4];
-
-	if (getrandom(b, sizeof(b), 0) != (ssize_t)sizeof(b))
-		return cni_err_errno(err, CNI_ERR_INTERNAL, errno,
-				     "failed to generate random veth name");
-	snprintf(name, NL_IFNAMSIZ, "veth%02x%02x%02x%02x", b[0], b[1], b[2], b[3]);
-	return 0;
-}
-
 /*
  * Create host_name (in the node) + ifname (in the container, via IFLA_NET_NS_FD) with a
  * fresh random host name, retrying when that name is taken in the node namespace. Then the
@@ -312,7 +282,7 @@ static int create_veth(struct bridge_ctx *c, const char *ifname, unsigned int mt
 		       const uint8_t *mac, int peer_netns_fd, struct nl_sock *peer_sock,
 		       struct nl_link *ret_host, struct nl_link *ret_cont, struct cni_err *err)
 {
-	char name[NL_IFNAMSIZ];
+	char name[IFACE_TMPNAME_SIZE];
 	struct nl_link host, cont;
 	int r = -EEXIST;
 
@@ -325,7 +295,7 @@ static int create_veth(struct bridge_ctx *c, const char *ifname, unsigned int mt
 		struct cni_err ign = {0}; /* a failed lookup means "not taken" */
 		struct nl_link l;
 
-		r = random_veth_name(name, err);
+		r = iface_tmp_name(name, err);
 		if (r < 0)
 			return r;
 		r = nl_link_add_veth(c->host, &req, err);
@@ -455,7 +425,6 @@ static int container_sysctls(struct bridge_ctx *c, int ifindex, bool has_v6, str
 	struct cni_err e = {0};
 	_cleanup_(netns_restorep) int saved = -1;
 	const char *ifname = c->args->ifname;
-	char path[IF_SYSCTL_MAX], val[16];
 	int r;
 
 	r = netns_enter(c->netns_fd, &saved, err);
@@ -470,135 +439,11 @@ static int container_sysctls(struct bridge_ctx *c, int ifindex, bool has_v6, str
 	/* net/ipv4/conf/<if>/arp_notify=1, through netlink: one /proc/sys/net lookup fewer. */
 	if (nl_link_set_inet_conf(c->cont, ifindex, IPV4_DEVCONF_ARP_NOTIFY, 1, &e) < 0)
 		cni_warn_err(c->log, &e, "could not set arp_notify to 1 on '%s'", ifname);
-	if (has_v6) {
-		const char *names[2] = {"lo", ifname};
-
-		for (int i = 0; i < 2; i++) {
-			struct cni_err ign = {0}; /* unreadable: no IPv6 to enable there */
-
-			r = if_sysctl_name(path, "ipv6", names[i], "disable_ipv6", err);
-			if (r < 0)
-				return r;
-			if (sysctl_read(path, val, sizeof(val), &ign) < 0 || !strcmp(val, "0"))
-				continue;
-			r = sysctl_write(path, "0", err);
-			if (r < 0) {
-				cni_err_flatten(err);
-				return cni_err_prefix(
-					err, "failed to enable IPv6 for interface \"%s\" (%s=%s)",
-					names[i], path, val);
-			}
-		}
-		r = if_sysctl_name(path, "ipv6", ifname, "keep_addr_on_down", err);
-		if (r < 0)
-			return r;
-		r = sysctl_write(path, "1", err);
-		if (r < 0) {
-			cni_err_flatten(err);
-			return cni_err_prefix(err, "failed to set keep_addr_on_down on \"%s\"",
-					      ifname);
-		}
-	}
 	/* Leaving here restores too, but a failure should be an error, not an abort. */
-	return netns_restore(TAKE_FD(saved), err);
-}
-
-/* SettleAddresses: wait until no IPv6 address of the interface is tentative. */
-static int settle_addresses(struct bridge_ctx *c, int ifindex, struct cni_err *err)
-{
-	const char *ifname = c->args->ifname;
-
-	for (int waited = 0;; waited += SETTLE_INTERVAL_MS) {
-		_cleanup_free_ struct nl_addr *addrs = NULL;
-		bool tentative = false;
-		size_t n = 0;
-
-		if (nl_addr_list(c->cont, AF_INET6, ifindex, &addrs, &n, err) < 0)
-			return cni_err_ret(err);
-		for (size_t i = 0; i < n; i++) {
-			if (addrs[i].flags & IFA_F_DADFAILED)
-				return cni_err_set(err, CNI_ERR_INTERNAL,
-						   "link %s has an address that failed duplicate "
-						   "address detection",
-						   ifname);
-			if (addrs[i].flags & IFA_F_TENTATIVE)
-				tentative = true;
-		}
-		if (!tentative)
-			return 0;
-		if (waited >= SETTLE_TIMEOUT_S * 1000) {
-			struct nl_link l;
-			struct cni_err ign = {0}; /* unknown state: report the timeout */
-
-			/* Without carrier DAD never runs: not an error. */
-			if (nl_link_get_by_index(c->cont, ifindex, &l, &ign) == 0 &&
-			    l.operstate != IF_OPER_UP)
-				return 0;
-			return cni_err_set(err, CNI_ERR_INTERNAL,
-					   "link %s still has tentative addresses after %d seconds",
-					   ifname, SETTLE_TIMEOUT_S);
-		}
-		sleep_ms(SETTLE_INTERVAL_MS);
-	}
-}
-
-/* ipam.ConfigureIface: addresses, link up, settle (enabledad), routes. */
-static int configure_iface(struct bridge_ctx *c, const struct cni_result *res, int ifindex,
-			   struct cni_err *err)
-{
-	const char *ifname = c->args->ifname;
-	struct ip_addr gw4 = {0}, gw6 = {0};
-	char a[IP_STRLEN], g[IP_STRLEN];
-
-	for (size_t i = 0; i < res->n_ips; i++) {
-		const struct cni_ip *ip = &res->ips[i];
-		struct nl_addr addr = {.family = ip->address.ip.family,
-				       .ifindex = ifindex,
-				       .prefix_len = (uint8_t)ip->address.prefix};
-
-		memcpy(addr.addr, ip->address.ip.a, 16);
-		if (nl_addr_add(c->cont, &addr, err) < 0)
-			return cni_err_prefix(err, "failed to add IP addr %s to \"%s\"",
-					      ipnet_format(&ip->address, a, sizeof(a)), ifname);
-		if (ip->gateway.family == AF_INET && !gw4.family)
-			gw4 = ip->gateway;
-		else if (ip->gateway.family == AF_INET6 && !gw6.family)
-			gw6 = ip->gateway;
-	}
-	if (nl_link_set_up(c->cont, ifindex, true, err) < 0)
-		return cni_err_prefix(err, "failed to set \"%s\" UP", ifname);
-	if (gw6.family && c->conf->enable_dad && settle_addresses(c, ifindex, err) < 0)
-		return cni_err_ret(err);
-	for (size_t i = 0; i < res->n_routes; i++) {
-		const struct cni_route *rt = &res->routes[i];
-		struct nl_route route = {.family = rt->dst.ip.family,
-					 .dst_len = (uint8_t)rt->dst.prefix,
-					 .oif = ifindex,
-					 .priority = (uint32_t)rt->priority};
-		struct ip_addr gw = rt->gw;
-
-		if (!gw.family)
-			gw = rt->dst.ip.family == AF_INET ? gw4 : gw6;
-		memcpy(route.dst, rt->dst.ip.a, 16);
-		if (gw.family) {
-			route.has_gw = true;
-			memcpy(route.gw, gw.a, 16);
-		}
-		if (rt->has_table)
-			route.table = (uint32_t)rt->table;
-		if (rt->has_scope)
-			route.scope = (uint8_t)rt->scope;
-		if (nl_route_add(c->cont, &route, err) < 0)
-			return cni_err_prefix(
-				err,
-				"failed to add route '%s via %s dev %s metric %d (Scope: %d, "
-				"Table: %d)'",
-				ipnet_format(&rt->dst, a, sizeof(a)),
-				gw.family ? ip_format(&gw, g, sizeof(g)) : "<nil>", ifname,
-				rt->priority, rt->has_scope ? rt->scope : 0,
-				rt->has_table ? rt->table : 0);
-	}
-	return 0;
+	r = netns_restore(TAKE_FD(saved), err);
+	if (r < 0 || !has_v6)
+		return r;
+	return iface_ipv6_enable(c->netns_fd, ifname, err);
 }
 
 static bool mac_is_zero(const uint8_t *mac, size_t len)
@@ -773,7 +618,8 @@ static int add_l3(struct bridge_ctx *c, const struct nl_link *br, const struct n
 	if (calc_gateways(c->conf, res, &gws, err) < 0)
 		return cni_err_ret(err);
 	if (container_sysctls(c, cont->index, has_v6, err) < 0 ||
-	    configure_iface(c, res, cont->index, err) < 0)
+	    iface_configure(c->cont, cont->index, c->args->ifname, res, c->conf->enable_dad, err) <
+		    0)
 		return cni_err_ret(err);
 	cni_log(c->log, CNI_LOG_INFO, "%zu address(es) and %zu route(s) set on '%s'", res->n_ips,
 		res->n_routes, c->args->ifname);
@@ -1177,94 +1023,6 @@ static int check_iface(struct nl_sock *sock, const struct cni_iface *f, bool in_
 	return 0;
 }
 
-static bool mac_matches(const struct cni_iface *f, const struct nl_link *l)
-{
-	char mac[HWADDR_TEXT_MAX];
-
-	if (!f->mac || !f->mac[0])
-		return true;
-	hwaddr_format(l->mac, l->mac_len, mac);
-	return strcmp(mac, f->mac) == 0;
-}
-
-/* ValidateExpectedInterfaceIPs + ValidateExpectedRoute, in the container. */
-static int check_ips_routes(struct bridge_ctx *c, const struct cni_result *prev,
-			    struct cni_err *err)
-{
-	_cleanup_free_ struct nl_addr *addrs = NULL;
-	_cleanup_free_ struct nl_route *routes = NULL;
-	size_t n_addrs = 0, n_routes = 0;
-	struct nl_link l;
-	char a[IP_STRLEN];
-
-	if (prev->n_ips) {
-		if (nl_link_get_by_name(c->cont, c->args->ifname, &l, err) < 0)
-			return cni_err_set(err, CNI_ERR_INTERNAL, "Cannot find container link %s",
-					   c->args->ifname);
-		if (nl_addr_list(c->cont, AF_UNSPEC, l.index, &addrs, &n_addrs, err) < 0)
-			return cni_err_set(err, CNI_ERR_INTERNAL,
-					   "Cannot obtain List of IP Addresses");
-	}
-	if (nl_route_list(c->cont, AF_UNSPEC, 0, RT_TABLE_MAIN, &routes, &n_routes, err) < 0)
-		return cni_err_prefix(err, "failed to list routes");
-	for (size_t i = 0; i < prev->n_ips; i++) {
-		const struct ip_net *want = &prev->ips[i].address;
-		struct ip_net net = ipnet_network(want);
-		bool match = false;
-
-		for (size_t j = 0; j < n_addrs && !match; j++)
-			match = addrs[j].family == want->ip.family &&
-				addrs[j].prefix_len == want->prefix &&
-				!memcmp(addrs[j].addr, want->ip.a, (size_t)ip_len(&want->ip));
-		if (!match)
-			return cni_err_set(err, CNI_ERR_INTERNAL,
-					   "Failed to match addr %s on interface %s",
-					   ipnet_format(want, a, sizeof(a)), c->args->ifname);
-		match = false;
-		for (size_t j = 0; j < n_routes && !match; j++)
-			match = routes[j].family == net.ip.family &&
-				routes[j].dst_len == net.prefix &&
-				!memcmp(routes[j].dst, net.ip.a, (size_t)ip_len(&net.ip));
-		if (!match)
-			return cni_err_set(err, CNI_ERR_INTERNAL,
-					   "Failed to find Gateway %s for interface %s",
-					   ipnet_format(&net, a, sizeof(a)), c->args->ifname);
-	}
-	for (size_t i = 0; i < prev->n_routes; i++) {
-		const struct cni_route *rt = &prev->routes[i];
-		bool is_default = rt->dst.prefix == 0 && ip_is_unspecified(&rt->dst.ip);
-		bool match = false;
-
-		for (size_t j = 0; j < n_routes && !match; j++) {
-			const struct nl_route *k = &routes[j];
-
-			if (k->family != rt->dst.ip.family || k->dst_len != rt->dst.prefix ||
-			    memcmp(k->dst, rt->dst.ip.a, (size_t)ip_len(&rt->dst.ip)))
-				continue;
-			if (is_default)
-				match = true; /* default routes are matched on dst only */
-			else if (!rt->gw.family)
-				match = !k->has_gw;
-			else
-				match = k->has_gw &&
-					!memcmp(k->gw, rt->gw.a, (size_t)ip_len(&rt->gw));
-		}
-		if (!match) {
-			char dst[128], gw[IP_STRLEN];
-
-			go_ipnet_struct(&rt->dst, dst, sizeof(dst));
-			return cni_err_set(
-				err, CNI_ERR_INTERNAL,
-				"Expected Route {Dst:%s GW:%s MTU:%d AdvMSS:%d "
-				"Priority:%d Table:<nil> Scope:<nil>} not found in "
-				"routing table",
-				dst, rt->gw.family ? ip_format(&rt->gw, gw, sizeof(gw)) : "<nil>",
-				rt->mtu, rt->advmss, rt->priority);
-		}
-	}
-	return 0;
-}
-
 int bridge_cmd_check(const struct cni_cmd_args *args, char **ret_out, struct cni_err *err)
 {
 	_cleanup_(ctx_clear) struct bridge_ctx c = BRIDGE_CTX_INIT(args);
@@ -1301,7 +1059,7 @@ int bridge_cmd_check(const struct cni_cmd_args *args, char **ret_out, struct cni
 	if (strcmp(l.kind, "bridge") != 0)
 		return cni_err_set(err, CNI_ERR_INTERNAL,
 				   "Interface %s does not have link type of bridge", brf->name);
-	if (!mac_matches(brf, &l))
+	if (!iface_mac_matches(brf, &l))
 		return cni_err_set(err, CNI_ERR_INTERNAL,
 				   "Bridge interface %s Mac doesn't match: %s", brf->name,
 				   brf->mac);
@@ -1322,7 +1080,7 @@ int bridge_cmd_check(const struct cni_cmd_args *args, char **ret_out, struct cni
 	if (strcmp(l.kind, "veth") != 0)
 		return cni_err_set(err, CNI_ERR_INTERNAL,
 				   "Error: Container interface %s not of type veth", l.name);
-	if (!mac_matches(contf, &l)) {
+	if (!iface_mac_matches(contf, &l)) {
 		char mac[HWADDR_TEXT_MAX];
 
 		return cni_err_set(err, CNI_ERR_INTERNAL,
@@ -1343,7 +1101,7 @@ int bridge_cmd_check(const struct cni_cmd_args *args, char **ret_out, struct cni
 			continue;
 		if (l.index != contc.peer_index || l.link != contc.index || l.master != brc.index)
 			continue;
-		if (!mac_matches(f, &l))
+		if (!iface_mac_matches(f, &l))
 			return cni_err_set(err, CNI_ERR_INTERNAL,
 					   "Interface %s Mac doesn't match: %s not found", f->name,
 					   f->mac);
@@ -1359,7 +1117,7 @@ int bridge_cmd_check(const struct cni_cmd_args *args, char **ret_out, struct cni
 	if (!vethc.found)
 		return cni_err_set(err, CNI_ERR_INTERNAL,
 				   "CNI veth created for bridge %s was not found", c.conf->bridge);
-	return check_ips_routes(&c, prev, err);
+	return iface_check_ips_routes(c.cont, args->ifname, prev, true, err);
 }
 
 /* ---- STATUS and GC -------------------------------------------------------------------- */

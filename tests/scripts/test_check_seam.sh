@@ -54,6 +54,10 @@ expect_fail "libmnl in the protocol layer" common/cni/conf.c '#include <libmnl/l
 	"the kernel layer's headers outside common/net"
 expect_fail "netlink in the shared basics" common/err.c '#include <linux/rtnetlink.h>' \
 	"the kernel layer's headers outside common/net"
+expect_fail "the interface layer in the kernel layer" common/net/nl_link.c \
+	'#include "iface/iface.h"' "common/iface's headers below it"
+expect_fail "the interface layer in the shared basics" common/hwaddr.c \
+	'#include "iface/iface.h"' "common/iface's headers below it"
 expect_fail "common/ including a plugin by its directory" common/net/netns.c \
 	'#include "bridge/netconf.h"' "common/ includes a plugin's or a tool's header"
 expect_fail "common/ including plugins/ by path" common/cni/cni.c \
