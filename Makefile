@@ -2,7 +2,7 @@
 # Non-recursive build of the CNI plugin suite.
 #
 #   make                 build the plugins into bin/ (bridge host-local portmap loopback
-#                        static tuning bandwidth firewall) and bin/cnitool
+#                        static tuning bandwidth firewall dummy tap) and bin/cnitool
 #   make check           seam check (with its own test) and unit tests (no privileges
 #                        needed; TAP output)
 #   make check-root      integration tests (root, in network namespaces of their own)
@@ -109,6 +109,8 @@ $(eval $(call program,static,plugins/static-ipam,static))
 $(eval $(call program,tuning,plugins/tuning,tuning))
 $(eval $(call program,bandwidth,plugins/bandwidth,bandwidth))
 $(eval $(call program,firewall,plugins/firewall,firewall))
+$(eval $(call program,dummy,plugins/dummy,dummy))
+$(eval $(call program,tap,plugins/tap,tap))
 $(eval $(call program,cnitool,tools/cnitool,cnitool))
 
 all: $(PROGRAMS)
@@ -193,7 +195,7 @@ format:
 	clang-format --style=file -i $(FMT_SRC)
 
 # Every program but cnitool is a plugin (bridge, host-local, portmap, loopback, static,
-# tuning, bandwidth, firewall, as their directories exist).
+# tuning, bandwidth, firewall, dummy, tap, as their directories exist).
 install: all
 	install -d $(DESTDIR)$(CNI_BIN_DIR) $(DESTDIR)$(PREFIX)/bin
 	install -m 0755 $(filter-out %/cnitool,$(PROGRAMS)) $(DESTDIR)$(CNI_BIN_DIR)/
