@@ -21,12 +21,14 @@ from cnitest import CNITestCase, run_plugin
 
 VERSIONS = ("0.1.0", "0.2.0", "0.3.0", "0.3.1", "0.4.0", "1.0.0", "1.1.0")
 
-# A reader of the tap, run inside the container: attaches with TUNSETIFF, says so on
-# stdout, then answers ARP and ICMP echo for the address given (one peer behind the tap).
+# A reader of the tap, run inside the container: attaches with TUNSETIFF (one queue of a
+# multiqueue tap when the third argument says "multi_queue"), says so on stdout, then answers
+# ARP and ICMP echo for the address given (one peer behind the tap).
 RESPONDER = r'''
 import fcntl, os, socket, struct, sys
 fd = os.open("/dev/net/tun", os.O_RDWR)
-fcntl.ioctl(fd, 0x400454ca, struct.pack("16sH", sys.argv[1].encode(), 0x0002 | 0x1000))
+mq = 0x0100 if sys.argv[3:] == ["multi_queue"] else 0
+fcntl.ioctl(fd, 0x400454ca, struct.pack("16sH", sys.argv[1].encode(), 0x0002 | 0x1000 | mq))
 peer = socket.inet_aton(sys.argv[2])
 mac = bytes.fromhex("020000000009")
 print("attached", flush=True)
