@@ -48,6 +48,7 @@ bool tun_selinux_enabled(void)
 static struct tun_outcome tun_do_create(const struct tun_tap_req *req)
 {
 	_cleanup_close_ int fd = -1;
+	unsigned int flags;
 	struct ifreq ifr;
 
 	fd = open(TUN_DEV_PATH, O_RDWR | O_CLOEXEC);
@@ -57,9 +58,11 @@ static struct tun_outcome tun_do_create(const struct tun_tap_req *req)
 	/* As iproute2 makes a tap: no packet-information header, no virtio-net header (a
 	 * reader that attaches sets the flags it wants anyway). IFF_TUN_EXCL: a name that
 	 * exists is an error, not an attachment to someone else's device. */
-	ifr.ifr_flags = IFF_TAP | IFF_NO_PI | IFF_TUN_EXCL;
+	flags = IFF_TAP | IFF_NO_PI | IFF_TUN_EXCL;
 	if (req->multi_queue)
-		ifr.ifr_flags |= IFF_MULTI_QUEUE;
+		flags |= IFF_MULTI_QUEUE;
+	/* ifr_flags is a short; IFF_TUN_EXCL is its sign bit. */
+	ifr.ifr_flags = (short)flags;
 	memcpy(ifr.ifr_name, req->name, strnlen(req->name, IFNAMSIZ - 1));
 	if (ioctl(fd, TUNSETIFF, &ifr) < 0)
 		return (struct tun_outcome){TUN_STEP_SETIFF, errno};
