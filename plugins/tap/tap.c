@@ -14,6 +14,7 @@
 
 #include "cleanup.h"
 #include "hwaddr.h"
+#include "sha512.h"
 #include "cni/conf.h"
 #include "cni/delegate.h"
 #include "cni/result.h"
@@ -24,8 +25,24 @@
 #include "net/tun.h"
 #include "tap/netconf.h"
 
-/* Temporary names tried when one is taken (a tap of another attachment, say). */
-#define TAP_NAME_TRIES 5
+/* Room for a temporary name: "tap" and 12 hex digits, with the NUL. */
+#define TAP_TMPNAME_SIZE 16
+
+/*
+ * The temporary name of an attachment's tap: "tap" and 12 hex digits of a hash of the
+ * container ID and CNI_IFNAME. Derived rather than random, so that DEL (and the next ADD)
+ * find the tap of an ADD that was killed before its rename.
+ */
+static int tap_tmp_name(const struct cni_cmd_args *args, char name[TAP_TMPNAME_SIZE],
+			struct cni_err *err)
+{
+	char hex[13];
+
+	if (sha512_hex_printf(12, hex, "tap\n%s\n%s", args->container_id, args->ifname) < 0)
+		return cni_err_nomem(err);
+	snprintf(name, TAP_TMPNAME_SIZE, "tap%s", hex);
+	return 0;
+}
 
 /* Delete the half-made tap ifindex, warning when that fails too. */
 static void tap_undo(struct nl_sock *cont, int ifindex, const struct cni_log *log)
@@ -41,7 +58,7 @@ static void tap_undo(struct nl_sock *cont, int ifindex, const struct cni_log *lo
 static int tap_create(const struct tap_conf *c, const struct cni_cmd_args *args, int netns_fd,
 		      struct nl_sock *cont, struct nl_link *ret, struct cni_err *err)
 {
-	char tmp[IFACE_TMPNAME_SIZE];
+	char tmp[TAP_TMPNAME_SIZE];
 	struct tun_tap_req req = {
 		.name = tmp,
 		.multi_queue = c->multi_queue,
@@ -54,19 +71,24 @@ static int tap_create(const struct tap_conf *c, const struct cni_cmd_args *args,
 	struct nl_link l;
 	int r;
 
-	for (int tries = 0;; tries++) {
-		r = iface_tmp_name(tmp, err);
-		if (r < 0)
-			return r;
-		r = tun_tap_create(netns_fd, &req, err);
-		if (r == -EBUSY && tries + 1 < TAP_NAME_TRIES)
-			continue;
-		if (r < 0)
-			return c->selinux_context && r == -EOPNOTSUPP
-				       ? r
-				       : cni_err_prefix(err, "failed to create tap");
-		break;
+	r = tap_tmp_name(args, tmp, err);
+	if (r < 0)
+		return r;
+	r = tun_tap_create(netns_fd, &req, err);
+	if (r == -EBUSY) {
+		struct cni_err e = {0};
+
+		/* The name is this attachment's own: the tap of an ADD killed before its
+		 * rename. Made again from scratch. */
+		if (nl_link_del_by_name(cont, tmp, &e) == 0) {
+			cni_err_clear(err);
+			r = tun_tap_create(netns_fd, &req, err);
+		}
 	}
+	if (r < 0)
+		return c->selinux_context && r == -EOPNOTSUPP
+			       ? r
+			       : cni_err_prefix(err, "failed to create tap");
 	r = nl_link_get_by_name(cont, tmp, &l, err);
 	if (r < 0) {
 		struct cni_err e = {0};
@@ -204,6 +226,7 @@ static int tap_cmd_del(const struct cni_cmd_args *args, char **ret_out, struct c
 {
 	_cleanup_(tap_conf_freep) struct tap_conf *c = NULL;
 	_cleanup_nl_close_ struct nl_sock *cont = NULL;
+	char tmp[TAP_TMPNAME_SIZE];
 	int r;
 
 	if (tap_conf_load(args, TAP_LOAD_DEL, &c, err) < 0)
@@ -220,13 +243,20 @@ static int tap_cmd_del(const struct cni_cmd_args *args, char **ret_out, struct c
 	if (r != 0)
 		return r < 0 ? r : 0;
 	r = nl_link_del_by_name(cont, args->ifname, err);
-	if (r == -ENODEV) {
-		cni_err_clear(err);
-		return 0;
-	}
-	if (r < 0)
+	if (r < 0 && r != -ENODEV)
 		return cni_err_prefix(err, "failed to delete \"%s\"", args->ifname);
-	cni_log(args->log, CNI_LOG_INFO, "tap '%s' removed", args->ifname);
+	if (r == 0)
+		cni_log(args->log, CNI_LOG_INFO, "tap '%s' removed", args->ifname);
+	cni_err_clear(err);
+	/* An ADD killed between making the tap and renaming it left it under its temporary
+	 * name. */
+	r = tap_tmp_name(args, tmp, err);
+	if (r < 0)
+		return r;
+	r = nl_link_del_by_name(cont, tmp, err);
+	if (r < 0 && r != -ENODEV)
+		return cni_err_prefix(err, "failed to delete \"%s\"", tmp);
+	cni_err_clear(err);
 	return 0;
 }
 

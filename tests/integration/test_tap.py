@@ -11,6 +11,7 @@ it (README "tap", "Differences from the reference") has a test here.
 Every container is a namespace of the test's own; the plugin runs inside a "node"
 namespace, so nothing touches the host's links.
 """
+import hashlib
 import json
 import os
 import subprocess
@@ -358,6 +359,25 @@ class TapTest(CNITestCase):
         self.assertOK(self.plug("DEL", c, ctr))
         self.assertEqual(self.reservations(), [])
         self.assertTrue(res)
+
+    def test_killed_add_leftover(self):
+        """An ADD killed between making the tap and renaming it leaves it under its
+        temporary name, derived from the container ID and ifname: DEL removes it, and the
+        next ADD makes it again (the reference's random names leak)."""
+        tmp = "tap" + hashlib.sha512(b"tap\nc9\neth0").hexdigest()[:12]
+        ctr = self.container()
+        ctr.sh("ip tuntap add mode tap name %s" % tmp)
+        self.assertOK(self.plug("DEL", conf(), ctr, containerid="c9"))
+        self.assertEqual(self.links(ctr), ["lo"])
+        ctr.sh("ip tuntap add mode tap name %s" % tmp)
+        self.assertOK(self.plug("ADD", conf(owner=4242), ctr, containerid="c9"))
+        self.assertEqual(self.links(ctr), ["eth0", "lo"])
+        self.assertEqual(self.link(ctr)["linkinfo"]["info_data"].get("user"), 4242)
+        # Another attachment's temporary name is not touched.
+        ctr2 = self.container()
+        ctr2.sh("ip tuntap add mode tap name %s" % tmp)
+        self.assertOK(self.plug("DEL", conf(), ctr2, containerid="c10"))
+        self.assertEqual(self.links(ctr2), ["lo", tmp])
 
     def test_del_ignores_cni_args(self):
         """DEL reads only ipam.type (the reference fails DEL on CNI_ARGS it does not
