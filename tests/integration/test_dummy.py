@@ -152,6 +152,22 @@ class DummyTest(CNITestCase):
                             'failed to find plugin "no-such-ipam"')
         self.assertEqual(self.links(ctr), ["lo"])
 
+    def test_ipam_without_addresses_leaves_nothing(self):
+        """An IPAM result without addresses: the link is removed and the IPAM DEL run (the
+        reference leaks both)."""
+        d = self.tmpdir()
+        log = os.path.join(d, "log")
+        with open(os.path.join(d, "noaddr"), "w") as f:
+            f.write('#!/bin/sh\necho "$CNI_COMMAND" >> %s\n'
+                    'echo \'{"cniVersion": "1.0.0"}\'\n' % log)
+        os.chmod(os.path.join(d, "noaddr"), 0o755)
+        ctr = self.container()
+        res = self.plug("ADD", conf(ipam={"type": "noaddr"}), ctr, path=d)
+        self.assertCNIError(res, 999, "IPAM plugin returned missing IP config")
+        self.assertEqual(self.links(ctr), ["lo"])
+        with open(log) as f:
+            self.assertEqual(f.read().split(), ["ADD", "DEL"])
+
     def test_name_taken_in_container(self):
         ctr = self.container()
         ctr.sh("ip link add eth0 type dummy")
@@ -179,6 +195,10 @@ class DummyTest(CNITestCase):
         self.assertCNIError(self.plug("CHECK", prev, ctr), 999, "Interface eth0 is down")
         ctr.sh("ip link set eth0 up")
         self.assertOK(self.plug("CHECK", prev, ctr))
+        # Routes are checked too (the reference checks the addresses only).
+        routed = dict(res, routes=[{"dst": "10.76.0.0/16", "gw": "10.71.0.1"}])
+        self.assertCNIError(self.plug("CHECK", dict(c, prevResult=routed), ctr), 999,
+                            "Expected Route")
         ctr.sh("ip addr flush dev eth0")
         self.assertCNIError(self.plug("CHECK", prev, ctr), 999,
                             "Failed to match addr %s on interface eth0" % res["ips"][0]["address"])

@@ -400,6 +400,22 @@ class TapTest(CNITestCase):
         self.assertEqual(self.reservations(), [])
         self.assertOK(self.plug("DEL", c, ctr))
 
+    def test_ipam_without_addresses_leaves_nothing(self):
+        """An IPAM result without addresses: the tap is removed and the IPAM DEL run (the
+        reference leaks both)."""
+        d = self.tmpdir()
+        log = os.path.join(d, "log")
+        with open(os.path.join(d, "noaddr"), "w") as f:
+            f.write('#!/bin/sh\necho "$CNI_COMMAND" >> %s\n'
+                    'echo \'{"cniVersion": "1.0.0"}\'\n' % log)
+        os.chmod(os.path.join(d, "noaddr"), 0o755)
+        ctr = self.container()
+        res = self.plug("ADD", conf(ipam={"type": "noaddr"}), ctr, path=d)
+        self.assertCNIError(res, 999, "IPAM plugin returned missing IP config")
+        self.assertEqual(self.links(ctr), ["lo"])
+        with open(log) as f:
+            self.assertEqual(f.read().split(), ["ADD", "DEL"])
+
     def test_failed_ipam_leaves_nothing(self):
         ctr = self.container()
         res = self.plug("ADD", conf(ipam={"type": "no-such-ipam"}), ctr)
