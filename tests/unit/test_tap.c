@@ -149,6 +149,7 @@ static void test_conf_del(void)
 	CHECK_INT(tap_conf_load(&f.a, TAP_LOAD_DEL, &c, &err), 0);
 	CHECK(c && c->ipam_type && strcmp(c->ipam_type, "static") == 0);
 	tap_conf_free(TAKE_PTR(c));
+	fixture_args_clear(&f);
 	args_init(&f, "\"ipam\": \"x\"");
 	CHECK_INT(tap_conf_load(&f.a, TAP_LOAD_DEL, &c, &err), -EIO);
 	CHECK_INT(err.code, 7);
