@@ -148,6 +148,10 @@ class DummyTest(CNITestCase):
         self.assertCNIError(self.plug("ADD", c, ctr), 999, "failed to add route")
         self.assertEqual(self.links(ctr), ["lo"])
         self.assertEqual(self.reservations(), [])
+        self.assertOK(self.plug("DEL", c, ctr))
+        res = self.plug("ADD", c, "/run/netns/dummy-no-such-ns")
+        self.assertCNIError(res, 999, 'failed to open netns "/run/netns/dummy-no-such-ns": ')
+        self.assertEqual(self.reservations(), [])
         self.assertCNIError(self.plug("ADD", conf(ipam={"type": "no-such-ipam"}), ctr), 999,
                             'failed to find plugin "no-such-ipam"')
         self.assertEqual(self.links(ctr), ["lo"])

@@ -470,6 +470,14 @@ class TapTest(CNITestCase):
                 self.assertCNIError(self.plug("ADD", c, ctr, args=args), code, text)
         self.assertEqual(self.links(ctr), ["lo"])
 
+    def test_netns_errors(self):
+        """A namespace that cannot be opened is named (the reference prints
+        `%!q(<nil>)` in ADD)."""
+        res = self.plug("ADD", conf(), "/run/netns/tap-no-such-ns")
+        self.assertCNIError(res, 999, 'failed to open netns "/run/netns/tap-no-such-ns": ')
+        res = self.plug("CHECK", conf(prevResult={"cniVersion": "1.0.0"}), "/proc/version")
+        self.assertCNIError(res, 999, 'failed to open netns "/proc/version": ')
+
     # ---- STATUS, GC, VERSION -----------------------------------------------------------
 
     def test_status_gc_version(self):
