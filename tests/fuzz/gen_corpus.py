@@ -127,6 +127,22 @@ STATIC = [
      "runtimeConfig": {"ips": ["10.10.0.8/24", "fd00::8/64"]}},
 ]
 
+TAP = [
+    {"type": "tap", "mac": "00:11:22:33:44:55", "mtu": 1500,
+     "selinuxcontext": "system_u:system_r:container_t:s0", "multiQueue": True, "owner": 0,
+     "group": 0, "bridge": "br1", "runtimeConfig": {"mac": "02:11:22:33:44:56"},
+     "args": {"cni": {}}, "dns": {"nameservers": ["10.1.1.1"]}},
+    {"type": "tap", "owner": 4294967295, "acceptRA": True,
+     "ipam": {"type": "host-local", "subnet": "10.1.1.0/24"}, "prevResult": PREV_RESULT},
+]
+
+DUMMY = [
+    {"type": "dummy", "ipam": {"type": "host-local", "subnet": "10.1.2.0/24"}},
+    {"type": "dummy", "acceptRA": False, "dns": {"nameservers": ["10.1.2.1"]},
+     "ipam": {"type": "static", "addresses": [{"address": "10.1.2.9/32"}]},
+     "prevResult": PREV_RESULT},
+]
+
 HOSTLOCAL = [
     {"type": "bridge", "ipam": {"type": "host-local", "ranges": [
         [{"subnet": "10.1.2.0/24", "rangeStart": "10.1.2.9", "rangeEnd": "10.1.2.40",
@@ -226,7 +242,7 @@ def hand(out):
             name = "%s-%d-%s" % (base, i, t)
             data = dump(c)
             add("skel", name, skel_input("ADD", data))
-            if t in ("bridge", "portmap", "tuning", "bandwidth", "macvlan"):
+            if t in ("bridge", "portmap", "tuning", "bandwidth", "macvlan", "dummy", "tap"):
                 add(t, name, data if t != "portmap" else b"\x00" + data)
             ipam = p.get("ipam", {}).get("type")
             if ipam == "host-local":
@@ -243,6 +259,11 @@ def hand(out):
     add("tuning", "backup", b'{\n "mac": "c2:b0:57:49:47:f1",\n "promisc": false,\n'
         b' "mtu": 1500,\n "allmulti": false,\n "txQLen": 1000\n}')
     add("tuning", "regex", b"^net\\.ipv4\\.conf\\.[^.]+\\.(?i:arp)_\\d+$")
+    for i, p in enumerate(TAP):
+        add("tap", "example-%d" % i, dump(netconf(p)) + ARGS_SEP +
+            b"IgnoreUnknown=1;MAC=0a:00:00:00:00:07")
+    for i, p in enumerate(DUMMY):
+        add("dummy", "example-%d" % i, dump(netconf(p)))
     for i, p in enumerate(BANDWIDTH):
         add("bandwidth", "example-%d" % i, dump(netconf(p)))
     for i, p in enumerate(MACVLAN):
@@ -304,7 +325,7 @@ exec "%(bin)s/$(basename "$0")" < "$f.in"
 
 TARGET_OF = {"bridge": "bridge", "portmap": "portmap", "tuning": "tuning",
              "bandwidth": "bandwidth", "host-local": "hostlocal_conf", "static": "static",
-             "macvlan": "macvlan"}
+             "macvlan": "macvlan", "dummy": "dummy", "tap": "tap"}
 
 
 def capture(bin_dir, out):

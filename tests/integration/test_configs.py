@@ -498,5 +498,58 @@ class LoopbackTest(ConfigTest):
         self.assert_nothing_left([self.container_id(a)], [a4])
 
 
+class TapVMTest(ConfigTest):
+    """91-tap-vm.conflist: a multiqueue tap a VM's hypervisor (uid/gid 107) attaches to."""
+
+    plugins = ("cnitool", "tap", "host-local")
+
+    def test_tap_vm(self):
+        cnitest.require_kernel(self, "tun", what="the tap plugin makes tun devices")
+        from test_tap import RESPONDER
+        self.install("91-tap-vm.conflist")
+        a = self.netns("cnicfg-c")
+        r = self.add(a)
+        a4 = self.addr(r)
+        self.assertTrue(a4.startswith("10.93.0."))
+        data = a.json("ip -d -j link show dev eth0")[0]["linkinfo"]["info_data"]
+        self.assertEqual((data["type"], data["multi_queue"]), ("tap", True))
+        self.assertEqual((data["user"], data["group"]), (107, 107))
+        self.assertIn("default via 10.93.0.1", a.sh("ip -4 route"))
+        # The hypervisor's side: a reader answering for the gateway.
+        p = subprocess.Popen(["nsenter", "--net=" + a.path, sys.executable, "-c", RESPONDER,
+                              "eth0", "10.93.0.1", "multi_queue"], stdout=subprocess.PIPE,
+                             text=True)
+        self.servers.append(p)
+        self.assertEqual(p.stdout.readline(), "attached\n")
+        a.sh("ping -c1 -W30 10.93.0.1")
+        self.tool(["check", self.conf["name"], a.path])
+        self.delete(a)
+        self.assertEqual(a.sh("ip -o link show dev eth0 2>/dev/null", check=False), "")
+        self.assert_nothing_left([self.container_id(a)], [a4])
+
+
+class DummyConfigTest(ConfigTest):
+    """92-dummy.conflist: a dummy link holding a local address in the container (the node's
+    own eth0 is no obstacle: the link is made inside the container)."""
+
+    plugins = ("cnitool", "dummy", "host-local")
+
+    def test_dummy(self):
+        cnitest.require_kernel(self, "dummy", what="the dummy plugin makes dummy links")
+        self.install("92-dummy.conflist")
+        a = self.netns("cnicfg-c")
+        r = self.add(a)
+        self.assertEqual(r["cniVersion"], "1.1.0")
+        a4 = self.addr(r)
+        self.assertTrue(a4.startswith("10.94.0."))
+        link = a.json("ip -d -j link show dev eth0")[0]
+        self.assertEqual(link["linkinfo"]["info_kind"], "dummy")
+        a.sh("ping -c1 -W30 %s" % a4)
+        self.tool(["check", self.conf["name"], a.path])
+        self.delete(a)
+        self.assertEqual(a.sh("ip -o link show dev eth0 2>/dev/null", check=False), "")
+        self.assert_nothing_left([self.container_id(a)], [a4])
+
+
 if __name__ == "__main__":
     unittest.main()

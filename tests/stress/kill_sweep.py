@@ -29,6 +29,10 @@ chain's last plugin:
   loopback    loopback alone, in a container whose lo is down
   macvlan     macvlan of a veth master in the node with host-local (delegated), ADD and
               DEL; the victim is macvlan, the host-local it runs, or both
+  tap         tap with host-local (delegated), MTU, MAC, multiqueue and owner: no link
+              but lo may be left in the container (the tap or its temporary name)
+  dummy       dummy with host-local, likewise (skipped, with the reason, on a kernel
+              without dummy links)
 
 The cached result DEL is given is the full chain's after a successful ADD; after a killed
 ADD it is the result of the plugins before the victim (the prevResult the victim got,
@@ -236,6 +240,7 @@ class Scenario:
     plugin = None
     victims = ()
     bridged = False  # a bridge of the scenario gives the container a veth pair
+    kernel = None    # the kernel feature it needs (a cnitest.KERNEL_FEATURES key), if any
 
     def __init__(self, lab):
         self.lab = lab
@@ -563,10 +568,60 @@ class LoopbackScenario(ChainScenario):
         return [{"cniVersion": "1.0.0", "name": "killlo", "type": "loopback"}]
 
 
+class LinkScenario(Scenario):
+    """An interface plugin that makes one link in the container, host-local delegated: after
+    DEL no link but lo may be left there (the final name or a temporary one)."""
+
+    def setup(self):
+        os.symlink(os.path.join(self.lab.bin, "host-local"),
+                   os.path.join(self.lab.path, "host-local"))
+
+    def reset(self):
+        for name in self.lab.links(self.lab.ctr):
+            if name != "lo":
+                self.lab.ctr.sh("ip link del %s" % name, check=False)
+
+    def problems(self, cid):
+        return super().problems(cid) + ["container link %s" % n for n in
+                                        sorted(self.lab.links(self.lab.ctr)) if n != "lo"]
+
+
+class TapScenario(LinkScenario):
+    name = "tap"
+    plugin = "tap"
+    victims = ("tap",)
+    kernel = "tun"
+
+    def conf(self):
+        return {"cniVersion": "1.0.0", "name": "killtap", "type": "tap", "mtu": 1400,
+                "mac": "0a:58:0a:4a:00:09", "multiQueue": True, "owner": 4242,
+                "ipam": {"type": "host-local", "subnet": "10.74.0.0/24",
+                         "dataDir": self.lab.data}}
+
+
+class DummyScenario(LinkScenario):
+    name = "dummy"
+    plugin = "dummy"
+    victims = ("dummy",)
+    kernel = "dummy"
+
+    def conf(self):
+        return {"cniVersion": "1.0.0", "name": "killdm", "type": "dummy",
+                "ipam": {"type": "host-local", "subnet": "10.75.0.0/24",
+                         "dataDir": self.lab.data}}
+
+
 SCENARIOS = {s.name: s for s in (BridgeScenario, HostLocalScenario, PortmapScenario,
                                  StaticScenario, TuningScenario, BandwidthScenario,
                                  FirewallScenario, FirewallIptablesScenario,
-                                 LoopbackScenario, MacvlanScenario)}
+                                 LoopbackScenario, MacvlanScenario, TapScenario,
+                                 DummyScenario)}
+
+
+def kernel_skips(names):
+    """The scenarios of names whose kernel feature this kernel lacks, with the reason."""
+    return {n: cnitest.kernel_lacks(SCENARIOS[n].kernel) for n in names
+            if SCENARIOS[n].kernel and cnitest.kernel_lacks(SCENARIOS[n].kernel)}
 
 
 class KillPoint:
@@ -740,6 +795,10 @@ def sweep(bin_dir, names, n_sample=None, jobs=3, log=print, verbose=False):
         raise RuntimeError("strace not installed")
     t0 = time.monotonic()
     labs, scs, found = [], {}, {}
+    skipped = kernel_skips(names)
+    for name, why in sorted(skipped.items()):
+        log("scenario %s skipped: kernel lacks %s (%s)" % (name, SCENARIOS[name].kernel, why))
+    names = [n for n in names if n not in skipped]
 
     def prepare(name):
         lab = Lab(bin_dir, name.replace("-", ""))
