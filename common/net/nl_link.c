@@ -1008,3 +1008,14 @@ int nl_link_set_txqlen(struct nl_sock *sock, int ifindex, uint32_t txqlen, struc
 
 	return nl_request(sock, nl_link_build_txqlen(buf, ifindex, txqlen), err);
 }
+
+int nl_link_del_name_unlisted(struct nl_sock *sock, int netns_fd, const char *name,
+			      struct cni_err *err)
+{
+	struct nl_link l;
+	int r = nl_link_get_by_name(sock, name, &l, err);
+
+	if (r < 0)
+		return r;
+	return nl_link_del_unlisted(netns_fd, l.index, err);
+}

@@ -176,6 +176,11 @@ int nl_link_del(struct nl_sock *sock, int ifindex, struct cni_err *err);
  */
 int nl_link_del_unlisted(int netns_fd, int ifindex, struct cni_err *err);
 
+/* nl_link_del_unlisted() of the link name of sock's namespace, netns_fd (looked up through
+ * sock). -ENODEV when absent. */
+int nl_link_del_name_unlisted(struct nl_sock *sock, int netns_fd, const char *name,
+			      struct cni_err *err);
+
 /* Delete a link by name. -ENODEV when absent. */
 int nl_link_del_by_name(struct nl_sock *sock, const char *name, struct cni_err *err);
 

@@ -92,6 +92,7 @@ static int dummy_cmd_del(const struct cni_cmd_args *args, char **ret_out, struct
 {
 	_cleanup_(dummy_conf_freep) struct dummy_conf *c = NULL;
 	_cleanup_nl_close_ struct nl_sock *cont = NULL;
+	_cleanup_close_ int netns_fd = -1;
 	int r;
 
 	if (dummy_conf_load(args, DUMMY_LOAD_DEL, &c, err) < 0)
@@ -104,10 +105,10 @@ static int dummy_cmd_del(const struct cni_cmd_args *args, char **ret_out, struct
 	}
 	if (!args->netns[0])
 		return 0;
-	r = netns_open_container(args->netns, NETNS_GONE_OK, NULL, &cont, err);
+	r = netns_open_container(args->netns, NETNS_GONE_OK, &netns_fd, &cont, err);
 	if (r != 0)
 		return r < 0 ? r : 0;
-	r = nl_link_del_by_name(cont, args->ifname, err);
+	r = nl_link_del_name_unlisted(cont, netns_fd, args->ifname, err);
 	if (r == -ENODEV) {
 		cni_err_clear(err);
 		return 0;

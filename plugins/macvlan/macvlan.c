@@ -245,7 +245,6 @@ undo_link:
 int macvlan_del(const struct cni_cmd_args *args, char **ret_out, struct cni_err *err)
 {
 	_cleanup_(ctx_clear) struct mv_ctx c = MV_CTX_INIT(args);
-	struct nl_link link;
 	int r;
 
 	if (macvlan_conf_load(args, MACVLAN_LOAD_DEL, &c.conf, err) < 0)
@@ -265,9 +264,7 @@ int macvlan_del(const struct cni_cmd_args *args, char **ret_out, struct cni_err 
 	}
 	if (r < 0)
 		return r;
-	r = nl_link_get_by_name(c.cont, args->ifname, &link, err);
-	if (r == 0)
-		r = nl_link_del_unlisted(c.netns_fd, link.index, err);
+	r = nl_link_del_name_unlisted(c.cont, c.netns_fd, args->ifname, err);
 	if (r < 0 && r != -ENODEV)
 		return cni_err_prefix(err, "failed to delete \"%s\"", args->ifname);
 	cni_err_clear(err);

@@ -226,6 +226,7 @@ static int tap_cmd_del(const struct cni_cmd_args *args, char **ret_out, struct c
 {
 	_cleanup_(tap_conf_freep) struct tap_conf *c = NULL;
 	_cleanup_nl_close_ struct nl_sock *cont = NULL;
+	_cleanup_close_ int netns_fd = -1;
 	char tmp[TAP_TMPNAME_SIZE];
 	int r;
 
@@ -239,10 +240,10 @@ static int tap_cmd_del(const struct cni_cmd_args *args, char **ret_out, struct c
 	}
 	if (!args->netns[0])
 		return 0;
-	r = netns_open_container(args->netns, NETNS_GONE_OK, NULL, &cont, err);
+	r = netns_open_container(args->netns, NETNS_GONE_OK, &netns_fd, &cont, err);
 	if (r != 0)
 		return r < 0 ? r : 0;
-	r = nl_link_del_by_name(cont, args->ifname, err);
+	r = nl_link_del_name_unlisted(cont, netns_fd, args->ifname, err);
 	if (r < 0 && r != -ENODEV)
 		return cni_err_prefix(err, "failed to delete \"%s\"", args->ifname);
 	if (r == 0)
