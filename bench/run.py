@@ -13,8 +13,10 @@ on the machine meets both alike. Each figure is one plugin execution as a runtim
 for it: fork, exec, the work, exit (the time until its stdout closes).
 
  1. every verb of bridge (ipMasq off/on, IPv4 and dual stack), host-local, portmap (2
-    mappings, tcp and udp), and the containerd default conflist through bin/cnitool:
-    median and p90, ratio reference/ours;
+    mappings, tcp and udp), macvlan (with host-local, of a veth master in the node), and
+    the containerd default conflist through bin/cnitool: median and p90, ratio
+    reference/ours; tap (L2 and with host-local), ours alone (the reference 1.1.1 has no
+    tap);
  2. the exec floor of each plugin (VERSION), and the kernel's share of bridge DEL (the
     removal of a container veth, timed alone over netlink);
  3. occupancy: N containers attached one after another to one network, ADD latency at
@@ -377,6 +379,53 @@ class Bench:
                         stats[verb].fail(impl.name, str(e))
         return list(stats.values())
 
+    def verbs_macvlan(self):
+        """macvlan of a veth master in the node with host-local (IPv4), into a container
+        namespace of each implementation: ADD, CHECK, DEL."""
+        stats = {v: Stat("macvlan, IPv4: %s" % v) for v in ("ADD", "CHECK", "DEL")}
+        per = {}
+        for impl in self.impls:
+            sh("ip link add mvb0 type veth peer name mvb0p && ip link set mvb0 up && "
+               "ip link set mvb0p up", impl.node)
+            c = netns_add("%s-%s-mv" % (PREFIX, impl.name))
+            conf = {"cniVersion": "1.0.0", "name": "mvnet", "type": "macvlan",
+                    "master": "mvb0",
+                    "ipam": {"type": "host-local", "ranges": [[{"subnet": "10.56.0.0/16"}]],
+                             "routes": [{"dst": "0.0.0.0/0"}],
+                             "dataDir": os.path.join(self.tmp, impl.name + "-mv")}}
+            per[impl.name] = (c, conf)
+            try:  # warm-up
+                run_plugin(impl, "macvlan", "ADD", conf, "warm", c)
+                run_plugin(impl, "macvlan", "DEL", conf, "warm", c)
+            except Failed as e:
+                for s in stats.values():
+                    s.fail(impl.name, str(e))
+        for i in range(self.args.iterations):
+            for impl in self.alternate(i):
+                c, conf = per[impl.name]
+                if stats["ADD"].failed[impl.name]:
+                    continue
+                cid = "m%d" % i
+                try:
+                    dt, out = run_plugin(impl, "macvlan", "ADD", conf, cid, c)
+                    stats["ADD"].add(impl.name, dt)
+                except Failed as e:
+                    stats["ADD"].fail(impl.name, str(e))
+                    continue
+                try:
+                    dt, _ = run_plugin(impl, "macvlan", "CHECK", with_prev(conf, out), cid, c)
+                    stats["CHECK"].add(impl.name, dt)
+                except Failed as e:
+                    stats["CHECK"].fail(impl.name, str(e))
+                try:
+                    dt, _ = run_plugin(impl, "macvlan", "DEL", with_prev(conf, out), cid, c)
+                    stats["DEL"].add(impl.name, dt)
+                except Failed as e:
+                    stats["DEL"].fail(impl.name, str(e))
+        for impl in self.impls:
+            netns_del(per[impl.name][0])
+        return list(stats.values())
+
     def verbs_chain(self):
         """The containerd default conflist (bridge cni0 with ipMasq and promiscMode,
         host-local dual stack, portmap) through bin/cnitool, for either plugin dir."""
@@ -478,6 +527,37 @@ class Bench:
                 sh("ip link set bhd%d up" % idx, impl.node, check=False)
         for impl in self.impls:
             netns_del(per[impl.name][0])
+        return list(stats.values())
+
+    def verbs_tap(self, l3):
+        """tap (multiqueue, owner, MTU, MAC; with host-local when l3): ours only, Debian's
+        1.1.1 has no tap plugin."""
+        label = "tap %s" % ("with host-local" if l3 else "L2 (multiqueue, owner, mtu, mac)")
+        stats = {v: Stat("%s: %s" % (label, v)) for v in ("ADD", "CHECK", "DEL")}
+        for st in stats.values():
+            st.note = "no tap in 1.1.1"
+        conf = {"cniVersion": "1.0.0", "name": "tapnet", "type": "tap", "multiQueue": True,
+                "owner": 4242, "mtu": 1400, "mac": "0a:58:0a:38:00:09"}
+        if l3:
+            conf["ipam"] = {"type": "host-local", "subnet": "10.56.0.0/16",
+                            "routes": [{"dst": "0.0.0.0/0"}],
+                            "dataDir": os.path.join(self.tmp, "ours-tap")}
+        c = netns_add("%s-ours-tap%d" % (PREFIX, l3))
+        for i in range(self.args.iterations):
+            cid = "t%d" % i
+            try:
+                dt, out = run_plugin(self.ours, "tap", "ADD", conf, cid, c)
+                stats["ADD"].add("ours", dt)
+            except Failed as e:
+                stats["ADD"].fail("ours", str(e))
+                break
+            for verb in ("CHECK", "DEL"):
+                try:
+                    dt, _ = run_plugin(self.ours, "tap", verb, with_prev(conf, out), cid, c)
+                    stats[verb].add("ours", dt)
+                except Failed as e:
+                    stats[verb].fail("ours", str(e))
+        netns_del(c)
         return list(stats.values())
 
     # ---- 2. floors ---------------------------------------------------------------------
@@ -915,7 +995,9 @@ def report(b, info, sections, floors, veth, occ, conc, procs, sizes):
     for s in sections + floors:
         cells = []
         for impl in ("ours", "ref"):
-            if s.failed[impl] and not s.s[impl]:
+            if impl == "ref" and s.note and not s.s[impl]:
+                cells += [s.note, ""]  # no reference to compare with
+            elif s.failed[impl] and not s.s[impl]:
                 cells += ["fails", ""]
                 notes.append("%s, %s: %s" % (s.label, impl, s.failed[impl]))
             else:
@@ -1090,6 +1172,8 @@ def evaluate_targets(b, sections, floors, occ, procs, sizes):
     ratio("bridge ipMasq on, IPv4: DEL", 2)
     ratio("host-device, L2: ADD", 5)
     ratio("host-device, L2: DEL", 5)
+    ratio("macvlan, IPv4: ADD", 5)
+    ratio("macvlan, IPv4: DEL", 5)
     for plugin, label, k in (("portmap", "portmap 2 mappings, IPv4: ADD", 5),
                              ("bridge", "bridge ipMasq on, IPv4: ADD", 10)):
         f = by["%s VERSION (exec floor)" % plugin].med("ours")
@@ -1160,9 +1244,13 @@ def main():
             for dual in (False, True):
                 sections += b.verbs_portmap(dual)
             sections += b.verbs_portmap(False, udp=False)
+            sections += b.verbs_macvlan()
             sections += b.verbs_chain()
             for ipam in (False, True):
                 sections += b.verbs_hostdevice(ipam)
+            if os.access(os.path.join(args.bin, "tap"), os.X_OK):
+                for l3 in (False, True):
+                    sections += b.verbs_tap(l3)
             log("2. exec floors, veth teardown")
             floors = b.floors()
             veth = b.veth_teardown()

@@ -98,6 +98,35 @@ undo_create:
 	return r;
 }
 
+bool iface_is_tmp_name(const char *name)
+{
+	if (strlen(name) != IFACE_TMPNAME_SIZE - 1 || strncmp(name, "veth", 4) != 0)
+		return false;
+	return strspn(name + 4, "0123456789abcdef") == IFACE_TMPNAME_SIZE - 5;
+}
+
+void iface_del_tmp_links(struct nl_sock *cont, const char *kind, const struct cni_log *log)
+{
+	_cleanup_free_ struct nl_link *links = NULL;
+	struct cni_err e = {0};
+	size_t n = 0;
+
+	if (nl_link_list_kind(cont, kind, &links, &n, &e) < 0) {
+		cni_warn_err(log, &e, "could not list the container's %s links", kind);
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (!iface_is_tmp_name(links[i].name) || (links[i].flags & IFF_UP))
+			continue;
+		if (nl_link_del(cont, links[i].index, &e) < 0 && cni_err_ret(&e) != -ENODEV)
+			cni_warn_err(log, &e, "could not delete '%s'", links[i].name);
+		else
+			cni_log(log, CNI_LOG_INFO, "'%s' of an interrupted ADD deleted",
+				links[i].name);
+		cni_err_clear(&e);
+	}
+}
+
 /* The first default route of family in the main table with an output interface, in *ret. */
 static int first_default(struct nl_sock *sock, int family, int *ret, struct cni_err *err)
 {

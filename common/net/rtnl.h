@@ -175,6 +175,21 @@ int nl_link_set_netns(struct nl_sock *sock, int ifindex, int netns_fd, struct cn
 /* Delete a link by ifindex. -ENODEV when absent. */
 int nl_link_del(struct nl_sock *sock, int ifindex, struct cni_err *err);
 
+/*
+ * Delete the link ifindex of the namespace netns_fd and return as soon as the kernel has
+ * taken it out of that namespace (its RTM_DELLINK notification: name free, addresses and
+ * routes gone), leaving the kernel's final wait for the device's last users (an RCU barrier,
+ * tens of milliseconds, that a plain delete waits for) to a child process with no stdio and
+ * no other fds. -ENODEV when absent; other refusals as nl_link_del(). Where the notification
+ * cannot be had, it waits for the delete itself.
+ */
+int nl_link_del_unlisted(int netns_fd, int ifindex, struct cni_err *err);
+
+/* nl_link_del_unlisted() of the link name of sock's namespace, netns_fd (looked up through
+ * sock). -ENODEV when absent. */
+int nl_link_del_name_unlisted(struct nl_sock *sock, int netns_fd, const char *name,
+			      struct cni_err *err);
+
 /* Delete a link by name. -ENODEV when absent. */
 int nl_link_del_by_name(struct nl_sock *sock, const char *name, struct cni_err *err);
 

@@ -3,7 +3,8 @@
 DEL (strace --inject), in namespaces of its own: bridge (with host-local and ipMasq, and
 with static), host-local alone, portmap (tcp and udp mappings), and tuning, bandwidth and
 firewall (after bridge and host-local, with the nftables and the iptables masquerade) and
-loopback as a runtime runs them in a conflist. After each kill the runtime's DEL must
+loopback as a runtime runs them in a conflist, and macvlan, tap and dummy with host-local
+(dummy where the kernel has it). After each kill the runtime's DEL must
 succeed and leave no veth, reservation, temp file, nftables or iptables rule, portmap
 marker, tuning state file, ifb device or qdisc, and the victim's DEL must put back the
 links it changed; the next ADD must work. The kill points are the sweep's
@@ -24,7 +25,7 @@ import kill_sweep  # noqa: E402
 SAMPLE = 60
 TOOLS = ("strace", "nft", "ip", "tc", "nsenter")
 PLUGINS = ("bridge", "host-local", "portmap", "static", "tuning", "bandwidth", "firewall",
-           "loopback", "host-device")
+           "loopback", "macvlan", "tap", "dummy", "host-device")
 
 
 class TestKillInjection(CNITestCase):
@@ -48,11 +49,16 @@ class TestKillInjection(CNITestCase):
                 "firewall": (("nft rule", "CNI-FORWARD"),),
                 "firewall-iptables": (("nft rule", "CNI-FORWARD"),),
                 "loopback": (("link lo not put back", "UP"),),
+                "macvlan": (("reservation", ""), ("container link eth0", "")),
+                "tap": (("reservation", ""), ("container link eth0", "")),
+                "dummy": (("reservation", ""), ("container link eth0", "")),
                 "host-device": (("reservation", ""), ("device khd0 not in the node", ""),
                                 ("container link eth0", ""))}
         self.assertEqual(sorted(want), sorted(kill_sweep.SCENARIOS))
         for name, kinds in want.items():
             with self.subTest(scenario=name):
+                if kill_sweep.SCENARIOS[name].kernel:
+                    cnitest.require_kernel(self, kill_sweep.SCENARIOS[name].kernel)
                 left = kill_sweep.probe(os.path.abspath(BIN), name)
                 for kind, text in kinds:
                     self.assertTrue(any(l.startswith(kind) and text in l for l in left),

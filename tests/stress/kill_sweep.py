@@ -27,6 +27,12 @@ chain's last plugin:
               bridge + host-local (ipMasq, iptables backend), then firewall with
               ingressPolicy same-bridge (the isolation chains)
   loopback    loopback alone, in a container whose lo is down
+  macvlan     macvlan of a veth master in the node with host-local (delegated), ADD and
+              DEL; the victim is macvlan, the host-local it runs, or both
+  tap         tap with host-local (delegated), MTU, MAC, multiqueue and owner: no link
+              but lo may be left in the container (the tap or its temporary name)
+  dummy       dummy with host-local, likewise (skipped, with the reason, on a kernel
+              without dummy links)
   host-device host-device + host-local: the node's veth end khd0 moved into the container
               as eth0 and back; the victim is host-device or the host-local it runs
 
@@ -236,6 +242,7 @@ class Scenario:
     plugin = None
     victims = ()
     bridged = False  # a bridge of the scenario gives the container a veth pair
+    kernel = None    # the kernel feature it needs (a cnitest.KERNEL_FEATURES key), if any
 
     def __init__(self, lab):
         self.lab = lab
@@ -393,6 +400,37 @@ class PortmapScenario(Scenario):
                                         "interface": 0}]}}
 
 
+class MacvlanScenario(BridgeScenario):
+    """macvlan with host-local: after DEL no link may be left in the container (neither
+    eth0 nor a temporary name) and no macvlan in the node."""
+    name = "macvlan"
+    plugin = "macvlan"
+    victims = ("macvlan", "host-local", "tree")
+    bridged = False
+
+    def setup(self):
+        super().setup()
+        self.lab.node.sh("ip link add kmv0 type veth peer name kmv1 && "
+                         "ip link set kmv0 up && ip link set kmv1 up")
+
+    def reset(self):
+        for name in self.lab.links(self.lab.ctr):
+            if name != "lo":
+                self.lab.ctr.sh("ip link del %s" % name, check=False)
+
+    def conf(self):
+        return {"cniVersion": "1.0.0", "name": "killmv", "type": "macvlan", "master": "kmv0",
+                "ipam": {"type": "host-local", "subnet": "10.74.0.0/24",
+                         "dataDir": self.lab.data}}
+
+    def problems(self, cid):
+        lab, found = self.lab, super().problems(cid)
+        found += ["container link %s" % n for n in sorted(lab.links(lab.ctr)) if n != "lo"]
+        found += ["node link %s" % n for n in sorted(lab.links(lab.node))
+                  if n not in ("lo", "kmv0", "kmv1")]
+        return found
+
+
 class HostDeviceScenario(BridgeScenario):
     """The node's veth end khd0 (up, its peer in the node) moved into the container as eth0
     through a temporary namespace. After DEL it must be back in the node under its name,
@@ -426,7 +464,7 @@ class HostDeviceScenario(BridgeScenario):
     def conf(self):
         return {"cniVersion": "1.0.0", "name": "killhd", "type": "host-device",
                 "device": self.device,
-                "ipam": {"type": "host-local", "subnet": "10.74.0.0/24",
+                "ipam": {"type": "host-local", "subnet": "10.76.0.0/24",
                          "dataDir": self.lab.data}}
 
     def problems(self, cid):
@@ -585,10 +623,60 @@ class LoopbackScenario(ChainScenario):
         return [{"cniVersion": "1.0.0", "name": "killlo", "type": "loopback"}]
 
 
+class LinkScenario(Scenario):
+    """An interface plugin that makes one link in the container, host-local delegated: after
+    DEL no link but lo may be left there (the final name or a temporary one)."""
+
+    def setup(self):
+        os.symlink(os.path.join(self.lab.bin, "host-local"),
+                   os.path.join(self.lab.path, "host-local"))
+
+    def reset(self):
+        for name in self.lab.links(self.lab.ctr):
+            if name != "lo":
+                self.lab.ctr.sh("ip link del %s" % name, check=False)
+
+    def problems(self, cid):
+        return super().problems(cid) + ["container link %s" % n for n in
+                                        sorted(self.lab.links(self.lab.ctr)) if n != "lo"]
+
+
+class TapScenario(LinkScenario):
+    name = "tap"
+    plugin = "tap"
+    victims = ("tap",)
+    kernel = "tun"
+
+    def conf(self):
+        return {"cniVersion": "1.0.0", "name": "killtap", "type": "tap", "mtu": 1400,
+                "mac": "0a:58:0a:4a:00:09", "multiQueue": True, "owner": 4242,
+                "ipam": {"type": "host-local", "subnet": "10.74.0.0/24",
+                         "dataDir": self.lab.data}}
+
+
+class DummyScenario(LinkScenario):
+    name = "dummy"
+    plugin = "dummy"
+    victims = ("dummy",)
+    kernel = "dummy"
+
+    def conf(self):
+        return {"cniVersion": "1.0.0", "name": "killdm", "type": "dummy",
+                "ipam": {"type": "host-local", "subnet": "10.75.0.0/24",
+                         "dataDir": self.lab.data}}
+
+
 SCENARIOS = {s.name: s for s in (BridgeScenario, HostLocalScenario, PortmapScenario,
                                  StaticScenario, TuningScenario, BandwidthScenario,
                                  FirewallScenario, FirewallIptablesScenario,
-                                 LoopbackScenario, HostDeviceScenario)}
+                                 LoopbackScenario, MacvlanScenario, TapScenario,
+                                 DummyScenario, HostDeviceScenario)}
+
+
+def kernel_skips(names):
+    """The scenarios of names whose kernel feature this kernel lacks, with the reason."""
+    return {n: cnitest.kernel_lacks(SCENARIOS[n].kernel) for n in names
+            if SCENARIOS[n].kernel and cnitest.kernel_lacks(SCENARIOS[n].kernel)}
 
 
 class KillPoint:
@@ -762,6 +850,10 @@ def sweep(bin_dir, names, n_sample=None, jobs=3, log=print, verbose=False):
         raise RuntimeError("strace not installed")
     t0 = time.monotonic()
     labs, scs, found = [], {}, {}
+    skipped = kernel_skips(names)
+    for name, why in sorted(skipped.items()):
+        log("scenario %s skipped: kernel lacks %s (%s)" % (name, SCENARIOS[name].kernel, why))
+    names = [n for n in names if n not in skipped]
 
     def prepare(name):
         lab = Lab(bin_dir, name.replace("-", ""))

@@ -4,8 +4,8 @@
 #
 #   make stress               the four below, one after the other
 #   make stress-kill          SIGKILL at every system call of every plugin run of the
-#                             kill scenarios (tests/stress/kill_sweep.py: all eight
-#                             plugins, chained plugins after the chain's earlier ones),
+#                             kill scenarios (tests/stress/kill_sweep.py: every
+#                             plugin, chained plugins after the chain's earlier ones),
 #                             then DEL, leak checks and the next ADD
 #   make stress-concurrency   STRESS_STREAMS (64) parallel ADD/DEL streams, STRESS_OPS
 #                             (10000) operations on one network (tests/stress/concurrency.py)
