@@ -477,3 +477,40 @@ class HostDeviceTest(CNITestCase):
             r2 = self.plug("ADD", bad)
             self.assertEqual((r1.json["code"], r1.json["msg"]),
                              (r2.json["code"], r2.json["msg"]), bad)
+
+
+class HostDeviceKernelTest(CNITestCase):
+    """What the plugin's single-request move relies on, checked on the running kernel with
+    iproute2 (one RTM_NEWLINK carrying IFLA_NET_NS_FD, IFLA_IFNAME and IFLA_IFALIAS): the
+    device is moved, renamed in the target and given the alias at once; when only the new
+    name is taken there, the request fails after the move (the device is in the target
+    under its old name, no alias); when both names are taken, nothing moves."""
+    needs_netns = True
+
+    def test_move_rename_alias_in_one_request(self):
+        a, b = self.netns("hdka"), self.netns("hdkb")
+        a.sh("ip link add kd0 type veth peer name kd0p && ip link set kd0 up")
+        a.sh("ip link set dev kd0 netns %s name net1 alias kd0" % b.name)
+        l = b.json("ip -j link show dev net1")[0]
+        self.assertEqual(l.get("ifalias"), "kd0")
+        self.assertNotIn("UP", l["flags"])
+        self.assertFalse(a.sh("ip link show dev kd0 2>/dev/null || true").strip())
+        # Back the same way, the alias cleared.
+        b.sh("ip link set dev net1 netns %s name kd0 alias ''" % a.name)
+        self.assertEqual(a.json("ip -j link show dev kd0")[0].get("ifalias", ""), "")
+        # Only the new name taken in the target: moved, not renamed, no alias, EEXIST.
+        b.sh("ip link add net1 type veth peer name x1")
+        out = a.sh("ip link set dev kd0 netns %s name net1 alias kd0 2>&1; echo rc=$?" %
+                   b.name)
+        self.assertIn("File exists", out)
+        self.assertNotIn("rc=0", out)
+        self.assertFalse(a.sh("ip link show dev kd0 2>/dev/null || true").strip())
+        l = b.json("ip -j link show dev kd0")[0]
+        self.assertEqual(l.get("ifalias", ""), "")
+        b.sh("ip link set dev kd0 netns %s" % a.name)
+        # Both names taken: refused before the move.
+        b.sh("ip link add kd0 type veth peer name x2")
+        out = a.sh("ip link set dev kd0 netns %s name net1 alias kd0 2>&1; echo rc=$?" %
+                   b.name)
+        self.assertNotIn("rc=0", out)
+        self.assertTrue(a.json("ip -j link show dev kd0"))
