@@ -28,11 +28,9 @@ struct hostdev_ctx {
 	const struct cni_log *log;	 /* the opt-in log */
 	struct hostdev_conf *conf;	 /* the parsed config */
 	struct hostdev_ns ns;		 /* node and container namespaces */
-	char *pin;			 /* this attachment's pin path (ns.pin) */
 };
 
-const struct hostdev_paths hostdev_node_paths = {.sysfs = HOSTDEV_SYSFS,
-						 .run_dir = HOSTDEV_RUN_DIR};
+const struct hostdev_paths hostdev_node_paths = {.sysfs = HOSTDEV_SYSFS};
 
 #define HOSTDEV_CTX_INIT(a)                                                         \
 	{                                                                           \
@@ -42,7 +40,6 @@ const struct hostdev_paths hostdev_node_paths = {.sysfs = HOSTDEV_SYSFS,
 static void ctx_clear(struct hostdev_ctx *c)
 {
 	hostdev_conf_free(c->conf);
-	free(c->pin);
 	nl_close(c->ns.host);
 	nl_close(c->ns.cont);
 	if (c->ns.host_fd >= 0)
@@ -51,18 +48,9 @@ static void ctx_clear(struct hostdev_ctx *c)
 		close(c->ns.cont_fd);
 }
 
-/* The node side: its rtnetlink socket and an fd of its namespace (the plugin's own), and
- * the attachment's pin path under run_dir. */
-static int open_host(struct hostdev_ctx *c, const char *run_dir, struct cni_err *err)
+/* The node side: its rtnetlink socket and an fd of its namespace (the plugin's own). */
+static int open_host(struct hostdev_ctx *c, struct cni_err *err)
 {
-	if (!c->pin) {
-		if (asprintf(&c->pin, "%s/%s-%s", run_dir, c->args->container_id, c->args->ifname) <
-		    0) {
-			c->pin = NULL;
-			return cni_err_nomem(err);
-		}
-		c->ns.pin = c->pin;
-	}
 	if (!c->ns.host && nl_open(&c->ns.host, err) < 0)
 		return cni_err_ret(err);
 	if (c->ns.host_fd < 0) {
@@ -140,10 +128,7 @@ int hostdev_add_at(const struct cni_cmd_args *args, const struct hostdev_paths *
 	if (netns_open_container(args->netns, 0, &c.ns.cont_fd, &c.ns.cont, err) < 0)
 		return cni_err_ret(err);
 	if (!c.conf->dpdk) {
-		if (open_host(&c, paths->run_dir, err) < 0)
-			return cni_err_ret(err);
-		/* What a killed earlier attempt left pinned goes back first. */
-		if (hostdev_pin_recover(&c.ns, c.pin, c.log, err) < 0)
+		if (open_host(&c, err) < 0)
 			return cni_err_ret(err);
 		if (hostdev_find(c.conf, paths->sysfs, c.ns.host, &dev, err) < 0)
 			return cni_err_prefix(err, "failed to find host device");
@@ -404,10 +389,7 @@ int hostdev_del_at(const struct cni_cmd_args *args, const struct hostdev_paths *
 		cni_log(c.log, CNI_LOG_INFO, "IPAM '%s' released the addresses", c.conf->ipam_type);
 	}
 	ident_init(&c, &id);
-	if (open_host(&c, paths->run_dir, err) < 0)
-		return cni_err_ret(err);
-	/* A move killed half-way left the device in a pinned temporary namespace. */
-	if (hostdev_pin_recover(&c.ns, c.pin, c.log, err) < 0)
+	if (open_host(&c, err) < 0)
 		return cni_err_ret(err);
 	if (args->netns[0]) {
 		r = netns_open_container(args->netns, NETNS_GONE_OK, &c.ns.cont_fd, &c.ns.cont,

@@ -8,10 +8,9 @@
 /* Printed for an empty CNI_COMMAND. */
 #define HOSTDEV_ABOUT "CNI host-device plugin (C)"
 
-/* Where the plugin finds sysfs and pins its temporary namespaces; tests pass their own. */
+/* Where the plugin finds sysfs; tests pass their own. */
 struct hostdev_paths {
-	const char *sysfs;   /* the sysfs mount (HOSTDEV_SYSFS) */
-	const char *run_dir; /* the pins' directory (HOSTDEV_RUN_DIR) */
+	const char *sysfs; /* the sysfs mount (HOSTDEV_SYSFS) */
 };
 
 /* The node's paths. */
@@ -30,11 +29,11 @@ int hostdev_add_at(const struct cni_cmd_args *args, const struct hostdev_paths *
 int hostdev_add(const struct cni_cmd_args *args, char **ret_out, struct cni_err *err);
 
 /*
- * DEL with the paths of paths: IPAM DEL first (also without a netns), a device a killed
- * move left in a pinned temporary namespace back to the node, then the device back to the node under its
- * name (its alias), found in the container by CNI_IFNAME, or when the pod renamed it by its
- * alias, marker, hwaddr or prevResult MAC; without a container (gone, or CNI_NETNS empty),
- * a device the kernel gave back to the node under its container name is renamed there.
+ * DEL with the paths of paths: IPAM DEL first (also without a netns), then the device
+ * back to the node under its name (its alias), found in the container by CNI_IFNAME, or
+ * when the pod renamed it by its alias, marker, hwaddr or prevResult MAC; without a
+ * container (gone, or CNI_NETNS empty), a device the kernel gave back to the node under
+ * its container name is renamed there.
  * Succeeds when there is nothing left to do.
  */
 int hostdev_del_at(const struct cni_cmd_args *args, const struct hostdev_paths *paths,

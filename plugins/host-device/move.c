@@ -1,22 +1,14 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Moving a device between the node and a container through a temporary namespace. */
+/* Moving a device between the node and a container, each way in one request. */
 #include "host-device/move.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include <net/if.h>
-#include <sys/mount.h>
-#include <sys/stat.h>
-#include <sys/vfs.h>
 
-#include "cleanup.h"
 #include "gostr.h"
-#include "ifname.h"
-#include "net/netns.h"
+#include "net/link_move.h"
 #include "net/nl.h"
 
 /* Go's %q of s into buf (cut short when it does not fit). */
@@ -50,29 +42,6 @@ void hostdev_marker(const char *orig, char buf[NL_ALTNAME_MAX])
 		 (int)(NL_ALTNAME_MAX - sizeof(HOSTDEV_ALTNAME_PREFIX)), orig);
 }
 
-/* Put the device (ifindex in sock's namespace) into the namespace fd, warning on failure.
- * Returns whether it moved. */
-static bool undo_move(struct nl_sock *sock, int ifindex, int fd, const char *name,
-		      const struct cni_log *log)
-{
-	struct cni_err e = {0};
-
-	if (nl_link_set_netns(sock, ifindex, fd, &e) == 0)
-		return true;
-	cni_warn_err(log, &e, "could not move '%s' back", name);
-	return false;
-}
-
-/* Rollback steps of one request, warned about when they fail. */
-static void undo_name(struct nl_sock *sock, int ifindex, const char *name,
-		      const struct cni_log *log)
-{
-	struct cni_err e = {0};
-
-	if (nl_link_set_name(sock, ifindex, name, &e) < 0)
-		cni_warn_err(log, &e, "could not rename the device back to '%s'", name);
-}
-
 static void undo_alias(struct nl_sock *sock, int ifindex, const char *alias,
 		       const struct cni_log *log)
 {
@@ -93,112 +62,53 @@ static void undo_down(struct nl_sock *sock, const char *name, const struct cni_l
 		cni_warn_err(log, &e, "could not set '%s' up again", name);
 }
 
-/* ---- pins ------------------------------------------------------------------------------ */
+/* The link named name in sock's namespace, when it has dev's MAC, into *ret. */
+static bool find_moved(struct nl_sock *sock, const struct nl_link *dev, const char *name,
+		       struct nl_link *ret)
+{
+	struct cni_err e = {0};
+
+	return nl_link_get_by_name(sock, name, ret, &e) == 0 && ret->mac_len == dev->mac_len &&
+	       !memcmp(ret->mac, dev->mac, dev->mac_len);
+}
 
 /*
- * Bind-mount the temporary namespace tmp_fd at the pin path, so that it outlives a plugin
- * killed while the device is inside it (the kernel would destroy a virtual device and give
- * a physical one back to the initial namespace under its temporary state): the next DEL
- * finds it there (hostdev_pin_recover()). Best effort: without a pin the move goes on.
+ * After a failed move of dev (named dev->name in from's namespace, from_fd) towards to's
+ * namespace as name: the kernel moves first and renames after, so a refused rename leaves
+ * the device in the target under its old name (or, had that been taken there, under
+ * name). Found there, it is moved back under its old name and alias. Returns whether the
+ * device is in from's namespace (again, or still), warning when not.
  */
-static void pin_create(const char *pin, int tmp_fd, const struct cni_log *log)
+static bool move_back(struct nl_sock *from, int from_fd, struct nl_sock *to,
+		      const struct nl_link *dev, const char *name, const struct cni_log *log)
 {
-	_cleanup_free_ char *dir = NULL;
-	char src[64], *slash;
-	int fd, e;
+	struct cni_err e = {0};
+	struct nl_link l;
 
-	if (!pin)
-		return;
-	dir = strdup(pin);
-	slash = dir ? strrchr(dir, '/') : NULL;
-	if (slash && slash != dir) {
-		*slash = '\0';
-		if (mkdir(dir, 0700) < 0 && errno == ENOENT) {
-			/* Its parent (/run/cni) is missing too. */
-			char *up = strrchr(dir, '/');
-
-			if (up && up != dir) {
-				*up = '\0';
-				(void)mkdir(dir, 0755);
-				*up = '/';
-			}
-			(void)mkdir(dir, 0700);
-		}
+	if (nl_link_get_by_name(from, dev->name, &l, &e) == 0 && l.index == dev->index)
+		return true;
+	if (!find_moved(to, dev, dev->name, &l) && !find_moved(to, dev, name, &l)) {
+		cni_warn(log, "device '%s' is neither where it was nor where it was moved",
+			 dev->name);
+		return false;
 	}
-	fd = open(pin, O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-	if (fd < 0) {
-		e = errno;
-		cni_log(log, CNI_LOG_WARN, "no pin for the temporary namespace at '%s': %s", pin,
-			strerror(e));
-		return;
+	cni_err_clear(&e);
+	if (nl_link_move(to, l.index, from_fd, dev->name, dev->alias, &e) < 0) {
+		cni_warn_err(log, &e, "could not move '%s' back", dev->name);
+		return false;
 	}
-	close(fd);
-	snprintf(src, sizeof(src), "/proc/self/fd/%d", tmp_fd);
-	if (mount(src, pin, NULL, MS_BIND, NULL) < 0) {
-		e = errno;
-		cni_log(log, CNI_LOG_WARN, "no pin for the temporary namespace at '%s': %s", pin,
-			strerror(e));
-		(void)unlink(pin);
-	}
+	return true;
 }
 
-/* Remove the pin (the namespace then ends with its last fd). */
-static void pin_remove(const char *pin)
+int hostdev_move_link(struct nl_sock *from, int from_fd, struct nl_sock *to, int to_fd,
+		      const struct nl_link *dev, const char *name, const char *alias,
+		      const struct cni_log *log, bool *ret_back, struct cni_err *err)
 {
-	if (!pin)
-		return;
-	(void)umount2(pin, MNT_DETACH | UMOUNT_NOFOLLOW);
-	(void)unlink(pin);
-}
-
-int hostdev_pin_recover(const struct hostdev_ns *ns, const char *pin, const struct cni_log *log,
-			struct cni_err *err)
-{
-	_cleanup_nl_close_ struct nl_sock *tmp = NULL;
-	_cleanup_free_ struct nl_link *links = NULL;
-	_cleanup_close_ int fd = -1;
-	struct statfs sf;
-	size_t n = 0;
-	int r;
-
-	if (!pin)
+	*ret_back = true;
+	if (nl_link_move(from, dev->index, to_fd, name, alias, err) == 0)
 		return 0;
-	fd = open(pin, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0 && errno == ENOENT)
-		return 0;
-	/* A file a kill left before its mount or after its unmount holds nothing. */
-	if (fd < 0 || fstatfs(fd, &sf) < 0 ||
-	    (sf.f_type != NETNS_NSFS_MAGIC && sf.f_type != NETNS_PROC_SUPER_MAGIC)) {
-		pin_remove(pin);
-		return 0;
-	}
-	r = nl_open_in_netns(fd, &tmp, err);
-	if (r < 0)
-		return cni_err_prefix(err, "failed to open the temporary namespace at '%s'", pin);
-	r = nl_link_list_kind(tmp, NULL, &links, &n, err);
-	if (r < 0)
-		return cni_err_prefix(err, "failed to list the temporary namespace at '%s'", pin);
-	for (size_t i = 0; i < n; i++) {
-		const struct nl_link *l = &links[i];
-		/* While the device is in a temporary namespace its alias holds its node name
-		 * (it is set first and cleared last); else it has that name already. */
-		const char *name =
-			l->alias[0] && ifname_check(l->alias) == IFNAME_OK ? l->alias : l->name;
-
-		if (l->flags & IFF_LOOPBACK)
-			continue;
-		if (strcmp(name, l->name) != 0 && nl_link_set_name(tmp, l->index, name, err) < 0)
-			return cni_err_prefix(err, "failed to rename device '%s' to '%s'", l->name,
-					      name);
-		if (l->alias[0] && nl_link_set_alias(tmp, l->index, "", err) < 0)
-			return cni_err_prefix(err, "failed to unset alias of '%s'", name);
-		if (nl_link_set_netns(tmp, l->index, ns->host_fd, err) < 0)
-			return cni_err_prefix(err, "failed to move '%s' to the node", name);
-		cni_log(log, CNI_LOG_INFO, "device '%s' taken back from a temporary namespace",
-			name);
-	}
-	pin_remove(pin);
-	return 0;
+	*ret_back = move_back(from, from_fd, to, dev, name, log);
+	return cni_err_ret(err);
 }
 
 /* ---- moves ------------------------------------------------------------------------------ */
@@ -206,46 +116,40 @@ int hostdev_pin_recover(const struct hostdev_ns *ns, const char *pin, const stru
 int hostdev_move_in(const struct hostdev_ns *ns, const struct nl_link *dev, const char *ifname,
 		    bool up, const struct cni_log *log, struct nl_link *ret, struct cni_err *err)
 {
-	_cleanup_nl_close_ struct nl_sock *tmp = NULL;
-	_cleanup_close_ int tmp_fd = -1;
 	char orig[NL_IFNAMSIZ], marker[NL_ALTNAME_MAX], q1[QBUF], q2[QBUF];
 	struct cni_err e = {0};
 	struct nl_link l;
-	int idx = dev->index;
+	bool back;
+	int r;
 
 	snprintf(orig, sizeof(orig), "%s", dev->name);
 	hostdev_marker(orig, marker);
-	if (netns_new_temp(&tmp_fd, &tmp, err) < 0) {
-		cni_err_prefix(err, "failed to create tempNS");
+	/* A name the container has already: refused before anything moves (the kernel would
+	 * move the device first and refuse the rename after). */
+	r = nl_link_get_by_name(ns->cont, ifname, &l, err);
+	if (r == 0)
+		cni_err_syscall(err, CNI_ERR_INTERNAL, EEXIST,
+				"failed to move %s (host: %s) to container NS",
+				q(ifname, q1, sizeof(q1)), q(orig, q2, sizeof(q2)));
+	else if (r != -ENODEV)
+		cni_err_prefix(err, "failed to find %s in container NS", q(ifname, q1, sizeof(q1)));
+	if (r != -ENODEV)
 		return move_link_failed(err);
-	}
-	pin_create(ns->pin, tmp_fd, log);
-	/* Moving downs the device; the kernel keeps its ifindex in the new namespace, where
-	 * only lo (1) exists. */
-	if (nl_link_set_netns(ns->host, idx, tmp_fd, err) < 0) {
-		cni_err_prefix(err, "failed to move %s to tempNS", q(orig, q1, sizeof(q1)));
-		goto undo_up;
-	}
-	/* The alias first: from here on it names the device's node name wherever a kill
-	 * leaves it. */
-	if (nl_link_set_alias(tmp, idx, orig, err) < 0) {
-		cni_err_prefix(err, "failed to set alias to %s", q(orig, q1, sizeof(q1)));
-		goto undo_tmp;
-	}
-	if (nl_link_set_name(tmp, idx, ifname, err) < 0) {
-		cni_err_prefix(err, "failed to rename host device %s to %s",
-			       q(orig, q1, sizeof(q1)), q(ifname, q2, sizeof(q2)));
-		goto undo_alias;
-	}
-	if (nl_link_set_netns(tmp, idx, ns->cont_fd, err) < 0) {
+	cni_err_clear(err);
+	/* One request: moved (which downs it), renamed and given its node name as alias, or
+	 * nothing of it when a kill stops the plugin. */
+	if (hostdev_move_link(ns->host, ns->host_fd, ns->cont, ns->cont_fd, dev, ifname, orig, log,
+			      &back, err) < 0) {
 		cni_err_prefix(err, "failed to move %s (host: %s) to container NS",
 			       q(ifname, q1, sizeof(q1)), q(orig, q2, sizeof(q2)));
-		goto undo_name;
+		if (back)
+			goto undo_up;
+		return move_link_failed(err);
 	}
 	if (nl_link_get_by_name(ns->cont, ifname, &l, err) < 0) {
+		/* Only a race renames it this early: DEL finds it by its alias. */
 		cni_err_prefix(err, "failed to find %s in container NS", q(ifname, q1, sizeof(q1)));
-		l.index = idx;
-		goto undo_cont;
+		return move_link_failed(err);
 	}
 	/* The marker survives what the alias may not (a pod that rewrites it), and finds
 	 * the device once renamed. Kernels before 5.5 have no alternative names. */
@@ -255,94 +159,76 @@ int hostdev_move_in(const struct hostdev_ns *ns, const struct nl_link *dev, cons
 		cni_err_prefix(err, "failed to set %s up", q(ifname, q1, sizeof(q1)));
 		cni_err_clear(&e);
 		(void)nl_link_altname(ns->cont, l.index, marker, false, &e);
-		goto undo_cont;
+		cni_err_clear(&e);
+		if (nl_link_move(ns->cont, l.index, ns->host_fd, orig, dev->alias, &e) < 0) {
+			cni_warn_err(log, &e, "could not move '%s' back", orig);
+			return move_link_failed(err);
+		}
+		goto undo_up;
 	}
-	pin_remove(ns->pin);
 	if (up)
 		l.flags |= IFF_UP;
 	*ret = l;
 	return 0;
 
-undo_cont:
-	if (!undo_move(ns->cont, l.index, tmp_fd, ifname, log))
-		goto out;
-	idx = l.index;
-undo_name:
-	undo_name(tmp, idx, orig, log);
-undo_alias:
-	undo_alias(tmp, idx, "", log);
-undo_tmp:
-	if (!undo_move(tmp, idx, ns->host_fd, orig, log))
-		goto out;
 undo_up:
 	if (dev->flags & IFF_UP)
 		undo_down(ns->host, orig, log);
-	pin_remove(ns->pin);
-out:
-	/* A device that could not be put back stays pinned for DEL. */
 	return move_link_failed(err);
 }
 
 int hostdev_move_out(const struct hostdev_ns *ns, const struct nl_link *dev, const char *orig,
 		     bool up, const struct cni_log *log, struct cni_err *err)
 {
-	_cleanup_nl_close_ struct nl_sock *tmp = NULL;
-	_cleanup_close_ int tmp_fd = -1;
-	char marker[NL_ALTNAME_MAX], q1[QBUF], q2[QBUF];
-	bool had_marker, realias = strcmp(dev->alias, orig) != 0;
+	char marker[NL_ALTNAME_MAX], q1[QBUF];
+	bool back, had_marker, realias = strcmp(dev->alias, orig) != 0;
 	struct cni_err e = {0};
-	int idx = dev->index;
+	struct nl_link cur = *dev, l;
+	int r;
 
-	/* From here until it is in the node, the alias names the node name (a pod may have
-	 * rewritten it): what a killed move leaves pinned is recovered by it. */
-	if (realias && nl_link_set_alias(ns->cont, idx, orig, err) < 0)
+	/* Until it is in the node, the alias names the node name (a pod may have rewritten
+	 * it): a DEL that a kill stops before the move finds the device by it. */
+	if (realias && nl_link_set_alias(ns->cont, dev->index, orig, err) < 0)
 		return cni_err_prefix(err, "failed to set alias to %s", q(orig, q1, sizeof(q1)));
+	snprintf(cur.alias, sizeof(cur.alias), "%s", orig);
 	hostdev_marker(orig, marker);
 	had_marker = nl_link_has_altname(dev, marker);
 	if (had_marker)
-		(void)nl_link_altname(ns->cont, idx, marker, false, &e);
-	if (netns_new_temp(&tmp_fd, &tmp, err) < 0) {
-		cni_err_prefix(err, "failed to create tempNS");
-		goto undo_marker;
-	}
-	pin_create(ns->pin, tmp_fd, log);
-	if (nl_link_set_netns(ns->cont, idx, tmp_fd, err) < 0) {
-		cni_err_prefix(err, "failed to move %s to tempNS", q(dev->name, q1, sizeof(q1)));
-		goto undo_marker;
-	}
-	if (nl_link_set_name(tmp, idx, orig, err) < 0) {
-		cni_err_prefix(err, "failed to rename device %s to %s",
-			       q(dev->name, q1, sizeof(q1)), q(orig, q2, sizeof(q2)));
-		goto undo_tmp;
-	}
-	if (nl_link_set_alias(tmp, idx, "", err) < 0) {
-		cni_err_prefix(err, "failed to unset alias of %s", q(orig, q1, sizeof(q1)));
-		goto undo_name;
-	}
-	if (nl_link_set_netns(tmp, idx, ns->host_fd, err) < 0) {
+		(void)nl_link_altname(ns->cont, dev->index, marker, false, &e);
+	/* The node's own link of that name: refused before anything moves. */
+	r = nl_link_get_by_name(ns->host, orig, &l, err);
+	if (r == 0)
+		cni_err_syscall(err, CNI_ERR_INTERNAL, EEXIST, "failed to move %s to hostNS",
+				q(orig, q1, sizeof(q1)));
+	else if (r != -ENODEV)
+		cni_err_prefix(err, "failed to find %s in hostNS", q(orig, q1, sizeof(q1)));
+	if (r != -ENODEV)
+		goto undo;
+	cni_err_clear(err);
+	/* One request: into the node under its node name, the alias cleared. */
+	if (hostdev_move_link(ns->cont, ns->cont_fd, ns->host, ns->host_fd, &cur, orig, "", log,
+			      &back, err) < 0) {
 		cni_err_prefix(err, "failed to move %s to hostNS", q(orig, q1, sizeof(q1)));
-		goto undo_alias;
+		if (!back)
+			return cni_err_ret(err);
+		goto undo;
 	}
-	pin_remove(ns->pin);
 	if (up)
 		undo_down(ns->host, orig, log);
 	return 0;
 
-undo_alias:
-	undo_alias(tmp, idx, orig, log);
-undo_name:
-	undo_name(tmp, idx, dev->name, log);
-undo_tmp:
-	if (!undo_move(tmp, idx, ns->cont_fd, dev->name, log))
+undo:
+	/* Back in the container as it was (its index may be new after a move back). */
+	if (nl_link_get_by_name(ns->cont, dev->name, &l, &e) < 0) {
+		cni_warn_err(log, &e, "could not find '%s' again", dev->name);
 		return cni_err_ret(err);
-undo_marker:
-	pin_remove(ns->pin);
+	}
 	cni_err_clear(&e);
 	if (had_marker)
-		(void)nl_link_altname(ns->cont, idx, marker, true, &e);
+		(void)nl_link_altname(ns->cont, l.index, marker, true, &e);
 	if (realias)
-		undo_alias(ns->cont, idx, dev->alias, log);
-	if (dev->flags & IFF_UP)
+		undo_alias(ns->cont, l.index, dev->alias, log);
+	if ((dev->flags & IFF_UP) && !(l.flags & IFF_UP))
 		undo_down(ns->cont, dev->name, log);
 	return cni_err_ret(err);
 }

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Moving a device between the node and a container through a temporary namespace, where
- * it is renamed, so that no name is ever taken twice in the node or the container. */
+/* Moving a device between the node and a container in one request each way (moved,
+ * renamed and aliased at once), so that a kill leaves it in one of them, named there. */
 #ifndef HOSTDEV_MOVE_H
 #define HOSTDEV_MOVE_H
 
@@ -25,47 +25,44 @@ struct hostdev_ns {
 	int host_fd;	      /* the node's namespace */
 	struct nl_sock *cont; /* rtnetlink in the container's namespace */
 	int cont_fd;	      /* the container's namespace */
-	const char *pin;      /* where a temporary namespace is pinned while the device is
-			       * in it (a file under HOSTDEV_RUN_DIR), NULL for no pin */
 };
-
-/* The directory of the pins of temporary namespaces. */
-#define HOSTDEV_RUN_DIR "/run/cni/host-device"
 
 /* The marker alternative name of a device whose node name is orig, into buf. */
 void hostdev_marker(const char *orig, char buf[NL_ALTNAME_MAX]);
 
 /*
- * The reference's moveLinkIn: move dev (a node link) into a new temporary namespace (pinned
- * at ns->pin meanwhile), set its alias to its node name and rename it ifname there (in this
- * order, so that the alias names it at every step), move it into the container, mark
- * it with the marker alternative name (best effort) and, with up, set it up; *ret is the
- * link in the container. Every failure puts back what was done (the device in the node under its name,
- * no alias, up again when it was up) and reads "failed to move link <reason>" with the
- * reference's reasons.
+ * Move dev (a link in from's namespace, from_fd) into to's namespace (to_fd), named name
+ * and with alias there, in one request (so that a kill leaves it on one side, named
+ * there). When the request fails after the kernel moved the device (the rename refused:
+ * name is taken in the target), the device is moved back under its name and alias.
+ * *ret_back tells whether the device is in from's namespace after a failure.
+ */
+int hostdev_move_link(struct nl_sock *from, int from_fd, struct nl_sock *to, int to_fd,
+		      const struct nl_link *dev, const char *name, const char *alias,
+		      const struct cni_log *log, bool *ret_back, struct cni_err *err) CNI_MUST_USE;
+
+/*
+ * The reference's moveLinkIn in one request: move dev (a node link) into the container,
+ * renamed ifname there, its alias set to its node name; mark it with the marker
+ * alternative name (best effort) and, with up, set it up; *ret is the link in the
+ * container. ifname taken in the container is refused before anything moves. Every
+ * failure puts back what was done (the device in the node under its name and alias, up
+ * again when it was up) and reads "failed to move link <reason>" with the reference's
+ * reasons.
  */
 int hostdev_move_in(const struct hostdev_ns *ns, const struct nl_link *dev, const char *ifname,
 		    bool up, const struct cni_log *log, struct nl_link *ret,
 		    struct cni_err *err) CNI_MUST_USE;
 
 /*
- * The reference's moveLinkOut for dev (a link in the container): set its alias to orig
- * when it differs (a pod may have rewritten it), drop the marker, move it
- * into a new temporary namespace (pinned at ns->pin meanwhile), rename it orig there, clear its alias and move it into
- * the node, where it is set up when up is true (else left down, as the reference leaves
- * it). A failure puts the device back into the container as it was. -EEXIST when orig is
- * taken in the node.
+ * The reference's moveLinkOut for dev (a link in the container) in one request: set its
+ * alias to orig when it differs (a pod may have rewritten it), drop the marker, then move
+ * it into the node, renamed orig and its alias cleared; there it is set up when up is
+ * true (else left down, as the reference leaves it). orig taken in the node is refused
+ * before the move (-EEXIST). A failure puts the device back into the container as it was.
  */
 int hostdev_move_out(const struct hostdev_ns *ns, const struct nl_link *dev, const char *orig,
 		     bool up, const struct cni_log *log, struct cni_err *err) CNI_MUST_USE;
-
-/*
- * Take back what a temporary namespace pinned at pin holds (a move killed half-way): every
- * device in it renamed to its alias (its node name), the alias cleared, moved into the node
- * (left down); then the pin is removed. Nothing pinned: 0.
- */
-int hostdev_pin_recover(const struct hostdev_ns *ns, const char *pin, const struct cni_log *log,
-			struct cni_err *err) CNI_MUST_USE;
 
 /*
  * A device the kernel gave back to the node while it carried its container name (its

@@ -333,6 +333,19 @@ class HostDeviceTest(CNITestCase):
 
     # ---- DEL cases ---------------------------------------------------------------------
 
+    def test_del_name_taken_in_node(self):
+        """The node got a link with the device's name meanwhile: DEL refuses before
+        anything moves and the device stays in the container as it was; once the name is
+        free, DEL moves it back."""
+        self.add(self.conf())
+        self.node.sh("ip link add hd0 type veth peer name hdx")
+        res = self.plug("DEL", self.conf())
+        self.assertCNIError(res, 999, "failed to move \"hd0\" to hostNS: file exists")
+        self.node.sh("ip link del hd0")
+        self.assertInContainer()
+        self.assertOK(self.plug("DEL", self.conf()))
+        self.assertBackInNode(mac=self.mac)
+
     def test_del_without_add(self):
         self.assertOK(self.plug("DEL", self.conf(ipam="host-local")))
         self.assertOK(self.plug("DEL", self.conf(), netns=""))

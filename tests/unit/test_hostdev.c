@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* host-device: config parsing and every selection key against a sysfs tree of the test's
- * own (PCI, virtio, auxiliary bus, kernelpath, DPDK drivers), alternative names and the
- * temporary namespace, and the verbs in a private namespace: the device moved in and out,
- * results per version, rollback, DEL's ways of finding the device. */
+ * own (PCI, virtio, auxiliary bus, kernelpath, DPDK drivers), alternative names, a new
+ * namespace, the single-request move (and its half-way failure), and the verbs in a private
+ * namespace: the device moved in and out, results per version, rollback, DEL's ways of
+ * finding the device. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -10,7 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sched.h>
-#include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <net/if.h>
@@ -25,6 +25,7 @@
 #include "host-device/hostdev.h"
 #include "host-device/move.h"
 #include "host-device/netconf.h"
+#include "net/link_move.h"
 #include "net/netns.h"
 #include "net/nl.h"
 #include "net/rtnl.h"
@@ -32,9 +33,7 @@
 
 /* The fake sysfs root of this run. */
 static char sysroot[256];
-/* The pins' directory of this run (under sysroot). */
-static char rundir[300];
-/* Both, as the verbs take them. */
+/* As the verbs take it. */
 static struct hostdev_paths paths;
 
 /* ---- the fake sysfs tree ---------------------------------------------------------------- */
@@ -99,8 +98,7 @@ static void make_tree(void)
 	mkpath("devices/virtual/hdk/net/hdk1");
 	mkpath("devices/virtual/hdk/net/hdk0");
 	mkpath("devices/virtual/empty/net");
-	snprintf(rundir, sizeof(rundir), "%s/run/host-device", sysroot);
-	paths = (struct hostdev_paths){.sysfs = sysroot, .run_dir = rundir};
+	paths = (struct hostdev_paths){.sysfs = sysroot};
 }
 
 static void remove_tree(void)
@@ -763,14 +761,103 @@ out:
 	cont_free(&c);
 }
 
-/* A move killed with the device in its temporary namespace: DEL finds the pin and takes
- * the device back, whatever step the kill stopped at. */
-static void test_pin_recover(void)
+/* The request nl_link_move() sends: the link, the target namespace, the name, the alias
+ * (without its NUL; empty clears it). */
+static void test_move_msg(void)
+{
+	char buf[NL_MSG_BUF_SIZE];
+	const struct nlattr *tb[IFLA_MAX + 1] = {0};
+	struct nlmsghdr *nlh = NULL;
+	struct ifinfomsg *ifi;
+
+	OK(nl_link_build_move(buf, 7, 5, "net1", "ens1f0", &nlh, &err));
+	if (!nlh)
+		return;
+	CHECK_INT(nlh->nlmsg_type, RTM_NEWLINK);
+	CHECK(!(nlh->nlmsg_flags & (NLM_F_CREATE | NLM_F_EXCL)));
+	ifi = mnl_nlmsg_get_payload(nlh);
+	CHECK_INT(ifi->ifi_index, 7);
+	nl_attr_index(nlh, sizeof(*ifi), tb, IFLA_MAX);
+	CHECK(tb[IFLA_NET_NS_FD] && mnl_attr_get_u32(tb[IFLA_NET_NS_FD]) == 5);
+	CHECK(tb[IFLA_IFNAME] && !strcmp(mnl_attr_get_str(tb[IFLA_IFNAME]), "net1"));
+	CHECK(tb[IFLA_IFALIAS] && mnl_attr_get_payload_len(tb[IFLA_IFALIAS]) == 6 &&
+	      !memcmp(mnl_attr_get_payload(tb[IFLA_IFALIAS]), "ens1f0", 6));
+	OK(nl_link_build_move(buf, 7, 5, "net1", "", &nlh, &err));
+	memset(tb, 0, sizeof(tb));
+	nl_attr_index(nlh, sizeof(*ifi), tb, IFLA_MAX);
+	CHECK(tb[IFLA_IFALIAS] && mnl_attr_get_payload_len(tb[IFLA_IFALIAS]) == 0);
+	CHECK_INT(nl_link_build_move(buf, 0, 5, "net1", "", &nlh, &err), -EINVAL);
+	CHECK_INT(nl_link_build_move(buf, 7, -1, "net1", "", &nlh, &err), -EBADF);
+	CHECK(nl_link_build_move(buf, 7, 5, "a/b", "", &nlh, &err) < 0);
+}
+
+/* The single request, live: moved, renamed and aliased at once; when the target already
+ * has the new name (and not the old one) the kernel moves the device and refuses the
+ * rename, and the device is moved back under its name and alias. */
+static void test_move_link(void)
+{
+	_cleanup_nl_close_ struct nl_sock *s = NULL;
+	_cleanup_close_ int host_fd = -1;
+	struct cont c = {.fd = -1};
+	struct cni_err e = {0};
+	struct nl_link dev, l;
+	bool back = false;
+
+	LIVE_FRESH();
+	OK(nl_open(&s, &err));
+	host_fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	CHECK(host_fd >= 0);
+	if (!s || host_fd < 0 || cont_new(&c) < 0)
+		goto out;
+	OK(add_veth(s, "hm0"));
+	OK(link_state(s, "hm0", &dev) ? 0 : -1);
+	OK(nl_link_set_alias(s, dev.index, "mine", &err));
+	OK(link_state(s, "hm0", &dev) ? 0 : -1);
+
+	OK(hostdev_move_link(s, host_fd, c.sock, c.fd, &dev, "net1", "hm0", NULL, &back, &err));
+	CHECK(!link_state(s, "hm0", &l));
+	CHECK(link_state(c.sock, "net1", &l));
+	CHECK_STR(l.alias, "hm0");
+	/* And back, the alias cleared. */
+	OK(hostdev_move_link(c.sock, c.fd, s, host_fd, &l, "hm0", "", NULL, &back, &err));
+	CHECK(link_state(s, "hm0", &dev));
+	CHECK_STR(dev.alias, "");
+	OK(nl_link_set_alias(s, dev.index, "mine", &err));
+	OK(link_state(s, "hm0", &dev) ? 0 : -1);
+
+	/* Half-way: the container has net1, not hm0. The kernel moves the device, then
+	 * refuses the rename; it is back in the node as it was. */
+	OK(add_veth(c.sock, "net1"));
+	CHECK_INT(hostdev_move_link(s, host_fd, c.sock, c.fd, &dev, "net1", "hm0", NULL, &back, &e),
+		  -EEXIST);
+	CHECK(back);
+	CHECK(link_state(s, "hm0", &l));
+	CHECK_STR(l.alias, "mine");
+	CHECK(!link_state(c.sock, "hm0", &l));
+	CHECK(link_state(c.sock, "net1", &l));
+	CHECK_STR(l.alias, "");
+	/* Both names taken: refused before the move. */
+	OK(add_veth(c.sock, "hm0"));
+	OK(link_state(s, "hm0", &dev) ? 0 : -1);
+	CHECK(hostdev_move_link(s, host_fd, c.sock, c.fd, &dev, "net1", "hm0", NULL, &back, &e) <
+	      0);
+	CHECK(back);
+	CHECK(link_state(s, "hm0", &l));
+	CHECK_INT(l.index, dev.index);
+	CHECK_STR(l.alias, "mine");
+out:
+	cont_free(&c);
+}
+
+/* DEL when the node has a link with the device's name: refused before anything moves,
+ * the device stays in the container as it was (name, alias, marker, up); once the name
+ * is free, DEL moves it back. */
+static void test_del_name_taken_in_node(void)
 {
 	_cleanup_nl_close_ struct nl_sock *s = NULL;
 	struct cont c = {.fd = -1};
 	_cleanup_free_ char *out = NULL;
-	char pin[400], src[64];
+	char marker[NL_ALTNAME_MAX];
 	struct cni_err e = {0};
 	struct nl_link l;
 
@@ -778,35 +865,31 @@ static void test_pin_recover(void)
 	OK(nl_open(&s, &err));
 	if (!s || cont_new(&c) < 0)
 		goto out;
-	OK(add_veth(s, "hd5"));
-	snprintf(pin, sizeof(pin), "%s/cid-net1", rundir);
-	for (int step = 0; step < 3; step++) {
-		_cleanup_nl_close_ struct nl_sock *t = NULL;
-		_cleanup_close_ int fd = -1;
-
-		OK(netns_new_temp(&fd, &t, &err));
-		unit_write_file(rundir, "cid-net1", "", 0600);
-		snprintf(src, sizeof(src), "/proc/self/fd/%d", fd);
-		CHECK(mount(src, pin, NULL, MS_BIND, NULL) == 0);
-		OK(link_state(s, "hd5", &l) ? 0 : -1);
-		OK(nl_link_set_netns(s, l.index, fd, &err));
-		/* 0: just moved in; 1: alias set; 2: alias set and renamed. */
-		if (step >= 1)
-			OK(nl_link_set_alias(t, l.index, "hd5", &err));
-		if (step >= 2)
-			OK(nl_link_set_name(t, l.index, "net1", &err));
-		/* The plugin is gone: only the pin holds the namespace. */
-		nl_close(TAKE_PTR(t));
-		close(TAKE_FD(fd));
-		CHECK_INT(verb(del_at, "1.0.0", &c, "net1", &out, &e, "\"device\":\"hd5\""), 0);
-		CHECK(link_state(s, "hd5", &l));
-		CHECK_STR(l.alias, "");
-		CHECK(access(pin, F_OK) < 0);
-	}
-	/* A pin file without a namespace (a kill before the mount) is removed. */
-	unit_write_file(rundir, "cid-net1", "", 0600);
-	CHECK_INT(verb(del_at, "1.0.0", &c, "net1", &out, &e, "\"device\":\"hd5\""), 0);
-	CHECK(access(pin, F_OK) < 0);
+	OK(add_veth(s, "hd6"));
+	CHECK_INT(verb(hostdev_add_at, "1.0.0", &c, "net1", &out, &e, "\"device\":\"hd6\""), 0);
+	/* Another link takes the name (the device's veth peer hd6p is still there). */
+	OK(add_veth(s, "hx6"));
+	OK(link_state(s, "hx6", &l) ? 0 : -1);
+	OK(nl_link_set_name(s, l.index, "hd6", &err));
+	CHECK(verb(del_at, "1.0.0", &c, "net1", &out, &e, "\"device\":\"hd6\"") < 0);
+	CHECK_STR(e.msg, "failed to move \"hd6\" to hostNS: file exists");
+	hostdev_marker("hd6", marker);
+	CHECK(link_state(c.sock, "net1", &l));
+	CHECK_STR(l.alias, "hd6");
+	CHECK(nl_link_has_altname(&l, marker));
+	CHECK(l.flags & IFF_UP);
+	/* The pod's own alias is kept too. */
+	OK(nl_link_set_alias(c.sock, l.index, "pod alias", &err));
+	CHECK(verb(del_at, "1.0.0", &c, "net1", &out, &e, "\"device\":\"hd6\"") < 0);
+	CHECK(link_state(c.sock, "net1", &l));
+	CHECK_STR(l.alias, "pod alias");
+	CHECK(nl_link_has_altname(&l, marker));
+	OK(nl_link_del_by_name(s, "hd6", &err));
+	CHECK_INT(verb(del_at, "1.0.0", &c, "net1", &out, &e, "\"device\":\"hd6\""), 0);
+	CHECK(!link_state(c.sock, "net1", &l));
+	CHECK(link_state(s, "hd6", &l));
+	CHECK_STR(l.alias, "");
+	CHECK(!nl_link_has_altname(&l, marker));
 out:
 	cont_free(&c);
 }
@@ -814,13 +897,10 @@ out:
 int main(void)
 {
 	make_tree();
-	/* Pins are bind mounts: keep them to this process. */
-	if (unshare(CLONE_NEWNS) == 0)
-		(void)mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL);
-	mkpath("run/host-device");
 	RUN(test_conf_keys);
 	RUN(test_conf_del);
 	RUN(test_altnames_parse);
+	RUN(test_move_msg);
 	live_enter(0);
 	RUN(test_find);
 	RUN(test_altnames);
@@ -828,7 +908,8 @@ int main(void)
 	RUN(test_add_del);
 	RUN(test_add_rollback);
 	RUN(test_del_finds);
-	RUN(test_pin_recover);
+	RUN(test_move_link);
+	RUN(test_del_name_taken_in_node);
 	remove_tree();
 	UNIT_DONE();
 }
