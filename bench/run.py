@@ -579,7 +579,7 @@ class Bench:
     def netns_move(self):
         """The kernel's move of an up device (a veth end) into another namespace, timed from
         the request to its ACK (RTM_NEWLINK with IFLA_NET_NS_FD), and back: host-device
-        makes two of them per ADD and per DEL (through its temporary namespace)."""
+        makes one of them per ADD and per DEL (moved and renamed in one request)."""
         node = netns_add("%s-mv" % PREFIX)
         cpath = netns_add("%s-mvc" % PREFIX)
         sh("ip link add mv0 type veth peer name mv0p && ip link set mv0p up", node)
@@ -1045,9 +1045,10 @@ def report(b, info, sections, floors, veth, occ, conc, procs, sizes):
         L.append("Moving an up device into another namespace (RTM_NEWLINK with IFLA_NET_NS_FD "
                  "until its ACK, alone): median %.1f ms, p90 %.1f ms. The kernel waits for "
                  "RCU callbacks on every CPU (rcu_barrier) in each move, so the figure grows "
-                 "with the machine's load. host-device ADD and DEL each move the device twice "
-                 "(through a temporary namespace, as the newest reference does); Debian's "
-                 "1.1.1 moves it once (renaming inside the container)." % (median(mv), p90(mv)))
+                 "with the machine's load. host-device ADD and DEL each move the device once "
+                 "(moved, renamed and aliased in one request; the newest reference moves it "
+                 "twice, through a temporary namespace); Debian's 1.1.1 moves it once and "
+                 "renames it inside the container after." % (median(mv), p90(mv)))
         a, d = hd.get("host-device, L2: ADD"), hd.get("host-device, L2: DEL")
         if a and d:
             L.append(" Our host-device L2 ADD: %.1f ms, DEL: %.1f ms (the reference's: %.1f, "
