@@ -140,7 +140,7 @@ integration: $(PROGRAMS)
 # The tests of kernel features the machine's own kernel may lack (802.1Q, bridge VLAN
 # filtering, ...) in one QEMU guest on Debian's stock kernel (scripts/vm/check-vm.sh);
 # inside it a test skipped for a kernel reason fails.
-VM_TESTS   ?= test_bridge_vlan. BridgeTest.test_vlan VlanTest. test_dummy. DummyConfigTest.
+VM_TESTS   ?= test_bridge_vlan. BridgeTest.test_vlan VlanTest. test_dummy. DummyConfigTest. HostDeviceKernelTest.
 VM_UNIT    ?= $(BUILD)/tests/test_nl
 VM_TIMEOUT ?= 900
 .PHONY: check-vm
