@@ -333,6 +333,20 @@ class HostDeviceTest(CNITestCase):
 
     # ---- DEL cases ---------------------------------------------------------------------
 
+    def test_node_name_taken_in_container(self):
+        """The container has a link named like the device's node name: the kernel moves
+        the device under CNI_IFNAME right away (the request's name), and DEL brings it back
+        under its own name."""
+        self.ctr.sh("ip link add hd0 type veth peer name y0")
+        self.add(self.conf())
+        l = self.link(self.ctr, "net1")
+        self.assertEqual(l["ifalias"], "hd0")
+        self.assertEqual(l["address"], self.mac)
+        self.assertOK(self.plug("DEL", self.conf()))
+        self.assertEqual(self.link(self.node, "hd0")["address"], self.mac)
+        self.assertIsNone(self.link(self.ctr, "net1"))
+        self.assertIsNotNone(self.link(self.ctr, "hd0"))
+
     def test_del_name_taken_in_node(self):
         """The node got a link with the device's name meanwhile: DEL refuses before
         anything moves and the device stays in the container as it was; once the name is
