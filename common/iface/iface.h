@@ -53,6 +53,15 @@ bool iface_is_tmp_name(const char *name);
 void iface_del_tmp_links(struct nl_sock *cont, const char *kind, const struct cni_log *log);
 
 /*
+ * DEL's link part for a plugin whose link lives in the container as CNI_IFNAME: nothing when
+ * CNI_NETNS is empty or already gone; otherwise the link deleted (nl_link_del_name_unlisted();
+ * absent is fine) and, with kind, what an interrupted ADD left under a temporary name
+ * (iface_del_tmp_links()). Other failures: "failed to delete \"<ifname>\": ...".
+ */
+int iface_del_link(const struct cni_cmd_args *args, const char *kind,
+		   struct cni_err *err) CNI_MUST_USE;
+
+/*
  * The interface of the first default route of the main table (IPv4 first, then IPv6) in
  * sock's namespace, as the reference's default master: *ret (NL_IFNAMSIZ bytes). Routes
  * without an output interface (multipath, blackhole) are passed over. -ENOENT with "no default

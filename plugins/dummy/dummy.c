@@ -76,11 +76,7 @@ static int dummy_cmd_add(const struct cni_cmd_args *args, char **ret_out, struct
 	return 0;
 
 undo_ipam:
-	/* The original error is what the runtime needs; a failed release is a warning. */
-	if (delegate_exec(c->ipam_type, "DEL", args, args->stdin_data, args->stdin_len, NULL, &rb) <
-	    0)
-		cni_warn_err(args->log, &rb,
-			     "could not release the IPAM reservation after the failed ADD");
+	delegate_undo_add(c->ipam_type, args);
 undo_link:
 	cni_err_clear(&rb);
 	if (nl_link_del(cont, l.index, &rb) < 0 && rb.sys_errno != ENODEV)
@@ -91,8 +87,6 @@ undo_link:
 static int dummy_cmd_del(const struct cni_cmd_args *args, char **ret_out, struct cni_err *err)
 {
 	_cleanup_(dummy_conf_freep) struct dummy_conf *c = NULL;
-	_cleanup_nl_close_ struct nl_sock *cont = NULL;
-	_cleanup_close_ int netns_fd = -1;
 	int r;
 
 	if (dummy_conf_load(args, DUMMY_LOAD_DEL, &c, err) < 0)
@@ -103,20 +97,7 @@ static int dummy_cmd_del(const struct cni_cmd_args *args, char **ret_out, struct
 		if (r < 0)
 			return r;
 	}
-	if (!args->netns[0])
-		return 0;
-	r = netns_open_container(args->netns, NETNS_GONE_OK, &netns_fd, &cont, err);
-	if (r != 0)
-		return r < 0 ? r : 0;
-	r = nl_link_del_name_unlisted(cont, netns_fd, args->ifname, err);
-	if (r == -ENODEV) {
-		cni_err_clear(err);
-		return 0;
-	}
-	if (r < 0)
-		return cni_err_prefix(err, "failed to delete \"%s\"", args->ifname);
-	cni_log(args->log, CNI_LOG_INFO, "dummy '%s' removed", args->ifname);
-	return 0;
+	return iface_del_link(args, NULL, err);
 }
 
 /* The reference's validateCniContainerInterface: the link exists, is a dummy, has the MAC

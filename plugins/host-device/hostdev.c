@@ -120,7 +120,6 @@ int hostdev_add_at(const struct cni_cmd_args *args, const struct hostdev_paths *
 	_cleanup_free_ char *text = NULL;
 	struct nl_link dev = {0}, cont = {0};
 	bool l3, moved = false;
-	struct cni_err rb = {0};
 
 	if (hostdev_conf_load(args, paths->sysfs, HOSTDEV_LOAD_FULL, &c.conf, err) < 0)
 		return cni_err_ret(err);
@@ -181,11 +180,8 @@ int hostdev_add_at(const struct cni_cmd_args *args, const struct hostdev_paths *
 	return 0;
 
 undo_ipam:
-	/* The original error is what the runtime needs; a failed rollback is a warning. */
-	if (ipam && delegate_exec(c.conf->ipam_type, "DEL", args, args->stdin_data, args->stdin_len,
-				  NULL, &rb) < 0)
-		cni_warn_err(c.log, &rb,
-			     "could not release the IPAM reservation after the failed ADD");
+	if (ipam)
+		delegate_undo_add(c.conf->ipam_type, args);
 undo_move:
 	if (moved)
 		undo_move_in(&c, cont.index, dev.name, dev.flags & IFF_UP);

@@ -227,11 +227,8 @@ int macvlan_add(const struct cni_cmd_args *args, char **ret_out, struct cni_err 
 	return 0;
 
 undo_ipam:
-	/* The original error is what the runtime needs; a failed rollback is a warning. */
-	if (ipam && delegate_exec(c.conf->ipam_type, "DEL", args, args->stdin_data, args->stdin_len,
-				  NULL, &rb) < 0)
-		cni_warn_err(c.log, &rb,
-			     "could not release the IPAM reservation after the failed ADD");
+	if (ipam)
+		delegate_undo_add(c.conf->ipam_type, args);
 	cni_err_clear(&rb);
 undo_link:
 	if (nl_link_del(c.cont, link.index, &rb) < 0 && cni_err_ret(&rb) != -ENODEV)
@@ -245,7 +242,6 @@ undo_link:
 int macvlan_del(const struct cni_cmd_args *args, char **ret_out, struct cni_err *err)
 {
 	_cleanup_(ctx_clear) struct mv_ctx c = MV_CTX_INIT(args);
-	int r;
 
 	if (macvlan_conf_load(args, MACVLAN_LOAD_DEL, &c.conf, err) < 0)
 		return cni_err_ret(err);
@@ -255,23 +251,7 @@ int macvlan_del(const struct cni_cmd_args *args, char **ret_out, struct cni_err 
 			return cni_err_ret(err);
 		cni_log(c.log, CNI_LOG_INFO, "IPAM '%s' released the addresses", c.conf->ipam_type);
 	}
-	if (!args->netns[0])
-		return 0;
-	r = netns_open_container(args->netns, NETNS_GONE_OK, &c.netns_fd, &c.cont, err);
-	if (r == 1) {
-		cni_log(c.log, CNI_LOG_INFO, "netns '%s' is gone, nothing to delete", args->netns);
-		return 0;
-	}
-	if (r < 0)
-		return r;
-	r = nl_link_del_name_unlisted(c.cont, c.netns_fd, args->ifname, err);
-	if (r < 0 && r != -ENODEV)
-		return cni_err_prefix(err, "failed to delete \"%s\"", args->ifname);
-	cni_err_clear(err);
-	cni_log(c.log, CNI_LOG_INFO, "container interface '%s' %s", args->ifname,
-		r == 0 ? "deleted" : "was already gone");
-	iface_del_tmp_links(c.cont, "macvlan", c.log);
-	return 0;
+	return iface_del_link(args, "macvlan", err);
 }
 
 /* ---- CHECK ---------------------------------------------------------------------------- */

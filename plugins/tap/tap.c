@@ -148,7 +148,6 @@ static int tap_cmd_add(const struct cni_cmd_args *args, char **ret_out, struct c
 	_cleanup_(cni_result_freep) struct cni_result *ipam = NULL;
 	_cleanup_(cni_result_freep) struct cni_result *res = NULL;
 	_cleanup_free_ char *text = NULL;
-	struct cni_err rb = {0};
 	struct nl_link l;
 	int r;
 
@@ -212,11 +211,8 @@ static int tap_cmd_add(const struct cni_cmd_args *args, char **ret_out, struct c
 	return 0;
 
 undo_ipam:
-	/* The original error is what the runtime needs; a failed release is a warning. */
-	if (ipam && delegate_exec(c->ipam_type, "DEL", args, args->stdin_data, args->stdin_len,
-				  NULL, &rb) < 0)
-		cni_warn_err(args->log, &rb,
-			     "could not release the IPAM reservation after the failed ADD");
+	if (ipam)
+		delegate_undo_add(c->ipam_type, args);
 undo_link:
 	tap_undo(cont, l.index, args->log);
 	return r;
