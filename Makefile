@@ -2,7 +2,8 @@
 # Non-recursive build of the CNI plugin suite.
 #
 #   make                 build the plugins into bin/ (bridge host-local portmap loopback
-#                        static tuning bandwidth firewall ipvlan vlan) and bin/cnitool
+#                        static tuning bandwidth firewall dummy tap host-device ipvlan
+#                        vlan) and bin/cnitool
 #   make check           seam check (with its own test) and unit tests (no privileges
 #                        needed; TAP output)
 #   make check-root      integration tests (root, in network namespaces of their own)
@@ -109,6 +110,10 @@ $(eval $(call program,static,plugins/static-ipam,static))
 $(eval $(call program,tuning,plugins/tuning,tuning))
 $(eval $(call program,bandwidth,plugins/bandwidth,bandwidth))
 $(eval $(call program,firewall,plugins/firewall,firewall))
+$(eval $(call program,macvlan,plugins/macvlan,macvlan))
+$(eval $(call program,dummy,plugins/dummy,dummy))
+$(eval $(call program,tap,plugins/tap,tap))
+$(eval $(call program,hostdev,plugins/host-device,host-device))
 $(eval $(call program,ipvlan,plugins/ipvlan,ipvlan))
 $(eval $(call program,vlan,plugins/vlan,vlan))
 $(eval $(call program,cnitool,tools/cnitool,cnitool))
@@ -138,8 +143,8 @@ integration: $(PROGRAMS)
 # The tests of kernel features the machine's own kernel may lack (802.1Q, bridge VLAN
 # filtering, ...) in one QEMU guest on Debian's stock kernel (scripts/vm/check-vm.sh);
 # inside it a test skipped for a kernel reason fails.
-VM_TESTS   ?= test_bridge_vlan. BridgeTest.test_vlan VlanTest. test_ipvlan. test_vlan. \
-	      test_configs.IpvlanTest test_configs.VlanPluginTest
+VM_TESTS   ?= test_bridge_vlan. BridgeTest.test_vlan VlanTest. test_dummy. DummyConfigTest. HostDeviceKernelTest. \
+	      test_ipvlan. test_vlan. test_configs.IpvlanTest test_configs.VlanPluginTest
 VM_UNIT    ?= $(BUILD)/tests/test_nl
 VM_TIMEOUT ?= 900
 .PHONY: check-vm
@@ -196,7 +201,7 @@ format:
 	clang-format --style=file -i $(FMT_SRC)
 
 # Every program but cnitool is a plugin (bridge, host-local, portmap, loopback, static,
-# tuning, bandwidth, firewall, as their directories exist).
+# tuning, bandwidth, firewall, dummy, tap, host-device, as their directories exist).
 install: all
 	install -d $(DESTDIR)$(CNI_BIN_DIR) $(DESTDIR)$(PREFIX)/bin
 	install -m 0755 $(filter-out %/cnitool,$(PROGRAMS)) $(DESTDIR)$(CNI_BIN_DIR)/

@@ -13,8 +13,10 @@ on the machine meets both alike. Each figure is one plugin execution as a runtim
 for it: fork, exec, the work, exit (the time until its stdout closes).
 
  1. every verb of bridge (ipMasq off/on, IPv4 and dual stack), host-local, portmap (2
-    mappings, tcp and udp), and the containerd default conflist through bin/cnitool:
-    median and p90, ratio reference/ours;
+    mappings, tcp and udp), macvlan (with host-local, of a veth master in the node), and
+    the containerd default conflist through bin/cnitool: median and p90, ratio
+    reference/ours; tap (L2 and with host-local), ours alone (the reference 1.1.1 has no
+    tap);
  2. the exec floor of each plugin (VERSION), and the kernel's share of bridge DEL (the
     removal of a container veth, timed alone over netlink);
  3. occupancy: N containers attached one after another to one network, ADD latency at
@@ -377,6 +379,53 @@ class Bench:
                         stats[verb].fail(impl.name, str(e))
         return list(stats.values())
 
+    def verbs_macvlan(self):
+        """macvlan of a veth master in the node with host-local (IPv4), into a container
+        namespace of each implementation: ADD, CHECK, DEL."""
+        stats = {v: Stat("macvlan, IPv4: %s" % v) for v in ("ADD", "CHECK", "DEL")}
+        per = {}
+        for impl in self.impls:
+            sh("ip link add mvb0 type veth peer name mvb0p && ip link set mvb0 up && "
+               "ip link set mvb0p up", impl.node)
+            c = netns_add("%s-%s-mv" % (PREFIX, impl.name))
+            conf = {"cniVersion": "1.0.0", "name": "mvnet", "type": "macvlan",
+                    "master": "mvb0",
+                    "ipam": {"type": "host-local", "ranges": [[{"subnet": "10.56.0.0/16"}]],
+                             "routes": [{"dst": "0.0.0.0/0"}],
+                             "dataDir": os.path.join(self.tmp, impl.name + "-mv")}}
+            per[impl.name] = (c, conf)
+            try:  # warm-up
+                run_plugin(impl, "macvlan", "ADD", conf, "warm", c)
+                run_plugin(impl, "macvlan", "DEL", conf, "warm", c)
+            except Failed as e:
+                for s in stats.values():
+                    s.fail(impl.name, str(e))
+        for i in range(self.args.iterations):
+            for impl in self.alternate(i):
+                c, conf = per[impl.name]
+                if stats["ADD"].failed[impl.name]:
+                    continue
+                cid = "m%d" % i
+                try:
+                    dt, out = run_plugin(impl, "macvlan", "ADD", conf, cid, c)
+                    stats["ADD"].add(impl.name, dt)
+                except Failed as e:
+                    stats["ADD"].fail(impl.name, str(e))
+                    continue
+                try:
+                    dt, _ = run_plugin(impl, "macvlan", "CHECK", with_prev(conf, out), cid, c)
+                    stats["CHECK"].add(impl.name, dt)
+                except Failed as e:
+                    stats["CHECK"].fail(impl.name, str(e))
+                try:
+                    dt, _ = run_plugin(impl, "macvlan", "DEL", with_prev(conf, out), cid, c)
+                    stats["DEL"].add(impl.name, dt)
+                except Failed as e:
+                    stats["DEL"].fail(impl.name, str(e))
+        for impl in self.impls:
+            netns_del(per[impl.name][0])
+        return list(stats.values())
+
     def verbs_chain(self):
         """The containerd default conflist (bridge cni0 with ipMasq and promiscMode,
         host-local dual stack, portmap) through bin/cnitool, for either plugin dir."""
@@ -423,6 +472,94 @@ class Bench:
             netns_del(per[impl.name][1])
         return list(stats.values())
 
+    def verbs_hostdevice(self, ipam):
+        """host-device: a veth end of the node (its peer in the node) moved into a container
+        and back, L2 or with static IPAM (an address and a route)."""
+        label = "host-device, %s" % ("static IPAM" if ipam else "L2")
+        stats = {v: Stat("%s: %s" % (label, v)) for v in ("ADD", "CHECK", "DEL")}
+        idx = 1 if ipam else 0
+        per = {}
+        for impl in self.impls:
+            c = netns_add("%s-%s-hd%d" % (PREFIX, impl.name, idx))
+            dev = "bhd%d" % idx
+            sh("ip link add %s type veth peer name %sp && ip link set %s up && "
+               "ip link set %sp up" % (dev, dev, dev, dev), impl.node)
+            conf = {"cniVersion": "1.0.0", "name": "hdnet%d" % idx, "type": "host-device",
+                    "device": dev}
+            if ipam:
+                conf["ipam"] = {"type": "static",
+                                "addresses": [{"address": "10.58.0.2/24",
+                                               "gateway": "10.58.0.1"}],
+                                "routes": [{"dst": "10.59.0.0/16"}]}
+            per[impl.name] = (c, conf)
+            try:  # warm-up
+                _, out = run_plugin(impl, "host-device", "ADD", conf, "warm", c, "net1")
+                run_plugin(impl, "host-device", "DEL", with_prev(conf, out), "warm", c, "net1")
+            except Failed as e:
+                for st in stats.values():
+                    st.fail(impl.name, str(e))
+        for i in range(self.args.iterations):
+            for impl in self.alternate(i):
+                c, conf = per[impl.name]
+                if stats["ADD"].failed[impl.name]:
+                    continue
+                cid = "hd%d" % i
+                try:
+                    dt, out = run_plugin(impl, "host-device", "ADD", conf, cid, c, "net1")
+                    stats["ADD"].add(impl.name, dt)
+                except Failed as e:
+                    stats["ADD"].fail(impl.name, str(e))
+                    continue
+                try:
+                    dt, _ = run_plugin(impl, "host-device", "CHECK", with_prev(conf, out), cid,
+                                       c, "net1")
+                    stats["CHECK"].add(impl.name, dt)
+                except Failed as e:
+                    stats["CHECK"].fail(impl.name, str(e))
+                try:
+                    dt, _ = run_plugin(impl, "host-device", "DEL", with_prev(conf, out), cid,
+                                       c, "net1")
+                    stats["DEL"].add(impl.name, dt)
+                except Failed as e:
+                    stats["DEL"].fail(impl.name, str(e))
+                    stats["ADD"].fail(impl.name, "DEL failed: the device stays inside")
+                # Where the device was up before ADD (DEL leaves it down, as both do).
+                sh("ip link set bhd%d up" % idx, impl.node, check=False)
+        for impl in self.impls:
+            netns_del(per[impl.name][0])
+        return list(stats.values())
+
+    def verbs_tap(self, l3):
+        """tap (multiqueue, owner, MTU, MAC; with host-local when l3): ours only, Debian's
+        1.1.1 has no tap plugin."""
+        label = "tap %s" % ("with host-local" if l3 else "L2 (multiqueue, owner, mtu, mac)")
+        stats = {v: Stat("%s: %s" % (label, v)) for v in ("ADD", "CHECK", "DEL")}
+        for st in stats.values():
+            st.note = "no tap in 1.1.1"
+        conf = {"cniVersion": "1.0.0", "name": "tapnet", "type": "tap", "multiQueue": True,
+                "owner": 4242, "mtu": 1400, "mac": "0a:58:0a:38:00:09"}
+        if l3:
+            conf["ipam"] = {"type": "host-local", "subnet": "10.56.0.0/16",
+                            "routes": [{"dst": "0.0.0.0/0"}],
+                            "dataDir": os.path.join(self.tmp, "ours-tap")}
+        c = netns_add("%s-ours-tap%d" % (PREFIX, l3))
+        for i in range(self.args.iterations):
+            cid = "t%d" % i
+            try:
+                dt, out = run_plugin(self.ours, "tap", "ADD", conf, cid, c)
+                stats["ADD"].add("ours", dt)
+            except Failed as e:
+                stats["ADD"].fail("ours", str(e))
+                break
+            for verb in ("CHECK", "DEL"):
+                try:
+                    dt, _ = run_plugin(self.ours, "tap", verb, with_prev(conf, out), cid, c)
+                    stats[verb].add("ours", dt)
+                except Failed as e:
+                    stats[verb].fail("ours", str(e))
+        netns_del(c)
+        return list(stats.values())
+
     # ---- 2. floors ---------------------------------------------------------------------
 
     def floors(self):
@@ -438,6 +575,47 @@ class Bench:
                         s.fail(impl.name, str(e))
             out.append(s)
         return out
+
+    def netns_move(self):
+        """The kernel's move of an up device (a veth end) into another namespace, timed from
+        the request to its ACK (RTM_NEWLINK with IFLA_NET_NS_FD), and back: host-device
+        makes one of them per ADD and per DEL (moved and renamed in one request)."""
+        node = netns_add("%s-mv" % PREFIX)
+        cpath = netns_add("%s-mvc" % PREFIX)
+        sh("ip link add mv0 type veth peer name mv0p && ip link set mv0p up", node)
+        fds = {p: os.open(p, os.O_RDONLY | os.O_CLOEXEC) for p in (node, cpath)}
+        samples = []
+
+        def move(src, dst, seq):
+            setns(src)
+            s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, 0)
+            try:
+                s.bind((0, 0))
+                idx = socket.if_nametoindex("mv0")
+                msg = struct.pack("=LHHLL", 40, 16, 1 | 4, seq, 0) + \
+                    struct.pack("=BxHiII", 0, 0, idx, 0, 0) + \
+                    struct.pack("=HHI", 8, 28, fds[dst])
+                t0 = time.perf_counter()
+                s.send(msg)
+                reply = s.recv(4096)
+                dt = time.perf_counter() - t0
+            finally:
+                s.close()
+            err = struct.unpack_from("=i", reply, 16)[0]
+            if err != 0:
+                raise RuntimeError("RTM_NEWLINK IFLA_NET_NS_FD: %s" % os.strerror(-err))
+            return dt * 1000
+        try:
+            for i in range(self.args.iterations * 2):
+                sh("ip link set mv0 up", node)
+                samples.append(move(node, cpath, 2 * i + 1))
+                move(cpath, node, 2 * i + 2)
+        finally:
+            for fd in fds.values():
+                os.close(fd)
+            netns_del(cpath)
+            netns_del(node)
+        return samples
 
     def conntrack_walk(self):
         """One dump of the kernel's conntrack table (IPv4, the request until NLMSG_DONE) in
@@ -817,7 +995,9 @@ def report(b, info, sections, floors, veth, occ, conc, procs, sizes):
     for s in sections + floors:
         cells = []
         for impl in ("ours", "ref"):
-            if s.failed[impl] and not s.s[impl]:
+            if impl == "ref" and s.note and not s.s[impl]:
+                cells += [s.note, ""]  # no reference to compare with
+            elif s.failed[impl] and not s.s[impl]:
                 cells += ["fails", ""]
                 notes.append("%s, %s: %s" % (s.label, impl, s.failed[impl]))
             else:
@@ -858,6 +1038,21 @@ def report(b, info, sections, floors, veth, occ, conc, procs, sizes):
         if pm and pt:
             L.append(" Our portmap ADD: %.1f ms with a udp mapping, %.1f ms with two tcp "
                      "mappings (no flush)." % (pm[0].med("ours"), pt[0].med("ours")))
+        L.append("")
+    mv = b.extra.get("netns_move")
+    if mv:
+        hd = {s.label: s for s in sections}
+        L.append("Moving an up device into another namespace (RTM_NEWLINK with IFLA_NET_NS_FD "
+                 "until its ACK, alone): median %.1f ms, p90 %.1f ms. The kernel waits for "
+                 "RCU callbacks on every CPU (rcu_barrier) in each move, so the figure grows "
+                 "with the machine's load. host-device ADD and DEL each move the device once "
+                 "(moved, renamed and aliased in one request; the newest reference moves it "
+                 "twice, through a temporary namespace); Debian's 1.1.1 moves it once and "
+                 "renames it inside the container after." % (median(mv), p90(mv)))
+        a, d = hd.get("host-device, L2: ADD"), hd.get("host-device, L2: DEL")
+        if a and d:
+            L.append(" Our host-device L2 ADD: %.1f ms, DEL: %.1f ms (the reference's: %.1f, "
+                     "%.1f ms)." % (a.med("ours"), d.med("ours"), a.med("ref"), d.med("ref")))
         L.append("")
     L.append("## 3. Occupancy (one network, containers attached one after another)")
     L.append("")
@@ -976,6 +1171,10 @@ def evaluate_targets(b, sections, floors, occ, procs, sizes):
     ratio("portmap 2 mappings, IPv4: DEL", 6)
     ratio("bridge ipMasq on, IPv4: CHECK", 3)
     ratio("bridge ipMasq on, IPv4: DEL", 2)
+    ratio("host-device, L2: ADD", 5)
+    ratio("host-device, L2: DEL", 5)
+    ratio("macvlan, IPv4: ADD", 5)
+    ratio("macvlan, IPv4: DEL", 5)
     for plugin, label, k in (("portmap", "portmap 2 mappings, IPv4: ADD", 5),
                              ("bridge", "bridge ipMasq on, IPv4: ADD", 10)):
         f = by["%s VERSION (exec floor)" % plugin].med("ours")
@@ -1046,11 +1245,18 @@ def main():
             for dual in (False, True):
                 sections += b.verbs_portmap(dual)
             sections += b.verbs_portmap(False, udp=False)
+            sections += b.verbs_macvlan()
             sections += b.verbs_chain()
+            for ipam in (False, True):
+                sections += b.verbs_hostdevice(ipam)
+            if os.access(os.path.join(args.bin, "tap"), os.X_OK):
+                for l3 in (False, True):
+                    sections += b.verbs_tap(l3)
             log("2. exec floors, veth teardown")
             floors = b.floors()
             veth = b.veth_teardown()
             b.extra["ct_walk"] = b.conntrack_walk()
+            b.extra["netns_move"] = b.netns_move()
         if "occupancy" not in args.skip:
             log("3. occupancy")
             for kind in ("bridge", "portmap", "host-local"):

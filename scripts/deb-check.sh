@@ -77,8 +77,8 @@ else
 	fake=$tmp/fake
 	mkdir -p "$fake/DEBIAN" "$fake/usr/lib/cni"
 	printf '#!/bin/sh\necho debian-bridge\n' >"$fake/usr/lib/cni/bridge"
-	printf '#!/bin/sh\necho debian-macvlan\n' >"$fake/usr/lib/cni/macvlan"
-	chmod 0755 "$fake/usr/lib/cni/bridge" "$fake/usr/lib/cni/macvlan"
+	printf '#!/bin/sh\necho debian-dhcp\n' >"$fake/usr/lib/cni/dhcp"
+	chmod 0755 "$fake/usr/lib/cni/bridge" "$fake/usr/lib/cni/dhcp"
 	printf 'Package: containernetworking-plugins\nVersion: 1.1.1\nArchitecture: all\n%s\n%s\n' \
 		'Maintainer: test <test@localhost>' 'Description: stand-in for the check' \
 		>"$fake/DEBIAN/control"
@@ -96,7 +96,7 @@ else
 			bad "the replaced bridge was not diverted to bridge.distrib"
 		CNI_COMMAND=VERSION "$lib/bridge" </dev/null | grep -q supportedVersions ||
 			bad "/usr/lib/cni/bridge is not this package's"
-		[ "$("$lib/macvlan")" = debian-macvlan ] || bad "macvlan was touched"
+		[ "$("$lib/dhcp")" = debian-dhcp ] || bad "dhcp was touched"
 		dpkg-divert --admindir "$root/var/lib/dpkg" --list |
 			grep -q "diversion of /usr/lib/cni/portmap to /usr/lib/cni/portmap.distrib by $pkg" ||
 			bad "portmap is not diverted"

@@ -294,3 +294,12 @@ int delegate_add(const char *type, const struct cni_cmd_args *args, struct cni_r
 		return cni_err_prefix(err, "failed to parse result of '%s'", type);
 	return 0;
 }
+
+void delegate_undo_add(const char *type, const struct cni_cmd_args *args)
+{
+	struct cni_err e = {0};
+
+	if (delegate_exec(type, "DEL", args, args->stdin_data, args->stdin_len, NULL, &e) < 0)
+		cni_warn_err(args->log, &e,
+			     "could not release the IPAM reservation after the failed ADD");
+}

@@ -29,6 +29,13 @@ int delegate_exec(const char *type, const char *command, const struct cni_cmd_ar
 		  const char *stdin_data, size_t stdin_len, char **ret_out,
 		  struct cni_err *err) CNI_MUST_USE;
 
+/*
+ * Undo a delegate's ADD after the command failed later: DEL through it with the same input.
+ * A failure is only a warning through args->log: the ADD's own error is what the runtime
+ * needs to see.
+ */
+void delegate_undo_add(const char *type, const struct cni_cmd_args *args);
+
 /* ADD through a delegate and parse its result (version defaults to the config's). */
 int delegate_add(const char *type, const struct cni_cmd_args *args, struct cni_result **ret,
 		 struct cni_err *err) CNI_MUST_USE;

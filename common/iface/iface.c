@@ -98,6 +98,62 @@ undo_create:
 	return r;
 }
 
+bool iface_is_tmp_name(const char *name)
+{
+	if (strlen(name) != IFACE_TMPNAME_SIZE - 1 || strncmp(name, "veth", 4) != 0)
+		return false;
+	return strspn(name + 4, "0123456789abcdef") == IFACE_TMPNAME_SIZE - 5;
+}
+
+void iface_del_tmp_links(struct nl_sock *cont, const char *kind, const struct cni_log *log)
+{
+	_cleanup_free_ struct nl_link *links = NULL;
+	struct cni_err e = {0};
+	size_t n = 0;
+
+	if (nl_link_list_kind(cont, kind, &links, &n, &e) < 0) {
+		cni_warn_err(log, &e, "could not list the container's %s links", kind);
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (!iface_is_tmp_name(links[i].name) || (links[i].flags & IFF_UP))
+			continue;
+		if (nl_link_del(cont, links[i].index, &e) < 0 && cni_err_ret(&e) != -ENODEV)
+			cni_warn_err(log, &e, "could not delete '%s'", links[i].name);
+		else
+			cni_log(log, CNI_LOG_INFO, "'%s' of an interrupted ADD deleted",
+				links[i].name);
+		cni_err_clear(&e);
+	}
+}
+
+int iface_del_link(const struct cni_cmd_args *args, const char *kind, struct cni_err *err)
+{
+	_cleanup_nl_close_ struct nl_sock *cont = NULL;
+	_cleanup_close_ int netns_fd = -1;
+	int r;
+
+	if (!args->netns[0])
+		return 0;
+	r = netns_open_container(args->netns, NETNS_GONE_OK, &netns_fd, &cont, err);
+	if (r == 1) {
+		cni_log(args->log, CNI_LOG_INFO, "netns '%s' is gone, nothing to delete",
+			args->netns);
+		return 0;
+	}
+	if (r < 0)
+		return r;
+	r = nl_link_del_name_unlisted(cont, netns_fd, args->ifname, err);
+	if (r < 0 && r != -ENODEV)
+		return cni_err_prefix(err, "failed to delete \"%s\"", args->ifname);
+	cni_err_clear(err);
+	cni_log(args->log, CNI_LOG_INFO, "container interface '%s' %s", args->ifname,
+		r == 0 ? "deleted" : "was already gone");
+	if (kind)
+		iface_del_tmp_links(cont, kind, args->log);
+	return 0;
+}
+
 /* The first default route of family in the main table with an output interface, in *ret. */
 static int first_default(struct nl_sock *sock, int family, int *ret, struct cni_err *err)
 {

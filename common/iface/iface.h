@@ -41,6 +41,26 @@ int iface_create_renamed(struct nl_sock *creator, struct nl_link_req *req, struc
 			 const char *ifname, const char *what, struct nl_link *ret,
 			 struct cni_err *err) CNI_MUST_USE;
 
+/* True for a name iface_tmp_name() makes: "veth" and 8 lower-case hex digits. */
+bool iface_is_tmp_name(const char *name);
+
+/*
+ * DEL's sweep for what an ADD killed between its create and its rename leaves: every link of
+ * kind in cont that is down and has a temporary name, deleted (failures warned about through
+ * log). A runtime never runs two ADDs of one container at once, so none of them is another
+ * ADD's link in the middle of its rename. Best effort: the container's end takes them anyway.
+ */
+void iface_del_tmp_links(struct nl_sock *cont, const char *kind, const struct cni_log *log);
+
+/*
+ * DEL's link part for a plugin whose link lives in the container as CNI_IFNAME: nothing when
+ * CNI_NETNS is empty or already gone; otherwise the link deleted (nl_link_del_name_unlisted();
+ * absent is fine) and, with kind, what an interrupted ADD left under a temporary name
+ * (iface_del_tmp_links()). Other failures: "failed to delete \"<ifname>\": ...".
+ */
+int iface_del_link(const struct cni_cmd_args *args, const char *kind,
+		   struct cni_err *err) CNI_MUST_USE;
+
 /*
  * The interface of the first default route of the main table (IPv4 first, then IPv6) in
  * sock's namespace, as the reference's default master: *ret (NL_IFNAMSIZ bytes). Routes

@@ -5,8 +5,13 @@
 #include "net/nl.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+#include <sys/wait.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <linux/if.h>
@@ -21,6 +26,7 @@
 #include <libmnl/libmnl.h>
 
 #include "ifname.h"
+#include "net/netns.h"
 #include "sleep.h"
 
 _Static_assert(NL_IFNAMSIZ == IFNAMSIZ, "NL_IFNAMSIZ must match IFNAMSIZ");
@@ -147,6 +153,38 @@ static void parse_af_spec(const struct nlattr *nest, struct nl_link *l)
 	}
 }
 
+/* IFLA_PROP_LIST: the IFLA_ALT_IFNAME names, packed into l->altnames as far as they fit. */
+static void parse_prop_list(const struct nlattr *nest, struct nl_link *l)
+{
+	const struct nlattr *a;
+	size_t used = 0;
+
+	mnl_attr_for_each_nested (a, nest) {
+		const char *name;
+		size_t n;
+
+		if (mnl_attr_get_type(a) != IFLA_ALT_IFNAME)
+			continue;
+		name = mnl_attr_get_payload(a);
+		n = strnlen(name, mnl_attr_get_payload_len(a));
+		/* The name, its NUL, and the empty name that ends the list. */
+		if (!n || used + n + 2 > sizeof(l->altnames))
+			continue;
+		memcpy(l->altnames + used, name, n);
+		used += n;
+		l->altnames[used++] = '\0';
+	}
+	l->altnames[used] = '\0';
+}
+
+bool nl_link_has_altname(const struct nl_link *l, const char *name)
+{
+	for (const char *p = l->altnames; *p; p += strlen(p) + 1)
+		if (strcmp(p, name) == 0)
+			return true;
+	return false;
+}
+
 int nl_link_parse(const struct nlmsghdr *nlh, struct nl_link *ret, struct cni_err *err)
 {
 	const struct nlattr *tb[IFLA_MAX + 1];
@@ -195,6 +233,8 @@ int nl_link_parse(const struct nlmsghdr *nlh, struct nl_link *ret, struct cni_er
 		parse_brport(tb[IFLA_PROTINFO], &l);
 	if (tb[IFLA_AF_SPEC] && ifi->ifi_family != AF_BRIDGE)
 		parse_af_spec(tb[IFLA_AF_SPEC], &l);
+	if (tb[IFLA_PROP_LIST])
+		parse_prop_list(tb[IFLA_PROP_LIST], &l);
 	*ret = l;
 	return 0;
 }
@@ -564,6 +604,122 @@ int nl_link_del_by_name(struct nl_sock *sock, const char *name, struct cni_err *
 	return link_del(sock, 0, name, err);
 }
 
+/* What the deleting child reports to nl_link_del_unlisted(). */
+struct unlist_result {
+	int r;		    /* nl_link_del()'s return */
+	struct cni_err err; /* its error */
+};
+
+/* The child of nl_link_del_unlisted(): delete ifindex in netns_fd, report on res_fd. Its
+ * stdio goes to /dev/null and every other fd is closed, so that neither the runtime's read of
+ * the plugin's output nor a lock the plugin holds waits for it. */
+static _Noreturn void unlist_child(int netns_fd, int ifindex, int res_fd)
+{
+	struct unlist_result res = {0};
+	struct nl_sock *sock = NULL;
+	int null = open("/dev/null", O_RDWR);
+	int keep_lo = netns_fd < res_fd ? netns_fd : res_fd;
+	int keep_hi = netns_fd < res_fd ? res_fd : netns_fd;
+
+	for (int fd = 0; fd < 3; fd++)
+		if (null >= 0 && null != fd)
+			dup2(null, fd);
+	if (keep_lo > 3)
+		close_range(3, (unsigned int)keep_lo - 1, 0);
+	if (keep_hi > keep_lo + 1)
+		close_range((unsigned int)keep_lo + 1, (unsigned int)keep_hi - 1, 0);
+	close_range((unsigned int)keep_hi + 1, ~0U, 0);
+	if (setns(netns_fd, CLONE_NEWNET) < 0)
+		res.r = cni_err_errno(&res.err, CNI_ERR_INTERNAL, errno, "failed to enter netns");
+	else if ((res.r = nl_open(&sock, &res.err)) == 0)
+		res.r = nl_link_del(sock, ifindex, &res.err);
+	(void)!write(res_fd, &res, sizeof(res));
+	_exit(0);
+}
+
+/* True when the datagram in buf (n bytes) says ifindex was deleted. */
+static bool saw_dellink(const char *buf, ssize_t n, int ifindex)
+{
+	const struct nlmsghdr *nlh = (const struct nlmsghdr *)buf;
+	int len = (int)n;
+
+	for (; mnl_nlmsg_ok(nlh, len); nlh = mnl_nlmsg_next(nlh, &len)) {
+		const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
+
+		if (nlh->nlmsg_type == RTM_DELLINK &&
+		    nlh->nlmsg_len >= NLMSG_LENGTH(sizeof(*ifi)) && ifi->ifi_index == ifindex)
+			return true;
+	}
+	return false;
+}
+
+int nl_link_del_unlisted(int netns_fd, int ifindex, struct cni_err *err)
+{
+	_cleanup_nl_close_ struct nl_sock *mon = NULL;
+	struct unlist_result res;
+	int group = RTNLGRP_LINK, pfd[2], r;
+	struct pollfd fds[2];
+	ssize_t got;
+	pid_t pid;
+
+	r = nl_ifindex_check(ifindex, err);
+	if (r < 0)
+		return r;
+	/* Subscribed before the delete is sent, so its notification cannot be missed. */
+	r = nl_open_in_netns(netns_fd, &mon, err);
+	if (r < 0)
+		return r;
+	if (mnl_socket_setsockopt(mon->mnl, NETLINK_ADD_MEMBERSHIP, &group, sizeof(group)) < 0)
+		return link_del(mon, ifindex, NULL, err);
+	if (pipe2(pfd, O_CLOEXEC) < 0)
+		return link_del(mon, ifindex, NULL, err);
+	pid = fork();
+	if (pid < 0) {
+		close(pfd[0]);
+		close(pfd[1]);
+		return link_del(mon, ifindex, NULL, err);
+	}
+	if (pid == 0)
+		unlist_child(netns_fd, ifindex, pfd[1]);
+	close(pfd[1]);
+	fds[0] = (struct pollfd){.fd = mnl_socket_get_fd(mon->mnl), .events = POLLIN};
+	fds[1] = (struct pollfd){.fd = pfd[0], .events = POLLIN};
+	for (;;) {
+		ssize_t n;
+
+		if (poll(fds, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break; /* cannot wait for the notification: wait for the child */
+		}
+		if (fds[0].revents) {
+			n = recv(fds[0].fd, mon->buf, NL_RECV_BUF_SIZE, MSG_DONTWAIT);
+			if (n > 0 && saw_dellink(mon->buf, n, ifindex)) {
+				/* Out of the namespace: the child finishes the kernel's wait. */
+				close(pfd[0]);
+				return 0;
+			}
+			if (n < 0 && errno != EAGAIN && errno != EINTR)
+				fds[0].fd = -1; /* e.g. ENOBUFS: the child's answer decides */
+		}
+		if (fds[1].revents)
+			break;
+	}
+	/* The child answered first (a refusal, or a delete done before its notification was
+	 * read), or the notification cannot be waited for: its answer decides. */
+	got = read(pfd[0], &res, sizeof(res));
+	close(pfd[0]);
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	if (got != (ssize_t)sizeof(res))
+		return cni_err_set_errno(err, CNI_ERR_INTERNAL, ECHILD,
+					 "the process deleting link %d ended without an answer",
+					 ifindex);
+	if (res.r < 0)
+		*err = res.err;
+	return res.r;
+}
+
 struct nlmsghdr *nl_link_build_flags(void *buf, int ifindex, unsigned int change,
 				     unsigned int flags)
 {
@@ -726,6 +882,38 @@ int nl_link_set_alias(struct nl_sock *sock, int ifindex, const char *alias, stru
 				err);
 }
 
+int nl_link_build_altname(void *buf, int ifindex, const char *name, bool add,
+			  struct nlmsghdr **ret_nlh, struct cni_err *err)
+{
+	struct nlmsghdr *nlh;
+	struct nlattr *list;
+	int r;
+
+	r = nl_ifindex_check(ifindex, err);
+	if (r < 0)
+		return r;
+	if (!name[0] || strlen(name) >= NL_ALTNAME_MAX)
+		return cni_err_set_errno(err, CNI_ERR_INTERNAL, EINVAL,
+					 "invalid alternative interface name '%s'", name);
+	nlh = nl_msg_init(buf, add ? RTM_NEWLINKPROP : RTM_DELLINKPROP, 0);
+	put_ifinfo(nlh, AF_UNSPEC, ifindex);
+	list = mnl_attr_nest_start(nlh, IFLA_PROP_LIST | NLA_F_NESTED);
+	mnl_attr_put_strz(nlh, IFLA_ALT_IFNAME, name);
+	mnl_attr_nest_end(nlh, list);
+	*ret_nlh = nlh;
+	return 0;
+}
+
+int nl_link_altname(struct nl_sock *sock, int ifindex, const char *name, bool add,
+		    struct cni_err *err)
+{
+	char buf[NL_MSG_BUF_SIZE];
+	struct nlmsghdr *nlh;
+
+	return nl_request_built(sock, nl_link_build_altname(buf, ifindex, name, add, &nlh, err),
+				buf, err);
+}
+
 struct nlmsghdr *nl_link_build_brport(void *buf, const struct nl_brport_req *req)
 {
 	struct nlmsghdr *nlh = nl_msg_init(buf, RTM_SETLINK, 0);
@@ -885,4 +1073,15 @@ int nl_link_set_txqlen(struct nl_sock *sock, int ifindex, uint32_t txqlen, struc
 	char buf[NL_MSG_BUF_SIZE];
 
 	return nl_request(sock, nl_link_build_txqlen(buf, ifindex, txqlen), err);
+}
+
+int nl_link_del_name_unlisted(struct nl_sock *sock, int netns_fd, const char *name,
+			      struct cni_err *err)
+{
+	struct nl_link l;
+	int r = nl_link_get_by_name(sock, name, &l, err);
+
+	if (r < 0)
+		return r;
+	return nl_link_del_unlisted(netns_fd, l.index, err);
 }

@@ -28,6 +28,12 @@
 /* Longest link alias, with its NUL (the kernel's IFALIASZ). */
 #define NL_ALIAS_MAX 256
 
+/* Longest alternative name, with its NUL (the kernel's ALTIFNAMSIZ). */
+#define NL_ALTNAME_MAX 128
+
+/* Room for the alternative names kept in struct nl_link, packed (see altnames). */
+#define NL_ALTNAMES_SIZE 256
+
 /* ---- links (nl_link.c) ---------------------------------------------------------------- */
 
 /* Unless a comment says more, the executing functions of this part and the next two return 0,
@@ -62,6 +68,9 @@ struct nl_link {
 	int info_mode;		  /* IFLA_MACVLAN_MODE (MACVLAN_MODE_*) of a macvlan,
 				   * IFLA_IPVLAN_MODE (IPVLAN_MODE_*) of an ipvlan, -1 otherwise */
 	int vlan_id;		  /* IFLA_VLAN_ID of a vlan link, -1 otherwise */
+	char altnames[NL_ALTNAMES_SIZE]; /* IFLA_PROP_LIST's IFLA_ALT_IFNAMEs, each with its
+					  * NUL, one after another, an empty one ending them;
+					  * names that do not fit are left out */
 };
 
 /* Most IFLA_INFO_DATA attributes one nl_link_req carries. */
@@ -166,6 +175,21 @@ int nl_link_set_netns(struct nl_sock *sock, int ifindex, int netns_fd, struct cn
 /* Delete a link by ifindex. -ENODEV when absent. */
 int nl_link_del(struct nl_sock *sock, int ifindex, struct cni_err *err);
 
+/*
+ * Delete the link ifindex of the namespace netns_fd and return as soon as the kernel has
+ * taken it out of that namespace (its RTM_DELLINK notification: name free, addresses and
+ * routes gone), leaving the kernel's final wait for the device's last users (an RCU barrier,
+ * tens of milliseconds, that a plain delete waits for) to a child process with no stdio and
+ * no other fds. -ENODEV when absent; other refusals as nl_link_del(). Where the notification
+ * cannot be had, it waits for the delete itself.
+ */
+int nl_link_del_unlisted(int netns_fd, int ifindex, struct cni_err *err);
+
+/* nl_link_del_unlisted() of the link name of sock's namespace, netns_fd (looked up through
+ * sock). -ENODEV when absent. */
+int nl_link_del_name_unlisted(struct nl_sock *sock, int netns_fd, const char *name,
+			      struct cni_err *err);
+
 /* Delete a link by name. -ENODEV when absent. */
 int nl_link_del_by_name(struct nl_sock *sock, const char *name, struct cni_err *err);
 
@@ -185,6 +209,17 @@ int nl_link_set_mac(struct nl_sock *sock, int ifindex, const uint8_t *mac, size_
 /* Set the alias (IFLA_IFALIAS) of ifindex; "" clears it. -EINVAL when it does not fit
  * NL_ALIAS_MAX or ifindex is not above 0. */
 int nl_link_set_alias(struct nl_sock *sock, int ifindex, const char *alias, struct cni_err *err);
+
+/* True when l has the alternative name name (IFLA_ALT_IFNAME). */
+bool nl_link_has_altname(const struct nl_link *l, const char *name);
+
+/* Add (add true, RTM_NEWLINKPROP) or remove (RTM_DELLINKPROP) the alternative name name of
+ * ifindex. -EEXIST when adding a name some link of the namespace has (as name or
+ * alternative name), -ENODATA (or -ENOENT) when removing a name the link lacks, -EINVAL
+ * for an empty name or one of NL_ALTNAME_MAX bytes or more, -EOPNOTSUPP on kernels without
+ * alternative names (before 5.5). */
+int nl_link_altname(struct nl_sock *sock, int ifindex, const char *name, bool add,
+		    struct cni_err *err);
 
 /* Enslave ifindex to master_index (a bridge); master_index 0 = nomaster. */
 int nl_link_set_master(struct nl_sock *sock, int ifindex, int master_index, struct cni_err *err);
@@ -240,6 +275,8 @@ int nl_link_build_name(void *buf, int ifindex, const char *name, struct nlmsghdr
 		       struct cni_err *err);
 int nl_link_build_alias(void *buf, int ifindex, const char *alias, struct nlmsghdr **ret_nlh,
 			struct cni_err *err);
+int nl_link_build_altname(void *buf, int ifindex, const char *name, bool add,
+			  struct nlmsghdr **ret_nlh, struct cni_err *err);
 int nl_link_build_del(void *buf, int ifindex, const char *name, struct nlmsghdr **ret_nlh,
 		      struct cni_err *err);
 struct nlmsghdr *nl_link_build_flags(void *buf, int ifindex, unsigned int change,

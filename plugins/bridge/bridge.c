@@ -727,7 +727,6 @@ int bridge_cmd_add(const struct cni_cmd_args *args, char **ret_out, struct cni_e
 	struct nl_link br, host, cont, l;
 	uint8_t mac_bytes[6], *mac = NULL;
 	char mac_s[HWADDR_TEXT_MAX], br_mac[HWADDR_TEXT_MAX], host_mac[HWADDR_TEXT_MAX];
-	struct cni_err rb = {0};
 
 	if (bridge_conf_load(args, &c.conf, err) < 0)
 		return cni_err_ret(err);
@@ -820,11 +819,8 @@ int bridge_cmd_add(const struct cni_cmd_args *args, char **ret_out, struct cni_e
 	return 0;
 
 undo_ipam:
-	/* The original error is what the runtime needs; a failed rollback is a warning. */
-	if (ipam && delegate_exec(c.conf->ipam_type, "DEL", args, args->stdin_data, args->stdin_len,
-				  NULL, &rb) < 0)
-		cni_warn_err(c.log, &rb,
-			     "could not release the IPAM reservation after the failed ADD");
+	if (ipam)
+		delegate_undo_add(c.conf->ipam_type, args);
 undo_veth:
 	undo_link(&c, host.name);
 	return cni_err_ret(err);

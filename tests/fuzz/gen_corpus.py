@@ -102,6 +102,20 @@ BANDWIDTH = [
     {"type": "bandwidth", "ingressRate": None, "unshapedSubnets": ["10.0.0.0/8"]},
 ]
 
+MACVLAN = [
+    {"type": "macvlan", "master": "eth0", "mode": "bridge", "mtu": 1500,
+     "mac": "0a:58:0a:01:01:05", "bcqueuelen": 100, "linkInContainer": False,
+     "acceptRA": True, "runtimeConfig": {"mac": "0a:58:0a:01:01:06"},
+     "ipam": {"type": "host-local", "subnet": "192.168.1.0/24",
+              "rangeStart": "192.168.1.100", "rangeEnd": "192.168.1.200",
+              "gateway": "192.168.1.1", "routes": [{"dst": "0.0.0.0/0"}]},
+     "dns": {"nameservers": ["192.168.1.1"]}},
+    {"type": "macvlan", "master": "", "mode": "passthru", "ipam": {},
+     "prevResult": {"cniVersion": "1.0.0", "interfaces": [{"name": "eth1"}]}},
+    {"type": "macvlan", "master": "eth0", "linkInContainer": True, "mode": "vepa",
+     "mtu": -1, "ipam": {"type": "dhcp"}},
+]
+
 STATIC = [
     {"type": "bridge", "ipam": {"type": "static", "addresses": [
         {"address": "10.10.0.1/24", "gateway": "10.10.0.254"},
@@ -111,6 +125,36 @@ STATIC = [
         "dns": {"nameservers": ["8.8.8.8"], "domain": "example.com", "search": ["example.com"]}},
      "args": {"cni": {"ips": ["10.10.0.9/24"]}},
      "runtimeConfig": {"ips": ["10.10.0.8/24", "fd00::8/64"]}},
+]
+
+HOSTDEV = [
+    {"type": "host-device", "device": "eth1", "DPDKMode": False,
+     "ipam": {"type": "static", "addresses": [{"address": "10.9.0.2/24"}]},
+     "dns": {"nameservers": ["10.9.0.1"], "search": ["example.com"]}, "acceptRA": True},
+    {"type": "host-device", "hwaddr": "aa:bb:cc:dd:ee:ff"},
+    {"type": "host-device", "kernelpath": "/sys/devices/pci0000:00/0000:00:1f.6/../../x"},
+    {"type": "host-device", "pciBusID": "0000:3d:00.1", "deviceID": "0000:3d:00.1",
+     "capabilities": {"deviceID": True}},
+    {"type": "host-device", "runtimeConfig": {"deviceID": "mlx5_core.sf.2"}},
+    {"type": "host-device", "device": "net1", "hwaddr": "zz",
+     "prevResult": {"cniVersion": "1.0.0", "interfaces": [
+         {"name": "eth0", "mac": "02:00:00:00:00:01", "sandbox": "/run/netns/x"}]}},
+]
+
+TAP = [
+    {"type": "tap", "mac": "00:11:22:33:44:55", "mtu": 1500,
+     "selinuxcontext": "system_u:system_r:container_t:s0", "multiQueue": True, "owner": 0,
+     "group": 0, "bridge": "br1", "runtimeConfig": {"mac": "02:11:22:33:44:56"},
+     "args": {"cni": {}}, "dns": {"nameservers": ["10.1.1.1"]}},
+    {"type": "tap", "owner": 4294967295, "acceptRA": True,
+     "ipam": {"type": "host-local", "subnet": "10.1.1.0/24"}, "prevResult": PREV_RESULT},
+]
+
+DUMMY = [
+    {"type": "dummy", "ipam": {"type": "host-local", "subnet": "10.1.2.0/24"}},
+    {"type": "dummy", "acceptRA": False, "dns": {"nameservers": ["10.1.2.1"]},
+     "ipam": {"type": "static", "addresses": [{"address": "10.1.2.9/32"}]},
+     "prevResult": PREV_RESULT},
 ]
 
 IPVLAN = [
@@ -230,7 +274,8 @@ def hand(out):
             name = "%s-%d-%s" % (base, i, t)
             data = dump(c)
             add("skel", name, skel_input("ADD", data))
-            if t in ("bridge", "portmap", "tuning", "bandwidth", "ipvlan", "vlan"):
+            if t in ("bridge", "portmap", "tuning", "bandwidth", "macvlan", "dummy", "tap",
+                     "ipvlan", "vlan"):
                 add(t, name, data if t != "portmap" else b"\x00" + data)
             ipam = p.get("ipam", {}).get("type")
             if ipam == "host-local":
@@ -247,16 +292,27 @@ def hand(out):
     add("tuning", "backup", b'{\n "mac": "c2:b0:57:49:47:f1",\n "promisc": false,\n'
         b' "mtu": 1500,\n "allmulti": false,\n "txQLen": 1000\n}')
     add("tuning", "regex", b"^net\\.ipv4\\.conf\\.[^.]+\\.(?i:arp)_\\d+$")
+    for i, p in enumerate(TAP):
+        add("tap", "example-%d" % i, dump(netconf(p)) + ARGS_SEP +
+            b"IgnoreUnknown=1;MAC=0a:00:00:00:00:07")
+    for i, p in enumerate(DUMMY):
+        add("dummy", "example-%d" % i, dump(netconf(p)))
     for i, p in enumerate(IPVLAN):
         add("ipvlan", "example-%d" % i, dump(netconf(p)))
     for i, p in enumerate(VLAN):
         add("vlan", "example-%d" % i, dump(netconf(p)))
     for i, p in enumerate(BANDWIDTH):
         add("bandwidth", "example-%d" % i, dump(netconf(p)))
+    for i, p in enumerate(MACVLAN):
+        add("macvlan", "example-%d" % i, dump(netconf(p)) + ARGS_SEP +
+            b"IgnoreUnknown=1;K8S_POD_NAME=p;MAC=0a:58:0a:01:01:07")
     add("bandwidth", "alias", b"cni-bandwidth fuzznet 0123456789abcdef")
     for i, p in enumerate(STATIC):
         add("static", "example-%d" % i, dump(netconf(p)) + ARGS_SEP +
             b"IgnoreUnknown=1;IP=10.10.0.7/24,fd00::7/64;GATEWAY=10.10.0.254")
+    for i, p in enumerate(HOSTDEV):
+        add("hostdev", "example-%d" % i, dump(netconf(p)) + ARGS_SEP +
+            b"IgnoreUnknown=true;K8S_POD_NAMESPACE=default;K8S_POD_NAME=p")
     for i, p in enumerate(HOSTLOCAL):
         add("hostlocal_conf", "example-%d" % i, dump(netconf(p)) + ARGS_SEP +
             b"IgnoreUnknown=1;IP=10.1.2.10,2001:db8:1::10")
@@ -309,7 +365,8 @@ exec "%(bin)s/$(basename "$0")" < "$f.in"
 
 TARGET_OF = {"bridge": "bridge", "portmap": "portmap", "tuning": "tuning",
              "bandwidth": "bandwidth", "host-local": "hostlocal_conf", "static": "static",
-             "ipvlan": "ipvlan", "vlan": "vlan"}
+             "macvlan": "macvlan", "dummy": "dummy", "tap": "tap",
+             "host-device": "hostdev", "ipvlan": "ipvlan", "vlan": "vlan"}
 
 
 def capture(bin_dir, out):
@@ -332,7 +389,10 @@ def capture(bin_dir, out):
             if not fn.endswith(".in"):
                 continue
             stem = fn[:-3]
-            plugin = stem.split("-")[0] if not stem.startswith("host-local") else "host-local"
+            plugin = stem.split("-")[0]
+            for name in ("host-local", "host-device"):
+                if stem.startswith(name + "-"):
+                    plugin = name
             with open(os.path.join(got, fn), "rb") as f:
                 data = f.read()
             try:

@@ -120,6 +120,7 @@ KERNEL_FEATURES = {
     "ipvlan": [_PARENT, "ip link add link kfp0 name kfiv type ipvlan mode l2"],
     "macvlan": [_PARENT, "ip link add link kfp0 name kfmv type macvlan mode bridge"],
     "vrf": ["ip link add kfvrf type vrf table 1001"],
+    "tun": ["test -c /dev/net/tun", "ip tuntap add mode tap name kftap"],
 }
 _kernel_probe = {}
 

@@ -429,6 +429,34 @@ class CrioBridgeTest(ConfigTest):
                                  [a4, b4, a6, b6])
 
 
+class MacvlanConfigTest(ConfigTest):
+    """81-macvlan.conflist: macvlan containers on the node's uplink, addresses of the
+    uplink's own LAN, the LAN's router as their default gateway."""
+
+    plugins = ("cnitool", "macvlan", "host-local")
+
+    def test_macvlan_lan(self):
+        cnitest.require_kernel(self, "macvlan", what="the macvlan config cannot be attached")
+        self.install("81-macvlan.conflist")
+        a, b = self.netns("cnicfg-c"), self.netns("cnicfg-c")
+        ra, rb = self.add(a), self.add(b)
+        a4, b4 = self.addr(ra), self.addr(rb)
+        self.assertEqual((a4, b4), ("192.0.2.100", "192.0.2.101"))
+        link = a.json("ip -j -d link show dev eth0")[0]
+        self.assertEqual(link["linkinfo"]["info_kind"], "macvlan")
+        self.assertEqual(ra["interfaces"][0]["mac"], link["address"])
+        self.assertIn("default via 192.0.2.254", a.sh("ip -4 route"))
+        # the LAN's host and the other container answer, through the node's uplink
+        self.serve_http(self.outside, 8000, echo_client=True)
+        self.assertEqual(a.sh("curl -s -m30 http://192.0.2.254:8000/"), a4 + "\n")
+        a.sh("ping -c1 -W30 %s" % b4)
+        self.tool(["check", "macvlan-lan", a.path])
+        self.delete(a)
+        self.delete(b)
+        self.assert_nothing_left([self.container_id(a), self.container_id(b)], [a4, b4])
+        self.assertEqual(self.node.sh("ip -o link show type macvlan"), "")
+
+
 class KubeletTunedTest(ConfigTest):
     """70-kubelet-tuned.conflist: bridge, host-local, portmap, tuning and bandwidth."""
 
@@ -517,6 +545,95 @@ class LoopbackTest(ConfigTest):
         self.conf = lo_conf
         self.delete(a)
         self.assertNotIn("UP", a.json("ip -j link show dev lo")[0]["flags"])
+        self.assert_nothing_left([self.container_id(a)], [a4])
+
+
+class HostDeviceTest(ConfigTest):
+    """82-host-device.conflist: a second NIC of the node (eth1, on a storage network)
+    given to one container as its net1, as Multus attaches a secondary network; back to the
+    node on DEL, then to the next container."""
+
+    plugins = ("cnitool", "host-device", "host-local")
+
+    def test_host_device(self):
+        self.install("82-host-device.conflist")
+        self.node.sh("ip link add eth1 type veth peer name eth1 netns %s && "
+                     "ip link set eth1 up" % self.outside.name)
+        self.outside.sh("ip addr add 198.51.100.254/24 dev eth1 && ip link set eth1 up && "
+                        "ip addr add 203.0.113.1/24 dev lo")
+        mac = self.node.json("ip -j link show dev eth1")[0]["address"]
+        env = {"CNI_IFNAME": "net1", "CNI_ARGS": "IgnoreUnknown=true;K8S_POD_NAMESPACE=db;"
+               "K8S_POD_NAME=db-0"}
+        # host-local hands out the range round robin.
+        for name, addr in (("cnicfg-a", "198.51.100.10/24"), ("cnicfg-b", "198.51.100.11/24")):
+            c = self.netns(name)
+            r = self.add(c, env)
+            self.assertEqual(r["interfaces"], [{"name": "net1", "mac": mac,
+                                                "sandbox": c.path}])
+            self.assertEqual(r["ips"][0]["address"], addr)
+            self.assertEqual(c.json("ip -j link show dev net1")[0]["ifalias"], "eth1")
+            self.assertEqual(self.node.sh("ip -o link show dev eth1 2>/dev/null || true"), "")
+            c.sh("ping -c1 -W30 203.0.113.1")
+            self.tool(["check", "storage-net", c.path], env)
+            self.delete(c, env)
+            l = self.node.json("ip -j link show dev eth1")[0]
+            self.assertEqual((l["address"], l.get("ifalias", "")), (mac, ""))
+            self.assertNotIn("UP", l["flags"])
+            self.assertEqual([x["ifname"] for x in c.json("ip -j link show")], ["lo"])
+            self.node.sh("ip link set eth1 up")
+        self.assert_nothing_left(shared=("eth1",))
+
+
+class TapVMTest(ConfigTest):
+    """91-tap-vm.conflist: a multiqueue tap a VM's hypervisor (uid/gid 107) attaches to."""
+
+    plugins = ("cnitool", "tap", "host-local")
+
+    def test_tap_vm(self):
+        cnitest.require_kernel(self, "tun", what="the tap plugin makes tun devices")
+        from test_tap import RESPONDER
+        self.install("91-tap-vm.conflist")
+        a = self.netns("cnicfg-c")
+        r = self.add(a)
+        a4 = self.addr(r)
+        self.assertTrue(a4.startswith("10.93.0."))
+        data = a.json("ip -d -j link show dev eth0")[0]["linkinfo"]["info_data"]
+        self.assertEqual((data["type"], data["multi_queue"]), ("tap", True))
+        self.assertEqual((data["user"], data["group"]), (107, 107))
+        self.assertIn("default via 10.93.0.1", a.sh("ip -4 route"))
+        # The hypervisor's side: a reader answering for the gateway.
+        p = subprocess.Popen(["nsenter", "--net=" + a.path, sys.executable, "-c", RESPONDER,
+                              "eth0", "10.93.0.1", "multi_queue"], stdout=subprocess.PIPE,
+                             text=True)
+        self.servers.append(p)
+        self.assertEqual(p.stdout.readline(), "attached\n")
+        a.sh("ping -c1 -W30 10.93.0.1")
+        self.tool(["check", self.conf["name"], a.path])
+        self.delete(a)
+        self.assertEqual(a.sh("ip -o link show dev eth0 2>/dev/null", check=False), "")
+        self.assert_nothing_left([self.container_id(a)], [a4])
+
+
+class DummyConfigTest(ConfigTest):
+    """92-dummy.conflist: a dummy link holding a local address in the container (the node's
+    own eth0 is no obstacle: the link is made inside the container)."""
+
+    plugins = ("cnitool", "dummy", "host-local")
+
+    def test_dummy(self):
+        cnitest.require_kernel(self, "dummy", what="the dummy plugin makes dummy links")
+        self.install("92-dummy.conflist")
+        a = self.netns("cnicfg-c")
+        r = self.add(a)
+        self.assertEqual(r["cniVersion"], "1.1.0")
+        a4 = self.addr(r)
+        self.assertTrue(a4.startswith("10.94.0."))
+        link = a.json("ip -d -j link show dev eth0")[0]
+        self.assertEqual(link["linkinfo"]["info_kind"], "dummy")
+        a.sh("ping -c1 -W30 %s" % a4)
+        self.tool(["check", self.conf["name"], a.path])
+        self.delete(a)
+        self.assertEqual(a.sh("ip -o link show dev eth0 2>/dev/null", check=False), "")
         self.assert_nothing_left([self.container_id(a)], [a4])
 
 

@@ -3,9 +3,9 @@
 DEL (strace --inject), in namespaces of its own: bridge (with host-local and ipMasq, and
 with static), host-local alone, portmap (tcp and udp mappings), and tuning, bandwidth and
 firewall (after bridge and host-local, with the nftables and the iptables masquerade) and
-loopback as a runtime runs them in a conflist, ipvlan and vlan with host-local (where the
-kernel has them). After each kill the runtime's DEL must
-succeed and leave no veth, reservation, temp file, nftables or iptables rule, portmap
+loopback as a runtime runs them in a conflist, and macvlan, tap, dummy, ipvlan and vlan
+with host-local (dummy, ipvlan and vlan where the kernel has them). After each kill the
+runtime's DEL must succeed and leave no veth, reservation, temp file, nftables or iptables rule, portmap
 marker, tuning state file, ifb device or qdisc, and the victim's DEL must put back the
 links it changed; the next ADD must work. The kill points are the sweep's
 (tests/stress/kill_sweep.py, all of them in `make stress-kill`), the same ones on every
@@ -25,7 +25,7 @@ import kill_sweep  # noqa: E402
 SAMPLE = 60
 TOOLS = ("strace", "nft", "ip", "tc", "nsenter")
 PLUGINS = ("bridge", "host-local", "portmap", "static", "tuning", "bandwidth", "firewall",
-           "loopback", "ipvlan", "vlan")
+           "loopback", "macvlan", "tap", "dummy", "host-device", "ipvlan", "vlan")
 
 
 class TestKillInjection(CNITestCase):
@@ -49,13 +49,18 @@ class TestKillInjection(CNITestCase):
                 "firewall": (("nft rule", "CNI-FORWARD"),),
                 "firewall-iptables": (("nft rule", "CNI-FORWARD"),),
                 "loopback": (("link lo not put back", "UP"),),
-                "ipvlan": (("reservation", ""), ("container interface eth0", "")),
-                "vlan": (("reservation", ""), ("container interface eth0", ""))}
+                "macvlan": (("reservation", ""), ("container link eth0", "")),
+                "tap": (("reservation", ""), ("container link eth0", "")),
+                "dummy": (("reservation", ""), ("container link eth0", "")),
+                "host-device": (("reservation", ""), ("device khd0 not in the node", ""),
+                                ("container link eth0", "")),
+                "ipvlan": (("reservation", ""), ("container link eth0", "")),
+                "vlan": (("reservation", ""), ("container link eth0", ""))}
         self.assertEqual(sorted(want), sorted(kill_sweep.SCENARIOS))
         for name, kinds in want.items():
             with self.subTest(scenario=name):
-                if kill_sweep.kernel_lacks(name):
-                    self.skipTest(kill_sweep.kernel_lacks(name))
+                if kill_sweep.SCENARIOS[name].kernel:
+                    cnitest.require_kernel(self, kill_sweep.SCENARIOS[name].kernel)
                 left = kill_sweep.probe(os.path.abspath(BIN), name)
                 for kind, text in kinds:
                     self.assertTrue(any(l.startswith(kind) and text in l for l in left),

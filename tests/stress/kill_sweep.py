@@ -27,15 +27,18 @@ chain's last plugin:
               bridge + host-local (ipMasq, iptables backend), then firewall with
               ingressPolicy same-bridge (the isolation chains)
   loopback    loopback alone, in a container whose lo is down
-
-and the plugins that put one link into the container, on a master (a veth) in the node,
-with host-local; the victim is the plugin or the host-local it runs (through a wrapper):
-
-  ipvlan      ipvlan (mode l2) on the master
-  vlan        vlan (VLAN id 7) on the master
-
-Scenarios that need a kernel feature this kernel lacks (ipvlan, 802.1Q) are skipped with
-the reason (make check-vm's kernel has them).
+  macvlan     macvlan of a veth master in the node with host-local (delegated), ADD and
+              DEL; the victim is macvlan, the host-local it runs, or both
+  tap         tap with host-local (delegated), MTU, MAC, multiqueue and owner: no link
+              but lo may be left in the container (the tap or its temporary name)
+  dummy       dummy with host-local, likewise (skipped, with the reason, on a kernel
+              without dummy links)
+  host-device host-device + host-local: the node's veth end khd0 moved into the container
+              as eth0 and back; the victim is host-device or the host-local it runs
+  ipvlan      ipvlan (mode l2) on macvlan's veth master, likewise (skipped, with the
+              reason, on a kernel without ipvlan)
+  vlan        vlan (VLAN id 7) on that master, likewise (skipped on a kernel without
+              802.1Q)
 
 The cached result DEL is given is the full chain's after a successful ADD; after a killed
 ADD it is the result of the plugins before the victim (the prevResult the victim got,
@@ -243,7 +246,7 @@ class Scenario:
     plugin = None
     victims = ()
     bridged = False  # a bridge of the scenario gives the container a veth pair
-    kernel = None  # a cnitest.KERNEL_FEATURES name the scenario needs
+    kernel = None    # the kernel feature it needs (a cnitest.KERNEL_FEATURES key), if any
 
     def __init__(self, lab):
         self.lab = lab
@@ -401,6 +404,86 @@ class PortmapScenario(Scenario):
                                         "interface": 0}]}}
 
 
+class MacvlanScenario(BridgeScenario):
+    """macvlan with host-local: after DEL no link may be left in the container (neither
+    eth0 nor a temporary name) and no macvlan in the node."""
+    name = "macvlan"
+    plugin = "macvlan"
+    victims = ("macvlan", "host-local", "tree")
+    bridged = False
+
+    def setup(self):
+        super().setup()
+        self.lab.node.sh("ip link add kmv0 type veth peer name kmv1 && "
+                         "ip link set kmv0 up && ip link set kmv1 up")
+
+    def reset(self):
+        for name in self.lab.links(self.lab.ctr):
+            if name != "lo":
+                self.lab.ctr.sh("ip link del %s" % name, check=False)
+
+    def conf(self):
+        return {"cniVersion": "1.0.0", "name": "killmv", "type": "macvlan", "master": "kmv0",
+                "ipam": {"type": "host-local", "subnet": "10.74.0.0/24",
+                         "dataDir": self.lab.data}}
+
+    def problems(self, cid):
+        lab, found = self.lab, super().problems(cid)
+        found += ["container link %s" % n for n in sorted(lab.links(lab.ctr)) if n != "lo"]
+        found += ["node link %s" % n for n in sorted(lab.links(lab.node))
+                  if n not in ("lo", "kmv0", "kmv1")]
+        return found
+
+
+class HostDeviceScenario(BridgeScenario):
+    """The node's veth end khd0 (up, its peer in the node) moved into the container as eth0
+    (moved, renamed and aliased in one request each way). After DEL it must be back in the
+    node under its name, without alias or marker, and nothing of it in the container,
+    whatever step the kill stopped."""
+    name = "host-device"
+    plugin = "host-device"
+    victims = ("host-device", "host-local")
+    bridged = False
+    ipam = "host-local"
+    device = "khd0"
+
+    def setup(self):
+        super().setup()
+        self.make_device()
+
+    def make_device(self):
+        self.lab.node.sh("ip link add %s type veth peer name %sp && ip link set %s up && "
+                         "ip link set %sp up" % ((self.device,) * 4))
+
+    def reset(self):
+        for name in self.lab.links(self.lab.ctr):
+            if name != "lo":
+                self.lab.ctr.sh("ip link del %s" % name, check=False)
+        self.lab.node.sh("ip link del %s" % self.device, check=False)
+        self.lab.node.sh("ip link del %sp" % self.device, check=False)
+        self.make_device()
+
+    def conf(self):
+        return {"cniVersion": "1.0.0", "name": "killhd", "type": "host-device",
+                "device": self.device,
+                "ipam": {"type": "host-local", "subnet": "10.76.0.0/24",
+                         "dataDir": self.lab.data}}
+
+    def problems(self, cid):
+        found = super().problems(cid)
+        l = self.lab.links(self.lab.node).get(self.device)
+        if l is None:
+            found.append("device %s not in the node" % self.device)
+        else:
+            if l.get("ifalias"):
+                found.append("device %s keeps alias %s" % (self.device, l["ifalias"]))
+            found += ["device %s keeps alternative name %s" % (self.device, a)
+                      for a in l.get("altnames", []) if a.startswith("cni-hostdev-")]
+        found += ["container link %s" % n for n in sorted(self.lab.links(self.lab.ctr))
+                  if n != "lo"]
+        return found
+
+
 class ChainScenario(Scenario):
     """The victim (plugin, the chain's last) run after the chain's earlier plugins as a
     runtime runs a conflist. watch names the links, as (namespace attribute of the lab,
@@ -540,75 +623,88 @@ class LoopbackScenario(ChainScenario):
         return [{"cniVersion": "1.0.0", "name": "killlo", "type": "loopback"}]
 
 
-class LinkScenario(BridgeScenario):
-    """A plugin that creates one link on the node's master m0 and moves it into the
-    container as eth0 (under a temporary name "veth" + 8 hex digits until renamed)."""
-    bridged = False
-    ipam = "host-local"
-    subnet = None
+class LinkScenario(Scenario):
+    """An interface plugin that makes one link in the container, host-local delegated: after
+    DEL no link but lo may be left there (the final name or a temporary one)."""
 
     def setup(self):
-        super().setup()
-        self.lab.node.sh("ip link add m0 type veth peer name m0p && ip link set m0 up && "
-                         "ip link set m0p up")
+        os.symlink(os.path.join(self.lab.bin, "host-local"),
+                   os.path.join(self.lab.path, "host-local"))
 
     def reset(self):
-        for ns in (self.lab.node, self.lab.ctr):
-            for name in self.temp_links(ns) + (["eth0"] if ns is self.lab.ctr else []):
-                ns.sh("ip link del %s" % name, check=False)
-
-    def temp_links(self, ns):
-        return [n for n in self.lab.links(ns) if re.match(r"^veth[0-9a-f]{8}$", n)]
-
-    def base_conf(self):
-        return {"cniVersion": "1.0.0", "name": "kill" + self.name, "type": self.plugin,
-                "master": "m0",
-                "ipam": {"type": "host-local", "subnet": self.subnet, "dataDir": self.lab.data}}
+        for name in self.lab.links(self.lab.ctr):
+            if name != "lo":
+                self.lab.ctr.sh("ip link del %s" % name, check=False)
 
     def problems(self, cid):
-        found = super().problems(cid)
-        if "eth0" in self.lab.links(self.lab.ctr):
-            found.append("container interface eth0")
-        found += ["temporary link %s" % n
-                  for ns in (self.lab.node, self.lab.ctr) for n in self.temp_links(ns)]
-        if "m0" not in self.lab.links(self.lab.node):
-            found.append("master m0 gone")
-        return found
+        return super().problems(cid) + ["container link %s" % n for n in
+                                        sorted(self.lab.links(self.lab.ctr)) if n != "lo"]
 
 
-class IpvlanScenario(LinkScenario):
+class TapScenario(LinkScenario):
+    name = "tap"
+    plugin = "tap"
+    victims = ("tap",)
+    kernel = "tun"
+
+    def conf(self):
+        return {"cniVersion": "1.0.0", "name": "killtap", "type": "tap", "mtu": 1400,
+                "mac": "0a:58:0a:4a:00:09", "multiQueue": True, "owner": 4242,
+                "ipam": {"type": "host-local", "subnet": "10.74.0.0/24",
+                         "dataDir": self.lab.data}}
+
+
+class DummyScenario(LinkScenario):
+    name = "dummy"
+    plugin = "dummy"
+    victims = ("dummy",)
+    kernel = "dummy"
+
+    def conf(self):
+        return {"cniVersion": "1.0.0", "name": "killdm", "type": "dummy",
+                "ipam": {"type": "host-local", "subnet": "10.75.0.0/24",
+                         "dataDir": self.lab.data}}
+
+
+class IpvlanScenario(MacvlanScenario):
+    """ipvlan (mode l2) on the veth master with host-local: likewise."""
     name = "ipvlan"
     plugin = "ipvlan"
-    victims = ("ipvlan", "host-local")
+    victims = ("ipvlan", "host-local", "tree")
     kernel = "ipvlan"
-    subnet = "10.70.0.0/24"
 
     def conf(self):
-        return dict(self.base_conf(), mode="l2")
+        return {"cniVersion": "1.0.0", "name": "killiv", "type": "ipvlan", "master": "kmv0",
+                "mode": "l2", "ipam": {"type": "host-local", "subnet": "10.70.0.0/24",
+                                       "dataDir": self.lab.data}}
 
 
-class VlanScenario(LinkScenario):
+class VlanScenario(MacvlanScenario):
+    """vlan (VLAN id 7) on the veth master with host-local: likewise (a VLAN link left
+    anywhere would also hold the id, failing the next ADD)."""
     name = "vlan"
     plugin = "vlan"
-    victims = ("vlan", "host-local")
+    victims = ("vlan", "host-local", "tree")
     kernel = "802.1Q vlan"
-    subnet = "10.71.0.0/24"
 
     def conf(self):
-        return dict(self.base_conf(), vlanId=7)
+        return {"cniVersion": "1.0.0", "name": "killvl", "type": "vlan", "master": "kmv0",
+                "vlanId": 7, "ipam": {"type": "host-local", "subnet": "10.71.0.0/24",
+                                      "dataDir": self.lab.data}}
 
 
 SCENARIOS = {s.name: s for s in (BridgeScenario, HostLocalScenario, PortmapScenario,
                                  StaticScenario, TuningScenario, BandwidthScenario,
                                  FirewallScenario, FirewallIptablesScenario,
-                                 LoopbackScenario, IpvlanScenario, VlanScenario)}
+                                 LoopbackScenario, MacvlanScenario, TapScenario,
+                                 DummyScenario, HostDeviceScenario, IpvlanScenario,
+                                 VlanScenario)}
 
 
-def kernel_lacks(name):
-    """Why the kernel cannot run scenario name (None: it can)."""
-    feature = SCENARIOS[name].kernel
-    why = feature and cnitest.kernel_lacks(feature)
-    return "kernel lacks %s (%s)" % (feature, why) if why else None
+def kernel_skips(names):
+    """The scenarios of names whose kernel feature this kernel lacks, with the reason."""
+    return {n: cnitest.kernel_lacks(SCENARIOS[n].kernel) for n in names
+            if SCENARIOS[n].kernel and cnitest.kernel_lacks(SCENARIOS[n].kernel)}
 
 
 class KillPoint:
@@ -782,9 +878,10 @@ def sweep(bin_dir, names, n_sample=None, jobs=3, log=print, verbose=False):
         raise RuntimeError("strace not installed")
     t0 = time.monotonic()
     labs, scs, found = [], {}, {}
-    for name in [n for n in names if kernel_lacks(n)]:
-        log("skipped %s: %s" % (name, kernel_lacks(name)))
-    names = [n for n in names if not kernel_lacks(n)]
+    skipped = kernel_skips(names)
+    for name, why in sorted(skipped.items()):
+        log("scenario %s skipped: kernel lacks %s (%s)" % (name, SCENARIOS[name].kernel, why))
+    names = [n for n in names if n not in skipped]
 
     def prepare(name):
         lab = Lab(bin_dir, name.replace("-", ""))

@@ -156,6 +156,11 @@ static void test_tmp_name(void)
 	CHECK_INT((int)strlen(a), 12);
 	CHECK(strncmp(a, "veth", 4) == 0 && strspn(a + 4, "0123456789abcdef") == 8);
 	CHECK(strcmp(a, b) != 0);
+	CHECK(iface_is_tmp_name(a));
+	CHECK(!iface_is_tmp_name("veth0123456"));
+	CHECK(!iface_is_tmp_name("veth012345678"));
+	CHECK(!iface_is_tmp_name("vethABCDEF01"));
+	CHECK(!iface_is_tmp_name("eth01234567x"));
 }
 
 /* ---- live ------------------------------------------------------------------------------- */
@@ -337,6 +342,54 @@ static void test_live_configure_and_check(void)
 	OK(nl_link_del(lv.cont, l.index, &err));
 }
 
+static void test_live_del_unlisted(void)
+{
+	struct nl_veth_req veth = {.name = "dv0", .peer_name = "dv1", .peer_netns_fd = -1};
+	struct nl_link l;
+
+	LIVE_REQUIRED();
+	OK(nl_link_add_veth(lv.cont, &veth, &err));
+	OK(nl_link_get_by_name(lv.cont, "dv0", &l, &err));
+	OK(nl_link_del_unlisted(lv.cns, l.index, &err));
+	/* Gone from the namespace the moment it returns, with its peer. */
+	CHECK_INT(nl_link_get_by_index(lv.cont, l.index, &l, &err), -ENODEV);
+	CHECK_INT(nl_link_get_by_name(lv.cont, "dv1", &l, &err), -ENODEV);
+	/* The name is free again at once. */
+	OK(nl_link_add_veth(lv.cont, &veth, &err));
+	OK(nl_link_del_by_name(lv.cont, "dv0", &err));
+	/* A link that is not there: the child's answer, -ENODEV. */
+	CHECK_INT(nl_link_del_unlisted(lv.cns, l.index, &err), -ENODEV);
+	CHECK_INT(nl_link_del_unlisted(lv.cns, 0, &err), -EINVAL);
+}
+
+static void test_live_del_tmp_links(void)
+{
+	struct nl_link_req req = {
+		.kind = "macvlan", .data = {{IFLA_MACVLAN_MODE, 4, 4}}, .n_data = 1};
+	struct nl_link m, l;
+	char names[256];
+
+	LIVE_REQUIRED();
+	OK(nl_link_get_by_name(lv.host, "master0", &m, &err));
+	req.link = m.index;
+	req.has_netns = true;
+	req.netns_fd = lv.cns;
+	/* What a killed ADD leaves (down, temporary name), one that is up, and one named. */
+	req.name = "veth0badf00d";
+	OK(nl_link_add(lv.host, &req, &err));
+	req.name = "veth12345678";
+	OK(nl_link_add(lv.host, &req, &err));
+	OK(nl_link_get_by_name(lv.cont, "veth12345678", &l, &err));
+	OK(nl_link_set_up(lv.cont, l.index, true, &err));
+	req.name = "net1";
+	OK(nl_link_add(lv.host, &req, &err));
+	iface_del_tmp_links(lv.cont, "macvlan", NULL);
+	cont_names(names, sizeof(names));
+	CHECK_STR(names, "lo veth12345678 net1 ");
+	OK(nl_link_del_by_name(lv.cont, "veth12345678", &err));
+	OK(nl_link_del_by_name(lv.cont, "net1", &err));
+}
+
 int main(void)
 {
 	RUN(test_master_from_prev);
@@ -348,6 +401,8 @@ int main(void)
 	RUN(test_live_create_renamed);
 	RUN(test_live_default_route);
 	RUN(test_live_configure_and_check);
+	RUN(test_live_del_unlisted);
+	RUN(test_live_del_tmp_links);
 	nl_close(lv.host);
 	nl_close(lv.cont);
 	if (lv.cns >= 0)
