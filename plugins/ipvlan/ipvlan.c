@@ -2,7 +2,6 @@
 /* The ipvlan plugin's verbs: an ipvlan link on a master, in the container. */
 #include "ipvlan/ipvlan.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <linux/if_link.h>
 #include <stdlib.h>
@@ -129,17 +128,6 @@ static int open_and_find_master(struct ipvlan_ctx *c, bool check, struct nl_link
 	return lookup_master(c, master, err);
 }
 
-/* Release the reservation of a failed ADD; its error is only a warning. */
-static void undo_ipam(const struct ipvlan_ctx *c)
-{
-	struct cni_err e = {0};
-
-	if (delegate_exec(c->conf->ipam_type, "DEL", c->args, c->args->stdin_data,
-			  c->args->stdin_len, NULL, &e) < 0)
-		cni_warn_err(c->log, &e,
-			     "could not release the IPAM reservation after the failed ADD");
-}
-
 /* Remove the link of a failed ADD from the container. */
 static void undo_link(const struct ipvlan_ctx *c, int ifindex)
 {
@@ -215,74 +203,24 @@ int ipvlan_add(const struct cni_cmd_args *args, char **ret_out, struct cni_err *
 
 undo_ipam:
 	if (ipam)
-		undo_ipam(&c);
+		delegate_undo_add(c.conf->ipam_type, args);
 undo_link:
 	undo_link(&c, link.index);
 	return cni_err_ret(err);
 }
 
-/* Whether name is a temporary name of iface_create_renamed(): "veth" and 8 hex digits. */
-static bool is_tmp_name(const char *name)
-{
-	if (strlen(name) != IFACE_TMPNAME_SIZE - 1 || strncmp(name, "veth", 4) != 0)
-		return false;
-	for (const char *p = name + 4; *p; p++)
-		if (!isdigit((unsigned char)*p) && (*p < 'a' || *p > 'f'))
-			return false;
-	return true;
-}
-
-/* Remove the ipvlan links an ADD killed between create and rename left in the container
- * under a temporary name: in the container's namespace only this plugin's ADD makes one.
- * Best effort: a failure is a warning. */
-static void del_tmp_links(const struct ipvlan_ctx *c)
-{
-	_cleanup_free_ struct nl_link *links = NULL;
-	struct cni_err e = {0};
-	size_t n = 0;
-
-	if (nl_link_list_kind(c->cont, "ipvlan", &links, &n, &e) < 0) {
-		cni_warn_err(c->log, &e, "could not list the container's ipvlan links");
-		return;
-	}
-	for (size_t i = 0; i < n; i++) {
-		if (!is_tmp_name(links[i].name))
-			continue;
-		cni_err_clear(&e);
-		if (nl_link_del(c->cont, links[i].index, &e) < 0 && e.sys_errno != ENODEV)
-			cni_warn_err(c->log, &e, "could not remove '%s'", links[i].name);
-		else
-			cni_log(c->log, CNI_LOG_INFO, "removed '%s' left by an interrupted ADD",
-				links[i].name);
-	}
-}
-
 int ipvlan_del(const struct cni_cmd_args *args, char **ret_out, struct cni_err *err)
 {
-	_cleanup_(ctx_clear) struct ipvlan_ctx c = IPVLAN_CTX_INIT(args);
-	int r;
+	_cleanup_(ipvlan_conf_freep) struct ipvlan_conf *conf = NULL;
 
 	(void)ret_out;
-	if (ipvlan_conf_load(args, IPVLAN_LOAD_DEL, &c.conf, err) < 0)
+	if (ipvlan_conf_load(args, IPVLAN_LOAD_DEL, &conf, err) < 0)
 		return cni_err_ret(err);
-	if (c.conf->ipam_type[0] && delegate_exec(c.conf->ipam_type, "DEL", args, args->stdin_data,
-						  args->stdin_len, NULL, err) < 0)
+	if (conf->ipam_type[0] && delegate_exec(conf->ipam_type, "DEL", args, args->stdin_data,
+						args->stdin_len, NULL, err) < 0)
 		return cni_err_ret(err);
-	if (!args->netns[0])
-		return 0;
-	r = netns_open_container(args->netns, NETNS_GONE_OK, &c.netns_fd, &c.cont, err);
-	if (r < 0)
-		return r;
-	if (r == 1)
-		return 0;
-	r = nl_link_del_by_name(c.cont, args->ifname, err);
-	if (r < 0 && r != -ENODEV)
-		return cni_err_prefix(err, "failed to delete \"%s\"", args->ifname);
-	cni_err_clear(err);
-	if (r == 0)
-		cni_log(c.log, CNI_LOG_INFO, "removed '%s'", args->ifname);
-	del_tmp_links(&c);
-	return 0;
+	/* The link, and one an interrupted ADD left under its temporary name. */
+	return iface_del_link(args, "ipvlan", err);
 }
 
 /* The reference's validateCniContainerInterface, in the container. */
