@@ -142,6 +142,11 @@ VM_TIMEOUT ?= 900
 .PHONY: check-vm
 check-vm: $(PROGRAMS) $(VM_UNIT)
 	VM_TIMEOUT=$(VM_TIMEOUT) VM_UNIT="$(VM_UNIT)" sh scripts/vm/check-vm.sh build/vm $(BIN) $(VM_TESTS)
+# Real clients (podman, Multus-style delegates) on ipvlan and 802.1Q vlan, unless the
+# command line or the environment chose the tests.
+ifeq ($(origin VM_TESTS),file)
+VM_TESTS += PodmanIpvlanTest.
+endif
 
 # libFuzzer targets (make fuzz, make fuzz-smoke) and the stress tiers (make stress).
 include tests/fuzz/fuzz.mk

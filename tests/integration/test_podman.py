@@ -42,6 +42,7 @@ class PodmanCase(CNITestCase):
 
     needs_netns = True
     plugins = ()
+    podman_creates_network = False
 
     def setUp(self):
         super().setUp()
@@ -58,6 +59,8 @@ class PodmanCase(CNITestCase):
         self.addCleanup(self.remove_tmp)
         self.node = self.netns("cnipod-node")
         self.net = "cnipod-" + uuid.uuid4().hex[:6]
+        # podman counts its default network as existing: one the test creates is not it.
+        self.default_network = self.net + ("-default" if self.podman_creates_network else "")
         for d in ("net.d", "data", "root", "runroot", "tmp", "varlib", "img/bin", "img/www"):
             os.makedirs(os.path.join(self.t, d))
         self.write_runtime_configs()
@@ -83,7 +86,7 @@ class PodmanCase(CNITestCase):
                     'tmp_dir = "%s/tmp"\n'
                     'static_dir = "%s/root/libpod"\n'
                     'volume_path = "%s/root/volumes"\n'
-                    % (os.path.abspath(BIN), t, self.net, t, t, t, t))
+                    % (os.path.abspath(BIN), t, self.default_network, t, t, t, t))
         with open(os.path.join(t, "storage.conf"), "w") as f:
             f.write('[storage]\ndriver = "vfs"\ngraphroot = "%s/root"\nrunroot = "%s/runroot"\n'
                     % (t, t))
