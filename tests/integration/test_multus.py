@@ -219,9 +219,32 @@ class MultusHostDeviceTest(MultusCase):
         self.assertEqual(err["code"], 999, err)
         self.assertEqual(err["msg"], "runtime config DeviceID 0000:99:00.0 not found or "
                          "unsupported")
+        self.check_nothing_moved()
+
+    def check_nothing_moved(self):
+        """After a failed ADD: the device still on the node, nothing in the pod, and the DEL
+        Multus runs for a failed delegate succeeds (it reads no device selection; the
+        reference's DEL fails with the ADD's error, and the pod cannot be removed)."""
         self.assertEqual(self.pod.sh("ip -o link show dev net1", check=False), "")
         self.assertEqual(self.node.json("ip -j link show dev hostdev0")[0]["operstate"], "UP")
         self.check_primary_untouched()
+        self.tool("del", "hd")
+        self.assertEqual(self.node.json("ip -j link show dev hostdev0")[0]["operstate"], "UP")
+
+    def test_injected_keys_no_pci_device_with_device(self):
+        """`device` set, and Multus' injected `deviceID` and `pciBusID` naming no PCI
+        device: the PCI address still goes through the reference's DPDK driver check, whose
+        error fails the ADD; nothing moved."""
+        self.write("hd", {"cniVersion": "1.0.0", "name": "hd", "plugins": [{
+            "type": "host-device", "device": "hostdev0", "deviceID": "0000:99:00.0",
+            "pciBusID": "0000:99:00.0"}]})
+        p = self.tool("add", "hd", check=False)
+        self.assertEqual(p.returncode, 1, p)
+        err = json.loads(p.stdout)
+        self.assertEqual(err["code"], 999, err)
+        self.assertEqual(err["msg"], "error with host device: lstat "
+                         "/sys/bus/pci/devices/0000:99:00.0: no such file or directory")
+        self.check_nothing_moved()
 
     def test_injected_device_id_with_device(self):
         """A network with a device-plugin resource: Multus injects `deviceID` and
