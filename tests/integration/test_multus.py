@@ -99,6 +99,10 @@ class MultusCase(CNITestCase):
 class MultusMacvlanTest(MultusCase):
     plugins = ("macvlan", "host-local", "static", "tuning")
 
+    def setUp(self):
+        cnitest.require_kernel(self, "macvlan", what="Multus' macvlan delegates")
+        super().setUp()
+
     def macvlan(self, ipam, caps):
         return {"type": "macvlan", "master": PARENT, "mode": "bridge", "ipam": ipam,
                 "capabilities": caps}

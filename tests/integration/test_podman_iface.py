@@ -34,6 +34,7 @@ class PodmanIfaceCase(PodmanCase):
 
     def setUp(self):
         super().setUp()
+        cnitest.require(self, tools=("ping",))
         self.peer = self.netns("cnipod-peer")
         self.node.sh("ip link add %s type veth peer name eth0 netns %s" % (PARENT,
                                                                          self.peer.name))
@@ -124,6 +125,10 @@ class PodmanIfaceCase(PodmanCase):
 
 class PodmanMacvlanTest(PodmanIfaceCase):
     plugins = ("macvlan", "host-local")
+
+    def setUp(self):
+        cnitest.require_kernel(self, "macvlan", what="podman's macvlan network")
+        super().setUp()
 
     def test_macvlan_parent_subnet(self):
         """`-d macvlan -o parent=<veth> --subnet`: podman's conflist as it wrote it."""
