@@ -150,6 +150,10 @@ VM_TIMEOUT ?= 900
 .PHONY: check-vm
 check-vm: $(PROGRAMS) $(VM_UNIT)
 	VM_TIMEOUT=$(VM_TIMEOUT) VM_UNIT="$(VM_UNIT)" sh scripts/vm/check-vm.sh build/vm $(BIN) $(VM_TESTS)
+# Real clients on ipvlan (podman), unless the command line or the environment chose the tests.
+ifeq ($(origin VM_TESTS),file)
+VM_TESTS += PodmanIpvlanTest.
+endif
 
 # libFuzzer targets (make fuzz, make fuzz-smoke) and the stress tiers (make stress).
 include tests/fuzz/fuzz.mk

@@ -35,8 +35,14 @@ def dpkg_installed(pkg):
     return p.returncode == 0 and "install ok installed" in p.stdout
 
 
-class PodmanTest(CNITestCase):
+class PodmanCase(CNITestCase):
+    """podman with all its state in a temporary directory, run in the node namespace
+    self.node and a private mount namespace; `plugins` must be built. A subclass writes
+    the network of its test (named self.net) into net.d, or has podman create it."""
+
     needs_netns = True
+    plugins = ()
+    podman_creates_network = False
 
     def setUp(self):
         super().setUp()
@@ -46,32 +52,25 @@ class PodmanTest(CNITestCase):
             self.skipTest("podman cannot run here: missing %s (install with: %s)" % (
                 ", ".join(missing + ([] if dpkg_installed("busybox-static")
                                      else ["busybox-static"])), APT))
-        for b in ("bridge", "host-local", "portmap"):
+        for b in self.plugins:
             if not os.path.exists(os.path.join(BIN, b)):
                 self.skipTest("bin/%s is not built yet" % b)
         self.t = tempfile.mkdtemp(prefix="cnitest-podman-")
         self.addCleanup(self.remove_tmp)
         self.node = self.netns("cnipod-node")
-        suffix = uuid.uuid4().hex[:6]
-        self.net = "cnipod-" + suffix
-        self.bridge = "cnipod" + suffix
+        self.net = "cnipod-" + uuid.uuid4().hex[:6]
+        # podman counts its default network as existing: one the test creates is not it.
+        self.default_network = self.net + ("-default" if self.podman_creates_network else "")
         for d in ("net.d", "data", "root", "runroot", "tmp", "varlib", "img/bin", "img/www"):
             os.makedirs(os.path.join(self.t, d))
-        self.write_configs()
+        self.write_runtime_configs()
         self.start_mount_ns()
         self.addCleanup(self.podman_cleanup)
 
     # ---- set-up --------------------------------------------------------------
 
-    def write_configs(self):
+    def write_runtime_configs(self):
         t = self.t
-        with open(CONFIG) as f:
-            conf = json.load(f)
-        conf["name"] = self.net
-        conf["plugins"][0]["bridge"] = self.bridge
-        conf["plugins"][0]["ipam"]["dataDir"] = os.path.join(t, "data")
-        with open(os.path.join(t, "net.d", self.net + ".conflist"), "w") as f:
-            json.dump(conf, f, indent=2)
         with open(os.path.join(t, "containers.conf"), "w") as f:
             f.write('[network]\n'
                     'network_backend = "cni"\n'
@@ -87,15 +86,19 @@ class PodmanTest(CNITestCase):
                     'tmp_dir = "%s/tmp"\n'
                     'static_dir = "%s/root/libpod"\n'
                     'volume_path = "%s/root/volumes"\n'
-                    % (os.path.abspath(BIN), t, self.net, t, t, t, t))
+                    % (os.path.abspath(BIN), t, self.default_network, t, t, t, t))
         with open(os.path.join(t, "storage.conf"), "w") as f:
             f.write('[storage]\ndriver = "vfs"\ngraphroot = "%s/root"\nrunroot = "%s/runroot"\n'
                     % (t, t))
 
     def start_mount_ns(self):
-        """A private mount namespace with <tmp>/varlib over /var/lib, held by a sleep."""
+        """A private mount namespace with <tmp>/varlib over /var/lib, held by a sleep.
+        Where no cgroup file system is mounted (the VM tier's guest), cgroup2 is mounted
+        in it for runc."""
         ready = os.path.join(self.t, "mnt-ready")
-        script = 'mount --bind "$1" /var/lib && touch "$2" && exec sleep 100000'
+        script = ('mount --bind "$1" /var/lib && '
+                  '{ mountpoint -q /sys/fs/cgroup || mount -t cgroup2 cgroup2 /sys/fs/cgroup; } && '
+                  'touch "$2" && exec sleep 100000')
         self.holder = subprocess.Popen(
             ["unshare", "--mount", "--propagation", "private", "--", "sh", "-c", script, "sh",
              os.path.join(self.t, "varlib"), ready])
@@ -118,7 +121,10 @@ class PodmanTest(CNITestCase):
         env.update({"CONTAINERS_CONF": os.path.join(self.t, "containers.conf"),
                     "CONTAINERS_STORAGE_CONF": os.path.join(self.t, "storage.conf"),
                     "CONTAINERS_REGISTRIES_CONF": "/dev/null"})
-        cmd = ["nsenter", "--mount=" + self.mntns, "--net=" + self.node.path, "--", "podman",
+        # The holder's root too: in the VM tier's guest, whose userland is a chroot, a
+        # mount namespace alone would put podman under the namespace's own root.
+        cmd = ["nsenter", "--mount=" + self.mntns, "--root=/proc/%d/root" % self.holder.pid,
+               "--wd=" + os.getcwd(), "--net=" + self.node.path, "--", "podman",
                "--root", os.path.join(self.t, "root"),
                "--runroot", os.path.join(self.t, "runroot"),
                "--tmpdir", os.path.join(self.t, "tmp"),
@@ -150,6 +156,21 @@ class PodmanTest(CNITestCase):
 
     def remove_tmp(self):
         shutil.rmtree(self.t, ignore_errors=True)
+
+
+class PodmanTest(PodmanCase):
+    plugins = ("bridge", "host-local", "portmap")
+
+    def setUp(self):
+        super().setUp()
+        self.bridge = "cnipod" + self.net[len("cnipod-"):]
+        with open(CONFIG) as f:
+            conf = json.load(f)
+        conf["name"] = self.net
+        conf["plugins"][0]["bridge"] = self.bridge
+        conf["plugins"][0]["ipam"]["dataDir"] = os.path.join(self.t, "data")
+        with open(os.path.join(self.t, "net.d", self.net + ".conflist"), "w") as f:
+            json.dump(conf, f, indent=2)
 
     # ---- helpers ----------------------------------------------------------------
 
