@@ -144,16 +144,13 @@ integration: $(PROGRAMS)
 # filtering, ...) in one QEMU guest on Debian's stock kernel (scripts/vm/check-vm.sh);
 # inside it a test skipped for a kernel reason fails.
 VM_TESTS   ?= test_bridge_vlan. BridgeTest.test_vlan VlanTest. test_dummy. DummyConfigTest. HostDeviceKernelTest. \
-	      test_ipvlan. test_vlan. test_configs.IpvlanTest test_configs.VlanPluginTest
-VM_UNIT    ?= $(BUILD)/tests/test_nl
+	      test_ipvlan. test_vlan. test_configs.IpvlanTest test_configs.VlanPluginTest \
+	      PodmanIpvlanTest.
+VM_UNIT    ?= $(BUILD)/tests/test_nl $(BUILD)/tests/test_dummy
 VM_TIMEOUT ?= 900
 .PHONY: check-vm
 check-vm: $(PROGRAMS) $(VM_UNIT)
 	VM_TIMEOUT=$(VM_TIMEOUT) VM_UNIT="$(VM_UNIT)" sh scripts/vm/check-vm.sh build/vm $(BIN) $(VM_TESTS)
-# Real clients on ipvlan (podman), unless the command line or the environment chose the tests.
-ifeq ($(origin VM_TESTS),file)
-VM_TESTS += PodmanIpvlanTest.
-endif
 
 # libFuzzer targets (make fuzz, make fuzz-smoke) and the stress tiers (make stress).
 include tests/fuzz/fuzz.mk
