@@ -893,7 +893,9 @@ static int del_container_link(struct bridge_ctx *c, struct cni_err *err)
 	}
 	if (r < 0)
 		return r;
-	r = nl_link_del_by_name(c->cont, c->args->ifname, err);
+	/* Both ends leave their namespaces before the kernel's RCU wait, which a child
+	 * finishes (nl_link_del_unlisted()). */
+	r = nl_link_del_name_unlisted(c->cont, c->netns_fd, c->args->ifname, err);
 	if (r < 0 && r != -ENODEV)
 		return cni_err_prefix(err, "failed to delete \"%s\"", c->args->ifname);
 	cni_err_clear(err);

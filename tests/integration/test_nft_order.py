@@ -4,7 +4,8 @@
 container veth's removal and the IPAM release; portmap: the conntrack flush), and the
 nftables socket is closed after that work, so that the RCU grace period the kernel needs
 to release deleted rules (which closing a netfilter socket waits for) elapses meanwhile.
-The rules are gone when the plugin returns, and nothing of it outlives it. No timing is
+The rules are gone when the plugin returns; only the child that finishes the veth's removal
+in the kernel (the link has left its namespace by then) may outlive it. No timing is
 asserted: only the order of the system calls and the resulting state."""
 import json
 import os
@@ -87,19 +88,21 @@ class TestDelOrder(CNITestCase):
         self.assertNotIn("id: ordcid", ruleset)
         self.assertNotIn("cni-br-iface-ordcid", ruleset)
         own, batch, closed = self.nft_fd_events(calls)
-        dellink = [i for i, t in enumerate(own)
-                   if t.startswith("sendmsg(") and ("RTM_DELLINK" in t or "nlmsg_type=0x11" in t)]
+        main = calls[0][0]
+        own_at = [n for n, (pid, t) in enumerate(calls) if pid == main]
+        # The veth's removal is sent by a child of the plugin, which returns once the link
+        # has left the container's namespace and leaves the kernel's RCU wait to it.
+        dellink = [n for n, (pid, t) in enumerate(calls) if pid != main and
+                   t.startswith("sendmsg(") and ("RTM_DELLINK" in t or "nlmsg_type=0x11" in t)]
         self.assertTrue(dellink, "no RTM_DELLINK sent")
-        self.assertLess(batch, dellink[0], "the veth was removed before the rules")
-        self.assertLess(dellink[0], closed, "the nftables socket was closed before the veth's "
-                        "removal")
+        self.assertLess(own_at[batch], dellink[0], "the veth was removed before the rules")
+        self.assertLess(dellink[0], own_at[closed], "the nftables socket was closed before "
+                        "the veth's removal")
         # The IPAM release runs in between too (the child is waited for, in the plugin's
         # own calls, before the close), and no socket is opened after the close.
-        main = calls[0][0]
         ipam = [n for n, (pid, t) in enumerate(calls) if pid != main and
                 t.startswith("execve(") and "host-local" in t]
         self.assertTrue(ipam, "host-local was not run")
-        own_at = [n for n, (pid, t) in enumerate(calls) if pid == main]
         self.assertLess(ipam[0], own_at[closed])
         later = [t for t in own[closed + 1:] if t.startswith("socket(")]
         self.assertEqual(later, [], "sockets opened after the nftables one was closed")
