@@ -1017,9 +1017,10 @@ def report(b, info, sections, floors, veth, occ, conc, procs, sizes):
                "ACK, alone): median %.1f ms, p90 %.1f ms." % (v, p90(veth))
         if bdel:
             o, r = bdel[0].med("ours"), bdel[0].med("ref")
-            line += " That is %.0f%% of our bridge DEL (ipMasq on, IPv4: %.1f ms) and " \
-                    "%.0f%% of the reference's (%.1f ms); both pay it." % (
-                        100 * v / o if o else 0, o, 100 * v / r if r == r and r else 0, r)
+            line += " The reference waits for all of it (%.0f%% of its bridge DEL, ipMasq " \
+                    "on, IPv4: %.1f ms); ours returns once the link has left its namespace, " \
+                    "within the first millisecond of it, and a child waits for the rest " \
+                    "(our bridge DEL: %.1f ms)." % (100 * v / r if r == r and r else 0, r, o)
         L.append(line)
         L.append("")
     ct = b.extra.get("ct_walk")
