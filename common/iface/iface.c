@@ -154,6 +154,29 @@ int iface_del_link(const struct cni_cmd_args *args, const char *kind, struct cni
 	return 0;
 }
 
+int iface_status_master(const char *master, bool link_in_container, struct cni_err *err)
+{
+	_cleanup_nl_close_ struct nl_sock *host = NULL;
+	struct cni_err e = {0};
+	struct nl_link l;
+	int r;
+
+	if (!master || !master[0] || link_in_container)
+		return 0;
+	r = nl_open(&host, err);
+	if (r < 0)
+		return r;
+	r = nl_link_get_by_name(host, master, &l, &e);
+	if (r == -ENODEV || r == -EINVAL) /* -EINVAL: not a name any link can have */
+		return cni_err_set_errno(err, CNI_ERR_NOT_AVAILABLE, ENODEV,
+					 "master '%s' not found", master);
+	if (r < 0) {
+		*err = e;
+		return cni_err_prefix(err, "failed to lookup master '%s'", master);
+	}
+	return 0;
+}
+
 /* The first default route of family in the main table with an output interface, in *ret. */
 static int first_default(struct nl_sock *sock, int family, int *ret, struct cni_err *err)
 {

@@ -62,6 +62,15 @@ int iface_del_link(const struct cni_cmd_args *args, const char *kind,
 		   struct cni_err *err) CNI_MUST_USE;
 
 /*
+ * STATUS's check of a master: when master names a node interface (non-empty, and not one in
+ * the container: link_in_container false), it must exist in the caller's namespace, else
+ * code 50 (CNI_ERR_NOT_AVAILABLE) "master '<name>' not found". A master from the default
+ * route or a prevResult is only known per attachment, so nothing is checked then.
+ */
+int iface_status_master(const char *master, bool link_in_container,
+			struct cni_err *err) CNI_MUST_USE;
+
+/*
  * The interface of the first default route of the main table (IPv4 first, then IPv6) in
  * sock's namespace, as the reference's default master: *ret (NL_IFNAMSIZ bytes). Routes
  * without an output interface (multipath, blackhole) are passed over. -ENOENT with "no default

@@ -299,23 +299,12 @@ int ipvlan_check(const struct cni_cmd_args *args, char **ret_out, struct cni_err
 int ipvlan_status(const struct cni_cmd_args *args, char **ret_out, struct cni_err *err)
 {
 	_cleanup_(ctx_clear) struct ipvlan_ctx c = IPVLAN_CTX_INIT(args);
-	struct nl_link l;
-	int r;
 
 	(void)ret_out;
 	if (ipvlan_conf_load(args, IPVLAN_LOAD_FULL, &c.conf, err) < 0)
 		return cni_err_ret(err);
-	/* A master named for the node must be there; one in a container cannot be seen. */
-	if (c.conf->master[0] && !c.conf->link_in_container) {
-		if (nl_open(&c.host, err) < 0)
-			return cni_err_ret(err);
-		r = nl_link_get_by_name(c.host, c.conf->master, &l, err);
-		if (r == -ENODEV || r == -EINVAL)
-			return cni_err_set(err, CNI_ERR_NOT_AVAILABLE, "master '%s' not found",
-					   c.conf->master);
-		if (r < 0)
-			return r;
-	}
+	if (iface_status_master(c.conf->master, c.conf->link_in_container, err) < 0)
+		return cni_err_ret(err);
 	if (!c.conf->ipam_type[0])
 		return 0;
 	return delegate_exec(c.conf->ipam_type, "STATUS", args, args->stdin_data, args->stdin_len,

@@ -324,26 +324,11 @@ int macvlan_check(const struct cni_cmd_args *args, char **ret_out, struct cni_er
 int macvlan_status(const struct cni_cmd_args *args, char **ret_out, struct cni_err *err)
 {
 	_cleanup_(ctx_clear) struct mv_ctx c = MV_CTX_INIT(args);
-	struct cni_err e = {0};
-	struct nl_link l;
-	int r;
 
 	if (macvlan_conf_load(args, MACVLAN_LOAD_STATUS, &c.conf, err) < 0)
 		return cni_err_ret(err);
-	/* A master in the node must be there; one in a container, or the default route's,
-	 * is only known per attachment. */
-	if (c.conf->master && !c.conf->link_in_container) {
-		if (nl_open(&c.host, err) < 0)
-			return cni_err_ret(err);
-		r = nl_link_get_by_name(c.host, c.conf->master, &l, &e);
-		if (r == -ENODEV)
-			return cni_err_set_errno(err, CNI_ERR_NOT_AVAILABLE, r,
-						 "master '%s' not found", c.conf->master);
-		if (r < 0) {
-			*err = e;
-			return cni_err_prefix(err, "failed to lookup master '%s'", c.conf->master);
-		}
-	}
+	if (iface_status_master(c.conf->master, c.conf->link_in_container, err) < 0)
+		return cni_err_ret(err);
 	if (macvlan_conf_is_l3(c.conf) &&
 	    delegate_exec(c.conf->ipam_type, "STATUS", args, args->stdin_data, args->stdin_len,
 			  NULL, err) < 0)
