@@ -153,39 +153,3 @@ int netns_open_container(const char *path, unsigned int flags, int *ret_fd,
 		*ret_fd = TAKE_FD(fd);
 	return 0;
 }
-
-int netns_new_temp(int *ret_fd, struct nl_sock **ret_sock, struct cni_err *err)
-{
-	_cleanup_(netns_restorep) int saved = -1;
-	_cleanup_close_ int fd = -1, cur = -1;
-	struct nl_sock *sock = NULL;
-	int e, r;
-
-	cur = open(NETNS_SELF, O_RDONLY | O_CLOEXEC);
-	if (cur < 0)
-		return cni_err_syscall(err, CNI_ERR_INTERNAL, errno, "open %s", NETNS_SELF);
-	if (unshare(CLONE_NEWNET) < 0)
-		return cni_err_syscall(err, CNI_ERR_INTERNAL, errno, "unshare");
-	/* From here on the thread is in the new namespace: the guard takes it back. */
-	saved = TAKE_FD(cur);
-	fd = open(NETNS_SELF, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		e = errno;
-		return cni_err_syscall(err, CNI_ERR_INTERNAL, e, "open %s", NETNS_SELF);
-	}
-	if (ret_sock) {
-		r = nl_open(&sock, err);
-		if (r < 0)
-			return r;
-	}
-	r = netns_restore(TAKE_FD(saved), err);
-	if (r < 0) {
-		/* Anything done next would change the wrong namespace. */
-		dprintf(STDERR_FILENO, "fatal: %s: %s\n", err->msg, err->details);
-		abort();
-	}
-	if (ret_sock)
-		*ret_sock = sock;
-	*ret_fd = TAKE_FD(fd);
-	return 0;
-}

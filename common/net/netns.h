@@ -68,13 +68,4 @@ int netns_open_container(const char *path, unsigned int flags, int *ret_fd,
 int netns_open_container_nl(const char *path, int netns_fd, struct nl_sock **ret_sock,
 			    struct cni_err *err) CNI_MUST_USE;
 
-/*
- * Create a network namespace of its own, held only by the fd returned in *ret_fd (it ends
- * when the fd is closed: physical devices still in it go back to the initial namespace,
- * virtual ones are destroyed), and with ret_sock non-NULL a rtnetlink socket inside it. The
- * calling thread stays in its namespace. -errno of unshare(CLONE_NEWNET) ("unshare: ...";
- * -EPERM without CAP_SYS_ADMIN) or of the socket.
- */
-int netns_new_temp(int *ret_fd, struct nl_sock **ret_sock, struct cni_err *err) CNI_MUST_USE;
-
 #endif

@@ -438,6 +438,45 @@ static void test_altnames(void)
 	CHECK(nl_link_altname(s, l.index, "second-name", false, &err) < 0);
 }
 
+/* A network namespace of the test's own, held only by the fd in *ret_fd (it ends when the fd
+ * is closed), and with ret_sock non-NULL a rtnetlink socket inside it; the calling thread
+ * stays where it was. */
+static int netns_new_temp(int *ret_fd, struct nl_sock **ret_sock, struct cni_err *ep)
+{
+	_cleanup_(netns_restorep) int saved = -1;
+	_cleanup_close_ int fd = -1, cur = -1;
+	struct nl_sock *sock = NULL;
+	int e, r;
+
+	cur = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (cur < 0)
+		return cni_err_syscall(ep, CNI_ERR_INTERNAL, errno, "open /proc/self/ns/net");
+	if (unshare(CLONE_NEWNET) < 0)
+		return cni_err_syscall(ep, CNI_ERR_INTERNAL, errno, "unshare");
+	/* From here on the thread is in the new namespace: the guard takes it back. */
+	saved = TAKE_FD(cur);
+	fd = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		e = errno;
+		return cni_err_syscall(ep, CNI_ERR_INTERNAL, e, "open /proc/self/ns/net");
+	}
+	if (ret_sock) {
+		r = nl_open(&sock, ep);
+		if (r < 0)
+			return r;
+	}
+	r = netns_restore(TAKE_FD(saved), ep);
+	if (r < 0) {
+		/* Anything done next would change the wrong namespace. */
+		dprintf(STDERR_FILENO, "fatal: %s: %s\n", ep->msg, ep->details);
+		abort();
+	}
+	if (ret_sock)
+		*ret_sock = sock;
+	*ret_fd = TAKE_FD(fd);
+	return 0;
+}
+
 static void test_temp_netns(void)
 {
 	_cleanup_nl_close_ struct nl_sock *s = NULL, *t = NULL;
