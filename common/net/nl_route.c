@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* rtnetlink route helpers: add, list, get. */
+/* rtnetlink route helpers: add, delete, list, get. */
 #include "net/rtnl.h"
 #include "net/nl.h"
 
@@ -35,7 +35,9 @@ int nl_route_build(void *buf, bool add, const struct nl_route *route, struct nlm
 		return cni_err_set_errno(err, CNI_ERR_INTERNAL, EINVAL, "invalid prefix length %u",
 					 route->dst_len);
 	nlh = nl_msg_init(buf, add ? RTM_NEWROUTE : RTM_DELROUTE,
-			  add ? NLM_F_CREATE | (route->excl ? NLM_F_EXCL : 0) : 0);
+			  add ? NLM_F_CREATE | (route->excl ? NLM_F_EXCL : 0) |
+					  (route->replace ? NLM_F_REPLACE : 0)
+			      : 0);
 	rtm = mnl_nlmsg_put_extra_header(nlh, sizeof(*rtm));
 	rtm->rtm_family = (unsigned char)route->family;
 	rtm->rtm_dst_len = route->dst_len;
@@ -52,6 +54,8 @@ int nl_route_build(void *buf, bool add, const struct nl_route *route, struct nlm
 		mnl_attr_put(nlh, RTA_DST, (size_t)len, route->dst);
 	if (route->has_gw)
 		mnl_attr_put(nlh, RTA_GATEWAY, (size_t)len, route->gw);
+	if (route->has_src)
+		mnl_attr_put(nlh, RTA_PREFSRC, (size_t)len, route->src);
 	if (route->oif)
 		mnl_attr_put_u32(nlh, RTA_OIF, (uint32_t)route->oif);
 	if (route->priority)
@@ -67,6 +71,14 @@ int nl_route_add(struct nl_sock *sock, const struct nl_route *route, struct cni_
 	struct nlmsghdr *nlh;
 
 	return nl_request_built(sock, nl_route_build(buf, true, route, &nlh, err), buf, err);
+}
+
+int nl_route_del(struct nl_sock *sock, const struct nl_route *route, struct cni_err *err)
+{
+	char buf[NL_MSG_BUF_SIZE];
+	struct nlmsghdr *nlh;
+
+	return nl_request_built(sock, nl_route_build(buf, false, route, &nlh, err), buf, err);
 }
 
 /* What nl_route_list() and nl_route_get() want. */
@@ -125,6 +137,10 @@ static int route_parse(const struct nlmsghdr *nlh, struct route_filter *l, struc
 		memcpy(r.gw, mnl_attr_get_payload(tb[RTA_GATEWAY]), len);
 		r.has_gw = true;
 	}
+	if (tb[RTA_PREFSRC] && mnl_attr_get_payload_len(tb[RTA_PREFSRC]) >= len) {
+		memcpy(r.src, mnl_attr_get_payload(tb[RTA_PREFSRC]), len);
+		r.has_src = true;
+	}
 	r.oif = (int)nl_attr_u32(tb[RTA_OIF], 0);
 	r.priority = nl_attr_u32(tb[RTA_PRIORITY], 0);
 
@@ -141,6 +157,7 @@ static int route_parse(const struct nlmsghdr *nlh, struct route_filter *l, struc
 			if (nh->rtnh_len < sizeof(*nh) || nh->rtnh_len > left)
 				break;
 			hop.oif = nh->rtnh_ifindex;
+			hop.multipath = true;
 			hop.has_gw = false;
 			memset(hop.gw, 0, sizeof(hop.gw));
 			/* The nexthop's own attributes follow it, up to rtnh_len. */

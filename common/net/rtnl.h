@@ -329,6 +329,8 @@ struct nl_route {
 	uint8_t dst_len;   /* prefix length of dst */
 	bool has_gw;	   /* gw is set */
 	uint8_t gw[16];	   /* RTA_GATEWAY */
+	bool has_src;	   /* src is set */
+	uint8_t src[16];   /* RTA_PREFSRC: the source address the route prefers */
 	int oif;	   /* RTA_OIF, 0 = none */
 	uint32_t priority; /* RTA_PRIORITY (metric); 0 = unset (kernel default) */
 	uint32_t table;	   /* routing table; 0 = RT_TABLE_MAIN on add */
@@ -336,12 +338,19 @@ struct nl_route {
 	uint8_t protocol;  /* RTPROT_*; 0 = RTPROT_BOOT on add, as Go's netlink does */
 	uint8_t type;	   /* RTN_*; 0 = RTN_UNICAST on add */
 	bool excl;	   /* on add, also NLM_F_EXCL: fail if any route to dst/metric exists */
+	bool replace;	   /* on add, NLM_F_REPLACE: replace a route to dst/metric ("ip route
+			    * replace") */
+	bool multipath;	   /* listed: one nexthop of a multipath (ECMP) route */
 };
 
 /* Add a route with NLM_F_CREATE (without NLM_F_EXCL unless route->excl, like the reference's
  * RouteAddEcmp: a different gateway to the same dst becomes another path). An identical
  * route fails with -EEXIST either way. */
 int nl_route_add(struct nl_sock *sock, const struct nl_route *route, struct cni_err *err);
+
+/* Delete a route (family, dst/dst_len, table; gw, oif, src and priority narrow the match
+ * when set). -ESRCH when there is none. */
+int nl_route_del(struct nl_sock *sock, const struct nl_route *route, struct cni_err *err);
 
 /* Routes of family (AF_UNSPEC = both) through oif (0 = any) in table (0 = any table) as a
  * malloc'ed array. */

@@ -1314,6 +1314,55 @@ static void live_addrs_routes(struct live *lv)
 	CHECK(fr && fr->has_gw && fr->gw[15] == 1 && fr->oif == cv.index);
 	free(routes);
 
+	/* A preferred source, replaced in place, then deleted (twice). */
+	memset(&r, 0, sizeof(r));
+	route_to(&r, AF_INET, "10.66.0.0", 16, "10.77.0.1", 0);
+	r.oif = cv.index;
+	r.has_src = true;
+	parse_ip(AF_INET, "10.77.0.9", r.src);
+	CHECK(nl_route_add(lv->cont, &r, &err) < 0); /* not an address of the container */
+	parse_ip(AF_INET, "10.77.0.2", r.src);
+	CHECK_INT(nl_route_add(lv->cont, &r, &err), 0);
+	r.has_src = false;
+	r.replace = true;
+	r.scope = RT_SCOPE_LINK;
+	r.has_gw = false;
+	CHECK_INT(nl_route_add(lv->cont, &r, &err), 0);
+	CHECK_INT(nl_route_list(lv->cont, AF_INET, cv.index, RT_TABLE_MAIN, &routes, &n, &err), 0);
+	fr = find_route(routes, n, AF_INET, "10.66.0.0", 16);
+	CHECK(fr && !fr->has_gw && !fr->has_src && fr->scope == RT_SCOPE_LINK && !fr->multipath);
+	free(routes);
+	CHECK_INT(nl_route_del(lv->cont, &r, &err), 0);
+	CHECK_INT(nl_route_del(lv->cont, &r, &err), -ESRCH);
+	r.replace = false;
+	r.scope = RT_SCOPE_UNIVERSE;
+	r.has_gw = true;
+	r.has_src = true;
+	CHECK_INT(nl_route_add(lv->cont, &r, &err), 0);
+	CHECK_INT(nl_route_list(lv->cont, AF_INET, cv.index, RT_TABLE_MAIN, &routes, &n, &err), 0);
+	fr = find_route(routes, n, AF_INET, "10.66.0.0", 16);
+	CHECK(fr && fr->has_src && memcmp(fr->src, r.src, 4) == 0);
+	free(routes);
+
+	/* Two IPv6 gateways to one destination make a multipath route, listed per nexthop. */
+	memset(&r, 0, sizeof(r));
+	route_to(&r, AF_INET6, "fd99::", 64, "fd77::1", 0);
+	r.oif = cv.index;
+	CHECK_INT(nl_route_add(lv->cont, &r, &err), 0);
+	parse_ip(AF_INET6, "fd77::5", r.gw);
+	CHECK_INT(nl_route_add(lv->cont, &r, &err), 0);
+	CHECK_INT(nl_route_list(lv->cont, AF_INET6, cv.index, 0, &routes, &n, &err), 0);
+	{
+		size_t hops = 0;
+
+		for (size_t i = 0; i < n; i++)
+			if (routes[i].dst_len == 64 && routes[i].dst[1] == 0x99 &&
+			    routes[i].multipath)
+				hops++;
+		CHECK_INT(hops, 2);
+	}
+	free(routes);
+
 	/* Which interface routes to an address. */
 	parse_ip(AF_INET, "10.88.3.4", a.addr);
 	CHECK_INT(nl_route_get(lv->cont, AF_INET, a.addr, &got, &err), 0);
