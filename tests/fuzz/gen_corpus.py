@@ -157,6 +157,17 @@ DUMMY = [
      "prevResult": PREV_RESULT},
 ]
 
+SBR = [
+    {"type": "sbr", "prevResult": {"cniVersion": "0.3.0", "interfaces": [
+        {"name": "net1", "sandbox": "/var/run/netns/c1"}], "ips": [
+        {"version": "4", "address": "192.168.1.209/24", "gateway": "192.168.1.1",
+         "interface": 0}], "routes": []}},
+    {"type": "sbr", "table": 200, "prevResult": PREV_RESULT},
+    {"type": "sbr", "gateways": ["192.168.1.254", "fd00::1"], "addSourceHints": True,
+     "prevResult": PREV_RESULT},
+    {"type": "sbr", "gateways": ["10.0.0.1", "::ffff:10.0.0.2"]},
+]
+
 IPVLAN = [
     {"type": "ipvlan", "master": "eth0", "mode": "l3s", "mtu": 1400, "linkInContainer": False,
      "acceptRA": True, "ipam": {"type": "host-local", "subnet": "10.1.2.0/24"},
@@ -275,7 +286,7 @@ def hand(out):
             data = dump(c)
             add("skel", name, skel_input("ADD", data))
             if t in ("bridge", "portmap", "tuning", "bandwidth", "macvlan", "dummy", "tap",
-                     "ipvlan", "vlan"):
+                     "ipvlan", "vlan", "sbr"):
                 add(t, name, data if t != "portmap" else b"\x00" + data)
             ipam = p.get("ipam", {}).get("type")
             if ipam == "host-local":
@@ -299,6 +310,8 @@ def hand(out):
         add("dummy", "example-%d" % i, dump(netconf(p)))
     for i, p in enumerate(IPVLAN):
         add("ipvlan", "example-%d" % i, dump(netconf(p)))
+    for i, p in enumerate(SBR):
+        add("sbr", "example-%d" % i, dump(netconf(p)))
     for i, p in enumerate(VLAN):
         add("vlan", "example-%d" % i, dump(netconf(p)))
     for i, p in enumerate(BANDWIDTH):
@@ -366,7 +379,7 @@ exec "%(bin)s/$(basename "$0")" < "$f.in"
 TARGET_OF = {"bridge": "bridge", "portmap": "portmap", "tuning": "tuning",
              "bandwidth": "bandwidth", "host-local": "hostlocal_conf", "static": "static",
              "macvlan": "macvlan", "dummy": "dummy", "tap": "tap",
-             "host-device": "hostdev", "ipvlan": "ipvlan", "vlan": "vlan"}
+             "host-device": "hostdev", "ipvlan": "ipvlan", "vlan": "vlan", "sbr": "sbr"}
 
 
 def capture(bin_dir, out):
