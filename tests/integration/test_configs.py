@@ -584,6 +584,46 @@ class HostDeviceTest(ConfigTest):
         self.assert_nothing_left(shared=("eth1",))
 
 
+class MacvlanSbrTest(ConfigTest):
+    """83-macvlan-sbr.conflist: a pod's second network (macvlan on the node's second NIC,
+    host-local with a gateway but no route), then sbr with addSourceHints: what the pod
+    sends from that network's address leaves through it, to a network only its gateway
+    reaches, while the pod's default route stays on its first interface; the subnet route
+    stays in main (with the address as source), so macvlan's CHECK finds it."""
+
+    plugins = ("cnitool", "macvlan", "host-local", "sbr")
+
+    def test_macvlan_sbr(self):
+        cnitest.require_kernel(self, "macvlan", what="the macvlan config cannot be attached")
+        self.install("83-macvlan-sbr.conflist")
+        self.node.sh("ip link add eth1 type veth peer name eth1 netns %s && "
+                     "ip link set eth1 up" % self.outside.name)
+        self.outside.sh("ip addr add 198.51.100.254/24 dev eth1 && ip link set eth1 up && "
+                        "ip addr add 203.0.113.1/24 dev lo")
+        pod = self.netns("cnicfg-pod")
+        # The pod's first network: a veth to the node, its default route.
+        self.node.sh("ip link add pv0 type veth peer name eth0 netns %s && "
+                     "ip addr add 10.83.0.1/24 dev pv0 && ip link set pv0 up" % pod.name)
+        pod.sh("ip addr add 10.83.0.2/24 dev eth0 && ip link set eth0 up && "
+               "ip route add default via 10.83.0.1")
+        env = {"CNI_IFNAME": "net1"}
+        r = self.add(pod, env)
+        self.assertEqual(r["ips"][0]["address"], "198.51.100.10/24")
+        self.assertIn("from 198.51.100.10 lookup 100", pod.sh("ip rule"))
+        self.assertIn("default via 198.51.100.254 dev net1", pod.sh("ip route show table 100"))
+        self.assertIn("default via 10.83.0.1 dev eth0", pod.sh("ip route show table main"))
+        self.assertEqual(pod.sh("ip route show table main dev net1"),
+                         "198.51.100.0/24 scope link src 198.51.100.10 \n")
+        pod.sh("ping -c1 -W30 -I 198.51.100.10 203.0.113.1")
+        self.tool(["check", "backend-sbr", pod.path], env)
+        self.delete(pod, env)
+        self.assertNotIn("lookup 100", pod.sh("ip rule"))
+        self.assertEqual([x["ifname"] for x in pod.json("ip -j link show")], ["lo", "eth0"])
+        self.assert_nothing_left([self.container_id(pod)], ["198.51.100.10"],
+                                 shared=("eth1", "pv0"))
+        self.assertEqual(self.node.sh("ip -o link show type macvlan"), "")
+
+
 class TapVMTest(ConfigTest):
     """91-tap-vm.conflist: a multiqueue tap a VM's hypervisor (uid/gid 107) attaches to."""
 
