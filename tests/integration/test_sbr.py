@@ -8,8 +8,10 @@ with two interfaces to a peer only the second network reaches. Where Debian's Go
 is installed, the same inputs are run through it and the rules, the routes of every table and
 the results compared; the differences asserted are the ones the README lists.
 """
+import fcntl
 import json
 import os
+import subprocess
 
 import cnitest
 from cnitest import CNITestCase, run_plugin
@@ -375,6 +377,45 @@ class SbrTest(CNITestCase):
         self.assertCNIError(self.plug("ADD", conf(prev(["10.61.0.2/24"]),
                                                   addSourceHints="yes"), ctr), 7,
                             "addSourceHints")
+
+    # ---- serialisation ---------------------------------------------------------------
+
+    def test_lock_on_the_namespace(self):
+        """Runs in one namespace take turns through flock() on the namespace itself (the
+        inode the reference locks through its path too): an ADD waits while another holder
+        has it, and nothing is created at the path."""
+        ctr, _ = self.pod()
+        c = conf(prev([("10.61.0.2/24", "10.61.0.1")]))
+        before = os.stat(ctr.path)
+        with open(ctr.path) as held:
+            fcntl.flock(held, fcntl.LOCK_EX)
+            e = dict(os.environ, CNI_COMMAND="ADD", CNI_CONTAINERID="lock", CNI_NETNS=ctr.path,
+                     CNI_IFNAME=IFNAME, CNI_PATH=cnitest.BIN)
+            p = subprocess.Popen(["nsenter", "--net=" + self.node.path, "--",
+                                  cnitest.plugin_path("sbr")], stdin=subprocess.PIPE,
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=e)
+            self.addCleanup(lambda: p.poll() is None and p.kill())
+            p.stdin.write(json.dumps(c).encode())
+            p.stdin.close()
+
+            def in_flock():
+                # the plugin (nsenter execs it) blocked in flock(2) (x86-64: 73, arm64: 32)
+                try:
+                    with open("/proc/%d/syscall" % p.pid) as f:
+                        nr = f.read().split()[0]
+                except (OSError, IndexError):
+                    return False
+                return nr in ("73", "32") and os.readlink("/proc/%d/exe" % p.pid).endswith(
+                    "/sbr")
+            cnitest.wait_for(in_flock, "sbr waiting for the namespace's lock")
+            self.assertNotIn("lookup 100", "\n".join(self.rules(ctr)))
+            fcntl.flock(held, fcntl.LOCK_UN)
+            out, err = p.stdout.read(), p.stderr.read()
+            p.wait(timeout=60)
+        self.assertEqual(p.returncode, 0, out + err)
+        self.assertIn("-4 32765: from 10.61.0.2 lookup 100", self.rules(ctr))
+        after = os.stat(ctr.path)
+        self.assertEqual((before.st_ino, before.st_dev), (after.st_ino, after.st_dev))
 
     # ---- traffic ---------------------------------------------------------------------
 
