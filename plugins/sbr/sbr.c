@@ -309,10 +309,14 @@ static int sbr_do_routes(struct nl_sock *sock, const struct sbr_conf *c, const s
 			struct nl_route d;
 
 			sbr_default_route(ip->address.ip.family, gw, link.index, table, &d);
+			/* No rule uses the table, so what it holds is stale (a DEL that left
+			 * its routes): replace its default route rather than add a second. */
+			d.replace = true;
 			r = nl_route_add(sock, &d, err);
 			if (r < 0)
 				return cni_err_prefix(err, "Failed to add default route to %s",
 						      ip_format(gw, gbuf, sizeof(gbuf)));
+			d.replace = false;
 			r = sbr_push_route(&u->added, &u->n_added, &u->cap_added, &d, err);
 			if (r < 0)
 				return r;

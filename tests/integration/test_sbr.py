@@ -300,6 +300,23 @@ class SbrTest(CNITestCase):
         self.assertCNIError(self.plug("CHECK", c, ctr), 999,
                             "route 10.61.0.0/24 dev eth1 src 10.61.0.2 missing in the main table")
 
+    def test_stale_table_taken_over(self):
+        """A table no rule points to but with routes left in it (the reference's DEL leaves
+        them) is taken: its default route is replaced; the reference fails (README)."""
+        ctr, _ = self.pod()
+        ctr.sh("ip route add default via 10.61.0.99 dev eth1 table 100")
+        c = conf(prev([("10.61.0.2/24", "10.61.0.1")]))
+        self.add(c, ctr)
+        t = self.table(ctr, 100)
+        self.assertIn("default via 10.61.0.1 dev eth1", t)
+        self.assertNotIn("10.61.0.99", t)
+        self.assertOK(self.plug("CHECK", c, ctr))
+        if os.path.exists(GO_PLUGIN):
+            ctr2, _ = self.pod()
+            ctr2.sh("ip route add default via 10.61.0.99 dev eth1 table 100")
+            self.assertCNIError(self.ref("ADD", c, ctr2), 999,
+                                "Failed to add default route to 10.61.0.1: file exists")
+
     # ---- DEL's idempotence, failed ADDs ----------------------------------------------
 
     def test_del_idempotent(self):
