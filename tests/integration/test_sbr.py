@@ -208,7 +208,10 @@ class SbrTest(CNITestCase):
 
     def test_several_ips_one_table_each(self):
         ctr, _ = self.pod(v4=("10.61.0.2/24", "10.62.0.2/24"))
-        c = conf(prev([("10.61.0.2/24", "10.61.0.1"), ("10.62.0.2/24", "10.62.0.1")]))
+        p = prev([("10.61.0.2/24", "10.61.0.1"), ("10.62.0.2/24", "10.62.0.1")])
+        # An index out of range counts as this interface (the reference's rule).
+        p["ips"][1]["interface"] = 7
+        c = conf(p)
         self.add(c, ctr)
         rules = self.rules(ctr)
         self.assertIn("-4 32765: from 10.61.0.2 lookup 100", rules)
