@@ -49,6 +49,8 @@ class TestKillInjection(CNITestCase):
                 "firewall": (("nft rule", "CNI-FORWARD"),),
                 "firewall-iptables": (("nft rule", "CNI-FORWARD"),),
                 "loopback": (("link lo not put back", "UP"),),
+                "sbr": (("rule", "lookup 100"), ("rule", "lookup 101"),
+                        ("route", "table 100"), ("reservation", "")),
                 "macvlan": (("reservation", ""), ("container link eth0", "")),
                 "tap": (("reservation", ""), ("container link eth0", "")),
                 "dummy": (("reservation", ""), ("container link eth0", "")),
