@@ -30,7 +30,8 @@ FUZZ_CFLAGS        := -std=gnu11 -g -O1 $(WARN) -Wno-format-nonliteral $(FUZZ_SA
 # Source directories, in link order (users before what they use).
 FUZZ_LIB_DIRS := plugins/bridge plugins/host-local-ipam plugins/portmap plugins/tuning \
 		 plugins/bandwidth plugins/static-ipam plugins/macvlan plugins/dummy plugins/tap \
-		 plugins/host-device plugins/ipvlan plugins/vlan common/iface common/net common/cni \
+		 plugins/host-device plugins/ipvlan plugins/vlan common/ipmasq common/iface common/net \
+		 common/cni \
 		 common
 FUZZ_LIBS     := $(foreach d,$(FUZZ_LIB_DIRS),$(FUZZ_BUILD)/lib/$(subst /,-,$(d)).a)
 FUZZ_BINS     := $(FUZZ_ALL:%=$(FUZZ_BUILD)/fuzz_%)
