@@ -3,7 +3,7 @@
 #
 #   make                 build the plugins into bin/ (bridge host-local portmap loopback
 #                        static tuning bandwidth firewall dummy tap host-device ipvlan
-#                        vlan) and bin/cnitool
+#                        vlan ptp) and bin/cnitool
 #   make check           seam check (with its own test) and unit tests (no privileges
 #                        needed; TAP output)
 #   make check-root      integration tests (root, in network namespaces of their own)
@@ -120,6 +120,7 @@ $(eval $(call program,tap,plugins/tap,tap))
 $(eval $(call program,hostdev,plugins/host-device,host-device))
 $(eval $(call program,ipvlan,plugins/ipvlan,ipvlan))
 $(eval $(call program,vlan,plugins/vlan,vlan))
+$(eval $(call program,ptp,plugins/ptp,ptp))
 $(eval $(call program,cnitool,tools/cnitool,cnitool))
 
 all: $(PROGRAMS)

@@ -3,12 +3,14 @@
  * GC queue in either layout (see ipmasq.h). */
 #include "ipmasq/ipmasq.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cleanup.h"
 #include "ipmasq/masq.h"
 #include "ipmasq/masq_iptables.h"
+#include "net/xt.h"
 #include "net/xt_cni.h"
 
 int ipmasq_backend_load(const cJSON *root, enum masq_backend *ret, struct cni_err *err)
@@ -111,4 +113,112 @@ int ipmasq_queue_gc(struct nft_txn *txn, const char *network, const struct cni_a
 	if (ret_count)
 		*ret_count += n_nft;
 	return 0;
+}
+
+/* nft_list_rules_filtered() filter: the rules whose comment starts with the instance hash. */
+static bool comment_has_prefix(const char *comment, void *userdata)
+{
+	const char *prefix = userdata;
+
+	return comment && strncmp(comment, prefix, strlen(prefix)) == 0;
+}
+
+/* The first address of res without its nftables rule, into *ret_missing. */
+static int check_nft(struct nft_txn *txn, const struct cni_result *res, const char *network,
+		     const char *ifname, const char *container_id, struct ip_net *ret_missing,
+		     struct cni_err *err)
+{
+	_cleanup_(nft_rule_list_freep) struct nft_rule_list *l = NULL;
+	char hash[MASQ_INSTANCE_HASH_LEN + 1], comment[NFT_COMMENT_MAX + 1];
+	bool exists = false;
+	int r;
+
+	r = masq_instance_hash(network, ifname, container_id, hash, err);
+	if (r == 0)
+		r = masq_comment(network, ifname, container_id, comment, err);
+	if (r == 0)
+		r = nft_chain_exists(txn, NFPROTO_INET, MASQ_TABLE, MASQ_CHAIN, &exists, err);
+	if (r < 0)
+		return r;
+	if (!exists) {
+		*ret_missing = res->ips[0].address;
+		return 0;
+	}
+	r = nft_list_rules_filtered(txn, NFPROTO_INET, MASQ_TABLE, MASQ_CHAIN, comment_has_prefix,
+				    hash, &l, err);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < res->n_ips; i++) {
+		_cleanup_(nft_rule_freep) struct nft_rule *want = NULL;
+		bool found = false;
+
+		r = masq_build_rule(&res->ips[i].address, comment, &want, err);
+		if (r < 0)
+			return r;
+		for (size_t j = 0; j < l->n && !found; j++)
+			found = nft_rule_info_equal(&l->rule[j], want);
+		if (!found) {
+			*ret_missing = res->ips[i].address;
+			return 0;
+		}
+	}
+	return 0;
+}
+
+/* The first address of res without the reference's iptables POSTROUTING jump to the
+ * container's chain, into *ret_missing. */
+static int check_xt(struct nft_txn *txn, const struct cni_result *res, const char *network,
+		    const char *container_id, struct ip_net *ret_missing, struct cni_err *err)
+{
+	char chain[XT_CNI_CHAIN_LEN + 1];
+	int r;
+
+	r = xt_cni_chain_name("CNI-", network, container_id, chain, err);
+	if (r < 0)
+		return r;
+	for (size_t i = 0; i < res->n_ips; i++) {
+		_cleanup_(xt_rule_list_freep) struct xt_rule_list *l = NULL;
+		const struct ip_net *ip = &res->ips[i].address;
+		bool v6 = ip->ip.family == AF_INET6, table = false, found = false;
+		char src[IP_STRLEN + 16], a[IP_STRLEN];
+
+		snprintf(src, sizeof(src), "-s %s/%d ", ip_format(&ip->ip, a, sizeof(a)),
+			 v6 ? 128 : 32);
+		r = nft_table_exists(txn, v6 ? NFPROTO_IPV6 : NFPROTO_IPV4, XT_TABLE_NAT, &table,
+				     err);
+		if (r == 0 && table)
+			r = xt_list_chain(txn, v6 ? NFPROTO_IPV6 : NFPROTO_IPV4, XT_TABLE_NAT,
+					  "POSTROUTING", &l, err);
+		if (r < 0)
+			return r;
+		for (size_t j = 0; l && j < l->n && !found; j++) {
+			const struct xt_rule_view *v = &l->rule[j].view;
+
+			found = v->jump && !strcmp(v->jump, chain) && v->text &&
+				!strncmp(v->text, src, strlen(src));
+		}
+		if (!found) {
+			*ret_missing = *ip;
+			return 0;
+		}
+	}
+	return 0;
+}
+
+int ipmasq_check(struct nft_txn *txn, const struct cni_result *res, const char *network,
+		 const char *ifname, const char *container_id, struct ip_net *ret_missing,
+		 struct cni_err *err)
+{
+	struct ip_net nft_missing = {0};
+	int r;
+
+	memset(ret_missing, 0, sizeof(*ret_missing));
+	if (!res->n_ips)
+		return 0;
+	r = check_nft(txn, res, network, ifname, container_id, &nft_missing, err);
+	if (r < 0 || !nft_missing.ip.family)
+		return r;
+	/* Not (all) in nftables: the iptables layout, which an ADD on a node holding the
+	 * reference's state, or with "ipMasqBackend": "iptables", writes. */
+	return check_xt(txn, res, network, container_id, ret_missing, err);
 }

@@ -74,4 +74,14 @@ int ipmasq_queue_gc(struct nft_txn *txn, const char *network, const struct cni_a
 		    size_t n_valid, bool iptables, size_t *ret_count,
 		    struct cni_err *err) CNI_MUST_USE;
 
+/*
+ * CHECK: are the masquerade rules of the attachment there for every address of res, all in
+ * one layout (the nftables rule of each address in masq_checks, or the reference's iptables
+ * POSTROUTING jump "-s <address>" to the container's CNI-<hash> chain)? *ret_missing gets
+ * the first address without a rule (family 0 when none is missing). Reads only.
+ */
+int ipmasq_check(struct nft_txn *txn, const struct cni_result *res, const char *network,
+		 const char *ifname, const char *container_id, struct ip_net *ret_missing,
+		 struct cni_err *err) CNI_MUST_USE;
+
 #endif
