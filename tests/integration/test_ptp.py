@@ -209,6 +209,10 @@ class PtpTest(CNITestCase):
                 self.assertTrue(all(ip["interface"] == 1 for ip in res["ips"]))
                 hname = res["interfaces"][0]["name"]
                 self.assertEqual(self.addrs(self.node, hname, "-6"), ["fd66::1/128"])
+                # the node's gateway needs no DAD: usable at once (the reference's is not for
+                # a second or two)
+                self.assertIn("nodad", self.node.sh("ip -6 addr show dev %s" % hname))
+                self.assertNotIn("tentative", self.node.sh("ip -6 addr show dev %s" % hname))
                 self.assertIn("fd66::/64 via fd66::1 dev eth0 src fd66::10 metric 1024 "
                               "pref medium", self.routes(c1, family="-6"))
                 self.assertIn("fd66::1 dev eth0 src fd66::10 metric 1024 pref medium",
