@@ -37,7 +37,6 @@ int ptp_conf_load(const struct cni_cmd_args *args, enum ptp_load_mode mode, stru
 	if (!c->name)
 		return cni_err_nomem(err);
 	if (conf_bool(root, "ipMasq", &c->ip_masq, err) < 0 ||
-	    ipmasq_backend_load(root, &c->masq_backend, err) < 0 ||
 	    conf_object(root, "ipam", &ipam, err) < 0 || conf_string(ipam, "type", &type, err) < 0)
 		return cni_err_ret(err);
 	if (type && *type && !(c->ipam_type = strdup(type)))
@@ -46,7 +45,8 @@ int ptp_conf_load(const struct cni_cmd_args *args, enum ptp_load_mode mode, stru
 		*ret = TAKE_PTR(c);
 		return 0;
 	}
-	if (conf_int(root, "mtu", -(1LL << 31), 1LL << 31, &mtu, err) < 0)
+	if (ipmasq_backend_load(root, &c->masq_backend, err) < 0 ||
+	    conf_int(root, "mtu", -(1LL << 31), 1LL << 31, &mtu, err) < 0)
 		return cni_err_ret(err);
 	if (mtu < 0 || mtu > 65535)
 		return cni_err_set(err, CNI_ERR_INVALID_CONFIG,

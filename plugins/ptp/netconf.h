@@ -26,7 +26,7 @@ struct ptp_conf {
 /* How much of the config ptp_conf_load() reads. */
 enum ptp_load_mode {
 	PTP_LOAD_FULL, /* ADD, CHECK: every key, prevResult parsed */
-	PTP_LOAD_DEL,  /* DEL, STATUS, GC: name, ipMasq, ipMasqBackend and ipam.type only */
+	PTP_LOAD_DEL,  /* DEL, STATUS, GC: name, ipMasq and ipam.type only */
 };
 
 /*

@@ -83,8 +83,9 @@ static void test_conf(void)
 		{PTP_LOAD_FULL, "\"ipam\": []", 7, NULL},
 		{PTP_LOAD_FULL, "\"ipam\": {\"type\": 5}", 7, NULL},
 		{PTP_LOAD_FULL, "\"prevResult\": {\"cniVersion\": \"0.2.0\"}", 6, NULL},
-		/* DEL, STATUS and GC read only the name, ipMasq, its backend and ipam.type. */
-		{PTP_LOAD_DEL, "\"mtu\": \"x\", \"dns\": 3, \"prevResult\": 5", 0,
+		/* DEL, STATUS and GC read only the name, ipMasq and ipam.type. */
+		{PTP_LOAD_DEL,
+		 "\"mtu\": \"x\", \"dns\": 3, \"prevResult\": 5, \"ipMasqBackend\": \"pf\"", 0,
 		 "ipam=- masq=0 backend=0 mtu=0 dns=0 prev=0"},
 		{PTP_LOAD_DEL, "\"ipam\": {\"type\": \"static\"}, \"ipMasq\": true", 0,
 		 "ipam=static masq=1 backend=0 mtu=0 dns=0 prev=0"},
