@@ -616,3 +616,23 @@ class PtpTest(CNITestCase):
                                 cid="pc"))
         self.wait_gone()
         self.assert_clean((a, b))
+
+    def test_clean_node_then_reference(self):
+        """On a node without the reference's iptables state our default is nftables, which
+        Debian's 1.1.1 DEL does not know: its first DEL removes the veth and the reservation
+        and fails on the missing iptables chain, the next succeeds and leaves the nftables
+        rule (the newest reference removes both layouts); our GC removes it."""
+        self.require_go()
+        conf = self.conf(cniVersion="1.1.0", ipMasq=True)
+        ctr = self.netns("ptpc")
+        res = self.add(conf, ctr, cid="pd")
+        self.assertEqual(self.masq_nft(), [cnitest.masq_comment(NET, "eth0", "pd")])
+        go_conf = dict(conf, cniVersion="1.0.0", prevResult=res)
+        r = self.go("DEL", go_conf, ctr, cid="pd")
+        self.assertCNIError(r, 999, "does not exist")
+        self.assertEqual(self.host_veths(), [])
+        self.assertEqual(self.reservations(), [])
+        self.assertOK(self.go("DEL", go_conf, ctr, cid="pd"))
+        self.assertEqual(self.masq_nft(), [cnitest.masq_comment(NET, "eth0", "pd")])
+        self.assertOK(self.plug("GC", dict(conf, **{"cni.dev/valid-attachments": []}), None))
+        self.assert_clean((ctr,))
