@@ -59,7 +59,9 @@ int ptp_conf_load(const struct cni_cmd_args *args, enum ptp_load_mode mode, stru
 					   "invalid network config: 'dns' must be an object");
 		if (cni_dns_parse(dns, &c->dns, err) < 0)
 			return cni_err_ret(err);
-		c->has_dns = !cni_dns_empty(&c->dns);
+		/* As the reference's dnsConfSet: a list given, even empty, or a domain. */
+		c->has_dns = conf_get(dns, "nameservers") || conf_get(dns, "search") ||
+			     conf_get(dns, "options") || (c->dns.domain && c->dns.domain[0]);
 	}
 	if (cni_prev_result(root, c->cni_version, &c->prev, err) < 0)
 		return cni_err_ret(err);

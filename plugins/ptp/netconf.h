@@ -18,7 +18,7 @@ struct ptp_conf {
 	enum masq_backend masq_backend; /* ipMasqBackend */
 	unsigned int mtu;		/* mtu of both veth ends, 0 = kernel default */
 	char *ipam_type;		/* ipam.type, NULL when absent or empty */
-	bool has_dns;			/* the config's dns has any field set */
+	bool has_dns;			/* the config's dns sets a list (even []) or a domain */
 	struct cni_dns dns;		/* config dns (replaces IPAM's when has_dns) */
 	struct cni_result *prev;	/* prevResult, NULL if absent */
 };

@@ -291,6 +291,10 @@ class PtpTest(CNITestCase):
         res = self.add(self.conf(ipam=ipam, dns={}), ctr)
         self.assertEqual(res["dns"]["nameservers"], ["10.66.0.53"])
         self.assertOK(self.plug("DEL", self.conf(ipam=ipam), ctr))
+        # an empty list is a setting, as in the reference: IPAM's DNS is dropped
+        res = self.add(self.conf(ipam=ipam, dns={"nameservers": []}), ctr)
+        self.assertNotIn("dns", res)
+        self.assertOK(self.plug("DEL", self.conf(ipam=ipam), ctr))
 
     # ---- masquerade ----------------------------------------------------------------------
 

@@ -68,6 +68,11 @@ static void test_conf(void)
 		 0, "ipam=static masq=1 backend=2 mtu=1400 dns=1 prev=1"},
 		{PTP_LOAD_FULL, "\"ipMasqBackend\": \"nftables\", \"dns\": {}", 0,
 		 "ipam=- masq=0 backend=1 mtu=0 dns=0 prev=0"},
+		/* An empty list counts as set, as in the reference; null and "" do not. */
+		{PTP_LOAD_FULL, "\"dns\": {\"search\": []}", 0,
+		 "ipam=- masq=0 backend=0 mtu=0 dns=1 prev=0"},
+		{PTP_LOAD_FULL, "\"dns\": {\"nameservers\": null, \"domain\": \"\"}", 0,
+		 "ipam=- masq=0 backend=0 mtu=0 dns=0 prev=0"},
 		{PTP_LOAD_FULL, "\"ipam\": {\"type\": \"\"}", 0,
 		 "ipam=- masq=0 backend=0 mtu=0 dns=0 prev=0"},
 		{PTP_LOAD_FULL, "\"ipMasqBackend\": \"ebtables\"", 7,
