@@ -13,8 +13,9 @@ on the machine meets both alike. Each figure is one plugin execution as a runtim
 for it: fork, exec, the work, exit (the time until its stdout closes).
 
  1. every verb of bridge (ipMasq off/on, IPv4 and dual stack), host-local, portmap (2
-    mappings, tcp and udp), macvlan (with host-local, of a veth master in the node), sbr
-    (a container link with two routes, the same prevResult for both), and
+    mappings, tcp and udp), macvlan (with host-local, of a veth master in the node), ptp
+    (with host-local, ipMasq off and on), sbr (a container link with two routes, the same
+    prevResult for both), and
     the containerd default conflist through bin/cnitool: median and p90, ratio
     reference/ours; tap (L2 and with host-local), ours alone (the reference 1.1.1 has no
     tap);
@@ -420,6 +421,54 @@ class Bench:
                     stats["CHECK"].fail(impl.name, str(e))
                 try:
                     dt, _ = run_plugin(impl, "macvlan", "DEL", with_prev(conf, out), cid, c)
+                    stats["DEL"].add(impl.name, dt)
+                except Failed as e:
+                    stats["DEL"].fail(impl.name, str(e))
+        for impl in self.impls:
+            netns_del(per[impl.name][0])
+        return list(stats.values())
+
+    def verbs_ptp(self, masq):
+        """ptp with host-local (IPv4), ipMasq off or on, into a container namespace of each
+        implementation: ADD, CHECK, DEL."""
+        label = "ptp ipMasq %s, IPv4" % ("on" if masq else "off")
+        stats = {v: Stat("%s: %s" % (label, v)) for v in ("ADD", "CHECK", "DEL")}
+        per = {}
+        for impl in self.impls:
+            c = netns_add("%s-%s-ptp%d" % (PREFIX, impl.name, masq))
+            conf = {"cniVersion": "1.0.0", "name": "ptpnet%d" % masq, "type": "ptp",
+                    "ipMasq": masq,
+                    "ipam": {"type": "host-local",
+                             "ranges": [[{"subnet": "10.%d.0.0/16" % (57 + masq)}]],
+                             "routes": [{"dst": "0.0.0.0/0"}],
+                             "dataDir": os.path.join(self.tmp, "%s-ptp%d" % (impl.name,
+                                                                             masq))}}
+            per[impl.name] = (c, conf)
+            try:  # warm-up: forwarding, the masquerade tables
+                run_plugin(impl, "ptp", "ADD", conf, "warm", c)
+                run_plugin(impl, "ptp", "DEL", conf, "warm", c)
+            except Failed as e:
+                for s in stats.values():
+                    s.fail(impl.name, str(e))
+        for i in range(self.args.iterations):
+            for impl in self.alternate(i):
+                c, conf = per[impl.name]
+                if stats["ADD"].failed[impl.name]:
+                    continue
+                cid = "t%d" % i
+                try:
+                    dt, out = run_plugin(impl, "ptp", "ADD", conf, cid, c)
+                    stats["ADD"].add(impl.name, dt)
+                except Failed as e:
+                    stats["ADD"].fail(impl.name, str(e))
+                    continue
+                try:
+                    dt, _ = run_plugin(impl, "ptp", "CHECK", with_prev(conf, out), cid, c)
+                    stats["CHECK"].add(impl.name, dt)
+                except Failed as e:
+                    stats["CHECK"].fail(impl.name, str(e))
+                try:
+                    dt, _ = run_plugin(impl, "ptp", "DEL", with_prev(conf, out), cid, c)
                     stats["DEL"].add(impl.name, dt)
                 except Failed as e:
                     stats["DEL"].fail(impl.name, str(e))
@@ -1236,6 +1285,9 @@ def evaluate_targets(b, sections, floors, occ, procs, sizes):
     ratio("sbr, IPv4 (2 routes): ADD", 5)
     ratio("sbr, IPv4 (2 routes): CHECK", 5)
     ratio("sbr, IPv4 (2 routes): DEL", 5)
+    for masq in ("off", "on"):
+        for verb in ("ADD", "CHECK", "DEL"):
+            ratio("ptp ipMasq %s, IPv4: %s" % (masq, verb), 5)
     for plugin, label, k in (("portmap", "portmap 2 mappings, IPv4: ADD", 5),
                              ("bridge", "bridge ipMasq on, IPv4: ADD", 10)):
         if label not in by:  # left out by --only
@@ -1319,6 +1371,9 @@ def main():
                 sections += b.verbs_portmap(False, udp=False)
             if want("macvlan"):
                 sections += b.verbs_macvlan()
+            if want("ptp") and os.access(os.path.join(args.bin, "ptp"), os.X_OK):
+                for masq in (False, True):
+                    sections += b.verbs_ptp(masq)
             if want("chain"):
                 sections += b.verbs_chain()
             if want("host-device"):

@@ -168,6 +168,17 @@ SBR = [
     {"type": "sbr", "gateways": ["10.0.0.1", "::ffff:10.0.0.2"]},
 ]
 
+PTP = [
+    {"type": "ptp", "ipMasq": True, "ipMasqBackend": "iptables", "mtu": 1400,
+     "ipam": {"type": "host-local", "ranges": [[{"subnet": "10.1.1.0/24"}],
+                                               [{"subnet": "fd00:1::/64"}]],
+              "routes": [{"dst": "0.0.0.0/0"}, {"dst": "::/0"}]},
+     "dns": {"nameservers": ["10.1.1.1"], "search": ["example.com"]}},
+    {"type": "ptp", "ipMasqBackend": "nftables", "ipam": {"type": "static"},
+     "prevResult": PREV_RESULT},
+    {"type": "ptp", "ipMasqBackend": "pf", "mtu": 70000, "dns": {}},
+]
+
 IPVLAN = [
     {"type": "ipvlan", "master": "eth0", "mode": "l3s", "mtu": 1400, "linkInContainer": False,
      "acceptRA": True, "ipam": {"type": "host-local", "subnet": "10.1.2.0/24"},
@@ -286,7 +297,7 @@ def hand(out):
             data = dump(c)
             add("skel", name, skel_input("ADD", data))
             if t in ("bridge", "portmap", "tuning", "bandwidth", "macvlan", "dummy", "tap",
-                     "ipvlan", "vlan", "sbr"):
+                     "ipvlan", "vlan", "sbr", "ptp"):
                 add(t, name, data if t != "portmap" else b"\x00" + data)
             ipam = p.get("ipam", {}).get("type")
             if ipam == "host-local":
@@ -308,6 +319,8 @@ def hand(out):
             b"IgnoreUnknown=1;MAC=0a:00:00:00:00:07")
     for i, p in enumerate(DUMMY):
         add("dummy", "example-%d" % i, dump(netconf(p)))
+    for i, p in enumerate(PTP):
+        add("ptp", "example-%d" % i, dump(netconf(p)))
     for i, p in enumerate(IPVLAN):
         add("ipvlan", "example-%d" % i, dump(netconf(p)))
     for i, p in enumerate(SBR):
@@ -379,7 +392,7 @@ exec "%(bin)s/$(basename "$0")" < "$f.in"
 TARGET_OF = {"bridge": "bridge", "portmap": "portmap", "tuning": "tuning",
              "bandwidth": "bandwidth", "host-local": "hostlocal_conf", "static": "static",
              "macvlan": "macvlan", "dummy": "dummy", "tap": "tap",
-             "host-device": "hostdev", "ipvlan": "ipvlan", "vlan": "vlan", "sbr": "sbr"}
+             "host-device": "hostdev", "ipvlan": "ipvlan", "vlan": "vlan", "sbr": "sbr", "ptp": "ptp"}
 
 
 def capture(bin_dir, out):

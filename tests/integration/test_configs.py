@@ -457,6 +457,49 @@ class MacvlanConfigTest(ConfigTest):
         self.assertEqual(self.node.sh("ip -o link show type macvlan"), "")
 
 
+class PtpPortmapTest(ConfigTest):
+    """83-ptp-portmap.conflist: routed pods (ptp, no bridge) with masquerade and host ports:
+    a host port answers from outside the node and from the node itself."""
+
+    plugins = ("cnitool", "ptp", "host-local", "portmap")
+
+    def test_ptp_portmap(self):
+        self.install("83-ptp-portmap.conflist")
+        a, b = self.netns("cnicfg-c"), self.netns("cnicfg-c")
+        caps = {"CAP_ARGS": json.dumps({"portMappings": [
+            {"hostPort": 8080, "containerPort": 80, "protocol": "tcp", "hostIP": ""}]})}
+        ra = self.add(a, caps)
+        rb = self.add(b)
+        a4, b4 = self.addr(ra), self.addr(rb)
+        self.assertEqual((a4, b4), ("10.96.0.2", "10.96.0.3"))
+        self.assertEqual(a.json("ip -j link show dev eth0")[0]["mtu"], 1460)
+        self.assertIn("10.96.0.0/24 via 10.96.0.1 dev eth0 src %s" % a4, a.sh("ip -4 route"))
+        # the pods reach each other through the node, and the outside masqueraded
+        a.sh("ping -c1 -W30 %s" % b4)
+        self.serve_http(self.outside, 8000, echo_client=True)
+        self.assertEqual(a.sh("curl -s -m30 http://192.0.2.254:8000/"), NODE_ADDR + "\n")
+        # the host port, from outside the node, from the node and its localhost, and from
+        # the other pod
+        want = self.serve_http(a)
+        self.assertEqual(self.outside.sh("curl -s -m30 http://%s:8080/" % NODE_ADDR), want)
+        self.assertEqual(self.node.sh("curl -s -m30 http://%s:8080/" % NODE_ADDR), want)
+        self.assertEqual(self.node.sh("curl -s -m30 http://127.0.0.1:8080/"), want)
+        self.assertEqual(b.sh("curl -s -m30 http://%s:8080/" % NODE_ADDR), want)
+        self.tool(["check", self.conf["name"], a.path], caps)
+        self.tool(["check", self.conf["name"], b.path])
+        self.delete(a, caps)
+        self.assertEqual(self.outside.sh("curl -s -m30 http://%s:8080/" % NODE_ADDR,
+                                         check=False), "")
+        # b's namespace is gone before its DEL: its rules and reservation go all the same
+        b.close()
+        self.delete(b)
+        cnitest.wait_for(lambda: not self.node.sh("ip -o link show type veth | grep -v eth0@",
+                                                  check=False).strip(),
+                         "the pods' veths gone from the node")
+        self.assert_nothing_left([self.container_id(a), self.container_id(b)], [a4, b4])
+        self.assertNotIn("masquerade comment", self.node.sh("nft list ruleset"))
+
+
 class KubeletTunedTest(ConfigTest):
     """70-kubelet-tuned.conflist: bridge, host-local, portmap, tuning and bandwidth."""
 

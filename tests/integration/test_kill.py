@@ -57,7 +57,9 @@ class TestKillInjection(CNITestCase):
                 "host-device": (("reservation", ""), ("device khd0 not in the node", ""),
                                 ("container link eth0", "")),
                 "ipvlan": (("reservation", ""), ("container link eth0", "")),
-                "vlan": (("reservation", ""), ("container link eth0", ""))}
+                "vlan": (("reservation", ""), ("container link eth0", "")),
+                "ptp": (("reservation", ""), ("nft rule", "masquerade"),
+                        ("container interface eth0", ""), ("veth", ""))}
         self.assertEqual(sorted(want), sorted(kill_sweep.SCENARIOS))
         for name, kinds in want.items():
             with self.subTest(scenario=name):

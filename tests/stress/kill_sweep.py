@@ -42,6 +42,9 @@ chain's last plugin:
               reason, on a kernel without ipvlan)
   vlan        vlan (VLAN id 7) on that master, likewise (skipped on a kernel without
               802.1Q)
+  ptp         ptp + host-local + ipMasq (nftables), ADD and DEL; the victim is ptp, the
+              host-local it runs, or both: no veth, container link, reservation or
+              masquerade rule may be left
 
 The cached result DEL is given is the full chain's after a successful ADD; after a killed
 ADD it is the result of the plugins before the victim (the prevResult the victim got,
@@ -727,12 +730,25 @@ class VlanScenario(MacvlanScenario):
                                       "dataDir": self.lab.data}}
 
 
+class PtpScenario(BridgeScenario):
+    """ptp with host-local and ipMasq: the veth pair (the node's end holds the gateway and
+    the host route), the container's routes, a masquerade rule."""
+    name = "ptp"
+    plugin = "ptp"
+    victims = ("ptp", "host-local", "tree")
+
+    def conf(self):
+        return {"cniVersion": "1.0.0", "name": "killptp", "type": "ptp", "ipMasq": True,
+                "ipam": {"type": "host-local", "subnet": "10.75.0.0/24",
+                         "dataDir": self.lab.data}}
+
+
 SCENARIOS = {s.name: s for s in (BridgeScenario, HostLocalScenario, PortmapScenario,
                                  StaticScenario, TuningScenario, BandwidthScenario,
                                  FirewallScenario, FirewallIptablesScenario,
                                  LoopbackScenario, SbrScenario, MacvlanScenario, TapScenario,
                                  DummyScenario, HostDeviceScenario, IpvlanScenario,
-                                 VlanScenario)}
+                                 VlanScenario, PtpScenario)}
 
 
 def kernel_skips(names):
