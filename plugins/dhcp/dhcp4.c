@@ -339,7 +339,8 @@ int dhcp4_build(const struct dhcp4_client_cfg *cfg, const struct dhcp4_build *b,
 		if (cfg->provide[i].code == DHCP4_OPT_CLIENT_ID)
 			cid = &cfg->provide[i];
 	}
-	if (cid && !release)
+	/* a provided identifier names the lease at the server: RELEASE must carry it too */
+	if (cid)
 		put_opt(&w, DHCP4_OPT_CLIENT_ID, cid->data, cid->len);
 	else
 		put_opt(&w, DHCP4_OPT_CLIENT_ID, cfg->client_id, cfg->client_id_len);

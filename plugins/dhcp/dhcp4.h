@@ -124,7 +124,8 @@ struct dhcp4_build {
 /*
  * Build one client message into buf (cap bytes, at least DHCP4_MAX_SIZE): BOOTREQUEST,
  * chaddr, the broadcast flag when configured (never on RELEASE), options 53, 61 (a provided
- * option 61 replaces the lease key except in RELEASE), 57, 50, 54, 55 and the provided
+ * option 61 replaces the lease key, in RELEASE too, unlike the reference, so that the server
+ * finds the lease it gave under that identifier), 57, 50, 54, 55 and the provided
  * options (RELEASE: 53, 54, 61 only), end, padded to 300 bytes. Returns 0 with the length in
  * *ret_len, or -EMSGSIZE (code 999) when it does not fit.
  */

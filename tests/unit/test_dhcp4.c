@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* dhcp: the DHCPv4 codec: option names, the client options from a config and CNI_ARGS, the
  * messages a client builds, parsing of every option a server sends (overload, split options,
- * name compression, classless routes) and of hostile input, the CNI result of an ACK. */
+ * name compression, classless routes) and of hostile input, the CNI result of an ACK; the
+ * packet socket's IPv4/UDP framing and its checks. */
 #include <arpa/inet.h>
 #include <stdint.h>
 
@@ -11,6 +12,7 @@
 #include "cni/json.h"
 #include "cni/result.h"
 #include "dhcp/dhcp4.h"
+#include "dhcp/pktsock.h"
 #include "dhcp_srv.h"
 
 static const uint8_t mac[6] = {0x02, 0x11, 0x22, 0x33, 0x44, 0x55};
@@ -257,7 +259,7 @@ static void test_build_request_release(void)
 	CHECK(!find_opt(buf, len, 50, &ol));
 	CHECK(!find_opt(buf, len, 54, &ol));
 
-	/* release: ciaddr, 53, 54, the lease key as 61; nothing else */
+	/* release: ciaddr, 53, 54, the provided 61 (the server knows the lease by it) */
 	memset(&b, 0, sizeof(b));
 	b.type = DHCP4_RELEASE;
 	inet_pton(AF_INET, "10.9.0.5", b.ciaddr);
@@ -271,7 +273,7 @@ static void test_build_request_release(void)
 	o = find_opt(buf, len, 54, &ol);
 	CHECK(o && ol == 4);
 	o = find_opt(buf, len, 61, &ol);
-	CHECK(o && ol == 15 && o[0] == 0);
+	CHECK(o && ol == 4 && memcmp(o, "mine", 4) == 0);
 	CHECK(!find_opt(buf, len, 55, &ol));
 	CHECK(!find_opt(buf, len, 57, &ol));
 	CHECK(!find_opt(buf, len, 50, &ol));
@@ -692,6 +694,74 @@ static void test_lease_times(void)
 	CHECK(t == 0xffffffff && t1 == 0x7fffffff && t2 == (uint32_t)(0xffffffffull * 85 / 100));
 }
 
+static void test_frame(void)
+{
+	uint8_t payload[300], frame[400];
+	const uint8_t *p = NULL;
+	size_t n, plen = 0;
+
+	for (size_t i = 0; i < sizeof(payload); i++)
+		payload[i] = (uint8_t)(i * 7);
+	n = pktsock_frame(payload, sizeof(payload), frame, sizeof(frame));
+	CHECK_INT(n, 328);
+	CHECK(frame[0] == 0x45 && frame[9] == 17);
+	CHECK(frame[2] == 328 >> 8 && frame[3] == (328 & 0xff));
+	CHECK(frame[12] == 0 && frame[15] == 0 && frame[16] == 255 && frame[19] == 255);
+	CHECK(frame[20] == 0 && frame[21] == 68 && frame[22] == 0 && frame[23] == 67);
+	CHECK(pktsock_frame(payload, sizeof(payload), frame, 327) == 0);
+
+	/* our frame has port 67 as destination: turned around, it is a reply to port 68 */
+	frame[21] = 67;
+	frame[23] = 68;
+	/* the UDP checksum covers the ports, whose sum did not change */
+	CHECK(pktsock_unframe(frame, n, 1, &p, &plen) == 0);
+	CHECK(p == frame + 28 && plen == 300);
+	/* trailing bytes after the IP total length (Ethernet padding) are ignored */
+	CHECK(pktsock_unframe(frame, n + 10, 1, &p, &plen) == 0 && plen == 300);
+	frame[40] ^= 1; /* payload changed: the UDP checksum fails, unless unchecked */
+	CHECK(pktsock_unframe(frame, n, 1, &p, &plen) == -EBADMSG);
+	CHECK(pktsock_unframe(frame, n, 0, &p, &plen) == 0);
+	frame[40] ^= 1;
+	frame[26] = frame[27] = 0; /* no UDP checksum */
+	frame[40] ^= 1;
+	CHECK(pktsock_unframe(frame, n, 1, &p, &plen) == 0);
+
+	CHECK(pktsock_unframe(frame, 19, 1, &p, &plen) == -EBADMSG);
+	CHECK(pktsock_unframe(frame, n - 1, 1, &p, &plen) == -EBADMSG); /* shorter than total */
+	frame[8] ^= 1;							/* header checksum */
+	CHECK(pktsock_unframe(frame, n, 1, &p, &plen) == -EBADMSG);
+	frame[8] ^= 1;
+	frame[23] = 67; /* not port 68 */
+	CHECK(pktsock_unframe(frame, n, 1, &p, &plen) == -EBADMSG);
+	frame[23] = 68;
+	frame[24] = 0xff; /* UDP length beyond the datagram */
+	CHECK(pktsock_unframe(frame, n, 1, &p, &plen) == -EBADMSG);
+	frame[24] = 0;
+	frame[25] = 4; /* UDP length below its header */
+	CHECK(pktsock_unframe(frame, n, 1, &p, &plen) == -EBADMSG);
+	frame[24] = (uint8_t)((308) >> 8);
+	frame[25] = (uint8_t)308;
+	CHECK(pktsock_unframe(frame, n, 0, &p, &plen) == 0);
+	/* a fragment (MF set): the header checksum must be fixed up to get past it */
+	frame[6] = 0x20;
+	frame[10] = frame[11] = 0;
+	{
+		uint32_t sum = 0;
+
+		for (int i = 0; i < 20; i += 2)
+			sum += (uint32_t)frame[i] << 8 | frame[i + 1];
+		while (sum >> 16)
+			sum = (sum & 0xffff) + (sum >> 16);
+		frame[10] = (uint8_t)(~sum >> 8);
+		frame[11] = (uint8_t)~sum;
+	}
+	CHECK(pktsock_unframe(frame, n, 0, &p, &plen) == -EBADMSG);
+	frame[0] = 0x65; /* IPv6 version */
+	CHECK(pktsock_unframe(frame, n, 0, &p, &plen) == -EBADMSG);
+	frame[0] = 0x4f; /* header longer than the input */
+	CHECK(pktsock_unframe(frame, 40, 0, &p, &plen) == -EBADMSG);
+}
+
 int main(void)
 {
 	RUN(test_opt_names);
@@ -711,5 +781,6 @@ int main(void)
 	RUN(test_result_classless);
 	RUN(test_result_errors);
 	RUN(test_lease_times);
+	RUN(test_frame);
 	UNIT_DONE();
 }
