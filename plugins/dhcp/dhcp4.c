@@ -835,6 +835,8 @@ int dhcp4_result_build(const struct dhcp4_msg *ack, int priority, struct cni_res
 
 			rt.dst.ip = v4(ack->statics[i].dst);
 			rt.dst.prefix = ack->statics[i].prefix;
+			/* the reference keeps host bits here, which the kernel then refuses */
+			rt.dst = ipnet_network(&rt.dst);
 			rt.gw = v4(ack->statics[i].gw);
 			if (cni_result_add_route(res, &rt) < 0)
 				return cni_err_nomem(err);

@@ -364,9 +364,8 @@ int lease_step(struct lease *l, enum lease_event ev, int64_t now, const uint8_t 
 		r = on_timer(l, now, a);
 		break;
 	case LEASE_EV_RELEASE:
-		if (l->have_lease && now < l->expiry_at &&
-		    (l->state == LEASE_BOUND || l->state == LEASE_RENEWING ||
-		     l->state == LEASE_REBINDING || l->state == LEASE_INIT_REBOOT))
+		/* also a saved lease not confirmed yet: the address is still ours */
+		if (l->have_lease && now < l->expiry_at)
 			r = send_release(l, a);
 		l->have_lease = false;
 		l->state = LEASE_RELEASED;

@@ -61,7 +61,7 @@ enum lease_event {
 	LEASE_EV_START,	  /* acquire (or re-adopt a saved lease) */
 	LEASE_EV_PACKET,  /* a DHCP message arrived */
 	LEASE_EV_TIMER,	  /* the last deadline passed */
-	LEASE_EV_RELEASE, /* give the lease back */
+	LEASE_EV_RELEASE, /* give the lease back (a RELEASE while it has not run out) */
 };
 
 /* What an event led to. */

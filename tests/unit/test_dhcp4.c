@@ -588,7 +588,7 @@ static void test_result_static_and_dns(void)
 	struct cni_err err = {0};
 	_cleanup_(cni_result_freep) struct cni_result *r = NULL;
 	_cleanup_free_ char *txt = NULL;
-	static const uint8_t statics[] = {10, 0, 0, 0, 192, 168, 1, 254};
+	static const uint8_t statics[] = {10, 1, 2, 3, 192, 168, 1, 254};
 	static const uint8_t search[] = {1, 'a', 2, 'b', 'c', 0, 1, 'd', 0xc0, 2};
 
 	srv_begin(&s, DHCP4_ACK, 1, mac, "192.168.1.50");

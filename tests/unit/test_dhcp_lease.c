@@ -533,6 +533,14 @@ static void test_init_reboot(void)
 	CHECK_INT(l.expiry_at, 10 + 1000000);
 	CHECK_INT(a.deadline, 10 + 500000);
 
+	/* a saved lease released before it was confirmed: RELEASE all the same */
+	saved(&l, &r, 0);
+	CHECK(step(&l, LEASE_EV_RELEASE, 100000, NULL, &a) == 0);
+	sent(&a, &m);
+	CHECK_INT(m.type, DHCP4_RELEASE);
+	CHECK(a.unicast && m.ciaddr[3] == 5);
+	CHECK_INT(l.state, LEASE_RELEASED);
+
 	/* a record whose lease ran out: a fresh DISCOVER */
 	saved(&l, &r, 0);
 	CHECK(step(&l, LEASE_EV_START, 2000000, NULL, &a) == 0);
