@@ -126,21 +126,28 @@ static int provide_set(struct dhcp4_client_cfg *cfg, uint8_t code, const char *v
 	return 0;
 }
 
-/* The value of key in CNI_ARGS ("K=V;K2=V2", split as the reference does), or NULL. */
+/*
+ * The value of key in CNI_ARGS ("K=V;K2=V2", split as the reference does: pairs at ';', key
+ * and value at the first '=', pairs without '=' ignored, the last of equal keys wins), or
+ * NULL (also when out of memory).
+ */
 static char *cni_arg_get(const char *args, const char *key)
 {
-	const char *p = args;
+	const char *p = args, *val = NULL;
+	size_t klen = strlen(key), vlen = 0;
 
 	while (p && *p) {
 		const char *end = strchr(p, ';');
 		size_t n = end ? (size_t)(end - p) : strlen(p);
 		const char *eq = memchr(p, '=', n);
 
-		if (eq && (size_t)(eq - p) == strlen(key) && memcmp(p, key, strlen(key)) == 0)
-			return strndup(eq + 1, n - (size_t)(eq - p) - 1);
+		if (eq && (size_t)(eq - p) == klen && memcmp(p, key, klen) == 0) {
+			val = eq + 1;
+			vlen = n - klen - 1;
+		}
 		p = end ? end + 1 : NULL;
 	}
-	return NULL;
+	return val ? strndup(val, vlen) : NULL;
 }
 
 /* The `request` list into option 55. */
@@ -226,17 +233,20 @@ static int parse_provide(struct dhcp4_client_cfg *cfg, const cJSON *ipam, const 
 			if (r < 0)
 				return r;
 		}
-		if (from) {
-			_cleanup_free_ char *v = cni_arg_get(cni_args, from);
+		/* an absent fromArg is "" to the reference, which a pair "=v" matches */
+		{
+			_cleanup_free_ char *v = cni_arg_get(cni_args, from ? from : "");
 
 			if (!v)
 				continue;
+			/* the reference quotes the literal value here, not the argument's */
 			if (strlen(v) > 255)
 				return cni_err_set(
 					err, CNI_ERR_INVALID_CONFIG,
 					"value too long for option %s from CNI_ARGS %s: %s",
-					quote(name, q1, sizeof(q1)), quote(from, q2, sizeof(q2)),
-					quote(v, q3, sizeof(q3)));
+					quote(name, q1, sizeof(q1)),
+					quote(from ? from : "", q2, sizeof(q2)),
+					quote(value ? value : "", q3, sizeof(q3)));
 			r = provide_set(cfg, code, v, err);
 			if (r < 0)
 				return r;

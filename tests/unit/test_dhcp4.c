@@ -180,8 +180,14 @@ static void test_cfg_provide(void)
 	CHECK(strncmp(err.msg, "value too long for option \"host-name\": \"xxx", 43) == 0);
 	CHECK(cfg_from(&cfg, "{\"provide\":[{\"option\":\"77\",\"fromArg\":\"A\"}]}",
 		       (snprintf(conf, sizeof(conf), "A=%s", big), conf), &err) < 0);
-	CHECK(strncmp(err.msg, "value too long for option \"77\" from CNI_ARGS \"A\": \"xx", 53) ==
-	      0);
+	CHECK_STR(err.msg, "value too long for option \"77\" from CNI_ARGS \"A\": \"\"");
+	/* the last of equal keys wins; an absent fromArg matches an empty key */
+	CHECK(cfg_from(&cfg, "{\"provide\":[{\"option\":\"77\",\"fromArg\":\"A\"}]}", "A=1;B;A=2=3",
+		       &err) == 0);
+	CHECK(cfg.n_provide == 1 && cfg.provide[0].len == 3 &&
+	      memcmp(cfg.provide[0].data, "2=3", 3) == 0);
+	CHECK(cfg_from(&cfg, "{\"provide\":[{\"option\":\"77\"}]}", "=x", &err) == 0);
+	CHECK(cfg.n_provide == 1 && cfg.provide[0].len == 1 && cfg.provide[0].data[0] == 'x');
 	CHECK(cfg_from(&cfg, "{\"provide\":[{\"option\":\"nope\",\"value\":\"v\"}]}", NULL, &err) <
 	      0);
 	CHECK(strncmp(err.msg, "Can not parse option \"nope\"", 27) == 0);
