@@ -122,6 +122,7 @@ $(eval $(call program,ipvlan,plugins/ipvlan,ipvlan))
 $(eval $(call program,vlan,plugins/vlan,vlan))
 $(eval $(call program,sbr,plugins/sbr,sbr))
 $(eval $(call program,ptp,plugins/ptp,ptp))
+$(eval $(call program,dhcp,plugins/dhcp,dhcp))
 $(eval $(call program,cnitool,tools/cnitool,cnitool))
 
 all: $(PROGRAMS)

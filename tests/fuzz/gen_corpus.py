@@ -271,6 +271,70 @@ def store_seeds(out):
         write(out, "hostlocal_store", name, data)
 
 
+def ip_checksum(data):
+    if len(data) % 2:
+        data += b"\0"
+    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
+    while s >> 16:
+        s = (s & 0xffff) + (s >> 16)
+    return ~s & 0xffff
+
+
+def udp_frame(payload, src, dst):
+    """An IPv4/UDP datagram 67 -> 68 around a DHCP payload, both checksums set."""
+    udp_len = 8 + len(payload)
+    pseudo = src + dst + struct.pack("!BBH", 0, 17, udp_len)
+    udp = struct.pack("!HHHH", 67, 68, udp_len, 0) + payload
+    csum = ip_checksum(pseudo + udp) or 0xffff
+    udp = udp[:6] + struct.pack("!H", csum) + udp[8:]
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + udp_len, 0, 0x4000, 64, 17, 0, src, dst)
+    ip = ip[:10] + struct.pack("!H", ip_checksum(ip)) + ip[12:]
+    return ip + udp
+
+
+def dhcp_reply(msg_type, yiaddr, options):
+    """A BOOTREPLY with the given options (bytes after option 53), ended."""
+    fixed = bytearray(236)
+    fixed[0:3] = b"\x02\x01\x06"
+    fixed[16:20] = bytes(yiaddr)
+    return bytes(fixed) + b"\x63\x82\x53\x63" + bytes([53, 1, msg_type]) + options + b"\xff"
+
+
+def dhcp4_seeds(add):
+    """Real servers' replies (corpus/dhcp4: dnsmasq and udhcpd, captured by the live test)
+    and hand-made ones (overload, split options, NAK); each raw (0), framed (1), fed to a
+    lease (2); a journal record of the fuzzer's client (3)."""
+    d = os.path.join(HERE, "corpus", "dhcp4")
+    msgs = {}
+    for fn in sorted(os.listdir(d)):
+        with open(os.path.join(d, fn), "rb") as f:
+            msgs[os.path.splitext(fn)[0]] = f.read()
+    ov = dhcp_reply(5, [10, 0, 0, 9], b"\x34\x01\x03\x36\x04\x0a\x00\x00\x01")
+    ov = bytearray(ov)
+    ov[108:108 + 9] = b"\x01\x04\xff\xff\xff\x00\x03\x04\x0a"
+    ov[44:44 + 8] = b"\x77\x05\x01\x61\x01\x62\x00\xff"
+    msgs["hand-overload"] = bytes(ov)
+    msgs["hand-nak"] = dhcp_reply(6, [0, 0, 0, 0], b"\x36\x04\x0a\x00\x00\x01"
+                                  b"\x38\x0bwrong place")
+    msgs["hand-split"] = dhcp_reply(
+        5, [10, 0, 0, 9], b"\x36\x04\x0a\x00\x00\x01\x01\x04\xff\xff\xff\x00"
+        b"\x79\x05\x18\x0a\x01\x02\x0a\x79\x03\x00\x00\x01"
+        b"\x21\x08\x0a\x02\x00\x00\x0a\x00\x00\x01\x06\x04\x01\x01\x01\x01"
+        b"\x77\x0a\x03abc\x00\x01x\xc0\x00\x00\x33\x04\x00\x00\x00\x3c")
+    for name, m in msgs.items():
+        add("dhcp4", name, b"\x00" + m)
+        add("dhcp4", name + "-framed", b"\x01" + udp_frame(m, bytes([10, 0, 0, 1]),
+                                                              bytes([255, 255, 255, 255])))
+        add("dhcp4", name + "-lease", b"\x02" + m)
+    ack = msgs["dnsmasq-ack"]
+    rec = {"clientId": (b"\x00fuzz/net/eth0").hex(), "mac": "02:00:00:00:00:01",
+           "ifname": "eth0", "netns": "ns", "state": "bound",
+           "address": ".".join(str(b) for b in ack[16:20]), "serverId": "10.77.0.1",
+           "boundAt": 1000, "renewAt": 301000, "rebindAt": 526000, "expiresAt": 601000,
+           "ack": ack.hex()}
+    add("dhcp4", "record", b"\x03" + json.dumps(rec).encode())
+
+
 def hand(out):
     confs = {}  # target -> {name: bytes}
 
@@ -374,6 +438,7 @@ def hand(out):
         add("skel", name, skel_input("GC" if "gc" in fn else "ADD", data))
         add("bridge", name, data)
         add("result", name, data)
+    dhcp4_seeds(add)
     for target, items in confs.items():
         for name, data in items.items():
             write(out, target, name, data)
