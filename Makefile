@@ -117,6 +117,7 @@ $(eval $(call program,hostdev,plugins/host-device,host-device))
 $(eval $(call program,ipvlan,plugins/ipvlan,ipvlan))
 $(eval $(call program,vlan,plugins/vlan,vlan))
 $(eval $(call program,sbr,plugins/sbr,sbr))
+$(eval $(call program,dhcp,plugins/dhcp,dhcp))
 $(eval $(call program,cnitool,tools/cnitool,cnitool))
 
 all: $(PROGRAMS)
