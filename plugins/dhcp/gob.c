@@ -722,7 +722,7 @@ static int dec_struct(struct dctx *c, int64_t id, const struct gob_schema *s, ui
 		      int depth)
 {
 	const struct gob_wire_type *wt;
-	const int32_t *map;
+	const int32_t *map = NULL;
 	int64_t field = -1;
 	int r;
 
