@@ -468,6 +468,8 @@ int rpc_srv_feed(struct rpc_srv_conn *c, const void *data, size_t len, struct rp
 	}
 	if (len && gob_buf_put(&c->in, data, len) < 0)
 		return cni_err_nomem(err);
+	if (c->in.len == c->in_off)
+		return RPC_SRV_NEED_MORE;
 	if (c->state == RPC_SRV_HTTP) {
 		e = parse_http(c, err);
 		if (e != 0 || c->state != RPC_SRV_GOB)

@@ -212,6 +212,54 @@ BRIDGE = [
 ]
 
 
+# What Debian's Go dhcp binary (1.1.1) sends, recorded from the live tests' exchanges: the
+# plugin's calls after CONNECT (ADD, DEL) and the daemon's answers (an Allocate error, a
+# Release), for the dhcp_gob target (first byte: 0 server side, 1 client side, 2 call, 3 any).
+GO_DHCP_WIRE = {
+    "plugin-add": bytes.fromhex(
+        "2fff81030101075265717565737401ff82000102010d536572766963654d6574686f64010c000103"
+        "536571010600000012ff82010d444843502e416c6c6f63617465005aff8303010107436d64417267"
+        "7301ff84000106010b436f6e7461696e65724944010c0001054e65746e73010c00010649664e616d"
+        "65010c00010441726773010c00010450617468010c000109537464696e44617461010a000000ffc2"
+        "ff8401046374723101102f7661722f72756e2f6e65746e732f78010465746830011e4b38535f504f"
+        "445f4e414d453d613b49676e6f7265556e6b6e6f776e3d31010c2f7573722f6c69622f636e690171"
+        "7b22636e6956657273696f6e223a22312e302e30222c226e616d65223a226e222c2274797065223a"
+        "226d6163766c616e222c226970616d223a7b2274797065223a2264686370222c226461656d6f6e53"
+        "6f636b657450617468223a222f746d702f676f626361702f732e736f636b227d7d00"),
+    "plugin-del": bytes.fromhex(
+        "2fff81030101075265717565737401ff82000102010d536572766963654d6574686f64010c000103"
+        "536571010600000011ff82010c444843502e52656c65617365005aff8303010107436d6441726773"
+        "01ff84000106010b436f6e7461696e65724944010c0001054e65746e73010c00010649664e616d65"
+        "010c00010441726773010c00010450617468010c000109537464696e44617461010a000000ffc2ff"
+        "8401046374723101102f7661722f72756e2f6e65746e732f78010465746830011e4b38535f504f44"
+        "5f4e414d453d613b49676e6f7265556e6b6e6f776e3d31010c2f7573722f6c69622f636e6901717b"
+        "22636e6956657273696f6e223a22312e302e30222c226e616d65223a226e222c2274797065223a22"
+        "6d6163766c616e222c226970616d223a7b2274797065223a2264686370222c226461656d6f6e536f"
+        "636b657450617468223a222f746d702f676f626361702f732e736f636b227d7d00"),
+    "daemon-allocate-error": bytes.fromhex(
+        "3aff8103010108526573706f6e736501ff82000103010d536572766963654d6574686f64010c0001"
+        "0353657101060001054572726f72010c00000052ff82010d444843502e416c6c6f63617465023e66"
+        "61696c656420746f2053746174667320222f7661722f72756e2f6e65746e732f78223a206e6f2073"
+        "7563682066696c65206f72206469726563746f7279000aff83030102ff8400000003ff8400"),
+    "daemon-release": bytes.fromhex(
+        "3aff8103010108526573706f6e736501ff82000103010d536572766963654d6574686f64010c0001"
+        "0353657101060001054572726f72010c00000011ff82010c444843502e52656c65617365000aff83"
+        "030102ff8400000003ff8400"),
+}
+
+
+def dhcp_gob_seeds(add):
+    connect = b"CONNECT /_goRPC_ HTTP/1.0\n\n"
+    for name, data in GO_DHCP_WIRE.items():
+        if name.startswith("plugin"):
+            add("dhcp_gob", "server-" + name, bytes([0, 7]) + connect + data)
+            add("dhcp_gob", "call-" + name, b"\x02" + data)
+        else:
+            add("dhcp_gob", "reply-" + name, b"\x01" + data)
+        add("dhcp_gob", "any-" + name, b"\x03" + data)
+    add("dhcp_gob", "server-get", b"\x00\x40GET /_goRPC_ HTTP/1.1\r\nHost: x\r\n\r\n")
+
+
 def write(out, target, name, data):
     d = os.path.join(out, target)
     os.makedirs(d, exist_ok=True)
@@ -346,6 +394,7 @@ def hand(out):
     add("skel", "self-netns-del", skel_input("DEL", dump(netconf({"type": "x"})), b1=0x20))
     add("skel", "old-plugin", skel_input("ADD", dump(netconf({"type": "x"}, version="0.2.0")),
                                          b2=2))
+    dhcp_gob_seeds(add)
     # Hand-written inputs (strict JSON grammar, the legacy GC key, CNI_ARGS).
     legacy = os.path.join(HERE, "corpus")
     for fn in sorted(os.listdir(legacy)):

@@ -769,6 +769,11 @@ static void test_server_refusals(void)
 	struct rpc_srv_call call = {0};
 	char big[RPC_HTTP_MAX_HEAD + 16];
 
+	/* Nothing fed yet (the fuzzer's first find: no buffer to parse). */
+	rpc_srv_init(&c, 0, dhcp_args_schema);
+	CHECK_INT(rpc_srv_feed(&c, NULL, 0, &call, &err), RPC_SRV_NEED_MORE);
+	rpc_srv_clear(&c);
+
 	rpc_srv_init(&c, 0, dhcp_args_schema);
 	CHECK_INT(rpc_srv_feed(&c, "GET /_goRPC_ HTTP/1.1\r\nHost: x\r\n\r\n", 34, &call, &err),
 		  RPC_SRV_CLOSE);
