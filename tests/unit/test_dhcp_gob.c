@@ -52,6 +52,26 @@ static const uint8_t go_plugin_add[] =
 	"\x70\x2f\x73\x2e\x73\x6f\x63\x6b\x22\x7d"
 	"\x7d\x00";
 
+/* What its daemon answers to that call (the netns does not exist), and to DEL. */
+static const uint8_t go_daemon_add[] =
+	"\x3a\xff\x81\x03\x01\x01\x08\x52\x65\x73\x70\x6f\x6e\x73\x65\x01\xff\x82\x00\x01\x03\x01"
+	"\x0d\x53\x65\x72\x76\x69\x63\x65\x4d\x65"
+	"\x74\x68\x6f\x64\x01\x0c\x00\x01\x03\x53\x65\x71\x01\x06\x00\x01\x05\x45\x72\x72\x6f\x72"
+	"\x01\x0c\x00\x00\x00\x52\xff\x82\x01\x0d"
+	"\x44\x48\x43\x50\x2e\x41\x6c\x6c\x6f\x63\x61\x74\x65\x02\x3e\x66\x61\x69\x6c\x65\x64\x20"
+	"\x74\x6f\x20\x53\x74\x61\x74\x66\x73\x20"
+	"\x22\x2f\x76\x61\x72\x2f\x72\x75\x6e\x2f\x6e\x65\x74\x6e\x73\x2f\x78\x22\x3a\x20\x6e\x6f"
+	"\x20\x73\x75\x63\x68\x20\x66\x69\x6c\x65"
+	"\x20\x6f\x72\x20\x64\x69\x72\x65\x63\x74\x6f\x72\x79\x00\x0a\xff\x83\x03\x01\x02\xff\x84"
+	"\x00\x00\x00\x03\xff\x84\x00";
+static const uint8_t go_daemon_del[] =
+	"\x3a\xff\x81\x03\x01\x01\x08\x52\x65\x73\x70\x6f\x6e\x73\x65\x01\xff\x82\x00\x01\x03\x01"
+	"\x0d\x53\x65\x72\x76\x69\x63\x65\x4d\x65"
+	"\x74\x68\x6f\x64\x01\x0c\x00\x01\x03\x53\x65\x71\x01\x06\x00\x01\x05\x45\x72\x72\x6f\x72"
+	"\x01\x0c\x00\x00\x00\x11\xff\x82\x01\x0c"
+	"\x44\x48\x43\x50\x2e\x52\x65\x6c\x65\x61\x73\x65\x00\x0a\xff\x83\x03\x01\x02\xff\x84\x00"
+	"\x00\x00\x03\xff\x84\x00";
+
 /* Without the string literal's NUL. */
 #define GO_ADD_LEN (sizeof(go_plugin_add) - 1)
 
@@ -191,6 +211,50 @@ static void test_encode_request_like_go(void)
 	CHECK(out.len > 0 && out.data[1] == 0xff && out.data[2] == 0x82);
 	gob_buf_clear(&out);
 	gob_enc_clear(&e);
+}
+
+/* Our encoder writes the Go daemon's bytes for its answers: Response, then struct{}. */
+static void test_encode_replies_like_go(void)
+{
+	static const struct {
+		const uint8_t *go;
+		size_t len;
+		const char *method, *error;
+	} cases[] = {
+		{go_daemon_add, sizeof(go_daemon_add) - 1, "DHCP.Allocate",
+		 "failed to Statfs \"/var/run/netns/x\": no such file or directory"},
+		{go_daemon_del, sizeof(go_daemon_del) - 1, "DHCP.Release", NULL},
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		struct gob_enc e;
+		struct gob_buf out = {0};
+		struct rpc_response resp = {.service_method = (char *)cases[i].method,
+					    .error = (char *)cases[i].error};
+		struct rpc_empty empty = {0};
+		struct rpc_response got = {0};
+		struct gob_dec d;
+		const struct gob_schema *schemas[] = {&rpc_response_schema, &rpc_empty_schema};
+		void *outs[] = {&got, &empty};
+
+		gob_enc_init(&e);
+		CHECK(gob_enc_value(&e, &out, &rpc_response_schema, &resp, &err) == 0);
+		CHECK(gob_enc_value(&e, &out, &rpc_empty_schema, &empty, &err) == 0);
+		CHECK_INT(out.len, cases[i].len);
+		CHECK(out.len == cases[i].len && !memcmp(out.data, cases[i].go, out.len));
+		/* And the Go bytes decode to the same. */
+		gob_dec_init(&d);
+		CHECK_INT(decode_stream(&d, cases[i].go, cases[i].len, schemas, outs, 2), 2);
+		CHECK_STR(got.service_method, cases[i].method);
+		if (cases[i].error)
+			CHECK_STR(got.error, cases[i].error);
+		else
+			CHECK(got.error == NULL);
+		gob_free(&rpc_response_schema, &got);
+		gob_dec_clear(&d);
+		gob_buf_clear(&out);
+		gob_enc_clear(&e);
+	}
 }
 
 static char *xstrdup(const char *s)
@@ -1198,6 +1262,7 @@ int main(void)
 	RUN(test_integers);
 	RUN(test_decode_go_plugin);
 	RUN(test_encode_request_like_go);
+	RUN(test_encode_replies_like_go);
 	RUN(test_round_trip_types);
 	RUN(test_round_trip_empty);
 	RUN(test_result_conversion);
