@@ -10,6 +10,7 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdarg.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -1054,6 +1055,168 @@ static void test_live_client_vs_go_daemon(void)
 	CHECK(strstr(err.msg, "dial unix ") && strstr(err.msg, ": connect: connection refused"));
 }
 
+/* A child process in a network namespace of its own, alive until *ret_release is closed. */
+static pid_t start_pod(int *ret_release)
+{
+	int ready[2], hold[2];
+	pid_t pid;
+	char c;
+
+	if (pipe2(ready, O_CLOEXEC) < 0)
+		return -1;
+	if (pipe2(hold, O_CLOEXEC) < 0) {
+		close(ready[0]);
+		close(ready[1]);
+		return -1;
+	}
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		close(ready[0]);
+		close(hold[1]);
+		if (unshare(CLONE_NEWNET) < 0)
+			_exit(1);
+		if (write(ready[1], "r", 1) != 1)
+			_exit(1);
+		/* Until the test closes its end. */
+		while (read(hold[0], &c, 1) > 0)
+			;
+		_exit(0);
+	}
+	close(ready[1]);
+	close(hold[0]);
+	if (pid < 0 || read(ready[0], &c, 1) != 1) {
+		close(ready[0]);
+		close(hold[1]);
+		if (pid > 0)
+			waitpid(pid, NULL, 0);
+		return -1;
+	}
+	close(ready[0]);
+	*ret_release = hold[1];
+	return pid;
+}
+
+static int run_cmd(const char *fmt, ...) CNI_PRINTF(1, 2);
+
+static int run_cmd(const char *fmt, ...)
+{
+	char cmd[512];
+	va_list ap;
+	int st;
+
+	va_start(ap, fmt);
+	vsnprintf(cmd, sizeof(cmd), fmt, ap);
+	va_end(ap);
+	fflush(stdout);
+	st = system(cmd);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+/*
+ * A whole lease through the Go daemon: a veth into a pod namespace, busybox's udhcpd on
+ * the other end, our client's Allocate answered with a current.Result the Go encoder
+ * wrote (the daemon's DHCP exchange takes its own time; the call waits for the answer,
+ * bounded only against a hang), then Release.
+ */
+static void test_live_lease_from_go_daemon(void)
+{
+	char sock[128], conf[256], netns[64], *remote = NULL, *text = NULL;
+	struct rpc_cmd_args args = {
+		.container_id = "ctr-lease",
+		.ifname = "eth0",
+		.path = "/usr/lib/cni",
+		.stdin_data = {(uint8_t *)daemon_conf, sizeof(daemon_conf) - 1}};
+	struct rpc_result res = {0};
+	struct rpc_empty empty = {0};
+	struct cni_result *cr = NULL;
+	pid_t pod = -1, dhcpd = -1, daemon = -1;
+	int release = -1;
+
+	if (live_skip)
+		UNIT_SKIP("%s", live_skip);
+	if (access("/usr/bin/busybox", X_OK) != 0 ||
+	    run_cmd("busybox udhcpd --help >/dev/null 2>&1") == 127)
+		UNIT_SKIP("busybox udhcpd is not installed");
+	pod = start_pod(&release);
+	CHECK(pod > 0);
+	if (pod <= 0)
+		return;
+	snprintf(netns, sizeof(netns), "/proc/%d/ns/net", (int)pod);
+	args.netns = netns;
+	if (run_cmd("ip link add dgA type veth peer name eth0 netns %d && "
+		    "ip addr add 192.168.77.1/24 dev dgA && ip link set dgA up && ip link set lo "
+		    "up",
+		    (int)pod) != 0) {
+		CHECK(!"veth into the pod namespace");
+		goto out;
+	}
+	snprintf(conf, sizeof(conf), "%s/udhcpd.conf", live_dir);
+	{
+		FILE *f = fopen(conf, "w");
+
+		CHECK(f != NULL);
+		if (!f)
+			goto out;
+		fprintf(f,
+			"start 192.168.77.50\nend 192.168.77.60\ninterface dgA\n"
+			"lease_file %s/udhcpd.leases\npidfile %s/udhcpd.pid\n"
+			"option subnet 255.255.255.0\noption router 192.168.77.1\n"
+			"option lease 3600\n",
+			live_dir, live_dir);
+		fclose(f);
+	}
+	fflush(stdout);
+	dhcpd = fork();
+	if (dhcpd == 0) {
+		int devnull = open("/dev/null", O_RDWR);
+
+		if (devnull >= 0) {
+			dup2(devnull, 1);
+			dup2(devnull, 2);
+		}
+		execl("/usr/bin/busybox", "busybox", "udhcpd", "-f", conf, (char *)NULL);
+		_exit(127);
+	}
+	CHECK(dhcpd > 0);
+	snprintf(sock, sizeof(sock), "%s/lease.sock", live_dir);
+	daemon = start_go_daemon(sock);
+	CHECK(daemon > 0);
+	if (dhcpd <= 0 || daemon <= 0)
+		goto out;
+
+	CHECK(rpc_call(sock, "DHCP.Allocate", &rpc_cmd_args_schema, &args, &rpc_result_schema, &res,
+		       120000, 0, &remote, &err) == 0);
+	CHECK(remote == NULL);
+	if (remote)
+		printf("# daemon's error: %s\n", remote);
+	CHECK(rpc_result_to_cni(&res, &cr, &err) == 0);
+	if (cr)
+		CHECK(cni_result_print(cr, "1.0.0", &text, &err) == 0);
+	CHECK(text && strstr(text, "\"address\": \"192.168.77.5"));
+	CHECK(text && strstr(text, "/24\""));
+	CHECK(text && strstr(text, "\"gateway\": \"192.168.77.1\""));
+	CHECK(text && strstr(text, "\"dst\": \"0.0.0.0/0\""));
+	CHECK(text && strstr(text, "\"gw\": \"192.168.77.1\""));
+	CHECK(res.n_ips == 1 && !res.ips[0].iface.set);
+
+	CHECK(rpc_call(sock, "DHCP.Release", &rpc_cmd_args_schema, &args, &rpc_empty_schema, &empty,
+		       120000, 0, &remote, &err) == 0);
+	CHECK(remote == NULL);
+out:
+	free(remote);
+	free(text);
+	cni_result_free(cr);
+	gob_free(&rpc_result_schema, &res);
+	stop(daemon);
+	stop(dhcpd);
+	run_cmd("ip link del dgA 2>/dev/null");
+	if (release >= 0)
+		close(release);
+	if (pod > 0)
+		waitpid(pod, NULL, 0);
+}
+
 /* Run the Go plugin with command, stdin conf; its stdout into *out; returns its pid. */
 static pid_t start_go_plugin(const char *command, const char *conf, int *ret_out)
 {
@@ -1273,6 +1436,7 @@ int main(void)
 	live_setup();
 	RUN(test_live_client_vs_go_daemon);
 	RUN(test_live_go_plugin_vs_server);
+	RUN(test_live_lease_from_go_daemon);
 	live_teardown();
 	UNIT_DONE();
 }
