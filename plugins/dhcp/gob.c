@@ -1181,7 +1181,6 @@ static int send_struct_type(struct gob_enc *e, struct gob_buf *out, const struct
 		return r;
 	if (enc_find(e, s, GOB_K_STRUCT)->sent)
 		return 0;
-	/* Ids in preorder: this type's, then its fields' (Go numbers types the same way). */
 	if (s->n_fields) {
 		fields = calloc(s->n_fields, sizeof(*fields));
 		if (!fields)
@@ -1214,6 +1213,35 @@ static int send_struct_type(struct gob_enc *e, struct gob_buf *out, const struct
 	return r;
 }
 
+/*
+ * Number s and the types it reaches the way Go does: a struct before its fields, a slice
+ * after its element (so that our definitions carry the ids Go's would).
+ */
+static int assign_ids(struct gob_enc *e, const struct gob_schema *s, int depth)
+{
+	int64_t id;
+	int r;
+
+	if (depth > GOB_MAX_DEPTH)
+		return -EINVAL;
+	if (enc_find(e, s, GOB_K_STRUCT))
+		return 0;
+	r = enc_type_id(e, s, GOB_K_STRUCT, &id);
+	for (size_t i = 0; i < s->n_fields && r == 0; i++) {
+		const struct gob_field *f = &s->fields[i];
+
+		if (f->kind == GOB_K_STRUCT) {
+			r = assign_ids(e, f->sub, depth + 1);
+		} else if (f->kind == GOB_K_SLICE) {
+			if (f->elem == GOB_K_STRUCT)
+				r = assign_ids(e, f->sub, depth + 1);
+			if (r == 0)
+				r = field_type_id(e, f, &id);
+		}
+	}
+	return r;
+}
+
 int gob_enc_value(struct gob_enc *e, struct gob_buf *out, const struct gob_schema *schema,
 		  const void *val, struct cni_err *err)
 {
@@ -1222,7 +1250,9 @@ int gob_enc_value(struct gob_enc *e, struct gob_buf *out, const struct gob_schem
 	int64_t id;
 	int r;
 
-	r = send_struct_type(e, out, schema, 0);
+	r = assign_ids(e, schema, 0);
+	if (r == 0)
+		r = send_struct_type(e, out, schema, 0);
 	if (r == 0)
 		r = enc_type_id(e, schema, GOB_K_STRUCT, &id);
 	if (r == 0)

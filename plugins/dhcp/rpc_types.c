@@ -56,6 +56,10 @@ static const struct gob_field ipnet_fields[] = {
 static const struct gob_schema ipnet_schema = {"IPNet", sizeof(struct rpc_ipnet), ipnet_fields,
 					       ARRAY_SIZE(ipnet_fields)};
 
+/*
+ * Go names a type by what reaches it first: the elements of []*T come through a pointer,
+ * whose name is empty, so Interface, IPConfig and Route are defined without a name.
+ */
 static const struct gob_field iface_fields[] = {
 	F(struct rpc_iface, "Name", name, GOB_K_STRING),
 	F(struct rpc_iface, "Mac", mac, GOB_K_STRING),
@@ -64,7 +68,7 @@ static const struct gob_field iface_fields[] = {
 	F(struct rpc_iface, "SocketPath", socket_path, GOB_K_STRING),
 	F(struct rpc_iface, "PciID", pci_id, GOB_K_STRING),
 };
-static const struct gob_schema iface_schema = {"Interface", sizeof(struct rpc_iface), iface_fields,
+static const struct gob_schema iface_schema = {"", sizeof(struct rpc_iface), iface_fields,
 					       ARRAY_SIZE(iface_fields)};
 
 static const struct gob_field ipconfig_fields[] = {
@@ -72,8 +76,8 @@ static const struct gob_field ipconfig_fields[] = {
 	FS(struct rpc_ipconfig, "Address", address, ipnet_schema),
 	F(struct rpc_ipconfig, "Gateway", gateway, GOB_K_BYTES),
 };
-static const struct gob_schema ipconfig_schema = {"IPConfig", sizeof(struct rpc_ipconfig),
-						  ipconfig_fields, ARRAY_SIZE(ipconfig_fields)};
+static const struct gob_schema ipconfig_schema = {"", sizeof(struct rpc_ipconfig), ipconfig_fields,
+						  ARRAY_SIZE(ipconfig_fields)};
 
 static const struct gob_field route_fields[] = {
 	FS(struct rpc_route, "Dst", dst, ipnet_schema),
@@ -84,7 +88,7 @@ static const struct gob_field route_fields[] = {
 	F(struct rpc_route, "Table", table, GOB_K_OPT_INT),
 	F(struct rpc_route, "Scope", scope, GOB_K_OPT_INT),
 };
-static const struct gob_schema route_schema = {"Route", sizeof(struct rpc_route), route_fields,
+static const struct gob_schema route_schema = {"", sizeof(struct rpc_route), route_fields,
 					       ARRAY_SIZE(route_fields)};
 
 static const struct gob_field dns_fields[] = {

@@ -73,6 +73,45 @@ static const uint8_t go_daemon_del[] =
 	"\x44\x48\x43\x50\x2e\x52\x65\x6c\x65\x61\x73\x65\x00\x0a\xff\x83\x03\x01\x02\xff\x84\x00"
 	"\x00\x00\x03\xff\x84\x00";
 
+/* The Go daemon's answer to a whole Allocate (busybox udhcpd gave 192.168.77.56/24). */
+static const uint8_t go_daemon_lease[] =
+	"\x3a\xff\x81\x03\x01\x01\x08\x52\x65\x73\x70\x6f\x6e\x73\x65\x01\xff\x82\x00\x01\x03\x01"
+	"\x0d\x53\x65\x72\x76\x69\x63\x65\x4d\x65"
+	"\x74\x68\x6f\x64\x01\x0c\x00\x01\x03\x53\x65\x71\x01\x06\x00\x01\x05\x45\x72\x72\x6f\x72"
+	"\x01\x0c\x00\x00\x00\x12\xff\x82\x01\x0d"
+	"\x44\x48\x43\x50\x2e\x41\x6c\x6c\x6f\x63\x61\x74\x65\x00\x51\xff\x83\x03\x01\x01\x06\x52"
+	"\x65\x73\x75\x6c\x74\x01\xff\x84\x00\x01"
+	"\x05\x01\x0a\x43\x4e\x49\x56\x65\x72\x73\x69\x6f\x6e\x01\x0c\x00\x01\x0a\x49\x6e\x74\x65"
+	"\x72\x66\x61\x63\x65\x73\x01\xff\x88\x00"
+	"\x01\x03\x49\x50\x73\x01\xff\x8e\x00\x01\x06\x52\x6f\x75\x74\x65\x73\x01\xff\x92\x00\x01"
+	"\x03\x44\x4e\x53\x01\xff\x94\x00\x00\x00"
+	"\x24\xff\x87\x02\x01\x01\x15\x5b\x5d\x2a\x74\x79\x70\x65\x73\x31\x30\x30\x2e\x49\x6e\x74"
+	"\x65\x72\x66\x61\x63\x65\x01\xff\x88\x00"
+	"\x01\xff\x86\x00\x00\x29\xff\x85\x03\x01\x02\xff\x86\x00\x01\x03\x01\x04\x4e\x61\x6d\x65"
+	"\x01\x0c\x00\x01\x03\x4d\x61\x63\x01\x0c"
+	"\x00\x01\x07\x53\x61\x6e\x64\x62\x6f\x78\x01\x0c\x00\x00\x00\x23\xff\x8d\x02\x01\x01\x14"
+	"\x5b\x5d\x2a\x74\x79\x70\x65\x73\x31\x30"
+	"\x30\x2e\x49\x50\x43\x6f\x6e\x66\x69\x67\x01\xff\x8e\x00\x01\xff\x8a\x00\x00\x33\xff\x89"
+	"\x03\x01\x02\xff\x8a\x00\x01\x03\x01\x09"
+	"\x49\x6e\x74\x65\x72\x66\x61\x63\x65\x01\x04\x00\x01\x07\x41\x64\x64\x72\x65\x73\x73\x01"
+	"\xff\x8c\x00\x01\x07\x47\x61\x74\x65\x77"
+	"\x61\x79\x01\x0a\x00\x00\x00\x23\xff\x8b\x03\x01\x01\x05\x49\x50\x4e\x65\x74\x01\xff\x8c"
+	"\x00\x01\x02\x01\x02\x49\x50\x01\x0a\x00"
+	"\x01\x04\x4d\x61\x73\x6b\x01\x0a\x00\x00\x00\x1d\xff\x91\x02\x01\x01\x0e\x5b\x5d\x2a\x74"
+	"\x79\x70\x65\x73\x2e\x52\x6f\x75\x74\x65"
+	"\x01\xff\x92\x00\x01\xff\x90\x00\x00\x1c\xff\x8f\x03\x01\x02\xff\x90\x00\x01\x02\x01\x03"
+	"\x44\x73\x74\x01\xff\x8c\x00\x01\x02\x47"
+	"\x57\x01\x0a\x00\x00\x00\x46\xff\x93\x03\x01\x01\x03\x44\x4e\x53\x01\xff\x94\x00\x01\x04"
+	"\x01\x0b\x4e\x61\x6d\x65\x73\x65\x72\x76"
+	"\x65\x72\x73\x01\xff\x96\x00\x01\x06\x44\x6f\x6d\x61\x69\x6e\x01\x0c\x00\x01\x06\x53\x65"
+	"\x61\x72\x63\x68\x01\xff\x96\x00\x01\x07"
+	"\x4f\x70\x74\x69\x6f\x6e\x73\x01\xff\x96\x00\x00\x00\x16\xff\x95\x02\x01\x01\x08\x5b\x5d"
+	"\x73\x74\x72\x69\x6e\x67\x01\xff\x96\x00"
+	"\x01\x0c\x00\x00\x33\xff\x84\x03\x01\x02\x01\x04\xc0\xa8\x4d\x38\x01\x04\xff\xff\xff\x00"
+	"\x00\x01\x04\xc0\xa8\x4d\x01\x00\x01\x01"
+	"\x01\x01\x04\x00\x00\x00\x00\x01\x04\x00\x00\x00\x00\x00\x01\x04\xc0\xa8\x4d\x01\x00\x01"
+	"\x00\x00";
+
 /* Without the string literal's NUL. */
 #define GO_ADD_LEN (sizeof(go_plugin_add) - 1)
 
@@ -256,6 +295,121 @@ static void test_encode_replies_like_go(void)
 		gob_buf_clear(&out);
 		gob_enc_clear(&e);
 	}
+}
+
+/* Release 1.1.1's shapes of the Result types, over the same C structs. */
+static const struct gob_field v111_ipnet_fields[] = {
+	{.name = "IP", .kind = GOB_K_BYTES, .off = offsetof(struct rpc_ipnet, ip)},
+	{.name = "Mask", .kind = GOB_K_BYTES, .off = offsetof(struct rpc_ipnet, mask)},
+};
+static const struct gob_schema v111_ipnet = {"IPNet", sizeof(struct rpc_ipnet), v111_ipnet_fields,
+					     2};
+static const struct gob_field v111_iface_fields[] = {
+	{.name = "Name", .kind = GOB_K_STRING, .off = offsetof(struct rpc_iface, name)},
+	{.name = "Mac", .kind = GOB_K_STRING, .off = offsetof(struct rpc_iface, mac)},
+	{.name = "Sandbox", .kind = GOB_K_STRING, .off = offsetof(struct rpc_iface, sandbox)},
+};
+static const struct gob_schema v111_iface = {"", sizeof(struct rpc_iface), v111_iface_fields, 3};
+static const struct gob_field v111_ipconfig_fields[] = {
+	{.name = "Interface", .kind = GOB_K_OPT_INT, .off = offsetof(struct rpc_ipconfig, iface)},
+	{.name = "Address",
+	 .kind = GOB_K_STRUCT,
+	 .off = offsetof(struct rpc_ipconfig, address),
+	 .sub = &v111_ipnet},
+	{.name = "Gateway", .kind = GOB_K_BYTES, .off = offsetof(struct rpc_ipconfig, gateway)},
+};
+static const struct gob_schema v111_ipconfig = {"", sizeof(struct rpc_ipconfig),
+						v111_ipconfig_fields, 3};
+static const struct gob_field v111_route_fields[] = {
+	{.name = "Dst",
+	 .kind = GOB_K_STRUCT,
+	 .off = offsetof(struct rpc_route, dst),
+	 .sub = &v111_ipnet},
+	{.name = "GW", .kind = GOB_K_BYTES, .off = offsetof(struct rpc_route, gw)},
+};
+static const struct gob_schema v111_route = {"", sizeof(struct rpc_route), v111_route_fields, 2};
+#define V111_STRS(gname, m, n)                                                          \
+	{                                                                               \
+		.name = gname, .kind = GOB_K_SLICE, .off = offsetof(struct rpc_dns, m), \
+		.elem = GOB_K_STRING, .n_off = offsetof(struct rpc_dns, n),             \
+		.slice_name = "[]string"                                                \
+	}
+static const struct gob_field v111_dns_fields[] = {
+	V111_STRS("Nameservers", nameservers, n_nameservers),
+	{.name = "Domain", .kind = GOB_K_STRING, .off = offsetof(struct rpc_dns, domain)},
+	V111_STRS("Search", search, n_search),
+	V111_STRS("Options", options, n_options),
+};
+static const struct gob_schema v111_dns = {"DNS", sizeof(struct rpc_dns), v111_dns_fields, 4};
+#define V111_LIST(gname, m, n, schema, sname)                                                    \
+	{                                                                                        \
+		.name = gname, .kind = GOB_K_SLICE, .off = offsetof(struct rpc_result, m),       \
+		.elem = GOB_K_STRUCT, .n_off = offsetof(struct rpc_result, n), .sub = &(schema), \
+		.slice_name = sname                                                              \
+	}
+static const struct gob_field v111_result_fields[] = {
+	{.name = "CNIVersion",
+	 .kind = GOB_K_STRING,
+	 .off = offsetof(struct rpc_result, cni_version)},
+	V111_LIST("Interfaces", ifaces, n_ifaces, v111_iface, "[]*types100.Interface"),
+	V111_LIST("IPs", ips, n_ips, v111_ipconfig, "[]*types100.IPConfig"),
+	V111_LIST("Routes", routes, n_routes, v111_route, "[]*types.Route"),
+	{.name = "DNS",
+	 .kind = GOB_K_STRUCT,
+	 .off = offsetof(struct rpc_result, dns),
+	 .sub = &v111_dns},
+};
+static const struct gob_schema v111_result = {"Result", sizeof(struct rpc_result),
+					      v111_result_fields, 5};
+
+/*
+ * A Result the Go daemon wrote after a real lease: our decoder reads it into the newest
+ * shape (its missing fields zero), and our encoder, given 1.1.1's shapes, writes the very
+ * same bytes (type ids, names, order, values).
+ */
+static void test_go_daemon_lease(void)
+{
+	struct rpc_response resp = {0};
+	struct rpc_result res = {0};
+	const struct gob_schema *schemas[] = {&rpc_response_schema, &rpc_result_schema};
+	void *outs[] = {&resp, &res};
+	struct cni_result *cr = NULL;
+	char *text = NULL;
+	struct gob_dec d;
+	struct gob_enc e;
+	struct gob_buf out = {0};
+
+	gob_dec_init(&d);
+	CHECK_INT(decode_stream(&d, go_daemon_lease, sizeof(go_daemon_lease) - 1, schemas, outs, 2),
+		  2);
+	gob_dec_clear(&d);
+	CHECK_STR(resp.service_method, "DHCP.Allocate");
+	CHECK(resp.error == NULL);
+	/* The daemon leaves CNIVersion to the plugin. */
+	CHECK(res.cni_version == NULL);
+	CHECK_INT(res.n_ips, 1);
+	CHECK_INT(res.n_routes, 1);
+	CHECK(res.n_ips == 1 && res.ips[0].address.ip.len == 4 && !res.ips[0].iface.set);
+	CHECK(rpc_result_to_cni(&res, &cr, &err) == 0);
+	CHECK(cr && cni_result_print(cr, "1.0.0", &text, &err) == 0);
+	CHECK_STR(text, "{\n    \"cniVersion\": \"1.0.0\",\n    \"ips\": [\n        {\n"
+			"            \"address\": \"192.168.77.56/24\",\n"
+			"            \"gateway\": \"192.168.77.1\"\n        }\n    ],\n"
+			"    \"routes\": [\n        {\n            \"dst\": \"0.0.0.0/0\",\n"
+			"            \"gw\": \"192.168.77.1\"\n        }\n    ]\n}");
+	free(text);
+	cni_result_free(cr);
+
+	gob_enc_init(&e);
+	CHECK(gob_enc_value(&e, &out, &rpc_response_schema, &resp, &err) == 0);
+	CHECK(gob_enc_value(&e, &out, &v111_result, &res, &err) == 0);
+	CHECK_INT(out.len, sizeof(go_daemon_lease) - 1);
+	CHECK(out.len == sizeof(go_daemon_lease) - 1 &&
+	      !memcmp(out.data, go_daemon_lease, out.len));
+	gob_buf_clear(&out);
+	gob_enc_clear(&e);
+	gob_free(&rpc_response_schema, &resp);
+	gob_free(&rpc_result_schema, &res);
 }
 
 static char *xstrdup(const char *s)
@@ -1426,6 +1580,7 @@ int main(void)
 	RUN(test_decode_go_plugin);
 	RUN(test_encode_request_like_go);
 	RUN(test_encode_replies_like_go);
+	RUN(test_go_daemon_lease);
 	RUN(test_round_trip_types);
 	RUN(test_round_trip_empty);
 	RUN(test_result_conversion);
