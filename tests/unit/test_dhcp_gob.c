@@ -1371,6 +1371,94 @@ out:
 		waitpid(pod, NULL, 0);
 }
 
+/* A private directory for sockets of the tests that need no namespaces. */
+static char sock_dir[64];
+
+static const char *test_sock(const char *name)
+{
+	static char path[128];
+
+	if (!sock_dir[0]) {
+		strcpy(sock_dir, "/tmp/dhcp-gob-unit-XXXXXX");
+		if (!mkdtemp(sock_dir))
+			abort();
+	}
+	snprintf(path, sizeof(path), "%s/%s", sock_dir, name);
+	return path;
+}
+
+/*
+ * The client's failures: nobody there, a server that never answers (the deadline ends
+ * the call), an HTTP answer other than net/rpc's, a reply message over the bound.
+ */
+static void test_client_failures(void)
+{
+	struct rpc_cmd_args args = {.container_id = "c"};
+	struct rpc_empty empty = {0};
+	char *remote = NULL;
+	int lfd;
+	pid_t pid;
+
+	CHECK(rpc_call(test_sock("none.sock"), "DHCP.Release", &rpc_cmd_args_schema, &args,
+		       &rpc_empty_schema, &empty, 1000, 0, &remote, &err) == -ENOENT);
+	CHECK(strstr(err.msg, "dial unix ") &&
+	      strstr(err.msg, "none.sock: connect: no such file or directory"));
+
+	/* Listening, never accepting: the call waits in the backlog until its deadline. */
+	lfd = listen_unix(test_sock("mute.sock"));
+	CHECK(lfd >= 0);
+	CHECK(rpc_call(test_sock("mute.sock"), "DHCP.Release", &rpc_cmd_args_schema, &args,
+		       &rpc_empty_schema, &empty, 50, 0, &remote, &err) == -ETIMEDOUT);
+	CHECK_STR(err.msg, "error calling DHCP.Release: timed out");
+	close(lfd);
+
+	/* An HTTP server that is not net/rpc's. */
+	lfd = listen_unix(test_sock("http.sock"));
+	CHECK(lfd >= 0);
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		int fd = accept(lfd, NULL, NULL);
+		char buf[64];
+		static const char answer[] = "HTTP/1.0 405 Method Not Allowed\r\n"
+					     "Content-Length: 17\r\n\r\n405 must CONNECT\n";
+
+		if (fd < 0 || read(fd, buf, sizeof(buf)) <= 0 ||
+		    write(fd, answer, sizeof(answer) - 1) < 0)
+			_exit(1);
+		_exit(0);
+	}
+	CHECK(rpc_call(test_sock("http.sock"), "DHCP.Release", &rpc_cmd_args_schema, &args,
+		       &rpc_empty_schema, &empty, 30000, 0, &remote, &err) == -EPROTO);
+	CHECK(strstr(err.msg, "unexpected HTTP response: 405 Method Not Allowed"));
+	waitpid(pid, NULL, 0);
+
+	/* An answer larger than the caller allows. */
+	fflush(stdout);
+	pid = fork();
+	if (pid == 0) {
+		int fd = accept(lfd, NULL, NULL);
+		char buf[512];
+		static const char answer[] = "HTTP/1.0 200 Connected to Go RPC\n\n\xfe\x10\x00";
+
+		if (fd < 0 || read(fd, buf, sizeof(buf)) <= 0 ||
+		    write(fd, answer, sizeof(answer) - 1) < 0)
+			_exit(1);
+		/* The call, then hold the connection until the client leaves. */
+		while (read(fd, buf, sizeof(buf)) > 0)
+			;
+		_exit(0);
+	}
+	CHECK(rpc_call(test_sock("http.sock"), "DHCP.Release", &rpc_cmd_args_schema, &args,
+		       &rpc_empty_schema, &empty, 30000, 1024, &remote, &err) == -EMSGSIZE);
+	waitpid(pid, NULL, 0);
+	close(lfd);
+	CHECK(remote == NULL);
+	unlink(test_sock("mute.sock"));
+	unlink(test_sock("http.sock"));
+	rmdir(sock_dir);
+}
+
 /* Run the Go plugin with command, stdin conf; its stdout into *out; returns its pid. */
 static pid_t start_go_plugin(const char *command, const char *conf, int *ret_out)
 {
@@ -1588,6 +1676,7 @@ int main(void)
 	RUN(test_unknown_fields);
 	RUN(test_server_feed);
 	RUN(test_server_refusals);
+	RUN(test_client_failures);
 	live_setup();
 	RUN(test_live_client_vs_go_daemon);
 	RUN(test_live_go_plugin_vs_server);
