@@ -1250,6 +1250,9 @@ int gob_enc_value(struct gob_enc *e, struct gob_buf *out, const struct gob_schem
 	int64_t id;
 	int r;
 
+	if (e->broken)
+		return cni_err_set_errno(err, CNI_ERR_INTERNAL, EPIPE,
+					 "gob: stream unusable after a failed encode");
 	r = assign_ids(e, schema, 0);
 	if (r == 0)
 		r = send_struct_type(e, out, schema, 0);
@@ -1264,6 +1267,7 @@ int gob_enc_value(struct gob_enc *e, struct gob_buf *out, const struct gob_schem
 	gob_buf_clear(&msg);
 	if (r < 0) {
 		out->len = mark;
+		e->broken = true;
 		if (r == -ENOMEM)
 			return cni_err_nomem(err);
 		return cni_err_set_errno(err, CNI_ERR_INTERNAL, -r, "gob: cannot encode %s",

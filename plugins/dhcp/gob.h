@@ -152,6 +152,7 @@ struct gob_enc {
 	} * types;		    /* types given an id */
 	size_t n_types;		    /* how many */
 	size_t cap_types;	    /* room in types */
+	bool broken;		    /* a failed encode left the stream unusable */
 };
 
 /*
@@ -190,7 +191,9 @@ void gob_enc_clear(struct gob_enc *e);
 /*
  * Append to out what Go's encoder writes for the value val of schema: the
  * type definitions this stream has not seen yet, then the value message.
- * Returns 0 or -ENOMEM (-EINVAL for a schema the encoder cannot express).
+ * Returns 0 or -ENOMEM (-EINVAL for a schema the encoder cannot express); after
+ * a failure out is as before but the encoder refuses further values (-EPIPE),
+ * since the peer's idea of the defined types may no longer match.
  */
 int gob_enc_value(struct gob_enc *e, struct gob_buf *out, const struct gob_schema *schema,
 		  const void *val, struct cni_err *err) CNI_MUST_USE;

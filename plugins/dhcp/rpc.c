@@ -486,13 +486,17 @@ int rpc_srv_reply(struct rpc_srv_conn *c, const struct rpc_srv_call *call,
 				    .seq = call->req.seq,
 				    .error = (char *)error};
 	struct rpc_empty empty = {0};
+	size_t mark = c->out.len;
 	int e = gob_enc_value(&c->enc, &c->out, &rpc_response_schema, &resp, err);
 
+	if (e == 0 && error)
+		e = gob_enc_value(&c->enc, &c->out, &rpc_empty_schema, &empty, err);
+	else if (e == 0)
+		e = gob_enc_value(&c->enc, &c->out, reply_schema, reply, err);
+	/* Never half an answer: the connection is to be closed. */
 	if (e < 0)
-		return e;
-	if (error)
-		return gob_enc_value(&c->enc, &c->out, &rpc_empty_schema, &empty, err);
-	return gob_enc_value(&c->enc, &c->out, reply_schema, reply, err);
+		c->out.len = mark;
+	return e;
 }
 
 bool rpc_srv_has_output(const struct rpc_srv_conn *c)

@@ -107,7 +107,8 @@ int rpc_srv_feed(struct rpc_srv_conn *c, const void *data, size_t len, struct rp
 /*
  * Queue the answer to call: Response{ServiceMethod, Seq, Error} and then the
  * reply of reply_schema, or an empty struct when error is non-NULL (then
- * reply_schema and reply are ignored). 0 or -ENOMEM.
+ * reply_schema and reply are ignored). 0, or a negative errno with nothing
+ * queued (-ENOMEM; the connection should then be closed).
  */
 int rpc_srv_reply(struct rpc_srv_conn *c, const struct rpc_srv_call *call,
 		  const struct gob_schema *reply_schema, const void *reply, const char *error,

@@ -412,6 +412,60 @@ static void test_go_daemon_lease(void)
 	gob_free(&rpc_result_schema, &res);
 }
 
+/* A recursive type: Node {Kids []Node}. */
+struct node {
+	struct node *kids;
+	size_t n_kids;
+};
+static const struct gob_schema node_schema;
+static const struct gob_field node_fields[] = {
+	{.name = "Kids",
+	 .kind = GOB_K_SLICE,
+	 .off = offsetof(struct node, kids),
+	 .elem = GOB_K_STRUCT,
+	 .n_off = offsetof(struct node, n_kids),
+	 .sub = &node_schema,
+	 .slice_name = "[]main.Node"},
+};
+static const struct gob_schema node_schema = {"Node", sizeof(struct node), node_fields, 1};
+
+/*
+ * Recursive types travel (one definition each), a value nested beyond the bound is
+ * refused by the encoder, which then refuses the stream, and by the decoder.
+ */
+static void test_recursive_and_encoder_failure(void)
+{
+	struct node nodes[GOB_MAX_DEPTH + 4] = {0}, back = {0};
+	struct gob_enc e;
+	struct gob_dec d;
+	struct gob_buf out = {0};
+	const struct gob_schema *schemas[] = {&node_schema};
+	void *outs[] = {&back};
+	struct rpc_request req = {.service_method = "x"};
+
+	/* Three levels: fine both ways. */
+	nodes[0] = (struct node){&nodes[1], 1};
+	nodes[1] = (struct node){&nodes[2], 1};
+	gob_enc_init(&e);
+	CHECK(gob_enc_value(&e, &out, &node_schema, &nodes[0], &err) == 0);
+	gob_dec_init(&d);
+	CHECK_INT(decode_stream(&d, out.data, out.len, schemas, outs, 1), 1);
+	CHECK(back.n_kids == 1 && back.kids[0].n_kids == 1 && back.kids[0].kids[0].n_kids == 0);
+	CHECK_INT(d.n_types, 2);
+	gob_free(&node_schema, &back);
+	gob_dec_clear(&d);
+
+	/* Too deep: nothing written, and the stream is done. */
+	for (size_t i = 0; i + 1 < ARRAY_SIZE(nodes); i++)
+		nodes[i] = (struct node){&nodes[i + 1], 1};
+	out.len = 0;
+	CHECK(gob_enc_value(&e, &out, &node_schema, &nodes[0], &err) == -EINVAL);
+	CHECK_INT(out.len, 0);
+	CHECK(gob_enc_value(&e, &out, &rpc_request_schema, &req, &err) == -EPIPE);
+	gob_enc_clear(&e);
+	gob_buf_clear(&out);
+}
+
 static char *xstrdup(const char *s)
 {
 	char *d = strdup(s);
@@ -1674,6 +1728,7 @@ int main(void)
 	RUN(test_result_conversion);
 	RUN(test_hostile);
 	RUN(test_unknown_fields);
+	RUN(test_recursive_and_encoder_failure);
 	RUN(test_server_feed);
 	RUN(test_server_refusals);
 	RUN(test_client_failures);
