@@ -1036,6 +1036,65 @@ static void test_server_feed(void)
 	}
 }
 
+/*
+ * Two calls pipelined on one connection (types defined once per stream, both ways), and a
+ * second connection fed byte by byte in between: each connection's parser keeps its own
+ * state, so a slow client holds up nobody.
+ */
+static void test_server_streams(void)
+{
+	struct rpc_srv_conn fast, slow;
+	struct rpc_srv_call call = {0};
+	struct gob_enc e;
+	struct gob_buf b = {0};
+	struct rpc_request req = {.service_method = "DHCP.Release"};
+	struct rpc_cmd_args args = {.container_id = "a"};
+	size_t first_reply;
+	int r = RPC_SRV_NEED_MORE;
+
+	gob_enc_init(&e);
+	CHECK(gob_buf_put(&b, "CONNECT /_goRPC_ HTTP/1.0\n\n", 27) == 0);
+	CHECK(gob_enc_value(&e, &b, &rpc_request_schema, &req, &err) == 0);
+	CHECK(gob_enc_value(&e, &b, &rpc_cmd_args_schema, &args, &err) == 0);
+	req.seq = 1;
+	args.container_id = "b";
+	CHECK(gob_enc_value(&e, &b, &rpc_request_schema, &req, &err) == 0);
+	CHECK(gob_enc_value(&e, &b, &rpc_cmd_args_schema, &args, &err) == 0);
+
+	rpc_srv_init(&fast, 0, dhcp_args_schema);
+	rpc_srv_init(&slow, 0, dhcp_args_schema);
+	/* The slow one sends half its head. */
+	CHECK_INT(rpc_srv_feed(&slow, b.data, 10, &call, &err), RPC_SRV_NEED_MORE);
+
+	CHECK_INT(rpc_srv_feed(&fast, b.data, b.len, &call, &err), RPC_SRV_CALL);
+	CHECK_INT(call.req.seq, 0);
+	CHECK_STR(((struct rpc_cmd_args *)call.args)->container_id, "a");
+	fast.out.len = 0;
+	CHECK(rpc_srv_reply(&fast, &call, &rpc_empty_schema, NULL, NULL, &err) == 0);
+	first_reply = fast.out.len;
+	rpc_srv_call_free(&call);
+	CHECK_INT(rpc_srv_feed(&fast, NULL, 0, &call, &err), RPC_SRV_CALL);
+	CHECK_INT(call.req.seq, 1);
+	CHECK_STR(((struct rpc_cmd_args *)call.args)->container_id, "b");
+	fast.out.len = 0;
+	CHECK(rpc_srv_reply(&fast, &call, &rpc_empty_schema, NULL, NULL, &err) == 0);
+	/* The second answer carries no type definitions. */
+	CHECK(fast.out.len < first_reply);
+	rpc_srv_call_free(&call);
+	CHECK_INT(rpc_srv_feed(&fast, NULL, 0, &call, &err), RPC_SRV_NEED_MORE);
+
+	/* Meanwhile the slow one goes on, a byte at a time. */
+	for (size_t i = 10; i < b.len && r == RPC_SRV_NEED_MORE; i++)
+		r = rpc_srv_feed(&slow, b.data + i, 1, &call, &err);
+	CHECK_INT(r, RPC_SRV_CALL);
+	CHECK_INT(call.req.seq, 0);
+	rpc_srv_call_free(&call);
+	rpc_srv_clear(&fast);
+	rpc_srv_clear(&slow);
+	gob_buf_clear(&b);
+	gob_enc_clear(&e);
+}
+
 static void test_server_refusals(void)
 {
 	struct rpc_srv_conn c;
@@ -1730,6 +1789,7 @@ int main(void)
 	RUN(test_unknown_fields);
 	RUN(test_recursive_and_encoder_failure);
 	RUN(test_server_feed);
+	RUN(test_server_streams);
 	RUN(test_server_refusals);
 	RUN(test_client_failures);
 	live_setup();
