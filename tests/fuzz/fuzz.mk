@@ -21,7 +21,8 @@ FUZZ_BUILD         ?= $(BUILD)/fuzz
 FUZZ_SECONDS       ?= 60
 FUZZ_SMOKE_SECONDS ?= 3
 FUZZ_ALL           := result skel bridge hostlocal_conf hostlocal_store portmap tuning \
-		      bandwidth static rtnl nfnl macvlan dummy tap hostdev ipvlan vlan sbr ptp dhcp4
+		      bandwidth static rtnl nfnl macvlan dummy tap hostdev ipvlan vlan sbr ptp dhcp4 \
+		      dhcp_gob
 FUZZ_TARGETS       ?= $(FUZZ_ALL)
 FUZZ_SAN           := -fsanitize=address,undefined -fno-sanitize-recover=undefined \
 		      -fno-omit-frame-pointer

@@ -23,6 +23,7 @@
 #include <linux/rtnetlink.h>
 
 #include "unit.h"
+#include "dhcp/rpc.h"
 #include "host-local-ipam/store.h"
 #include "net/nl.h"
 
@@ -260,6 +261,31 @@ static void test_store_reserve_owner_trimmed(void)
 		UNIT_FAILED("could not remove %s", store_root);
 }
 
+/* ---- dhcp net/rpc server side ------------------------------------------------------------ */
+
+/*
+ * fuzz_dhcp_gob regress/dhcp_gob/server-feed-nothing-yet: feeding no bytes to a connection
+ * that has buffered none parsed from a NULL buffer (pointer arithmetic on NULL, which
+ * UBSan aborts on). Nothing fed must simply need more.
+ */
+static bool srv_feed_nothing_needs_more(void)
+{
+	struct rpc_srv_conn c;
+	struct rpc_srv_call call = {0};
+	struct cni_err err = {0};
+	int r;
+
+	rpc_srv_init(&c, 0, NULL);
+	r = rpc_srv_feed(&c, NULL, 0, &call, &err);
+	rpc_srv_clear(&c);
+	return r == RPC_SRV_NEED_MORE;
+}
+
+static void test_dhcp_srv_feed_nothing(void)
+{
+	CHECK_FIXED(srv_feed_nothing_needs_more, 60, NULL);
+}
+
 int main(void)
 {
 	RUN(test_rx_feed_huge_nlmsg_len);
@@ -267,5 +293,6 @@ int main(void)
 	RUN(test_rx_ack_error_int_min);
 	RUN(test_rx_done_status_int_min);
 	RUN(test_store_reserve_owner_trimmed);
+	RUN(test_dhcp_srv_feed_nothing);
 	UNIT_DONE();
 }
