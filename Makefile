@@ -146,7 +146,7 @@ integration: $(PROGRAMS)
 VM_TESTS   ?= test_bridge_vlan. BridgeTest.test_vlan VlanTest. test_dummy. DummyConfigTest. HostDeviceKernelTest. \
 	      test_ipvlan. test_vlan. test_configs.IpvlanTest test_configs.VlanPluginTest \
 	      PodmanIpvlanTest.
-VM_UNIT    ?= $(BUILD)/tests/test_nl $(BUILD)/tests/test_dummy
+VM_UNIT    ?= $(BUILD)/tests/test_nl $(BUILD)/tests/test_dummy $(BUILD)/tests/test_nl_vrf
 VM_TIMEOUT ?= 900
 .PHONY: check-vm
 check-vm: $(PROGRAMS) $(VM_UNIT)
