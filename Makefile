@@ -116,6 +116,7 @@ $(eval $(call program,tap,plugins/tap,tap))
 $(eval $(call program,hostdev,plugins/host-device,host-device))
 $(eval $(call program,ipvlan,plugins/ipvlan,ipvlan))
 $(eval $(call program,vlan,plugins/vlan,vlan))
+$(eval $(call program,vrf,plugins/vrf,vrf))
 $(eval $(call program,cnitool,tools/cnitool,cnitool))
 
 all: $(PROGRAMS)
