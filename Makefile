@@ -3,7 +3,7 @@
 #
 #   make                 build the plugins into bin/ (bridge host-local portmap loopback
 #                        static tuning bandwidth firewall dummy tap host-device ipvlan
-#                        vlan) and bin/cnitool
+#                        vlan vrf) and bin/cnitool
 #   make check           seam check (with its own test) and unit tests (no privileges
 #                        needed; TAP output)
 #   make check-root      integration tests (root, in network namespaces of their own)
@@ -147,7 +147,7 @@ integration: $(PROGRAMS)
 VM_TESTS   ?= test_bridge_vlan. BridgeTest.test_vlan VlanTest. test_dummy. DummyConfigTest. HostDeviceKernelTest. \
 	      test_ipvlan. test_vlan. test_configs.IpvlanTest test_configs.VlanPluginTest \
 	      PodmanIpvlanTest.
-VM_UNIT    ?= $(BUILD)/tests/test_nl $(BUILD)/tests/test_dummy $(BUILD)/tests/test_nl_vrf
+VM_UNIT    ?= $(BUILD)/tests/test_nl $(BUILD)/tests/test_dummy $(BUILD)/tests/test_nl_vrf $(BUILD)/tests/test_vrf
 VM_TIMEOUT ?= 900
 .PHONY: check-vm
 check-vm: $(PROGRAMS) $(VM_UNIT)

@@ -232,9 +232,10 @@ static int add_vrf(struct add_ctx *a, struct cni_err *err)
 
 /* ---- what enslaving drops ------------------------------------------------------------------ */
 
-/* Save the link's global IPv6 addresses and its main-table routes of scope universe (not
- * the kernel's own: it makes those again from the addresses): single-path ones through the
- * link, and every multipath route with a nexthop through it, all of its nexthops. */
+/* Save the link's global IPv6 addresses and its main-table routes but the kernel's own (it
+ * makes those again from the addresses) and host-scoped ones: single-path ones through the
+ * link (of scope universe, and of scope link: routes without gateway someone added), and
+ * every multipath route with a nexthop through it, all of its nexthops. */
 static int add_save(struct add_ctx *a, struct cni_err *err)
 {
 	_cleanup_free_ struct nl_route *routes = NULL;
@@ -260,7 +261,7 @@ static int add_save(struct add_ctx *a, struct cni_err *err)
 		bool through = false;
 
 		g = nl_route_group_len(routes, n, i);
-		if (routes[i].scope != RT_SCOPE_UNIVERSE || routes[i].protocol == RTPROT_KERNEL)
+		if (routes[i].scope >= RT_SCOPE_HOST || routes[i].protocol == RTPROT_KERNEL)
 			continue;
 		for (size_t j = 0; j < g; j++)
 			through |= routes[i + j].oif == idx;
