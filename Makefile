@@ -146,7 +146,7 @@ integration: $(PROGRAMS)
 # inside it a test skipped for a kernel reason fails.
 VM_TESTS   ?= test_bridge_vlan. BridgeTest.test_vlan VlanTest. test_dummy. DummyConfigTest. HostDeviceKernelTest. \
 	      test_ipvlan. test_vlan. test_configs.IpvlanTest test_configs.VlanPluginTest \
-	      PodmanIpvlanTest.
+	      PodmanIpvlanTest. test_vrf. VrfConfigTest.
 VM_UNIT    ?= $(BUILD)/tests/test_nl $(BUILD)/tests/test_dummy $(BUILD)/tests/test_nl_vrf $(BUILD)/tests/test_vrf
 VM_TIMEOUT ?= 900
 .PHONY: check-vm
