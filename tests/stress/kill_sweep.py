@@ -39,6 +39,9 @@ chain's last plugin:
               reason, on a kernel without ipvlan)
   vlan        vlan (VLAN id 7) on that master, likewise (skipped on a kernel without
               802.1Q)
+  vrf         bridge + host-local, then vrf: eth0 into the VRF kvrf, its routes moved; after
+              DEL no VRF may be left and eth0 no longer in it (skipped on a kernel without
+              VRF)
 
 The cached result DEL is given is the full chain's after a successful ADD; after a killed
 ADD it is the result of the plugins before the victim (the prevResult the victim got,
@@ -693,12 +696,38 @@ class VlanScenario(MacvlanScenario):
                                       "dataDir": self.lab.data}}
 
 
+class VrfScenario(ChainScenario):
+    name = "vrf"
+    plugin = "vrf"
+    bridged = True
+    kernel = "vrf"
+    watch = (("ctr", "eth0"),)
+
+    def chain(self):
+        return [bridge_conf(self.lab, "killvrf", "10.76.0.0/24"),
+                {"cniVersion": "1.0.0", "name": "killvrf", "type": "vrf", "vrfname": "kvrf"}]
+
+    def watched(self):
+        # the link's master too: the victim's DEL must take it out of the VRF
+        w = super().watched()
+        link = self.lab.links(self.lab.ctr).get("eth0")
+        if w.get("link eth0") is not None and link is not None:
+            w["link eth0"]["master"] = link.get("master")
+        return w
+
+    def problems(self, cid):
+        links = self.lab.links(self.lab.ctr)
+        return super().problems(cid) + [
+            "vrf device %s" % n for n, l in sorted(links.items())
+            if l.get("linkinfo", {}).get("info_kind") == "vrf"]
+
+
 SCENARIOS = {s.name: s for s in (BridgeScenario, HostLocalScenario, PortmapScenario,
                                  StaticScenario, TuningScenario, BandwidthScenario,
                                  FirewallScenario, FirewallIptablesScenario,
                                  LoopbackScenario, MacvlanScenario, TapScenario,
                                  DummyScenario, HostDeviceScenario, IpvlanScenario,
-                                 VlanScenario)}
+                                 VlanScenario, VrfScenario)}
 
 
 def kernel_skips(names):
