@@ -12,6 +12,8 @@ skip these tests (they run in the QEMU tier, make check-vm).
 """
 import json
 import os
+import signal
+import subprocess
 
 import cnitest
 from cnitest import CNITestCase, run_plugin
@@ -280,6 +282,47 @@ class VrfTest(VrfBase):
         ctr.sh("ip link del blue")
         self.assertOK(self.plug("DEL", conf(), ctr))
         self.assertIsNone(self.master(ctr))
+
+    def test_del_vrf_deleted_by_another_member(self):
+        """Two members' DELs at once: the one that finds the VRF deleted by the other when it
+        deletes it succeeds (reference PR #1282: "no such device"). The first DEL is stopped
+        (strace injects SIGSTOP after its 4th request: the member listing, after it took its
+        interface out) while the second DEL runs; no timing is involved."""
+        cnitest.require(self, tools=("strace",))
+        ctr = self.container(("eth0", "net1"))
+        for name in ("eth0", "net1"):
+            self.assertOK(self.plug("ADD", conf(prev=self.prev(ctr)), ctr, ifname=name))
+        env = dict(os.environ, CNI_COMMAND="DEL", CNI_CONTAINERID="testcid",
+                   CNI_NETNS=ctr.path, CNI_IFNAME="eth0", CNI_PATH=cnitest.BIN)
+        p = subprocess.Popen(
+            ["nsenter", "--net=/run/netns/" + self.node.name, "--", "strace", "-qq", "-o",
+             "/dev/null", "--inject=sendmsg:signal=SIGSTOP:when=4", cnitest.plugin_path("vrf")],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
+        self.addCleanup(p.kill)
+        p.stdin.write(json.dumps(conf()).encode())
+        p.stdin.close()
+
+        def stopped():
+            for pid in os.listdir("/proc"):
+                try:
+                    with open("/proc/%s/cmdline" % pid, "rb") as f:
+                        cmd = f.read().split(b"\0")
+                    with open("/proc/%s/stat" % pid) as f:
+                        state = f.read().rsplit(")", 1)[1].split()[0]
+                except OSError:
+                    continue
+                if cmd[0] == cnitest.plugin_path("vrf").encode() and state in ("t", "T"):
+                    return int(pid)
+            return None
+
+        pid = cnitest.wait_for(stopped, "the first DEL stopped")
+        self.assertIsNone(self.master(ctr))  # it took eth0 out
+        self.assertEqual(self.master(ctr, "net1"), "blue")
+        self.assertOK(self.plug("DEL", conf(), ctr, ifname="net1"))
+        self.assertIsNone(self.link(ctr, "blue"))  # the second DEL deleted the VRF
+        os.kill(pid, signal.SIGCONT)
+        out = p.stdout.read()
+        self.assertEqual(p.wait(timeout=60), 0, out)
 
     def test_del_leaves_other_master(self):
         """DEL takes the interface out of this VRF only, not out of another master."""
