@@ -8,7 +8,10 @@
  *
  * Enslaving cycles the link down and up: the kernel moves its connected and local routes into
  * the VRF's table itself, flushes its other single-path routes and keeps multipath routes
- * with the link's nexthops in the main table. A failed ADD puts everything back: the link
+ * with the link's nexthops in the main table. Global IPv6 addresses go, unless
+ * keep_addr_on_down is set (the interface plugins set it): then they stay but are tentative
+ * again, the kernel repeating duplicate address detection. Either way ADD waits for them on
+ * rtnetlink notifications (no timer), bounded by VRF_ADDR_WAIT_MS. A failed ADD puts everything back: the link
  * out of the VRF, its addresses and main-table routes as they were, a VRF it created gone.
  */
 #include "vrf/vrf.h"
