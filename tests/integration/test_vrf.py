@@ -292,8 +292,10 @@ class VrfTest(VrfBase):
         ctr = self.container(("eth0", "net1"))
         for name in ("eth0", "net1"):
             self.assertOK(self.plug("ADD", conf(prev=self.prev(ctr)), ctr, ifname=name))
+        # (LeakSanitizer cannot run under ptrace: a sanitizer build would abort.)
         env = dict(os.environ, CNI_COMMAND="DEL", CNI_CONTAINERID="testcid",
-                   CNI_NETNS=ctr.path, CNI_IFNAME="eth0", CNI_PATH=cnitest.BIN)
+                   CNI_NETNS=ctr.path, CNI_IFNAME="eth0", CNI_PATH=cnitest.BIN,
+                   ASAN_OPTIONS="detect_leaks=0")
         p = subprocess.Popen(
             ["nsenter", "--net=/run/netns/" + self.node.name, "--", "strace", "-qq", "-o",
              "/dev/null", "--inject=sendmsg:signal=SIGSTOP:when=4", cnitest.plugin_path("vrf")],
