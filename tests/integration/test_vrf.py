@@ -285,21 +285,33 @@ class VrfTest(VrfBase):
 
     def test_del_vrf_deleted_by_another_member(self):
         """Two members' DELs at once: the one that finds the VRF deleted by the other when it
-        deletes it succeeds (reference PR #1282: "no such device"). The first DEL is stopped
-        (strace injects SIGSTOP after its 4th request: the member listing, after it took its
-        interface out) while the second DEL runs; no timing is involved."""
+        deletes it succeeds (reference PR #1282: "no such device"). A DEL is stopped (strace
+        injects SIGSTOP) right after its request listing the VRF's members, once it took its
+        interface out, while the last member's DEL runs; no timing is involved."""
         cnitest.require(self, tools=("strace",))
-        ctr = self.container(("eth0", "net1"))
-        for name in ("eth0", "net1"):
+        ctr = self.container(("eth0", "net1", "net2"))
+        for name in ("eth0", "net1", "net2"):
             self.assertOK(self.plug("ADD", conf(prev=self.prev(ctr)), ctr, ifname=name))
         # (LeakSanitizer cannot run under ptrace: a sanitizer build would abort.)
         env = dict(os.environ, CNI_COMMAND="DEL", CNI_CONTAINERID="testcid",
-                   CNI_NETNS=ctr.path, CNI_IFNAME="eth0", CNI_PATH=cnitest.BIN,
-                   ASAN_OPTIONS="detect_leaks=0")
-        p = subprocess.Popen(
-            ["nsenter", "--net=/run/netns/" + self.node.name, "--", "strace", "-qq", "-o",
-             "/dev/null", "--inject=sendmsg:signal=SIGSTOP:when=4", cnitest.plugin_path("vrf")],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
+                   CNI_NETNS=ctr.path, CNI_PATH=cnitest.BIN, ASAN_OPTIONS="detect_leaks=0")
+
+        def strace(ifname, *opts):
+            return subprocess.Popen(
+                ["nsenter", "--net=/run/netns/" + self.node.name, "--", "strace", "-qq"] +
+                list(opts) + [cnitest.plugin_path("vrf")], stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE, env=dict(env, CNI_IFNAME=ifname))
+
+        # A DEL that leaves members behind: its last request is the member listing.
+        trace = os.path.join(self.tmpdir(), "trace")
+        p = strace("eth0", "-e", "trace=sendmsg", "-o", trace)
+        out = p.communicate(json.dumps(conf()).encode(), timeout=60)[0]
+        self.assertEqual(p.returncode, 0, out)
+        with open(trace) as f:
+            n = sum(1 for line in f if line.startswith("sendmsg("))
+        self.assertEqual(self.vrf_table(ctr), 1)
+
+        p = strace("net1", "-o", "/dev/null", "--inject=sendmsg:signal=SIGSTOP:when=%d" % n)
         self.addCleanup(p.kill)
         p.stdin.write(json.dumps(conf()).encode())
         p.stdin.close()
@@ -317,11 +329,11 @@ class VrfTest(VrfBase):
                     return int(pid)
             return None
 
-        pid = cnitest.wait_for(stopped, "the first DEL stopped")
-        self.assertIsNone(self.master(ctr))  # it took eth0 out
-        self.assertEqual(self.master(ctr, "net1"), "blue")
-        self.assertOK(self.plug("DEL", conf(), ctr, ifname="net1"))
-        self.assertIsNone(self.link(ctr, "blue"))  # the second DEL deleted the VRF
+        pid = cnitest.wait_for(stopped, "the DEL of net1 stopped")
+        self.assertIsNone(self.master(ctr, "net1"))  # it took net1 out
+        self.assertEqual(self.master(ctr, "net2"), "blue")
+        self.assertOK(self.plug("DEL", conf(), ctr, ifname="net2"))
+        self.assertIsNone(self.link(ctr, "blue"))  # the last member's DEL deleted the VRF
         os.kill(pid, signal.SIGCONT)
         out = p.stdout.read()
         self.assertEqual(p.wait(timeout=60), 0, out)
