@@ -3,7 +3,7 @@
 #
 #   make                 build the plugins into bin/ (bridge host-local portmap loopback
 #                        static tuning bandwidth firewall dummy tap host-device ipvlan
-#                        vlan vrf) and bin/cnitool
+#                        vlan sbr ptp vrf) and bin/cnitool
 #   make check           seam check (with its own test) and unit tests (no privileges
 #                        needed; TAP output)
 #   make check-root      integration tests (root, in network namespaces of their own)
@@ -61,20 +61,24 @@ all:
 # ---- common libraries --------------------------------------------------------
 # Archives along the seam of common/: the CNI protocol (cJSON) with the shared
 # basics of common/*.c, the kernel side (libmnl/libnftnl), and common/iface/,
-# the container-interface shape that speaks both. Each archive uses the ones
-# after it, so the link order is iface, kernel, protocol.
+# the container-interface shape, and common/ipmasq/, the masquerade rules of
+# bridge and ptp, which speak both. Each archive uses the ones after it, so the
+# link order is ipmasq and iface, kernel, protocol.
 CNI_SRC := $(wildcard common/*.c common/cni/*.c)
 NET_SRC := $(wildcard common/net/*.c)
 IFACE_SRC := $(wildcard common/iface/*.c)
+IPMASQ_SRC := $(wildcard common/ipmasq/*.c)
 CNI_LIB := $(BUILD)/libcniproto.a
 NET_LIB := $(BUILD)/libcninet.a
 IFACE_LIB := $(BUILD)/libcniiface.a
-COMMON_LIB := $(IFACE_LIB) $(NET_LIB) $(CNI_LIB)
+IPMASQ_LIB := $(BUILD)/libcniipmasq.a
+COMMON_LIB := $(IPMASQ_LIB) $(IFACE_LIB) $(NET_LIB) $(CNI_LIB)
 
 $(CNI_LIB): $(CNI_SRC:%.c=$(BUILD)/%.o)
 $(NET_LIB): $(NET_SRC:%.c=$(BUILD)/%.o)
 $(IFACE_LIB): $(IFACE_SRC:%.c=$(BUILD)/%.o)
-$(CNI_LIB) $(NET_LIB) $(IFACE_LIB):
+$(IPMASQ_LIB): $(IPMASQ_SRC:%.c=$(BUILD)/%.o)
+$(CNI_LIB) $(NET_LIB) $(IFACE_LIB) $(IPMASQ_LIB):
 	@mkdir -p $(@D)
 	rm -f $@
 	$(AR) rcs $@ $^
@@ -116,6 +120,8 @@ $(eval $(call program,tap,plugins/tap,tap))
 $(eval $(call program,hostdev,plugins/host-device,host-device))
 $(eval $(call program,ipvlan,plugins/ipvlan,ipvlan))
 $(eval $(call program,vlan,plugins/vlan,vlan))
+$(eval $(call program,sbr,plugins/sbr,sbr))
+$(eval $(call program,ptp,plugins/ptp,ptp))
 $(eval $(call program,vrf,plugins/vrf,vrf))
 $(eval $(call program,cnitool,tools/cnitool,cnitool))
 
@@ -203,7 +209,7 @@ format:
 	clang-format --style=file -i $(FMT_SRC)
 
 # Every program but cnitool is a plugin (bridge, host-local, portmap, loopback, static,
-# tuning, bandwidth, firewall, dummy, tap, host-device, as their directories exist).
+# tuning, bandwidth, firewall, dummy, tap, host-device, ptp, as their directories exist).
 install: all
 	install -d $(DESTDIR)$(CNI_BIN_DIR) $(DESTDIR)$(PREFIX)/bin
 	install -m 0755 $(filter-out %/cnitool,$(PROGRAMS)) $(DESTDIR)$(CNI_BIN_DIR)/

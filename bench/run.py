@@ -13,7 +13,9 @@ on the machine meets both alike. Each figure is one plugin execution as a runtim
 for it: fork, exec, the work, exit (the time until its stdout closes).
 
  1. every verb of bridge (ipMasq off/on, IPv4 and dual stack), host-local, portmap (2
-    mappings, tcp and udp), macvlan (with host-local, of a veth master in the node), and
+    mappings, tcp and udp), macvlan (with host-local, of a veth master in the node), ptp
+    (with host-local, ipMasq off and on), sbr (a container link with two routes, the same
+    prevResult for both), and
     the containerd default conflist through bin/cnitool: median and p90, ratio
     reference/ours; tap (L2 and with host-local), ours alone (the reference 1.1.1 has no
     tap);
@@ -426,6 +428,54 @@ class Bench:
             netns_del(per[impl.name][0])
         return list(stats.values())
 
+    def verbs_ptp(self, masq):
+        """ptp with host-local (IPv4), ipMasq off or on, into a container namespace of each
+        implementation: ADD, CHECK, DEL."""
+        label = "ptp ipMasq %s, IPv4" % ("on" if masq else "off")
+        stats = {v: Stat("%s: %s" % (label, v)) for v in ("ADD", "CHECK", "DEL")}
+        per = {}
+        for impl in self.impls:
+            c = netns_add("%s-%s-ptp%d" % (PREFIX, impl.name, masq))
+            conf = {"cniVersion": "1.0.0", "name": "ptpnet%d" % masq, "type": "ptp",
+                    "ipMasq": masq,
+                    "ipam": {"type": "host-local",
+                             "ranges": [[{"subnet": "10.%d.0.0/16" % (57 + masq)}]],
+                             "routes": [{"dst": "0.0.0.0/0"}],
+                             "dataDir": os.path.join(self.tmp, "%s-ptp%d" % (impl.name,
+                                                                             masq))}}
+            per[impl.name] = (c, conf)
+            try:  # warm-up: forwarding, the masquerade tables
+                run_plugin(impl, "ptp", "ADD", conf, "warm", c)
+                run_plugin(impl, "ptp", "DEL", conf, "warm", c)
+            except Failed as e:
+                for s in stats.values():
+                    s.fail(impl.name, str(e))
+        for i in range(self.args.iterations):
+            for impl in self.alternate(i):
+                c, conf = per[impl.name]
+                if stats["ADD"].failed[impl.name]:
+                    continue
+                cid = "t%d" % i
+                try:
+                    dt, out = run_plugin(impl, "ptp", "ADD", conf, cid, c)
+                    stats["ADD"].add(impl.name, dt)
+                except Failed as e:
+                    stats["ADD"].fail(impl.name, str(e))
+                    continue
+                try:
+                    dt, _ = run_plugin(impl, "ptp", "CHECK", with_prev(conf, out), cid, c)
+                    stats["CHECK"].add(impl.name, dt)
+                except Failed as e:
+                    stats["CHECK"].fail(impl.name, str(e))
+                try:
+                    dt, _ = run_plugin(impl, "ptp", "DEL", with_prev(conf, out), cid, c)
+                    stats["DEL"].add(impl.name, dt)
+                except Failed as e:
+                    stats["DEL"].fail(impl.name, str(e))
+        for impl in self.impls:
+            netns_del(per[impl.name][0])
+        return list(stats.values())
+
     def verbs_chain(self):
         """The containerd default conflist (bridge cni0 with ipMasq and promiscMode,
         host-local dual stack, portmap) through bin/cnitool, for either plugin dir."""
@@ -560,11 +610,67 @@ class Bench:
         netns_del(c)
         return list(stats.values())
 
+    def verbs_sbr(self):
+        """sbr on a container's eth1 (a veth end with an address and, as its main plugin
+        left them, a default route and one more route), both given the same prevResult:
+        ADD, CHECK, DEL. Between runs (untimed) the main table gets its routes back and the
+        tables are emptied, since neither DEL restores main and the reference's DEL leaves
+        its table's routes."""
+        stats = {v: Stat("sbr, IPv4 (2 routes): %s" % v) for v in ("ADD", "CHECK", "DEL")}
+        conf = {"cniVersion": "1.0.0", "name": "sbrnet", "type": "sbr",
+                "prevResult": {"cniVersion": "1.0.0",
+                               "interfaces": [{"name": "eth1", "sandbox": "/x"}],
+                               "ips": [{"address": "10.57.0.2/24", "gateway": "10.57.0.1",
+                                        "interface": 0}]}}
+        reset = ("ip route flush table 100 2>/dev/null; ip -6 route flush table 100 "
+                 "2>/dev/null; "
+                 "ip route replace 10.57.0.0/24 dev eth1 proto kernel scope link "
+                 "src 10.57.0.2 && ip route replace default via 10.57.0.1 dev eth1 && "
+                 "ip route replace 10.57.100.0/24 via 10.57.0.1 dev eth1 && "
+                 "ip -6 route replace fe80::/64 dev eth1 proto kernel metric 256")
+        per = {}
+        for impl in self.impls:
+            c = netns_add("%s-%s-sbr" % (PREFIX, impl.name))
+            sh("ip link add eth1 type veth peer name eth1p && ip link set eth1 up && "
+               "ip link set eth1p up && ip addr add 10.57.0.2/24 dev eth1 && " + reset, c)
+            per[impl.name] = c
+            try:  # warm-up
+                run_plugin(impl, "sbr", "ADD", conf, "warm", c, "eth1")
+                run_plugin(impl, "sbr", "DEL", conf, "warm", c, "eth1")
+                sh(reset, c)
+            except (Failed, RuntimeError) as e:
+                for st in stats.values():
+                    st.fail(impl.name, str(e))
+        for i in range(self.args.iterations):
+            for impl in self.alternate(i):
+                c = per[impl.name]
+                if stats["ADD"].failed[impl.name]:
+                    continue
+                cid = "s%d" % i
+                try:
+                    dt, _ = run_plugin(impl, "sbr", "ADD", conf, cid, c, "eth1")
+                    stats["ADD"].add(impl.name, dt)
+                except Failed as e:
+                    stats["ADD"].fail(impl.name, str(e))
+                    continue
+                for verb in ("CHECK", "DEL"):
+                    try:
+                        dt, _ = run_plugin(impl, "sbr", verb, conf, cid, c, "eth1")
+                        stats[verb].add(impl.name, dt)
+                    except Failed as e:
+                        stats[verb].fail(impl.name, str(e))
+                sh(reset, c)
+        for impl in self.impls:
+            netns_del(per[impl.name])
+        return list(stats.values())
+
     # ---- 2. floors ---------------------------------------------------------------------
 
     def floors(self):
         out = []
-        for plugin in ("bridge", "host-local", "portmap"):
+        for plugin in ("bridge", "host-local", "portmap", "sbr"):
+            if not all(os.access(os.path.join(i.dir, plugin), os.X_OK) for i in self.impls):
+                continue
             s = Stat("%s VERSION (exec floor)" % plugin)
             for i in range(self.args.iterations * 2):
                 for impl in self.alternate(i):
@@ -1176,8 +1282,16 @@ def evaluate_targets(b, sections, floors, occ, procs, sizes):
     ratio("host-device, L2: DEL", 5)
     ratio("macvlan, IPv4: ADD", 5)
     ratio("macvlan, IPv4: DEL", 5)
+    ratio("sbr, IPv4 (2 routes): ADD", 5)
+    ratio("sbr, IPv4 (2 routes): CHECK", 5)
+    ratio("sbr, IPv4 (2 routes): DEL", 5)
+    for masq in ("off", "on"):
+        for verb in ("ADD", "CHECK", "DEL"):
+            ratio("ptp ipMasq %s, IPv4: %s" % (masq, verb), 5)
     for plugin, label, k in (("portmap", "portmap 2 mappings, IPv4: ADD", 5),
                              ("bridge", "bridge ipMasq on, IPv4: ADD", 10)):
+        if label not in by:  # left out by --only
+            continue
         f = by["%s VERSION (exec floor)" % plugin].med("ours")
         v = by[label].med("ours")
         b.targets.append(("ours: %s ≤ %d× its exec floor" % (label, k), v <= k * f,
@@ -1221,6 +1335,9 @@ def main():
     ap.add_argument("--out", default=HERE, help="where results.md and occupancy.png go")
     ap.add_argument("--skip", action="append", default=[],
                     help="leave out a section: verbs, occupancy, concurrency, processes")
+    ap.add_argument("--only", action="append", default=[],
+                    help="in the verbs section, only these rows: bridge, host-local, portmap, "
+                         "macvlan, chain, host-device, tap, sbr (default: all)")
     args = ap.parse_args()
     if args.quick:
         args.iterations, args.occupancy, args.concurrency = 7, 100, 128
@@ -1239,20 +1356,34 @@ def main():
             impl.start()
         if "verbs" not in args.skip:
             log("1. verbs")
-            for masq in (False, True):
+
+            def want(name):
+                return not args.only or name in args.only
+            if want("bridge"):
+                for masq in (False, True):
+                    for dual in (False, True):
+                        sections += b.verbs_bridge(masq, dual)
+            if want("host-local"):
+                sections += b.verbs_hostlocal()
+            if want("portmap"):
                 for dual in (False, True):
-                    sections += b.verbs_bridge(masq, dual)
-            sections += b.verbs_hostlocal()
-            for dual in (False, True):
-                sections += b.verbs_portmap(dual)
-            sections += b.verbs_portmap(False, udp=False)
-            sections += b.verbs_macvlan()
-            sections += b.verbs_chain()
-            for ipam in (False, True):
-                sections += b.verbs_hostdevice(ipam)
-            if os.access(os.path.join(args.bin, "tap"), os.X_OK):
+                    sections += b.verbs_portmap(dual)
+                sections += b.verbs_portmap(False, udp=False)
+            if want("macvlan"):
+                sections += b.verbs_macvlan()
+            if want("ptp") and os.access(os.path.join(args.bin, "ptp"), os.X_OK):
+                for masq in (False, True):
+                    sections += b.verbs_ptp(masq)
+            if want("chain"):
+                sections += b.verbs_chain()
+            if want("host-device"):
+                for ipam in (False, True):
+                    sections += b.verbs_hostdevice(ipam)
+            if want("tap") and os.access(os.path.join(args.bin, "tap"), os.X_OK):
                 for l3 in (False, True):
                     sections += b.verbs_tap(l3)
+            if want("sbr") and os.access(os.path.join(args.bin, "sbr"), os.X_OK):
+                sections += b.verbs_sbr()
             log("2. exec floors, veth teardown")
             floors = b.floors()
             veth = b.veth_teardown()

@@ -5,8 +5,9 @@
 #     headers or common/net/;
 #   - common/net/ (the kernel, libmnl/libnftnl) never includes cJSON or common/cni/;
 #   - the shared basics (common/*.[ch]) include neither side;
-#   - common/iface/ (the container-interface shape of the interface plugins) may include
-#     both sides, and neither side nor the basics include it;
+#   - common/iface/ (the container-interface shape of the interface plugins) and
+#     common/ipmasq/ (the masquerade rules of bridge and ptp) may include both sides, and
+#     neither side nor the basics include them;
 #   - nothing in common/ includes a plugin's or a tool's header;
 #   - a plugin includes only its own directory's headers (and common/), never another
 #     plugin's or a tool's; a tool never includes a plugin's.
@@ -56,6 +57,8 @@ refuse "the kernel layer's headers outside common/net" "$net_only" $(sources com
 refuse "the protocol layer's headers outside common/cni" "$cni_only" $(sources common/net) $basics
 # shellcheck disable=SC2086,SC2046
 refuse "common/iface's headers below it" '"iface/' $(sources common/cni common/net) $basics
+# shellcheck disable=SC2086,SC2046
+refuse "common/ipmasq's headers below it" '"ipmasq/' $(sources common/cni common/net) $basics
 # shellcheck disable=SC2046
 refuse "common/ includes a plugin's or a tool's header" \
 	"\"(\.\./)*(plugins|tools|$plugins|$tools)/|\"(\.\./){2,}" $(sources common)

@@ -10,9 +10,7 @@
 #include <time.h>
 #include <sys/random.h>
 
-#include "bridge/masq.h" /* <netinet/in.h> before the linux/ headers below */
-#include "bridge/masq_iptables.h"
-#include "net/xt_cni.h"
+#include "ipmasq/ipmasq.h" /* <netinet/in.h> before the linux/ headers below */
 #include <linux/if.h>
 #include <linux/if_addr.h>
 #include <linux/ip.h>
@@ -55,7 +53,6 @@ struct bridge_ctx {
 	struct nl_sock *host;		 /* rtnetlink in the node's namespace */
 	int netns_fd;			 /* the container namespace, -1 if not open */
 	struct nl_sock *cont;		 /* rtnetlink in the container namespace */
-	bool masq_iptables;		 /* ADD: ipMasq through the iptables layout */
 };
 
 /* The context of one command, before anything is opened. */
@@ -639,27 +636,6 @@ struct add_nft_ctx {
 	const uint8_t *cont_mac;      /* the MAC the spoofcheck allows */
 };
 
-/*
- * The ipMasq backend of this ADD: "iptables" and "nftables" as configured; unset, nftables
- * unless the node already holds the reference's iptables ipMasq state of this network (a
- * POSTROUTING jump with its comment in nat of a family the container has an address of),
- * so that a node switched from the reference keeps one layout. Decided in the fill
- * function, so that the read is bound to the batch.
- */
-static int masq_use_iptables(struct nft_txn *txn, struct bridge_ctx *c,
-			     const struct cni_result *res, struct cni_err *err)
-{
-	bool present = false;
-
-	c->masq_iptables = c->conf->masq_backend == MASQ_BACKEND_IPTABLES;
-	if (c->conf->masq_backend != MASQ_BACKEND_AUTO)
-		return 0;
-	if (masq_xt_state_present(txn, c->conf->name, &present, err) < 0)
-		return cni_err_ret(err);
-	c->masq_iptables = present;
-	return 0;
-}
-
 /* Queue the spoofcheck and masquerade rules (an nft_txn_run() fill function). */
 static int add_nft_fill(struct nft_txn *txn, void *userdata, struct cni_err *err)
 {
@@ -670,24 +646,11 @@ static int add_nft_fill(struct nft_txn *txn, void *userdata, struct cni_err *err
 	if (c->conf->macspoofchk && spoofchk_queue_setup(txn, x->host_veth, x->cont_mac,
 							 a->container_id, a->ifname, err) < 0)
 		return cni_err_prefix(err, "failed to setup spoof-check");
-	if (bridge_conf_is_l3(c->conf) && c->conf->ip_masq) {
-		_cleanup_free_ struct ip_net *ips = calloc(x->res->n_ips + 1, sizeof(*ips));
-
-		if (!ips)
-			return cni_err_nomem(err);
-		for (size_t i = 0; i < x->res->n_ips; i++)
-			ips[i] = x->res->ips[i].address;
-		if (masq_use_iptables(txn, c, x->res, err) < 0)
-			return cni_err_prefix(err, "failed to set up IP masquerade");
-		if (c->masq_iptables) {
-			if (masq_xt_queue_setup(txn, ips, x->res->n_ips, c->conf->name,
-						a->container_id, err) < 0)
-				return cni_err_prefix(err, "failed to set up IP masquerade");
-		} else if (masq_queue_setup(txn, ips, x->res->n_ips, c->conf->name, a->ifname,
-					    a->container_id, err) < 0) {
-			return cni_err_prefix(err, "failed to set up IP masquerade");
-		}
-	}
+	/* The backend is decided here, so that its read is bound to the batch. */
+	if (bridge_conf_is_l3(c->conf) && c->conf->ip_masq &&
+	    ipmasq_queue_setup(txn, c->conf->masq_backend, x->res, c->conf->name, a->ifname,
+			       a->container_id, NULL, err) < 0)
+		return cni_err_ret(err);
 	return 0;
 }
 
@@ -732,8 +695,7 @@ int bridge_cmd_add(const struct cni_cmd_args *args, char **ret_out, struct cni_e
 		return cni_err_ret(err);
 	/* Before anything changes: the iptables backend cannot work on iptables-legacy. */
 	if (bridge_conf_is_l3(c.conf) && c.conf->ip_masq &&
-	    c.conf->masq_backend == MASQ_BACKEND_IPTABLES &&
-	    xt_cni_refuse_legacy("\"ipMasqBackend\": \"iptables\"", err) < 0)
+	    ipmasq_refuse_legacy(c.conf->masq_backend, err) < 0)
 		return cni_err_ret(err);
 	if (c.conf->mac && bridge_parse_mac(c.conf->mac, mac_bytes) == 0)
 		mac = mac_bytes;
@@ -911,17 +873,9 @@ static int del_nft_fill(struct nft_txn *txn, void *userdata, struct cni_err *err
 	const struct bridge_ctx *c = userdata;
 	const struct cni_cmd_args *a = c->args;
 
-	if (masq_queue_teardown(txn, c->conf->name, a->ifname, a->container_id, NULL, err) < 0)
-		return cni_err_prefix(err, "failed to remove IP masquerade rules");
-	/* The reference's iptables ipMasq state (its backend, or ours), by chain name and
-	 * comment: needs neither the netns nor the addresses. */
-	if (bridge_conf_is_l3(c->conf) && c->conf->ip_masq) {
-		bool nat = false;
-
-		if (xt_cni_nat_present(txn, &nat, err) < 0 ||
-		    (nat && xt_cni_masq_remove(txn, c->conf->name, a->container_id, NULL, err) < 0))
-			return cni_err_prefix(err, "failed to remove iptables IP masquerade rules");
-	}
+	if (ipmasq_queue_teardown(txn, c->conf->name, a->ifname, a->container_id,
+				  bridge_conf_is_l3(c->conf) && c->conf->ip_masq, err) < 0)
+		return cni_err_ret(err);
 	if (spoofchk_queue_teardown(txn, a->container_id, a->ifname, err) < 0)
 		return cni_err_prefix(err, "failed to teardown spoof-check");
 	return 0;
@@ -1148,21 +1102,9 @@ static int gc_nft_fill(struct nft_txn *txn, void *userdata, struct cni_err *err)
 	struct gc_nft_ctx *x = userdata;
 
 	x->n_masq = x->n_spoof = 0;
-	if (bridge_conf_is_l3(x->c->conf) && x->c->conf->ip_masq) {
-		_cleanup_free_ const char **ids = calloc(x->n_valid + 1, sizeof(*ids));
-		struct xt_cni_count n = {0};
-		bool nat = false;
-
-		if (!ids)
-			return cni_err_nomem(err);
-		for (size_t i = 0; i < x->n_valid; i++)
-			ids[i] = x->valid[i].container_id;
-		if (xt_cni_nat_present(txn, &nat, err) < 0 ||
-		    (nat && xt_cni_gc(txn, x->c->conf->name, ids, &n, err) < 0))
-			return cni_err_prefix(err, "failed to garbage-collect iptables rules");
-		x->n_masq += n.chains;
-	}
-	if (masq_queue_gc(txn, x->c->conf->name, x->valid, x->n_valid, &x->n_masq, err) < 0 ||
+	if (ipmasq_queue_gc(txn, x->c->conf->name, x->valid, x->n_valid,
+			    bridge_conf_is_l3(x->c->conf) && x->c->conf->ip_masq, &x->n_masq,
+			    err) < 0 ||
 	    spoofchk_queue_gc(txn, x->c->host, x->br_index, x->valid, x->n_valid, &x->n_spoof,
 			      err) < 0)
 		return cni_err_ret(err);

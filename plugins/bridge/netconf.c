@@ -142,23 +142,6 @@ static int load_mac(const cJSON *root, const char *env_args, struct bridge_conf 
 	return 0;
 }
 
-static int load_backend(const cJSON *root, struct bridge_conf *c, struct cni_err *err)
-{
-	const char *b = NULL;
-
-	if (conf_string(root, "ipMasqBackend", &b, err) < 0)
-		return cni_err_ret(err);
-	if (!b)
-		c->masq_backend = MASQ_BACKEND_AUTO;
-	else if (strcmp(b, "nftables") == 0)
-		c->masq_backend = MASQ_BACKEND_NFTABLES;
-	else if (strcmp(b, "iptables") == 0)
-		c->masq_backend = MASQ_BACKEND_IPTABLES;
-	else
-		return cni_err_set(err, CNI_ERR_INVALID_CONFIG, "unknown ipmasq backend \"%s\"", b);
-	return 0;
-}
-
 /* The loader; with lenient_prev an unusable prevResult is dropped instead of failing. */
 static int conf_load(const struct cni_cmd_args *args, bool lenient_prev, struct bridge_conf **ret,
 		     struct cni_err *err)
@@ -183,7 +166,8 @@ static int conf_load(const struct cni_cmd_args *args, bool lenient_prev, struct 
 	    conf_bool(root, "isGateway", &c->is_gw, err) < 0 ||
 	    conf_bool(root, "isDefaultGateway", &c->is_default_gw, err) < 0 ||
 	    conf_bool(root, "forceAddress", &c->force_address, err) < 0 ||
-	    conf_bool(root, "ipMasq", &c->ip_masq, err) < 0 || load_backend(root, c, err) < 0 ||
+	    conf_bool(root, "ipMasq", &c->ip_masq, err) < 0 ||
+	    ipmasq_backend_load(root, &c->masq_backend, err) < 0 ||
 	    conf_int(root, "mtu", -(1LL << 31), 1LL << 31, &mtu, err) < 0 ||
 	    conf_bool(root, "hairpinMode", &c->hairpin, err) < 0 ||
 	    conf_bool(root, "promiscMode", &c->promisc, err) < 0 ||

@@ -10,39 +10,33 @@
 #include "cni/cni.h"
 #include "err.h"
 #include "cni/result.h"
-
-/* Which firewall implementation installs ipMasq rules. */
-enum bridge_masq_backend {
-	MASQ_BACKEND_AUTO,     /* not set: nftables here */
-	MASQ_BACKEND_NFTABLES, /* "nftables" */
-	MASQ_BACKEND_IPTABLES, /* "iptables": not implemented, refused on ADD */
-};
+#include "ipmasq/ipmasq.h"
 
 /* Everything the bridge plugin reads from its config, CNI_ARGS and runtimeConfig. */
 struct bridge_conf {
-	char *name;			       /* network name */
-	char *cni_version;		       /* config cniVersion ("0.1.0" if absent) */
-	char *bridge;			       /* bridge name, default "cni0" */
-	bool is_gw;			       /* isGateway (forced on by isDefaultGateway) */
-	bool is_default_gw;		       /* isDefaultGateway */
-	bool force_address;		       /* forceAddress */
-	bool ip_masq;			       /* ipMasq */
-	enum bridge_masq_backend masq_backend; /* ipMasqBackend */
-	int mtu;			       /* mtu, 0 = kernel default */
-	bool hairpin;			       /* hairpinMode */
-	bool promisc;			       /* promiscMode (also hairpin on the port) */
-	int vlan;			       /* vlan (access or native VLAN), 0 = none */
-	uint16_t *trunk;		       /* vlanTrunk VIDs, sorted, unique */
-	size_t n_trunk;			       /* number of trunk VIDs */
-	bool has_trunk;			       /* vlanTrunk given (even []): VLAN filtering */
-	bool preserve_default_vlan;	       /* preserveDefaultVlan */
-	bool macspoofchk;		       /* macspoofchk */
-	bool enable_dad;		       /* enabledad */
-	bool disable_container_iface;	       /* disableContainerInterface */
-	bool port_isolation;		       /* portIsolation */
-	char *ipam_type;		       /* ipam.type, NULL = L2 mode */
-	bool has_dns;			       /* the config's dns has any field set */
-	struct cni_dns dns;		       /* config dns (replaces IPAM's when has_dns) */
+	char *name;			/* network name */
+	char *cni_version;		/* config cniVersion ("0.1.0" if absent) */
+	char *bridge;			/* bridge name, default "cni0" */
+	bool is_gw;			/* isGateway (forced on by isDefaultGateway) */
+	bool is_default_gw;		/* isDefaultGateway */
+	bool force_address;		/* forceAddress */
+	bool ip_masq;			/* ipMasq */
+	enum masq_backend masq_backend; /* ipMasqBackend */
+	int mtu;			/* mtu, 0 = kernel default */
+	bool hairpin;			/* hairpinMode */
+	bool promisc;			/* promiscMode (also hairpin on the port) */
+	int vlan;			/* vlan (access or native VLAN), 0 = none */
+	uint16_t *trunk;		/* vlanTrunk VIDs, sorted, unique */
+	size_t n_trunk;			/* number of trunk VIDs */
+	bool has_trunk;			/* vlanTrunk given (even []): VLAN filtering */
+	bool preserve_default_vlan;	/* preserveDefaultVlan */
+	bool macspoofchk;		/* macspoofchk */
+	bool enable_dad;		/* enabledad */
+	bool disable_container_iface;	/* disableContainerInterface */
+	bool port_isolation;		/* portIsolation */
+	char *ipam_type;		/* ipam.type, NULL = L2 mode */
+	bool has_dns;			/* the config's dns has any field set */
+	struct cni_dns dns;		/* config dns (replaces IPAM's when has_dns) */
 	char *mac;		 /* container MAC (CNI_ARGS < args.cni.mac < runtimeConfig.mac) */
 	struct cni_result *prev; /* prevResult, NULL if absent */
 };

@@ -10,7 +10,7 @@
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 
-#include "bridge/masq.h"
+#include "ipmasq/masq.h"
 #include "fake_kernel.h"
 #include "fuzz_util.h"
 #include "fuzz_cni.h"

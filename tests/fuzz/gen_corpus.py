@@ -157,6 +157,28 @@ DUMMY = [
      "prevResult": PREV_RESULT},
 ]
 
+SBR = [
+    {"type": "sbr", "prevResult": {"cniVersion": "0.3.0", "interfaces": [
+        {"name": "net1", "sandbox": "/var/run/netns/c1"}], "ips": [
+        {"version": "4", "address": "192.168.1.209/24", "gateway": "192.168.1.1",
+         "interface": 0}], "routes": []}},
+    {"type": "sbr", "table": 200, "prevResult": PREV_RESULT},
+    {"type": "sbr", "gateways": ["192.168.1.254", "fd00::1"], "addSourceHints": True,
+     "prevResult": PREV_RESULT},
+    {"type": "sbr", "gateways": ["10.0.0.1", "::ffff:10.0.0.2"]},
+]
+
+PTP = [
+    {"type": "ptp", "ipMasq": True, "ipMasqBackend": "iptables", "mtu": 1400,
+     "ipam": {"type": "host-local", "ranges": [[{"subnet": "10.1.1.0/24"}],
+                                               [{"subnet": "fd00:1::/64"}]],
+              "routes": [{"dst": "0.0.0.0/0"}, {"dst": "::/0"}]},
+     "dns": {"nameservers": ["10.1.1.1"], "search": ["example.com"]}},
+    {"type": "ptp", "ipMasqBackend": "nftables", "ipam": {"type": "static"},
+     "prevResult": PREV_RESULT},
+    {"type": "ptp", "ipMasqBackend": "pf", "mtu": 70000, "dns": {}},
+]
+
 VRF = [
     {"type": "vrf", "vrfname": "blue"},
     {"type": "vrf", "vrfname": "blue", "table": 1001, "prevResult": PREV_RESULT},
@@ -281,7 +303,7 @@ def hand(out):
             data = dump(c)
             add("skel", name, skel_input("ADD", data))
             if t in ("bridge", "portmap", "tuning", "bandwidth", "macvlan", "dummy", "tap",
-                     "ipvlan", "vlan", "vrf"):
+                     "ipvlan", "vlan", "sbr", "ptp", "vrf"):
                 add(t, name, data if t != "portmap" else b"\x00" + data)
             ipam = p.get("ipam", {}).get("type")
             if ipam == "host-local":
@@ -303,8 +325,12 @@ def hand(out):
             b"IgnoreUnknown=1;MAC=0a:00:00:00:00:07")
     for i, p in enumerate(DUMMY):
         add("dummy", "example-%d" % i, dump(netconf(p)))
+    for i, p in enumerate(PTP):
+        add("ptp", "example-%d" % i, dump(netconf(p)))
     for i, p in enumerate(IPVLAN):
         add("ipvlan", "example-%d" % i, dump(netconf(p)))
+    for i, p in enumerate(SBR):
+        add("sbr", "example-%d" % i, dump(netconf(p)))
     for i, p in enumerate(VLAN):
         add("vlan", "example-%d" % i, dump(netconf(p)))
     for i, p in enumerate(VRF):
@@ -374,7 +400,8 @@ exec "%(bin)s/$(basename "$0")" < "$f.in"
 TARGET_OF = {"bridge": "bridge", "portmap": "portmap", "tuning": "tuning",
              "bandwidth": "bandwidth", "host-local": "hostlocal_conf", "static": "static",
              "macvlan": "macvlan", "dummy": "dummy", "tap": "tap",
-             "host-device": "hostdev", "ipvlan": "ipvlan", "vlan": "vlan", "vrf": "vrf"}
+             "host-device": "hostdev", "ipvlan": "ipvlan", "vlan": "vlan", "sbr": "sbr", "ptp": "ptp",
+             "vrf": "vrf"}
 
 
 def capture(bin_dir, out):

@@ -457,6 +457,49 @@ class MacvlanConfigTest(ConfigTest):
         self.assertEqual(self.node.sh("ip -o link show type macvlan"), "")
 
 
+class PtpPortmapTest(ConfigTest):
+    """83-ptp-portmap.conflist: routed pods (ptp, no bridge) with masquerade and host ports:
+    a host port answers from outside the node and from the node itself."""
+
+    plugins = ("cnitool", "ptp", "host-local", "portmap")
+
+    def test_ptp_portmap(self):
+        self.install("83-ptp-portmap.conflist")
+        a, b = self.netns("cnicfg-c"), self.netns("cnicfg-c")
+        caps = {"CAP_ARGS": json.dumps({"portMappings": [
+            {"hostPort": 8080, "containerPort": 80, "protocol": "tcp", "hostIP": ""}]})}
+        ra = self.add(a, caps)
+        rb = self.add(b)
+        a4, b4 = self.addr(ra), self.addr(rb)
+        self.assertEqual((a4, b4), ("10.96.0.2", "10.96.0.3"))
+        self.assertEqual(a.json("ip -j link show dev eth0")[0]["mtu"], 1460)
+        self.assertIn("10.96.0.0/24 via 10.96.0.1 dev eth0 src %s" % a4, a.sh("ip -4 route"))
+        # the pods reach each other through the node, and the outside masqueraded
+        a.sh("ping -c1 -W30 %s" % b4)
+        self.serve_http(self.outside, 8000, echo_client=True)
+        self.assertEqual(a.sh("curl -s -m30 http://192.0.2.254:8000/"), NODE_ADDR + "\n")
+        # the host port, from outside the node, from the node and its localhost, and from
+        # the other pod
+        want = self.serve_http(a)
+        self.assertEqual(self.outside.sh("curl -s -m30 http://%s:8080/" % NODE_ADDR), want)
+        self.assertEqual(self.node.sh("curl -s -m30 http://%s:8080/" % NODE_ADDR), want)
+        self.assertEqual(self.node.sh("curl -s -m30 http://127.0.0.1:8080/"), want)
+        self.assertEqual(b.sh("curl -s -m30 http://%s:8080/" % NODE_ADDR), want)
+        self.tool(["check", self.conf["name"], a.path], caps)
+        self.tool(["check", self.conf["name"], b.path])
+        self.delete(a, caps)
+        self.assertEqual(self.outside.sh("curl -s -m30 http://%s:8080/" % NODE_ADDR,
+                                         check=False), "")
+        # b's namespace is gone before its DEL: its rules and reservation go all the same
+        b.close()
+        self.delete(b)
+        cnitest.wait_for(lambda: not self.node.sh("ip -o link show type veth | grep -v eth0@",
+                                                  check=False).strip(),
+                         "the pods' veths gone from the node")
+        self.assert_nothing_left([self.container_id(a), self.container_id(b)], [a4, b4])
+        self.assertNotIn("masquerade comment", self.node.sh("nft list ruleset"))
+
+
 class KubeletTunedTest(ConfigTest):
     """70-kubelet-tuned.conflist: bridge, host-local, portmap, tuning and bandwidth."""
 
@@ -582,6 +625,46 @@ class HostDeviceTest(ConfigTest):
             self.assertEqual([x["ifname"] for x in c.json("ip -j link show")], ["lo"])
             self.node.sh("ip link set eth1 up")
         self.assert_nothing_left(shared=("eth1",))
+
+
+class MacvlanSbrTest(ConfigTest):
+    """83-macvlan-sbr.conflist: a pod's second network (macvlan on the node's second NIC,
+    host-local with a gateway but no route), then sbr with addSourceHints: what the pod
+    sends from that network's address leaves through it, to a network only its gateway
+    reaches, while the pod's default route stays on its first interface; the subnet route
+    stays in main (with the address as source), so macvlan's CHECK finds it."""
+
+    plugins = ("cnitool", "macvlan", "host-local", "sbr")
+
+    def test_macvlan_sbr(self):
+        cnitest.require_kernel(self, "macvlan", what="the macvlan config cannot be attached")
+        self.install("83-macvlan-sbr.conflist")
+        self.node.sh("ip link add eth1 type veth peer name eth1 netns %s && "
+                     "ip link set eth1 up" % self.outside.name)
+        self.outside.sh("ip addr add 198.51.100.254/24 dev eth1 && ip link set eth1 up && "
+                        "ip addr add 203.0.113.1/24 dev lo")
+        pod = self.netns("cnicfg-pod")
+        # The pod's first network: a veth to the node, its default route.
+        self.node.sh("ip link add pv0 type veth peer name eth0 netns %s && "
+                     "ip addr add 10.83.0.1/24 dev pv0 && ip link set pv0 up" % pod.name)
+        pod.sh("ip addr add 10.83.0.2/24 dev eth0 && ip link set eth0 up && "
+               "ip route add default via 10.83.0.1")
+        env = {"CNI_IFNAME": "net1"}
+        r = self.add(pod, env)
+        self.assertEqual(r["ips"][0]["address"], "198.51.100.10/24")
+        self.assertIn("from 198.51.100.10 lookup 100", pod.sh("ip rule"))
+        self.assertIn("default via 198.51.100.254 dev net1", pod.sh("ip route show table 100"))
+        self.assertIn("default via 10.83.0.1 dev eth0", pod.sh("ip route show table main"))
+        self.assertEqual(pod.sh("ip route show table main dev net1"),
+                         "198.51.100.0/24 scope link src 198.51.100.10 \n")
+        pod.sh("ping -c1 -W30 -I 198.51.100.10 203.0.113.1")
+        self.tool(["check", "backend-sbr", pod.path], env)
+        self.delete(pod, env)
+        self.assertNotIn("lookup 100", pod.sh("ip rule"))
+        self.assertEqual([x["ifname"] for x in pod.json("ip -j link show")], ["lo", "eth0"])
+        self.assert_nothing_left([self.container_id(pod)], ["198.51.100.10"],
+                                 shared=("eth1", "pv0"))
+        self.assertEqual(self.node.sh("ip -o link show type macvlan"), "")
 
 
 class TapVMTest(ConfigTest):

@@ -49,6 +49,8 @@ class TestKillInjection(CNITestCase):
                 "firewall": (("nft rule", "CNI-FORWARD"),),
                 "firewall-iptables": (("nft rule", "CNI-FORWARD"),),
                 "loopback": (("link lo not put back", "UP"),),
+                "sbr": (("rule", "lookup 100"), ("rule", "lookup 101"),
+                        ("route", "table 100"), ("reservation", "")),
                 "macvlan": (("reservation", ""), ("container link eth0", "")),
                 "tap": (("reservation", ""), ("container link eth0", "")),
                 "dummy": (("reservation", ""), ("container link eth0", "")),
@@ -56,6 +58,8 @@ class TestKillInjection(CNITestCase):
                                 ("container link eth0", "")),
                 "ipvlan": (("reservation", ""), ("container link eth0", "")),
                 "vlan": (("reservation", ""), ("container link eth0", "")),
+                "ptp": (("reservation", ""), ("nft rule", "masquerade"),
+                        ("container interface eth0", ""), ("veth", "")),
                 "vrf": (("reservation", ""), ("vrf device", "kvrf"))}
         self.assertEqual(sorted(want), sorted(kill_sweep.SCENARIOS))
         for name, kinds in want.items():

@@ -58,6 +58,10 @@ expect_fail "the interface layer in the kernel layer" common/net/nl_link.c \
 	'#include "iface/iface.h"' "common/iface's headers below it"
 expect_fail "the interface layer in the shared basics" common/hwaddr.c \
 	'#include "iface/iface.h"' "common/iface's headers below it"
+expect_fail "the masquerade layer in the kernel layer" common/net/xt_cni.c \
+	'#include "ipmasq/ipmasq.h"' "common/ipmasq's headers below it"
+expect_fail "the masquerade layer in the protocol layer" common/cni/result.c \
+	'#include "ipmasq/masq.h"' "common/ipmasq's headers below it"
 expect_fail "common/ including a plugin by its directory" common/net/netns.c \
 	'#include "bridge/netconf.h"' "common/ includes a plugin's or a tool's header"
 expect_fail "common/ including plugins/ by path" common/cni/cni.c \

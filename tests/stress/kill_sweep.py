@@ -27,6 +27,9 @@ chain's last plugin:
               bridge + host-local (ipMasq, iptables backend), then firewall with
               ingressPolicy same-bridge (the isolation chains)
   loopback    loopback alone, in a container whose lo is down
+  sbr         bridge + host-local (IPv4 and IPv6, default routes), then sbr: no policy
+              rule of the container's addresses and no route in a table of its own may be
+              left after the chain's DEL
   macvlan     macvlan of a veth master in the node with host-local (delegated), ADD and
               DEL; the victim is macvlan, the host-local it runs, or both
   tap         tap with host-local (delegated), MTU, MAC, multiqueue and owner: no link
@@ -39,6 +42,9 @@ chain's last plugin:
               reason, on a kernel without ipvlan)
   vlan        vlan (VLAN id 7) on that master, likewise (skipped on a kernel without
               802.1Q)
+  ptp         ptp + host-local + ipMasq (nftables), ADD and DEL; the victim is ptp, the
+              host-local it runs, or both: no veth, container link, reservation or
+              masquerade rule may be left
   vrf         bridge + host-local, then vrf: eth0 into the VRF kvrf, its routes moved; after
               DEL no VRF may be left and eth0 no longer in it (skipped on a kernel without
               VRF)
@@ -626,6 +632,37 @@ class LoopbackScenario(ChainScenario):
         return [{"cniVersion": "1.0.0", "name": "killlo", "type": "loopback"}]
 
 
+class SbrScenario(ChainScenario):
+    name = "sbr"
+    plugin = "sbr"
+    bridged = True
+
+    def chain(self):
+        c = bridge_conf(self.lab, "killsb", "10.77.0.0/24")
+        c["ipam"] = {"type": "host-local", "dataDir": self.lab.data,
+                     "ranges": [[{"subnet": "10.77.0.0/24"}], [{"subnet": "fd77::/64"}]],
+                     "routes": [{"dst": "0.0.0.0/0"}, {"dst": "::/0"}]}
+        return [c, {"cniVersion": "1.0.0", "name": "killsb", "type": "sbr"}]
+
+    def reset(self):
+        for fam in ("-4", "-6"):
+            for r in self.lab.ctr.json("ip -j %s rule show" % fam):
+                if r.get("src", "all") != "all":
+                    self.lab.ctr.sh("ip %s rule del pref %s" % (fam, r["priority"]),
+                                    check=False)
+
+    def problems(self, cid):
+        found = super().problems(cid)
+        for fam in ("-4", "-6"):
+            found += ["rule %s from %s lookup %s" % (r["priority"], r["src"], r["table"])
+                      for r in self.lab.ctr.json("ip -j %s rule show" % fam)
+                      if r.get("src", "all") != "all"]
+            found += ["route %s table %s" % (r.get("dst"), r.get("table"))
+                      for r in self.lab.ctr.json("ip -j %s route show table all" % fam)
+                      if r.get("table") not in (None, "main", "local")]
+        return found
+
+
 class LinkScenario(Scenario):
     """An interface plugin that makes one link in the container, host-local delegated: after
     DEL no link but lo may be left there (the final name or a temporary one)."""
@@ -696,6 +733,19 @@ class VlanScenario(MacvlanScenario):
                                       "dataDir": self.lab.data}}
 
 
+class PtpScenario(BridgeScenario):
+    """ptp with host-local and ipMasq: the veth pair (the node's end holds the gateway and
+    the host route), the container's routes, a masquerade rule."""
+    name = "ptp"
+    plugin = "ptp"
+    victims = ("ptp", "host-local", "tree")
+
+    def conf(self):
+        return {"cniVersion": "1.0.0", "name": "killptp", "type": "ptp", "ipMasq": True,
+                "ipam": {"type": "host-local", "subnet": "10.75.0.0/24",
+                         "dataDir": self.lab.data}}
+
+
 class VrfScenario(ChainScenario):
     name = "vrf"
     plugin = "vrf"
@@ -725,9 +775,9 @@ class VrfScenario(ChainScenario):
 SCENARIOS = {s.name: s for s in (BridgeScenario, HostLocalScenario, PortmapScenario,
                                  StaticScenario, TuningScenario, BandwidthScenario,
                                  FirewallScenario, FirewallIptablesScenario,
-                                 LoopbackScenario, MacvlanScenario, TapScenario,
+                                 LoopbackScenario, SbrScenario, MacvlanScenario, TapScenario,
                                  DummyScenario, HostDeviceScenario, IpvlanScenario,
-                                 VlanScenario, VrfScenario)}
+                                 VlanScenario, PtpScenario, VrfScenario)}
 
 
 def kernel_skips(names):

@@ -11,7 +11,7 @@
 #include <libnftnl/udata.h>
 
 #include "cleanup.h"
-#include "bridge/masq.h"
+#include "ipmasq/masq.h"
 #include "bridge/spoofchk.h"
 #include "sha512.h"
 

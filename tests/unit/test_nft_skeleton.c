@@ -18,7 +18,7 @@
 
 #include "cleanup.h"
 #include "fileio.h"
-#include "bridge/masq.h"
+#include "ipmasq/masq.h"
 #include "bridge/spoofchk.h"
 #include "net/nft.h"
 #include "net/test_priv.h"

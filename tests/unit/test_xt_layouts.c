@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* The iptables layouts of bridge ipMasq (bridge/masq_iptables.h) and portmap
+/* The iptables layouts of bridge ipMasq (ipmasq/masq_iptables.h) and portmap
  * (portmap/iptables.h) against the reference's.
  *
  * Live (root, a private network namespace per case): golden/xt_layout_<case>.txt is what
@@ -11,7 +11,7 @@
  * into one batch, and must list the same lines; removing the container's state
  * (net/xt_cni.h, what our DEL does) must leave what the reference's DEL leaves. A second
  * ADD of the same container queues nothing (each rule only when it is not there). */
-#include "bridge/masq_iptables.h"
+#include "ipmasq/masq_iptables.h"
 #include "portmap/iptables.h"
 #include "portmap/netconf.h"
 #include "net/xt_cni.h"

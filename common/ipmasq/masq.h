@@ -17,8 +17,8 @@
  *
  * so rules written by the Go plugin are found and removed by ours and the other way round.
  */
-#ifndef BRIDGE_MASQ_H
-#define BRIDGE_MASQ_H
+#ifndef CNI_IPMASQ_MASQ_H
+#define CNI_IPMASQ_MASQ_H
 
 #include <stddef.h>
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* ipMasq: the reference nftables backend's table, chains, rules and comments. */
-#include "bridge/masq.h"
+#include "ipmasq/masq.h"
 
 #include <stdbool.h>
 #include <stdio.h>

@@ -9,8 +9,8 @@
  * with <hash> and C = name: "<net>" id: "<id>" as net/xt_cni.h computes them, so
  * `iptables-nft -t nat -S` lists what the reference lists and either side's DEL removes
  * it (ours through xt_cni_masq_remove()). */
-#ifndef BRIDGE_MASQ_IPTABLES_H
-#define BRIDGE_MASQ_IPTABLES_H
+#ifndef CNI_IPMASQ_MASQ_IPTABLES_H
+#define CNI_IPMASQ_MASQ_IPTABLES_H
 
 #include <stdbool.h>
 #include <stddef.h>

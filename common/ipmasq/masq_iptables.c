@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* ipMasq's iptables backend (see masq_iptables.h). */
-#include "bridge/masq_iptables.h"
+#include "ipmasq/masq_iptables.h"
 
 #include <errno.h>
 #include <stdio.h>
