@@ -22,6 +22,21 @@ VERSIONS = ("0.1.0", "0.2.0", "0.3.0", "0.3.1", "0.4.0", "1.0.0", "1.1.0")
 REF = os.path.join(cnitest.REFERENCE_BIN, "vrf")
 
 
+def stopped_plugin():
+    """The pid of a vrf process stopped under strace (its SIGSTOP injection), or None."""
+    for pid in os.listdir("/proc"):
+        try:
+            with open("/proc/%s/cmdline" % pid, "rb") as f:
+                cmd = f.read().split(b"\0")
+            with open("/proc/%s/stat" % pid) as f:
+                state = f.read().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            continue
+        if cmd[0] == cnitest.plugin_path("vrf").encode() and state in ("t", "T"):
+            return int(pid)
+    return None
+
+
 def conf(version="1.0.0", prev=None, **kw):
     c = {"cniVersion": version, "name": "vrfnet", "type": "vrf", "vrfname": "blue"}
     if prev is not None:
@@ -61,6 +76,28 @@ class VrfBase(CNITestCase):
         netns = ctr if isinstance(ctr, str) else ctr.path
         return run_plugin("vrf", cmd, c, netns=netns, ifname=ifname, in_netns=self.node.name,
                           **kw)
+
+    def strace(self, cmd, ctr, ifname, *opts):
+        """Our vrf run for cmd under strace with opts, started (stdin still open)."""
+        env = dict(os.environ, CNI_COMMAND=cmd, CNI_CONTAINERID="testcid", CNI_NETNS=ctr.path,
+                   CNI_IFNAME=ifname, CNI_PATH=cnitest.BIN,
+                   # LeakSanitizer cannot run under ptrace: a sanitizer build would abort.
+                   ASAN_OPTIONS="detect_leaks=0")
+        p = subprocess.Popen(
+            ["nsenter", "--net=/run/netns/" + self.node.name, "--", "strace", "-qq"] +
+            list(opts) + [cnitest.plugin_path("vrf")], stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE, env=env)
+        self.addCleanup(p.kill)
+        return p
+
+    def requests(self, cmd, c, ctr, ifname):
+        """The netlink requests (sendmsg calls, strace's text) of our vrf running cmd."""
+        trace = os.path.join(self.tmpdir(), "trace")
+        p = self.strace(cmd, ctr, ifname, "-e", "trace=sendmsg", "-o", trace)
+        out = p.communicate(json.dumps(c).encode(), timeout=60)[0]
+        self.assertEqual(p.returncode, 0, out)
+        with open(trace) as f:
+            return [line for line in f if line.startswith("sendmsg(")]
 
     def ref(self, cmd, c, ctr, ifname="eth0", cid="testcid"):
         return cnitest.run_reference("vrf", cmd, c, cid, ctr.path, node=self.node.name,
@@ -292,44 +329,15 @@ class VrfTest(VrfBase):
         ctr = self.container(("eth0", "net1", "net2"))
         for name in ("eth0", "net1", "net2"):
             self.assertOK(self.plug("ADD", conf(prev=self.prev(ctr)), ctr, ifname=name))
-        # (LeakSanitizer cannot run under ptrace: a sanitizer build would abort.)
-        env = dict(os.environ, CNI_COMMAND="DEL", CNI_CONTAINERID="testcid",
-                   CNI_NETNS=ctr.path, CNI_PATH=cnitest.BIN, ASAN_OPTIONS="detect_leaks=0")
-
-        def strace(ifname, *opts):
-            return subprocess.Popen(
-                ["nsenter", "--net=/run/netns/" + self.node.name, "--", "strace", "-qq"] +
-                list(opts) + [cnitest.plugin_path("vrf")], stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE, env=dict(env, CNI_IFNAME=ifname))
-
         # A DEL that leaves members behind: its last request is the member listing.
-        trace = os.path.join(self.tmpdir(), "trace")
-        p = strace("eth0", "-e", "trace=sendmsg", "-o", trace)
-        out = p.communicate(json.dumps(conf()).encode(), timeout=60)[0]
-        self.assertEqual(p.returncode, 0, out)
-        with open(trace) as f:
-            n = sum(1 for line in f if line.startswith("sendmsg("))
+        n = len(self.requests("DEL", conf(), ctr, "eth0"))
         self.assertEqual(self.vrf_table(ctr), 1)
 
-        p = strace("net1", "-o", "/dev/null", "--inject=sendmsg:signal=SIGSTOP:when=%d" % n)
-        self.addCleanup(p.kill)
+        p = self.strace("DEL", ctr, "net1", "-o", "/dev/null",
+                        "--inject=sendmsg:signal=SIGSTOP:when=%d" % n)
         p.stdin.write(json.dumps(conf()).encode())
         p.stdin.close()
-
-        def stopped():
-            for pid in os.listdir("/proc"):
-                try:
-                    with open("/proc/%s/cmdline" % pid, "rb") as f:
-                        cmd = f.read().split(b"\0")
-                    with open("/proc/%s/stat" % pid) as f:
-                        state = f.read().rsplit(")", 1)[1].split()[0]
-                except OSError:
-                    continue
-                if cmd[0] == cnitest.plugin_path("vrf").encode() and state in ("t", "T"):
-                    return int(pid)
-            return None
-
-        pid = cnitest.wait_for(stopped, "the DEL of net1 stopped")
+        pid = cnitest.wait_for(stopped_plugin, "the DEL of net1 stopped")
         self.assertIsNone(self.master(ctr, "net1"))  # it took net1 out
         self.assertEqual(self.master(ctr, "net2"), "blue")
         self.assertOK(self.plug("DEL", conf(), ctr, ifname="net2"))
@@ -337,6 +345,31 @@ class VrfTest(VrfBase):
         os.kill(pid, signal.SIGCONT)
         out = p.stdout.read()
         self.assertEqual(p.wait(timeout=60), 0, out)
+
+    def test_add_vrf_created_meanwhile(self):
+        """Two ADDs into one new VRF at once: the one whose create finds the VRF made by the
+        other meanwhile uses it (the reference: "could not add VRF blue: file exists"). The
+        first ADD is stopped (strace's SIGSTOP) right before its create request."""
+        cnitest.require(self, tools=("strace",))
+        twin = self.container()
+        reqs = self.requests("ADD", conf(prev=self.prev(twin)), twin, "eth0")
+        # the create: RTM_NEWLINK (0x10) with NLM_F_EXCL|NLM_F_CREATE (0x600)
+        create = [i for i, r in enumerate(reqs) if "nlmsg_type=0x10" in r and "0x600" in r]
+        self.assertTrue(create, reqs)
+        ctr = self.container(("eth0", "net1"))
+        p = self.strace("ADD", ctr, "eth0", "-o", "/dev/null",
+                        "--inject=sendmsg:signal=SIGSTOP:when=%d" % create[0])
+        p.stdin.write(json.dumps(conf(prev=self.prev(ctr))).encode())
+        p.stdin.close()
+        pid = cnitest.wait_for(stopped_plugin, "the ADD of eth0 stopped")
+        self.assertIsNone(self.link(ctr, "blue"))
+        self.assertOK(self.plug("ADD", conf(prev=self.prev(ctr)), ctr, ifname="net1"))
+        os.kill(pid, signal.SIGCONT)
+        out = p.stdout.read()
+        self.assertEqual(p.wait(timeout=60), 0, out)
+        self.assertEqual(json.loads(out), self.prev(ctr))
+        self.assertEqual(self.vrf_table(ctr), 1)
+        self.assertEqual((self.master(ctr), self.master(ctr, "net1")), ("blue", "blue"))
 
     def test_del_leaves_other_master(self):
         """DEL takes the interface out of this VRF only, not out of another master."""
