@@ -270,6 +270,21 @@ class VrfTest(VrfBase):
                 self.assertIn("fd60::2", [r["dst"] for r in local])
                 self.assertOK(self.plug("CHECK", conf(prev=self.prev(ctr)), ctr))
 
+    def test_no_carrier(self):
+        """A link without carrier: its IPv6 address stays tentative (duplicate address
+        detection waits for the carrier), so ADD does not wait for it and succeeds (the
+        reference fails after its 2.5 s: "failed getting local/host addresses")."""
+        ctr = self.container(dad=True)
+        ctr.peer.sh("ip link set p0 down")
+        self.ipam_routes(ctr)
+        self.assertOK(self.plug("ADD", conf(prev=self.prev(ctr)), ctr))
+        self.assertNotIn("LOWER_UP", self.link(ctr, "eth0")["flags"])
+        addrs = ctr.json("ip -j -6 addr show dev eth0 scope global")[0]["addr_info"]
+        self.assertEqual([(a["local"], a.get("tentative")) for a in addrs if "local" in a],
+                         [("fd60::2", True)])
+        self.assertEqual(self.routes(ctr, 1, "-6"), [
+            ("default", "fd60::1"), ("fd70::/64", "fd60::1")])
+
     def test_ecmp_routes(self):
         """A multipath route with a nexthop through the interface (IPv4 and the IPv6 default
         route over eth0 and net1): the VRF gets the interface's nexthop, the main table keeps
