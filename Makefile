@@ -3,7 +3,7 @@
 #
 #   make                 build the plugins into bin/ (bridge host-local portmap loopback
 #                        static tuning bandwidth firewall dummy tap host-device ipvlan
-#                        vlan sbr ptp) and bin/cnitool
+#                        vlan sbr ptp vrf) and bin/cnitool
 #   make check           seam check (with its own test) and unit tests (no privileges
 #                        needed; TAP output)
 #   make check-root      integration tests (root, in network namespaces of their own)
@@ -122,6 +122,7 @@ $(eval $(call program,ipvlan,plugins/ipvlan,ipvlan))
 $(eval $(call program,vlan,plugins/vlan,vlan))
 $(eval $(call program,sbr,plugins/sbr,sbr))
 $(eval $(call program,ptp,plugins/ptp,ptp))
+$(eval $(call program,vrf,plugins/vrf,vrf))
 $(eval $(call program,dhcp,plugins/dhcp,dhcp))
 $(eval $(call program,cnitool,tools/cnitool,cnitool))
 
@@ -152,8 +153,8 @@ integration: $(PROGRAMS)
 # inside it a test skipped for a kernel reason fails.
 VM_TESTS   ?= test_bridge_vlan. BridgeTest.test_vlan VlanTest. test_dummy. DummyConfigTest. HostDeviceKernelTest. \
 	      test_ipvlan. test_vlan. test_configs.IpvlanTest test_configs.VlanPluginTest \
-	      PodmanIpvlanTest.
-VM_UNIT    ?= $(BUILD)/tests/test_nl $(BUILD)/tests/test_dummy
+	      PodmanIpvlanTest. test_vrf. VrfConfigTest.
+VM_UNIT    ?= $(BUILD)/tests/test_nl $(BUILD)/tests/test_dummy $(BUILD)/tests/test_nl_vrf $(BUILD)/tests/test_vrf
 VM_TIMEOUT ?= 900
 .PHONY: check-vm
 check-vm: $(PROGRAMS) $(VM_UNIT)

@@ -470,6 +470,19 @@ static bool route_matches(const struct nl_route *k, const struct cni_route *rt)
 	return k->has_gw && !memcmp(k->gw, rt->gw.a, (size_t)ip_len(&rt->gw));
 }
 
+/* The routing table of ifname: its VRF's when a VRF (the vrf plugin, later in the chain) is
+ * its master, else the main table. */
+static uint32_t link_table(struct nl_sock *cont, const char *ifname)
+{
+	struct cni_err ign = {0}; /* a link or master not found: the main table */
+	struct nl_link l, m;
+
+	if (nl_link_get_by_name(cont, ifname, &l, &ign) < 0 || !l.master ||
+	    nl_link_get_by_index(cont, l.master, &m, &ign) < 0 || !m.vrf_table)
+		return RT_TABLE_MAIN;
+	return m.vrf_table;
+}
+
 int iface_check_ips_routes(struct nl_sock *cont, const char *ifname, const struct cni_result *prev,
 			   bool check_routes, struct cni_err *err)
 {
@@ -487,7 +500,8 @@ int iface_check_ips_routes(struct nl_sock *cont, const char *ifname, const struc
 			return cni_err_set(err, CNI_ERR_INTERNAL,
 					   "Cannot obtain List of IP Addresses");
 	}
-	if (nl_route_list(cont, AF_UNSPEC, 0, RT_TABLE_MAIN, &routes, &n_routes, err) < 0)
+	if (nl_route_list(cont, AF_UNSPEC, 0, link_table(cont, ifname), &routes, &n_routes, err) <
+	    0)
 		return cni_err_prefix(err, "failed to list routes");
 	for (size_t i = 0; i < prev->n_ips; i++) {
 		const struct ip_net *want = &prev->ips[i].address;

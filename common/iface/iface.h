@@ -116,7 +116,8 @@ int iface_configure(struct nl_sock *cont, int ifindex, const char *ifname,
 /*
  * The reference's ip.ValidateExpectedInterfaceIPs and ip.ValidateExpectedRoute, in cont:
  * every address of prev must be on ifname with its prefix route, every route of prev in the
- * main table. Messages as the reference's.
+ * main table, or in the table of the VRF that is ifname's master (the vrf plugin moved them
+ * there). Messages as the reference's.
  */
 int iface_check_ips_routes(struct nl_sock *cont, const char *ifname, const struct cni_result *prev,
 			   bool check_routes, struct cni_err *err) CNI_MUST_USE;

@@ -126,6 +126,12 @@ static void parse_linkinfo(const struct nlattr *nest, struct nl_link *l)
 		if (vl[IFLA_VLAN_ID] && mnl_attr_get_payload_len(vl[IFLA_VLAN_ID]) >= 2)
 			l->vlan_id = mnl_attr_get_u16(vl[IFLA_VLAN_ID]);
 	}
+	if (tb[IFLA_INFO_DATA] && strcmp(l->kind, "vrf") == 0) {
+		const struct nlattr *vrf[IFLA_VRF_MAX + 1];
+
+		nl_attr_index_nested(tb[IFLA_INFO_DATA], vrf, IFLA_VRF_MAX);
+		l->vrf_table = nl_attr_u32(vrf[IFLA_VRF_TABLE], 0);
+	}
 	if (tb[IFLA_INFO_SLAVE_DATA] && strcmp(l->slave_kind, "bridge") == 0)
 		parse_brport(tb[IFLA_INFO_SLAVE_DATA], l);
 }

@@ -148,7 +148,7 @@ static int route_parse(const struct nlmsghdr *nlh, struct route_filter *l, struc
 		const char *p = mnl_attr_get_payload(tb[RTA_MULTIPATH]);
 		size_t left = mnl_attr_get_payload_len(tb[RTA_MULTIPATH]);
 
-		while (left >= sizeof(struct rtnexthop)) {
+		for (uint16_t idx = 0; left >= sizeof(struct rtnexthop); idx++) {
 			const struct rtnexthop *nh = (const struct rtnexthop *)p;
 			struct nl_route hop = r;
 			size_t off = RTNH_ALIGN(sizeof(*nh));
@@ -158,6 +158,8 @@ static int route_parse(const struct nlmsghdr *nlh, struct route_filter *l, struc
 				break;
 			hop.oif = nh->rtnh_ifindex;
 			hop.multipath = true;
+			hop.nh_index = idx;
+			hop.weight = (uint16_t)(nh->rtnh_hops + 1);
 			hop.has_gw = false;
 			memset(hop.gw, 0, sizeof(hop.gw));
 			/* The nexthop's own attributes follow it, up to rtnh_len. */

@@ -71,6 +71,7 @@ struct nl_link {
 	char altnames[NL_ALTNAMES_SIZE]; /* IFLA_PROP_LIST's IFLA_ALT_IFNAMEs, each with its
 					  * NUL, one after another, an empty one ending them;
 					  * names that do not fit are left out */
+	uint32_t vrf_table;		 /* IFLA_VRF_TABLE of a vrf link, 0 otherwise */
 };
 
 /* Most IFLA_INFO_DATA attributes one nl_link_req carries. */
@@ -341,6 +342,9 @@ struct nl_route {
 	bool replace;	   /* on add, NLM_F_REPLACE: replace a route to dst/metric ("ip route
 			    * replace") */
 	bool multipath;	   /* listed: one nexthop of a multipath (ECMP) route */
+	uint16_t nh_index; /* listed multipath: the nexthop's position in its route, from 0; the
+			    * nexthops of one route are listed one after another, in order */
+	uint16_t weight;   /* multipath: the nexthop's weight (rtnh_hops + 1); 0 = 1 on add */
 };
 
 /* Add a route with NLM_F_CREATE (without NLM_F_EXCL unless route->excl, like the reference's
@@ -370,6 +374,46 @@ int nl_route_build(void *buf, bool add, const struct nl_route *route, struct nlm
 /* Build the RTM_GETROUTE of nl_route_get(). -EAFNOSUPPORT as nl_route_build(). */
 int nl_route_build_get(void *buf, int family, const uint8_t *dst, struct nlmsghdr **ret_nlh,
 		       struct cni_err *err);
+
+/* ---- multipath routes (nl_multipath.c) ------------------------------------------------ */
+
+/* Most nexthops nl_route_add_multipath() sends in one request. */
+#define NL_MULTIPATH_MAX 64
+
+/* Add one route with the n nexthops of hops (RTA_MULTIPATH): the route's attributes (family,
+ * dst, table, priority, scope, protocol, type, src, excl, replace) are hops[0]'s, each
+ * nexthop's oif, gw and weight its own. With one nexthop the kernel keeps a plain route.
+ * -EINVAL for n == 0 or above NL_MULTIPATH_MAX, a nexthop without oif, of another family
+ * or weighing more than 256. */
+int nl_route_add_multipath(struct nl_sock *sock, const struct nl_route *hops, size_t n,
+			   struct cni_err *err);
+
+/* Build the RTM_NEWROUTE of nl_route_add_multipath(). Errors as it and nl_route_build(). */
+int nl_route_build_multipath(void *buf, const struct nl_route *hops, size_t n,
+			     struct nlmsghdr **ret_nlh, struct cni_err *err);
+
+/* How many entries from routes[i] on (of n, as nl_route_list() lists them without an oif
+ * filter) make up one route: 1 for a plain route, the number of nexthops for a multipath
+ * route whose first nexthop is routes[i]. */
+size_t nl_route_group_len(const struct nl_route *routes, size_t n, size_t i);
+
+/* ---- notifications (nl_monitor.c) ----------------------------------------------------- */
+
+/* Open a rtnetlink socket in the namespace netns_fd subscribed to the n multicast groups
+ * (RTNLGRP_*) of groups, to learn of changes without polling; open it before the change
+ * it waits for is made. Errors as nl_open_in_netns(), or setsockopt()'s -errno. */
+int nl_monitor_open(int netns_fd, const unsigned int *groups, size_t n, struct nl_sock **ret,
+		    struct cni_err *err) CNI_MUST_USE;
+
+/* Milliseconds of CLOCK_MONOTONIC, for the deadlines of nl_monitor_wait(). */
+int64_t nl_monotonic_ms(void);
+
+/* Wait until a notification arrives on mon (nl_monitor_open()) or CLOCK_MONOTONIC passes
+ * deadline_ms, then read everything queued without decoding it: the caller looks at the
+ * state again. 0 when something arrived (also when the kernel dropped notifications for
+ * want of room, ENOBUFS: the state changed then too), -ETIMEDOUT ("timed out") at the
+ * deadline, other -errno of poll() or recv(). */
+int nl_monitor_wait(struct nl_sock *mon, int64_t deadline_ms, struct cni_err *err);
 
 /* ---- link attributes a meta plugin tunes and restores (nl_link.c) --------------------- */
 

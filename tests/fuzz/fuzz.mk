@@ -21,8 +21,8 @@ FUZZ_BUILD         ?= $(BUILD)/fuzz
 FUZZ_SECONDS       ?= 60
 FUZZ_SMOKE_SECONDS ?= 3
 FUZZ_ALL           := result skel bridge hostlocal_conf hostlocal_store portmap tuning \
-		      bandwidth static rtnl nfnl macvlan dummy tap hostdev ipvlan vlan sbr ptp dhcp4 \
-		      dhcp_gob
+		      bandwidth static rtnl nfnl macvlan dummy tap hostdev ipvlan vlan sbr ptp vrf \
+		      dhcp4 dhcp_gob
 FUZZ_TARGETS       ?= $(FUZZ_ALL)
 FUZZ_SAN           := -fsanitize=address,undefined -fno-sanitize-recover=undefined \
 		      -fno-omit-frame-pointer
@@ -31,8 +31,8 @@ FUZZ_CFLAGS        := -std=gnu11 -g -O1 $(WARN) -Wno-format-nonliteral $(FUZZ_SA
 # Source directories, in link order (users before what they use).
 FUZZ_LIB_DIRS := plugins/bridge plugins/host-local-ipam plugins/portmap plugins/tuning \
 		 plugins/bandwidth plugins/static-ipam plugins/macvlan plugins/dummy plugins/tap \
-		 plugins/host-device plugins/ipvlan plugins/vlan plugins/sbr plugins/ptp plugins/dhcp \
-		 common/ipmasq common/iface common/net common/cni common
+		 plugins/host-device plugins/ipvlan plugins/vlan plugins/sbr plugins/ptp plugins/vrf \
+		 plugins/dhcp common/ipmasq common/iface common/net common/cni common
 FUZZ_LIBS     := $(foreach d,$(FUZZ_LIB_DIRS),$(FUZZ_BUILD)/lib/$(subst /,-,$(d)).a)
 FUZZ_BINS     := $(FUZZ_ALL:%=$(FUZZ_BUILD)/fuzz_%)
 # The netlink targets answer the library's requests themselves (fake_kernel.c).

@@ -179,6 +179,12 @@ PTP = [
     {"type": "ptp", "ipMasqBackend": "pf", "mtu": 70000, "dns": {}},
 ]
 
+VRF = [
+    {"type": "vrf", "vrfname": "blue"},
+    {"type": "vrf", "vrfname": "blue", "table": 1001, "prevResult": PREV_RESULT},
+    {"type": "vrf", "VRFName": "a-name-too-long-for-a-link", "table": 4294967296},
+]
+
 IPVLAN = [
     {"type": "ipvlan", "master": "eth0", "mode": "l3s", "mtu": 1400, "linkInContainer": False,
      "acceptRA": True, "ipam": {"type": "host-local", "subnet": "10.1.2.0/24"},
@@ -430,7 +436,7 @@ def hand(out):
             data = dump(c)
             add("skel", name, skel_input("ADD", data))
             if t in ("bridge", "portmap", "tuning", "bandwidth", "macvlan", "dummy", "tap",
-                     "ipvlan", "vlan", "sbr", "ptp"):
+                     "ipvlan", "vlan", "sbr", "ptp", "vrf"):
                 add(t, name, data if t != "portmap" else b"\x00" + data)
             ipam = p.get("ipam", {}).get("type")
             if ipam == "host-local":
@@ -460,6 +466,8 @@ def hand(out):
         add("sbr", "example-%d" % i, dump(netconf(p)))
     for i, p in enumerate(VLAN):
         add("vlan", "example-%d" % i, dump(netconf(p)))
+    for i, p in enumerate(VRF):
+        add("vrf", "example-%d" % i, dump(netconf(p)))
     for i, p in enumerate(BANDWIDTH):
         add("bandwidth", "example-%d" % i, dump(netconf(p)))
     for i, p in enumerate(MACVLAN):
@@ -527,7 +535,8 @@ exec "%(bin)s/$(basename "$0")" < "$f.in"
 TARGET_OF = {"bridge": "bridge", "portmap": "portmap", "tuning": "tuning",
              "bandwidth": "bandwidth", "host-local": "hostlocal_conf", "static": "static",
              "macvlan": "macvlan", "dummy": "dummy", "tap": "tap",
-             "host-device": "hostdev", "ipvlan": "ipvlan", "vlan": "vlan", "sbr": "sbr", "ptp": "ptp"}
+             "host-device": "hostdev", "ipvlan": "ipvlan", "vlan": "vlan", "sbr": "sbr", "ptp": "ptp",
+             "vrf": "vrf"}
 
 
 def capture(bin_dir, out):

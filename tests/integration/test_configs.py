@@ -720,5 +720,42 @@ class DummyConfigTest(ConfigTest):
         self.assert_nothing_left([self.container_id(a)], [a4])
 
 
+class VrfConfigTest(ConfigTest):
+    """93-macvlan-vrf.conflist: a macvlan container on the node's uplink, dual stack, put
+    into the VRF tenant-a: its addresses and default routes are in the VRF's table, the LAN's
+    router answers from inside the VRF and is unreachable from the default VRF."""
+
+    plugins = ("cnitool", "macvlan", "vrf", "host-local")
+
+    def test_macvlan_vrf(self):
+        cnitest.require_kernel(self, "macvlan", "vrf", what="the vrf config cannot be attached")
+        self.install("93-macvlan-vrf.conflist")
+        self.outside.sh("ip addr add 2001:db8:2::fe/64 dev eth0 nodad")
+        a = self.netns("cnicfg-c")
+        r = self.add(a)
+        a4, a6 = self.addr(r), self.addr(r, 6)
+        self.assertEqual(a4, "192.0.2.120")
+        self.assertTrue(a6.startswith("2001:db8:2::"))
+        vrf = a.json("ip -d -j link show dev tenant-a")[0]
+        self.assertEqual(vrf["linkinfo"]["info_data"]["table"], 1)
+        self.assertEqual(a.json("ip -j link show dev eth0")[0]["master"], "tenant-a")
+        self.assertIn("default via 192.0.2.254", a.sh("ip -4 route show table 1"))
+        self.assertIn("default via 2001:db8:2::fe", a.sh("ip -6 route show table 1"))
+        self.assertEqual(a.sh("ip -4 route show table main"), "")
+        glob6 = a.json("ip -j -6 addr show dev eth0 scope global")[0]["addr_info"]
+        self.assertEqual([x["local"] for x in glob6 if "local" in x], [a6])
+        self.assertFalse([x for x in glob6 if x.get("tentative")])
+        # The router answers inside the VRF, and not from the default VRF.
+        a.sh("ping -c1 -W30 -I tenant-a 192.0.2.254")
+        a.sh("ping -6 -c1 -W30 -I tenant-a 2001:db8:2::fe")
+        self.assertIn("unreachable", a.sh("ping -c1 -W1 192.0.2.254 2>&1", check=False))
+        self.tool(["check", self.conf["name"], a.path])
+        self.delete(a)
+        self.assertEqual(a.sh("ip -o link show dev tenant-a 2>/dev/null", check=False), "")
+        self.assertEqual(a.sh("ip -o link show dev eth0 2>/dev/null", check=False), "")
+        self.assert_nothing_left([self.container_id(a)], [a4])
+        self.assertEqual(self.node.sh("ip -o link show type macvlan"), "")
+
+
 if __name__ == "__main__":
     unittest.main()

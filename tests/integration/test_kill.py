@@ -25,7 +25,7 @@ import kill_sweep  # noqa: E402
 SAMPLE = 60
 TOOLS = ("strace", "nft", "ip", "tc", "nsenter")
 PLUGINS = ("bridge", "host-local", "portmap", "static", "tuning", "bandwidth", "firewall",
-           "loopback", "macvlan", "tap", "dummy", "host-device", "ipvlan", "vlan")
+           "loopback", "macvlan", "tap", "dummy", "host-device", "ipvlan", "vlan", "vrf")
 
 
 class TestKillInjection(CNITestCase):
@@ -59,7 +59,8 @@ class TestKillInjection(CNITestCase):
                 "ipvlan": (("reservation", ""), ("container link eth0", "")),
                 "vlan": (("reservation", ""), ("container link eth0", "")),
                 "ptp": (("reservation", ""), ("nft rule", "masquerade"),
-                        ("container interface eth0", ""), ("veth", ""))}
+                        ("container interface eth0", ""), ("veth", "")),
+                "vrf": (("reservation", ""), ("vrf device", "kvrf"))}
         self.assertEqual(sorted(want), sorted(kill_sweep.SCENARIOS))
         for name, kinds in want.items():
             with self.subTest(scenario=name):

@@ -45,6 +45,9 @@ chain's last plugin:
   ptp         ptp + host-local + ipMasq (nftables), ADD and DEL; the victim is ptp, the
               host-local it runs, or both: no veth, container link, reservation or
               masquerade rule may be left
+  vrf         bridge + host-local, then vrf: eth0 into the VRF kvrf, its routes moved; after
+              DEL no VRF may be left and eth0 no longer in it (skipped on a kernel without
+              VRF)
 
 The cached result DEL is given is the full chain's after a successful ADD; after a killed
 ADD it is the result of the plugins before the victim (the prevResult the victim got,
@@ -743,12 +746,38 @@ class PtpScenario(BridgeScenario):
                          "dataDir": self.lab.data}}
 
 
+class VrfScenario(ChainScenario):
+    name = "vrf"
+    plugin = "vrf"
+    bridged = True
+    kernel = "vrf"
+    watch = (("ctr", "eth0"),)
+
+    def chain(self):
+        return [bridge_conf(self.lab, "killvrf", "10.76.0.0/24"),
+                {"cniVersion": "1.0.0", "name": "killvrf", "type": "vrf", "vrfname": "kvrf"}]
+
+    def watched(self):
+        # the link's master too: the victim's DEL must take it out of the VRF
+        w = super().watched()
+        link = self.lab.links(self.lab.ctr).get("eth0")
+        if w.get("link eth0") is not None and link is not None:
+            w["link eth0"]["master"] = link.get("master")
+        return w
+
+    def problems(self, cid):
+        links = self.lab.links(self.lab.ctr)
+        return super().problems(cid) + [
+            "vrf device %s" % n for n, l in sorted(links.items())
+            if l.get("linkinfo", {}).get("info_kind") == "vrf"]
+
+
 SCENARIOS = {s.name: s for s in (BridgeScenario, HostLocalScenario, PortmapScenario,
                                  StaticScenario, TuningScenario, BandwidthScenario,
                                  FirewallScenario, FirewallIptablesScenario,
                                  LoopbackScenario, SbrScenario, MacvlanScenario, TapScenario,
                                  DummyScenario, HostDeviceScenario, IpvlanScenario,
-                                 VlanScenario, PtpScenario)}
+                                 VlanScenario, PtpScenario, VrfScenario)}
 
 
 def kernel_skips(names):
