@@ -112,4 +112,21 @@ static inline bool cni_err_isset(const struct cni_err *err)
 	return err->code != 0;
 }
 
+/* A best-effort sequence (DEL's steps: each runs whatever the others did) keeps its first
+ * error: copy e into first unless first already holds one. */
+static inline void cni_err_keep_first(struct cni_err *first, const struct cni_err *e)
+{
+	if (!cni_err_isset(first) && cni_err_isset(e))
+		*first = *e;
+}
+
+/* The end of a best-effort sequence: 0, or the first error kept, into err. */
+static inline int cni_err_first(const struct cni_err *first, struct cni_err *err)
+{
+	if (!cni_err_isset(first))
+		return 0;
+	*err = *first;
+	return cni_err_ret(err);
+}
+
 #endif

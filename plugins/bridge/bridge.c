@@ -790,22 +790,6 @@ undo_veth:
 
 /* ---- DEL ------------------------------------------------------------------------------ */
 
-/* Remember the first error of a best-effort sequence. */
-static void keep_first(struct cni_err *first, const struct cni_err *e)
-{
-	if (!cni_err_isset(first) && cni_err_isset(e))
-		*first = *e;
-}
-
-/* The end of a best-effort sequence: 0, or the first error kept, into err. */
-static int first_error(const struct cni_err *first, struct cni_err *err)
-{
-	if (!cni_err_isset(first))
-		return 0;
-	*err = *first;
-	return cni_err_ret(err);
-}
-
 /* The host veth named by prevResult: an interface without sandbox that is not the bridge,
  * is a veth and is a port of the bridge. Deleting it also removes the container end. */
 static void del_host_veth_from_prev(struct bridge_ctx *c)
@@ -926,12 +910,12 @@ int bridge_cmd_del(const struct cni_cmd_args *args, char **ret_out, struct cni_e
 	 * its ACKs when del_nft() returns: the rules are gone whatever happens next. */
 	nft_r = del_nft(&c, &txn, &nft_e);
 	if (del_container_link(&c, &e) < 0)
-		keep_first(&first, &e);
+		cni_err_keep_first(&first, &e);
 	cni_err_clear(&e);
 	if (bridge_conf_is_l3(c.conf)) {
 		if (delegate_exec(c.conf->ipam_type, "DEL", args, args->stdin_data, args->stdin_len,
 				  NULL, &e) < 0)
-			keep_first(&first, &e);
+			cni_err_keep_first(&first, &e);
 		else
 			cni_log(c.log, CNI_LOG_INFO, "IPAM '%s' released the addresses",
 				c.conf->ipam_type);
@@ -941,8 +925,8 @@ int bridge_cmd_del(const struct cni_cmd_args *args, char **ret_out, struct cni_e
 	 * a failure only counts when the config asks for rules (a node without nf_tables
 	 * cannot hold any). */
 	if (nft_r < 0 && (c.conf->macspoofchk || (bridge_conf_is_l3(c.conf) && c.conf->ip_masq)))
-		keep_first(&first, &nft_e);
-	return first_error(&first, err);
+		cni_err_keep_first(&first, &nft_e);
+	return cni_err_first(&first, err);
 }
 
 /* ---- CHECK ---------------------------------------------------------------------------- */
@@ -1131,7 +1115,7 @@ int bridge_cmd_gc(const struct cni_cmd_args *args, char **ret_out, struct cni_er
 	if (bridge_conf_is_l3(c.conf) &&
 	    delegate_exec(c.conf->ipam_type, "GC", args, args->stdin_data, args->stdin_len, NULL,
 			  &e) < 0)
-		keep_first(&first, &e);
+		cni_err_keep_first(&first, &e);
 	cni_err_clear(&e);
 	if (nl_open(&c.host, &e) == 0 && nft_txn_new(&txn, &e) == 0) {
 		/* No bridge (yet, or any more): no port to match spoofcheck rules on. */
@@ -1147,9 +1131,9 @@ int bridge_cmd_gc(const struct cni_cmd_args *args, char **ret_out, struct cni_er
 				"%zu attachment(s)",
 				x.n_masq, x.n_spoof);
 	}
-	keep_first(&first, &e);
+	cni_err_keep_first(&first, &e);
 	cni_attachments_free(valid, n_valid);
-	return first_error(&first, err);
+	return cni_err_first(&first, err);
 }
 
 const struct cni_plugin bridge_plugin = {

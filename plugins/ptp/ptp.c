@@ -69,22 +69,6 @@ static int host_prefix(int family)
 	return family == AF_INET ? 32 : 128;
 }
 
-/* Remember the first error of a best-effort sequence. */
-static void keep_first(struct cni_err *first, const struct cni_err *e)
-{
-	if (!cni_err_isset(first) && cni_err_isset(e))
-		*first = *e;
-}
-
-/* The end of a best-effort sequence: 0, or the first error kept, into err. */
-static int first_error(const struct cni_err *first, struct cni_err *err)
-{
-	if (!cni_err_isset(first))
-		return 0;
-	*err = *first;
-	return cni_err_ret(err);
-}
-
 /* ---- ADD ------------------------------------------------------------------------------ */
 
 /* ip.EnableForward: forwarding of each family of res on in the node, unless the kernel
@@ -481,12 +465,12 @@ int ptp_del(const struct cni_cmd_args *args, char **ret_out, struct cni_err *err
 	if (nft_r == 0)
 		nft_r = nft_txn_run(txn, del_nft_fill, del_nft_send, &c, &nft_e);
 	if (iface_del_link(args, NULL, &e) < 0)
-		keep_first(&first, &e);
+		cni_err_keep_first(&first, &e);
 	cni_err_clear(&e);
 	if (c.conf->ipam_type) {
 		if (delegate_exec(c.conf->ipam_type, "DEL", args, args->stdin_data, args->stdin_len,
 				  NULL, &e) < 0)
-			keep_first(&first, &e);
+			cni_err_keep_first(&first, &e);
 		else
 			cni_log(c.log, CNI_LOG_INFO, "IPAM '%s' released the addresses",
 				c.conf->ipam_type);
@@ -494,8 +478,8 @@ int ptp_del(const struct cni_cmd_args *args, char **ret_out, struct cni_err *err
 	/* A failure to look for rules only counts when the config asks for them (a node
 	 * without nf_tables cannot hold any). */
 	if (nft_r < 0 && c.conf->ip_masq)
-		keep_first(&first, &nft_e);
-	return first_error(&first, err);
+		cni_err_keep_first(&first, &nft_e);
+	return cni_err_first(&first, err);
 }
 
 /* ---- CHECK ---------------------------------------------------------------------------- */
@@ -683,7 +667,7 @@ int ptp_gc(const struct cni_cmd_args *args, char **ret_out, struct cni_err *err)
 	/* IPAM first: its reservations are what runs out. Continue past errors. */
 	if (conf->ipam_type && delegate_exec(conf->ipam_type, "GC", args, args->stdin_data,
 					     args->stdin_len, NULL, &e) < 0)
-		keep_first(&first, &e);
+		cni_err_keep_first(&first, &e);
 	cni_err_clear(&e);
 	x = (struct gc_nft_ctx){.conf = conf, .valid = valid, .n_valid = n_valid};
 	if (nft_txn_new(&txn, &e) == 0) {
@@ -695,9 +679,9 @@ int ptp_gc(const struct cni_cmd_args *args, char **ret_out, struct cni_err *err)
 	}
 	/* As for DEL: a node without nf_tables holds no rules to collect. */
 	if (conf->ip_masq)
-		keep_first(&first, &e);
+		cni_err_keep_first(&first, &e);
 	cni_attachments_free(valid, n_valid);
-	return first_error(&first, err);
+	return cni_err_first(&first, err);
 }
 
 const struct cni_plugin ptp_plugin = {
