@@ -460,13 +460,12 @@ int ptp_del(const struct cni_cmd_args *args, char **ret_out, struct cni_err *err
 		return cni_err_ret(err);
 	/* The rules go first, found by their names and comments (no netns or addresses
 	 * needed), and their socket is closed last: its close waits for the kernel to release
-	 * what the commit deleted, which overlaps the link's removal and IPAM's release. */
+	 * what the commit deleted, which overlaps IPAM's release and the link's removal. */
 	nft_r = nft_txn_new(&txn, &nft_e);
 	if (nft_r == 0)
 		nft_r = nft_txn_run(txn, del_nft_fill, del_nft_send, &c, &nft_e);
-	if (iface_del_link(args, NULL, &e) < 0)
-		cni_err_keep_first(&first, &e);
-	cni_err_clear(&e);
+	/* IPAM first, as the reference: a DHCP release still goes out on the container's
+	 * interface. */
 	if (c.conf->ipam_type) {
 		if (delegate_exec(c.conf->ipam_type, "DEL", args, args->stdin_data, args->stdin_len,
 				  NULL, &e) < 0)
@@ -475,6 +474,9 @@ int ptp_del(const struct cni_cmd_args *args, char **ret_out, struct cni_err *err
 			cni_log(c.log, CNI_LOG_INFO, "IPAM '%s' released the addresses",
 				c.conf->ipam_type);
 	}
+	cni_err_clear(&e);
+	if (iface_del_link(args, NULL, &e) < 0)
+		cni_err_keep_first(&first, &e);
 	/* A failure to look for rules only counts when the config asks for them (a node
 	 * without nf_tables cannot hold any). */
 	if (nft_r < 0 && c.conf->ip_masq)

@@ -361,6 +361,29 @@ class PtpTest(CNITestCase):
         self.wait_gone()
         self.assert_clean()
 
+    def test_del_releases_ipam_before_the_link_goes(self):
+        # A DHCP lease is released on the container's interface, so IPAM DEL must run while
+        # it still exists (the reference's order too).
+        seen = os.path.join(self.tmpdir(), "seen")
+        spy = os.path.join(self.tmpdir(), "spy-ipam")
+        with open(spy, "w") as f:
+            f.write('#!/bin/sh\n'
+                    'if [ "$CNI_COMMAND" = DEL ]; then\n'
+                    '  if nsenter --net="$CNI_NETNS" ip link show "$CNI_IFNAME" >/dev/null 2>&1\n'
+                    '  then echo present > %s; else echo absent > %s; fi\n'
+                    'fi\n'
+                    'exec %s "$@"\n' % (seen, seen, cnitest.plugin_path("host-local")))
+        os.chmod(spy, 0o755)
+        path = cnitest.plugin_dir(self, ("ptp",), {"spy-ipam": spy})
+        ctr = self.netns("ptpc")
+        conf = self.conf(ipam=self.ipam(type="spy-ipam"))
+        self.add(conf, ctr, path=path)
+        self.assertOK(self.plug("DEL", conf, ctr, path=path))
+        with open(seen) as f:
+            self.assertEqual(f.read().strip(), "present")
+        self.assertEqual(self.links(ctr), [])
+        self.assertEqual(self.reservations(), [])
+
     def test_del_without_add(self):
         ctr = self.netns("ptpc")
         self.assertOK(self.plug("DEL", self.conf(ipMasq=True), ctr))
