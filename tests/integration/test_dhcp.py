@@ -119,6 +119,21 @@ class DhcpCase(CNITestCase):
         """bin/dhcp alone (no interface plugin), as an interface plugin would run it."""
         return self.plug(cmd, conf, ctr, cid=cid, plugin="dhcp", env=env, unset=unset)
 
+    def plug_private(self, cmd, conf, ctr, cid="cid1", varlib=None, env=None):
+        """macvlan in the node namespace and a mount namespace of its own (so a daemon it
+        starts has a private one too), /var/lib bound to varlib when given."""
+        e = {k: v for k, v in os.environ.items() if not k.startswith("CNI_")}
+        e.update({"CNI_COMMAND": cmd, "CNI_CONTAINERID": cid, "CNI_NETNS": ctr.path,
+                  "CNI_IFNAME": "eth0", "CNI_PATH": self.path, "CNI_DHCP_NO_AUTOSTART": "1"})
+        e.update(env or {})
+        bind = 'mount --bind "$3" /var/lib && ' if varlib else ""
+        p = subprocess.run(
+            ["unshare", "-m", "--propagation", "slave", "--", "sh", "-c",
+             bind + 'exec nsenter --net="$1" -- "$2"', "sh", self.node.path,
+             os.path.join(BIN, "macvlan"), varlib or ""],
+            input=json.dumps(conf).encode(), capture_output=True, env=e, timeout=120)
+        return cnitest.Result(p.returncode, p.stdout.decode(), p.stderr.decode())
+
     def addr(self, ctr, ifname="eth0"):
         info = ctr.json("ip -j -4 addr show dev %s" % ifname)[0]
         return [a["local"] for a in info["addr_info"]]
@@ -249,7 +264,7 @@ class DhcpGoDaemonTest(DhcpCase):
         res = self.assertOK(self.plug("ADD", conf, ctr))
         self.stop_daemon()
         varlib = self.tmpdir()
-        r = self.del_private_varlib(dict(conf, prevResult=res), ctr, varlib)
+        r = self.plug_private("DEL", dict(conf, prevResult=res), ctr, varlib=varlib)
         self.assertOK(r)
         rel = os.path.join(varlib, "cni", "dhcp", "release")
         files = os.listdir(rel)
@@ -264,19 +279,6 @@ class DhcpGoDaemonTest(DhcpCase):
         self.assertEqual(json.loads(rec["StdinData"])["ipam"]["daemonSocketPath"], self.sock)
         self.assertEqual(ctr.json("ip -j link show type macvlan"), [])
         self.assertIn("no dhcp daemon to release the lease", r.stderr)
-
-    def del_private_varlib(self, conf, ctr, varlib):
-        """DEL of macvlan with /var/lib bound to varlib in a mount namespace of its own."""
-        env = {k: v for k, v in os.environ.items() if not k.startswith("CNI_")}
-        env.update({"CNI_COMMAND": "DEL", "CNI_CONTAINERID": "cid1", "CNI_NETNS": ctr.path,
-                    "CNI_IFNAME": "eth0", "CNI_PATH": self.path,
-                    "CNI_DHCP_NO_AUTOSTART": "1"})
-        p = subprocess.run(
-            ["unshare", "-m", "--propagation", "private", "--", "sh", "-c",
-             "mount --bind \"$0\" /var/lib && exec nsenter --net=\"$1\" -- \"$2\"",
-             varlib, self.node.path, os.path.join(BIN, "macvlan")],
-            input=json.dumps(conf).encode(), capture_output=True, env=env, timeout=60)
-        return cnitest.Result(p.returncode, p.stdout.decode(), p.stderr.decode())
 
     def test_no_server_bounded(self):
         """No DHCP server answers: ADD fails within daemonTimeout with an error naming the
@@ -341,3 +343,103 @@ class DhcpNoDaemonTest(DhcpCase):
                           env={"CNI_DHCP_NO_AUTOSTART": "0"})
         self.assertCNIError(r, 5, "error dialing DHCP daemon")
         self.assertFalse(os.path.exists(self.sock + ".lock"))
+
+
+class DhcpOurDaemonTest(DhcpCase):
+    """Our plugin with our daemon (`bin/dhcp daemon`)."""
+
+    def setUp(self):
+        super().setUp()
+        if not OUR_DAEMON:
+            self.skipTest("our dhcp daemon is not built yet (`dhcp daemon`)")
+        self.state = os.path.join(self.t, "state")
+        self.start_dnsmasq()
+
+    def start_our_daemon(self):
+        self.daemon, self.stop_daemon = self.spawn(
+            self.node, [os.path.join(BIN, "dhcp"), "daemon", "-socketpath", self.sock,
+                        "-statedir", self.state, "-timeout", "5s"], "daemon.log")
+        cnitest.wait_for(lambda: os.path.exists(self.sock) or self.daemon.poll() is not None,
+                         "the dhcp daemon's socket")
+        self.assertIsNone(self.daemon.poll(), self.read("daemon.log"))
+
+    def released(self, ip):
+        cnitest.wait_for(lambda: "DHCPRELEASE(s0) %s " % ip in self.read("dnsmasq.log"),
+                         "dnsmasq receives the release")
+        cnitest.wait_for(lambda: not any(" %s " % ip in l for l in self.lease_lines()),
+                         "the lease leaves dnsmasq's file")
+
+    def test_bridge_del_releases(self):
+        """bridge + dhcp: bridge's DEL asks IPAM to release before it deletes the veth, so
+        the release goes out on the container's interface and dnsmasq frees the lease."""
+        self.start_our_daemon()
+        ctr = self.netns("dhctr")
+        self.node.sh("ip link add dbr type bridge && ip link set dbr up && "
+                     "ip link set %s master dbr" % MASTER)
+        conf = {"cniVersion": "1.0.0", "name": "dhnet", "type": "bridge", "bridge": "dbr",
+                "ipam": self.ipam()}
+        res = self.assertOK(self.plug("ADD", conf, ctr, plugin="bridge"))
+        ip = res["ips"][0]["address"].split("/")[0]
+        self.assertTrue(any(" %s " % ip in l for l in self.lease_lines()), self.lease_lines())
+        self.assertOK(self.plug("DEL", dict(conf, prevResult=res), ctr, plugin="bridge"))
+        self.released(ip)
+
+    def test_macvlan_release_unicast(self):
+        """macvlan + dhcp with our daemon: DEL's release reaches dnsmasq, which frees the
+        lease."""
+        self.start_our_daemon()
+        ctr = self.netns("dhctr")
+        res = self.assertOK(self.plug("ADD", self.macvlan(), ctr))
+        ip = res["ips"][0]["address"].split("/")[0]
+        self.assertOK(self.plug("DEL", self.macvlan(), ctr))
+        self.released(ip)
+
+    def test_autostart(self):
+        """No daemon answers: the plugin starts ours (the same binary, detached: a session
+        and process group of its own, not a child of the plugin), waits for its socket, and
+        ADD gets the lease; a second ADD finds it running."""
+        ctr = self.netns("dhctr")
+        r = self.plug_private("ADD", self.macvlan(), ctr, env={"CNI_DHCP_NO_AUTOSTART": ""})
+        res = self.assertOK(r)
+        with open(self.sock + ".pid") as f:
+            pid = int(f.read())
+
+        def stop():
+            try:
+                os.kill(pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+        self.addCleanup(stop)
+        with open("/proc/%d/stat" % pid) as f:
+            stat = f.read().rsplit(")", 1)[1].split()
+        self.assertEqual((int(stat[3]), int(stat[4])), (pid, pid))
+        ip = res["ips"][0]["address"].split("/")[0]
+        self.assertTrue(any(" %s " % ip in l for l in self.lease_lines()), self.lease_lines())
+        ctr2 = self.netns("dhctr")
+        self.assertOK(self.plug_private("ADD", self.macvlan(), ctr2, cid="cid2",
+                                        env={"CNI_DHCP_NO_AUTOSTART": ""}))
+        with open(self.sock + ".pid") as f:
+            self.assertEqual(int(f.read()), pid)
+        self.assertOK(self.plug("DEL", self.macvlan(), ctr))
+        self.released(ip)
+
+    def test_release_request_carried_out(self):
+        """The daemon is down at DEL: DEL succeeds and leaves a release request; the daemon
+        started next carries it out (dnsmasq frees the lease) and removes the request."""
+        self.start_our_daemon()
+        ctr = self.netns("dhctr")
+        res = self.assertOK(self.plug("ADD", self.macvlan(), ctr))
+        ip = res["ips"][0]["address"].split("/")[0]
+        self.stop_daemon()
+        varlib = self.tmpdir()
+        self.assertOK(self.plug_private("DEL", dict(self.macvlan(), prevResult=res), ctr,
+                                        varlib=varlib))
+        rel = os.path.join(varlib, "cni", "dhcp", "release")
+        self.assertEqual(len(os.listdir(rel)), 1)
+        os.makedirs(os.path.join(self.state, "release"), exist_ok=True)
+        for f in os.listdir(rel):
+            os.rename(os.path.join(rel, f), os.path.join(self.state, "release", f))
+        self.start_our_daemon()
+        self.released(ip)
+        cnitest.wait_for(lambda: not os.listdir(os.path.join(self.state, "release")),
+                         "the daemon removes the request it carried out")
