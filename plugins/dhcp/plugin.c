@@ -167,7 +167,9 @@ static int spawn_daemon(const char *path, pid_t *ret_pid, struct cni_err *err)
 			_exit(127);
 		if (nul > 2)
 			close(nul);
-		syscall(SYS_close_range, 3U, ~0U, 0U);
+		if (syscall(SYS_close_range, 3U, ~0U, 0U) < 0)
+			for (int fd = 3; fd < 1024; fd++)
+				close(fd);
 		unsetenv("CNI_COMMAND");
 		unsetenv("CNI_CONTAINERID");
 		unsetenv("CNI_NETNS");
