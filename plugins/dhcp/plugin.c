@@ -154,14 +154,15 @@ static int spawn_daemon(const char *path, pid_t *ret_pid, struct cni_err *err)
 		int nul;
 
 		close(pfd[0]);
-		if (setsid() < 0)
-			_exit(127);
 		gc = fork();
 		if (gc != 0) {
 			/* the middle process: report the daemon's PID and go */
 			n = write(pfd[1], &gc, sizeof(gc));
 			_exit(gc < 0 || n != sizeof(gc) ? 127 : 0);
 		}
+		/* the daemon: leader of a session and process group of its own */
+		if (setsid() < 0)
+			_exit(127);
 		nul = open("/dev/null", O_RDWR);
 		if (nul < 0 || dup2(nul, 0) < 0 || dup2(nul, 1) < 0 || dup2(nul, 2) < 0)
 			_exit(127);
