@@ -423,6 +423,41 @@ class DhcpOurDaemonTest(DhcpCase):
         self.assertOK(self.plug("DEL", self.macvlan(), ctr))
         self.released(ip)
 
+    def test_autostart_one_at_a_time(self):
+        """Eight STATUS calls at once with no daemon: one daemon is started (the lock file
+        next to the socket), and every call finds it answering."""
+        conf = {"cniVersion": "1.1.0", "name": "dhnet", "ipam": self.ipam()}
+        env = {k: v for k, v in os.environ.items() if not k.startswith("CNI_")}
+        env.update({"CNI_COMMAND": "STATUS", "CNI_PATH": self.path})
+        procs = [subprocess.Popen(
+            ["unshare", "-m", "--propagation", "slave", "--", "nsenter",
+             "--net=" + self.node.path, "--", os.path.join(BIN, "dhcp")],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+            for _ in range(8)]
+        outs = [p.communicate(json.dumps(conf).encode(), timeout=60) for p in procs]
+        with open(self.sock + ".pid") as f:
+            pid = int(f.read())
+
+        def stop():
+            try:
+                os.kill(pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+        self.addCleanup(stop)
+        self.assertEqual([p.returncode for p in procs], [0] * 8, outs)
+        daemons = [d for d in os.listdir("/proc") if d.isdigit() and
+                   self.cmdline(d)[1:2] == ["daemon"] and
+                   self.sock in self.cmdline(d)]
+        self.assertEqual(daemons, [str(pid)])
+
+    @staticmethod
+    def cmdline(pid):
+        try:
+            with open("/proc/%s/cmdline" % pid, "rb") as f:
+                return f.read().decode(errors="replace").split("\0")
+        except OSError:
+            return []
+
     def test_release_request_carried_out(self):
         """The daemon is down at DEL: DEL succeeds and leaves a release request; the daemon
         started next carries it out (dnsmasq frees the lease) and removes the request."""
