@@ -199,9 +199,8 @@ class DhcpGoDaemonTest(DhcpCase):
         config's version (0.1.0/0.2.0 as ip4, later as ips); CHECK where the version has it;
         DEL."""
         ctr = self.netns("dhctr")
-        ctr.sh("ip link add eth0 type veth peer name x0 && ip link set x0 up")
-        # x0's end is bridged to nothing: put it on the master's network instead
-        ctr.sh("ip link set x0 netns %s" % self.node.name)
+        # the container's eth0 is a veth whose other end, x0, is bridged with the master
+        ctr.sh("ip link add eth0 type veth peer name x0 netns %s" % self.node.name)
         self.node.sh("ip link add dbr type bridge && ip link set dbr up && "
                      "ip link set x0 master dbr up && ip link set %s master dbr" % MASTER)
         for i, v in enumerate(VERSIONS):
