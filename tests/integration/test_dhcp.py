@@ -411,7 +411,7 @@ class DhcpOurDaemonTest(DhcpCase):
         self.addCleanup(stop)
         with open("/proc/%d/stat" % pid) as f:
             stat = f.read().rsplit(")", 1)[1].split()
-        self.assertEqual((int(stat[3]), int(stat[4])), (pid, pid))
+        self.assertEqual((int(stat[2]), int(stat[3])), (pid, pid))
         ip = res["ips"][0]["address"].split("/")[0]
         self.assertTrue(any(" %s " % ip in l for l in self.lease_lines()), self.lease_lines())
         ctr2 = self.netns("dhctr")

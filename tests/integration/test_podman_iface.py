@@ -210,8 +210,8 @@ class PodmanMacvlanTest(PodmanIfaceCase):
         pid = int(self.in_podman_ns("cat /run/cni/dhcp.sock.pid"))
         with open("/proc/%d/stat" % pid) as f:
             stat = f.read().rsplit(")", 1)[1].split()
-        self.assertEqual(int(stat[3]), pid, "the daemon leads its own process group")
-        self.assertEqual(int(stat[4]), pid, "the daemon leads its own session")
+        self.assertEqual(int(stat[2]), pid, "the daemon leads its own process group")
+        self.assertEqual(int(stat[3]), pid, "the daemon leads its own session")
 
         self.podman("rm", "-f", "-t", "0", "c1")
         cnitest.wait_for(lambda: "DHCPRELEASE(eth0) %s " % ip in open(log).read(),
