@@ -393,6 +393,25 @@ class DhcpOurDaemonTest(DhcpCase):
         self.assertOK(self.plug("DEL", self.macvlan(), ctr))
         self.released(ip)
 
+    def test_gc_status(self):
+        """GC releases the network's leases of attachments not in the valid list (dnsmasq
+        sees the release) and keeps the others; STATUS succeeds while the daemon answers."""
+        self.start_our_daemon()
+        ctr1, ctr2 = self.netns("dhctr"), self.netns("dhctr")
+        ip1 = self.assertOK(self.plug("ADD", self.macvlan("1.1.0"), ctr1, cid="cid1"))[
+            "ips"][0]["address"].split("/")[0]
+        ip2 = self.assertOK(self.plug("ADD", self.macvlan("1.1.0"), ctr2, cid="cid2"))[
+            "ips"][0]["address"].split("/")[0]
+        gc = dict(self.macvlan("1.1.0"), **{"cni.dev/valid-attachments": [
+            {"containerID": "cid1", "ifname": "eth0"}]})
+        unset = ("CNI_CONTAINERID", "CNI_IFNAME", "CNI_NETNS")
+        self.assertOK(self.ipam_run("STATUS", self.macvlan("1.1.0"), unset=unset))
+        self.assertOK(self.ipam_run("GC", gc, unset=unset))
+        self.released(ip2)
+        self.assertTrue(any(" %s " % ip1 in l for l in self.lease_lines()), self.lease_lines())
+        self.assertOK(self.plug("DEL", self.macvlan("1.1.0"), ctr1, cid="cid1"))
+        self.released(ip1)
+
     def test_autostart(self):
         """No daemon answers: the plugin starts ours (the same binary, detached: a session
         and process group of its own, not a child of the plugin), waits for its socket, and
