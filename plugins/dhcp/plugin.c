@@ -160,9 +160,19 @@ static int spawn_daemon(const char *path, pid_t *ret_pid, struct cni_err *err)
 			n = write(pfd[1], &gc, sizeof(gc));
 			_exit(gc < 0 || n != sizeof(gc) ? 127 : 0);
 		}
-		/* the daemon: leader of a session and process group of its own */
+		/* the daemon: leader of a session and process group of its own, with the
+		 * default signal dispositions and none blocked, whatever the runtime set */
 		if (setsid() < 0)
 			_exit(127);
+		for (int sig = 1; sig < NSIG; sig++)
+			if (sig != SIGKILL && sig != SIGSTOP)
+				signal(sig, SIG_DFL);
+		{
+			sigset_t none;
+
+			sigemptyset(&none);
+			sigprocmask(SIG_SETMASK, &none, NULL);
+		}
 		nul = open("/dev/null", O_RDWR);
 		if (nul < 0 || dup2(nul, 0) < 0 || dup2(nul, 1) < 0 || dup2(nul, 2) < 0)
 			_exit(127);
