@@ -923,11 +923,10 @@ int bridge_cmd_del(const struct cni_cmd_args *args, char **ret_out, struct cni_e
 	 * kernel work to release them after an RCU grace period, and closing a netfilter
 	 * socket waits for that work. Removing the veth (the kernel unregisters the device)
 	 * and the IPAM release happen meanwhile instead of after it. The commit has had
-	 * its ACKs when del_nft() returns: the rules are gone whatever happens next. */
+	 * its ACKs when del_nft() returns: the rules are gone whatever happens next.
+	 * IPAM is released before the veth goes, so that an IPAM that talks on the
+	 * container's interface (dhcp's RELEASE) still has it. */
 	nft_r = del_nft(&c, &txn, &nft_e);
-	if (del_container_link(&c, &e) < 0)
-		keep_first(&first, &e);
-	cni_err_clear(&e);
 	if (bridge_conf_is_l3(c.conf)) {
 		if (delegate_exec(c.conf->ipam_type, "DEL", args, args->stdin_data, args->stdin_len,
 				  NULL, &e) < 0)
@@ -936,6 +935,9 @@ int bridge_cmd_del(const struct cni_cmd_args *args, char **ret_out, struct cni_e
 			cni_log(c.log, CNI_LOG_INFO, "IPAM '%s' released the addresses",
 				c.conf->ipam_type);
 	}
+	cni_err_clear(&e);
+	if (del_container_link(&c, &e) < 0)
+		keep_first(&first, &e);
 	cni_err_clear(&e);
 	/* Rules are looked for whatever the config says now (it may have changed since ADD);
 	 * a failure only counts when the config asks for rules (a node without nf_tables

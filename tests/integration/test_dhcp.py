@@ -363,8 +363,13 @@ class DhcpOurDaemonTest(DhcpCase):
         self.assertIsNone(self.daemon.poll(), self.read("daemon.log"))
 
     def released(self, ip):
-        cnitest.wait_for(lambda: "DHCPRELEASE(s0) %s " % ip in self.read("dnsmasq.log"),
-                         "dnsmasq receives the release")
+        try:
+            cnitest.wait_for(lambda: "DHCPRELEASE(s0) %s " % ip in self.read("dnsmasq.log"),
+                             "dnsmasq receives the release", timeout=15)
+        except AssertionError:
+            print(self.read("daemon.log")[-3000:])
+            print(self.read("dnsmasq.log")[-1500:])
+            raise
         cnitest.wait_for(lambda: not any(" %s " % ip in l for l in self.lease_lines()),
                          "the lease leaves dnsmasq's file")
 
