@@ -500,8 +500,16 @@ static int dhcp_del(const struct cni_cmd_args *args, char **ret_out, struct cni_
 	r = daemon_call(args, &c, "DHCP.Release", &ca, &rpc_empty_schema, &empty,
 			c.timeout_s * 1000, &remote, err);
 	if (r < 0 && nobody_listens(r)) {
-		/* No daemon: leave the release to the one that starts next. */
+		/* No daemon: send the release now, while the interface still holds the
+		 * address, and leave a request for the daemon that starts next, which drops
+		 * its record (or releases, when it could not be sent here). */
+		struct cni_err rel = {0};
+
 		cni_warn_err(args->log, err, "no dhcp daemon to release the lease");
+		if (dhcp_release_direct(DHCP_STATE_DIR, args, netns, &rel) == 0)
+			cni_log(args->log, CNI_LOG_INFO, "lease released from its record");
+		else
+			cni_log(args->log, CNI_LOG_INFO, "lease not released here: %s", rel.msg);
 		r = dhcp_release_request_write(DHCP_STATE_DIR, args, netns, &rec, err);
 		if (r == 0)
 			cni_log(args->log, CNI_LOG_INFO, "release request left in %s", rec);

@@ -67,6 +67,18 @@ int dhcp_release_request_write(const char *state_dir, const struct cni_cmd_args 
 			       const char *netns, char **ret_path,
 			       struct cni_err *err) CNI_MUST_USE;
 
+/*
+ * DEL without a daemon: send the DHCPRELEASE of the attachment's lease (container ID,
+ * args->name, interface) from the leased address on the container's interface in netns,
+ * to the server, built from the daemon's record of it: the JSON file in
+ * "<state_dir>/leases" whose "key" is "containerID/network/ifname" and whose "lease"
+ * member is lease.h's record. 0 when sent; -ENOENT (code 3) without such a record or when
+ * the lease has run out; other negative errnos when the namespace, interface or address
+ * is gone.
+ */
+int dhcp_release_direct(const char *state_dir, const struct cni_cmd_args *args, const char *netns,
+			struct cni_err *err) CNI_MUST_USE;
+
 /* The plugin's verbs. */
 extern const struct cni_plugin dhcp_plugin;
 

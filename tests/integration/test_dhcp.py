@@ -351,7 +351,9 @@ class DhcpOurDaemonTest(DhcpCase):
         super().setUp()
         if not OUR_DAEMON:
             self.skipTest("our dhcp daemon is not built yet (`dhcp daemon`)")
-        self.state = os.path.join(self.t, "state")
+        # the daemon's state directory is what /var/lib/cni/dhcp is to plug_private()
+        self.varlib = self.tmpdir()
+        self.state = os.path.join(self.varlib, "cni", "dhcp")
         self.start_dnsmasq()
 
     def start_our_daemon(self):
@@ -482,22 +484,23 @@ class DhcpOurDaemonTest(DhcpCase):
             return []
 
     def test_release_request_carried_out(self):
-        """The daemon is down at DEL: DEL succeeds and leaves a release request; the daemon
-        started next carries it out (dnsmasq frees the lease) and removes the request."""
+        """The daemon is down at DEL: DEL succeeds, sends the release itself from the
+        daemon's record while the interface still holds the address (dnsmasq frees the
+        lease), and leaves a release request, which the daemon started next carries out
+        (it drops its record) and removes."""
         self.start_our_daemon()
         ctr = self.netns("dhctr")
         res = self.assertOK(self.plug("ADD", self.macvlan(), ctr))
         ip = res["ips"][0]["address"].split("/")[0]
         self.stop_daemon()
-        varlib = self.tmpdir()
-        self.assertOK(self.plug_private("DEL", dict(self.macvlan(), prevResult=res), ctr,
-                                        varlib=varlib))
-        rel = os.path.join(varlib, "cni", "dhcp", "release")
-        self.assertEqual(len(os.listdir(rel)), 1)
-        os.makedirs(os.path.join(self.state, "release"), exist_ok=True)
-        for f in os.listdir(rel):
-            os.rename(os.path.join(rel, f), os.path.join(self.state, "release", f))
-        self.start_our_daemon()
+        self.assertEqual(len(os.listdir(os.path.join(self.state, "leases"))), 1)
+        r = self.plug_private("DEL", dict(self.macvlan(), prevResult=res), ctr,
+                              varlib=self.varlib)
+        self.assertOK(r)
         self.released(ip)
+        self.assertEqual(len(os.listdir(os.path.join(self.state, "release"))), 1)
+        self.start_our_daemon()
         cnitest.wait_for(lambda: not os.listdir(os.path.join(self.state, "release")),
                          "the daemon removes the request it carried out")
+        cnitest.wait_for(lambda: not os.listdir(os.path.join(self.state, "leases")),
+                         "the daemon drops the lease's record")

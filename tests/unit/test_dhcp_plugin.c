@@ -2,6 +2,7 @@
 /* dhcp: the IPAM plugin's config (defaults, every key, the reference's error texts) and the
  * release request DEL leaves when no daemon answers. */
 #include <dirent.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -121,6 +122,20 @@ static void test_release_request(void)
 	path = NULL;
 	CHECK(dhcp_release_request_write(dir, &f.a, "", &path, &err) == 0);
 	CHECK_STR(path, want);
+	/* no lease record of the attachment: nothing is sent */
+	{
+		char leases[128];
+
+		snprintf(leases, sizeof(leases), "%s/leases", dir);
+		CHECK(mkdir(leases, 0700) == 0);
+		snprintf(leases, sizeof(leases), "%s/leases/other.json", dir);
+		static const char other[] = "{\"key\":\"x/n/eth0\",\"lease\":{}}";
+
+		CHECK(fileio_write_atomic(leases, other, strlen(other), NULL) == 0);
+	}
+	CHECK(dhcp_release_direct(dir, &f.a, "/run/netns/c", &err) == -ENOENT);
+	CHECK_INT(err.code, 3);
+	CHECK(dhcp_release_direct(dir, &f.a, "", &err) == -ENOENT);
 	fixture_args_clear(&f);
 	{
 		char cmd[128];
