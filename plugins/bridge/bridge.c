@@ -729,8 +729,11 @@ int bridge_cmd_add(const struct cni_cmd_args *args, char **ret_out, struct cni_e
 	}
 
 	if (bridge_conf_is_l3(c.conf)) {
-		if (delegate_add(c.conf->ipam_type, args, &ipam, err) < 0)
+		if (delegate_add(c.conf->ipam_type, args, &ipam, err) < 0) {
+			if (cni_err_ret(err) == -ECHILD)
+				delegate_undo_add(c.conf->ipam_type, args);
 			goto undo_veth;
+		}
 		cni_log(c.log, CNI_LOG_INFO, "IPAM '%s' returned %zu address(es)",
 			c.conf->ipam_type, ipam->n_ips);
 		if (add_l3(&c, &br, &cont, res, ipam, err) < 0)
