@@ -54,6 +54,7 @@ ALL_LDFLAGS  := $(SANFLAGS) -Wl,--gc-sections $(LDFLAGS)
 
 PREFIX      ?= /usr/local
 CNI_BIN_DIR ?= /opt/cni/bin
+SYSTEMD_UNIT_DIR ?= /lib/systemd/system
 
 .PHONY: all clean check check-root check-seam unit integration check-format format install deps demo demo-cluster bench test deb deb-check
 all:
@@ -210,11 +211,17 @@ format:
 	clang-format --style=file -i $(FMT_SRC)
 
 # Every program but cnitool is a plugin (bridge, host-local, portmap, loopback, static,
-# tuning, bandwidth, firewall, dummy, tap, host-device, ptp, as their directories exist).
+# tuning, bandwidth, firewall, dummy, tap, host-device, ptp, dhcp, as their directories
+# exist); dhcp's daemon has the systemd units cni-dhcp.socket and cni-dhcp.service.
 install: all
 	install -d $(DESTDIR)$(CNI_BIN_DIR) $(DESTDIR)$(PREFIX)/bin
 	install -m 0755 $(filter-out %/cnitool,$(PROGRAMS)) $(DESTDIR)$(CNI_BIN_DIR)/
 	install -m 0755 $(filter %/cnitool,$(PROGRAMS)) $(DESTDIR)$(PREFIX)/bin/
+	install -d $(DESTDIR)$(SYSTEMD_UNIT_DIR)
+	install -m 0644 packaging/systemd/cni-dhcp.socket $(DESTDIR)$(SYSTEMD_UNIT_DIR)/
+	sed 's|@CNI_BIN_DIR@|$(CNI_BIN_DIR)|' packaging/systemd/cni-dhcp.service.in \
+		>$(DESTDIR)$(SYSTEMD_UNIT_DIR)/cni-dhcp.service
+	chmod 0644 $(DESTDIR)$(SYSTEMD_UNIT_DIR)/cni-dhcp.service
 
 # ---- Debian package ------------------------------------------------------------------
 # A release build with Debian's hardening flags in $(DEB_BUILD) (never sanitized; the

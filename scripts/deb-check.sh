@@ -77,8 +77,12 @@ else
 	fake=$tmp/fake
 	mkdir -p "$fake/DEBIAN" "$fake/usr/lib/cni"
 	printf '#!/bin/sh\necho debian-bridge\n' >"$fake/usr/lib/cni/bridge"
-	printf '#!/bin/sh\necho debian-dhcp\n' >"$fake/usr/lib/cni/dhcp"
-	chmod 0755 "$fake/usr/lib/cni/bridge" "$fake/usr/lib/cni/dhcp"
+	printf '#!/bin/sh\necho debian-win-overlay\n' >"$fake/usr/lib/cni/win-overlay"
+	chmod 0755 "$fake/usr/lib/cni/bridge" "$fake/usr/lib/cni/win-overlay"
+	# and the dhcp daemon's units, which this package replaces too
+	mkdir -p "$fake/lib/systemd/system"
+	echo '# debian-socket' >"$fake/lib/systemd/system/cni-dhcp.socket"
+	echo '# debian-service' >"$fake/lib/systemd/system/cni-dhcp.service"
 	printf 'Package: containernetworking-plugins\nVersion: 1.1.1\nArchitecture: all\n%s\n%s\n' \
 		'Maintainer: test <test@localhost>' 'Description: stand-in for the check' \
 		>"$fake/DEBIAN/control"
@@ -96,7 +100,14 @@ else
 			bad "the replaced bridge was not diverted to bridge.distrib"
 		CNI_COMMAND=VERSION "$lib/bridge" </dev/null | grep -q supportedVersions ||
 			bad "/usr/lib/cni/bridge is not this package's"
-		[ "$("$lib/dhcp")" = debian-dhcp ] || bad "dhcp was touched"
+		[ "$("$lib/win-overlay")" = debian-win-overlay ] || bad "win-overlay was touched"
+		units=$root/lib/systemd/system
+		grep -q '^# debian-socket$' "$units/cni-dhcp.socket.distrib" ||
+			bad "the replaced cni-dhcp.socket was not diverted"
+		grep -q '^SocketMode=0600$' "$units/cni-dhcp.socket" ||
+			bad "cni-dhcp.socket is not this package's"
+		grep -q '^ExecStart=/usr/lib/cni/dhcp daemon$' "$units/cni-dhcp.service" ||
+			bad "cni-dhcp.service does not start /usr/lib/cni/dhcp daemon"
 		dpkg-divert --admindir "$root/var/lib/dpkg" --list |
 			grep -q "diversion of /usr/lib/cni/portmap to /usr/lib/cni/portmap.distrib by $pkg" ||
 			bad "portmap is not diverted"
@@ -108,6 +119,8 @@ else
 		dp -r "$pkg" || bad "removal failed"
 		[ "$("$lib/bridge")" = debian-bridge ] || bad "removal did not restore bridge"
 		[ ! -e "$lib/bridge.distrib" ] || bad "bridge.distrib left behind"
+		grep -q '^# debian-service$' "$units/cni-dhcp.service" ||
+			bad "removal did not restore cni-dhcp.service"
 		[ -z "$(dpkg-divert --admindir "$root/var/lib/dpkg" --list)" ] ||
 			bad "diversions left behind"
 	fi

@@ -56,7 +56,7 @@ for s in preinst postrm; do
 	sed -e "s|@PLUGINS@|$plugins|" "$src/packaging/deb/$s.in" >"$root/DEBIAN/$s"
 	chmod 0755 "$root/DEBIAN/$s"
 done
-(cd "$root" && find usr -type f | LC_ALL=C sort | xargs md5sum) >"$root/DEBIAN/md5sums"
+(cd "$root" && find usr lib -type f | LC_ALL=C sort | xargs md5sum) >"$root/DEBIAN/md5sums"
 chmod 0644 "$root/DEBIAN/control" "$root/DEBIAN/md5sums"
 
 # Reproducible timestamps: those of the last commit when there is one.

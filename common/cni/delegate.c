@@ -125,16 +125,18 @@ static int error_from_output(const char *type, const char *out, int status, stru
 			return cni_err_ret(err);
 		}
 	}
+	/* No CNI error: what the delegate did is unknown (-ECHILD, see delegate.h). */
 	if (out && *out)
-		return cni_err_set(err, CNI_ERR_INTERNAL, "netplugin failed: \"%s\"", out);
+		return cni_err_set_errno(err, CNI_ERR_INTERNAL, ECHILD, "netplugin failed: \"%s\"",
+					 out);
 	if (WIFSIGNALED(status))
-		return cni_err_set(
-			err, CNI_ERR_INTERNAL,
+		return cni_err_set_errno(
+			err, CNI_ERR_INTERNAL, ECHILD,
 			"netplugin '%s' failed with no error message: killed by signal %d", type,
 			WTERMSIG(status));
-	return cni_err_set(err, CNI_ERR_INTERNAL,
-			   "netplugin '%s' failed with no error message: exit status %d", type,
-			   WEXITSTATUS(status));
+	return cni_err_set_errno(err, CNI_ERR_INTERNAL, ECHILD,
+				 "netplugin '%s' failed with no error message: exit status %d",
+				 type, WEXITSTATUS(status));
 }
 
 /* The variables of the CNI protocol the child's environment gets from args, in libcni's

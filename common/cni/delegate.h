@@ -36,7 +36,13 @@ int delegate_exec(const char *type, const char *command, const struct cni_cmd_ar
  */
 void delegate_undo_add(const char *type, const struct cni_cmd_args *args);
 
-/* ADD through a delegate and parse its result (version defaults to the config's). */
+/*
+ * ADD through a delegate and parse its result (version defaults to the config's).
+ * -ECHILD when the delegate failed without reporting a CNI error (killed, crashed, or
+ * printing something else): what it allocated is unknown, so the caller should DEL through
+ * it (delegate_undo_add) before it removes what that DEL may need (the link a dhcp
+ * release goes out on).
+ */
 int delegate_add(const char *type, const struct cni_cmd_args *args, struct cni_result **ret,
 		 struct cni_err *err) CNI_MUST_USE;
 

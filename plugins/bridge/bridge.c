@@ -729,8 +729,11 @@ int bridge_cmd_add(const struct cni_cmd_args *args, char **ret_out, struct cni_e
 	}
 
 	if (bridge_conf_is_l3(c.conf)) {
-		if (delegate_add(c.conf->ipam_type, args, &ipam, err) < 0)
+		if (delegate_add(c.conf->ipam_type, args, &ipam, err) < 0) {
+			if (cni_err_ret(err) == -ECHILD)
+				delegate_undo_add(c.conf->ipam_type, args);
 			goto undo_veth;
+		}
 		cni_log(c.log, CNI_LOG_INFO, "IPAM '%s' returned %zu address(es)",
 			c.conf->ipam_type, ipam->n_ips);
 		if (add_l3(&c, &br, &cont, res, ipam, err) < 0)
@@ -907,11 +910,10 @@ int bridge_cmd_del(const struct cni_cmd_args *args, char **ret_out, struct cni_e
 	 * kernel work to release them after an RCU grace period, and closing a netfilter
 	 * socket waits for that work. Removing the veth (the kernel unregisters the device)
 	 * and the IPAM release happen meanwhile instead of after it. The commit has had
-	 * its ACKs when del_nft() returns: the rules are gone whatever happens next. */
+	 * its ACKs when del_nft() returns: the rules are gone whatever happens next.
+	 * IPAM is released before the veth goes, so that an IPAM that talks on the
+	 * container's interface (dhcp's RELEASE) still has it. */
 	nft_r = del_nft(&c, &txn, &nft_e);
-	if (del_container_link(&c, &e) < 0)
-		cni_err_keep_first(&first, &e);
-	cni_err_clear(&e);
 	if (bridge_conf_is_l3(c.conf)) {
 		if (delegate_exec(c.conf->ipam_type, "DEL", args, args->stdin_data, args->stdin_len,
 				  NULL, &e) < 0)
@@ -920,6 +922,9 @@ int bridge_cmd_del(const struct cni_cmd_args *args, char **ret_out, struct cni_e
 			cni_log(c.log, CNI_LOG_INFO, "IPAM '%s' released the addresses",
 				c.conf->ipam_type);
 	}
+	cni_err_clear(&e);
+	if (del_container_link(&c, &e) < 0)
+		cni_err_keep_first(&first, &e);
 	cni_err_clear(&e);
 	/* Rules are looked for whatever the config says now (it may have changed since ADD);
 	 * a failure only counts when the config asks for rules (a node without nf_tables

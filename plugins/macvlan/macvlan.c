@@ -194,8 +194,11 @@ int macvlan_add(const struct cni_cmd_args *args, char **ret_out, struct cni_err 
 		return cni_err_ret(err);
 
 	if (macvlan_conf_is_l3(c.conf)) {
-		if (delegate_add(c.conf->ipam_type, args, &ipam, err) < 0)
+		if (delegate_add(c.conf->ipam_type, args, &ipam, err) < 0) {
+			if (cni_err_ret(err) == -ECHILD)
+				delegate_undo_add(c.conf->ipam_type, args);
 			goto undo_link;
+		}
 		cni_log(c.log, CNI_LOG_INFO, "IPAM '%s' returned %zu address(es)",
 			c.conf->ipam_type, ipam->n_ips);
 		if (!ipam->n_ips) {

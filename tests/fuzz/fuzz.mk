@@ -22,7 +22,7 @@ FUZZ_SECONDS       ?= 60
 FUZZ_SMOKE_SECONDS ?= 3
 FUZZ_ALL           := result skel bridge hostlocal_conf hostlocal_store portmap tuning \
 		      bandwidth static rtnl nfnl macvlan dummy tap hostdev ipvlan vlan sbr ptp vrf \
-		      dhcp4 dhcp_gob
+		      dhcp4 dhcp_gob dhcp_conf
 FUZZ_TARGETS       ?= $(FUZZ_ALL)
 FUZZ_SAN           := -fsanitize=address,undefined -fno-sanitize-recover=undefined \
 		      -fno-omit-frame-pointer

@@ -286,6 +286,30 @@ GO_DHCP_WIRE = {
 }
 
 
+DHCP_CONF = [
+    {"type": "macvlan", "master": "eth0", "ipam": {"type": "dhcp"}},
+    {"type": "bridge", "bridge": "cni0", "ipam": {
+        "type": "dhcp", "daemonSocketPath": "/run/cni/dhcp.sock", "daemonAutostart": False,
+        "daemonTimeout": 30, "priority": 100, "suppress": ["gateway"],
+        "request": [{"skipDefault": False}, {"option": "121"}],
+        "provide": [{"option": "host-name", "fromArg": "K8S_POD_NAME"},
+                    {"option": "user-class", "value": "cni"}]}},
+    {"type": "ipvlan", "ipam": {"type": "dhcp", "request": [{"skipDefault": True,
+                                                             "option": "subnet-mask"}]}},
+    {"type": "macvlan", "ipam": {"type": "dhcp", "provide": [
+        {"option": "dhcp-client-identifier", "value": "id"}, {"option": "60", "value": "v"}]}},
+]
+
+
+def dhcp_conf_seeds(add):
+    for i, p in enumerate(DHCP_CONF):
+        add("dhcp_conf", "example-%d" % i, dump(netconf(p)) + ARGS_SEP +
+            b"IgnoreUnknown=1;K8S_POD_NAME=pod-1")
+    add("dhcp_conf", "no-ipam", dump(netconf({"type": "macvlan"})))
+    add("dhcp_conf", "bad-suppress", dump(netconf({"ipam": {"type": "dhcp",
+                                                            "suppress": ["routes"]}})))
+
+
 def dhcp_gob_seeds(add):
     connect = b"CONNECT /_goRPC_ HTTP/1.0\n\n"
     for name, data in GO_DHCP_WIRE.items():
@@ -501,6 +525,7 @@ def hand(out):
     add("skel", "old-plugin", skel_input("ADD", dump(netconf({"type": "x"}, version="0.2.0")),
                                          b2=2))
     dhcp_gob_seeds(add)
+    dhcp_conf_seeds(add)
     # Hand-written inputs (strict JSON grammar, the legacy GC key, CNI_ARGS).
     legacy = os.path.join(HERE, "corpus")
     for fn in sorted(os.listdir(legacy)):

@@ -60,12 +60,17 @@ class TestKillInjection(CNITestCase):
                 "vlan": (("reservation", ""), ("container link eth0", "")),
                 "ptp": (("reservation", ""), ("nft rule", "masquerade"),
                         ("container interface eth0", ""), ("veth", "")),
-                "vrf": (("reservation", ""), ("vrf device", "kvrf"))}
+                "vrf": (("reservation", ""), ("vrf device", "kvrf")),
+                "dhcp": (("container link eth0", ""), ("dhcp lease", "10.73.0."),
+                         ("dhcp lease record", ""))}
         self.assertEqual(sorted(want), sorted(kill_sweep.SCENARIOS))
         for name, kinds in want.items():
             with self.subTest(scenario=name):
                 if kill_sweep.SCENARIOS[name].kernel:
                     cnitest.require_kernel(self, kill_sweep.SCENARIOS[name].kernel)
+                why = kill_sweep.SCENARIOS[name].unsupported(os.path.abspath(BIN))
+                if why:
+                    self.skipTest(why)
                 left = kill_sweep.probe(os.path.abspath(BIN), name)
                 for kind, text in kinds:
                     self.assertTrue(any(l.startswith(kind) and text in l for l in left),

@@ -15,6 +15,8 @@ skips here and runs in the QEMU tier (make check-vm), where podman and runc work
 """
 import json
 import os
+import signal
+import subprocess
 import unittest
 
 import cnitest
@@ -160,14 +162,71 @@ class PodmanMacvlanTest(PodmanIfaceCase):
         self.check_gone(insp, "macvlan")
 
     def test_macvlan_dhcp(self):
-        """`-d macvlan -o parent=<veth>` without --subnet: podman asks for dhcp IPAM."""
+        """`-d macvlan -o parent=<veth>` without --subnet: podman asks for dhcp IPAM. dnsmasq
+        serves the parent's network from the peer; nobody starts a dhcp daemon: the plugin
+        starts ours itself (in podman's mount namespace, /run/cni a tmpfs of its own). The
+        container gets its address from dnsmasq, and dnsmasq sees the release at `podman
+        rm`."""
         conf = self.network_create("-d", "macvlan", "-o", "parent=" + PARENT)
         self.assertEqual(conf["plugins"], [{"type": "macvlan", "master": PARENT,
                                             "ipam": {"type": "dhcp"}}])
-        if not os.path.exists(os.path.join(BIN, "dhcp")):
-            self.skipTest("bin/dhcp is not built yet: podman's dhcp network cannot run on "
-                          "our plugins alone")
-        self.fail("bin/dhcp exists: run a DHCP server on the peer and the dhcp daemon here")
+        if not os.path.exists(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..",
+                                           "..", "plugins", "dhcp", "daemon.h")):
+            self.skipTest("our dhcp daemon is not built yet (`dhcp daemon`)")
+        cnitest.require(self, tools=("dnsmasq",))
+        self.in_podman_ns("mkdir -p /run/cni && mount -t tmpfs -o mode=0755 tmpfs /run/cni")
+        self.addCleanup(self.stop_dhcp_daemon)
+        leases, log = os.path.join(self.t, "leases"), os.path.join(self.t, "dnsmasq.log")
+        pidfile = os.path.join(self.t, "dnsmasq.pid")
+        dnsmasq = subprocess.Popen(
+            ["nsenter", "--net=" + self.peer.path, "--", "unshare", "-m", "--propagation",
+             "slave", "--", "dnsmasq", "-k", "--conf-file=/dev/null", "--port=0",
+             "--user=root", "--interface=eth0", "--bind-interfaces",
+             "--dhcp-range=10.97.0.100,10.97.0.150,255.255.255.0,10m",
+             "--dhcp-option=option:router," + GATEWAY, "--dhcp-leasefile=" + leases,
+             "--pid-file=" + pidfile, "--log-dhcp", "--no-ping", "--log-facility=" + log],
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+        def stop_dnsmasq():
+            dnsmasq.terminate()
+            dnsmasq.wait()
+        self.addCleanup(stop_dnsmasq)
+        cnitest.wait_for(lambda: os.path.exists(pidfile) or dnsmasq.poll() is not None,
+                         "dnsmasq started")
+        self.assertIsNone(dnsmasq.poll())
+
+        insp = self.run_container()
+        ip = insp["NetworkSettings"]["Networks"][self.net]["IPAddress"]
+        self.assertTrue(ip.startswith("10.97.0.1"), json.dumps(insp["NetworkSettings"]))
+        with open(leases) as f:
+            self.assertIn(" %s " % ip, f.read())
+        link = json.loads(self.in_container(insp, "ip -d -j addr show dev eth0"))[0]
+        self.assertEqual(link["linkinfo"]["info_kind"], "macvlan")
+        self.assertIn(ip, [a["local"] for a in link["addr_info"]])
+        routes = json.loads(self.in_container(insp, "ip -j route show default"))
+        self.assertEqual([(r.get("gateway"), r.get("dev")) for r in routes], [(GATEWAY, "eth0")])
+        self.peer.sh("ping -c1 -W30 %s" % ip)
+        # the daemon the plugin started answers on the default socket, in a session of its own
+        pid = int(self.in_podman_ns("cat /run/cni/dhcp.sock.pid"))
+        with open("/proc/%d/stat" % pid) as f:
+            stat = f.read().rsplit(")", 1)[1].split()
+        self.assertEqual(int(stat[2]), pid, "the daemon leads its own process group")
+        self.assertEqual(int(stat[3]), pid, "the daemon leads its own session")
+
+        self.podman("rm", "-f", "-t", "0", "c1")
+        cnitest.wait_for(lambda: "DHCPRELEASE(eth0) %s " % ip in open(log).read(),
+                         "dnsmasq receives the release")
+        cnitest.wait_for(lambda: ip not in open(leases).read(), "the lease leaves dnsmasq")
+        self.assertEqual(self.node.json("ip -j link show type macvlan"), [])
+
+    def stop_dhcp_daemon(self):
+        """End the dhcp daemon the plugin started, by the PID in its pid file."""
+        out = self.in_podman_ns("cat /run/cni/dhcp.sock.pid 2>/dev/null", check=False).strip()
+        if out.isdigit():
+            try:
+                os.kill(int(out), signal.SIGTERM)
+            except ProcessLookupError:
+                pass
 
 
 class PodmanIpvlanTest(PodmanIfaceCase):

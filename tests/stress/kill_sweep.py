@@ -48,6 +48,11 @@ chain's last plugin:
   vrf         bridge + host-local, then vrf: eth0 into the VRF kvrf, its routes moved; after
               DEL no VRF may be left and eth0 no longer in it (skipped on a kernel without
               VRF)
+  dhcp        macvlan with dhcp (delegated) and our `dhcp daemon`, dnsmasq serving the
+              master's network from a namespace of its own; the victim is macvlan or the
+              dhcp plugin it runs: no link, no lease in dnsmasq's file and no lease record
+              of the daemon may be left (skipped, with the reason, while bin/dhcp has no
+              daemon)
 
 The cached result DEL is given is the full chain's after a successful ADD; after a killed
 ADD it is the result of the plugins before the victim (the prevResult the victim got,
@@ -136,6 +141,7 @@ class Lab:
         self.tmp = tempfile.mkdtemp(prefix="cni-kill-%s-" % tag)
         self.node = self.netns("kn")
         self.ctr = self.netns("kc")
+        self.stoppers = []  # processes of the scenario, ended first at close()
         self.data = os.path.join(self.tmp, "data")
         self.state = os.path.join(self.tmp, "portmap-state")
         self.path = os.path.join(self.tmp, "path")
@@ -149,6 +155,8 @@ class Lab:
         return ns
 
     def close(self):
+        for stop in self.stoppers:
+            stop()
         for ns in self.nss:
             ns.close()
         shutil.rmtree(self.tmp, True)
@@ -250,6 +258,11 @@ class Lab:
 
 class Scenario:
     """One plugin set-up: how to ADD and DEL, what must be gone after DEL."""
+
+    @classmethod
+    def unsupported(cls, bin_dir):
+        """Why the binaries in bin_dir cannot run the scenario, or None."""
+        return None
 
     name = None
     plugin = None
@@ -733,6 +746,92 @@ class VlanScenario(MacvlanScenario):
                                       "dataDir": self.lab.data}}
 
 
+class DhcpScenario(MacvlanScenario):
+    """macvlan with dhcp: the master's other end in a server namespace where dnsmasq
+    serves 10.73.0.0/24, our daemon in the node (a private mount namespace, its socket and
+    state directory in the lab). After DEL no link may be left, dnsmasq must have taken the
+    release (no lease left in its file) and the daemon must hold no lease record."""
+    name = "dhcp"
+    plugin = "macvlan"
+    victims = ("macvlan", "dhcp")
+    ipam = "dhcp"
+
+    @classmethod
+    def unsupported(cls, bin_dir):
+        p = subprocess.run([os.path.join(bin_dir, "dhcp"), "daemon", "-h"],
+                           capture_output=True, text=True, stdin=subprocess.DEVNULL,
+                           env={"PATH": os.environ.get("PATH", "/usr/bin:/bin")})
+        if "-socketpath" not in p.stdout + p.stderr:
+            return "bin/dhcp has no daemon (`dhcp daemon`)"
+        if not shutil.which("dnsmasq"):
+            return "dnsmasq is not installed"
+        return None
+
+    def setup(self):
+        super().setup()
+        lab = self.lab
+        self.srv = lab.netns("ks")
+        lab.node.sh("ip link set kmv1 netns %s" % self.srv.name)
+        self.srv.sh("ip addr add 10.73.0.1/24 dev kmv1 && ip link set kmv1 up")
+        self.sock = os.path.join(lab.tmp, "dhcp.sock")
+        self.dstate = os.path.join(lab.tmp, "dhcp-state")
+        self.leases = os.path.join(lab.tmp, "dnsmasq.leases")
+        pidfile = os.path.join(lab.tmp, "dnsmasq.pid")
+        self.spawn(self.srv, [
+            "dnsmasq", "-k", "--conf-file=/dev/null", "--port=0", "--user=root",
+            "--interface=kmv1", "--bind-interfaces", "--no-ping",
+            "--dhcp-range=10.73.0.100,10.73.0.200,255.255.255.0,10m",
+            "--dhcp-option=option:router,10.73.0.1", "--dhcp-leasefile=" + self.leases,
+            "--pid-file=" + pidfile], lambda: os.path.exists(pidfile), "dnsmasq")
+        self.spawn(lab.node, [os.path.join(lab.bin, "dhcp"), "daemon", "-socketpath",
+                              self.sock, "-statedir", self.dstate, "-timeout", "5s"],
+                   lambda: os.path.exists(self.sock), "the dhcp daemon")
+
+    def spawn(self, ns, argv, ready, what):
+        """argv in ns and a private mount namespace, ended by PID at the lab's close."""
+        p = subprocess.Popen(["nsenter", "--net=" + ns.path, "--", "unshare", "-m",
+                              "--propagation", "slave", "--"] + argv,
+                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL)
+
+        def stop():
+            if p.poll() is None:
+                p.terminate()
+                try:
+                    p.wait(10)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+                    p.wait()
+        self.lab.stoppers.append(stop)
+        cnitest.wait_for(lambda: ready() or p.poll() is not None, what, timeout=30)
+        if p.poll() is not None:
+            raise RuntimeError("%s did not start" % what)
+
+    def conf(self):
+        return {"cniVersion": "1.0.0", "name": "killdh", "type": "macvlan", "master": "kmv0",
+                "ipam": {"type": "dhcp", "daemonSocketPath": self.sock,
+                         "daemonAutostart": False, "daemonTimeout": 20}}
+
+    def lease_lines(self):
+        try:
+            with open(self.leases) as f:
+                return [l.strip() for l in f if l.strip()]
+        except FileNotFoundError:
+            return []
+
+    def problems(self, cid):
+        found = super().problems(cid)
+        # dnsmasq takes the release after DEL returns: wait for it, with a bound
+        deadline = time.monotonic() + 5
+        while self.lease_lines() and time.monotonic() < deadline:
+            time.sleep(0.02)
+        found += ["dhcp lease %s" % l for l in self.lease_lines()]
+        d = os.path.join(self.dstate, "leases")
+        found += ["dhcp lease record %s" % f for f in
+                  (sorted(os.listdir(d)) if os.path.isdir(d) else [])]
+        return found
+
+
 class PtpScenario(BridgeScenario):
     """ptp with host-local and ipMasq: the veth pair (the node's end holds the gateway and
     the host route), the container's routes, a masquerade rule."""
@@ -777,7 +876,7 @@ SCENARIOS = {s.name: s for s in (BridgeScenario, HostLocalScenario, PortmapScena
                                  FirewallScenario, FirewallIptablesScenario,
                                  LoopbackScenario, SbrScenario, MacvlanScenario, TapScenario,
                                  DummyScenario, HostDeviceScenario, IpvlanScenario,
-                                 VlanScenario, PtpScenario, VrfScenario)}
+                                 VlanScenario, PtpScenario, VrfScenario, DhcpScenario)}
 
 
 def kernel_skips(names):
@@ -960,6 +1059,11 @@ def sweep(bin_dir, names, n_sample=None, jobs=3, log=print, verbose=False):
     skipped = kernel_skips(names)
     for name, why in sorted(skipped.items()):
         log("scenario %s skipped: kernel lacks %s (%s)" % (name, SCENARIOS[name].kernel, why))
+    for name in names:
+        why = SCENARIOS[name].unsupported(bin_dir)
+        if why and name not in skipped:
+            skipped[name] = why
+            log("scenario %s skipped: %s" % (name, why))
     names = [n for n in names if n not in skipped]
 
     def prepare(name):

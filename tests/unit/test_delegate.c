@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Delegation: finding a plugin in CNI_PATH, exec with env and stdin, error passthrough. */
+#include <errno.h>
+
 #include "unit.h"
 
 #include <sys/stat.h>
@@ -57,14 +59,19 @@ static void test_exec(void)
 	CHECK(delegate_exec("cat-ipam", "ADD", &a, big, strlen(big), &out, &err) == 0);
 	CHECK(out && strlen(out) == strlen(big));
 
-	CHECK(delegate_exec("fail-ipam", "ADD", &a, in, strlen(in), NULL, &err) < 0);
+	/* a CNI error is the delegate's own word; anything else leaves its work unknown */
+	{
+		int r2 = delegate_exec("fail-ipam", "ADD", &a, in, strlen(in), NULL, &err);
+
+		CHECK(r2 < 0 && r2 != -ECHILD);
+	}
 	CHECK_INT(err.code, 11);
 	CHECK_STR(err.msg, "try later");
 	CHECK_STR(err.details, "busy");
-	CHECK(delegate_exec("garbage-ipam", "ADD", &a, in, strlen(in), NULL, &err) < 0);
+	CHECK(delegate_exec("garbage-ipam", "ADD", &a, in, strlen(in), NULL, &err) == -ECHILD);
 	CHECK_INT(err.code, 999);
 	CHECK_STR(err.msg, "netplugin failed: \"oops\"");
-	CHECK(delegate_exec("silent-ipam", "ADD", &a, in, strlen(in), NULL, &err) < 0);
+	CHECK(delegate_exec("silent-ipam", "ADD", &a, in, strlen(in), NULL, &err) == -ECHILD);
 	CHECK(strstr(err.msg, "exit status 3") != NULL);
 
 	a.stdin_data = (char *)in;
