@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The dhcp daemon's state directory: one record per lease under <statedir>/leases/ (written
+ * atomically, so a crash leaves the old or the new record, never half of one), and the
+ * release requests the plugin leaves under <statedir>/release/ while no daemon answers.
+ * Nothing here prints; every file read is bounded.
+ */
+#ifndef CNI_DHCP_JOURNAL_H
+#define CNI_DHCP_JOURNAL_H
+
+#include <stddef.h>
+
+#include "err.h"
+
+#define JOURNAL_MAX_RECORD (256 * 1024) /* largest record read back */
+#define JOURNAL_NAME_MAX   200		/* longest file name before it is hashed */
+
+/*
+ * The file name of the lease key (e.g. "<containerID>/<network>/<ifname>") in buf (cap
+ * bytes, at least JOURNAL_NAME_MAX + 6): bytes other than [A-Za-z0-9._-] as %XX, ".json"
+ * appended; a name that would be longer than JOURNAL_NAME_MAX is the SHA-512 of the key
+ * in hex (128 characters).
+ */
+void journal_name(const char *key, char *buf, size_t cap);
+
+/* Create <statedir>/leases and <statedir>/release (mode 0700) where missing. */
+int journal_init(const char *statedir, struct cni_err *err) CNI_MUST_USE;
+
+/* Write (replace) the record of key: len bytes of text. */
+int journal_put(const char *statedir, const char *key, const char *text, size_t len,
+		struct cni_err *err) CNI_MUST_USE;
+
+/* Remove the record of key; no record is not an error. */
+int journal_del(const char *statedir, const char *key, struct cni_err *err) CNI_MUST_USE;
+
+/*
+ * Called for each record of a directory: its path and contents (NUL-terminated). A
+ * non-zero return stops the walk and is returned.
+ */
+typedef int (*journal_fn)(const char *path, const char *text, size_t len, void *ctx);
+
+/*
+ * Walk the *.json files of <statedir>/<sub> (sub "leases" or "release") in name order;
+ * a file that cannot be read or is larger than JOURNAL_MAX_RECORD is passed with text
+ * NULL (the callback removes it or not). 0, the callback's return, or a negative errno
+ * when the directory cannot be read (a missing one is empty).
+ */
+int journal_walk(const char *statedir, const char *sub, journal_fn fn, void *ctx,
+		 struct cni_err *err) CNI_MUST_USE;
+
+/* Remove one file found by journal_walk (atomically as to concurrent writers). */
+int journal_remove_path(const char *path, struct cni_err *err) CNI_MUST_USE;
+
+#endif
