@@ -96,8 +96,9 @@ struct dlease {
 struct daemon {
 	struct daemon_opts o;
 	char sock_path[sizeof(((struct sockaddr_un *)0)->sun_path)];
-	bool activated;	 /* the listener came from systemd */
-	bool own_socket; /* we bound sock_path: remove it at exit */
+	bool activated;	  /* the listener came from systemd */
+	bool own_socket;  /* we bound sock_path: remove it at exit */
+	bool own_pidfile; /* we wrote the pid file: remove it at exit */
 	int epfd, lfd, sigfd, tfd;
 	struct src lsrc, sigsrc, tsrc;
 	struct conn *conns;
@@ -818,6 +819,26 @@ static int check_args(const struct rpc_cmd_args *a, const struct net_conf *nc, c
 	return 0;
 }
 
+/*
+ * Does an Allocate for x name another place: a namespace (opened through its path) other
+ * than the one x holds, or an interface other than x's? A path that cannot be opened says
+ * nothing (the lease is answered as it is).
+ */
+static bool lease_moved(struct daemon *d, struct dlease *x, const struct rpc_cmd_args *a)
+{
+	_cleanup_close_ int fd = -1;
+	struct cni_err err = {0};
+	struct stat s1, s2;
+
+	if (open_netns(d, a->netns, &fd, &err) < 0)
+		return false;
+	if (fstat(fd, &s1) < 0 || fstat(x->netns_fd, &s2) < 0)
+		return false;
+	if (s1.st_dev != s2.st_dev || s1.st_ino != s2.st_ino)
+		return true;
+	return lease_iface_gone(x);
+}
+
 static void do_allocate(struct daemon *d, struct conn *c, struct rpc_srv_call *call)
 {
 	const struct rpc_cmd_args *a = call->args;
@@ -833,6 +854,12 @@ static void do_allocate(struct daemon *d, struct conn *c, struct rpc_srv_call *c
 	if (r < 0)
 		goto fail;
 	x = lease_find(d, key);
+	if (x && lease_moved(d, x, a)) {
+		/* the same key in another namespace or on another interface: a new attachment */
+		logf_("%s: the container's namespace or interface changed", key);
+		lease_release(d, x, "lease replaced");
+		x = NULL;
+	}
 	if (x) {
 		switch (x->l.state) {
 		case LEASE_BOUND:
@@ -1118,6 +1145,16 @@ static int write_pidfile(const char *path)
 	return 0;
 }
 
+/* Write the pid file, if one is asked for; when that fails, none is removed at exit. */
+static int pidfile(struct daemon *d)
+{
+	if (!d->o.pidfile[0] || write_pidfile(d->o.pidfile) == 0) {
+		d->own_pidfile = d->o.pidfile[0] != '\0';
+		return 0;
+	}
+	return -EIO;
+}
+
 /* The listener: systemd's one fd, or our socket (a stale one replaced). */
 static int listener(struct daemon *d)
 {
@@ -1144,7 +1181,7 @@ static int listener(struct daemon *d)
 			d->lfd = 3;
 			fcntl(3, F_SETFD, FD_CLOEXEC);
 			fcntl(3, F_SETFL, fcntl(3, F_GETFL) | O_NONBLOCK);
-			return 0;
+			return pidfile(d);
 		}
 	}
 	n = snprintf(d->sock_path, sizeof(d->sock_path), "%s%s", d->o.hostprefix, d->o.socketpath);
@@ -1202,6 +1239,10 @@ static int listener(struct daemon *d)
 			return -errno;
 		}
 	}
+	/* written before listening, once no other daemon is found (its pid file stays) */
+	n = pidfile(d);
+	if (n < 0)
+		return n;
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return -errno;
@@ -1411,7 +1452,7 @@ static void shutdown_all(struct daemon *d)
 		close(d->lfd);
 	if (d->own_socket)
 		unlink(d->sock_path);
-	if (d->o.pidfile[0])
+	if (d->own_pidfile)
 		unlink(d->o.pidfile);
 	if (d->sigfd >= 0)
 		close(d->sigfd);
@@ -1446,10 +1487,6 @@ int dhcp_daemon_main(int argc, char **argv)
 	sigaddset(&mask, SIGINT);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 
-	if (d->o.pidfile[0] && write_pidfile(d->o.pidfile) < 0) {
-		d->o.pidfile = "";
-		goto out;
-	}
 	if (journal_init(d->o.statedir, &err) < 0) {
 		logf_("%s", err.msg);
 		goto out;

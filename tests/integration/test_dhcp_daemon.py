@@ -34,17 +34,12 @@ SERVER_IP = "10.78.0.1"
 _launcher = None
 
 
-def daemon_binary():
-    """bin/dhcp when it runs the daemon, else the test launcher linked with the daemon's
-    library (built into the test's build directory)."""
+def launcher():
+    """The test launcher (tests/integration/dhcp_daemon_launcher.c) linked with the
+    daemon's library of the build under test: `daemon ...` and `call ...`."""
     global _launcher
-    ours = cnitest.plugin_path("dhcp")
-    if os.path.exists(ours):
-        p = subprocess.run([ours, "daemon", "-no-such-flag"], capture_output=True)
-        if p.returncode == 2 and b"-socketpath" in p.stderr:
-            return [ours]
     if _launcher:
-        return [_launcher]
+        return _launcher
     bindir = os.path.abspath(cnitest.BIN)
     san = bindir.endswith(os.path.join("build", "san", "bin"))
     build = os.path.dirname(bindir) if san else os.path.join(REPO, "build", "rel")
@@ -62,7 +57,17 @@ def daemon_binary():
                    [os.path.join(build, l) for l in libs] + ["-lcjson", "-lmnl", "-lnftnl"],
                    check=True)
     _launcher = out
-    return [out]
+    return out
+
+
+def daemon_binary():
+    """bin/dhcp when it runs the daemon, else the test launcher."""
+    ours = cnitest.plugin_path("dhcp")
+    if os.path.exists(ours):
+        p = subprocess.run([ours, "daemon", "-no-such-flag"], capture_output=True)
+        if p.returncode == 2 and b"-socketpath" in p.stderr:
+            return [ours]
+    return [launcher()]
 
 
 # ---- inotify: wait for a directory's files to say something -------------------------------
@@ -385,11 +390,12 @@ class DhcpDaemonTest(CNITestCase):
 
         other = Daemon(self, self.tmp)
         other.log = os.path.join(self.tmp, "other.log")
-        other.pidfile = os.path.join(self.tmp, "other.pid")
         other.start(wait=False)
         self.assertEqual(other.proc.wait(timeout=30), 1)
         self.assertIn("another dhcp daemon is listening", read(other.log))
         self.assertTrue(answers(self.d.sock))
+        # the running daemon's pid file is left alone
+        self.assertEqual(read(self.d.pidfile), str(self.d.proc.pid))
         self.assertEqual(self.d.stop(), 0)
 
     def test_no_server(self):
@@ -497,6 +503,131 @@ class DhcpDaemonTest(CNITestCase):
         self.assertTrue(res["ips"][0]["address"].startswith("10.78.0."))
         self.assertEqual(self.cni("DEL", c).rc, 0)
 
+    def call(self, method, cid, netns, ifname="eth0", conf=None):
+        """One net/rpc call by the test launcher: (exit status, stdout, stderr)."""
+        path = os.path.join(self.tmp, "call-conf.json")
+        with open(path, "w") as f:
+            f.write(conf if isinstance(conf, str) else json.dumps(conf or self.conf()))
+        p = subprocess.run([launcher(), "call", self.d.sock, method, cid, netns, ifname, path],
+                           capture_output=True, text=True, timeout=60)
+        return p.returncode, p.stdout, p.stderr
+
+    def test_gc(self):
+        """DHCP.GC releases the leases of the network whose attachment is not valid, and
+        no other."""
+        self.dnsmasq()
+        self.d.start()
+        c1, c2 = self.container(), self.container()
+        ip1 = self.add(c1, "c1")["ips"][0]["address"].split("/")[0]
+        ip2 = self.add(c2, "c2")["ips"][0]["address"].split("/")[0]
+        self.wait_lease(ip1)
+        self.wait_lease(ip2)
+        other = {"cniVersion": "1.1.0", "name": "othernet",
+                 "cni.dev/valid-attachments": []}
+        self.assertEqual(self.call("DHCP.GC", "", "", "", other)[0], 0)
+        gc = {"cniVersion": "1.1.0", "name": NET, "ipam": self.conf()["ipam"],
+              "cni.dev/valid-attachments": [{"containerID": "c1", "ifname": "eth0"}]}
+        rc, out, err = self.call("DHCP.GC", "", "", "", gc)
+        self.assertEqual(rc, 0, err)
+        self.wait_lease(ip2, present=False)
+        self.assertTrue(self.leased(ip1))
+        self.assertIsNotNone(self.record("c1"))
+        self.assertIsNone(self.record("c2"))
+        self.assertEqual(self.d.netns_fds(c2.ino), 0)
+        self.assertEqual(self.d.netns_fds(c1.ino), 1)
+        self.assertEqual(self.cni("DEL", c1, "c1").rc, 0)
+        self.assertEqual(self.cni("DEL", c2, "c2").rc, 0)
+
+    def test_rpc_validation(self):
+        """What the daemon is asked to enter is checked: a namespace path that is no
+        namespace, an invalid interface name, a config that is no JSON; an unknown method
+        is Go's error; Release of an unknown lease succeeds."""
+        self.d.start()
+        c = self.container()
+        plain = os.path.join(self.tmp, "plain")
+        open(plain, "w").close()
+        rc, _, err = self.call("DHCP.Allocate", "c1", plain)
+        self.assertEqual(rc, 1)
+        self.assertIn("unknown FS magic", err)
+        rc, _, err = self.call("DHCP.Allocate", "c1", c.path, "a/b")
+        self.assertEqual(rc, 1)
+        self.assertIn('invalid interface name "a/b"', err)
+        rc, _, err = self.call("DHCP.Allocate", "c1", c.path, "eth0", "{not json")
+        self.assertEqual(rc, 1)
+        self.assertIn("error parsing netconf", err)
+        rc, _, err = self.call("DHCP.Allocate", "c1", c.path, "nosuch0")
+        self.assertEqual(rc, 1)
+        self.assertIn('error looking up "nosuch0"', err)
+        rc, _, err = self.call("DHCP.Nope", "c1", c.path)
+        self.assertEqual(rc, 1)
+        self.assertIn("rpc: can't find method DHCP.Nope", err)
+        self.assertEqual(self.call("DHCP.Release", "c9", c.path)[:2], (0, "{}\n"))
+        self.assertEqual(self.d.netns_fds(c.ino), 0)
+        self.assertTrue(answers(self.d.sock))
+
+    def test_expiry(self):
+        """A lease that cannot be renewed runs out: the daemon sets the link down (its
+        address may be someone else's now), lets the namespace go and forgets the
+        record."""
+        self.udhcpd(lease=4)
+        self.d.start()
+        c = self.container()
+        self.add(c)
+        self.stop_server(self.server)
+        wait_dir(os.path.join(self.d.statedir, "leases"), lambda: self.record() is None,
+                 "the expired lease dropped")
+        self.assertIn("lease expired", self.d.text())
+        self.assertNotIn("UP", c.json("ip -j link show eth0")[0]["flags"])
+        self.assertEqual(self.d.netns_fds(c.ino), 0)
+        self.assertEqual(self.cni("DEL", c).rc, 0)
+
+    def test_moved_container(self):
+        """The same container ID and interface in a new namespace is a new attachment: the
+        old lease is released and a new one acquired there."""
+        self.dnsmasq()
+        self.d.start()
+        c1, c2 = self.container(), self.container()
+        ip1 = self.add(c1)["ips"][0]["address"].split("/")[0]
+        self.wait_lease(ip1)
+        self.add(c2)
+        self.assertEqual(self.d.text().count("acquiring a lease"), 2)
+        self.assertEqual(self.d.netns_fds(c1.ino), 0)
+        self.assertEqual(self.d.netns_fds(c2.ino), 1)
+        self.assertEqual(self.cni("DEL", c2).rc, 0)
+
+    def test_socket_activation(self):
+        """One listening socket passed by systemd's protocol is served as is (mode and
+        file left to the socket unit)."""
+        sock = os.path.join(self.tmp, "act.sock")
+        ls = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        ls.bind(sock)
+        ls.listen(16)
+        os.chmod(sock, 0o660)
+        fd = ls.fileno()
+        log = open(self.d.log, "a")
+        self.d.mark = os.path.getsize(self.d.log)
+        self.d.proc = subprocess.Popen(
+            ["sh", "-c", 'export LISTEN_PID=$$ LISTEN_FDS=1; exec "$@"', "sh", "unshare", "-m",
+             "--propagation", "slave"] + daemon_binary() +
+            ["daemon", "-socketpath", os.path.join(self.tmp, "unused.sock"),
+             "-statedir", self.d.statedir],
+            stdout=log, stderr=log, pass_fds=(3,),
+            preexec_fn=None if fd == 3 else (lambda: os.dup2(fd, 3)))
+        log.close()
+        ls.close()
+        self.addCleanup(self.d.kill)
+        wait_dir(self.tmp, lambda: "listening on" in self.d.text() or
+                 self.d.proc.poll() is not None, "daemon started")
+        self.d.sock = sock
+        self.dnsmasq()
+        c = self.container()
+        self.assertTrue(self.add(c)["ips"][0]["address"].startswith("10.78.0."))
+        self.assertEqual(self.cni("DEL", c).rc, 0)
+        self.assertEqual(self.d.stop(), 0)
+        self.assertTrue(os.path.exists(sock), "the socket unit's file stays")
+        self.assertEqual(os.stat(sock).st_mode & 0o777, 0o660)
+        self.assertFalse(os.path.exists(os.path.join(self.tmp, "unused.sock")))
+
 
 class DhcpDaemonCommandLineTest(CNITestCase):
     """The command line as Go's flag package reads it."""
@@ -517,7 +648,9 @@ class DhcpDaemonCommandLineTest(CNITestCase):
         p = self.run_daemon("-timeout", "10x")
         self.assertEqual(p.returncode, 2)
         self.assertIn('invalid value "10x" for flag -timeout', p.stderr)
-        p = self.run_daemon("-pidfile", "rel/pid")
+        d = self.tmpdir()
+        p = self.run_daemon("-pidfile", "rel/pid", "-socketpath", os.path.join(d, "s"),
+                            "-statedir", os.path.join(d, "st"))
         self.assertEqual(p.returncode, 1)
         self.assertIn('Error writing pidfile "rel/pid": path not absolute', p.stderr)
 
