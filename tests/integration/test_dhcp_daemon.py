@@ -157,9 +157,14 @@ class Daemon:
         return self.proc.wait(timeout=30)
 
     def kill(self):
+        """End the daemon if it still runs; fail on a sanitizer's report in its log."""
         if self.proc and self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait()
+        text = read(self.log)
+        for mark in ("Sanitizer", "runtime error:"):
+            if mark in text:
+                raise AssertionError("the daemon's log has a sanitizer report:\n" + text)
 
     def netns_fds(self, ns_ino):
         """How many of the daemon's fds refer to the namespace of inode ns_ino."""
