@@ -647,11 +647,13 @@ static int open_netns(struct daemon *d, const char *netns, int *ret_fd, struct c
 
 /*
  * A new lease for the call's arguments, set up in its namespace (link up, packet socket),
- * in INIT; record is a journal record to load (re-adoption) or NULL.
+ * in INIT; record is a journal record to load (re-adoption) or NULL, mac_text the MAC it
+ * was taken with: when the interface has another one now, the lease is set up with the
+ * record's MAC (only to be released) and *ret_other_mac set.
  */
 static int lease_new(struct daemon *d, const struct rpc_cmd_args *a, const struct net_conf *nc,
 		     const char *key, const cJSON *record, const char *mac_text,
-		     struct dlease **ret, struct cni_err *err)
+		     bool *ret_other_mac, struct dlease **ret, struct cni_err *err)
 {
 	struct dlease *x;
 	struct dhcp4_client_cfg *cfg = NULL;
@@ -702,10 +704,15 @@ static int lease_new(struct daemon *d, const struct rpc_cmd_args *a, const struc
 
 		hwaddr_format(mac, 6, cur);
 		if (strcasecmp(cur, mac_text) != 0) {
-			r = cni_err_set_errno(err, CNI_ERR_INVALID_CONFIG, ENODEV,
-					      "interface \"%s\" now has MAC %s, not %s", a->ifname,
-					      cur, mac_text);
-			goto fail;
+			uint8_t old[HWADDR_MAX];
+			size_t n = 0;
+
+			if (hwaddr_parse(mac_text, old, &n) < 0 || n != 6) {
+				r = cni_err_set(err, CNI_ERR_DECODE, "invalid MAC %s", mac_text);
+				goto fail;
+			}
+			memcpy(mac, old, 6);
+			*ret_other_mac = true;
 		}
 	}
 	r = dhcp4_client_cfg_init(cfg, nc->ipam, a->container_id ? a->container_id : "", nc->name,
@@ -884,7 +891,7 @@ static void do_allocate(struct daemon *d, struct conn *c, struct rpc_srv_call *c
 			break;
 		}
 	}
-	r = lease_new(d, a, &nc, key, NULL, NULL, &x, &err);
+	r = lease_new(d, a, &nc, key, NULL, NULL, NULL, &x, &err);
 	if (r < 0)
 		goto fail;
 	logf_("%s: acquiring a lease on %s in %s", key, a->ifname, a->netns);
@@ -1270,6 +1277,7 @@ static int adopt_one(const char *path, const char *text, size_t len, void *ctx)
 	const cJSON *lj, *mac;
 	const char *key;
 	struct dlease *x = NULL;
+	bool other_mac = false;
 
 	if (!text || cni_json_parse(text, len, &o, &err) < 0 || !cJSON_IsObject(o))
 		goto drop;
@@ -1289,9 +1297,16 @@ static int adopt_one(const char *path, const char *text, size_t len, void *ctx)
 	conf.len = strlen((const char *)conf.data);
 	if (net_conf_parse(&conf, true, &nc, &err) < 0)
 		goto drop;
-	if (lease_new(d, &a, &nc, key, lj, mac->valuestring, &x, &err) < 0)
+	if (lease_new(d, &a, &nc, key, lj, mac->valuestring, &other_mac, &x, &err) < 0)
 		goto drop;
 	net_conf_clear(&nc);
+	if (other_mac) {
+		/* another interface of that name: give the old one's address back */
+		logf_("%s: %s in %s has another MAC than %s now: releasing the lease", key,
+		      a.ifname, a.netns, mac->valuestring);
+		lease_release(d, x, "interface replaced");
+		return 0;
+	}
 	logf_("%s: re-adopting lease from %s", key, path);
 	lease_run(d, x, LEASE_EV_START, NULL, 0);
 	return 0;

@@ -381,6 +381,28 @@ class DhcpDaemonTest(CNITestCase):
         self.assertEqual(self.cni("DEL", c).rc, 0)
         self.wait_lease(new, present=False)
 
+    def test_readopt_other_mac_and_gone_netns(self):
+        """At start, a record whose interface now has another MAC is released (from the
+        container, with the old MAC); one whose namespace is gone is dropped."""
+        self.dnsmasq()
+        self.d.start()
+        c1, c2 = self.container(), self.container()
+        ip1 = self.add(c1, "c1")["ips"][0]["address"].split("/")[0]
+        self.add(c2, "c2")
+        self.wait_lease(ip1)
+        self.assertEqual(self.d.stop(), 0)
+        c1.sh("ip link set eth0 address 02:42:00:00:00:99")
+        c2.close()
+        self.d.start()
+        self.wait_lease(ip1, present=False)
+        text = self.d.text()
+        self.assertIn("has another MAC", text)
+        self.assertIn("dropping lease record", text)
+        self.assertIsNone(self.record("c1"))
+        self.assertIsNone(self.record("c2"))
+        self.assertEqual(self.d.netns_fds(c1.ino), 0)
+        self.assertEqual(self.cni("DEL", c1, "c1").rc, 0)
+
     def test_stale_socket_and_second_daemon(self):
         """A socket file nobody answers on is replaced; a second daemon on a live socket
         refuses to start and leaves the first one serving."""
