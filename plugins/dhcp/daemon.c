@@ -41,6 +41,7 @@
 #define MAX_LEASES     65536	    /* leases at once */
 #define CONN_IDLE_MS   60000	    /* a connection with no call in progress lives this long */
 #define CONN_MAX_MSG   (256 * 1024) /* one RPC message */
+#define CONN_MAX_OUT   (64 * 1024)  /* unsent answers above which a client is not read */
 #define MAX_CONF       (128 * 1024) /* a network config */
 #define EPOLL_BATCH    64
 #define RESULT_VERSION "1.0.0" /* the reference daemon's result version */
@@ -172,13 +173,19 @@ static void ep_del(struct daemon *d, int fd)
 static void conn_close(struct daemon *d, struct conn *c);
 static void conn_process(struct daemon *d, struct conn *c, const void *data, size_t len);
 
+/* Does the client leave too many answers unread (so that it is not read either)? */
+static bool conn_backlogged(const struct conn *c)
+{
+	return c->rpc.out.len - c->rpc.out_off > CONN_MAX_OUT;
+}
+
 /* Register the events the connection's state calls for. */
 static void conn_update(struct daemon *d, struct conn *c)
 {
 	uint32_t ev = EPOLLRDHUP;
 	struct epoll_event e;
 
-	if (!c->wait && !c->closing)
+	if (!c->wait && !c->closing && !conn_backlogged(c))
 		ev |= EPOLLIN;
 	if (rpc_srv_has_output(&c->rpc))
 		ev |= EPOLLOUT;
@@ -194,12 +201,16 @@ static void conn_update(struct daemon *d, struct conn *c)
 static void conn_flush(struct daemon *d, struct conn *c)
 {
 	struct cni_err err = {0};
+	bool was_backlogged = conn_backlogged(c);
 	int r = rpc_srv_flush(&c->rpc, c->fd, &err);
 
 	if (r < 0) {
 		conn_close(d, c);
 		return;
 	}
+	/* the calls it sent meanwhile are parsed after this batch */
+	if (was_backlogged && !conn_backlogged(c))
+		c->kick = true;
 	if (r == 1 && c->closing) {
 		conn_close(d, c);
 		return;
@@ -1010,7 +1021,7 @@ static void conn_process(struct daemon *d, struct conn *c, const void *data, siz
 			do_gc(d, c, &call);
 		rpc_srv_call_free(&call);
 		memset(&call, 0, sizeof(call));
-		if (c->dead || c->wait)
+		if (c->dead || c->wait || conn_backlogged(c))
 			break;
 	}
 	if (!c->dead)
@@ -1028,7 +1039,7 @@ static void conn_readable(struct daemon *d, struct conn *c, uint32_t events)
 		return;
 	}
 	/* a bounded number of reads per wakeup: one fast client does not starve others */
-	for (int i = 0; i < 16 && !c->dead && !c->wait && !c->closing; i++) {
+	for (int i = 0; i < 16 && !c->dead && !c->wait && !c->closing && !conn_backlogged(c); i++) {
 		ssize_t n = read(c->fd, buf, sizeof(buf));
 
 		if (n < 0) {

@@ -5,6 +5,8 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -202,6 +204,100 @@ static char *call(const char *sock, const char *method, const char *netns, const
 	return remote;
 }
 
+/* Count the occurrences of what (len bytes) in [p, p + n). */
+static size_t count_mem(const uint8_t *p, size_t n, const char *what, size_t len)
+{
+	size_t c = 0;
+
+	for (size_t i = 0; i + len <= n; i++)
+		if (!memcmp(p + i, what, len))
+			c++;
+	return c;
+}
+
+/*
+ * A client that pipelines many calls and does not read the answers: the daemon stops
+ * reading it once its unsent answers pass a bound, serves another client meanwhile, and
+ * answers every call once the first one reads.
+ */
+static void flood(const char *sock)
+{
+	enum { CALLS = 40000 };
+	static const char hello[] = "CONNECT /_goRPC_ HTTP/1.0\n\n";
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	struct rpc_request req = {.service_method = "DHCP.Release"};
+	struct rpc_cmd_args a = {.container_id = "c9", .ifname = "eth0"};
+	struct gob_buf b = {0}, in = {0};
+	struct cni_err err = {0};
+	struct gob_enc e;
+	size_t off = 0, answers = 0, scanned = 0;
+	char *remote;
+	int fd, r;
+
+	a.stdin_data.data = (uint8_t *)conf;
+	a.stdin_data.len = strlen(conf);
+	gob_enc_init(&e);
+	CHECK_INT(gob_buf_put(&b, hello, strlen(hello)), 0);
+	for (int i = 0; i < CALLS; i++) {
+		req.seq = (uint64_t)i;
+		if (gob_enc_value(&e, &b, &rpc_request_schema, &req, &err) < 0 ||
+		    gob_enc_value(&e, &b, &rpc_cmd_args_schema, &a, &err) < 0) {
+			UNIT_FAILED("encode: %s", err.msg);
+			goto out;
+		}
+	}
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s", sock);
+	CHECK(fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0);
+	/* write until the daemon stops taking calls (it holds its answers unread) */
+	for (;;) {
+		struct pollfd p = {.fd = fd, .events = POLLOUT};
+		ssize_t n;
+
+		if (off == b.len || poll(&p, 1, 1000) <= 0)
+			break;
+		n = write(fd, b.data + off, b.len - off);
+		if (n <= 0)
+			break;
+		off += (size_t)n;
+	}
+	CHECK(off < b.len);
+	/* meanwhile another client is served */
+	remote = call(sock, "DHCP.Release", "/x", "eth0", &r);
+	CHECK_INT(r, 0);
+	CHECK(remote == NULL);
+	free(remote);
+	/* now read: every call is answered */
+	while (answers < CALLS) {
+		struct pollfd p = {.fd = fd, .events = POLLIN | (off < b.len ? POLLOUT : 0)};
+		uint8_t buf[65536];
+		ssize_t n;
+
+		if (poll(&p, 1, 10000) <= 0)
+			break;
+		if ((p.revents & POLLOUT) && off < b.len) {
+			n = write(fd, b.data + off, b.len - off);
+			if (n > 0)
+				off += (size_t)n;
+		}
+		if (!(p.revents & POLLIN))
+			continue;
+		n = read(fd, buf, sizeof(buf));
+		if (n <= 0)
+			break;
+		if (gob_buf_put(&in, buf, (size_t)n) < 0)
+			break;
+		answers += count_mem(in.data + scanned, in.len - scanned, "DHCP.Release", 12);
+		scanned = in.len >= 11 ? in.len - 11 : 0;
+	}
+	CHECK_INT(answers, CALLS);
+	close(fd);
+out:
+	gob_buf_clear(&b);
+	gob_buf_clear(&in);
+	gob_enc_clear(&e);
+}
+
 /* The daemon in a child: calls it must refuse or accept without any namespace. */
 static void test_daemon_calls(void)
 {
@@ -267,6 +363,8 @@ static void test_daemon_calls(void)
 	e = call(sock, "DHCP.Renew", "", "eth0", &r);
 	CHECK(e && !strcmp(e, "rpc: can't find method DHCP.Renew"));
 	free(e);
+
+	flood(sock);
 
 	CHECK(access(pidf, F_OK) == 0);
 	kill(pid, SIGTERM);
