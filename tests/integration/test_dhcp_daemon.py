@@ -438,6 +438,32 @@ class DhcpDaemonTest(CNITestCase):
         self.assertIsNone(self.record())
         self.assertEqual(self.d.netns_fds(c.ino), 0)
 
+    def test_interface_gone_while_acquiring(self):
+        """An ADD waiting for a server gets "interface ... is gone" as soon as the container's
+        interface is deleted, not after -resendtimeout."""
+        self.d.extra = ["-resendtimeout", "10m"]
+        self.d.start()
+        c = self.container()
+        self.node.sh("ip link add link mv0 name dh0 type macvlan mode bridge && "
+                     "ip link set dh0 netns %s" % c.name)
+        conf = json.dumps(self.conf()).encode()
+        env = {k: v for k, v in os.environ.items() if not k.startswith("CNI_")}
+        env.update(CNI_COMMAND="ADD", CNI_CONTAINERID="c1", CNI_NETNS=c.path,
+                   CNI_IFNAME="dh0", CNI_PATH=cnitest.REFERENCE_BIN)
+        confpath = os.path.join(self.tmp, "conf.json")
+        with open(confpath, "wb") as f:
+            f.write(conf)
+        with open(confpath, "rb") as stdin:
+            p = subprocess.Popen([GO_DHCP], stdin=stdin, stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE, env=env)
+        self.addCleanup(lambda: p.poll() is None and (p.kill(), p.wait()))
+        wait_dir(self.tmp, lambda: "acquiring a lease" in self.d.text(), "acquiring")
+        c.sh("ip link del dh0")
+        out, err = p.communicate(timeout=60)
+        self.assertNotEqual(p.returncode, 0)
+        self.assertIn('interface \\"dh0\\" is gone', out.decode() + err.decode())
+        self.assertEqual(self.d.netns_fds(c.ino), 0)
+
     def test_hostile_clients(self):
         """Clients that send nothing, garbage or a huge message do not stop an ADD; the
         garbage and huge ones are disconnected."""
