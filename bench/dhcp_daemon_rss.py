@@ -8,7 +8,7 @@ A "node" namespace holds a veth end as the macvlan master, a "server" namespace 
 end with dnsmasq; N container namespaces each get a macvlan link by Debian's Go macvlan
 plugin, whose IPAM (Debian's Go dhcp plugin) asks the daemon for a lease. The daemon is
 ours (bin/dhcp when it runs the daemon, else the test launcher linked with the daemon's
-library) and, with --go, also Debian's Go daemon (/usr/lib/cni/dhcp daemon) for
+library; run in the node namespace) and, with --go, also Debian's Go daemon (/usr/lib/cni/dhcp daemon) for
 comparison. Printed: VmRSS of the daemon before the first lease and with N leases, its
 peak (VmHWM), open fds, threads, and ADD latency (median, p90, max). Everything is removed
 at the end; nothing of the machine's own network is touched.
@@ -66,7 +66,8 @@ def wait_socket(path, proc, timeout=30):
 def run(label, cmd, n, tmp, node):
     sock = os.path.join(tmp, label, "dhcp.sock")
     os.makedirs(os.path.dirname(sock))
-    proc = subprocess.Popen(["unshare", "-m", "--propagation", "slave"] + cmd +
+    proc = subprocess.Popen(["nsenter", "--net=/run/netns/" + node, "--", "unshare", "-m",
+                             "--propagation", "slave"] + cmd +
                             ["-socketpath", sock],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     containers = []

@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <net/if.h>
+#include <netinet/in.h>
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/random.h>
@@ -1276,6 +1277,68 @@ static int listener(struct daemon *d)
 	return 0;
 }
 
+/*
+ * Release the lease of a record whose container interface is gone, from the daemon's own
+ * namespace: a RELEASE by UDP from the leased address (IP_TRANSPARENT: an address this
+ * namespace does not have) to the server, routed as the daemon's namespace routes it (where the daemon runs on the node of a macvlan or
+ * bridge network, that reaches the server). Logs what became of it.
+ */
+static void release_detached(struct daemon *d, const struct rpc_cmd_args *a,
+			     const struct net_conf *nc, const cJSON *record, const char *mac_text,
+			     const char *key)
+{
+	_cleanup_free_ struct lease *l = malloc(sizeof(*l));
+	_cleanup_free_ struct dhcp4_client_cfg *cfg = malloc(sizeof(*cfg));
+	_cleanup_free_ char *lt = cJSON_PrintUnformatted(record);
+	_cleanup_close_ int fd = -1;
+	struct lease_params p = {
+		.timeout_ms = 1, .resend_max_ms = 1, .resend_timeout_ms = 1, .random = rand32};
+	struct lease_action *act = &d->act;
+	struct sockaddr_in src = {.sin_family = AF_INET, .sin_port = htons(68)};
+	struct sockaddr_in dst = {.sin_family = AF_INET, .sin_port = htons(67)};
+	struct cni_err err = {0};
+	uint8_t mac[HWADDR_MAX];
+	size_t n = 0;
+	int one = 1;
+
+	if (!l || !cfg || !lt) {
+		cni_err_nomem(&err);
+		goto fail;
+	}
+	if (hwaddr_parse(mac_text, mac, &n) < 0 || n != 6) {
+		cni_err_set(&err, CNI_ERR_DECODE, "invalid MAC %s", mac_text);
+		goto fail;
+	}
+	if (dhcp4_client_cfg_init(cfg, nc->ipam, a->container_id, nc->name, a->ifname, mac, a->args,
+				  &err) < 0 ||
+	    lease_init(l, cfg, &p, a->ifname, a->netns, &err) < 0 ||
+	    lease_from_json(l, lt, strlen(lt), &err) < 0)
+		goto fail;
+	if (lease_step(l, LEASE_EV_RELEASE, now_ms(), NULL, 0, act) < 0) {
+		err = act->err;
+		goto fail;
+	}
+	if (!act->pkt_len) {
+		logf_("%s: the lease has run out: nothing to release", key);
+		return;
+	}
+	memcpy(&src.sin_addr, l->yiaddr, 4);
+	memcpy(&dst.sin_addr, act->dst, 4);
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0 || setsockopt(fd, IPPROTO_IP, IP_TRANSPARENT, &one, sizeof(one)) < 0 ||
+	    bind(fd, (struct sockaddr *)&src, sizeof(src)) < 0 ||
+	    sendto(fd, act->pkt, act->pkt_len, 0, (struct sockaddr *)&dst, sizeof(dst)) < 0) {
+		cni_err_syscall(&err, CNI_ERR_IO, errno, "failed to send DHCPRELEASE");
+		goto fail;
+	}
+	logf_("%s: lease %u.%u.%u.%u released from the daemon's namespace (its container's "
+	      "interface is gone)",
+	      key, l->yiaddr[0], l->yiaddr[1], l->yiaddr[2], l->yiaddr[3]);
+	return;
+fail:
+	logf_("%s: could not release the lease of a gone interface: %s", key, err.msg);
+}
+
 /* One journal record at start: adopt the lease or drop it. */
 static int adopt_one(const char *path, const char *text, size_t len, void *ctx)
 {
@@ -1289,6 +1352,7 @@ static int adopt_one(const char *path, const char *text, size_t len, void *ctx)
 	const char *key;
 	struct dlease *x = NULL;
 	bool other_mac = false;
+	int r;
 
 	if (!text || cni_json_parse(text, len, &o, &err) < 0 || !cJSON_IsObject(o))
 		goto drop;
@@ -1308,8 +1372,17 @@ static int adopt_one(const char *path, const char *text, size_t len, void *ctx)
 	conf.len = strlen((const char *)conf.data);
 	if (net_conf_parse(&conf, true, &nc, &err) < 0)
 		goto drop;
-	if (lease_new(d, &a, &nc, key, lj, mac->valuestring, &other_mac, &x, &err) < 0)
-		goto drop;
+	r = lease_new(d, &a, &nc, key, lj, mac->valuestring, &other_mac, &x, &err);
+	if (r < 0) {
+		logf_("dropping lease record %s: %s", path, err.msg);
+		/* the namespace is gone, or no namespace, or the interface is gone */
+		if (r == -ENOENT || r == -EINVAL || r == -ENODEV)
+			release_detached(d, &a, &nc, lj, mac->valuestring, key);
+		net_conf_clear(&nc);
+		if (journal_remove_path(path, &err) < 0)
+			logf_("%s", err.msg);
+		return 0;
+	}
 	net_conf_clear(&nc);
 	if (other_mac) {
 		/* another interface of that name: give the old one's address back */

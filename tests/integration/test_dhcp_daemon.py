@@ -123,10 +123,11 @@ def answers(sock):
 
 
 class Daemon:
-    """Our daemon in a mount namespace of its own, its log in <dir>/daemon.log."""
+    """Our daemon in the network namespace ns (the node's; None: the test's own, for runs
+    that make no lease) and a mount namespace of its own, its log in <dir>/daemon.log."""
 
-    def __init__(self, case, d, extra=()):
-        self.case, self.dir = case, d
+    def __init__(self, case, d, ns, extra=()):
+        self.case, self.dir, self.ns = case, d, ns
         self.sock = os.path.join(d, "run", "dhcp.sock")
         self.pidfile = os.path.join(d, "dhcp.pid")
         self.statedir = os.path.join(d, "state")
@@ -137,7 +138,8 @@ class Daemon:
     def start(self, wait=True):
         log = open(self.log, "a")
         self.mark = os.path.getsize(self.log)
-        cmd = ["unshare", "-m", "--propagation", "slave"] + daemon_binary() + [
+        enter = ["nsenter", "--net=" + self.ns.path, "--"] if self.ns else []
+        cmd = enter + ["unshare", "-m", "--propagation", "slave"] + daemon_binary() + [
             "daemon", "-socketpath", self.sock, "-statedir", self.statedir,
             "-pidfile", self.pidfile] + self.extra
         self.proc = subprocess.Popen(cmd, stdout=log, stderr=log)
@@ -195,7 +197,7 @@ class DhcpDaemonTest(CNITestCase):
         self.node.sh("ip link add mv0 type veth peer name s0 netns %s && ip link set mv0 up"
                      % self.srv.name)
         self.srv.sh("ip link set s0 up && ip addr add %s/24 dev s0" % SERVER_IP)
-        self.d = Daemon(self, self.tmp)
+        self.d = Daemon(self, self.tmp, self.node)
         self.server = None
 
     # ---- servers ---------------------------------------------------------------------
@@ -383,21 +385,26 @@ class DhcpDaemonTest(CNITestCase):
 
     def test_readopt_other_mac_and_gone_netns(self):
         """At start, a record whose interface now has another MAC is released (from the
-        container, with the old MAC); one whose namespace is gone is dropped."""
+        container, with the old MAC); one whose namespace is gone is dropped and released
+        from the daemon's namespace (the node, which has a route to the server here)."""
         self.dnsmasq()
+        self.node.sh("ip addr add 10.78.0.2/24 dev mv0")
         self.d.start()
         c1, c2 = self.container(), self.container()
         ip1 = self.add(c1, "c1")["ips"][0]["address"].split("/")[0]
-        self.add(c2, "c2")
+        ip2 = self.add(c2, "c2")["ips"][0]["address"].split("/")[0]
         self.wait_lease(ip1)
+        self.wait_lease(ip2)
         self.assertEqual(self.d.stop(), 0)
         c1.sh("ip link set eth0 address 02:42:00:00:00:99")
         c2.close()
         self.d.start()
         self.wait_lease(ip1, present=False)
+        self.wait_lease(ip2, present=False)
         text = self.d.text()
         self.assertIn("has another MAC", text)
         self.assertIn("dropping lease record", text)
+        self.assertIn("released from the daemon's namespace", text)
         self.assertIsNone(self.record("c1"))
         self.assertIsNone(self.record("c2"))
         self.assertEqual(self.d.netns_fds(c1.ino), 0)
@@ -415,7 +422,7 @@ class DhcpDaemonTest(CNITestCase):
         self.assertIn("removing stale socket", self.d.text())
         self.assertTrue(answers(self.d.sock))
 
-        other = Daemon(self, self.tmp)
+        other = Daemon(self, self.tmp, self.node)
         other.log = os.path.join(self.tmp, "other.log")
         other.start(wait=False)
         self.assertEqual(other.proc.wait(timeout=30), 1)
@@ -660,8 +667,9 @@ class DhcpDaemonTest(CNITestCase):
         log = open(self.d.log, "a")
         self.d.mark = os.path.getsize(self.d.log)
         self.d.proc = subprocess.Popen(
-            ["sh", "-c", 'export LISTEN_PID=$$ LISTEN_FDS=1; exec "$@"', "sh", "unshare", "-m",
-             "--propagation", "slave"] + daemon_binary() +
+            ["sh", "-c", 'export LISTEN_PID=$$ LISTEN_FDS=1; exec "$@"', "sh", "nsenter",
+             "--net=" + self.node.path, "--", "unshare", "-m", "--propagation", "slave"] +
+            daemon_binary() +
             ["daemon", "-socketpath", os.path.join(self.tmp, "unused.sock"),
              "-statedir", self.d.statedir],
             stdout=log, stderr=log, pass_fds=(3,),
