@@ -655,6 +655,20 @@ class DhcpDaemonTest(CNITestCase):
         self.assertEqual(self.d.netns_fds(c2.ino), 1)
         self.assertEqual(self.cni("DEL", c2).rc, 0)
 
+    def test_hostprefix(self):
+        """-hostprefix goes before the socket path and every netns path received (here
+        /proc/self/root: the daemon's own root, as a host root mounted in its container)."""
+        self.dnsmasq()
+        self.d.extra = ["-hostprefix", "/proc/self/root"]
+        self.d.start()
+        self.assertIn("listening on /proc/self/root" + self.d.sock, self.d.text())
+        c = self.container()
+        self.assertTrue(self.add(c)["ips"][0]["address"].startswith("10.78.0."))
+        self.assertEqual(self.d.netns_fds(c.ino), 1)
+        self.assertEqual(self.cni("DEL", c).rc, 0)
+        self.assertEqual(self.d.stop(), 0)
+        self.assertFalse(os.path.exists(self.d.sock))
+
     def test_socket_activation(self):
         """One listening socket passed by systemd's protocol is served as is (mode and
         file left to the socket unit)."""
