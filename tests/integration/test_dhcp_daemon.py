@@ -17,6 +17,7 @@ import ctypes
 import json
 import os
 import select
+import shutil
 import signal
 import socket
 import subprocess
@@ -134,12 +135,14 @@ class Daemon:
         self.log = os.path.join(d, "daemon.log")
         self.proc = None
         self.extra = list(extra)
+        self.wrap = []  # a command the daemon runs under (strace)
 
     def start(self, wait=True):
         log = open(self.log, "a")
         self.mark = os.path.getsize(self.log)
         enter = ["nsenter", "--net=" + self.ns.path, "--"] if self.ns else []
-        cmd = enter + ["unshare", "-m", "--propagation", "slave"] + daemon_binary() + [
+        cmd = enter + ["unshare", "-m", "--propagation", "slave"] + self.wrap + \
+            daemon_binary() + [
             "daemon", "-socketpath", self.sock, "-statedir", self.statedir,
             "-pidfile", self.pidfile] + self.extra
         self.proc = subprocess.Popen(cmd, stdout=log, stderr=log)
@@ -359,6 +362,59 @@ class DhcpDaemonTest(CNITestCase):
         self.assertNotIn("acquiring a lease", self.d.text())
         self.assertEqual(self.cni("DEL", c).rc, 0)
         self.assertIsNone(self.record())
+
+    def test_crash_restart(self):
+        """SIGKILL leaves the socket file and the pid file behind (the reference's crash
+        loop); the next daemon removes the stale socket, re-adopts the lease and answers
+        CHECK from it."""
+        self.dnsmasq()
+        self.d.start()
+        c = self.container()
+        ip = self.add(c)["ips"][0]["address"].split("/")[0]
+        self.d.proc.kill()
+        self.d.proc.wait()
+        self.assertTrue(os.path.exists(self.d.sock))
+        self.assertFalse(answers(self.d.sock))
+        self.d.start()
+        text = self.d.text()
+        self.assertIn("removing stale socket", text)
+        self.assertIn("re-adopting", text)
+        self.assertEqual(self.check(c).rc, 0)
+        self.assertNotIn("acquiring a lease", self.d.text())
+        self.assertEqual(self.record()["lease"]["address"], ip)
+        self.assertEqual(self.cni("DEL", c).rc, 0)
+        self.wait_lease(ip, present=False)
+
+    def test_killed_at_journal_write(self):
+        """Killed between writing a lease record's temp file and renaming it: ADD fails, no
+        half record is left to adopt, and the next daemon's ADD gets the lease (the same
+        address: the same client ID) and sweeps the dead writer's temp file."""
+        if not shutil.which("strace"):
+            self.skipTest("strace is not installed")
+        self.dnsmasq()
+        self.d.wrap = ["strace", "-qq", "-o", "/dev/null",
+                       "-e", "inject=rename:signal=SIGKILL:when=1"]
+        self.d.start()
+        c = self.container()
+        res = self.cni("ADD", c)
+        self.assertNotEqual(res.rc, 0)
+        self.d.proc.wait(timeout=30)
+        leases = os.path.join(self.d.statedir, "leases")
+        self.assertEqual([f for f in os.listdir(leases) if not f.startswith(".")], [])
+        self.assertEqual(len(os.listdir(leases)), 1, os.listdir(leases))
+        first = wait_dir(self.tmp, lambda: [l.split()[2] for l in
+                                            read(self.leases).splitlines()],
+                         "the server's lease")
+        self.assertEqual(len(first), 1)
+        self.d.wrap = []
+        self.d.start()
+        # the runtime retries in a new sandbox (Go's macvlan leaves its link in the old one)
+        c2 = self.container()
+        ip = self.add(c2)["ips"][0]["address"].split("/")[0]
+        self.assertEqual(ip, first[0])
+        self.assertEqual(self.record()["lease"]["address"], ip)
+        self.assertEqual([f for f in os.listdir(leases) if f.startswith(".")], [])
+        self.assertEqual(self.cni("DEL", c2).rc, 0)
 
     def test_readopt_nak(self):
         """A re-adopted lease the server no longer grants is NAKed at INIT-REBOOT; the
