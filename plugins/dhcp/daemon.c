@@ -379,39 +379,14 @@ static void lease_free(struct dlease *x)
 /* Write x's journal record. */
 static void lease_save(struct daemon *d, struct dlease *x)
 {
-	_cleanup_(cjson_freep) cJSON *o = NULL;
 	_cleanup_free_ char *lj = NULL, *text = NULL;
 	struct cni_err err = {0};
-	cJSON *lo;
 
-	if (lease_to_json(&x->l, &lj, &err) < 0)
-		goto fail;
-	o = cJSON_CreateObject();
-	lo = cJSON_Parse(lj);
-	if (!o || !lo) {
-		cJSON_Delete(lo);
-		goto nomem;
-	}
-	if (!cJSON_AddStringToObject(o, "key", x->key) ||
-	    !cJSON_AddStringToObject(o, "containerID", x->cid) ||
-	    !cJSON_AddStringToObject(o, "netns", x->netns) ||
-	    !cJSON_AddStringToObject(o, "ifname", x->l.ifname) ||
-	    !cJSON_AddStringToObject(o, "args", x->args) ||
-	    !cJSON_AddStringToObject(o, "config", x->conf)) {
-		cJSON_Delete(lo);
-		goto nomem;
-	}
-	cJSON_AddItemToObject(o, "lease", lo);
-	text = cJSON_PrintUnformatted(o);
-	if (!text)
-		goto nomem;
-	if (journal_put(d->o.statedir, x->key, text, strlen(text), &err) < 0)
-		goto fail;
-	return;
-nomem:
-	cni_err_nomem(&err);
-fail:
-	logf_("%s: failed to journal the lease: %s", x->key, err.msg);
+	if (lease_to_json(&x->l, &lj, &err) < 0 ||
+	    journal_record_text(x->key, x->cid, x->netns, x->l.ifname, x->args, x->conf, lj, &text,
+				&err) < 0 ||
+	    journal_put(d->o.statedir, x->key, text, strlen(text), &err) < 0)
+		logf_("%s: failed to journal the lease: %s", x->key, err.msg);
 }
 
 /* Is x's interface still there? */
@@ -1343,41 +1318,37 @@ fail:
 static int adopt_one(const char *path, const char *text, size_t len, void *ctx)
 {
 	struct daemon *d = ctx;
-	_cleanup_(cjson_freep) cJSON *o = NULL;
+	_cleanup_(journal_record_clear) struct journal_record rec = {0};
 	struct rpc_cmd_args a = {0};
 	struct net_conf nc = {0};
 	struct gob_bytes conf;
 	struct cni_err err = {0};
-	const cJSON *lj, *mac;
 	const char *key;
 	struct dlease *x = NULL;
 	bool other_mac = false;
 	int r;
 
-	if (!text || cni_json_parse(text, len, &o, &err) < 0 || !cJSON_IsObject(o))
+	if (!text || journal_record_parse(text, len, &rec, &err) < 0)
 		goto drop;
-	key = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "key"));
-	a.container_id = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "containerID"));
-	a.netns = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "netns"));
-	a.ifname = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "ifname"));
-	a.args = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "args"));
-	conf.data = (uint8_t *)cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "config"));
-	lj = cJSON_GetObjectItemCaseSensitive(o, "lease");
-	mac = cJSON_GetObjectItemCaseSensitive(lj, "mac");
-	if (!key || !a.container_id || !a.netns || !a.ifname || !conf.data || !cJSON_IsObject(lj) ||
-	    !cJSON_IsString(mac) || lease_find(d, key)) {
-		cni_err_set(&err, CNI_ERR_DECODE, "malformed record");
+	key = rec.key;
+	a.container_id = (char *)rec.container_id;
+	a.netns = (char *)rec.netns;
+	a.ifname = (char *)rec.ifname;
+	a.args = (char *)rec.args;
+	if (lease_find(d, key)) {
+		cni_err_set(&err, CNI_ERR_DECODE, "a second record of %s", key);
 		goto drop;
 	}
-	conf.len = strlen((const char *)conf.data);
+	conf.data = (uint8_t *)rec.config;
+	conf.len = strlen(rec.config);
 	if (net_conf_parse(&conf, true, &nc, &err) < 0)
 		goto drop;
-	r = lease_new(d, &a, &nc, key, lj, mac->valuestring, &other_mac, &x, &err);
+	r = lease_new(d, &a, &nc, key, rec.lease, rec.mac, &other_mac, &x, &err);
 	if (r < 0) {
 		logf_("dropping lease record %s: %s", path, err.msg);
 		/* the namespace is gone, or no namespace, or the interface is gone */
 		if (r == -ENOENT || r == -EINVAL || r == -ENODEV)
-			release_detached(d, &a, &nc, lj, mac->valuestring, key);
+			release_detached(d, &a, &nc, rec.lease, rec.mac, key);
 		net_conf_clear(&nc);
 		if (journal_remove_path(path, &err) < 0)
 			logf_("%s", err.msg);
@@ -1387,7 +1358,7 @@ static int adopt_one(const char *path, const char *text, size_t len, void *ctx)
 	if (other_mac) {
 		/* another interface of that name: give the old one's address back */
 		logf_("%s: %s in %s has another MAC than %s now: releasing the lease", key,
-		      a.ifname, a.netns, mac->valuestring);
+		      a.ifname, a.netns, rec.mac);
 		lease_release(d, x, "interface replaced");
 		return 0;
 	}
@@ -1406,36 +1377,24 @@ drop:
 static int release_one(const char *path, const char *text, size_t len, void *ctx)
 {
 	struct daemon *d = ctx;
-	_cleanup_(cjson_freep) cJSON *o = NULL;
+	_cleanup_(journal_release_clear) struct journal_release req = {0};
 	_cleanup_free_ char *key = NULL;
 	struct net_conf nc = {0};
 	struct cni_err err = {0};
-	const cJSON *sd;
-	const char *cid, *ifname;
+	struct gob_bytes b;
 	struct dlease *x;
 
-	if (!text || cni_json_parse(text, len, &o, &err) < 0 || !cJSON_IsObject(o))
-		goto done;
-	cid = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "ContainerID"));
-	ifname = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, "IfName"));
-	sd = cJSON_GetObjectItemCaseSensitive(o, "StdinData");
-	if (cJSON_IsString(sd)) {
-		struct gob_bytes b = {(uint8_t *)sd->valuestring, strlen(sd->valuestring)};
-
-		if (net_conf_parse(&b, false, &nc, &err) < 0)
-			goto done;
-	} else if (cJSON_IsObject(sd)) {
-		_cleanup_free_ char *t = cJSON_PrintUnformatted(sd);
-		struct gob_bytes b = {(uint8_t *)t, t ? strlen(t) : 0};
-
-		if (!t || net_conf_parse(&b, false, &nc, &err) < 0)
-			goto done;
-	} else {
+	if (!text || journal_release_parse(text, len, &req, &err) < 0) {
+		logf_("dropping release request %s: %s", path, err.msg[0] ? err.msg : "unreadable");
 		goto done;
 	}
-	if (!cid || !ifname)
+	b.data = (uint8_t *)req.config;
+	b.len = strlen(req.config);
+	if (net_conf_parse(&b, false, &nc, &err) < 0) {
+		logf_("dropping release request %s: %s", path, err.msg);
 		goto done;
-	key = lease_key(cid, nc.name, ifname);
+	}
+	key = lease_key(req.container_id, nc.name, req.ifname);
 	if (!key)
 		goto done;
 	x = lease_find(d, key);

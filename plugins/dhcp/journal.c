@@ -9,6 +9,7 @@
 
 #include "cleanup.h"
 #include "fileio.h"
+#include "cni/json.h"
 #include "hex.h"
 #include "sha512.h"
 #include "dhcp/journal.h"
@@ -27,7 +28,8 @@ void journal_name(const char *key, char *buf, size_t cap)
 	/* a leading '.' is escaped too: no "..", no dotfile (the temp files' names) */
 	for (i = 0; p[i] && n <= JOURNAL_NAME_MAX; i++)
 		n += safe_char(p[i]) && !(i == 0 && p[i] == '.') ? 1 : 3;
-	if (n <= JOURNAL_NAME_MAX && n + 6 <= cap) {
+	/* an empty key is hashed too: ".json" would be a dotfile */
+	if (n > 0 && n <= JOURNAL_NAME_MAX && n + 6 <= cap) {
 		n = 0;
 		for (i = 0; p[i]; i++) {
 			if (safe_char(p[i]) && !(i == 0 && p[i] == '.')) {
@@ -193,4 +195,125 @@ int journal_walk(const char *statedir, const char *sub, journal_fn fn, void *ctx
 	}
 	free_names(names, n);
 	return r;
+}
+
+static const char *str_of(const cJSON *o, const char *key)
+{
+	return cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, key));
+}
+
+int journal_record_text(const char *key, const char *container_id, const char *netns,
+			const char *ifname, const char *args, const char *config,
+			const char *lease_json, char **ret, struct cni_err *err)
+{
+	_cleanup_(cjson_freep) cJSON *o = cJSON_CreateObject();
+	cJSON *lo = cJSON_Parse(lease_json);
+	char *text;
+
+	if (!o || !lo) {
+		cJSON_Delete(lo);
+		return o ? cni_err_set_errno(err, CNI_ERR_DECODE, EBADMSG, "invalid lease JSON")
+			 : cni_err_nomem(err);
+	}
+	if (!cJSON_IsObject(lo)) {
+		cJSON_Delete(lo);
+		return cni_err_set_errno(err, CNI_ERR_DECODE, EBADMSG, "invalid lease JSON");
+	}
+	if (!cJSON_AddItemToObject(o, "lease", lo)) {
+		cJSON_Delete(lo);
+		return cni_err_nomem(err);
+	}
+	if (!cJSON_AddStringToObject(o, "key", key) ||
+	    !cJSON_AddStringToObject(o, "containerID", container_id) ||
+	    !cJSON_AddStringToObject(o, "netns", netns) ||
+	    !cJSON_AddStringToObject(o, "ifname", ifname) ||
+	    !cJSON_AddStringToObject(o, "args", args ? args : "") ||
+	    !cJSON_AddStringToObject(o, "config", config))
+		return cni_err_nomem(err);
+	text = cJSON_PrintUnformatted(o);
+	if (!text)
+		return cni_err_nomem(err);
+	*ret = text;
+	return 0;
+}
+
+static int parse_obj(const char *text, size_t len, cJSON **ret, const char *what,
+		     struct cni_err *err)
+{
+	if (len > JOURNAL_MAX_RECORD)
+		return cni_err_set_errno(err, CNI_ERR_DECODE, EBADMSG, "%s too long", what);
+	if (cni_json_parse(text, len, ret, err) < 0)
+		return cni_err_prefix(err, "invalid %s", what);
+	if (!cJSON_IsObject(*ret))
+		return cni_err_set_errno(err, CNI_ERR_DECODE, EBADMSG, "invalid %s: not an object",
+					 what);
+	return 0;
+}
+
+int journal_record_parse(const char *text, size_t len, struct journal_record *r,
+			 struct cni_err *err)
+{
+	int ret;
+
+	memset(r, 0, sizeof(*r));
+	ret = parse_obj(text, len, &r->root, "lease record", err);
+	if (ret < 0)
+		return ret;
+	r->key = str_of(r->root, "key");
+	r->container_id = str_of(r->root, "containerID");
+	r->netns = str_of(r->root, "netns");
+	r->ifname = str_of(r->root, "ifname");
+	r->args = str_of(r->root, "args");
+	r->config = str_of(r->root, "config");
+	r->lease = cJSON_GetObjectItemCaseSensitive(r->root, "lease");
+	r->mac = str_of(r->lease, "mac");
+	if (!r->key || !r->container_id || !r->netns || !r->ifname || !r->args || !r->config ||
+	    !cJSON_IsObject(r->lease) || !r->mac)
+		return cni_err_set_errno(err, CNI_ERR_DECODE, EBADMSG,
+					 "invalid lease record: a part is missing");
+	return 0;
+}
+
+void journal_record_clear(struct journal_record *r)
+{
+	cJSON_Delete(r->root);
+	memset(r, 0, sizeof(*r));
+}
+
+int journal_release_parse(const char *text, size_t len, struct journal_release *r,
+			  struct cni_err *err)
+{
+	const cJSON *sd;
+	int ret;
+
+	memset(r, 0, sizeof(*r));
+	ret = parse_obj(text, len, &r->root, "release request", err);
+	if (ret < 0)
+		return ret;
+	r->container_id = str_of(r->root, "ContainerID");
+	r->ifname = str_of(r->root, "IfName");
+	r->netns = str_of(r->root, "Netns");
+	if (!r->netns)
+		r->netns = "";
+	sd = cJSON_GetObjectItemCaseSensitive(r->root, "StdinData");
+	if (cJSON_IsString(sd))
+		r->config = strdup(sd->valuestring);
+	else if (cJSON_IsObject(sd))
+		r->config = cJSON_PrintUnformatted(sd);
+	else
+		return cni_err_set_errno(err, CNI_ERR_DECODE, EBADMSG,
+					 "invalid release request: no StdinData");
+	if (!r->config)
+		return cni_err_nomem(err);
+	if (!r->container_id || !r->ifname)
+		return cni_err_set_errno(err, CNI_ERR_DECODE, EBADMSG,
+					 "invalid release request: a part is missing");
+	return 0;
+}
+
+void journal_release_clear(struct journal_release *r)
+{
+	cJSON_Delete(r->root);
+	free(r->config);
+	memset(r, 0, sizeof(*r));
 }

@@ -114,6 +114,8 @@ static void test_journal_name(void)
 	CHECK_STR(buf, "c1%2Fnet%2Feth0.json");
 	journal_name("..", buf, sizeof(buf));
 	CHECK_STR(buf, "%2E..json");
+	journal_name("", buf, sizeof(buf));
+	CHECK_INT(strlen(buf), 128 + 5);
 	journal_name("a b\n", buf, sizeof(buf));
 	CHECK_STR(buf, "a%20b%0A.json");
 	memset(key, 'x', sizeof(key) - 1);
@@ -178,6 +180,71 @@ static void test_journal_files(void)
 	CHECK_INT(w.n, 1);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	CHECK_INT(system(cmd), 0);
+}
+
+static void test_journal_formats(void)
+{
+	struct journal_record rec;
+	struct journal_release rel;
+	struct cni_err err = {0};
+	char *text = NULL;
+
+	CHECK_INT(journal_record_text("c/n/eth0", "c", "/run/netns/x", "eth0", "K=V",
+				      "{\"name\":\"n\"}", "{\"mac\":\"02:00:00:00:00:01\"}", &text,
+				      &err),
+		  0);
+	CHECK_INT(journal_record_parse(text, strlen(text), &rec, &err), 0);
+	CHECK_STR(rec.key, "c/n/eth0");
+	CHECK_STR(rec.container_id, "c");
+	CHECK_STR(rec.netns, "/run/netns/x");
+	CHECK_STR(rec.ifname, "eth0");
+	CHECK_STR(rec.args, "K=V");
+	CHECK_STR(rec.config, "{\"name\":\"n\"}");
+	CHECK_STR(rec.mac, "02:00:00:00:00:01");
+	journal_record_clear(&rec);
+	free(text);
+	CHECK(journal_record_text("k", "c", "n", "i", "", "{}", "[1]", &text, &err) == -EBADMSG);
+	CHECK(journal_record_text("k", "c", "n", "i", "", "{}", "{", &text, &err) == -EBADMSG);
+	/* parts missing or of the wrong type */
+	CHECK(journal_record_parse("{}", 2, &rec, &err) == -EBADMSG);
+	journal_record_clear(&rec);
+	CHECK(journal_record_parse("[]", 2, &rec, &err) == -EBADMSG);
+	journal_record_clear(&rec);
+	{
+		static const char t[] = "{\"key\":\"k\",\"containerID\":\"c\",\"netns\":\"n\","
+					"\"ifname\":\"i\",\"args\":\"\",\"config\":\"{}\","
+					"\"lease\":{\"mac\":1}}";
+
+		CHECK(journal_record_parse(t, strlen(t), &rec, &err) == -EBADMSG);
+		journal_record_clear(&rec);
+	}
+	CHECK(journal_record_parse("{", 1, &rec, &err) < 0);
+	journal_record_clear(&rec);
+
+	/* release requests: the config as text or as an object */
+	{
+		static const char t1[] = "{\"ContainerID\":\"c\",\"Netns\":\"/x\",\"IfName\":"
+					 "\"eth0\",\"StdinData\":\"{\\\"name\\\":\\\"n\\\"}\"}";
+		static const char t2[] = "{\"ContainerID\":\"c\",\"IfName\":\"eth0\","
+					 "\"StdinData\":{\"name\":\"n\"}}";
+		static const char t3[] = "{\"ContainerID\":\"c\",\"IfName\":\"eth0\"}";
+		static const char t4[] = "{\"IfName\":\"eth0\",\"StdinData\":\"{}\"}";
+
+		CHECK_INT(journal_release_parse(t1, strlen(t1), &rel, &err), 0);
+		CHECK_STR(rel.container_id, "c");
+		CHECK_STR(rel.netns, "/x");
+		CHECK_STR(rel.ifname, "eth0");
+		CHECK_STR(rel.config, "{\"name\":\"n\"}");
+		journal_release_clear(&rel);
+		CHECK_INT(journal_release_parse(t2, strlen(t2), &rel, &err), 0);
+		CHECK_STR(rel.netns, "");
+		CHECK_STR(rel.config, "{\"name\":\"n\"}");
+		journal_release_clear(&rel);
+		CHECK(journal_release_parse(t3, strlen(t3), &rel, &err) == -EBADMSG);
+		journal_release_clear(&rel);
+		CHECK(journal_release_parse(t4, strlen(t4), &rel, &err) == -EBADMSG);
+		journal_release_clear(&rel);
+	}
 }
 
 static const char conf[] = "{\"cniVersion\":\"1.0.0\",\"name\":\"n\",\"ipam\":{\"type\":\"dhcp\"}}";
@@ -383,6 +450,7 @@ int main(void)
 	RUN(test_opts);
 	RUN(test_journal_name);
 	RUN(test_journal_files);
+	RUN(test_journal_formats);
 	RUN(test_daemon_calls);
 	UNIT_DONE();
 }
