@@ -340,8 +340,6 @@ static void lease_drop(struct daemon *d, struct dlease *x, const char *error, bo
 
 	if (x->dead)
 		return;
-	if (forget && journal_del(d->o.statedir, x->key, &err) < 0)
-		logf_("%s: %s", x->key, err.msg);
 	ep_del(d, x->pkt_fd);
 	ep_del(d, x->udp_fd);
 	if (x->pkt_fd >= 0)
@@ -351,7 +349,9 @@ static void lease_drop(struct daemon *d, struct dlease *x, const char *error, bo
 	if (x->netns_fd >= 0)
 		close(x->netns_fd);
 	x->pkt_fd = x->udp_fd = x->netns_fd = -1;
-	/* answered once nothing of the lease is held any more */
+	/* the record goes and the waiters are answered once nothing of the lease is held */
+	if (forget && journal_del(d->o.statedir, x->key, &err) < 0)
+		logf_("%s: %s", x->key, err.msg);
 	lease_answer(d, x, error ? error : "lease dropped");
 	x->dead = true;
 	for (pp = &d->leases; *pp; pp = &(*pp)->next) {
