@@ -18,6 +18,7 @@
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/random.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -109,7 +110,8 @@ struct daemon {
 	size_t n_leases;
 	struct conn *dead_conns;
 	struct dlease *dead_leases;
-	int64_t armed; /* the timerfd's expiry, -1 = disarmed */
+	int64_t armed;		 /* the timerfd's expiry, -1 = disarmed */
+	int64_t accept_retry_at; /* accept paused (out of fds) until then, -1 = not paused */
 	bool stop;
 	struct lease_action act; /* scratch (large) */
 };
@@ -1039,8 +1041,17 @@ static void conn_accept(struct daemon *d)
 		struct conn *c;
 
 		if (fd < 0) {
-			if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
+			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS ||
+			    errno == ENOMEM) {
+				/* out of fds: not taken again until one is closed, or a second */
+				struct epoll_event e = {.events = 0, .data.ptr = &d->lsrc};
+
+				logf_("accept: %s: pausing", strerror(errno));
+				if (epoll_ctl(d->epfd, EPOLL_CTL_MOD, d->lfd, &e) == 0)
+					d->accept_retry_at = now_ms() + 1000;
+			} else if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED) {
 				logf_("accept: %s", strerror(errno));
+			}
 			return;
 		}
 		if (d->n_conns >= MAX_CONNS) {
@@ -1070,6 +1081,15 @@ static void conn_accept(struct daemon *d)
 	}
 }
 
+/* Take connections again after accept ran out of fds. */
+static void accept_resume(struct daemon *d)
+{
+	struct epoll_event e = {.events = EPOLLIN, .data.ptr = &d->lsrc};
+
+	if (d->accept_retry_at >= 0 && epoll_ctl(d->epfd, EPOLL_CTL_MOD, d->lfd, &e) == 0)
+		d->accept_retry_at = -1;
+}
+
 /* ---- timers ------------------------------------------------------------------------- */
 
 /* Arm the timerfd at the earliest deadline. */
@@ -1084,6 +1104,8 @@ static void timer_arm(struct daemon *d)
 	for (struct conn *c = d->conns; c; c = c->next)
 		if (c->idle_at >= 0 && (t < 0 || c->idle_at < t))
 			t = c->idle_at;
+	if (d->accept_retry_at >= 0 && (t < 0 || d->accept_retry_at < t))
+		t = d->accept_retry_at;
 	if (t == d->armed)
 		return;
 	if (t >= 0) {
@@ -1106,6 +1128,8 @@ static void timer_fired(struct daemon *d)
 	if (read(d->tfd, &n, sizeof(n)) < 0 && errno != EAGAIN)
 		logf_("timerfd: %s", strerror(errno));
 	d->armed = -1;
+	if (d->accept_retry_at >= 0 && d->accept_retry_at <= now)
+		accept_resume(d);
 	for (x = d->leases; x; x = xn) {
 		xn = x->next;
 		if (x->deadline >= 0 && x->deadline <= now)
@@ -1414,6 +1438,8 @@ done:
 
 static void reap(struct daemon *d)
 {
+	if (d->dead_conns || d->dead_leases)
+		accept_resume(d);
 	while (d->dead_conns) {
 		struct conn *c = d->dead_conns;
 
@@ -1520,6 +1546,17 @@ static void shutdown_all(struct daemon *d)
 		close(d->epfd);
 }
 
+/* Every lease holds two or three fds: take the hard limit, as Go's runtime does. */
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+}
+
 int dhcp_daemon_main(int argc, char **argv)
 {
 	struct daemon *d;
@@ -1539,6 +1576,8 @@ int dhcp_daemon_main(int argc, char **argv)
 	}
 	d->epfd = d->lfd = d->sigfd = d->tfd = -1;
 	d->armed = -1;
+	d->accept_retry_at = -1;
+	raise_fd_limit();
 	signal(SIGPIPE, SIG_IGN);
 	sigemptyset(&mask);
 	sigaddset(&mask, SIGTERM);

@@ -5,6 +5,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -365,6 +366,57 @@ out:
 	gob_enc_clear(&e);
 }
 
+/*
+ * More connections than the daemon has fds for: it stops accepting rather than spinning,
+ * and serves again once they are gone.
+ */
+static void out_of_fds(const char *sock, int logfd)
+{
+	char log[8192] = "";
+	size_t got = 0;
+
+	struct sockaddr_un sa = {.sun_family = AF_UNIX};
+	int fds[40], n = 0, r;
+	char *e;
+
+	if (strlen(sock) >= sizeof(sa.sun_path)) {
+		UNIT_FAILED("socket path too long");
+		return;
+	}
+	memcpy(sa.sun_path, sock, strlen(sock) + 1);
+	for (int i = 0; i < 40; i++) {
+		int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+
+		if (fd < 0)
+			break;
+		fds[n++] = fd;
+		/* connect succeeds while the backlog has room, accepted or not */
+		if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+			break;
+	}
+	CHECK(n > 24);
+	/* the daemon says it pauses (its log, with a bound) */
+	while (!strstr(log, "pausing") && got < sizeof(log) - 1) {
+		struct pollfd p = {.fd = logfd, .events = POLLIN};
+		ssize_t k;
+
+		if (poll(&p, 1, 10000) <= 0)
+			break;
+		k = read(logfd, log + got, sizeof(log) - 1 - got);
+		if (k <= 0)
+			break;
+		got += (size_t)k;
+		log[got] = '\0';
+	}
+	CHECK(strstr(log, "accept: Too many open files: pausing") != NULL);
+	for (int i = 0; i < n; i++)
+		close(fds[i]);
+	e = call(sock, "DHCP.Release", "/x", "eth0", &r);
+	CHECK_INT(r, 0);
+	CHECK(e == NULL);
+	free(e);
+}
+
 /* The daemon in a child: calls it must refuse or accept without any namespace. */
 static void test_daemon_calls(void)
 {
@@ -390,8 +442,13 @@ static void test_daemon_calls(void)
 		char *argv[] = {"daemon", "-socketpath", sock, "-statedir",
 				state,	  "-pidfile",	 pidf, NULL};
 
+		/* few fds: the connections below exhaust them */
+		struct rlimit rl = {.rlim_cur = 24, .rlim_max = 24};
+
 		dup2(pipefd[1], 2);
 		close(pipefd[0]);
+		if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+			_exit(3);
 		_exit(dhcp_daemon_main(7, argv));
 	}
 	close(pipefd[1]);
@@ -432,6 +489,7 @@ static void test_daemon_calls(void)
 	free(e);
 
 	flood(sock);
+	out_of_fds(sock, pipefd[0]);
 
 	CHECK(access(pidf, F_OK) == 0);
 	kill(pid, SIGTERM);
