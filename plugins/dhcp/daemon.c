@@ -519,8 +519,8 @@ static void lease_run(struct daemon *d, struct dlease *x, enum lease_event ev, c
 		lease_answer(d, x, NULL);
 		break;
 	case LEASE_OUT_RENEWED:
-		logf_("%s: lease %u.%u.%u.%u renewed", x->key, x->l.yiaddr[0], x->l.yiaddr[1],
-		      x->l.yiaddr[2], x->l.yiaddr[3]);
+		logf_("%s: lease %u.%u.%u.%u renewed (%s)", x->key, x->l.yiaddr[0], x->l.yiaddr[1],
+		      x->l.yiaddr[2], x->l.yiaddr[3], lease_state_name(before));
 		lease_save(d, x);
 		break;
 	case LEASE_OUT_LOST:

@@ -416,6 +416,30 @@ class DhcpDaemonTest(CNITestCase):
         self.assertEqual([f for f in os.listdir(leases) if f.startswith(".")], [])
         self.assertEqual(self.cni("DEL", c2).rc, 0)
 
+    def test_rebind_at_t2(self):
+        """The server does not take unicast (an nftables rule in its namespace drops what is
+        sent to its address): renewing at T1 gets no answer, rebinding at T2 (a broadcast
+        REQUEST) does, and the lease goes on."""
+        if not shutil.which("nft"):
+            self.skipTest("nft is not installed")
+        self.udhcpd(lease=6)
+        self.srv.sh("nft add table inet dh && nft add chain inet dh in "
+                    "'{ type filter hook input priority 0; }' && "
+                    "nft add rule inet dh in ip daddr %s udp dport 67 drop" % SERVER_IP)
+        self.d.start()
+        c = self.container()
+        ip = self.add(c)["ips"][0]["address"].split("/")[0]
+        first = self.record()
+        leases = os.path.join(self.d.statedir, "leases")
+        rec = wait_dir(leases, lambda: (self.record() or first)["lease"]["boundAt"] >
+                       first["lease"]["boundAt"] and self.record(), "rebound at T2")
+        self.assertEqual(rec["lease"]["address"], ip)
+        # bound again at T2 or later (the record's rebindAt), not at T1
+        self.assertGreaterEqual(rec["lease"]["boundAt"], first["lease"]["rebindAt"])
+        self.assertIn("renewed (rebinding)", self.d.text())
+        self.assertNotIn("renewed (renewing)", self.d.text())
+        self.assertEqual(self.cni("DEL", c).rc, 0)
+
     def test_readopt_nak(self):
         """A re-adopted lease the server no longer grants is NAKed at INIT-REBOOT; the
         daemon acquires a new one in the container and records it."""
