@@ -16,6 +16,7 @@
 #include <net/if.h>
 #include <netinet/in.h>
 #include <sys/epoll.h>
+#include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/random.h>
 #include <sys/resource.h>
@@ -103,6 +104,7 @@ struct daemon {
 	bool own_socket;  /* we bound sock_path: remove it at exit */
 	bool own_pidfile; /* we wrote the pid file: remove it at exit */
 	int epfd, lfd, sigfd, tfd;
+	int lockfd; /* flock of "<socket>.daemon.lock", held while running */
 	struct src lsrc, sigsrc, tsrc;
 	struct conn *conns;
 	size_t n_conns;
@@ -1228,6 +1230,27 @@ static int listener(struct daemon *d)
 		}
 	}
 	strcpy(sa.sun_path, d->sock_path);
+	/* one daemon at a time checks, replaces and binds the socket: "<socket>.daemon.lock"
+	 * (not the plugin's "<socket>.lock", which it holds while it starts a daemon) */
+	{
+		char lock[sizeof(d->sock_path) + 16];
+
+		snprintf(lock, sizeof(lock), "%s.daemon.lock", d->sock_path);
+		d->lockfd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+		if (d->lockfd < 0) {
+			logf_("Error getting listener: %s: %s", lock, strerror(errno));
+			return -errno;
+		}
+		if (flock(d->lockfd, LOCK_EX | LOCK_NB) < 0) {
+			if (errno == EWOULDBLOCK) {
+				logf_("another dhcp daemon is listening on %s: not starting",
+				      d->sock_path);
+				return -EADDRINUSE;
+			}
+			logf_("Error getting listener: flock %s: %s", lock, strerror(errno));
+			return -errno;
+		}
+	}
 	if (lstat(d->sock_path, &st) == 0) {
 		_cleanup_close_ int probe = -1;
 
@@ -1538,6 +1561,9 @@ static void shutdown_all(struct daemon *d)
 		unlink(d->sock_path);
 	if (d->own_pidfile)
 		unlink(d->o.pidfile);
+	/* the lock file stays: removing it would race with the next daemon's flock */
+	if (d->lockfd >= 0)
+		close(d->lockfd);
 	if (d->sigfd >= 0)
 		close(d->sigfd);
 	if (d->tfd >= 0)
@@ -1574,7 +1600,7 @@ int dhcp_daemon_main(int argc, char **argv)
 		free(d);
 		return r;
 	}
-	d->epfd = d->lfd = d->sigfd = d->tfd = -1;
+	d->epfd = d->lfd = d->sigfd = d->tfd = d->lockfd = -1;
 	d->armed = -1;
 	d->accept_retry_at = -1;
 	raise_fd_limit();
