@@ -8,13 +8,18 @@
  *   2: the rest as a server's answers to a lease: its xid and chaddr patched in, fed while
  *      selecting, requesting, renewing and rebinding, with timers and a release; the
  *      machine must stay consistent (deadlines, have_lease, result);
- *   3: lease_from_json() of the rest; a record that loads must save and load identically.
+ *   3: lease_from_json() of the rest; a record that loads must save and load identically;
+ *   4: the daemon's files: the rest as its lease record (one that parses is written again
+ *      from its parts and parses to the same parts) and as a release request, and as a
+ *      key for a record's file name and a Go duration of its flags.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "cni/result.h"
+#include "dhcp/daemon_int.h"
 #include "dhcp/dhcp4.h"
+#include "dhcp/journal.h"
 #include "dhcp/lease.h"
 #include "dhcp/pktsock.h"
 #include "fuzz_util.h"
@@ -165,6 +170,43 @@ out:
 	free(l);
 }
 
+static void daemon_files(const uint8_t *data, size_t size)
+{
+	struct journal_record rec, rec2;
+	struct journal_release rel;
+	struct cni_err err = {0};
+	char name[JOURNAL_NAME_MAX + 16], *text = NULL, *lease = NULL, *str;
+	int64_t ms;
+
+	if (journal_record_parse((const char *)data, size, &rec, &err) == 0) {
+		lease = cJSON_PrintUnformatted(rec.lease);
+		if (lease && journal_record_text(rec.key, rec.container_id, rec.netns, rec.ifname,
+						 rec.args, rec.config, lease, &text, &err) == 0) {
+			FUZZ_ASSERT(journal_record_parse(text, strlen(text), &rec2, &err) == 0);
+			FUZZ_ASSERT(strcmp(rec.key, rec2.key) == 0);
+			FUZZ_ASSERT(strcmp(rec.config, rec2.config) == 0);
+			FUZZ_ASSERT(strcmp(rec.mac, rec2.mac) == 0);
+			journal_record_clear(&rec2);
+		}
+	}
+	journal_record_clear(&rec);
+	if (journal_release_parse((const char *)data, size, &rel, &err) == 0)
+		FUZZ_ASSERT(rel.config && rel.container_id && rel.ifname && rel.netns);
+	journal_release_clear(&rel);
+	str = malloc(size + 1);
+	if (str) {
+		memcpy(str, data, size);
+		str[size] = '\0';
+		journal_name(str, name, sizeof(name));
+		FUZZ_ASSERT(strlen(name) <= JOURNAL_NAME_MAX + 5);
+		FUZZ_ASSERT(strchr(name, '/') == NULL && name[0] != '.');
+		daemon_parse_duration(str, &ms);
+		free(str);
+	}
+	free(text);
+	free(lease);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const uint8_t *payload;
@@ -172,7 +214,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if (size < 1)
 		return 0;
-	switch (data[0] & 3) {
+	switch (data[0] & 7) {
 	case 0:
 		check_msg(data + 1, size - 1);
 		break;
@@ -187,6 +229,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		break;
 	case 3:
 		record(data + 1, size - 1);
+		break;
+	case 4:
+		daemon_files(data + 1, size - 1);
 		break;
 	}
 	return 0;

@@ -402,7 +402,8 @@ def dhcp_reply(msg_type, yiaddr, options):
 def dhcp4_seeds(add):
     """Real servers' replies (corpus/dhcp4: dnsmasq and udhcpd, captured by the live test)
     and hand-made ones (overload, split options, NAK); each raw (0), framed (1), fed to a
-    lease (2); a journal record of the fuzzer's client (3)."""
+    lease (2); a journal record of the fuzzer's client (3); the daemon's record, release
+    request and a duration (4)."""
     d = os.path.join(HERE, "corpus", "dhcp4")
     msgs = {}
     for fn in sorted(os.listdir(d)):
@@ -432,6 +433,15 @@ def dhcp4_seeds(add):
            "boundAt": 1000, "renewAt": 301000, "rebindAt": 526000, "expiresAt": 601000,
            "ack": ack.hex()}
     add("dhcp4", "record", b"\x03" + json.dumps(rec).encode())
+    daemon_rec = {"lease": rec, "key": "fuzz/net/eth0", "containerID": "fuzz",
+                  "netns": "/run/netns/fuzz", "ifname": "eth0", "args": "",
+                  "config": json.dumps({"cniVersion": "1.0.0", "name": "net",
+                                        "ipam": {"type": "dhcp"}})}
+    add("dhcp4", "daemon-record", b"\x04" + json.dumps(daemon_rec).encode())
+    add("dhcp4", "daemon-release", b"\x04" + json.dumps(
+        {"ContainerID": "fuzz", "Netns": "/run/netns/fuzz", "IfName": "eth0", "Args": "",
+         "Path": "/opt/cni/bin", "StdinData": daemon_rec["config"]}).encode())
+    add("dhcp4", "daemon-duration", b"\x041h2m3.5s")
 
 
 def hand(out):
