@@ -73,6 +73,8 @@ class DhcpCase(CNITestCase):
             "--dhcp-range=10.79.0.100,10.79.0.150,255.255.255.0," + lease_time,
             "--dhcp-option=option:router," + SERVER_IP,
             "--dhcp-option=option:dns-server,10.79.0.53",
+            "--dhcp-option=option:domain-name,pods.example",
+            "--dhcp-option=option:domain-search,a.example,b.example",
             "--dhcp-leasefile=" + self.leases, "--pid-file=" + pidfile, "--log-dhcp",
             "--no-ping", "--log-facility=" + self.dnslog], "dnsmasq.out")
         # dnsmasq writes its pid file once its sockets are open
@@ -398,6 +400,24 @@ class DhcpOurDaemonTest(DhcpCase):
         res = self.assertOK(self.plug("ADD", self.macvlan(), ctr))
         ip = res["ips"][0]["address"].split("/")[0]
         self.assertOK(self.plug("DEL", self.macvlan(), ctr))
+        self.released(ip)
+
+    def test_hostname_and_dns(self):
+        """The pod's name goes to the server as the host name (option 12, from K8S_POD_NAME,
+        as the config provides none: dnsmasq's lease file shows it), and the DNS servers,
+        domain and search list the server sends come back in the result (the reference
+        asks for none of them and returns no DNS)."""
+        self.start_our_daemon()
+        ctr = self.netns("dhctr")
+        env = {"CNI_ARGS": "IgnoreUnknown=1;K8S_POD_NAMESPACE=ns1;K8S_POD_NAME=web-7f"}
+        res = self.assertOK(self.plug("ADD", self.macvlan(), ctr, env=env))
+        ip = res["ips"][0]["address"].split("/")[0]
+        self.assertEqual(res["dns"], {"nameservers": ["10.79.0.53"], "domain": "pods.example",
+                                      "search": ["a.example", "b.example"]})
+        lines = [l for l in self.lease_lines() if " %s " % ip in l]
+        self.assertEqual(len(lines), 1, self.lease_lines())
+        self.assertEqual(lines[0].split()[3], "web-7f", lines[0])
+        self.assertOK(self.plug("DEL", self.macvlan(), ctr, env=env))
         self.released(ip)
 
     def test_gc_status(self):
