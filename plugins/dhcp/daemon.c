@@ -473,13 +473,49 @@ static void fail_text(const struct dlease *x, enum lease_state before, const str
 			 x->l.ifname, (long long)(x->l.params.resend_timeout_ms / 1000));
 }
 
-/* The interface went away: stop, answer the waiters, forget the lease. */
+/*
+ * Send a's message (a RELEASE) from the daemon's own namespace: by UDP from yiaddr
+ * (IP_TRANSPARENT: an address this namespace does not have) to a's destination, routed as
+ * this namespace routes it.
+ */
+static int send_here(const uint8_t yiaddr[4], const struct lease_action *a, struct cni_err *err)
+{
+	struct sockaddr_in src = {.sin_family = AF_INET, .sin_port = htons(68)};
+	struct sockaddr_in dst = {.sin_family = AF_INET, .sin_port = htons(67)};
+	_cleanup_close_ int fd = -1;
+	int one = 1;
+
+	memcpy(&src.sin_addr, yiaddr, 4);
+	memcpy(&dst.sin_addr, a->dst, 4);
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0 || setsockopt(fd, IPPROTO_IP, IP_TRANSPARENT, &one, sizeof(one)) < 0 ||
+	    bind(fd, (struct sockaddr *)&src, sizeof(src)) < 0 ||
+	    sendto(fd, a->pkt, a->pkt_len, 0, (struct sockaddr *)&dst, sizeof(dst)) < 0)
+		return cni_err_syscall(err, CNI_ERR_IO, errno, "failed to send DHCPRELEASE");
+	return 0;
+}
+
+/*
+ * The interface went away: stop, give back at the server what was bound or requested (from
+ * the daemon's own namespace, the container's has no way there now), answer the waiters,
+ * forget the lease.
+ */
 static void lease_gone(struct daemon *d, struct dlease *x)
 {
+	struct lease_action *a = &d->act;
+	struct cni_err err = {0};
 	char buf[256];
 
 	snprintf(buf, sizeof(buf), "interface \"%s\" is gone from %s", x->l.ifname, x->netns);
 	logf_("%s: %s; lease dropped", x->key, buf);
+	if (lease_step(&x->l, LEASE_EV_RELEASE, now_ms(), NULL, 0, a) == 0 && a->pkt_len) {
+		if (send_here(x->l.yiaddr, a, &err) < 0)
+			logf_("%s: could not release the lease of a gone interface: %s", x->key,
+			      err.msg);
+		else
+			logf_("%s: lease %u.%u.%u.%u released from the daemon's namespace", x->key,
+			      x->l.yiaddr[0], x->l.yiaddr[1], x->l.yiaddr[2], x->l.yiaddr[3]);
+	}
 	lease_drop(d, x, buf, true);
 }
 
@@ -1312,16 +1348,12 @@ static void release_detached(struct daemon *d, const struct rpc_cmd_args *a,
 	_cleanup_free_ struct lease *l = malloc(sizeof(*l));
 	_cleanup_free_ struct dhcp4_client_cfg *cfg = malloc(sizeof(*cfg));
 	_cleanup_free_ char *lt = cJSON_PrintUnformatted(record);
-	_cleanup_close_ int fd = -1;
 	struct lease_params p = {
 		.timeout_ms = 1, .resend_max_ms = 1, .resend_timeout_ms = 1, .random = rand32};
 	struct lease_action *act = &d->act;
-	struct sockaddr_in src = {.sin_family = AF_INET, .sin_port = htons(68)};
-	struct sockaddr_in dst = {.sin_family = AF_INET, .sin_port = htons(67)};
 	struct cni_err err = {0};
 	uint8_t mac[HWADDR_MAX];
 	size_t n = 0;
-	int one = 1;
 
 	if (!l || !cfg || !lt) {
 		cni_err_nomem(&err);
@@ -1344,15 +1376,8 @@ static void release_detached(struct daemon *d, const struct rpc_cmd_args *a,
 		logf_("%s: the lease has run out: nothing to release", key);
 		return;
 	}
-	memcpy(&src.sin_addr, l->yiaddr, 4);
-	memcpy(&dst.sin_addr, act->dst, 4);
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0 || setsockopt(fd, IPPROTO_IP, IP_TRANSPARENT, &one, sizeof(one)) < 0 ||
-	    bind(fd, (struct sockaddr *)&src, sizeof(src)) < 0 ||
-	    sendto(fd, act->pkt, act->pkt_len, 0, (struct sockaddr *)&dst, sizeof(dst)) < 0) {
-		cni_err_syscall(&err, CNI_ERR_IO, errno, "failed to send DHCPRELEASE");
+	if (send_here(l->yiaddr, act, &err) < 0)
 		goto fail;
-	}
 	logf_("%s: lease %u.%u.%u.%u released from the daemon's namespace (its container's "
 	      "interface is gone)",
 	      key, l->yiaddr[0], l->yiaddr[1], l->yiaddr[2], l->yiaddr[3]);

@@ -365,8 +365,14 @@ int lease_step(struct lease *l, enum lease_event ev, int64_t now, const uint8_t 
 		break;
 	case LEASE_EV_RELEASE:
 		/* also a saved lease not confirmed yet: the address is still ours */
-		if (l->have_lease && now < l->expiry_at)
+		if (l->have_lease && now < l->expiry_at) {
 			r = send_release(l, a);
+		} else if (l->state == LEASE_REQUESTING) {
+			/* the server may have bound the address requested: give it back too */
+			memcpy(l->yiaddr, l->offer_ip, 4);
+			memcpy(l->server_id, l->offer_server, 4);
+			r = send_release(l, a);
+		}
 		l->have_lease = false;
 		l->state = LEASE_RELEASED;
 		a->outcome = LEASE_OUT_RELEASED;

@@ -559,6 +559,44 @@ class DhcpDaemonTest(CNITestCase):
         self.assertIn('interface \\"dh0\\" is gone', out.decode() + err.decode())
         self.assertEqual(self.d.netns_fds(c.ino), 0)
 
+    def test_release_while_requesting(self):
+        """DEL while the ADD's REQUEST is unanswered: the acquisition stops, the ADD fails,
+        and the address requested is given back to the server (which bound it when it sent
+        its ACK) before the DEL is answered. The server's ACKs are dropped on their way out
+        until the DEL is done, so the daemon is sure to be still requesting."""
+        self.dnsmasq()
+        # DHCP message type 5 (ACK), the first option after the magic cookie, dropped
+        self.srv.sh("nft add table inet hold && nft add chain inet hold out "
+                    "'{ type filter hook output priority 0; }' && "
+                    "nft add rule inet hold out udp sport 67 @th,1984,24 0x350105 drop")
+        self.d.start()
+        c = self.container()
+        self.node.sh("ip link add link mv0 name dh0 type macvlan mode bridge && "
+                     "ip link set dh0 netns %s && ip -n %s link set dh0 up" % (c.name, c.name))
+        env = {k: v for k, v in os.environ.items() if not k.startswith("CNI_")}
+        env.update(CNI_COMMAND="ADD", CNI_CONTAINERID="c1", CNI_NETNS=c.path,
+                   CNI_IFNAME="dh0", CNI_PATH=cnitest.REFERENCE_BIN)
+        confpath = os.path.join(self.tmp, "conf.json")
+        with open(confpath, "w") as f:
+            json.dump(self.conf(), f)
+        with open(confpath, "rb") as stdin:
+            p = subprocess.Popen([GO_DHCP], stdin=stdin, stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE, env=env)
+        self.addCleanup(lambda: p.poll() is None and (p.kill(), p.wait()))
+        # the server bound an address (its lease file has it); its ACK never left
+        wait_dir(self.tmp, lambda: "10.78.0." in read(self.leases), "the server's binding")
+        ip = read(self.leases).split()[2]
+        self.assertIsNone(p.poll())
+        dl = cnitest.run_reference("dhcp", "DEL", self.conf(), "c1", c.path,
+                                   node=self.node.name, ifname="dh0")
+        self.assertEqual(dl.rc, 0, dl)
+        out, err = p.communicate(timeout=60)
+        self.assertNotEqual(p.returncode, 0, out)
+        self.wait_lease(ip, present=False)
+        self.assertIn("DHCPRELEASE", read(os.path.join(self.tmp, "dnsmasq.log")))
+        self.assertIsNone(self.record(ifname="dh0"))
+        self.assertEqual(self.d.netns_fds(c.ino), 0)
+
     def test_hostile_clients(self):
         """Clients that send nothing, garbage or a huge message do not stop an ADD; the
         garbage and huge ones are disconnected."""
@@ -636,15 +674,21 @@ class DhcpDaemonTest(CNITestCase):
 
     def test_interface_gone(self):
         """The container's interface deleted under a lease: the daemon stops maintaining
-        it, closes the namespace and forgets the record; ADD acquires again."""
+        it, gives it back to the server from its own namespace, closes the namespace and
+        forgets the record; ADD acquires again."""
         self.dnsmasq()
+        # the node on the server's LAN: the daemon gives the lease back from there
+        self.node.sh("ip addr add 10.78.0.2/24 dev mv0")
         self.d.start()
         c = self.container()
-        self.add(c)
+        ip = self.add(c)["ips"][0]["address"].split("/")[0]
+        self.wait_lease(ip)
         c.sh("ip link del eth0")
         wait_dir(os.path.join(self.d.statedir, "leases"), lambda: self.record() is None,
                  "the record dropped")
         self.assertIn("is gone", self.d.text())
+        self.assertIn("released from the daemon's namespace", self.d.text())
+        self.wait_lease(ip, present=False)
         self.assertEqual(self.d.netns_fds(c.ino), 0)
         self.assertEqual(self.cni("DEL", c).rc, 0)
         res = self.add(c)

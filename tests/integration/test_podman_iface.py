@@ -29,6 +29,15 @@ GATEWAY = "10.97.0.1"      # podman's gateway for SUBNET: its first address (on 
 NODE_NET = "10.98.0.0/24"  # the node's own address on the parent's network: .2, peer .1
 
 
+def proc_gone(pid):
+    """Has process pid exited (gone, or a zombie)?"""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except FileNotFoundError:
+        return True
+
+
 class PodmanIfaceCase(PodmanCase):
     """A node with a parent veth whose other end is in self.peer."""
 
@@ -165,8 +174,9 @@ class PodmanMacvlanTest(PodmanIfaceCase):
         """`-d macvlan -o parent=<veth>` without --subnet: podman asks for dhcp IPAM. dnsmasq
         serves the parent's network from the peer; nobody starts a dhcp daemon: the plugin
         starts ours itself (in podman's mount namespace, /run/cni a tmpfs of its own). The
-        container gets its address from dnsmasq, and dnsmasq sees the release at `podman
-        rm`."""
+        container gets its address from dnsmasq, keeps it across a restart of the daemon (ended
+        by SIGTERM, started again by the plugin's next call: it re-adopts the lease from its
+        journal), and dnsmasq sees the release at `podman rm`."""
         conf = self.network_create("-d", "macvlan", "-o", "parent=" + PARENT)
         self.assertEqual(conf["plugins"], [{"type": "macvlan", "master": PARENT,
                                             "ipam": {"type": "dhcp"}}])
@@ -212,6 +222,39 @@ class PodmanMacvlanTest(PodmanIfaceCase):
             stat = f.read().rsplit(")", 1)[1].split()
         self.assertEqual(int(stat[2]), pid, "the daemon leads its own process group")
         self.assertEqual(int(stat[3]), pid, "the daemon leads its own session")
+
+        # the daemon ends (SIGTERM); the next call of the plugin (a CNI CHECK of the
+        # container's attachment, as a runtime's) starts it again, and it re-adopts the lease
+        # from its journal (INIT-REBOOT: dnsmasq acknowledges the same address once more)
+        record = os.path.join(self.t, "varlib", "cni", "dhcp", "leases", "%s%%2F%s%%2Feth0.json"
+                              % (insp["Id"], self.net))
+        with open(record) as f:
+            self.assertIn(ip, f.read())
+        acks = "DHCPACK(eth0) %s " % ip
+        n_acks = open(log).read().count(acks)
+        run_cni = "/proc/%d/root/run/cni" % self.holder.pid
+        os.kill(pid, signal.SIGTERM)
+        cnitest.wait_for(lambda: not os.path.exists(os.path.join(run_cni, "dhcp.sock.pid")) and
+                         not os.path.exists(os.path.join(run_cni, "dhcp.sock")),
+                         "the daemon removes its socket and pid file")
+        cnitest.wait_for(lambda: proc_gone(pid), "the daemon exits")
+        with open(record) as f:
+            self.assertIn(ip, f.read(), "the lease stays in the journal")
+        confpath = os.path.join(self.t, "check.json")
+        with open(confpath, "w") as f:
+            json.dump(dict(conf["plugins"][0], cniVersion=conf["cniVersion"], name=self.net), f)
+        self.in_podman_ns("CNI_COMMAND=CHECK CNI_CONTAINERID=%s CNI_NETNS=%s CNI_IFNAME=eth0 "
+                          "CNI_PATH=%s %s < %s" % (
+                              insp["Id"], insp["NetworkSettings"]["SandboxKey"], BIN,
+                              os.path.join(BIN, "dhcp"), confpath))
+        pid2 = int(self.in_podman_ns("cat /run/cni/dhcp.sock.pid"))
+        self.assertNotEqual(pid2, pid)
+        cnitest.wait_for(lambda: open(log).read().count(acks) > n_acks,
+                         "dnsmasq acknowledges the re-adopted lease")
+        with open(record) as f:
+            self.assertIn(ip, f.read())
+        link = json.loads(self.in_container(insp, "ip -d -j addr show dev eth0"))[0]
+        self.assertIn(ip, [a["local"] for a in link["addr_info"]])
 
         self.podman("rm", "-f", "-t", "0", "c1")
         cnitest.wait_for(lambda: "DHCPRELEASE(eth0) %s " % ip in open(log).read(),

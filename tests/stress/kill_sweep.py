@@ -773,6 +773,9 @@ class DhcpScenario(MacvlanScenario):
         self.srv = lab.netns("ks")
         lab.node.sh("ip link set kmv1 netns %s" % self.srv.name)
         self.srv.sh("ip addr add 10.73.0.1/24 dev kmv1 && ip link set kmv1 up")
+        # the node on the server's LAN, as a macvlan master's host is: the daemon gives back
+        # from there the lease of an interface that went away before it could
+        lab.node.sh("ip addr add 10.73.0.2/24 dev kmv0")
         self.sock = os.path.join(lab.tmp, "dhcp.sock")
         self.dstate = os.path.join(lab.tmp, "dhcp-state")
         self.leases = os.path.join(lab.tmp, "dnsmasq.leases")

@@ -460,6 +460,27 @@ static void test_release(void)
 	CHECK_INT(a.pkt_len, 0);
 	CHECK_INT(a.outcome, LEASE_OUT_RELEASED);
 	CHECK_INT(l.state, LEASE_RELEASED);
+
+	/* released while requesting: the address requested goes back to the server offering
+	 * it (its ACK may be on the way) */
+	setup(&l, &r);
+	CHECK(step(&l, LEASE_EV_START, 0, NULL, &a) == 0);
+	{
+		struct srv_msg s;
+
+		srv_usual(&s, DHCP4_OFFER, l.xid, mac, "10.9.0.5", 1000);
+		CHECK(step(&l, LEASE_EV_PACKET, 10, &s, &a) == 0);
+	}
+	CHECK_INT(l.state, LEASE_REQUESTING);
+	CHECK(step(&l, LEASE_EV_RELEASE, 20, NULL, &a) == 0);
+	CHECK_INT(a.outcome, LEASE_OUT_RELEASED);
+	sent(&a, &m);
+	CHECK_INT(m.type, DHCP4_RELEASE);
+	CHECK(m.ciaddr[0] == 10 && m.ciaddr[3] == 5);
+	CHECK(has_opt(&a, 54) && !has_opt(&a, 50));
+	CHECK(a.unicast && a.dst[0] == 10 && a.dst[3] == 1);
+	CHECK_INT(l.state, LEASE_RELEASED);
+	CHECK(!l.have_lease);
 }
 
 /* A bound lease saved and loaded into a fresh machine. */
