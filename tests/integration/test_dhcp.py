@@ -369,7 +369,7 @@ class DhcpOurDaemonTest(DhcpCase):
     def released(self, ip):
         try:
             cnitest.wait_for(lambda: "DHCPRELEASE(s0) %s " % ip in self.read("dnsmasq.log"),
-                             "dnsmasq receives the release", timeout=15)
+                             "dnsmasq receives the release", timeout=60)
         except AssertionError:
             print(self.read("daemon.log")[-3000:])
             print(self.read("dnsmasq.log")[-1500:])
