@@ -2,14 +2,15 @@
 # SPDX-License-Identifier: Apache-2.0
 """Memory of `dhcp daemon` holding N leases, and the ADD latency on the way there:
 
-    python3 bench/dhcp_daemon_rss.py --bin DIR [--leases N] [--go]
+    python3 bench/dhcp_daemon_rss.py --bin DIR [--leases N] [--go] [--plugins DIR]
 
 A "node" namespace holds a veth end as the macvlan master, a "server" namespace the other
 end with dnsmasq; N container namespaces each get a macvlan link by Debian's Go macvlan
 plugin, whose IPAM (Debian's Go dhcp plugin) asks the daemon for a lease. The daemon is
 ours (bin/dhcp when it runs the daemon, else the test launcher linked with the daemon's
 library; run in the node namespace) and, with --go, also Debian's Go daemon (/usr/lib/cni/dhcp daemon) for
-comparison. Printed: VmRSS of the daemon before the first lease and with N leases, its
+comparison. `--plugins DIR` takes macvlan and the dhcp plugin from DIR instead (e.g. bin/, our
+whole chain). Printed: VmRSS of the daemon before the first lease and with N leases, its
 peak (VmHWM), open fds, threads, and ADD latency (median, p90, max). Everything is removed
 at the end; nothing of the machine's own network is touched.
 """
@@ -63,7 +64,7 @@ def wait_socket(path, proc, timeout=30):
     raise SystemExit("daemon does not answer on %s" % path)
 
 
-def run(label, cmd, n, tmp, node):
+def run(label, cmd, n, tmp, node, plugins=REF):
     sock = os.path.join(tmp, label, "dhcp.sock")
     os.makedirs(os.path.dirname(sock))
     proc = subprocess.Popen(["nsenter", "--net=/run/netns/" + node, "--", "unshare", "-m",
@@ -83,10 +84,10 @@ def run(label, cmd, n, tmp, node):
             sh("ip netns add " + ns)
             containers.append(ns)
             env = dict(os.environ, CNI_COMMAND="ADD", CNI_CONTAINERID="b%d" % i,
-                       CNI_NETNS="/run/netns/" + ns, CNI_IFNAME="eth0", CNI_PATH=REF)
+                       CNI_NETNS="/run/netns/" + ns, CNI_IFNAME="eth0", CNI_PATH=plugins)
             t = time.monotonic()
             p = subprocess.run(["nsenter", "--net=/run/netns/" + node, "--",
-                                os.path.join(REF, "macvlan")], input=conf, env=env,
+                                os.path.join(plugins, "macvlan")], input=conf, env=env,
                                capture_output=True, timeout=300)
             lat.append((time.monotonic() - t) * 1000)
             if p.returncode != 0:
@@ -107,9 +108,9 @@ def run(label, cmd, n, tmp, node):
     finally:
         for i, ns in enumerate(containers):
             env = dict(os.environ, CNI_COMMAND="DEL", CNI_CONTAINERID="b%d" % i,
-                       CNI_NETNS="/run/netns/" + ns, CNI_IFNAME="eth0", CNI_PATH=REF)
+                       CNI_NETNS="/run/netns/" + ns, CNI_IFNAME="eth0", CNI_PATH=plugins)
             subprocess.run(["nsenter", "--net=/run/netns/" + node, "--",
-                            os.path.join(REF, "macvlan")],
+                            os.path.join(plugins, "macvlan")],
                            input=json.dumps({"cniVersion": "1.0.0", "name": "benchnet",
                                              "type": "macvlan", "master": "mv0",
                                              "ipam": {"type": "dhcp",
@@ -126,6 +127,8 @@ def main():
     ap.add_argument("--bin", default=os.path.join(HERE, "..", "bin"))
     ap.add_argument("--leases", type=int, default=100)
     ap.add_argument("--go", action="store_true", help="also measure Debian's Go daemon")
+    ap.add_argument("--plugins", default=REF,
+                    help="where macvlan and the dhcp plugin come from (default: Debian's)")
     opts = ap.parse_args()
     os.environ["CNI_TEST_BIN"] = os.path.abspath(opts.bin)
     sys.path.insert(0, os.path.join(HERE, "..", "tests", "integration"))
@@ -154,10 +157,11 @@ def main():
         results = []
         ours = test_dhcp_daemon.daemon_binary() + [
             "daemon", "-statedir", os.path.join(tmp, "state")]
-        results.append(run("ours", ours, opts.leases, tmp, node))
+        plugins = os.path.abspath(opts.plugins)
+        results.append(run("ours", ours, opts.leases, tmp, node, plugins))
         if opts.go:
             results.append(run("go-1.1.1", [os.path.join(REF, "dhcp"), "daemon"],
-                               opts.leases, tmp, node))
+                               opts.leases, tmp, node, plugins))
         keys = list(results[0].keys())
         print("| " + " | ".join(keys) + " |")
         print("|" + "---|" * len(keys))
