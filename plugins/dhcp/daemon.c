@@ -1412,6 +1412,7 @@ static int adopt_one(const char *path, const char *text, size_t len, void *ctx)
 	struct cni_err err = {0};
 	const char *key;
 	struct dlease *x = NULL;
+	const cJSON *state;
 	bool other_mac = false;
 	int r;
 
@@ -1447,6 +1448,13 @@ static int adopt_one(const char *path, const char *text, size_t len, void *ctx)
 		logf_("%s: %s in %s has another MAC than %s now: releasing the lease", key,
 		      a.ifname, a.netns, rec.mac);
 		lease_release(d, x, "interface replaced");
+		return 0;
+	}
+	state = cJSON_GetObjectItemCaseSensitive(rec.lease, "state");
+	if (cJSON_IsString(state) && strcmp(state->valuestring, "requesting") == 0) {
+		/* an offer whose ACK was never recorded: the server may have granted it, or not */
+		logf_("%s: the lease %s was being requested: releasing it", key, path);
+		lease_release(d, x, "the daemon stopped while requesting the lease");
 		return 0;
 	}
 	logf_("%s: re-adopting lease from %s", key, path);
