@@ -380,17 +380,54 @@ static void lease_free(struct dlease *x)
 	free(x);
 }
 
-/* Write x's journal record. */
-static void lease_save(struct daemon *d, struct dlease *x)
+/* Write x's journal record of lease l (x's own, or the one it is requesting). */
+static void lease_save_as(struct daemon *d, struct dlease *x, const struct lease *l)
 {
 	_cleanup_free_ char *lj = NULL, *text = NULL;
 	struct cni_err err = {0};
 
-	if (lease_to_json(&x->l, &lj, &err) < 0 ||
+	if (lease_to_json(l, &lj, &err) < 0 ||
 	    journal_record_text(x->key, x->cid, x->netns, x->l.ifname, x->args, x->conf, lj, &text,
 				&err) < 0 ||
 	    journal_put(d->o.statedir, x->key, text, strlen(text), &err) < 0)
 		logf_("%s: failed to journal the lease: %s", x->key, err.msg);
+}
+
+/* Write x's journal record. */
+static void lease_save(struct daemon *d, struct dlease *x)
+{
+	lease_save_as(d, x, &x->l);
+}
+
+/*
+ * x took the offer (of len bytes) and is about to request it: record the offered lease
+ * first, so that a daemon killed once the server has granted it, before the ACK is
+ * recorded, leaves a record a restart re-adopts or releases (a restart that finds the
+ * request was never granted drops it: INIT-REBOOT gets no ACK).
+ */
+static void lease_save_offer(struct daemon *d, struct dlease *x, const uint8_t *offer, size_t len,
+			     int64_t now)
+{
+	_cleanup_free_ struct lease *l = malloc(sizeof(*l));
+	_cleanup_free_ struct dhcp4_msg *m = malloc(sizeof(*m));
+	struct cni_err err = {0};
+	uint32_t t, t1, t2;
+
+	if (!l || !m || len > sizeof(l->ack) || dhcp4_parse(offer, len, m, &err) < 0) {
+		logf_("%s: failed to journal the offer: %s", x->key,
+		      err.msg[0] ? err.msg : "out of memory");
+		return;
+	}
+	*l = x->l;
+	dhcp4_lease_times(m, &t, &t1, &t2);
+	l->have_lease = true;
+	memcpy(l->yiaddr, x->l.offer_ip, 4);
+	memcpy(l->server_id, x->l.offer_server, 4);
+	memcpy(l->ack, offer, len);
+	l->ack_len = len;
+	l->bound_at = now;
+	l->t1_at = l->t2_at = l->expiry_at = now + (int64_t)t * 1000;
+	lease_save_as(d, x, l);
 }
 
 /* Is x's interface still there? */
@@ -527,15 +564,18 @@ static void lease_run(struct daemon *d, struct dlease *x, enum lease_event ev, c
 	enum lease_state before = x->l.state;
 	struct cni_err err = {0};
 	char text[CNI_ERR_MSG_MAX + 128];
+	int64_t now = now_ms();
 	int r;
 
-	r = lease_step(&x->l, ev, now_ms(), buf, len, a);
+	r = lease_step(&x->l, ev, now, buf, len, a);
 	if (r < 0) {
 		logf_("%s: %s", x->key, a->err.msg);
 		lease_drop(d, x, a->err.msg, true);
 		return;
 	}
 	x->deadline = a->deadline;
+	if (before == LEASE_SELECTING && x->l.state == LEASE_REQUESTING)
+		lease_save_offer(d, x, buf, len, now);
 	if (a->pkt_len && lease_send(d, x, a, &err) < 0) {
 		if (err.sys_errno == ENODEV || err.sys_errno == ENXIO ||
 		    err.sys_errno == ENETDOWN) {
@@ -1397,6 +1437,7 @@ static int adopt_one(const char *path, const char *text, size_t len, void *ctx)
 	struct cni_err err = {0};
 	const char *key;
 	struct dlease *x = NULL;
+	const cJSON *state;
 	bool other_mac = false;
 	int r;
 
@@ -1432,6 +1473,13 @@ static int adopt_one(const char *path, const char *text, size_t len, void *ctx)
 		logf_("%s: %s in %s has another MAC than %s now: releasing the lease", key,
 		      a.ifname, a.netns, rec.mac);
 		lease_release(d, x, "interface replaced");
+		return 0;
+	}
+	state = cJSON_GetObjectItemCaseSensitive(rec.lease, "state");
+	if (cJSON_IsString(state) && strcmp(state->valuestring, "requesting") == 0) {
+		/* an offer whose ACK was never recorded: the server may have granted it, or not */
+		logf_("%s: the lease %s was being requested: releasing it", key, path);
+		lease_release(d, x, "the daemon stopped while requesting the lease");
 		return 0;
 	}
 	logf_("%s: re-adopting lease from %s", key, path);

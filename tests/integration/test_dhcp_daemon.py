@@ -386,9 +386,10 @@ class DhcpDaemonTest(CNITestCase):
         self.wait_lease(ip, present=False)
 
     def test_killed_at_journal_write(self):
-        """Killed between writing a lease record's temp file and renaming it: ADD fails, no
-        half record is left to adopt, and the next daemon's ADD gets the lease (the same
-        address: the same client ID) and sweeps the dead writer's temp file."""
+        """Killed between writing a lease record's temp file and renaming it (the record of
+        the offer taken, written before its REQUEST goes out): ADD fails, the server has
+        granted nothing, no half record is left to adopt, and the next daemon's ADD gets
+        a lease and sweeps the dead writer's temp file."""
         if not shutil.which("strace"):
             self.skipTest("strace is not installed")
         self.dnsmasq()
@@ -402,19 +403,68 @@ class DhcpDaemonTest(CNITestCase):
         leases = os.path.join(self.d.statedir, "leases")
         self.assertEqual([f for f in os.listdir(leases) if not f.startswith(".")], [])
         self.assertEqual(len(os.listdir(leases)), 1, os.listdir(leases))
-        first = wait_dir(self.tmp, lambda: [l.split()[2] for l in
-                                            read(self.leases).splitlines()],
-                         "the server's lease")
-        self.assertEqual(len(first), 1)
+        self.assertEqual(read(self.leases).strip(), "")
         self.d.wrap = []
         self.d.start()
         # the runtime retries in a new sandbox (Go's macvlan leaves its link in the old one)
         c2 = self.container()
         ip = self.add(c2)["ips"][0]["address"].split("/")[0]
-        self.assertEqual(ip, first[0])
         self.assertEqual(self.record()["lease"]["address"], ip)
         self.assertEqual([f for f in os.listdir(leases) if f.startswith(".")], [])
         self.assertEqual(self.cni("DEL", c2).rc, 0)
+
+    def test_killed_before_the_ack_is_recorded(self):
+        """Killed at the rename of the bound lease's record, after the server granted the
+        lease: the record of the offer, written before the REQUEST went out, is left with
+        the granted address; the next daemon gives it back at start, and DEL leaves no
+        lease at the server and no record."""
+        if not shutil.which("strace"):
+            self.skipTest("strace is not installed")
+        self.dnsmasq()
+        self.d.wrap = ["strace", "-qq", "-o", "/dev/null",
+                       "-e", "inject=rename:signal=SIGKILL:when=2"]
+        self.d.start()
+        c = self.container()
+        res = self.cni("ADD", c)
+        self.assertNotEqual(res.rc, 0)
+        self.d.proc.wait(timeout=30)
+        granted = [l.split()[2] for l in read(self.leases).splitlines()]
+        self.assertEqual(len(granted), 1)
+        rec = self.record()
+        self.assertEqual(rec["lease"]["state"], "requesting")
+        self.assertEqual(rec["lease"]["address"], granted[0])
+        self.d.wrap = []
+        self.d.start()
+        self.assertIn("was being requested: releasing it", self.d.text())
+        self.assertIsNone(self.record())
+        self.wait_lease(granted[0], present=False)
+        self.assertEqual(self.cni("DEL", c).rc, 0)
+
+    def test_killed_at_the_request(self):
+        """Killed as it sends the REQUEST of the offer it took (its third send: the RPC
+        handshake, the DISCOVER, the REQUEST): the offer's record is left, the server has
+        granted nothing; the next daemon gives the offer back at start and drops the record,
+        and the next ADD gets a lease."""
+        if not shutil.which("strace"):
+            self.skipTest("strace is not installed")
+        self.dnsmasq()
+        self.d.wrap = ["strace", "-qq", "-o", "/dev/null",
+                       "-e", "inject=sendto:signal=SIGKILL:when=3"]
+        self.d.start()
+        c = self.container()
+        self.assertNotEqual(self.cni("ADD", c).rc, 0)
+        self.d.proc.wait(timeout=30)
+        self.assertEqual(self.record()["lease"]["state"], "requesting")
+        self.assertEqual(read(self.leases).strip(), "")
+        self.d.wrap = []
+        self.d.start()
+        self.assertIn("was being requested: releasing it", self.d.text())
+        self.assertIsNone(self.record())
+        c2 = self.container()
+        ip = self.add(c2)["ips"][0]["address"].split("/")[0]
+        self.assertEqual(self.record()["lease"]["address"], ip)
+        self.assertEqual(self.cni("DEL", c2).rc, 0)
+        self.wait_lease(ip, present=False)
 
     def test_rebind_at_t2(self):
         """The server does not take unicast (an nftables rule in its namespace drops what is

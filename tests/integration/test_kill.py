@@ -4,7 +4,8 @@ DEL (strace --inject), in namespaces of its own: bridge (with host-local and ipM
 with static), host-local alone, portmap (tcp and udp mappings), and tuning, bandwidth and
 firewall (after bridge and host-local, with the nftables and the iptables masquerade) and
 loopback as a runtime runs them in a conflist, and macvlan, tap, dummy, ipvlan and vlan
-with host-local (dummy, ipvlan and vlan where the kernel has them). After each kill the
+with host-local (dummy, ipvlan and vlan where the kernel has them), and macvlan with dhcp
+(the dhcp plugin or our dhcp daemon killed, the daemon started again). After each kill the
 runtime's DEL must succeed and leave no veth, reservation, temp file, nftables or iptables rule, portmap
 marker, tuning state file, ifb device or qdisc, and the victim's DEL must put back the
 links it changed; the next ADD must work. The kill points are the sweep's
@@ -62,7 +63,9 @@ class TestKillInjection(CNITestCase):
                         ("container interface eth0", ""), ("veth", "")),
                 "vrf": (("reservation", ""), ("vrf device", "kvrf")),
                 "dhcp": (("container link eth0", ""), ("dhcp lease", "10.73.0."),
-                         ("dhcp lease record", ""))}
+                         ("dhcp lease record", "")),
+                "dhcp-daemon": (("container link eth0", ""), ("dhcp lease", "10.73.0."),
+                                ("dhcp lease record", ""))}
         self.assertEqual(sorted(want), sorted(kill_sweep.SCENARIOS))
         for name, kinds in want.items():
             with self.subTest(scenario=name):

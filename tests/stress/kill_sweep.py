@@ -53,6 +53,11 @@ chain's last plugin:
               dhcp plugin it runs: no link, no lease in dnsmasq's file and no lease record
               of the daemon may be left (skipped, with the reason, while bin/dhcp has no
               daemon)
+  dhcp-daemon the same, the victim our `dhcp daemon` serving the ADD: started afresh for
+              each kill point under strace, killed at the N-th call of a kind made in
+              serving the ADD (counted from its start, whose calls are the same each
+              time), then started again as a supervisor would before the DEL: likewise,
+              and no release request of the plugin and no second daemon may be left
 
 The cached result DEL is given is the full chain's after a successful ADD; after a killed
 ADD it is the result of the plugins before the victim (the prevResult the victim got,
@@ -81,6 +86,7 @@ import json
 import os
 import re
 import shutil
+import socket
 import subprocess
 import sys
 import tempfile
@@ -837,6 +843,206 @@ class DhcpScenario(MacvlanScenario):
         return found
 
 
+class DhcpDaemonScenario(DhcpScenario):
+    """macvlan with dhcp as in the dhcp scenario; the victim is our `dhcp daemon` serving
+    the attachment's ADD. For each kill point the daemon is started afresh (an empty state
+    directory: its start makes the same calls every time) under strace, killed at the N-th
+    call of one kind, started again as a supervisor would, then DEL. Besides what the dhcp
+    scenario checks, no release request and no second daemon may be left."""
+    name = "dhcp-daemon"
+    victims = ("daemon",)
+    # Calls whose number depends on when events arrive, not on what the daemon does (how
+    # many wakeups, so how often the timer is armed; how many reads of the connection and
+    # the packet socket until EAGAIN): not kill points. Any other kind whose count differs
+    # between the two traced runs is left out too.
+    TIMED_KINDS = {"epoll_wait", "epoll_pwait", "read", "recvmsg", "timerfd_settime"}
+
+    def setup(self):
+        super().setup()
+        # the node on the server's network: a restarted daemon releases the lease of a
+        # record whose container interface is gone from here
+        self.lab.node.sh("ip addr add 10.73.0.2/24 dev kmv0")
+
+    def spawn(self, ns, argv, ready, what):
+        if what != "the dhcp daemon":
+            return super().spawn(ns, argv, ready, what)
+        self.daemon_argv = argv
+        self.proc = None
+        self.lab.stoppers.append(self.stop_daemon)
+        self.start_daemon()
+
+    def start_daemon(self, prefix=()):
+        """The daemon in the node and a private mount namespace, with prefix (strace);
+        returns once it waits for clients (it logs "listening on" just before its loop)."""
+        self.stop_daemon()
+        if os.path.exists(self.sock):
+            os.unlink(self.sock)  # a killed daemon's, so that readiness below is its own
+        self.starts = getattr(self, "starts", 0) + 1
+        self.dlog = os.path.join(self.lab.tmp, "daemon-%d.log" % self.starts)
+        with open(self.dlog, "w") as log:
+            self.proc = subprocess.Popen(
+                ["nsenter", "--net=" + self.lab.node.path, "--", "unshare", "-m",
+                 "--propagation", "slave", "--"] + list(prefix) + self.daemon_argv,
+                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log)
+
+        def listening():
+            with open(self.dlog) as f:
+                return "listening on" in f.read()
+        cnitest.wait_for(lambda: listening() or self.proc.poll() is not None,
+                         "the dhcp daemon", timeout=30)
+        if self.proc.poll() is not None:
+            raise RuntimeError("the dhcp daemon did not start: %s" % open(self.dlog).read())
+
+    def stop_daemon(self):
+        p, self.proc = self.proc, None
+        if p is None or p.poll() is not None:
+            return
+        # the daemon itself (under strace, strace's child: strace would let it go)
+        pid = self.daemon_pid(p)
+        if pid is not None:
+            try:
+                os.kill(pid, 15)
+            except ProcessLookupError:
+                pass
+        try:
+            p.wait(10)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+
+    @staticmethod
+    def daemon_pid(p):
+        """The daemon's PID: p's own, or under strace its child's; None once it ended."""
+        pid = p.pid
+        try:
+            with open("/proc/%d/task/%d/children" % (pid, pid)) as f:
+                kids = f.read().split()
+        except OSError:
+            kids = []
+        if p.poll() is not None:
+            return None
+        return int(kids[0]) if kids else pid
+
+    def reset(self):
+        super().reset()
+        for sub in ("leases", "release"):
+            d = os.path.join(self.dstate, sub)
+            for f in (os.listdir(d) if os.path.isdir(d) else []):
+                os.unlink(os.path.join(d, f))
+        self.start_daemon()
+
+    def trace_add(self, cid, trace):
+        """Calls of each kind the daemon makes before it accepts its first client, and
+        from there (the plugin's connection) to the next accept that returns a connection
+        (one made after the ADD returned, so after the plugin's connection was closed)."""
+        self.start_daemon([STRACE, "-f", "-qq", "-o", trace])
+        res, _ = self.lab.run(self.plugin, "ADD", self.conf(), cid)
+        if res.rc != 0:
+            raise RuntimeError("%s: traced ADD failed: %r" % (self.name, res))
+        cnitest.wait_for(lambda: self.connect_once(), "a connection to the daemon", 30)
+        self.stop_daemon()
+        with open(trace) as f:
+            lines = f.readlines()
+        pre, during, accepts = {}, {}, 0
+        started = None
+        for line in lines:
+            m = re.match(r"^(\d+)\s+([a-z_0-9]+)\((.*)", line)
+            if not m:
+                continue
+            pid, kind, args = m.groups()
+            if started is None and kind == "execve" and re.match(
+                    r'"[^"]*/dhcp"', args):
+                started = pid
+            if pid != started:
+                continue
+            if kind == "accept4" and not re.search(r"\) = -1 ", args):
+                accepts += 1
+                if accepts == 2:
+                    break
+            counts = pre if accepts == 0 else during
+            counts[kind] = counts.get(kind, 0) + 1
+        if accepts < 2:
+            raise RuntimeError("%s: the trace has no second accept" % self.name)
+        self.start_daemon()
+        res, _ = self.lab.run(self.plugin, "DEL", self.conf(), cid)
+        if res.rc != 0:
+            raise RuntimeError("%s: DEL after the traced ADD failed: %r" % (self.name, res))
+        return pre, during
+
+    def connect_once(self):
+        """Connect to the daemon's socket and hang up."""
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            s.connect(self.sock)
+            return True
+        except OSError:
+            return False
+        finally:
+            s.close()
+
+    def kill_points(self):
+        """One point per (kind, N) of the calls made in serving ADD, N counted from the
+        accept of the plugin's connection (run() adds the calls of the kind the daemon's
+        start makes). Kinds whose counts differ between two traced runs are left out, and
+        named in self.note."""
+        trace = os.path.join(self.lab.tmp, "trace.txt")
+        runs = [self.trace_add("counting", trace) for _ in range(2)]
+        (pre, during), (pre2, during2) = runs
+        points = []
+        varying = sorted(k for k in set(during) | set(during2) | set(pre) | set(pre2)
+                         if k not in SKIP_KINDS and k not in self.TIMED_KINDS and
+                         (during.get(k) != during2.get(k) or pre.get(k) != pre2.get(k)))
+        self.pre = pre
+        for kind in sorted(during):
+            if kind in SKIP_KINDS or kind in self.TIMED_KINDS or kind in varying:
+                continue
+            for n in range(1, during[kind] + 1):
+                points.append(KillPoint(self.name, "ADD", "daemon", kind, n))
+        left = sorted(k for k in during if k in self.TIMED_KINDS) + varying
+        self.note = "%s: calls left out (their number varies from run to run): %s" % (
+            self.name, ", ".join(left) or "none")
+        return points
+
+    def run(self, command, cid, victim=None, inject=None, trace=None):
+        if victim != "daemon" or not inject:
+            return super().run(command, cid, victim, inject, trace)
+        kind, when = re.match(r"^(\w+):signal=KILL:when=(\d+)$", inject).groups()
+        inject = "%s:signal=KILL:when=%d" % (kind, self.pre.get(kind, 0) + int(when))
+        self.start_daemon([STRACE, "-qq", "-o", "/dev/null", "--inject=" + inject])
+        killed = self.proc
+        res = self.lab.run(self.plugin, command, self.conf(), cid)
+        try:
+            killed.wait(TIMEOUT)
+        except subprocess.TimeoutExpired:
+            self.missed = "the daemon was not killed at %s" % inject
+        # the supervisor starts it again
+        self.start_daemon()
+        return res
+
+    def problems(self, cid):
+        found = super().problems(cid)
+        if getattr(self, "missed", None):
+            found.append(self.missed)
+            self.missed = None
+        d = os.path.join(self.dstate, "release")
+        found += ["dhcp release request %s" % f for f in
+                  (sorted(os.listdir(d)) if os.path.isdir(d) else [])]
+        mine = self.proc.pid if self.proc and self.proc.poll() is None else None
+        for pid in os.listdir("/proc"):
+            if not pid.isdigit() or int(pid) == mine:
+                continue
+            try:
+                with open("/proc/%s/cmdline" % pid, "rb") as f:
+                    argv = f.read().split(b"\0")
+            except OSError:
+                continue
+            if self.sock.encode() in argv:
+                found.append("dhcp daemon pid %s" % pid)
+        if mine is None:
+            found.append("no dhcp daemon running")
+        return found
+
+
 class PtpScenario(BridgeScenario):
     """ptp with host-local and ipMasq: the veth pair (the node's end holds the gateway and
     the host route), the container's routes, a masquerade rule."""
@@ -881,7 +1087,8 @@ SCENARIOS = {s.name: s for s in (BridgeScenario, HostLocalScenario, PortmapScena
                                  FirewallScenario, FirewallIptablesScenario,
                                  LoopbackScenario, SbrScenario, MacvlanScenario, TapScenario,
                                  DummyScenario, HostDeviceScenario, IpvlanScenario,
-                                 VlanScenario, PtpScenario, VrfScenario, DhcpScenario)}
+                                 VlanScenario, PtpScenario, VrfScenario, DhcpScenario,
+                                 DhcpDaemonScenario)}
 
 
 def kernel_skips(names):
@@ -905,6 +1112,8 @@ class KillPoint:
 
 def enumerate_points(sc):
     """Trace undisturbed ADD and DEL runs of sc and list every kill point."""
+    if hasattr(sc, "kill_points"):
+        return sc.kill_points()
     points = []
     trace = os.path.join(sc.lab.tmp, "trace.txt")
     for verb in ("ADD", "DEL"):
@@ -1091,6 +1300,9 @@ def sweep(bin_dir, names, n_sample=None, jobs=3, log=print, verbose=False):
             per_sc[p.scenario] = per_sc.get(p.scenario, 0) + 1
         log("kill points per scenario: %s" % ", ".join(
             "%s %d" % (name, per_sc.get(name, 0)) for name in names))
+        for name in names:
+            if getattr(scs[name], "note", None):
+                log(scs[name].note)
         if n_sample:
             points = sample(points, n_sample)
         log("kill points: %d enumerated, %d to run" % (total, len(points)))
