@@ -857,12 +857,6 @@ class DhcpDaemonScenario(DhcpScenario):
     # between the two traced runs is left out too.
     TIMED_KINDS = {"epoll_wait", "epoll_pwait", "read", "recvmsg", "timerfd_settime"}
 
-    def setup(self):
-        super().setup()
-        # the node on the server's network: a restarted daemon releases the lease of a
-        # record whose container interface is gone from here
-        self.lab.node.sh("ip addr add 10.73.0.2/24 dev kmv0")
-
     def spawn(self, ns, argv, ready, what):
         if what != "the dhcp daemon":
             return super().spawn(ns, argv, ready, what)
