@@ -12,6 +12,7 @@
 #include <linux/ip.h>
 #include <linux/rtnetlink.h>
 
+#include "cni/delegate.h"
 #include "cleanup.h"
 #include "hwaddr.h"
 #include "sleep.h"
@@ -152,6 +153,18 @@ int iface_del_link(const struct cni_cmd_args *args, const char *kind, struct cni
 	if (kind)
 		iface_del_tmp_links(cont, kind, args->log);
 	return 0;
+}
+
+int iface_del(const struct cni_cmd_args *args, const char *ipam_type, const char *kind,
+	      struct cni_err *err)
+{
+	if (ipam_type && ipam_type[0]) {
+		if (delegate_exec(ipam_type, "DEL", args, args->stdin_data, args->stdin_len, NULL,
+				  err) < 0)
+			return cni_err_ret(err);
+		cni_log(args->log, CNI_LOG_INFO, "IPAM '%s' released the addresses", ipam_type);
+	}
+	return iface_del_link(args, kind, err);
 }
 
 int iface_status_master(const char *master, bool link_in_container, struct cni_err *err)

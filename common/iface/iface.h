@@ -62,6 +62,14 @@ int iface_del_link(const struct cni_cmd_args *args, const char *kind,
 		   struct cni_err *err) CNI_MUST_USE;
 
 /*
+ * The whole DEL of such a plugin: IPAM DEL first when ipam_type is set (NULL or "" for
+ * none; its failure is returned, as the reference's), so an IPAM that talks on the
+ * interface (dhcp's release) still has it, then iface_del_link(args, kind).
+ */
+int iface_del(const struct cni_cmd_args *args, const char *ipam_type, const char *kind,
+	      struct cni_err *err) CNI_MUST_USE;
+
+/*
  * STATUS's check of a master: when master names a node interface (non-empty, and not one in
  * the container: link_in_container false), it must exist in the caller's namespace, else
  * code 50 (CNI_ERR_NOT_AVAILABLE) "master '<name>' not found". A master from the default

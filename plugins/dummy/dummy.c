@@ -87,17 +87,10 @@ undo_link:
 static int dummy_cmd_del(const struct cni_cmd_args *args, char **ret_out, struct cni_err *err)
 {
 	_cleanup_(dummy_conf_freep) struct dummy_conf *c = NULL;
-	int r;
 
 	if (dummy_conf_load(args, DUMMY_LOAD_DEL, &c, err) < 0)
 		return cni_err_ret(err);
-	if (c->ipam_type) {
-		r = delegate_exec(c->ipam_type, "DEL", args, args->stdin_data, args->stdin_len,
-				  NULL, err);
-		if (r < 0)
-			return r;
-	}
-	return iface_del_link(args, NULL, err);
+	return iface_del(args, c->ipam_type, NULL, err);
 }
 
 /* The reference's validateCniContainerInterface: the link exists, is a dummy, has the MAC

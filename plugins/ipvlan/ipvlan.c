@@ -216,11 +216,8 @@ int ipvlan_del(const struct cni_cmd_args *args, char **ret_out, struct cni_err *
 	(void)ret_out;
 	if (ipvlan_conf_load(args, IPVLAN_LOAD_DEL, &conf, err) < 0)
 		return cni_err_ret(err);
-	if (conf->ipam_type[0] && delegate_exec(conf->ipam_type, "DEL", args, args->stdin_data,
-						args->stdin_len, NULL, err) < 0)
-		return cni_err_ret(err);
 	/* The link, and one an interrupted ADD left under its temporary name. */
-	return iface_del_link(args, "ipvlan", err);
+	return iface_del(args, conf->ipam_type, "ipvlan", err);
 }
 
 /* The reference's validateCniContainerInterface, in the container. */

@@ -248,13 +248,8 @@ int macvlan_del(const struct cni_cmd_args *args, char **ret_out, struct cni_err 
 
 	if (macvlan_conf_load(args, MACVLAN_LOAD_DEL, &c.conf, err) < 0)
 		return cni_err_ret(err);
-	if (macvlan_conf_is_l3(c.conf)) {
-		if (delegate_exec(c.conf->ipam_type, "DEL", args, args->stdin_data, args->stdin_len,
-				  NULL, err) < 0)
-			return cni_err_ret(err);
-		cni_log(c.log, CNI_LOG_INFO, "IPAM '%s' released the addresses", c.conf->ipam_type);
-	}
-	return iface_del_link(args, "macvlan", err);
+	return iface_del(args, macvlan_conf_is_l3(c.conf) ? c.conf->ipam_type : NULL, "macvlan",
+			 err);
 }
 
 /* ---- CHECK ---------------------------------------------------------------------------- */

@@ -214,11 +214,8 @@ int vlan_del(const struct cni_cmd_args *args, char **ret_out, struct cni_err *er
 	(void)ret_out;
 	if (vlan_conf_load(args, VLAN_LOAD_DEL, &conf, err) < 0)
 		return cni_err_ret(err);
-	if (conf->ipam_type[0] && delegate_exec(conf->ipam_type, "DEL", args, args->stdin_data,
-						args->stdin_len, NULL, err) < 0)
-		return cni_err_ret(err);
 	/* The link, and one an interrupted ADD left under its temporary name. */
-	return iface_del_link(args, "vlan", err);
+	return iface_del(args, conf->ipam_type, "vlan", err);
 }
 
 /* The reference's validateCniContainerInterface, in the container, with texts that say what
