@@ -188,7 +188,7 @@ bench: deps all
 # Everything, then everything again under ASan+UBSan.
 test:
 	$(MAKE) check check-root deb-check
-	$(MAKE) SANITIZE=1 check check-root
+	CNI_TEST_KILL_SAMPLE=20 $(MAKE) SANITIZE=1 check check-root
 	$(MAKE) check-vm
 	$(MAKE) fuzz-smoke
 

@@ -14,9 +14,35 @@ import shutil
 import tempfile
 import os
 import sys
+import time
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+class TimedResult(unittest.TextTestResult):
+    """Records each test module's wall time, so a run ends with where its time went."""
+
+    def __init__(self, *a, **kw):
+        super().__init__(*a, **kw)
+        self.module_seconds = {}
+        self._started = 0.0
+
+    def startTest(self, test):
+        self._started = time.monotonic()
+        super().startTest(test)
+
+    def stopTest(self, test):
+        super().stopTest(test)
+        module = test.id().split(".")[0]
+        self.module_seconds[module] = (self.module_seconds.get(module, 0.0) +
+                                       time.monotonic() - self._started)
+
+    def print_slowest(self, n):
+        slowest = sorted(self.module_seconds.items(), key=lambda kv: -kv[1])[:n]
+        total = sum(self.module_seconds.values())
+        self.stream.writeln("time by test module (%.0f s in all): %s" % (
+            total, ", ".join("%s %.0f s" % kv for kv in slowest)))
 
 
 def main():
@@ -44,8 +70,10 @@ def main():
                     yield t
         suite = unittest.TestSuite(t for t in flatten(suite)
                                    if any(p in t.id() for p in opts.patterns))
-    runner = unittest.TextTestRunner(verbosity=2 if opts.verbose else 1, buffer=False)
+    runner = unittest.TextTestRunner(verbosity=2 if opts.verbose else 1, buffer=False,
+                                     resultclass=TimedResult)
     result = runner.run(suite)
+    result.print_slowest(15)
     sys.exit(0 if result.wasSuccessful() else 1)
 
 
