@@ -82,11 +82,13 @@ def main(argv):
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     files = argv[1:]
     if not files:
+        top = subprocess.run(["git", "-C", root, "rev-parse", "--show-toplevel"],
+                             capture_output=True, text=True, check=False)
         out = subprocess.run(["git", "-C", root, "ls-files", "*.md"], capture_output=True,
                              text=True, check=False)
-        if out.returncode == 0:
+        if top.returncode == 0 and os.path.samefile(top.stdout.strip(), root):
             files = [os.path.join(root, f) for f in out.stdout.split()]
-        else:  # not a git checkout (a source archive): every *.md below root
+        else:  # not a checkout of its own (a source archive): every *.md below root
             files = [os.path.join(d, f) for d, _, fs in os.walk(root)
                      if "/.git" not in d and "/build" not in d
                      for f in fs if f.endswith(".md")]
