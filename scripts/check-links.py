@@ -89,9 +89,10 @@ def main(argv):
         if top.returncode == 0 and os.path.samefile(top.stdout.strip(), root):
             files = [os.path.join(root, f) for f in out.stdout.split()]
         else:  # not a checkout of its own (a source archive): every *.md below root
-            files = [os.path.join(d, f) for d, _, fs in os.walk(root)
-                     if "/.git" not in d and "/build" not in d
-                     for f in fs if f.endswith(".md")]
+            files = []
+            for d, subdirs, fs in os.walk(root):
+                subdirs[:] = [s for s in subdirs if s not in (".git", "build")]
+                files += [os.path.join(d, f) for f in fs if f.endswith(".md")]
     bad = []
     for f in sorted(files):
         if os.path.exists(f):
