@@ -4,8 +4,8 @@
 #   make                 build the plugins into bin/ (bridge host-local portmap loopback
 #                        static tuning bandwidth firewall dummy tap host-device ipvlan
 #                        vlan sbr ptp vrf) and bin/cnitool
-#   make check           seam check (with its own test) and unit tests (no privileges
-#                        needed; TAP output)
+#   make check           seam check and link check of the Markdown files (each with its
+#                        own test), and unit tests (no privileges needed; TAP output)
 #   make check-root      integration tests (root, in network namespaces of their own)
 #   make check-vm        the integration tests that need kernel features, on Debian's stock
 #                        kernel under QEMU (VM_TESTS: which ones, VM_TIMEOUT: seconds)
@@ -56,7 +56,7 @@ PREFIX      ?= /usr/local
 CNI_BIN_DIR ?= /opt/cni/bin
 SYSTEMD_UNIT_DIR ?= /lib/systemd/system
 
-.PHONY: all clean check check-root check-seam unit integration check-format format install deps demo demo-cluster bench test deb deb-check
+.PHONY: all clean check check-root check-seam check-links unit integration check-format format install deps demo demo-cluster bench test deb deb-check
 all:
 
 # ---- common libraries --------------------------------------------------------
@@ -167,7 +167,7 @@ include tests/stress/stress.mk
 
 # Tiers: check needs no privileges (its live unit tests skip without them);
 # check-root runs the plugins in network namespaces of its own (root).
-check: check-seam unit
+check: check-seam check-links unit
 check-root: integration
 
 # The README's two commands: `make deps demo` and `make deps test`.
@@ -201,6 +201,15 @@ check-seam:
 	@sh tests/scripts/test_check_seam.sh >$(BUILD)/check-seam-test.tap 2>&1 || \
 		{ cat $(BUILD)/check-seam-test.tap; echo "check-seam's own test failed"; exit 1; }
 	@echo "seam check's test ok ($$(grep -c '^ok' $(BUILD)/check-seam-test.tap) cases)"
+
+# Every relative link and #anchor of the Markdown files resolves (scripts/check-links.py),
+# then the check's own test.
+check-links:
+	@python3 scripts/check-links.py
+	@mkdir -p $(BUILD)
+	@sh tests/scripts/test_check_links.sh >$(BUILD)/check-links-test.tap 2>&1 || \
+		{ cat $(BUILD)/check-links-test.tap; echo "check-links' own test failed"; exit 1; }
+	@echo "link check's test ok ($$(grep -c '^ok' $(BUILD)/check-links-test.tap) cases)"
 
 FMT_SRC = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
 check-format:
