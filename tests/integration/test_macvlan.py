@@ -7,7 +7,7 @@ with an address on the containers' subnet, and container namespaces. Real traffi
 between a container and the peer. host-local keeps its reservations in a temporary dataDir.
 Where Debian's Go macvlan (1.1.1) is installed, the same inputs are run through it and the
 results, the kernel's links and the errors compared; the differences asserted are the ones
-the README lists.
+docs/plugins/macvlan.md lists.
 """
 import json
 import os

@@ -8,7 +8,7 @@ between containers, the node and the outside. host-local keeps its reservations 
 temporary dataDir. Where Debian's Go ptp (1.1.1) is installed, the same inputs are run
 through it and the results, addresses, routes and iptables masquerade rules compared; a
 node switched between the two with pods running leaks nothing. The differences asserted
-are the ones the README lists.
+are the ones docs/plugins/ptp.md lists.
 """
 import json
 import os

@@ -6,7 +6,7 @@ namespace holding the interface (one end of a veth pair, addresses and routes as
 leaves them) and "peer" namespaces holding the other ends. Real traffic goes from a container
 with two interfaces to a peer only the second network reaches. Where Debian's Go sbr (1.1.1)
 is installed, the same inputs are run through it and the rules, the routes of every table and
-the results compared; the differences asserted are the ones the README lists.
+the results compared; the differences asserted are the ones docs/plugins/sbr.md lists.
 """
 import fcntl
 import json
@@ -189,7 +189,7 @@ class SbrTest(CNITestCase):
     def test_ipv6_link_local_default_moves(self):
         """An IPv6 default route via the router's link-local address (router advertisements,
         or IPAM without a gateway) moves into the address's table; the reference deletes it
-        from main without copying it (README: Differences)."""
+        from main without copying it (docs/plugins/sbr.md: Differences)."""
         ctr, peer = self.pod(v4=(), v6=("fd61::2/64",), gw4=None, ll_gw6=True,
                              peer_v6="fd61::1/64")
         peer.sh("ip addr add fd99::1/128 dev lo")
@@ -305,7 +305,7 @@ class SbrTest(CNITestCase):
 
     def test_stale_table_taken_over(self):
         """A table no rule points to but with routes left in it (the reference's DEL leaves
-        them) is taken: its default route is replaced; the reference fails (README)."""
+        them) is taken: its default route is replaced; the reference fails (docs/plugins/sbr.md)."""
         ctr, _ = self.pod()
         ctr.sh("ip route add default via 10.61.0.99 dev eth1 table 100")
         c = conf(prev([("10.61.0.2/24", "10.61.0.1")]))
@@ -490,7 +490,7 @@ class SbrTest(CNITestCase):
                 self.assertEqual(ours[0], ref[0])
                 self.assertEqual(ours[1], ref[1])
                 self.assertEqual(ours[2], ref[2])
-                # After DEL: the same rules; ours also empties its tables (README).
+                # After DEL: the same rules; ours also empties its tables (docs/plugins/sbr.md).
                 self.assertEqual(ours[3], ref[3])
                 self.assertFalse([r for r in ours[4] if '"table": "10' in r])
                 self.assertTrue([r for r in ref[4] if '"table": "100"' in r])

@@ -6,7 +6,7 @@ a reader attaches.
 
 Debian's containernetworking-plugins 1.1.1 has no tap, so there is no binary to compare
 with: the texts and results follow the newest reference's source, and each difference from
-it (README "tap", "Differences from the reference") has a test here.
+it (docs/plugins/tap.md, "Differences from the reference") has a test here.
 
 Every container is a namespace of the test's own; the plugin runs inside a "node"
 namespace, so nothing touches the host's links.
