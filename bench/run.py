@@ -18,7 +18,12 @@ for it: fork, exec, the work, exit (the time until its stdout closes).
     prevResult for both), and
     the containerd default conflist through bin/cnitool: median and p90, ratio
     reference/ours; tap (L2 and with host-local), ours alone (the reference 1.1.1 has no
-    tap);
+    tap); loopback, static, tuning, bandwidth, firewall (iptables), dhcp (each side's
+    daemon against one dnsmasq), ipvlan, vlan, dummy (ours alone) and vrf, the last four
+    in one QEMU guest when this kernel lacks those links;
+ 1b. our chain (bridge, host-local, portmap through bin/cnitool) against podman's
+    netavark 1.4 doing the same job, with a port mapping and without: ADD, DEL, and one
+    traced DEL without a port mapping on each side (strace);
  2. the exec floor of each plugin (VERSION), and the kernel's share of bridge DEL (the
     removal of a container veth, timed alone over netlink);
  3. occupancy: N containers attached one after another to one network, ADD latency at
