@@ -112,7 +112,10 @@ def netns_del(path):
         fd = NAMESPACES.pop(path, None)
     if fd is not None:
         os.close(fd)
-    subprocess.run(["umount", path], stderr=subprocess.DEVNULL)
+    # Detached, as `ip netns del` and the runtimes unmount it: a process may still hold the
+    # namespace (our bridge DEL's child finishing the veth's removal), which makes a plain
+    # umount fail with EBUSY and leaves the name taken.
+    subprocess.run(["umount", "--lazy", path], stderr=subprocess.DEVNULL)
     try:
         os.unlink(path)
     except OSError:
