@@ -1511,8 +1511,8 @@ def vm_rows(args, kinds):
         initrd = os.path.join(build, "initramfs.gz")
         subprocess.run(["sh", os.path.join(vm, "mkinitramfs.sh"), kdir, initrd], check=True,
                        capture_output=True)
-    except subprocess.CalledProcessError as e:
-        return failed("guest kernel: %s" % (e.stderr or "")[-300:].strip())
+    except (subprocess.CalledProcessError, OSError) as e:
+        return failed("guest kernel: %s" % (getattr(e, "stderr", "") or e)[-300:].strip())
     shutil.rmtree(out, ignore_errors=True)
     os.makedirs(out)
     argv = ["python3", os.path.join(HERE, "run.py"), "--bin", os.path.abspath(args.bin),
@@ -1547,8 +1547,11 @@ def vm_rows(args, kinds):
     log("  %s: one QEMU guest (%s, %d iterations)" % (", ".join(kinds), accel,
                                                       args.vm_iterations))
     t0 = time.monotonic()
-    p = subprocess.Popen(qemu, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                         stderr=subprocess.PIPE)
+    try:
+        p = subprocess.Popen(qemu, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.PIPE)
+    except OSError as e:
+        return failed("qemu: %s" % e)
     try:
         _, err = p.communicate(timeout=args.vm_timeout)
     except subprocess.TimeoutExpired:
