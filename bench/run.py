@@ -1512,7 +1512,7 @@ def vm_rows(args, kinds):
         subprocess.run(["sh", os.path.join(vm, "mkinitramfs.sh"), kdir, initrd], check=True,
                        capture_output=True)
     except (subprocess.CalledProcessError, OSError) as e:
-        return failed("guest kernel: %s" % (getattr(e, "stderr", "") or e)[-300:].strip())
+        return failed("guest kernel: %s" % str(getattr(e, "stderr", "") or e)[-300:].strip())
     shutil.rmtree(out, ignore_errors=True)
     os.makedirs(out)
     argv = ["python3", os.path.join(HERE, "run.py"), "--bin", os.path.abspath(args.bin),
