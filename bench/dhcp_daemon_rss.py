@@ -64,16 +64,55 @@ def wait_socket(path, proc, timeout=30):
     raise SystemExit("daemon does not answer on %s" % path)
 
 
-def run(label, cmd, n, tmp, node, plugins=REF):
-    sock = os.path.join(tmp, label, "dhcp.sock")
-    os.makedirs(os.path.dirname(sock))
-    proc = subprocess.Popen(["nsenter", "--net=/run/netns/" + node, "--", "unshare", "-m",
+def start_daemon(cmd, sock, node):
+    """A dhcp daemon (cmd, its argv up to the socket option) listening on sock, run in
+    netns node (a path) in a mount namespace of its own; returns its Popen once it
+    answers. Stop it with stop()."""
+    proc = subprocess.Popen(["nsenter", "--net=" + node, "--", "unshare", "-m",
                              "--propagation", "slave"] + cmd +
                             ["-socketpath", sock],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    containers = []
     try:
         wait_socket(sock, proc)
+    except BaseException:
+        stop(proc)
+        raise
+    return proc
+
+
+def start_dnsmasq(srv, iface, tmp, net="10.79"):
+    """dnsmasq serving DHCP for net.0.0/16 (router net.0.1, leases from net.1.1) on iface
+    in netns srv (a path), its lease and pid files in tmp; returns its Popen once its pid
+    file exists. Stop it with stop()."""
+    pid = os.path.join(tmp, "dnsmasq.pid")
+    server = subprocess.Popen(
+        ["nsenter", "--net=" + srv, "dnsmasq", "-k", "--conf-file=/dev/null", "--port=0",
+         "--user=root", "--interface=" + iface, "--bind-interfaces", "--no-ping",
+         "--dhcp-range=%s.1.1,%s.9.254,255.255.0.0,1h" % (net, net),
+         "--dhcp-lease-max=10000", "--dhcp-option=option:router,%s.0.1" % net,
+         "--dhcp-leasefile=" + os.path.join(tmp, "leases"), "--pid-file=" + pid],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 30
+    while not os.path.exists(pid) and time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise SystemExit("dnsmasq exited %d" % server.returncode)
+        time.sleep(0.02)
+    return server
+
+
+def stop(proc):
+    """Terminate a process started here and reap it."""
+    if proc and proc.poll() is None:
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
+def run(label, cmd, n, tmp, node, plugins=REF):
+    sock = os.path.join(tmp, label, "dhcp.sock")
+    os.makedirs(os.path.dirname(sock))
+    proc = start_daemon(cmd, sock, "/run/netns/" + node)
+    containers = []
+    try:
         before = status(proc.pid)
         conf = json.dumps({"cniVersion": "1.0.0", "name": "benchnet", "type": "macvlan",
                            "master": "mv0",
@@ -117,9 +156,7 @@ def run(label, cmd, n, tmp, node, plugins=REF):
                                                       "daemonSocketPath": sock}}).encode(),
                            env=env, capture_output=True, timeout=300)
             subprocess.run(["ip", "netns", "del", ns], capture_output=True)
-        if proc.poll() is None:
-            proc.terminate()
-            proc.wait(timeout=30)
+        stop(proc)
 
 
 def main():
@@ -143,17 +180,7 @@ def main():
         sh("ip -n %s link add mv0 type veth peer name s0 netns %s" % (node, srv))
         sh("ip -n %s link set mv0 up && ip -n %s link set s0 up && "
            "ip -n %s addr add 10.79.0.1/16 dev s0" % (node, srv, srv))
-        pid = os.path.join(tmp, "dnsmasq.pid")
-        server = subprocess.Popen(
-            ["ip", "netns", "exec", srv, "dnsmasq", "-k", "--conf-file=/dev/null", "--port=0",
-             "--user=root", "--interface=s0", "--bind-interfaces", "--no-ping",
-             "--dhcp-range=10.79.1.1,10.79.9.254,255.255.0.0,1h", "--dhcp-lease-max=10000",
-             "--dhcp-option=option:router,10.79.0.1",
-             "--dhcp-leasefile=" + os.path.join(tmp, "leases"), "--pid-file=" + pid],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 30
-        while not os.path.exists(pid) and time.monotonic() < deadline:
-            time.sleep(0.02)
+        server = start_dnsmasq("/run/netns/" + srv, "s0", tmp)
         results = []
         ours = test_dhcp_daemon.daemon_binary() + [
             "daemon", "-statedir", os.path.join(tmp, "state")]
@@ -169,9 +196,7 @@ def main():
             print("| " + " | ".join(str(r[k]) for k in keys) + " |")
         print("(%d leases; RSS in KiB)" % opts.leases)
     finally:
-        if server and server.poll() is None:
-            server.terminate()
-            server.wait(timeout=30)
+        stop(server)
         for ns in (node, srv):
             subprocess.run(["ip", "netns", "del", ns], capture_output=True)
         shutil.rmtree(tmp, True)

@@ -18,7 +18,12 @@ for it: fork, exec, the work, exit (the time until its stdout closes).
     prevResult for both), and
     the containerd default conflist through bin/cnitool: median and p90, ratio
     reference/ours; tap (L2 and with host-local), ours alone (the reference 1.1.1 has no
-    tap);
+    tap); loopback, static, tuning, bandwidth, firewall (iptables), dhcp (each side's
+    daemon against one dnsmasq), ipvlan, vlan, dummy (ours alone) and vrf, the last four
+    in one QEMU guest when this kernel lacks those links;
+ 1b. our chain (bridge, host-local, portmap through bin/cnitool) against podman's
+    netavark 1.4 doing the same job, with a port mapping and without: ADD, DEL, and one
+    traced DEL without a port mapping on each side (strace);
  2. the exec floor of each plugin (VERSION), and the kernel's share of bridge DEL (the
     removal of a container veth, timed alone over netlink);
  3. occupancy: N containers attached one after another to one network, ADD latency at
@@ -39,6 +44,7 @@ import json
 import os
 import platform
 import re
+import shlex
 import shutil
 import signal
 import socket
@@ -57,7 +63,13 @@ PREFIX = "bn%d" % (os.getpid() % 100000)
 DEBIAN_PACKAGES = {"containernetworking-plugins": "/usr/lib/cni/bridge",
                    "gnuplot-nox": "/usr/bin/gnuplot", "time": "/usr/bin/time",
                    "strace": "/usr/bin/strace", "iptables": "/usr/sbin/iptables",
-                   "binutils": "/usr/bin/strip"}
+                   "binutils": "/usr/bin/strip", "netavark": "/usr/lib/podman/netavark",
+                   "dnsmasq-base": "/usr/sbin/dnsmasq",
+                   "qemu-system-x86": "/usr/bin/qemu-system-x86_64"}
+# The row families of the verbs section (--only NAME).
+FAMILIES = ("bridge", "host-local", "portmap", "macvlan", "ptp", "chain", "host-device", "tap",
+            "sbr", "loopback", "static", "tuning", "bandwidth", "firewall", "dhcp", "ipvlan",
+            "vlan", "dummy", "vrf", "netavark")
 
 
 def log(*a):
@@ -100,7 +112,10 @@ def netns_del(path):
         fd = NAMESPACES.pop(path, None)
     if fd is not None:
         os.close(fd)
-    subprocess.run(["umount", path], stderr=subprocess.DEVNULL)
+    # Detached, as `ip netns del` and the runtimes unmount it: a process may still hold the
+    # namespace (our bridge DEL's child finishing the veth's removal), which makes a plain
+    # umount fail with EBUSY and leaves the name taken.
+    subprocess.run(["umount", "--lazy", path], stderr=subprocess.DEVNULL)
     try:
         os.unlink(path)
     except OSError:
@@ -278,6 +293,70 @@ def with_prev(conf, add_out):
     return c
 
 
+STRACE_LINE = re.compile(r"^(\d+) +(\d+):(\d+):(\d+\.\d+) (.*?)(?: <(\d+\.\d+)>)?$")
+
+
+def strace_summary(path):
+    """What one traced command spent its time on (strace -f -tt -T -yy): each process
+    (its program, wall time from its first to its last traced line), the longest
+    system calls (which process, the call, ms), and time summed by system call name."""
+    procs, calls, byname, pending, parent = {}, [], {}, {}, {}
+    first = last = None
+    with open(path) as f:
+        for line in f:
+            m = STRACE_LINE.match(line.rstrip("\n"))
+            if not m:
+                continue
+            pid = int(m.group(1))
+            t = int(m.group(2)) * 3600 + int(m.group(3)) * 60 + float(m.group(4))
+            rest, dur = m.group(5), m.group(6)
+            first = t if first is None else first
+            last = t
+            p = procs.setdefault(pid, {"prog": "", "start": t, "end": t})
+            p["end"] = t
+            em = re.match(r'execve\("([^"]+)"', rest)
+            if em and not rest.rstrip().endswith("= -1 ENOENT (No such file or directory)") \
+                    and "= -1" not in rest:
+                p["prog"] = os.path.basename(em.group(1))
+            if rest.endswith("<unfinished ...>"):
+                pending[pid] = rest[:-len("<unfinished ...>")].rstrip()
+            rm = re.match(r"<\.\.\. \w+ resumed>(.*)", rest)
+            if rm and pid in pending:
+                rest = pending.pop(pid) + rm.group(1)
+            cm = re.match(r"(?:clone3?|v?fork)\(.*= (\d+)(?: <|$)", rest)
+            if cm:
+                parent[int(cm.group(1))] = pid
+            if dur is None:
+                continue
+            name = re.match(r"(?:<\.\.\. )?(\w+)", rest).group(1)
+            ms = float(dur) * 1000
+            byname[name] = byname.get(name, 0.0) + ms
+            calls.append((ms, pid, rest))
+    # Programs of processes that only forked (no execve of their own): their parent's.
+    for pid, p in sorted(procs.items(), key=lambda x: x[1]["start"]):
+        if not p["prog"]:
+            pp = procs.get(parent.get(pid), {}).get("prog", "?")
+            p["prog"] = "%s's child" % pp.replace("'s child", "")
+    calls.sort(reverse=True)
+    top = []
+    rtm = {0x10: "RTM_NEWLINK", 0x11: "RTM_DELLINK", 0x12: "RTM_GETLINK",
+           0x14: "RTM_NEWADDR", 0x15: "RTM_DELADDR", 0x18: "RTM_NEWROUTE",
+           0x19: "RTM_DELROUTE"}
+    for ms, pid, rest in calls[:8]:
+        tm = re.search(r"nlmsg_type=(0x[0-9a-f]+|[A-Z][A-Z_0-9]*)", rest)
+        short = re.sub(r"\{iov_base=.*|\[\{nlmsg_len=.*", "…", rest)
+        if tm:
+            t = tm.group(1)
+            short += " (%s)" % (rtm.get(int(t, 16), t) if t.startswith("0x") else t)
+        short = re.sub(r'"[^"]{24,}"', '"…"', short)
+        top.append((procs[pid]["prog"], pid, ms, short[:140]))
+    return {"wall_ms": ((last - first) * 1000) if first is not None else float("nan"),
+            "procs": [(p["prog"], pid, (p["end"] - p["start"]) * 1000)
+                      for pid, p in sorted(procs.items(), key=lambda x: x[1]["start"])],
+            "top": top,
+            "byname": sorted(byname.items(), key=lambda x: -x[1])[:8]}
+
+
 # ---- 1. verbs -------------------------------------------------------------------------
 
 class Bench:
@@ -291,6 +370,7 @@ class Bench:
         self.rows = []      # (section, Stat)
         self.extra = {}     # other results
         self.targets = []   # (text, ok, detail)
+        self.nv_rows = []   # ours (the chain through cnitool) against netavark, as "ref"
 
     def env(self):
         return {"CNI_PORTMAP_STATE_DIR": self.state}
@@ -664,11 +744,365 @@ class Bench:
             netns_del(per[impl.name])
         return list(stats.values())
 
+    # ---- the other plugins: one loop for ADD, CHECK, DEL -------------------------------
+
+    def verbs_rows(self, label, plugin, setup, ifname="eth0", reset=None, impls=None,
+                   note="", env=None):
+        """ADD, CHECK, DEL of one plugin for each implementation, A B A B. setup(impl)
+        (untimed) returns (netns, conf): the container namespace (or "/x" where the plugin
+        needs none) and the config; reset(impl, netns), when given, runs untimed after
+        each iteration's DEL. CHECK and DEL get ADD's result as prevResult. impls: those
+        that run (the others' cells say note)."""
+        impls = impls or self.impls
+        stats = {v: Stat("%s: %s" % (label, v)) for v in ("ADD", "CHECK", "DEL")}
+        for st in stats.values():
+            st.note = note
+        per = {}
+        for impl in impls:
+            try:
+                per[impl.name] = setup(impl)
+                ns, conf = per[impl.name]
+                # warm-up: tables, modules, the first exec of the binaries
+                _, out = run_plugin(impl, plugin, "ADD", conf, "warm", ns, ifname, env)
+                run_plugin(impl, plugin, "DEL", with_prev(conf, out), "warm", ns, ifname, env)
+                if reset:
+                    reset(impl, ns)
+            except (Failed, RuntimeError, OSError) as e:
+                for st in stats.values():
+                    st.fail(impl.name, str(e))
+        for i in range(self.args.iterations):
+            for impl in self.alternate(i):
+                if impl not in impls or impl.name not in per or stats["ADD"].failed[impl.name]:
+                    continue
+                ns, conf = per[impl.name]
+                cid = "%s%d" % (plugin[:3], i)
+                try:
+                    dt, out = run_plugin(impl, plugin, "ADD", conf, cid, ns, ifname, env)
+                    stats["ADD"].add(impl.name, dt)
+                except Failed as e:
+                    stats["ADD"].fail(impl.name, str(e))
+                    continue
+                for verb in ("CHECK", "DEL"):
+                    try:
+                        dt, _ = run_plugin(impl, plugin, verb, with_prev(conf, out), cid, ns,
+                                           ifname, env)
+                        stats[verb].add(impl.name, dt)
+                    except Failed as e:
+                        stats[verb].fail(impl.name, str(e))
+                if reset:
+                    try:
+                        reset(impl, ns)
+                    except RuntimeError as e:
+                        stats["ADD"].fail(impl.name, "reset after DEL: %s" % e)
+        for impl in impls:
+            if impl.name in per and per[impl.name][0].startswith(NS_DIR):
+                netns_del(per[impl.name][0])
+        return list(stats.values())
+
+    def container(self, impl, tag, cmd=None):
+        """A container namespace of impl's for one row, with cmd run in it (untimed)."""
+        c = netns_add("%s-%s-%s" % (PREFIX, impl.name, tag))
+        if cmd:
+            sh(cmd, c)
+        return c
+
+    def verbs_loopback(self):
+        conf = {"cniVersion": "1.0.0", "name": "lonet", "type": "loopback"}
+        return self.verbs_rows("loopback", "loopback",
+                               lambda impl: (self.container(impl, "lo"), conf), ifname="lo")
+
+    def verbs_static(self):
+        conf = {"cniVersion": "1.0.0", "name": "stnet", "type": "static",
+                "ipam": {"type": "static",
+                         "addresses": [{"address": "10.62.0.2/24", "gateway": "10.62.0.1"},
+                                       {"address": "fd62::2/64", "gateway": "fd62::1"}],
+                         "routes": [{"dst": "0.0.0.0/0"}, {"dst": "10.63.0.0/16"}],
+                         "dns": {"nameservers": ["10.62.0.1"]}}}
+        return self.verbs_rows("static IPAM (2 addresses, 2 routes)", "static",
+                               lambda impl: ("/x", conf))
+
+    def verbs_tuning(self):
+        """tuning of an existing eth0 (a veth end in the container): a sysctl, MAC, MTU and
+        promiscuous mode, with the main plugin's prevResult; DEL puts MAC, MTU and promisc
+        back (both keep what to restore in dataDir)."""
+        def setup(impl):
+            c = self.container(impl, "tun", "ip link add eth0 type veth peer name eth0p && "
+                               "ip link set eth0 up && ip link set eth0p up")
+            conf = {"cniVersion": "1.0.0", "name": "tunnet", "type": "tuning",
+                    "sysctl": {"net.ipv4.conf.eth0.rp_filter": "1"},
+                    "mac": "0a:58:0a:3d:00:09", "mtu": 1400, "promisc": True,
+                    "dataDir": os.path.join(self.tmp, impl.name + "-tuning"),
+                    "prevResult": {"cniVersion": "1.0.0",
+                                   "interfaces": [{"name": "eth0", "sandbox": c}],
+                                   "ips": [{"address": "10.61.0.2/24", "interface": 0}]}}
+            return c, conf
+        return self.verbs_rows("tuning (sysctl, mac, mtu, promisc)", "tuning", setup)
+
+    def verbs_bandwidth(self):
+        """bandwidth, ingress and egress, on a veth pair made untimed (its host end in the
+        node): ADD puts a tbf on the host end and redirects its ingress to a new ifb with a
+        tbf; DEL removes the ifb. The host end's qdiscs, which DEL leaves to the veth's
+        removal, are taken off untimed between runs."""
+        def setup(impl):
+            c = self.container(impl, "bw")
+            sh("ip link add bnbw0 type veth peer name eth0 && ip link set eth0 netns %s && "
+               "ip link set bnbw0 up" % c, impl.node)
+            sh("ip link set eth0 up", c)
+            conf = {"cniVersion": "1.0.0", "name": "bwnet", "type": "bandwidth",
+                    "ingressRate": 8000000, "ingressBurst": 16000,
+                    "egressRate": 8000000, "egressBurst": 16000,
+                    "prevResult": {"cniVersion": "1.0.0",
+                                   "interfaces": [{"name": "bnbw0"},
+                                                  {"name": "eth0", "sandbox": c}],
+                                   "ips": [{"address": "10.61.0.2/24", "interface": 1}]}}
+            return c, conf
+
+        def reset(impl, c):
+            sh("tc qdisc del dev bnbw0 root 2>/dev/null; tc qdisc del dev bnbw0 ingress "
+               "2>/dev/null; true", impl.node)
+        return self.verbs_rows("bandwidth (ingress + egress, ifb)", "bandwidth", setup,
+                               reset=reset)
+
+    def verbs_firewall(self):
+        """firewall, iptables backend (the default of both; Debian's 1.1.1 has no nftables
+        backend and neither has ours), a container's IPv4 and IPv6 address."""
+        conf = {"cniVersion": "1.0.0", "name": "fwnet", "type": "firewall",
+                "backend": "iptables",
+                "prevResult": {"cniVersion": "1.0.0",
+                               "interfaces": [{"name": "eth0", "sandbox": "/x"}],
+                               "ips": [{"address": "10.61.0.2/24", "interface": 0},
+                                       {"address": "fd61::2/64", "interface": 0}]}}
+        return self.verbs_rows("firewall iptables, dual", "firewall",
+                               lambda impl: ("/x", conf))
+
+    def verbs_link(self, kind):
+        """ipvlan, vlan or dummy with host-local (IPv4), the first two of a veth master in
+        the node, into a container namespace: as macvlan's rows."""
+        def setup(impl):
+            c = self.container(impl, kind[:3])
+            conf = {"cniVersion": "1.0.0", "name": "%snet" % kind, "type": kind,
+                    "ipam": {"type": "host-local", "ranges": [[{"subnet": "10.55.0.0/16"}]],
+                             "routes": [{"dst": "0.0.0.0/0"}],
+                             "dataDir": os.path.join(self.tmp, "%s-%s" % (impl.name, kind))}}
+            if kind != "dummy":
+                sh("ip link add bn%s0 type veth peer name bn%s0p && ip link set bn%s0 up && "
+                   "ip link set bn%s0p up" % ((kind[:3],) * 4), impl.node)
+                conf["master"] = "bn%s0" % kind[:3]
+            if kind == "vlan":
+                conf["vlanId"] = 100
+            return c, conf
+        ours_only = kind == "dummy" and not os.access(os.path.join(self.ref.dir, kind),
+                                                      os.X_OK)
+        return self.verbs_rows("%s, IPv4" % kind, kind, setup,
+                               impls=(self.ours,) if ours_only else None,
+                               note="no %s in 1.1.1" % kind if ours_only else "")
+
+    def verbs_vrf(self):
+        """vrf: a container's eth1 (a veth end with an address) put into a new VRF (table
+        given); DEL takes it out and removes the VRF. Its address is put back untimed."""
+        def setup(impl):
+            c = self.container(impl, "vrf", "ip link add eth1 type veth peer name eth1p && "
+                               "ip link set eth1p up && ip link set eth1 up && "
+                               "ip addr add 10.64.0.2/24 dev eth1")
+            conf = {"cniVersion": "1.0.0", "name": "vrfnet", "type": "vrf",
+                    "vrfname": "bnvrf", "table": 1001,
+                    "prevResult": {"cniVersion": "1.0.0",
+                                   "interfaces": [{"name": "eth1", "sandbox": c}],
+                                   "ips": [{"address": "10.64.0.2/24", "interface": 0}]}}
+            return c, conf
+
+        def reset(impl, c):
+            sh("ip link set eth1 up && ip addr replace 10.64.0.2/24 dev eth1", c)
+        return self.verbs_rows("vrf (one interface, table given)", "vrf", setup,
+                               ifname="eth1", reset=reset)
+
+    def verbs_dhcp(self):
+        """The dhcp IPAM plugin with its daemon (each implementation's own, in its node)
+        against one dnsmasq in a server namespace: ADD acquires a lease for a container's
+        eth0 (a macvlan of the node's link to the server, made untimed), CHECK, DEL
+        releases it."""
+        sys.path.insert(0, HERE)
+        import dhcp_daemon_rss as dd  # the server and daemon setup
+        srv = netns_add("%s-dhsrv" % PREFIX)
+        procs = []
+        daemons = {}
+        try:
+            sh("ip link set lo up && ip link add bndh type bridge && "
+               "ip addr add 10.54.0.1/16 dev bndh && ip link set bndh up", srv)
+            for impl in self.impls:
+                sh("ip link add bndh0 type veth peer name bndh-%s netns %s && "
+                   "ip link set bndh0 up" % (impl.name, srv), impl.node)
+                sh("ip link set bndh-%s master bndh up" % impl.name, srv)
+            procs.append(dd.start_dnsmasq(srv, "bndh", self.tmp, net="10.54"))
+            # The containers first: a daemon in a mount namespace of its own sees only the
+            # namespace mounts made before it started.
+            cs = {}
+            for impl in self.impls:
+                cs[impl.name] = self.container(impl, "dh")
+                sh("ip link add bndhm link bndh0 type macvlan mode bridge && "
+                   "ip link set bndhm netns %s" % cs[impl.name], impl.node)
+                sh("ip link set bndhm name eth0 && ip link set eth0 up && ip link set lo up",
+                   cs[impl.name])
+            for impl in self.impls:
+                d = os.path.join(self.tmp, impl.name + "-dhcpd")
+                os.makedirs(d)
+                cmd = [os.path.join(impl.dir, "dhcp"), "daemon"]
+                if impl is self.ours:
+                    cmd += ["-statedir", os.path.join(d, "state")]
+                sock = os.path.join(d, "dhcp.sock")
+                try:
+                    procs.append(dd.start_daemon(cmd, sock, impl.node))
+                    daemons[impl.name] = sock
+                except SystemExit as e:
+                    daemons[impl.name] = "daemon: %s" % e
+
+            def setup(impl):
+                if not daemons[impl.name].startswith("/"):
+                    raise RuntimeError(daemons[impl.name])
+                return cs[impl.name], {"cniVersion": "1.0.0", "name": "dhnet", "type": "dhcp",
+                           "ipam": {"type": "dhcp", "daemonSocketPath": daemons[impl.name]}}
+            return self.verbs_rows("dhcp (plugin and daemon, dnsmasq)", "dhcp", setup)
+        finally:
+            for p in reversed(procs):
+                dd.stop(p)
+            netns_del(srv)
+
+    # ---- podman's own stack: netavark against our chain ---------------------------------
+
+    NETAVARK = "/usr/lib/podman/netavark"
+
+    def netavark_opts(self, i, ports):
+        """netavark's network options (the JSON podman sends on stdin) for container i on
+        a bridge network like our chain's: one subnet, gateway, masquerade, DNS off, the
+        address given (podman allocates it), and one tcp port mapping when ports."""
+        net = {"name": "bnpod", "id": "%064x" % 0xb3c4, "driver": "bridge",
+               "network_interface": "bnpod0", "internal": False, "ipv6_enabled": False,
+               "dns_enabled": False, "ipam_options": {"driver": "host-local"},
+               "subnets": [{"subnet": "10.66.0.0/16", "gateway": "10.66.0.1"}]}
+        return {"container_id": "%064x" % (0xc0 + i), "container_name": "bench%d" % i,
+                "networks": {"bnpod": {"interface_name": "eth0",
+                                       "static_ips": ["10.66.%d.%d" % (i // 250,
+                                                                       2 + i % 250)]}},
+                "network_info": {"bnpod": net},
+                "port_mappings": [{"host_ip": "", "container_port": 80, "host_port": 18080,
+                                   "protocol": "tcp", "range": 1}] if ports else None}
+
+    def netavark_run(self, verb, i, c, ports, prefix=()):
+        """netavark setup/teardown of container i (netns c) in the netavark node; returns
+        seconds. Raises Failed."""
+        verb = {"ADD": "setup", "DEL": "teardown"}[verb]
+        setns(self.nv.node)
+        e = dict(BASE_ENV, NETAVARK_FW="iptables")
+        cmd = list(prefix) + [self.NETAVARK, "--config", os.path.join(self.tmp, "nv-config"),
+                              "--rootless", "false", verb, c]
+        data = json.dumps(self.netavark_opts(i, ports)).encode()
+        t0 = time.perf_counter()
+        p = subprocess.run(cmd, input=data, capture_output=True, env=e)
+        dt = time.perf_counter() - t0
+        if p.returncode != 0:
+            raise Failed("netavark %s: rc %d: %s" % (verb, p.returncode, (
+                p.stdout + p.stderr).decode(errors="replace")[:300]))
+        return dt
+
+    def podman_chain(self, verb, i, c, ports, prefix=()):
+        """Our chain (bridge + host-local, portmap) for container i through bin/cnitool,
+        which runs the conflist's plugins in order as libcni does; returns seconds."""
+        env = dict(BASE_ENV, NETCONFPATH=os.path.join(self.tmp, "pod-netconf"),
+                   CNI_PATH=self.ours.dir, CNI_CONTAINERID="%064x" % (0xc0 + i),
+                   CNI_PORTMAP_STATE_DIR=self.state,
+                   CNI_CACHE_DIR=os.path.join(self.tmp, "pod-cache"))
+        if ports:
+            env["CAP_ARGS"] = json.dumps({"portMappings": [
+                {"hostPort": 18080, "containerPort": 80, "protocol": "tcp"}]})
+        setns(self.ours.node)
+        cmd = list(prefix) + [os.path.join(self.ours.dir, "cnitool"), verb.lower(), "bnpod", c]
+        t0 = time.perf_counter()
+        p = subprocess.run(cmd, env=env, capture_output=True)
+        dt = time.perf_counter() - t0
+        if p.returncode != 0:
+            raise Failed("cnitool %s: rc %d: %s" % (verb, p.returncode, (
+                p.stdout + p.stderr).decode(errors="replace")[:300]))
+        return dt
+
+    def verbs_netavark(self):
+        """ADD and DEL with one port mapping and without, our chain (through cnitool) and
+        netavark 1.4 (`setup`/`teardown`, NETAVARK_FW=iptables), A B A B, each in a node
+        namespace of its own with one resident container attached all along (as on a node
+        with pods, so that neither removes the bridge or its chains). netavark has no
+        CHECK. Then one traced DEL without a port mapping on each side (strace)."""
+        if not os.access(self.NETAVARK, os.X_OK):
+            st = Stat("podman bridge network vs netavark: ADD")
+            st.fail("ref", "%s is missing (make deps)" % self.NETAVARK)
+            return [st]
+        self.nv = Impl("netavark", os.path.dirname(self.NETAVARK))
+        self.nv.start()
+        d = os.path.join(self.tmp, "pod-netconf")
+        os.makedirs(d)
+        with open(os.path.join(d, "87-bnpod.conflist"), "w") as f:
+            json.dump({"cniVersion": "1.0.0", "name": "bnpod", "plugins": [
+                {"type": "bridge", "bridge": "bnpod0", "isGateway": True, "ipMasq": True,
+                 "ipam": {"type": "host-local", "ranges": [[{"subnet": "10.66.0.0/16",
+                                                             "gateway": "10.66.0.1"}]],
+                          "routes": [{"dst": "0.0.0.0/0"}],
+                          "dataDir": os.path.join(self.tmp, "pod-ipam")}},
+                {"type": "portmap", "capabilities": {"portMappings": True}}]}, f)
+        sides = (("ours", self.podman_chain), ("ref", self.netavark_run))
+        stats = {}
+        for ports in (True, False):
+            for verb in ("ADD", "DEL"):
+                stats[(ports, verb)] = Stat("bridge network, %s port mapping: %s" % (
+                    "one" if ports else "no", verb))
+        cns = {"ours": netns_add("%s-ours-pod" % PREFIX),
+               "ref": netns_add("%s-nv-pod" % PREFIX)}
+        res = {"ours": netns_add("%s-ours-podres" % PREFIX),
+               "ref": netns_add("%s-nv-podres" % PREFIX)}
+        for name, fn in sides:  # the resident container, then a warm-up
+            try:
+                fn("ADD", 999, res[name], True)
+                fn("ADD", 0, cns[name], True)
+                fn("DEL", 0, cns[name], True)
+            except Failed as e:
+                for st in stats.values():
+                    st.fail(name, str(e))
+        for i in range(self.args.iterations):
+            for ports in (True, False):
+                for name, fn in (sides if i % 2 == 0 else sides[::-1]):
+                    if stats[(ports, "ADD")].failed[name]:
+                        continue
+                    try:
+                        stats[(ports, "ADD")].add(name, fn("ADD", i + 1, cns[name], ports))
+                    except Failed as e:
+                        stats[(ports, "ADD")].fail(name, str(e))
+                        continue
+                    try:
+                        stats[(ports, "DEL")].add(name, fn("DEL", i + 1, cns[name], ports))
+                    except Failed as e:
+                        stats[(ports, "DEL")].fail(name, str(e))
+        traces = {}
+        for name, fn in sides:
+            path = os.path.join(self.tmp, "strace-del-%s" % name)
+            try:
+                fn("ADD", 500, cns[name], False)
+                fn("DEL", 500, cns[name], False,
+                   prefix=("strace", "-f", "-tt", "-T", "-yy", "-s", "96", "-o", path))
+                traces[name] = strace_summary(path)
+            except Failed as e:
+                traces[name] = {"error": str(e)}
+        self.extra["netavark_traces"] = traces
+        for name, fn in sides:
+            try:
+                fn("DEL", 999, res[name], True)
+            except Failed as e:
+                log("  resident container %s: %s" % (name, e))
+        for c in list(cns.values()) + list(res.values()):
+            netns_del(c)
+        return [stats[(p, v)] for p in (True, False) for v in ("ADD", "DEL")]
+
     # ---- 2. floors ---------------------------------------------------------------------
 
-    def floors(self):
+    def floors(self, plugins=("bridge", "host-local", "portmap", "sbr")):
         out = []
-        for plugin in ("bridge", "host-local", "portmap", "sbr"):
+        for plugin in plugins:
             if not all(os.access(os.path.join(i.dir, plugin), os.X_OK) for i in self.impls):
                 continue
             s = Stat("%s VERSION (exec floor)" % plugin)
@@ -1018,6 +1452,129 @@ class Bench:
         return out
 
 
+# ---- rows this kernel cannot run: one QEMU guest -----------------------------------------
+
+KERNEL_PROBES = {
+    "dummy": "ip link add bnk0 type dummy",
+    "ipvlan": "ip link add bnk0 type veth peer name bnk1 && "
+              "ip link add link bnk0 name bnk2 type ipvlan mode l2",
+    "vlan": "ip link add bnk0 type veth peer name bnk1 && "
+            "ip link add link bnk0 name bnk2 type vlan id 5",
+    "vrf": "ip link add bnk0 type vrf table 10",
+}
+
+
+def kernel_has(kind):
+    """Whether this kernel makes a link of kind (tried in a scratch namespace)."""
+    p = subprocess.run(["unshare", "-n", "sh", "-c", KERNEL_PROBES[kind]],
+                       capture_output=True)
+    return p.returncode == 0
+
+
+def vm_label(label, accel):
+    head, sep, verb = label.rpartition(": ")
+    if not sep:
+        return "%s (QEMU %s)" % (label, accel.upper())
+    return "%s (QEMU %s): %s" % (head, accel.upper(), verb)
+
+
+def vm_rows(args, kinds):
+    """The verbs rows of kinds (ipvlan, vlan, dummy, vrf: links this kernel lacks), run by
+    this script in one QEMU guest on Debian's stock kernel (scripts/vm: the host's userland
+    read-only over 9p, KVM where the machine has it, else TCG, about 100x slower per
+    exec); their rows come back as JSON through a writable share, labelled with the
+    accelerator. A guest that fails leaves its rows failing with the reason."""
+    top = os.path.dirname(HERE)
+    vm = os.path.join(top, "scripts", "vm")
+    build = os.path.join(top, "build", "vm-bench")
+    out = os.path.join(build, "out")
+    accel = "tcg"
+    if os.access("/dev/kvm", os.R_OK | os.W_OK) and re.search(
+            r"\b(vmx|svm)\b", open("/proc/cpuinfo").read()):
+        accel = "kvm"
+    stats = []
+
+    def failed(why):
+        rows = []
+        for kind in kinds:
+            for verb in ("ADD", "CHECK", "DEL"):
+                st = Stat(vm_label("%s: %s" % (kind, verb), accel))
+                st.fail("ours", why)
+                st.fail("ref", why)
+                rows.append(st)
+        return rows
+    try:
+        kdir = subprocess.run(["sh", os.path.join(vm, "kernel.sh"),
+                               os.path.join(top, "build", "vm", "kernel")], check=True,
+                              capture_output=True, text=True).stdout.strip()
+        os.makedirs(build, exist_ok=True)
+        initrd = os.path.join(build, "initramfs.gz")
+        subprocess.run(["sh", os.path.join(vm, "mkinitramfs.sh"), kdir, initrd], check=True,
+                       capture_output=True)
+    except (subprocess.CalledProcessError, OSError) as e:
+        return failed("guest kernel: %s" % str(getattr(e, "stderr", "") or e)[-300:].strip())
+    shutil.rmtree(out, ignore_errors=True)
+    os.makedirs(out)
+    argv = ["python3", os.path.join(HERE, "run.py"), "--bin", os.path.abspath(args.bin),
+            "--ref", os.path.abspath(args.ref), "--iterations", str(args.vm_iterations),
+            "--guest-json", "/run/vm/rows.json"]
+    for k in kinds:
+        argv += ["--only", k]
+    with open(os.path.join(out, "run.sh"), "w") as f:
+        f.write("export PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin "
+                "HOME=/root PYTHONDONTWRITEBYTECODE=1\n"
+                "cd %s || exit 1\nip link set lo up\n"
+                "modprobe -a veth bridge 8021q dummy ipvlan macvlan vrf\n"
+                "%s >/run/vm/bench.log 2>&1\necho $? >/run/vm/status\n" % (
+                    shlex.quote(top), " ".join(shlex.quote(a) for a in argv)))
+    with open(os.path.join(out, "checkout"), "w") as f:
+        f.write(top + "\n")
+    kernel = [os.path.join(kdir, "boot", k) for k in os.listdir(os.path.join(kdir, "boot"))
+              if k.startswith("vmlinuz-")][0]
+    qemu = ["qemu-system-x86_64", "-accel", accel, "-cpu", "max", "-m", "2048", "-smp", "2",
+            "-machine", "q35", "-nodefaults", "-no-user-config", "-display", "none",
+            "-no-reboot", "-net", "none",
+            "-chardev", "file,id=con,path=%s" % os.path.join(out, "console.log"),
+            "-serial", "chardev:con", "-kernel", kernel, "-initrd", initrd,
+            "-append", "console=ttyS0 quiet panic=-1 oops=panic",
+            "-virtfs", "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,"
+                       "multidevs=remap",
+            "-virtfs", "local,path=%s,mount_tag=modules,security_model=none,readonly=on" %
+                       os.path.join(kdir, "lib", "modules"),
+            "-virtfs", "local,path=%s,mount_tag=results,security_model=none" % out,
+            "-virtfs", "local,path=%s,mount_tag=checkout,security_model=none,readonly=on,"
+                       "multidevs=remap" % top]
+    log("  %s: one QEMU guest (%s, %d iterations)" % (", ".join(kinds), accel,
+                                                      args.vm_iterations))
+    t0 = time.monotonic()
+    try:
+        p = subprocess.Popen(qemu, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.PIPE)
+    except OSError as e:
+        return failed("qemu: %s" % e)
+    try:
+        _, err = p.communicate(timeout=args.vm_timeout)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        p.wait()
+        return failed("the guest did not power off within %d s" % args.vm_timeout)
+    log("  guest ran %.0f s" % (time.monotonic() - t0))
+    rows = os.path.join(out, "rows.json")
+    if not os.path.exists(rows):
+        tail = ""
+        for name in ("bench.log", "console.log"):
+            if os.path.exists(os.path.join(out, name)):
+                tail = open(os.path.join(out, name), errors="replace").read()[-300:]
+                break
+        return failed("the guest wrote no rows (qemu %d %s): %s" % (
+            p.returncode, err.decode(errors="replace")[-200:], tail))
+    for r in json.load(open(rows)):
+        st = Stat(vm_label(r["label"], accel))
+        st.s, st.failed, st.note = r["s"], r["failed"], r["note"]
+        stats.append(st)
+    return stats
+
+
 # ---- report ---------------------------------------------------------------------------
 
 def machine_info(args, load_start, load_end):
@@ -1079,6 +1636,61 @@ def plot(out_dir, tmp, occ):
     return png
 
 
+def report_netavark(b, L, notes):
+    """The netavark table and where each side's DEL time goes."""
+    L.append("## 1b. Against netavark (podman's own network stack)")
+    L.append("")
+    L.append("The same bridge network (one subnet, gateway, masquerade, one tcp port mapping "
+             "or none), each side in a node namespace of its own with one resident container "
+             "attached all along, A B A B. Ours: `bin/cnitool`, which runs the conflist's "
+             "plugins in order as libcni does (bridge, which runs host-local, then portmap; "
+             "without a port mapping portmap still runs and finds nothing to do), so each "
+             "figure is 3 or 4 execs. netavark 1.4 (Debian): one process, `netavark setup` / "
+             "`teardown` with podman's network options on stdin, `NETAVARK_FW=iptables`, DNS "
+             "off, the address given (podman allocates it). netavark has no CHECK (its "
+             "commands are setup, teardown, update, version).")
+    L.append("")
+    L.append("| verb | ours median | ours p90 | netavark median | netavark p90 | netavark/ours |")
+    L.append("|---|---:|---:|---:|---:|---:|")
+    for s in b.nv_rows:
+        cells = []
+        for impl in ("ours", "ref"):
+            if s.failed[impl] and not s.s[impl]:
+                cells += ["fails", ""]
+                notes.append("%s, %s: %s" % (s.label, "ours" if impl == "ours" else
+                                             "netavark", s.failed[impl]))
+            else:
+                cells += [fmt(s.med(impl)), fmt(p90(s.s[impl]))]
+        r = s.ratio()
+        L.append("| %s | %s | %s | %s | %s | %s |" % (s.label, cells[0], cells[1], cells[2],
+                                                      cells[3], "—" if r != r else "%.1f" % r))
+    L.append("")
+    traces = b.extra.get("netavark_traces", {})
+    for name, title in (("ours", "ours (cnitool, bridge, host-local, portmap)"),
+                        ("ref", "netavark")):
+        t = traces.get(name)
+        if not t:
+            continue
+        L.append("DEL without a port mapping, %s, traced once (`strace -f -tt -T -yy`, "
+                 "which slows every call):" % title)
+        L.append("")
+        if "error" in t:
+            L.append("- fails: %s" % t["error"].replace("\n", " ").replace("|", "/"))
+            L.append("")
+            continue
+        L.append("- wall time traced: %.1f ms; processes (program, wall ms): %s" % (
+            t["wall_ms"], ", ".join("%s %.1f" % (prog, ms) for prog, _, ms in t["procs"])))
+        L.append("- time by system call (ms, all processes): %s" % ", ".join(
+            "%s %.1f" % (n, ms) for n, ms in t["byname"]))
+        L.append("")
+        L.append("| process | ms | longest system calls |")
+        L.append("|---|---:|---|")
+        for prog, pid, ms, call in t["top"]:
+            L.append("| %s | %.1f | `%s` |" % (prog, ms, call.replace("|", "/")
+                                               .replace("`", "'")))
+        L.append("")
+
+
 def report(b, info, sections, floors, veth, occ, conc, procs, sizes):
     L = []
     L.append("# Benchmark results")
@@ -1114,6 +1726,14 @@ def report(b, info, sections, floors, veth, occ, conc, procs, sizes):
         L.append("| %s | %s | %s | %s | %s | %s |" % (s.label, cells[0], cells[1], cells[2],
                                                       cells[3], "—" if r != r else "%.1f" % r))
     L.append("")
+    if any(s.label.find("(QEMU ") >= 0 for s in sections):
+        L.append("Rows marked (QEMU TCG) ran in one QEMU guest on Debian's stock kernel "
+                 "(this kernel lacks those links), under software emulation, about 100x "
+                 "slower per exec than the other rows: compare their ratios, not their "
+                 "times, with the rest (%d iterations)." % b.args.vm_iterations)
+        L.append("")
+    if b.nv_rows:
+        report_netavark(b, L, notes)
     bdel = [s for s in sections if s.label == "bridge ipMasq on, IPv4: DEL"]
     if veth:
         L.append("## 2. The kernel's share of bridge DEL")
@@ -1269,6 +1889,8 @@ def evaluate_targets(b, sections, floors, occ, procs, sizes):
     by = {s.label: s for s in sections + floors}
 
     def ratio(label, want):
+        if label not in by:  # left out by --only
+            return
         s = by.get(label)
         r = s.ratio() if s else float("nan")
         b.targets.append(("%s: ref/ours ≥ %g" % (label, want), r == r and r >= want,
@@ -1288,6 +1910,12 @@ def evaluate_targets(b, sections, floors, occ, procs, sizes):
     for masq in ("off", "on"):
         for verb in ("ADD", "CHECK", "DEL"):
             ratio("ptp ipMasq %s, IPv4: %s" % (masq, verb), 5)
+    for s in b.nv_rows:
+        r = s.ratio()
+        b.targets.append(("ours ahead of netavark: %s" % s.label, r == r and r > 1,
+                          "netavark/ours %.1f (%.1f / %.1f ms)" % (r, s.med("ref"),
+                                                                   s.med("ours"))
+                          if r == r else "n/a"))
     for plugin, label, k in (("portmap", "portmap 2 mappings, IPv4: ADD", 5),
                              ("bridge", "bridge ipMasq on, IPv4: ADD", 10)):
         if label not in by:  # left out by --only
@@ -1336,11 +1964,23 @@ def main():
     ap.add_argument("--skip", action="append", default=[],
                     help="leave out a section: verbs, occupancy, concurrency, processes")
     ap.add_argument("--only", action="append", default=[],
-                    help="in the verbs section, only these rows: bridge, host-local, portmap, "
-                         "macvlan, chain, host-device, tap, sbr (default: all)")
+                    help="in the verbs section, only these rows (repeated or comma-separated): "
+                         "%s (default: all)" % ", ".join(FAMILIES))
+    ap.add_argument("--vm-iterations", type=int,
+                    help="iterations of the rows run in a QEMU guest (ipvlan, vlan, dummy, "
+                         "vrf where this kernel lacks them; default: --iterations)")
+    ap.add_argument("--vm-timeout", type=int, default=1800,
+                    help="seconds the QEMU guest may run")
+    ap.add_argument("--guest-json", help=argparse.SUPPRESS)
     args = ap.parse_args()
+    args.only = [n for o in args.only for n in o.split(",") if n]
+    for n in args.only:
+        if n not in FAMILIES:
+            sys.exit("--only %s: no such rows (%s)" % (n, ", ".join(FAMILIES)))
     if args.quick:
         args.iterations, args.occupancy, args.concurrency = 7, 100, 128
+        args.vm_iterations = min(args.vm_iterations or 5, 5)
+    args.vm_iterations = args.vm_iterations or args.iterations
     if os.geteuid() != 0:
         sys.exit("bench/run.py needs root (network namespaces)")
     ensure_packages()
@@ -1384,6 +2024,34 @@ def main():
                     sections += b.verbs_tap(l3)
             if want("sbr") and os.access(os.path.join(args.bin, "sbr"), os.X_OK):
                 sections += b.verbs_sbr()
+            for name, fn in (("loopback", b.verbs_loopback), ("static", b.verbs_static),
+                             ("tuning", b.verbs_tuning), ("bandwidth", b.verbs_bandwidth),
+                             ("firewall", b.verbs_firewall), ("dhcp", b.verbs_dhcp)):
+                if want(name):
+                    log("  %s" % name)
+                    sections += fn()
+            in_vm = []
+            for kind in ("ipvlan", "vlan", "dummy", "vrf"):
+                if not want(kind):
+                    continue
+                if args.guest_json or kernel_has(kind):
+                    log("  %s" % kind)
+                    sections += b.verbs_vrf() if kind == "vrf" else b.verbs_link(kind)
+                else:
+                    in_vm.append(kind)
+            if args.guest_json:
+                # The exec floor here, for the rows' own scale.
+                sections += b.floors([k for k in ("ipvlan", "vlan", "dummy", "vrf")
+                                      if want(k)])
+                with open(args.guest_json, "w") as f:
+                    json.dump([{"label": s.label, "s": s.s, "failed": s.failed,
+                                "note": s.note} for s in sections], f)
+                return
+            if in_vm:
+                sections += vm_rows(args, in_vm)
+            if want("netavark"):
+                log("  netavark")
+                b.nv_rows = b.verbs_netavark()
             log("2. exec floors, veth teardown")
             floors = b.floors()
             veth = b.veth_teardown()

@@ -7,7 +7,7 @@ set -eu
 PKGS="build-essential pkg-config libcjson-dev libmnl-dev libnftnl-dev clang libclang-rt-14-dev \
 iproute2 nftables conntrack iputils-ping socat curl python3 procps util-linux strace \
 containernetworking-plugins podman runc busybox-static uidmap iptables containerd \
-python3-grpcio python3-grpc-tools gnuplot-nox qemu-system-x86 cpio kmod dnsmasq-base"
+python3-grpcio python3-grpc-tools gnuplot-nox qemu-system-x86 cpio kmod dnsmasq-base netavark"
 
 # The VM tier's kernel (make check-vm): downloaded and unpacked under build/, never
 # installed; a second run finds it there and downloads nothing.
