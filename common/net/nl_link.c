@@ -635,10 +635,16 @@ static _Noreturn void unlist_child(int netns_fd, int ifindex, int res_fd)
 	if (keep_hi > keep_lo + 1)
 		close_range((unsigned int)keep_lo + 1, (unsigned int)keep_hi - 1, 0);
 	close_range((unsigned int)keep_hi + 1, ~0U, 0);
-	if (setns(netns_fd, CLONE_NEWNET) < 0)
+	if (setns(netns_fd, CLONE_NEWNET) < 0) {
 		res.r = cni_err_errno(&res.err, CNI_ERR_INTERNAL, errno, "failed to enter netns");
-	else if ((res.r = nl_open(&sock, &res.err)) == 0)
-		res.r = nl_link_del(sock, ifindex, &res.err);
+	} else {
+		/* An fd opened from the runtime's netns path (its bind mount) would keep a plain
+		 * umount of that path busy (EBUSY) while the kernel's wait goes on; being in the
+		 * namespace does not. */
+		close(netns_fd);
+		if ((res.r = nl_open(&sock, &res.err)) == 0)
+			res.r = nl_link_del(sock, ifindex, &res.err);
+	}
 	(void)!write(res_fd, &res, sizeof(res));
 	_exit(0);
 }

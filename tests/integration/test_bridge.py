@@ -547,6 +547,18 @@ table inet seen {
         self.assertClean()
         self.assertNotIn("cni-br-iface-cid1-eth0", self.node.sh("nft list ruleset"))
 
+    def test_del_leaves_the_netns_path_unpinned(self):
+        """A runtime may unmount the netns path right after DEL without MNT_DETACH: nothing
+        the DEL leaves running (the veth removal's wait) holds a file of that mount."""
+        ctr = self.container()
+        conf = self.conf()
+        res = self.add(conf, ctr)
+        self.delete(conf, ctr, prev=res)
+        r = subprocess.run(["umount", ctr.path], capture_output=True, text=True)
+        self.assertEqual(r.returncode, 0, "plain umount after DEL: %s" % r.stderr)
+        os.unlink(ctr.path)
+        self.assertClean()
+
     def test_del_netns_path_not_a_namespace(self):
         ctr = self.container()
         conf = self.conf(ipMasq=True, macspoofchk=True)
