@@ -9,6 +9,7 @@
 #include "bandwidth/bandwidth.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -291,6 +292,7 @@ int bandwidth_del(const struct cni_cmd_args *args, char **ret_out, struct cni_er
 	_cleanup_(bw_conf_freep) struct bw_conf *conf = NULL;
 	struct cni_err cerr = {0};
 	char ifb[NL_IFNAMSIZ];
+	_cleanup_close_ int node_fd = -1;
 	struct nl_link l;
 	int r;
 
@@ -316,7 +318,13 @@ int bandwidth_del(const struct cni_cmd_args *args, char **ret_out, struct cni_er
 			 l.kind[0] ? l.kind : "plain");
 		return 0;
 	}
-	r = nl_link_del(host, l.index, err);
+	/* Returns once the ifb has left the node's namespace; the kernel's last wait for the
+	 * device (tens of milliseconds) is left to a child, as the interface plugins do. */
+	node_fd = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (node_fd < 0)
+		return cni_err_syscall(err, CNI_ERR_INTERNAL, errno,
+				       "open /proc/thread-self/ns/net");
+	r = nl_link_del_unlisted(node_fd, l.index, err);
 	if (r == -ENODEV) {
 		cni_err_clear(err);
 		return 0;
