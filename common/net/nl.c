@@ -9,7 +9,10 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
+#include <linux/membarrier.h>
 
 #include <libmnl/libmnl.h>
 
@@ -98,6 +101,34 @@ void nl_close(struct nl_sock *sock)
 		mnl_socket_close(sock->mnl);
 	free(sock->buf);
 	free(sock);
+}
+
+/* The child of nl_close_detached(): keep nothing but fd, wait for an RCU grace period
+ * (membarrier's global command is one synchronize_rcu(); where it is refused, the close
+ * waits instead), close fd. */
+static _Noreturn void close_child(int fd)
+{
+	if (fd > 0)
+		close_range(0, (unsigned int)fd - 1, 0);
+	close_range((unsigned int)fd + 1, ~0U, 0);
+	(void)syscall(SYS_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0);
+	close(fd);
+	_exit(0);
+}
+
+void nl_close_detached(struct nl_sock *sock)
+{
+	pid_t pid;
+
+	if (!sock || !sock->mnl) {
+		nl_close(sock);
+		return;
+	}
+	pid = fork();
+	if (pid == 0)
+		close_child(mnl_socket_get_fd(sock->mnl));
+	/* With a child holding the socket, this close only drops the caller's reference. */
+	nl_close(sock);
 }
 
 struct nlmsghdr *nl_msg_init(void *buf, uint16_t type, uint16_t flags)
