@@ -13,6 +13,8 @@
 #include <time.h>
 #include <unistd.h>
 #include <linux/membarrier.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
 
 #include <libmnl/libmnl.h>
 
@@ -103,15 +105,63 @@ void nl_close(struct nl_sock *sock)
 	free(sock);
 }
 
-/* The child of nl_close_detached(): keep nothing but fd, wait for an RCU grace period
- * (membarrier's global command is one synchronize_rcu(); where it is refused, the close
- * waits instead), close fd. */
-static _Noreturn void close_child(int fd)
+/* Most grace periods the child of nl_close_detached() waits for before it closes. */
+#define DETACHED_WAITS_MAX 8
+
+static int nfgen_cb(const struct nlmsghdr *nlh, void *data, struct cni_err *err)
 {
+	const struct nlattr *tb[NFTA_GEN_MAX + 1] = {NULL};
+
+	if (nl_msg_check(nlh, (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_NEWGEN, sizeof(struct nfgenmsg),
+			 err) < 0)
+		return cni_err_ret(err);
+	nl_attr_index(nlh, sizeof(struct nfgenmsg), tb, NFTA_GEN_MAX);
+	if (tb[NFTA_GEN_ID] && mnl_attr_get_payload_len(tb[NFTA_GEN_ID]) >= sizeof(uint32_t))
+		*(uint32_t *)data = ntohl(mnl_attr_get_u32(tb[NFTA_GEN_ID]));
+	return 0;
+}
+
+/* The nf_tables ruleset generation of sock's namespace; 0 when it cannot be read. */
+static uint32_t nfgen(struct nl_sock *sock)
+{
+	char buf[NL_MSG_BUF_SIZE];
+	struct nlmsghdr *nlh = nl_msg_init(buf, (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_GETGEN, 0);
+	struct nfgenmsg *g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
+	struct cni_err ign = {0}; /* "not known": the waits below are only bounded then */
+	uint32_t gen = 0;
+
+	g->nfgen_family = AF_UNSPEC;
+	g->version = NFNETLINK_V0;
+	(void)nl_request_cb(sock, nlh, nfgen_cb, &gen, &ign);
+	return gen;
+}
+
+/*
+ * The child of nl_close_detached(): keep nothing but sock, wait without any lock until what
+ * earlier commits deleted has been released, close sock. The kernel releases in batches, one
+ * at a time, each after its own grace period: what a commit deleted is released at most two
+ * grace periods after it (one for a batch already under way), and each later commit may
+ * queue another batch. So the child waits two grace periods (membarrier's global command is
+ * one synchronize_rcu()), then one more as long as the ruleset generation changed during the
+ * last, at most DETACHED_WAITS_MAX in all; where membarrier is refused, the close waits.
+ */
+static _Noreturn void close_child(struct nl_sock *sock)
+{
+	int fd = mnl_socket_get_fd(sock->mnl);
+	uint32_t gen, now;
+
 	if (fd > 0)
 		close_range(0, (unsigned int)fd - 1, 0);
 	close_range((unsigned int)fd + 1, ~0U, 0);
-	(void)syscall(SYS_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0);
+	gen = nfgen(sock);
+	for (int i = 0; i < DETACHED_WAITS_MAX; i++) {
+		if (syscall(SYS_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0) < 0)
+			break;
+		now = nfgen(sock);
+		if (i > 0 && now == gen)
+			break;
+		gen = now;
+	}
 	close(fd);
 	_exit(0);
 }
@@ -126,7 +176,7 @@ void nl_close_detached(struct nl_sock *sock)
 	}
 	pid = fork();
 	if (pid == 0)
-		close_child(mnl_socket_get_fd(sock->mnl));
+		close_child(sock);
 	/* With a child holding the socket, this close only drops the caller's reference. */
 	nl_close(sock);
 }

@@ -97,8 +97,9 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(struct nl_sock *, nl_close)
  * lock, the release of what earlier commits deleted (freed one RCU grace period after each
  * commit): 10-20 ms after a DEL, although those commits took effect at their ACKs. The
  * caller's copy is closed at once; a child process holding nothing else (no stdio, no
- * lock) waits for a grace period without that lock (membarrier()), then closes the
- * socket and exits. nl_close() when no child can be started.
+ * lock) waits without that lock until the release is done (grace periods, membarrier(),
+ * while the ruleset generation changes), then closes the socket and exits. nl_close()
+ * when no child can be started.
  */
 void nl_close_detached(struct nl_sock *sock);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct nl_sock *, nl_close_detached)
