@@ -3,6 +3,7 @@
 #include "net/nl.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
 #include <stdarg.h>
@@ -105,7 +106,7 @@ void nl_close(struct nl_sock *sock)
 	free(sock);
 }
 
-/* Most grace periods the child of nl_close_detached() waits for before it closes. */
+/* Most grace periods the child of detached_at_exit() waits for before it closes. */
 #define DETACHED_WAITS_MAX 8
 
 static int nfgen_cb(const struct nlmsghdr *nlh, void *data, struct cni_err *err)
@@ -136,49 +137,93 @@ static uint32_t nfgen(struct nl_sock *sock)
 	return gen;
 }
 
+/* Sockets left to the child the process starts at its exit (nl_close_detached()). */
+#define DETACHED_MAX 16
+static struct nl_sock *detached[DETACHED_MAX];
+static size_t n_detached;
+
 /*
- * The child of nl_close_detached(): keep nothing but sock, wait without any lock until what
- * earlier commits deleted has been released, close sock. The kernel releases in batches, one
- * at a time, each after its own grace period: what a commit deleted is released at most two
- * grace periods after it (one for a batch already under way), and each later commit may
- * queue another batch. So the child waits two grace periods (membarrier's global command is
- * one synchronize_rcu()), then one more as long as the ruleset generation changed during the
- * last, at most DETACHED_WAITS_MAX in all; where membarrier is refused, the close waits.
+ * The child of detached_at_exit(): keep nothing but the detached sockets, wait without any
+ * lock until what earlier commits deleted has been released, close them. The kernel
+ * releases in batches, one at a time, each after its own grace period: what a commit
+ * deleted is released at most two grace periods after it (one for a batch already under
+ * way), and each later commit may queue another batch. So the child waits two grace
+ * periods (membarrier's global command is one synchronize_rcu()), then one more as long as
+ * the ruleset generation changed during the last, at most DETACHED_WAITS_MAX in all; where
+ * membarrier is refused, the close waits.
  */
-static _Noreturn void close_child(struct nl_sock *sock)
+static _Noreturn void close_child(void)
 {
-	int fd = mnl_socket_get_fd(sock->mnl);
+	int keep[DETACHED_MAX];
+	unsigned int lo = 0;
 	uint32_t gen, now;
 
-	if (fd > 0)
-		close_range(0, (unsigned int)fd - 1, 0);
-	close_range((unsigned int)fd + 1, ~0U, 0);
-	gen = nfgen(sock);
+	for (size_t i = 0; i < n_detached; i++) {
+		size_t j = i;
+
+		for (; j > 0 && keep[j - 1] > mnl_socket_get_fd(detached[i]->mnl); j--)
+			keep[j] = keep[j - 1];
+		keep[j] = mnl_socket_get_fd(detached[i]->mnl);
+	}
+	for (size_t i = 0; i < n_detached; i++) {
+		if ((unsigned int)keep[i] > lo)
+			close_range(lo, (unsigned int)keep[i] - 1, 0);
+		lo = (unsigned int)keep[i] + 1;
+	}
+	close_range(lo, ~0U, 0);
+	gen = nfgen(detached[0]);
 	for (int i = 0; i < DETACHED_WAITS_MAX; i++) {
 		if (syscall(SYS_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0) < 0)
 			break;
-		now = nfgen(sock);
+		now = nfgen(detached[0]);
 		if (i > 0 && now == gen)
 			break;
 		gen = now;
 	}
-	close(fd);
+	for (size_t i = 0; i < n_detached; i++)
+		close(keep[i]);
 	_exit(0);
+}
+
+/* At exit: the output is complete. Whoever reads stdout and stderr to their end (the
+ * runtime) must not wait for the child, so this process points them at /dev/null before it
+ * starts the child (stderr is kept in sanitizer builds, whose reports come later in exit). */
+static void detached_at_exit(void)
+{
+	int null;
+
+	if (n_detached == 0)
+		return;
+	fflush(NULL);
+	null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (null >= 0) {
+		dup2(null, STDOUT_FILENO);
+#if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_UNDEFINED__)
+		dup2(null, STDERR_FILENO);
+#endif
+		close(null);
+	}
+	if (fork() == 0)
+		close_child();
+	/* This process's copies close as it exits, without releasing the sockets. */
 }
 
 void nl_close_detached(struct nl_sock *sock)
 {
-	pid_t pid;
+	static bool registered;
 
-	if (!sock || !sock->mnl) {
+	if (!sock || !sock->mnl || n_detached == DETACHED_MAX) {
 		nl_close(sock);
 		return;
 	}
-	pid = fork();
-	if (pid == 0)
-		close_child(sock);
-	/* With a child holding the socket, this close only drops the caller's reference. */
-	nl_close(sock);
+	if (!registered) {
+		if (atexit(detached_at_exit) != 0) {
+			nl_close(sock);
+			return;
+		}
+		registered = true;
+	}
+	detached[n_detached++] = sock;
 }
 
 struct nlmsghdr *nl_msg_init(void *buf, uint16_t type, uint16_t flags)

@@ -96,10 +96,11 @@ DEFINE_TRIVIAL_CLEANUP_FUNC(struct nl_sock *, nl_close)
  * fine. The last close of such a socket flushes, holding the namespace's nf_tables commit
  * lock, the release of what earlier commits deleted (freed one RCU grace period after each
  * commit): 10-20 ms after a DEL, although those commits took effect at their ACKs. The
- * caller's copy is closed at once; a child process holding nothing else (no stdio, no
- * lock) waits without that lock until the release is done (grace periods, membarrier(),
- * while the ruleset generation changes), then closes the socket and exits. nl_close()
- * when no child can be started.
+ * socket stays open until the process exits. At exit (atexit()), the process points its
+ * stdout and stderr at /dev/null, so that nobody reading them to their end waits, and
+ * starts a child that holds nothing but these sockets: it waits without that lock until
+ * the release is done (grace periods, membarrier(), while the ruleset generation changes),
+ * closes them and exits. Beyond 16 sockets, or without atexit(), nl_close().
  */
 void nl_close_detached(struct nl_sock *sock);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct nl_sock *, nl_close_detached)
