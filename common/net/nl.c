@@ -187,7 +187,7 @@ static _Noreturn void close_child(void)
 
 /* At exit: the output is complete. Whoever reads stdout and stderr to their end (the
  * runtime) must not wait for the child, so this process points them at /dev/null before it
- * starts the child (stderr is kept in sanitizer builds, whose reports come later in exit). */
+ * starts the child (stderr is kept in ASan builds, whose leak report comes later in exit). */
 static void detached_at_exit(void)
 {
 	int null;
@@ -198,7 +198,7 @@ static void detached_at_exit(void)
 	null = open("/dev/null", O_RDWR | O_CLOEXEC);
 	if (null >= 0) {
 		dup2(null, STDOUT_FILENO);
-#if !defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_UNDEFINED__)
+#ifndef __SANITIZE_ADDRESS__
 		dup2(null, STDERR_FILENO);
 #endif
 		close(null);
