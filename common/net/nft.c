@@ -114,7 +114,7 @@ void nft_txn_free(struct nft_txn *txn)
 	nft_txn_abort(txn);
 	free(txn->pages);
 	free(txn->msgs);
-	nl_close(txn->nl);
+	nl_close_detached(txn->nl);
 	if (txn->netns_fd >= 0)
 		close(txn->netns_fd);
 	free(txn);

@@ -64,7 +64,9 @@ const char *nft_family_name(int family);
  * namespace. Free with nft_txn_free(). -errno of socket()/bind(). */
 int nft_txn_new(struct nft_txn **ret_txn, struct cni_err *err) CNI_MUST_USE;
 
-/* Close the socket and drop any uncommitted messages. Accepts NULL. */
+/* Drop any uncommitted messages and close the socket with nl_close_detached(): the caller
+ * does not wait for the kernel to free what this or an earlier commit deleted. Accepts
+ * NULL. */
 void nft_txn_free(struct nft_txn *txn);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct nft_txn *, nft_txn_free)
 

@@ -3,13 +3,19 @@
 #include "net/nl.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
+#include <linux/membarrier.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
 
 #include <libmnl/libmnl.h>
 
@@ -98,6 +104,126 @@ void nl_close(struct nl_sock *sock)
 		mnl_socket_close(sock->mnl);
 	free(sock->buf);
 	free(sock);
+}
+
+/* Most grace periods the child of detached_at_exit() waits for before it closes. */
+#define DETACHED_WAITS_MAX 8
+
+static int nfgen_cb(const struct nlmsghdr *nlh, void *data, struct cni_err *err)
+{
+	const struct nlattr *tb[NFTA_GEN_MAX + 1] = {NULL};
+
+	if (nl_msg_check(nlh, (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_NEWGEN, sizeof(struct nfgenmsg),
+			 err) < 0)
+		return cni_err_ret(err);
+	nl_attr_index(nlh, sizeof(struct nfgenmsg), tb, NFTA_GEN_MAX);
+	if (tb[NFTA_GEN_ID] && mnl_attr_get_payload_len(tb[NFTA_GEN_ID]) >= sizeof(uint32_t))
+		*(uint32_t *)data = ntohl(mnl_attr_get_u32(tb[NFTA_GEN_ID]));
+	return 0;
+}
+
+/* The nf_tables ruleset generation of sock's namespace; 0 when it cannot be read. */
+static uint32_t nfgen(struct nl_sock *sock)
+{
+	char buf[NL_MSG_BUF_SIZE];
+	struct nlmsghdr *nlh = nl_msg_init(buf, (NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_GETGEN, 0);
+	struct nfgenmsg *g = mnl_nlmsg_put_extra_header(nlh, sizeof(*g));
+	struct cni_err ign = {0}; /* "not known": the waits below are only bounded then */
+	uint32_t gen = 0;
+
+	g->nfgen_family = AF_UNSPEC;
+	g->version = NFNETLINK_V0;
+	(void)nl_request_cb(sock, nlh, nfgen_cb, &gen, &ign);
+	return gen;
+}
+
+/* Sockets left to the child the process starts at its exit (nl_close_detached()). */
+#define DETACHED_MAX 16
+static struct nl_sock *detached[DETACHED_MAX];
+static size_t n_detached;
+
+/*
+ * The child of detached_at_exit(): keep nothing but the detached sockets, wait without any
+ * lock until what earlier commits deleted has been released, close them. The kernel
+ * releases in batches, one at a time, each after its own grace period: what a commit
+ * deleted is released at most two grace periods after it (one for a batch already under
+ * way), and each later commit may queue another batch. So the child waits two grace
+ * periods (membarrier's global command is one synchronize_rcu()), then one more as long as
+ * the ruleset generation changed during the last, at most DETACHED_WAITS_MAX in all; where
+ * membarrier is refused, the close waits.
+ */
+static _Noreturn void close_child(void)
+{
+	int keep[DETACHED_MAX];
+	unsigned int lo = 0;
+	uint32_t gen, now;
+
+	for (size_t i = 0; i < n_detached; i++) {
+		size_t j = i;
+
+		for (; j > 0 && keep[j - 1] > mnl_socket_get_fd(detached[i]->mnl); j--)
+			keep[j] = keep[j - 1];
+		keep[j] = mnl_socket_get_fd(detached[i]->mnl);
+	}
+	for (size_t i = 0; i < n_detached; i++) {
+		if ((unsigned int)keep[i] > lo)
+			close_range(lo, (unsigned int)keep[i] - 1, 0);
+		lo = (unsigned int)keep[i] + 1;
+	}
+	close_range(lo, ~0U, 0);
+	gen = nfgen(detached[0]);
+	for (int i = 0; i < DETACHED_WAITS_MAX; i++) {
+		if (syscall(SYS_membarrier, MEMBARRIER_CMD_GLOBAL, 0, 0) < 0)
+			break;
+		now = nfgen(detached[0]);
+		if (i > 0 && now == gen)
+			break;
+		gen = now;
+	}
+	for (size_t i = 0; i < n_detached; i++)
+		close(keep[i]);
+	_exit(0);
+}
+
+/* At exit: the output is complete. Whoever reads stdout and stderr to their end (the
+ * runtime) must not wait for the child, so this process points them at /dev/null before it
+ * starts the child (stderr is kept in ASan builds, whose leak report comes later in exit). */
+static void detached_at_exit(void)
+{
+	int null;
+
+	if (n_detached == 0)
+		return;
+	fflush(NULL);
+	null = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (null >= 0) {
+		dup2(null, STDOUT_FILENO);
+#ifndef __SANITIZE_ADDRESS__
+		dup2(null, STDERR_FILENO);
+#endif
+		close(null);
+	}
+	if (fork() == 0)
+		close_child();
+	/* This process's copies close as it exits, without releasing the sockets. */
+}
+
+void nl_close_detached(struct nl_sock *sock)
+{
+	static bool registered;
+
+	if (!sock || !sock->mnl || n_detached == DETACHED_MAX) {
+		nl_close(sock);
+		return;
+	}
+	if (!registered) {
+		if (atexit(detached_at_exit) != 0) {
+			nl_close(sock);
+			return;
+		}
+		registered = true;
+	}
+	detached[n_detached++] = sock;
 }
 
 struct nlmsghdr *nl_msg_init(void *buf, uint16_t type, uint16_t flags)

@@ -91,6 +91,20 @@ void nl_close(struct nl_sock *sock);
 DEFINE_TRIVIAL_CLEANUP_FUNC(struct nl_sock *, nl_close)
 #define _cleanup_nl_close_ _cleanup_(nl_closep)
 
+/*
+ * Close a netfilter netlink socket without waiting for the kernel's release of it; NULL is
+ * fine. The last close of such a socket flushes, holding the namespace's nf_tables commit
+ * lock, the release of what earlier commits deleted (freed one RCU grace period after each
+ * commit): 10-20 ms after a DEL, although those commits took effect at their ACKs. The
+ * socket stays open until the process exits. At exit (atexit()), the process points its
+ * stdout and stderr at /dev/null, so that nobody reading them to their end waits, and
+ * starts a child that holds nothing but these sockets: it waits without that lock until
+ * the release is done (grace periods, membarrier(), while the ruleset generation changes),
+ * closes them and exits. Beyond 16 sockets, or without atexit(), nl_close().
+ */
+void nl_close_detached(struct nl_sock *sock);
+DEFINE_TRIVIAL_CLEANUP_FUNC(struct nl_sock *, nl_close_detached)
+
 /* The next sequence number of sock, for messages the caller frames itself (batches). */
 static inline uint32_t nl_seq_next(struct nl_sock *sock)
 {

@@ -219,6 +219,12 @@ int xt_txn_insert_unique(struct nft_txn *txn, const struct xt_rule *rule, bool *
 int xt_txn_delete(struct nft_txn *txn, const struct xt_rule *rule, bool *ret_deleted,
 		  struct cni_err *err) CNI_MUST_USE;
 
+/* xt_txn_delete() of each of rules[0..n-1], which are all of one family, table and chain,
+ * from one listing of that chain: a listed rule is deleted once at most (as n `iptables -D`
+ * would). *ret_count (may be NULL) gets the number of deletions queued. */
+int xt_txn_delete_each(struct nft_txn *txn, struct xt_rule *const *rules, size_t n,
+		       size_t *ret_count, struct cni_err *err) CNI_MUST_USE;
+
 /* Predicate over a listed rule, for xt_txn_delete_if(). */
 typedef bool (*xt_rule_pred_fn)(const struct xt_rule_view *view, void *userdata);
 

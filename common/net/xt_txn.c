@@ -316,6 +316,49 @@ int xt_txn_delete(struct nft_txn *txn, const struct xt_rule *rule, bool *ret_del
 	return r;
 }
 
+int xt_txn_delete_each(struct nft_txn *txn, struct xt_rule *const *rules, size_t n,
+		       size_t *ret_count, struct cni_err *err)
+{
+	_cleanup_(xt_rule_list_freep) struct xt_rule_list *list = NULL;
+	_cleanup_free_ bool *taken = NULL;
+	size_t k, i, count = 0;
+	int family, r;
+
+	if (ret_count)
+		*ret_count = 0;
+	if (n == 0)
+		return 0;
+	family = xt_rule_family(rules[0]);
+	r = xt_list_chain(txn, family, rule_table(rules[0]), xt_rule_chain(rules[0]), &list, err);
+	if (r < 0)
+		return r;
+	nft_txn_bind_generation(txn);
+	taken = calloc(list->n + 1, sizeof(*taken));
+	if (!taken)
+		return cni_err_nomem(err);
+	for (k = 0; k < n; k++) {
+		_cleanup_(xt_rule_view_clear) struct xt_rule_view mine = {0};
+
+		r = xt_rule_parse(nft_rule_nlr(xt_rule_nft(rules[k])), family, &mine, err);
+		if (r < 0)
+			return r;
+		for (i = 0; i < list->n; i++)
+			if (!taken[i] && !strcmp(list->rule[i].view.text, mine.text))
+				break;
+		if (i == list->n)
+			continue;
+		r = nft_txn_delete_rule(txn, family, rule_table(rules[0]), xt_rule_chain(rules[0]),
+					list->rule[i].handle, err);
+		if (r < 0)
+			return r;
+		taken[i] = true;
+		count++;
+	}
+	if (ret_count)
+		*ret_count = count;
+	return 0;
+}
+
 int xt_txn_delete_if(struct nft_txn *txn, int family, const char *table, const char *chain,
 		     xt_rule_pred_fn pred, void *userdata, size_t *ret_count, struct cni_err *err)
 {

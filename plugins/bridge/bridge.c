@@ -879,8 +879,7 @@ static int del_nft_send(struct nft_txn *txn, void *userdata, struct cni_err *err
 /* Remove this attachment's masquerade and spoofcheck rules, found by their comments (no
  * need for the netns or the link), in one batch that only applies to the ruleset as it
  * was listed; listed and queued again when a concurrent change got in between. The
- * committed transaction is returned in *ret_txn for the caller to free last (see
- * bridge_cmd_del()). */
+ * committed transaction is returned in *ret_txn for the caller to free. */
 static int del_nft(struct bridge_ctx *c, struct nft_txn **ret_txn, struct cni_err *err)
 {
 	_cleanup_(nft_txn_freep) struct nft_txn *txn = NULL;
@@ -896,7 +895,6 @@ static int del_nft(struct bridge_ctx *c, struct nft_txn **ret_txn, struct cni_er
 
 int bridge_cmd_del(const struct cni_cmd_args *args, char **ret_out, struct cni_err *err)
 {
-	/* Declared before c, so freed after it: the nft socket is closed last of all. */
 	_cleanup_(nft_txn_freep) struct nft_txn *txn = NULL;
 	_cleanup_(ctx_clear) struct bridge_ctx c = BRIDGE_CTX_INIT(args);
 	struct cni_err first = {0}, e = {0}, nft_e = {0};
@@ -906,11 +904,10 @@ int bridge_cmd_del(const struct cni_cmd_args *args, char **ret_out, struct cni_e
 		return cni_err_ret(err);
 	if (nl_open(&c.host, err) < 0)
 		return cni_err_ret(err);
-	/* The rules go first, and their socket is closed last: deleting rules leaves the
-	 * kernel work to release them after an RCU grace period, and closing a netfilter
-	 * socket waits for that work. Removing the veth (the kernel unregisters the device)
-	 * and the IPAM release happen meanwhile instead of after it. The commit has had
-	 * its ACKs when del_nft() returns: the rules are gone whatever happens next.
+	/* The rules go first; the commit has had its ACKs when del_nft() returns: the rules
+	 * are gone whatever happens next. Its socket is closed by a child process
+	 * (nl_close_detached()): the kernel's release of what the commit deleted, and of what
+	 * the chain's plugins before this one deleted, is not waited for.
 	 * IPAM is released before the veth goes, so that an IPAM that talks on the
 	 * container's interface (dhcp's RELEASE) still has it. */
 	nft_r = del_nft(&c, &txn, &nft_e);

@@ -335,23 +335,23 @@ static int fw_add(const struct cni_cmd_args *args, char **ret_out, struct cni_er
 	return cni_result_print(c->prev, c->cni_version, ret_out, err);
 }
 
-/* Queue the deletion of the per-address rules of one family (whatever exists). */
+/* Queue the deletion of the per-address rules of one family (whatever exists), all in
+ * CNI-FORWARD: one listing of it per ARRAY_SIZE(fw_rules.r) / 2 addresses. */
 static int del_family(struct nft_txn *txn, const struct fw_conf *c, int af, struct cni_err *err)
 {
 	struct fw_addrs ips;
-	size_t i;
+	size_t i = 0;
 	int r = 0;
 
 	collect(c->prev, af, &ips);
-	for (i = 0; r == 0 && i < ips.n; i++) {
+	while (r == 0 && i < ips.n) {
 		_cleanup_(fw_rules_clear) struct fw_rules s = {0};
 		struct xt_rule *in, *out;
 
-		r = addr_rules(af, &ips.a[i], &s, &in, &out, err);
+		for (; r == 0 && i < ips.n && s.n + 2 <= ARRAY_SIZE(s.r); i++)
+			r = addr_rules(af, &ips.a[i], &s, &in, &out, err);
 		if (r == 0)
-			r = xt_txn_delete(txn, in, NULL, err);
-		if (r == 0)
-			r = xt_txn_delete(txn, out, NULL, err);
+			r = xt_txn_delete_each(txn, s.r, s.n, NULL, err);
 	}
 	return r;
 }

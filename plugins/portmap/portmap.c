@@ -33,10 +33,8 @@
  * Commit what queue(txn, ctx) queues as one transaction, so that it applies
  * completely or not at all; read and queued again when a concurrent change got in
  * between (nft_txn_run()). The transaction is left in *txn (NULL on entry), committed or
- * not, for the caller to free as the last thing the command does: a commit that deleted
- * anything leaves the kernel work to release it after an RCU grace period, which closing
- * any netfilter socket waits for, so the command's other kernel work (the conntrack
- * flush) is done before that, while the grace period elapses.
+ * not, for the caller to free (nft_txn_free(): its socket is closed by a child process,
+ * so the kernel's release of what the commit deleted is not waited for).
  */
 static int pm_run_txn(nft_txn_fill_fn queue, nft_txn_send_fn commit, void *ctx,
 		      struct nft_txn **txn, struct cni_err *err)
@@ -113,13 +111,15 @@ static int pm_queue_delete_txn(struct nft_txn *txn, void *ctx, struct cni_err *e
 /* Delete the UDP conntrack entries whose original destination port is one of the
  * ports (all destination addresses, as the reference does). Failures are warnings. The
  * search walks the kernel's whole conntrack table (shared by every namespace): it is
- * skipped when the namespace has no entries at all. */
+ * skipped when the namespace has no entries at all. The socket is a netfilter one too,
+ * closed with nl_close_detached(): its close would wait for the release of the rules the
+ * command deleted. */
 static void pm_flush_udp(const struct cni_log *log, const struct pm_ports *udp4,
 			 const struct pm_ports *udp6)
 {
 	const struct ct_port_set sets[] = {{AF_INET, udp4->v, udp4->n},
 					   {AF_INET6, udp6->v, udp6->n}};
-	_cleanup_nl_close_ struct nl_sock *sock = NULL;
+	_cleanup_(nl_close_detachedp) struct nl_sock *sock = NULL;
 	struct cni_err oerr = {0};
 	unsigned int total = 0, entries = 1;
 
@@ -349,7 +349,6 @@ static int pm_enable_route_localnet(const struct cni_log *log, const struct ip_a
 static int pm_add_mappings(const struct cni_cmd_args *args, const struct portmap_conf *c,
 			   struct cni_err *err)
 {
-	/* Declared first, so freed last (see pm_run_txn()). */
 	_cleanup_(nft_txn_freep) struct nft_txn *txn = NULL;
 	_cleanup_(pm_ports_clear) struct pm_ports udp4 = {0}, udp6 = {0};
 	struct pm_add_txn t = {.c = c, .network = args->name, .container_id = args->container_id};
@@ -445,7 +444,6 @@ int portmap_add(const struct cni_cmd_args *args, char **ret_out, struct cni_err 
 
 int portmap_del(const struct cni_cmd_args *args, char **ret_out, struct cni_err *err)
 {
-	/* Declared first, so freed last (see pm_run_txn()). */
 	_cleanup_(nft_txn_freep) struct nft_txn *txn = NULL;
 	_cleanup_(portmap_conf_freep) struct portmap_conf *c = NULL;
 	_cleanup_(pm_ports_clear) struct pm_ports udp4 = {0}, udp6 = {0};
@@ -569,7 +567,6 @@ static void pm_valid_clear(struct pm_valid *p)
 
 int portmap_gc(const struct cni_cmd_args *args, char **ret_out, struct cni_err *err)
 {
-	/* Declared first, so freed last (see pm_run_txn()). */
 	_cleanup_(nft_txn_freep) struct nft_txn *txn = NULL;
 	_cleanup_(cjson_freep) cJSON *root = NULL;
 	_cleanup_strv_free_ char **stale = NULL;

@@ -450,7 +450,6 @@ static int del_nft_send(struct nft_txn *txn, void *userdata, struct cni_err *err
 
 int ptp_del(const struct cni_cmd_args *args, char **ret_out, struct cni_err *err)
 {
-	/* Declared before c, so freed after it: the nft socket is closed last of all. */
 	_cleanup_(nft_txn_freep) struct nft_txn *txn = NULL;
 	_cleanup_(ctx_clear) struct ptp_ctx c = PTP_CTX_INIT(args);
 	struct cni_err first = {0}, e = {0}, nft_e = {0};
@@ -459,8 +458,8 @@ int ptp_del(const struct cni_cmd_args *args, char **ret_out, struct cni_err *err
 	if (ptp_conf_load(args, PTP_LOAD_DEL, &c.conf, err) < 0)
 		return cni_err_ret(err);
 	/* The rules go first, found by their names and comments (no netns or addresses
-	 * needed), and their socket is closed last: its close waits for the kernel to release
-	 * what the commit deleted, which overlaps IPAM's release and the link's removal. */
+	 * needed); their socket is closed by a child process (nft_txn_free()), so that the
+	 * kernel's release of what the commit deleted is not waited for. */
 	nft_r = nft_txn_new(&txn, &nft_e);
 	if (nft_r == 0)
 		nft_r = nft_txn_run(txn, del_nft_fill, del_nft_send, &c, &nft_e);

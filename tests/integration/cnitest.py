@@ -12,6 +12,7 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import time
 import unittest
@@ -43,11 +44,12 @@ class Result:
 
 def run_plugin(plugin, command, conf, containerid="testcid", netns="/var/run/netns/none",
                ifname="eth0", args=None, path=None, env=None, in_netns=None, unset=(),
-               timeout=60):
+               timeout=60, prefix=()):
     """Run `plugin` with CNI_* variables and `conf` (dict or str) on stdin.
 
     in_netns: name of a namespace (under /run/netns) to run the plugin in.
     unset: CNI_* variables to leave out entirely.
+    prefix: a command the plugin's path and nothing else is appended to.
     """
     keep = ("CNI_PORTMAP_STATE_DIR", "CNI_TEST_BIN")
     e = {k: v for k, v in os.environ.items() if not k.startswith("CNI_") or k in keep}
@@ -67,11 +69,51 @@ def run_plugin(plugin, command, conf, containerid="testcid", netns="/var/run/net
     data = conf if isinstance(conf, (str, bytes)) else json.dumps(conf)
     if isinstance(data, str):
         data = data.encode()
-    cmd = [plugin_path(plugin)]
+    cmd = list(prefix) + [plugin_path(plugin)]
     if in_netns:
         cmd = ["nsenter", "--net=/run/netns/" + in_netns, "--"] + cmd
     p = subprocess.run(cmd, input=data, capture_output=True, env=e, timeout=timeout)
     return Result(p.returncode, p.stdout.decode(errors="replace"), p.stderr.decode(errors="replace"))
+
+
+# `python3 -c _REAPER REPORT ARGV...`: become a subreaper (PR_SET_CHILD_SUBREAPER), run
+# ARGV with this process's stdio, then wait for every process it left behind (they are
+# re-parented here) and write their exit codes, as a JSON list, to REPORT. Its exit code is
+# ARGV's.
+_REAPER = r"""
+import ctypes, json, os, sys
+if ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0) != 0:
+    sys.exit("prctl(PR_SET_CHILD_SUBREAPER): %s" % os.strerror(ctypes.get_errno()))
+pid = os.fork()
+if pid == 0:
+    os.execv(sys.argv[2], sys.argv[2:])
+status = os.waitpid(pid, 0)[1]
+left = []
+while True:
+    try:
+        left.append(os.waitstatus_to_exitcode(os.waitpid(-1, 0)[1]))
+    except ChildProcessError:
+        break
+with open(sys.argv[1], "w") as f:
+    json.dump(left, f)
+sys.exit(os.waitstatus_to_exitcode(status) & 0xff)
+"""
+
+
+def run_plugin_reaped(plugin, command, conf, **kw):
+    """run_plugin() under a subreaper that also waits for every process the plugin leaves
+    behind (a child finishing a kernel wait, say): returns (Result, exit codes of those
+    processes), once all of them have ended; the timeout only bounds a hang."""
+    fd, report = tempfile.mkstemp(prefix="cni-reaped-")
+    os.close(fd)
+    try:
+        res = run_plugin(plugin, command, conf,
+                         prefix=(sys.executable, "-c", _REAPER, report), **kw)
+        with open(report) as f:
+            text = f.read()
+        return res, json.loads(text) if text else None
+    finally:
+        os.unlink(report)
 
 
 def sh(cmd, check=True, in_netns=None, input=None, timeout=60):

@@ -637,6 +637,27 @@ add rule inet cni_plugins_masquerade masq_checks ip saddr == 10.55.0.200 ip dadd
         self.delete(conf, ctr, prev=res)
         self.assertEqual(self.masq_comments(), [])
 
+    def test_del_rules_gone_at_return_and_no_process_left(self):
+        """DEL's commit has had its ACKs when DEL returns: the masquerade rule is gone then,
+        though the kernel's release of it (which a netfilter socket's close waits for) is
+        left to a child. Every process DEL leaves behind for such waits (the veth's removal,
+        the sockets' release) ends by itself: waited for as their subreaper, not timed."""
+        conf = self.conf(ipMasq=True)
+        ctr = self.container()
+        res = self.add(conf, ctr)
+        self.assertEqual(self.masq_comments(), [masq_comment(self.net, "eth0", "cid1")])
+        self.delete(conf, ctr, prev=res)
+        self.assertEqual(self.masq_comments(), [])
+        res = self.add(conf, ctr, cid="cid2")
+        r, left = cnitest.run_plugin_reaped("bridge", "DEL", dict(conf, prevResult=res),
+                                            containerid="cid2", netns=ctr.path,
+                                            path=self.path, in_netns=self.node.name)
+        self.assertOK(r)
+        self.assertEqual(left, [0] * len(left))
+        self.assertEqual(self.masq_comments(), [])
+        self.assertEqual(self.veths(), [])
+        self.assertEqual(self.reservations(), [])
+
     # ---- CHECK ---------------------------------------------------------------------------
 
     def test_check_detects_missing_pieces(self):

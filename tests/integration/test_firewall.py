@@ -113,6 +113,26 @@ class FirewallConfTest(CNITestCase):
         self.assertNotIn("fd00::2", s)
 
 
+    def test_del_rules_gone_at_return_and_no_process_left(self):
+        """The address rules are gone when DEL returns (its commit had its ACKs; the
+        kernel's release of them is left to a child), and the process DEL leaves behind for
+        that release ends by itself: waited for as its subreaper, not timed."""
+        conf = fw_conf(prev_result(["10.88.0.2/16", "fd00::2/64"]))
+        self.assertOK(self.run_fw("ADD", conf))
+        self.assertIn("-A CNI-FORWARD -s 10.88.0.2/32 -j ACCEPT", filter_S(self.node))
+        self.assertOK(self.run_fw("DEL", conf))
+        s = filter_S(self.node)
+        self.assertNotIn("10.88.0.2", s)
+        self.assertNotIn("fd00::2", s)
+        self.assertOK(self.run_fw("ADD", conf))
+        r, left = cnitest.run_plugin_reaped("firewall", "DEL", conf, in_netns=self.node.name)
+        self.assertOK(r)
+        self.assertEqual(left, [0] * len(left))
+        s = filter_S(self.node)
+        self.assertNotIn("10.88.0.2", s)
+        self.assertNotIn("fd00::2", s)
+
+
 class FirewallReferenceTest(CNITestCase):
     """Side by side with the Go reference firewall (default iptables backend)."""
     needs_netns = True

@@ -209,6 +209,22 @@ add rule ip cni_hostport masquerading ip saddr 127.0.0.1 ip daddr 10.99.0.2 masq
                                                "protocol": "tcp"}], prev=prev_result(3)),
                               "cid3"))
 
+    def test_del_rules_gone_at_return_and_no_process_left(self):
+        """The rules are gone when DEL returns (its commit had its ACKs; the kernel's
+        release of them is left to a child), and the processes DEL leaves behind for that
+        release (the nftables and the conntrack sockets) end by themselves: waited for as
+        their subreaper, not timed."""
+        self.add_ok(conf(TCP_UDP))
+        self.assertNotEqual(self.rules_with("cid2"), [])
+        self.assertOK(self.pm("DEL", conf(TCP_UDP)))
+        self.assertEqual(self.rules_with("cid2"), [])
+        self.add_ok(conf(TCP_UDP), "cid3")
+        r, left = cnitest.run_plugin_reaped("portmap", "DEL", conf(TCP_UDP), containerid="cid3",
+                                            netns="/run/netns/c", in_netns=self.node.name)
+        self.assertOK(r)
+        self.assertEqual(left, [0] * len(left))
+        self.assertEqual(self.rules_with("cid3"), [])
+
     def test_del_without_mappings_twice_and_without_add(self):
         self.add_ok(conf(TCP_UDP))
         before_other = self.ruleset()

@@ -554,7 +554,7 @@ static void test_live_queueing(void)
 {
 	_cleanup_(nft_txn_freep) struct nft_txn *txn = NULL;
 	_cleanup_(xt_rule_freep) struct xt_rule *a = NULL, *b = NULL, *c = NULL;
-	_cleanup_free_ char *s1 = NULL, *s2 = NULL, *s3 = NULL, *pol = NULL;
+	_cleanup_free_ char *s1 = NULL, *s2 = NULL, *s3 = NULL, *s4 = NULL, *pol = NULL;
 	struct xt_hdr h = {.src = A(NFPROTO_IPV4, "10.1.0.2"), .src_len = -1};
 	bool added = false, deleted = false;
 	size_t count = 0;
@@ -601,6 +601,24 @@ static void test_live_queueing(void)
 	OK(nft_txn_commit(txn, &err));
 	s2 = live_output("iptables-nft -S CNI-FORWARD");
 	CHECK_STR(s2, "-N CNI-FORWARD\n");
+
+	/* Two equal rules and another: one listing; each listed rule deleted once. */
+	OK(xt_txn_append(txn, b, &err));
+	OK(xt_txn_append(txn, b, &err));
+	OK(nft_txn_commit(txn, &err));
+	{
+		struct xt_rule *const each[] = {c, b, b, b};
+
+		OK(xt_txn_delete_each(txn, each, 1, &count, &err));
+		CHECK_INT(count, 0);
+		CHECK_INT(nft_txn_pending(txn), 0);
+		OK(xt_txn_delete_each(txn, each, ARRAY_SIZE(each), &count, &err));
+		CHECK_INT(count, 2);
+		CHECK_INT(nft_txn_pending(txn), 2);
+	}
+	OK(nft_txn_commit(txn, &err));
+	s4 = live_output("iptables-nft -S CNI-FORWARD");
+	CHECK_STR(s4, "-N CNI-FORWARD\n");
 
 	/* Delete the jump by comment and the chain in one batch. */
 	OK(xt_txn_delete_if(txn, NFPROTO_IPV4, XT_TABLE_FILTER, "FORWARD", has_comment_x, "x",
