@@ -549,9 +549,10 @@ table inet seen {
 
     def test_del_leaves_the_netns_path_unpinned(self):
         """A runtime may unmount the netns path right after DEL without MNT_DETACH: nothing
-        the DEL leaves running (the veth removal's wait) holds a file of that mount."""
+        the DEL leaves running (the veth removal's wait, the close of its netfilter sockets)
+        holds a file of that mount."""
         ctr = self.container()
-        conf = self.conf()
+        conf = self.conf(ipMasq=True)
         res = self.add(conf, ctr)
         self.delete(conf, ctr, prev=res)
         r = subprocess.run(["umount", ctr.path], capture_output=True, text=True)
