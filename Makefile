@@ -4,8 +4,8 @@
 #   make                 build the plugins into bin/ (bridge host-local portmap loopback
 #                        static tuning bandwidth firewall dummy tap host-device ipvlan
 #                        vlan sbr ptp vrf) and bin/cnitool
-#   make check           seam check (with its own test) and unit tests (no privileges
-#                        needed; TAP output)
+#   make check           seam check (with its own test), unit tests and the about texts
+#                        (no privileges needed; TAP output)
 #   make check-root      integration tests (root, in network namespaces of their own)
 #   make check-vm        the integration tests that need kernel features, on Debian's stock
 #                        kernel under QEMU (VM_TESTS: which ones, VM_TIMEOUT: seconds)
@@ -23,6 +23,14 @@
 #   make fuzz, fuzz-smoke, stress, stress-kill, stress-concurrency, stress-nft-race
 #                        the heavier tiers (tests/fuzz/fuzz.mk, tests/stress/stress.mk)
 #   make bench           benchmarks side by side with the reference plugins (bench/results.md)
+
+# The release: its version (the VERSION file, the one place it is written) and the
+# maintainer the Debian package names (a placeholder address; DEB_MAINTAINER= overrides).
+VERSION        := $(shell cat VERSION 2>/dev/null)
+ifeq ($(VERSION),)
+$(error VERSION is missing or empty)
+endif
+DEB_MAINTAINER ?= cni-c maintainers <cni-c@localhost>
 
 CC        ?= cc
 PKGS      := libcjson libmnl libnftnl
@@ -56,7 +64,7 @@ PREFIX      ?= /usr/local
 CNI_BIN_DIR ?= /opt/cni/bin
 SYSTEMD_UNIT_DIR ?= /lib/systemd/system
 
-.PHONY: all clean check check-root check-seam unit integration check-format format install deps demo demo-cluster bench test deb deb-check
+.PHONY: all clean check check-root check-seam check-about unit integration check-format format install deps demo demo-cluster bench test deb deb-check
 all:
 
 # ---- common libraries --------------------------------------------------------
@@ -133,6 +141,10 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
+# The version reaches one object, the skeleton's (cni_suite_version), rebuilt when it changes.
+$(BUILD)/common/cni/cni.o: VERSION
+$(BUILD)/common/cni/cni.o: ALL_CPPFLAGS += -DCNI_C_VERSION='"$(VERSION)"'
+
 # ---- tests -----------------------------------------------------------------
 UNIT_SRC  := $(wildcard tests/unit/test_*.c)
 UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
@@ -163,11 +175,21 @@ check-vm: $(PROGRAMS) $(VM_UNIT)
 
 # libFuzzer targets (make fuzz, make fuzz-smoke) and the stress tiers (make stress).
 include tests/fuzz/fuzz.mk
+$(FUZZ_BUILD)/obj/common/cni/cni.o: VERSION
+$(FUZZ_BUILD)/obj/common/cni/cni.o: ALL_CPPFLAGS += -DCNI_C_VERSION='"$(VERSION)"'
 include tests/stress/stress.mk
 
 # Tiers: check needs no privileges (its live unit tests skip without them);
 # check-root runs the plugins in network namespaces of its own (root).
-check: check-seam unit
+check: check-seam unit check-about
+
+# Every plugin's about text and cnitool's --version name the VERSION file's version.
+check-about: $(PROGRAMS)
+	@mkdir -p $(BUILD)
+	@sh tests/scripts/test_about.sh $(BIN) $(VERSION) $(notdir $(filter-out %/cnitool,$(PROGRAMS))) \
+		>$(BUILD)/about-test.tap 2>&1 || \
+		{ cat $(BUILD)/about-test.tap; echo "the about test failed"; exit 1; }
+	@echo "about texts ok ($$(grep -c '^ok' $(BUILD)/about-test.tap) cases, v$(VERSION))"
 check-root: integration
 
 # The README's two commands: `make deps demo` and `make deps test`.
@@ -228,8 +250,7 @@ install: all
 # sanitizer run of `make test` shares the release run's), installed into
 # $(DEB_BUILD)/debian/cni-c-plugins and packed by scripts/mkdeb.sh with dpkg-deb.
 DEB_BUILD      ?= $(patsubst %/san,%/rel,$(BUILD))/deb
-DEB_VERSION    ?= 0.1.0
-DEB_MAINTAINER ?= cni-c maintainers <cni-c@localhost>
+DEB_VERSION    ?= $(VERSION)
 DEB_FLAGS       = DEB_BUILD_MAINT_OPTIONS=hardening=+all dpkg-buildflags --get
 DEB_MAKE        = $(MAKE) SANITIZE= BUILD=$(DEB_BUILD)/obj BIN=$(DEB_BUILD)/bin \
 		  CFLAGS="$$($(DEB_FLAGS) CFLAGS)" CPPFLAGS="$$($(DEB_FLAGS) CPPFLAGS)" \
