@@ -6,7 +6,7 @@
 #
 # 1. its file list (`dpkg-deb -c`: mode, owner, path) is exactly the expected one;
 # 2. its control fields (`dpkg-deb -I`): name, architecture, the library dependencies
-#    with versions, the maintainer scripts; the copyright file names Apache-2.0; the
+#    with versions, the container-network-stack it provides, the maintainer scripts; the copyright file names Apache-2.0; the
 #    binaries are stripped and run;
 # 3. as root only: installed into a private dpkg root (never the machine's own) next
 #    to a stand-in for Debian's containernetworking-plugins, it diverts that package's
@@ -47,10 +47,12 @@ for lib in libc6 libcjson1 libmnl0 libnftnl11; do
 	echo "$depends" | grep -Eq "(^|, )$lib \\(>= [^)]+\\)" ||
 		bad "Depends '$depends' lacks a versioned $lib"
 done
-for s in preinst postrm; do
+for s in preinst postinst postrm; do
 	dpkg-deb -I "$deb" | grep -Eq "^ +[0-9]+ bytes, +[0-9]+ lines +\\* +$s " ||
 		bad "no executable $s maintainer script"
 done
+[ "$(field Provides)" = "container-network-stack (= 1)" ] ||
+	bad "Provides is '$(field Provides)', not container-network-stack (= 1)"
 dpkg-deb -x "$deb" "$tmp/x"
 grep -q '^License: Apache-2.0$' "$tmp/x/usr/share/doc/$pkg/copyright" ||
 	bad "the copyright file does not name Apache-2.0"
