@@ -10,7 +10,8 @@
 #   make check-vm        the integration tests that need kernel features, on Debian's stock
 #                        kernel under QEMU (VM_TESTS: which ones, VM_TIMEOUT: seconds)
 #   make test            check, check-root and deb-check, check and check-root again under
-#                        ASan+UBSan, check-vm, then a short fuzz run (the README's test command)
+#                        ASan+UBSan, check-vm, check-deb-vm, then a short fuzz run (the
+#                        README's test command)
 #   make SANITIZE=1 ...  the same with ASan+UBSan, in build/san/ (binaries in build/san/bin)
 #   make check-format    fail if any C file is not clang-formatted
 #   make install         install every plugin into $(DESTDIR)$(CNI_BIN_DIR), cnitool into
@@ -18,6 +19,8 @@
 #   make deb             build $(DEB_BUILD)/cni-c-plugins_<version>_<arch>.deb (plugins in
 #                        /usr/lib/cni, like Debian's containernetworking-plugins)
 #   make deb-check       build the package and check its contents (part of make test)
+#   make check-deb-vm    install, upgrade, downgrade, remove and purge it beside Debian's
+#                        containernetworking-plugins in a QEMU guest (part of make test)
 #   make demo            the container-networking demo (demo/demo.sh)
 #   make demo-cluster    the three-node cluster demo (namespaces of its own)
 #   make fuzz, fuzz-smoke, stress, stress-kill, stress-concurrency, stress-nft-race
@@ -212,6 +215,7 @@ test:
 	$(MAKE) check check-root deb-check
 	$(MAKE) SANITIZE=1 check check-root
 	$(MAKE) check-vm
+	$(MAKE) check-deb-vm
 	$(MAKE) fuzz-smoke
 
 # ---- housekeeping ----------------------------------------------------------
@@ -266,6 +270,14 @@ deb:
 deb-check: deb
 	sh scripts/deb-check.sh $(DEB_BUILD)/cni-c-plugins_$(DEB_VERSION)_*.deb \
 		packaging/deb/files.txt
+
+# The package's installation, upgrades, downgrades, removal and purge beside (and without)
+# Debian's containernetworking-plugins, with the real dpkg, in one QEMU guest whose root
+# is a throwaway overlay (scripts/vm/check-deb-vm.sh, tests/deb/scenarios.sh).
+.PHONY: check-deb-vm
+check-deb-vm: deb
+	VM_TIMEOUT=$(VM_TIMEOUT) sh scripts/vm/check-deb-vm.sh build/vm $(DEB_BUILD) $(DEB_VERSION) \
+		"$(DEB_MAINTAINER)"
 
 clean:
 	rm -rf build bin
