@@ -9,9 +9,9 @@
 #   make check-root      integration tests (root, in network namespaces of their own)
 #   make check-vm        the integration tests that need kernel features, on Debian's stock
 #                        kernel under QEMU (VM_TESTS: which ones, VM_TIMEOUT: seconds)
-#   make test            check, check-root and deb-check, check and check-root again under
-#                        ASan+UBSan, check-vm, check-deb-vm, then a short fuzz run (the
-#                        README's test command)
+#   make test            check, check-root, deb-check and dist-check, check and check-root
+#                        again under ASan+UBSan, check-vm, check-deb-vm, then a short fuzz
+#                        run (the README's test command)
 #   make SANITIZE=1 ...  the same with ASan+UBSan, in build/san/ (binaries in build/san/bin)
 #   make check-format    fail if any C file is not clang-formatted
 #   make install         install every plugin into $(DESTDIR)$(CNI_BIN_DIR), cnitool into
@@ -19,6 +19,8 @@
 #   make deb             build $(DEB_BUILD)/cni-c-plugins_<version>_<arch>.deb (plugins in
 #                        /usr/lib/cni, like Debian's containernetworking-plugins)
 #   make deb-check       build the package and check its contents (part of make test)
+#   make dist            the source archive $(BUILD)/cni-c-<version>.tar.gz (git archive of HEAD)
+#   make dist-check      build it, check its contents and that it builds (part of make test)
 #   make check-deb-vm    install, upgrade, downgrade, remove and purge it beside Debian's
 #                        containernetworking-plugins in a QEMU guest (part of make test)
 #   make demo            the container-networking demo (demo/demo.sh)
@@ -212,7 +214,7 @@ bench: deps all
 
 # Everything, then everything again under ASan+UBSan.
 test:
-	$(MAKE) check check-root deb-check
+	$(MAKE) check check-root deb-check dist-check
 	$(MAKE) SANITIZE=1 check check-root
 	$(MAKE) check-vm
 	$(MAKE) check-deb-vm
@@ -270,6 +272,20 @@ deb:
 deb-check: deb
 	sh scripts/deb-check.sh $(DEB_BUILD)/cni-c-plugins_$(DEB_VERSION)_*.deb \
 		packaging/deb/files.txt
+
+# The source archive of the release: the files of the last commit (git archive of HEAD;
+# what is not committed is not in it) under cni-c-<version>/, dated by that commit, so the
+# same commit always gives the same archive.
+DIST := $(patsubst %/san,%/rel,$(BUILD))/cni-c-$(VERSION).tar.gz
+.PHONY: dist dist-check
+dist:
+	@mkdir -p $(dir $(DIST))
+	git archive --format=tar --prefix=cni-c-$(VERSION)/ HEAD | gzip -9n >$(DIST).tmp
+	mv $(DIST).tmp $(DIST)
+	@echo $(DIST)
+
+dist-check: dist
+	sh scripts/dist-check.sh $(DIST) $(VERSION)
 
 # The package's installation, upgrades, downgrades, removal and purge beside (and without)
 # Debian's containernetworking-plugins, with the real dpkg, in one QEMU guest whose root
