@@ -11,7 +11,7 @@
 # 3. as root only: installed into a private dpkg root (never the machine's own) next
 #    to a stand-in for Debian's containernetworking-plugins, it diverts that package's
 #    plugins of the same names, survives that package's reinstallation, and gives the
-#    plugins back when removed.
+#    plugins back when removed, and when an installation fails half-way.
 set -eu
 
 deb=$1
@@ -125,6 +125,25 @@ else
 			bad "removal did not restore cni-dhcp.service"
 		[ -z "$(dpkg-divert --admindir "$root/var/lib/dpkg" --list)" ] ||
 			bad "diversions left behind"
+		# An installation that fails half-way (a file another package owns) is unwound
+		# by the postrm (abort-install): no diversion left, the plugins back.
+		block=$tmp/block
+		mkdir -p "$block/DEBIAN" "$block/usr/bin"
+		echo blocker >"$block/usr/bin/cnitool"
+		printf 'Package: cnitool-blocker\nVersion: 1\nArchitecture: all\n%s\n%s\n' \
+			'Maintainer: test <test@localhost>' 'Description: owns /usr/bin/cnitool' \
+			>"$block/DEBIAN/control"
+		dpkg-deb --root-owner-group --build "$block" "$tmp/block.deb" >/dev/null
+		dp -i "$tmp/block.deb" || bad "installing the blocker failed"
+		if dp -i "$deb" 2>/dev/null; then
+			bad "installation over another package's /usr/bin/cnitool succeeded"
+		fi
+		[ -z "$(dpkg-divert --admindir "$root/var/lib/dpkg" --list)" ] ||
+			bad "a failed installation left diversions"
+		[ "$("$lib/bridge")" = debian-bridge ] || bad "a failed installation did not restore bridge"
+		[ ! -e "$lib/bridge.distrib" ] || bad "a failed installation left bridge.distrib"
+		grep -q '^# debian-socket$' "$units/cni-dhcp.socket" ||
+			bad "a failed installation did not restore cni-dhcp.socket"
 	fi
 fi
 
