@@ -280,7 +280,8 @@ DIST := $(patsubst %/san,%/rel,$(BUILD))/cni-c-$(VERSION).tar.gz
 .PHONY: dist dist-check
 dist:
 	@mkdir -p $(dir $(DIST))
-	git archive --format=tar --prefix=cni-c-$(VERSION)/ HEAD | gzip -9n >$(DIST).tmp
+	git -c tar.tar.gz.command='gzip -9cn' archive --format=tar.gz --prefix=cni-c-$(VERSION)/ \
+		-o $(DIST).tmp HEAD
 	mv $(DIST).tmp $(DIST)
 	@echo $(DIST)
 
