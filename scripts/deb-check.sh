@@ -11,7 +11,8 @@
 # 3. as root only: installed into a private dpkg root (never the machine's own) next
 #    to a stand-in for Debian's containernetworking-plugins, it diverts that package's
 #    plugins of the same names, survives that package's reinstallation, and gives the
-#    plugins back when removed, and when an installation fails half-way.
+#    plugins back when removed, and when an installation fails half-way; a failed upgrade
+#    to a version diverting one file more keeps exactly the installed version's diversions.
 set -eu
 
 deb=$1
@@ -144,6 +145,40 @@ else
 		[ ! -e "$lib/bridge.distrib" ] || bad "a failed installation left bridge.distrib"
 		grep -q '^# debian-socket$' "$units/cni-dhcp.socket" ||
 			bad "a failed installation did not restore cni-dhcp.socket"
+		# A failed upgrade to a version that would divert one file more (win-overlay) is
+		# unwound by its postrm (abort-upgrade): that diversion goes, the others stay.
+		dp -r cnitool-blocker || bad "removing the blocker failed"
+		dp -i "$deb" || bad "installing the package again failed"
+		mkdir -p "$block/usr/share/cni-c-check"
+		rm "$block/usr/bin/cnitool"
+		echo blocker >"$block/usr/share/cni-c-check/blocked"
+		sed -i 's/^Package: .*/Package: cni-c-check-blocker/' "$block/DEBIAN/control"
+		dpkg-deb --root-owner-group --build "$block" "$tmp/block2.deb" >/dev/null
+		dp -i "$tmp/block2.deb" || bad "installing the second blocker failed"
+		up=$tmp/up
+		dpkg-deb -R "$deb" "$up"
+		mkdir -p "$up/usr/share/cni-c-check"
+		echo ours >"$up/usr/share/cni-c-check/blocked"
+		cp "$up/usr/lib/cni/loopback" "$up/usr/lib/cni/win-overlay"
+		sed -i 's/^Version: .*/&+up/' "$up/DEBIAN/control"
+		sed -i 's|^\(\tfor f in .*/usr/lib/cni/vrf\); do$|\1 /usr/lib/cni/win-overlay; do|' \
+			"$up/DEBIAN/preinst"
+		grep -q 'win-overlay; do$' "$up/DEBIAN/preinst" || bad "could not make the upgrade's preinst"
+		dpkg-deb --root-owner-group --build "$up" "$tmp/up.deb" >/dev/null
+		if dp -i "$tmp/up.deb" 2>/dev/null; then
+			bad "an upgrade over another package's file succeeded"
+		fi
+		[ "$(dpkg-query --admindir="$root/var/lib/dpkg" -W -f='${Version}' "$pkg")" = \
+			"$(field Version)" ] || bad "the failed upgrade did not leave the installed version"
+		[ "$("$lib/win-overlay")" = debian-win-overlay ] ||
+			bad "a failed upgrade did not restore win-overlay"
+		[ ! -e "$lib/win-overlay.distrib" ] || bad "a failed upgrade left win-overlay.distrib"
+		dpkg-divert --admindir "$root/var/lib/dpkg" --list >"$tmp/div"
+		! grep -q win-overlay "$tmp/div" || bad "a failed upgrade left win-overlay diverted"
+		grep -q "diversion of /usr/lib/cni/bridge to /usr/lib/cni/bridge.distrib by $pkg" \
+			"$tmp/div" || bad "a failed upgrade dropped the diversion of bridge"
+		CNI_COMMAND=VERSION "$lib/bridge" </dev/null | grep -q supportedVersions ||
+			bad "after a failed upgrade /usr/lib/cni/bridge is not this package's"
 	fi
 fi
 
