@@ -5,12 +5,14 @@
 #                        static tuning bandwidth firewall dummy tap host-device ipvlan
 #                        vlan sbr ptp vrf) and bin/cnitool
 #   make check           seam check and link check of the Markdown files (each with its
-#                        own test), and unit tests (no privileges needed; TAP output)
+#                        own test), unit tests and the about texts (no privileges needed;
+#                        TAP output)
 #   make check-root      integration tests (root, in network namespaces of their own)
 #   make check-vm        the integration tests that need kernel features, on Debian's stock
 #                        kernel under QEMU (VM_TESTS: which ones, VM_TIMEOUT: seconds)
-#   make test            check, check-root and deb-check, check and check-root again under
-#                        ASan+UBSan, check-vm, then a short fuzz run (the README's test command)
+#   make test            check, check-root, deb-check and dist-check, check and check-root
+#                        again under ASan+UBSan, check-vm, check-deb-vm, then a short fuzz
+#                        run (the README's test command)
 #   make SANITIZE=1 ...  the same with ASan+UBSan, in build/san/ (binaries in build/san/bin)
 #   make check-format    fail if any C file is not clang-formatted
 #   make install         install every plugin into $(DESTDIR)$(CNI_BIN_DIR), cnitool into
@@ -18,11 +20,23 @@
 #   make deb             build $(DEB_BUILD)/cni-c-plugins_<version>_<arch>.deb (plugins in
 #                        /usr/lib/cni, like Debian's containernetworking-plugins)
 #   make deb-check       build the package and check its contents (part of make test)
+#   make dist            the source archive $(BUILD)/cni-c-<version>.tar.gz (git archive of HEAD)
+#   make dist-check      build it, check its contents and that it builds (part of make test)
+#   make check-deb-vm    install, upgrade, downgrade, remove and purge it beside Debian's
+#                        containernetworking-plugins in a QEMU guest (part of make test)
 #   make demo            the container-networking demo (demo/demo.sh)
 #   make demo-cluster    the three-node cluster demo (namespaces of its own)
 #   make fuzz, fuzz-smoke, stress, stress-kill, stress-concurrency, stress-nft-race
 #                        the heavier tiers (tests/fuzz/fuzz.mk, tests/stress/stress.mk)
 #   make bench           benchmarks side by side with the reference plugins (bench/results.md)
+
+# The release: its version (the VERSION file, the one place it is written) and the
+# maintainer the Debian package names (a placeholder address; DEB_MAINTAINER= overrides).
+VERSION        := $(shell cat VERSION 2>/dev/null)
+ifeq ($(VERSION),)
+$(error VERSION is missing or empty)
+endif
+DEB_MAINTAINER ?= cni-c maintainers <cni-c@localhost>
 
 CC        ?= cc
 PKGS      := libcjson libmnl libnftnl
@@ -56,7 +70,7 @@ PREFIX      ?= /usr/local
 CNI_BIN_DIR ?= /opt/cni/bin
 SYSTEMD_UNIT_DIR ?= /lib/systemd/system
 
-.PHONY: all clean check check-root check-seam check-links unit integration check-format format install deps demo demo-cluster bench test deb deb-check
+.PHONY: all clean check check-root check-seam check-links check-about unit integration check-format format install deps demo demo-cluster bench test deb deb-check
 all:
 
 # ---- common libraries --------------------------------------------------------
@@ -133,6 +147,10 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(@D)
 	$(CC) $(ALL_CPPFLAGS) $(ALL_CFLAGS) -MMD -MP -c -o $@ $<
 
+# The version reaches one object, the skeleton's (cni_suite_version), rebuilt when it changes.
+$(BUILD)/common/cni/cni.o: VERSION
+$(BUILD)/common/cni/cni.o: ALL_CPPFLAGS += -DCNI_C_VERSION='"$(VERSION)"'
+
 # ---- tests -----------------------------------------------------------------
 UNIT_SRC  := $(wildcard tests/unit/test_*.c)
 UNIT_BIN  := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
@@ -163,11 +181,21 @@ check-vm: $(PROGRAMS) $(VM_UNIT)
 
 # libFuzzer targets (make fuzz, make fuzz-smoke) and the stress tiers (make stress).
 include tests/fuzz/fuzz.mk
+$(FUZZ_BUILD)/obj/common/cni/cni.o: VERSION
+$(FUZZ_BUILD)/obj/common/cni/cni.o: ALL_CPPFLAGS += -DCNI_C_VERSION='"$(VERSION)"'
 include tests/stress/stress.mk
 
 # Tiers: check needs no privileges (its live unit tests skip without them);
 # check-root runs the plugins in network namespaces of its own (root).
-check: check-seam check-links unit
+check: check-seam check-links unit check-about
+
+# Every plugin's about text and cnitool's --version name the VERSION file's version.
+check-about: $(PROGRAMS)
+	@mkdir -p $(BUILD)
+	@sh tests/scripts/test_about.sh $(BIN) $(VERSION) $(notdir $(filter-out %/cnitool,$(PROGRAMS))) \
+		>$(BUILD)/about-test.tap 2>&1 || \
+		{ cat $(BUILD)/about-test.tap; echo "the about test failed"; exit 1; }
+	@echo "about texts ok ($$(grep -c '^ok' $(BUILD)/about-test.tap) cases, v$(VERSION))"
 check-root: integration
 
 # The README's two commands: `make deps demo` and `make deps test`.
@@ -187,9 +215,10 @@ bench: deps all
 
 # Everything, then everything again under ASan+UBSan.
 test:
-	$(MAKE) check check-root deb-check
+	$(MAKE) check check-root deb-check dist-check
 	CNI_TEST_KILL_SAMPLE=20 $(MAKE) SANITIZE=1 check check-root
 	$(MAKE) check-vm
+	$(MAKE) check-deb-vm
 	$(MAKE) fuzz-smoke
 
 # ---- housekeeping ----------------------------------------------------------
@@ -237,8 +266,7 @@ install: all
 # sanitizer run of `make test` shares the release run's), installed into
 # $(DEB_BUILD)/debian/cni-c-plugins and packed by scripts/mkdeb.sh with dpkg-deb.
 DEB_BUILD      ?= $(patsubst %/san,%/rel,$(BUILD))/deb
-DEB_VERSION    ?= 0.1.0
-DEB_MAINTAINER ?= cni-c maintainers <cni-c@localhost>
+DEB_VERSION    ?= $(VERSION)
 DEB_FLAGS       = DEB_BUILD_MAINT_OPTIONS=hardening=+all dpkg-buildflags --get
 DEB_MAKE        = $(MAKE) SANITIZE= BUILD=$(DEB_BUILD)/obj BIN=$(DEB_BUILD)/bin \
 		  CFLAGS="$$($(DEB_FLAGS) CFLAGS)" CPPFLAGS="$$($(DEB_FLAGS) CPPFLAGS)" \
@@ -254,6 +282,29 @@ deb:
 deb-check: deb
 	sh scripts/deb-check.sh $(DEB_BUILD)/cni-c-plugins_$(DEB_VERSION)_*.deb \
 		packaging/deb/files.txt
+
+# The source archive of the release: the files of the last commit (git archive of HEAD;
+# what is not committed is not in it) under cni-c-<version>/, dated by that commit, so the
+# same commit always gives the same archive.
+DIST := $(patsubst %/san,%/rel,$(BUILD))/cni-c-$(VERSION).tar.gz
+.PHONY: dist dist-check
+dist:
+	@mkdir -p $(dir $(DIST))
+	git -c tar.tar.gz.command='gzip -9cn' archive --format=tar.gz --prefix=cni-c-$(VERSION)/ \
+		-o $(DIST).tmp HEAD
+	mv $(DIST).tmp $(DIST)
+	@echo $(DIST)
+
+dist-check: dist
+	sh scripts/dist-check.sh $(DIST) $(VERSION)
+
+# The package's installation, upgrades, downgrades, removal and purge beside (and without)
+# Debian's containernetworking-plugins, with the real dpkg, in one QEMU guest whose root
+# is a throwaway overlay (scripts/vm/check-deb-vm.sh, tests/deb/scenarios.sh).
+.PHONY: check-deb-vm
+check-deb-vm: deb
+	VM_TIMEOUT=$(VM_TIMEOUT) sh scripts/vm/check-deb-vm.sh build/vm $(DEB_BUILD) $(DEB_VERSION) \
+		"$(DEB_MAINTAINER)"
 
 clean:
 	rm -rf build bin

@@ -6,12 +6,13 @@
 #
 # 1. its file list (`dpkg-deb -c`: mode, owner, path) is exactly the expected one;
 # 2. its control fields (`dpkg-deb -I`): name, architecture, the library dependencies
-#    with versions, the maintainer scripts; the copyright file names Apache-2.0; the
+#    with versions, the container-network-stack it provides, the maintainer scripts; the copyright file names Apache-2.0; the
 #    binaries are stripped and run;
 # 3. as root only: installed into a private dpkg root (never the machine's own) next
 #    to a stand-in for Debian's containernetworking-plugins, it diverts that package's
 #    plugins of the same names, survives that package's reinstallation, and gives the
-#    plugins back when removed.
+#    plugins back when removed, and when an installation fails half-way; a failed upgrade
+#    to a version diverting one file more keeps exactly the installed version's diversions.
 set -eu
 
 deb=$1
@@ -47,10 +48,12 @@ for lib in libc6 libcjson1 libmnl0 libnftnl11; do
 	echo "$depends" | grep -Eq "(^|, )$lib \\(>= [^)]+\\)" ||
 		bad "Depends '$depends' lacks a versioned $lib"
 done
-for s in preinst postrm; do
+for s in preinst postinst postrm; do
 	dpkg-deb -I "$deb" | grep -Eq "^ +[0-9]+ bytes, +[0-9]+ lines +\\* +$s " ||
 		bad "no executable $s maintainer script"
 done
+[ "$(field Provides)" = "container-network-stack (= 1)" ] ||
+	bad "Provides is '$(field Provides)', not container-network-stack (= 1)"
 dpkg-deb -x "$deb" "$tmp/x"
 grep -q '^License: Apache-2.0$' "$tmp/x/usr/share/doc/$pkg/copyright" ||
 	bad "the copyright file does not name Apache-2.0"
@@ -123,6 +126,59 @@ else
 			bad "removal did not restore cni-dhcp.service"
 		[ -z "$(dpkg-divert --admindir "$root/var/lib/dpkg" --list)" ] ||
 			bad "diversions left behind"
+		# An installation that fails half-way (a file another package owns) is unwound
+		# by the postrm (abort-install): no diversion left, the plugins back.
+		block=$tmp/block
+		mkdir -p "$block/DEBIAN" "$block/usr/bin"
+		echo blocker >"$block/usr/bin/cnitool"
+		printf 'Package: cnitool-blocker\nVersion: 1\nArchitecture: all\n%s\n%s\n' \
+			'Maintainer: test <test@localhost>' 'Description: owns /usr/bin/cnitool' \
+			>"$block/DEBIAN/control"
+		dpkg-deb --root-owner-group --build "$block" "$tmp/block.deb" >/dev/null
+		dp -i "$tmp/block.deb" || bad "installing the blocker failed"
+		if dp -i "$deb" 2>/dev/null; then
+			bad "installation over another package's /usr/bin/cnitool succeeded"
+		fi
+		[ -z "$(dpkg-divert --admindir "$root/var/lib/dpkg" --list)" ] ||
+			bad "a failed installation left diversions"
+		[ "$("$lib/bridge")" = debian-bridge ] || bad "a failed installation did not restore bridge"
+		[ ! -e "$lib/bridge.distrib" ] || bad "a failed installation left bridge.distrib"
+		grep -q '^# debian-socket$' "$units/cni-dhcp.socket" ||
+			bad "a failed installation did not restore cni-dhcp.socket"
+		# A failed upgrade to a version that would divert one file more (win-overlay) is
+		# unwound by its postrm (abort-upgrade): that diversion goes, the others stay.
+		dp -r cnitool-blocker || bad "removing the blocker failed"
+		dp -i "$deb" || bad "installing the package again failed"
+		mkdir -p "$block/usr/share/cni-c-check"
+		rm "$block/usr/bin/cnitool"
+		echo blocker >"$block/usr/share/cni-c-check/blocked"
+		sed -i 's/^Package: .*/Package: cni-c-check-blocker/' "$block/DEBIAN/control"
+		dpkg-deb --root-owner-group --build "$block" "$tmp/block2.deb" >/dev/null
+		dp -i "$tmp/block2.deb" || bad "installing the second blocker failed"
+		up=$tmp/up
+		dpkg-deb -R "$deb" "$up"
+		mkdir -p "$up/usr/share/cni-c-check"
+		echo ours >"$up/usr/share/cni-c-check/blocked"
+		cp "$up/usr/lib/cni/loopback" "$up/usr/lib/cni/win-overlay"
+		sed -i 's/^Version: .*/&+up/' "$up/DEBIAN/control"
+		sed -i 's|^\(\tfor f in .*/usr/lib/cni/vrf\); do$|\1 /usr/lib/cni/win-overlay; do|' \
+			"$up/DEBIAN/preinst"
+		grep -q 'win-overlay; do$' "$up/DEBIAN/preinst" || bad "could not make the upgrade's preinst"
+		dpkg-deb --root-owner-group --build "$up" "$tmp/up.deb" >/dev/null
+		if dp -i "$tmp/up.deb" 2>/dev/null; then
+			bad "an upgrade over another package's file succeeded"
+		fi
+		[ "$(dpkg-query --admindir="$root/var/lib/dpkg" -W -f='${Version}' "$pkg")" = \
+			"$(field Version)" ] || bad "the failed upgrade did not leave the installed version"
+		[ "$("$lib/win-overlay")" = debian-win-overlay ] ||
+			bad "a failed upgrade did not restore win-overlay"
+		[ ! -e "$lib/win-overlay.distrib" ] || bad "a failed upgrade left win-overlay.distrib"
+		dpkg-divert --admindir "$root/var/lib/dpkg" --list >"$tmp/div"
+		! grep -q win-overlay "$tmp/div" || bad "a failed upgrade left win-overlay diverted"
+		grep -q "diversion of /usr/lib/cni/bridge to /usr/lib/cni/bridge.distrib by $pkg" \
+			"$tmp/div" || bad "a failed upgrade dropped the diversion of bridge"
+		CNI_COMMAND=VERSION "$lib/bridge" </dev/null | grep -q supportedVersions ||
+			bad "after a failed upgrade /usr/lib/cni/bridge is not this package's"
 	fi
 fi
 

@@ -9,11 +9,13 @@ iproute2 nftables conntrack iputils-ping socat curl python3 procps util-linux st
 containernetworking-plugins podman runc busybox-static uidmap iptables containerd \
 python3-grpcio python3-grpc-tools gnuplot-nox qemu-system-x86 cpio kmod dnsmasq-base netavark"
 
-# The VM tier's kernel (make check-vm): downloaded and unpacked under build/, never
-# installed; a second run finds it there and downloads nothing.
+# The VM tier's kernel (make check-vm) and the Debian packages its packaging scenarios
+# install (make check-deb-vm): downloaded under build/, never installed; a second run
+# finds them there and downloads nothing.
 vm_kernel() {
 	top=$(cd "$(dirname "$0")/.." && pwd)
 	sh "$top/scripts/vm/kernel.sh" "$top/build/vm/kernel" >/dev/null
+	sh "$top/scripts/vm/debs.sh" "$top/build/vm/debs" >/dev/null
 }
 
 missing=""

@@ -2,12 +2,19 @@
 # SPDX-License-Identifier: Apache-2.0
 # Turn the tree `make install` wrote into a Debian package (run by `make deb`):
 #
-#   scripts/mkdeb.sh <dir> <version> <maintainer>
+#   [MKDEB_SCRIPTS=<dir>] scripts/mkdeb.sh <dir> <version> <maintainer>
 #
 # <dir>/debian/cni-c-plugins holds the installed tree (usr/lib/cni, usr/bin). The
 # binaries are stripped, the docs, control data and maintainer scripts added, and
 # <dir>/cni-c-plugins_<version>_<arch>.deb written with dpkg-deb (no debhelper, no
 # fakeroot: files are owned by root in the archive). Its path is printed.
+#
+# The package ships the plugins the tree holds: a test package without one is built from
+# a copy of the tree without it. control.in and the maintainer scripts (<script>.in, for
+# each of preinst, postinst, postrm present) come from packaging/deb/, or from
+# MKDEB_SCRIPTS (the packaging tests build an earlier version's package that way). In
+# them, @PLUGINS@ is the plugins' names and @FILES@ the absolute paths of the plugins and
+# systemd units, the files the package diverts; '#' lines of control.in are dropped.
 set -eu
 
 dir=$1
@@ -46,14 +53,19 @@ depends=$(cd "$dir" && dpkg-shlibdeps -O "$@" | sed -n 's/^shlibs:Depends=//p')
 # A value for the right-hand side of a sed s|||: its |, & and backslashes escaped.
 esc() { printf '%s' "$1" | sed 's/[|&\\]/\\&/g'; }
 
+scripts=${MKDEB_SCRIPTS:-$src/packaging/deb}
 plugins=$(cd "$root/usr/lib/cni" && echo *)
+files=$(cd "$root" && find usr/lib/cni lib/systemd/system -type f | LC_ALL=C sort | sed 's|^|/|' |
+	paste -sd' ')
 size=$(du -sk --exclude=DEBIAN "$root" | cut -f1)
-sed -e "s|@VERSION@|$(esc "$version")|" -e "s|@ARCH@|$arch|" \
+sed -e '/^#/d' -e "s|@VERSION@|$(esc "$version")|" -e "s|@ARCH@|$arch|" \
 	-e "s|@MAINTAINER@|$(esc "$maintainer")|" -e "s|@INSTALLED_SIZE@|$size|" \
 	-e "s|@DEPENDS@|$(esc "$depends")|" \
-	"$src/packaging/deb/control.in" >"$root/DEBIAN/control"
-for s in preinst postrm; do
-	sed -e "s|@PLUGINS@|$plugins|" "$src/packaging/deb/$s.in" >"$root/DEBIAN/$s"
+	"$scripts/control.in" >"$root/DEBIAN/control"
+rm -f "$root/DEBIAN/preinst" "$root/DEBIAN/postinst" "$root/DEBIAN/postrm"
+for s in preinst postinst postrm; do
+	[ -e "$scripts/$s.in" ] || continue
+	sed -e "s|@PLUGINS@|$plugins|" -e "s|@FILES@|$files|" "$scripts/$s.in" >"$root/DEBIAN/$s"
 	chmod 0755 "$root/DEBIAN/$s"
 done
 (cd "$root" && find usr lib -type f | LC_ALL=C sort | xargs md5sum) >"$root/DEBIAN/md5sums"

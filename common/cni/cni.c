@@ -19,6 +19,12 @@
 #include "fileio.h"
 #include "ifname.h"
 
+/* The Makefile passes the VERSION file's content to this file alone. */
+#ifndef CNI_C_VERSION
+#error "CNI_C_VERSION is not defined: build with the Makefile, which reads VERSION"
+#endif
+const char cni_suite_version[] = CNI_C_VERSION;
+
 const char *const cni_supported_versions[] = {"0.1.0", "0.2.0", "0.3.0", "0.3.1",
 					      "0.4.0", "1.0.0", "1.1.0", NULL};
 
@@ -704,7 +710,8 @@ static void print_about(const struct cni_plugin *p)
 	char line[256];
 
 	join_versions(plugin_versions(p), line, sizeof(line), ", ", "");
-	dprintf(STDERR_FILENO, "%s\nCNI protocol versions supported: %s\n", p->about, line);
+	dprintf(STDERR_FILENO, "CNI %s plugin v%s\nCNI protocol versions supported: %s\n", p->name,
+		cni_suite_version, line);
 }
 
 /* ---- dispatch ------------------------------------------------------------- */
@@ -792,7 +799,7 @@ int cni_main(const struct cni_plugin *plugin)
 	int r;
 
 	if (read_env(&args, &err) < 0) {
-		if (!*args.command && plugin->about) {
+		if (!*args.command && plugin->name) {
 			print_about(plugin);
 			return 0;
 		}

@@ -58,9 +58,14 @@ struct cni_cmd_args {
  */
 typedef int (*cni_verb_fn)(const struct cni_cmd_args *args, char **ret_out, struct cni_err *err);
 
-/* A plugin: its about text and its verbs (NULL verb = succeed doing nothing). */
+/* The suite's version (the VERSION file), as the about text and cnitool print it. */
+extern const char cni_suite_version[];
+
+/* A plugin: its name and its verbs (NULL verb = succeed doing nothing). */
 struct cni_plugin {
-	const char *about; /* printed to stderr when CNI_COMMAND is empty */
+	/* its binary's name: an empty CNI_COMMAND prints "CNI <name> plugin v<version>" and
+	 * the CNI versions it speaks to stderr, as the reference plugins do */
+	const char *name;
 	/* The versions it speaks, NULL-terminated and oldest first (VERSION lists them, other
 	 * versions are refused with code 1); NULL for every one of cni_supported_versions. */
 	const char *const *versions;

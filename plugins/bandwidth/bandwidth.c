@@ -512,7 +512,7 @@ int bandwidth_gc(const struct cni_cmd_args *args, char **ret_out, struct cni_err
 }
 
 const struct cni_plugin bandwidth_plugin = {
-	.about = "CNI bandwidth plugin (C)",
+	.name = "bandwidth",
 	.versions = bw_supported_versions,
 	.add = bandwidth_add,
 	.del = bandwidth_del,

@@ -1139,7 +1139,7 @@ int bridge_cmd_gc(const struct cni_cmd_args *args, char **ret_out, struct cni_er
 }
 
 const struct cni_plugin bridge_plugin = {
-	.about = "CNI bridge plugin (C implementation)",
+	.name = "bridge",
 	.add = bridge_cmd_add,
 	.del = bridge_cmd_del,
 	.check = bridge_cmd_check,

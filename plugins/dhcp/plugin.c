@@ -577,7 +577,7 @@ static int dhcp_gc(const struct cni_cmd_args *args, char **ret_out, struct cni_e
 }
 
 const struct cni_plugin dhcp_plugin = {
-	.about = DHCP_PLUGIN_ABOUT,
+	.name = "dhcp",
 	.add = dhcp_add,
 	.del = dhcp_del,
 	.check = dhcp_check,

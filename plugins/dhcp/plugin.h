@@ -15,8 +15,6 @@
 #include "cni/cni.h"
 #include "err.h"
 
-#define DHCP_PLUGIN_ABOUT "CNI dhcp plugin (C)"
-
 /* The socket the daemon listens on unless ipam.daemonSocketPath names another. */
 #define DHCP_DEFAULT_SOCKET "/run/cni/dhcp.sock"
 /* The daemon's state directory; release requests go into its "release" subdirectory. */

@@ -155,7 +155,7 @@ static int dummy_cmd_status(const struct cni_cmd_args *args, char **ret_out, str
 }
 
 const struct cni_plugin dummy_plugin = {
-	.about = "CNI dummy plugin (C implementation)",
+	.name = "dummy",
 	.add = dummy_cmd_add,
 	.del = dummy_cmd_del,
 	.check = dummy_cmd_check,

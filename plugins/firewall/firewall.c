@@ -512,7 +512,7 @@ static int fw_gc(const struct cni_cmd_args *args, char **ret_out, struct cni_err
 }
 
 const struct cni_plugin firewall_plugin = {
-	.about = FIREWALL_ABOUT,
+	.name = "firewall",
 	.versions = fw_supported_versions,
 	.add = fw_add,
 	.del = fw_del,

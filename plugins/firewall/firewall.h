@@ -13,9 +13,6 @@
 #include "cleanup.h"
 #include "err.h"
 
-/* About text printed when CNI_COMMAND is empty. */
-#define FIREWALL_ABOUT "CNI firewall plugin (C)"
-
 /* Chains and comments of the reference's layout. */
 #define FW_CHAIN_FORWARD      "CNI-FORWARD"
 #define FW_CHAIN_ADMIN	      "CNI-ADMIN"

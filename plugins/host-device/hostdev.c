@@ -495,7 +495,7 @@ int hostdev_status(const struct cni_cmd_args *args, char **ret_out, struct cni_e
 }
 
 const struct cni_plugin hostdev_plugin = {
-	.about = HOSTDEV_ABOUT,
+	.name = "host-device",
 	.add = hostdev_add,
 	.del = hostdev_del,
 	.check = hostdev_check,

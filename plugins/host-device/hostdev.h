@@ -5,9 +5,6 @@
 
 #include "cni/cni.h"
 
-/* Printed for an empty CNI_COMMAND. */
-#define HOSTDEV_ABOUT "CNI host-device plugin (C)"
-
 /* Where the plugin finds sysfs; tests pass their own. */
 struct hostdev_paths {
 	const char *sysfs; /* the sysfs mount (HOSTDEV_SYSFS) */

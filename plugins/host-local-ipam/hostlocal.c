@@ -318,7 +318,7 @@ int hostlocal_gc(const struct cni_cmd_args *args, char **ret_out, struct cni_err
 }
 
 const struct cni_plugin hostlocal_plugin = {
-	.about = HOSTLOCAL_ABOUT,
+	.name = "host-local",
 	.add = hostlocal_add,
 	.del = hostlocal_del,
 	.check = hostlocal_check,

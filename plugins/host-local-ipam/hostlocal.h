@@ -6,9 +6,6 @@
 #include "cni/cni.h"
 #include "err.h"
 
-/* About text printed when CNI_COMMAND is empty. */
-#define HOSTLOCAL_ABOUT "CNI host-local plugin (C)"
-
 /*
  * Environment variable that disables the store index when set to "0" (every
  * session then reads all reservation files, as the reference does); for

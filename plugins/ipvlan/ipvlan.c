@@ -309,7 +309,7 @@ int ipvlan_status(const struct cni_cmd_args *args, char **ret_out, struct cni_er
 }
 
 const struct cni_plugin ipvlan_plugin = {
-	.about = IPVLAN_ABOUT,
+	.name = "ipvlan",
 	.add = ipvlan_add,
 	.del = ipvlan_del,
 	.check = ipvlan_check,

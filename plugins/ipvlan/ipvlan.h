@@ -5,9 +5,6 @@
 
 #include "cni/cni.h"
 
-/* Printed for an empty CNI_COMMAND. */
-#define IPVLAN_ABOUT "CNI ipvlan plugin (C)"
-
 /*
  * ADD: resolve the master (config, else prevResult's one named interface, else the default
  * route's interface), create an ipvlan on it in the container as CNI_IFNAME, take the

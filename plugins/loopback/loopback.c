@@ -254,6 +254,6 @@ int loopback_check(const struct cni_cmd_args *args, char **ret_out, struct cni_e
 }
 
 const struct cni_plugin loopback_plugin = {
-	.about = LOOPBACK_ABOUT, .add = loopback_add, .del = loopback_del, .check = loopback_check,
+	.name = "loopback", .add = loopback_add, .del = loopback_del, .check = loopback_check,
 	/* The reference has no STATUS or GC: the skeleton's default (success from 1.1.0). */
 };

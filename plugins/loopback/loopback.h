@@ -10,9 +10,6 @@
 #include "err.h"
 #include "ipnet.h"
 
-/* About text printed when CNI_COMMAND is empty. */
-#define LOOPBACK_ABOUT "CNI loopback plugin (C)"
-
 /* The plugin as cni_main() runs it. */
 extern const struct cni_plugin loopback_plugin;
 

@@ -335,7 +335,7 @@ int macvlan_status(const struct cni_cmd_args *args, char **ret_out, struct cni_e
 }
 
 const struct cni_plugin macvlan_plugin = {
-	.about = MACVLAN_ABOUT,
+	.name = "macvlan",
 	.add = macvlan_add,
 	.del = macvlan_del,
 	.check = macvlan_check,

@@ -9,9 +9,6 @@
 
 struct nl_link;
 
-/* Printed for an empty CNI_COMMAND. */
-#define MACVLAN_ABOUT "CNI macvlan plugin (C implementation)"
-
 /*
  * ADD's result: the one interface (ifname, link's MAC, sandbox), IPAM's addresses (all on
  * it), routes and DNS, or the config's dns when it has any field set. NULL when out of

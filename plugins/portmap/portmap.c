@@ -627,7 +627,7 @@ int portmap_gc(const struct cni_cmd_args *args, char **ret_out, struct cni_err *
 }
 
 const struct cni_plugin portmap_plugin = {
-	.about = "CNI portmap plugin (C, nftables and iptables-nft)",
+	.name = "portmap",
 	.add = portmap_add,
 	.del = portmap_del,
 	.check = portmap_check,

@@ -686,7 +686,7 @@ int ptp_gc(const struct cni_cmd_args *args, char **ret_out, struct cni_err *err)
 }
 
 const struct cni_plugin ptp_plugin = {
-	.about = PTP_ABOUT,
+	.name = "ptp",
 	.add = ptp_add,
 	.del = ptp_del,
 	.check = ptp_check,

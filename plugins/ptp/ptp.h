@@ -9,9 +9,6 @@
 
 struct nl_link;
 
-/* Printed for an empty CNI_COMMAND. */
-#define PTP_ABOUT "CNI ptp plugin (C implementation)"
-
 /* Index of the container interface in the result (every IP points at it). */
 #define PTP_RESULT_CONTAINER_IFACE 1
 

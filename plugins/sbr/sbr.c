@@ -686,7 +686,7 @@ out:
 }
 
 const struct cni_plugin sbr_plugin = {
-	.about = "CNI sbr plugin (C implementation)",
+	.name = "sbr",
 	.add = sbr_cmd_add,
 	.del = sbr_cmd_del,
 	.check = sbr_cmd_check,

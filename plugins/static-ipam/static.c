@@ -50,6 +50,6 @@ int static_ipam_check(const struct cni_cmd_args *args, char **ret_out, struct cn
 }
 
 const struct cni_plugin static_ipam_plugin = {
-	.about = STATIC_IPAM_ABOUT, .add = static_ipam_add, .check = static_ipam_check,
+	.name = "static", .add = static_ipam_add, .check = static_ipam_check,
 	/* DEL: nothing was allocated. STATUS, GC: the reference has neither. */
 };

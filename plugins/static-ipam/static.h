@@ -6,9 +6,6 @@
 #include "cni/cni.h"
 #include "err.h"
 
-/* About text printed when CNI_COMMAND is empty. */
-#define STATIC_IPAM_ABOUT "CNI static plugin (C)"
-
 /* The plugin as cni_main() runs it. */
 extern const struct cni_plugin static_ipam_plugin;
 

@@ -313,7 +313,7 @@ static int tap_cmd_status(const struct cni_cmd_args *args, char **ret_out, struc
 }
 
 const struct cni_plugin tap_plugin = {
-	.about = "CNI tap plugin (C implementation)",
+	.name = "tap",
 	.add = tap_cmd_add,
 	.del = tap_cmd_del,
 	.check = tap_cmd_check,

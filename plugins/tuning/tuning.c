@@ -632,7 +632,7 @@ int tuning_check(const struct cni_cmd_args *args, char **ret_out, struct cni_err
 }
 
 const struct cni_plugin tuning_plugin = {
-	.about = TUNING_ABOUT, .add = tuning_add, .del = tuning_del, .check = tuning_check,
+	.name = "tuning", .add = tuning_add, .del = tuning_del, .check = tuning_check,
 	/* STATUS: always ready. GC: nothing to collect; the state files' names carry no
 	 * network, so stale ones cannot be told from another network's (no GC verb =
 	 * success). */

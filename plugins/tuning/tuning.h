@@ -5,9 +5,6 @@
 
 #include "cni/cni.h"
 
-/* Printed for an empty CNI_COMMAND. */
-#define TUNING_ABOUT "CNI tuning plugin (C)"
-
 /*
  * ADD: write the sysctls inside the container netns, save the original link
  * attributes under dataDir, set MAC, promiscuous mode, MTU, allmulti and

@@ -307,7 +307,7 @@ int vlan_status(const struct cni_cmd_args *args, char **ret_out, struct cni_err 
 }
 
 const struct cni_plugin vlan_plugin = {
-	.about = VLAN_ABOUT,
+	.name = "vlan",
 	.add = vlan_add,
 	.del = vlan_del,
 	.check = vlan_check,

@@ -5,9 +5,6 @@
 
 #include "cni/cni.h"
 
-/* Printed for an empty CNI_COMMAND. */
-#define VLAN_ABOUT "CNI vlan plugin (C)"
-
 /*
  * ADD: find the master (config, else prevResult's one named interface), create a VLAN link
  * with vlanId on it in the container as CNI_IFNAME, take its addresses from IPAM (required),

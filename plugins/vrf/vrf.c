@@ -655,10 +655,7 @@ static int vrf_cmd_check(const struct cni_cmd_args *args, char **ret_out, struct
 }
 
 const struct cni_plugin vrf_plugin = {
-	.about = "CNI vrf plugin (C implementation)",
-	.add = vrf_cmd_add,
-	.del = vrf_cmd_del,
-	.check = vrf_cmd_check,
+	.name = "vrf", .add = vrf_cmd_add, .del = vrf_cmd_del, .check = vrf_cmd_check,
 	/* STATUS: nothing to ask. GC: a VRF belongs to its container's namespace and goes
 	 * with it. */
 };

@@ -93,9 +93,9 @@ static int verb_gc(const struct cni_cmd_args *args, char **ret_out, struct cni_e
 }
 
 static const struct cni_plugin plugin_all = {
-	.about = "fuzz", .add = verb_add, .check = verb_check, .gc = verb_gc};
+	.name = "fuzz", .add = verb_add, .check = verb_check, .gc = verb_gc};
 static const struct cni_plugin plugin_old = {
-	.about = "fuzz", .versions = old_versions, .add = verb_add, .check = verb_check};
+	.name = "fuzz", .versions = old_versions, .add = verb_add, .check = verb_check};
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {

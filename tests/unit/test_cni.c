@@ -32,7 +32,7 @@ static int t_gc(const struct cni_cmd_args *a, char **ret_out, struct cni_err *er
 }
 
 static const struct cni_plugin plugin = {
-	.about = "CNI test plugin",
+	.name = "test",
 	.add = t_add,
 	.del = t_del,
 	.gc = t_gc,
@@ -67,7 +67,7 @@ static int rec_gc(const struct cni_cmd_args *a, char **ret_out, struct cni_err *
 }
 
 static const struct cni_plugin rec_plugin = {
-	.about = "CNI recording plugin",
+	.name = "recording",
 	.add = rec_verb,
 	.del = rec_verb,
 	.check = rec_verb,
@@ -180,10 +180,17 @@ static void test_about_and_version(void)
 	const char *no_cmd[] = {NULL};
 	const char *version[] = {"CNI_COMMAND=VERSION", NULL};
 
+	_cleanup_free_ char *about = NULL;
+
 	run(no_cmd, "", &r);
 	CHECK_INT(r.status, 0);
-	CHECK(strstr(r.err, "CNI test plugin\nCNI protocol versions supported: 0.1.0, 0.2.0, "
-			    "0.3.0, 0.3.1, 0.4.0, 1.0.0, 1.1.0\n") != NULL);
+	/* The reference's shape: the name and the suite's version, then the versions spoken. */
+	CHECK(asprintf(&about,
+		       "CNI test plugin v%s\nCNI protocol versions supported: 0.1.0, 0.2.0, 0.3.0, "
+		       "0.3.1, 0.4.0, 1.0.0, 1.1.0\n",
+		       cni_suite_version) > 0);
+	CHECK_STR(r.err, about);
+	CHECK(cni_suite_version[0] >= '0' && cni_suite_version[0] <= '9');
 	CHECK_STR(r.out, "");
 	/* VERSION does not read stdin: garbage there is fine. */
 	run(version, "not json", &r);
@@ -195,7 +202,7 @@ static void test_about_and_version(void)
 /* A plugin that speaks only some versions. */
 static const char *const few_versions[] = {"0.4.0", "1.0.0", NULL};
 static const struct cni_plugin few_plugin = {
-	.about = "CNI picky plugin",
+	.name = "picky",
 	.versions = few_versions,
 	.add = t_add,
 };

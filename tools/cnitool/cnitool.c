@@ -10,6 +10,7 @@
 
 #include "cnitool/cache.h"
 #include "cleanup.h"
+#include "cni/cni.h"
 #include "cni/conf.h"
 #include "cni/json.h"
 #include "cnitool/conflist.h"
@@ -28,12 +29,13 @@ static void usage(FILE *f, const char *exe)
 		"  %s [-i IFNAME] del    <net> <netns>\n"
 		"  %s gc     <net> [<netns>]\n"
 		"  %s status <net> [<netns>]\n"
+		"  %s --version   (this is cni-c v%s)\n"
 		"environment: NETCONFPATH (default " DEFAULT_NET_DIR "), CNI_PATH, CNI_ARGS,\n"
 		"  CAP_ARGS (JSON object of capability args), CNI_IFNAME (default eth0),\n"
 		"  CNI_CONTAINERID (default cnitool-<sha512(netns)[:20]>),\n"
 		"  CNI_CACHE_DIR (default " CNITOOL_DEFAULT_CACHE_DIR "),\n"
 		"  CNITOOL_GC_VALID (gc: JSON list of {\"containerID\",\"ifname\"} to keep)\n",
-		exe, exe, exe, exe, exe, exe);
+		exe, exe, exe, exe, exe, exe, exe, cni_suite_version);
 }
 
 char *cnitool_abs_path(const char *path)
@@ -231,9 +233,9 @@ static const struct cnitool_cmd *find_cmd(const char *name)
 }
 
 /*
- * Global flags before the command: -i/--ifname IFNAME, -h/--help. Returns the
- * index of the first argument after them, or -1 when the run ends here with
- * exit status *ret_status (help printed, or an unknown flag).
+ * Global flags before the command: -i/--ifname IFNAME, -h/--help, --version.
+ * Returns the index of the first argument after them, or -1 when the run ends
+ * here with exit status *ret_status (help or version printed, or an unknown flag).
  */
 static int parse_flags(int argc, char **argv, const char *exe, const char **ret_ifname,
 		       int *ret_status)
@@ -243,6 +245,11 @@ static int parse_flags(int argc, char **argv, const char *exe, const char **ret_
 	for (; i < argc && argv[i][0] == '-'; i++) {
 		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
 			usage(stdout, exe);
+			*ret_status = 0;
+			return -1;
+		}
+		if (strcmp(argv[i], "--version") == 0) {
+			printf("cnitool v%s\n", cni_suite_version);
 			*ret_status = 0;
 			return -1;
 		}
