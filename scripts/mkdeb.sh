@@ -36,8 +36,12 @@ done
 doc=$root/usr/share/doc/$pkg
 install -d -m 0755 "$doc"
 install -m 0644 "$src/packaging/deb/copyright" "$doc/copyright"
+# The README, the upstream changelog under Debian's name for it, and the dhcp page the
+# daemon's units name as their documentation.
 gzip -9n <"$src/README.md" >"$doc/README.md.gz"
-chmod 0644 "$doc/README.md.gz"
+gzip -9n <"$src/CHANGELOG.md" >"$doc/changelog.gz"
+gzip -9n <"$src/docs/plugins/dhcp.md" >"$doc/dhcp.md.gz"
+chmod 0644 "$doc/README.md.gz" "$doc/changelog.gz" "$doc/dhcp.md.gz"
 
 # Library dependencies, computed by dpkg-shlibdeps from the binaries (it wants a
 # debian/control naming the package, and the binaries in a tree with a DEBIAN dir).
