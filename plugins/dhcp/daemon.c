@@ -346,13 +346,15 @@ static void lease_drop(struct daemon *d, struct dlease *x, const char *error, bo
 		return;
 	ep_del(d, x->pkt_fd);
 	ep_del(d, x->udp_fd);
-	if (x->pkt_fd >= 0)
-		close(x->pkt_fd);
+	/* The packet socket stays open, out of the loop, until reap(), after this turn's
+	 * answers are sent: closing one waits for an RCU grace period (synchronize_net(), about
+	 * 10 ms) that a DEL should not wait for. A new lease on the interface may bind its own
+	 * meanwhile; the UDP socket, which would hold port 68, goes now. */
 	if (x->udp_fd >= 0)
 		close(x->udp_fd);
 	if (x->netns_fd >= 0)
 		close(x->netns_fd);
-	x->pkt_fd = x->udp_fd = x->netns_fd = -1;
+	x->udp_fd = x->netns_fd = -1;
 	/* the record goes and the waiters are answered once nothing of the lease is held */
 	if (forget && journal_del(d->o.statedir, x->key, &err) < 0)
 		logf_("%s: %s", x->key, err.msg);
@@ -371,6 +373,8 @@ static void lease_drop(struct daemon *d, struct dlease *x, const char *error, bo
 
 static void lease_free(struct dlease *x)
 {
+	if (x->pkt_fd >= 0)
+		close(x->pkt_fd);
 	free(x->key);
 	free(x->network);
 	free(x->cid);
@@ -817,11 +821,9 @@ static int lease_new(struct daemon *d, const struct rpc_cmd_args *a, const struc
 	return 0;
 fail:
 	free(cfg);
-	if (x->pkt_fd >= 0)
-		close(x->pkt_fd);
 	if (x->netns_fd >= 0)
 		close(x->netns_fd);
-	lease_free(x);
+	lease_free(x); /* closes pkt_fd */
 	return r;
 }
 

@@ -332,6 +332,39 @@ class DhcpDaemonTest(CNITestCase):
         self.assertFalse(os.path.exists(self.d.sock))
         self.assertFalse(os.path.exists(self.d.pidfile))
 
+    def test_del_answered_before_the_packet_socket_closes(self):
+        """Closing a lease's packet socket waits for an RCU grace period in the kernel
+        (about 10 ms): the daemon answers the release first and closes it afterwards."""
+        if not shutil.which("strace"):
+            self.skipTest("strace is not installed")
+        self.dnsmasq()
+        trace = os.path.join(self.tmp, "daemon.strace")
+        self.d.wrap = ["strace", "-qq", "-o", trace, "-e", "trace=accept4,socket,close,sendto"]
+        self.d.start()
+        c = self.container()
+        self.add(c)
+        self.assertEqual(self.cni("DEL", c).rc, 0)
+        # the daemon (strace's child, its pid in the pid file) ends, and strace with it once
+        # every traced line is written
+        os.kill(int(read(self.d.pidfile)), signal.SIGTERM)
+        self.assertEqual(self.d.proc.wait(timeout=30), 0)
+        lines = read(trace).splitlines()
+        pkt = [(i, l.rsplit("= ", 1)[1]) for i, l in enumerate(lines)
+               if l.startswith("socket(AF_PACKET") and "= -1" not in l]
+        self.assertTrue(pkt, "no packet socket in the trace:\n" + "\n".join(lines))
+        opened, fd = pkt[-1]
+        closed = next(i for i in range(opened, len(lines))
+                      if lines[i].startswith("close(%s)" % fd))
+        conns = [(i, l.rsplit("= ", 1)[1]) for i, l in enumerate(lines[:closed])
+                 if l.startswith("accept4(") and "= -1" not in l]
+        accepted, conn = conns[-1]  # the DEL's connection
+        # its first send is the HTTP CONNECT answer, then the RPC answers
+        answered = [i for i in range(accepted, len(lines))
+                    if lines[i].startswith("sendto(%s," % conn) and "HTTP/" not in lines[i]]
+        self.assertTrue(answered and answered[0] < closed,
+                        "the release was answered after the packet socket's close:\n" +
+                        "\n".join(lines[accepted:]))
+
     def test_restart_keeps_and_renews(self):
         """A lease of 6 s (udhcpd) is renewed at T1; the daemon is stopped, the lease stays
         in the journal, and the next daemon re-adopts it (INIT-REBOOT) and renews it again:
