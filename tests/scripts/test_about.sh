@@ -13,19 +13,7 @@ shift 2
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-n=0
-failed=0
-ok() {
-	n=$((n + 1))
-	echo "ok $n - $1"
-}
-not_ok() {
-	n=$((n + 1))
-	failed=1
-	echo "not ok $n - $1"
-	shift
-	for l in "$@"; do echo "#   $l"; done
-}
+. "$(dirname "$0")/tap.sh"
 
 [ -n "$version" ] && [ $# -gt 0 ] || { echo "usage: $0 BIN_DIR VERSION PLUGIN..." >&2; exit 2; }
 for p in "$@"; do
@@ -57,5 +45,4 @@ if "$bin/cnitool" --help 2>/dev/null | grep -qF "cni-c v$version)"; then
 else
 	not_ok "cnitool --help names the version" "$("$bin/cnitool" --help 2>&1)"
 fi
-echo "1..$n"
-exit "$failed"
+tap_done

@@ -9,17 +9,7 @@ check="$here/scripts/check-links.py"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-n=0
-failed=0
-result() {
-	n=$((n + 1))
-	if [ "$1" = ok ]; then
-		echo "ok $n - $2"
-	else
-		failed=1
-		echo "not ok $n - $2"
-	fi
-}
+. "$here/tests/scripts/tap.sh"
 
 mkdir -p "$work/docs"
 cat >"$work/docs/a.md" <<'MD'
@@ -40,9 +30,9 @@ MD
 printf '# B\n\n## Second part\n\n[a](docs/a.md#page-a)\n' >"$work/b.md"
 
 if out=$(python3 "$check" "$work/docs/a.md" "$work/b.md" 2>&1); then
-	result ok "good links pass"
+	ok "good links pass"
 else
-	result bad "good links pass: $out"
+	not_ok "good links pass: $out"
 fi
 
 # expect_fail WHAT TEXT MESSAGE: b.md gains TEXT; the check must fail and print MESSAGE
@@ -50,11 +40,11 @@ expect_fail() {
 	cp "$work/b.md" "$work/b.md.orig"
 	printf '%s\n' "$2" >>"$work/b.md"
 	if out=$(python3 "$check" "$work/docs/a.md" "$work/b.md" 2>&1); then
-		result bad "$1: check passed"
+		not_ok "$1: check passed"
 	elif printf '%s\n' "$out" | grep -qF -- "$3"; then
-		result ok "$1"
+		ok "$1"
 	else
-		result bad "$1: no '$3' in: $out"
+		not_ok "$1: no '$3' in: $out"
 	fi
 	mv "$work/b.md.orig" "$work/b.md"
 }
@@ -64,5 +54,4 @@ expect_fail "missing anchor in another file" "[x](docs/a.md#nope)" "no heading #
 expect_fail "missing anchor in the same file" "[x](#twice-2)" "no heading #twice-2"
 expect_fail "anchor of a heading in a fence" "[x](docs/a.md#in-a-fence)" "no heading #in-a-fence"
 
-echo "1..$n"
-exit $failed
+tap_done

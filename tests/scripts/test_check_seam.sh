@@ -9,17 +9,7 @@ check="$here/scripts/check-seam.sh"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-n=0
-failed=0
-ok() {
-	n=$((n + 1))
-	echo "ok $n - $1"
-}
-not_ok() {
-	n=$((n + 1))
-	failed=1
-	echo "not ok $n - $1"
-}
+. "$here/tests/scripts/tap.sh"
 
 # fresh: a pristine copy of the three trees in $work/tree
 fresh() {
@@ -81,5 +71,4 @@ expect_fail "a new plugin including another" plugins/newplugin/newplugin.c \
 expect_fail "a tool including a plugin" tools/cnitool/runtime.c '#include "bridge/bridge.h"' \
 	"a tool includes a plugin's header"
 
-echo "1..$n"
-exit $failed
+tap_done
