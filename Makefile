@@ -216,7 +216,8 @@ bench: deps all
 # Everything, then everything again under ASan+UBSan.
 test:
 	$(MAKE) check check-root deb-check dist-check
-	CNI_TEST_KILL_SAMPLE=20 $(MAKE) SANITIZE=1 check check-root
+	$(MAKE) SANITIZE=1 check
+	CNI_TEST_KILL_SAMPLE=20 $(MAKE) SANITIZE=1 check-root
 	$(MAKE) check-vm
 	$(MAKE) check-deb-vm
 	$(MAKE) fuzz-smoke
