@@ -23,10 +23,7 @@ from cnitest import BIN, CNITestCase
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "stress"))
 import kill_sweep  # noqa: E402
 
-# How many kill points the sample takes. The sanitizer tier of `make test` takes fewer: what
-# a kill point checks (the state left behind) does not depend on the build, and the release
-# tier takes the whole sample.
-SAMPLE = int(os.environ.get("CNI_TEST_KILL_SAMPLE", "60"))
+SAMPLE = 60
 TOOLS = ("strace", "nft", "ip", "tc", "nsenter")
 PLUGINS = ("bridge", "host-local", "portmap", "static", "tuning", "bandwidth", "firewall",
            "loopback", "macvlan", "tap", "dummy", "host-device", "ipvlan", "vlan", "vrf")
