@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: Apache-2.0
 """Runs the black-box / integration tests against built binaries.
 
-usage: run_integration.py --bin DIR [pattern ...]
+usage: run_integration.py --bin DIR [--exclude SUBSTRING ...] [pattern ...]
 
 Each tests/integration/test_*.py is a unittest module. Tests that need
 network namespaces skip (with the reason) where the kernel or privileges do
@@ -49,6 +49,8 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--bin", required=True, help="directory holding the built plugins")
     ap.add_argument("-v", "--verbose", action="store_true")
+    ap.add_argument("--exclude", action="append", default=[],
+                    help="leave out the tests whose name holds this substring")
     ap.add_argument("patterns", nargs="*", help="test name substrings to run")
     opts = ap.parse_args()
     os.environ["CNI_TEST_BIN"] = os.path.abspath(opts.bin)
@@ -61,15 +63,17 @@ def main():
     loader = unittest.TestLoader()
     suite = loader.discover(os.path.join(HERE, "integration"), pattern="test_*.py",
                             top_level_dir=os.path.join(HERE, "integration"))
-    if opts.patterns:
+    if opts.patterns or opts.exclude:
         def flatten(s):
             for t in s:
                 if isinstance(t, unittest.TestSuite):
                     yield from flatten(t)
                 else:
                     yield t
-        suite = unittest.TestSuite(t for t in flatten(suite)
-                                   if any(p in t.id() for p in opts.patterns))
+        suite = unittest.TestSuite(
+            t for t in flatten(suite)
+            if (not opts.patterns or any(p in t.id() for p in opts.patterns)) and
+            not any(x in t.id() for x in opts.exclude))
     runner = unittest.TextTestRunner(verbosity=2 if opts.verbose else 1, buffer=False,
                                      resultclass=TimedResult)
     result = runner.run(suite)
