@@ -34,18 +34,9 @@ trap 'rm -rf "$tmp"' EXIT
 # The man page index is not rebuilt on each (re)installation: slow under emulation.
 rm -f /var/lib/man-db/auto-update
 
-n=0
-failed=0
-ok() {
-	n=$((n + 1))
-	echo "ok $n - $1"
-}
-not_ok() {
-	n=$((n + 1))
-	failed=1
-	echo "not ok $n - $1"
-	sed 's/^/#   /' "$tmp/why"
-}
+. "$(dirname "$0")/../scripts/tap.sh"
+# fail NAME: a failed case, with what $tmp/why says
+fail() { not_ok "$1" "$(cat "$tmp/why")"; }
 
 # dp ARGS: dpkg, its output kept for a failure's report
 dp() {
@@ -59,7 +50,7 @@ dp() {
 step() {
 	name=$1
 	shift
-	if dp "$@"; then ok "$name"; else not_ok "$name"; fi
+	if dp "$@"; then ok "$name"; else fail "$name"; fi
 }
 
 deb_cni=$(ls "$debs"/${cni}_*.deb)
@@ -131,12 +122,12 @@ check() {
 	fi
 	diff -u "$tmp/want" "$tmp/got" >>"$tmp/why" || echo "(files differ)" >>"$tmp/why"
 	dpkg --audit >>"$tmp/why" 2>&1 || echo "dpkg --audit failed" >>"$tmp/why"
-	if [ -s "$tmp/why" ]; then not_ok "$name: state"; else ok "$name: state"; fi
+	if [ -s "$tmp/why" ]; then fail "$name: state"; else ok "$name: state"; fi
 }
 
 # apt_check NAME: the dependencies of every installed package are satisfied
 apt_check() {
-	if apt-get check -q >"$tmp/why" 2>&1; then ok "$1: apt-get check"; else not_ok "$1: apt-get check"; fi
+	if apt-get check -q >"$tmp/why" 2>&1; then ok "$1: apt-get check"; else fail "$1: apt-get check"; fi
 }
 
 cur=$(dpkg-deb -f "$pkgs/cur.deb" Version)
@@ -159,7 +150,7 @@ if env -i /usr/lib/cni/bridge 2>&1 | grep -qx "CNI bridge plugin v$cur"; then
 	ok "/usr/lib/cni/bridge says v$cur"
 else
 	env -i /usr/lib/cni/bridge >"$tmp/why" 2>&1
-	not_ok "/usr/lib/cni/bridge says v$cur"
+	fail "/usr/lib/cni/bridge says v$cur"
 fi
 step "downgrade $cur -> 0.1.0" -i "$pkgs/old.deb"
 check "downgraded to 0.1.0" 0.1.0 "$debian"
@@ -192,7 +183,7 @@ check "purged" none "$debian"
 for f in /usr/bin/cnitool /usr/share/doc/cni-c-plugins /var/lib/dpkg/info/cni-c-plugins.list; do
 	[ ! -e "$f" ] || echo "$f left" >>"$tmp/why"
 done
-if [ -s "$tmp/why" ]; then not_ok "purge leaves nothing of ours"; else ok "purge leaves nothing of ours"; fi
+if [ -s "$tmp/why" ]; then fail "purge leaves nothing of ours"; else ok "purge leaves nothing of ours"; fi
 
 # a. Ours alone as the node's container network stack: Debian's purged (podman's
 # configuration depends on a stack), ours installed, then the packages that depend on a
@@ -207,5 +198,4 @@ check "Debian's after ours" "$cur" "$debian"
 step "remove" -r cni-c-plugins
 check "removed at last" none "$debian"
 
-echo "1..$n"
-exit "$failed"
+tap_done
