@@ -344,6 +344,17 @@ class DhcpDaemonTest(CNITestCase):
         self.d.wrap = ["env", "ASAN_OPTIONS=" + asan,
                        "strace", "-qq", "-o", trace, "-e", "trace=accept4,socket,close,sendto"]
         self.d.start()
+        # strace's child: the Daemon's own cleanup ends strace, which would leave it running
+        daemon_pid = int(read(self.d.pidfile))
+
+        def end_daemon():
+            try:
+                with open("/proc/%d/cmdline" % daemon_pid, "rb") as f:
+                    if b"daemon" in f.read():
+                        os.kill(daemon_pid, signal.SIGKILL)
+            except OSError:
+                pass  # already ended
+        self.addCleanup(end_daemon)
         c = self.container()
         self.add(c)
         self.assertEqual(self.cni("DEL", c).rc, 0)
